@@ -1,0 +1,152 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Faults, type FaultConfig } from './faults';
+
+/**
+ * The small HTTP layer every simulator shares: routing by method + regex, JSON bodies, the fault
+ * injection gate, and the `/_sim/faults` admin endpoint. Each simulator supplies its own error
+ * shapes (Sitoo `{statuscode, errortext}`, OData `{error:{code,message}}`, GraphQL `errors[]`).
+ */
+export interface SimRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingMessage['headers'];
+  /** Raw body text (webhook signatures and form posts need it). */
+  rawBody: string;
+  /** Parsed JSON body, or undefined when the body is empty or not JSON. */
+  body: unknown;
+  params: string[];
+}
+
+export interface SimResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type SimHandler = (req: SimRequest) => SimResponse | Promise<SimResponse>;
+
+export interface SimRoute {
+  method: string;
+  pattern: RegExp;
+  handler: SimHandler;
+  /** Writes may be applied and have their response lost when that fault is on. */
+  write?: boolean;
+}
+
+export interface SimServerOptions {
+  name: string;
+  routes: SimRoute[];
+  faults: Faults;
+  /** The response a fault produces, in this API's own error shape. */
+  faultResponse: (kind: 'error' | 'throttle' | 'outage' | 'lost', faults: FaultConfig) => SimResponse;
+  /** Response for an unknown route, in this API's own error shape. */
+  notFound: (req: SimRequest) => SimResponse;
+  /** Runs before routing (authentication). Returning a response short-circuits the request. */
+  before?: (req: SimRequest) => SimResponse | undefined;
+  port?: number;
+}
+
+export interface RunningSim {
+  url: string;
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function startSimServer(opts: SimServerOptions): Promise<RunningSim> {
+  const server = createServer((req, res) => {
+    void handle(opts, req, res).catch((err: unknown) => {
+      if (!res.headersSent) write(res, { status: 500, body: { message: `${opts.name} simulator bug: ${String(err)}` } });
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function handle(opts: SimServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const rawBody = Buffer.concat(chunks).toString('utf8');
+  const url = new URL(req.url ?? '/', 'http://sim');
+  let body: unknown;
+  try {
+    body = rawBody ? JSON.parse(rawBody) : undefined;
+  } catch {
+    body = undefined;
+  }
+  const simReq: SimRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, rawBody, body, params: [] };
+
+  // The admin endpoint bypasses faults and auth: the test harness must always be able to switch faults off.
+  if (simReq.path === '/_sim/faults') {
+    if (simReq.method === 'POST') {
+      try {
+        write(res, { status: 200, body: opts.faults.set((body ?? {}) as Partial<FaultConfig>) });
+      } catch (err) {
+        write(res, { status: 400, body: { message: String(err) } });
+      }
+    } else {
+      write(res, { status: 200, body: { config: opts.faults.current, counters: opts.faults.counters } });
+    }
+    return;
+  }
+
+  await opts.faults.delay();
+  const decision = opts.faults.decide();
+  if (decision !== 'pass') {
+    write(res, opts.faultResponse(decision, opts.faults.current));
+    return;
+  }
+
+  const denied = opts.before?.(simReq);
+  if (denied) {
+    write(res, denied);
+    return;
+  }
+
+  for (const route of opts.routes) {
+    if (route.method !== simReq.method) continue;
+    const match = route.pattern.exec(simReq.path);
+    if (!match) continue;
+    simReq.params = match.slice(1).map((p) => decodeURIComponent(p ?? ''));
+    const response = await route.handler(simReq);
+    if (route.write && response.status < 300 && opts.faults.loseResponse()) {
+      // Applied, but the caller never learns it: half the time a 502 from a "gateway", half the time a dead socket.
+      if (opts.faults.counters.lostResponses % 2 === 0) {
+        write(res, opts.faultResponse('lost', opts.faults.current));
+      } else {
+        req.socket.destroy();
+      }
+      return;
+    }
+    write(res, response);
+    return;
+  }
+  write(res, opts.notFound(simReq));
+}
+
+function write(res: ServerResponse, r: SimResponse): void {
+  const headers: Record<string, string> = { ...r.headers };
+  let payload = '';
+  if (r.body !== undefined) {
+    payload = typeof r.body === 'string' && headers['content-type'] ? r.body : JSON.stringify(r.body);
+    headers['content-type'] ??= 'application/json; charset=utf-8';
+  }
+  res.writeHead(r.status, headers);
+  res.end(payload);
+}
