@@ -1,0 +1,191 @@
+import type { z } from 'zod';
+import type { SaleLine, SaleOrder } from '../../domain/sale';
+import { basicAuth, parseBody, PermanentError, send, throwForStatus, type HttpCall, type HttpResponse } from '../http';
+import type { SitooPort } from './port';
+import { envelopeSchema, errorBodySchema, ORDER_FIELDS, orderSchema, warehouseItemSchema, type WireOrder } from './schemas';
+
+export interface SitooClientConfig {
+  /** Everything before `/v2`, e.g. https://api.mysitoo.com (the host differs per account). */
+  baseUrl: string;
+  accountId: number;
+  /** The site the `/sites/{siteid}` paths use (sitoo-api.md §1: siteid = eshopid). */
+  eshopId: number;
+  apiId: string;
+  apiPassword: string;
+  timeoutMs?: number;
+}
+
+const SYSTEM = 'sitoo';
+/** Page size for warehouse items; Sitoo documents no maximum, so stay modest. */
+const STOCK_PAGE = 500;
+/** SKUs per request, so the query string stays well below URL length limits. */
+const SKU_CHUNK = 100;
+
+type Query = Record<string, string | number | undefined>;
+interface CallOpts {
+  signal?: AbortSignal;
+}
+
+/** SitooPort over Sitoo REST v2: Basic auth, `.json` paths, `{totalcount, items}` envelopes. */
+export class SitooClient implements SitooPort {
+  private readonly base: string;
+  private readonly auth: string;
+
+  constructor(private readonly config: SitooClientConfig) {
+    this.base = `${config.baseUrl.replace(/\/+$/, '')}/v2/accounts/${config.accountId}`;
+    this.auth = basicAuth(config.apiId, config.apiPassword);
+  }
+
+  async getOrder(orderId: number, opts: { eshopId?: number; signal?: AbortSignal } = {}): Promise<SaleOrder | undefined> {
+    const path = `/sites/${opts.eshopId ?? this.config.eshopId}/orders/${orderId}.json`;
+    const { call, res } = await this.request('GET', path, { fields: ORDER_FIELDS.join(',') }, undefined, opts);
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) this.fail(call, res);
+    return toSaleOrder(parseBody(SYSTEM, res.text, orderSchema));
+  }
+
+  async listOrdersFrom(orderIdFrom: number, num: number, opts: CallOpts = {}): Promise<{ totalCount: number; orders: SaleOrder[] }> {
+    const page = await this.getJson(
+      '/orders.json',
+      // Ascending by id from the cursor: new orders only ever appear after it (sitoo-api.md §9).
+      { orderidfrom: orderIdFrom, sort: 'orderid', num, start: 0, eshopid: this.config.eshopId, fields: ORDER_FIELDS.join(',') },
+      envelopeSchema(orderSchema),
+      opts,
+    );
+    return { totalCount: page.totalcount, orders: page.items.map(toSaleOrder) };
+  }
+
+  async getWarehouseStock(warehouseId: number, skus?: string[], opts: { eshopId?: number; signal?: AbortSignal } = {}): Promise<Map<string, number>> {
+    const path = `/sites/${opts.eshopId ?? this.config.eshopId}/warehouses/${warehouseId}/warehouseitems.json`;
+    const stock = new Map<string, number>();
+    const chunks = skus === undefined ? [undefined] : chunk([...new Set(skus)], SKU_CHUNK);
+    for (const skuChunk of chunks) {
+      if (skuChunk?.length === 0) continue;
+      for (let start = 0; ; start += STOCK_PAGE) {
+        const page = await this.getJson(path, { sku: skuChunk?.join(','), start, num: STOCK_PAGE, fields: 'sku,decimaltotal' }, envelopeSchema(warehouseItemSchema), opts);
+        // Stock is a quantity, not money: a 3-decimal string that fits a double exactly enough.
+        for (const item of page.items) stock.set(item.sku, Number(item.decimaltotal));
+        if (page.items.length < STOCK_PAGE || start + page.items.length >= page.totalcount) break;
+      }
+    }
+    return stock;
+  }
+
+  /** Adds an order (e.g. a web order for BOPIS); returns the new orderid. Not idempotent: look up by externalid after a failure. */
+  async createOrder(order: Record<string, unknown>, opts: { eshopId?: number; signal?: AbortSignal } = {}): Promise<number> {
+    const { call, res } = await this.request('POST', `/sites/${opts.eshopId ?? this.config.eshopId}/orders.json`, {}, order, opts);
+    if (res.status !== 200) this.fail(call, res);
+    return parseBody(SYSTEM, res.text, orderSchema.shape.orderid);
+  }
+
+  /** Partial update of one order (Sitoo answers `true`). */
+  async updateOrder(orderId: number, patch: Record<string, unknown>, opts: { eshopId?: number; signal?: AbortSignal } = {}): Promise<void> {
+    const { call, res } = await this.request('PUT', `/sites/${opts.eshopId ?? this.config.eshopId}/orders/${orderId}.json`, {}, patch, opts);
+    if (res.status !== 200) this.fail(call, res);
+  }
+
+  /** The order holding this externalid (unique per Sitoo system), if any. */
+  async findOrderByExternalId(externalId: string, opts: CallOpts = {}): Promise<SaleOrder | undefined> {
+    const page = await this.getJson('/orders.json', { externalid: externalId, num: 1, fields: ORDER_FIELDS.join(',') }, envelopeSchema(orderSchema), opts);
+    return page.items[0] ? toSaleOrder(page.items[0]) : undefined;
+  }
+
+  private async getJson<T>(path: string, query: Query, schema: z.ZodType<T>, opts: CallOpts): Promise<T> {
+    const { call, res } = await this.request('GET', path, query, undefined, opts);
+    if (res.status !== 200) this.fail(call, res);
+    return parseBody(SYSTEM, res.text, schema);
+  }
+
+  private async request(method: HttpCall['method'], path: string, query: Query, body: unknown, opts: CallOpts): Promise<{ call: HttpCall; res: HttpResponse }> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+    const qs = params.toString();
+    const call: HttpCall = {
+      system: SYSTEM,
+      method,
+      url: `${this.base}${path}${qs ? `?${qs}` : ''}`,
+      headers: { authorization: this.auth },
+      body,
+      timeoutMs: this.config.timeoutMs,
+      signal: opts.signal,
+    };
+    return { call, res: await send(call) };
+  }
+
+  private fail(call: HttpCall, res: HttpResponse): never {
+    let errortext: string | undefined;
+    try {
+      errortext = errorBodySchema.safeParse(JSON.parse(res.text)).data?.errortext;
+    } catch {
+      errortext = res.text.slice(0, 200) || undefined;
+    }
+    // The API password must never reach a log line, even if a server or proxy echoes it back.
+    const secret = this.config.apiPassword;
+    let message = secret && errortext ? errortext.split(secret).join('[redacted]') : errortext;
+    // Sitoo also refuses requests from IPs missing in its Backoffice allowlist; say so, it is the usual surprise.
+    if (res.status === 401) message = `${message ?? 'unauthorized'} (check the API id/password and the Backoffice IP allowlist)`;
+    throwForStatus(call, res, { message });
+  }
+}
+
+/** Wire order -> domain order. Money stays in integer cents from string to string. */
+export function toSaleOrder(o: WireOrder): SaleOrder {
+  return {
+    orderId: o.orderid,
+    eshopId: o.eshopid,
+    warehouseId: o.warehouseid,
+    orderStateId: o.orderstateid,
+    paymentStateId: o.paymentstateid,
+    orderDate: o.orderdate,
+    currencyCode: o.currencycode,
+    externalId: o.externalid,
+    creditOrderId: o.creditorderid,
+    lines: o.orderitems.map(
+      (i): SaleLine => ({
+        sku: i.sku,
+        productName: i.productname,
+        quantity: i.quantity,
+        unitPriceGross: unitPriceGross(i),
+        vatPercent: i.vatvalue,
+      }),
+    ),
+    payments: o.payments.map((p) => ({ name: p.name, amount: formatCents(toCents(p.moneyamount)) })),
+  };
+}
+
+/** (net + vat) / quantity, rounded half away from zero; refunds (negative quantities) give a positive unit price. */
+export function unitPriceGross(item: { quantity: number; moneyitemtotal_net: string; moneyitemtotal_vat: string; moneynetpriceperunit?: string; vatvalue: number }): string {
+  if (item.quantity === 0) {
+    // No row total to divide; fall back to the net unit price plus VAT (VAT in hundredths of a percent).
+    const net = toCents(item.moneynetpriceperunit ?? '0');
+    return formatCents(divRound(net * (10_000 + Math.round(item.vatvalue * 100)), 10_000));
+  }
+  return formatCents(divRound(toCents(item.moneyitemtotal_net) + toCents(item.moneyitemtotal_vat), item.quantity));
+}
+
+const MONEY = /^(-)?(\d+)(?:\.(\d{1,2}))?$/;
+
+export function toCents(value: string): number {
+  const m = MONEY.exec(value);
+  if (!m) throw new PermanentError(`${SYSTEM} sent a money value that is not a 2-decimal string: ${JSON.stringify(value)}`, SYSTEM, 200, 'UnexpectedResponse');
+  const cents = Number(m[2]) * 100 + Number((m[3] ?? '').padEnd(2, '0'));
+  return m[1] ? -cents : cents;
+}
+
+export function formatCents(cents: number): string {
+  const abs = Math.abs(cents);
+  return `${cents < 0 ? '-' : ''}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+function divRound(numerator: number, denominator: number): number {
+  const sign = Math.sign(numerator) * Math.sign(denominator);
+  const a = Math.abs(numerator);
+  const b = Math.abs(denominator);
+  return sign * Math.floor((2 * a + b) / (2 * b));
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

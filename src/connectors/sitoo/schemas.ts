@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+/**
+ * Sitoo REST v2 wire shapes, only the fields the integration reads (sitoo-api.md §3.4, §6).
+ * Unknown fields are stripped, so Sitoo adding fields never breaks us; a missing or mistyped
+ * field we rely on fails loudly at the boundary instead of deep inside a workflow.
+ */
+export const money = z.string().regex(/^-?\d+(\.\d{1,2})?$/, 'expected a money string like "123.50"');
+/** Stock quantities, 3-decimal strings ("5.000"). */
+export const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'expected a decimal string like "5.000"');
+
+/** Sitoo returns null or "" (and for ids sometimes 0) where there is nothing; we normalise to null. */
+const optionalString = z
+  .string()
+  .nullish()
+  .transform((v) => (v ? v : null));
+const optionalId = z
+  .number()
+  .int()
+  .nullish()
+  .transform((v) => (v ? v : null));
+
+export const orderItemSchema = z.object({
+  orderitemid: z.number().int().optional(),
+  // Non-product lines (discounts) may come without a SKU.
+  sku: z.string().nullish().transform((v) => v ?? ''),
+  productname: z.string(),
+  quantity: z.number().int(),
+  moneynetpriceperunit: money.optional(),
+  moneyitemtotal_net: money,
+  moneyitemtotal_vat: money,
+  vatvalue: z.number(),
+});
+
+export const paymentSchema = z.object({
+  name: z.string(),
+  moneyamount: money,
+});
+
+export const orderSchema = z.object({
+  orderid: z.number().int(),
+  eshopid: z.number().int(),
+  warehouseid: optionalId,
+  orderstateid: z.number().int(),
+  paymentstateid: z.number().int(),
+  ordertypeid: z.number().int(),
+  orderdate: z.number().int(),
+  currencycode: z.string(),
+  externalid: optionalString,
+  creditorderid: optionalId,
+  registerid: optionalString,
+  orderitems: z.array(orderItemSchema).default([]),
+  payments: z.array(paymentSchema).default([]),
+});
+export type WireOrder = z.infer<typeof orderSchema>;
+
+/** The list shape every Sitoo collection uses. */
+export function envelopeSchema<T extends z.ZodType>(item: T) {
+  return z.object({ totalcount: z.number().int().min(0), items: z.array(item) });
+}
+
+export const warehouseItemSchema = z.object({
+  sku: z.string(),
+  decimaltotal: decimal,
+});
+
+/** `{statuscode, errortext}`; read leniently because a proxy in front of Sitoo may answer with anything. */
+export const errorBodySchema = z.object({
+  statuscode: z.number().int().optional(),
+  errortext: z.string().optional(),
+});
+
+/** What the order fields list asks for: exactly what `orderSchema` reads. */
+export const ORDER_FIELDS = [
+  'orderid',
+  'eshopid',
+  'warehouseid',
+  'orderstateid',
+  'paymentstateid',
+  'ordertypeid',
+  'orderdate',
+  'currencycode',
+  'externalid',
+  'creditorderid',
+  'registerid',
+  'orderitems',
+  'payments',
+] as const;

@@ -1,0 +1,111 @@
+import { Faults, type FaultConfig } from '../faults';
+import { startSimServer } from '../http-server';
+import { basicAuth } from '../../connectors/http';
+import { SitooEventDelivery, type EventDeliveryOptions } from './events';
+import { createPos, type SitooPos } from './pos';
+import { sitooError, sitooRoutes } from './routes';
+import { SitooState, type Warehouse, type WireOrder } from './state';
+
+export type { EventDeliveryOptions, EventDeliveryStats, DroppedBatch } from './events';
+export type { SitooPos, PosSale, PosSaleLine } from './pos';
+export type { WireOrder, WireOrderItem, WirePayment, SitooEvent, OrderEventData } from './state';
+export { SitooEventDelivery } from './events';
+
+export interface SitooSimulatorOptions {
+  port?: number;
+  accountId?: number;
+  eshopId?: number;
+  apiId: string;
+  apiPassword: string;
+  faults?: Partial<FaultConfig>;
+  /** Seeds fault injection and duplicate delivery, so a demo run misbehaves the same way each time. */
+  seed?: number;
+  /** First orderid handed out (default 1001). */
+  firstOrderId?: number;
+  events?: EventDeliveryOptions;
+}
+
+/** Read access for verification: what Sitoo "really" holds, whatever a client was told. */
+export interface SitooStateView {
+  readonly accountId: number;
+  readonly eshopId: number;
+  readonly orders: ReadonlyMap<number, WireOrder>;
+  readonly warehouses: ReadonlyMap<number, Warehouse>;
+  getOrder(orderId: number): WireOrder | undefined;
+  findByExternalId(externalId: string): WireOrder | undefined;
+  getStock(warehouseId: number, sku: string): number;
+}
+
+export interface SitooSimulator {
+  /** Base URL without the `/v2` part, e.g. http://127.0.0.1:40123. */
+  url: string;
+  accountId: number;
+  eshopId: number;
+  faults: Faults;
+  state: SitooStateView;
+  pos: SitooPos;
+  events: SitooEventDelivery;
+  close(): Promise<void>;
+}
+
+function mulberry32(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export async function startSitooSimulator(opts: SitooSimulatorOptions): Promise<SitooSimulator> {
+  const accountId = opts.accountId ?? 10020;
+  const eshopId = opts.eshopId ?? 1;
+  const seed = opts.seed ?? 42;
+  const faults = new Faults(opts.faults, seed);
+  const events = new SitooEventDelivery(opts.events, mulberry32(seed ^ 0x5eed));
+  const state = new SitooState(accountId, eshopId, (e) => events.enqueue(e), opts.firstOrderId);
+  const expectedAuth = basicAuth(opts.apiId, opts.apiPassword);
+
+  const server = await startSimServer({
+    name: 'sitoo',
+    port: opts.port,
+    faults,
+    routes: sitooRoutes(state),
+    faultResponse: (kind, config) => {
+      switch (kind) {
+        case 'throttle':
+          // Sitoo documents 429 but not its headers; we send Retry-After so the backoff path is exercised.
+          return sitooError(429, 'Too Many Requests', { 'retry-after': String(config.retryAfterSeconds) });
+        case 'error':
+          return sitooError(500, 'Internal Server Error');
+        case 'outage':
+          return sitooError(503, 'Service Unavailable');
+        case 'lost':
+          return sitooError(502, 'Bad Gateway');
+      }
+    },
+    notFound: (req) => sitooError(404, `no such endpoint: ${req.method} ${req.path}`),
+    before: (req) => {
+      if (req.headers.authorization !== expectedAuth) return sitooError(401, 'Authentication failed: invalid API id or password');
+      const account = /^\/v2\/accounts\/(\d+)\//.exec(req.path)?.[1];
+      if (account !== undefined && Number(account) !== accountId) return sitooError(404, `account ${account} not found`);
+      return undefined;
+    },
+  });
+
+  return {
+    url: server.url,
+    accountId,
+    eshopId,
+    faults,
+    state,
+    pos: createPos(state),
+    events,
+    async close() {
+      await events.stop();
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import { divRound, formatCents, splitGross } from './money';
+import type { OrderEventData, SitooEvent, WireOrder, WireOrderItem } from './wire';
+
+export type { OrderEventData, SitooEvent, WireOrder, WireOrderItem, WirePayment } from './wire';
+
+/** An item as it arrives: money already in cents, the VAT-inclusive row total being what a till knows. */
+export interface NewOrderItem {
+  sku: string;
+  productname: string;
+  quantity: number;
+  rowGrossCents: number;
+  rowDiscountCents?: number;
+  vatvalue: number;
+  additionaldata?: Record<string, string>;
+}
+
+export interface NewOrder {
+  ordertypeid: number;
+  orderstateid?: number;
+  paymentstateid?: number;
+  warehouseid?: number | null;
+  externalid?: string | null;
+  creditorderid?: number | null;
+  registerid?: string | null;
+  orderdate?: number;
+  currencycode?: string;
+  email?: string;
+  namefirst?: string;
+  namelast?: string;
+  company?: string;
+  comment?: string;
+  checkouttypename?: string;
+  additionaldata?: Record<string, string>;
+  items: NewOrderItem[];
+  payments: { name: string; moneyamount: string; externalid?: string | null; additionaldata?: Record<string, string> }[];
+}
+
+export interface Warehouse {
+  warehouseid: number;
+  name: string;
+  storeid: number | null;
+  currencycode: string;
+  /** On-hand per SKU; Sitoo is the stock master for stores, so this is the truth the tests check. */
+  stock: Map<string, number>;
+  itemIds: Map<string, number>;
+  lastModified: Map<string, number>;
+}
+
+/** A refusal the REST layer turns into 400 with the Sitoo error body. */
+export class SitooInputError extends Error {}
+
+const STATE_NAMES: Record<number, OrderEventData['order_state_changed']> = { 0: 'open', 10: 'closed', 20: 'cancelled' };
+const EXTERNAL_ID = /^[A-Za-z0-9_-]{1,40}$/;
+
+export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+export class SitooState {
+  readonly orders = new Map<number, WireOrder>();
+  readonly warehouses = new Map<number, Warehouse>();
+  private nextOrderId: number;
+  private nextItemId = 1;
+
+  constructor(
+    readonly accountId: number,
+    readonly eshopId: number,
+    private readonly emit: (event: SitooEvent) => void,
+    firstOrderId = 1001,
+  ) {
+    this.nextOrderId = firstOrderId;
+  }
+
+  getOrder(orderId: number): WireOrder | undefined {
+    return this.orders.get(orderId);
+  }
+
+  findByExternalId(externalId: string): WireOrder | undefined {
+    for (const order of this.orders.values()) if (order.externalid === externalId) return order;
+    return undefined;
+  }
+
+  addOrder(input: NewOrder): WireOrder {
+    if (input.externalid != null) this.checkExternalId(input.externalid, undefined);
+    let net = 0;
+    let vat = 0;
+    const orderitems = input.items.map((item, index): WireOrderItem => {
+      if (!Number.isInteger(item.quantity) || item.quantity === 0) throw new SitooInputError(`orderitems[${index}].quantity must be a non-zero integer`);
+      const discount = item.rowDiscountCents ?? 0;
+      const row = splitGross(item.rowGrossCents - discount, item.vatvalue);
+      const original = splitGross(item.rowGrossCents, item.vatvalue);
+      net += row.net;
+      vat += row.vat;
+      return {
+        orderitemid: index,
+        orderitemtype: 10,
+        productid: null,
+        productname: item.productname,
+        sku: item.sku,
+        productattributes: '',
+        quantity: item.quantity,
+        decimalunitquantity: null,
+        moneynetpriceperunit: formatCents(divRound(row.net, item.quantity)),
+        moneypriceorg: formatCents(divRound(original.net, item.quantity)),
+        vatvalue: item.vatvalue,
+        moneyitemtotal_net: formatCents(row.net),
+        moneyitemtotal_vat: formatCents(row.vat),
+        moneyoriginalprice: formatCents(divRound(original.net, item.quantity)),
+        moneydiscount: formatCents(divRound(splitGross(discount, item.vatvalue).net, item.quantity)),
+        additionaldata: { ...item.additionaldata },
+      };
+    });
+    const order: WireOrder = {
+      orderid: this.nextOrderId++,
+      eshopid: this.eshopId,
+      externalid: input.externalid ?? null,
+      creditorderid: input.creditorderid ?? null,
+      registerid: input.registerid ?? null,
+      warehouseid: input.warehouseid ?? null,
+      orderstateid: input.orderstateid ?? 0,
+      paymentstateid: input.paymentstateid ?? 0,
+      ordertypeid: input.ordertypeid,
+      orderdate: input.orderdate ?? nowSeconds(),
+      datereserved: null,
+      currencycode: input.currencycode ?? 'SEK',
+      email: input.email ?? '',
+      namefirst: input.namefirst ?? '',
+      namelast: input.namelast ?? '',
+      company: input.company ?? '',
+      comment: input.comment ?? '',
+      moneytotal_net: formatCents(net),
+      moneytotal_vat: formatCents(vat),
+      moneyfinal_net: formatCents(net),
+      moneyfinal_vat: formatCents(vat),
+      moneytotal_gross_roundoff: '0.00',
+      moneytotal_gross_all: formatCents(net + vat),
+      checkouttypename: input.checkouttypename ?? '',
+      deliverytypename: '',
+      additionaldata: { ...input.additionaldata },
+      orderitems,
+      payments: input.payments.map((p) => ({ name: p.name, moneyamount: p.moneyamount, externalid: p.externalid ?? null, additionaldata: { ...p.additionaldata } })),
+    };
+    this.orders.set(order.orderid, order);
+    this.orderEvent(order, 'add');
+    return order;
+  }
+
+  /** Partial update. Only a change of payment or order state is an `update` event, as in Sitoo. */
+  updateOrder(orderId: number, patch: Partial<Omit<WireOrder, 'orderid' | 'eshopid' | 'orderitems' | 'payments'>>): WireOrder | undefined {
+    const order = this.orders.get(orderId);
+    if (!order) return undefined;
+    if (patch.externalid != null) this.checkExternalId(patch.externalid, orderId);
+    const before = { orderstateid: order.orderstateid, paymentstateid: order.paymentstateid };
+    const { additionaldata, ...rest } = patch;
+    Object.assign(order, rest);
+    // Merging (not replacing) additionaldata is our reading of "partial update"; Sitoo does not document it.
+    if (additionaldata) order.additionaldata = { ...order.additionaldata, ...additionaldata };
+    const stateChanged = order.orderstateid !== before.orderstateid;
+    if (stateChanged || order.paymentstateid !== before.paymentstateid) {
+      this.orderEvent(order, 'update', stateChanged ? STATE_NAMES[order.orderstateid] : undefined);
+    }
+    return order;
+  }
+
+  seedWarehouse(w: { warehouseId: number; name: string; storeId?: number | null; currencyCode?: string; stock: Record<string, number> }): Warehouse {
+    const existing = this.warehouses.get(w.warehouseId);
+    const warehouse: Warehouse = existing ?? {
+      warehouseid: w.warehouseId,
+      name: w.name,
+      storeid: w.storeId ?? null,
+      currencycode: w.currencyCode ?? 'SEK',
+      stock: new Map(),
+      itemIds: new Map(),
+      lastModified: new Map(),
+    };
+    warehouse.name = w.name;
+    warehouse.storeid = w.storeId ?? warehouse.storeid;
+    this.warehouses.set(w.warehouseId, warehouse);
+    for (const [sku, quantity] of Object.entries(w.stock)) this.setStock(warehouse, sku, quantity);
+    return warehouse;
+  }
+
+  adjustStock(warehouseId: number, sku: string, delta: number): void {
+    const warehouse = this.warehouses.get(warehouseId);
+    if (!warehouse) throw new Error(`Sitoo simulator: warehouse ${warehouseId} is not seeded`);
+    // Sitoo lets store stock go negative (the till never refuses a sale), so no floor here.
+    this.setStock(warehouse, sku, (warehouse.stock.get(sku) ?? 0) + delta);
+  }
+
+  getStock(warehouseId: number, sku: string): number {
+    return this.warehouses.get(warehouseId)?.stock.get(sku) ?? 0;
+  }
+
+  private setStock(warehouse: Warehouse, sku: string, quantity: number): void {
+    if (!warehouse.itemIds.has(sku)) warehouse.itemIds.set(sku, this.nextItemId++);
+    warehouse.stock.set(sku, quantity);
+    warehouse.lastModified.set(sku, nowSeconds());
+  }
+
+  private checkExternalId(externalId: string, ownOrderId: number | undefined): void {
+    if (!EXTERNAL_ID.test(externalId)) throw new SitooInputError(`externalid must match [A-Za-z0-9_-]{1,40}`);
+    const holder = this.findByExternalId(externalId);
+    if (holder && holder.orderid !== ownOrderId) throw new SitooInputError(`externalid ${externalId} is already used by order ${holder.orderid}`);
+  }
+
+  private orderEvent(order: WireOrder, type: OrderEventData['order_event_type'], stateChanged?: OrderEventData['order_state_changed']): void {
+    const data: OrderEventData = { eshop_id: order.eshopid, order_id: order.orderid, order_event_type: type };
+    if (order.warehouseid != null) data.warehouse_id = order.warehouseid;
+    if (stateChanged) data.order_state_changed = stateChanged;
+    this.emit({ event_id: randomUUID(), event_type: 'order', event_date: nowSeconds(), account_id: this.accountId, data });
+  }
+}
