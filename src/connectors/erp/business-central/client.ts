@@ -1,0 +1,211 @@
+import type { Dispatcher } from 'undici';
+import type { z } from 'zod';
+import { PermanentError, parseBody, send, throwForStatus, type HttpCall, type HttpResponse } from '../../http';
+import type { ErpPort, ErpSalesDocument, ErpSalesOrderInput } from '../port';
+import {
+  collectionSchema,
+  itemSchema,
+  locationSchema,
+  odataErrorSchema,
+  salesInvoiceSchema,
+  salesOrderSchema,
+  type SalesOrderCreateBody,
+} from './schemas';
+import { ClientCredentialsToken, redact } from './token';
+
+export const BUSINESS_CENTRAL = 'business-central';
+export const DEFAULT_SCOPE = 'https://api.businesscentral.dynamics.com/.default';
+/** Item numbers per `or` filter: keeps URLs short; BC accepts `or` on one field. */
+const ITEM_BATCH = 20;
+const MAX_PAGES = 10_000;
+
+export interface BusinessCentralClientOptions {
+  /** Up to and including `/api/v2.0`, e.g. `https://api.businesscentral.dynamics.com/v2.0/{tenant}/{env}/api/v2.0`. */
+  apiBaseUrl: string;
+  tokenUrl: string;
+  companyId: string;
+  clientId: string;
+  clientSecret: string;
+  scope?: string;
+  timeoutMs?: number;
+  /** Sent as `Prefer: odata.maxpagesize`; without it the server's cap applies. */
+  pageSize?: number;
+  /** Clock for token expiry; tests move it instead of sleeping. */
+  now?: () => number;
+  dispatcher?: Dispatcher;
+}
+
+type Opts = { signal?: AbortSignal };
+
+/** AL Code fields are stored upper-cased and trimmed; filters must use the stored form to match. */
+export function normaliseCode(value: string): string {
+  return value.trim().toUpperCase();
+}
+
+/** An OData string literal: single quotes escaped by doubling. */
+export function odataString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export class BusinessCentralClient implements ErpPort {
+  private readonly companyUrl: string;
+  private readonly origin: string;
+  private readonly token: ClientCredentialsToken;
+  private readonly locationIds = new Map<string, string>();
+
+  constructor(private readonly opts: BusinessCentralClientOptions) {
+    if (!GUID.test(opts.companyId)) throw new PermanentError(`Business Central companyId must be a GUID, got '${opts.companyId}'`, BUSINESS_CENTRAL, 0, 'InvalidConfiguration');
+    const base = opts.apiBaseUrl.replace(/\/+$/, '');
+    this.companyUrl = `${base}/companies(${opts.companyId})`;
+    this.origin = new URL(base).origin;
+    this.token = new ClientCredentialsToken({
+      system: BUSINESS_CENTRAL,
+      tokenUrl: opts.tokenUrl,
+      clientId: opts.clientId,
+      clientSecret: opts.clientSecret,
+      scope: opts.scope ?? DEFAULT_SCOPE,
+      timeoutMs: opts.timeoutMs,
+      now: opts.now,
+      dispatcher: opts.dispatcher,
+    });
+  }
+
+  async findSalesDocuments(externalDocumentNumber: string, opts: Opts = {}): Promise<ErpSalesDocument[]> {
+    const ext = externalDocumentNumberOf(externalDocumentNumber);
+    const filter = `externalDocumentNumber eq ${odataString(ext)}`;
+    const [orders, invoices] = await Promise.all([
+      this.getAll('salesOrders', filter, salesOrderSchema, opts.signal),
+      this.getAll('salesInvoices', filter, salesInvoiceSchema, opts.signal),
+    ]);
+    return [
+      ...orders.map((o) => ({ kind: 'order' as const, id: o.id, number: o.number, externalDocumentNumber: o.externalDocumentNumber, status: o.status })),
+      ...invoices.map((i) => ({ kind: 'invoice' as const, id: i.id, number: i.number, externalDocumentNumber: i.externalDocumentNumber, status: i.status })),
+    ];
+  }
+
+  async createSalesOrder(input: ErpSalesOrderInput, opts: Opts = {}): Promise<ErpSalesDocument> {
+    const ext = externalDocumentNumberOf(input.externalDocumentNumber);
+    const codes = [...new Set(input.lines.map((l) => normaliseCode(l.locationCode)))];
+    const ids = new Map<string, string>();
+    for (const code of codes) {
+      const id = await this.findLocationId(code, opts);
+      if (!id) {
+        throw new PermanentError(`Business Central has no location with code '${code}' (order ${ext}); map the store to an existing location`, BUSINESS_CENTRAL, 0, 'LocationNotFound');
+      }
+      ids.set(code, id);
+    }
+    const body: SalesOrderCreateBody = {
+      externalDocumentNumber: ext,
+      customerNumber: normaliseCode(input.customerNumber),
+      orderDate: input.orderDate,
+      ...(input.currencyCode !== undefined ? { currencyCode: input.currencyCode } : {}),
+      salesOrderLines: input.lines.map((l) => ({
+        lineType: 'Item',
+        lineObjectNumber: normaliseCode(l.itemNumber),
+        quantity: l.quantity,
+        unitPrice: l.unitPrice,
+        locationId: ids.get(normaliseCode(l.locationCode))!,
+      })),
+    };
+    const res = await this.request('POST', `${this.companyUrl}/salesOrders`, { body, signal: opts.signal });
+    const order = parseBody(BUSINESS_CENTRAL, res.text, salesOrderSchema);
+    return { kind: 'order', id: order.id, number: order.number, externalDocumentNumber: order.externalDocumentNumber, status: order.status };
+  }
+
+  async shipAndInvoice(orderId: string, opts: Opts = {}): Promise<void> {
+    if (!GUID.test(orderId)) throw new PermanentError(`Business Central order id must be a GUID, got '${orderId}'`, BUSINESS_CENTRAL, 0, 'InvalidId');
+    await this.request('POST', `${this.companyUrl}/salesOrders(${orderId})/Microsoft.NAV.shipAndInvoice`, { signal: opts.signal });
+  }
+
+  async findLocationId(code: string, opts: Opts = {}): Promise<string | undefined> {
+    const normalised = normaliseCode(code);
+    const cached = this.locationIds.get(normalised);
+    if (cached) return cached;
+    const found = await this.getAll('locations', `code eq ${odataString(normalised)}`, locationSchema, opts.signal);
+    const id = found.find((l) => l.code === normalised)?.id;
+    // Misses are not cached: the location may be created in BC while we keep running.
+    if (id) this.locationIds.set(normalised, id);
+    return id;
+  }
+
+  async findUnknownItems(itemNumbers: string[], opts: Opts = {}): Promise<string[]> {
+    const wanted = [...new Set(itemNumbers.map(normaliseCode))];
+    const known = new Set<string>();
+    for (let i = 0; i < wanted.length; i += ITEM_BATCH) {
+      const batch = wanted.slice(i, i + ITEM_BATCH);
+      const filter = batch.map((n) => `number eq ${odataString(n)}`).join(' or ');
+      for (const item of await this.getAll('items', filter, itemSchema, opts.signal)) known.add(item.number);
+    }
+    return [...new Set(itemNumbers.filter((n) => !known.has(normaliseCode(n))))];
+  }
+
+  /** Reads every page: BC pages server-side and signals more with `@odata.nextLink`. */
+  private async getAll<T extends z.ZodType>(entitySet: string, filter: string, item: T, signal?: AbortSignal): Promise<z.output<T>[]> {
+    const schema = collectionSchema(item);
+    const rows: z.output<T>[] = [];
+    let url: string | undefined = `${this.companyUrl}/${entitySet}?$filter=${encodeURIComponent(filter)}`;
+    const headers: Record<string, string> = this.opts.pageSize ? { prefer: `odata.maxpagesize=${this.opts.pageSize}` } : {};
+    for (let page = 0; url; page++) {
+      if (page >= MAX_PAGES) throw new PermanentError(`Business Central kept returning next links for ${entitySet} after ${MAX_PAGES} pages`, BUSINESS_CENTRAL, 200, 'PagingLoop');
+      const res = await this.request('GET', url, { headers, signal });
+      const body = parseBody(BUSINESS_CENTRAL, res.text, schema);
+      rows.push(...(body.value as z.output<T>[]));
+      url = body['@odata.nextLink'];
+      // The bearer token goes with every request, so only follow links back to the same server.
+      if (url && new URL(url, this.origin).origin !== this.origin) {
+        throw new PermanentError(`Business Central returned a next link to another host (${new URL(url).origin}); refusing to send credentials there`, BUSINESS_CENTRAL, 200, 'UnexpectedNextLink');
+      }
+      if (url) url = new URL(url, this.origin).toString();
+    }
+    return rows;
+  }
+
+  /**
+   * One authenticated request. A 401 is retried once with a fresh token (it may have been revoked
+   * or the clocks disagree about expiry); a second 401 is a real credentials problem.
+   */
+  private async request(method: HttpCall['method'], url: string, o: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal }): Promise<HttpResponse> {
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.token.get();
+      const call: HttpCall = {
+        system: BUSINESS_CENTRAL,
+        method,
+        url,
+        headers: { authorization: `Bearer ${token}`, ...o.headers },
+        body: o.body,
+        timeoutMs: this.opts.timeoutMs,
+        signal: o.signal,
+        dispatcher: this.opts.dispatcher,
+      };
+      const res = await send(call);
+      if (res.status === 401 && attempt === 0) {
+        this.token.invalidate(token);
+        continue;
+      }
+      if (res.status >= 400) this.fail(call, res, token);
+      return res;
+    }
+  }
+
+  private fail(call: HttpCall, res: HttpResponse, token: string): never {
+    let detail: { code?: string; message?: string } = {};
+    try {
+      const parsed = odataErrorSchema.safeParse(JSON.parse(res.text));
+      if (parsed.success) detail = { code: parsed.data.error.code, message: redact(parsed.data.error.message, token, this.opts.clientSecret) };
+    } catch {
+      detail = { message: redact(res.text.slice(0, 200), token, this.opts.clientSecret) };
+    }
+    throwForStatus(call, res, detail);
+  }
+}
+
+/** Code[35]: normalised the way BC stores it; longer values could never match, so refuse them here. */
+function externalDocumentNumberOf(value: string): string {
+  const ext = normaliseCode(value);
+  if (!ext || ext.length > 35) {
+    throw new PermanentError(`externalDocumentNumber '${ext}' must be 1-35 characters (Business Central Code[35])`, BUSINESS_CENTRAL, 0, 'InvalidExternalDocumentNumber');
+  }
+  return ext;
+}

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/**
+ * Wire shapes we depend on, and nothing more: BC adds fields between releases, and parsing only
+ * what we read keeps those additions from breaking us.
+ */
+export const odataErrorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string() }),
+});
+
+/** Entra ID's token response. `expires_in` has been seen as a string on older endpoints. */
+export const tokenResponseSchema = z.object({
+  token_type: z.string().refine((t) => t.toLowerCase() === 'bearer', 'token_type must be Bearer'),
+  expires_in: z.coerce.number().positive(),
+  access_token: z.string().min(1),
+});
+
+export const tokenErrorSchema = z.object({
+  error: z.string(),
+  error_description: z.string().optional(),
+});
+
+export function collectionSchema<T extends z.ZodType>(item: T) {
+  return z.object({
+    value: z.array(item),
+    '@odata.nextLink': z.string().optional(),
+  });
+}
+
+export const salesOrderSchema = z.object({
+  id: z.string(),
+  number: z.string(),
+  externalDocumentNumber: z.string(),
+  status: z.string(),
+});
+export type SalesOrderWire = z.infer<typeof salesOrderSchema>;
+
+export const salesInvoiceSchema = salesOrderSchema.extend({
+  orderId: z.string().optional(),
+  orderNumber: z.string().optional(),
+});
+export type SalesInvoiceWire = z.infer<typeof salesInvoiceSchema>;
+
+export const locationSchema = z.object({ id: z.string(), code: z.string() });
+export const itemSchema = z.object({ id: z.string(), number: z.string() });
+
+/** The body of `POST salesOrders` with deep-inserted lines. */
+export interface SalesOrderCreateBody {
+  externalDocumentNumber: string;
+  customerNumber: string;
+  orderDate: string;
+  currencyCode?: string;
+  salesOrderLines: {
+    lineType: 'Item';
+    lineObjectNumber: string;
+    quantity: number;
+    unitPrice: number;
+    locationId: string;
+  }[];
+}

@@ -1,0 +1,208 @@
+import { etag, type EntityRow } from './odata';
+import { round2, type BcSalesInvoice, type BcSalesLine, type BcSalesOrder, type BusinessCentralState } from './state';
+
+/**
+ * Public (wire) shapes of the entity sets, following the API v2.0 resource pages. The field list
+ * is typed against the projection so `$filter`/`$select` validation cannot drift from what is served.
+ */
+export interface EntitySet<T> {
+  name: string;
+  type: string;
+  fields: readonly string[];
+  expandable?: readonly string[];
+  all(state: BusinessCentralState): T[];
+  row(state: BusinessCentralState, entity: T): EntityRow;
+}
+
+function defineSet<T, const F extends readonly string[]>(def: {
+  name: string;
+  type: string;
+  fields: F;
+  all(state: BusinessCentralState): T[];
+  view(state: BusinessCentralState, entity: T): { [K in F[number]]: unknown };
+  seq(entity: T): number;
+  etagOf(entity: T): string;
+  expand?: Record<string, (state: BusinessCentralState, entity: T) => Record<string, unknown>[]>;
+}): EntitySet<T> {
+  return {
+    name: def.name,
+    type: def.type,
+    fields: def.fields,
+    expandable: def.expand ? Object.keys(def.expand) : undefined,
+    all: def.all,
+    row: (state, entity) => ({
+      seq: def.seq(entity),
+      view: { '@odata.etag': def.etagOf(entity), ...def.view(state, entity) },
+      expand: def.expand ? Object.fromEntries(Object.entries(def.expand).map(([k, f]) => [k, () => f(state, entity)])) : undefined,
+    }),
+  };
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const total = (lines: BcSalesLine[]): number => round2(lines.reduce((s, l) => s + l.quantity * l.unitPrice, 0));
+
+export const companies = defineSet({
+  name: 'companies',
+  type: 'company',
+  fields: ['id', 'systemVersion', 'name', 'displayName', 'businessProfileId'] as const,
+  all: (s) => [s.company],
+  view: (_s, c) => ({ ...c }),
+  seq: () => 0,
+  etagOf: () => etag({ seq: 0, version: 1 }),
+});
+
+export const locations = defineSet({
+  name: 'locations',
+  type: 'location',
+  fields: ['id', 'code', 'displayName', 'lastModifiedDateTime'] as const,
+  all: (s) => [...s.locations.values()],
+  view: (_s, l) => ({ id: l.id, code: l.code, displayName: l.displayName, lastModifiedDateTime: iso(l.lastModified) }),
+  seq: (l) => l.seq,
+  etagOf: (e) => etag(e),
+});
+
+export const items = defineSet({
+  name: 'items',
+  type: 'item',
+  fields: ['id', 'number', 'displayName', 'type', 'blocked', 'inventory', 'unitPrice', 'priceIncludesTax', 'lastModifiedDateTime'] as const,
+  all: (s) => [...s.items.values()],
+  view: (s, i) => ({
+    id: i.id,
+    number: i.number,
+    displayName: i.displayName,
+    type: 'Inventory',
+    blocked: false,
+    inventory: s.inventory(i.number),
+    unitPrice: i.unitPrice,
+    priceIncludesTax: true,
+    lastModifiedDateTime: iso(i.lastModified),
+  }),
+  seq: (i) => i.seq,
+  etagOf: (e) => etag(e),
+});
+
+export const customers = defineSet({
+  name: 'customers',
+  type: 'customer',
+  fields: ['id', 'number', 'displayName', 'type', 'blocked', 'currencyCode', 'lastModifiedDateTime'] as const,
+  all: (s) => [...s.customers.values()],
+  view: (_s, c) => ({ id: c.id, number: c.number, displayName: c.displayName, type: 'Company', blocked: ' ', currencyCode: '', lastModifiedDateTime: iso(c.lastModified) }),
+  seq: (c) => c.seq,
+  etagOf: (e) => etag(e),
+});
+
+const LINE_FIELDS = ['id', 'documentId', 'sequence', 'itemId', 'lineType', 'lineObjectNumber', 'description', 'quantity', 'unitPrice', 'amountIncludingTax', 'locationId'] as const;
+const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
+
+function lineView(l: BcSalesLine): { [K in (typeof LINE_FIELDS)[number]]: unknown } {
+  return {
+    id: l.id,
+    documentId: l.documentId,
+    sequence: l.sequence,
+    itemId: l.itemId ?? EMPTY_GUID,
+    lineType: l.lineType,
+    lineObjectNumber: l.lineObjectNumber,
+    description: l.description,
+    quantity: l.quantity,
+    unitPrice: l.unitPrice,
+    amountIncludingTax: round2(l.quantity * l.unitPrice),
+    locationId: l.locationId ?? EMPTY_GUID,
+  };
+}
+
+export const salesOrderLines = defineSet({
+  name: 'salesOrderLines',
+  type: 'salesOrderLine',
+  fields: [...LINE_FIELDS, 'shipQuantity', 'shippedQuantity', 'invoiceQuantity', 'invoicedQuantity'] as const,
+  all: (s) => [...s.salesOrders.values()].flatMap((o) => o.lines),
+  view: (_s, l) => ({ ...lineView(l), shipQuantity: l.quantity, shippedQuantity: 0, invoiceQuantity: l.quantity, invoicedQuantity: 0 }),
+  seq: (l) => l.sequence,
+  etagOf: (l) => etag({ seq: l.sequence, version: 1 }),
+});
+
+export const salesInvoiceLines = defineSet({
+  name: 'salesInvoiceLines',
+  type: 'salesInvoiceLine',
+  fields: LINE_FIELDS,
+  all: (s) => [...s.salesInvoices.values()].flatMap((i) => i.lines),
+  view: (_s, l) => lineView(l),
+  seq: (l) => l.sequence,
+  etagOf: (l) => etag({ seq: l.sequence, version: 1 }),
+});
+
+const HEADER_FIELDS = ['id', 'number', 'externalDocumentNumber', 'postingDate', 'customerId', 'customerNumber', 'customerName', 'currencyCode', 'pricesIncludeTax', 'status', 'totalAmountIncludingTax', 'lastModifiedDateTime'] as const;
+
+function headerView(d: BcSalesOrder | BcSalesInvoice): { [K in (typeof HEADER_FIELDS)[number]]: unknown } {
+  return {
+    id: d.id,
+    number: d.number,
+    externalDocumentNumber: d.externalDocumentNumber,
+    postingDate: d.postingDate,
+    customerId: d.customerId,
+    customerNumber: d.customerNumber,
+    customerName: d.customerName,
+    currencyCode: d.currencyCode,
+    pricesIncludeTax: true,
+    status: d.status,
+    totalAmountIncludingTax: total(d.lines),
+    lastModifiedDateTime: iso(d.lastModified),
+  };
+}
+
+export const salesOrders = defineSet({
+  name: 'salesOrders',
+  type: 'salesOrder',
+  fields: [...HEADER_FIELDS, 'orderDate', 'fullyShipped'] as const,
+  all: (s) => [...s.salesOrders.values()],
+  view: (_s, o: BcSalesOrder) => ({ ...headerView(o), orderDate: o.orderDate, fullyShipped: false }),
+  seq: (o) => o.seq,
+  etagOf: (e) => etag(e),
+  expand: { salesOrderLines: (s, o) => o.lines.map((l) => salesOrderLines.row(s, l).view) },
+});
+
+export const salesInvoices = defineSet({
+  name: 'salesInvoices',
+  type: 'salesInvoice',
+  fields: [...HEADER_FIELDS, 'invoiceDate', 'dueDate', 'orderId', 'orderNumber', 'remainingAmount'] as const,
+  all: (s) => [...s.salesInvoices.values()],
+  view: (_s, i: BcSalesInvoice) => ({ ...headerView(i), invoiceDate: i.invoiceDate, dueDate: i.dueDate, orderId: i.orderId, orderNumber: i.orderNumber, remainingAmount: total(i.lines) }),
+  seq: (i) => i.seq,
+  etagOf: (e) => etag(e),
+  expand: { salesInvoiceLines: (s, i) => i.lines.map((l) => salesInvoiceLines.row(s, l).view) },
+});
+
+export const itemLedgerEntries = defineSet({
+  name: 'itemLedgerEntries',
+  type: 'itemLedgerEntry',
+  fields: ['id', 'entryNumber', 'itemNumber', 'postingDate', 'entryType', 'sourceNumber', 'sourceType', 'documentNumber', 'documentType', 'description', 'quantity', 'salesAmountActual', 'costAmountActual', 'lastModifiedDateTime'] as const,
+  all: (s) => s.itemLedger,
+  // The public shape deliberately omits locationCode: BC's API page has no location field.
+  view: (_s, e) => ({
+    id: e.id,
+    entryNumber: e.entryNumber,
+    itemNumber: e.itemNumber,
+    postingDate: e.postingDate,
+    entryType: e.entryType,
+    sourceNumber: e.sourceNumber,
+    sourceType: e.sourceType,
+    documentNumber: e.documentNumber,
+    documentType: e.documentType,
+    description: e.description,
+    quantity: e.quantity,
+    salesAmountActual: e.salesAmountActual,
+    costAmountActual: e.costAmountActual,
+    lastModifiedDateTime: iso(e.lastModified),
+  }),
+  seq: (e) => e.seq,
+  etagOf: (e) => etag({ seq: e.seq, version: 1 }),
+});
+
+/** Entity sets readable as plain collections and by key. */
+export const readableSets: Record<string, EntitySet<never>> = {
+  locations,
+  items,
+  customers,
+  salesOrders,
+  salesInvoices,
+  itemLedgerEntries,
+} as unknown as Record<string, EntitySet<never>>;

@@ -1,0 +1,154 @@
+import type { SimHandler, SimRequest, SimResponse, SimRoute } from '../http-server';
+import { companies, readableSets, salesInvoiceLines, salesOrderLines, salesOrders, type EntitySet } from './entities';
+import { BcError, collectionResponse, entityResponse, keyParam, odataError, origin, type EntitySetSpec } from './odata';
+import { checkIfMatch, createSalesOrder, parseLine, shipAndInvoice } from './sales';
+import type { BcSalesOrder, BusinessCentralState } from './state';
+
+/**
+ * The API surface, routed the way BC online routes it: `/v2.0/{tenant?}/{environment}/api/v2.0`
+ * then `companies({id})/{entitySet}`. Tenant and environment are checked by the `before` hook.
+ */
+export const API_PREFIX = String.raw`^(/v2\.0/(?:[^/]+/)?[^/]+/api/v2\.0)`;
+const CO = String.raw`/companies\(([^)/]*)\)`;
+const KEY = String.raw`\(([^)/]*)\)`;
+const SET_NAMES = Object.keys(readableSets).join('|');
+
+export interface RouteOptions {
+  state: BusinessCentralState;
+  pageSize: number;
+}
+
+function jsonBody(req: SimRequest): unknown {
+  if (req.rawBody && req.body === undefined) throw new BcError(400, 'BadRequest_InvalidRequestBody', 'The request body is not valid JSON.');
+  return req.body;
+}
+
+function guard(handler: SimHandler): SimHandler {
+  return async (req) => {
+    try {
+      return await handler(req);
+    } catch (err) {
+      if (err instanceof BcError) return odataError(err.status, err.code, err.message, err.headers);
+      throw err;
+    }
+  };
+}
+
+export function apiRoutes({ state, pageSize }: RouteOptions): SimRoute[] {
+  /** params[0] is the API root path, params[1] the company key. */
+  const company = (req: SimRequest): void => {
+    const id = req.params[1] ?? '';
+    if (id.toLowerCase() !== state.company.id) {
+      throw new BcError(404, 'Internal_CompanyNotFound', `Cannot process the request because the company '${id}' cannot be found.`);
+    }
+  };
+  const spec = (req: SimRequest, set: EntitySet<unknown>, path: string): EntitySetSpec => ({
+    type: set.type,
+    fields: set.fields,
+    expandable: set.expandable,
+    contextUrl: `${origin(req)}${req.params[0]}/$metadata#companies(${state.company.id})/${path}`,
+  });
+  const order = (req: SimRequest, index: number): BcSalesOrder => {
+    const found = state.salesOrders.get(keyParam(req.params[index]));
+    if (!found) throw new BcError(404, 'BadRequest_NotFound', `The salesOrder with id '${req.params[index]}' does not exist.`);
+    return found;
+  };
+  const created = (req: SimRequest, response: SimResponse, id: string): SimResponse => ({
+    ...response,
+    headers: { ...response.headers, location: `${origin(req)}${req.path}(${id})` },
+  });
+  const route = (method: string, rest: string, handler: SimHandler, write = false): SimRoute => ({
+    method,
+    pattern: new RegExp(`${API_PREFIX}${rest}$`),
+    handler: guard(handler),
+    write,
+  });
+
+  return [
+    route('GET', '/companies', (req) => {
+      const ctx = { ...spec(req, companies, ''), contextUrl: `${origin(req)}${req.params[0]}/$metadata#companies` };
+      return collectionResponse(req, ctx, companies.all(state).map((c) => companies.row(state, c)), pageSize);
+    }),
+    route('GET', CO, (req) => {
+      company(req);
+      const ctx = { ...spec(req, companies, ''), contextUrl: `${origin(req)}${req.params[0]}/$metadata#companies` };
+      return entityResponse(req, ctx, companies.row(state, state.company));
+    }),
+    route('GET', `${CO}/(${SET_NAMES})`, (req) => {
+      company(req);
+      const set = readableSets[req.params[2]!]!;
+      return collectionResponse(req, spec(req, set, set.name), set.all(state).map((e) => set.row(state, e)), pageSize);
+    }),
+    route('GET', `${CO}/(${SET_NAMES})${KEY}`, (req) => {
+      company(req);
+      const set = readableSets[req.params[2]!]!;
+      const id = keyParam(req.params[3]);
+      const entity = set.all(state).find((e) => (e as { id: string }).id === id);
+      if (!entity) throw new BcError(404, 'BadRequest_NotFound', `The ${set.type} with id '${id}' does not exist.`);
+      return entityResponse(req, spec(req, set, set.name), set.row(state, entity));
+    }),
+    route('GET', `${CO}/salesOrders${KEY}/salesOrderLines`, (req) => {
+      company(req);
+      const o = order(req, 2);
+      return collectionResponse(req, spec(req, salesOrderLines, `salesOrders(${o.id})/salesOrderLines`), o.lines.map((l) => salesOrderLines.row(state, l)), pageSize);
+    }),
+    route('GET', `${CO}/salesInvoices${KEY}/salesInvoiceLines`, (req) => {
+      company(req);
+      const invoice = state.salesInvoices.get(keyParam(req.params[2]));
+      if (!invoice) throw new BcError(404, 'BadRequest_NotFound', `The salesInvoice with id '${req.params[2]}' does not exist.`);
+      return collectionResponse(req, spec(req, salesInvoiceLines, `salesInvoices(${invoice.id})/salesInvoiceLines`), invoice.lines.map((l) => salesInvoiceLines.row(state, l)), pageSize);
+    }),
+    // BC loads lines per document: a top-level lines query must name the document.
+    route('GET', `${CO}/salesOrderLines`, (req) => {
+      company(req);
+      if (!/\b(documentId|id)\s+eq\b/.test(req.query.get('$filter') ?? '')) {
+        throw new BcError(400, 'Application_DialogException', 'You must specify an Id or a Document Id to get the lines.');
+      }
+      return collectionResponse(req, spec(req, salesOrderLines, 'salesOrderLines'), salesOrderLines.all(state).map((l) => salesOrderLines.row(state, l)), pageSize);
+    }),
+    route(
+      'POST',
+      `${CO}/salesOrders`,
+      (req) => {
+        company(req);
+        const o = createSalesOrder(state, jsonBody(req));
+        return created(req, entityResponse(req, spec(req, salesOrders, 'salesOrders'), salesOrders.row(state, o), 201), o.id);
+      },
+      true,
+    ),
+    route(
+      'POST',
+      `${CO}/salesOrders${KEY}/salesOrderLines`,
+      (req) => {
+        company(req);
+        const o = order(req, 2);
+        const next = Math.max(0, ...o.lines.map((l) => l.sequence)) + 10_000;
+        const line = { ...parseLine(state, jsonBody(req), next), id: state.newId(), documentId: o.id };
+        o.lines.push(line);
+        state.touch(o);
+        return created(req, entityResponse(req, spec(req, salesOrderLines, `salesOrders(${o.id})/salesOrderLines`), salesOrderLines.row(state, line), 201), line.id);
+      },
+      true,
+    ),
+    route(
+      'POST',
+      `${CO}/salesOrders${KEY}/Microsoft\\.NAV\\.shipAndInvoice`,
+      (req) => {
+        company(req);
+        const o = order(req, 2);
+        checkIfMatch(req.headers['if-match'], String(salesOrders.row(state, o).view['@odata.etag']));
+        shipAndInvoice(state, o);
+        return { status: 204 };
+      },
+      true,
+    ),
+  ];
+}
+
+/** Sets are read-only in the simulator unless a route above says otherwise. */
+export function notFound(req: SimRequest): SimResponse {
+  if (new RegExp(`${API_PREFIX}${CO}/(${SET_NAMES})(${KEY})?$`).test(req.path) && req.method !== 'GET') {
+    return odataError(405, 'BadRequest_MethodNotAllowed', `'${req.method}' requests for '${req.path.split('/').pop()}' are not supported by the Business Central simulator.`);
+  }
+  return odataError(404, 'BadRequest_NotFound', `No HTTP resource was found that matches the request URI '${req.path}'.`);
+}

@@ -1,0 +1,203 @@
+/**
+ * In-memory Business Central company. Holds what the API exposes plus what it hides (the item
+ * ledger's location code) so tests can verify where stock moved.
+ */
+import type { Versioned, BcLocation, BcItem, BcCustomer, BcSalesLine, BcSalesOrder, BcSalesInvoice, BcItemLedgerEntry, SalesDocumentView, RequestLogEntry } from './types';
+
+export type { Versioned, BcLocation, BcItem, BcCustomer, BcSalesLine, BcSalesOrder, BcSalesInvoice, BcItemLedgerEntry, SalesDocumentView, RequestLogEntry } from './types';
+
+/** Deterministic GUIDs (mulberry32) so a seeded demo run produces the same ids every time. */
+function guidFactory(seed: number): () => string {
+  let s = seed >>> 0 || 1;
+  const next = (): number => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+  return () => {
+    const h = [next(), next(), next(), next()].map((n) => n.toString(16).padStart(8, '0')).join('');
+    const variant = ((parseInt(h[16]!, 16) & 3) | 8).toString(16);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  };
+}
+
+export interface StateOptions {
+  companyId: string;
+  companyName?: string;
+  seed?: number;
+  now?: () => number;
+}
+
+export class BusinessCentralState {
+  readonly company: { id: string; name: string; displayName: string; systemVersion: string; businessProfileId: string };
+  readonly locations = new Map<string, BcLocation>();
+  readonly items = new Map<string, BcItem>();
+  readonly customers = new Map<string, BcCustomer>();
+  readonly salesOrders = new Map<string, BcSalesOrder>();
+  readonly salesInvoices = new Map<string, BcSalesInvoice>();
+  readonly itemLedger: BcItemLedgerEntry[] = [];
+  /** Every API request (not token requests), newest last; tests use it to see what a client asked. */
+  readonly requestLog: RequestLogEntry[] = [];
+  readonly now: () => number;
+  private readonly guid: () => string;
+  private seqCounter = 0;
+  private numbers = { order: 1000, invoice: 1000, shipment: 1000, entry: 0 };
+
+  constructor(opts: StateOptions) {
+    this.now = opts.now ?? Date.now;
+    this.guid = guidFactory(opts.seed ?? 42);
+    const name = opts.companyName ?? 'CRONUS Retail';
+    this.company = { id: opts.companyId.toLowerCase(), name, displayName: name, systemVersion: '26.0.0.0', businessProfileId: '' };
+  }
+
+  newId(): string {
+    return this.guid();
+  }
+  nextSeq(): number {
+    return ++this.seqCounter;
+  }
+  today(): string {
+    return new Date(this.now()).toISOString().slice(0, 10);
+  }
+  nextNumber(series: 'order' | 'invoice' | 'shipment'): string {
+    const prefix = { order: 'SO', invoice: 'PSI', shipment: 'PSS' }[series];
+    return `${prefix}${++this.numbers[series]}`;
+  }
+  private base(): Versioned {
+    return { id: this.newId(), seq: this.nextSeq(), version: 1, lastModified: this.now() };
+  }
+  touch(entity: Versioned): void {
+    entity.version++;
+    entity.lastModified = this.now();
+  }
+
+  seedLocation(input: { code: string; displayName: string }): BcLocation {
+    const code = input.code.trim().toUpperCase();
+    if (this.locationByCode(code)) throw new Error(`location ${code} already seeded`);
+    const location = { ...this.base(), code, displayName: input.displayName };
+    this.locations.set(location.id, location);
+    return location;
+  }
+  seedItem(input: { number: string; displayName: string; unitPrice?: number }): BcItem {
+    const number = input.number.trim().toUpperCase();
+    if (this.itemByNumber(number)) throw new Error(`item ${number} already seeded`);
+    const item = { ...this.base(), number, displayName: input.displayName, unitPrice: input.unitPrice ?? 0 };
+    this.items.set(item.id, item);
+    return item;
+  }
+  seedCustomer(input: { number: string; displayName: string }): BcCustomer {
+    const number = input.number.trim().toUpperCase();
+    if (this.customerByNumber(number)) throw new Error(`customer ${number} already seeded`);
+    const customer = { ...this.base(), number, displayName: input.displayName };
+    this.customers.set(customer.id, customer);
+    return customer;
+  }
+
+  locationByCode(code: string): BcLocation | undefined {
+    return [...this.locations.values()].find((l) => l.code === code);
+  }
+  itemByNumber(number: string): BcItem | undefined {
+    return [...this.items.values()].find((i) => i.number === number);
+  }
+  customerByNumber(number: string): BcCustomer | undefined {
+    return [...this.customers.values()].find((c) => c.number === number);
+  }
+
+  createOrder(header: Omit<BcSalesOrder, keyof Versioned | 'number' | 'lines' | 'status'>, lines: Omit<BcSalesLine, 'id' | 'documentId'>[]): BcSalesOrder {
+    const order: BcSalesOrder = { ...this.base(), ...header, number: this.nextNumber('order'), status: 'Open', lines: [] };
+    order.lines = lines.map((l) => ({ ...l, id: this.newId(), documentId: order.id }));
+    this.salesOrders.set(order.id, order);
+    return order;
+  }
+
+  /**
+   * Ships and invoices every line in full, as BC's Sales-Post does for `shipAndInvoice`: item
+   * ledger entries per item line, a posted invoice carrying the order's number, and the fully
+   * shipped order deleted.
+   */
+  postOrder(order: BcSalesOrder): BcSalesInvoice {
+    const today = this.today();
+    const shipmentNumber = this.nextNumber('shipment');
+    const invoice: BcSalesInvoice = {
+      ...this.base(),
+      number: this.nextNumber('invoice'),
+      externalDocumentNumber: order.externalDocumentNumber,
+      postingDate: today,
+      invoiceDate: today,
+      dueDate: today,
+      customerId: order.customerId,
+      customerNumber: order.customerNumber,
+      customerName: order.customerName,
+      currencyCode: order.currencyCode,
+      orderId: order.id,
+      orderNumber: order.number,
+      status: 'Open',
+      lines: [],
+    };
+    invoice.lines = order.lines.map((l) => ({ ...l, id: this.newId(), documentId: invoice.id }));
+    for (const line of order.lines) {
+      if (line.lineType !== 'Item' || line.quantity === 0) continue;
+      this.itemLedger.push({
+        id: this.newId(),
+        seq: this.nextSeq(),
+        entryNumber: ++this.numbers.entry,
+        itemNumber: line.lineObjectNumber,
+        postingDate: today,
+        entryType: 'Sale',
+        sourceNumber: order.customerNumber,
+        sourceType: 'Customer',
+        documentNumber: shipmentNumber,
+        documentType: 'Sales Shipment',
+        description: line.description,
+        quantity: -line.quantity,
+        salesAmountActual: round2(line.quantity * line.unitPrice),
+        costAmountActual: 0,
+        lastModified: this.now(),
+        locationCode: line.locationId ? (this.locations.get(line.locationId)?.code ?? '') : '',
+        orderNumber: order.number,
+        invoiceNumber: invoice.number,
+        externalDocumentNumber: order.externalDocumentNumber,
+      });
+    }
+    this.salesInvoices.set(invoice.id, invoice);
+    this.salesOrders.delete(order.id);
+    return invoice;
+  }
+
+  /** Company-wide stock, as BC's `items.inventory` reports it: every location summed. */
+  inventory(itemNumber: string): number {
+    return this.itemLedger.filter((e) => e.itemNumber === itemNumber).reduce((sum, e) => sum + e.quantity, 0);
+  }
+
+  salesDocuments(): SalesDocumentView[] {
+    const view = (kind: 'order' | 'invoice', d: BcSalesOrder | BcSalesInvoice): SalesDocumentView => ({
+      kind,
+      id: d.id,
+      number: d.number,
+      externalDocumentNumber: d.externalDocumentNumber,
+      customerNumber: d.customerNumber,
+      status: d.status,
+      ...('orderNumber' in d ? { orderNumber: d.orderNumber } : {}),
+      lines: d.lines
+        .filter((l) => l.lineType === 'Item')
+        .map((l) => ({ itemNumber: l.lineObjectNumber, quantity: l.quantity, unitPrice: l.unitPrice, locationCode: l.locationId ? this.locations.get(l.locationId)?.code : undefined })),
+    });
+    return [...[...this.salesOrders.values()].map((o) => view('order', o)), ...[...this.salesInvoices.values()].map((i) => view('invoice', i))];
+  }
+
+  /** Normalises the argument as BC stores Code fields, so callers may pass the raw POS value. */
+  countByExternalDocumentNumber(externalDocumentNumber: string): number {
+    const ext = externalDocumentNumber.trim().toUpperCase();
+    return this.salesDocuments().filter((d) => d.externalDocumentNumber === ext).length;
+  }
+
+  ledgerEntries(): BcItemLedgerEntry[] {
+    return this.itemLedger.map((e) => ({ ...e }));
+  }
+}
+
+export function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}

@@ -1,0 +1,101 @@
+/**
+ * Internal records of the simulated company. These are not the wire shapes (see entities.ts):
+ * they also hold what the API hides, such as the item ledger's location code.
+ */
+export interface Versioned {
+  id: string;
+  /** Insertion order, the stable key behind paging. */
+  seq: number;
+  version: number;
+  lastModified: number;
+}
+
+export interface BcLocation extends Versioned {
+  code: string;
+  displayName: string;
+}
+export interface BcItem extends Versioned {
+  number: string;
+  displayName: string;
+  unitPrice: number;
+}
+export interface BcCustomer extends Versioned {
+  number: string;
+  displayName: string;
+}
+
+export interface BcSalesLine {
+  id: string;
+  documentId: string;
+  sequence: number;
+  lineType: 'Item' | 'Comment';
+  itemId?: string;
+  lineObjectNumber: string;
+  description: string;
+  quantity: number;
+  unitPrice: number;
+  locationId?: string;
+}
+
+interface BcSalesHeader extends Versioned {
+  number: string;
+  externalDocumentNumber: string;
+  postingDate: string;
+  customerId: string;
+  customerNumber: string;
+  customerName: string;
+  currencyCode: string;
+  lines: BcSalesLine[];
+}
+export interface BcSalesOrder extends BcSalesHeader {
+  orderDate: string;
+  status: 'Draft' | 'Open';
+}
+export interface BcSalesInvoice extends BcSalesHeader {
+  invoiceDate: string;
+  dueDate: string;
+  orderId: string;
+  orderNumber: string;
+  status: 'Open';
+}
+
+export interface BcItemLedgerEntry {
+  id: string;
+  seq: number;
+  entryNumber: number;
+  itemNumber: string;
+  postingDate: string;
+  entryType: 'Sale';
+  sourceNumber: string;
+  sourceType: 'Customer';
+  documentNumber: string;
+  documentType: 'Sales Shipment';
+  description: string;
+  quantity: number;
+  salesAmountActual: number;
+  costAmountActual: number;
+  lastModified: number;
+  /** Not in the public shape (BC's itemLedgerEntries page has no location); kept for verification. */
+  locationCode: string;
+  orderNumber: string;
+  invoiceNumber: string;
+  externalDocumentNumber: string;
+}
+
+/** What a test needs to assert about a sales document without knowing the wire shape. */
+export interface SalesDocumentView {
+  kind: 'order' | 'invoice';
+  id: string;
+  number: string;
+  externalDocumentNumber: string;
+  customerNumber: string;
+  status: string;
+  orderNumber?: string;
+  lines: { itemNumber: string; quantity: number; unitPrice: number; locationCode: string | undefined }[];
+}
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  query: string;
+}
