@@ -1,0 +1,127 @@
+import {
+  getNamedType, getNullableType, isListType, isObjectType, Kind,
+  type FieldNode, type FragmentDefinitionNode, type GraphQLObjectType, type GraphQLSchema,
+  type OperationDefinitionNode, type SelectionSetNode,
+} from 'graphql';
+
+/**
+ * A simplified version of Shopify's calculated query cost: scalars 0, objects 1, a connection
+ * 2 + its nodes (`first` of them, each costing 1 + what is selected inside), a mutation field 10.
+ * The requested cost assumes every page is full; the actual cost counts what came back.
+ */
+export const MUTATION_COST = 10;
+export const MAX_QUERY_COST = 1000;
+
+interface Walk {
+  schema: GraphQLSchema;
+  fragments: Map<string, FragmentDefinitionNode>;
+  variables: Record<string, unknown>;
+}
+
+export function requestedCost(w: Walk, op: OperationDefinitionNode): number {
+  if (op.operation === 'mutation') return fields(w, op.selectionSet, w.schema.getMutationType()!).length * MUTATION_COST;
+  return selectionCost(w, op.selectionSet, w.schema.getQueryType()!, 1);
+}
+
+/** What the executed query really cost; mutations are not refunded. */
+export function actualCost(w: Walk, op: OperationDefinitionNode, data: unknown): number {
+  if (op.operation === 'mutation') return requestedCost(w, op);
+  return dataCost(w, op.selectionSet, w.schema.getQueryType()!, data);
+}
+
+function selectionCost(w: Walk, sel: SelectionSetNode, parent: GraphQLObjectType, pageSize: number): number {
+  let cost = 0;
+  for (const f of fields(w, sel, parent)) {
+    const def = parent.getFields()[f.name.value];
+    const named = def && getNamedType(def.type);
+    if (!def || !isObjectType(named) || !f.selectionSet) continue;
+    const first = argument(w, f, 'first');
+    if (first !== undefined) cost += 2 + selectionCost(w, f.selectionSet, named, first);
+    else if (isListType(getNullableType(def.type))) cost += pageSize * (1 + selectionCost(w, f.selectionSet, named, 1));
+    else cost += 1 + selectionCost(w, f.selectionSet, named, 1);
+  }
+  return cost;
+}
+
+function dataCost(w: Walk, sel: SelectionSetNode, parent: GraphQLObjectType, data: unknown): number {
+  if (!data || typeof data !== 'object') return 0;
+  let cost = 0;
+  for (const f of fields(w, sel, parent)) {
+    const def = parent.getFields()[f.name.value];
+    const named = def && getNamedType(def.type);
+    if (!def || !isObjectType(named) || !f.selectionSet) continue;
+    const value = (data as Record<string, unknown>)[f.alias?.value ?? f.name.value];
+    if (value == null) continue;
+    const base = argument(w, f, 'first') !== undefined ? 2 : 1;
+    if (Array.isArray(value)) for (const item of value) cost += 1 + dataCost(w, f.selectionSet, named, item);
+    else cost += base + dataCost(w, f.selectionSet, named, value);
+  }
+  return cost;
+}
+
+/** Field nodes of a selection with fragments flattened (the subset has no interfaces, so type conditions can be ignored). */
+function fields(w: Walk, sel: SelectionSetNode, parent: GraphQLObjectType): FieldNode[] {
+  const out: FieldNode[] = [];
+  for (const s of sel.selections) {
+    if (s.kind === Kind.FIELD) out.push(s);
+    else if (s.kind === Kind.INLINE_FRAGMENT) out.push(...fields(w, s.selectionSet, parent));
+    else {
+      const frag = w.fragments.get(s.name.value);
+      if (frag) out.push(...fields(w, frag.selectionSet, parent));
+    }
+  }
+  return out;
+}
+
+function argument(w: Walk, f: FieldNode, name: string): number | undefined {
+  const arg = f.arguments?.find((a) => a.name.value === name);
+  if (!arg) return undefined;
+  if (arg.value.kind === Kind.INT) return Number(arg.value.value);
+  if (arg.value.kind === Kind.VARIABLE) {
+    const v = w.variables[arg.value.name.value];
+    return typeof v === 'number' ? v : undefined;
+  }
+  return undefined;
+}
+
+export interface ThrottleStatus { maximumAvailable: number; currentlyAvailable: number; restoreRate: number }
+
+/** One bucket per access token: reserve the requested cost up front, refund the unused part after. */
+export class LeakyBucket {
+  private available: number;
+  private at: number;
+
+  constructor(readonly maximumAvailable: number, readonly restoreRate: number, private readonly now: () => number = Date.now) {
+    this.available = maximumAvailable;
+    this.at = now();
+  }
+
+  private refill(): void {
+    const t = this.now();
+    this.available = Math.min(this.maximumAvailable, this.available + ((t - this.at) / 1000) * this.restoreRate);
+    this.at = t;
+  }
+
+  tryReserve(cost: number): boolean {
+    this.refill();
+    if (cost > this.available) return false;
+    this.available -= cost;
+    return true;
+  }
+
+  refund(points: number): void {
+    this.refill();
+    this.available = Math.min(this.maximumAvailable, this.available + Math.max(0, points));
+  }
+
+  /** For tests: set the level directly instead of burning requests. */
+  setAvailable(points: number): void {
+    this.refill();
+    this.available = Math.max(0, Math.min(this.maximumAvailable, points));
+  }
+
+  status(): ThrottleStatus {
+    this.refill();
+    return { maximumAvailable: this.maximumAvailable, currentlyAvailable: Math.floor(this.available * 10) / 10, restoreRate: this.restoreRate };
+  }
+}

@@ -1,0 +1,182 @@
+import { execute, getOperationAST, GraphQLError, parse, validate, type DocumentNode, type FragmentDefinitionNode, Kind } from 'graphql';
+import { Faults, type FaultConfig } from '../faults';
+import { startSimServer, type SimRequest, type SimResponse } from '../http-server';
+import { actualCost, LeakyBucket, MAX_QUERY_COST, requestedCost } from './cost';
+import { rootValue } from './resolvers';
+import { schema } from './schema';
+import { ShopifyState } from './state';
+
+export { ShopifyState, gid } from './state';
+export type { HistoryEntry, WriteCounters } from './state';
+export { LeakyBucket, type ThrottleStatus } from './cost';
+
+export interface ShopifySimulatorOptions {
+  port?: number;
+  accessToken?: string;
+  /** The version this shop serves; any other well-formed version falls forward to it, as Shopify does. */
+  apiVersion?: string;
+  bucket?: { maximumAvailable?: number; restoreRate?: number };
+  /** Shopify usually throttles with 200 + errors[THROTTLED]; some clients see 429. */
+  throttleHttpStatus?: 200 | 429;
+  faults?: Partial<FaultConfig>;
+  seed?: number;
+}
+
+export interface ShopifySimulator {
+  /** Base URL; `/_sim/faults` lives here. */
+  url: string;
+  /** What a client takes as its shop URL (it appends /admin/api/{version}/graphql.json). */
+  shopUrl: string;
+  graphqlUrl: string;
+  apiVersion: string;
+  accessToken: string;
+  faults: Faults;
+  state: ShopifyState;
+  /** The cost bucket of a token (default: the simulator's token). */
+  bucket(token?: string): LeakyBucket;
+  /** Executed (not throttled) requests per operation name, so tests can count round trips. */
+  operations: Map<string, number>;
+  close(): Promise<void>;
+}
+
+const ADMIN_PATH = /^\/admin\/api\/([^/]+)\/graphql\.json$/;
+const VERSION = /^(\d{4}-(01|04|07|10)|unstable)$/;
+
+export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}): Promise<ShopifySimulator> {
+  const accessToken = opts.accessToken ?? 'shpat_simulator_token';
+  const apiVersion = opts.apiVersion ?? '2026-04';
+  const maximumAvailable = opts.bucket?.maximumAvailable ?? 1000;
+  const restoreRate = opts.bucket?.restoreRate ?? 50;
+  const throttleHttpStatus = opts.throttleHttpStatus ?? 200;
+  const faults = new Faults(opts.faults, opts.seed);
+  const state = new ShopifyState();
+  const buckets = new Map<string, LeakyBucket>();
+  const bucket = (token = accessToken) => {
+    let b = buckets.get(token);
+    if (!b) buckets.set(token, (b = new LeakyBucket(maximumAvailable, restoreRate)));
+    return b;
+  };
+  const root = rootValue({ state, strict: apiVersion === 'unstable' || apiVersion >= '2026-04' });
+  const operations = new Map<string, number>();
+  let requestId = 0;
+  const baseHeaders = (): Record<string, string> => ({ 'x-shopify-api-version': apiVersion, 'x-request-id': `sim-${++requestId}` });
+  const plain = (status: number, text: string, extra: Record<string, string> = {}): SimResponse => ({
+    status, body: text, headers: { ...baseHeaders(), 'content-type': 'text/plain; charset=utf-8', ...extra },
+  });
+  const graphqlErrors = (errors: unknown[], requested = 0, status = 200): SimResponse => ({
+    status,
+    headers: baseHeaders(),
+    body: { errors, extensions: { cost: { requestedQueryCost: requested, actualQueryCost: 0, throttleStatus: bucket().status() } } },
+  });
+
+  const handle = async (req: SimRequest): Promise<SimResponse> => {
+    if (!VERSION.test(req.params[0] ?? '')) return { status: 404, headers: baseHeaders(), body: { errors: 'Not Found' } };
+    const body = req.body as { query?: unknown; variables?: unknown; operationName?: unknown } | undefined;
+    if (!body || typeof body.query !== 'string') return { status: 400, headers: baseHeaders(), body: { errors: { query: 'Required parameter missing or invalid' } } };
+    const variables = (body.variables && typeof body.variables === 'object' ? body.variables : {}) as Record<string, unknown>;
+    const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
+
+    let document: DocumentNode;
+    try {
+      document = parse(body.query);
+    } catch (err) {
+      return graphqlErrors([err instanceof GraphQLError ? err.toJSON() : { message: String(err) }]);
+    }
+    const invalid = validate(schema, document);
+    if (invalid.length) return graphqlErrors(invalid.map((e) => e.toJSON()));
+    const op = getOperationAST(document, operationName);
+    if (!op) return graphqlErrors([{ message: 'Could not determine which operation to run.' }]);
+
+    const walk = { schema, variables, fragments: fragmentsOf(document) };
+    const requested = requestedCost(walk, op);
+    if (requested > MAX_QUERY_COST) {
+      const message = `Query cost is ${requested}, which exceeds the single query max cost limit (${MAX_QUERY_COST}).`;
+      return graphqlErrors([{ message, extensions: { code: 'MAX_COST_EXCEEDED', cost: requested, maxCost: MAX_QUERY_COST } }], requested);
+    }
+    const token = String(req.headers['x-shopify-access-token']);
+    const tokenBucket = bucket(token);
+    if (!tokenBucket.tryReserve(requested)) {
+      const throttleStatus = tokenBucket.status();
+      const waitS = Math.max(1, Math.ceil((requested - throttleStatus.currentlyAvailable) / restoreRate));
+      return {
+        status: throttleHttpStatus,
+        headers: { ...baseHeaders(), ...(throttleHttpStatus === 429 ? { 'retry-after': String(waitS) } : {}) },
+        body: {
+          errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' } }],
+          extensions: { cost: { requestedQueryCost: requested, actualQueryCost: null, throttleStatus } },
+        },
+      };
+    }
+
+    const opName = op.name?.value ?? '(anonymous)';
+    operations.set(opName, (operations.get(opName) ?? 0) + 1);
+    const result = await execute({ schema, document, rootValue: root, variableValues: variables, operationName });
+    // Actual never exceeds requested: the estimate is the worst case Shopify reserves.
+    const actual = result.data ? Math.min(requested, actualCost(walk, op, result.data)) : 0;
+    tokenBucket.refund(requested - actual);
+
+    // The shared router decides "write" per route, and every operation shares this one route,
+    // so the lost-response fault for mutations is applied here. Only the 502 half is possible
+    // from a handler; the dropped-socket half needs the router.
+    if (op.operation === 'mutation' && !result.errors && faults.loseResponse()) return plain(502, 'Bad Gateway');
+
+    return {
+      status: 200,
+      headers: baseHeaders(),
+      body: {
+        ...(result.errors ? { errors: result.errors.map((e) => e.toJSON()) } : {}),
+        data: result.data ?? null,
+        extensions: { cost: { requestedQueryCost: requested, actualQueryCost: actual, throttleStatus: tokenBucket.status() } },
+      },
+    };
+  };
+
+  const server = await startSimServer({
+    name: 'shopify',
+    port: opts.port,
+    faults,
+    routes: [{ method: 'POST', pattern: ADMIN_PATH, handler: handle, write: false }],
+    before: (req) => {
+      if (!ADMIN_PATH.test(req.path) || req.headers['x-shopify-access-token'] === accessToken) return undefined;
+      return { status: 401, headers: baseHeaders(), body: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' } };
+    },
+    notFound: () => ({ status: 404, headers: baseHeaders(), body: { errors: 'Not Found' } }),
+    faultResponse: (kind, config) => {
+      if (kind === 'throttle') {
+        const throttleStatus = bucket().status();
+        // Reported so that a client computing its wait from the budget lands on the configured Retry-After.
+        const requestedQueryCost = Math.ceil(throttleStatus.currentlyAvailable + config.retryAfterSeconds * restoreRate);
+        return {
+          status: throttleHttpStatus,
+          headers: { ...baseHeaders(), 'retry-after': String(config.retryAfterSeconds) },
+          body: {
+            errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED' } }],
+            extensions: { cost: { requestedQueryCost, actualQueryCost: null, throttleStatus } },
+          },
+        };
+      }
+      if (kind === 'outage') return plain(503, 'Service Unavailable', { 'retry-after': '5' });
+      if (kind === 'lost') return plain(502, 'Bad Gateway');
+      return plain(faults.counters.errors % 2 === 0 ? 503 : 500, 'Internal Server Error');
+    },
+  });
+
+  return {
+    url: server.url,
+    shopUrl: server.url,
+    graphqlUrl: `${server.url}/admin/api/${apiVersion}/graphql.json`,
+    apiVersion,
+    accessToken,
+    faults,
+    state,
+    bucket: (token?: string) => bucket(token),
+    operations,
+    close: () => server.close(),
+  };
+}
+
+function fragmentsOf(doc: DocumentNode): Map<string, FragmentDefinitionNode> {
+  const out = new Map<string, FragmentDefinitionNode>();
+  for (const def of doc.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) out.set(def.name.value, def);
+  return out;
+}

@@ -1,0 +1,163 @@
+import { getDirectiveValues, GraphQLError, type GraphQLResolveInfo } from 'graphql';
+import { schema } from './schema';
+import { QUANTITY_NAMES, type AdjustmentGroup, type ItemRecord, type LocationRecord, type SetQuantitiesInput, type ShopifyState } from './state';
+
+/**
+ * Root value for `graphql` execution. Nested objects expose functions where a field takes
+ * arguments; the default field resolver calls them with (args, context, info).
+ */
+export interface ResolverOptions {
+  state: ShopifyState;
+  /** 2026-04 and later: @idempotent and changeFromQuantity are mandatory. */
+  strict: boolean;
+}
+
+const MAX_PAGE = 250;
+const KNOWN_NAMES = new Set<string>(QUANTITY_NAMES);
+
+export function rootValue(opts: ResolverOptions): Record<string, unknown> {
+  const { state } = opts;
+  const location = (l: LocationRecord) => ({
+    id: l.id, legacyResourceId: String(l.num), name: l.name, isActive: l.isActive, fulfillsOnlineOrders: l.fulfillsOnlineOrders,
+  });
+  const item = (i: ItemRecord): Record<string, unknown> => ({
+    id: i.id,
+    legacyResourceId: String(i.num),
+    sku: i.sku,
+    tracked: i.tracked,
+    inventoryLevel: ({ locationId }: { locationId: string }) => {
+      const levelId = state.levelId(i.id, locationId);
+      const loc = state.locations.get(locationId);
+      if (!levelId || !loc) return null;
+      return {
+        id: levelId,
+        location: () => location(loc),
+        item: () => item(i),
+        quantities: ({ names }: { names: string[] }) => {
+          const unknown = names.filter((n) => !KNOWN_NAMES.has(n));
+          if (unknown.length) throw new GraphQLError(`Invalid quantity names: ${unknown.join(', ')}`, { extensions: { code: 'BAD_REQUEST' } });
+          return names.map((name) => ({ name, quantity: state.quantity(i.id, locationId, name) ?? 0 }));
+        },
+      };
+    },
+  });
+  const variant = (i: ItemRecord) => ({ id: i.variantId, sku: i.sku, title: 'Default Title', inventoryItem: () => item(i) });
+  const group = (g: AdjustmentGroup) => ({
+    ...g,
+    changes: g.changes.map((c) => ({
+      name: c.name, delta: c.delta, quantityAfterChange: c.quantityAfterChange,
+      item: () => { const i = state.items.get(c.itemId); return i ? item(i) : null; },
+      location: () => { const l = state.locations.get(c.locationId); return l ? location(l) : null; },
+    })),
+  });
+
+  return {
+    locations: (args: { first?: number | null; after?: string | null; includeInactive?: boolean | null }) => {
+      const all = [...state.locations.values()].filter((l) => args.includeInactive || l.isActive).sort((a, b) => a.num - b.num);
+      return connection(all, args, (l) => String(l.num), location);
+    },
+    location: ({ id }: { id: string }) => {
+      const l = state.locations.get(id);
+      return l ? location(l) : null;
+    },
+    productVariants: (args: { first?: number | null; after?: string | null; query?: string | null }) => {
+      const skus = args.query ? parseSkuQuery(args.query) : undefined;
+      const all = [...state.items.values()].filter((i) => !skus || skus.has(i.sku)).sort((a, b) => a.num - b.num);
+      return connection(all, args, (i) => String(i.num), variant);
+    },
+    inventoryItem: ({ id }: { id: string }) => {
+      const i = state.items.get(id);
+      return i ? item(i) : null;
+    },
+    inventorySetQuantities: ({ input }: { input: SetQuantitiesInput }, _ctx: unknown, info: GraphQLResolveInfo) => {
+      const key = idempotencyKey(info);
+      if (opts.strict && key === undefined) {
+        throw new GraphQLError('The @idempotent directive is required for this mutation.', { extensions: { code: 'BAD_REQUEST' } });
+      }
+      if (opts.strict) {
+        const missing = input.quantities.findIndex((q) => !('changeFromQuantity' in q));
+        if (missing >= 0) {
+          throw new GraphQLError(`input.quantities[${missing}].changeFromQuantity is required; pass null to skip the compare-and-swap check.`, {
+            extensions: { code: 'BAD_REQUEST' },
+          });
+        }
+      }
+      const result = state.setQuantities(input, key);
+      return { inventoryAdjustmentGroup: result.group ? group(result.group) : null, userErrors: result.userErrors };
+    },
+  };
+}
+
+/** The key may be a literal or a variable; getDirectiveValues resolves both. */
+function idempotencyKey(info: GraphQLResolveInfo): string | undefined {
+  const directive = schema.getDirective('idempotent')!;
+  const values = getDirectiveValues(directive, info.fieldNodes[0]!, info.variableValues);
+  return typeof values?.['key'] === 'string' ? values['key'] : undefined;
+}
+
+function connection<T, N>(all: T[], args: { first?: number | null; after?: string | null }, cursorOf: (t: T) => string, node: (t: T) => N) {
+  const first = args.first;
+  if (first == null) throw new GraphQLError('you must provide one of first or last', { extensions: { code: 'BAD_REQUEST' } });
+  if (first < 0 || first > MAX_PAGE) throw new GraphQLError(`first must be between 0 and ${MAX_PAGE}`, { extensions: { code: 'BAD_REQUEST' } });
+  let start = 0;
+  if (args.after) {
+    const after = decodeCursor(args.after);
+    start = all.findIndex((t) => Number(cursorOf(t)) > Number(after));
+    if (start < 0) start = all.length;
+  }
+  const page = all.slice(start, start + first);
+  const edges = page.map((t) => ({ cursor: encodeCursor(cursorOf(t)), node: node(t) }));
+  return {
+    nodes: edges.map((e) => e.node),
+    edges,
+    pageInfo: {
+      hasNextPage: start + first < all.length,
+      hasPreviousPage: start > 0,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}
+
+const encodeCursor = (id: string) => Buffer.from(JSON.stringify({ last_id: id })).toString('base64url');
+function decodeCursor(cursor: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { last_id?: unknown };
+    if (typeof parsed.last_id === 'string') return parsed.last_id;
+  } catch {
+    // fall through: a cursor we did not issue
+  }
+  throw new GraphQLError('Invalid cursor for current pagination sort.', { extensions: { code: 'BAD_REQUEST' } });
+}
+
+/**
+ * Only the search syntax the integration sends: `sku:A`, `sku:"A B"`, joined with OR. Anything
+ * else is refused loudly so a client change that relies on more syntax fails in tests.
+ */
+export function parseSkuQuery(query: string): Set<string> {
+  // A token is a run of unquoted characters and quoted strings, so `sku:"A B"` stays one token.
+  const tokens = query.match(/(?:[^\s"']+|"(?:[^"\\]|\\.)*"|'[^']*')+/g) ?? [];
+  const skus = new Set<string>();
+  let expectTerm = true;
+  for (const tok of tokens) {
+    if (!expectTerm) {
+      if (tok !== 'OR') throw badQuery(query);
+      expectTerm = true;
+      continue;
+    }
+    const m = /^sku:(.+)$/.exec(tok);
+    if (!m) throw badQuery(query);
+    skus.add(unquote(m[1]!));
+    expectTerm = false;
+  }
+  if (expectTerm && skus.size) throw badQuery(query);
+  return skus;
+}
+
+function unquote(v: string): string {
+  if (v.startsWith('"') && v.endsWith('"') && v.length >= 2) return v.slice(1, -1).replace(/\\(.)/g, '$1');
+  if (v.startsWith("'") && v.endsWith("'") && v.length >= 2) return v.slice(1, -1);
+  return v;
+}
+
+const badQuery = (q: string) => new GraphQLError(`The simulator only understands "sku:X OR sku:Y" searches, got: ${q}`, { extensions: { code: 'BAD_REQUEST' } });

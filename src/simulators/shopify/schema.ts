@@ -1,0 +1,128 @@
+import { buildSchema } from 'graphql';
+
+/**
+ * The subset of the Admin GraphQL schema the integration uses. Field and type names follow
+ * Shopify's so the client's documents run unchanged against the real API.
+ */
+export const sdl = /* GraphQL */ `
+  "Shopify: mandatory on inventory mutations from 2026-04; the schema cannot say so, the server enforces it."
+  directive @idempotent(key: String!) on FIELD
+
+  type Query {
+    locations(first: Int, after: String, includeInactive: Boolean = false): LocationConnection!
+    location(id: ID!): Location
+    productVariants(first: Int, after: String, query: String): ProductVariantConnection!
+    inventoryItem(id: ID!): InventoryItem
+  }
+
+  type Mutation {
+    inventorySetQuantities(input: InventorySetQuantitiesInput!): InventorySetQuantitiesPayload
+  }
+
+  type PageInfo {
+    hasNextPage: Boolean!
+    hasPreviousPage: Boolean!
+    startCursor: String
+    endCursor: String
+  }
+
+  type Location {
+    id: ID!
+    legacyResourceId: String!
+    name: String!
+    isActive: Boolean!
+    fulfillsOnlineOrders: Boolean!
+  }
+  type LocationEdge { cursor: String! node: Location! }
+  type LocationConnection { nodes: [Location!]! edges: [LocationEdge!]! pageInfo: PageInfo! }
+
+  type ProductVariant {
+    id: ID!
+    sku: String
+    title: String!
+    inventoryItem: InventoryItem!
+  }
+  type ProductVariantEdge { cursor: String! node: ProductVariant! }
+  type ProductVariantConnection { nodes: [ProductVariant!]! edges: [ProductVariantEdge!]! pageInfo: PageInfo! }
+
+  type InventoryItem {
+    id: ID!
+    legacyResourceId: String!
+    sku: String
+    tracked: Boolean!
+    inventoryLevel(locationId: ID!): InventoryLevel
+  }
+
+  type InventoryLevel {
+    id: ID!
+    location: Location!
+    item: InventoryItem!
+    quantities(names: [String!]!): [InventoryQuantity!]!
+  }
+
+  type InventoryQuantity { name: String! quantity: Int! }
+
+  input InventoryQuantityInput {
+    inventoryItemId: ID!
+    locationId: ID!
+    quantity: Int!
+    "Required from 2026-04: pass the value you believe is current, or an explicit null to opt out."
+    changeFromQuantity: Int
+  }
+
+  input InventorySetQuantitiesInput {
+    name: String!
+    reason: String!
+    referenceDocumentUri: String
+    quantities: [InventoryQuantityInput!]!
+  }
+
+  type InventorySetQuantitiesPayload {
+    inventoryAdjustmentGroup: InventoryAdjustmentGroup
+    userErrors: [InventorySetQuantitiesUserError!]!
+  }
+
+  type InventoryAdjustmentGroup {
+    id: ID!
+    createdAt: String!
+    reason: String!
+    referenceDocumentUri: String
+    changes: [InventoryChange!]!
+  }
+
+  type InventoryChange {
+    name: String!
+    delta: Int!
+    quantityAfterChange: Int
+    item: InventoryItem
+    location: Location
+  }
+
+  type InventorySetQuantitiesUserError {
+    field: [String!]
+    message: String!
+    code: InventorySetQuantitiesUserErrorCode
+  }
+
+  enum InventorySetQuantitiesUserErrorCode {
+    CHANGE_FROM_QUANTITY_STALE
+    COMPARE_QUANTITY_REQUIRED
+    COMPARE_QUANTITY_STALE
+    IDEMPOTENCY_CONCURRENT_REQUEST
+    IDEMPOTENCY_KEY_PARAMETER_MISMATCH
+    IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED
+    INVALID_INVENTORY_ITEM
+    INVALID_LOCATION
+    INVALID_NAME
+    INVALID_QUANTITY_NEGATIVE
+    INVALID_QUANTITY_TOO_HIGH
+    INVALID_QUANTITY_TOO_LOW
+    INVALID_REASON
+    INVALID_REFERENCE_DOCUMENT
+    ITEM_NOT_STOCKED_AT_LOCATION
+    NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR
+    NON_MUTABLE_INVENTORY_ITEM
+  }
+`;
+
+export const schema = buildSchema(sdl);
