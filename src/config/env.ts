@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { parseDuration } from '../domain/duration';
+
+/**
+ * Every setting comes from the environment (Kubernetes secrets and config maps in production).
+ * A bad value is refused at start-up with the variable's name, never discovered mid-flight.
+ */
+const duration = z.string().refine((v) => parseDuration(v) !== undefined, 'must be a duration like 30s, 15m, 2h or 1d');
+const url = z.url();
+
+export const envSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('retail'),
+
+  SITOO_BASE_URL: url,
+  SITOO_ACCOUNT_ID: z.coerce.number().int().positive(),
+  SITOO_ESHOP_ID: z.coerce.number().int().positive().default(1),
+  SITOO_API_ID: z.string().min(1),
+  SITOO_API_PASSWORD: z.string().min(1),
+
+  EVENTS_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  EVENTS_USERNAME: z.string().min(1),
+  EVENTS_PASSWORD: z.string().min(12, 'must be at least 12 characters'),
+
+  BC_API_BASE_URL: url,
+  BC_TOKEN_URL: url,
+  BC_COMPANY_ID: z.string().min(1),
+  BC_CLIENT_ID: z.string().min(1),
+  BC_CLIENT_SECRET: z.string().min(1),
+  BC_SCOPE: z.string().default('https://api.businesscentral.dynamics.com/.default'),
+
+  SHOPIFY_SHOP_URL: url,
+  SHOPIFY_API_VERSION: z.string().regex(/^\d{4}-\d{2}$/, 'must look like 2026-04').default('2026-04'),
+  SHOPIFY_ACCESS_TOKEN: z.string().min(1),
+
+  MAPPING_FILE: z.string().default('config/mapping.yaml'),
+  PAYMENT_CONFIRMATION_TIMEOUT: duration.default('2h'),
+  SITOO_POLL_INTERVAL: duration.default('5m'),
+  SITOO_POLL_FROM_ORDER_ID: z.coerce.number().int().positive().default(1),
+  WORKER_SHUTDOWN_GRACE: duration.default('20s'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  const parsed = envSchema.safeParse(source);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+}

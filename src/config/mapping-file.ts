@@ -1,0 +1,58 @@
+import { readFile } from 'node:fs/promises';
+import { isNode, LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { mappingConflicts, type Mapping } from '../domain/mapping';
+
+/**
+ * The mapping file (YAML, or JSON which is YAML too): each store's Sitoo warehouse id to its ERP
+ * location code and e-commerce location id. An error names the bad field and its line.
+ */
+const storeSchema = z.object({
+  storeId: z.string().min(1),
+  name: z.string().min(1),
+  sitooWarehouseId: z.number().int().positive(),
+  erpLocationCode: z.string().min(1).max(10).regex(/^[A-Z0-9_-]+$/, 'must be an upper-case ERP location code'),
+  erpCustomerNumber: z.string().min(1).max(20),
+  webLocationId: z.string().regex(/^gid:\/\/shopify\/Location\/\d+$/, 'must be a Shopify location gid like gid://shopify/Location/1'),
+});
+
+export const mappingSchema = z.object({ stores: z.array(storeSchema).min(1) }).strict();
+
+export class MappingError extends Error {
+  override readonly name = 'MappingError';
+}
+
+export function parseMapping(text: string, source = 'mapping'): Mapping {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    throw new MappingError(`${source}:${e.linePos?.[0]?.line ?? '?'}: ${e.message}`);
+  }
+  const parsed = mappingSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      // Point at the deepest node that exists on the issue's path (a missing field points at its parent).
+      let line: number | undefined;
+      for (let depth = issue.path.length; depth >= 0 && line === undefined; depth--) {
+        const node = doc.getIn(issue.path.slice(0, depth) as (string | number)[], true);
+        if (isNode(node) && node.range) line = lineCounter.linePos(node.range[0]).line;
+      }
+      return `${source}:${line ?? '?'}: ${issue.path.join('.') || '(root)'}: ${issue.message}`;
+    });
+    throw new MappingError(`Invalid mapping file:\n${lines.join('\n')}`);
+  }
+  const conflicts = mappingConflicts(parsed.data);
+  if (conflicts.length) throw new MappingError(`Invalid mapping file ${source}:\n${conflicts.map((c) => `  ${c}`).join('\n')}`);
+  return parsed.data;
+}
+
+export async function loadMappingFile(path: string): Promise<Mapping> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new MappingError(`Cannot read mapping file ${path}: ${(err as Error).message}`);
+  }
+  return parseMapping(text, path);
+}

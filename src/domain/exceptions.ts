@@ -1,0 +1,84 @@
+/**
+ * The exception taxonomy: every failed business transaction has a type and an owning team, set
+ * as search attributes so each team can list its own queue in the Temporal UI.
+ */
+export const EXCEPTION_TYPES = [
+  'unmapped-warehouse',
+  'unknown-sku',
+  'payment-not-confirmed',
+  'order-not-found',
+  'erp-rejected',
+  'ecommerce-rejected',
+  'unprocessable-event',
+] as const;
+export type ExceptionType = (typeof EXCEPTION_TYPES)[number];
+
+export const OWNERS = ['retail-ops', 'finance', 'ecommerce-ops', 'master-data', 'integration-ops'] as const;
+export type Owner = (typeof OWNERS)[number];
+
+export const DEFAULT_OWNER: Record<ExceptionType, Owner> = {
+  'unmapped-warehouse': 'integration-ops',
+  'unknown-sku': 'master-data',
+  'payment-not-confirmed': 'finance',
+  'order-not-found': 'retail-ops',
+  'erp-rejected': 'finance',
+  'ecommerce-rejected': 'ecommerce-ops',
+  'unprocessable-event': 'integration-ops',
+};
+
+/** How an operator can resolve a parked exception (the `resolve` update). */
+export type ResolutionAction = 'retry' | 'skip' | 'retry-with-mapping';
+
+export interface MappingOverride {
+  storeId: string;
+  erpLocationCode: string;
+  erpCustomerNumber: string;
+  webLocationId: string;
+}
+
+export interface Resolution {
+  action: ResolutionAction;
+  /** Who resolved it and why: kept in the workflow's status for the audit trail. */
+  reason?: string;
+  resolvedBy?: string;
+  mapping?: MappingOverride;
+}
+
+export interface ParkedException {
+  type: ExceptionType;
+  owner: Owner;
+  message: string;
+  details: Record<string, unknown>;
+  /** ISO time it was parked. */
+  since: string;
+  allowedActions: ResolutionAction[];
+}
+
+/**
+ * Validates a resolve request against what is parked. Pure, so the workflow's update validator
+ * can call it (validators are synchronous and must not allocate zod schemas per workflow).
+ * Returns an error message, or undefined when the resolution may be accepted.
+ */
+export function validateResolution(input: unknown, parked: ParkedException | undefined): string | undefined {
+  if (!parked) return 'nothing is parked on this workflow: there is no exception to resolve';
+  if (typeof input !== 'object' || input === null) return 'resolution must be an object like {"action":"retry"}';
+  const r = input as Partial<Resolution>;
+  if (typeof r.action !== 'string' || !['retry', 'skip', 'retry-with-mapping'].includes(r.action)) {
+    return `action must be one of retry, skip, retry-with-mapping (got ${JSON.stringify(r.action)})`;
+  }
+  if (!parked.allowedActions.includes(r.action)) {
+    return `action "${r.action}" does not apply to a ${parked.type} exception; allowed: ${parked.allowedActions.join(', ')}`;
+  }
+  if (r.reason !== undefined && typeof r.reason !== 'string') return 'reason must be a string';
+  if (r.resolvedBy !== undefined && typeof r.resolvedBy !== 'string') return 'resolvedBy must be a string';
+  if (r.action === 'retry-with-mapping') {
+    const m = r.mapping as Partial<MappingOverride> | undefined;
+    if (!m || typeof m !== 'object') return 'mapping is required for retry-with-mapping: {storeId, erpLocationCode, erpCustomerNumber, webLocationId}';
+    for (const field of ['storeId', 'erpLocationCode', 'erpCustomerNumber', 'webLocationId'] as const) {
+      if (typeof m[field] !== 'string' || m[field]!.trim() === '') return `mapping.${field} must be a non-empty string`;
+    }
+  } else if (r.mapping !== undefined) {
+    return `mapping is only accepted with action retry-with-mapping`;
+  }
+  return undefined;
+}

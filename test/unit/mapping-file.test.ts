@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { MappingError, parseMapping } from '../../src/config/mapping-file';
+import { findStoreByWarehouse } from '../../src/domain/mapping';
+
+const good = `stores:
+  - storeId: S01
+    name: Stockholm
+    sitooWarehouseId: 101
+    erpLocationCode: STORE01
+    erpCustomerNumber: POS-S01
+    webLocationId: gid://shopify/Location/1
+`;
+
+describe('mapping file', () => {
+  it('maps a Sitoo warehouse to its ERP and web locations', () => {
+    const mapping = parseMapping(good);
+    expect(findStoreByWarehouse(mapping, 101)).toMatchObject({ storeId: 'S01', erpLocationCode: 'STORE01', webLocationId: 'gid://shopify/Location/1' });
+  });
+
+  it('never falls back to a default location for an unmapped warehouse', () => {
+    expect(findStoreByWarehouse(parseMapping(good), 999)).toBeUndefined();
+    expect(findStoreByWarehouse(parseMapping(good), null)).toBeUndefined();
+  });
+
+  it('names the bad field and its line', () => {
+    const bad = good.replace('erpLocationCode: STORE01', 'erpLocationCode: store 01');
+    expect(() => parseMapping(bad, 'mapping.yaml')).toThrowError(/mapping\.yaml:5: stores\.0\.erpLocationCode: must be an upper-case ERP location code/);
+  });
+
+  it('points a missing field at the store that lacks it', () => {
+    const missing = good.replace('    webLocationId: gid://shopify/Location/1\n', '');
+    expect(() => parseMapping(missing, 'm.yaml')).toThrowError(/m\.yaml:2: stores\.0\.webLocationId/);
+  });
+
+  it('refuses a warehouse mapped twice', () => {
+    const twice = good + good.replace('stores:\n', '').replace('S01', 'S02');
+    expect(() => parseMapping(twice)).toThrowError(MappingError);
+    expect(() => parseMapping(twice)).toThrowError(/sitooWarehouseId 101 is used by both S01 and S02/);
+  });
+
+  it('reports YAML syntax errors with a line', () => {
+    expect(() => parseMapping('stores:\n  - storeId: [\n', 'x.yaml')).toThrowError(/x\.yaml:\d+:/);
+  });
+});
