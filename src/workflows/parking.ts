@@ -1,0 +1,77 @@
+import { condition, defineUpdate, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { DEFAULT_OWNER, validateResolution, type ExceptionType, type ParkedException, type Resolution, type ResolutionAction } from '../domain/exceptions';
+import { SA } from './search-attributes';
+
+/**
+ * Business failures park instead of failing: the workflow stays open, its search attributes say
+ * what went wrong and whose it is, and it waits for an operator's validated `resolve` update.
+ */
+export interface ResolveOutcome {
+  exceptionType: ExceptionType;
+  action: ResolutionAction;
+  resolvedAt: string;
+}
+
+export interface ResolutionRecord extends Resolution {
+  exceptionType: ExceptionType;
+  at: string;
+}
+
+export const resolveUpdate = defineUpdate<ResolveOutcome, [Resolution]>('resolve');
+
+export interface Parking {
+  /** Parks until resolved; returns the accepted resolution. */
+  park(type: ExceptionType, message: string, details: Record<string, unknown>, allowed: ResolutionAction[]): Promise<Resolution>;
+  current(): ParkedException | undefined;
+  readonly resolutions: ResolutionRecord[];
+}
+
+/** Call once at the top of a workflow: it registers the `resolve` update handler. */
+export function installParking(): Parking {
+  let parked: ParkedException | undefined;
+  let pending: Resolution | undefined;
+  const resolutions: ResolutionRecord[] = [];
+
+  setHandler(
+    resolveUpdate,
+    async (resolution) => {
+      const type = parked!.type;
+      pending = resolution;
+      // Answer once the workflow has taken the resolution, so the caller knows it was acted on.
+      await condition(() => pending === undefined);
+      return { exceptionType: type, action: resolution.action, resolvedAt: new Date().toISOString() };
+    },
+    {
+      validator: (resolution) => {
+        const problem = validateResolution(resolution, parked) ?? (pending ? 'a resolution is already being applied' : undefined);
+        if (problem) throw new Error(problem);
+      },
+      description: 'Resolve the parked exception: {"action":"retry"|"skip"|"retry-with-mapping", "reason"?, "resolvedBy"?, "mapping"?}',
+    },
+  );
+
+  return {
+    resolutions,
+    current: () => parked,
+    async park(type, message, details, allowed) {
+      const owner = DEFAULT_OWNER[type];
+      parked = { type, owner, message, details, since: new Date().toISOString(), allowedActions: allowed };
+      upsertSearchAttributes([
+        { key: SA.exceptionType, value: type },
+        { key: SA.exceptionOwner, value: owner },
+      ]);
+      log.warn('parked as exception', { exceptionType: type, owner, message });
+      await condition(() => pending !== undefined);
+      const resolution = pending!;
+      resolutions.push({ ...resolution, exceptionType: type, at: new Date().toISOString() });
+      parked = undefined;
+      pending = undefined;
+      upsertSearchAttributes([
+        { key: SA.exceptionType, value: null },
+        { key: SA.exceptionOwner, value: null },
+      ]);
+      log.info('exception resolved', { exceptionType: type, action: resolution.action, resolvedBy: resolution.resolvedBy });
+      return resolution;
+    },
+  };
+}

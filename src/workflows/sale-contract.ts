@@ -1,0 +1,69 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { ParkedException } from '../domain/exceptions';
+import type { ResolutionRecord } from './parking';
+
+export { resolveUpdate } from './parking';
+
+/**
+ * The sale flow's contract: its input, its messages and its status, in one small file that the
+ * workflow, the starters (receiver, poller, ops CLI) and the tests all import.
+ */
+export interface SaleWorkflowInput {
+  accountId: number;
+  eshopId: number;
+  orderId: number;
+  /** How long to wait for the payment to be confirmed before parking (ms number or '2h' style). */
+  paymentConfirmationTimeout: string | number;
+  /** Where the start came from: an events delivery or the polling fallback. */
+  source: 'event' | 'poll' | 'manual';
+}
+
+export interface SitooOrderUpdated {
+  eventId: string;
+  orderStateChanged?: string;
+}
+
+export type SaleStep =
+  | 'reading-order'
+  | 'resolving-location'
+  | 'updating-web-stock'
+  | 'awaiting-payment'
+  | 'creating-erp-order'
+  | 'posting-erp-order'
+  | 'parked'
+  | 'completed'
+  | 'skipped'
+  | 'ignored';
+
+export interface WebStockChange {
+  sku: string;
+  locationId: string;
+  from: number;
+  to: number;
+}
+
+export interface SaleStatus {
+  orderId: number;
+  step: SaleStep;
+  storeId?: string;
+  exception?: ParkedException;
+  /** ISO time after which an unpaid sale is parked as payment-not-confirmed. */
+  paymentDeadline?: string;
+  paymentState?: number;
+  webStock: WebStockChange[];
+  erpOrder?: { id: string; number: string; posted: boolean };
+  resolutions: ResolutionRecord[];
+}
+
+export interface SaleResult {
+  outcome: 'completed' | 'skipped' | 'ignored';
+  orderId: number;
+  storeId?: string;
+  erpOrderNumber?: string;
+  webStock: WebStockChange[];
+  /** Why the sale was skipped or ignored. */
+  reason?: string;
+}
+
+export const sitooOrderUpdatedSignal = defineSignal<[SitooOrderUpdated]>('sitooOrderUpdated');
+export const statusQuery = defineQuery<SaleStatus>('status');

@@ -1,0 +1,183 @@
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { InventoryActivities } from '../activities/inventory-activities';
+import type { SaleActivities } from '../activities/sale-activities';
+import { parseDuration } from '../domain/duration';
+import type { ExceptionType, ResolutionAction } from '../domain/exceptions';
+import { sitooOrderReferenceUri } from '../domain/ids';
+import type { StoreLocation } from '../domain/mapping';
+import { OrderState, paymentVerdict, quantitiesBySku, type SaleOrder } from '../domain/sale';
+import { installParking } from './parking';
+import { sitooOrderUpdatedSignal, statusQuery, type SaleResult, type SaleStatus, type SaleWorkflowInput } from './sale-contract';
+import { SA } from './search-attributes';
+import { TASK_QUEUES } from './task-queues';
+
+// Technical failures retry for as long as it takes (an outage must not lose a sale); business
+// refusals arrive as non-retryable failures and park.
+const retry = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' };
+const sale = proxyActivities<SaleActivities>({ startToCloseTimeout: '30s', retry });
+const inventory = proxyActivities<InventoryActivities>({ taskQueue: TASK_QUEUES.inventory, startToCloseTimeout: '15s', retry });
+
+/** Thrown inside the workflow when an operator skips the sale; caught at the top. */
+class SaleSkipped extends Error {}
+
+const RETRY_OR_SKIP: ResolutionAction[] = ['retry', 'skip'];
+
+export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult> {
+  const status: SaleStatus = { orderId: input.orderId, step: 'reading-order', webStock: [], resolutions: [] };
+  const parking = installParking();
+  const seenEvents = new Set<string>();
+  let orderChanged = false;
+
+  setHandler(statusQuery, () => ({ ...status, exception: parking.current(), resolutions: parking.resolutions }));
+  setHandler(sitooOrderUpdatedSignal, (update) => {
+    if (seenEvents.has(update.eventId)) return; // Sitoo delivers at least once
+    seenEvents.add(update.eventId);
+    orderChanged = true;
+  });
+  upsertSearchAttributes([{ key: SA.sitooOrderId, value: String(input.orderId) }]);
+
+  async function parkOrSkip(type: ExceptionType, message: string, details: Record<string, unknown>, allowed = RETRY_OR_SKIP) {
+    const step = status.step;
+    status.step = 'parked';
+    const resolution = await parking.park(type, message, details, allowed);
+    status.step = step;
+    if (resolution.action === 'skip') throw new SaleSkipped(`${type} skipped${resolution.reason ? `: ${resolution.reason}` : ''}`);
+    return resolution;
+  }
+
+  /** Runs an activity; a permanent refusal from the outside system parks until retried or skipped. */
+  async function orPark<T>(type: ExceptionType, call: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await call();
+      } catch (err) {
+        if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable)) throw err;
+        await parkOrSkip(type, err.cause.message, { failureType: err.cause.type, details: err.cause.details });
+      }
+    }
+  }
+
+  async function readOrder(): Promise<SaleOrder> {
+    for (;;) {
+      const order = await orPark('order-not-found', () => sale.readSitooOrder({ orderId: input.orderId, eshopId: input.eshopId }));
+      if (order) return order;
+      await parkOrSkip('order-not-found', `Sitoo has no order ${input.orderId} on site ${input.eshopId}`, { orderId: input.orderId });
+    }
+  }
+
+  async function resolveStore(order: SaleOrder): Promise<StoreLocation> {
+    let store = await sale.resolveStoreLocation({ warehouseId: order.warehouseId });
+    while (!store) {
+      const r = await parkOrSkip('unmapped-warehouse', `Sitoo warehouse ${order.warehouseId} is not mapped to an ERP and a web location`, { warehouseId: order.warehouseId }, ['retry', 'retry-with-mapping', 'skip']);
+      store = r.mapping ? { ...r.mapping, name: r.mapping.storeId, sitooWarehouseId: order.warehouseId ?? -1 } : await sale.resolveStoreLocation({ warehouseId: order.warehouseId });
+    }
+    upsertSearchAttributes([{ key: SA.storeId, value: store.storeId }]);
+    status.storeId = store.storeId;
+    return store;
+  }
+
+  async function decrementWebStock(order: SaleOrder, store: StoreLocation): Promise<void> {
+    const quantities = [...quantitiesBySku(order.lines)];
+    const skus = quantities.map(([sku]) => sku);
+    let items = await orPark('ecommerce-rejected', () => inventory.findWebInventoryItems({ skus }));
+    for (let unknown = skus.filter((s) => !items[s]); unknown.length; unknown = skus.filter((s) => !items[s])) {
+      await parkOrSkip('unknown-sku', `The web shop does not know SKU ${unknown.join(', ')}`, { skus: unknown, system: 'e-commerce' });
+      items = await orPark('ecommerce-rejected', () => inventory.findWebInventoryItems({ skus }));
+    }
+    const reference = sitooOrderReferenceUri(input.accountId, input.orderId);
+    for (const [sku, quantity] of quantities) {
+      const level = { inventoryItemId: items[sku]!, locationId: store.webLocationId };
+      // Compare-and-set on the value read: a concurrent change makes it stale, and we re-read.
+      for (let attempt = 1; ; attempt++) {
+        const available = await orPark('ecommerce-rejected', () => inventory.readWebStock(level));
+        if (available === null) {
+          await parkOrSkip('unknown-sku', `SKU ${sku} is not stocked at web location ${store.webLocationId}`, { sku, locationId: store.webLocationId, system: 'e-commerce' });
+          continue;
+        }
+        const target = Math.max(0, available - quantity);
+        const idempotencyKey = `${workflowInfo().workflowId}:${sku}:${attempt}`;
+        const outcome = await orPark('ecommerce-rejected', () => inventory.setWebStock({ ...level, quantity: target, changeFromQuantity: available, idempotencyKey, referenceDocumentUri: reference }));
+        if (outcome === 'applied') {
+          status.webStock.push({ sku, locationId: store.webLocationId, from: available, to: target });
+          break;
+        }
+      }
+    }
+  }
+
+  /** No ERP order before the payment is confirmed: that is how ghost orders are avoided. */
+  async function awaitPayment(order: SaleOrder): Promise<SaleOrder> {
+    const timeoutMs = parseDuration(input.paymentConfirmationTimeout);
+    if (timeoutMs === undefined) throw ApplicationFailure.nonRetryable(`paymentConfirmationTimeout ${input.paymentConfirmationTimeout} is not a duration`);
+    let deadline = Date.now() + timeoutMs;
+    for (;;) {
+      status.paymentState = order.paymentStateId;
+      const verdict = paymentVerdict(order);
+      if (verdict === 'confirmed') return order;
+      if (verdict === 'pending' && Date.now() < deadline) {
+        status.paymentDeadline = new Date(deadline).toISOString();
+        // Woken by an update event or by the deadline: either way Sitoo's current order decides,
+        // so a lost or late event cannot park a sale that was in fact paid.
+        await condition(() => orderChanged, deadline - Date.now());
+        orderChanged = false;
+        order = await readOrder();
+        continue;
+      }
+      const message = verdict === 'refused' ? `Sitoo reports payment state ${order.paymentStateId} (cancelled or failed)` : `Payment not confirmed within ${input.paymentConfirmationTimeout}`;
+      await parkOrSkip('payment-not-confirmed', message, { paymentStateId: order.paymentStateId, deadline: new Date(deadline).toISOString() });
+      order = await readOrder();
+      deadline = Date.now() + timeoutMs;
+    }
+  }
+
+  async function bookInErp(order: SaleOrder, store: StoreLocation): Promise<void> {
+    const skus = [...quantitiesBySku(order.lines).keys()];
+    for (let unknown = await orPark('erp-rejected', () => sale.findUnknownErpItems({ skus })); unknown.length; unknown = await orPark('erp-rejected', () => sale.findUnknownErpItems({ skus }))) {
+      await parkOrSkip('unknown-sku', `The ERP does not know item ${unknown.join(', ')}`, { skus: unknown, system: 'erp' });
+    }
+    status.step = 'creating-erp-order';
+    status.erpOrder = await orPark('erp-rejected', () => sale.createErpSalesOrder({ order, store }));
+    if (!status.erpOrder.posted) {
+      status.step = 'posting-erp-order';
+      status.erpOrder = await orPark('erp-rejected', () => sale.postErpSalesOrder({ orderId: order.orderId }));
+    }
+  }
+
+  const result = (outcome: SaleResult['outcome'], reason?: string): SaleResult => ({
+    outcome,
+    orderId: input.orderId,
+    storeId: status.storeId,
+    erpOrderNumber: status.erpOrder?.number,
+    webStock: status.webStock,
+    reason,
+  });
+
+  let outcome: SaleResult;
+  try {
+    outcome = await run();
+  } catch (err) {
+    if (!(err instanceof SaleSkipped)) throw err;
+    status.step = 'skipped';
+    outcome = result('skipped', err.message);
+  }
+  // Let a resolve update that ended the sale answer its caller before the workflow closes.
+  await condition(allHandlersFinished);
+  return outcome;
+
+  async function run(): Promise<SaleResult> {
+    let order = await readOrder();
+    if (order.creditOrderId !== null || order.orderStateId === OrderState.Cancelled) {
+      status.step = 'ignored';
+      return result('ignored', order.creditOrderId !== null ? 'a refund, not a sale' : 'order cancelled in Sitoo');
+    }
+    status.step = 'resolving-location';
+    const store = await resolveStore(order);
+    status.step = 'updating-web-stock';
+    await decrementWebStock(order, store);
+    status.step = 'awaiting-payment';
+    order = await awaitPayment(order);
+    await bookInErp(order, store);
+    status.step = 'completed';
+    return result('completed');
+  }
+}

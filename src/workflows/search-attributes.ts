@@ -1,0 +1,11 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** The search attributes operators filter on in the Temporal UI; registered by the dev server at start. */
+export const SA = {
+  storeId: defineSearchAttributeKey('StoreId', SearchAttributeType.KEYWORD),
+  sitooOrderId: defineSearchAttributeKey('SitooOrderId', SearchAttributeType.KEYWORD),
+  exceptionType: defineSearchAttributeKey('ExceptionType', SearchAttributeType.KEYWORD),
+  exceptionOwner: defineSearchAttributeKey('ExceptionOwner', SearchAttributeType.KEYWORD),
+};
+
+export const allSearchAttributeKeys = Object.values(SA);

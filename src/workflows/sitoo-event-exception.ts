@@ -1,0 +1,40 @@
+import { allHandlersFinished, condition, defineQuery, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { ParkedException } from '../domain/exceptions';
+import { installParking, type ResolutionRecord } from './parking';
+import { SA } from './search-attributes';
+
+/**
+ * An authentic Sitoo event the receiver could not process (unknown type, no order id, another
+ * account). The receiver acknowledges it so one bad event never blocks a store's stream, and
+ * records it here: parked, visible to its owner, closed by a `resolve` update with `skip`.
+ */
+export interface SitooEventExceptionInput {
+  accountId: number;
+  eventId: string;
+  reason: string;
+  /** The event as received, for the operator to read. */
+  event: unknown;
+}
+
+export interface SitooEventExceptionStatus {
+  eventId: string;
+  exception?: ParkedException;
+  resolutions: ResolutionRecord[];
+}
+
+export const sitooEventExceptionStatusQuery = defineQuery<SitooEventExceptionStatus>('status');
+
+export async function sitooEventExceptionWorkflow(input: SitooEventExceptionInput): Promise<ResolutionRecord> {
+  const parking = installParking();
+  setHandler(sitooEventExceptionStatusQuery, () => ({ eventId: input.eventId, exception: parking.current(), resolutions: parking.resolutions }));
+  const orderId = orderIdOf(input.event);
+  if (orderId) upsertSearchAttributes([{ key: SA.sitooOrderId, value: orderId }]);
+  await parking.park('unprocessable-event', input.reason, { eventId: input.eventId, event: input.event }, ['skip']);
+  await condition(allHandlersFinished);
+  return parking.resolutions[parking.resolutions.length - 1]!;
+}
+
+function orderIdOf(event: unknown): string | undefined {
+  const id = (event as { data?: { order_id?: unknown } } | null)?.data?.order_id;
+  return typeof id === 'number' || typeof id === 'string' ? String(id) : undefined;
+}

@@ -1,0 +1,228 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InventoryActivities } from '../../src/activities/inventory-activities';
+import type { SaleActivities } from '../../src/activities/sale-activities';
+import type { StoreLocation } from '../../src/domain/mapping';
+import { PaymentState, type SaleOrder } from '../../src/domain/sale';
+import { resolveUpdate, sitooOrderUpdatedSignal, statusQuery, type SaleWorkflowInput } from '../../src/workflows/sale-contract';
+import { SA } from '../../src/workflows/search-attributes';
+import { TASK_QUEUES } from '../../src/workflows/task-queues';
+import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
+
+// Workflow tests replace the activities with in-memory fakes; the server and the workflow code are real.
+const store: StoreLocation = { storeId: 'S01', name: 'Stockholm', sitooWarehouseId: 101, erpLocationCode: 'STORE01', erpCustomerNumber: 'POS-S01', webLocationId: 'gid://shopify/Location/1' };
+const orders = new Map<number, SaleOrder>();
+const webItems = new Map<string, string>([['SKU-1', 'item-1'], ['SKU-2', 'item-2']]);
+const webStock = new Map<string, number>([['item-1', 50], ['item-2', 50]]);
+const erpItems = new Set(['SKU-1', 'SKU-2']);
+const erpOrders = new Map<number, { id: string; number: string; posted: boolean; lines: number; locationCode: string }>();
+const keysSeen: string[] = [];
+let staleOnce = false;
+let erpRefuses = false;
+
+const saleActivities: SaleActivities = {
+  async readSitooOrder({ orderId }) {
+    return orders.get(orderId) ?? null;
+  },
+  async resolveStoreLocation({ warehouseId }) {
+    return warehouseId === store.sitooWarehouseId ? store : null;
+  },
+  async findUnknownErpItems({ skus }) {
+    return skus.filter((s) => !erpItems.has(s));
+  },
+  async createErpSalesOrder({ order, store: s }) {
+    if (erpRefuses) throw ApplicationFailure.nonRetryable('Customer POS-S01 is blocked', 'ErpRejected');
+    const existing = erpOrders.get(order.orderId);
+    if (existing) return existing;
+    const created = { id: `id-${order.orderId}`, number: `SO${order.orderId}`, posted: false, lines: order.lines.length, locationCode: s.erpLocationCode };
+    erpOrders.set(order.orderId, created);
+    return created;
+  },
+  async postErpSalesOrder({ orderId }) {
+    const doc = erpOrders.get(orderId)!;
+    doc.posted = true;
+    return doc;
+  },
+};
+
+const inventoryActivities: InventoryActivities = {
+  async findWebInventoryItems({ skus }) {
+    return Object.fromEntries(skus.filter((s) => webItems.has(s)).map((s) => [s, webItems.get(s)!]));
+  },
+  async readWebStock({ inventoryItemId }) {
+    return webStock.get(inventoryItemId) ?? null;
+  },
+  async setWebStock({ inventoryItemId, quantity, changeFromQuantity, idempotencyKey }) {
+    keysSeen.push(idempotencyKey);
+    if (staleOnce) {
+      staleOnce = false;
+      webStock.set(inventoryItemId, webStock.get(inventoryItemId)! - 1); // someone else sold one meanwhile
+      return 'stale';
+    }
+    if (webStock.get(inventoryItemId) !== changeFromQuantity) return 'stale';
+    webStock.set(inventoryItemId, quantity);
+    return 'applied';
+  },
+};
+
+let nextOrderId = 1000;
+function newOrder(overrides: Partial<SaleOrder> = {}): SaleOrder {
+  const order: SaleOrder = {
+    orderId: nextOrderId++,
+    eshopId: 1,
+    warehouseId: 101,
+    orderStateId: 10,
+    paymentStateId: PaymentState.Successful,
+    orderDate: 1_790_000_000,
+    currencyCode: 'SEK',
+    externalId: null,
+    creditOrderId: null,
+    lines: [{ sku: 'SKU-1', productName: 'Shirt', quantity: 2, unitPriceGross: '199.00', vatPercent: 25 }],
+    payments: [{ name: 'Card', amount: '398.00' }],
+    ...overrides,
+  };
+  orders.set(order.orderId, order);
+  return order;
+}
+
+let t: TestTemporal;
+let workers: Worker[];
+let running: Promise<unknown>;
+
+function start(order: SaleOrder, timeout: string | number = '1h') {
+  const input: SaleWorkflowInput = { accountId: 10020, eshopId: 1, orderId: order.orderId, paymentConfirmationTimeout: timeout, source: 'manual' };
+  return t.client.workflow.start('saleWorkflow', { workflowId: `sale-10020-${order.orderId}`, taskQueue: TASK_QUEUES.main, args: [input] });
+}
+
+/** A refused update fails with WorkflowUpdateFailedError; the validator's message is its cause. */
+async function refused(update: Promise<unknown>, message: RegExp) {
+  const err = await update.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  expect(String((err as Error).cause)).toMatch(message);
+}
+
+async function parkedAs(handle: Awaited<ReturnType<typeof start>>, type: string) {
+  return waitFor(`parked as ${type}`, async () => {
+    const status = await handle.query(statusQuery);
+    return status.exception?.type === type ? status : undefined;
+  });
+}
+
+beforeAll(async () => {
+  t = await connectTemporal('wf-sale');
+  workers = await Promise.all([
+    Worker.create({ connection: t.nativeConnection, namespace: t.namespace, taskQueue: TASK_QUEUES.main, workflowBundle: t.workflowBundle, activities: saleActivities }),
+    Worker.create({ connection: t.nativeConnection, namespace: t.namespace, taskQueue: TASK_QUEUES.inventory, activities: inventoryActivities }),
+  ]);
+  running = Promise.all(workers.map((w) => w.run()));
+});
+
+afterAll(async () => {
+  workers?.forEach((w) => w.shutdown());
+  await running;
+  await t?.close();
+});
+
+describe('saleWorkflow', () => {
+  it('decrements web stock, then books a paid sale in the ERP at the mapped location', async () => {
+    const order = newOrder();
+    const before = webStock.get('item-1')!;
+    const result = await (await start(order)).result();
+    expect(result).toMatchObject({ outcome: 'completed', storeId: 'S01', erpOrderNumber: `SO${order.orderId}` });
+    expect(result.webStock).toEqual([{ sku: 'SKU-1', locationId: store.webLocationId, from: before, to: before - 2 }]);
+    expect(webStock.get('item-1')).toBe(before - 2);
+    expect(erpOrders.get(order.orderId)).toMatchObject({ posted: true, locationCode: 'STORE01' });
+  });
+
+  it('waits for a late payment and books only after it is confirmed', async () => {
+    const order = newOrder({ paymentStateId: PaymentState.Pending });
+    const handle = await start(order);
+    await waitFor('awaiting payment', async () => (await handle.query(statusQuery)).step === 'awaiting-payment');
+    expect(erpOrders.has(order.orderId)).toBe(false);
+    orders.set(order.orderId, { ...order, paymentStateId: PaymentState.Successful });
+    await handle.signal(sitooOrderUpdatedSignal, { eventId: 'evt-paid' });
+    expect((await handle.result()).outcome).toBe('completed');
+    expect(erpOrders.get(order.orderId)?.posted).toBe(true);
+  });
+
+  it('parks an unpaid sale as payment-not-confirmed after the deadline, with search attributes, and creates no order', async () => {
+    const order = newOrder({ paymentStateId: PaymentState.Pending });
+    const handle = await start(order, '1s');
+    const status = await parkedAs(handle, 'payment-not-confirmed');
+    expect(status.exception).toMatchObject({ owner: 'finance', allowedActions: ['retry', 'skip'] });
+    const sa = await waitFor('search attributes', async () => {
+      const d = await handle.describe();
+      return d.typedSearchAttributes.get(SA.exceptionType) ? d.typedSearchAttributes : undefined;
+    });
+    expect(sa.get(SA.exceptionOwner)).toBe('finance');
+    expect(sa.get(SA.storeId)).toBe('S01');
+    const outcome = await handle.executeUpdate(resolveUpdate, { args: [{ action: 'skip', reason: 'customer walked out', resolvedBy: 'finance@test' }] });
+    expect(outcome).toMatchObject({ exceptionType: 'payment-not-confirmed', action: 'skip' });
+    expect((await handle.result()).outcome).toBe('skipped');
+    expect(erpOrders.has(order.orderId)).toBe(false);
+  });
+
+  it('parks an unmapped warehouse, refuses nonsense resolutions, and continues with a corrected mapping', async () => {
+    const order = newOrder({ warehouseId: 999 });
+    const handle = await start(order);
+    await parkedAs(handle, 'unmapped-warehouse');
+    await refused(handle.executeUpdate(resolveUpdate, { args: [{ action: 'explode' } as never] }), /action must be one of/);
+    await refused(handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry-with-mapping' }] }), /mapping is required/);
+    await refused(
+      handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry-with-mapping', mapping: { storeId: 'S09', erpLocationCode: '', erpCustomerNumber: 'POS-S09', webLocationId: 'gid://shopify/Location/1' } }] }),
+      /mapping.erpLocationCode/,
+    );
+    await handle.executeUpdate(resolveUpdate, {
+      args: [{ action: 'retry-with-mapping', mapping: { storeId: 'S09', erpLocationCode: 'STORE09', erpCustomerNumber: 'POS-S09', webLocationId: 'gid://shopify/Location/1' } }],
+    });
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'completed', storeId: 'S09' });
+    expect(erpOrders.get(order.orderId)?.locationCode).toBe('STORE09');
+    expect((await handle.query(statusQuery)).resolutions).toHaveLength(1);
+  });
+
+  it('parks an unknown SKU until master data is fixed, then retries', async () => {
+    const order = newOrder({ lines: [{ sku: 'SKU-NEW', productName: 'New', quantity: 1, unitPriceGross: '10.00', vatPercent: 25 }] });
+    const handle = await start(order);
+    const status = await parkedAs(handle, 'unknown-sku');
+    expect(status.exception).toMatchObject({ owner: 'master-data', details: { skus: ['SKU-NEW'], system: 'e-commerce' } });
+    webItems.set('SKU-NEW', 'item-new');
+    webStock.set('item-new', 5);
+    erpItems.add('SKU-NEW');
+    await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry' }] });
+    expect((await handle.result()).outcome).toBe('completed');
+    expect(webStock.get('item-new')).toBe(4);
+  });
+
+  it('re-reads and writes with a new idempotency key when the compare-and-set is stale', async () => {
+    const order = newOrder({ lines: [{ sku: 'SKU-2', productName: 'Cap', quantity: 3, unitPriceGross: '50.00', vatPercent: 25 }] });
+    const before = webStock.get('item-2')!;
+    staleOnce = true;
+    const handle = await start(order);
+    await handle.result();
+    // one unit sold elsewhere during our write, plus our three
+    expect(webStock.get('item-2')).toBe(before - 1 - 3);
+    expect(keysSeen.filter((k) => k.startsWith(`sale-10020-${order.orderId}:`))).toEqual([`sale-10020-${order.orderId}:SKU-2:1`, `sale-10020-${order.orderId}:SKU-2:2`]);
+  });
+
+  it('parks a permanent ERP refusal with finance as owner and retries after the fix', async () => {
+    const order = newOrder();
+    erpRefuses = true;
+    const handle = await start(order);
+    const status = await parkedAs(handle, 'erp-rejected');
+    expect(status.exception?.message).toMatch(/blocked/);
+    expect(status.exception?.owner).toBe('finance');
+    erpRefuses = false;
+    await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry', reason: 'customer unblocked' }] });
+    expect((await handle.result()).outcome).toBe('completed');
+  });
+
+  it('ignores refunds: they are not sales', async () => {
+    const order = newOrder({ creditOrderId: 1, lines: [{ sku: 'SKU-1', productName: 'Shirt', quantity: -1, unitPriceGross: '199.00', vatPercent: 25 }] });
+    const before = webStock.get('item-1');
+    expect((await (await start(order)).result()).outcome).toBe('ignored');
+    expect(webStock.get('item-1')).toBe(before);
+  });
+});
