@@ -1,0 +1,31 @@
+import { Client, Connection } from '@temporalio/client';
+import { loadEnv } from '../config/env';
+import { createLogger } from '../config/logger';
+import { runMain } from '../workers/entrypoint';
+import { createSitooEventsReceiver } from './sitoo-events-receiver';
+import { ensureSitooPollSchedule } from './sitoo-poll-schedule';
+
+/** The receiver process: Sitoo's POST /events, plus the polling schedule that catches what events miss. */
+runMain(async () => {
+  const env = loadEnv();
+  const logger = createLogger('sitoo-events-receiver', env.LOG_LEVEL);
+  const client = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }), namespace: env.TEMPORAL_NAMESPACE });
+  const scheduleId = await ensureSitooPollSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.SITOO_POLL_INTERVAL, fromOrderId: env.SITOO_POLL_FROM_ORDER_ID });
+  const receiver = createSitooEventsReceiver({
+    client,
+    accountId: env.SITOO_ACCOUNT_ID,
+    eshopId: env.SITOO_ESHOP_ID,
+    paymentConfirmationTimeout: env.PAYMENT_CONFIRMATION_TIMEOUT,
+    username: env.EVENTS_USERNAME,
+    password: env.EVENTS_PASSWORD,
+    logger,
+  });
+  const url = await receiver.listen(env.EVENTS_PORT, '0.0.0.0');
+  logger.info({ url: `${url}/events`, scheduleId }, 'Sitoo events receiver listening');
+  const stop = () => {
+    logger.info('stopping: finishing in-flight batches');
+    void receiver.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+});

@@ -1,0 +1,52 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { saleWorkflowId } from '../domain/ids';
+import type { SaleWorkflowInput, SitooOrderUpdated } from '../workflows/sale-contract';
+import { sitooOrderUpdatedSignal } from '../workflows/sale-contract';
+import type { saleWorkflow } from '../workflows/sale';
+import { TASK_QUEUES } from '../workflows/task-queues';
+
+/** What every start of a sale workflow shares, whoever starts it (events receiver, poller, ops). */
+export interface SaleStartConfig {
+  accountId: number;
+  eshopId: number;
+  paymentConfirmationTimeout: string;
+}
+
+export type StartOutcome = 'started' | 'already-closed';
+
+function options(cfg: SaleStartConfig, orderId: number, source: SaleWorkflowInput['source']) {
+  const input: SaleWorkflowInput = { accountId: cfg.accountId, eshopId: cfg.eshopId, orderId, paymentConfirmationTimeout: cfg.paymentConfirmationTimeout, source };
+  return {
+    workflowId: saleWorkflowId(cfg.accountId, orderId),
+    taskQueue: TASK_QUEUES.main,
+    args: [input] as [SaleWorkflowInput],
+    // A sale is processed once: a finished workflow is never started again for the same order.
+    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+  };
+}
+
+/** Starts the sale workflow, or lands on the running one; a finished one stays finished. */
+export async function startSale(client: Client, cfg: SaleStartConfig, orderId: number, source: SaleWorkflowInput['source']): Promise<StartOutcome> {
+  try {
+    await client.workflow.start<typeof saleWorkflow>('saleWorkflow', { ...options(cfg, orderId, source), workflowIdConflictPolicy: 'USE_EXISTING' });
+    return 'started';
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return 'already-closed';
+    throw err;
+  }
+}
+
+/** Tells the sale workflow its order changed (starting it if the `add` was never seen). */
+export async function signalSaleUpdated(client: Client, cfg: SaleStartConfig, orderId: number, update: SitooOrderUpdated): Promise<StartOutcome> {
+  try {
+    await client.workflow.signalWithStart<typeof saleWorkflow, [SitooOrderUpdated]>('saleWorkflow', {
+      ...options(cfg, orderId, 'event'),
+      signal: sitooOrderUpdatedSignal,
+      signalArgs: [update],
+    });
+    return 'started';
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return 'already-closed';
+    throw err;
+  }
+}

@@ -1,0 +1,30 @@
+import { writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { startDevServer } from '../../src/local/dev-server';
+import { PROJECT_ROOT } from '../../src/local/temporal-cli';
+import { WORKFLOWS_PATH } from '../../src/workers/create-workers';
+import { TEST_NAMESPACES } from './namespaces';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    workflowBundlePath: string;
+  }
+}
+
+/** One real Temporal dev server for the whole test run, and the workflows bundled once for every worker. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const dataDir = join(PROJECT_ROOT, '.data');
+  await mkdir(dataDir, { recursive: true });
+  const [server, bundle] = await Promise.all([
+    startDevServer({ namespace: 'retail-test', extraNamespaces: [...TEST_NAMESPACES], dbFile: join(dataDir, 'temporal-test.sqlite') }),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } }),
+  ]);
+  const workflowBundlePath = join(dataDir, 'test-workflow-bundle.js');
+  await writeFile(workflowBundlePath, bundle.code);
+  project.provide('temporalAddress', server.address);
+  project.provide('workflowBundlePath', workflowBundlePath);
+  return () => server.stop();
+}
