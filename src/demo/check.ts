@@ -1,0 +1,73 @@
+import type { Client } from '@temporalio/client';
+import type { ExceptionType } from '../domain/exceptions';
+import { saleWorkflowId } from '../domain/ids';
+import type { LocalStack } from '../local/stack';
+import { statusQuery, type SaleStatus } from '../workflows/sale-contract';
+import type { PlannedSale, SaleKind, Scenario } from './scenario';
+
+/**
+ * The demo checks itself against the simulators, the way an auditor would: one posted ERP
+ * document per paid sale and none for the rest, web stock equal to the expected level per SKU and
+ * location, and every sale either completed or parked with the right exception.
+ */
+export interface PlayedSale {
+  orderId: number;
+  sale: PlannedSale;
+}
+
+export const EXPECTED_EXCEPTION: Partial<Record<SaleKind, ExceptionType>> = {
+  'never-paid': 'payment-not-confirmed',
+  'unknown-sku': 'unknown-sku',
+  'unmapped-warehouse': 'unmapped-warehouse',
+};
+
+const BOOKED: SaleKind[] = ['paid', 'paid-late'];
+/** Stock moves before payment is awaited, so unpaid sales at mapped stores count too. */
+const STOCK_MOVED: SaleKind[] = ['paid', 'paid-late', 'never-paid'];
+
+export async function readStatuses(client: Client, accountId: number, played: PlayedSale[]): Promise<Map<number, { closed: boolean; status: SaleStatus }>> {
+  const out = new Map<number, { closed: boolean; status: SaleStatus }>();
+  await Promise.all(
+    played.map(async ({ orderId }) => {
+      const handle = client.workflow.getHandle(saleWorkflowId(accountId, orderId));
+      const [d, status] = await Promise.all([handle.describe(), handle.query(statusQuery)]);
+      out.set(orderId, { closed: d.status.name !== 'RUNNING', status });
+    }),
+  );
+  return out;
+}
+
+export async function checkEndState(stack: LocalStack, scenario: Scenario, played: PlayedSale[]): Promise<string[]> {
+  const problems: string[] = [];
+  const statuses = await readStatuses(stack.client, stack.env.SITOO_ACCOUNT_ID, played);
+  const docs = stack.erp.state.salesDocuments();
+  for (const { orderId, sale } of played) {
+    const mine = docs.filter((d) => d.externalDocumentNumber === String(orderId));
+    const store = scenario.stores.find((s) => s.storeId === sale.storeId)!;
+    if (BOOKED.includes(sale.kind)) {
+      if (mine.length !== 1) problems.push(`sale ${orderId} (${sale.kind}) has ${mine.length} ERP documents, expected exactly 1`);
+      else if (mine[0]!.kind !== 'invoice') problems.push(`sale ${orderId} ERP order ${mine[0]!.number} is not posted`);
+      else if (mine[0]!.lines.some((l) => l.locationCode !== store.erpLocationCode)) problems.push(`sale ${orderId} booked at the wrong ERP location`);
+    } else if (mine.length) {
+      problems.push(`sale ${orderId} (${sale.kind}) has ${mine.length} ERP documents, expected none`);
+    }
+    const wf = statuses.get(orderId);
+    const expected = EXPECTED_EXCEPTION[sale.kind];
+    if (expected && wf?.status.exception?.type !== expected) problems.push(`sale ${orderId} should be parked as ${expected}, is ${wf?.status.step}`);
+    if (!expected && !(wf?.closed && wf.status.step === 'completed')) problems.push(`sale ${orderId} should be completed, is ${wf?.status.step}`);
+  }
+  for (const store of scenario.stores.filter((s) => s.mapped)) {
+    const webLocationId = stack.mapping.stores.find((m) => m.storeId === store.storeId)!.webLocationId;
+    for (const item of scenario.catalogue) {
+      const sold = played
+        .filter((p) => p.sale.storeId === store.storeId && STOCK_MOVED.includes(p.sale.kind))
+        .flatMap((p) => p.sale.lines)
+        .filter((l) => l.sku === item.sku)
+        .reduce((sum, l) => sum + l.quantity, 0);
+      const expected = Math.max(0, (store.stock[item.sku] ?? 0) - sold);
+      const actual = stack.ecommerce.state.getAvailable(item.sku, webLocationId);
+      if (actual !== expected) problems.push(`web stock ${item.sku} at ${store.storeId}: ${actual}, expected ${expected}`);
+    }
+  }
+  return problems;
+}

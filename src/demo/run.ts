@@ -1,0 +1,122 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createLogger } from '../config/logger';
+import { installRuntimeLogger } from '../workers/runtime-logger';
+import { parseDuration } from '../domain/duration';
+import { startDevServer } from '../local/dev-server';
+import { startLocalStack } from '../local/stack';
+import { PROJECT_ROOT } from '../local/temporal-cli';
+import { PaymentState } from '../domain/sale';
+import { ensureSitooPollSchedule } from '../starters/sitoo-poll-schedule';
+import { checkEndState, readStatuses, type PlayedSale } from './check';
+import { startFlakyProxy } from './flaky-proxy';
+import { renderTable, summarise } from './report';
+import { buildScenario } from './scenario';
+
+/**
+ * `npm run demo`: a trading hour on the whole stack, on embedded defaults. Starts a Temporal dev
+ * server (web UI included), the simulators, the workers and the receiver; plays the sales with
+ * faults switched on; waits until every sale is completed or parked; checks the end state against
+ * the simulators; prints the per-store summary (or JSON with --json); exits non-zero if anything is off.
+ */
+const { values: args } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    'keep-running': { type: 'boolean', default: false },
+    'sales-per-store': { type: 'string', default: '64' },
+    duration: { type: 'string', default: '20s' },
+    seed: { type: 'string', default: '2026' },
+  },
+});
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const started = Date.now();
+const PAYMENT_TIMEOUT = '15s';
+
+async function main(): Promise<number> {
+  const logger = createLogger('demo', process.env.LOG_LEVEL ?? 'error');
+  installRuntimeLogger(logger);
+  const port = Number(process.env.DEMO_TEMPORAL_PORT ?? 7233);
+  say(`Starting the Temporal dev server on 127.0.0.1:${port} (UI on ${port + 1000})...`);
+  const server = await startDevServer({ namespace: 'retail', port, uiPort: port + 1000, dbFile: join(PROJECT_ROOT, '.data', 'temporal-demo.sqlite'), log: say });
+  const scenario = buildScenario({ seed: Number(args.seed), salesPerStore: Number(args['sales-per-store']), durationMs: parseDuration(args.duration!) ?? 20_000, maxLatePaymentMs: 5_000 });
+  say(`Starting simulators, workers and the events receiver; ${scenario.sales.length} sales across ${scenario.stores.length} stores...`);
+  const stack = await startLocalStack({
+    temporal: { address: server.address, namespace: server.namespace },
+    dataDir: join(PROJECT_ROOT, '.data', 'demo'),
+    stores: scenario.stores,
+    catalogue: scenario.catalogue,
+    paymentConfirmationTimeout: PAYMENT_TIMEOUT,
+    eventsDuplicateRate: 0.05,
+    faults: {
+      sitoo: { errorRate: 0.03, throttleRate: 0.02, retryAfterSeconds: 1, lostResponseRate: 0.03 },
+      erp: { errorRate: 0.04, throttleRate: 0.03, retryAfterSeconds: 1, lostResponseRate: 0.08, latencyMs: 5 },
+      ecommerce: { errorRate: 0.03, throttleRate: 0.03, retryAfterSeconds: 1, lostResponseRate: 0.05 },
+    },
+    logger,
+  });
+  const proxy = await startFlakyProxy(stack.receiverUrl, 0.08);
+  stack.sitoo.events.setReceiver({ url: proxy.url, username: stack.env.EVENTS_USERNAME, password: stack.env.EVENTS_PASSWORD });
+  await ensureSitooPollSchedule(stack.client, { accountId: stack.env.SITOO_ACCOUNT_ID, every: '10s', fromOrderId: 1 });
+
+  const played: PlayedSale[] = [];
+  const lateTimers: Promise<void>[] = [];
+  const progress = setInterval(() => void report(false), 2_000);
+  async function report(final: boolean) {
+    const count = async (q: string) => (await stack.client.workflow.count(`WorkflowType = 'saleWorkflow' AND ${q}`)).count;
+    const [done, parked] = await Promise.all([count(`ExecutionStatus != 'Running'`), count(`ExecutionStatus = 'Running' AND ExceptionType IS NOT NULL`)]).catch(() => [NaN, NaN]);
+    const ev = stack.sitoo.events.stats;
+    say(`${final ? 'settled' : 'progress'} t=${((Date.now() - started) / 1000).toFixed(0)}s  sales ${played.length}/${scenario.sales.length}  events delivered ${ev.delivered}/${ev.enqueued}  workflows done ${done}, parked ${parked}, in flight ${played.length - done - parked}`);
+    return done + parked;
+  }
+
+  const t0 = Date.now();
+  for (const sale of scenario.sales) {
+    const wait = t0 + sale.at - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const paid = sale.kind === 'paid' || sale.kind === 'unknown-sku' || sale.kind === 'unmapped-warehouse';
+    const order = stack.sitoo.pos.recordSale({ warehouseId: sale.warehouseId, lines: sale.lines, paymentStateId: paid ? PaymentState.Successful : PaymentState.Pending });
+    played.push({ orderId: order.orderId, sale });
+    if (sale.kind === 'paid-late') {
+      lateTimers.push(new Promise((r) => setTimeout(() => r(stack.sitoo.pos.setPaymentState(order.orderId, PaymentState.Successful)), sale.paidAfterMs)));
+    }
+  }
+  await Promise.all(lateTimers);
+  say('Trading hour over; waiting for every sale to be completed or parked...');
+  await stack.sitoo.events.waitUntilDrained(120_000);
+  const deadline = Date.now() + 180_000;
+  while ((await report(false)) < played.length) {
+    if (Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  clearInterval(progress);
+  await report(true);
+
+  const problems = await checkEndState(stack, scenario, played);
+  const statuses = await readStatuses(stack.client, stack.env.SITOO_ACCOUNT_ID, played);
+  const exceptionsByOrder = new Map([...statuses].filter(([, s]) => s.status.exception).map(([id, s]) => [id, s.status.exception!.type]));
+  const summary = summarise(stack, scenario, played, exceptionsByOrder, {
+    wallTimeSeconds: (Date.now() - started) / 1000,
+    temporalUi: server.uiUrl,
+    check: { ok: problems.length === 0, problems },
+    refusedByProxy: proxy.refused(),
+  });
+  console.log(args.json ? JSON.stringify(summary, null, 2) : renderTable(summary));
+
+  if (args['keep-running']) {
+    say(`\nThe stack keeps running for you to explore: ${server.uiUrl}  (Temporal address ${server.address}, namespace ${server.namespace}). Ctrl-C stops it.`);
+    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  }
+  await proxy.close();
+  await stack.close();
+  await server.stop();
+  return problems.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

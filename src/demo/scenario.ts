@@ -1,0 +1,80 @@
+import type { CatalogueItem, StoreSeed } from '../local/stack';
+
+/**
+ * A trading hour, generated from a seed so every run plays the same hour: which store sells what,
+ * which payments arrive late or never, which sales carry a SKU nobody mapped.
+ */
+export type SaleKind = 'paid' | 'paid-late' | 'never-paid' | 'unknown-sku' | 'unmapped-warehouse';
+
+export interface PlannedSale {
+  storeId: string;
+  warehouseId: number;
+  kind: SaleKind;
+  /** Offset from the start of the hour, in ms of demo time. */
+  at: number;
+  /** For paid-late: how long after the sale the payment is confirmed. */
+  paidAfterMs?: number;
+  lines: Array<{ sku: string; productName: string; quantity: number; unitPriceGross: string; vatPercent: number }>;
+}
+
+export interface Scenario {
+  stores: StoreSeed[];
+  catalogue: CatalogueItem[];
+  sales: PlannedSale[];
+}
+
+export function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface ScenarioOptions {
+  seed: number;
+  salesPerStore: number;
+  durationMs: number;
+  /** Must stay below the payment confirmation timeout, so late payments are not parked. */
+  maxLatePaymentMs: number;
+}
+
+const STORES = ['Stockholm', 'Göteborg', 'Malmö', 'Uppsala', 'Örebro'];
+
+export function buildScenario(opts: ScenarioOptions): Scenario {
+  const random = rng(opts.seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const catalogue: CatalogueItem[] = Array.from({ length: 30 }, (_, i) => ({
+    sku: `SKU-${String(i + 1).padStart(3, '0')}`,
+    name: `Product ${i + 1}`,
+    unitPriceGross: `${(49 + i * 10).toFixed(0)}.00`,
+    vatPercent: i % 5 === 0 ? 12 : 25,
+  }));
+  // A hot set: the first five SKUs take about half of the lines.
+  const skuFor = () => (random() < 0.5 ? catalogue[Math.floor(random() * 5)]! : pick(catalogue));
+  const stock = () => Object.fromEntries(catalogue.map((c) => [c.sku, 500]));
+  const stores: StoreSeed[] = STORES.map((name, i) => ({ storeId: `S0${i + 1}`, name, warehouseId: 101 + i, erpLocationCode: `STORE0${i + 1}`, mapped: true, stock: stock() }));
+  stores.push({ storeId: 'POP1', name: 'Pop-up (never mapped)', warehouseId: 199, erpLocationCode: 'POPUP', mapped: false, stock: stock() });
+
+  const sales: PlannedSale[] = [];
+  const line = (sku = skuFor()) => ({ sku: sku.sku, productName: sku.name, quantity: 1 + Math.floor(random() * 2), unitPriceGross: sku.unitPriceGross, vatPercent: sku.vatPercent });
+  for (const store of stores.filter((s) => s.mapped)) {
+    for (let n = 0; n < opts.salesPerStore; n++) {
+      const roll = random();
+      const kind: SaleKind = roll < 0.04 ? 'never-paid' : roll < 0.16 ? 'paid-late' : 'paid';
+      const lines = Array.from({ length: 1 + Math.floor(random() * 3) }, () => line());
+      sales.push({ storeId: store.storeId, warehouseId: store.warehouseId, kind, at: Math.floor(random() * opts.durationMs), lines, paidAfterMs: kind === 'paid-late' ? 500 + Math.floor(random() * (opts.maxLatePaymentMs - 500)) : undefined });
+    }
+  }
+  // A few sales of a product that exists only in the POS (never set up in the ERP or the web shop).
+  for (let n = 0; n < 3; n++) {
+    const store = pick(stores.filter((s) => s.mapped));
+    sales.push({ storeId: store.storeId, warehouseId: store.warehouseId, kind: 'unknown-sku', at: Math.floor(random() * opts.durationMs), lines: [line(), { sku: `GHOST-${n + 1}`, productName: 'Unlisted item', quantity: 1, unitPriceGross: '99.00', vatPercent: 25 }] });
+  }
+  const popup = stores.find((s) => !s.mapped)!;
+  for (let n = 0; n < 4; n++) sales.push({ storeId: popup.storeId, warehouseId: popup.warehouseId, kind: 'unmapped-warehouse', at: Math.floor(random() * opts.durationMs), lines: [line()] });
+  sales.sort((a, b) => a.at - b.at);
+  return { stores, catalogue, sales };
+}
