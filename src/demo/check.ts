@@ -27,13 +27,16 @@ const STOCK_MOVED: SaleKind[] = ['paid', 'paid-late', 'never-paid'];
 
 export async function readStatuses(client: Client, accountId: number, played: PlayedSale[]): Promise<Map<number, { closed: boolean; status: SaleStatus }>> {
   const out = new Map<number, { closed: boolean; status: SaleStatus }>();
-  await Promise.all(
-    played.map(async ({ orderId }) => {
+  // A few at a time: hundreds of simultaneous queries only queue up inside the dev server.
+  const queue = played.map((p) => p.orderId);
+  const reader = async () => {
+    for (let orderId = queue.shift(); orderId !== undefined; orderId = queue.shift()) {
       const handle = client.workflow.getHandle(saleWorkflowId(accountId, orderId));
       const [d, status] = await Promise.all([handle.describe(), handle.query(statusQuery)]);
       out.set(orderId, { closed: d.status.name !== 'RUNNING', status });
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, reader));
   return out;
 }
 
@@ -53,8 +56,9 @@ export async function checkEndState(stack: LocalStack, scenario: Scenario, playe
     }
     const wf = statuses.get(orderId);
     const expected = EXPECTED_EXCEPTION[sale.kind];
-    if (expected && wf?.status.exception?.type !== expected) problems.push(`sale ${orderId} should be parked as ${expected}, is ${wf?.status.step}`);
-    if (!expected && !(wf?.closed && wf.status.step === 'completed')) problems.push(`sale ${orderId} should be completed, is ${wf?.status.step}`);
+    const actual = wf?.status.exception ? `parked as ${wf.status.exception.type}: ${wf.status.exception.message}` : wf?.status.step;
+    if (expected && wf?.status.exception?.type !== expected) problems.push(`sale ${orderId} should be parked as ${expected}, is ${actual}`);
+    if (!expected && !(wf?.closed && wf.status.step === 'completed')) problems.push(`sale ${orderId} should be completed, is ${actual}`);
   }
   for (const store of scenario.stores.filter((s) => s.mapped)) {
     const webLocationId = stack.mapping.stores.find((m) => m.storeId === store.storeId)!.webLocationId;

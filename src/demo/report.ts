@@ -57,7 +57,8 @@ export function summarise(stack: LocalStack, scenario: Scenario, played: PlayedS
 }
 
 export function renderTable(s: DemoSummary): string {
-  const types = Object.values(EXPECTED_EXCEPTION);
+  // The expected kinds always show; any other type that occurred gets a column too, so nothing hides.
+  const types = [...new Set([...Object.values(EXPECTED_EXCEPTION), ...s.stores.flatMap((st) => Object.keys(st.exceptions))])];
   const head = ['store', 'sales', 'events', 'ERP orders', 'web stock updates', ...types];
   const rows = s.stores.map((st) => [`${st.storeId} ${st.name}`, st.sales, st.eventsReceived, st.erpOrders, st.webStockUpdates, ...types.map((t) => st.exceptions[t!] ?? 0)].map(String));
   rows.push(['total', s.totals.sales, s.totals.eventsReceived, s.totals.erpOrders, s.totals.webStockUpdates, ...types.map((t) => s.stores.reduce((a, st) => a + (st.exceptions[t!] ?? 0), 0))].map(String));

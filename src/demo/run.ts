@@ -84,12 +84,9 @@ async function main(): Promise<number> {
   await Promise.all(lateTimers);
   say('Trading hour over; waiting for every sale to be completed or parked...');
   await stack.sitoo.events.waitUntilDrained(120_000);
-  const deadline = Date.now() + 180_000;
-  while ((await report(false)) < played.length) {
-    if (Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 1_000));
-  }
   clearInterval(progress);
+  const deadline = Date.now() + 180_000;
+  while ((await report(false)) < played.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2_000));
   await report(true);
 
   const problems = await checkEndState(stack, scenario, played);

@@ -45,6 +45,8 @@ export interface LocalStackOptions {
   paymentConfirmationTimeout: string;
   faults?: { sitoo?: Partial<FaultConfig>; erp?: Partial<FaultConfig>; ecommerce?: Partial<FaultConfig> };
   eventsDuplicateRate?: number;
+  /** The shop's query-cost budget; default a Plus plan (1,000 points/s). Coalescing to fit smaller plans is the inventory issue's work. */
+  ecommerceBucket?: { maximumAvailable: number; restoreRate: number };
   /** Run the workers in this process (default), or leave them to the caller (child processes). */
   workers?: 'in-process' | 'none';
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -74,7 +76,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const [sitoo, erp, ecommerce] = await Promise.all([
     startSitooSimulator({ ...sitooCreds, accountId: 10020, faults: opts.faults?.sitoo, seed, events: { duplicateRate: opts.eventsDuplicateRate ?? 0 } }),
     startBusinessCentralSimulator({ faults: opts.faults?.erp, seed, clientSecret: randomBytes(12).toString('hex') }),
-    startShopifySimulator({ faults: opts.faults?.ecommerce, seed, accessToken: `shpat_${randomBytes(12).toString('hex')}` }),
+    startShopifySimulator({ faults: opts.faults?.ecommerce, seed, bucket: opts.ecommerceBucket ?? { maximumAvailable: 2000, restoreRate: 1000 }, accessToken: `shpat_${randomBytes(12).toString('hex')}` }),
   ]);
 
   for (const item of opts.catalogue) {

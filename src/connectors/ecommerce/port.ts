@@ -19,6 +19,7 @@ export interface SetWebStockInput {
   referenceDocumentUri: string;
 }
 
+/** `stale`: nothing was written (the value moved, or an earlier attempt under this key failed); re-read and retry with a new key. */
 export type SetWebStockResult = { outcome: 'applied' } | { outcome: 'stale'; message: string };
 
 export interface EcommercePort {

@@ -120,7 +120,9 @@ export class ShopifyClient implements EcommercePort {
     const errors = data.inventorySetQuantities.userErrors;
     // A replay of an applied write returns the original result: no userErrors, so it reads as applied.
     if (errors.length === 0) return { outcome: 'applied' };
-    const stale = errors.find((e) => e.code === 'CHANGE_FROM_QUANTITY_STALE');
+    // Both mean "nothing was written under this key": the caller re-reads and writes with a new key.
+    // PREVIOUS_ATTEMPT_FAILED is what a retry sees when the first attempt was stale and its response was lost.
+    const stale = errors.find((e) => e.code === 'CHANGE_FROM_QUANTITY_STALE' || e.code === 'IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED');
     if (stale) return { outcome: 'stale', message: stale.message };
     const first = errors[0]!;
     const message = `${SYSTEM} SetAvailable refused: ${errors.map((e) => `${e.code ?? 'USER_ERROR'}: ${e.message}`).join('; ')}`;

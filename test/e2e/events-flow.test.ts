@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { pino } from 'pino';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basicAuth } from '../../src/connectors/http';
+import { sitooEventExceptionWorkflowId } from '../../src/domain/ids';
+import { PaymentState } from '../../src/domain/sale';
+import type { LocalStack } from '../../src/local/stack';
+import { createSitooEventsReceiver } from '../../src/starters/sitoo-events-receiver';
+import { ensureSitooPollSchedule } from '../../src/starters/sitoo-poll-schedule';
+import { resolveUpdate } from '../../src/workflows/sale-contract';
+import { sitooEventExceptionStatusQuery } from '../../src/workflows/sitoo-event-exception';
+import type { SitooPollInput } from '../../src/workflows/sitoo-poll';
+import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
+import { erpDocs, parkedAs, saleHandle, saleResult, sell, startTestStack, webLocation } from './stack-fixture';
+
+// End to end: Sitoo events -> receiver -> Temporal -> workers -> ERP and e-commerce simulators, all over real HTTP.
+let t: TestTemporal;
+let stack: LocalStack;
+
+beforeAll(async () => {
+  t = await connectTemporal('e2e-events');
+  stack = await startTestStack(t, 'events', { paymentConfirmationTimeout: '2s' });
+});
+
+afterAll(async () => {
+  await stack?.close();
+  await t?.close();
+});
+
+function postEvents(body: unknown, auth = basicAuth(stack.env.EVENTS_USERNAME, stack.env.EVENTS_PASSWORD)) {
+  return request(`${stack.receiverUrl}/events`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+function orderEvent(orderId: number, type: 'add' | 'update', extra: Record<string, unknown> = {}) {
+  return { event_id: randomUUID(), event_type: 'order', event_date: Math.floor(Date.now() / 1000), account_id: stack.env.SITOO_ACCOUNT_ID, data: { eshop_id: 1, order_id: orderId, warehouse_id: 101, order_event_type: type, ...extra } };
+}
+
+describe('a store sale through Sitoo events', () => {
+  it('becomes one posted ERP order at the mapped location and a web stock decrement', async () => {
+    const location = webLocation(stack, 'S01');
+    const before = stack.ecommerce.state.getAvailable('TEE-1', location)!;
+    const order = sell(stack, 101, [['TEE-1', 2], ['CAP-1', 1]]);
+    const result = await saleResult(stack, order.orderId);
+    expect(result.outcome).toBe('completed');
+    const docs = erpDocs(stack, order.orderId);
+    expect(docs).toHaveLength(1);
+    expect(docs[0]).toMatchObject({ kind: 'invoice', customerNumber: 'POS-S01' });
+    expect(docs[0]!.lines.map((l) => [l.itemNumber, l.quantity, l.locationCode])).toEqual([['TEE-1', 2, 'STORE01'], ['CAP-1', 1, 'STORE01']]);
+    expect(stack.ecommerce.state.getAvailable('TEE-1', location)).toBe(before - 2);
+  });
+
+  it('processes duplicate and re-delivered events once', async () => {
+    const location = webLocation(stack, 'S02');
+    const before = stack.ecommerce.state.getAvailable('BOOK-1', location)!;
+    const order = sell(stack, 102, [['BOOK-1', 3]]);
+    await saleResult(stack, order.orderId);
+    // Sitoo re-sends: the same event id, a new event id for the same order, and an update after completion.
+    const again = orderEvent(order.orderId, 'add');
+    for (const batch of [[again], [again, orderEvent(order.orderId, 'add')], [orderEvent(order.orderId, 'update')]]) {
+      expect((await postEvents(batch)).statusCode).toBe(200);
+    }
+    expect(stack.receiver.stats.outcomes.duplicate).toBeGreaterThanOrEqual(1);
+    expect(erpDocs(stack, order.orderId)).toHaveLength(1);
+    expect(stack.ecommerce.state.getAvailable('BOOK-1', location)).toBe(before - 3);
+    expect((await saleHandle(stack, order.orderId).describe()).status.name).toBe('COMPLETED');
+  });
+
+  it('refuses forged and unauthenticated calls with 401 and starts nothing', async () => {
+    const event = orderEvent(987_654, 'add');
+    const forged = await postEvents([event], basicAuth(stack.env.EVENTS_USERNAME, 'not-the-password'));
+    expect(forged.statusCode).toBe(401);
+    expect(forged.headers['www-authenticate']).toMatch(/Basic/);
+    const anonymous = await request(`${stack.receiverUrl}/events`, { method: 'POST', body: JSON.stringify([event]) });
+    expect(anonymous.statusCode).toBe(401);
+    await expect(saleHandle(stack, 987_654).describe()).rejects.toThrow(/not found/i);
+  });
+
+  it('refuses a malformed batch with 400 naming the field', async () => {
+    const bad = orderEvent(1, 'add') as Record<string, unknown>;
+    delete bad.event_id;
+    const res = await postEvents([bad]);
+    expect(res.statusCode).toBe(400);
+    expect(await res.body.json()).toMatchObject({ field: '[0].event_id' });
+    const notJson = await request(`${stack.receiverUrl}/events`, { method: 'POST', headers: { authorization: basicAuth(stack.env.EVENTS_USERNAME, stack.env.EVENTS_PASSWORD) }, body: '{oops' });
+    expect(notJson.statusCode).toBe(400);
+  });
+
+  it('acknowledges an authentic event it cannot process and parks it as an exception', async () => {
+    const event = { event_id: randomUUID(), event_type: 'loyalty-points', event_date: 1, account_id: stack.env.SITOO_ACCOUNT_ID, data: { order_id: 5 } };
+    const res = await postEvents([event]);
+    expect(res.statusCode).toBe(200);
+    const handle = stack.client.workflow.getHandle(sitooEventExceptionWorkflowId(stack.env.SITOO_ACCOUNT_ID, event.event_id));
+    const status = await waitFor('event exception parked', async () => (await handle.query(sitooEventExceptionStatusQuery)).exception);
+    expect(status).toMatchObject({ type: 'unprocessable-event', owner: 'integration-ops' });
+    expect(status.message).toMatch(/unknown event type "loyalty-points"/);
+    await handle.executeUpdate(resolveUpdate, { args: [{ action: 'skip', reason: 'not ours' }] });
+    expect(await handle.result()).toMatchObject({ action: 'skip', exceptionType: 'unprocessable-event' });
+  });
+
+  it('answers 503 when Temporal is unreachable, so Sitoo keeps the events', async () => {
+    const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 }), namespace: t.namespace });
+    const receiver = createSitooEventsReceiver({ client: unreachable, accountId: stack.env.SITOO_ACCOUNT_ID, eshopId: 1, paymentConfirmationTimeout: '1h', username: 'u', password: 'p', logger: pino({ level: 'silent' }), temporalDeadlineMs: 2_000 });
+    const url = await receiver.listen(0);
+    try {
+      const res = await request(`${url}/events`, { method: 'POST', headers: { authorization: basicAuth('u', 'p') }, body: JSON.stringify([orderEvent(42, 'add')]) });
+      expect(res.statusCode).toBe(503);
+      expect(receiver.stats.unavailable).toBe(1);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('books a late payment when it arrives, and parks a sale that is never paid', async () => {
+    const late = sell(stack, 101, [['CAP-1', 1]], PaymentState.Pending);
+    const never = sell(stack, 101, [['CAP-1', 1]], PaymentState.Pending);
+    stack.sitoo.pos.setPaymentState(late.orderId, PaymentState.Successful);
+    expect((await saleResult(stack, late.orderId)).outcome).toBe('completed');
+    expect(erpDocs(stack, late.orderId)).toHaveLength(1);
+    const status = await parkedAs(stack, never.orderId, 'payment-not-confirmed');
+    expect(status.exception?.owner).toBe('finance');
+    expect(erpDocs(stack, never.orderId)).toHaveLength(0);
+  });
+
+  it('parks a sale from an unmapped warehouse instead of booking it at a default location', async () => {
+    const order = sell(stack, 199, [['TEE-1', 1]]);
+    const status = await parkedAs(stack, order.orderId, 'unmapped-warehouse');
+    expect(status.exception?.details).toEqual({ warehouseId: 199 });
+    expect(erpDocs(stack, order.orderId)).toHaveLength(0);
+  });
+
+  it('creates exactly one ERP order and one stock write when responses are lost', async () => {
+    const location = webLocation(stack, 'S02');
+    const before = stack.ecommerce.state.getAvailable('TEE-1', location)!;
+    stack.erp.faults.set({ lostResponseRate: 1 });
+    stack.ecommerce.faults.set({ lostResponseRate: 1 });
+    const order = sell(stack, 102, [['TEE-1', 4]]);
+    // Each system applies the write but every response is lost; then the network heals.
+    await waitFor('web stock write applied', () => stack.ecommerce.state.getAvailable('TEE-1', location) === before - 4);
+    stack.ecommerce.faults.set({ lostResponseRate: 0 });
+    await waitFor('ERP order created', () => erpDocs(stack, order.orderId).length > 0);
+    stack.erp.faults.set({ lostResponseRate: 0 });
+    expect((await saleResult(stack, order.orderId)).outcome).toBe('completed');
+    expect(erpDocs(stack, order.orderId)).toHaveLength(1);
+    expect(erpDocs(stack, order.orderId)[0]!.kind).toBe('invoice');
+    expect(stack.ecommerce.state.getAvailable('TEE-1', location)).toBe(before - 4);
+    expect(stack.erp.faults.counters.lostResponses).toBeGreaterThan(0);
+    expect(stack.ecommerce.faults.counters.lostResponses).toBeGreaterThan(0);
+  });
+
+  it('retries through throttling, honouring Retry-After, and still books once', async () => {
+    stack.erp.faults.set({ throttleRate: 1, retryAfterSeconds: 0.3 });
+    try {
+      const order = sell(stack, 101, [['BOOK-1', 1]]);
+      // Every ERP call is throttled until several 429s have been answered and retried.
+      await waitFor('the ERP throttled repeatedly', () => stack.erp.faults.counters.throttles >= 4);
+      const pending = await waitFor('the ERP activity retrying', async () => (await saleHandle(stack, order.orderId).describe()).raw.pendingActivities?.find((a) => (a.attempt ?? 0) >= 2));
+      expect(pending.lastFailure?.message).toMatch(/429/);
+      stack.erp.faults.reset();
+      expect((await saleResult(stack, order.orderId)).outcome).toBe('completed');
+      expect(erpDocs(stack, order.orderId)).toHaveLength(1);
+    } finally {
+      stack.erp.faults.reset();
+    }
+  });
+
+  it('catches sales the events missed through the polling schedule and moves its cursor', async () => {
+    await stack.sitoo.events.stop();
+    const missed = sell(stack, 102, [['CAP-1', 2]]);
+    const scheduleId = await ensureSitooPollSchedule(stack.client, { accountId: stack.env.SITOO_ACCOUNT_ID, every: '1h', fromOrderId: missed.orderId });
+    const schedule = stack.client.schedule.getHandle(scheduleId);
+    await schedule.trigger();
+    expect((await saleResult(stack, missed.orderId)).outcome).toBe('completed');
+    expect(erpDocs(stack, missed.orderId)).toHaveLength(1);
+    await waitFor('cursor moved past the missed order', async () => ((await schedule.describe()).action.args?.[0] as SitooPollInput).fromOrderId > missed.orderId);
+    await schedule.delete();
+    stack.sitoo.events.start();
+  });
+});

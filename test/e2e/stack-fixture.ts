@@ -1,0 +1,67 @@
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { saleWorkflowId } from '../../src/domain/ids';
+import { PaymentState } from '../../src/domain/sale';
+import { startLocalStack, type CatalogueItem, type LocalStack, type LocalStackOptions, type StoreSeed } from '../../src/local/stack';
+import { PROJECT_ROOT } from '../../src/local/temporal-cli';
+import { statusQuery } from '../../src/workflows/sale-contract';
+import { waitFor, type TestTemporal } from '../support/temporal';
+
+/** A small shop for end-to-end tests: two mapped stores and one warehouse nobody mapped. */
+export const catalogue: CatalogueItem[] = [
+  { sku: 'TEE-1', name: 'T-shirt', unitPriceGross: '199.00', vatPercent: 25 },
+  { sku: 'CAP-1', name: 'Cap', unitPriceGross: '149.00', vatPercent: 25 },
+  { sku: 'BOOK-1', name: 'Book', unitPriceGross: '249.00', vatPercent: 6 },
+];
+const stock = () => ({ 'TEE-1': 100, 'CAP-1': 100, 'BOOK-1': 100 });
+export const stores: StoreSeed[] = [
+  { storeId: 'S01', name: 'Stockholm', warehouseId: 101, erpLocationCode: 'STORE01', mapped: true, stock: stock() },
+  { storeId: 'S02', name: 'Malmö', warehouseId: 102, erpLocationCode: 'STORE02', mapped: true, stock: stock() },
+  { storeId: 'POP', name: 'Pop-up', warehouseId: 199, erpLocationCode: 'POPUP', mapped: false, stock: stock() },
+];
+
+export function startTestStack(t: TestTemporal, name: string, overrides: Partial<LocalStackOptions> = {}): Promise<LocalStack> {
+  return startLocalStack({
+    temporal: { address: t.address, namespace: t.namespace },
+    dataDir: join(PROJECT_ROOT, '.data', 'e2e', name),
+    stores,
+    catalogue,
+    paymentConfirmationTimeout: '1h',
+    workflowBundle: t.workflowBundle,
+    logger: pino({ level: 'silent' }),
+    ...overrides,
+  });
+}
+
+export function sell(stack: LocalStack, warehouseId: number, lines: Array<[sku: string, quantity: number]>, paymentStateId: number = PaymentState.Successful) {
+  return stack.sitoo.pos.recordSale({
+    warehouseId,
+    paymentStateId,
+    lines: lines.map(([sku, quantity]) => ({ sku, quantity, unitPriceGross: catalogue.find((c) => c.sku === sku)?.unitPriceGross ?? '10.00', vatPercent: 25 })),
+  });
+}
+
+export function saleHandle(stack: LocalStack, orderId: number) {
+  return stack.client.workflow.getHandle(saleWorkflowId(stack.env.SITOO_ACCOUNT_ID, orderId));
+}
+
+export function webLocation(stack: LocalStack, storeId: string): string {
+  return stack.mapping.stores.find((s) => s.storeId === storeId)!.webLocationId;
+}
+
+export function erpDocs(stack: LocalStack, orderId: number) {
+  return stack.erp.state.salesDocuments().filter((d) => d.externalDocumentNumber === String(orderId));
+}
+
+/** Waits until the sale's workflow exists and has closed, and returns its result. */
+export async function saleResult(stack: LocalStack, orderId: number, timeoutMs = 60_000) {
+  await waitFor(`sale ${orderId} workflow to start`, () => saleHandle(stack, orderId).describe().then(() => true), timeoutMs);
+  return saleHandle(stack, orderId).result();
+}
+
+export async function parkedAs(stack: LocalStack, orderId: number, type: string, timeoutMs = 60_000) {
+  return waitFor(`sale ${orderId} parked as ${type}`, async () => {
+    const status = await saleHandle(stack, orderId).query(statusQuery);
+    return status.exception?.type === type ? status : undefined;
+  }, timeoutMs);
+}
