@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../src/local/stack';
+import { PROJECT_ROOT } from '../../src/local/temporal-cli';
+import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
+import { erpDocs, saleResult, sell, startTestStack, webLocation } from './stack-fixture';
+
+// The workers run as real processes, started the way Kubernetes starts them, so one can be killed outright.
+let t: TestTemporal;
+let stack: LocalStack;
+const children: ChildProcess[] = [];
+
+function startWorkerProcess(entry: 'main' | 'inventory'): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', `src/workers/${entry}.ts`], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...stack.envVars, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(child);
+  return child;
+}
+
+beforeAll(async () => {
+  t = await connectTemporal('e2e-worker-restart');
+  // Slow ERP answers keep sales in flight long enough to kill the worker in the middle of them.
+  stack = await startTestStack(t, 'worker-restart', { workers: 'none', faults: { erp: { latencyMs: 150 } } });
+});
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await stack?.close();
+  await t?.close();
+});
+
+describe('a worker killed mid-flight', () => {
+  it('loses no sale and duplicates no order after it is restarted', async () => {
+    startWorkerProcess('inventory');
+    const main = startWorkerProcess('main');
+    const sales = Array.from({ length: 12 }, (_, i) => sell(stack, i % 2 ? 102 : 101, [['TEE-1', 1], ['BOOK-1', 2]]));
+    const stockBefore = { S01: 100, S02: 100 };
+
+    // Kill it once some orders are in the ERP and others are not.
+    await waitFor('some sales booked, others still in flight', () => {
+      const booked = sales.filter((s) => erpDocs(stack, s.orderId).length > 0).length;
+      return booked >= 2 && booked < sales.length;
+    }, 90_000, 20);
+    main.kill('SIGKILL');
+    await waitFor('the worker process to die', () => main.signalCode === 'SIGKILL');
+    const bookedAtKill = sales.filter((s) => erpDocs(stack, s.orderId).length > 0).length;
+    expect(bookedAtKill).toBeLessThan(sales.length);
+
+    startWorkerProcess('main');
+    for (const sale of sales) expect((await saleResult(stack, sale.orderId, 120_000)).outcome).toBe('completed');
+
+    for (const sale of sales) {
+      const docs = erpDocs(stack, sale.orderId);
+      expect(docs, `sale ${sale.orderId}`).toHaveLength(1);
+      expect(docs[0]!.kind).toBe('invoice');
+    }
+    const perStore = { S01: sales.filter((_, i) => i % 2 === 0).length, S02: sales.filter((_, i) => i % 2 === 1).length };
+    for (const storeId of ['S01', 'S02'] as const) {
+      expect(stack.ecommerce.state.getAvailable('TEE-1', webLocation(stack, storeId))).toBe(stockBefore[storeId] - perStore[storeId]);
+      expect(stack.ecommerce.state.getAvailable('BOOK-1', webLocation(stack, storeId))).toBe(stockBefore[storeId] - 2 * perStore[storeId]);
+    }
+  }, 240_000);
+});
