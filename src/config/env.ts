@@ -50,6 +50,9 @@ export class ConfigError extends Error {
 export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
   const parsed = envSchema.safeParse(source);
   if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  const lines = parsed.error.issues.map((i) => {
+    const name = i.path.join('.');
+    return `  ${name}: ${source[name] === undefined || source[name] === '' ? 'is not set' : i.message}`;
+  });
   throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
 }

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { loadEnv } from '../../src/config/env';
+import { parseDuration } from '../../src/domain/duration';
+import { validateResolution, type ParkedException } from '../../src/domain/exceptions';
+import { erpExternalDocumentNumber, saleWorkflowId } from '../../src/domain/ids';
+import { paymentVerdict, PaymentState, quantitiesBySku } from '../../src/domain/sale';
+
+const parked = (allowedActions: ParkedException['allowedActions']): ParkedException => ({ type: 'unmapped-warehouse', owner: 'integration-ops', message: 'm', details: {}, since: '', allowedActions });
+
+describe('payment verdict', () => {
+  it('confirms only a successful payment; cancelled and failed are final refusals', () => {
+    expect(paymentVerdict({ paymentStateId: PaymentState.Successful })).toBe('confirmed');
+    for (const s of [PaymentState.None, PaymentState.Pending, PaymentState.Reserved]) expect(paymentVerdict({ paymentStateId: s })).toBe('pending');
+    for (const s of [PaymentState.Cancelled, PaymentState.Failed]) expect(paymentVerdict({ paymentStateId: s })).toBe('refused');
+  });
+});
+
+describe('quantities by SKU', () => {
+  it('adds up lines of the same SKU, refund lines counting negative', () => {
+    const line = (sku: string, quantity: number) => ({ sku, quantity, productName: '', unitPriceGross: '1.00', vatPercent: 25 });
+    expect([...quantitiesBySku([line('A', 2), line('B', 1), line('A', 3), line('B', -1)])]).toEqual([['A', 5], ['B', 0]]);
+  });
+});
+
+describe('resolution validation', () => {
+  it('refuses when nothing is parked, or an action the exception does not allow', () => {
+    expect(validateResolution({ action: 'retry' }, undefined)).toMatch(/nothing is parked/);
+    expect(validateResolution({ action: 'retry-with-mapping' }, parked(['retry', 'skip']))).toMatch(/does not apply/);
+    expect(validateResolution({ action: 'nuke' }, parked(['retry']))).toMatch(/action must be one of/);
+    expect(validateResolution('retry', parked(['retry']))).toMatch(/must be an object/);
+  });
+
+  it('requires a complete mapping for retry-with-mapping and accepts it', () => {
+    const mapping = { storeId: 'S9', erpLocationCode: 'STORE09', erpCustomerNumber: 'POS-S9', webLocationId: 'gid://shopify/Location/9' };
+    const p = parked(['retry', 'retry-with-mapping', 'skip']);
+    expect(validateResolution({ action: 'retry-with-mapping', mapping: { ...mapping, webLocationId: ' ' } }, p)).toMatch(/mapping.webLocationId/);
+    expect(validateResolution({ action: 'retry', mapping }, p)).toMatch(/only accepted with action retry-with-mapping/);
+    expect(validateResolution({ action: 'retry-with-mapping', mapping, reason: 'new store', resolvedBy: 'ops' }, p)).toBeUndefined();
+  });
+});
+
+describe('durations and ids', () => {
+  it('parses the durations config uses and refuses the rest', () => {
+    expect(parseDuration('15s')).toBe(15_000);
+    expect(parseDuration('2h')).toBe(7_200_000);
+    expect(parseDuration(250)).toBe(250);
+    expect(parseDuration('soon')).toBeUndefined();
+    expect(parseDuration(-1)).toBeUndefined();
+  });
+
+  it('derives workflow ids and ERP references from business keys', () => {
+    expect(saleWorkflowId(10020, 5512)).toBe('sale-10020-5512');
+    expect(erpExternalDocumentNumber(5512)).toBe('5512');
+  });
+});
+
+describe('environment', () => {
+  it('names every missing or bad variable', () => {
+    expect(() => loadEnv({ SITOO_BASE_URL: 'not a url', PAYMENT_CONFIRMATION_TIMEOUT: 'later' })).toThrowError(/SITOO_BASE_URL: Invalid URL[\s\S]*BC_CLIENT_SECRET: is not set[\s\S]*PAYMENT_CONFIRMATION_TIMEOUT: must be a duration/);
+  });
+});
