@@ -141,7 +141,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   }
   async function stopWorkers(): Promise<void> {
     if (!running) return;
-    running.workers.forEach((w) => w.shutdown());
+    // On SIGINT/SIGTERM the Temporal runtime has already begun draining them itself.
+    for (const w of running.workers) if (w.getState() === 'RUNNING') w.shutdown();
     await running.done;
     running = undefined;
   }
