@@ -4,6 +4,7 @@ import { PermanentError, TransientError } from '../../src/connectors/http';
 import { BusinessCentralClient, type BusinessCentralClientOptions } from '../../src/connectors/erp/business-central/client';
 import type { ErpSalesOrderInput } from '../../src/connectors/erp/port';
 import { startBusinessCentralSimulator, type BusinessCentralSimulator, type BusinessCentralSimulatorOptions } from '../../src/simulators/business-central';
+import { rejectionOf } from '../support/rejection';
 
 const running: BusinessCentralSimulator[] = [];
 afterEach(async () => {
@@ -37,15 +38,6 @@ function order(ext: string, overrides: Partial<ErpSalesOrderInput> = {}): ErpSal
     ],
     ...overrides,
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the promise to reject');
 }
 
 /** A raw token and API call, for asserting what the simulator itself answers. */
@@ -99,7 +91,7 @@ describe('Business Central client: authentication', () => {
   it('reports a wrong client secret as a permanent auth failure without leaking the secret', async () => {
     const sim = await startSim();
     const secret = 'wrong-secret-7f3a9c';
-    const err = await rejection(clientFor(sim, { clientSecret: secret }).findLocationId('STORE01'));
+    const err = await rejectionOf(clientFor(sim, { clientSecret: secret }).findLocationId('STORE01'));
     expect(err).toBeInstanceOf(PermanentError);
     const perm = err as PermanentError;
     expect([perm.status, perm.code]).toEqual([401, 'invalid_client']);
@@ -113,7 +105,7 @@ describe('Business Central client: authentication', () => {
     const res = await raw(sim, 'GET', 'items', { token: 'not-a-token' });
     expect([res.status, res.json.error.code]).toEqual([401, 'Authentication_InvalidCredentials']);
     expect(res.json.error.message).toMatch(/CorrelationId: [0-9a-f-]{36}\.$/);
-    const err = await rejection(clientFor(sim, { companyId: '11111111-2222-4333-8444-555555555555' }).findLocationId('STORE01'));
+    const err = await rejectionOf(clientFor(sim, { companyId: '11111111-2222-4333-8444-555555555555' }).findLocationId('STORE01'));
     expect([err instanceof PermanentError, (err as PermanentError).code]).toEqual([true, 'Internal_CompanyNotFound']);
   });
 });
@@ -194,7 +186,7 @@ describe('Business Central client: sales documents', () => {
     const byOrder = await raw(sim, 'GET', `salesInvoices?$filter=orderNumber eq '${created.number}'`, { token });
     expect(byOrder.json.value.map((i: { number: string }) => i.number)).toEqual(['PSI1001']);
 
-    const again = await rejection(client.shipAndInvoice(created.id));
+    const again = await rejectionOf(client.shipAndInvoice(created.id));
     expect([again instanceof PermanentError, (again as PermanentError).status]).toEqual([true, 404]);
   });
 
@@ -202,16 +194,16 @@ describe('Business Central client: sales documents', () => {
     const sim = await startSim();
     const client = clientFor(sim);
 
-    const item = await rejection(client.createSalesOrder(order('BAD-1', { lines: [{ itemNumber: 'NOPE', quantity: 1, unitPrice: 1, locationCode: 'STORE01' }] })));
+    const item = await rejectionOf(client.createSalesOrder(order('BAD-1', { lines: [{ itemNumber: 'NOPE', quantity: 1, unitPrice: 1, locationCode: 'STORE01' }] })));
     expect([item instanceof PermanentError, (item as PermanentError).code, (item as PermanentError).status]).toEqual([true, 'Internal_RecordNotFound', 400]);
     expect(item.message).toContain("No.='NOPE'");
 
-    const customer = await rejection(client.createSalesOrder(order('BAD-2', { customerNumber: 'NOBODY' })));
+    const customer = await rejectionOf(client.createSalesOrder(order('BAD-2', { customerNumber: 'NOBODY' })));
     expect((customer as PermanentError).code).toBe('Application_DialogException');
 
     const posts = () => sim.state.requestLog.filter((r) => r.method === 'POST').length;
     const before = posts();
-    const location = await rejection(client.createSalesOrder(order('BAD-3', { lines: [{ itemNumber: '1000', quantity: 1, unitPrice: 1, locationCode: 'NOWHERE' }] })));
+    const location = await rejectionOf(client.createSalesOrder(order('BAD-3', { lines: [{ itemNumber: '1000', quantity: 1, unitPrice: 1, locationCode: 'NOWHERE' }] })));
     expect([location instanceof PermanentError, (location as PermanentError).code]).toEqual([true, 'LocationNotFound']);
     expect(location.message).toContain('NOWHERE');
     expect(posts()).toBe(before);
@@ -263,7 +255,7 @@ describe('Business Central client: transient failures', () => {
     expect(set.statusCode).toBe(200);
     await set.body.dump();
 
-    const err = await rejection(client.findSalesDocuments('ANY-1'));
+    const err = await rejectionOf(client.findSalesDocuments('ANY-1'));
     expect(err).toBeInstanceOf(TransientError);
     expect([(err as TransientError).status, (err as TransientError).retryAfterMs]).toEqual([429, 7000]);
 
@@ -277,13 +269,13 @@ describe('Business Central client: transient failures', () => {
     await client.findLocationId('STORE01');
 
     sim.faults.set({ outage: { from: Date.now() - 1_000, until: Date.now() + 60_000 }, retryAfterSeconds: 5 });
-    const outage = await rejection(client.createSalesOrder(order('OUT-1')));
+    const outage = await rejectionOf(client.createSalesOrder(order('OUT-1')));
     expect(outage).toBeInstanceOf(TransientError);
     expect([(outage as TransientError).status, (outage as TransientError).retryAfterMs]).toEqual([503, 5000]);
     expect(sim.state.salesDocuments()).toHaveLength(0);
 
     sim.faults.set({ outage: null, errorRate: 1 });
-    const error = await rejection(client.findSalesDocuments('OUT-1'));
+    const error = await rejectionOf(client.findSalesDocuments('OUT-1'));
     expect([error instanceof TransientError, (error as TransientError).status]).toEqual([true, 500]);
   });
 
@@ -295,8 +287,8 @@ describe('Business Central client: transient failures', () => {
 
     // The simulator alternates how a response is lost: first a dropped socket, then a 502.
     sim.faults.set({ lostResponseRate: 1 });
-    const dropped = await rejection(client.createSalesOrder(order('LOST-1')));
-    const gateway = await rejection(client.createSalesOrder(order('LOST-2')));
+    const dropped = await rejectionOf(client.createSalesOrder(order('LOST-1')));
+    const gateway = await rejectionOf(client.createSalesOrder(order('LOST-2')));
     sim.faults.reset();
 
     expect([dropped, gateway].every((e) => e instanceof TransientError)).toBe(true);

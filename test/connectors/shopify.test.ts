@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/connectors/http';
 import { ShopifyClient } from '../../src/connectors/ecommerce/shopify/client';
 import { startShopifySimulator, type ShopifySimulator, type ShopifySimulatorOptions } from '../../src/simulators/shopify/index';
+import { rejectionOf } from '../support/rejection';
 
 let sim: ShopifySimulator;
 let client: ShopifyClient;
@@ -21,16 +22,6 @@ async function boot(opts: ShopifySimulatorOptions = {}): Promise<void> {
 
 beforeEach(() => boot());
 afterEach(() => sim.close());
-
-/** Resolves with the error a promise rejects with; fails the test if it resolves. */
-async function failure(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Polls until `fn` returns a value or throws no more, within a deadline; no fixed sleeps. */
 async function eventually<T>(fn: () => Promise<T>, deadlineMs = 10_000): Promise<T> {
@@ -95,7 +86,7 @@ describe('ShopifyClient against the simulator', () => {
     expect(sim.state.history).toMatchObject([{ itemId: item, locationId: store, delta: -3, quantityAfterChange: 7, idempotencyKey: 'key-1' }]);
     const other = sim.state.seedLocation({ name: 'Warehouse' });
     expect((await client.getAvailable(item, other)).available).toBeUndefined();
-    const missing = await failure(client.getAvailable('gid://shopify/InventoryItem/999', store));
+    const missing = await rejectionOf(client.getAvailable('gid://shopify/InventoryItem/999', store));
     expect(missing).toBeInstanceOf(PermanentError);
   });
 
@@ -121,7 +112,7 @@ describe('ShopifyClient against the simulator', () => {
     const admin = await request(`${sim.url}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ lostResponseRate: 1 }) });
     expect(admin.statusCode).toBe(200);
     await admin.body.dump();
-    const lost = await failure(set({ quantity: 9 }));
+    const lost = await rejectionOf(set({ quantity: 9 }));
     expect(lost).toBeInstanceOf(TransientError);
     expect(sim.state.getAvailable(item, store)).toBe(9); // applied, though the caller never heard
     sim.faults.set({ lostResponseRate: 0 });
@@ -134,17 +125,17 @@ describe('ShopifyClient against the simulator', () => {
 
   it('refuses a reused key with different input', async () => {
     await set();
-    const err = await failure(set({ quantity: 5, changeFromQuantity: 7 }));
+    const err = await rejectionOf(set({ quantity: 5, changeFromQuantity: 7 }));
     expect(err).toMatchObject({ name: 'PermanentError', code: 'IDEMPOTENCY_KEY_PARAMETER_MISMATCH' });
     expect(sim.state.getAvailable(item, store)).toBe(7);
   });
 
   it('maps business refusals to PermanentError with Shopify codes', async () => {
     const other = sim.state.seedLocation({ name: 'Warehouse' });
-    expect(await failure(set({ locationId: other, idempotencyKey: 'k-a' }))).toMatchObject({ code: 'ITEM_NOT_STOCKED_AT_LOCATION' });
-    expect(await failure(set({ locationId: 'gid://shopify/Location/404', idempotencyKey: 'k-b' }))).toMatchObject({ code: 'INVALID_LOCATION' });
-    expect(await failure(set({ inventoryItemId: 'gid://shopify/InventoryItem/1', idempotencyKey: 'k-c' }))).toMatchObject({ code: 'INVALID_INVENTORY_ITEM' });
-    expect(await failure(set({ quantity: -1, idempotencyKey: 'k-d' }))).toMatchObject({ code: 'INVALID_QUANTITY_NEGATIVE' });
+    expect(await rejectionOf(set({ locationId: other, idempotencyKey: 'k-a' }))).toMatchObject({ code: 'ITEM_NOT_STOCKED_AT_LOCATION' });
+    expect(await rejectionOf(set({ locationId: 'gid://shopify/Location/404', idempotencyKey: 'k-b' }))).toMatchObject({ code: 'INVALID_LOCATION' });
+    expect(await rejectionOf(set({ inventoryItemId: 'gid://shopify/InventoryItem/1', idempotencyKey: 'k-c' }))).toMatchObject({ code: 'INVALID_INVENTORY_ITEM' });
+    expect(await rejectionOf(set({ quantity: -1, idempotencyKey: 'k-d' }))).toMatchObject({ code: 'INVALID_QUANTITY_NEGATIVE' });
     expect(sim.state.getAvailable(item, store)).toBe(10);
   });
 
@@ -173,18 +164,18 @@ describe('ShopifyClient against the simulator', () => {
     expect(sim.operations.get('Locations')).toBe(2);
     const tight = new ShopifyClient({ shopUrl: sim.shopUrl, apiVersion: sim.apiVersion, accessToken: sim.accessToken, maxPageThrottleWaitMs: 0 });
     await eventually(async () => expect(sim.bucket().status().currentlyAvailable).toBe(60));
-    expect(await failure(tight.listLocations())).toBeInstanceOf(TransientError);
+    expect(await rejectionOf(tight.listLocations())).toBeInstanceOf(TransientError);
   });
 
   it('throttles with 429 when configured, and on the throttle fault', async () => {
     await boot({ throttleHttpStatus: 429 });
     sim.bucket().setAvailable(0);
-    const t = await failure(client.getAvailable(item, store));
+    const t = await rejectionOf(client.getAvailable(item, store));
     expect(t).toMatchObject({ name: 'TransientError', status: 429 });
     expect((t as TransientError).retryAfterMs).toBeGreaterThan(0);
     sim.bucket().setAvailable(1000);
     sim.faults.set({ throttleRate: 1, retryAfterSeconds: 2 });
-    const f = await failure(client.getAvailable(item, store));
+    const f = await rejectionOf(client.getAvailable(item, store));
     expect(f).toBeInstanceOf(TransientError);
     expect((f as TransientError).retryAfterMs).toBeGreaterThanOrEqual(2000);
   });
@@ -201,7 +192,7 @@ describe('ShopifyClient against the simulator', () => {
 
   it('refuses a wrong token with 401 and keeps tokens out of the error', async () => {
     const wrong = new ShopifyClient({ shopUrl: sim.shopUrl, apiVersion: sim.apiVersion, accessToken: 'shpat_wrong_secret_123' });
-    const err = await failure(wrong.listLocations());
+    const err = await rejectionOf(wrong.listLocations());
     expect(err).toMatchObject({ name: 'PermanentError', status: 401 });
     for (const text of [err.message, err.stack ?? '', JSON.stringify(err), inspect(wrong), inspect(client)]) {
       expect(text).not.toContain('shpat_wrong_secret_123');
@@ -234,9 +225,9 @@ describe('ShopifyClient against the simulator', () => {
 
   it('turns 5xx faults and outages into TransientError', async () => {
     sim.faults.set({ errorRate: 1 });
-    expect(await failure(client.listLocations())).toBeInstanceOf(TransientError);
+    expect(await rejectionOf(client.listLocations())).toBeInstanceOf(TransientError);
     sim.faults.set({ errorRate: 0, outage: { from: Date.now() - 1, until: Date.now() + 60_000 } });
-    expect(await failure(client.listLocations())).toMatchObject({ name: 'TransientError', status: 503 });
+    expect(await rejectionOf(client.listLocations())).toMatchObject({ name: 'TransientError', status: 503 });
     sim.faults.set({ outage: null });
     expect(await client.listLocations()).toHaveLength(1);
   });

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SitooClient } from '../../src/connectors/sitoo/client';
 import { basicAuth, PermanentError, TransientError } from '../../src/connectors/http';
 import { startSitooSimulator, type SitooSimulator, type SitooSimulatorOptions } from '../../src/simulators/sitoo';
+import { rejectionOf } from '../support/rejection';
 
 const API = { apiId: '10020-140', apiPassword: 'pw-Very$ecret-42' };
 const WAREHOUSE = 43;
@@ -19,15 +20,6 @@ async function setup(opts: Partial<SitooSimulatorOptions> = {}): Promise<{ sim: 
   sim.pos.seedWarehouse({ warehouseId: WAREHOUSE, name: 'Stockholm Drottninggatan', storeId: 7, stock: { 'SKU-A': 10, 'SKU-B': 5 } });
   const client = new SitooClient({ baseUrl: sim.url, accountId: sim.accountId, eshopId: sim.eshopId, ...API, timeoutMs: 2_000 });
   return { sim, client };
-}
-
-async function caught(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 /** Retries an assertion until it holds or the deadline passes (the deadline failure is the last assertion error). */
@@ -100,14 +92,14 @@ describe('SitooClient against the simulator', () => {
     const { sim } = await setup();
     const wrong = 'Wrong-Pa55-guess';
     const bad = new SitooClient({ baseUrl: sim.url, accountId: sim.accountId, eshopId: sim.eshopId, apiId: API.apiId, apiPassword: wrong });
-    const err = await caught(bad.getOrder(1001));
+    const err = await rejectionOf(bad.getOrder(1001));
     expect(err).toBeInstanceOf(PermanentError);
     expect((err as PermanentError).status).toBe(401);
     expect(err.message).not.toContain(wrong);
     expect(err.message).not.toContain(basicAuth(API.apiId, wrong).slice(6));
 
     const otherAccount = new SitooClient({ baseUrl: sim.url, accountId: 4242, eshopId: sim.eshopId, ...API });
-    expect(await caught(otherAccount.listOrdersFrom(0, 10))).toMatchObject({ name: 'PermanentError', status: 404 });
+    expect(await rejectionOf(otherAccount.listOrdersFrom(0, 10))).toMatchObject({ name: 'PermanentError', status: 404 });
   });
 
   it('pages through orders with an ascending orderid cursor', async () => {
@@ -146,7 +138,7 @@ describe('SitooClient against the simulator', () => {
   it('turns a 429 into a TransientError carrying Retry-After', async () => {
     const { sim, client } = await setup();
     sim.faults.set({ throttleRate: 1, retryAfterSeconds: 2 });
-    const err = await caught(client.getOrder(1001));
+    const err = await rejectionOf(client.getOrder(1001));
     expect(err).toBeInstanceOf(TransientError);
     expect(err).toMatchObject({ status: 429, retryAfterMs: 2_000 });
   });
@@ -154,7 +146,7 @@ describe('SitooClient against the simulator', () => {
   it('turns a 500 into a TransientError', async () => {
     const { sim, client } = await setup();
     sim.faults.set({ errorRate: 1 });
-    const err = await caught(client.listOrdersFrom(0, 10));
+    const err = await rejectionOf(client.listOrdersFrom(0, 10));
     expect(err).toBeInstanceOf(TransientError);
     expect(err).toMatchObject({ status: 500 });
     expect(err.message).toContain('Internal Server Error');
@@ -164,7 +156,7 @@ describe('SitooClient against the simulator', () => {
     const { sim, client } = await setup();
     const { orderId } = sale(sim);
     sim.faults.set({ outage: { from: Date.now(), until: Date.now() + 300 } });
-    expect(await caught(client.getOrder(orderId))).toMatchObject({ name: 'TransientError', status: 503 });
+    expect(await rejectionOf(client.getOrder(orderId))).toMatchObject({ name: 'TransientError', status: 503 });
     const order = await eventually(() => client.getOrder(orderId), 3_000);
     expect(order?.orderId).toBe(orderId);
     expect(sim.faults.counters.outages).toBeGreaterThanOrEqual(1);
@@ -175,27 +167,27 @@ describe('SitooClient against the simulator', () => {
     const { orderId } = sale(sim, 1, 10);
     sim.faults.set({ lostResponseRate: 1 });
     // First lost response is a dropped socket, the second a 502 from the "gateway".
-    expect(await caught(client.updateOrder(orderId, { paymentstateid: 20 }))).toBeInstanceOf(TransientError);
+    expect(await rejectionOf(client.updateOrder(orderId, { paymentstateid: 20 }))).toBeInstanceOf(TransientError);
     expect(sim.state.getOrder(orderId)?.paymentstateid).toBe(20);
-    expect(await caught(client.updateOrder(orderId, { orderstateid: 10 }))).toMatchObject({ name: 'TransientError', status: 502 });
+    expect(await rejectionOf(client.updateOrder(orderId, { orderstateid: 10 }))).toMatchObject({ name: 'TransientError', status: 502 });
     expect(sim.state.getOrder(orderId)?.orderstateid).toBe(10);
 
     // A lost create is found again by its externalid, and a blind retry is refused as a duplicate.
     const body = { ordertypeid: 10, externalid: 'WEB-LOST-1', orderitems: [{ productname: 'Shirt', sku: 'SKU-A', quantity: 1, moneyrowprice: '99.00', vatvalue: 25 }] };
-    expect(await caught(client.createOrder(body))).toBeInstanceOf(TransientError);
+    expect(await rejectionOf(client.createOrder(body))).toBeInstanceOf(TransientError);
     sim.faults.reset();
     const found = await client.findOrderByExternalId('WEB-LOST-1');
     expect(found?.lines[0]?.unitPriceGross).toBe('99.00');
-    expect(await caught(client.createOrder(body))).toMatchObject({ name: 'PermanentError', status: 400 });
+    expect(await rejectionOf(client.createOrder(body))).toMatchObject({ name: 'PermanentError', status: 400 });
     expect(await client.getOrder(orderId)).toMatchObject({ paymentStateId: 20, orderStateId: 10 });
   });
 
   it('refuses writes to read-only order fields with a 400', async () => {
     const { sim, client } = await setup();
     const { orderId } = sale(sim);
-    const err = await caught(client.updateOrder(orderId, { moneytotal_net: '1.00' }));
+    const err = await rejectionOf(client.updateOrder(orderId, { moneytotal_net: '1.00' }));
     expect(err).toMatchObject({ name: 'PermanentError', status: 400 });
-    expect(await caught(client.updateOrder(1, { comment: 'x' }))).toMatchObject({ status: 404 });
+    expect(await rejectionOf(client.updateOrder(1, { comment: 'x' }))).toMatchObject({ status: 404 });
   });
 });
 
