@@ -8,7 +8,7 @@ import { erpDocs, saleResult, sell, startTestStack, webLocation } from './stack-
 // The workers run as real processes, started the way Kubernetes starts them, so one can be killed outright.
 let t: TestTemporal;
 let stack: LocalStack;
-const children: ChildProcess[] = [];
+const children: Array<ChildProcess & { entry?: string }> = [];
 
 function startWorkerProcess(entry: 'main' | 'inventory'): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', `src/workers/${entry}.ts`], {
@@ -16,7 +16,7 @@ function startWorkerProcess(entry: 'main' | 'inventory'): ChildProcess {
     env: { ...process.env, ...stack.envVars, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  children.push(child);
+  children.push(Object.assign(child, { entry }));
   return child;
 }
 
@@ -63,4 +63,16 @@ describe('a worker killed mid-flight', () => {
       expect(stack.ecommerce.state.getAvailable('BOOK-1', webLocation(stack, storeId))).toBe(stockBefore[storeId] - 2 * perStore[storeId]);
     }
   }, 240_000);
+
+  it('drains and exits cleanly on SIGTERM, as Kubernetes stops a pod', async () => {
+    // The main worker left from the test above must not be the one that serves this sale.
+    for (const c of children) if (c.entry === 'main' && c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    const main = startWorkerProcess('main');
+    const sale = sell(stack, 101, [['CAP-1', 1]]);
+    expect((await saleResult(stack, sale.orderId, 120_000)).outcome).toBe('completed');
+    main.kill('SIGTERM');
+    await waitFor('the worker to exit by itself', () => main.exitCode !== null || main.signalCode !== null, 30_000);
+    expect(main.signalCode).toBeNull();
+    expect(main.exitCode).toBe(0);
+  }, 180_000);
 });
