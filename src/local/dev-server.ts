@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { allSearchAttributeKeys } from '../workflows/search-attributes';
@@ -34,10 +34,16 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const cli = await ensureTemporalCli(opts.log);
   const dbFile = opts.dbFile ?? join(PROJECT_ROOT, '.data', 'temporal.sqlite');
   await mkdir(dirname(dbFile), { recursive: true });
+  // The SDK hands the server our stdout; its banner is log output, and stdout belongs to results (demo --json).
+  const quietCli = cli && join(dirname(dbFile), 'temporal-to-stderr.sh');
+  if (quietCli) {
+    await writeFile(quietCli, `#!/bin/sh\nexec '${cli.replace(/'/g, `'\\''`)}' "$@" 1>&2\n`);
+    await chmod(quietCli, 0o755);
+  }
   await Promise.all(['', '-wal', '-shm'].map((suffix) => rm(dbFile + suffix, { force: true })));
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
-      executable: cli ? { type: 'existing-path', path: cli } : { type: 'cached-download' },
+      executable: quietCli ? { type: 'existing-path', path: quietCli } : { type: 'cached-download' },
       namespace: opts.namespace,
       dbFilename: dbFile,
       port: opts.port,
