@@ -3,6 +3,7 @@ import type { SaleLine, SaleOrder } from '../../domain/sale';
 import { basicAuth, parseBody, PermanentError, send, throwForStatus, type HttpCall, type HttpResponse } from '../http';
 import type { SitooPort } from './port';
 import { envelopeSchema, errorBodySchema, ORDER_FIELDS, orderSchema, warehouseItemSchema, type WireOrder } from './schemas';
+import { divRound, formatCents, parseCents } from '../../domain/money';
 
 export interface SitooClientConfig {
   /** Everything before `/v2`, e.g. https://api.mysitoo.com (the host differs per account). */
@@ -163,25 +164,12 @@ export function unitPriceGross(item: { quantity: number; moneyitemtotal_net: str
   return formatCents(divRound(toCents(item.moneyitemtotal_net) + toCents(item.moneyitemtotal_vat), item.quantity));
 }
 
-const MONEY = /^(-)?(\d+)(?:\.(\d{1,2}))?$/;
+export { formatCents };
 
 export function toCents(value: string): number {
-  const m = MONEY.exec(value);
-  if (!m) throw new PermanentError(`${SYSTEM} sent a money value that is not a 2-decimal string: ${JSON.stringify(value)}`, SYSTEM, 200, 'UnexpectedResponse');
-  const cents = Number(m[2]) * 100 + Number((m[3] ?? '').padEnd(2, '0'));
-  return m[1] ? -cents : cents;
-}
-
-export function formatCents(cents: number): string {
-  const abs = Math.abs(cents);
-  return `${cents < 0 ? '-' : ''}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
-}
-
-function divRound(numerator: number, denominator: number): number {
-  const sign = Math.sign(numerator) * Math.sign(denominator);
-  const a = Math.abs(numerator);
-  const b = Math.abs(denominator);
-  return sign * Math.floor((2 * a + b) / (2 * b));
+  const cents = parseCents(value);
+  if (cents === undefined) throw new PermanentError(`${SYSTEM} sent a money value that is not a 2-decimal string: ${JSON.stringify(value)}`, SYSTEM, 200, 'UnexpectedResponse');
+  return cents;
 }
 
 function chunk<T>(items: T[], size: number): T[][] {

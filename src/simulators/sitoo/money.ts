@@ -2,26 +2,14 @@
  * Money for the simulator in integer cents, because Sitoo's money is a 2-decimal string and the
  * connector under test must get back exactly the cents the POS rang up.
  */
-const MONEY = /^(-)?(\d+)(?:\.(\d{1,2}))?$/;
+import { divRound, parseCents } from '../../domain/money';
+
+export { divRound, formatCents } from '../../domain/money';
 
 export function toCents(value: string): number {
-  const m = MONEY.exec(value.trim());
-  if (!m) throw new Error(`not a money amount: ${JSON.stringify(value)}`);
-  const cents = Number(m[2]) * 100 + Number((m[3] ?? '').padEnd(2, '0'));
-  return m[1] ? -cents : cents;
-}
-
-export function formatCents(cents: number): string {
-  const abs = Math.abs(cents);
-  return `${cents < 0 ? '-' : ''}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
-}
-
-/** Integer division rounded half away from zero: the usual commercial rounding for both signs. */
-export function divRound(numerator: number, denominator: number): number {
-  const sign = Math.sign(numerator) * Math.sign(denominator);
-  const a = Math.abs(numerator);
-  const b = Math.abs(denominator);
-  return sign * Math.floor((2 * a + b) / (2 * b));
+  const cents = parseCents(value.trim());
+  if (cents === undefined) throw new Error(`not a money amount: ${JSON.stringify(value)}`);
+  return cents;
 }
 
 /**
