@@ -1,14 +1,14 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { rng } from './scenario';
+import { seededRandom } from '../simulators/random';
 
 /**
  * Stands between Sitoo and the receiver like a flaky load balancer: it answers some batches with
  * 503 without forwarding them, so Sitoo's retry and head-of-line blocking are exercised for real.
  */
 export async function startFlakyProxy(target: string, failureRate: number, seed = 7) {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   let refused = 0;
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];

@@ -1,4 +1,5 @@
 import type { CatalogueItem, StoreSeed } from '../local/stack';
+import { seededRandom } from '../simulators/random';
 
 /**
  * A trading hour, generated from a seed so every run plays the same hour: which store sells what,
@@ -23,16 +24,6 @@ export interface Scenario {
   sales: PlannedSale[];
 }
 
-export function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface ScenarioOptions {
   seed: number;
   salesPerStore: number;
@@ -44,7 +35,7 @@ export interface ScenarioOptions {
 const STORES = ['Stockholm', 'Göteborg', 'Malmö', 'Uppsala', 'Örebro'];
 
 export function buildScenario(opts: ScenarioOptions): Scenario {
-  const random = rng(opts.seed);
+  const random = seededRandom(opts.seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const catalogue: CatalogueItem[] = Array.from({ length: 30 }, (_, i) => ({
     sku: `SKU-${String(i + 1).padStart(3, '0')}`,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { seededRandom } from './random';
 
 /**
  * Fault injection shared by every simulator. Switchable at run time (in process through `set`,
@@ -43,10 +44,10 @@ export interface FaultCounters {
 export class Faults {
   private config: FaultConfig = { ...noFaults };
   readonly counters: FaultCounters = { errors: 0, throttles: 0, outages: 0, lostResponses: 0 };
-  private seed: number;
+  private readonly random: () => number;
 
   constructor(initial: Partial<FaultConfig> = {}, seed = 42) {
-    this.seed = seed >>> 0 || 1;
+    this.random = seededRandom(seed);
     this.set(initial);
   }
 
@@ -62,15 +63,6 @@ export class Faults {
 
   reset(): void {
     this.config = { ...noFaults };
-  }
-
-  /** Deterministic PRNG (mulberry32) so a seeded demo run injects the same faults each time. */
-  private random(): number {
-    this.seed = (this.seed + 0x6d2b79f5) >>> 0;
-    let t = this.seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
   decide(now = Date.now()): FaultDecision {

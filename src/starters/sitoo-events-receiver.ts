@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Logger } from 'pino';
+import { basicAuth } from '../connectors/http';
 import { KNOWN_UNHANDLED_EVENT_TYPES, orderEventDataSchema, sitooEventBatchSchema, type SitooEvent } from '../connectors/sitoo/events-schema';
 import { sitooEventExceptionWorkflowId } from '../domain/ids';
 import type { sitooEventExceptionWorkflow } from '../workflows/sitoo-event-exception';
@@ -53,7 +54,7 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
   };
   // Event ids already handed to Temporal: a re-delivery is acknowledged without another call.
   const seen = new Set<string>();
-  const expected = Buffer.from(`Basic ${Buffer.from(`${opts.username}:${opts.password}`).toString('base64')}`);
+  const expected = Buffer.from(basicAuth(opts.username, opts.password));
 
   function authentic(req: IncomingMessage): boolean {
     const given = Buffer.from(req.headers.authorization ?? '');

@@ -2,20 +2,14 @@
  * In-memory Business Central company. Holds what the API exposes plus what it hides (the item
  * ledger's location code) so tests can verify where stock moved.
  */
+import { seededUint32 } from '../random';
 import type { Versioned, BcLocation, BcItem, BcCustomer, BcSalesLine, BcSalesOrder, BcSalesInvoice, BcItemLedgerEntry, SalesDocumentView, RequestLogEntry } from './types';
 
 export type { Versioned, BcLocation, BcItem, BcCustomer, BcSalesLine, BcSalesOrder, BcSalesInvoice, BcItemLedgerEntry, SalesDocumentView, RequestLogEntry } from './types';
 
-/** Deterministic GUIDs (mulberry32) so a seeded demo run produces the same ids every time. */
+/** Deterministic GUIDs, so a seeded demo run produces the same ids every time. */
 function guidFactory(seed: number): () => string {
-  let s = seed >>> 0 || 1;
-  const next = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
+  const next = seededUint32(seed);
   return () => {
     const h = [next(), next(), next(), next()].map((n) => n.toString(16).padStart(8, '0')).join('');
     const variant = ((parseInt(h[16]!, 16) & 3) | 8).toString(16);

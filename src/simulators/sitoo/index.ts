@@ -1,6 +1,7 @@
 import { Faults, type FaultConfig } from '../faults';
 import { startSimServer } from '../http-server';
 import { basicAuth } from '../../connectors/http';
+import { seededRandom } from '../random';
 import { SitooEventDelivery, type EventDeliveryOptions } from './events';
 import { createPos, type SitooPos } from './pos';
 import { sitooError, sitooRoutes } from './routes';
@@ -48,23 +49,12 @@ export interface SitooSimulator {
   close(): Promise<void>;
 }
 
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export async function startSitooSimulator(opts: SitooSimulatorOptions): Promise<SitooSimulator> {
   const accountId = opts.accountId ?? 10020;
   const eshopId = opts.eshopId ?? 1;
   const seed = opts.seed ?? 42;
   const faults = new Faults(opts.faults, seed);
-  const events = new SitooEventDelivery(opts.events, mulberry32(seed ^ 0x5eed));
+  const events = new SitooEventDelivery(opts.events, seededRandom(seed ^ 0x5eed));
   const state = new SitooState(accountId, eshopId, (e) => events.enqueue(e), opts.firstOrderId);
   const expectedAuth = basicAuth(opts.apiId, opts.apiPassword);
 
