@@ -40,9 +40,10 @@ export async function readStatuses(client: Client, accountId: number, played: Pl
   return out;
 }
 
-export async function checkEndState(stack: LocalStack, scenario: Scenario, played: PlayedSale[]): Promise<string[]> {
+export type SaleStatuses = Awaited<ReturnType<typeof readStatuses>>;
+
+export function checkEndState(stack: LocalStack, scenario: Scenario, played: PlayedSale[], statuses: SaleStatuses): string[] {
   const problems: string[] = [];
-  const statuses = await readStatuses(stack.client, stack.env.SITOO_ACCOUNT_ID, played);
   const docs = stack.erp.state.salesDocuments();
   for (const { orderId, sale } of played) {
     const mine = docs.filter((d) => d.externalDocumentNumber === String(orderId));

@@ -89,8 +89,8 @@ async function main(): Promise<number> {
   while ((await report(false)) < played.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2_000));
   await report(true);
 
-  const problems = await checkEndState(stack, scenario, played);
   const statuses = await readStatuses(stack.client, stack.env.SITOO_ACCOUNT_ID, played);
+  const problems = checkEndState(stack, scenario, played, statuses);
   const exceptionsByOrder = new Map([...statuses].filter(([, s]) => s.status.exception).map(([id, s]) => [id, s.status.exception!.type]));
   const summary = summarise(stack, scenario, played, exceptionsByOrder, {
     wallTimeSeconds: (Date.now() - started) / 1000,

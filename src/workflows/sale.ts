@@ -79,10 +79,11 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
   async function decrementWebStock(order: SaleOrder, store: StoreLocation): Promise<void> {
     const quantities = [...quantitiesBySku(order.lines)];
     const skus = quantities.map(([sku]) => sku);
-    let items = await orPark('ecommerce-rejected', () => inventory.findWebInventoryItems({ skus }));
+    const lookUp = () => orPark('ecommerce-rejected', () => inventory.findWebInventoryItems({ skus }));
+    let items = await lookUp();
     for (let unknown = skus.filter((s) => !items[s]); unknown.length; unknown = skus.filter((s) => !items[s])) {
       await parkOrSkip('unknown-sku', `The web shop does not know SKU ${unknown.join(', ')}`, { skus: unknown, system: 'e-commerce' });
-      items = await orPark('ecommerce-rejected', () => inventory.findWebInventoryItems({ skus }));
+      items = await lookUp();
     }
     const reference = sitooOrderReferenceUri(input.accountId, input.orderId);
     for (const [sku, quantity] of quantities) {
@@ -132,7 +133,8 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
 
   async function bookInErp(order: SaleOrder, store: StoreLocation): Promise<void> {
     const skus = [...quantitiesBySku(order.lines).keys()];
-    for (let unknown = await orPark('erp-rejected', () => sale.findUnknownErpItems({ skus })); unknown.length; unknown = await orPark('erp-rejected', () => sale.findUnknownErpItems({ skus }))) {
+    const unknownItems = () => orPark('erp-rejected', () => sale.findUnknownErpItems({ skus }));
+    for (let unknown = await unknownItems(); unknown.length; unknown = await unknownItems()) {
       await parkOrSkip('unknown-sku', `The ERP does not know item ${unknown.join(', ')}`, { skus: unknown, system: 'erp' });
     }
     status.step = 'creating-erp-order';
