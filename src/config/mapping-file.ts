@@ -5,18 +5,44 @@ import { mappingConflicts, type Mapping } from '../domain/mapping';
 
 /**
  * The mapping file (YAML, or JSON which is YAML too): each store's Sitoo warehouse id to its ERP
- * location code and e-commerce location id. An error names the bad field and its line.
+ * location code and e-commerce location id, the ERP-mastered warehouses, and the web stock
+ * buffers. An error names the bad field and its line.
  */
+const erpLocationCode = z.string().min(1).max(10).regex(/^[A-Z0-9_-]+$/, 'must be an upper-case ERP location code');
+const webLocationId = z.string().regex(/^gid:\/\/shopify\/Location\/\d+$/, 'must be a Shopify location gid like gid://shopify/Location/1');
+const units = z.number().int().nonnegative();
+
 const storeSchema = z.object({
   storeId: z.string().min(1),
   name: z.string().min(1),
   sitooWarehouseId: z.number().int().positive(),
-  erpLocationCode: z.string().min(1).max(10).regex(/^[A-Z0-9_-]+$/, 'must be an upper-case ERP location code'),
+  /** Stores are stock-mastered in Sitoo; the field exists so the file says so explicitly. */
+  stockMaster: z.literal('sitoo', 'a store is stock-mastered in Sitoo: stockMaster must be "sitoo" or left out').optional(),
+  erpLocationCode,
   erpCustomerNumber: z.string().min(1).max(20),
-  webLocationId: z.string().regex(/^gid:\/\/shopify\/Location\/\d+$/, 'must be a Shopify location gid like gid://shopify/Location/1'),
+  webLocationId,
 });
 
-export const mappingSchema = z.object({ stores: z.array(storeSchema).min(1) }).strict();
+/** ERP-mastered warehouses: their stock flows from the ERP to the web and to a Virtual Sitoo mirror. */
+const warehouseSchema = z.object({
+  warehouseId: z.string().min(1),
+  name: z.string().min(1),
+  stockMaster: z.literal('erp', 'a warehouse is stock-mastered in the ERP: stockMaster must be "erp" or left out').optional(),
+  erpLocationCode,
+  webLocationId,
+  sitooMirrorWarehouseId: z.number().int().positive().optional(),
+}).strict();
+
+const buffersSchema = z.object({
+  bySku: z.record(z.string().min(1), units).default({}),
+  byCategory: z.record(z.string().min(1), units).default({}),
+}).strict();
+
+export const mappingSchema = z.object({
+  stores: z.array(storeSchema).min(1),
+  warehouses: z.array(warehouseSchema).default([]),
+  buffers: buffersSchema.default({ bySku: {}, byCategory: {} }),
+}).strict();
 
 export class MappingError extends Error {
   override readonly name = 'MappingError';

@@ -10,6 +10,8 @@ export const EXCEPTION_TYPES = [
   'erp-rejected',
   'ecommerce-rejected',
   'unprocessable-event',
+  'inventory-sync-failure',
+  'stock-master-conflict',
 ] as const;
 export type ExceptionType = (typeof EXCEPTION_TYPES)[number];
 
@@ -24,10 +26,15 @@ export const DEFAULT_OWNER: Record<ExceptionType, Owner> = {
   'erp-rejected': 'finance',
   'ecommerce-rejected': 'ecommerce-ops',
   'unprocessable-event': 'integration-ops',
+  // Drift was found and already repaired; the people who run the stores need to see what went wrong.
+  'inventory-sync-failure': 'retail-ops',
+  'stock-master-conflict': 'integration-ops',
 };
 
 /** How an operator can resolve a parked exception (the `resolve` update). */
-export type ResolutionAction = 'retry' | 'skip' | 'retry-with-mapping';
+/** `acknowledge` closes a report of something already repaired (drift). */
+export type ResolutionAction = 'retry' | 'skip' | 'retry-with-mapping' | 'acknowledge';
+const ACTIONS: readonly ResolutionAction[] = ['retry', 'skip', 'retry-with-mapping', 'acknowledge'];
 
 export interface MappingOverride {
   storeId: string;
@@ -63,8 +70,8 @@ export function validateResolution(input: unknown, parked: ParkedException | und
   if (!parked) return 'nothing is parked on this workflow: there is no exception to resolve';
   if (typeof input !== 'object' || input === null) return 'resolution must be an object like {"action":"retry"}';
   const r = input as Partial<Resolution>;
-  if (typeof r.action !== 'string' || !['retry', 'skip', 'retry-with-mapping'].includes(r.action)) {
-    return `action must be one of retry, skip, retry-with-mapping (got ${JSON.stringify(r.action)})`;
+  if (typeof r.action !== 'string' || !ACTIONS.includes(r.action)) {
+    return `action must be one of ${ACTIONS.join(', ')} (got ${JSON.stringify(r.action)})`;
   }
   if (!parked.allowedActions.includes(r.action)) {
     return `action "${r.action}" does not apply to a ${parked.type} exception; allowed: ${parked.allowedActions.join(', ')}`;

@@ -23,3 +23,34 @@ export function erpExternalDocumentNumber(orderId: number): string {
 export function sitooOrderReferenceUri(accountId: number, orderId: number): string {
   return `gid://retail-integration/SitooOrder/${accountId}-${orderId}`;
 }
+
+/**
+ * One stock coalescer per Sitoo account: it feeds one web shop, whose rate-limit bucket is the
+ * shared resource, and serialises every write so changes for a SKU and location apply in order.
+ */
+export function stockSyncWorkflowId(accountId: number): string {
+  return `stock-sync-${accountId}`;
+}
+
+/** The ERP record of one Sitoo warehouse transaction (adjustment, stock-taking, transfer). */
+export function stockAdjustmentWorkflowId(accountId: number, transactionId: number): string {
+  return `stock-move-${accountId}-${transactionId}`;
+}
+
+/** The ERP document number key for a Sitoo warehouse transaction: looked up before creating. */
+export function stockAdjustmentDocumentNumber(transactionId: number): string {
+  return `WT-${transactionId}`;
+}
+
+export function erpStockPollScheduleId(accountId: number): string {
+  return `erp-stock-poll-${accountId}`;
+}
+
+export function stockDriftScheduleId(accountId: number): string {
+  return `stock-drift-${accountId}`;
+}
+
+/** A drift repair report: one per location and check, so each is acknowledged on its own. */
+export function stockDriftReportWorkflowId(locationId: string, checkId: string): string {
+  return `stock-drift-report-${locationId}-${checkId}`;
+}

@@ -1,6 +1,9 @@
+import { NO_BUFFERS, type StockBuffers, type StockMaster } from './stock';
+
 /**
  * Where a store's stock lives in each system. Every Sitoo warehouse maps explicitly to one ERP
  * location and one e-commerce location; an unmapped warehouse is an exception, never a default.
+ * A store's stock is mastered in Sitoo (the till is where it moves).
  */
 export interface StoreLocation {
   storeId: string;
@@ -12,8 +15,35 @@ export interface StoreLocation {
   webLocationId: string;
 }
 
+/**
+ * A warehouse whose stock is mastered in the ERP (goods receipts and picking happen there). Its
+ * stock reaches the web location and, when configured, a Virtual Sitoo warehouse that mirrors it
+ * so stores can see and order from central stock.
+ */
+export interface WarehouseLocation {
+  warehouseId: string;
+  name: string;
+  erpLocationCode: string;
+  webLocationId: string;
+  sitooMirrorWarehouseId?: number;
+}
+
 export interface Mapping {
   stores: StoreLocation[];
+  warehouses?: WarehouseLocation[];
+  buffers?: StockBuffers;
+}
+
+/** Any stocked location, stores and warehouses alike, with the system that masters its stock. */
+export interface StockLocation {
+  /** storeId or warehouseId: unique across both lists. */
+  locationId: string;
+  name: string;
+  master: StockMaster;
+  /** The store's own warehouse (master sitoo) or the mirror a warehouse is copied into (master erp). */
+  sitooWarehouseId?: number;
+  erpLocationCode: string;
+  webLocationId: string;
 }
 
 export function findStoreByWarehouse(mapping: Mapping, warehouseId: number | null): StoreLocation | undefined {
@@ -21,20 +51,57 @@ export function findStoreByWarehouse(mapping: Mapping, warehouseId: number | nul
   return mapping.stores.find((s) => s.sitooWarehouseId === warehouseId);
 }
 
-/** Duplicates make the mapping ambiguous: two stores with one id, or one warehouse mapped twice. */
+export function stockLocations(mapping: Mapping): StockLocation[] {
+  return [
+    ...mapping.stores.map((s): StockLocation => ({ locationId: s.storeId, name: s.name, master: 'sitoo', sitooWarehouseId: s.sitooWarehouseId, erpLocationCode: s.erpLocationCode, webLocationId: s.webLocationId })),
+    ...(mapping.warehouses ?? []).map((w): StockLocation => ({ locationId: w.warehouseId, name: w.name, master: 'erp', sitooWarehouseId: w.sitooMirrorWarehouseId, erpLocationCode: w.erpLocationCode, webLocationId: w.webLocationId })),
+  ];
+}
+
+export function findStockLocation(mapping: Mapping, locationId: string): StockLocation | undefined {
+  return stockLocations(mapping).find((l) => l.locationId === locationId);
+}
+
+export function stockBuffers(mapping: Mapping): StockBuffers {
+  return mapping.buffers ?? NO_BUFFERS;
+}
+
+/**
+ * The one rule that keeps each location's truth in one place: never write stock for a location
+ * into the system that masters it. Returns the refusal, or undefined when the write is allowed.
+ */
+export function masterRefusal(location: StockLocation, target: StockMaster): string | undefined {
+  if (location.master !== target) return undefined;
+  return `refused: ${location.locationId} (${location.name}) is stock-mastered in ${target}; the integration never writes its stock there`;
+}
+
+/**
+ * Duplicates make the mapping ambiguous (two locations with one id, one Sitoo warehouse or web
+ * location mapped twice), and a warehouse mirrored into a store's own Sitoo warehouse would write
+ * ERP figures into Sitoo's master data.
+ */
 export function mappingConflicts(mapping: Mapping): string[] {
   const problems: string[] = [];
   const seen = new Map<string, string>();
-  for (const s of mapping.stores) {
-    for (const [kind, key] of [
-      ['storeId', s.storeId],
-      ['sitooWarehouseId', String(s.sitooWarehouseId)],
-    ] as const) {
+  for (const l of stockLocations(mapping)) {
+    const keys: Array<[string, string | number | undefined]> = [
+      ['location id', l.locationId],
+      ['sitooWarehouseId', l.sitooWarehouseId],
+      // Web stock is written as absolute values: two masters feeding one web location would overwrite each other.
+      ['webLocationId', l.webLocationId],
+    ];
+    for (const [kind, key] of keys) {
+      if (key === undefined) continue;
       const k = `${kind}:${key}`;
       const other = seen.get(k);
-      if (other) problems.push(`${kind} ${key} is used by both ${other} and ${s.storeId}`);
-      else seen.set(k, s.storeId);
+      if (other) problems.push(`${kind} ${key} is used by both ${other} and ${l.locationId}`);
+      else seen.set(k, l.locationId);
     }
+  }
+  // Stores may share an ERP location (sales only), but an ERP-mastered one must be its warehouse's alone.
+  for (const w of mapping.warehouses ?? []) {
+    const sharer = mapping.stores.find((s) => s.erpLocationCode === w.erpLocationCode);
+    if (sharer) problems.push(`erpLocationCode ${w.erpLocationCode} is the ERP-mastered warehouse ${w.warehouseId} and also store ${sharer.storeId}`);
   }
   return problems;
 }
