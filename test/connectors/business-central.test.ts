@@ -1,31 +1,12 @@
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/connectors/http';
-import { BusinessCentralClient, type BusinessCentralClientOptions } from '../../src/connectors/erp/business-central/client';
 import type { ErpSalesOrderInput } from '../../src/connectors/erp/port';
-import { startBusinessCentralSimulator, type BusinessCentralSimulator, type BusinessCentralSimulatorOptions } from '../../src/simulators/business-central';
+import type { BusinessCentralSimulator } from '../../src/simulators/business-central';
+import { businessCentralFixture } from '../support/business-central';
 import { rejectionOf } from '../support/rejection';
 
-const running: BusinessCentralSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.close()));
-});
-
-async function startSim(opts: BusinessCentralSimulatorOptions = {}): Promise<BusinessCentralSimulator> {
-  const sim = await startBusinessCentralSimulator(opts);
-  running.push(sim);
-  sim.state.seedLocation({ code: 'STORE01', displayName: 'Store 01' });
-  sim.state.seedLocation({ code: 'STORE02', displayName: 'Store 02' });
-  sim.state.seedItem({ number: '1000', displayName: 'Mug', unitPrice: 9.95 });
-  sim.state.seedItem({ number: '1001', displayName: 'Plate', unitPrice: 19.5 });
-  sim.state.seedCustomer({ number: 'POS-STORE01', displayName: 'Walk-in customer' });
-  return sim;
-}
-
-function clientFor(sim: BusinessCentralSimulator, overrides: Partial<BusinessCentralClientOptions> = {}): BusinessCentralClient {
-  const { apiBaseUrl, tokenUrl, companyId, clientId, clientSecret } = sim;
-  return new BusinessCentralClient({ apiBaseUrl, tokenUrl, companyId, clientId, clientSecret, timeoutMs: 5_000, ...overrides });
-}
+const { startSim, clientFor } = businessCentralFixture();
 
 function order(ext: string, overrides: Partial<ErpSalesOrderInput> = {}): ErpSalesOrderInput {
   return {

@@ -139,21 +139,23 @@ describe('ShopifyClient against the simulator', () => {
     expect(sim.state.getAvailable(item, store)).toBe(10);
   });
 
-  it('throttles from an exhausted bucket with a computed retryAfterMs, then recovers', async () => {
+  it('throttles from an exhausted bucket with a computed retryAfterMs when it may not wait; the default client waits', async () => {
     await boot({ bucket: { maximumAvailable: 120, restoreRate: 100 } });
     // Unused page capacity is refunded, so only full pages drain the bucket.
     for (let i = 2; i <= 60; i++) sim.state.seedLocation({ name: `Store ${i}` });
+    // With no wait budget the throttle gate never holds a call back, so the exhausted bucket shows through.
+    const impatient = new ShopifyClient({ shopUrl: sim.shopUrl, apiVersion: sim.apiVersion, accessToken: sim.accessToken, maxThrottleWaitMs: 0 });
     let throttled: Error | undefined;
-    // A throttled second page is waited out inside the call; a throttled first page surfaces.
-    for (let i = 0; i < 20 && !throttled; i++) throttled = await client.listLocations().then(() => undefined, (e: Error) => e);
+    for (let i = 0; i < 20 && !throttled; i++) throttled = await impatient.listLocations().then(() => undefined, (e: Error) => e);
     expect(throttled).toBeInstanceOf(TransientError);
     const t = throttled as TransientError;
     expect(t.status).toBe(200);
     expect(t.retryAfterMs).toBeGreaterThan(0);
     expect(t.message).not.toContain(sim.accessToken);
-    expect(client.lastThrottleStatus).toMatchObject({ maximumAvailable: 120, restoreRate: 100 });
-    expect(client.lastThrottleStatus!.currentlyAvailable).toBeLessThan(53);
-    expect(await eventually(() => client.listLocations())).toHaveLength(60);
+    expect(impatient.lastThrottleStatus).toMatchObject({ maximumAvailable: 120, restoreRate: 100 });
+    expect(impatient.lastThrottleStatus!.currentlyAvailable).toBeLessThan(53);
+    expect(impatient.callStats).toMatchObject({ throttledResponses: 1, throttleWaitMs: 0 });
+    expect(await client.listLocations()).toHaveLength(60);
   });
 
   it('waits out a throttled later page instead of discarding the pages already read', async () => {
@@ -162,20 +164,27 @@ describe('ShopifyClient against the simulator', () => {
     // Page one (53 points) leaves too little for page two, which the client then waits for.
     expect(await client.listLocations()).toHaveLength(60);
     expect(sim.operations.get('Locations')).toBe(2);
-    const tight = new ShopifyClient({ shopUrl: sim.shopUrl, apiVersion: sim.apiVersion, accessToken: sim.accessToken, maxPageThrottleWaitMs: 0 });
+    expect(client.callStats.throttleWaitMs).toBeGreaterThan(0);
+    const tight = new ShopifyClient({ shopUrl: sim.shopUrl, apiVersion: sim.apiVersion, accessToken: sim.accessToken, maxThrottleWaitMs: 0 });
     await eventually(async () => expect(sim.bucket().status().currentlyAvailable).toBe(60));
     expect(await rejectionOf(tight.listLocations())).toBeInstanceOf(TransientError);
   });
 
   it('throttles with 429 when configured, and on the throttle fault', async () => {
-    await boot({ throttleHttpStatus: 429 });
+    // A slow restore keeps the bucket short of the 3 points a read costs until the 429 has been seen.
+    await boot({ throttleHttpStatus: 429, bucket: { restoreRate: 5 } });
+    const impatient = new ShopifyClient({ shopUrl: sim.shopUrl, apiVersion: sim.apiVersion, accessToken: sim.accessToken, maxThrottleWaitMs: 0 });
     sim.bucket().setAvailable(0);
-    const t = await rejectionOf(client.getAvailable(item, store));
+    const t = await rejectionOf(impatient.getAvailable(item, store));
     expect(t).toMatchObject({ name: 'TransientError', status: 429 });
     expect((t as TransientError).retryAfterMs).toBeGreaterThan(0);
+    sim.bucket().setAvailable(0);
+    // The default client waits the 429 out and resends.
+    expect((await client.getAvailable(item, store)).available).toBe(10);
+    expect(client.callStats).toMatchObject({ requests: 2, throttledResponses: 1 });
     sim.bucket().setAvailable(1000);
     sim.faults.set({ throttleRate: 1, retryAfterSeconds: 2 });
-    const f = await rejectionOf(client.getAvailable(item, store));
+    const f = await rejectionOf(impatient.getAvailable(item, store));
     expect(f).toBeInstanceOf(TransientError);
     expect((f as TransientError).retryAfterMs).toBeGreaterThanOrEqual(2000);
   });

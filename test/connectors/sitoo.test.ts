@@ -239,10 +239,11 @@ describe('Sitoo Events SPI delivery', () => {
     sim.events.start();
     await sim.events.waitUntilDrained(5_000);
 
-    expect(receiver.received.map((d) => d.events.length)).toEqual([10, 10, 3]);
+    // Each sale is an order event and then its warehouse-transaction event: 46 in all.
+    expect(receiver.received.map((d) => d.events.length)).toEqual([10, 10, 10, 10, 6]);
     expect(receiver.received.every((d) => d.path === '/events' && d.auth === basicAuth('hook', 'hook-pw'))).toBe(true);
     const events = receiver.received.flatMap((d) => d.events);
-    expect(events.map((e) => (e.data as { order_id: number }).order_id)).toEqual(ids);
+    expect(events.filter((e) => e.event_type === 'order').map((e) => (e.data as { order_id: number }).order_id)).toEqual(ids);
     expect(events[0]).toEqual({
       event_id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
       event_type: 'order',
@@ -250,7 +251,7 @@ describe('Sitoo Events SPI delivery', () => {
       account_id: 10020,
       data: { eshop_id: 1, order_id: ids[0], warehouse_id: WAREHOUSE, order_event_type: 'add' },
     });
-    expect(sim.events.stats).toMatchObject({ enqueued: 23, delivered: 23, batchesSent: 3, attempts: 3, failedAttempts: 0, dropped: 0 });
+    expect(sim.events.stats).toMatchObject({ enqueued: 46, delivered: 46, batchesSent: 5, attempts: 5, failedAttempts: 0, dropped: 0 });
   });
 
   it('emits update events on payment and order state changes, not on other edits', async () => {
@@ -263,7 +264,7 @@ describe('Sitoo Events SPI delivery', () => {
     sim.events.setReceiver({ url: receiver.url });
     sim.events.start();
     await sim.events.waitUntilDrained(5_000);
-    const data = receiver.received.flatMap((d) => d.events).map((e) => e.data);
+    const data = receiver.received.flatMap((d) => d.events).filter((e) => e.event_type === 'order').map((e) => e.data);
     expect(data).toEqual([
       { eshop_id: 1, order_id: orderId, warehouse_id: WAREHOUSE, order_event_type: 'add' },
       { eshop_id: 1, order_id: orderId, warehouse_id: WAREHOUSE, order_event_type: 'update' },

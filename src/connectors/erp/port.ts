@@ -1,3 +1,4 @@
+import type { LedgerEntry } from '../../domain/stock';
 /** The ERP as the sale flow needs it. Business Central implements it first; NetSuite later. */
 export interface ErpSalesOrderLine {
   itemNumber: string;
@@ -27,6 +28,24 @@ export interface ErpSalesDocument {
   status: string;
 }
 
+/** A stock adjustment at one location (custom API, see docs/erp-extension.md): store stock moves the ERP must record. */
+export interface ErpStockAdjustmentInput {
+  /** `WT-<sitoo warehouse transaction id>`: the key looked up before creating. */
+  externalDocumentNumber: string;
+  locationCode: string;
+  /** YYYY-MM-DD */
+  postingDate: string;
+  description?: string;
+  /** Signed: positive adds stock at the location, negative removes it. */
+  lines: Array<{ itemNumber: string; quantity: number }>;
+}
+
+export interface ErpStockAdjustment {
+  id: string;
+  number: string;
+  externalDocumentNumber: string;
+}
+
 export interface ErpPort {
   /**
    * Every sales order and posted sales invoice carrying this external document number. The ERP
@@ -41,4 +60,13 @@ export interface ErpPort {
   findLocationId(code: string, opts?: { signal?: AbortSignal }): Promise<string | undefined>;
   /** Item numbers from the list that the ERP does not know. */
   findUnknownItems(itemNumbers: string[], opts?: { signal?: AbortSignal }): Promise<string[]>;
+  /** Item ledger entries with entryNumber > afterEntryNumber, ascending, at most `max` (paged inside). */
+  listItemLedgerEntries(afterEntryNumber: number, max: number, opts?: { signal?: AbortSignal }): Promise<LedgerEntry[]>;
+  /** Stock on hand per item at one location (custom API); all items when itemNumbers is omitted. */
+  getLocationStock(locationCode: string, itemNumbers?: string[], opts?: { signal?: AbortSignal }): Promise<Map<string, number>>;
+  /** Item category code per item number; items without a category are absent. */
+  getItemCategories(itemNumbers: string[], opts?: { signal?: AbortSignal }): Promise<Map<string, string>>;
+  findStockAdjustment(externalDocumentNumber: string, opts?: { signal?: AbortSignal }): Promise<ErpStockAdjustment | undefined>;
+  /** Creates and posts the adjustment (ledger entries at the location). Not idempotent by itself. */
+  createStockAdjustment(input: ErpStockAdjustmentInput, opts?: { signal?: AbortSignal }): Promise<ErpStockAdjustment>;
 }

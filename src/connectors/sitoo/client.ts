@@ -2,8 +2,21 @@ import type { z } from 'zod';
 import type { SaleLine, SaleOrder } from '../../domain/sale';
 import { basicAuth, parseBody, PermanentError, send, throwForStatus, type HttpCall, type HttpResponse } from '../http';
 import type { SitooPort } from './port';
-import { envelopeSchema, errorBodySchema, ORDER_FIELDS, orderSchema, warehouseItemSchema, type WireOrder } from './schemas';
+import {
+  batchResultSchema,
+  envelopeSchema,
+  errorBodySchema,
+  ORDER_FIELDS,
+  orderSchema,
+  WAREHOUSE_TRANSACTION_FIELDS,
+  warehouseItemSchema,
+  warehouseLevelSchema,
+  warehouseTransactionSchema,
+  type WireOrder,
+  type WireWarehouseTransaction,
+} from './schemas';
 import { divRound, formatCents, parseCents } from '../../domain/money';
+import { stockChangeKind, type StockTransaction, type WarehouseLevel } from '../../domain/stock';
 
 export interface SitooClientConfig {
   /** Everything before `/v2`, e.g. https://api.mysitoo.com (the host differs per account). */
@@ -21,6 +34,12 @@ const SYSTEM = 'sitoo';
 const STOCK_PAGE = 500;
 /** SKUs per request, so the query string stays well below URL length limits. */
 const SKU_CHUNK = 100;
+/** Transaction ids per request, for the same reason. */
+const ID_CHUNK = 100;
+/** Page size for warehouse transactions, and the default cursor page. */
+const TRANSACTION_PAGE = 100;
+/** Rows per warehouse-items PUT; Sitoo documents no limit, half its 1000-item POST limit leaves room. */
+const WRITE_CHUNK = 500;
 
 type Query = Record<string, string | number | undefined>;
 interface CallOpts {
@@ -57,19 +76,77 @@ export class SitooClient implements SitooPort {
   }
 
   async getWarehouseStock(warehouseId: number, skus?: string[], opts: { eshopId?: number; signal?: AbortSignal } = {}): Promise<Map<string, number>> {
-    const path = `/sites/${opts.eshopId ?? this.config.eshopId}/warehouses/${warehouseId}/warehouseitems.json`;
     const stock = new Map<string, number>();
-    const chunks = skus === undefined ? [undefined] : chunk([...new Set(skus)], SKU_CHUNK);
-    for (const skuChunk of chunks) {
-      if (skuChunk?.length === 0) continue;
-      for (let start = 0; ; start += STOCK_PAGE) {
-        const page = await this.getJson(path, { sku: skuChunk?.join(','), start, num: STOCK_PAGE, fields: 'sku,decimaltotal' }, envelopeSchema(warehouseItemSchema), opts);
-        // Stock is a quantity, not money: a 3-decimal string that fits a double exactly enough.
-        for (const item of page.items) stock.set(item.sku, Number(item.decimaltotal));
-        if (page.items.length < STOCK_PAGE || start + page.items.length >= page.totalcount) break;
+    // Stock is a quantity, not money: a 3-decimal string that fits a double exactly enough.
+    for (const item of await this.warehouseItems(warehouseId, skus, 'sku,decimaltotal', warehouseItemSchema, opts)) stock.set(item.sku, Number(item.decimaltotal));
+    return stock;
+  }
+
+  async getWarehouseLevels(warehouseId: number, skus?: string[], opts: { eshopId?: number; signal?: AbortSignal } = {}): Promise<Map<string, WarehouseLevel>> {
+    const levels = new Map<string, WarehouseLevel>();
+    for (const item of await this.warehouseItems(warehouseId, skus, 'sku,decimaltotal,decimalreserved', warehouseLevelSchema, opts)) {
+      levels.set(item.sku, { onHand: Number(item.decimaltotal), reserved: item.decimalreserved ? Number(item.decimalreserved) : 0 });
+    }
+    return levels;
+  }
+
+  async listWarehouseTransactions(
+    filter: { ids?: number[]; idFrom?: number; warehouseId?: number; num?: number },
+    opts: { eshopId?: number; signal?: AbortSignal } = {},
+  ): Promise<StockTransaction[]> {
+    const path = `/sites/${opts.eshopId ?? this.config.eshopId}/warehousetransactions.json`;
+    const schema = envelopeSchema(warehouseTransactionSchema);
+    // Ascending always: Sitoo's documented default is descending, which would page a cursor backwards.
+    const query: Query = { sort: 'warehousetransactionid', warehouseid: filter.warehouseId, warehousetransactionidfrom: filter.idFrom, fields: WAREHOUSE_TRANSACTION_FIELDS.join(',') };
+    if (filter.ids === undefined) {
+      // One page from the cursor; the caller advances past the last id, so a page never needs a second request.
+      const page = await this.getJson(path, { ...query, start: 0, num: filter.num ?? TRANSACTION_PAGE }, schema, opts);
+      return page.items.map(toStockTransaction);
+    }
+    const byId = new Map<number, StockTransaction>();
+    for (const ids of chunk([...new Set(filter.ids)], ID_CHUNK)) {
+      for (let start = 0; ; start += TRANSACTION_PAGE) {
+        const page = await this.getJson(path, { ...query, warehousetransactionid: ids.join(','), start, num: TRANSACTION_PAGE }, schema, opts);
+        for (const t of page.items) byId.set(t.warehousetransactionid, toStockTransaction(t));
+        if (page.items.length < TRANSACTION_PAGE || start + page.items.length >= page.totalcount) break;
       }
     }
-    return stock;
+    return [...byId.values()].sort((a, b) => a.transactionId - b.transactionId);
+  }
+
+  /**
+   * Absolute levels on a Virtual warehouse. Re-sending is harmless (a set, not a delta), so a lost
+   * response can simply be retried. A refused row fails the call naming its SKU; rows in earlier
+   * chunks stay written, which a retry of the whole call makes right again.
+   */
+  async setVirtualWarehouseStock(warehouseId: number, levels: Array<{ sku: string; onHand: number }>, opts: { eshopId?: number; signal?: AbortSignal } = {}): Promise<void> {
+    const path = `/sites/${opts.eshopId ?? this.config.eshopId}/warehouses/${warehouseId}/warehouseitems.json`;
+    for (const level of levels) {
+      if (!Number.isFinite(level.onHand)) throw new PermanentError(`stock for ${level.sku} is not a number: ${level.onHand}`, SYSTEM, 0, 'InvalidInput');
+    }
+    for (const rows of chunk(levels, WRITE_CHUNK)) {
+      const body = rows.map((r) => ({ sku: r.sku, decimaltotal: r.onHand.toFixed(3) }));
+      const { call, res } = await this.request('PUT', path, {}, body, opts);
+      if (res.status !== 200) this.fail(call, res);
+      const results = parseBody(SYSTEM, res.text, batchResultSchema);
+      if (results === true) {
+        if (rows.length === 1) continue;
+        throw new PermanentError(`${SYSTEM} answered a ${rows.length}-row warehouse items PUT with a bare true`, SYSTEM, res.status, 'UnexpectedResponse');
+      }
+      if (results.length !== rows.length) {
+        throw new PermanentError(`${SYSTEM} answered ${results.length} results for ${rows.length} warehouse items`, SYSTEM, res.status, 'UnexpectedResponse');
+      }
+      results.forEach((result, i) => {
+        if (result.statuscode === 200) return;
+        const sku = rows[i]!.sku;
+        throw new PermanentError(
+          `${SYSTEM} refused stock for SKU ${sku} in warehouse ${warehouseId}: ${result.statuscode}${result.errortext ? ` ${result.errortext}` : ''}`,
+          SYSTEM,
+          result.statuscode,
+          'BatchItemRejected',
+        );
+      });
+    }
   }
 
   /** Adds an order (e.g. a web order for BOPIS); returns the new orderid. Not idempotent: look up by externalid after a failure. */
@@ -89,6 +166,27 @@ export class SitooClient implements SitooPort {
   async findOrderByExternalId(externalId: string, opts: CallOpts = {}): Promise<SaleOrder | undefined> {
     const page = await this.getJson('/orders.json', { externalid: externalId, num: 1, fields: ORDER_FIELDS.join(',') }, envelopeSchema(orderSchema), opts);
     return page.items[0] ? toSaleOrder(page.items[0]) : undefined;
+  }
+
+  /** Warehouse items paged with start/num, SKU lists chunked so the query string stays short. */
+  private async warehouseItems<S extends z.ZodType<{ sku: string }>>(
+    warehouseId: number,
+    skus: string[] | undefined,
+    fields: string,
+    item: S,
+    opts: { eshopId?: number; signal?: AbortSignal },
+  ): Promise<Array<z.infer<S>>> {
+    const path = `/sites/${opts.eshopId ?? this.config.eshopId}/warehouses/${warehouseId}/warehouseitems.json`;
+    const items: Array<z.infer<S>> = [];
+    const chunks = skus === undefined ? [undefined] : chunk([...new Set(skus)], SKU_CHUNK);
+    for (const skuChunk of chunks) {
+      for (let start = 0; ; start += STOCK_PAGE) {
+        const page = await this.getJson(path, { sku: skuChunk?.join(','), start, num: STOCK_PAGE, fields }, envelopeSchema(item), opts);
+        items.push(...page.items);
+        if (page.items.length < STOCK_PAGE || start + page.items.length >= page.totalcount) break;
+      }
+    }
+    return items;
   }
 
   private async getJson<T>(path: string, query: Query, schema: z.ZodType<T>, opts: CallOpts): Promise<T> {
@@ -127,6 +225,19 @@ export class SitooClient implements SitooPort {
     if (res.status === 401) message = `${message ?? 'unauthorized'} (check the API id/password and the Backoffice IP allowlist)`;
     throwForStatus(call, res, { message });
   }
+}
+
+/** Wire transaction -> domain; quantities from 3-decimal strings, which a double holds exactly enough. */
+export function toStockTransaction(t: WireWarehouseTransaction): StockTransaction {
+  return {
+    transactionId: t.warehousetransactionid,
+    warehouseId: t.warehouseid,
+    type: t.transactiontype,
+    kind: stockChangeKind(t.transactiontype),
+    createdAt: t.datecreated,
+    externalId: t.externalid,
+    items: t.items.map((i) => ({ sku: i.sku, quantity: Number(i.decimalquantity), levelAfter: Number(i.decimaltotal) })),
+  };
 }
 
 /** Wire order -> domain order. Money stays in integer cents from string to string. */

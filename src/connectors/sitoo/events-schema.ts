@@ -26,5 +26,16 @@ export const orderEventDataSchema = z.object({
 });
 export type OrderEventData = z.infer<typeof orderEventDataSchema>;
 
-/** Event types Sitoo documents that the sale flow does not subscribe to yet: acknowledged and counted. */
-export const KNOWN_UNHANDLED_EVENT_TYPES = new Set(['order-delivery', 'booking', 'shipment', 'shipment-v3', 'warehouse-transaction', 'z-report', 'store-z-report']);
+/**
+ * Sitoo names the `warehouse-transaction` event but its payload is NOT FOUND (sitoo-api.md §9).
+ * Our reading, shaped like OrderData: ids to dereference with a REST GET. Confirm in a sandbox.
+ */
+export const warehouseTransactionEventDataSchema = z.object({
+  eshop_id: z.number().int(),
+  warehouse_id: z.number().int().positive(),
+  warehouse_transaction_id: z.number().int().positive(),
+});
+export type WarehouseTransactionEventData = z.infer<typeof warehouseTransactionEventDataSchema>;
+
+/** Event types Sitoo documents that no flow subscribes to yet: acknowledged and counted. */
+export const KNOWN_UNHANDLED_EVENT_TYPES = new Set(['order-delivery', 'booking', 'shipment', 'shipment-v3', 'z-report', 'store-z-report']);

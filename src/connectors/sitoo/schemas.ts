@@ -64,6 +64,31 @@ export const warehouseItemSchema = z.object({
   decimaltotal: decimal,
 });
 
+/** Reserved is read leniently: older accounts or a `fields` list may omit it, and none means 0. */
+export const warehouseLevelSchema = warehouseItemSchema.extend({
+  decimalreserved: decimal.nullish(),
+});
+
+export const warehouseTransactionSchema = z.object({
+  warehousetransactionid: z.number().int().positive(),
+  warehouseid: z.number().int(),
+  datecreated: z.number().int(),
+  transactiontype: z.number().int(),
+  externalid: optionalString,
+  items: z.array(z.object({ sku: z.string(), decimalquantity: decimal, decimaltotal: decimal })).default([]),
+});
+export type WireWarehouseTransaction = z.infer<typeof warehouseTransactionSchema>;
+export const WAREHOUSE_TRANSACTION_FIELDS = ['warehousetransactionid', 'warehouseid', 'datecreated', 'transactiontype', 'externalid', 'items'] as const;
+
+/**
+ * A batch endpoint's answer: per-item `{statuscode, return}`, or the bare value when Sitoo
+ * answers a single-item batch without the envelope (sitoo-api.md §2.3).
+ */
+export const batchResultSchema = z.union([
+  z.array(z.object({ statuscode: z.number().int(), return: z.unknown().optional(), errortext: z.string().optional() })),
+  z.literal(true),
+]);
+
 /** `{statuscode, errortext}`; read leniently because a proxy in front of Sitoo may answer with anything. */
 export const errorBodySchema = z.object({
   statuscode: z.number().int().optional(),

@@ -14,7 +14,7 @@ export interface EntitySet<T> {
   row(state: BusinessCentralState, entity: T): EntityRow;
 }
 
-function defineSet<T, const F extends readonly string[]>(def: {
+export function defineSet<T, const F extends readonly string[]>(def: {
   name: string;
   type: string;
   fields: F;
@@ -38,7 +38,8 @@ function defineSet<T, const F extends readonly string[]>(def: {
   };
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString();
+export const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
+export const iso = (ms: number): string => new Date(ms).toISOString();
 const total = (lines: BcSalesLine[]): number => round2(lines.reduce((s, l) => s + l.quantity * l.unitPrice, 0));
 
 export const companies = defineSet({
@@ -64,13 +65,15 @@ export const locations = defineSet({
 export const items = defineSet({
   name: 'items',
   type: 'item',
-  fields: ['id', 'number', 'displayName', 'type', 'blocked', 'inventory', 'unitPrice', 'priceIncludesTax', 'lastModifiedDateTime'] as const,
+  fields: ['id', 'number', 'displayName', 'type', 'itemCategoryId', 'itemCategoryCode', 'blocked', 'inventory', 'unitPrice', 'priceIncludesTax', 'lastModifiedDateTime'] as const,
   all: (s) => [...s.items.values()],
   view: (s, i) => ({
     id: i.id,
     number: i.number,
     displayName: i.displayName,
     type: 'Inventory',
+    itemCategoryId: s.itemCategoryIds.get(i.itemCategoryCode) ?? EMPTY_GUID,
+    itemCategoryCode: i.itemCategoryCode,
     blocked: false,
     inventory: s.inventory(i.number),
     unitPrice: i.unitPrice,
@@ -92,7 +95,6 @@ export const customers = defineSet({
 });
 
 const LINE_FIELDS = ['id', 'documentId', 'sequence', 'itemId', 'lineType', 'lineObjectNumber', 'description', 'quantity', 'unitPrice', 'amountIncludingTax', 'locationId'] as const;
-const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
 
 function lineView(l: BcSalesLine): { [K in (typeof LINE_FIELDS)[number]]: unknown } {
   return {

@@ -4,9 +4,10 @@ import { BC_SCOPE, TokenIssuer } from './auth';
 import { odataError } from './odata';
 import { API_PREFIX, apiRoutes, notFound } from './routes';
 import { BusinessCentralState } from './state';
+import { STOCK_API_PREFIX, stockApiNotFound, stockApiRoutes } from './stock-api';
 
 export { BusinessCentralState } from './state';
-export type { BcItemLedgerEntry, SalesDocumentView } from './state';
+export type { BcItemLedgerEntry, BcStockAdjustment, SalesDocumentView } from './state';
 export { TokenIssuer, BC_SCOPE } from './auth';
 
 export interface BusinessCentralSimulatorOptions {
@@ -33,6 +34,8 @@ export interface BusinessCentralSimulator {
   url: string;
   /** Up to and including `/api/v2.0`. */
   apiBaseUrl: string;
+  /** The retailer's custom stock API (docs/erp-extension.md), up to and including its version segment. */
+  stockApiBaseUrl: string;
   tokenUrl: string;
   scope: string;
   tenantId: string;
@@ -65,7 +68,8 @@ export async function startBusinessCentralSimulator(opts: BusinessCentralSimulat
   const faults = opts.faults instanceof Faults ? opts.faults : new Faults(opts.faults ?? {}, opts.seed ?? 42);
   const state = new BusinessCentralState({ companyId, companyName: opts.companyName, seed: opts.seed, now });
   const auth = new TokenIssuer({ tenantId, clientId, clientSecret, lifetimeSeconds: opts.tokenLifetimeSeconds ?? 3600, now });
-  const apiPrefix = new RegExp(API_PREFIX);
+  // The custom API sits beside the standard one: same auth, tenant and environment checks.
+  const apiPrefix = new RegExp(`${API_PREFIX}|${STOCK_API_PREFIX}`);
   const envPattern = /^\/v2\.0\/(?:([^/]+)\/)?([^/]+)\/api\//;
 
   const before = (req: SimRequest): SimResponse | undefined => {
@@ -100,12 +104,15 @@ export async function startBusinessCentralSimulator(opts: BusinessCentralSimulat
   const routes = [
     { method: 'POST', pattern: /^\/([^/]+)\/oauth2\/v2\.0\/token$/, handler: (req: SimRequest) => auth.token(req) },
     ...apiRoutes({ state, pageSize: opts.pageSize ?? 100 }),
+    ...stockApiRoutes({ state, pageSize: opts.pageSize ?? 100 }),
   ];
-  const sim = await startSimServer({ name: 'business-central', routes, faults, faultResponse, notFound, before, port: opts.port });
+  const unrouted = (req: SimRequest): SimResponse => stockApiNotFound(req) ?? notFound(req);
+  const sim = await startSimServer({ name: 'business-central', routes, faults, faultResponse, notFound: unrouted, before, port: opts.port });
 
   return {
     url: sim.url,
     apiBaseUrl: `${sim.url}/v2.0/${tenantId}/${environment}/api/v2.0`,
+    stockApiBaseUrl: `${sim.url}/v2.0/${tenantId}/${environment}/api/retailIntegration/stock/v1.0`,
     tokenUrl: `${sim.url}/${tenantId}/oauth2/v2.0/token`,
     scope: BC_SCOPE,
     tenantId,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SimRequest, SimResponse } from '../http-server';
+import type { SimHandler, SimRequest, SimResponse } from '../http-server';
 import { evaluate, filterFields, FilterError, parseFilter } from './filter';
 
 /** A refusal in Business Central's own shape; thrown anywhere in a handler, rendered by the route wrapper. */
@@ -17,6 +17,31 @@ export class BcError extends Error {
 /** BC appends a correlation id to every error message; support asks for it, so clients should log it. */
 export function odataError(status: number, code: string, message: string, headers?: Record<string, string>): SimResponse {
   return { status, headers, body: { error: { code, message: `${message}  CorrelationId: ${randomUUID()}.` } } };
+}
+
+/** Renders a thrown BcError as BC's error envelope; anything else is a simulator bug and propagates. */
+export function guard(handler: SimHandler): SimHandler {
+  return async (req) => {
+    try {
+      return await handler(req);
+    } catch (err) {
+      if (err instanceof BcError) return odataError(err.status, err.code, err.message, err.headers);
+      throw err;
+    }
+  };
+}
+
+export function jsonBody(req: SimRequest): unknown {
+  if (req.rawBody && req.body === undefined) throw new BcError(400, 'BadRequest_InvalidRequestBody', 'The request body is not valid JSON.');
+  return req.body;
+}
+
+/** Routes capture the API root as params[0] and the company key as params[1]. */
+export function checkCompany(req: SimRequest, companyId: string): void {
+  const id = req.params[1] ?? '';
+  if (id.toLowerCase() !== companyId) {
+    throw new BcError(404, 'Internal_CompanyNotFound', `Cannot process the request because the company '${id}' cannot be found.`);
+  }
 }
 
 export function etag(entity: { seq: number; version: number }): string {
@@ -54,7 +79,7 @@ export interface EntitySetSpec {
   contextUrl: string;
 }
 
-const SUPPORTED_OPTIONS = new Set(['$filter', '$expand', '$top', '$skiptoken', '$select', 'company']);
+const SUPPORTED_OPTIONS = new Set(['$filter', '$expand', '$top', '$skiptoken', '$select', '$orderby', 'company']);
 
 function checkOptions(req: SimRequest): void {
   for (const key of req.query.keys()) {
@@ -101,6 +126,54 @@ export function entityResponse(req: SimRequest, spec: EntitySetSpec, row: Entity
   return { status, body, headers: { etag: String(row.view['@odata.etag']), ...headers } };
 }
 
+interface OrderKey {
+  field: string;
+  desc: boolean;
+}
+
+function parseOrderBy(req: SimRequest, spec: EntitySetSpec): OrderKey[] {
+  const raw = req.query.get('$orderby');
+  if (!raw) return [];
+  return raw.split(',').map((part) => {
+    const [field = '', dir = 'asc', extra] = part.trim().split(/\s+/);
+    if (extra !== undefined || (dir !== 'asc' && dir !== 'desc')) throw new BcError(400, 'BadRequest_InvalidRequestUrl', `Invalid $orderby clause '${part.trim()}'.`);
+    if (!spec.fields.includes(field)) throw new BcError(400, 'BadRequest_NotFound', `Could not find a property named '${field}' on type 'Microsoft.NAV.${spec.type}'.`);
+    return { field, desc: dir === 'desc' };
+  });
+}
+
+function compareValues(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === undefined || a === null) return -1;
+  if (b === undefined || b === null) return 1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+}
+
+/** The sort position of a row: the ordered fields, then insertion order so ties never reorder between pages. */
+type Cursor = unknown[];
+const cursorOf = (row: EntityRow, order: OrderKey[]): Cursor => [...order.map((k) => row.view[k.field]), row.seq];
+function compareCursors(a: Cursor, b: Cursor, order: OrderKey[]): number {
+  for (let i = 0; i < order.length; i++) {
+    const c = compareValues(a[i], b[i]);
+    if (c !== 0) return order[i]!.desc ? -c : c;
+  }
+  return compareValues(a[order.length], b[order.length]);
+}
+
+function decodeSkipToken(token: string, order: OrderKey[]): Cursor {
+  let cursor: unknown;
+  try {
+    cursor = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    cursor = undefined;
+  }
+  if (!Array.isArray(cursor) || cursor.length !== order.length + 1 || !Number.isInteger(cursor[order.length])) {
+    throw new BcError(400, 'BadRequest_InvalidToken', 'The skip token is not valid.');
+  }
+  return cursor;
+}
+
 function preferredPageSize(req: SimRequest): number | undefined {
   const prefer = req.headers['prefer'];
   const match = /odata\.maxpagesize\s*=\s*(\d+)/i.exec(Array.isArray(prefer) ? prefer.join(',') : (prefer ?? ''));
@@ -130,11 +203,13 @@ export function collectionResponse(req: SimRequest, spec: EntitySetSpec, rows: E
     }
     matching = rows.filter((r) => evaluate(tree, r.view));
   }
+  const order = parseOrderBy(req, spec);
+  matching = [...matching].sort((a, b) => compareCursors(cursorOf(a, order), cursorOf(b, order), order));
   const skiptoken = req.query.get('$skiptoken');
   if (skiptoken !== null) {
-    const after = Number(Buffer.from(skiptoken, 'base64url').toString('utf8'));
-    if (!Number.isInteger(after)) throw new BcError(400, 'BadRequest_InvalidToken', 'The skip token is not valid.');
-    matching = matching.filter((r) => r.seq > after);
+    // Keyset paging: rows inserted or deleted between pages neither repeat nor get skipped.
+    const after = decodeSkipToken(skiptoken, order);
+    matching = matching.filter((r) => compareCursors(cursorOf(r, order), after, order) > 0);
   }
   const topRaw = req.query.get('$top');
   const top = topRaw === null ? undefined : Number(topRaw);
@@ -150,7 +225,7 @@ export function collectionResponse(req: SimRequest, spec: EntitySetSpec, rows: E
   const body: Record<string, unknown> = { '@odata.context': spec.contextUrl, value: page.map((r) => render(r, expand, select)) };
   if (more) {
     const params = new URLSearchParams(req.query);
-    params.set('$skiptoken', Buffer.from(String(page[page.length - 1]!.seq)).toString('base64url'));
+    params.set('$skiptoken', Buffer.from(JSON.stringify(cursorOf(page[page.length - 1]!, order))).toString('base64url'));
     if (remainingTop !== undefined) params.set('$top', String(remainingTop));
     const qs = [...params].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
     body['@odata.nextLink'] = `${origin(req)}${req.path}?${qs}`;

@@ -1,6 +1,6 @@
 import type { SimHandler, SimRequest, SimResponse, SimRoute } from '../http-server';
 import { companies, readableSets, salesInvoiceLines, salesOrderLines, salesOrders, type EntitySet } from './entities';
-import { BcError, collectionResponse, entityResponse, keyParam, odataError, origin, type EntitySetSpec } from './odata';
+import { BcError, checkCompany, collectionResponse, entityResponse, guard, jsonBody, keyParam, odataError, origin, type EntitySetSpec } from './odata';
 import { checkIfMatch, createSalesOrder, parseLine, shipAndInvoice } from './sales';
 import type { BcSalesOrder, BusinessCentralState } from './state';
 
@@ -18,30 +18,8 @@ export interface RouteOptions {
   pageSize: number;
 }
 
-function jsonBody(req: SimRequest): unknown {
-  if (req.rawBody && req.body === undefined) throw new BcError(400, 'BadRequest_InvalidRequestBody', 'The request body is not valid JSON.');
-  return req.body;
-}
-
-function guard(handler: SimHandler): SimHandler {
-  return async (req) => {
-    try {
-      return await handler(req);
-    } catch (err) {
-      if (err instanceof BcError) return odataError(err.status, err.code, err.message, err.headers);
-      throw err;
-    }
-  };
-}
-
 export function apiRoutes({ state, pageSize }: RouteOptions): SimRoute[] {
-  /** params[0] is the API root path, params[1] the company key. */
-  const company = (req: SimRequest): void => {
-    const id = req.params[1] ?? '';
-    if (id.toLowerCase() !== state.company.id) {
-      throw new BcError(404, 'Internal_CompanyNotFound', `Cannot process the request because the company '${id}' cannot be found.`);
-    }
-  };
+  const company = (req: SimRequest): void => checkCompany(req, state.company.id);
   const spec = (req: SimRequest, set: EntitySet<unknown>, path: string): EntitySetSpec => ({
     type: set.type,
     fields: set.fields,

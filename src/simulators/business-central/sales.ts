@@ -36,7 +36,7 @@ export function codeField(value: unknown, field: string, max: number): string {
   return code;
 }
 
-function dateField(value: unknown, field: string, fallback: string): string {
+export function dateField(value: unknown, field: string, fallback: string): string {
   if (value === undefined) return fallback;
   if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) {
     throw new BcError(400, 'BadRequest_InvalidRequestBody', `Cannot convert the literal '${String(value)}' of '${field}' to the expected type 'Edm.Date'.`);
@@ -44,7 +44,7 @@ function dateField(value: unknown, field: string, fallback: string): string {
   return value;
 }
 
-function numberField(value: unknown, field: string, fallback: number): number {
+export function numberField(value: unknown, field: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new BcError(400, 'BadRequest_InvalidRequestBody', `Cannot convert the value of '${field}' to the expected type 'Edm.Decimal'.`);

@@ -3,9 +3,22 @@
  * ledger's location code) so tests can verify where stock moved.
  */
 import { seededUint32 } from '../random';
-import type { Versioned, BcLocation, BcItem, BcCustomer, BcSalesLine, BcSalesOrder, BcSalesInvoice, BcItemLedgerEntry, SalesDocumentView, RequestLogEntry } from './types';
+import type { Versioned, BcLocation, BcItem, BcCustomer, BcSalesLine, BcSalesOrder, BcSalesInvoice, BcItemLedgerEntry, BcStockAdjustment, SalesDocumentView, RequestLogEntry } from './types';
 
-export type { Versioned, BcLocation, BcItem, BcCustomer, BcSalesLine, BcSalesOrder, BcSalesInvoice, BcItemLedgerEntry, SalesDocumentView, RequestLogEntry } from './types';
+export type { Versioned, BcLocation, BcItem, BcCustomer, BcSalesLine, BcSalesOrder, BcSalesInvoice, BcItemLedgerEntry, BcStockAdjustment, BcStockAdjustmentLine, SalesDocumentView, RequestLogEntry } from './types';
+
+type NewLedgerEntry = Omit<BcItemLedgerEntry, 'id' | 'seq' | 'entryNumber' | 'lastModified' | 'orderNumber' | 'invoiceNumber' | 'externalDocumentNumber'> &
+  Partial<Pick<BcItemLedgerEntry, 'orderNumber' | 'invoiceNumber' | 'externalDocumentNumber'>>;
+
+/** One row of the custom API's per-location stock: an (item, location) pair with any ledger history. */
+export interface LocationStockRow {
+  /** Sequence of the pair's first ledger entry: stable while new pairs appear, so paging stays stable. */
+  seq: number;
+  itemNumber: string;
+  locationCode: string;
+  inventory: number;
+  lastModified: number;
+}
 
 /** Deterministic GUIDs, so a seeded demo run produces the same ids every time. */
 function guidFactory(seed: number): () => string {
@@ -32,12 +45,15 @@ export class BusinessCentralState {
   readonly salesOrders = new Map<string, BcSalesOrder>();
   readonly salesInvoices = new Map<string, BcSalesInvoice>();
   readonly itemLedger: BcItemLedgerEntry[] = [];
+  readonly adjustments = new Map<string, BcStockAdjustment>();
+  /** Item category code -> id, so items can report `itemCategoryId` as BC does. */
+  readonly itemCategoryIds = new Map<string, string>();
   /** Every API request (not token requests), newest last; tests use it to see what a client asked. */
   readonly requestLog: RequestLogEntry[] = [];
   readonly now: () => number;
   private readonly guid: () => string;
   private seqCounter = 0;
-  private numbers = { order: 1000, invoice: 1000, shipment: 1000, entry: 0 };
+  private numbers = { order: 1000, invoice: 1000, shipment: 1000, receipt: 1000, adjustment: 0, entry: 0 };
 
   constructor(opts: StateOptions) {
     this.now = opts.now ?? Date.now;
@@ -55,8 +71,8 @@ export class BusinessCentralState {
   today(): string {
     return new Date(this.now()).toISOString().slice(0, 10);
   }
-  nextNumber(series: 'order' | 'invoice' | 'shipment'): string {
-    const prefix = { order: 'SO', invoice: 'PSI', shipment: 'PSS' }[series];
+  nextNumber(series: 'order' | 'invoice' | 'shipment' | 'receipt'): string {
+    const prefix = { order: 'SO', invoice: 'PSI', shipment: 'PSS', receipt: 'PPR' }[series];
     return `${prefix}${++this.numbers[series]}`;
   }
   private base(): Versioned {
@@ -74,10 +90,13 @@ export class BusinessCentralState {
     this.locations.set(location.id, location);
     return location;
   }
-  seedItem(input: { number: string; displayName: string; unitPrice?: number }): BcItem {
+  /** `category` is an alias of `itemCategoryCode`. */
+  seedItem(input: { number: string; displayName: string; unitPrice?: number; itemCategoryCode?: string; category?: string }): BcItem {
     const number = input.number.trim().toUpperCase();
     if (this.itemByNumber(number)) throw new Error(`item ${number} already seeded`);
-    const item = { ...this.base(), number, displayName: input.displayName, unitPrice: input.unitPrice ?? 0 };
+    const itemCategoryCode = (input.itemCategoryCode ?? input.category ?? '').trim().toUpperCase();
+    if (itemCategoryCode && !this.itemCategoryIds.has(itemCategoryCode)) this.itemCategoryIds.set(itemCategoryCode, this.newId());
+    const item = { ...this.base(), number, displayName: input.displayName, unitPrice: input.unitPrice ?? 0, itemCategoryCode };
     this.items.set(item.id, item);
     return item;
   }
@@ -133,10 +152,7 @@ export class BusinessCentralState {
     invoice.lines = order.lines.map((l) => ({ ...l, id: this.newId(), documentId: invoice.id }));
     for (const line of order.lines) {
       if (line.lineType !== 'Item' || line.quantity === 0) continue;
-      this.itemLedger.push({
-        id: this.newId(),
-        seq: this.nextSeq(),
-        entryNumber: ++this.numbers.entry,
+      this.postLedgerEntry({
         itemNumber: line.lineObjectNumber,
         postingDate: today,
         entryType: 'Sale',
@@ -148,7 +164,6 @@ export class BusinessCentralState {
         quantity: -line.quantity,
         salesAmountActual: round2(line.quantity * line.unitPrice),
         costAmountActual: 0,
-        lastModified: this.now(),
         locationCode: line.locationId ? (this.locations.get(line.locationId)?.code ?? '') : '',
         orderNumber: order.number,
         invoiceNumber: invoice.number,
@@ -160,9 +175,96 @@ export class BusinessCentralState {
     return invoice;
   }
 
+  /** Entry numbers follow posting order with no gaps, which is what makes them a usable cursor. */
+  postLedgerEntry(entry: NewLedgerEntry): BcItemLedgerEntry {
+    const posted: BcItemLedgerEntry = {
+      orderNumber: '',
+      invoiceNumber: '',
+      externalDocumentNumber: '',
+      ...entry,
+      id: this.newId(),
+      seq: this.nextSeq(),
+      entryNumber: ++this.numbers.entry,
+      lastModified: this.now(),
+    };
+    this.itemLedger.push(posted);
+    return posted;
+  }
+
+  /** Goods arriving at a warehouse from a vendor: the test/demo stand-in for a posted purchase receipt. */
+  postPurchaseReceipt(locationCode: string, itemNumber: string, quantity: number): BcItemLedgerEntry {
+    const location = this.locationByCode(locationCode.trim().toUpperCase());
+    const item = this.itemByNumber(itemNumber.trim().toUpperCase());
+    if (!location) throw new Error(`no location ${locationCode} seeded`);
+    if (!item) throw new Error(`no item ${itemNumber} seeded`);
+    if (!(quantity > 0)) throw new Error(`a purchase receipt needs a positive quantity, got ${quantity}`);
+    const entry = this.postLedgerEntry({
+      itemNumber: item.number,
+      postingDate: this.today(),
+      entryType: 'Purchase',
+      sourceNumber: 'SIM-VENDOR',
+      sourceType: 'Vendor',
+      documentNumber: this.nextNumber('receipt'),
+      documentType: 'Purchase Receipt',
+      description: item.displayName,
+      quantity,
+      salesAmountActual: 0,
+      costAmountActual: 0,
+      locationCode: location.code,
+    });
+    return { ...entry };
+  }
+
+  /** Posts the adjustment's lines to the item ledger at its location; the caller has validated everything. */
+  postStockAdjustment(header: Pick<BcStockAdjustment, 'externalDocumentNumber' | 'postingDate' | 'locationCode' | 'description'>, lines: Array<{ itemNumber: string; quantity: number }>): BcStockAdjustment {
+    const adjustment: BcStockAdjustment = { ...this.base(), ...header, number: `ADJ-${String(++this.numbers.adjustment).padStart(4, '0')}`, status: 'Posted', lines: [] };
+    adjustment.lines = lines.map((l, i) => ({ ...l, id: this.newId(), documentId: adjustment.id, lineNumber: (i + 1) * 10_000 }));
+    for (const line of adjustment.lines) {
+      this.postLedgerEntry({
+        itemNumber: line.itemNumber,
+        postingDate: adjustment.postingDate,
+        entryType: line.quantity > 0 ? 'Positive Adjmt.' : 'Negative Adjmt.',
+        sourceNumber: '',
+        sourceType: ' ',
+        documentNumber: adjustment.number,
+        documentType: ' ',
+        description: adjustment.description || (this.itemByNumber(line.itemNumber)?.displayName ?? ''),
+        quantity: line.quantity,
+        salesAmountActual: 0,
+        costAmountActual: 0,
+        locationCode: adjustment.locationCode,
+        externalDocumentNumber: adjustment.externalDocumentNumber,
+      });
+    }
+    this.adjustments.set(adjustment.id, adjustment);
+    return adjustment;
+  }
+
   /** Company-wide stock, as BC's `items.inventory` reports it: every location summed. */
   inventory(itemNumber: string): number {
-    return this.itemLedger.filter((e) => e.itemNumber === itemNumber).reduce((sum, e) => sum + e.quantity, 0);
+    return round5(this.itemLedger.filter((e) => e.itemNumber === itemNumber).reduce((sum, e) => sum + e.quantity, 0));
+  }
+
+  /** Stock of one item at one location: what the standard API cannot tell and the custom API can. */
+  stockAt(locationCode: string, itemNumber: string): number {
+    const [loc, item] = [locationCode.trim().toUpperCase(), itemNumber.trim().toUpperCase()];
+    return round5(this.itemLedger.filter((e) => e.locationCode === loc && e.itemNumber === item).reduce((sum, e) => sum + e.quantity, 0));
+  }
+
+  locationStock(): LocationStockRow[] {
+    const rows = new Map<string, LocationStockRow>();
+    for (const e of this.itemLedger) {
+      const key = JSON.stringify([e.itemNumber, e.locationCode]);
+      const row = rows.get(key) ?? { seq: e.seq, itemNumber: e.itemNumber, locationCode: e.locationCode, inventory: 0, lastModified: e.lastModified };
+      row.inventory = round5(row.inventory + e.quantity);
+      row.lastModified = Math.max(row.lastModified, e.lastModified);
+      rows.set(key, row);
+    }
+    return [...rows.values()].sort((a, b) => a.seq - b.seq);
+  }
+
+  stockAdjustments(): BcStockAdjustment[] {
+    return [...this.adjustments.values()].map((a) => ({ ...a, lines: a.lines.map((l) => ({ ...l })) }));
   }
 
   salesDocuments(): SalesDocumentView[] {
@@ -194,4 +296,9 @@ export class BusinessCentralState {
 
 export function round2(n: number): number {
   return Math.round(n * 100) / 100;
+}
+
+/** BC stores quantities with five decimals; rounding keeps float noise out of sums. */
+function round5(n: number): number {
+  return Math.round(n * 100_000) / 100_000;
 }

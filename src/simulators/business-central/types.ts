@@ -18,6 +18,8 @@ export interface BcItem extends Versioned {
   number: string;
   displayName: string;
   unitPrice: number;
+  /** Code[20]; '' when the item has no category. */
+  itemCategoryCode: string;
 }
 export interface BcCustomer extends Versioned {
   number: string;
@@ -65,11 +67,12 @@ export interface BcItemLedgerEntry {
   entryNumber: number;
   itemNumber: string;
   postingDate: string;
-  entryType: 'Sale';
+  entryType: 'Sale' | 'Purchase' | 'Positive Adjmt.' | 'Negative Adjmt.' | 'Transfer';
   sourceNumber: string;
-  sourceType: 'Customer';
+  /** BC's blank option value is a single space. */
+  sourceType: 'Customer' | 'Vendor' | ' ';
   documentNumber: string;
-  documentType: 'Sales Shipment';
+  documentType: 'Sales Shipment' | 'Purchase Receipt' | ' ';
   description: string;
   quantity: number;
   salesAmountActual: number;
@@ -80,6 +83,24 @@ export interface BcItemLedgerEntry {
   orderNumber: string;
   invoiceNumber: string;
   externalDocumentNumber: string;
+}
+
+/** A posted stock adjustment of the custom API (docs/erp-extension.md). */
+export interface BcStockAdjustment extends Versioned {
+  number: string;
+  externalDocumentNumber: string;
+  postingDate: string;
+  locationCode: string;
+  description: string;
+  status: 'Posted';
+  lines: BcStockAdjustmentLine[];
+}
+export interface BcStockAdjustmentLine {
+  id: string;
+  documentId: string;
+  lineNumber: number;
+  itemNumber: string;
+  quantity: number;
 }
 
 /** What a test needs to assert about a sales document without knowing the wire shape. */

@@ -1,13 +1,16 @@
 import {
-  getNamedType, getNullableType, isListType, isObjectType, Kind,
-  type FieldNode, type FragmentDefinitionNode, type GraphQLObjectType, type GraphQLSchema,
-  type OperationDefinitionNode, type SelectionSetNode,
+  getNamedType, getNullableType, isAbstractType, isCompositeType, isListType, isObjectType, Kind,
+  type FieldNode, type FragmentDefinitionNode, type GraphQLCompositeType, type GraphQLObjectType, type GraphQLSchema,
+  type OperationDefinitionNode, type SelectionSetNode, type ValueNode,
 } from 'graphql';
 
 /**
  * A simplified version of Shopify's calculated query cost: scalars 0, objects 1, a connection
  * 2 + its nodes (`first` of them, each costing 1 + what is selected inside), a mutation field 10.
- * The requested cost assumes every page is full; the actual cost counts what came back.
+ * A plain list field costs per element: as many as its list argument names (`nodes(ids:)`,
+ * `quantities(names:)`), else the enclosing page size. An interface costs as much as the most
+ * expensive type it may resolve to. The requested cost assumes every page is full; the actual
+ * cost counts what came back.
  */
 export const MUTATION_COST = 10;
 export const MAX_QUERY_COST = 1000;
@@ -34,13 +37,18 @@ function selectionCost(w: Walk, sel: SelectionSetNode, parent: GraphQLObjectType
   for (const f of fields(w, sel, parent)) {
     const def = parent.getFields()[f.name.value];
     const named = def && getNamedType(def.type);
-    if (!def || !isObjectType(named) || !f.selectionSet) continue;
+    if (!def || !isCompositeType(named) || !f.selectionSet) continue;
     const first = argument(w, f, 'first');
-    if (first !== undefined) cost += 2 + selectionCost(w, f.selectionSet, named, first);
-    else if (isListType(getNullableType(def.type))) cost += pageSize * (1 + selectionCost(w, f.selectionSet, named, 1));
-    else cost += 1 + selectionCost(w, f.selectionSet, named, 1);
+    if (first !== undefined) cost += 2 + nestedCost(w, f.selectionSet, named, first);
+    else if (isListType(getNullableType(def.type))) cost += (listArgumentLength(w, f) ?? pageSize) * (1 + nestedCost(w, f.selectionSet, named, 1));
+    else cost += 1 + nestedCost(w, f.selectionSet, named, 1);
   }
   return cost;
+}
+
+function nestedCost(w: Walk, sel: SelectionSetNode, type: GraphQLCompositeType, pageSize: number): number {
+  if (isObjectType(type)) return selectionCost(w, sel, type, pageSize);
+  return Math.max(0, ...w.schema.getPossibleTypes(type).map((t) => selectionCost(w, sel, t, pageSize)));
 }
 
 function dataCost(w: Walk, sel: SelectionSetNode, parent: GraphQLObjectType, data: unknown): number {
@@ -49,28 +57,41 @@ function dataCost(w: Walk, sel: SelectionSetNode, parent: GraphQLObjectType, dat
   for (const f of fields(w, sel, parent)) {
     const def = parent.getFields()[f.name.value];
     const named = def && getNamedType(def.type);
-    if (!def || !isObjectType(named) || !f.selectionSet) continue;
+    if (!def || !isCompositeType(named) || !f.selectionSet) continue;
     const value = (data as Record<string, unknown>)[f.alias?.value ?? f.name.value];
     if (value == null) continue;
     const base = argument(w, f, 'first') !== undefined ? 2 : 1;
-    if (Array.isArray(value)) for (const item of value) cost += 1 + dataCost(w, f.selectionSet, named, item);
-    else cost += base + dataCost(w, f.selectionSet, named, value);
+    // null elements (unknown ids in nodes(ids:)) were looked up all the same, so they still count.
+    if (Array.isArray(value)) for (const item of value) cost += 1 + nestedDataCost(w, f.selectionSet, named, item);
+    else cost += base + nestedDataCost(w, f.selectionSet, named, value);
   }
   return cost;
 }
 
-/** Field nodes of a selection with fragments flattened (the subset has no interfaces, so type conditions can be ignored). */
+function nestedDataCost(w: Walk, sel: SelectionSetNode, type: GraphQLCompositeType, data: unknown): number {
+  if (isObjectType(type)) return dataCost(w, sel, type, data);
+  return Math.max(0, ...w.schema.getPossibleTypes(type).map((t) => dataCost(w, sel, t, data)));
+}
+
+/** Field nodes of a selection on a concrete type, fragments flattened when their type condition applies. */
 function fields(w: Walk, sel: SelectionSetNode, parent: GraphQLObjectType): FieldNode[] {
   const out: FieldNode[] = [];
   for (const s of sel.selections) {
     if (s.kind === Kind.FIELD) out.push(s);
-    else if (s.kind === Kind.INLINE_FRAGMENT) out.push(...fields(w, s.selectionSet, parent));
-    else {
+    else if (s.kind === Kind.INLINE_FRAGMENT) {
+      if (applies(w, s.typeCondition?.name.value, parent)) out.push(...fields(w, s.selectionSet, parent));
+    } else {
       const frag = w.fragments.get(s.name.value);
-      if (frag) out.push(...fields(w, frag.selectionSet, parent));
+      if (frag && applies(w, frag.typeCondition.name.value, parent)) out.push(...fields(w, frag.selectionSet, parent));
     }
   }
   return out;
+}
+
+function applies(w: Walk, typeName: string | undefined, type: GraphQLObjectType): boolean {
+  if (typeName === undefined || typeName === type.name) return true;
+  const cond = w.schema.getType(typeName);
+  return cond !== undefined && isAbstractType(cond) && w.schema.isSubType(cond, type);
 }
 
 function argument(w: Walk, f: FieldNode, name: string): number | undefined {
@@ -80,6 +101,23 @@ function argument(w: Walk, f: FieldNode, name: string): number | undefined {
   if (arg.value.kind === Kind.VARIABLE) {
     const v = w.variables[arg.value.name.value];
     return typeof v === 'number' ? v : undefined;
+  }
+  return undefined;
+}
+
+/** Length of the field's first list-valued argument, literal or variable. */
+function listArgumentLength(w: Walk, f: FieldNode): number | undefined {
+  const length = (v: ValueNode): number | undefined => {
+    if (v.kind === Kind.LIST) return v.values.length;
+    if (v.kind === Kind.VARIABLE) {
+      const value = w.variables[v.name.value];
+      return Array.isArray(value) ? value.length : undefined;
+    }
+    return undefined;
+  };
+  for (const a of f.arguments ?? []) {
+    const n = length(a.value);
+    if (n !== undefined) return n;
   }
   return undefined;
 }

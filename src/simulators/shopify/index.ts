@@ -36,6 +36,8 @@ export interface ShopifySimulator {
   bucket(token?: string): LeakyBucket;
   /** Executed (not throttled) requests per operation name, so tests can count round trips. */
   operations: Map<string, number>;
+  /** THROTTLED answers from the cost bucket per operation name (the throttle fault is counted in faults.counters). */
+  throttled: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
   };
   const root = rootValue({ state, strict: apiVersion === 'unstable' || apiVersion >= '2026-04' });
   const operations = new Map<string, number>();
+  const throttled = new Map<string, number>();
   let requestId = 0;
   const baseHeaders = (): Record<string, string> => ({ 'x-shopify-api-version': apiVersion, 'x-request-id': `sim-${++requestId}` });
   const plain = (status: number, text: string, extra: Record<string, string> = {}): SimResponse => ({
@@ -93,9 +96,11 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
       const message = `Query cost is ${requested}, which exceeds the single query max cost limit (${MAX_QUERY_COST}).`;
       return graphqlErrors([{ message, extensions: { code: 'MAX_COST_EXCEEDED', cost: requested, maxCost: MAX_QUERY_COST } }], requested);
     }
+    const opName = op.name?.value ?? '(anonymous)';
     const token = String(req.headers['x-shopify-access-token']);
     const tokenBucket = bucket(token);
     if (!tokenBucket.tryReserve(requested)) {
+      throttled.set(opName, (throttled.get(opName) ?? 0) + 1);
       const throttleStatus = tokenBucket.status();
       const waitS = Math.max(1, Math.ceil((requested - throttleStatus.currentlyAvailable) / restoreRate));
       return {
@@ -108,7 +113,6 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
       };
     }
 
-    const opName = op.name?.value ?? '(anonymous)';
     operations.set(opName, (operations.get(opName) ?? 0) + 1);
     const result = await execute({ schema, document, rootValue: root, variableValues: variables, operationName });
     // Actual never exceeds requested: the estimate is the worst case Shopify reserves.
@@ -171,6 +175,7 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
     state,
     bucket: (token?: string) => bucket(token),
     operations,
+    throttled,
     close: () => server.close(),
   };
 }

@@ -13,32 +13,40 @@ export interface ResolverOptions {
 }
 
 const MAX_PAGE = 250;
+/** Shopify caps array inputs (ids, quantities) at 250 elements. */
+export const MAX_INPUT = 250;
+const maxInput = (n: number) =>
+  new GraphQLError(`The input array size of ${n} is greater than the maximum allowed of ${MAX_INPUT}.`, { extensions: { code: 'MAX_INPUT_SIZE_EXCEEDED' } });
 const KNOWN_NAMES = new Set<string>(QUANTITY_NAMES);
 
 export function rootValue(opts: ResolverOptions): Record<string, unknown> {
   const { state } = opts;
-  const location = (l: LocationRecord) => ({
+  // __typename lets graphql-js resolve the Node interface to the concrete type.
+  const location = (l: LocationRecord): Record<string, unknown> => ({
+    __typename: 'Location',
     id: l.id, legacyResourceId: String(l.num), name: l.name, isActive: l.isActive, fulfillsOnlineOrders: l.fulfillsOnlineOrders,
+    inventoryLevels: (args: { first?: number | null; after?: string | null }) =>
+      connection(state.stockedItems(l.id), args, (i) => String(i.num), (i) => level(i, l)),
+  });
+  const level = (i: ItemRecord, loc: LocationRecord): Record<string, unknown> => ({
+    id: state.levelId(i.id, loc.id),
+    location: () => location(loc),
+    item: () => item(i),
+    quantities: ({ names }: { names: string[] }) => {
+      const unknown = names.filter((n) => !KNOWN_NAMES.has(n));
+      if (unknown.length) throw new GraphQLError(`Invalid quantity names: ${unknown.join(', ')}`, { extensions: { code: 'BAD_REQUEST' } });
+      return names.map((name) => ({ name, quantity: state.quantity(i.id, loc.id, name) ?? 0 }));
+    },
   });
   const item = (i: ItemRecord): Record<string, unknown> => ({
+    __typename: 'InventoryItem',
     id: i.id,
     legacyResourceId: String(i.num),
     sku: i.sku,
     tracked: i.tracked,
     inventoryLevel: ({ locationId }: { locationId: string }) => {
-      const levelId = state.levelId(i.id, locationId);
       const loc = state.locations.get(locationId);
-      if (!levelId || !loc) return null;
-      return {
-        id: levelId,
-        location: () => location(loc),
-        item: () => item(i),
-        quantities: ({ names }: { names: string[] }) => {
-          const unknown = names.filter((n) => !KNOWN_NAMES.has(n));
-          if (unknown.length) throw new GraphQLError(`Invalid quantity names: ${unknown.join(', ')}`, { extensions: { code: 'BAD_REQUEST' } });
-          return names.map((name) => ({ name, quantity: state.quantity(i.id, locationId, name) ?? 0 }));
-        },
-      };
+      return loc && state.levelId(i.id, locationId) ? level(i, loc) : null;
     },
   });
   const variant = (i: ItemRecord) => ({ id: i.variantId, sku: i.sku, title: 'Default Title', inventoryItem: () => item(i) });
@@ -69,7 +77,18 @@ export function rootValue(opts: ResolverOptions): Record<string, unknown> {
       const i = state.items.get(id);
       return i ? item(i) : null;
     },
+    nodes: ({ ids }: { ids: string[] }) => {
+      if (ids.length > MAX_INPUT) throw maxInput(ids.length);
+      return ids.map((id) => {
+        const i = state.items.get(id);
+        if (i) return item(i);
+        const l = state.locations.get(id);
+        return l ? location(l) : null;
+      });
+    },
     inventorySetQuantities: ({ input }: { input: SetQuantitiesInput }, _ctx: unknown, info: GraphQLResolveInfo) => {
+      // A request-level refusal like Shopify's array-input limit: the key is not consumed, nothing applies.
+      if (input.quantities.length > MAX_INPUT) throw maxInput(input.quantities.length);
       const key = idempotencyKey(info);
       if (opts.strict && key === undefined) {
         throw new GraphQLError('The @idempotent directive is required for this mutation.', { extensions: { code: 'BAD_REQUEST' } });

@@ -13,9 +13,14 @@ export const sdl = /* GraphQL */ `
     location(id: ID!): Location
     productVariants(first: Int, after: String, query: String): ProductVariantConnection!
     inventoryItem(id: ID!): InventoryItem
+    "At most 250 ids; an unknown id gives null in its place, so answers line up with the ids by index."
+    nodes(ids: [ID!]!): [Node]!
   }
 
+  interface Node { id: ID! }
+
   type Mutation {
+    "At most 250 quantities: a longer list is refused with a top-level MAX_INPUT_SIZE_EXCEEDED error, nothing applied."
     inventorySetQuantities(input: InventorySetQuantitiesInput!): InventorySetQuantitiesPayload
   }
 
@@ -26,12 +31,14 @@ export const sdl = /* GraphQL */ `
     endCursor: String
   }
 
-  type Location {
+  type Location implements Node {
     id: ID!
     legacyResourceId: String!
     name: String!
     isActive: Boolean!
     fulfillsOnlineOrders: Boolean!
+    "Levels of the items stocked here, ordered by item id."
+    inventoryLevels(first: Int, after: String): InventoryLevelConnection!
   }
   type LocationEdge { cursor: String! node: Location! }
   type LocationConnection { nodes: [Location!]! edges: [LocationEdge!]! pageInfo: PageInfo! }
@@ -45,7 +52,7 @@ export const sdl = /* GraphQL */ `
   type ProductVariantEdge { cursor: String! node: ProductVariant! }
   type ProductVariantConnection { nodes: [ProductVariant!]! edges: [ProductVariantEdge!]! pageInfo: PageInfo! }
 
-  type InventoryItem {
+  type InventoryItem implements Node {
     id: ID!
     legacyResourceId: String!
     sku: String
@@ -59,6 +66,9 @@ export const sdl = /* GraphQL */ `
     item: InventoryItem!
     quantities(names: [String!]!): [InventoryQuantity!]!
   }
+
+  type InventoryLevelEdge { cursor: String! node: InventoryLevel! }
+  type InventoryLevelConnection { nodes: [InventoryLevel!]! edges: [InventoryLevelEdge!]! pageInfo: PageInfo! }
 
   type InventoryQuantity { name: String! quantity: Int! }
 

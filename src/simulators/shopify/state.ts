@@ -23,7 +23,11 @@ export interface UserError { field: string[] | null; message: string; code: stri
 export interface AppliedChange { name: string; delta: number; quantityAfterChange: number; itemId: string; locationId: string }
 export interface AdjustmentGroup { id: string; createdAt: string; reason: string; referenceDocumentUri: string | null; changes: AppliedChange[] }
 export interface SetQuantitiesResult { group: AdjustmentGroup | null; userErrors: UserError[] }
-export interface HistoryEntry extends AppliedChange { at: string; reason: string; referenceDocumentUri: string | null; idempotencyKey: string | undefined }
+/**
+ * One entry per quantity of an applied inventorySetQuantities (delta 0 included, as in Shopify's
+ * adjustment group). `atMs` (Date.now()) lets a benchmark see when each level changed.
+ */
+export interface HistoryEntry extends AppliedChange { at: string; atMs: number; reason: string; referenceDocumentUri: string | null; idempotencyKey: string | undefined }
 
 export interface WriteCounters {
   /** Mutations that changed stock. */
@@ -88,6 +92,11 @@ export class ShopifyState {
     return this.levels.get(levelKey(this.resolveItem(itemIdOrSku).id, locationId))?.available;
   }
 
+  /** Items with a level at the location, in id order (the order Location.inventoryLevels pages in). */
+  stockedItems(locationId: string): ItemRecord[] {
+    return [...this.items.values()].filter((i) => this.levels.has(levelKey(i.id, locationId))).sort((a, b) => a.num - b.num);
+  }
+
   levelId(itemId: string, locationId: string): string | undefined {
     return this.levels.get(levelKey(itemId, locationId))?.id;
   }
@@ -137,7 +146,8 @@ export class ShopifyState {
       else this.writes.rejected++;
       return { group: null, userErrors: errors };
     }
-    const at = new Date().toISOString();
+    const atMs = Date.now();
+    const at = new Date(atMs).toISOString();
     const changes = input.quantities.map((q): AppliedChange => {
       const level = this.levels.get(levelKey(q.inventoryItemId, q.locationId))!;
       const before = this.quantity(q.inventoryItemId, q.locationId, input.name)!;
@@ -146,7 +156,7 @@ export class ShopifyState {
       return { name: input.name, delta: q.quantity - before, quantityAfterChange: q.quantity, itemId: q.inventoryItemId, locationId: q.locationId };
     });
     const referenceDocumentUri = input.referenceDocumentUri ?? null;
-    for (const c of changes) this.history.push({ ...c, at, reason: input.reason, referenceDocumentUri, idempotencyKey });
+    for (const c of changes) this.history.push({ ...c, at, atMs, reason: input.reason, referenceDocumentUri, idempotencyKey });
     this.writes.applied++;
     return { group: { id: gid('InventoryAdjustmentGroup', this.nextGroup++), createdAt: at, reason: input.reason, referenceDocumentUri, changes }, userErrors: [] };
   }

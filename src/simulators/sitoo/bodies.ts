@@ -95,3 +95,37 @@ export function describeIssue(error: z.ZodError): string {
   const issue = error.issues[0];
   return `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`;
 }
+
+/** Stock quantities are 3-decimal strings; more decimals than Sitoo keeps are refused rather than rounded. */
+const decimal3 = z
+  .string()
+  .regex(/^-?\d+(\.\d{1,3})?$/, 'must be a decimal string with up to 3 decimals, like "5.000"')
+  .transform(Number);
+
+export const warehouseTransactionsBody = z
+  .array(
+    z.object({
+      warehouseid: z.number().int(),
+      transactiontype: z.number().int(),
+      description: z.string().optional(),
+      externalid: z.string().nullable().optional(),
+      reasoncode: z.string().nullable().optional(),
+      items: z
+        .array(z.object({ sku: z.string().min(1), decimalquantity: decimal3.refine((q) => q !== 0, 'must not be zero') }))
+        .min(1),
+    }),
+  )
+  .min(1);
+
+/**
+ * One row of the warehouse-items PUT, checked row by row so a bad row gets its own 400 in the
+ * batch answer. Strict: reserved and available are derived by Sitoo, so writing them is a bug.
+ */
+export const warehouseItemRow = z
+  .object({
+    sku: z.string().regex(/\S/, 'sku must not be blank'),
+    decimaltotal: decimal3.optional(),
+    binlocation: z.string().optional(),
+    decimalthreshold: decimal3.optional(),
+  })
+  .strict();

@@ -5,11 +5,11 @@ import { seededRandom } from '../random';
 import { SitooEventDelivery, type EventDeliveryOptions } from './events';
 import { createPos, type SitooPos } from './pos';
 import { sitooError, sitooRoutes } from './routes';
-import { SitooState, type Warehouse, type WireOrder } from './state';
+import { SitooState, type Warehouse, type WireOrder, type WireWarehouseTransaction } from './state';
 
 export type { EventDeliveryOptions, EventDeliveryStats, DroppedBatch } from './events';
-export type { SitooPos, PosSale, PosSaleLine } from './pos';
-export type { WireOrder, WireOrderItem, WirePayment, SitooEvent, OrderEventData } from './state';
+export type { SitooPos, PosSale, PosSaleLine, ManualStockType } from './pos';
+export type { WireOrder, WireOrderItem, WirePayment, SitooEvent, OrderEventData, WarehouseTransactionEventData, WireWarehouseTransaction, WireWarehouseItemLog, Warehouse } from './state';
 export { SitooEventDelivery } from './events';
 
 export interface SitooSimulatorOptions {
@@ -35,6 +35,11 @@ export interface SitooStateView {
   getOrder(orderId: number): WireOrder | undefined;
   findByExternalId(externalId: string): WireOrder | undefined;
   getStock(warehouseId: number, sku: string): number;
+  getReserved(warehouseId: number, sku: string): number;
+  /** Every warehouse transaction, ascending by id. */
+  transactions(): readonly WireWarehouseTransaction[];
+  /** The REST calls received (after auth), oldest first, capped: lets tests see how a client pages and chunks. */
+  readonly requestLog: readonly { method: string; path: string; query: string }[];
 }
 
 export interface SitooSimulator {
@@ -81,6 +86,8 @@ export async function startSitooSimulator(opts: SitooSimulatorOptions): Promise<
       if (req.headers.authorization !== expectedAuth) return sitooError(401, 'Authentication failed: invalid API id or password');
       const account = /^\/v2\/accounts\/(\d+)\//.exec(req.path)?.[1];
       if (account !== undefined && Number(account) !== accountId) return sitooError(404, `account ${account} not found`);
+      state.requestLog.push({ method: req.method, path: req.path, query: req.query.toString() });
+      if (state.requestLog.length > 5000) state.requestLog.shift();
       return undefined;
     },
   });

@@ -1,4 +1,5 @@
 import { PaymentState, OrderState, type SaleOrder } from '../../domain/sale';
+import { WarehouseTransactionType as T } from '../../domain/stock';
 import { formatCents, toCents } from './money';
 import type { SitooState, WireOrder } from './state';
 
@@ -30,12 +31,29 @@ export interface PosSale {
   currencyCode?: string;
 }
 
+/** The types a person can book by hand in Backoffice or the POS stock app. */
+export type ManualStockType = typeof T.ManualIn | typeof T.ManualOut | typeof T.MoveIn | typeof T.MoveOut;
+
 export interface SitooPos {
+  /** Also books one warehouse transaction (Sales, or Refund with creditOrderId) after the order's `add` event. */
   recordSale(sale: PosSale): SaleOrder;
   setPaymentState(orderId: number, paymentStateId: number): void;
   setOrderState(orderId: number, orderStateId: number): void;
-  seedWarehouse(w: { warehouseId: number; name: string; storeId?: number; stock: Record<string, number> }): void;
+  /** Test set-up: levels are set directly, with no transactions and no events. */
+  seedWarehouse(w: { warehouseId: number; name: string; storeId?: number; virtual?: boolean; stock: Record<string, number> }): void;
   getStock(warehouseId: number, sku: string): number;
+  /**
+   * A manual stock correction as one transaction; returns its id. Without a type: ManualIn when
+   * every quantity is positive, ManualOut when every one is negative; mixed signs need a type.
+   */
+  adjustStock(warehouseId: number, changes: Array<{ sku: string; quantity: number }>, opts?: { type?: ManualStockType; reason?: string; externalId?: string }): number;
+  /** A completed count (type StockTaking); SKUs counted at their on-hand level are left out. Returns the transaction id. */
+  stockTake(warehouseId: number, counts: Record<string, number>): number;
+  /** Move Out at the source (negative), then Move In at the destination (positive). */
+  transfer(fromWarehouseId: number, toWarehouseId: number, items: Array<{ sku: string; quantity: number }>): { outId: number; inId: number };
+  /** What open orders hold back; no transaction and no event (Sitoo derives reservations from orders). */
+  setReserved(warehouseId: number, sku: string, reserved: number): void;
+  getReserved(warehouseId: number, sku: string): number;
 }
 
 export function createPos(state: SitooState): SitooPos {
@@ -75,8 +93,8 @@ export function createPos(state: SitooState): SitooPos {
         })),
         payments: [{ name: sale.paymentName ?? 'Card', moneyamount: formatCents(totalCents) }],
       });
-      // Sitoo is the stock master for stores: the sale moves stock the moment it is rung up.
-      for (const l of lines) state.adjustStock(sale.warehouseId, l.sku, -l.quantity);
+      // Sitoo is the stock master for stores: the sale moves stock the moment it is rung up, after the order's own event.
+      state.stock.recordOrder(order);
       return {
         orderId: order.orderid,
         eshopId: order.eshopid,
@@ -98,10 +116,33 @@ export function createPos(state: SitooState): SitooPos {
       if (!state.updateOrder(orderId, { orderstateid: orderStateId })) throw new Error(`Sitoo simulator: order ${orderId} not found`);
     },
     seedWarehouse(w) {
-      state.seedWarehouse(w);
+      state.stock.seedWarehouse(w);
     },
     getStock(warehouseId, sku) {
       return state.getStock(warehouseId, sku);
+    },
+    adjustStock(warehouseId, changes, opts = {}) {
+      if (changes.length === 0 || changes.some((c) => c.quantity === 0)) throw new Error('Sitoo simulator: an adjustment needs non-zero quantities');
+      let type = opts.type;
+      if (type === undefined) {
+        if (changes.every((c) => c.quantity > 0)) type = T.ManualIn;
+        else if (changes.every((c) => c.quantity < 0)) type = T.ManualOut;
+        else throw new Error('Sitoo simulator: an adjustment with mixed signs needs an explicit type');
+      }
+      return state.stock.record(warehouseId, type, changes, { reasonCode: opts.reason, externalId: opts.externalId }).warehousetransactionid;
+    },
+    stockTake(warehouseId, counts) {
+      return state.stock.stockTake(warehouseId, counts).warehousetransactionid;
+    },
+    transfer(fromWarehouseId, toWarehouseId, items) {
+      const moved = state.stock.transfer(fromWarehouseId, toWarehouseId, items);
+      return { outId: moved.out.warehousetransactionid, inId: moved.in.warehousetransactionid };
+    },
+    setReserved(warehouseId, sku, reserved) {
+      state.stock.setReserved(warehouseId, sku, reserved);
+    },
+    getReserved(warehouseId, sku) {
+      return state.getReserved(warehouseId, sku);
     },
   };
 }

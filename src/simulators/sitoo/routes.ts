@@ -1,58 +1,10 @@
 import type { SimRequest, SimResponse, SimRoute } from '../http-server';
 import { describeIssue, newOrderBody, orderPatchBody, toNewOrder } from './bodies';
-import { formatDecimal } from './money';
-import { SitooInputError, type SitooState, type WireOrder } from './state';
+import { BadQuery, envelope, guarded, intList, pick, sitooError } from './rest';
+import type { SitooState, WireOrder } from './state';
+import { stockRoutes } from './stock-routes';
 
-/** Sitoo's error body (sitoo-api.md §2.3). */
-export function sitooError(status: number, errortext: string, headers?: Record<string, string>): SimResponse {
-  return { status, body: { statuscode: status, errortext }, headers };
-}
-
-class BadQuery extends Error {}
-
-function intList(q: URLSearchParams, name: string): number[] | undefined {
-  const raw = q.get(name);
-  if (raw === null || raw === '') return undefined;
-  return raw.split(',').map((v) => {
-    if (!/^-?\d+$/.test(v.trim())) throw new BadQuery(`${name} must be a comma-separated list of integers`);
-    return Number(v);
-  });
-}
-
-function int(q: URLSearchParams, name: string, fallback: number): number {
-  const raw = q.get(name);
-  if (raw === null || raw === '') return fallback;
-  if (!/^\d+$/.test(raw)) throw new BadQuery(`${name} must be a non-negative integer`);
-  return Number(raw);
-}
-
-/** `{totalcount, items}` with `start`/`num` paging and `fields` projection, as every Sitoo list does. */
-function envelope<T extends object>(q: URLSearchParams, all: T[]): SimResponse {
-  const start = int(q, 'start', 0);
-  const num = int(q, 'num', 10);
-  const fields = q.get('fields')?.split(',').map((f) => f.trim()).filter(Boolean);
-  const page = all.slice(start, start + num).map((item) => (fields?.length ? pick(item, fields) : item));
-  return { status: 200, body: { totalcount: all.length, items: page } };
-}
-
-function pick(item: object, fields: string[]): Record<string, unknown> {
-  const source = item as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const f of fields) if (f in source) out[f] = source[f];
-  return out;
-}
-
-/** Wraps a handler so query mistakes and refused writes come back as Sitoo 400s, not simulator bugs. */
-function guarded(handler: (req: SimRequest) => SimResponse): (req: SimRequest) => SimResponse {
-  return (req) => {
-    try {
-      return handler(req);
-    } catch (err) {
-      if (err instanceof BadQuery || err instanceof SitooInputError) return sitooError(400, err.message);
-      throw err;
-    }
-  };
-}
+export { sitooError } from './rest';
 
 export function sitooRoutes(state: SitooState): SimRoute[] {
   const base = String.raw`^/v2/accounts/\d+`;
@@ -129,50 +81,6 @@ export function sitooRoutes(state: SitooState): SimRoute[] {
         return updated ? { status: 200, body: true } : sitooError(404, `order ${req.params[1]} not found`);
       }),
     },
-    {
-      method: 'GET',
-      pattern: new RegExp(`${site}/warehouses\\.json$`),
-      handler: guarded((req) => {
-        const items = [...state.warehouses.values()].map((w) => ({
-          warehouseid: w.warehouseid,
-          warehousetype: 10,
-          usetype: 10,
-          storeid: w.storeid,
-          sellable: true,
-          currencycode: w.currencycode,
-          name: w.name,
-          externalid: null,
-        }));
-        return siteMissing(req) ?? envelope(req.query, items);
-      }),
-    },
-    {
-      method: 'GET',
-      pattern: new RegExp(`${site}/warehouses/(\\d+)/warehouseitems\\.json$`),
-      handler: guarded((req) => {
-        const missing = siteMissing(req);
-        if (missing) return missing;
-        const warehouse = state.warehouses.get(Number(req.params[1]));
-        if (!warehouse) return sitooError(404, `warehouse ${req.params[1]} not found`);
-        const skus = req.query.get('sku')?.split(',').filter(Boolean);
-        const items = [...warehouse.stock.entries()]
-          .filter(([sku]) => !skus || skus.includes(sku))
-          .map(([sku, total]) => ({
-            warehouseitemid: warehouse.itemIds.get(sku) ?? 0,
-            warehouseid: warehouse.warehouseid,
-            sku,
-            binlocation: '',
-            decimalthreshold: formatDecimal(0),
-            decimaltotal: formatDecimal(total),
-            moneytotal: '0.00',
-            datelastmodified: warehouse.lastModified.get(sku) ?? null,
-            datelaststocktaking: null,
-            decimalreserved: formatDecimal(0),
-            decimalavailable: formatDecimal(total),
-          }))
-          .sort((a, b) => a.warehouseitemid - b.warehouseitemid);
-        return envelope(req.query, items);
-      }),
-    },
+    ...stockRoutes(state, site, siteMissing),
   ];
 }

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { nowSeconds, SitooInputError } from './common';
 import { divRound, formatCents, splitGross } from './money';
-import type { OrderEventData, SitooEvent, WireOrder, WireOrderItem } from './wire';
+import { SitooStock, type Warehouse } from './stock';
+import type { OrderEventData, SitooEvent, WireOrder, WireOrderItem, WireWarehouseTransaction } from './wire';
 
-export type { OrderEventData, SitooEvent, WireOrder, WireOrderItem, WirePayment } from './wire';
+export type { OrderEventData, SitooEvent, WarehouseTransactionEventData, WireOrder, WireOrderItem, WirePayment, WireWarehouseItemLog, WireWarehouseTransaction } from './wire';
 
 /** An item as it arrives: money already in cents, the VAT-inclusive row total being what a till knows. */
 export interface NewOrderItem {
@@ -36,30 +38,18 @@ export interface NewOrder {
   payments: { name: string; moneyamount: string; externalid?: string | null; additionaldata?: Record<string, string> }[];
 }
 
-export interface Warehouse {
-  warehouseid: number;
-  name: string;
-  storeid: number | null;
-  currencycode: string;
-  /** On-hand per SKU; Sitoo is the stock master for stores, so this is the truth the tests check. */
-  stock: Map<string, number>;
-  itemIds: Map<string, number>;
-  lastModified: Map<string, number>;
-}
-
-/** A refusal the REST layer turns into 400 with the Sitoo error body. */
-export class SitooInputError extends Error {}
+export { nowSeconds, SitooInputError } from './common';
+export type { Warehouse } from './stock';
 
 const STATE_NAMES: Record<number, OrderEventData['order_state_changed']> = { 0: 'open', 10: 'closed', 20: 'cancelled' };
 const EXTERNAL_ID = /^[A-Za-z0-9_-]{1,40}$/;
 
-export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
-
 export class SitooState {
   readonly orders = new Map<number, WireOrder>();
-  readonly warehouses = new Map<number, Warehouse>();
+  /** Warehouses, levels and the warehouse transaction log. */
+  readonly stock: SitooStock;
+  readonly requestLog: Array<{ method: string; path: string; query: string }> = [];
   private nextOrderId: number;
-  private nextItemId = 1;
 
   constructor(
     readonly accountId: number,
@@ -68,6 +58,23 @@ export class SitooState {
     firstOrderId = 1001,
   ) {
     this.nextOrderId = firstOrderId;
+    this.stock = new SitooStock(accountId, eshopId, emit);
+  }
+
+  get warehouses(): ReadonlyMap<number, Warehouse> {
+    return this.stock.warehouses;
+  }
+
+  getStock(warehouseId: number, sku: string): number {
+    return this.stock.getStock(warehouseId, sku);
+  }
+
+  getReserved(warehouseId: number, sku: string): number {
+    return this.stock.getReserved(warehouseId, sku);
+  }
+
+  transactions(): readonly WireWarehouseTransaction[] {
+    return this.stock.transactions;
   }
 
   getOrder(orderId: number): WireOrder | undefined {
@@ -159,41 +166,6 @@ export class SitooState {
       this.orderEvent(order, 'update', stateChanged ? STATE_NAMES[order.orderstateid] : undefined);
     }
     return order;
-  }
-
-  seedWarehouse(w: { warehouseId: number; name: string; storeId?: number | null; currencyCode?: string; stock: Record<string, number> }): Warehouse {
-    const existing = this.warehouses.get(w.warehouseId);
-    const warehouse: Warehouse = existing ?? {
-      warehouseid: w.warehouseId,
-      name: w.name,
-      storeid: w.storeId ?? null,
-      currencycode: w.currencyCode ?? 'SEK',
-      stock: new Map(),
-      itemIds: new Map(),
-      lastModified: new Map(),
-    };
-    warehouse.name = w.name;
-    warehouse.storeid = w.storeId ?? warehouse.storeid;
-    this.warehouses.set(w.warehouseId, warehouse);
-    for (const [sku, quantity] of Object.entries(w.stock)) this.setStock(warehouse, sku, quantity);
-    return warehouse;
-  }
-
-  adjustStock(warehouseId: number, sku: string, delta: number): void {
-    const warehouse = this.warehouses.get(warehouseId);
-    if (!warehouse) throw new Error(`Sitoo simulator: warehouse ${warehouseId} is not seeded`);
-    // Sitoo lets store stock go negative (the till never refuses a sale), so no floor here.
-    this.setStock(warehouse, sku, (warehouse.stock.get(sku) ?? 0) + delta);
-  }
-
-  getStock(warehouseId: number, sku: string): number {
-    return this.warehouses.get(warehouseId)?.stock.get(sku) ?? 0;
-  }
-
-  private setStock(warehouse: Warehouse, sku: string, quantity: number): void {
-    if (!warehouse.itemIds.has(sku)) warehouse.itemIds.set(sku, this.nextItemId++);
-    warehouse.stock.set(sku, quantity);
-    warehouse.lastModified.set(sku, nowSeconds());
   }
 
   private checkExternalId(externalId: string, ownOrderId: number | undefined): void {

@@ -1,4 +1,4 @@
-// Sitoo wire shapes the simulator produces: REST order objects and Events SPI events.
+// Sitoo wire shapes the simulator produces: REST order, stock objects and Events SPI events.
 
 /** The order object as Sitoo REST v2 returns it (sitoo-api.md §3.4), limited to what we fill in. */
 export interface WireOrderItem {
@@ -66,10 +66,61 @@ export interface OrderEventData {
   order_state_changed?: 'open' | 'closed' | 'cancelled';
 }
 
-export interface SitooEvent {
+/**
+ * Sitoo documents the `warehouse-transaction` event type but not its payload (sitoo-api.md §9,
+ * NOT FOUND). This is our guess, shaped like OrderData: snake_case ids to dereference over REST.
+ */
+export interface WarehouseTransactionEventData {
+  eshop_id: number;
+  warehouse_id: number;
+  warehouse_transaction_id: number;
+}
+
+interface EventEnvelope<Type extends string, Data> {
   event_id: string;
-  event_type: string;
+  event_type: Type;
   event_date: number;
   account_id: number;
-  data: OrderEventData;
+  data: Data;
+}
+
+export type SitooEvent = EventEnvelope<'order', OrderEventData> | EventEnvelope<'warehouse-transaction', WarehouseTransactionEventData>;
+
+/** One SKU's line in a warehouse transaction (an "item log"); quantities are 3-decimal strings. */
+export interface WireWarehouseItemLog {
+  sku: string;
+  /** Signed change. */
+  decimalquantity: string;
+  /** Level after the change. */
+  decimaltotal: string;
+  warehouseitemid: number;
+  warehouseitemlogid: number;
+}
+
+/** A warehouse transaction as REST v2 returns it (sitoo-api.md §6), without the money fields. */
+export interface WireWarehouseTransaction {
+  warehousetransactionid: number;
+  warehouseid: number;
+  datecreated: number;
+  transactiontype: number;
+  description: string;
+  orderdeliveryid: number | null;
+  shipmentid: number | null;
+  externalid: string | null;
+  reasoncode: string | null;
+  items: WireWarehouseItemLog[];
+}
+
+export interface WireWarehouseItem {
+  warehouseitemid: number;
+  warehouseid: number;
+  sku: string;
+  binlocation: string;
+  decimalthreshold: string;
+  decimaltotal: string;
+  moneytotal: string;
+  datelastmodified: number | null;
+  datelaststocktaking: number | null;
+  decimalreserved: string;
+  decimalavailable: string;
 }

@@ -1,20 +1,27 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { parseBody, parseRetryAfter, PermanentError, send, throwForStatus, TransientError, type HttpCall, type HttpResponse } from '../../http';
-import type { EcommercePort, SetWebStockInput, SetWebStockResult, WebStockLevel } from '../port';
-import { FIND_VARIANTS_BY_SKU, INVENTORY_LEVEL, LOCATIONS, SET_AVAILABLE, skuSearch } from './queries';
+import { parseBody, PermanentError, send, throwForStatus, TransientError, type HttpCall, type HttpResponse } from '../../http';
 import {
-  envelopeSchema, inventoryLevelDataSchema, locationsDataSchema, setAvailableDataSchema, variantsDataSchema,
-  type Envelope, type QueryCost, type ThrottleStatus,
+  webLevelKey, type EcommerceCallStats, type EcommercePort, type SetWebStockInput, type SetWebStockManyInput, type SetWebStockResult,
+  type WebLevelKey, type WebStockLevel,
+} from '../port';
+import { AVAILABLE_MANY, FIND_VARIANTS_BY_SKU, INVENTORY_LEVEL, LOCATION_LEVELS, LOCATIONS, SET_AVAILABLE, skuSearch } from './queries';
+import {
+  availableManyDataSchema, envelopeSchema, inventoryLevelDataSchema, locationLevelsDataSchema, locationsDataSchema, setAvailableDataSchema,
+  variantsDataSchema, errorText, tryEnvelope, type Envelope, type QueryCost, type ThrottleStatus,
 } from './schemas';
+import { ThrottleGate, throttleWaitMs, type OperationKind } from './throttle-gate';
 
 export type { ThrottleStatus, QueryCost } from './schemas';
+export { throttleWaitMs } from './throttle-gate';
 
 const SYSTEM = 'shopify';
 /** Search terms per productVariants query: keeps the query string and the result page small. */
 const SKUS_PER_QUERY = 50;
 const PAGE_SIZE = 50;
+/** Shopify's limit on array inputs (quantities, ids) and page sizes. */
+const MAX_INPUT = 250;
+const MAX_QUERY_COST = 1000;
 /** Top-level error codes that describe a Shopify-side hiccup rather than a bad request. */
 const TRANSIENT_CODES = new Set(['THROTTLED', 'INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE']);
 
@@ -28,11 +35,11 @@ export interface ShopifyClientOptions {
   accessToken: string;
   timeoutMs?: number;
   /**
-   * How long one paginated call may wait in place when a later page is throttled (default 10 s).
-   * Throwing there would discard the pages already paid for, and a retry that waits only for the
-   * failing page's cost would spend it on page one again: a livelock under a small bucket.
+   * How long one request may wait for the rate-limit bucket, before sending and after THROTTLED
+   * answers together (default 60 s). Past it a THROTTLED answer surfaces as ShopifyThrottledError;
+   * 0 never waits.
    */
-  maxPageThrottleWaitMs?: number;
+  maxThrottleWaitMs?: number;
   dispatcher?: Dispatcher;
 }
 
@@ -47,7 +54,8 @@ export class ShopifyClient implements EcommercePort {
   readonly endpoint: string;
   private readonly timeoutMs: number | undefined;
   private readonly dispatcher: Dispatcher | undefined;
-  private readonly maxPageThrottleWaitMs: number;
+  private readonly maxThrottleWaitMs: number;
+  private readonly gate = new ThrottleGate();
   // An ES private field, not a property, so the token never shows up when the client is logged or inspected.
   readonly #accessToken: string;
 
@@ -55,18 +63,20 @@ export class ShopifyClient implements EcommercePort {
     this.endpoint = `${opts.shopUrl.replace(/\/+$/, '')}/admin/api/${encodeURIComponent(opts.apiVersion)}/graphql.json`;
     this.timeoutMs = opts.timeoutMs;
     this.dispatcher = opts.dispatcher;
-    this.maxPageThrottleWaitMs = opts.maxPageThrottleWaitMs ?? 10_000;
+    this.maxThrottleWaitMs = opts.maxThrottleWaitMs ?? 60_000;
     this.#accessToken = opts.accessToken;
+  }
+
+  /** A copy: the counters move only with requests. */
+  get callStats(): EcommerceCallStats {
+    return { ...this.gate.stats };
   }
 
   async listLocations(opts: CallOpts = {}): Promise<Array<{ id: string; name: string; isActive: boolean }>> {
     const out: Array<{ id: string; name: string; isActive: boolean }> = [];
     let after: string | null = null;
-    const waited = { ms: 0 };
     do {
-      const page: z.infer<typeof locationsDataSchema> = await this.page(after === null, waited, opts, () =>
-        this.graphql('Locations', LOCATIONS, { first: PAGE_SIZE, after }, locationsDataSchema, opts),
-      );
+      const page: z.infer<typeof locationsDataSchema> = await this.graphql('Locations', LOCATIONS, { first: PAGE_SIZE, after }, locationsDataSchema, opts);
       out.push(...page.locations.nodes.map(({ id, name, isActive }) => ({ id, name, isActive })));
       after = page.locations.pageInfo.hasNextPage ? page.locations.pageInfo.endCursor : null;
     } while (after);
@@ -76,16 +86,13 @@ export class ShopifyClient implements EcommercePort {
   async findInventoryItems(skus: string[], opts: CallOpts = {}): Promise<Map<string, string>> {
     const wanted = [...new Set(skus.filter((s) => s.length > 0))];
     const found = new Map<string, string>();
-    const waited = { ms: 0 };
     for (let i = 0; i < wanted.length; i += SKUS_PER_QUERY) {
       const chunk = wanted.slice(i, i + SKUS_PER_QUERY);
       const chunkSet = new Set(chunk);
       const query = skuSearch(chunk);
       let after: string | null = null;
       do {
-        const page: z.infer<typeof variantsDataSchema> = await this.page(i === 0 && after === null, waited, opts, () =>
-          this.graphql('FindVariantsBySku', FIND_VARIANTS_BY_SKU, { first: PAGE_SIZE, after, query }, variantsDataSchema, opts),
-        );
+        const page: z.infer<typeof variantsDataSchema> = await this.graphql('FindVariantsBySku', FIND_VARIANTS_BY_SKU, { first: PAGE_SIZE, after, query }, variantsDataSchema, opts);
         for (const v of page.productVariants.nodes) {
           // Shopify's search may match loosely (prefixes, tokens); only exact SKUs count. First variant wins.
           if (v.sku !== null && chunkSet.has(v.sku) && !found.has(v.sku)) found.set(v.sku, v.inventoryItem.id);
@@ -102,28 +109,99 @@ export class ShopifyClient implements EcommercePort {
       // GraphQL answers 200 with null; reported as 404 so callers treat it like any missing resource.
       throw new PermanentError(`${SYSTEM} InventoryLevel: inventory item ${inventoryItemId} not found`, SYSTEM, 404, 'NOT_FOUND');
     }
-    const available = data.inventoryItem.inventoryLevel?.quantities.find((q) => q.name === 'available')?.quantity;
-    return { inventoryItemId, locationId, available };
+    return { inventoryItemId, locationId, available: availableOf(data.inventoryItem.inventoryLevel?.quantities) };
   }
 
-  async setAvailable(input: SetWebStockInput, opts: CallOpts = {}): Promise<SetWebStockResult> {
+  async getAvailableMany(levels: WebLevelKey[], opts: CallOpts = {}): Promise<Map<string, number | undefined>> {
+    const itemsByLocation = new Map<string, Set<string>>();
+    for (const l of levels) {
+      let items = itemsByLocation.get(l.locationId);
+      if (!items) itemsByLocation.set(l.locationId, (items = new Set()));
+      items.add(l.inventoryItemId);
+    }
+    const out = new Map<string, number | undefined>();
+    for (const [locationId, items] of itemsByLocation) {
+      const ids = [...items];
+      for (let i = 0; i < ids.length; ) {
+        const chunk = ids.slice(i, i + this.batchSize(0, 3));
+        i += chunk.length;
+        const data = await this.graphql('AvailableMany', AVAILABLE_MANY, { ids: chunk, locationId }, availableManyDataSchema, opts);
+        if (data.nodes.length !== chunk.length) {
+          throw new PermanentError(`${SYSTEM} AvailableMany answered ${data.nodes.length} nodes for ${chunk.length} ids`, SYSTEM, 200, 'UnexpectedResponse');
+        }
+        chunk.forEach((inventoryItemId, j) => out.set(webLevelKey({ inventoryItemId, locationId }), availableOf(data.nodes[j]?.inventoryLevel?.quantities)));
+      }
+    }
+    return out;
+  }
+
+  async listLocationLevels(locationId: string, opts: CallOpts = {}): Promise<Array<{ inventoryItemId: string; sku: string | null; available: number }>> {
+    const out: Array<{ inventoryItemId: string; sku: string | null; available: number }> = [];
+    let after: string | null = null;
+    do {
+      const vars = { locationId, first: this.batchSize(4, 3), after };
+      const page: z.infer<typeof locationLevelsDataSchema> = await this.graphql('LocationLevels', LOCATION_LEVELS, vars, locationLevelsDataSchema, opts);
+      if (!page.location) throw new PermanentError(`${SYSTEM} LocationLevels: location ${locationId} not found`, SYSTEM, 404, 'NOT_FOUND');
+      const levels = page.location.inventoryLevels;
+      for (const n of levels.nodes) out.push({ inventoryItemId: n.item.id, sku: n.item.sku, available: availableOf(n.quantities) ?? 0 });
+      after = levels.pageInfo.hasNextPage ? levels.pageInfo.endCursor : null;
+    } while (after);
+    return out;
+  }
+
+  setAvailable(input: SetWebStockInput, opts: CallOpts = {}): Promise<SetWebStockResult> {
+    const { idempotencyKey, referenceDocumentUri, ...level } = input;
+    return this.setAvailableMany({ quantities: [level], idempotencyKey, referenceDocumentUri }, opts);
+  }
+
+  /**
+   * One mutation per 250 quantities. Each chunk is all-or-nothing and has its own key, so a retry
+   * after a lost answer replays the chunks already applied; the first stale chunk stops the call
+   * (earlier chunks stay applied) and the caller re-reads.
+   */
+  async setAvailableMany(input: SetWebStockManyInput, opts: CallOpts = {}): Promise<SetWebStockResult> {
+    const seen = new Set<string>();
+    for (const q of input.quantities) {
+      // Shopify catches this inside one chunk only; across chunks the later value would silently win.
+      if (seen.has(webLevelKey(q))) {
+        throw new PermanentError(`${SYSTEM} SetAvailable: level ${webLevelKey(q)} appears twice`, SYSTEM, 0, 'NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR');
+      }
+      seen.add(webLevelKey(q));
+    }
+    const chunks: Array<SetWebStockManyInput['quantities']> = [];
+    for (let i = 0; i < input.quantities.length; i += MAX_INPUT) chunks.push(input.quantities.slice(i, i + MAX_INPUT));
+    for (const [i, quantities] of chunks.entries()) {
+      const key = chunks.length > 1 ? `${input.idempotencyKey}:${i}` : input.idempotencyKey;
+      const result = await this.setChunk(quantities, key, input, opts);
+      if (result.outcome === 'stale') return chunks.length > 1 ? { outcome: 'stale', message: `chunk ${i + 1}/${chunks.length}: ${result.message}` } : result;
+    }
+    return { outcome: 'applied' };
+  }
+
+  private async setChunk(
+    quantities: SetWebStockManyInput['quantities'], key: string, input: SetWebStockManyInput, opts: CallOpts,
+  ): Promise<SetWebStockResult> {
     const variables = {
-      key: input.idempotencyKey,
+      key,
       input: {
         name: 'available',
-        reason: 'correction',
+        reason: input.reason ?? 'correction',
         referenceDocumentUri: input.referenceDocumentUri,
-        quantities: [{ inventoryItemId: input.inventoryItemId, locationId: input.locationId, quantity: input.quantity, changeFromQuantity: input.changeFromQuantity }],
+        // Picked field by field: GraphQL refuses input fields it does not know.
+        quantities: quantities.map((q) => ({ inventoryItemId: q.inventoryItemId, locationId: q.locationId, quantity: q.quantity, changeFromQuantity: q.changeFromQuantity })),
       },
     };
-    const data = await this.graphql('SetAvailable', SET_AVAILABLE, variables, setAvailableDataSchema, opts);
+    const data = await this.graphql('SetAvailable', SET_AVAILABLE, variables, setAvailableDataSchema, opts, 'mutation');
     const errors = data.inventorySetQuantities.userErrors;
     // A replay of an applied write returns the original result: no userErrors, so it reads as applied.
     if (errors.length === 0) return { outcome: 'applied' };
     // Both mean "nothing was written under this key": the caller re-reads and writes with a new key.
     // PREVIOUS_ATTEMPT_FAILED is what a retry sees when the first attempt was stale and its response was lost.
     const stale = errors.find((e) => e.code === 'CHANGE_FROM_QUANTITY_STALE' || e.code === 'IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED');
-    if (stale) return { outcome: 'stale', message: stale.message };
+    if (stale) {
+      const level = stale.field?.[1] === 'quantities' ? quantities[Number(stale.field[2])] : undefined;
+      return { outcome: 'stale', message: level ? `${stale.message} (${webLevelKey(level)})` : stale.message };
+    }
     const first = errors[0]!;
     const message = `${SYSTEM} SetAvailable refused: ${errors.map((e) => `${e.code ?? 'USER_ERROR'}: ${e.message}`).join('; ')}`;
     // Shopify documents this one as "still running, retry later with the same key".
@@ -131,22 +209,22 @@ export class ShopifyClient implements EcommercePort {
     throw new PermanentError(message, SYSTEM, 200, first.code ?? 'USER_ERROR');
   }
 
-  /** Runs one page; throttles on the first page propagate, later ones wait in place within the budget. */
-  private async page<T>(firstPage: boolean, waited: { ms: number }, opts: CallOpts, fetchPage: () => Promise<T>): Promise<T> {
-    for (;;) {
-      try {
-        return await fetchPage();
-      } catch (err) {
-        if (firstPage || !(err instanceof ShopifyThrottledError)) throw err;
-        const ms = err.retryAfterMs ?? 1000;
-        if (waited.ms + ms > this.maxPageThrottleWaitMs) throw err;
-        waited.ms += ms;
-        await sleep(ms, undefined, { signal: opts.signal });
-      }
-    }
+  /**
+   * How many elements one read may ask for: a third of the bucket (and of the 1,000-point query
+   * cap), so a small bucket still fits a request and concurrent calls keep some room.
+   */
+  private batchSize(fixedCost: number, costPerElement: number): number {
+    const budget = Math.min(this.gate.maximumAvailable ?? MAX_QUERY_COST, MAX_QUERY_COST) / 3;
+    return Math.max(1, Math.min(100, Math.floor((budget - fixedCost) / costPerElement)));
   }
 
-  private async graphql<T>(operation: string, query: string, variables: Record<string, unknown>, dataSchema: z.ZodType<T>, opts: CallOpts): Promise<T> {
+  /**
+   * One GraphQL request through the throttle gate. THROTTLED answers are waited out and resent
+   * (nothing ran, so resending a mutation is safe) until the wait budget is spent.
+   */
+  private async graphql<T>(
+    operation: string, query: string, variables: Record<string, unknown>, dataSchema: z.ZodType<T>, opts: CallOpts, kind: OperationKind = 'query',
+  ): Promise<T> {
     const call: HttpCall = {
       system: SYSTEM,
       method: 'POST',
@@ -157,26 +235,47 @@ export class ShopifyClient implements EcommercePort {
       signal: opts.signal,
       dispatcher: this.dispatcher,
     };
-    const res = await send(call);
-    const served = res.headers['x-shopify-api-version'];
-    if (typeof served === 'string') this.servedApiVersion = served;
-
-    const envelope = tryEnvelope(res.text);
-    const cost = envelope?.extensions?.cost;
-    if (cost) {
-      this.lastQueryCost = cost;
-      if (cost.throttleStatus) this.lastThrottleStatus = cost.throttleStatus;
+    let waited = 0;
+    let knownCost: number | undefined;
+    for (;;) {
+      const ticket = await this.gate.acquire(operation, kind, this.maxThrottleWaitMs - waited, opts.signal, knownCost);
+      waited += ticket.waitedMs;
+      let res: HttpResponse;
+      try {
+        res = await send(call);
+      } catch (err) {
+        this.gate.settle(ticket);
+        throw err;
+      }
+      const served = res.headers['x-shopify-api-version'];
+      if (typeof served === 'string') this.servedApiVersion = served;
+      const envelope = tryEnvelope(res.text);
+      const cost = envelope?.extensions?.cost;
+      const errors = Array.isArray(envelope?.errors) ? envelope.errors : [];
+      const codes = errors.map((e) => e.extensions?.code).filter((c): c is string => typeof c === 'string');
+      const throttled = res.status === 429 || codes.includes('THROTTLED');
+      this.gate.settle(ticket, cost, throttled);
+      if (cost) {
+        this.lastQueryCost = cost;
+        if (cost.throttleStatus) this.lastThrottleStatus = cost.throttleStatus;
+      }
+      if (!throttled) return this.decode(call, operation, res, envelope, codes, dataSchema);
+      const ms = throttleWaitMs(cost, res);
+      if (waited + ms > this.maxThrottleWaitMs) {
+        throw new ShopifyThrottledError(`${SYSTEM} ${operation} throttled (HTTP ${res.status}) after waiting ${waited} ms`, SYSTEM, res.status, ms);
+      }
+      waited += ms;
+      await this.gate.backoff(ms, opts.signal);
+      knownCost = cost?.requestedQueryCost ?? undefined;
     }
-    const errors = Array.isArray(envelope?.errors) ? envelope.errors : [];
-    const codes = errors.map((e) => e.extensions?.code).filter((c): c is string => typeof c === 'string');
+  }
 
-    if (res.status === 429 || codes.includes('THROTTLED')) {
-      throw new ShopifyThrottledError(`${SYSTEM} ${operation} throttled (HTTP ${res.status})`, SYSTEM, res.status, throttleWaitMs(cost, res));
-    }
+  private decode<T>(call: HttpCall, operation: string, res: HttpResponse, envelope: Envelope | undefined, codes: string[], dataSchema: z.ZodType<T>): T {
     if (res.status < 200 || res.status >= 300) {
       throwForStatus(call, res, { code: codes[0], message: this.scrub(errorText(envelope) ?? res.text.slice(0, 200)) });
     }
     const body = envelope ?? parseBody(SYSTEM, res.text, envelopeSchema);
+    const errors = Array.isArray(body.errors) ? body.errors : [];
     if (errors.length > 0) {
       const message = this.scrub(`${SYSTEM} ${operation}: ${errors.map((e) => e.message).join('; ')}`);
       const code = codes[0] ?? 'GRAPHQL_ERROR';
@@ -200,32 +299,6 @@ export class ShopifyClient implements EcommercePort {
   }
 }
 
-function tryEnvelope(text: string): Envelope | undefined {
-  try {
-    const parsed = envelopeSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function errorText(envelope: Envelope | undefined): string | undefined {
-  const errors = envelope?.errors;
-  if (errors === undefined) return undefined;
-  if (typeof errors === 'string') return errors;
-  if (Array.isArray(errors)) return errors.map((e) => e.message).join('; ');
-  return JSON.stringify(errors);
-}
-
-/**
- * How long until the bucket holds the requested cost again: (requested - available) / restoreRate.
- * The larger of that and Retry-After wins; never zero, so a retry loop cannot spin.
- */
-export function throttleWaitMs(cost: QueryCost | undefined, res: Pick<HttpResponse, 'headers'>): number {
-  const fromHeader = parseRetryAfter(res.headers['retry-after']) ?? 0;
-  const s = cost?.throttleStatus;
-  const requested = cost?.requestedQueryCost;
-  const computed = s && requested != null && s.restoreRate > 0 ? Math.ceil(((requested - s.currentlyAvailable) / s.restoreRate) * 1000) : 0;
-  const wait = Math.max(fromHeader, computed);
-  return wait > 0 ? wait : 1000;
+function availableOf(quantities: Array<{ name: string; quantity: number }> | undefined): number | undefined {
+  return quantities?.find((q) => q.name === 'available')?.quantity;
 }

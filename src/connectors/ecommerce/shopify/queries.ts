@@ -53,3 +53,26 @@ export const SET_AVAILABLE = /* GraphQL */ `
 export function skuSearch(skus: string[]): string {
   return skus.map((sku) => `sku:"${sku.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(' OR ');
 }
+
+/** Costs 3 points per id (item, level, quantity); answers line up with the ids by index. */
+export const AVAILABLE_MANY = /* GraphQL */ `
+  query AvailableMany($ids: [ID!]!, $locationId: ID!) {
+    nodes(ids: $ids) {
+      ... on InventoryItem {
+        inventoryLevel(locationId: $locationId) { quantities(names: ["available"]) { name quantity } }
+      }
+    }
+  }
+`;
+
+/** Costs 4 + 3 points per level on the page. */
+export const LOCATION_LEVELS = /* GraphQL */ `
+  query LocationLevels($locationId: ID!, $first: Int!, $after: String) {
+    location(id: $locationId) {
+      inventoryLevels(first: $first, after: $after) {
+        nodes { item { id sku } quantities(names: ["available"]) { name quantity } }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+  }
+`;

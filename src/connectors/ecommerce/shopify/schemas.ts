@@ -28,6 +28,25 @@ export const envelopeSchema = z.object({
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
 
+/** The envelope of any answer, or undefined when the body is not one (plain-text 5xx, HTML). */
+export function tryEnvelope(text: string): Envelope | undefined {
+  try {
+    const parsed = envelopeSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `errors` as text, whichever of its shapes the answer used. */
+export function errorText(envelope: Envelope | undefined): string | undefined {
+  const errors = envelope?.errors;
+  if (errors === undefined) return undefined;
+  if (typeof errors === 'string') return errors;
+  if (Array.isArray(errors)) return errors.map((e) => e.message).join('; ');
+  return JSON.stringify(errors);
+}
+
 const pageInfoSchema = z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() });
 
 export const locationsDataSchema = z.object({
@@ -68,4 +87,22 @@ export const setAvailableDataSchema = z.object({
       .nullable(),
     userErrors: z.array(userErrorSchema),
   }),
+});
+
+const quantitiesSchema = z.array(z.object({ name: z.string(), quantity: z.number().int() }));
+
+/** One entry per requested id, in order; null for an unknown id, `{}` for an id of another type. */
+export const availableManyDataSchema = z.object({
+  nodes: z.array(z.object({ inventoryLevel: z.object({ quantities: quantitiesSchema }).nullish() }).nullable()),
+});
+
+export const locationLevelsDataSchema = z.object({
+  location: z
+    .object({
+      inventoryLevels: z.object({
+        nodes: z.array(z.object({ item: z.object({ id: z.string(), sku: z.string().nullable() }), quantities: quantitiesSchema })),
+        pageInfo: pageInfoSchema,
+      }),
+    })
+    .nullable(),
 });

@@ -1,23 +1,37 @@
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { PermanentError, parseBody, send, throwForStatus, type HttpCall, type HttpResponse } from '../../http';
-import type { ErpPort, ErpSalesDocument, ErpSalesOrderInput } from '../port';
+import type { LedgerEntry } from '../../../domain/stock';
+import type { ErpPort, ErpSalesDocument, ErpSalesOrderInput, ErpStockAdjustment, ErpStockAdjustmentInput } from '../port';
 import {
   collectionSchema,
+  itemCategorySchema,
+  itemLedgerEntrySchema,
   itemSchema,
   locationSchema,
+  locationStockSchema,
   odataErrorSchema,
   salesInvoiceSchema,
   salesOrderSchema,
+  stockAdjustmentSchema,
   type SalesOrderCreateBody,
 } from './schemas';
 import { ClientCredentialsToken, redact } from './token';
+import { BUSINESS_CENTRAL, externalDocumentNumberOf, normaliseCode, odataString, stockAdjustmentBody } from './wire';
 
-export const BUSINESS_CENTRAL = 'business-central';
+export { BUSINESS_CENTRAL, normaliseCode, odataString } from './wire';
+
 export const DEFAULT_SCOPE = 'https://api.businesscentral.dynamics.com/.default';
 /** Item numbers per `or` filter: keeps URLs short; BC accepts `or` on one field. */
 const ITEM_BATCH = 20;
+/** Item numbers per locationStocks filter (on top of the location condition). */
+const STOCK_BATCH = 40;
 const MAX_PAGES = 10_000;
+/** BC online's page cap. */
+const MAX_PAGE_SIZE = 20_000;
+/** The retailer's AL extension (docs/erp-extension.md), served beside `/api/v2.0` on the same host, tenant and environment. */
+export const STOCK_API_ROUTE = '/api/retailIntegration/stock/v1.0';
+const STANDARD_ROUTE = /\/api\/v2\.0$/;
 
 export interface BusinessCentralClientOptions {
   /** Up to and including `/api/v2.0`, e.g. `https://api.businesscentral.dynamics.com/v2.0/{tenant}/{env}/api/v2.0`. */
@@ -37,20 +51,13 @@ export interface BusinessCentralClientOptions {
 
 type Opts = { signal?: AbortSignal };
 
-/** AL Code fields are stored upper-cased and trimmed; filters must use the stored form to match. */
-export function normaliseCode(value: string): string {
-  return value.trim().toUpperCase();
-}
-
-/** An OData string literal: single quotes escaped by doubling. */
-export function odataString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class BusinessCentralClient implements ErpPort {
   private readonly companyUrl: string;
+  /** Undefined when apiBaseUrl does not end in `/api/v2.0`; only the stock calls need it. */
+  private readonly stockCompanyUrl?: string;
   private readonly origin: string;
   private readonly token: ClientCredentialsToken;
   private readonly locationIds = new Map<string, string>();
@@ -59,6 +66,7 @@ export class BusinessCentralClient implements ErpPort {
     if (!GUID.test(opts.companyId)) throw new PermanentError(`Business Central companyId must be a GUID, got '${opts.companyId}'`, BUSINESS_CENTRAL, 0, 'InvalidConfiguration');
     const base = opts.apiBaseUrl.replace(/\/+$/, '');
     this.companyUrl = `${base}/companies(${opts.companyId})`;
+    if (STANDARD_ROUTE.test(base)) this.stockCompanyUrl = `${base.replace(STANDARD_ROUTE, STOCK_API_ROUTE)}/companies(${opts.companyId})`;
     this.origin = new URL(base).origin;
     this.token = new ClientCredentialsToken({
       system: BUSINESS_CENTRAL,
@@ -141,13 +149,103 @@ export class BusinessCentralClient implements ErpPort {
     return [...new Set(itemNumbers.filter((n) => !known.has(normaliseCode(n))))];
   }
 
+  async listItemLedgerEntries(afterEntryNumber: number, max: number, opts: Opts = {}): Promise<LedgerEntry[]> {
+    if (!Number.isInteger(afterEntryNumber) || afterEntryNumber < 0) {
+      throw new PermanentError(`item ledger cursor must be a non-negative integer, got ${afterEntryNumber}`, BUSINESS_CENTRAL, 0, 'InvalidCursor');
+    }
+    if (!Number.isInteger(max) || max < 1) return [];
+    const url = `${this.companyUrl}/itemLedgerEntries?$filter=${encodeURIComponent(`entryNumber gt ${afterEntryNumber}`)}&$orderby=entryNumber`;
+    // Pages no larger than what is still wanted, so a small batch never pulls a large page.
+    const pageSize = Math.min(max, this.opts.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
+    const rows = await this.getPages('itemLedgerEntries', url, itemLedgerEntrySchema, opts.signal, { limit: max, pageSize });
+    return rows.slice(0, max).map((e) => ({
+      entryNumber: e.entryNumber,
+      itemNumber: e.itemNumber,
+      quantity: e.quantity,
+      entryType: e.entryType,
+      documentNumber: e.documentNumber,
+      postingDate: e.postingDate,
+    }));
+  }
+
+  /**
+   * Keyed by BC item number (upper-cased). Requested items without ledger history at the location
+   * are present with 0. An unknown location is refused rather than read as "no stock anywhere",
+   * which would zero a store's web stock on a mapping typo.
+   */
+  async getLocationStock(locationCode: string, itemNumbers?: string[], opts: Opts = {}): Promise<Map<string, number>> {
+    const code = normaliseCode(locationCode);
+    if (!(await this.findLocationId(code, opts))) {
+      throw new PermanentError(`Business Central has no location with code '${code}'; map the store to an existing location`, BUSINESS_CENTRAL, 0, 'LocationNotFound');
+    }
+    const stockUrl = this.stockApiUrl();
+    const atLocation = `locationCode eq ${odataString(code)}`;
+    const stock = new Map<string, number>();
+    const add = (rows: Array<{ itemNumber: string; inventory: number }>) => {
+      for (const r of rows) stock.set(r.itemNumber, (stock.get(r.itemNumber) ?? 0) + r.inventory);
+    };
+    if (itemNumbers === undefined) {
+      add(await this.getAll('locationStocks', atLocation, locationStockSchema, opts.signal, { root: stockUrl }));
+      return stock;
+    }
+    const wanted = [...new Set(itemNumbers.map(normaliseCode))];
+    for (let i = 0; i < wanted.length; i += STOCK_BATCH) {
+      const batch = wanted.slice(i, i + STOCK_BATCH);
+      const filter = `${atLocation} and (${batch.map((n) => `itemNumber eq ${odataString(n)}`).join(' or ')})`;
+      add(await this.getAll('locationStocks', filter, locationStockSchema, opts.signal, { root: stockUrl }));
+    }
+    for (const n of wanted) if (!stock.has(n)) stock.set(n, 0);
+    return stock;
+  }
+
+  /** Keyed by BC item number (upper-cased). */
+  async getItemCategories(itemNumbers: string[], opts: Opts = {}): Promise<Map<string, string>> {
+    const wanted = [...new Set(itemNumbers.map(normaliseCode))];
+    const categories = new Map<string, string>();
+    for (let i = 0; i < wanted.length; i += ITEM_BATCH) {
+      const filter = wanted.slice(i, i + ITEM_BATCH).map((n) => `number eq ${odataString(n)}`).join(' or ');
+      for (const item of await this.getAll('items', filter, itemCategorySchema, opts.signal, { select: 'number,itemCategoryCode' })) {
+        if (item.itemCategoryCode) categories.set(item.number, item.itemCategoryCode);
+      }
+    }
+    return categories;
+  }
+
+  async findStockAdjustment(externalDocumentNumber: string, opts: Opts = {}): Promise<ErpStockAdjustment | undefined> {
+    const ext = externalDocumentNumberOf(externalDocumentNumber);
+    const found = await this.getAll('stockAdjustments', `externalDocumentNumber eq ${odataString(ext)}`, stockAdjustmentSchema, opts.signal, { root: this.stockApiUrl() });
+    const first = found[0];
+    return first && { id: first.id, number: first.number, externalDocumentNumber: first.externalDocumentNumber };
+  }
+
+  async createStockAdjustment(input: ErpStockAdjustmentInput, opts: Opts = {}): Promise<ErpStockAdjustment> {
+    const body = stockAdjustmentBody(input);
+    const res = await this.request('POST', `${this.stockApiUrl()}/stockAdjustments`, { body, signal: opts.signal });
+    const created = parseBody(BUSINESS_CENTRAL, res.text, stockAdjustmentSchema);
+    return { id: created.id, number: created.number, externalDocumentNumber: created.externalDocumentNumber };
+  }
+
+  private stockApiUrl(): string {
+    if (!this.stockCompanyUrl) {
+      throw new PermanentError(`Business Central apiBaseUrl '${this.opts.apiBaseUrl}' does not end in /api/v2.0, so the stock API root cannot be derived`, BUSINESS_CENTRAL, 0, 'InvalidConfiguration');
+    }
+    return this.stockCompanyUrl;
+  }
+
   /** Reads every page: BC pages server-side and signals more with `@odata.nextLink`. */
-  private async getAll<T extends z.ZodType>(entitySet: string, filter: string, item: T, signal?: AbortSignal): Promise<z.output<T>[]> {
+  private async getAll<T extends z.ZodType>(entitySet: string, filter: string, item: T, signal?: AbortSignal, o: { root?: string; select?: string } = {}): Promise<z.output<T>[]> {
+    const select = o.select ? `&$select=${o.select}` : '';
+    return this.getPages(entitySet, `${o.root ?? this.companyUrl}/${entitySet}?$filter=${encodeURIComponent(filter)}${select}`, item, signal);
+  }
+
+  /** Follows `@odata.nextLink` until it is absent or `limit` rows are in hand. */
+  private async getPages<T extends z.ZodType>(entitySet: string, first: string, item: T, signal?: AbortSignal, o: { limit?: number; pageSize?: number } = {}): Promise<z.output<T>[]> {
     const schema = collectionSchema(item);
     const rows: z.output<T>[] = [];
-    let url: string | undefined = `${this.companyUrl}/${entitySet}?$filter=${encodeURIComponent(filter)}`;
-    const headers: Record<string, string> = this.opts.pageSize ? { prefer: `odata.maxpagesize=${this.opts.pageSize}` } : {};
-    for (let page = 0; url; page++) {
+    let url: string | undefined = first;
+    const pageSize = o.pageSize ?? this.opts.pageSize;
+    const headers: Record<string, string> = pageSize ? { prefer: `odata.maxpagesize=${pageSize}` } : {};
+    for (let page = 0; url && rows.length < (o.limit ?? Infinity); page++) {
       if (page >= MAX_PAGES) throw new PermanentError(`Business Central kept returning next links for ${entitySet} after ${MAX_PAGES} pages`, BUSINESS_CENTRAL, 200, 'PagingLoop');
       const res = await this.request('GET', url, { headers, signal });
       const body = parseBody(BUSINESS_CENTRAL, res.text, schema);
@@ -199,13 +297,4 @@ export class BusinessCentralClient implements ErpPort {
     }
     throwForStatus(call, res, detail);
   }
-}
-
-/** Code[35]: normalised the way BC stores it; longer values could never match, so refuse them here. */
-function externalDocumentNumberOf(value: string): string {
-  const ext = normaliseCode(value);
-  if (!ext || ext.length > 35) {
-    throw new PermanentError(`externalDocumentNumber '${ext}' must be 1-35 characters (Business Central Code[35])`, BUSINESS_CENTRAL, 0, 'InvalidExternalDocumentNumber');
-  }
-  return ext;
 }

@@ -58,3 +58,35 @@ export interface SalesOrderCreateBody {
     locationId: string;
   }[];
 }
+
+export const itemCategorySchema = z.object({ number: z.string(), itemCategoryCode: z.string().optional() });
+
+/** `itemLedgerEntries` (standard, read-only). Only what LedgerEntry carries is required. */
+export const itemLedgerEntrySchema = z.object({
+  entryNumber: z.number().int(),
+  itemNumber: z.string(),
+  postingDate: z.string(),
+  entryType: z.string(),
+  documentNumber: z.string(),
+  quantity: z.number(),
+});
+
+/** Custom API `locationStocks` (docs/erp-extension.md). */
+export const locationStockSchema = z.object({ itemNumber: z.string(), locationCode: z.string(), inventory: z.number() });
+
+/** Custom API `stockAdjustments` (docs/erp-extension.md). */
+export const stockAdjustmentSchema = z.object({
+  id: z.string(),
+  number: z.string(),
+  externalDocumentNumber: z.string(),
+  status: z.string().optional(),
+});
+
+/** The body of `POST stockAdjustments` with deep-inserted lines; the extension posts it on insert. */
+export interface StockAdjustmentCreateBody {
+  externalDocumentNumber: string;
+  postingDate: string;
+  locationCode: string;
+  description?: string;
+  stockAdjustmentLines: { itemNumber: string; quantity: number }[];
+}
