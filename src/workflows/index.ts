@@ -1,4 +1,9 @@
-// The workflows the main worker loads.
+// The workflows the workers load (main and inventory load the same bundle; task queues decide who runs what).
 export { saleWorkflow } from './sale';
 export { sitooEventExceptionWorkflow } from './sitoo-event-exception';
 export { sitooPollWorkflow } from './sitoo-poll';
+export { stockSyncWorkflow } from './stock-sync';
+export { stockMoveWorkflow } from './stock-move';
+export { erpStockPollWorkflow } from './erp-stock-poll';
+export { stockDriftWorkflow } from './stock-drift';
+export { recordedExceptionWorkflow } from './recorded-exception';

@@ -1,4 +1,4 @@
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { InventoryActivities } from '../activities/inventory-activities';
 import type { SaleActivities } from '../activities/sale-activities';
 import { parseDuration } from '../domain/duration';
@@ -21,6 +21,7 @@ const inventory = proxyActivities<InventoryActivities>({ taskQueue: TASK_QUEUES.
 class SaleSkipped extends Error {}
 
 const RETRY_OR_SKIP: ResolutionAction[] = ['retry', 'skip'];
+const STOCK_FOLLOWS_WAREHOUSE_TRANSACTIONS = 'stock-follows-warehouse-transactions';
 
 export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult> {
   const status: SaleStatus = { orderId: input.orderId, step: 'reading-order', webStock: [], resolutions: [] };
@@ -174,8 +175,13 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
     }
     status.step = 'resolving-location';
     const store = await resolveStore(order);
-    status.step = 'updating-web-stock';
-    await decrementWebStock(order, store);
+    // Web stock now follows Sitoo's warehouse transactions through the stock coalescer (one
+    // absolute write for many sales). Sales started before that change still decrement here, so
+    // their recorded histories replay unchanged.
+    if (!patched(STOCK_FOLLOWS_WAREHOUSE_TRANSACTIONS)) {
+      status.step = 'updating-web-stock';
+      await decrementWebStock(order, store);
+    }
     status.step = 'awaiting-payment';
     order = await awaitPayment(order);
     await bookInErp(order, store);

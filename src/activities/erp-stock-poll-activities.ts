@@ -1,0 +1,56 @@
+import { heartbeat } from '@temporalio/activity';
+import type { ErpPort } from '../connectors/erp/port';
+import { stockLocations, type Mapping } from '../domain/mapping';
+import type { StockChange } from '../workflows/stock-contract';
+import { callOrFail, FAILURE_TYPES } from './failures';
+
+export interface ErpStockPollDeps {
+  erp: ErpPort;
+  mapping: () => Mapping;
+  /** Hands changed keys to the stock coalescer (signal-with-start); injected to keep client wiring out. */
+  signalStock: (change: StockChange) => Promise<void>;
+  saveCursor: (scheduleId: string, afterEntryNumber: number) => Promise<void>;
+}
+
+export interface ErpStockPollResult {
+  afterEntryNumber: number;
+  nextAfterEntryNumber: number;
+  entries: number;
+  items: number;
+  keys: number;
+}
+
+/**
+ * Warehouse stock is mastered in the ERP and read incrementally from the item ledger by entry
+ * number. Ledger entries carry no location in the standard API, so every ERP-mastered location is
+ * marked for each item that moved; the coalescer then reads the real per-location figures.
+ */
+export function createErpStockPollActivities(deps: ErpStockPollDeps) {
+  return {
+    async pollErpStock(input: { afterEntryNumber: number; pageSize: number; maxPages: number }): Promise<ErpStockPollResult> {
+      const result: ErpStockPollResult = { afterEntryNumber: input.afterEntryNumber, nextAfterEntryNumber: input.afterEntryNumber, entries: 0, items: 0, keys: 0 };
+      const warehouses = stockLocations(deps.mapping()).filter((l) => l.master === 'erp');
+      for (let page = 0; page < input.maxPages; page++) {
+        const entries = await callOrFail(FAILURE_TYPES.erpRejected, () => deps.erp.listItemLedgerEntries(result.nextAfterEntryNumber, input.pageSize));
+        if (entries.length === 0) break;
+        const items = [...new Set(entries.map((e) => e.itemNumber))];
+        const keys = warehouses.flatMap((w) => items.map((sku) => ({ locationId: w.locationId, sku })));
+        // Signal before moving the cursor: a crash in between re-reads entries, it never skips them.
+        if (keys.length) await deps.signalStock({ keys });
+        result.entries += entries.length;
+        result.items += items.length;
+        result.keys += keys.length;
+        result.nextAfterEntryNumber = entries[entries.length - 1]!.entryNumber;
+        heartbeat(result.nextAfterEntryNumber);
+        if (entries.length < input.pageSize) break;
+      }
+      return result;
+    },
+
+    async saveErpStockCursor(input: { scheduleId: string; afterEntryNumber: number }): Promise<void> {
+      await deps.saveCursor(input.scheduleId, input.afterEntryNumber);
+    },
+  };
+}
+
+export type ErpStockPollActivities = ReturnType<typeof createErpStockPollActivities>;

@@ -1,0 +1,180 @@
+import { activityInfo } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { EcommercePort } from '../connectors/ecommerce/port';
+import type { ErpPort } from '../connectors/erp/port';
+import type { SitooPort } from '../connectors/sitoo/port';
+import { findStockLocation, masterRefusal, stockBuffers, stockLocations, type Mapping, type StockLocation } from '../domain/mapping';
+import { bufferFor, erpRecordsThroughOrders, webAvailable, type WarehouseLevel } from '../domain/stock';
+import type { StockFlushInput, StockFlushSummary, StockKey, StockLevelChange } from '../workflows/stock-contract';
+import { callOrFail, FAILURE_TYPES } from './failures';
+import { WebStockWriter, type WebTarget } from './web-stock-writer';
+
+export interface StockActivityDeps {
+  sitoo: SitooPort;
+  erp: ErpPort;
+  ecommerce: EcommercePort;
+  mapping: () => Mapping;
+}
+
+const SAMPLE = 20;
+/** Item categories change rarely; re-read them now and then so a re-categorised item gets its new buffer. */
+const CATEGORY_TTL_MS = 10 * 60_000;
+
+/**
+ * Stock propagation, on the inventory task queue. Every flush reads each touched location's
+ * master afresh and writes absolute values, so it does not matter how many events led here or in
+ * which order they came: the web shows what the master holds now, minus buffers and reservations.
+ */
+export function createStockActivities(deps: StockActivityDeps) {
+  const writer = new WebStockWriter(deps.ecommerce);
+  const categories = new Map<string, { category: string | undefined; at: number }>();
+
+  async function masterLevels(location: StockLocation, skus?: string[]): Promise<Map<string, WarehouseLevel>> {
+    if (location.master === 'sitoo') {
+      return callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.getWarehouseLevels(location.sitooWarehouseId!, skus));
+    }
+    const stock = await callOrFail(FAILURE_TYPES.erpRejected, () => deps.erp.getLocationStock(location.erpLocationCode, skus));
+    return new Map([...stock].map(([sku, onHand]) => [sku, { onHand, reserved: 0 }]));
+  }
+
+  async function buffersFor(skus: string[]): Promise<Map<string, number>> {
+    const rules = stockBuffers(deps.mapping());
+    const now = Date.now();
+    if (Object.keys(rules.byCategory).length > 0) {
+      const stale = skus.filter((s) => rules.bySku[s] === undefined && !(now - (categories.get(s)?.at ?? -Infinity) < CATEGORY_TTL_MS));
+      if (stale.length) {
+        const found = await callOrFail(FAILURE_TYPES.erpRejected, () => deps.erp.getItemCategories(stale));
+        for (const s of stale) categories.set(s, { category: found.get(s), at: now });
+      }
+    }
+    return new Map(skus.map((s) => [s, bufferFor(rules, s, categories.get(s)?.category)]));
+  }
+
+  /** Targets for the given SKUs at one location: master level -> web available; Virtual mirrors get on hand. */
+  async function targetsAt(location: StockLocation, skus: string[], calls: { calls: number }) {
+    const levels = await masterLevels(location, skus);
+    const buffers = await buffersFor(skus);
+    const ids = await writer.itemIdsFor(skus, calls);
+    const targets: WebTarget[] = [];
+    for (const sku of skus) {
+      const id = ids.get(sku);
+      if (!id) continue;
+      const level = levels.get(sku) ?? { onHand: 0, reserved: 0 };
+      targets.push({ locationId: location.locationId, sku, level: { inventoryItemId: id, locationId: location.webLocationId }, quantity: webAvailable(level, buffers.get(sku) ?? 0) });
+    }
+    let mirrored = 0;
+    // Sitoo gets a copy only where it is not the master: a store's own levels are never written back.
+    if (location.sitooWarehouseId !== undefined && masterRefusal(location, 'sitoo') === undefined) {
+      const writes = skus.map((sku) => ({ sku, onHand: levels.get(sku)?.onHand ?? 0 }));
+      await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.setVirtualWarehouseStock(location.sitooWarehouseId!, writes));
+      mirrored = writes.length;
+    }
+    return { targets, mirrored, notOnWeb: skus.length - targets.length };
+  }
+
+  /**
+   * Reads every touched location's master side by side, then writes all their web levels in one
+   * compare-and-set call: the call count per flush stays one however many locations a burst touched.
+   */
+  async function propagate(work: Array<[StockLocation, string[]]>, keyPrefix: string, uri: string) {
+    const calls = { calls: 0 };
+    // Learn unknown item ids in one call for all locations before they fan out.
+    await writer.itemIdsFor([...new Set(work.flatMap(([, skus]) => skus))], calls);
+    const perLocation = await Promise.all(work.map(([location, skus]) => targetsAt(location, skus, calls)));
+    const outcome = await writer.write(perLocation.flatMap((p) => p.targets), keyPrefix, uri);
+    const sum = (f: (p: (typeof perLocation)[number]) => number) => perLocation.reduce((n, p) => n + f(p), 0);
+    return { ...outcome, calls: outcome.calls + calls.calls, notOnWeb: sum((p) => p.notOnWeb) + outcome.notStocked, mirrored: sum((p) => p.mirrored) };
+  }
+
+  return {
+    /** One coalesced flush: everything that changed since the last one, in one web write where possible. */
+    async syncStock(input: StockFlushInput): Promise<StockFlushSummary> {
+      const mapping = deps.mapping();
+      const locations = stockLocations(mapping);
+      const summary: StockFlushSummary = {
+        flushSeq: input.flushSeq, transactions: 0, keys: 0, written: 0, ecommerceCalls: 0, staleRetries: 0, mirrored: 0,
+        erpRecords: [], unmappedWarehouses: [], notOnWeb: 0, rejected: [], sample: [],
+      };
+      const dirty = new Map<string, Set<string>>();
+      const mark = (k: StockKey) => (dirty.get(k.locationId) ?? dirty.set(k.locationId, new Set()).get(k.locationId)!).add(k.sku);
+      input.keys.forEach(mark);
+      if (input.transactionIds.length) {
+        const transactions = await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.listWarehouseTransactions({ ids: input.transactionIds }));
+        summary.transactions = transactions.length;
+        for (const t of transactions) {
+          const location = locations.find((l) => l.sitooWarehouseId === t.warehouseId);
+          if (!location) {
+            if (!summary.unmappedWarehouses.includes(t.warehouseId)) summary.unmappedWarehouses.push(t.warehouseId);
+          } else {
+            for (const item of t.items) mark({ locationId: location.locationId, sku: item.sku });
+          }
+          // Recorded even when unmapped: the ERP record parks there, visible, until the mapping is fixed.
+          if (!erpRecordsThroughOrders(t.kind)) summary.erpRecords.push({ transactionId: t.transactionId, warehouseId: t.warehouseId });
+        }
+      }
+      const keyPrefix = `${runKey()}:${input.flushSeq}`;
+      const uri = `gid://retail-integration/StockSync/${input.accountId}-${input.flushSeq}`;
+      const work: Array<[StockLocation, string[]]> = [];
+      for (const [locationId, skus] of dirty) {
+        const location = findStockLocation(mapping, locationId);
+        if (!location) continue; // removed from the mapping since the change was signalled
+        summary.keys += skus.size;
+        work.push([location, [...skus]]);
+      }
+      const r = await propagate(work, keyPrefix, uri);
+      summary.written = r.changes.length;
+      summary.ecommerceCalls = r.calls;
+      summary.staleRetries = r.staleRetries;
+      summary.mirrored = r.mirrored;
+      summary.notOnWeb = r.notOnWeb;
+      summary.rejected = r.rejected;
+      const changes: StockLevelChange[] = r.changes;
+      summary.sample = changes.slice(0, SAMPLE);
+      return summary;
+    },
+
+    /** Every stocked location in the mapping, for the drift check to walk through. */
+    async listStockLocations(): Promise<Array<{ locationId: string; master: string }>> {
+      return stockLocations(deps.mapping()).map((l) => ({ locationId: l.locationId, master: l.master }));
+    },
+
+    /** The drift check's first look: where does the web differ from what the master says? */
+    async compareLocationStock(input: { locationId: string }): Promise<{ locationId: string; checked: number; differing: Array<{ sku: string; web: number; expected: number }> }> {
+      const location = findStockLocation(deps.mapping(), input.locationId);
+      if (!location) throw ApplicationFailure.nonRetryable(`location ${input.locationId} is not in the mapping`, 'UnknownLocation');
+      const web = await callOrFail(FAILURE_TYPES.ecommerceRejected, () => deps.ecommerce.listLocationLevels(location.webLocationId));
+      const levels = await masterLevels(location);
+      const skus = web.flatMap((w) => (w.sku ? [w.sku] : []));
+      const buffers = await buffersFor(skus);
+      const differing: Array<{ sku: string; web: number; expected: number }> = [];
+      for (const w of web) {
+        if (!w.sku) continue;
+        writer.remember({ inventoryItemId: w.inventoryItemId, locationId: location.webLocationId }, w.sku, w.available);
+        const expected = webAvailable(levels.get(w.sku) ?? { onHand: 0, reserved: 0 }, buffers.get(w.sku) ?? 0);
+        if (expected !== w.available) differing.push({ sku: w.sku, web: w.available, expected });
+      }
+      return { locationId: input.locationId, checked: web.length, differing };
+    },
+
+    /**
+     * Corrects the SKUs a comparison found, after reading master and web again: a difference that
+     * was only a change still on its way has settled by now and is not reported as drift.
+     */
+    async repairLocationStock(input: { locationId: string; skus: string[]; checkId: string }): Promise<StockLevelChange[]> {
+      const location = findStockLocation(deps.mapping(), input.locationId);
+      if (!location) throw ApplicationFailure.nonRetryable(`location ${input.locationId} is not in the mapping`, 'UnknownLocation');
+      const ids = await writer.itemIdsFor(input.skus, { calls: 0 });
+      writer.forget([...ids.values()].map((inventoryItemId) => ({ inventoryItemId, locationId: location.webLocationId })));
+      const r = await propagate([[location, input.skus]], `${runKey()}:${input.checkId}:${location.locationId}`, `gid://retail-integration/StockDriftRepair/${input.checkId}`);
+      return r.changes;
+    },
+  };
+}
+
+export type StockActivities = ReturnType<typeof createStockActivities>;
+
+/** The calling workflow run, as the unique part of idempotency keys (a new run never reuses an old key). */
+function runKey(): string {
+  const run = activityInfo().workflowExecution;
+  return run ? `${run.workflowId}:${run.runId}` : `activity:${activityInfo().activityId}`;
+}

@@ -1,0 +1,26 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { ErpStockPollActivities, ErpStockPollResult } from '../activities/erp-stock-poll-activities';
+import { TASK_QUEUES } from './task-queues';
+
+/** Started by a Temporal Schedule; the schedule's arguments carry the item-ledger cursor. */
+export interface ErpStockPollInput {
+  scheduleId: string;
+  afterEntryNumber: number;
+  pageSize: number;
+  maxPages: number;
+}
+
+const poll = proxyActivities<ErpStockPollActivities>({
+  taskQueue: TASK_QUEUES.inventory,
+  startToCloseTimeout: '5m',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
+export async function erpStockPollWorkflow(input: ErpStockPollInput): Promise<ErpStockPollResult> {
+  const result = await poll.pollErpStock({ afterEntryNumber: input.afterEntryNumber, pageSize: input.pageSize, maxPages: input.maxPages });
+  if (result.nextAfterEntryNumber !== input.afterEntryNumber) {
+    await poll.saveErpStockCursor({ scheduleId: input.scheduleId, afterEntryNumber: result.nextAfterEntryNumber });
+  }
+  return result;
+}

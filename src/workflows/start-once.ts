@@ -1,0 +1,17 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ParentClosePolicy, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
+
+/**
+ * Starts a detached child under a business id, once: a second start under the same id (a
+ * duplicate event, a retried flush) is a no-op. Detached, so the child outlives its starter's
+ * continue-as-new or completion. Returns whether this call started it.
+ */
+export async function startOnce<A extends unknown[]>(workflow: (...args: A) => Promise<unknown>, workflowId: string, taskQueue: string, args: A): Promise<boolean> {
+  try {
+    await startChild(workflow, { workflowId, taskQueue, args, parentClosePolicy: ParentClosePolicy.ABANDON, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE });
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+    throw err;
+  }
+}

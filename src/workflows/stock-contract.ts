@@ -1,0 +1,92 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+/**
+ * The stock coalescer's contract: what starters and activities send it and what it reports.
+ * Kept apart from the workflow so the receiver and the tests import ids and messages only.
+ */
+
+/** A SKU at a stocked location (a storeId or an ERP-mastered warehouseId from the mapping). */
+export interface StockKey {
+  locationId: string;
+  sku: string;
+}
+
+/** Something moved: Sitoo warehouse transactions by id (their SKUs are read from Sitoo), or known keys. */
+export interface StockChange {
+  sitooTransactions?: number[];
+  keys?: StockKey[];
+}
+
+export const stockChangedSignal = defineSignal<[StockChange]>('stockChanged');
+
+export interface StockFlushInput {
+  accountId: number;
+  /** Numbers the flush; part of each write's idempotency key, so a retried flush cannot apply twice. */
+  flushSeq: number;
+  transactionIds: number[];
+  keys: StockKey[];
+}
+
+export interface StockLevelChange {
+  locationId: string;
+  sku: string;
+  from: number;
+  to: number;
+}
+
+export interface StockFlushSummary {
+  flushSeq: number;
+  transactions: number;
+  keys: number;
+  /** Levels written to the web shop. */
+  written: number;
+  /** Calls made to the e-commerce platform (reads and writes). */
+  ecommerceCalls: number;
+  /** Compare-and-set conflicts met and resolved by re-reading. */
+  staleRetries: number;
+  /** Levels written to Virtual Sitoo warehouses that mirror ERP-mastered ones. */
+  mirrored: number;
+  /** Store stock changes the ERP must record as stock adjustments (not sales or refunds). */
+  erpRecords: Array<{ transactionId: number; warehouseId: number }>;
+  unmappedWarehouses: number[];
+  /** SKUs the web shop does not sell (no inventory item), or items not stocked at the web location. */
+  notOnWeb: number;
+  /** Quantities the web shop refused outright; reported as an exception, never retried blindly. */
+  rejected: Array<StockKey & { message: string }>;
+  /** The first few changes, for the status query. */
+  sample: StockLevelChange[];
+}
+
+export interface StockSyncTotals {
+  flushes: number;
+  transactions: number;
+  written: number;
+  ecommerceCalls: number;
+  staleRetries: number;
+  mirrored: number;
+  erpRecordsStarted: number;
+}
+
+export interface StockSyncInput {
+  accountId: number;
+  /** Work carried over continue-as-new. */
+  pending?: StockChange;
+  flushSeq?: number;
+  totals?: StockSyncTotals;
+  /** Continue-as-new after this many history events (default 3,000); tests set it low. */
+  maxHistoryEvents?: number;
+}
+
+export interface StockSyncStatus {
+  accountId: number;
+  pendingTransactions: number;
+  pendingKeys: number;
+  flushing: boolean;
+  totals: StockSyncTotals;
+  lastFlush?: StockFlushSummary & { at: string };
+  unmappedWarehouses: number[];
+}
+
+export const stockStatusQuery = defineQuery<StockSyncStatus>('status');
+
+export const EMPTY_TOTALS: StockSyncTotals = { flushes: 0, transactions: 0, written: 0, ecommerceCalls: 0, staleRetries: 0, mirrored: 0, erpRecordsStarted: 0 };

@@ -1,0 +1,53 @@
+import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import type { StockActivities } from '../activities/stock-sync-activities';
+import { stockDriftReportWorkflowId } from '../domain/ids';
+import { recordedExceptionWorkflow } from './recorded-exception';
+import { startOnce } from './start-once';
+import type { StockLevelChange } from './stock-contract';
+import { TASK_QUEUES } from './task-queues';
+
+/**
+ * The scheduled full comparison: for each location, master against web. What differs is checked
+ * again after `settle` (a change still on its way is not drift), corrected with compare-and-set,
+ * and reported as an `inventory-sync-failure` listing each SKU with its old and new web value.
+ */
+export interface StockDriftInput {
+  /** How long a difference must persist to count as drift, e.g. "5s". */
+  settle: string;
+}
+
+export interface StockDriftResult {
+  locations: Array<{ locationId: string; checked: number; corrected: StockLevelChange[]; reportId?: string }>;
+}
+
+const stock = proxyActivities<StockActivities>({
+  taskQueue: TASK_QUEUES.inventory,
+  startToCloseTimeout: '10m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
+/** Details kept in history per report; the count says how many more there were. */
+const LISTED = 500;
+
+export async function stockDriftWorkflow(input: StockDriftInput): Promise<StockDriftResult> {
+  const checkId = workflowInfo().startTime.toISOString().replace(/[-:.]/g, '');
+  const result: StockDriftResult = { locations: [] };
+  for (const { locationId } of await stock.listStockLocations()) {
+    const first = await stock.compareLocationStock({ locationId });
+    const entry: StockDriftResult['locations'][number] = { locationId, checked: first.checked, corrected: [] };
+    result.locations.push(entry);
+    if (first.differing.length === 0) continue;
+    await sleep(input.settle);
+    entry.corrected = await stock.repairLocationStock({ locationId, skus: first.differing.map((d) => d.sku), checkId });
+    if (entry.corrected.length === 0) continue;
+    entry.reportId = stockDriftReportWorkflowId(locationId, checkId);
+    await startOnce(recordedExceptionWorkflow, entry.reportId, TASK_QUEUES.main, [{
+      type: 'inventory-sync-failure',
+      message: `${entry.corrected.length} web stock level(s) at ${locationId} differed from the stock master and were corrected`,
+      details: { locationId, checkedAt: workflowInfo().startTime.toISOString(), corrections: entry.corrected.slice(0, LISTED).map(({ sku, from, to }) => ({ sku, oldWebValue: from, newWebValue: to })), count: entry.corrected.length },
+      storeId: locationId,
+      allowed: ['acknowledge'],
+    }]);
+  }
+  return result;
+}

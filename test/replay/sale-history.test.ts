@@ -1,0 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import proto from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, inject, it } from 'vitest';
+
+// Recorded histories of shipped workflow versions must replay against the current code: a change
+// that would break a running workflow fails here instead of in production.
+const histories = join(import.meta.dirname, 'histories');
+
+describe('recorded sale histories replay against the current workflow code', () => {
+  it('a sale from before stock followed warehouse transactions (web decrement inside the sale)', async () => {
+    const history = proto.temporal.api.history.v1.History.decode(readFileSync(join(histories, 'sale-v1-web-decrement.bin')));
+    expect(history.events.length).toBeGreaterThan(10);
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, 'sale-10020-1001');
+  });
+});
