@@ -37,6 +37,12 @@ export const envSchema = z.object({
   PAYMENT_CONFIRMATION_TIMEOUT: duration.default('2h'),
   SITOO_POLL_INTERVAL: duration.default('5m'),
   SITOO_POLL_FROM_ORDER_ID: z.coerce.number().int().positive().default(1),
+  /** How often ERP warehouse stock is read from the item ledger (warehouse stock moves with deliveries, not tills). */
+  ERP_STOCK_POLL_INTERVAL: duration.default('1m'),
+  /** How often every location's web stock is compared with its master and repaired. */
+  STOCK_DRIFT_INTERVAL: duration.default('1h'),
+  /** How long a difference must persist before it counts as drift (a change may still be on its way). */
+  STOCK_DRIFT_SETTLE: duration.default('10s'),
   WORKER_SHUTDOWN_GRACE: duration.default('20s'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });

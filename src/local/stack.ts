@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { stringify } from 'yaml';
 import { loadEnv, type Env } from '../config/env';
 import type { Mapping } from '../domain/mapping';
+import { bufferFor, NO_BUFFERS, webAvailable, type StockBuffers } from '../domain/stock';
 import type { FaultConfig } from '../simulators/faults';
 import { startBusinessCentralSimulator, type BusinessCentralSimulator } from '../simulators/business-central';
 import { startShopifySimulator, type ShopifySimulator } from '../simulators/shopify';
@@ -25,6 +26,18 @@ export interface CatalogueItem {
   name: string;
   unitPriceGross: string;
   vatPercent: number;
+  /** ERP item category code (buffers may be set per category). */
+  category?: string;
+}
+
+/** An ERP-mastered warehouse: stock lives in the ERP; the web and a Virtual Sitoo warehouse mirror it. */
+export interface WarehouseSeed {
+  warehouseId: string;
+  name: string;
+  erpLocationCode: string;
+  /** The Virtual Sitoo warehouse that mirrors it. */
+  sitooMirrorWarehouseId?: number;
+  stock: Record<string, number>;
 }
 
 export interface StoreSeed {
@@ -41,15 +54,21 @@ export interface LocalStackOptions {
   temporal: { address: string; namespace: string };
   dataDir: string;
   stores: StoreSeed[];
+  warehouses?: WarehouseSeed[];
   catalogue: CatalogueItem[];
+  buffers?: StockBuffers;
   paymentConfirmationTimeout: string;
   faults?: { sitoo?: Partial<FaultConfig>; erp?: Partial<FaultConfig>; ecommerce?: Partial<FaultConfig> };
   eventsDuplicateRate?: number;
-  /** The shop's query-cost budget; default a Plus plan (1,000 points/s). Coalescing to fit smaller plans is the inventory issue's work. */
+  /** The shop's query-cost budget; default a Plus plan (1,000 points/s). A smaller plan only makes stock flushes slower and bigger (see the benchmark's --plan). */
   ecommerceBucket?: { maximumAvailable: number; restoreRate: number };
   /** Run the workers in this process (default), or leave them to the caller (child processes). */
   workers?: 'in-process' | 'none';
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Told when Temporal has accepted a batch's stock events (the inventory benchmark times latency from here). */
+  onStockSignalled?: (transactionIds: number[]) => void;
+  /** The main worker's activity slots (default: the SDK's). */
+  mainActivitySlots?: number;
   logger: Logger;
   seed?: number;
 }
@@ -79,19 +98,35 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     startShopifySimulator({ faults: opts.faults?.ecommerce, seed, bucket: opts.ecommerceBucket ?? { maximumAvailable: 2000, restoreRate: 1000 }, accessToken: `shpat_${randomBytes(12).toString('hex')}` }),
   ]);
 
+  const buffers = opts.buffers ?? NO_BUFFERS;
+  const categories = new Map(opts.catalogue.map((i) => [i.sku, i.category]));
   for (const item of opts.catalogue) {
-    erp.state.seedItem({ number: item.sku, displayName: item.name, unitPrice: Number(item.unitPriceGross) });
+    erp.state.seedItem({ number: item.sku, displayName: item.name, unitPrice: Number(item.unitPriceGross), itemCategoryCode: item.category });
     ecommerce.state.seedItem({ sku: item.sku });
   }
-  const mapping: Mapping = { stores: [] };
+  // The web starts where the masters are, so any drift found later is the integration's doing.
+  const seedWeb = (webLocationId: string, stock: Record<string, number>) => {
+    for (const [sku, qty] of Object.entries(stock)) {
+      if (ecommerce.state.itemBySku(sku)) ecommerce.state.setAvailable(sku, webLocationId, webAvailable({ onHand: qty, reserved: 0 }, bufferFor(buffers, sku, categories.get(sku))));
+    }
+  };
+  const mapping: Mapping = { stores: [], warehouses: [], buffers };
   for (const store of opts.stores) {
     sitoo.pos.seedWarehouse({ warehouseId: store.warehouseId, name: store.name, stock: store.stock });
     if (!store.mapped) continue;
     erp.state.seedLocation({ code: store.erpLocationCode, displayName: store.name });
     erp.state.seedCustomer({ number: `POS-${store.storeId}`, displayName: `${store.name} walk-in` });
     const webLocationId = ecommerce.state.seedLocation({ name: store.name });
-    for (const [sku, qty] of Object.entries(store.stock)) if (ecommerce.state.itemBySku(sku)) ecommerce.state.setAvailable(sku, webLocationId, qty);
+    seedWeb(webLocationId, store.stock);
     mapping.stores.push({ storeId: store.storeId, name: store.name, sitooWarehouseId: store.warehouseId, erpLocationCode: store.erpLocationCode, erpCustomerNumber: `POS-${store.storeId}`, webLocationId });
+  }
+  for (const w of opts.warehouses ?? []) {
+    erp.state.seedLocation({ code: w.erpLocationCode, displayName: w.name });
+    for (const [sku, qty] of Object.entries(w.stock)) if (qty > 0) erp.state.postPurchaseReceipt(w.erpLocationCode, sku, qty);
+    if (w.sitooMirrorWarehouseId !== undefined) sitoo.pos.seedWarehouse({ warehouseId: w.sitooMirrorWarehouseId, name: `${w.name} (mirror)`, virtual: true, stock: w.stock });
+    const webLocationId = ecommerce.state.seedLocation({ name: w.name });
+    seedWeb(webLocationId, w.stock);
+    mapping.warehouses!.push({ warehouseId: w.warehouseId, name: w.name, erpLocationCode: w.erpLocationCode, webLocationId, sitooMirrorWarehouseId: w.sitooMirrorWarehouseId });
   }
   await mkdir(opts.dataDir, { recursive: true });
   const mappingFile = join(opts.dataDir, 'mapping.yaml');
@@ -132,10 +167,13 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   async function startWorkers(): Promise<void> {
     if (running) return;
     nativeConnection ??= await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
-    const common = { connection: nativeConnection, namespace: env.TEMPORAL_NAMESPACE, shutdownGraceTime: '5s' as const };
+    const common = {
+      connection: nativeConnection, namespace: env.TEMPORAL_NAMESPACE, shutdownGraceTime: '5s' as const,
+      client, sitoo: connectors.sitoo, erp: connectors.erp, mapping: () => mapping, workflowBundle: opts.workflowBundle,
+    };
     const workers = await Promise.all([
-      createMainWorker({ ...common, client, sitoo: connectors.sitoo, erp: connectors.erp, mapping: () => mapping, sales, workflowBundle: opts.workflowBundle }),
-      createInventoryWorker({ ...common, ecommerce: connectors.ecommerce }),
+      createMainWorker({ ...common, sales, maxConcurrentActivityTaskExecutions: opts.mainActivitySlots }),
+      createInventoryWorker({ ...common, accountId: env.SITOO_ACCOUNT_ID, ecommerce: connectors.ecommerce }),
     ]);
     running = { workers, done: Promise.all(workers.map((w) => w.run())) };
   }
@@ -147,7 +185,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     running = undefined;
   }
 
-  const receiver = createSitooEventsReceiver({ client, ...sales, username: env.EVENTS_USERNAME, password: env.EVENTS_PASSWORD, logger: opts.logger });
+  const receiver = createSitooEventsReceiver({ client, ...sales, username: env.EVENTS_USERNAME, password: env.EVENTS_PASSWORD, logger: opts.logger, onStockSignalled: opts.onStockSignalled });
   const receiverUrl = await receiver.listen(0);
   if ((opts.workers ?? 'in-process') === 'in-process') await startWorkers();
   sitoo.events.setReceiver({ url: receiverUrl, username: env.EVENTS_USERNAME, password: env.EVENTS_PASSWORD });

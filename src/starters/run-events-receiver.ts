@@ -4,13 +4,21 @@ import { createLogger } from '../config/logger';
 import { runMain } from '../workers/entrypoint';
 import { createSitooEventsReceiver } from './sitoo-events-receiver';
 import { ensureSitooPollSchedule } from './sitoo-poll-schedule';
+import { ensureErpStockPollSchedule, ensureStockDriftSchedule } from './stock-starts';
 
-/** The receiver process: Sitoo's POST /events, plus the polling schedule that catches what events miss. */
+/**
+ * The receiver process: Sitoo's POST /events, plus the schedules around it: the Sitoo polling
+ * fallback that catches what events miss, ERP warehouse stock polling and the stock drift check.
+ */
 runMain(async () => {
   const env = loadEnv();
   const logger = createLogger('sitoo-events-receiver', env.LOG_LEVEL);
   const client = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }), namespace: env.TEMPORAL_NAMESPACE });
-  const scheduleId = await ensureSitooPollSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.SITOO_POLL_INTERVAL, fromOrderId: env.SITOO_POLL_FROM_ORDER_ID });
+  const scheduleIds = [
+    await ensureSitooPollSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.SITOO_POLL_INTERVAL, fromOrderId: env.SITOO_POLL_FROM_ORDER_ID }),
+    await ensureErpStockPollSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.ERP_STOCK_POLL_INTERVAL }),
+    await ensureStockDriftSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.STOCK_DRIFT_INTERVAL, settle: env.STOCK_DRIFT_SETTLE }),
+  ];
   const receiver = createSitooEventsReceiver({
     client,
     accountId: env.SITOO_ACCOUNT_ID,
@@ -21,7 +29,7 @@ runMain(async () => {
     logger,
   });
   const url = await receiver.listen(env.EVENTS_PORT, '0.0.0.0');
-  logger.info({ url: `${url}/events`, scheduleId }, 'Sitoo events receiver listening');
+  logger.info({ url: `${url}/events`, scheduleIds }, 'Sitoo events receiver listening');
   const stop = () => {
     logger.info('stopping: finishing in-flight batches');
     void receiver.close().then(() => process.exit(0));

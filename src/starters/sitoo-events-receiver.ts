@@ -4,11 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { basicAuth } from '../connectors/http';
-import { KNOWN_UNHANDLED_EVENT_TYPES, orderEventDataSchema, sitooEventBatchSchema, type SitooEvent } from '../connectors/sitoo/events-schema';
+import { KNOWN_UNHANDLED_EVENT_TYPES, orderEventDataSchema, sitooEventBatchSchema, warehouseTransactionEventDataSchema, type SitooEvent } from '../connectors/sitoo/events-schema';
 import { sitooEventExceptionWorkflowId } from '../domain/ids';
 import type { sitooEventExceptionWorkflow } from '../workflows/sitoo-event-exception';
 import { TASK_QUEUES } from '../workflows/task-queues';
 import { signalSaleUpdated, startSale, type SaleStartConfig } from './sale-starts';
+import { signalStockChanged } from './stock-starts';
 
 /**
  * POST /events: the Sitoo Events SPI endpoint. Sitoo blocks a store's whole stream until a batch
@@ -25,9 +26,11 @@ export interface ReceiverOptions extends SaleStartConfig {
   /** Sitoo gives up after 15 s; answer well before. */
   temporalDeadlineMs?: number;
   maxBodyBytes?: number;
+  /** Called once Temporal has accepted a batch's stock changes (the benchmark times latency from here). */
+  onStockSignalled?: (transactionIds: number[]) => void;
 }
 
-export type EventOutcome = 'started' | 'signalled' | 'already-closed' | 'ignored' | 'exception' | 'duplicate';
+export type EventOutcome = 'started' | 'signalled' | 'already-closed' | 'ignored' | 'exception' | 'duplicate' | 'stock-signalled';
 
 export interface ReceiverStats {
   batches: number;
@@ -46,7 +49,7 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
   const stats: ReceiverStats = {
     batches: 0,
     events: 0,
-    outcomes: { started: 0, signalled: 0, 'already-closed': 0, ignored: 0, exception: 0, duplicate: 0 },
+    outcomes: { started: 0, signalled: 0, 'already-closed': 0, ignored: 0, exception: 0, duplicate: 0, 'stock-signalled': 0 },
     eventsByWarehouse: new Map(),
     unauthorized: 0,
     badRequests: 0,
@@ -77,6 +80,21 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
     return 'exception';
   }
 
+  const countWarehouse = (warehouseId: number | null | undefined) => {
+    if (typeof warehouseId === 'number') stats.eventsByWarehouse.set(warehouseId, (stats.eventsByWarehouse.get(warehouseId) ?? 0) + 1);
+  };
+
+  /** A stock event's transaction id, or why the event cannot be read. */
+  function stockTransactionOf(event: SitooEvent): number | string {
+    const data = warehouseTransactionEventDataSchema.safeParse(event.data);
+    if (!data.success) {
+      const issue = data.error.issues[0]!;
+      return `warehouse-transaction event data.${issue.path.join('.')}: ${issue.message}`;
+    }
+    countWarehouse(data.data.warehouse_id);
+    return data.data.warehouse_transaction_id;
+  }
+
   async function route(event: SitooEvent): Promise<EventOutcome> {
     if (event.account_id !== opts.accountId) return recordException(event, `event for Sitoo account ${event.account_id}; this receiver serves ${opts.accountId}`);
     if (event.event_type !== 'order') {
@@ -89,7 +107,7 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
       return recordException(event, `order event data.${issue.path.join('.')}: ${issue.message}`);
     }
     const { order_id: orderId, warehouse_id: warehouseId, order_event_type: type } = data.data;
-    if (typeof warehouseId === 'number') stats.eventsByWarehouse.set(warehouseId, (stats.eventsByWarehouse.get(warehouseId) ?? 0) + 1);
+    countWarehouse(warehouseId);
     if (type === 'add') {
       const outcome = await startSale(opts.client, opts, orderId, 'event');
       return outcome === 'started' ? 'started' : 'already-closed';
@@ -101,18 +119,52 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
     return 'ignored'; // pickup steps and receipts belong to flows that are not built yet
   }
 
+  const markSeen = (eventId: string) => {
+    seen.add(eventId);
+    if (seen.size > SEEN_EVENT_IDS_KEPT) seen.delete(seen.values().next().value!);
+  };
+
+  /**
+   * Events of one order stay in delivery order (an update may depend on its add); different orders
+   * and the batch's stock changes go to Temporal side by side, so a busy store's batch costs about
+   * one round trip, not one per event. Stock goes as one signal per batch: it is coalesced anyway.
+   */
   async function handleBatch(events: SitooEvent[]): Promise<void> {
-    // In order: Sitoo delivers a store's events chronologically and later ones may depend on earlier ones.
+    const stockEvents: string[] = [];
+    const transactionIds: number[] = [];
+    const chains = new Map<string, Array<{ event: SitooEvent; run: () => Promise<EventOutcome> }>>();
+    const chain = (key: string, event: SitooEvent, run: () => Promise<EventOutcome>) =>
+      (chains.get(key) ?? chains.set(key, []).get(key)!).push({ event, run });
     for (const event of events) {
       if (seen.has(event.event_id)) {
         stats.outcomes.duplicate++;
         continue;
       }
-      const outcome = await route(event);
-      stats.outcomes[outcome]++;
-      seen.add(event.event_id);
-      if (seen.size > SEEN_EVENT_IDS_KEPT) seen.delete(seen.values().next().value!);
+      if (event.event_type === 'warehouse-transaction' && event.account_id === opts.accountId) {
+        const tx = stockTransactionOf(event);
+        if (typeof tx === 'number') {
+          stockEvents.push(event.event_id);
+          transactionIds.push(tx);
+        } else chain(event.event_id, event, () => recordException(event, tx));
+        continue;
+      }
+      const orderId = event.event_type === 'order' ? orderEventDataSchema.safeParse(event.data).data?.order_id : undefined;
+      chain(orderId === undefined ? event.event_id : `order:${orderId}`, event, () => route(event));
     }
+    const signalStock = async () => {
+      if (!transactionIds.length) return;
+      await signalStockChanged(opts.client, opts.accountId, { sitooTransactions: transactionIds });
+      stats.outcomes['stock-signalled'] += stockEvents.length;
+      stockEvents.forEach(markSeen);
+      opts.onStockSignalled?.(transactionIds);
+    };
+    const runChain = async (steps: Array<{ event: SitooEvent; run: () => Promise<EventOutcome> }>) => {
+      for (const step of steps) {
+        stats.outcomes[await step.run()]++;
+        markSeen(step.event.event_id);
+      }
+    };
+    await Promise.all([signalStock(), ...[...chains.values()].map(runChain)]);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

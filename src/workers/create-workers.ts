@@ -1,15 +1,19 @@
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { createErpStockPollActivities } from '../activities/erp-stock-poll-activities';
 import { createInventoryActivities } from '../activities/inventory-activities';
 import { createPollActivities } from '../activities/poll-activities';
 import { createSaleActivities } from '../activities/sale-activities';
+import { createStockActivities } from '../activities/stock-sync-activities';
+import { createStockRecordActivities } from '../activities/stock-record-activities';
 import type { EcommercePort } from '../connectors/ecommerce/port';
 import type { ErpPort } from '../connectors/erp/port';
 import type { SitooPort } from '../connectors/sitoo/port';
 import type { Mapping } from '../domain/mapping';
 import { startSale, type SaleStartConfig } from '../starters/sale-starts';
 import { saveSitooPollCursor } from '../starters/sitoo-poll-schedule';
+import { saveErpStockCursor, signalStockChanged } from '../starters/stock-starts';
 import { TASK_QUEUES } from '../workflows/task-queues';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -18,48 +22,69 @@ interface Common {
   connection: NativeConnection;
   namespace: string;
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
-}
-
-export interface MainWorkerDeps extends Common {
   client: Client;
   sitoo: SitooPort;
   erp: ErpPort;
   mapping: () => Mapping;
-  sales: SaleStartConfig;
   /** A prebuilt bundle (tests bundle once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
-/** Workflows plus the sale, ERP and polling activities. */
+const workflows = (deps: Common) => (deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH });
+
+export interface MainWorkerDeps extends Common {
+  sales: SaleStartConfig;
+  /** Activity slots; a small number makes a backlog easy to build (the priority test). */
+  maxConcurrentActivityTaskExecutions?: number;
+}
+
+/** Sale, ERP-record and polling workflows and activities. */
 export function createMainWorker(deps: MainWorkerDeps): Promise<Worker> {
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: TASK_QUEUES.main,
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...workflows(deps),
     activities: {
       ...createSaleActivities({ sitoo: deps.sitoo, erp: deps.erp, mapping: deps.mapping }),
+      ...createStockRecordActivities({ sitoo: deps.sitoo, erp: deps.erp, mapping: deps.mapping }),
       ...createPollActivities({
         sitoo: deps.sitoo,
         startSale: (orderId) => startSale(deps.client, deps.sales, orderId, 'poll'),
         saveCursor: (scheduleId, next) => saveSitooPollCursor(deps.client, scheduleId, next),
       }),
     },
+    maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions,
     shutdownGraceTime: deps.shutdownGraceTime ?? '20s',
   });
 }
 
 export interface InventoryWorkerDeps extends Common {
+  accountId: number;
   ecommerce: EcommercePort;
 }
 
-/** Web stock activities only, on their own task queue and slots, so nothing queues ahead of them. */
+/**
+ * The stock coalescer, ERP stock polling and drift checks, with their activities, on their own
+ * task queue and slots: a batch on the main queue never queues ahead of them (inventory first).
+ */
 export function createInventoryWorker(deps: InventoryWorkerDeps): Promise<Worker> {
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: TASK_QUEUES.inventory,
-    activities: createInventoryActivities({ ecommerce: deps.ecommerce }),
+    ...workflows(deps),
+    activities: {
+      // Kept for sales started before stock followed warehouse transactions (their histories call these).
+      ...createInventoryActivities({ ecommerce: deps.ecommerce }),
+      ...createStockActivities({ sitoo: deps.sitoo, erp: deps.erp, ecommerce: deps.ecommerce, mapping: deps.mapping }),
+      ...createErpStockPollActivities({
+        erp: deps.erp,
+        mapping: deps.mapping,
+        signalStock: (change) => signalStockChanged(deps.client, deps.accountId, change),
+        saveCursor: (scheduleId, after) => saveErpStockCursor(deps.client, scheduleId, after),
+      }),
+    },
     maxConcurrentActivityTaskExecutions: 200,
     shutdownGraceTime: deps.shutdownGraceTime ?? '20s',
   });

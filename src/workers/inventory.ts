@@ -1,25 +1,19 @@
-import { NativeConnection } from '@temporalio/worker';
 import { loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
-import { createConnectors } from './connectors';
 import { createInventoryWorker } from './create-workers';
 import { runMain } from './entrypoint';
 import { installRuntimeLogger } from './runtime-logger';
+import { createWorkerContext } from './worker-context';
 
-/** The inventory worker process: web stock activities on their own task queue. SIGTERM drains it. */
+/** The inventory worker process: the stock coalescer, ERP stock polling and drift checks on their own task queue. SIGTERM drains it. */
 runMain(async () => {
   const env = loadEnv();
   const logger = createLogger('inventory-worker', env.LOG_LEVEL);
   installRuntimeLogger(logger);
-  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
-  const worker = await createInventoryWorker({
-    connection,
-    namespace: env.TEMPORAL_NAMESPACE,
-    ecommerce: createConnectors(env).ecommerce,
-    shutdownGraceTime: env.WORKER_SHUTDOWN_GRACE as `${number}s`,
-  });
-  logger.info({ taskQueue: worker.options.taskQueue }, 'inventory worker running');
+  const context = await createWorkerContext(env, logger);
+  const worker = await createInventoryWorker({ ...context, accountId: env.SITOO_ACCOUNT_ID });
+  logger.info({ taskQueue: worker.options.taskQueue, namespace: env.TEMPORAL_NAMESPACE }, 'inventory worker running');
   await worker.run();
-  await connection.close();
+  await context.close();
   logger.info('inventory worker stopped');
 });

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { saleWorkflowId } from '../../src/domain/ids';
+import { saleWorkflowId, stockSyncWorkflowId } from '../../src/domain/ids';
+import { bufferFor, NO_BUFFERS, webAvailable } from '../../src/domain/stock';
+import { stockStatusQuery } from '../../src/workflows/stock-contract';
 import { PaymentState } from '../../src/domain/sale';
 import { startLocalStack, type CatalogueItem, type LocalStack, type LocalStackOptions, type StoreSeed } from '../../src/local/stack';
 import { PROJECT_ROOT } from '../../src/local/temporal-cli';
@@ -64,4 +66,31 @@ export async function parkedAs(stack: LocalStack, orderId: number, type: string,
     const status = await saleHandle(stack, orderId).query(statusQuery);
     return status.exception?.type === type ? status : undefined;
   }, timeoutMs);
+}
+
+/** What the web should show for a SKU at a store: Sitoo's on hand minus buffer and reservations. */
+export function expectedStoreWeb(stack: LocalStack, storeId: string, sku: string): number {
+  const store = stack.mapping.stores.find((s) => s.storeId === storeId)!;
+  const onHand = stack.sitoo.state.getStock(store.sitooWarehouseId, sku);
+  const reserved = stack.sitoo.pos.getReserved(store.sitooWarehouseId, sku);
+  return webAvailable({ onHand, reserved }, bufferFor(stack.mapping.buffers ?? NO_BUFFERS, sku));
+}
+
+/** Waits until the web shows, for each SKU at the store, what Sitoo holds. */
+export async function webMatchesStore(stack: LocalStack, storeId: string, skus: string[], timeoutMs = 30_000): Promise<void> {
+  const location = webLocation(stack, storeId);
+  await waitFor(`web stock at ${storeId} to match Sitoo for ${skus.join(', ')}`, () =>
+    skus.every((sku) => stack.ecommerce.state.getAvailable(sku, location) === expectedStoreWeb(stack, storeId, sku)), timeoutMs);
+}
+
+/** The coalescer's status, once it has started. */
+export function stockSyncHandle(stack: LocalStack) {
+  return stack.client.workflow.getHandle(stockSyncWorkflowId(stack.env.SITOO_ACCOUNT_ID));
+}
+
+export const stockStatus = (stack: LocalStack) => stockSyncHandle(stack).query(stockStatusQuery);
+
+/** Shopify requests that actually ran (throttled ones excluded), all operations together. */
+export function ecommerceRequests(stack: LocalStack): number {
+  return [...stack.ecommerce.operations.values()].reduce((a, b) => a + b, 0);
 }

@@ -1,0 +1,37 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import type { Env } from '../config/env';
+import { loadMappingFile } from '../config/mapping-file';
+import type { Mapping } from '../domain/mapping';
+import { createConnectors } from './connectors';
+
+/**
+ * What every worker process starts from: the mapping (re-read on SIGHUP, so a corrected file is
+ * picked up and parked work succeeds on "retry"), Temporal connections and the connectors.
+ */
+export async function createWorkerContext(env: Env, logger: Logger) {
+  let mapping: Mapping = await loadMappingFile(env.MAPPING_FILE);
+  process.on('SIGHUP', () => {
+    loadMappingFile(env.MAPPING_FILE)
+      .then((m) => {
+        mapping = m;
+        logger.info({ stores: m.stores.length, warehouses: m.warehouses?.length ?? 0 }, 'mapping reloaded');
+      })
+      .catch((err: Error) => logger.error({ err: err.message }, 'mapping reload refused; keeping the previous mapping'));
+  });
+  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const client = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }), namespace: env.TEMPORAL_NAMESPACE });
+  return {
+    connection,
+    client,
+    mapping: () => mapping,
+    ...createConnectors(env),
+    namespace: env.TEMPORAL_NAMESPACE,
+    shutdownGraceTime: env.WORKER_SHUTDOWN_GRACE as `${number}s`,
+    async close() {
+      await connection.close();
+      await client.connection.close();
+    },
+  };
+}

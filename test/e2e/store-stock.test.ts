@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stockAdjustmentWorkflowId } from '../../src/domain/ids';
+import type { LocalStack } from '../../src/local/stack';
+import { stockMoveStatusQuery } from '../../src/workflows/stock-move';
+import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
+import { ecommerceRequests, expectedStoreWeb, saleResult, sell, startTestStack, stockStatus, webLocation, webMatchesStore } from './stack-fixture';
+
+// Store stock end to end: Sitoo warehouse transactions -> receiver -> stock coalescer -> web shop and ERP.
+let t: TestTemporal;
+let stack: LocalStack;
+
+beforeAll(async () => {
+  t = await connectTemporal('e2e-store-stock');
+  stack = await startTestStack(t, 'store-stock', { buffers: { bySku: { 'CAP-1': 3 }, byCategory: {} } });
+});
+
+afterAll(async () => {
+  await stack?.close();
+  await t?.close();
+});
+
+describe('store stock reaches the web shop', () => {
+  it('a till sale moves web stock to what Sitoo holds, and the sale flow books the ERP order without touching web stock', async () => {
+    const sale = sell(stack, 101, [['TEE-1', 2]]);
+    await webMatchesStore(stack, 'S01', ['TEE-1']);
+    expect(stack.ecommerce.state.getAvailable('TEE-1', webLocation(stack, 'S01'))).toBe(98);
+    const result = await saleResult(stack, sale.orderId);
+    expect(result).toMatchObject({ outcome: 'completed', webStock: [] });
+  });
+
+  it('a burst of concurrent sales on one SKU ends exactly at the master value, in fewer web writes than sales', async () => {
+    const before = ecommerceRequests(stack);
+    const sales = Array.from({ length: 40 }, (_, i) => sell(stack, 102, [['BOOK-1', 1 + (i % 2)]]));
+    await webMatchesStore(stack, 'S02', ['BOOK-1']);
+    expect(stack.ecommerce.state.getAvailable('BOOK-1', webLocation(stack, 'S02'))).toBe(100 - 60);
+    const requests = ecommerceRequests(stack) - before;
+    expect(requests).toBeLessThan(sales.length / 2);
+  });
+
+  it('holds back the buffer and open reservations from the web', async () => {
+    stack.sitoo.pos.setReserved(101, 'CAP-1', 4);
+    sell(stack, 101, [['CAP-1', 1]]);
+    await webMatchesStore(stack, 'S01', ['CAP-1']);
+    // 100 on hand - 1 sold - 3 buffer - 4 reserved
+    expect(stack.ecommerce.state.getAvailable('CAP-1', webLocation(stack, 'S01'))).toBe(92);
+  });
+
+  it('a compare-and-set conflict re-reads and still lands on the master value, never a stale one', async () => {
+    const location = webLocation(stack, 'S02');
+    // A first sale makes the inventory worker remember the level it wrote...
+    sell(stack, 102, [['TEE-1', 1]]);
+    await webMatchesStore(stack, 'S02', ['TEE-1']);
+    // ...then someone else (a web order) changes it behind the integration's back.
+    stack.ecommerce.state.setAvailable('TEE-1', location, 7);
+    const staleBefore = (await stockStatus(stack)).totals.staleRetries;
+    sell(stack, 102, [['TEE-1', 1]]);
+    await webMatchesStore(stack, 'S02', ['TEE-1']);
+    expect(stack.ecommerce.state.getAvailable('TEE-1', location)).toBe(expectedStoreWeb(stack, 'S02', 'TEE-1'));
+    await waitFor('the coalescer to report the conflict', async () => (await stockStatus(stack)).totals.staleRetries > staleBefore);
+  });
+
+  it('lost responses and throttling on the web shop neither double-apply nor surface as errors', async () => {
+    stack.ecommerce.faults.set({ lostResponseRate: 0.4, throttleRate: 0.2 });
+    try {
+      for (let i = 0; i < 15; i++) sell(stack, 101, [['TEE-1', 1], ['BOOK-1', 1]]);
+      await webMatchesStore(stack, 'S01', ['TEE-1', 'BOOK-1'], 60_000);
+    } finally {
+      stack.ecommerce.faults.reset();
+    }
+    expect(stack.ecommerce.state.getAvailable('BOOK-1', webLocation(stack, 'S01'))).toBe(stack.sitoo.state.getStock(101, 'BOOK-1'));
+  });
+});
+
+describe('store stock changes other than sales', () => {
+  it('a stock-taking, a manual adjustment and a transfer reach the web at each store and the ERP at each mapped location, once', async () => {
+    stack.erp.faults.set({ lostResponseRate: 0.5 });
+    const counted = stack.sitoo.pos.stockTake(101, { 'BOOK-1': 50 });
+    const adjusted = stack.sitoo.pos.adjustStock(102, [{ sku: 'CAP-1', quantity: -2 }], { reason: 'damaged' });
+    const { outId, inId } = stack.sitoo.pos.transfer(101, 102, [{ sku: 'TEE-1', quantity: 5 }]);
+    await webMatchesStore(stack, 'S01', ['BOOK-1', 'TEE-1']);
+    await webMatchesStore(stack, 'S02', ['CAP-1', 'TEE-1']);
+    for (const id of [counted, adjusted, outId, inId]) {
+      // The ERP records are started by the flush that wrote the web, so they may not exist yet.
+      const handle = stack.client.workflow.getHandle(stockAdjustmentWorkflowId(stack.env.SITOO_ACCOUNT_ID, id));
+      const status = await waitFor(`the ERP record of transaction ${id}`, () => handle.result().catch(() => undefined));
+      expect(status.step).toBe('recorded');
+    }
+    stack.erp.faults.reset();
+    const adjustments = stack.erp.state.stockAdjustments();
+    for (const id of [counted, adjusted, outId, inId]) expect(adjustments.filter((a) => a.externalDocumentNumber === `WT-${id}`)).toHaveLength(1);
+    const lines = (id: number) => adjustments.find((a) => a.externalDocumentNumber === `WT-${id}`)!;
+    expect(lines(outId)).toMatchObject({ locationCode: 'STORE01', lines: [{ itemNumber: 'TEE-1', quantity: -5 }] });
+    expect(lines(inId)).toMatchObject({ locationCode: 'STORE02', lines: [{ itemNumber: 'TEE-1', quantity: 5 }] });
+    expect(lines(adjusted)).toMatchObject({ locationCode: 'STORE02', lines: [{ itemNumber: 'CAP-1', quantity: -2 }] });
+    expect(lines(counted).locationCode).toBe('STORE01');
+  });
+
+  it('a stock change at a warehouse nobody mapped parks as unmapped-warehouse, with its transaction', async () => {
+    const id = stack.sitoo.pos.adjustStock(199, [{ sku: 'TEE-1', quantity: 3 }]);
+    const handle = stack.client.workflow.getHandle(stockAdjustmentWorkflowId(stack.env.SITOO_ACCOUNT_ID, id));
+    const status = await waitFor('the ERP record to park', async () => {
+      const s = await handle.query(stockMoveStatusQuery).catch(() => undefined);
+      return s?.exception?.type === 'unmapped-warehouse' ? s : undefined;
+    });
+    expect(status.exception).toMatchObject({ owner: 'integration-ops', details: { warehouseId: 199, transactionId: id } });
+    expect((await stockStatus(stack)).unmappedWarehouses).toContain(199);
+  });
+});
