@@ -17,12 +17,25 @@ export interface DemoSummary {
   totals: { sales: number; eventsReceived: number; erpOrders: number; webStockUpdates: number; exceptions: number };
   deliveries: { batchesSent: number; failedAttempts: number; duplicatesSent: number; refusedByFlakyProxy: number; duplicatesAcknowledged: number };
   injectedFaults: Record<string, { errors: number; throttles: number; outages: number; lostResponses: number }>;
+  stock?: StockSummary;
   wallTimeSeconds: number;
   temporalUi?: string;
   check: { ok: boolean; problems: string[] };
 }
 
-export function summarise(stack: LocalStack, scenario: Scenario, played: PlayedSale[], exceptionsByOrder: Map<number, string>, extra: Pick<DemoSummary, 'wallTimeSeconds' | 'temporalUi' | 'check'> & { refusedByProxy: number }): DemoSummary {
+export interface StockSummary {
+  transactions: number;
+  flushes: number;
+  webLevelsWritten: number;
+  ecommerceCalls: number;
+  ecommerceCallsPerSale: number;
+  staleRetries: number;
+  mirrored: number;
+  erpStockAdjustments: number;
+  driftCorrected: number;
+}
+
+export function summarise(stack: LocalStack, scenario: Scenario, played: PlayedSale[], exceptionsByOrder: Map<number, string>, extra: Pick<DemoSummary, 'wallTimeSeconds' | 'temporalUi' | 'check' | 'stock'> & { refusedByProxy: number }): DemoSummary {
   const docs = stack.erp.state.salesDocuments();
   const stores = scenario.stores.map((store): StoreSummary => {
     const mine = played.filter((p) => p.sale.storeId === store.storeId);
@@ -50,6 +63,7 @@ export function summarise(stack: LocalStack, scenario: Scenario, played: PlayedS
     totals: { sales: sum((s) => s.sales), eventsReceived: sum((s) => s.eventsReceived), erpOrders: sum((s) => s.erpOrders), webStockUpdates: sum((s) => s.webStockUpdates), exceptions: sum((s) => Object.values(s.exceptions).reduce((a, b) => a + b, 0)) },
     deliveries: { batchesSent: ev.batchesSent, failedAttempts: ev.failedAttempts, duplicatesSent: ev.duplicatesSent, refusedByFlakyProxy: extra.refusedByProxy, duplicatesAcknowledged: stack.receiver.stats.outcomes.duplicate },
     injectedFaults: { sitoo: { ...stack.sitoo.faults.counters }, erp: { ...stack.erp.faults.counters }, ecommerce: { ...stack.ecommerce.faults.counters } },
+    stock: extra.stock,
     wallTimeSeconds: extra.wallTimeSeconds,
     temporalUi: extra.temporalUi,
     check: extra.check,
@@ -68,8 +82,12 @@ export function renderTable(s: DemoSummary): string {
   const d = s.deliveries;
   out.push('', `Event deliveries: ${d.batchesSent} batches sent, ${d.failedAttempts} failed attempts retried (${d.refusedByFlakyProxy} refused by the flaky proxy), ${d.duplicatesSent} duplicate batches re-sent, ${d.duplicatesAcknowledged} duplicate events acknowledged without reprocessing`);
   out.push(`Injected faults: ${Object.entries(s.injectedFaults).map(([k, v]) => `${k} ${v.errors} 5xx, ${v.throttles} throttled, ${v.lostResponses} lost responses`).join('; ')}`);
+  if (s.stock) {
+    const k = s.stock;
+    out.push(`Stock: ${k.transactions} Sitoo stock transactions in ${k.flushes} coalesced flushes; ${k.webLevelsWritten} web levels written in ${k.ecommerceCalls} e-commerce calls (${k.ecommerceCallsPerSale.toFixed(2)} per sale), ${k.staleRetries} compare-and-set conflicts re-read; ${k.mirrored} levels mirrored to Sitoo from the ERP; ${k.erpStockAdjustments} ERP stock adjustments; drift check corrected ${k.driftCorrected}`);
+  }
   out.push(`Wall time: ${s.wallTimeSeconds.toFixed(1)} s`);
   if (s.temporalUi) out.push(`Temporal UI: ${s.temporalUi}`);
-  out.push(s.check.ok ? 'End-state check: OK (one posted ERP order per paid sale, none for the rest, web stock as expected, every exception parked)' : `End-state check FAILED:\n${s.check.problems.map((p) => `  - ${p}`).join('\n')}`);
+  out.push(s.check.ok ? 'End-state check: OK (one posted ERP order per paid sale, none for the rest, every exception parked; web stock equal to each location\'s master, one ERP stock adjustment per store stock change, the hand edit found and repaired)' : `End-state check FAILED:\n${s.check.problems.map((p) => `  - ${p}`).join('\n')}`);
   return out.join('\n');
 }

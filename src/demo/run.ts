@@ -8,9 +8,11 @@ import { startLocalStack } from '../local/stack';
 import { PROJECT_ROOT } from '../local/temporal-cli';
 import { PaymentState } from '../domain/sale';
 import { ensureSitooPollSchedule } from '../starters/sitoo-poll-schedule';
+import { ensureErpStockPollSchedule } from '../starters/stock-starts';
 import { checkEndState, readStatuses, type PlayedSale } from './check';
 import { startFlakyProxy } from './flaky-proxy';
 import { renderTable, summarise } from './report';
+import { checkStock, playStockChange, runDriftCheck, stockStatus, waitForStockIdle, type StockPlayed } from './stock';
 import { buildScenario } from './scenario';
 
 /**
@@ -45,7 +47,9 @@ async function main(): Promise<number> {
     temporal: { address: server.address, namespace: server.namespace },
     dataDir: join(PROJECT_ROOT, '.data', 'demo'),
     stores: scenario.stores,
+    warehouses: scenario.warehouses,
     catalogue: scenario.catalogue,
+    buffers: scenario.buffers,
     paymentConfirmationTimeout: PAYMENT_TIMEOUT,
     eventsDuplicateRate: 0.05,
     faults: {
@@ -58,6 +62,7 @@ async function main(): Promise<number> {
   const proxy = await startFlakyProxy(stack.receiverUrl, 0.08);
   stack.sitoo.events.setReceiver({ url: proxy.url, username: stack.env.EVENTS_USERNAME, password: stack.env.EVENTS_PASSWORD });
   await ensureSitooPollSchedule(stack.client, { accountId: stack.env.SITOO_ACCOUNT_ID, every: '10s', fromOrderId: 1 });
+  const erpStockPoll = await ensureErpStockPollSchedule(stack.client, { accountId: stack.env.SITOO_ACCOUNT_ID, every: '5s' });
 
   const played: PlayedSale[] = [];
   const lateTimers: Promise<void>[] = [];
@@ -71,6 +76,9 @@ async function main(): Promise<number> {
   }
 
   const t0 = Date.now();
+  const stockPlayed: StockPlayed = { recorded: [], handEdits: [] };
+  const duringHour = scenario.stockChanges.filter((c) => c.kind !== 'web-hand-edit');
+  const stockTimers = duringHour.map((c) => new Promise<void>((r) => setTimeout(() => r(playStockChange(stack, scenario, c, stockPlayed)), c.at)));
   for (const sale of scenario.sales) {
     const wait = t0 + sale.at - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -81,22 +89,40 @@ async function main(): Promise<number> {
       lateTimers.push(new Promise((r) => setTimeout(() => r(stack.sitoo.pos.setPaymentState(order.orderId, PaymentState.Successful)), sale.paidAfterMs)));
     }
   }
-  await Promise.all(lateTimers);
+  await Promise.all([...lateTimers, ...stockTimers]);
   say('Trading hour over; waiting for every sale to be completed or parked...');
   await stack.sitoo.events.waitUntilDrained(120_000);
   clearInterval(progress);
   const deadline = Date.now() + 180_000;
   while ((await report(false)) < played.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2_000));
   await report(true);
+  // The last goods receipt may be newer than the last scheduled ERP poll; then let stock settle.
+  await stack.client.schedule.getHandle(erpStockPoll).trigger();
+  await waitForStockIdle(stack, 60_000);
+  for (const edit of scenario.stockChanges.filter((c) => c.kind === 'web-hand-edit')) playStockChange(stack, scenario, edit, stockPlayed);
+  say('Running the stock drift check (master against web, every location)...');
+  const drift = await runDriftCheck(stack);
+  const stock = await stockStatus(stack);
 
   const statuses = await readStatuses(stack.client, stack.env.SITOO_ACCOUNT_ID, played);
-  const problems = checkEndState(stack, scenario, played, statuses);
+  const problems = [...checkEndState(stack, scenario, played, statuses), ...checkStock(stack, scenario, stockPlayed, drift)];
   const exceptionsByOrder = new Map([...statuses].filter(([, s]) => s.status.exception).map(([id, s]) => [id, s.status.exception!.type]));
   const summary = summarise(stack, scenario, played, exceptionsByOrder, {
     wallTimeSeconds: (Date.now() - started) / 1000,
     temporalUi: server.uiUrl,
     check: { ok: problems.length === 0, problems },
     refusedByProxy: proxy.refused(),
+    stock: stock && {
+      transactions: stock.totals.transactions,
+      flushes: stock.totals.flushes,
+      webLevelsWritten: stock.totals.written,
+      ecommerceCalls: stock.totals.ecommerceCalls,
+      ecommerceCallsPerSale: stock.totals.ecommerceCalls / Math.max(1, played.length),
+      staleRetries: stock.totals.staleRetries,
+      mirrored: stock.totals.mirrored,
+      erpStockAdjustments: stack.erp.state.stockAdjustments().length,
+      driftCorrected: drift.locations.reduce((n, l) => n + l.corrected.length, 0),
+    },
   });
   console.log(args.json ? JSON.stringify(summary, null, 2) : renderTable(summary));
 

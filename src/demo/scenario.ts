@@ -1,4 +1,5 @@
-import type { CatalogueItem, StoreSeed } from '../local/stack';
+import type { StockBuffers } from '../domain/stock';
+import type { CatalogueItem, StoreSeed, WarehouseSeed } from '../local/stack';
 import { seededRandom } from '../simulators/random';
 
 /**
@@ -18,10 +19,23 @@ export interface PlannedSale {
   lines: Array<{ sku: string; productName: string; quantity: number; unitPriceGross: string; vatPercent: number }>;
 }
 
+/** Stock moving for other reasons than a sale, in the stores, the ERP and (by mistake) the web shop. */
+export type PlannedStockChange = { at: number } & (
+  | { kind: 'stocktake'; warehouseId: number; counts: Record<string, number> }
+  | { kind: 'adjustment'; warehouseId: number; sku: string; quantity: number }
+  | { kind: 'transfer'; from: number; to: number; sku: string; quantity: number }
+  | { kind: 'goods-receipt'; erpLocationCode: string; sku: string; quantity: number }
+  /** A merchant edits web stock by hand: drift the scheduled check must find and repair. */
+  | { kind: 'web-hand-edit'; storeId: string; sku: string; quantity: number }
+);
+
 export interface Scenario {
   stores: StoreSeed[];
+  warehouses: WarehouseSeed[];
   catalogue: CatalogueItem[];
+  buffers: StockBuffers;
   sales: PlannedSale[];
+  stockChanges: PlannedStockChange[];
 }
 
 export interface ScenarioOptions {
@@ -42,7 +56,10 @@ export function buildScenario(opts: ScenarioOptions): Scenario {
     name: `Product ${i + 1}`,
     unitPriceGross: `${(49 + i * 10).toFixed(0)}.00`,
     vatPercent: i % 5 === 0 ? 12 : 25,
+    category: i < 10 ? 'TEES' : i < 20 ? 'KNITWEAR' : 'OUTERWEAR',
   }));
+  // Fast movers carry a buffer so the last units are not sold twice; outerwear is scarce.
+  const buffers: StockBuffers = { bySku: { 'SKU-001': 3, 'SKU-002': 2 }, byCategory: { OUTERWEAR: 1 } };
   // A hot set: the first five SKUs take about half of the lines.
   const skuFor = () => (random() < 0.5 ? catalogue[Math.floor(random() * 5)]! : pick(catalogue));
   const stock = () => Object.fromEntries(catalogue.map((c) => [c.sku, 500]));
@@ -67,5 +84,15 @@ export function buildScenario(opts: ScenarioOptions): Scenario {
   const popup = stores.find((s) => !s.mapped)!;
   for (let n = 0; n < 4; n++) sales.push({ storeId: popup.storeId, warehouseId: popup.warehouseId, kind: 'unmapped-warehouse', at: Math.floor(random() * opts.durationMs), lines: [line()] });
   sales.sort((a, b) => a.at - b.at);
-  return { stores, catalogue, sales };
+  const warehouses: WarehouseSeed[] = [{ warehouseId: 'CENTRAL', name: 'Central warehouse', erpLocationCode: 'WH01', sitooMirrorWarehouseId: 900, stock: Object.fromEntries(catalogue.map((c) => [c.sku, 2000])) }];
+  const at = (fraction: number) => Math.floor(opts.durationMs * fraction);
+  const stockChanges: PlannedStockChange[] = [
+    { at: at(0.2), kind: 'goods-receipt', erpLocationCode: 'WH01', sku: 'SKU-001', quantity: 300 },
+    { at: at(0.3), kind: 'stocktake', warehouseId: 102, counts: { 'SKU-010': 420, 'SKU-011': 505 } },
+    { at: at(0.4), kind: 'adjustment', warehouseId: 103, sku: 'SKU-020', quantity: -2 },
+    { at: at(0.5), kind: 'transfer', from: 101, to: 104, sku: 'SKU-015', quantity: 5 },
+    { at: at(0.6), kind: 'web-hand-edit', storeId: 'S05', sku: 'SKU-030', quantity: 7 },
+    { at: at(0.7), kind: 'goods-receipt', erpLocationCode: 'WH01', sku: 'SKU-025', quantity: 120 },
+  ];
+  return { stores, warehouses, catalogue, buffers, sales, stockChanges };
 }
