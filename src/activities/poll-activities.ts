@@ -1,5 +1,6 @@
 import { heartbeat } from '@temporalio/activity';
 import type { SitooPort } from '../connectors/sitoo/port';
+import type { StockChange } from '../workflows/stock-contract';
 import { callOrFail, FAILURE_TYPES } from './failures';
 
 export type SaleStartOutcome = 'started' | 'already-closed';
@@ -8,8 +9,21 @@ export interface PollActivityDeps {
   sitoo: SitooPort;
   /** Starts (or finds) the sale workflow for an order; injected so activities stay free of client wiring. */
   startSale: (orderId: number) => Promise<SaleStartOutcome>;
-  /** Stores the cursor where the next poll begins (the schedule's own arguments). */
-  saveCursor: (scheduleId: string, nextOrderId: number) => Promise<void>;
+  /** Hands stock transactions to the stock coalescer (signal-with-start). */
+  signalStock: (change: StockChange) => Promise<void>;
+  /** Stores the cursors where the next poll begins (the schedule's own arguments). */
+  saveCursor: (scheduleId: string, next: SitooPollCursors) => Promise<void>;
+}
+
+export interface SitooPollCursors {
+  nextOrderId: number;
+  nextTransactionId?: number;
+}
+
+export interface StockPollResult {
+  fromTransactionId: number;
+  nextTransactionId: number;
+  seen: number;
 }
 
 export interface PollResult {
@@ -44,8 +58,26 @@ export function createPollActivities(deps: PollActivityDeps) {
       return result;
     },
 
-    async saveSitooPollCursor(input: { scheduleId: string; nextOrderId: number }): Promise<void> {
-      await deps.saveCursor(input.scheduleId, input.nextOrderId);
+    /**
+     * Stock transactions the events missed: handed to the coalescer page by page, which re-reads
+     * the levels (a no-op where the events already did) and starts each ERP record once by id.
+     */
+    async pollSitooStockTransactions(input: { fromTransactionId: number; pageSize: number; maxPages: number }): Promise<StockPollResult> {
+      const result: StockPollResult = { fromTransactionId: input.fromTransactionId, nextTransactionId: input.fromTransactionId, seen: 0 };
+      for (let page = 0; page < input.maxPages; page++) {
+        const transactions = await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.listWarehouseTransactions({ idFrom: result.nextTransactionId, num: input.pageSize }));
+        // Signal before moving the cursor: a crash in between re-reads transactions, it never skips them.
+        if (transactions.length) await deps.signalStock({ sitooTransactions: transactions.map((t) => t.transactionId) });
+        result.seen += transactions.length;
+        if (transactions.length) result.nextTransactionId = transactions[transactions.length - 1]!.transactionId + 1;
+        heartbeat(result.nextTransactionId);
+        if (transactions.length < input.pageSize) break;
+      }
+      return result;
+    },
+
+    async saveSitooPollCursor(input: { scheduleId: string } & SitooPollCursors): Promise<void> {
+      await deps.saveCursor(input.scheduleId, { nextOrderId: input.nextOrderId, nextTransactionId: input.nextTransactionId });
     },
   };
 }

@@ -37,6 +37,7 @@ export const envSchema = z.object({
   PAYMENT_CONFIRMATION_TIMEOUT: duration.default('2h'),
   SITOO_POLL_INTERVAL: duration.default('5m'),
   SITOO_POLL_FROM_ORDER_ID: z.coerce.number().int().positive().default(1),
+  SITOO_POLL_FROM_TRANSACTION_ID: z.coerce.number().int().positive().default(1),
   /** How often ERP warehouse stock is read from the item ledger (warehouse stock moves with deliveries, not tills). */
   ERP_STOCK_POLL_INTERVAL: duration.default('1m'),
   /** How often every location's web stock is compared with its master and repaired. */

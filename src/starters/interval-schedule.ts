@@ -13,6 +13,8 @@ export interface IntervalScheduleSpec<A> {
   every: string;
   args: A;
   note: string;
+  /** Brings arguments stored by an older version up to date (cursors are kept). */
+  upgradeArgs?: (stored: A) => A;
 }
 
 export async function ensureIntervalSchedule<A>(client: Client, spec: IntervalScheduleSpec<A>): Promise<string> {
@@ -26,7 +28,11 @@ export async function ensureIntervalSchedule<A>(client: Client, spec: IntervalSc
     });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule.getHandle(spec.scheduleId).update((prev) => ({ ...prev, spec: { intervals: [{ every: spec.every }] } }));
+    await client.schedule.getHandle(spec.scheduleId).update((prev) => {
+      const upgrade = spec.upgradeArgs;
+      const action = upgrade ? { ...prev.action, args: [upgrade(prev.action.args?.[0] as A)] } : prev.action;
+      return { ...prev, action, spec: { intervals: [{ every: spec.every }] } };
+    });
   }
   return spec.scheduleId;
 }

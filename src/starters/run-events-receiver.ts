@@ -15,7 +15,7 @@ runMain(async () => {
   const logger = createLogger('sitoo-events-receiver', env.LOG_LEVEL);
   const client = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }), namespace: env.TEMPORAL_NAMESPACE });
   const scheduleIds = [
-    await ensureSitooPollSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.SITOO_POLL_INTERVAL, fromOrderId: env.SITOO_POLL_FROM_ORDER_ID }),
+    await ensureSitooPollSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.SITOO_POLL_INTERVAL, fromOrderId: env.SITOO_POLL_FROM_ORDER_ID, fromTransactionId: env.SITOO_POLL_FROM_TRANSACTION_ID }),
     await ensureErpStockPollSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.ERP_STOCK_POLL_INTERVAL }),
     await ensureStockDriftSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.STOCK_DRIFT_INTERVAL, settle: env.STOCK_DRIFT_SETTLE }),
   ];

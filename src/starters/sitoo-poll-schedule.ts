@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { SitooPollCursors } from '../activities/poll-activities';
 import { sitooPollScheduleId } from '../domain/ids';
 import type { SitooPollInput } from '../workflows/sitoo-poll';
 import { TASK_QUEUES } from '../workflows/task-queues';
@@ -12,17 +13,28 @@ export interface PollScheduleOptions {
   accountId: number;
   every: string;
   fromOrderId: number;
+  fromTransactionId?: number;
   pageSize?: number;
   maxPages?: number;
 }
 
 export async function ensureSitooPollSchedule(client: Client, opts: PollScheduleOptions): Promise<string> {
   const scheduleId = sitooPollScheduleId(opts.accountId);
-  const args: SitooPollInput = { scheduleId, fromOrderId: opts.fromOrderId, pageSize: opts.pageSize ?? 100, maxPages: opts.maxPages ?? 20 };
-  return ensureIntervalSchedule(client, { scheduleId, workflowType: 'sitooPollWorkflow', taskQueue: TASK_QUEUES.main, every: opts.every, args, note: 'Sitoo orders polling fallback; the cursor is in the action arguments' });
+  const fromTransactionId = opts.fromTransactionId ?? 1;
+  const args: SitooPollInput = { scheduleId, fromOrderId: opts.fromOrderId, fromTransactionId, pageSize: opts.pageSize ?? 100, maxPages: opts.maxPages ?? 20 };
+  return ensureIntervalSchedule(client, {
+    scheduleId, workflowType: 'sitooPollWorkflow', taskQueue: TASK_QUEUES.main, every: opts.every, args,
+    note: 'Sitoo polling fallback (orders and stock transactions); the cursors are in the action arguments',
+    // A schedule made before stock transactions were polled starts following them from the configured id.
+    upgradeArgs: (stored) => ({ ...stored, fromTransactionId: stored.fromTransactionId ?? fromTransactionId }),
+  });
 }
 
-/** Moves the cursor forward, never back (an older run finishing late must not rewind it). */
-export async function saveSitooPollCursor(client: Client, scheduleId: string, nextOrderId: number): Promise<void> {
-  await updateScheduleArgs<SitooPollInput>(client, scheduleId, (current) => ({ ...current, fromOrderId: Math.max(current.fromOrderId, nextOrderId) }));
+/** Moves the cursors forward, never back (an older run finishing late must not rewind them). */
+export async function saveSitooPollCursor(client: Client, scheduleId: string, next: SitooPollCursors): Promise<void> {
+  await updateScheduleArgs<SitooPollInput>(client, scheduleId, (current) => ({
+    ...current,
+    fromOrderId: Math.max(current.fromOrderId, next.nextOrderId),
+    fromTransactionId: next.nextTransactionId === undefined ? current.fromTransactionId : Math.max(current.fromTransactionId ?? 1, next.nextTransactionId),
+  }));
 }

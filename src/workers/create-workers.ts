@@ -51,6 +51,7 @@ export function createMainWorker(deps: MainWorkerDeps): Promise<Worker> {
       ...createPollActivities({
         sitoo: deps.sitoo,
         startSale: (orderId) => startSale(deps.client, deps.sales, orderId, 'poll'),
+        signalStock: (change) => signalStockChanged(deps.client, deps.sales.accountId, change),
         saveCursor: (scheduleId, next) => saveSitooPollCursor(deps.client, scheduleId, next),
       }),
     },

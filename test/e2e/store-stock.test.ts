@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stockAdjustmentWorkflowId } from '../../src/domain/ids';
 import type { LocalStack } from '../../src/local/stack';
+import { ensureSitooPollSchedule } from '../../src/starters/sitoo-poll-schedule';
+import type { SitooPollInput } from '../../src/workflows/sitoo-poll';
 import { stockMoveStatusQuery } from '../../src/workflows/stock-move';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
 import { ecommerceRequests, expectedStoreWeb, saleResult, sell, startTestStack, stockStatus, webLocation, webMatchesStore } from './stack-fixture';
@@ -104,5 +106,23 @@ describe('store stock changes other than sales', () => {
     });
     expect(status.exception).toMatchObject({ owner: 'integration-ops', details: { warehouseId: 199, transactionId: id } });
     expect((await stockStatus(stack)).unmappedWarehouses).toContain(199);
+  });
+
+  it('a stock change whose event never came is caught by the polling schedule: web and ERP both follow', async () => {
+    await stack.sitoo.events.stop();
+    try {
+      const id = stack.sitoo.pos.adjustStock(101, [{ sku: 'BOOK-1', quantity: 7 }], { reason: 'found in the back room' });
+      const scheduleId = await ensureSitooPollSchedule(stack.client, { accountId: stack.env.SITOO_ACCOUNT_ID, every: '1h', fromOrderId: 1_000_000, fromTransactionId: id });
+      const schedule = stack.client.schedule.getHandle(scheduleId);
+      await schedule.trigger();
+      await webMatchesStore(stack, 'S01', ['BOOK-1']);
+      const handle = stack.client.workflow.getHandle(stockAdjustmentWorkflowId(stack.env.SITOO_ACCOUNT_ID, id));
+      expect((await waitFor('the missed change recorded in the ERP', () => handle.result().catch(() => undefined))).step).toBe('recorded');
+      expect(stack.erp.state.stockAdjustments().filter((a) => a.externalDocumentNumber === `WT-${id}`)).toHaveLength(1);
+      await waitFor('the transaction cursor moved past it', async () => ((await schedule.describe()).action.args?.[0] as SitooPollInput).fromTransactionId! > id);
+      await schedule.delete();
+    } finally {
+      stack.sitoo.events.start();
+    }
   });
 });
