@@ -1,3 +1,4 @@
+import { parseFilter, type FilterNode } from './filter';
 import { etag, type EntityRow } from './odata';
 import { round2, type BcSalesInvoice, type BcSalesLine, type BcSalesOrder, type BusinessCentralState } from './state';
 
@@ -11,6 +12,8 @@ export interface EntitySet<T> {
   fields: readonly string[];
   expandable?: readonly string[];
   all(state: BusinessCentralState): T[];
+  /** The entities a `$filter` may match: all, or fewer when it pins an indexed field with `eq`. */
+  candidates?(state: BusinessCentralState, filter: string | null): T[];
   row(state: BusinessCentralState, entity: T): EntityRow;
 }
 
@@ -23,6 +26,12 @@ export function defineSet<T, const F extends readonly string[]>(def: {
   seq(entity: T): number;
   etagOf(entity: T): string;
   expand?: Record<string, (state: BusinessCentralState, entity: T) => Record<string, unknown>[]>;
+  /**
+   * Fields whose served value is the entity's own, so an `eq` filter on them can skip building
+   * every row: the connectors' look-before-create by document number stays cheap with thousands
+   * of documents. The full filter still runs on what is left.
+   */
+  pinnable?: Partial<Record<F[number], (entity: T) => unknown>>;
 }): EntitySet<T> {
   return {
     name: def.name,
@@ -30,12 +39,34 @@ export function defineSet<T, const F extends readonly string[]>(def: {
     fields: def.fields,
     expandable: def.expand ? Object.keys(def.expand) : undefined,
     all: def.all,
+    candidates: (state, filter) => {
+      const pin = filter && def.pinnable ? pinnedEquality(filter, Object.keys(def.pinnable)) : undefined;
+      if (!pin) return def.all(state);
+      const get = def.pinnable![pin.field as F[number]]!;
+      return def.all(state).filter((e) => String(get(e) ?? '').toLowerCase() === pin.value.toLowerCase());
+    },
     row: (state, entity) => ({
       seq: def.seq(entity),
       view: { '@odata.etag': def.etagOf(entity), ...def.view(state, entity) },
       expand: def.expand ? Object.fromEntries(Object.entries(def.expand).map(([k, f]) => [k, () => f(state, entity)])) : undefined,
     }),
   };
+}
+
+/** A `field eq 'text'` that every match must satisfy (top level, or inside an `and`). */
+function pinnedEquality(filter: string, fields: string[]): { field: string; value: string } | undefined {
+  let tree: FilterNode;
+  try {
+    tree = parseFilter(filter);
+  } catch {
+    return undefined; // the collection response reports the syntax error
+  }
+  const find = (n: FilterNode): { field: string; value: string } | undefined => {
+    if (n.kind === 'and') return find(n.left) ?? find(n.right);
+    if (n.kind === 'cmp' && n.op === 'eq' && n.value.kind === 'string' && fields.includes(n.field)) return { field: n.field, value: n.value.text };
+    return undefined;
+  };
+  return find(tree);
 }
 
 export const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
@@ -158,6 +189,7 @@ export const salesOrders = defineSet({
   all: (s) => [...s.salesOrders.values()],
   view: (_s, o: BcSalesOrder) => ({ ...headerView(o), orderDate: o.orderDate, fullyShipped: false }),
   seq: (o) => o.seq,
+  pinnable: { externalDocumentNumber: (d) => d.externalDocumentNumber, number: (d) => d.number },
   etagOf: (e) => etag(e),
   expand: { salesOrderLines: (s, o) => o.lines.map((l) => salesOrderLines.row(s, l).view) },
 });
@@ -169,6 +201,7 @@ export const salesInvoices = defineSet({
   all: (s) => [...s.salesInvoices.values()],
   view: (_s, i: BcSalesInvoice) => ({ ...headerView(i), invoiceDate: i.invoiceDate, dueDate: i.dueDate, orderId: i.orderId, orderNumber: i.orderNumber, remainingAmount: total(i.lines) }),
   seq: (i) => i.seq,
+  pinnable: { externalDocumentNumber: (d) => d.externalDocumentNumber, number: (d) => d.number },
   etagOf: (e) => etag(e),
   expand: { salesInvoiceLines: (s, i) => i.lines.map((l) => salesInvoiceLines.row(s, l).view) },
 });

@@ -55,7 +55,8 @@ export function apiRoutes({ state, pageSize }: RouteOptions): SimRoute[] {
     route('GET', `${CO}/(${SET_NAMES})`, (req) => {
       company(req);
       const set = readableSets[req.params[2]!]!;
-      return collectionResponse(req, spec(req, set, set.name), set.all(state).map((e) => set.row(state, e)), pageSize);
+      const rows = (set.candidates?.(state, req.query.get('$filter')) ?? set.all(state)).map((e) => set.row(state, e));
+      return collectionResponse(req, spec(req, set, set.name), rows, pageSize);
     }),
     route('GET', `${CO}/(${SET_NAMES})${KEY}`, (req) => {
       company(req);
