@@ -44,6 +44,13 @@ export interface SaleOrder {
   externalId: string | null;
   /** The order this one refunds, when it is a refund. */
   creditOrderId: number | null;
+  /**
+   * Unix seconds until which an open order holds its lines' stock in its warehouse (Sitoo
+   * `datereserved`, click & collect); null when it reserves nothing.
+   */
+  reservedUntil: number | null;
+  /** Sitoo `additionaldata`: tags such as `weborder` or `pos-originalsales-orderid`; {} when absent. */
+  additionalData: Record<string, string>;
   lines: SaleLine[];
   payments: SalePayment[];
 }

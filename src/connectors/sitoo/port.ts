@@ -1,7 +1,34 @@
 import type { SaleOrder } from '../../domain/sale';
 import type { StockTransaction, WarehouseLevel } from '../../domain/stock';
 
-/** What the integration reads from Sitoo. Implemented by SitooClient against REST v2. */
+/** Sitoo order log types a client may add (sitoo-api.md §3.3, §5). */
+export const OrderLogType = { ReadyForPickup: 900, PickupRejected: 910 } as const;
+export type WritableOrderLogType = (typeof OrderLogType)[keyof typeof OrderLogType];
+
+/**
+ * A web order to place in a store's Sitoo warehouse (click & collect, and the original a store
+ * return is validated against). Always an ordinary order (ordertypeid 10) with no delivery
+ * address, which is what makes Sitoo treat it as a pickup rather than a shipment.
+ */
+export interface NewSitooOrder {
+  /** The web order id: unique per Sitoo system, 1-40 characters of [A-Za-z0-9_-]. */
+  externalId: string;
+  /** The pickup store's warehouse. */
+  warehouseId: number;
+  /** Default 0 (Open): a pickup order stays open until the store closes it on collection. */
+  orderStateId?: number;
+  paymentStateId: number;
+  currencyCode: string;
+  /** Positive quantities; unitPriceGross is VAT-inclusive ("399.00"). */
+  lines: Array<{ sku: string; productName: string; quantity: number; unitPriceGross: string; vatPercent: number }>;
+  payments?: Array<{ name: string; amount: string; externalId?: string }>;
+  /** Unix seconds: while the order is open, its lines' stock is held in the warehouse until then. */
+  reservedUntil?: number;
+  /** Tags such as `weborder: "true"` (Sitoo's Omni guide asks integrations to tag their orders). */
+  additionalData?: Record<string, string>;
+}
+
+/** What the integration reads from and writes to Sitoo. Implemented by SitooClient against REST v2. */
 export interface SitooPort {
   /** One order with its lines and payments; undefined when Sitoo answers 404. */
   getOrder(orderId: number, opts?: { eshopId?: number; signal?: AbortSignal }): Promise<SaleOrder | undefined>;
@@ -21,4 +48,24 @@ export interface SitooPort {
   getWarehouseLevels(warehouseId: number, skus?: string[], opts?: { eshopId?: number; signal?: AbortSignal }): Promise<Map<string, WarehouseLevel>>;
   /** Absolute on-hand writes; Sitoo allows them only on Virtual warehouses (mirrors of an ERP-mastered warehouse). */
   setVirtualWarehouseStock(warehouseId: number, levels: Array<{ sku: string; onHand: number }>, opts?: { eshopId?: number; signal?: AbortSignal }): Promise<void>;
+  /** The order holding this externalid (unique per Sitoo system), if any: the look-up before createOrder. */
+  findOrderByExternalId(externalId: string, opts?: { signal?: AbortSignal }): Promise<SaleOrder | undefined>;
+  /**
+   * Adds the order and returns its orderid. Not idempotent: after a failure or timeout look it up
+   * with findOrderByExternalId. An externalid already in use is a PermanentError (code
+   * `DuplicateExternalId`) naming the order that holds it.
+   */
+  createOrder(input: NewSitooOrder, opts?: { eshopId?: number; signal?: AbortSignal }): Promise<number>;
+  /**
+   * Cancels an open order (orderstateid 20), releasing its reservation. Already cancelled is
+   * success; a closed (collected) order is a PermanentError (code `OrderClosed`), as is a missing one.
+   */
+  cancelOrder(orderId: number, opts?: { eshopId?: number; signal?: AbortSignal }): Promise<void>;
+  /** Every refund order crediting this order (creditorderid), ascending by orderid. */
+  listRefundsOf(originalOrderId: number, opts?: { signal?: AbortSignal }): Promise<SaleOrder[]>;
+  /**
+   * Adds a pickup log item; Sitoo then sends the matching order event. Skipped when the order's
+   * latest pickup log item already has this type, so a retry after a lost response adds no second one.
+   */
+  addOrderLog(orderId: number, type: WritableOrderLogType, opts?: { eshopId?: number; signal?: AbortSignal }): Promise<void>;
 }

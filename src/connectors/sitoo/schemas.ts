@@ -20,6 +20,27 @@ const optionalId = z
   .nullish()
   .transform((v) => (v ? v : null));
 
+/** Unix seconds, with 0 or null for "none" (as Sitoo does for ids). */
+const optionalTimestamp = z
+  .number()
+  .int()
+  .nullish()
+  .transform((v) => (v ? v : null));
+
+/**
+ * `additionaldata` is documented as a string map. Sitoo is PHP, which serialises an empty map as
+ * `[]`, and plugins may store numbers or booleans: all read as strings, so one odd tag cannot make
+ * a whole order unreadable. Nulls are dropped.
+ */
+const additionalData = z
+  .union([z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])), z.array(z.unknown()).max(0)])
+  .nullish()
+  .transform((v): Record<string, string> => {
+    const out: Record<string, string> = {};
+    if (v && !Array.isArray(v)) for (const [k, value] of Object.entries(v)) if (value !== null) out[k] = String(value);
+    return out;
+  });
+
 export const orderItemSchema = z.object({
   orderitemid: z.number().int().optional(),
   // Non-product lines (discounts) may come without a SKU.
@@ -49,6 +70,8 @@ export const orderSchema = z.object({
   externalid: optionalString,
   creditorderid: optionalId,
   registerid: optionalString,
+  datereserved: optionalTimestamp,
+  additionaldata: additionalData,
   orderitems: z.array(orderItemSchema).default([]),
   payments: z.array(paymentSchema).default([]),
 });
@@ -108,6 +131,51 @@ export const ORDER_FIELDS = [
   'externalid',
   'creditorderid',
   'registerid',
+  'datereserved',
+  'additionaldata',
   'orderitems',
   'payments',
 ] as const;
+
+/** One order log entry (transcribed `orderlogitem-read`); log items have no id of their own. */
+export const orderLogItemSchema = z.object({
+  datelog: z.number().int().nullish(),
+  orderlogtypeid: z.number().int(),
+});
+
+/** `[A-Za-z0-9_-]`, 1 to 40 characters, unique per Sitoo system (sitoo-api.md §3.4). */
+export const externalIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'externalid must be 1-40 characters of [A-Za-z0-9_-]');
+
+/**
+ * The Add Order body we send for a web order (sitoo-api.md §3.5, §5). No `delivery_*` fields:
+ * with an address Sitoo treats the order as ship-from-store instead of a pickup.
+ */
+export const orderWriteSchema = z
+  .object({
+    ordertypeid: z.literal(10),
+    orderstateid: z.number().int(),
+    paymentstateid: z.number().int(),
+    externalid: externalIdSchema,
+    warehouseid: z.number().int().positive(),
+    currencycode: z.string().regex(/^[A-Z]{3}$/, 'currencycode must be ISO 4217 alpha-3, uppercase'),
+    datereserved: z.number().int().positive().optional(),
+    additionaldata: z.record(z.string(), z.string()).optional(),
+    orderitems: z
+      .array(
+        z.object({
+          productname: z.string().min(1),
+          sku: z.string().min(1),
+          quantity: z.number().int().positive(),
+          /** VAT-inclusive row total (write-only helper, §3.4). */
+          moneyrowprice: money,
+          vatvalue: z.number().min(0).max(100),
+        }),
+      )
+      .min(1),
+    payments: z.array(z.object({ name: z.string().min(1), moneyamount: money, externalid: z.string().optional() })).optional(),
+  })
+  .strict();
+export type OrderWriteBody = z.infer<typeof orderWriteSchema>;
+
+/** Only 900 ReadyForPickup and 910 PickupRejected may be posted (transcribed spec). */
+export const orderLogItemWriteSchema = z.object({ orderlogtypeid: z.union([z.literal(900), z.literal(910)]) }).strict();

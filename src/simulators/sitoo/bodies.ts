@@ -34,6 +34,7 @@ export const newOrderBody = z.object({
   creditorderid: z.number().int().nullable().optional(),
   registerid: z.string().nullable().optional(),
   orderdate: z.number().int().optional(),
+  datereserved: z.number().int().nullable().optional(),
   currencycode: z.string().length(3).optional(),
   email: z.string().optional(),
   namefirst: z.string().optional(),
@@ -65,6 +66,13 @@ export const orderPatchBody = z
   .strict();
 
 export type OrderPatch = z.infer<typeof orderPatchBody>;
+
+/** Add Order Log Item (transcribed `orderlogitem-write`); which types are allowed is the state's rule. */
+export const orderLogItemBody = z.object({
+  orderlogtypeid: z.number().int(),
+  strvalue: z.string().optional(),
+  fvalue: z.number().optional(),
+});
 
 export function toNewOrder(body: z.infer<typeof newOrderBody>): NewOrder {
   const { orderitems, payments, ...rest } = body;

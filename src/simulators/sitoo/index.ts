@@ -8,8 +8,8 @@ import { sitooError, sitooRoutes } from './routes';
 import { SitooState, type Warehouse, type WireOrder, type WireWarehouseTransaction } from './state';
 
 export type { EventDeliveryOptions, EventDeliveryStats, DroppedBatch } from './events';
-export type { SitooPos, PosSale, PosSaleLine, ManualStockType } from './pos';
-export type { WireOrder, WireOrderItem, WirePayment, SitooEvent, OrderEventData, WarehouseTransactionEventData, WireWarehouseTransaction, WireWarehouseItemLog, Warehouse } from './state';
+export type { SitooPos, PosSale, PosSaleLine, ManualStockType, PosReturn, SitooOmniPos } from './pos';
+export type { WireOrder, WireOrderItem, WireOrderLogItem, WirePayment, SitooEvent, OrderEventData, WarehouseTransactionEventData, WireWarehouseTransaction, WireWarehouseItemLog, Warehouse } from './state';
 export { SitooEventDelivery } from './events';
 
 export interface SitooSimulatorOptions {

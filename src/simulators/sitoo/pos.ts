@@ -1,7 +1,10 @@
 import { PaymentState, OrderState, type SaleOrder } from '../../domain/sale';
 import { WarehouseTransactionType as T } from '../../domain/stock';
 import { formatCents, toCents } from './money';
+import { createOmniPos, registerIdFor, storeData, type SitooOmniPos } from './pos-omni';
 import type { SitooState, WireOrder } from './state';
+
+export type { PosReturn, SitooOmniPos } from './pos-omni';
 
 /**
  * Store activity played in process (what a cashier does at a Sitoo till), so the demo and the
@@ -34,7 +37,7 @@ export interface PosSale {
 /** The types a person can book by hand in Backoffice or the POS stock app. */
 export type ManualStockType = typeof T.ManualIn | typeof T.ManualOut | typeof T.MoveIn | typeof T.MoveOut;
 
-export interface SitooPos {
+export interface SitooPos extends SitooOmniPos {
   /** Also books one warehouse transaction (Sales, or Refund with creditOrderId) after the order's `add` event. */
   recordSale(sale: PosSale): SaleOrder;
   setPaymentState(orderId: number, paymentStateId: number): void;
@@ -51,14 +54,18 @@ export interface SitooPos {
   stockTake(warehouseId: number, counts: Record<string, number>): number;
   /** Move Out at the source (negative), then Move In at the destination (positive). */
   transfer(fromWarehouseId: number, toWarehouseId: number, items: Array<{ sku: string; quantity: number }>): { outId: number; inId: number };
-  /** What open orders hold back; no transaction and no event (Sitoo derives reservations from orders). */
+  /**
+   * A hand-set reservation; no transaction and no event. Open orders with a future datereserved
+   * reserve on top of it (Sitoo derives reservations from orders).
+   */
   setReserved(warehouseId: number, sku: string, reserved: number): void;
+  /** Hand-set plus what open orders hold: the `decimalreserved` REST serves. */
   getReserved(warehouseId: number, sku: string): number;
 }
 
 export function createPos(state: SitooState): SitooPos {
-  let receipt = 0;
   return {
+    ...createOmniPos(state),
     recordSale(sale) {
       const warehouse = state.warehouses.get(sale.warehouseId);
       if (!warehouse) throw new Error(`Sitoo simulator: warehouse ${sale.warehouseId} is not seeded`);
@@ -66,22 +73,20 @@ export function createPos(state: SitooState): SitooPos {
       const lines = sale.lines.map((l) => ({ ...l, unitPriceGross: formatCents(toCents(l.unitPriceGross)), productName: l.productName ?? l.sku }));
       const totalCents = lines.reduce((sum, l) => sum + toCents(l.unitPriceGross) * l.quantity, 0);
       const paymentStateId = sale.paymentStateId ?? PaymentState.Successful;
-      const receiptId = String(++receipt);
+      const receiptId = state.nextReceiptId();
       const order: WireOrder = state.addOrder({
         ordertypeid: 10,
         // A paid till sale is delivered over the counter and closed at once; an unpaid one stays open.
         orderstateid: paymentStateId === PaymentState.Successful ? OrderState.Closed : OrderState.Open,
         paymentstateid: paymentStateId,
         warehouseid: sale.warehouseId,
-        registerid: sale.registerId ?? `{00000000-0000-4000-8000-${String(sale.warehouseId).padStart(12, '0')}}`,
+        registerid: sale.registerId ?? registerIdFor(sale.warehouseId),
         creditorderid: sale.creditOrderId ?? null,
         orderdate: sale.orderDate,
         currencycode: sale.currencyCode ?? warehouse.currencycode,
         checkouttypename: 'Sitoo POS - Card',
         additionaldata: {
-          'store-name': warehouse.name,
-          ...(warehouse.storeid !== null ? { 'store-externalid': String(warehouse.storeid) } : {}),
-          'pos-receiptid': receiptId,
+          ...storeData(warehouse, receiptId),
           ...(sale.creditOrderId !== undefined ? { 'pos-originalsales-orderid': String(sale.creditOrderId) } : {}),
         },
         items: lines.map((l) => ({
@@ -105,6 +110,8 @@ export function createPos(state: SitooState): SitooPos {
         currencyCode: order.currencycode,
         externalId: order.externalid,
         creditOrderId: order.creditorderid,
+        reservedUntil: order.datereserved,
+        additionalData: { ...order.additionaldata },
         lines: lines.map((l) => ({ sku: l.sku, productName: l.productName, quantity: l.quantity, unitPriceGross: l.unitPriceGross, vatPercent: l.vatPercent })),
         payments: order.payments.map((p) => ({ name: p.name, amount: p.moneyamount })),
       };

@@ -1,5 +1,5 @@
 import type { SimRequest, SimResponse, SimRoute } from '../http-server';
-import { describeIssue, newOrderBody, orderPatchBody, toNewOrder } from './bodies';
+import { describeIssue, newOrderBody, orderLogItemBody, orderPatchBody, toNewOrder } from './bodies';
 import { BadQuery, envelope, guarded, intList, pick, sitooError } from './rest';
 import type { SitooState, WireOrder } from './state';
 import { stockRoutes } from './stock-routes';
@@ -79,6 +79,27 @@ export function sitooRoutes(state: SitooState): SimRoute[] {
         if (!parsed.success) return sitooError(400, describeIssue(parsed.error));
         const updated = state.updateOrder(Number(req.params[1]), parsed.data);
         return updated ? { status: 200, body: true } : sitooError(404, `order ${req.params[1]} not found`);
+      }),
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`${site}/orders/(\\d+)/orderlogitems\\.json$`),
+      handler: guarded((req) => {
+        const order = state.getOrder(Number(req.params[1]));
+        return siteMissing(req) ?? (order ? envelope(req.query, order.orderlogitems) : sitooError(404, `order ${req.params[1]} not found`));
+      }),
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`${site}/orders/(\\d+)/orderlogitems\\.json$`),
+      write: true,
+      handler: guarded((req) => {
+        const missing = siteMissing(req);
+        if (missing) return missing;
+        const parsed = orderLogItemBody.safeParse(req.body);
+        if (!parsed.success) return sitooError(400, describeIssue(parsed.error));
+        // Answers `true`, not an id: log items have none (transcribed spec).
+        return state.addLog(Number(req.params[1]), parsed.data.orderlogtypeid) ? { status: 200, body: true } : sitooError(404, `order ${req.params[1]} not found`);
       }),
     },
     ...stockRoutes(state, site, siteMissing),

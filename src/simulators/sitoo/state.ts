@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { nowSeconds, SitooInputError } from './common';
 import { divRound, formatCents, splitGross } from './money';
+import { OrderReservations } from './reservations';
 import { SitooStock, type Warehouse } from './stock';
 import type { OrderEventData, SitooEvent, WireOrder, WireOrderItem, WireWarehouseTransaction } from './wire';
 
-export type { OrderEventData, SitooEvent, WarehouseTransactionEventData, WireOrder, WireOrderItem, WirePayment, WireWarehouseItemLog, WireWarehouseTransaction } from './wire';
+export type { OrderEventData, SitooEvent, WarehouseTransactionEventData, WireOrder, WireOrderItem, WireOrderLogItem, WirePayment, WireWarehouseItemLog, WireWarehouseTransaction } from './wire';
 
 /** An item as it arrives: money already in cents, the VAT-inclusive row total being what a till knows. */
 export interface NewOrderItem {
@@ -26,6 +27,8 @@ export interface NewOrder {
   creditorderid?: number | null;
   registerid?: string | null;
   orderdate?: number;
+  /** Unix seconds; an open order holds its items' stock in its warehouse until then. */
+  datereserved?: number | null;
   currencycode?: string;
   email?: string;
   namefirst?: string;
@@ -43,13 +46,31 @@ export type { Warehouse } from './stock';
 
 const STATE_NAMES: Record<number, OrderEventData['order_state_changed']> = { 0: 'open', 10: 'closed', 20: 'cancelled' };
 const EXTERNAL_ID = /^[A-Za-z0-9_-]{1,40}$/;
+const OPEN = 0;
+const CLOSED = 10;
+const CANCELLED = 20;
+
+/** The only order log types a client may write (transcribed spec), each with the event Sitoo sends for it (§5). */
+export const WRITABLE_LOG_TYPES: Record<number, OrderEventData['order_event_type']> = { 900: 'ready-for-pickup', 910: 'pickup-rejected' };
+
+/** A product's price as a till would look it up, for returns with no original order to copy from. */
+export interface CatalogueProduct {
+  productname: string;
+  /** VAT-inclusive unit price in cents. */
+  unitGrossCents: number;
+  vatvalue: number;
+}
 
 export class SitooState {
   readonly orders = new Map<number, WireOrder>();
   /** Warehouses, levels and the warehouse transaction log. */
   readonly stock: SitooStock;
+  readonly reservations = new OrderReservations();
+  /** Sitoo has a product register (§7); the simulator keeps only what a till needs to price a return. */
+  readonly products = new Map<string, CatalogueProduct>();
   readonly requestLog: Array<{ method: string; path: string; query: string }> = [];
   private nextOrderId: number;
+  private receipts = 0;
 
   constructor(
     readonly accountId: number,
@@ -58,7 +79,12 @@ export class SitooState {
     firstOrderId = 1001,
   ) {
     this.nextOrderId = firstOrderId;
-    this.stock = new SitooStock(accountId, eshopId, emit);
+    this.stock = new SitooStock(accountId, eshopId, emit, (warehouseId) => this.reservations.inWarehouse(warehouseId));
+  }
+
+  /** Receipt numbers are per till in Sitoo; one counter is enough for a simulator. */
+  nextReceiptId(): string {
+    return String(++this.receipts);
   }
 
   get warehouses(): ReadonlyMap<number, Warehouse> {
@@ -127,7 +153,7 @@ export class SitooState {
       paymentstateid: input.paymentstateid ?? 0,
       ordertypeid: input.ordertypeid,
       orderdate: input.orderdate ?? nowSeconds(),
-      datereserved: null,
+      datereserved: input.datereserved ?? null,
       currencycode: input.currencycode ?? 'SEK',
       email: input.email ?? '',
       namefirst: input.namefirst ?? '',
@@ -145,27 +171,63 @@ export class SitooState {
       additionaldata: { ...input.additionaldata },
       orderitems,
       payments: input.payments.map((p) => ({ name: p.name, moneyamount: p.moneyamount, externalid: p.externalid ?? null, additionaldata: { ...p.additionaldata } })),
+      orderlogitems: [],
     };
     this.orders.set(order.orderid, order);
+    this.reserve(order);
     this.orderEvent(order, 'add');
     return order;
   }
 
   /** Partial update. Only a change of payment or order state is an `update` event, as in Sitoo. */
-  updateOrder(orderId: number, patch: Partial<Omit<WireOrder, 'orderid' | 'eshopid' | 'orderitems' | 'payments'>>): WireOrder | undefined {
+  updateOrder(orderId: number, patch: Partial<Omit<WireOrder, 'orderid' | 'eshopid' | 'orderitems' | 'payments' | 'orderlogitems'>>): WireOrder | undefined {
     const order = this.orders.get(orderId);
     if (!order) return undefined;
     if (patch.externalid != null) this.checkExternalId(patch.externalid, orderId);
+    if (patch.orderstateid !== undefined) this.checkTransition(order, patch.orderstateid);
     const before = { orderstateid: order.orderstateid, paymentstateid: order.paymentstateid };
     const { additionaldata, ...rest } = patch;
     Object.assign(order, rest);
     // Merging (not replacing) additionaldata is our reading of "partial update"; Sitoo does not document it.
     if (additionaldata) order.additionaldata = { ...order.additionaldata, ...additionaldata };
+    this.reserve(order);
     const stateChanged = order.orderstateid !== before.orderstateid;
     if (stateChanged || order.paymentstateid !== before.paymentstateid) {
       this.orderEvent(order, 'update', stateChanged ? STATE_NAMES[order.orderstateid] : undefined);
     }
     return order;
+  }
+
+  /**
+   * Adds a pickup log entry (900 ready, 910 rejected) and sends its order event. Only an open
+   * order can be picked or rejected; Sitoo does not say what it does otherwise, so we refuse.
+   */
+  addLog(orderId: number, orderlogtypeid: number): WireOrder | undefined {
+    const order = this.orders.get(orderId);
+    if (!order) return undefined;
+    const eventType = WRITABLE_LOG_TYPES[orderlogtypeid];
+    if (!eventType) throw new SitooInputError(`orderlogtypeid ${orderlogtypeid} is read-only; only 900 (ReadyForPickup) and 910 (PickupRejected) may be added`);
+    if (order.orderstateid !== OPEN) throw new SitooInputError(`order ${orderId} is ${STATE_NAMES[order.orderstateid] ?? `in state ${order.orderstateid}`}; pickup log items are only for open orders`);
+    order.orderlogitems.push({ datelog: nowSeconds(), orderid: orderId, orderlogtypeid, strvalue: null, fvalue: null });
+    this.orderEvent(order, eventType);
+    return order;
+  }
+
+  /**
+   * A collected (closed) order has left the store, so cancelling it would un-sell goods the
+   * customer has; a cancelled order has released its stock and cannot come back. What Sitoo
+   * answers is not documented (sitoo-api.md Appendix A), so these refusals are our own.
+   */
+  private checkTransition(order: WireOrder, to: number): void {
+    if (order.orderstateid === to) return;
+    if (order.orderstateid === CLOSED && to === CANCELLED) throw new SitooInputError(`order ${order.orderid} is closed (collected) and cannot be cancelled; refund it instead`);
+    if (order.orderstateid === CANCELLED) throw new SitooInputError(`order ${order.orderid} is cancelled and cannot change state again`);
+  }
+
+  /** Keeps reservations in step with the order, and lists its SKUs in the warehouse so the reservation is visible there. */
+  private reserve(order: WireOrder): void {
+    this.reservations.track(order);
+    if (this.reservations.holds(order) && order.warehouseid !== null) this.stock.ensureItems(order.warehouseid, order.orderitems.map((i) => i.sku));
   }
 
   private checkExternalId(externalId: string, ownOrderId: number | undefined): void {

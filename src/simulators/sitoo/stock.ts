@@ -16,6 +16,7 @@ export interface Warehouse {
   warehousetype: typeof WAREHOUSE_FIFO | typeof WAREHOUSE_VIRTUAL;
   /** On-hand per SKU; Sitoo is the stock master for stores, so this is the truth the tests check. */
   stock: Map<string, number>;
+  /** Set by hand (setReserved); what open orders hold comes on top, computed on read. */
   reserved: Map<string, number>;
   /** A SKU has a warehouse item once anything touched it; the key set is what warehouseitems.json lists. */
   itemIds: Map<string, number>;
@@ -63,6 +64,8 @@ export class SitooStock {
     private readonly accountId: number,
     private readonly eshopId: number,
     private readonly emit: (event: SitooEvent) => void,
+    /** What open orders hold per SKU in a warehouse (click & collect reservations). */
+    private readonly heldByOrders: (warehouseId: number) => Map<string, number> = () => new Map(),
   ) {}
 
   /** Test set-up: sets levels directly, with no transactions and no events. */
@@ -94,12 +97,20 @@ export class SitooStock {
   }
 
   getReserved(warehouseId: number, sku: string): number {
-    return this.warehouses.get(warehouseId)?.reserved.get(sku) ?? 0;
+    const warehouse = this.warehouses.get(warehouseId);
+    if (!warehouse) return 0;
+    return round3((warehouse.reserved.get(sku) ?? 0) + (this.heldByOrders(warehouseId).get(sku) ?? 0));
+  }
+
+  /** Gives SKUs a warehouse item without changing anything else, so a reservation on a SKU never stocked there is still listed. */
+  ensureItems(warehouseId: number, skus: string[]): void {
+    const warehouse = this.warehouses.get(warehouseId);
+    if (warehouse) for (const sku of skus) if (sku !== '') this.touch(warehouse, sku);
   }
 
   /**
    * In Sitoo reservations come from open orders (click & collect), not from stock writes, so this
-   * test hook changes no level and records no transaction or event.
+   * test hook changes no level and records no transaction or event. Order reservations add to it.
    */
   setReserved(warehouseId: number, sku: string, reserved: number): void {
     const warehouse = this.require(warehouseId);
@@ -144,9 +155,10 @@ export class SitooStock {
 
   /**
    * The stock side of a till order: Sales, or Refund when it credits another order (refund lines
-   * are negative, so stock comes back). A Virtual warehouse moves but logs nothing, as in Sitoo.
+   * are negative, so stock comes back); a manual return credits no order, so it passes Refund
+   * itself. A Virtual warehouse moves but logs nothing, as in Sitoo.
    */
-  recordOrder(order: WireOrder): WireWarehouseTransaction | undefined {
+  recordOrder(order: WireOrder, type: number = order.creditorderid !== null ? T.Refund : T.Sales): WireWarehouseTransaction | undefined {
     const warehouse = order.warehouseid === null ? undefined : this.require(order.warehouseid);
     if (!warehouse) return undefined;
     const changes = order.orderitems.filter((i) => i.sku !== '').map((i) => ({ sku: i.sku, quantity: -i.quantity }));
@@ -154,7 +166,7 @@ export class SitooStock {
       for (const c of merge(changes)) this.setLevel(warehouse, c.sku, (warehouse.stock.get(c.sku) ?? 0) + c.quantity);
       return undefined;
     }
-    return this.record(warehouse.warehouseid, order.creditorderid !== null ? T.Refund : T.Sales, changes, { description: `Order ${order.orderid}` });
+    return this.record(warehouse.warehouseid, type, changes, { description: `Order ${order.orderid}` });
   }
 
   /** Counted levels become the new on hand; only SKUs whose count differs get an item log. */
@@ -200,10 +212,11 @@ export class SitooStock {
   }
 
   items(warehouse: Warehouse): WireWarehouseItem[] {
+    const held = this.heldByOrders(warehouse.warehouseid);
     return [...warehouse.itemIds.entries()]
       .map(([sku, id]) => {
         const total = warehouse.stock.get(sku) ?? 0;
-        const reserved = warehouse.reserved.get(sku) ?? 0;
+        const reserved = round3((warehouse.reserved.get(sku) ?? 0) + (held.get(sku) ?? 0));
         return {
           warehouseitemid: id,
           warehouseid: warehouse.warehouseid,

@@ -27,6 +27,15 @@ export interface WirePayment {
   additionaldata: Record<string, string>;
 }
 
+/** One order log entry (transcribed `orderlogitem`): no id of its own, typed by `orderlogtypeid`. */
+export interface WireOrderLogItem {
+  datelog: number;
+  orderid: number;
+  orderlogtypeid: number;
+  strvalue: string | null;
+  fvalue: number | null;
+}
+
 export interface WireOrder {
   orderid: number;
   eshopid: number;
@@ -56,6 +65,7 @@ export interface WireOrder {
   additionaldata: Record<string, string>;
   orderitems: WireOrderItem[];
   payments: WirePayment[];
+  orderlogitems: WireOrderLogItem[];
 }
 
 export interface OrderEventData {
