@@ -1,3 +1,5 @@
+import type { WebOrder } from '../../domain/web-order';
+
 /** The e-commerce platform as the integration needs it. Shopify implements it first. */
 export interface WebStockLevel {
   inventoryItemId: string;
@@ -52,6 +54,41 @@ export interface EcommerceCallStats {
   throttleWaitMs: number;
 }
 
+export type WebOrderCancelReason = 'CUSTOMER' | 'DECLINED' | 'FRAUD' | 'INVENTORY' | 'OTHER' | 'STAFF';
+
+export interface CancelWebOrderInput {
+  /** Order GID, or the numeric legacy id from a webhook. */
+  orderId: string;
+  reason: WebOrderCancelReason;
+  /** Refund the customer's payment in full to the original payment method. */
+  refund: boolean;
+  /** Put the unfulfilled units back into the platform's stock. */
+  restock: boolean;
+  staffNote?: string;
+  /** Let the platform email the customer about the cancellation (default true). */
+  notifyCustomer?: boolean;
+}
+
+export type WebRestockType = 'NO_RESTOCK' | 'RETURN' | 'CANCEL';
+
+export interface RefundWebLinesInput {
+  /** Order GID, or the numeric legacy id. */
+  orderId: string;
+  lines: Array<{ lineItemId: string; quantity: number }>;
+  /** RETURN: goods came back to `locationId` (restocked there); CANCEL: unfulfilled units cancelled and restocked; NO_RESTOCK: money only. */
+  restockType: WebRestockType;
+  locationId?: string;
+  note: string;
+  /** Same key + same input = one refund; a retry after a lost response returns the first refund. */
+  idempotencyKey: string;
+}
+
+export interface WebRefundResult {
+  refundId: string;
+  /** Money refunded by this refund, decimal string. */
+  amount: string;
+}
+
 export interface EcommercePort {
   /** Inventory item ids by SKU; SKUs the platform does not know are absent from the map. */
   findInventoryItems(skus: string[], opts?: { signal?: AbortSignal }): Promise<Map<string, string>>;
@@ -67,6 +104,19 @@ export interface EcommercePort {
   getAvailableMany(levels: WebLevelKey[], opts?: { signal?: AbortSignal }): Promise<Map<string, number | undefined>>;
   /** Every level stocked at a location (paged inside): the web side of a drift check. */
   listLocationLevels(locationId: string, opts?: { signal?: AbortSignal }): Promise<Array<{ inventoryItemId: string; sku: string | null; available: number }>>;
+  /** A web order as click & collect and returns need it; undefined when the platform has no such order. */
+  getOrder(orderId: string, opts?: { signal?: AbortSignal }): Promise<WebOrder | undefined>;
+  /** The store has picked the goods: tells the platform (which emails the customer). Already prepared or collected is success. */
+  markPreparedForPickup(fulfillmentOrderId: string, opts?: { signal?: AbortSignal }): Promise<void>;
+  /** The customer collected: fulfils the whole pickup fulfilment order. Already closed is success. */
+  fulfilPickup(fulfillmentOrderId: string, opts?: { signal?: AbortSignal }): Promise<void>;
+  /** Cancels and waits until the platform has done it. Already cancelled is success. */
+  cancelOrder(input: CancelWebOrderInput, opts?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Refunds exactly these lines (unit price x quantity back to the original payment). Refunding
+   * more than is left on a line is refused (PermanentError, code REFUND_QUANTITY_EXCEEDED).
+   */
+  refundLines(input: RefundWebLinesInput, opts?: { signal?: AbortSignal }): Promise<WebRefundResult>;
   /** Counters since the connector was created. */
   readonly callStats: EcommerceCallStats;
 }

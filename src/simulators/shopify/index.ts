@@ -4,11 +4,16 @@ import { startSimServer, type SimRequest, type SimResponse } from '../http-serve
 import { actualCost, LeakyBucket, MAX_QUERY_COST, requestedCost } from './cost';
 import { rootValue } from './resolvers';
 import { schema } from './schema';
+import { orderToRest, refundToRest } from './rest';
 import { ShopifyState } from './state';
+import { ShopifyWebhooks, type WebhookDeliveryOptions } from './webhooks';
 
 export { ShopifyState, gid } from './state';
 export type { HistoryEntry, WriteCounters } from './state';
 export { LeakyBucket, type ThrottleStatus } from './cost';
+export { OrderBook, type CreateOrderInput, type OrderEvent, type OrderTopic } from './orders';
+export type { OrderRecord, OrderSummary, RefundRecord, FulfillmentOrderRecord, RestockRecord } from './order-records';
+export { ShopifyWebhooks, sign as signWebhook, type WebhookAttempt, type WebhookDeliveryOptions, type WebhookStats, type WebhookSubscribeInput } from './webhooks';
 
 export interface ShopifySimulatorOptions {
   port?: number;
@@ -20,6 +25,10 @@ export interface ShopifySimulatorOptions {
   throttleHttpStatus?: 200 | 429;
   faults?: Partial<FaultConfig>;
   seed?: number;
+  /** Webhook delivery: retry schedule, duplicates, reordering (see webhooks.ts). */
+  webhooks?: Omit<WebhookDeliveryOptions, 'apiVersion'>;
+  /** How long an orderCancel job runs before the order is cancelled (default 50 ms). */
+  cancelJobDelayMs?: number;
 }
 
 export interface ShopifySimulator {
@@ -32,6 +41,8 @@ export interface ShopifySimulator {
   accessToken: string;
   faults: Faults;
   state: ShopifyState;
+  /** Subscribe receivers here; orders/create, orders/cancelled, orders/fulfilled and refunds/create are sent. */
+  webhooks: ShopifyWebhooks;
   /** The cost bucket of a token (default: the simulator's token). */
   bucket(token?: string): LeakyBucket;
   /** Executed (not throttled) requests per operation name, so tests can count round trips. */
@@ -52,6 +63,9 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
   const throttleHttpStatus = opts.throttleHttpStatus ?? 200;
   const faults = new Faults(opts.faults, opts.seed);
   const state = new ShopifyState();
+  if (opts.cancelJobDelayMs !== undefined) state.orders.cancelJobDelayMs = opts.cancelJobDelayMs;
+  const webhooks = new ShopifyWebhooks({ seed: opts.seed, ...opts.webhooks, apiVersion });
+  state.orders.onEvent((e) => void webhooks.emit(e.topic, e.refund ? refundToRest(e.order, e.refund) : orderToRest(e.order)));
   const buckets = new Map<string, LeakyBucket>();
   const bucket = (token = accessToken) => {
     let b = buckets.get(token);
@@ -173,10 +187,15 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
     accessToken,
     faults,
     state,
+    webhooks,
     bucket: (token?: string) => bucket(token),
     operations,
     throttled,
-    close: () => server.close(),
+    close: async () => {
+      state.orders.dispose();
+      await webhooks.close();
+      await server.close();
+    },
   };
 }
 

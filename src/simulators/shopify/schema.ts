@@ -1,4 +1,5 @@
 import { buildSchema } from 'graphql';
+import { orderSdl } from './order-schema';
 
 /**
  * The subset of the Admin GraphQL schema the integration uses. Field and type names follow
@@ -135,4 +136,4 @@ export const sdl = /* GraphQL */ `
   }
 `;
 
-export const schema = buildSchema(sdl);
+export const schema = buildSchema(sdl + orderSdl);

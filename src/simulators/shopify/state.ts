@@ -2,7 +2,10 @@
  * The shop's data and the inventorySetQuantities rules, free of HTTP and GraphQL so tests can seed
  * and inspect it directly.
  */
-export const gid = (type: string, id: number | string): string => `gid://shopify/${type}/${id}`;
+import { gid, stableJson } from './ids';
+import { OrderBook, type CancelRequest, type CreateOrderInput } from './orders';
+
+export { gid, stableJson } from './ids';
 
 export const QUANTITY_NAMES = ['available', 'on_hand', 'committed', 'reserved', 'incoming', 'damaged', 'quality_control', 'safety_stock'] as const;
 const SETTABLE_NAMES = new Set(['available', 'on_hand']);
@@ -47,12 +50,24 @@ export class ShopifyState {
   readonly items = new Map<string, ItemRecord>();
   readonly writes: WriteCounters = { applied: 0, replays: 0, stale: 0, rejected: 0 };
   readonly history: HistoryEntry[] = [];
+  /** Orders, fulfilment orders, refunds and cancel jobs; see orders.ts for why they leave stock alone. */
+  readonly orders: OrderBook = new OrderBook(this);
   private readonly levels = new Map<string, LevelRecord>();
   private readonly idempotency = new Map<string, IdempotencyRecord>();
   private nextLocation = 1;
   private nextItem = 1001;
   private nextLevel = 1;
   private nextGroup = 1;
+
+  /** Places an order as a web customer would (paid, one fulfilment order); emits orders/create. */
+  createOrder(input: CreateOrderInput): { id: string; legacyId: string; name: string } {
+    return this.orders.createOrder(input);
+  }
+
+  /** The customer cancels on the web side: cancelled at once (refunded by default) and orders/cancelled emitted. */
+  cancelOrderAsCustomer(orderId: string, opts?: Pick<Partial<CancelRequest>, 'refund' | 'restock'>): void {
+    this.orders.cancelOrderAsCustomer(orderId, opts);
+  }
 
   seedLocation(opts: { id?: number | string; name: string; isActive?: boolean; fulfillsOnlineOrders?: boolean }): string {
     const num = opts.id === undefined ? this.nextLocation : Number(String(opts.id).split('/').pop());
@@ -197,13 +212,3 @@ export class ShopifyState {
 const levelKey = (itemId: string, locationId: string) => `${itemId}|${locationId}`;
 const err = (field: string[] | null, code: string, message: string): UserError => ({ field, message, code });
 const refused = (code: string, message: string, field: string[] | null): SetQuantitiesResult => ({ group: null, userErrors: [err(field, code, message)] });
-
-/** Key order must not matter when comparing a retry's variables with the first attempt's. */
-export function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}

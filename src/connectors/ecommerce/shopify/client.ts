@@ -1,10 +1,12 @@
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { parseBody, PermanentError, send, throwForStatus, TransientError, type HttpCall, type HttpResponse } from '../../http';
+import type { WebOrder } from '../../../domain/web-order';
 import {
-  webLevelKey, type EcommerceCallStats, type EcommercePort, type SetWebStockInput, type SetWebStockManyInput, type SetWebStockResult,
-  type WebLevelKey, type WebStockLevel,
+  webLevelKey, type CancelWebOrderInput, type EcommerceCallStats, type EcommercePort, type RefundWebLinesInput, type SetWebStockInput,
+  type SetWebStockManyInput, type SetWebStockResult, type WebLevelKey, type WebRefundResult, type WebStockLevel,
 } from '../port';
+import { ShopifyOrderOps, type OrderOpsOptions } from './orders';
 import { AVAILABLE_MANY, FIND_VARIANTS_BY_SKU, INVENTORY_LEVEL, LOCATION_LEVELS, LOCATIONS, SET_AVAILABLE, skuSearch } from './queries';
 import {
   availableManyDataSchema, envelopeSchema, inventoryLevelDataSchema, locationLevelsDataSchema, locationsDataSchema, setAvailableDataSchema,
@@ -14,6 +16,7 @@ import { ThrottleGate, throttleWaitMs, type OperationKind } from './throttle-gat
 
 export type { ThrottleStatus, QueryCost } from './schemas';
 export { throttleWaitMs } from './throttle-gate';
+export { ShopifyJobTimeoutError, orderGid } from './orders';
 
 const SYSTEM = 'shopify';
 /** Search terms per productVariants query: keeps the query string and the result page small. */
@@ -23,12 +26,12 @@ const PAGE_SIZE = 50;
 const MAX_INPUT = 250;
 const MAX_QUERY_COST = 1000;
 /** Top-level error codes that describe a Shopify-side hiccup rather than a bad request. */
-const TRANSIENT_CODES = new Set(['THROTTLED', 'INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE']);
+const TRANSIENT_CODES = new Set(['THROTTLED', 'INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE', 'IDEMPOTENCY_CONCURRENT_REQUEST']);
 
 /** A THROTTLED answer; `retryAfterMs` says when the bucket will hold the requested cost again. */
 export class ShopifyThrottledError extends TransientError {}
 
-export interface ShopifyClientOptions {
+export interface ShopifyClientOptions extends OrderOpsOptions {
   /** e.g. https://my-shop.myshopify.com or the simulator's http://127.0.0.1:port */
   shopUrl: string;
   apiVersion: string;
@@ -56,6 +59,7 @@ export class ShopifyClient implements EcommercePort {
   private readonly dispatcher: Dispatcher | undefined;
   private readonly maxThrottleWaitMs: number;
   private readonly gate = new ThrottleGate();
+  private readonly orders: ShopifyOrderOps;
   // An ES private field, not a property, so the token never shows up when the client is logged or inspected.
   readonly #accessToken: string;
 
@@ -65,11 +69,32 @@ export class ShopifyClient implements EcommercePort {
     this.dispatcher = opts.dispatcher;
     this.maxThrottleWaitMs = opts.maxThrottleWaitMs ?? 60_000;
     this.#accessToken = opts.accessToken;
+    this.orders = new ShopifyOrderOps((operation, query, variables, schema, callOpts, kind) => this.graphql(operation, query, variables, schema, callOpts, kind), opts);
   }
 
   /** A copy: the counters move only with requests. */
   get callStats(): EcommerceCallStats {
     return { ...this.gate.stats };
+  }
+
+  getOrder(orderId: string, opts: CallOpts = {}): Promise<WebOrder | undefined> {
+    return this.orders.getOrder(orderId, opts);
+  }
+
+  markPreparedForPickup(fulfillmentOrderId: string, opts: CallOpts = {}): Promise<void> {
+    return this.orders.markPreparedForPickup(fulfillmentOrderId, opts);
+  }
+
+  fulfilPickup(fulfillmentOrderId: string, opts: CallOpts = {}): Promise<void> {
+    return this.orders.fulfilPickup(fulfillmentOrderId, opts);
+  }
+
+  cancelOrder(input: CancelWebOrderInput, opts: CallOpts = {}): Promise<void> {
+    return this.orders.cancelOrder(input, opts);
+  }
+
+  refundLines(input: RefundWebLinesInput, opts: CallOpts = {}): Promise<WebRefundResult> {
+    return this.orders.refundLines(input, opts);
   }
 
   async listLocations(opts: CallOpts = {}): Promise<Array<{ id: string; name: string; isActive: boolean }>> {

@@ -1,0 +1,235 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { z } from 'zod';
+import { formatCents, parseCents } from '../../../domain/money';
+import type { WebFulfillmentOrder, WebOrder } from '../../../domain/web-order';
+import { PermanentError, TransientError } from '../../http';
+import type { CancelWebOrderInput, RefundWebLinesInput, WebRefundResult } from '../port';
+import {
+  FULFIL, FULFILLMENT_ORDER_STATE, JOB, ORDER, ORDER_CANCEL, ORDER_CANCELLED_AT, ORDER_FOR_REFUND, ORDER_LIMITS, PREPARED_FOR_PICKUP, REFUND_CREATE,
+} from './order-queries';
+import {
+  fulfilDataSchema, fulfillmentOrderStateDataSchema, jobDataSchema, orderCancelDataSchema, orderCancelledAtDataSchema, orderDataSchema,
+  orderForRefundDataSchema, preparedForPickupDataSchema, refundCreateDataSchema, type OrderData,
+} from './order-schemas';
+import type { userErrorSchema } from './schemas';
+import type { OperationKind } from './throttle-gate';
+
+const SYSTEM = 'shopify';
+type CallOpts = { signal?: AbortSignal };
+type UserError = z.infer<typeof userErrorSchema>;
+
+/** The client's request path (throttle gate, cost accounting, error mapping), handed in so this file owns only order logic. */
+export type GraphqlCall = <T>(operation: string, query: string, variables: Record<string, unknown>, schema: z.ZodType<T>, opts: CallOpts, kind?: OperationKind) => Promise<T>;
+
+/** orderCancel's job did not finish in time. The cancel may still land; calling cancelOrder again is safe. */
+export class ShopifyJobTimeoutError extends TransientError {}
+
+export interface OrderOpsOptions {
+  /** Between polls of an orderCancel job (default 500 ms). */
+  jobPollMs?: number;
+  /** Give up waiting for the job after this long (default 30 s). */
+  jobTimeoutMs?: number;
+}
+
+/** Webhooks carry numeric ids; the Admin API wants global ids. */
+export function orderGid(orderId: string): string {
+  if (/^\d+$/.test(orderId)) return `gid://shopify/Order/${orderId}`;
+  if (/^gid:\/\/shopify\/Order\/\d+$/.test(orderId)) return orderId;
+  throw new PermanentError(`${SYSTEM}: ${orderId} is neither an order GID nor a numeric order id`, SYSTEM, 0, 'INVALID_ORDER_ID');
+}
+
+const refused = (operation: string, errors: UserError[], code: string) =>
+  new PermanentError(`${SYSTEM} ${operation} refused: ${errors.map((e) => `${e.code ?? code}: ${e.message}`).join('; ')}`, SYSTEM, 200, errors[0]?.code ?? code);
+
+/** "99.0" and "99.00" are the same money; the domain wants two decimals. Other shapes pass unchanged. */
+function decimal(amount: string): string {
+  const cents = parseCents(amount);
+  return cents === undefined ? amount : formatCents(cents);
+}
+
+export class ShopifyOrderOps {
+  private readonly jobPollMs: number;
+  private readonly jobTimeoutMs: number;
+
+  constructor(private readonly call: GraphqlCall, opts: OrderOpsOptions = {}) {
+    this.jobPollMs = opts.jobPollMs ?? 500;
+    this.jobTimeoutMs = opts.jobTimeoutMs ?? 30_000;
+  }
+
+  async getOrder(orderId: string, opts: CallOpts = {}): Promise<WebOrder | undefined> {
+    const data = await this.call('Order', ORDER, { id: orderGid(orderId) }, orderDataSchema, opts);
+    return data.order ? toWebOrder(data.order) : undefined;
+  }
+
+  /** Checked first because Shopify refuses a second "ready" rather than ignoring it. */
+  async markPreparedForPickup(fulfillmentOrderId: string, opts: CallOpts = {}): Promise<void> {
+    const before = await this.pickupState(fulfillmentOrderId, 'PreparedForPickup', opts);
+    if (before === 'IN_PROGRESS' || before === 'CLOSED') return;
+    const input = { lineItemsByFulfillmentOrder: [{ fulfillmentOrderId }] };
+    const data = await this.call('PreparedForPickup', PREPARED_FOR_PICKUP, { input }, preparedForPickupDataSchema, opts, 'mutation');
+    const errors = data.fulfillmentOrderLineItemsPreparedForPickup.userErrors;
+    if (errors.length === 0) return;
+    // Someone (or our own lost first attempt) got there in between.
+    const after = await this.pickupState(fulfillmentOrderId, 'PreparedForPickup', opts);
+    if (after === 'IN_PROGRESS' || after === 'CLOSED') return;
+    throw refused('PreparedForPickup', errors, 'PREPARE_REFUSED');
+  }
+
+  async fulfilPickup(fulfillmentOrderId: string, opts: CallOpts = {}): Promise<void> {
+    if ((await this.pickupState(fulfillmentOrderId, 'FulfilPickup', opts)) === 'CLOSED') return;
+    const fulfillment = { lineItemsByFulfillmentOrder: [{ fulfillmentOrderId }], notifyCustomer: false };
+    const data = await this.call('FulfilPickup', FULFIL, { fulfillment }, fulfilDataSchema, opts, 'mutation');
+    const { userErrors } = data.fulfillmentCreate;
+    if (userErrors.length === 0 && data.fulfillmentCreate.fulfillment) return;
+    if ((await this.pickupState(fulfillmentOrderId, 'FulfilPickup', opts)) === 'CLOSED') return;
+    // fulfillmentCreate's UserError has no code field.
+    throw refused('FulfilPickup', userErrors.length ? userErrors : [{ message: 'no fulfillment created' }], 'FULFILLMENT_REFUSED');
+  }
+
+  async cancelOrder(input: CancelWebOrderInput, opts: CallOpts = {}): Promise<void> {
+    const id = orderGid(input.orderId);
+    if (await this.isCancelled(id, opts)) return;
+    const variables = {
+      orderId: id, reason: input.reason, restock: input.restock, notifyCustomer: input.notifyCustomer ?? true,
+      staffNote: input.staffNote ?? null, refundMethod: { originalPaymentMethodsRefund: input.refund },
+    };
+    const data = await this.call('CancelOrder', ORDER_CANCEL, variables, orderCancelDataSchema, opts, 'mutation');
+    const { job, orderCancelUserErrors: errors } = data.orderCancel;
+    if (errors.length > 0 || !job) {
+      // "Already cancelled" comes back as INVALID; the order's state is the better witness.
+      if (await this.isCancelled(id, opts)) return;
+      throw refused('CancelOrder', errors.length ? errors : [{ message: 'no job returned' }], 'CANCEL_REFUSED');
+    }
+    await this.waitForJob(job.id, job.done, id, opts);
+    if (!(await this.isCancelled(id, opts))) {
+      throw new PermanentError(`${SYSTEM} CancelOrder: job ${job.id} finished but order ${id} is not cancelled`, SYSTEM, 200, 'CANCEL_FAILED');
+    }
+  }
+
+  /**
+   * No over-refund check of our own before sending: after a lost response the order already
+   * shows this refund, and only the idempotency key can tell a retry from a second refund.
+   */
+  async refundLines(input: RefundWebLinesInput, opts: CallOpts = {}): Promise<WebRefundResult> {
+    const id = orderGid(input.orderId);
+    if (input.lines.length === 0) throw new PermanentError(`${SYSTEM} RefundLines: no lines to refund`, SYSTEM, 0, 'NO_LINES');
+    const bad = input.lines.find((l) => !Number.isInteger(l.quantity) || l.quantity <= 0);
+    if (bad) throw new PermanentError(`${SYSTEM} RefundLines: quantity ${bad.quantity} for ${bad.lineItemId} must be a positive integer`, SYSTEM, 0, 'INVALID_QUANTITY');
+    const data = await this.call('OrderForRefund', ORDER_FOR_REFUND, { id }, orderForRefundDataSchema, opts);
+    const order = data.order;
+    if (!order) throw new PermanentError(`${SYSTEM} RefundLines: order ${id} not found`, SYSTEM, 404, 'NOT_FOUND');
+    let cents = 0;
+    for (const l of input.lines) {
+      const line = order.lineItems.nodes.find((n) => n.id === l.lineItemId);
+      if (!line) {
+        const why = order.lineItems.pageInfo.hasNextPage ? `is not among the first ${ORDER_LIMITS.lines} lines` : 'is not on the order';
+        throw new PermanentError(`${SYSTEM} RefundLines: line item ${l.lineItemId} ${why}`, SYSTEM, 0, order.lineItems.pageInfo.hasNextPage ? 'ORDER_TOO_LARGE' : 'UNKNOWN_LINE_ITEM');
+      }
+      const unit = parseCents(line.originalUnitPriceSet.shopMoney.amount);
+      if (unit === undefined) throw new PermanentError(`${SYSTEM} RefundLines: unit price ${line.originalUnitPriceSet.shopMoney.amount} is not money`, SYSTEM, 200, 'UnexpectedResponse');
+      cents += unit * l.quantity;
+    }
+    const sale = order.transactions.find((t) => (t.kind === 'SALE' || t.kind === 'CAPTURE') && t.status === 'SUCCESS');
+    if (!sale && cents > 0) throw new PermanentError(`${SYSTEM} RefundLines: order ${id} has no successful sale to refund against`, SYSTEM, 0, 'NO_SALE_TRANSACTION');
+    const variables = {
+      key: input.idempotencyKey,
+      input: {
+        orderId: id,
+        note: input.note,
+        // The shop's own receipt (POS) is the customer's record of a store return.
+        notify: false,
+        refundLineItems: input.lines.map((l) => ({
+          lineItemId: l.lineItemId, quantity: l.quantity, restockType: input.restockType,
+          locationId: input.restockType === 'NO_RESTOCK' ? null : (input.locationId ?? null),
+        })),
+        transactions: sale && cents > 0 ? [{ orderId: id, parentId: sale.id, amount: formatCents(cents), gateway: sale.gateway ?? '', kind: 'REFUND' }] : [],
+      },
+    };
+    const result = await this.call('RefundLines', REFUND_CREATE, variables, refundCreateDataSchema, opts, 'mutation');
+    const { refund, userErrors } = result.refundCreate;
+    if (userErrors.length > 0) throw refundRefused(userErrors, input);
+    if (!refund) throw new PermanentError(`${SYSTEM} RefundLines: no refund and no userErrors`, SYSTEM, 200, 'UnexpectedResponse');
+    return { refundId: refund.id, amount: decimal(refund.totalRefundedSet.shopMoney.amount) };
+  }
+
+  private async pickupState(fulfillmentOrderId: string, operation: string, opts: CallOpts): Promise<string> {
+    const data = await this.call('FulfillmentOrderState', FULFILLMENT_ORDER_STATE, { id: fulfillmentOrderId }, fulfillmentOrderStateDataSchema, opts);
+    const fo = data.fulfillmentOrder;
+    if (!fo) throw new PermanentError(`${SYSTEM} ${operation}: fulfillment order ${fulfillmentOrderId} not found`, SYSTEM, 404, 'NOT_FOUND');
+    if (fo.deliveryMethod?.methodType !== 'PICK_UP') {
+      throw new PermanentError(`${SYSTEM} ${operation}: fulfillment order ${fulfillmentOrderId} is ${fo.deliveryMethod?.methodType ?? 'without a delivery method'}, not PICK_UP`, SYSTEM, 0, 'NOT_A_PICKUP');
+    }
+    if (fo.status === 'CANCELLED') throw new PermanentError(`${SYSTEM} ${operation}: fulfillment order ${fulfillmentOrderId} is cancelled`, SYSTEM, 0, 'FULFILLMENT_ORDER_CANCELLED');
+    return fo.status;
+  }
+
+  private async isCancelled(id: string, opts: CallOpts): Promise<boolean> {
+    const data = await this.call('OrderCancelledAt', ORDER_CANCELLED_AT, { id }, orderCancelledAtDataSchema, opts);
+    if (!data.order) throw new PermanentError(`${SYSTEM} CancelOrder: order ${id} not found`, SYSTEM, 404, 'NOT_FOUND');
+    return data.order.cancelledAt !== null;
+  }
+
+  private async waitForJob(jobId: string, done: boolean, orderId: string, opts: CallOpts): Promise<void> {
+    const deadline = Date.now() + this.jobTimeoutMs;
+    while (!done) {
+      if (Date.now() >= deadline) {
+        throw new ShopifyJobTimeoutError(`${SYSTEM} CancelOrder: job ${jobId} for ${orderId} not done after ${this.jobTimeoutMs} ms; cancelOrder may be called again`, SYSTEM);
+      }
+      await sleep(Math.min(this.jobPollMs, Math.max(1, deadline - Date.now())), undefined, { signal: opts.signal });
+      const data = await this.call('Job', JOB, { id: jobId }, jobDataSchema, opts);
+      if (!data.job) throw new PermanentError(`${SYSTEM} CancelOrder: job ${jobId} not found`, SYSTEM, 404, 'NOT_FOUND');
+      done = data.job.done;
+    }
+  }
+}
+
+function refundRefused(errors: UserError[], input: RefundWebLinesInput): PermanentError {
+  // RefundCreatePayload's UserError has no code: the field path says which input was refused.
+  const over = errors.find((e) => e.field?.[0] === 'input' && e.field[1] === 'refundLineItems' && e.field[3] === 'quantity');
+  const line = over ? input.lines[Number(over.field![2])] : undefined;
+  const message = errors.map((e) => e.message).join('; ');
+  if (over) {
+    return new PermanentError(`${SYSTEM} RefundLines refused: REFUND_QUANTITY_EXCEEDED for line item ${line?.lineItemId ?? '?'}: ${message}`, SYSTEM, 200, 'REFUND_QUANTITY_EXCEEDED');
+  }
+  return new PermanentError(`${SYSTEM} RefundLines refused: ${message}`, SYSTEM, 200, 'REFUND_REFUSED');
+}
+
+function toWebOrder(o: OrderData): WebOrder {
+  const tooLarge = [
+    o.lineItems.pageInfo.hasNextPage && `more than ${ORDER_LIMITS.lines} lines`,
+    o.fulfillmentOrders.pageInfo.hasNextPage && `more than ${ORDER_LIMITS.fulfillmentOrders} fulfillment orders`,
+    o.fulfillmentOrders.nodes.some((f) => f.lineItems.pageInfo.hasNextPage) && `a fulfillment order with more than ${ORDER_LIMITS.fulfillmentOrderLines} lines`,
+    o.refunds.length >= ORDER_LIMITS.refunds && `${ORDER_LIMITS.refunds} or more refunds`,
+    o.refunds.some((r) => r.refundLineItems.pageInfo.hasNextPage) && `a refund with more than ${ORDER_LIMITS.refundLines} lines`,
+  ].filter((x): x is string => typeof x === 'string');
+  if (tooLarge.length) {
+    throw new PermanentError(`${SYSTEM} Order ${o.id} is larger than the connector reads in one query: ${tooLarge.join(', ')}`, SYSTEM, 200, 'ORDER_TOO_LARGE');
+  }
+  const refundedQuantities: Record<string, number> = {};
+  for (const r of o.refunds) for (const l of r.refundLineItems.nodes) refundedQuantities[l.lineItem.id] = (refundedQuantities[l.lineItem.id] ?? 0) + l.quantity;
+  const fulfillmentOrders = o.fulfillmentOrders.nodes.map((f): WebFulfillmentOrder => {
+    const methodType = f.deliveryMethod?.methodType ?? 'NONE';
+    return {
+      id: f.id,
+      status: f.status,
+      methodType,
+      locationId: f.assignedLocation.location?.id ?? null,
+      // Our reading of Shopify: "ready for pickup" leaves a pickup fulfilment order IN_PROGRESS until collected.
+      preparedForPickup: methodType === 'PICK_UP' && f.status === 'IN_PROGRESS',
+      lines: f.lineItems.nodes.map((n) => ({ id: n.id, lineItemId: n.lineItem.id, sku: n.lineItem.sku ?? '', remainingQuantity: n.remainingQuantity })),
+    };
+  });
+  return {
+    id: o.id,
+    legacyId: o.legacyResourceId,
+    name: o.name,
+    createdAt: o.createdAt,
+    cancelledAt: o.cancelledAt,
+    currencyCode: o.currencyCode,
+    financialStatus: o.displayFinancialStatus ?? 'UNKNOWN',
+    lines: o.lineItems.nodes.map((n) => ({ lineItemId: n.id, sku: n.sku ?? '', quantity: n.quantity, unitPrice: decimal(n.originalUnitPriceSet.shopMoney.amount) })),
+    fulfillmentOrders,
+    refundedQuantities,
+    totalRefunded: decimal(o.totalRefundedSet.shopMoney.amount),
+  };
+}

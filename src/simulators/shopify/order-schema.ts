@@ -1,0 +1,172 @@
+/**
+ * Orders, fulfilment orders, refunds and cancellation: the subset of Shopify's Admin schema the
+ * click & collect and returns flows use, with Shopify's names so the client's documents run
+ * unchanged against the real API. Lists that take `first` (Order.refunds, Order.transactions)
+ * are plain lists in Shopify too.
+ */
+export const orderSdl = /* GraphQL */ `
+  scalar DateTime
+  scalar Decimal
+  scalar Money
+  scalar UnsignedInt64
+
+  extend type Query {
+    order(id: ID!): Order
+    fulfillmentOrder(id: ID!): FulfillmentOrder
+    "Poll an asynchronous job (orderCancel) until done."
+    job(id: ID!): Job
+  }
+
+  extend type Mutation {
+    fulfillmentOrderLineItemsPreparedForPickup(input: FulfillmentOrderLineItemsPreparedForPickupInput!): FulfillmentOrderLineItemsPreparedForPickupPayload
+    fulfillmentCreate(fulfillment: FulfillmentInput!, message: String): FulfillmentCreatePayload
+    "Mandatory @idempotent from 2026-04, like the inventory mutations."
+    refundCreate(input: RefundInput!): RefundCreatePayload
+    "Asynchronous: answers with a job; the order is cancelled when the job is done."
+    orderCancel(
+      orderId: ID!, reason: OrderCancelReason!, restock: Boolean!, notifyCustomer: Boolean, staffNote: String,
+      refund: Boolean @deprecated(reason: "Use refundMethod."), refundMethod: OrderCancelRefundMethodInput
+    ): OrderCancelPayload
+  }
+
+  enum CurrencyCode { SEK EUR USD NOK DKK GBP CHF PLN }
+  enum OrderCancelReason { CUSTOMER DECLINED FRAUD INVENTORY OTHER STAFF }
+  enum OrderDisplayFinancialStatus { AUTHORIZED EXPIRED PAID PARTIALLY_PAID PARTIALLY_REFUNDED PENDING REFUNDED VOIDED }
+  enum OrderDisplayFulfillmentStatus { FULFILLED IN_PROGRESS ON_HOLD OPEN PARTIALLY_FULFILLED PENDING_FULFILLMENT REQUEST_DECLINED RESTOCKED SCHEDULED UNFULFILLED }
+  enum FulfillmentOrderStatus { OPEN IN_PROGRESS SCHEDULED ON_HOLD INCOMPLETE CLOSED CANCELLED }
+  enum DeliveryMethodType { SHIPPING PICK_UP PICKUP_POINT LOCAL RETAIL NONE }
+  enum FulfillmentStatus { SUCCESS CANCELLED ERROR FAILURE OPEN PENDING }
+  enum OrderTransactionKind { SALE CAPTURE AUTHORIZATION VOID REFUND CHANGE EMV_AUTHORIZATION SUGGESTED_REFUND }
+  enum OrderTransactionStatus { SUCCESS FAILURE PENDING ERROR AWAITING_RESPONSE UNKNOWN }
+  enum RefundLineItemRestockType { RETURN CANCEL LEGACY_RESTOCK NO_RESTOCK }
+  enum FulfillmentOrderLineItemsPreparedForPickupUserErrorCode { FULFILLMENT_ORDER_INVALID NO_LINE_ITEMS_TO_PREPARE_FOR_FULFILLMENT_ORDER UNABLE_TO_PREPARE_QUANTITY }
+  enum OrderCancelUserErrorCode { INTERNAL_ERROR INVALID NO_REFUND_PERMISSION NOT_FOUND }
+
+  type MoneyV2 { amount: Decimal! currencyCode: CurrencyCode! }
+  type MoneyBag { shopMoney: MoneyV2! presentmentMoney: MoneyV2! }
+
+  type Order implements Node {
+    id: ID!
+    legacyResourceId: UnsignedInt64!
+    name: String!
+    createdAt: DateTime!
+    updatedAt: DateTime!
+    processedAt: DateTime!
+    cancelledAt: DateTime
+    cancelReason: OrderCancelReason
+    closed: Boolean!
+    sourceName: String
+    currencyCode: CurrencyCode!
+    displayFinancialStatus: OrderDisplayFinancialStatus
+    displayFulfillmentStatus: OrderDisplayFulfillmentStatus!
+    totalPriceSet: MoneyBag!
+    currentTotalPriceSet: MoneyBag!
+    totalRefundedSet: MoneyBag!
+    lineItems(first: Int, after: String): LineItemConnection!
+    fulfillmentOrders(first: Int, after: String): FulfillmentOrderConnection!
+    refunds(first: Int): [Refund!]!
+    transactions(first: Int): [OrderTransaction!]!
+  }
+
+  type LineItem {
+    id: ID!
+    sku: String
+    name: String!
+    quantity: Int!
+    currentQuantity: Int!
+    refundableQuantity: Int!
+    unfulfilledQuantity: Int!
+    originalUnitPriceSet: MoneyBag!
+    variant: ProductVariant
+  }
+  type LineItemEdge { cursor: String! node: LineItem! }
+  type LineItemConnection { nodes: [LineItem!]! edges: [LineItemEdge!]! pageInfo: PageInfo! }
+
+  type DeliveryMethod { id: ID! methodType: DeliveryMethodType! }
+  type FulfillmentOrderAssignedLocation { name: String! location: Location }
+  type FulfillmentOrder implements Node {
+    id: ID!
+    orderId: ID!
+    order: Order!
+    status: FulfillmentOrderStatus!
+    deliveryMethod: DeliveryMethod
+    assignedLocation: FulfillmentOrderAssignedLocation!
+    lineItems(first: Int, after: String): FulfillmentOrderLineItemConnection!
+  }
+  type FulfillmentOrderEdge { cursor: String! node: FulfillmentOrder! }
+  type FulfillmentOrderConnection { nodes: [FulfillmentOrder!]! edges: [FulfillmentOrderEdge!]! pageInfo: PageInfo! }
+  type FulfillmentOrderLineItem { id: ID! totalQuantity: Int! remainingQuantity: Int! lineItem: LineItem! }
+  type FulfillmentOrderLineItemEdge { cursor: String! node: FulfillmentOrderLineItem! }
+  type FulfillmentOrderLineItemConnection { nodes: [FulfillmentOrderLineItem!]! edges: [FulfillmentOrderLineItemEdge!]! pageInfo: PageInfo! }
+
+  type Fulfillment { id: ID! status: FulfillmentStatus! createdAt: DateTime! }
+
+  type OrderTransaction {
+    id: ID!
+    kind: OrderTransactionKind!
+    status: OrderTransactionStatus!
+    gateway: String
+    amountSet: MoneyBag!
+    parentTransaction: OrderTransaction
+    createdAt: DateTime!
+    processedAt: DateTime
+  }
+  type OrderTransactionEdge { cursor: String! node: OrderTransaction! }
+  type OrderTransactionConnection { nodes: [OrderTransaction!]! edges: [OrderTransactionEdge!]! pageInfo: PageInfo! }
+
+  type Refund implements Node {
+    id: ID!
+    legacyResourceId: UnsignedInt64!
+    createdAt: DateTime
+    note: String
+    totalRefundedSet: MoneyBag!
+    refundLineItems(first: Int, after: String): RefundLineItemConnection!
+    transactions(first: Int, after: String): OrderTransactionConnection!
+  }
+  type RefundLineItem {
+    id: ID!
+    quantity: Int!
+    restockType: RefundLineItemRestockType!
+    restocked: Boolean!
+    location: Location
+    lineItem: LineItem!
+    subtotalSet: MoneyBag!
+  }
+  type RefundLineItemEdge { cursor: String! node: RefundLineItem! }
+  type RefundLineItemConnection { nodes: [RefundLineItem!]! edges: [RefundLineItemEdge!]! pageInfo: PageInfo! }
+
+  type Job { id: ID! done: Boolean! }
+
+  type UserError { field: [String!] message: String! }
+  type FulfillmentOrderLineItemsPreparedForPickupUserError { field: [String!] message: String! code: FulfillmentOrderLineItemsPreparedForPickupUserErrorCode }
+  type OrderCancelUserError { field: [String!] message: String! code: OrderCancelUserErrorCode }
+
+  input PreparedFulfillmentOrderLineItemsInput { fulfillmentOrderId: ID! }
+  input FulfillmentOrderLineItemsPreparedForPickupInput { lineItemsByFulfillmentOrder: [PreparedFulfillmentOrderLineItemsInput!]! }
+  type FulfillmentOrderLineItemsPreparedForPickupPayload { userErrors: [FulfillmentOrderLineItemsPreparedForPickupUserError!]! }
+
+  input FulfillmentOrderLineItemInput { id: ID! quantity: Int! }
+  input FulfillmentOrderLineItemsInput { fulfillmentOrderId: ID! fulfillmentOrderLineItems: [FulfillmentOrderLineItemInput!] }
+  input FulfillmentTrackingInput { company: String number: String url: String }
+  input FulfillmentInput {
+    lineItemsByFulfillmentOrder: [FulfillmentOrderLineItemsInput!]!
+    notifyCustomer: Boolean
+    trackingInfo: FulfillmentTrackingInput
+  }
+  type FulfillmentCreatePayload { fulfillment: Fulfillment userErrors: [UserError!]! }
+
+  input RefundLineItemInput { lineItemId: ID! quantity: Int! restockType: RefundLineItemRestockType locationId: ID }
+  input OrderTransactionInput { orderId: ID! parentId: ID amount: Money! gateway: String! kind: OrderTransactionKind! }
+  input RefundInput {
+    orderId: ID!
+    note: String
+    notify: Boolean
+    currency: CurrencyCode
+    refundLineItems: [RefundLineItemInput!]
+    transactions: [OrderTransactionInput!]
+  }
+  type RefundCreatePayload { order: Order refund: Refund userErrors: [UserError!]! }
+
+  input OrderCancelRefundMethodInput { originalPaymentMethodsRefund: Boolean }
+  type OrderCancelPayload { job: Job orderCancelUserErrors: [OrderCancelUserError!]! userErrors: [UserError!]! }
+`;

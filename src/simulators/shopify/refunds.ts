@@ -1,0 +1,126 @@
+import { formatCents, parseCents } from '../../domain/money';
+import {
+  paidCents, refundedCents, unfulfilledOf, type OrderRecord, type RefundLineRecord, type RefundRecord, type RestockRecord, type RestockType,
+  type TransactionRecord,
+} from './order-records';
+import type { ItemRecord, LocationRecord } from './state';
+
+/** What refunds need from the inventory side of the shop. */
+export interface StockAccess {
+  readonly locations: Map<string, LocationRecord>;
+  itemBySku(sku: string): ItemRecord | undefined;
+  getAvailable(itemIdOrSku: string, locationId: string): number | undefined;
+  setAvailable(itemIdOrSku: string, locationId: string, qty: number): void;
+}
+
+/**
+ * refundCreate and fulfillmentCreate answer with plain `UserError { field message }` (no code);
+ * prepared-for-pickup and orderCancel have coded errors. `code` is kept for those, and for the
+ * idempotency refusals the resolver raises as top-level errors.
+ */
+export interface OrderUserError { field: string[] | null; message: string; code?: string }
+
+export interface RefundInput {
+  orderId: string;
+  note?: string | null;
+  notify?: boolean | null;
+  refundLineItems?: Array<{ lineItemId: string; quantity: number; restockType?: RestockType | null; locationId?: string | null }> | null;
+  transactions?: Array<{ orderId: string; parentId?: string | null; amount: string; gateway: string; kind: string }> | null;
+}
+
+export interface Mint {
+  transaction(): { id: string; num: number; status: 'SUCCESS' };
+  refund(): { id: string; num: number };
+  refundLine(): { id: string; num: number };
+}
+
+const restocks = (t: RestockType | null | undefined) => t === 'RETURN' || t === 'CANCEL' || t === 'LEGACY_RESTOCK';
+
+/** Shopify refuses the whole refund on any bad line or transaction; so do we. */
+export function validateRefund(order: OrderRecord, input: RefundInput, stock: StockAccess): OrderUserError[] {
+  const errors: OrderUserError[] = [];
+  const asked = new Map<string, number>();
+  (input.refundLineItems ?? []).forEach((r, i) => {
+    const at = (f: string) => ['input', 'refundLineItems', String(i), f];
+    const line = order.lines.find((l) => l.id === r.lineItemId);
+    if (!line) return void errors.push({ field: at('lineItemId'), message: `Line item ${r.lineItemId} does not belong to order ${order.name}.` });
+    if (!Number.isInteger(r.quantity) || r.quantity <= 0) return void errors.push({ field: at('quantity'), message: 'Quantity must be greater than 0.' });
+    const total = (asked.get(line.id) ?? 0) + r.quantity;
+    asked.set(line.id, total);
+    const left = line.quantity - line.refunded;
+    if (total > left) {
+      return void errors.push({ field: at('quantity'), message: `Cannot refund ${total} of line item ${line.id} (${line.sku}): only ${left} left to refund.` });
+    }
+    if (!restocks(r.restockType)) return;
+    const locationId = r.locationId ?? order.fulfillmentOrders.find((f) => f.lines.some((l) => l.lineItemId === line.id))?.locationId;
+    if (!locationId || !stock.locations.has(locationId)) return void errors.push({ field: at('locationId'), message: 'Location does not exist.' });
+    if (!line.itemId || stock.getAvailable(line.itemId, locationId) === undefined) {
+      errors.push({ field: at('locationId'), message: `Line item ${line.id} (${line.sku}) cannot be restocked at a location that does not stock it.` });
+    }
+  });
+  let sum = 0;
+  (input.transactions ?? []).forEach((t, i) => {
+    const at = (f: string) => ['input', 'transactions', String(i), f];
+    const parent = order.transactions.find((x) => x.id === t.parentId);
+    const cents = parseCents(t.amount);
+    if (t.orderId !== order.id) return void errors.push({ field: at('orderId'), message: 'Transaction must belong to the refunded order.' });
+    if (t.kind !== 'REFUND') return void errors.push({ field: at('kind'), message: `Kind ${t.kind} is not valid for a refund.` });
+    if (!parent || parent.kind !== 'SALE') return void errors.push({ field: at('parentId'), message: 'Parent transaction must be a successful sale or capture of this order.' });
+    if (t.gateway !== parent.gateway) return void errors.push({ field: at('gateway'), message: `Gateway must be ${parent.gateway}, as on the parent transaction.` });
+    if (cents === undefined || cents <= 0) return void errors.push({ field: at('amount'), message: 'Amount must be greater than 0.' });
+    sum += cents;
+  });
+  const refundable = paidCents(order) - refundedCents(order);
+  if (sum > refundable) errors.push({ field: ['input', 'transactions'], message: `Refund amount ${formatCents(sum)} exceeds the refundable amount ${formatCents(refundable)}.` });
+  return errors;
+}
+
+/** Applies a validated refund: quantities, money, fulfilment orders and restocks. */
+export function applyRefund(order: OrderRecord, input: RefundInput, mint: Mint, stock: StockAccess, log: RestockRecord[]): RefundRecord {
+  const at = new Date().toISOString();
+  const { id, num } = mint.refund();
+  const lines: RefundLineRecord[] = [];
+  for (const r of input.refundLineItems ?? []) {
+    const line = order.lines.find((l) => l.id === r.lineItemId)!;
+    const restockType = r.restockType ?? 'NO_RESTOCK';
+    // A return gives back goods the customer had; anything else takes units off the open fulfilment first.
+    const unfulfilled = unfulfilledOf(order, line.id);
+    const returnable = line.fulfilled - line.refundedFulfilled;
+    const fromFulfilled = restockType === 'RETURN' ? Math.min(r.quantity, returnable) : Math.max(0, r.quantity - unfulfilled);
+    takeFromFulfilmentOrders(order, line.id, r.quantity - fromFulfilled);
+    line.refunded += r.quantity;
+    line.refundedFulfilled += fromFulfilled;
+    const fo = order.fulfillmentOrders.find((f) => f.lines.some((l) => l.lineItemId === line.id));
+    const locationId = restocks(restockType) ? (r.locationId ?? fo?.locationId ?? null) : null;
+    if (locationId && line.itemId) {
+      const current = stock.getAvailable(line.itemId, locationId);
+      if (current !== undefined) {
+        stock.setAvailable(line.itemId, locationId, current + r.quantity);
+        log.push({ orderId: order.id, refundId: id, itemId: line.itemId, locationId, quantity: r.quantity, at });
+      }
+    }
+    lines.push({ ...mint.refundLine(), lineItemId: line.id, quantity: r.quantity, restockType, locationId, subtotalCents: line.priceCents * r.quantity });
+  }
+  const transactions: TransactionRecord[] = (input.transactions ?? []).map((t) => {
+    const parent = order.transactions.find((x) => x.id === t.parentId)!;
+    return { ...mint.transaction(), kind: 'REFUND', gateway: parent.gateway, amountCents: parseCents(t.amount)!, parentId: parent.id, createdAt: at };
+  });
+  order.transactions.push(...transactions);
+  const refund: RefundRecord = { id, num, orderId: order.id, createdAt: at, note: input.note ?? null, lines, transactions, totalCents: transactions.reduce((s, t) => s + t.amountCents, 0) };
+  order.refunds.push(refund);
+  return refund;
+}
+
+function takeFromFulfilmentOrders(order: OrderRecord, lineItemId: string, quantity: number): void {
+  let left = quantity;
+  for (const fo of order.fulfillmentOrders) {
+    for (const l of fo.lines) {
+      if (left === 0 || l.lineItemId !== lineItemId) continue;
+      const take = Math.min(left, l.remainingQuantity);
+      l.remainingQuantity -= take;
+      left -= take;
+    }
+    // Nothing left to hand over: Shopify closes the fulfilment order rather than leaving it open.
+    if ((fo.status === 'OPEN' || fo.status === 'IN_PROGRESS') && fo.lines.every((l) => l.remainingQuantity === 0)) fo.status = 'CLOSED';
+  }
+}

@@ -1,0 +1,281 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PermanentError, TransientError } from '../../src/connectors/http';
+import { ShopifyClient, ShopifyJobTimeoutError } from '../../src/connectors/ecommerce/shopify/client';
+import { shopifyOrderWebhookSchema, shopifyWebhookHeaders, verifyShopifyWebhook } from '../../src/connectors/ecommerce/shopify/webhooks';
+import { pickupOf } from '../../src/domain/web-order';
+import { startShopifySimulator, type ShopifySimulator } from '../../src/simulators/shopify/index';
+import { rejectionOf } from '../support/rejection';
+
+const SECRET = 'shpss_test_secret';
+
+let sim: ShopifySimulator;
+let client: ShopifyClient;
+let store: string;
+let warehouse: string;
+
+beforeEach(async () => {
+  sim = await startShopifySimulator({ cancelJobDelayMs: 30, webhooks: { retryBaseMs: 10 } });
+  client = new ShopifyClient({ shopUrl: sim.shopUrl, apiVersion: sim.apiVersion, accessToken: sim.accessToken, timeoutMs: 5_000, jobPollMs: 10, jobTimeoutMs: 5_000 });
+  warehouse = sim.state.seedLocation({ name: 'Web warehouse' });
+  store = sim.state.seedLocation({ name: 'Store 1', fulfillsOnlineOrders: false });
+  for (const sku of ['SKU-A', 'SKU-B']) {
+    sim.state.seedItem({ sku });
+    sim.state.setAvailable(sku, store, 10);
+    sim.state.setAvailable(sku, warehouse, 50);
+  }
+});
+afterEach(() => sim.close());
+
+const pickupOrder = () => sim.state.createOrder({ lines: [{ sku: 'SKU-A', quantity: 2, price: '99.00' }, { sku: 'SKU-B', quantity: 1, price: '49.5' }], pickupLocationId: store });
+
+async function collected() {
+  const placed = pickupOrder();
+  const order = (await client.getOrder(placed.id))!;
+  await client.fulfilPickup(pickupOf(order)!.id);
+  return { placed, order, lineA: order.lines[0]!.lineItemId, lineB: order.lines[1]!.lineItemId };
+}
+
+describe('ShopifyClient orders and pickup against the simulator', () => {
+  it('reads a pickup order: one PICK_UP fulfilment order at the store, by GID or numeric id', async () => {
+    const placed = pickupOrder();
+    const order = await client.getOrder(placed.id);
+    expect(order).toMatchObject({
+      id: placed.id, legacyId: placed.legacyId, name: placed.name, cancelledAt: null, currencyCode: 'SEK', financialStatus: 'PAID',
+      lines: [
+        { lineItemId: expect.stringMatching(/^gid:\/\/shopify\/LineItem\//), sku: 'SKU-A', quantity: 2, unitPrice: '99.00' },
+        { sku: 'SKU-B', quantity: 1, unitPrice: '49.50' },
+      ],
+      refundedQuantities: {},
+      totalRefunded: '0.00',
+    });
+    const pickup = pickupOf(order!);
+    expect(order!.fulfillmentOrders).toHaveLength(1);
+    expect(pickup).toMatchObject({ status: 'OPEN', methodType: 'PICK_UP', locationId: store, preparedForPickup: false });
+    expect(pickup!.lines.map((l) => [l.sku, l.remainingQuantity, l.lineItemId])).toEqual(order!.lines.map((l) => [l.sku, l.quantity, l.lineItemId]));
+    expect(await client.getOrder(placed.legacyId)).toEqual(order);
+    expect(await client.getOrder('gid://shopify/Order/999999')).toBeUndefined();
+    expect(await rejectionOf(client.getOrder('#1001'))).toMatchObject({ name: 'PermanentError', code: 'INVALID_ORDER_ID' });
+    const shipped = sim.state.createOrder({ lines: [{ sku: 'SKU-A', quantity: 1, price: '10.00' }] });
+    const shipping = await client.getOrder(shipped.id);
+    expect(shipping!.fulfillmentOrders).toMatchObject([{ methodType: 'SHIPPING', locationId: warehouse }]);
+    expect(pickupOf(shipping!)).toBeUndefined();
+    // Orders leave stock alone: the POS is the master and the integration writes web stock.
+    expect(sim.state.getAvailable('SKU-A', store)).toBe(10);
+  });
+
+  it('marks a pickup ready, then collected; both are idempotent, across a lost response too', async () => {
+    const placed = pickupOrder();
+    const fo = pickupOf((await client.getOrder(placed.id))!)!;
+    sim.faults.set({ lostResponseRate: 1 });
+    expect(await rejectionOf(client.markPreparedForPickup(fo.id))).toBeInstanceOf(TransientError);
+    sim.faults.set({ lostResponseRate: 0 });
+    await client.markPreparedForPickup(fo.id); // the retry sees it applied
+    await client.markPreparedForPickup(fo.id);
+    expect(sim.operations.get('PreparedForPickup')).toBe(1);
+    expect(pickupOf((await client.getOrder(placed.id))!)).toMatchObject({ status: 'IN_PROGRESS', preparedForPickup: true });
+
+    await client.fulfilPickup(fo.id);
+    await client.fulfilPickup(fo.id);
+    await client.markPreparedForPickup(fo.id); // a late "ready" after collection is no error
+    expect(sim.operations.get('FulfilPickup')).toBe(1);
+    expect(sim.operations.get('PreparedForPickup')).toBe(1);
+    expect(sim.state.orders.fulfillmentOrder(fo.id)).toMatchObject({ status: 'CLOSED', lines: [{ remainingQuantity: 0 }, { remainingQuantity: 0 }] });
+    expect(sim.state.orders.get(placed.id)!.fulfillments).toHaveLength(1);
+    expect(sim.state.getAvailable('SKU-A', store)).toBe(10);
+
+    const shipped = sim.state.createOrder({ lines: [{ sku: 'SKU-A', quantity: 1, price: '10.00' }] });
+    const shippingFo = (await client.getOrder(shipped.id))!.fulfillmentOrders[0]!.id;
+    expect(await rejectionOf(client.fulfilPickup(shippingFo))).toMatchObject({ name: 'PermanentError', code: 'NOT_A_PICKUP' });
+    expect(await rejectionOf(client.fulfilPickup('gid://shopify/FulfillmentOrder/1'))).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('cancels by waiting for the job; a second cancel is a no-op; a job that never ends times out clearly', async () => {
+    const placed = pickupOrder();
+    await client.cancelOrder({ orderId: placed.legacyId, reason: 'CUSTOMER', refund: true, restock: false, staffNote: 'not collected' });
+    const cancelled = sim.state.orders.get(placed.id)!;
+    expect(cancelled.cancelledAt).not.toBeNull();
+    expect(cancelled.cancelReason).toBe('CUSTOMER');
+    expect(cancelled.fulfillmentOrders.map((f) => f.status)).toEqual(['CANCELLED']);
+    expect(sim.operations.get('Job')).toBeGreaterThanOrEqual(1);
+    const order = await client.getOrder(placed.id);
+    expect(order).toMatchObject({ financialStatus: 'REFUNDED', totalRefunded: '247.50' });
+    expect(pickupOf(order!)).toBeUndefined();
+    await client.cancelOrder({ orderId: placed.id, reason: 'CUSTOMER', refund: true, restock: false });
+    expect(sim.operations.get('CancelOrder')).toBe(1);
+    expect(sim.state.getAvailable('SKU-A', store)).toBe(10); // restock: false
+
+    sim.state.orders.cancelJobDelayMs = Infinity;
+    const stuck = pickupOrder();
+    const impatient = new ShopifyClient({ shopUrl: sim.shopUrl, apiVersion: sim.apiVersion, accessToken: sim.accessToken, jobPollMs: 10, jobTimeoutMs: 100 });
+    const err = await rejectionOf(impatient.cancelOrder({ orderId: stuck.id, reason: 'STAFF', refund: false, restock: false }));
+    expect(err).toBeInstanceOf(ShopifyJobTimeoutError);
+    expect(err).toBeInstanceOf(TransientError);
+    expect(err.message).toMatch(/not done after 100 ms/);
+  });
+
+  it('refunds exactly the given lines: NO_RESTOCK leaves stock, RETURN restocks the store', async () => {
+    const { placed, lineA, lineB } = await collected();
+    const money = await client.refundLines({ orderId: placed.id, lines: [{ lineItemId: lineA, quantity: 1 }], restockType: 'NO_RESTOCK', note: 'damaged', idempotencyKey: 'r-1' });
+    expect(money).toEqual({ refundId: expect.stringMatching(/^gid:\/\/shopify\/Refund\//), amount: '99.00' });
+    expect(sim.state.getAvailable('SKU-A', store)).toBe(10);
+
+    const back = await client.refundLines({ orderId: placed.id, lines: [{ lineItemId: lineA, quantity: 1 }, { lineItemId: lineB, quantity: 1 }], restockType: 'RETURN', locationId: store, note: 'returned in store', idempotencyKey: 'r-2' });
+    expect(back.amount).toBe('148.50');
+    expect(sim.state.getAvailable('SKU-A', store)).toBe(11);
+    expect(sim.state.getAvailable('SKU-B', store)).toBe(11);
+    expect(sim.state.getAvailable('SKU-A', warehouse)).toBe(50);
+
+    const refunds = sim.state.orders.refundsOf(placed.id);
+    expect(refunds.map((r) => r.lines.map((l) => [l.lineItemId, l.quantity, l.restockType]))).toEqual([
+      [[lineA, 1, 'NO_RESTOCK']],
+      [[lineA, 1, 'RETURN'], [lineB, 1, 'RETURN']],
+    ]);
+    const sale = sim.state.orders.get(placed.id)!.transactions.find((t) => t.kind === 'SALE')!;
+    expect(refunds.flatMap((r) => r.transactions)).toMatchObject([
+      { kind: 'REFUND', parentId: sale.id, gateway: 'shopify_payments', amountCents: 9900 },
+      { kind: 'REFUND', parentId: sale.id, gateway: 'shopify_payments', amountCents: 14850 },
+    ]);
+    expect(await client.getOrder(placed.id)).toMatchObject({ financialStatus: 'REFUNDED', refundedQuantities: { [lineA]: 2, [lineB]: 1 }, totalRefunded: '247.50' });
+    expect(sim.state.orders.summary(placed.id)).toMatchObject({ financialStatus: 'REFUNDED', fulfillmentStatus: 'FULFILLED', totalPrice: '247.50', totalRefunded: '247.50' });
+  });
+
+  it('requires @idempotent on refundCreate from 2026-04, as Shopify does', async () => {
+    const { placed, lineA } = await collected();
+    const res = await fetch(sim.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-shopify-access-token': sim.accessToken },
+      body: JSON.stringify({
+        query: 'mutation($input: RefundInput!) { refundCreate(input: $input) { refund { id } userErrors { field message } } }',
+        variables: { input: { orderId: placed.id, refundLineItems: [{ lineItemId: lineA, quantity: 1, restockType: 'NO_RESTOCK' }] } },
+      }),
+    });
+    const json = (await res.json()) as { errors?: Array<{ message: string }> };
+    expect(json.errors?.[0]?.message).toMatch(/@idempotent/);
+    expect(sim.state.orders.refundsOf(placed.id)).toHaveLength(0);
+  });
+
+  it('returns the first refund for a repeated key, also when the first answer was lost', async () => {
+    const { placed, lineA } = await collected();
+    const input = { orderId: placed.id, lines: [{ lineItemId: lineA, quantity: 1 }], restockType: 'RETURN' as const, locationId: store, note: 'return', idempotencyKey: 'same-key' };
+    sim.faults.set({ lostResponseRate: 1 });
+    expect(await rejectionOf(client.refundLines(input))).toBeInstanceOf(TransientError);
+    sim.faults.set({ lostResponseRate: 0 });
+    const first = await client.refundLines(input);
+    const again = await client.refundLines(input);
+    expect(again).toEqual(first);
+    expect(sim.state.orders.refundsOf(placed.id)).toHaveLength(1);
+    expect(sim.state.getAvailable('SKU-A', store)).toBe(11);
+    expect(sim.state.orders.restocks).toHaveLength(1);
+    const reused = await rejectionOf(client.refundLines({ ...input, lines: [{ lineItemId: lineA, quantity: 2 }] }));
+    expect(reused).toMatchObject({ name: 'PermanentError', code: 'IDEMPOTENCY_KEY_PARAMETER_MISMATCH' });
+  });
+
+  it('refuses to refund more than is left on a line, naming it', async () => {
+    const { placed, lineA } = await collected();
+    const over = await rejectionOf(client.refundLines({ orderId: placed.id, lines: [{ lineItemId: lineA, quantity: 3 }], restockType: 'NO_RESTOCK', note: 'x', idempotencyKey: 'o-1' }));
+    expect(over).toBeInstanceOf(PermanentError);
+    expect(over).toMatchObject({ code: 'REFUND_QUANTITY_EXCEEDED' });
+    expect(over.message).toContain(lineA);
+    await client.refundLines({ orderId: placed.id, lines: [{ lineItemId: lineA, quantity: 2 }], restockType: 'NO_RESTOCK', note: 'x', idempotencyKey: 'o-2' });
+    const again = await rejectionOf(client.refundLines({ orderId: placed.id, lines: [{ lineItemId: lineA, quantity: 1 }], restockType: 'NO_RESTOCK', note: 'x', idempotencyKey: 'o-3' }));
+    expect(again).toMatchObject({ code: 'REFUND_QUANTITY_EXCEEDED' });
+    expect(sim.state.orders.refundsOf(placed.id)).toHaveLength(1);
+    expect(await rejectionOf(client.refundLines({ orderId: placed.id, lines: [{ lineItemId: 'gid://shopify/LineItem/1', quantity: 1 }], restockType: 'NO_RESTOCK', note: 'x', idempotencyKey: 'o-4' })))
+      .toMatchObject({ code: 'UNKNOWN_LINE_ITEM' });
+  });
+});
+
+interface Received { headers: IncomingHttpHeaders; raw: Buffer }
+
+/** A receiver that records every POST and answers with `status(n)` for the n-th one (0-based). */
+async function receiver(status: (n: number) => number = () => 200): Promise<{ url: string; got: Received[]; close(): Promise<void> }> {
+  const got: Received[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      got.push({ headers: req.headers, raw: Buffer.concat(chunks) });
+      res.writeHead(status(got.length - 1)).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/shopify`;
+  return { url, got, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
+}
+
+describe('Shopify webhooks from the simulator', () => {
+  it('delivers orders/create signed with the app secret, retrying failures under one webhook id', async () => {
+    const rx = await receiver((n) => (n < 2 ? 500 : 200));
+    try {
+      sim.webhooks.subscribe({ topic: 'orders/create', url: rx.url, secret: SECRET });
+      const placed = pickupOrder();
+      await sim.webhooks.idle();
+      expect(rx.got).toHaveLength(3);
+      expect(new Set(rx.got.map((r) => r.headers['x-shopify-webhook-id'])).size).toBe(1);
+      expect(sim.webhooks.stats).toMatchObject({ events: 1, enqueued: 1, delivered: 1, attempts: 3, failedAttempts: 2, dropped: 0 });
+      for (const r of rx.got) {
+        expect(verifyShopifyWebhook(r.raw, r.headers['x-shopify-hmac-sha256'] as string, ['old-rotated-secret', SECRET])).toBe(true);
+        expect(r.raw.equals(rx.got[0]!.raw)).toBe(true);
+      }
+      const headers = shopifyWebhookHeaders(rx.got[0]!.headers);
+      expect(headers).toMatchObject({ topic: 'orders/create', shopDomain: 'retail-sim.myshopify.com', apiVersion: sim.apiVersion, eventId: expect.any(String) });
+      expect('field' in headers).toBe(false);
+      const body = shopifyOrderWebhookSchema.parse(JSON.parse(rx.got[0]!.raw.toString('utf8')));
+      expect(body).toMatchObject({ id: placed.legacyId, admin_graphql_api_id: placed.id, name: placed.name, cancelled_at: null });
+      expect(body.line_items.map((l) => [l.sku, l.quantity, l.price])).toEqual([['SKU-A', 2, '99.00'], ['SKU-B', 1, '49.50']]);
+      expect(body['financial_status']).toBe('paid'); // the rest passes through
+
+      const tampered = Buffer.from(rx.got[0]!.raw.toString('utf8').replace('"quantity":2', '"quantity":9'));
+      expect(verifyShopifyWebhook(tampered, rx.got[0]!.headers['x-shopify-hmac-sha256'] as string, [SECRET])).toBe(false);
+      expect(verifyShopifyWebhook(rx.got[0]!.raw, rx.got[0]!.headers['x-shopify-hmac-sha256'] as string, ['wrong'])).toBe(false);
+      expect(verifyShopifyWebhook(rx.got[0]!.raw, undefined, [SECRET])).toBe(false);
+      expect(verifyShopifyWebhook(rx.got[0]!.raw, 'not-base64-of-a-digest', [SECRET])).toBe(false);
+      const { 'x-shopify-webhook-id': _dropped, ...withoutId } = rx.got[0]!.headers;
+      expect(shopifyWebhookHeaders(withoutId)).toMatchObject({ field: 'X-Shopify-Webhook-Id' });
+    } finally {
+      await rx.close();
+    }
+  });
+
+  it('sends orders/cancelled for a customer cancel, and injects duplicates, reordering and drops', async () => {
+    const rx = await receiver();
+    try {
+      const subscription = sim.webhooks.subscribe({ topics: ['orders/create', 'orders/cancelled'], url: rx.url, secret: SECRET });
+      sim.webhooks.configure({ duplicateRate: 1 });
+      const placed = pickupOrder();
+      sim.state.cancelOrderAsCustomer(placed.id);
+      await sim.webhooks.idle();
+      const cancelled = rx.got.filter((r) => r.headers['x-shopify-topic'] === 'orders/cancelled');
+      expect(cancelled).toHaveLength(2); // the duplicate carries the same webhook id
+      expect(cancelled[0]!.headers['x-shopify-webhook-id']).toBe(cancelled[1]!.headers['x-shopify-webhook-id']);
+      expect(shopifyOrderWebhookSchema.parse(JSON.parse(cancelled[0]!.raw.toString('utf8'))).cancelled_at).not.toBeNull();
+      expect(sim.webhooks.stats).toMatchObject({ delivered: 2, duplicatesSent: 2 });
+
+      rx.got.length = 0;
+      sim.webhooks.configure({ duplicateRate: 0, reorder: 'reverse', concurrency: 1 });
+      await sim.webhooks.stop();
+      const first = pickupOrder();
+      const second = pickupOrder();
+      sim.webhooks.start();
+      await sim.webhooks.idle();
+      expect(rx.got.map((r) => JSON.parse(r.raw.toString('utf8')).admin_graphql_api_id)).toEqual([second.id, first.id]);
+      sim.webhooks.unsubscribe(subscription);
+    } finally {
+      await rx.close();
+    }
+    const down = await receiver(() => 503);
+    try {
+      sim.webhooks.configure({ retries: 2, reorder: 'none' });
+      sim.webhooks.subscribe({ topic: 'orders/cancelled', url: down.url, secret: SECRET });
+      sim.state.cancelOrderAsCustomer(pickupOrder().id);
+      await sim.webhooks.idle();
+      expect(down.got).toHaveLength(3);
+      expect(sim.webhooks.stats.dropped).toBe(1);
+      expect(sim.webhooks.droppedDeliveries[0]).toMatchObject({ topic: 'orders/cancelled', reason: expect.stringMatching(/gave up after 3 attempts/) });
+    } finally {
+      await down.close();
+    }
+  });
+});
