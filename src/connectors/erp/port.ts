@@ -46,6 +46,37 @@ export interface ErpStockAdjustment {
   externalDocumentNumber: string;
 }
 
+/** A return as a sales credit memo: returned goods come back in at each line's location when it is posted. */
+export interface ErpCreditMemoInput {
+  /** The original sales order id. Several returns against one order share it, so it is not unique. */
+  externalDocumentNumber: string;
+  customerNumber: string;
+  /** YYYY-MM-DD */
+  creditMemoDate: string;
+  lines: Array<{
+    itemNumber: string;
+    /** Positive: units coming back. */
+    quantity: number;
+    /** VAT-inclusive unit price. */
+    unitPrice: number;
+    locationCode: string;
+    /** Carries the return id: what tells one return against an order from another (max 100 characters). */
+    description: string;
+  }>;
+}
+
+export interface ErpCreditMemo {
+  id: string;
+  /** The draft number until posted, then the posted number; the id stays the same. */
+  number: string;
+  externalDocumentNumber: string;
+  status: string;
+  posted: boolean;
+  totalAmountIncludingTax: number;
+  /** Item lines only. */
+  lines: Array<{ itemNumber: string; quantity: number; locationCode: string | undefined; description: string }>;
+}
+
 export interface ErpPort {
   /**
    * Every sales order and posted sales invoice carrying this external document number. The ERP
@@ -66,6 +97,12 @@ export interface ErpPort {
   getLocationStock(locationCode: string, itemNumbers?: string[], opts?: { signal?: AbortSignal }): Promise<Map<string, number>>;
   /** Item category code per item number; items without a category are absent. */
   getItemCategories(itemNumbers: string[], opts?: { signal?: AbortSignal }): Promise<Map<string, string>>;
+  /** Every credit memo, draft or posted, with this external document number, with its lines. */
+  findSalesCreditMemos(externalDocumentNumber: string, opts?: { signal?: AbortSignal }): Promise<ErpCreditMemo[]>;
+  /** Creates a draft credit memo with its lines in one request (deep insert). Not idempotent by itself. */
+  createSalesCreditMemo(input: ErpCreditMemoInput, opts?: { signal?: AbortSignal }): Promise<ErpCreditMemo>;
+  /** Posts a draft credit memo; one that is already posted counts as success, so a retry is safe. */
+  postSalesCreditMemo(creditMemoId: string, opts?: { signal?: AbortSignal }): Promise<void>;
   findStockAdjustment(externalDocumentNumber: string, opts?: { signal?: AbortSignal }): Promise<ErpStockAdjustment | undefined>;
   /** Creates and posts the adjustment (ledger entries at the location). Not idempotent by itself. */
   createStockAdjustment(input: ErpStockAdjustmentInput, opts?: { signal?: AbortSignal }): Promise<ErpStockAdjustment>;

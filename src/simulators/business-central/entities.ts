@@ -1,6 +1,6 @@
 import { parseFilter, type FilterNode } from './filter';
 import { etag, type EntityRow } from './odata';
-import { round2, type BcSalesInvoice, type BcSalesLine, type BcSalesOrder, type BusinessCentralState } from './state';
+import { round2, type BcSalesCreditMemo, type BcSalesInvoice, type BcSalesLine, type BcSalesOrder, type BusinessCentralState } from './state';
 
 /**
  * Public (wire) shapes of the entity sets, following the API v2.0 resource pages. The field list
@@ -163,9 +163,19 @@ export const salesInvoiceLines = defineSet({
   etagOf: (l) => etag({ seq: l.sequence, version: 1 }),
 });
 
+export const salesCreditMemoLines = defineSet({
+  name: 'salesCreditMemoLines',
+  type: 'salesCreditMemoLine',
+  fields: LINE_FIELDS,
+  all: (s) => [...s.salesCreditMemos.values()].flatMap((m) => m.lines),
+  view: (_s, l) => lineView(l),
+  seq: (l) => l.sequence,
+  etagOf: (l) => etag({ seq: l.sequence, version: 1 }),
+});
+
 const HEADER_FIELDS = ['id', 'number', 'externalDocumentNumber', 'postingDate', 'customerId', 'customerNumber', 'customerName', 'currencyCode', 'pricesIncludeTax', 'status', 'totalAmountIncludingTax', 'lastModifiedDateTime'] as const;
 
-function headerView(d: BcSalesOrder | BcSalesInvoice): { [K in (typeof HEADER_FIELDS)[number]]: unknown } {
+function headerView(d: BcSalesOrder | BcSalesInvoice | BcSalesCreditMemo): { [K in (typeof HEADER_FIELDS)[number]]: unknown } {
   return {
     id: d.id,
     number: d.number,
@@ -206,6 +216,19 @@ export const salesInvoices = defineSet({
   expand: { salesInvoiceLines: (s, i) => i.lines.map((l) => salesInvoiceLines.row(s, l).view) },
 });
 
+export const salesCreditMemos = defineSet({
+  name: 'salesCreditMemos',
+  type: 'salesCreditMemo',
+  fields: [...HEADER_FIELDS, 'creditMemoDate', 'dueDate', 'invoiceId', 'invoiceNumber', 'customerReturnReasonId'] as const,
+  all: (s) => [...s.salesCreditMemos.values()],
+  // Applying to an invoice and return reasons are not simulated; they are served blank as BC does when unset.
+  view: (_s, m: BcSalesCreditMemo) => ({ ...headerView(m), creditMemoDate: m.creditMemoDate, dueDate: m.dueDate, invoiceId: EMPTY_GUID, invoiceNumber: '', customerReturnReasonId: EMPTY_GUID }),
+  seq: (m) => m.seq,
+  pinnable: { externalDocumentNumber: (d) => d.externalDocumentNumber, number: (d) => d.number },
+  etagOf: (e) => etag(e),
+  expand: { salesCreditMemoLines: (s, m) => m.lines.map((l) => salesCreditMemoLines.row(s, l).view) },
+});
+
 export const itemLedgerEntries = defineSet({
   name: 'itemLedgerEntries',
   type: 'itemLedgerEntry',
@@ -239,5 +262,6 @@ export const readableSets: Record<string, EntitySet<never>> = {
   customers,
   salesOrders,
   salesInvoices,
+  salesCreditMemos,
   itemLedgerEntries,
 } as unknown as Record<string, EntitySet<never>>;

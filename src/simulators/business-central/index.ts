@@ -7,7 +7,7 @@ import { BusinessCentralState } from './state';
 import { STOCK_API_PREFIX, stockApiNotFound, stockApiRoutes } from './stock-api';
 
 export { BusinessCentralState } from './state';
-export type { BcItemLedgerEntry, BcStockAdjustment, SalesDocumentView } from './state';
+export type { BcItemLedgerEntry, BcSalesCreditMemo, BcStockAdjustment, CreditMemoView, SalesDocumentView } from './state';
 export { TokenIssuer, BC_SCOPE } from './auth';
 
 export interface BusinessCentralSimulatorOptions {

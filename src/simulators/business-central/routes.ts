@@ -1,8 +1,9 @@
 import type { SimHandler, SimRequest, SimResponse, SimRoute } from '../http-server';
-import { companies, readableSets, salesInvoiceLines, salesOrderLines, salesOrders, type EntitySet } from './entities';
+import { createSalesCreditMemo, postSalesCreditMemo } from './credit-memos';
+import { companies, readableSets, salesCreditMemoLines, salesCreditMemos, salesInvoiceLines, salesOrderLines, salesOrders, type EntitySet } from './entities';
 import { BcError, checkCompany, collectionResponse, entityResponse, guard, jsonBody, keyParam, odataError, origin, type EntitySetSpec } from './odata';
 import { checkIfMatch, createSalesOrder, parseLine, shipAndInvoice } from './sales';
-import type { BcSalesOrder, BusinessCentralState } from './state';
+import type { BcSalesCreditMemo, BcSalesOrder, BusinessCentralState } from './state';
 
 /**
  * The API surface, routed the way BC online routes it: `/v2.0/{tenant?}/{environment}/api/v2.0`
@@ -29,6 +30,11 @@ export function apiRoutes({ state, pageSize }: RouteOptions): SimRoute[] {
   const order = (req: SimRequest, index: number): BcSalesOrder => {
     const found = state.salesOrders.get(keyParam(req.params[index]));
     if (!found) throw new BcError(404, 'BadRequest_NotFound', `The salesOrder with id '${req.params[index]}' does not exist.`);
+    return found;
+  };
+  const creditMemo = (req: SimRequest): BcSalesCreditMemo => {
+    const found = state.salesCreditMemos.get(keyParam(req.params[2]));
+    if (!found) throw new BcError(404, 'BadRequest_NotFound', `The salesCreditMemo with id '${req.params[2]}' does not exist.`);
     return found;
   };
   const created = (req: SimRequest, response: SimResponse, id: string): SimResponse => ({
@@ -77,14 +83,21 @@ export function apiRoutes({ state, pageSize }: RouteOptions): SimRoute[] {
       if (!invoice) throw new BcError(404, 'BadRequest_NotFound', `The salesInvoice with id '${req.params[2]}' does not exist.`);
       return collectionResponse(req, spec(req, salesInvoiceLines, `salesInvoices(${invoice.id})/salesInvoiceLines`), invoice.lines.map((l) => salesInvoiceLines.row(state, l)), pageSize);
     }),
-    // BC loads lines per document: a top-level lines query must name the document.
-    route('GET', `${CO}/salesOrderLines`, (req) => {
+    route('GET', `${CO}/salesCreditMemos${KEY}/salesCreditMemoLines`, (req) => {
       company(req);
-      if (!/\b(documentId|id)\s+eq\b/.test(req.query.get('$filter') ?? '')) {
-        throw new BcError(400, 'Application_DialogException', 'You must specify an Id or a Document Id to get the lines.');
-      }
-      return collectionResponse(req, spec(req, salesOrderLines, 'salesOrderLines'), salesOrderLines.all(state).map((l) => salesOrderLines.row(state, l)), pageSize);
+      const m = creditMemo(req);
+      return collectionResponse(req, spec(req, salesCreditMemoLines, `salesCreditMemos(${m.id})/salesCreditMemoLines`), m.lines.map((l) => salesCreditMemoLines.row(state, l)), pageSize);
     }),
+    // BC loads lines per document: a top-level lines query must name the document.
+    ...[salesOrderLines, salesCreditMemoLines].map((lines) =>
+      route('GET', `${CO}/${lines.name}`, (req) => {
+        company(req);
+        if (!/\b(documentId|id)\s+eq\b/.test(req.query.get('$filter') ?? '')) {
+          throw new BcError(400, 'Application_DialogException', 'You must specify an Id or a Document Id to get the lines.');
+        }
+        return collectionResponse(req, spec(req, lines, lines.name), lines.all(state).map((l) => lines.row(state, l)), pageSize);
+      }),
+    ),
     route(
       'POST',
       `${CO}/salesOrders`,
@@ -117,6 +130,28 @@ export function apiRoutes({ state, pageSize }: RouteOptions): SimRoute[] {
         const o = order(req, 2);
         checkIfMatch(req.headers['if-match'], String(salesOrders.row(state, o).view['@odata.etag']));
         shipAndInvoice(state, o);
+        return { status: 204 };
+      },
+      true,
+    ),
+    route(
+      'POST',
+      `${CO}/salesCreditMemos`,
+      (req) => {
+        company(req);
+        const m = createSalesCreditMemo(state, jsonBody(req));
+        return created(req, entityResponse(req, spec(req, salesCreditMemos, 'salesCreditMemos'), salesCreditMemos.row(state, m), 201), m.id);
+      },
+      true,
+    ),
+    route(
+      'POST',
+      `${CO}/salesCreditMemos${KEY}/Microsoft\\.NAV\\.post`,
+      (req) => {
+        company(req);
+        const m = creditMemo(req);
+        checkIfMatch(req.headers['if-match'], String(salesCreditMemos.row(state, m).view['@odata.etag']));
+        postSalesCreditMemo(state, m);
         return { status: 204 };
       },
       true,

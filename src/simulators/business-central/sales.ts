@@ -1,5 +1,5 @@
 import { BcError, isGuid } from './odata';
-import type { BcSalesLine, BcSalesOrder, BusinessCentralState } from './state';
+import type { BcCustomer, BcSalesLine, BcSalesOrder, BusinessCentralState } from './state';
 
 /**
  * Validation of sales order writes, mirroring what BC's API pages and Sales Header/Line tables
@@ -12,12 +12,11 @@ const LINE_PROPS = new Set(['sequence', 'lineType', 'itemId', 'lineObjectNumber'
 
 type NewLine = Omit<BcSalesLine, 'id' | 'documentId'>;
 
-function asObject(value: unknown, type: string): Record<string, unknown> {
+export function asObject(value: unknown, type: string, allowed: ReadonlySet<string>): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new BcError(400, 'BadRequest_InvalidRequestBody', `The request body must be a JSON object of type 'Microsoft.NAV.${type}'.`);
   }
   for (const key of Object.keys(value)) {
-    const allowed = type === 'salesOrder' ? HEADER_PROPS : LINE_PROPS;
     if (!allowed.has(key) && !key.startsWith('@odata.')) {
       throw new BcError(400, 'BadRequest_NotFound', `The property '${key}' does not exist on type 'Microsoft.NAV.${type}'. Make sure to only use property names that are defined by the type.`);
     }
@@ -36,6 +35,16 @@ export function codeField(value: unknown, field: string, max: number): string {
   return code;
 }
 
+/** AL Text[n]: kept as sent (not upper-cased), but too long is still an error. */
+export function textField(value: unknown, field: string, max: number): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string') throw new BcError(400, 'BadRequest_InvalidRequestBody', `Cannot convert the value of '${field}' to the expected type 'Edm.String'.`);
+  if (value.length > max) {
+    throw new BcError(400, 'Application_StringExceededLength', `The length of the string is ${value.length}, but it must be less than or equal to ${max} characters. Value: ${value}`);
+  }
+  return value;
+}
+
 export function dateField(value: unknown, field: string, fallback: string): string {
   if (value === undefined) return fallback;
   if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) {
@@ -52,8 +61,9 @@ export function numberField(value: unknown, field: string, fallback: number): nu
   return value;
 }
 
-export function parseLine(state: BusinessCentralState, raw: unknown, sequence: number): NewLine {
-  const body = asObject(raw, 'salesOrderLine');
+/** Order and credit memo lines share BC's Sales Line table, so they validate alike. */
+export function parseLine(state: BusinessCentralState, raw: unknown, sequence: number, type = 'salesOrderLine'): NewLine {
+  const body = asObject(raw, type, LINE_PROPS);
   const hasItem = body['itemId'] !== undefined || body['lineObjectNumber'] !== undefined;
   const lineType = body['lineType'] ?? (hasItem ? 'Item' : 'Comment');
   if (lineType !== 'Item' && lineType !== 'Comment') {
@@ -64,7 +74,7 @@ export function parseLine(state: BusinessCentralState, raw: unknown, sequence: n
     sequence: numberField(body['sequence'], 'sequence', sequence),
     lineType,
     lineObjectNumber: '',
-    description: typeof body['description'] === 'string' ? body['description'] : '',
+    description: textField(body['description'], 'description', 100),
     quantity: numberField(body['quantity'], 'quantity', 0),
     unitPrice: 0,
   };
@@ -92,12 +102,24 @@ export function parseLine(state: BusinessCentralState, raw: unknown, sequence: n
 }
 
 export function createSalesOrder(state: BusinessCentralState, raw: unknown): BcSalesOrder {
-  const body = asObject(raw, 'salesOrder');
+  const body = asObject(raw, 'salesOrder', HEADER_PROPS);
   const externalDocumentNumber = codeField(body['externalDocumentNumber'], 'externalDocumentNumber', 35);
   const currencyCode = codeField(body['currencyCode'], 'currencyCode', 10);
   const orderDate = dateField(body['orderDate'], 'orderDate', state.today());
   const postingDate = dateField(body['postingDate'], 'postingDate', orderDate);
 
+  const customer = resolveCustomer(state, body);
+  const rawLines = body['salesOrderLines'] ?? [];
+  if (!Array.isArray(rawLines)) throw new BcError(400, 'BadRequest_InvalidRequestBody', "'salesOrderLines' must be a collection.");
+  const lines = rawLines.map((l, i) => parseLine(state, l, (i + 1) * 10_000));
+
+  return state.createOrder(
+    { externalDocumentNumber, orderDate, postingDate, customerId: customer.id, customerNumber: customer.number, customerName: customer.displayName, currencyCode },
+    lines,
+  );
+}
+
+export function resolveCustomer(state: BusinessCentralState, body: Record<string, unknown>): BcCustomer {
   let customer;
   if (body['customerId'] !== undefined) {
     customer = isGuid(body['customerId']) ? state.customers.get(body['customerId'].toLowerCase()) : undefined;
@@ -109,15 +131,7 @@ export function createSalesOrder(state: BusinessCentralState, raw: unknown): BcS
   } else {
     throw new BcError(400, 'Application_DialogException', 'A "customerNumber" or a "customerId" must be provided.');
   }
-
-  const rawLines = body['salesOrderLines'] ?? [];
-  if (!Array.isArray(rawLines)) throw new BcError(400, 'BadRequest_InvalidRequestBody', "'salesOrderLines' must be a collection.");
-  const lines = rawLines.map((l, i) => parseLine(state, l, (i + 1) * 10_000));
-
-  return state.createOrder(
-    { externalDocumentNumber, orderDate, postingDate, customerId: customer.id, customerNumber: customer.number, customerName: customer.displayName, currencyCode },
-    lines,
-  );
+  return customer;
 }
 
 /** BC checks an ETag on a bound action only when the caller sends one. */

@@ -3,9 +3,9 @@
  * ledger's location code) so tests can verify where stock moved.
  */
 import { seededUint32 } from '../random';
-import type { Versioned, BcLocation, BcItem, BcCustomer, BcSalesLine, BcSalesOrder, BcSalesInvoice, BcItemLedgerEntry, BcStockAdjustment, SalesDocumentView, RequestLogEntry } from './types';
+import type { Versioned, BcLocation, BcItem, BcCustomer, BcSalesLine, BcSalesOrder, BcSalesInvoice, BcSalesCreditMemo, BcItemLedgerEntry, BcStockAdjustment, SalesDocumentView, CreditMemoView, RequestLogEntry } from './types';
 
-export type { Versioned, BcLocation, BcItem, BcCustomer, BcSalesLine, BcSalesOrder, BcSalesInvoice, BcItemLedgerEntry, BcStockAdjustment, BcStockAdjustmentLine, SalesDocumentView, RequestLogEntry } from './types';
+export type { Versioned, BcLocation, BcItem, BcCustomer, BcSalesLine, BcSalesOrder, BcSalesInvoice, BcSalesCreditMemo, BcItemLedgerEntry, BcStockAdjustment, BcStockAdjustmentLine, SalesDocumentView, CreditMemoView, RequestLogEntry } from './types';
 
 type NewLedgerEntry = Omit<BcItemLedgerEntry, 'id' | 'seq' | 'entryNumber' | 'lastModified' | 'orderNumber' | 'invoiceNumber' | 'externalDocumentNumber'> &
   Partial<Pick<BcItemLedgerEntry, 'orderNumber' | 'invoiceNumber' | 'externalDocumentNumber'>>;
@@ -44,6 +44,7 @@ export class BusinessCentralState {
   readonly customers = new Map<string, BcCustomer>();
   readonly salesOrders = new Map<string, BcSalesOrder>();
   readonly salesInvoices = new Map<string, BcSalesInvoice>();
+  readonly salesCreditMemos = new Map<string, BcSalesCreditMemo>();
   readonly itemLedger: BcItemLedgerEntry[] = [];
   readonly adjustments = new Map<string, BcStockAdjustment>();
   /** Item category code -> id, so items can report `itemCategoryId` as BC does. */
@@ -53,7 +54,7 @@ export class BusinessCentralState {
   readonly now: () => number;
   private readonly guid: () => string;
   private seqCounter = 0;
-  private numbers = { order: 1000, invoice: 1000, shipment: 1000, receipt: 1000, adjustment: 0, entry: 0 };
+  private numbers = { order: 1000, invoice: 1000, shipment: 1000, receipt: 1000, creditMemo: 1000, postedCreditMemo: 1000, adjustment: 0, entry: 0 };
 
   constructor(opts: StateOptions) {
     this.now = opts.now ?? Date.now;
@@ -71,8 +72,8 @@ export class BusinessCentralState {
   today(): string {
     return new Date(this.now()).toISOString().slice(0, 10);
   }
-  nextNumber(series: 'order' | 'invoice' | 'shipment' | 'receipt'): string {
-    const prefix = { order: 'SO', invoice: 'PSI', shipment: 'PSS', receipt: 'PPR' }[series];
+  nextNumber(series: 'order' | 'invoice' | 'shipment' | 'receipt' | 'creditMemo' | 'postedCreditMemo'): string {
+    const prefix = { order: 'SO', invoice: 'PSI', shipment: 'PSS', receipt: 'PPR', creditMemo: 'SCM', postedCreditMemo: 'PSCM' }[series];
     return `${prefix}${++this.numbers[series]}`;
   }
   private base(): Versioned {
@@ -116,6 +117,9 @@ export class BusinessCentralState {
   }
   customerByNumber(number: string): BcCustomer | undefined {
     return [...this.customers.values()].find((c) => c.number === number);
+  }
+  lineLocationCode(line: BcSalesLine): string | undefined {
+    return line.locationId ? this.locations.get(line.locationId)?.code : undefined;
   }
 
   createOrder(header: Omit<BcSalesOrder, keyof Versioned | 'number' | 'lines' | 'status'>, lines: Omit<BcSalesLine, 'id' | 'documentId'>[]): BcSalesOrder {
@@ -164,7 +168,7 @@ export class BusinessCentralState {
         quantity: -line.quantity,
         salesAmountActual: round2(line.quantity * line.unitPrice),
         costAmountActual: 0,
-        locationCode: line.locationId ? (this.locations.get(line.locationId)?.code ?? '') : '',
+        locationCode: this.lineLocationCode(line) ?? '',
         orderNumber: order.number,
         invoiceNumber: invoice.number,
         externalDocumentNumber: order.externalDocumentNumber,
@@ -173,6 +177,43 @@ export class BusinessCentralState {
     this.salesInvoices.set(invoice.id, invoice);
     this.salesOrders.delete(order.id);
     return invoice;
+  }
+
+  createCreditMemo(header: Omit<BcSalesCreditMemo, keyof Versioned | 'number' | 'preAssignedNumber' | 'lines' | 'status'>, lines: Omit<BcSalesLine, 'id' | 'documentId'>[]): BcSalesCreditMemo {
+    const number = this.nextNumber('creditMemo');
+    const memo: BcSalesCreditMemo = { ...this.base(), ...header, number, preAssignedNumber: number, status: 'Draft', lines: [] };
+    memo.lines = lines.map((l) => ({ ...l, id: this.newId(), documentId: memo.id }));
+    this.salesCreditMemos.set(memo.id, memo);
+    return memo;
+  }
+
+  /**
+   * Posts a draft the way Sales-Post posts a credit memo without a return receipt: returned goods
+   * come back in as Sale entries with a positive quantity at each line's location, under the
+   * posted credit memo's number. The caller has checked that it is a draft with lines.
+   */
+  postCreditMemo(memo: BcSalesCreditMemo): void {
+    memo.number = this.nextNumber('postedCreditMemo');
+    memo.status = 'Open';
+    this.touch(memo);
+    for (const line of memo.lines) {
+      if (line.lineType !== 'Item' || line.quantity === 0) continue;
+      this.postLedgerEntry({
+        itemNumber: line.lineObjectNumber,
+        postingDate: memo.postingDate,
+        entryType: 'Sale',
+        sourceNumber: memo.customerNumber,
+        sourceType: 'Customer',
+        documentNumber: memo.number,
+        documentType: 'Sales Credit Memo',
+        description: line.description,
+        quantity: line.quantity,
+        salesAmountActual: -round2(line.quantity * line.unitPrice),
+        costAmountActual: 0,
+        locationCode: this.lineLocationCode(line) ?? '',
+        externalDocumentNumber: memo.externalDocumentNumber,
+      });
+    }
   }
 
   /** Entry numbers follow posting order with no gaps, which is what makes them a usable cursor. */
@@ -278,9 +319,25 @@ export class BusinessCentralState {
       ...('orderNumber' in d ? { orderNumber: d.orderNumber } : {}),
       lines: d.lines
         .filter((l) => l.lineType === 'Item')
-        .map((l) => ({ itemNumber: l.lineObjectNumber, quantity: l.quantity, unitPrice: l.unitPrice, locationCode: l.locationId ? this.locations.get(l.locationId)?.code : undefined })),
+        .map((l) => ({ itemNumber: l.lineObjectNumber, quantity: l.quantity, unitPrice: l.unitPrice, locationCode: this.lineLocationCode(l) })),
     });
     return [...[...this.salesOrders.values()].map((o) => view('order', o)), ...[...this.salesInvoices.values()].map((i) => view('invoice', i))];
+  }
+
+  /** Kept apart from salesDocuments(): a return shares its original order's externalDocumentNumber. */
+  creditMemos(): CreditMemoView[] {
+    return [...this.salesCreditMemos.values()].map((m) => ({
+      id: m.id,
+      number: m.number,
+      externalDocumentNumber: m.externalDocumentNumber,
+      customerNumber: m.customerNumber,
+      status: m.status,
+      posted: m.status !== 'Draft',
+      postingDate: m.postingDate,
+      lines: m.lines
+        .filter((l) => l.lineType === 'Item')
+        .map((l) => ({ itemNumber: l.lineObjectNumber, quantity: l.quantity, unitPrice: l.unitPrice, locationCode: this.lineLocationCode(l), description: l.description })),
+    }));
   }
 
   /** Normalises the argument as BC stores Code fields, so callers may pass the raw POS value. */

@@ -60,6 +60,17 @@ export interface BcSalesInvoice extends BcSalesHeader {
   orderNumber: string;
   status: 'Open';
 }
+/**
+ * One entity set holds drafts and posted credit memos: posting keeps the id, replaces the draft
+ * number with the posted one and moves the status on, as BC's credit memo aggregator does.
+ */
+export interface BcSalesCreditMemo extends BcSalesHeader {
+  creditMemoDate: string;
+  dueDate: string;
+  status: 'Draft' | 'Open';
+  /** The draft number, which BC keeps on the posted header as "Pre-Assigned No.". */
+  preAssignedNumber: string;
+}
 
 export interface BcItemLedgerEntry {
   id: string;
@@ -72,7 +83,7 @@ export interface BcItemLedgerEntry {
   /** BC's blank option value is a single space. */
   sourceType: 'Customer' | 'Vendor' | ' ';
   documentNumber: string;
-  documentType: 'Sales Shipment' | 'Purchase Receipt' | ' ';
+  documentType: 'Sales Shipment' | 'Sales Credit Memo' | 'Purchase Receipt' | ' ';
   description: string;
   quantity: number;
   salesAmountActual: number;
@@ -113,6 +124,18 @@ export interface SalesDocumentView {
   status: string;
   orderNumber?: string;
   lines: { itemNumber: string; quantity: number; unitPrice: number; locationCode: string | undefined }[];
+}
+
+/** A credit memo as tests and the demo's end-state check see it. */
+export interface CreditMemoView {
+  id: string;
+  number: string;
+  externalDocumentNumber: string;
+  customerNumber: string;
+  status: 'Draft' | 'Open';
+  posted: boolean;
+  postingDate: string;
+  lines: { itemNumber: string; quantity: number; unitPrice: number; locationCode: string | undefined; description: string }[];
 }
 
 export interface RequestLogEntry {

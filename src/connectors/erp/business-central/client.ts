@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { PermanentError, parseBody, send, throwForStatus, type HttpCall, type HttpResponse } from '../../http';
 import type { LedgerEntry } from '../../../domain/stock';
-import type { ErpPort, ErpSalesDocument, ErpSalesOrderInput, ErpStockAdjustment, ErpStockAdjustmentInput } from '../port';
+import type { ErpCreditMemo, ErpCreditMemoInput, ErpPort, ErpSalesDocument, ErpSalesOrderInput, ErpStockAdjustment, ErpStockAdjustmentInput } from '../port';
 import {
   collectionSchema,
   itemCategorySchema,
@@ -11,13 +11,17 @@ import {
   locationSchema,
   locationStockSchema,
   odataErrorSchema,
+  creditMemoStatusSchema,
+  salesCreditMemoSchema,
   salesInvoiceSchema,
   salesOrderSchema,
   stockAdjustmentSchema,
+  type SalesCreditMemoCreateBody,
+  type SalesCreditMemoWire,
   type SalesOrderCreateBody,
 } from './schemas';
 import { ClientCredentialsToken, redact } from './token';
-import { BUSINESS_CENTRAL, externalDocumentNumberOf, normaliseCode, odataString, stockAdjustmentBody } from './wire';
+import { BUSINESS_CENTRAL, checkCreditMemoInput, externalDocumentNumberOf, isPostedCreditMemoStatus, normaliseCode, odataString, stockAdjustmentBody } from './wire';
 
 export { BUSINESS_CENTRAL, normaliseCode, odataString } from './wire';
 
@@ -53,6 +57,7 @@ type Opts = { signal?: AbortSignal };
 
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
 
 export class BusinessCentralClient implements ErpPort {
   private readonly companyUrl: string;
@@ -95,15 +100,7 @@ export class BusinessCentralClient implements ErpPort {
 
   async createSalesOrder(input: ErpSalesOrderInput, opts: Opts = {}): Promise<ErpSalesDocument> {
     const ext = externalDocumentNumberOf(input.externalDocumentNumber);
-    const codes = [...new Set(input.lines.map((l) => normaliseCode(l.locationCode)))];
-    const ids = new Map<string, string>();
-    for (const code of codes) {
-      const id = await this.findLocationId(code, opts);
-      if (!id) {
-        throw new PermanentError(`Business Central has no location with code '${code}' (order ${ext}); map the store to an existing location`, BUSINESS_CENTRAL, 0, 'LocationNotFound');
-      }
-      ids.set(code, id);
-    }
+    const ids = await this.locationIdsFor(input.lines.map((l) => l.locationCode), `order ${ext}`, opts);
     const body: SalesOrderCreateBody = {
       externalDocumentNumber: ext,
       customerNumber: normaliseCode(input.customerNumber),
@@ -125,6 +122,51 @@ export class BusinessCentralClient implements ErpPort {
   async shipAndInvoice(orderId: string, opts: Opts = {}): Promise<void> {
     if (!GUID.test(orderId)) throw new PermanentError(`Business Central order id must be a GUID, got '${orderId}'`, BUSINESS_CENTRAL, 0, 'InvalidId');
     await this.request('POST', `${this.companyUrl}/salesOrders(${orderId})/Microsoft.NAV.shipAndInvoice`, { signal: opts.signal });
+  }
+
+  async findSalesCreditMemos(externalDocumentNumber: string, opts: Opts = {}): Promise<ErpCreditMemo[]> {
+    const ext = externalDocumentNumberOf(externalDocumentNumber);
+    const filter = `externalDocumentNumber eq ${odataString(ext)}`;
+    const found = await this.getAll('salesCreditMemos', filter, salesCreditMemoSchema, opts.signal, { expand: 'salesCreditMemoLines' });
+    const memos: ErpCreditMemo[] = [];
+    // One after another: the first memo's lines fill the location cache the others then hit.
+    for (const m of found) memos.push(await this.creditMemoOf(m, opts));
+    return memos;
+  }
+
+  async createSalesCreditMemo(input: ErpCreditMemoInput, opts: Opts = {}): Promise<ErpCreditMemo> {
+    const ext = checkCreditMemoInput(input);
+    const ids = await this.locationIdsFor(input.lines.map((l) => l.locationCode), `credit memo ${ext}`, opts);
+    const body: SalesCreditMemoCreateBody = {
+      externalDocumentNumber: ext,
+      customerNumber: normaliseCode(input.customerNumber),
+      creditMemoDate: input.creditMemoDate,
+      salesCreditMemoLines: input.lines.map((l) => ({
+        lineType: 'Item',
+        lineObjectNumber: normaliseCode(l.itemNumber),
+        description: l.description,
+        quantity: l.quantity,
+        unitPrice: l.unitPrice,
+        locationId: ids.get(normaliseCode(l.locationCode))!,
+      })),
+    };
+    const res = await this.request('POST', `${this.companyUrl}/salesCreditMemos?$expand=salesCreditMemoLines`, { body, signal: opts.signal });
+    return this.creditMemoOf(parseBody(BUSINESS_CENTRAL, res.text, salesCreditMemoSchema), opts);
+  }
+
+  async postSalesCreditMemo(creditMemoId: string, opts: Opts = {}): Promise<void> {
+    if (!GUID.test(creditMemoId)) throw new PermanentError(`Business Central credit memo id must be a GUID, got '${creditMemoId}'`, BUSINESS_CENTRAL, 0, 'InvalidId');
+    const url = `${this.companyUrl}/salesCreditMemos(${creditMemoId})`;
+    try {
+      await this.request('POST', `${url}/Microsoft.NAV.post`, { signal: opts.signal });
+    } catch (err) {
+      // A retry after a lost response meets BC's "draft credit memo only" refusal. The memo keeps
+      // its id when posted, so re-reading it tells "already posted" apart from a real refusal
+      // without matching a message that changes with Accept-Language.
+      if (!(err instanceof PermanentError) || err.status !== 400) throw err;
+      const res = await this.request('GET', `${url}?$select=id,status`, { signal: opts.signal });
+      if (!isPostedCreditMemoStatus(parseBody(BUSINESS_CENTRAL, res.text, creditMemoStatusSchema).status)) throw err;
+    }
   }
 
   async findLocationId(code: string, opts: Opts = {}): Promise<string | undefined> {
@@ -225,6 +267,37 @@ export class BusinessCentralClient implements ErpPort {
     return { id: created.id, number: created.number, externalDocumentNumber: created.externalDocumentNumber };
   }
 
+  /** Location id per normalised code; an unknown code is refused before anything is written. */
+  private async locationIdsFor(codes: string[], doc: string, opts: Opts): Promise<Map<string, string>> {
+    const ids = new Map<string, string>();
+    for (const code of new Set(codes.map(normaliseCode))) {
+      const id = await this.findLocationId(code, opts);
+      if (!id) throw new PermanentError(`Business Central has no location with code '${code}' (${doc}); map the store to an existing location`, BUSINESS_CENTRAL, 0, 'LocationNotFound');
+      ids.set(code, id);
+    }
+    return ids;
+  }
+
+  /** Lines carry only a locationId; the code is what callers map stores by. */
+  private async locationCodeOf(id: string | undefined, opts: Opts): Promise<string | undefined> {
+    if (!id || id === EMPTY_GUID) return undefined;
+    const wanted = id.toLowerCase();
+    const cached = [...this.locationIds].find(([, v]) => v.toLowerCase() === wanted)?.[0];
+    if (cached) return cached;
+    const found = (await this.getAll('locations', `id eq ${wanted}`, locationSchema, opts.signal))[0];
+    if (found) this.locationIds.set(found.code, found.id);
+    return found?.code;
+  }
+
+  private async creditMemoOf(m: SalesCreditMemoWire, opts: Opts): Promise<ErpCreditMemo> {
+    const lines = [];
+    for (const l of m.salesCreditMemoLines) {
+      if (l.lineType !== 'Item') continue;
+      lines.push({ itemNumber: l.lineObjectNumber, quantity: l.quantity, locationCode: await this.locationCodeOf(l.locationId, opts), description: l.description });
+    }
+    return { id: m.id, number: m.number, externalDocumentNumber: m.externalDocumentNumber, status: m.status, posted: isPostedCreditMemoStatus(m.status), totalAmountIncludingTax: m.totalAmountIncludingTax, lines };
+  }
+
   private stockApiUrl(): string {
     if (!this.stockCompanyUrl) {
       throw new PermanentError(`Business Central apiBaseUrl '${this.opts.apiBaseUrl}' does not end in /api/v2.0, so the stock API root cannot be derived`, BUSINESS_CENTRAL, 0, 'InvalidConfiguration');
@@ -233,9 +306,10 @@ export class BusinessCentralClient implements ErpPort {
   }
 
   /** Reads every page: BC pages server-side and signals more with `@odata.nextLink`. */
-  private async getAll<T extends z.ZodType>(entitySet: string, filter: string, item: T, signal?: AbortSignal, o: { root?: string; select?: string } = {}): Promise<z.output<T>[]> {
+  private async getAll<T extends z.ZodType>(entitySet: string, filter: string, item: T, signal?: AbortSignal, o: { root?: string; select?: string; expand?: string } = {}): Promise<z.output<T>[]> {
     const select = o.select ? `&$select=${o.select}` : '';
-    return this.getPages(entitySet, `${o.root ?? this.companyUrl}/${entitySet}?$filter=${encodeURIComponent(filter)}${select}`, item, signal);
+    const expand = o.expand ? `&$expand=${o.expand}` : '';
+    return this.getPages(entitySet, `${o.root ?? this.companyUrl}/${entitySet}?$filter=${encodeURIComponent(filter)}${select}${expand}`, item, signal);
   }
 
   /** Follows `@odata.nextLink` until it is absent or `limit` rows are in hand. */

@@ -41,6 +41,37 @@ export const salesInvoiceSchema = salesOrderSchema.extend({
 });
 export type SalesInvoiceWire = z.infer<typeof salesInvoiceSchema>;
 
+const creditMemoLineSchema = z.object({
+  lineType: z.string(),
+  lineObjectNumber: z.string(),
+  description: z.string(),
+  quantity: z.number(),
+  locationId: z.string().optional(),
+});
+
+/** Read with `$expand=salesCreditMemoLines`, so the lines are part of the shape. */
+export const salesCreditMemoSchema = salesOrderSchema.extend({
+  totalAmountIncludingTax: z.number(),
+  salesCreditMemoLines: z.array(creditMemoLineSchema),
+});
+export type SalesCreditMemoWire = z.infer<typeof salesCreditMemoSchema>;
+export const creditMemoStatusSchema = z.object({ id: z.string(), status: z.string() });
+
+/** The body of `POST salesCreditMemos` with deep-inserted lines. */
+export interface SalesCreditMemoCreateBody {
+  externalDocumentNumber: string;
+  customerNumber: string;
+  creditMemoDate: string;
+  salesCreditMemoLines: {
+    lineType: 'Item';
+    lineObjectNumber: string;
+    description: string;
+    quantity: number;
+    unitPrice: number;
+    locationId: string;
+  }[];
+}
+
 export const locationSchema = z.object({ id: z.string(), code: z.string() });
 export const itemSchema = z.object({ id: z.string(), number: z.string() });
 

@@ -1,5 +1,5 @@
 import { PermanentError } from '../../http';
-import type { ErpStockAdjustmentInput } from '../port';
+import type { ErpCreditMemoInput, ErpStockAdjustmentInput } from '../port';
 import type { StockAdjustmentCreateBody } from './schemas';
 
 /** Request-building rules shared by the client's calls: how BC stores codes and what it refuses. */
@@ -45,4 +45,33 @@ export function stockAdjustmentBody(input: ErpStockAdjustmentInput): StockAdjust
     ...(input.description !== undefined ? { description: input.description.slice(0, 100) } : {}),
     stockAdjustmentLines: input.lines.map((l) => ({ itemNumber: normaliseCode(l.itemNumber), quantity: l.quantity })),
   };
+}
+
+/**
+ * Refuses locally what BC would refuse or silently get wrong. The description is checked rather
+ * than cut: it carries the return id that callers look for before creating.
+ */
+export function checkCreditMemoInput(input: ErpCreditMemoInput): string {
+  const ext = externalDocumentNumberOf(input.externalDocumentNumber);
+  const refuse = (why: string): never => {
+    throw new PermanentError(`credit memo ${ext}: ${why}`, BUSINESS_CENTRAL, 0, 'InvalidCreditMemo');
+  };
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(input.creditMemoDate)) refuse(`creditMemoDate '${input.creditMemoDate}' is not YYYY-MM-DD`);
+  // BC accepts an empty draft but refuses to post it; never create one.
+  if (input.lines.length === 0) refuse('it has no lines');
+  for (const l of input.lines) {
+    if (!Number.isFinite(l.quantity) || l.quantity <= 0) refuse(`item ${l.itemNumber} has quantity ${l.quantity}; returned units must be positive`);
+    if (!Number.isFinite(l.unitPrice) || l.unitPrice < 0) refuse(`item ${l.itemNumber} has unit price ${l.unitPrice}`);
+    if (l.description.length > 100) refuse(`the description of item ${l.itemNumber} is longer than 100 characters (Business Central Text[100])`);
+  }
+  return ext;
+}
+
+/**
+ * Statuses of a posted credit memo. Anything else, including a status BC adds later, counts as
+ * not posted: a wrong guess then costs a refused post, never a return whose stock never came back.
+ */
+const POSTED_CREDIT_MEMO_STATUSES = new Set(['Open', 'Paid', 'Canceled', 'Corrective']);
+export function isPostedCreditMemoStatus(status: string): boolean {
+  return POSTED_CREDIT_MEMO_STATUSES.has(status);
 }
