@@ -21,6 +21,8 @@ const storeSchema = z.object({
   erpLocationCode,
   erpCustomerNumber: z.string().min(1).max(20),
   webLocationId,
+  /** Stores of one region stand in for each other when a click & collect store is short. */
+  region: z.string().min(1).optional(),
 });
 
 /** ERP-mastered warehouses: their stock flows from the ERP to the web and to a Virtual Sitoo mirror. */

@@ -12,6 +12,10 @@ export const EXCEPTION_TYPES = [
   'unprocessable-event',
   'inventory-sync-failure',
   'stock-master-conflict',
+  'bopis-stock-short',
+  'bopis-pickup-rejected',
+  'return-exceeds-purchase',
+  'orphaned-return',
 ] as const;
 export type ExceptionType = (typeof EXCEPTION_TYPES)[number];
 
@@ -29,12 +33,22 @@ export const DEFAULT_OWNER: Record<ExceptionType, Owner> = {
   // Drift was found and already repaired; the people who run the stores need to see what went wrong.
   'inventory-sync-failure': 'retail-ops',
   'stock-master-conflict': 'integration-ops',
+  // The web team talks to the customer: another store, a later date, or a cancellation.
+  'bopis-stock-short': 'ecommerce-ops',
+  'bopis-pickup-rejected': 'ecommerce-ops',
+  // Money going out without a matching sale is finance's call.
+  'return-exceeds-purchase': 'finance',
+  'orphaned-return': 'finance',
 };
 
-/** How an operator can resolve a parked exception (the `resolve` update). */
-/** `acknowledge` closes a report of something already repaired (drift). */
-export type ResolutionAction = 'retry' | 'skip' | 'retry-with-mapping' | 'acknowledge';
-const ACTIONS: readonly ResolutionAction[] = ['retry', 'skip', 'retry-with-mapping', 'acknowledge'];
+/**
+ * How an operator can resolve a parked exception (the `resolve` update). `acknowledge` closes a
+ * report of something already repaired (drift); `use-store` moves a click & collect order to
+ * another store (`storeId`); `cancel-order` cancels and refunds it; `supply-reference` gives an
+ * orphaned return the original order it belongs to (`reference`).
+ */
+export type ResolutionAction = 'retry' | 'skip' | 'retry-with-mapping' | 'acknowledge' | 'use-store' | 'cancel-order' | 'supply-reference';
+const ACTIONS: readonly ResolutionAction[] = ['retry', 'skip', 'retry-with-mapping', 'acknowledge', 'use-store', 'cancel-order', 'supply-reference'];
 
 export interface MappingOverride {
   storeId: string;
@@ -49,6 +63,10 @@ export interface Resolution {
   reason?: string;
   resolvedBy?: string;
   mapping?: MappingOverride;
+  /** With use-store: the store that takes the order instead. */
+  storeId?: string;
+  /** With supply-reference: the original Sitoo order id (digits) or web order id the return belongs to. */
+  reference?: string;
 }
 
 export interface ParkedException {
@@ -87,5 +105,10 @@ export function validateResolution(input: unknown, parked: ParkedException | und
   } else if (r.mapping !== undefined) {
     return `mapping is only accepted with action retry-with-mapping`;
   }
-  return undefined;
+  const needs = (field: 'storeId' | 'reference', action: ResolutionAction): string | undefined => {
+    const value = r[field];
+    if (r.action === action) return typeof value === 'string' && value.trim() !== '' ? undefined : `${field} is required for ${action} and must be a non-empty string`;
+    return value === undefined ? undefined : `${field} is only accepted with action ${action}`;
+  };
+  return needs('storeId', 'use-store') ?? needs('reference', 'supply-reference');
 }

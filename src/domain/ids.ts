@@ -54,3 +54,26 @@ export function stockDriftScheduleId(accountId: number): string {
 export function stockDriftReportWorkflowId(locationId: string, checkId: string): string {
   return `stock-drift-report-${locationId}-${checkId}`;
 }
+
+/** One click & collect order: keyed by the web order, so a duplicate webhook lands on it. */
+export function clickAndCollectWorkflowId(webOrderId: string): string {
+  return `collect-${webOrderId}`;
+}
+
+/** One return in store: keyed by the Sitoo refund order. */
+export function returnInStoreWorkflowId(accountId: number, sitooOrderId: number): string {
+  return `return-${accountId}-${sitooOrderId}`;
+}
+
+/**
+ * The ERP external document number of a web order (its sales order, and the credit memos of
+ * returns against it). Prefixed: Sitoo order ids and web order ids are both plain numbers.
+ */
+export function webOrderErpDocumentNumber(webOrderId: string): string {
+  return `WEB-${webOrderId}`;
+}
+
+/** Dead-letter record of a Shopify webhook that could not be processed. */
+export function shopifyWebhookExceptionWorkflowId(webhookId: string): string {
+  return `shopify-webhook-${webhookId}`;
+}

@@ -13,6 +13,8 @@ export interface StoreLocation {
   /** The walk-in customer the store's POS sales are booked to in the ERP. */
   erpCustomerNumber: string;
   webLocationId: string;
+  /** Stores in one region can stand in for each other when a click & collect store is short. */
+  region?: string;
 }
 
 /**
@@ -104,4 +106,9 @@ export function mappingConflicts(mapping: Mapping): string[] {
     if (sharer) problems.push(`erpLocationCode ${w.erpLocationCode} is the ERP-mastered warehouse ${w.warehouseId} and also store ${sharer.storeId}`);
   }
   return problems;
+}
+
+export function findStoreByWebLocation(mapping: Mapping, webLocationId: string | null): StoreLocation | undefined {
+  if (webLocationId === null) return undefined;
+  return mapping.stores.find((s) => s.webLocationId === webLocationId);
 }

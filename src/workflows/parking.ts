@@ -46,7 +46,7 @@ export function installParking(): Parking {
         const problem = validateResolution(resolution, parked) ?? (pending ? 'a resolution is already being applied' : undefined);
         if (problem) throw new Error(problem);
       },
-      description: 'Resolve the parked exception: {"action":"retry"|"skip"|"retry-with-mapping"|"acknowledge", "reason"?, "resolvedBy"?, "mapping"?}',
+      description: 'Resolve the parked exception: {"action":"retry"|"skip"|"retry-with-mapping"|"acknowledge"|"use-store"|"cancel-order"|"supply-reference", "reason"?, "resolvedBy"?, "mapping"?, "storeId"?, "reference"?}; the exception lists its allowed actions',
     },
   );
 

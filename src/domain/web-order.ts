@@ -1,0 +1,52 @@
+/**
+ * A web shop order as click & collect and returns need it, in our own names. The e-commerce
+ * connector maps the platform's shape (Shopify GraphQL `Order`) to this.
+ */
+export interface WebOrderLine {
+  /** Platform line item id (gid://shopify/LineItem/...). */
+  lineItemId: string;
+  sku: string;
+  /** Quantity ordered. */
+  quantity: number;
+  /** VAT-inclusive price of one unit, decimal string with 2 decimals ("99.00"). */
+  unitPrice: string;
+}
+
+export type FulfillmentOrderStatus = 'OPEN' | 'IN_PROGRESS' | 'SCHEDULED' | 'ON_HOLD' | 'INCOMPLETE' | 'CLOSED' | 'CANCELLED';
+
+export interface WebFulfillmentOrder {
+  id: string;
+  status: FulfillmentOrderStatus;
+  /** SHIPPING, PICK_UP, PICKUP_POINT, LOCAL, RETAIL, NONE. */
+  methodType: string;
+  /** The assigned location (the pickup store for PICK_UP). */
+  locationId: string | null;
+  /** The store has said the goods are ready (fulfillmentOrderLineItemsPreparedForPickup). */
+  preparedForPickup: boolean;
+  lines: Array<{ id: string; lineItemId: string; sku: string; remainingQuantity: number }>;
+}
+
+export interface WebOrder {
+  /** Platform order id (gid://shopify/Order/...). */
+  id: string;
+  /** Numeric id as in webhooks and REST (legacyResourceId). */
+  legacyId: string;
+  /** Shop-facing number, e.g. "#1001". */
+  name: string;
+  createdAt: string;
+  cancelledAt: string | null;
+  currencyCode: string;
+  /** PAID, PARTIALLY_REFUNDED, REFUNDED, ... */
+  financialStatus: string;
+  lines: WebOrderLine[];
+  fulfillmentOrders: WebFulfillmentOrder[];
+  /** Quantity already refunded per line item id, summed over all refunds. */
+  refundedQuantities: Record<string, number>;
+  /** Sum of all refunds, decimal string. */
+  totalRefunded: string;
+}
+
+/** The pickup part of an order, if the customer chose to collect in a store. */
+export function pickupOf(order: WebOrder): WebFulfillmentOrder | undefined {
+  return order.fulfillmentOrders.find((f) => f.methodType === 'PICK_UP' && f.status !== 'CANCELLED');
+}

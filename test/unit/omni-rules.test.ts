@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { pickupLines, regionStores, shortfalls } from '../../src/domain/click-and-collect';
+import { validateResolution, type ParkedException } from '../../src/domain/exceptions';
+import type { Mapping } from '../../src/domain/mapping';
+import { isReturn, parseReturnReference, planRefund, returnedLines, webOrderIdOf } from '../../src/domain/returns';
+import type { WebOrder } from '../../src/domain/web-order';
+
+const order = (refunded: Record<string, number> = {}): WebOrder => ({
+  id: 'gid://shopify/Order/1', legacyId: '1', name: '#1001', createdAt: '2026-11-30T10:00:00Z', cancelledAt: null, currencyCode: 'SEK', financialStatus: 'PAID',
+  lines: [
+    { lineItemId: 'L1', sku: 'TEE', quantity: 2, unitPrice: '199.00' },
+    { lineItemId: 'L2', sku: 'TEE', quantity: 1, unitPrice: '149.00' },
+    { lineItemId: 'L3', sku: 'CAP', quantity: 1, unitPrice: '99.00' },
+  ],
+  fulfillmentOrders: [], refundedQuantities: refunded, totalRefunded: '0.00',
+});
+
+describe('refund planning for returns in store', () => {
+  it('refunds exactly the returned units, spread over the lines of one SKU', () => {
+    const plan = planRefund(order(), [{ sku: 'TEE', quantity: 3 }]);
+    expect(plan.excess).toEqual([]);
+    expect(plan.lines).toEqual([
+      { lineItemId: 'L1', sku: 'TEE', quantity: 2, unitPrice: '199.00' },
+      { lineItemId: 'L2', sku: 'TEE', quantity: 1, unitPrice: '149.00' },
+    ]);
+  });
+
+  it('counts earlier refunds, so repeated returns add up and an over-return is excess', () => {
+    const afterOne = order({ L1: 2 });
+    expect(planRefund(afterOne, [{ sku: 'TEE', quantity: 1 }]).lines).toEqual([{ lineItemId: 'L2', sku: 'TEE', quantity: 1, unitPrice: '149.00' }]);
+    expect(planRefund(afterOne, [{ sku: 'TEE', quantity: 2 }]).excess).toEqual([{ sku: 'TEE', returning: 2, refundable: 1 }]);
+    expect(planRefund(order(), [{ sku: 'SOCK', quantity: 1 }]).excess).toEqual([{ sku: 'SOCK', returning: 1, refundable: 0 }]);
+  });
+
+  it('reads returned units from a Sitoo refund order and tells returns from sales', () => {
+    const lines = [{ sku: 'TEE', productName: 'Tee', quantity: -2, unitPriceGross: '199.00', vatPercent: 25 }, { sku: 'TEE', productName: 'Tee', quantity: -1, unitPriceGross: '199.00', vatPercent: 25 }];
+    expect(returnedLines({ lines })).toEqual([{ sku: 'TEE', quantity: 3 }]);
+    expect(isReturn({ creditOrderId: null, lines })).toBe(true);
+    expect(isReturn({ creditOrderId: 5, lines: [] })).toBe(true);
+    expect(isReturn({ creditOrderId: null, lines: [{ ...lines[0]!, quantity: 1 }] })).toBe(false);
+  });
+
+  it('finds the web order behind a Sitoo order, and parses what an operator supplies', () => {
+    expect(webOrderIdOf({ externalId: '77', additionalData: { 'web-orderid': '77', weborder: 'true' } })).toBe('77');
+    expect(webOrderIdOf({ externalId: '88', additionalData: { weborder: 'true' } })).toBe('88');
+    expect(webOrderIdOf({ externalId: 'X', additionalData: {} })).toBeUndefined();
+    expect(parseReturnReference('1234')).toEqual({ sitooOrderId: 1234 });
+    expect(parseReturnReference('sitoo:99')).toEqual({ sitooOrderId: 99 });
+    expect(parseReturnReference('web:5550001')).toEqual({ webOrderId: '5550001' });
+    expect(parseReturnReference('receipt 12')).toBeUndefined();
+  });
+});
+
+describe('click & collect stock rules', () => {
+  it('counts only stock nobody has reserved, and names each short line', () => {
+    const fo = { id: 'F', status: 'OPEN' as const, methodType: 'PICK_UP', locationId: 'W1', preparedForPickup: false, lines: [
+      { id: 'a', lineItemId: 'L1', sku: 'TEE', remainingQuantity: 2 }, { id: 'b', lineItemId: 'L2', sku: 'TEE', remainingQuantity: 1 }, { id: 'c', lineItemId: 'L3', sku: 'CAP', remainingQuantity: 1 }] };
+    const lines = pickupLines(fo);
+    expect(lines).toEqual([{ sku: 'TEE', quantity: 3 }, { sku: 'CAP', quantity: 1 }]);
+    const levels = new Map([['TEE', { onHand: 4, reserved: 2 }], ['CAP', { onHand: 1, reserved: 0 }]]);
+    expect(shortfalls(lines, levels)).toEqual([{ sku: 'TEE', wanted: 3, free: 2 }]);
+  });
+
+  it('suggests only stores of the same region', () => {
+    const store = (storeId: string, region?: string) => ({ storeId, name: storeId, sitooWarehouseId: 1, erpLocationCode: storeId, erpCustomerNumber: 'C', webLocationId: storeId, region });
+    const mapping: Mapping = { stores: [store('S1', 'west'), store('S2', 'west'), store('S3', 'east'), store('S4')] };
+    expect(regionStores(mapping, mapping.stores[0]!).map((s) => s.storeId)).toEqual(['S2']);
+    expect(regionStores(mapping, mapping.stores[3]!)).toEqual([]);
+  });
+
+  it('accepts use-store and supply-reference only with what they need', () => {
+    const parked: ParkedException = { type: 'bopis-stock-short', owner: 'ecommerce-ops', message: '', details: {}, since: '', allowedActions: ['retry', 'use-store', 'cancel-order'] };
+    expect(validateResolution({ action: 'use-store' }, parked)).toMatch(/storeId is required/);
+    expect(validateResolution({ action: 'use-store', storeId: 'S2' }, parked)).toBeUndefined();
+    expect(validateResolution({ action: 'retry', storeId: 'S2' }, parked)).toMatch(/only accepted with action use-store/);
+    const orphan: ParkedException = { ...parked, type: 'orphaned-return', owner: 'finance', allowedActions: ['supply-reference', 'skip'] };
+    expect(validateResolution({ action: 'supply-reference' }, orphan)).toMatch(/reference is required/);
+    expect(validateResolution({ action: 'supply-reference', reference: 'sitoo:12' }, orphan)).toBeUndefined();
+  });
+});
