@@ -32,6 +32,9 @@ export const envSchema = z.object({
   SHOPIFY_SHOP_URL: url,
   SHOPIFY_API_VERSION: z.string().regex(/^\d{4}-\d{2}$/, 'must look like 2026-04').default('2026-04'),
   SHOPIFY_ACCESS_TOKEN: z.string().min(1),
+  /** The app's client secret(s) that sign webhooks; comma-separated while a rotated one is still in use. */
+  SHOPIFY_WEBHOOK_SECRETS: z.string().min(1).transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+  WEBHOOKS_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
 
   MAPPING_FILE: z.string().default('config/mapping.yaml'),
   PAYMENT_CONFIRMATION_TIMEOUT: duration.default('2h'),
@@ -44,6 +47,12 @@ export const envSchema = z.object({
   STOCK_DRIFT_INTERVAL: duration.default('1h'),
   /** How long a difference must persist before it counts as drift (a change may still be on its way). */
   STOCK_DRIFT_SETTLE: duration.default('10s'),
+  /** How long a click & collect customer has to collect before the order is cancelled and refunded. */
+  CLICK_AND_COLLECT_EXPIRY: duration.default('7d'),
+  /** When the pickup store is short: park with a store of the same region that has it all, or just park. */
+  CLICK_AND_COLLECT_WHEN_SHORT: z.enum(['suggest-in-region', 'park']).default('suggest-in-region'),
+  /** VAT rate included in web prices, for the lines of Sitoo pickup orders. */
+  WEB_ORDER_VAT_PERCENT: z.coerce.number().min(0).max(100).default(25),
   WORKER_SHUTDOWN_GRACE: duration.default('20s'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });

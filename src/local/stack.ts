@@ -12,6 +12,7 @@ import type { FaultConfig } from '../simulators/faults';
 import { startBusinessCentralSimulator, type BusinessCentralSimulator } from '../simulators/business-central';
 import { startShopifySimulator, type ShopifySimulator } from '../simulators/shopify';
 import { startSitooSimulator, type SitooSimulator } from '../simulators/sitoo';
+import { createShopifyWebhooksReceiver, type ShopifyWebhooksReceiver } from '../starters/shopify-webhooks-receiver';
 import { createSitooEventsReceiver, type SitooEventsReceiver } from '../starters/sitoo-events-receiver';
 import { createConnectors } from '../workers/connectors';
 import { createInventoryWorker, createMainWorker } from '../workers/create-workers';
@@ -47,6 +48,8 @@ export interface StoreSeed {
   erpLocationCode: string;
   /** False for a store whose warehouse exists in Sitoo but was never mapped (an exception by design). */
   mapped: boolean;
+  /** Stores of one region stand in for each other in click & collect. */
+  region?: string;
   stock: Record<string, number>;
 }
 
@@ -67,6 +70,8 @@ export interface LocalStackOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Told when Temporal has accepted a batch's stock events (the inventory benchmark times latency from here). */
   onStockSignalled?: (transactionIds: number[]) => void;
+  /** How long click & collect customers have (default 7d; tests use seconds). */
+  pickupExpiry?: string;
   /** The main worker's activity slots (default: the SDK's). */
   mainActivitySlots?: number;
   logger: Logger;
@@ -79,6 +84,8 @@ export interface LocalStack {
   ecommerce: ShopifySimulator;
   receiver: SitooEventsReceiver;
   receiverUrl: string;
+  webhooks: ShopifyWebhooksReceiver;
+  webhooksUrl: string;
   client: Client;
   env: Env;
   /** The same settings as environment variables, for worker processes started by the caller. */
@@ -100,6 +107,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
 
   const buffers = opts.buffers ?? NO_BUFFERS;
   const categories = new Map(opts.catalogue.map((i) => [i.sku, i.category]));
+  // Sitoo prices a return without a receipt from its catalogue.
+  sitoo.pos.seedProducts(opts.catalogue.map((i) => ({ sku: i.sku, productName: i.name, unitPriceGross: i.unitPriceGross, vatPercent: i.vatPercent })));
   for (const item of opts.catalogue) {
     erp.state.seedItem({ number: item.sku, displayName: item.name, unitPrice: Number(item.unitPriceGross), itemCategoryCode: item.category });
     ecommerce.state.seedItem({ sku: item.sku });
@@ -118,7 +127,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     erp.state.seedCustomer({ number: `POS-${store.storeId}`, displayName: `${store.name} walk-in` });
     const webLocationId = ecommerce.state.seedLocation({ name: store.name });
     seedWeb(webLocationId, store.stock);
-    mapping.stores.push({ storeId: store.storeId, name: store.name, sitooWarehouseId: store.warehouseId, erpLocationCode: store.erpLocationCode, erpCustomerNumber: `POS-${store.storeId}`, webLocationId });
+    mapping.stores.push({ storeId: store.storeId, name: store.name, sitooWarehouseId: store.warehouseId, erpLocationCode: store.erpLocationCode, erpCustomerNumber: `POS-${store.storeId}`, webLocationId, ...(store.region ? { region: store.region } : {}) });
   }
   for (const w of opts.warehouses ?? []) {
     erp.state.seedLocation({ code: w.erpLocationCode, displayName: w.name });
@@ -152,6 +161,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     SHOPIFY_SHOP_URL: ecommerce.shopUrl,
     SHOPIFY_API_VERSION: ecommerce.apiVersion,
     SHOPIFY_ACCESS_TOKEN: ecommerce.accessToken,
+    SHOPIFY_WEBHOOK_SECRETS: randomBytes(16).toString('hex'),
+    WEBHOOKS_PORT: '0',
+    CLICK_AND_COLLECT_EXPIRY: opts.pickupExpiry ?? '7d',
     MAPPING_FILE: mappingFile,
     PAYMENT_CONFIRMATION_TIMEOUT: opts.paymentConfirmationTimeout,
     LOG_LEVEL: opts.logger.level,
@@ -172,7 +184,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       client, sitoo: connectors.sitoo, erp: connectors.erp, mapping: () => mapping, workflowBundle: opts.workflowBundle,
     };
     const workers = await Promise.all([
-      createMainWorker({ ...common, sales, maxConcurrentActivityTaskExecutions: opts.mainActivitySlots }),
+      createMainWorker({ ...common, sales, ecommerce: connectors.ecommerce, maxConcurrentActivityTaskExecutions: opts.mainActivitySlots }),
       createInventoryWorker({ ...common, accountId: env.SITOO_ACCOUNT_ID, ecommerce: connectors.ecommerce }),
     ]);
     running = { workers, done: Promise.all(workers.map((w) => w.run())) };
@@ -187,9 +199,15 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
 
   const receiver = createSitooEventsReceiver({ client, ...sales, username: env.EVENTS_USERNAME, password: env.EVENTS_PASSWORD, logger: opts.logger, onStockSignalled: opts.onStockSignalled });
   const receiverUrl = await receiver.listen(0);
+  const webhooks = createShopifyWebhooksReceiver({
+    client, accountId: env.SITOO_ACCOUNT_ID, secrets: env.SHOPIFY_WEBHOOK_SECRETS, logger: opts.logger,
+    pickupExpiry: env.CLICK_AND_COLLECT_EXPIRY, whenShort: env.CLICK_AND_COLLECT_WHEN_SHORT, vatPercent: env.WEB_ORDER_VAT_PERCENT,
+  });
+  const webhooksUrl = await webhooks.listen(0);
   if ((opts.workers ?? 'in-process') === 'in-process') await startWorkers();
   sitoo.events.setReceiver({ url: receiverUrl, username: env.EVENTS_USERNAME, password: env.EVENTS_PASSWORD });
   sitoo.events.start();
+  ecommerce.webhooks.subscribe({ topics: ['orders/create', 'orders/cancelled'], url: `${webhooksUrl}/webhooks/shopify`, secret: env.SHOPIFY_WEBHOOK_SECRETS[0]! });
 
   return {
     sitoo,
@@ -197,6 +215,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     ecommerce,
     receiver,
     receiverUrl,
+    webhooks,
+    webhooksUrl,
     client,
     env,
     envVars,
@@ -205,7 +225,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     stopWorkers,
     async close() {
       await sitoo.events.stop();
-      await receiver.close();
+      await ecommerce.webhooks.stop();
+      await Promise.all([receiver.close(), webhooks.close()]);
       await stopWorkers();
       await nativeConnection?.close();
       await connection.close();

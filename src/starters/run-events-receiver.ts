@@ -2,13 +2,15 @@ import { Client, Connection } from '@temporalio/client';
 import { loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
 import { runMain } from '../workers/entrypoint';
+import { createShopifyWebhooksReceiver } from './shopify-webhooks-receiver';
 import { createSitooEventsReceiver } from './sitoo-events-receiver';
 import { ensureSitooPollSchedule } from './sitoo-poll-schedule';
 import { ensureErpStockPollSchedule, ensureStockDriftSchedule } from './stock-starts';
 
 /**
- * The receiver process: Sitoo's POST /events, plus the schedules around it: the Sitoo polling
- * fallback that catches what events miss, ERP warehouse stock polling and the stock drift check.
+ * The receiver process: Sitoo's POST /events and Shopify's order webhooks, plus the schedules
+ * around them: the Sitoo polling fallback that catches what events miss, ERP warehouse stock
+ * polling and the stock drift check.
  */
 runMain(async () => {
   const env = loadEnv();
@@ -28,11 +30,21 @@ runMain(async () => {
     password: env.EVENTS_PASSWORD,
     logger,
   });
+  const webhooks = createShopifyWebhooksReceiver({
+    client,
+    accountId: env.SITOO_ACCOUNT_ID,
+    secrets: env.SHOPIFY_WEBHOOK_SECRETS,
+    logger,
+    pickupExpiry: env.CLICK_AND_COLLECT_EXPIRY,
+    whenShort: env.CLICK_AND_COLLECT_WHEN_SHORT,
+    vatPercent: env.WEB_ORDER_VAT_PERCENT,
+  });
   const url = await receiver.listen(env.EVENTS_PORT, '0.0.0.0');
-  logger.info({ url: `${url}/events`, scheduleIds }, 'Sitoo events receiver listening');
+  const webhooksUrl = await webhooks.listen(env.WEBHOOKS_PORT, '0.0.0.0');
+  logger.info({ url: `${url}/events`, webhooks: `${webhooksUrl}/webhooks/shopify`, scheduleIds }, 'Sitoo events and Shopify webhooks receivers listening');
   const stop = () => {
     logger.info('stopping: finishing in-flight batches');
-    void receiver.close().then(() => process.exit(0));
+    void Promise.all([receiver.close(), webhooks.close()]).then(() => process.exit(0));
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -1,6 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { basicAuth } from '../connectors/http';
@@ -9,6 +8,7 @@ import { sitooEventExceptionWorkflowId } from '../domain/ids';
 import type { sitooEventExceptionWorkflow } from '../workflows/sitoo-event-exception';
 import { TASK_QUEUES } from '../workflows/task-queues';
 import { signalSaleUpdated, startSale, type SaleStartConfig } from './sale-starts';
+import { readRawBody, reply, serverLifecycle } from './http-io';
 import { signalStockChanged } from './stock-starts';
 
 /**
@@ -112,11 +112,12 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
       const outcome = await startSale(opts.client, opts, orderId, 'event');
       return outcome === 'started' ? 'started' : 'already-closed';
     }
-    if (type === 'update') {
-      const outcome = await signalSaleUpdated(opts.client, opts, orderId, { eventId: event.event_id, orderStateChanged: data.data.order_state_changed });
+    if (type === 'update' || type === 'ready-for-pickup' || type === 'pickup-rejected') {
+      // Pickup steps go to the order's Sitoo-side workflow, which relays them to click & collect.
+      const outcome = await signalSaleUpdated(opts.client, opts, orderId, { eventId: event.event_id, orderStateChanged: data.data.order_state_changed, orderEventType: type });
       return outcome === 'started' ? 'signalled' : 'already-closed';
     }
-    return 'ignored'; // pickup steps and receipts belong to flows that are not built yet
+    return 'ignored'; // e-mail receipts concern nobody here
   }
 
   const markSeen = (eventId: string) => {
@@ -177,8 +178,9 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
       opts.logger.warn({ remote: req.socket.remoteAddress }, 'refused an unauthenticated events call');
       return reply(res, 401, { error: 'authentication required' }, { 'www-authenticate': 'Basic realm="sitoo-events"' });
     }
-    const body = await readBody(req, opts.maxBodyBytes ?? 1_000_000);
-    if (body === undefined) return reply(res, 413, { error: 'body too large' });
+    const raw = await readRawBody(req, opts.maxBodyBytes ?? 1_000_000);
+    if (raw === undefined) return reply(res, 413, { error: 'body too large' });
+    const body = raw.toString('utf8');
     let json: unknown;
     try {
       json = JSON.parse(body);
@@ -215,34 +217,8 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
   return {
     server,
     stats,
-    async listen(port: number, host = '127.0.0.1'): Promise<string> {
-      await new Promise<void>((ok, fail) => {
-        server.once('error', fail);
-        server.listen(port, host, () => ok());
-      });
-      return `http://${host}:${(server.address() as AddressInfo).port}`;
-    },
-    close: () =>
-      new Promise<void>((ok) => {
-        server.closeAllConnections();
-        server.close(() => ok());
-      }),
+    ...serverLifecycle(server),
   };
 }
 
 export type SitooEventsReceiver = ReturnType<typeof createSitooEventsReceiver>;
-
-function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}

@@ -3,7 +3,9 @@ import type { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createErpStockPollActivities } from '../activities/erp-stock-poll-activities';
 import { createInventoryActivities } from '../activities/inventory-activities';
+import { createClickAndCollectActivities } from '../activities/click-and-collect-activities';
 import { createPollActivities } from '../activities/poll-activities';
+import { createReturnActivities } from '../activities/return-activities';
 import { createSaleActivities } from '../activities/sale-activities';
 import { createStockActivities } from '../activities/stock-sync-activities';
 import { createStockRecordActivities } from '../activities/stock-record-activities';
@@ -34,11 +36,12 @@ const workflows = (deps: Common) => (deps.workflowBundle ? { workflowBundle: dep
 
 export interface MainWorkerDeps extends Common {
   sales: SaleStartConfig;
+  ecommerce: EcommercePort;
   /** Activity slots; a small number makes a backlog easy to build (the priority test). */
   maxConcurrentActivityTaskExecutions?: number;
 }
 
-/** Sale, ERP-record and polling workflows and activities. */
+/** Sale, click & collect, return, ERP-record and polling workflows and activities. */
 export function createMainWorker(deps: MainWorkerDeps): Promise<Worker> {
   return Worker.create({
     connection: deps.connection,
@@ -48,6 +51,11 @@ export function createMainWorker(deps: MainWorkerDeps): Promise<Worker> {
     activities: {
       ...createSaleActivities({ sitoo: deps.sitoo, erp: deps.erp, mapping: deps.mapping }),
       ...createStockRecordActivities({ sitoo: deps.sitoo, erp: deps.erp, mapping: deps.mapping }),
+      ...createClickAndCollectActivities({
+        sitoo: deps.sitoo, erp: deps.erp, ecommerce: deps.ecommerce, mapping: deps.mapping,
+        signalStock: (change) => signalStockChanged(deps.client, deps.sales.accountId, change),
+      }),
+      ...createReturnActivities({ erp: deps.erp, ecommerce: deps.ecommerce, mapping: deps.mapping }),
       ...createPollActivities({
         sitoo: deps.sitoo,
         startSale: (orderId) => startSale(deps.client, deps.sales, orderId, 'poll'),

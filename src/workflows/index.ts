@@ -7,3 +7,5 @@ export { stockMoveWorkflow } from './stock-move';
 export { erpStockPollWorkflow } from './erp-stock-poll';
 export { stockDriftWorkflow } from './stock-drift';
 export { recordedExceptionWorkflow } from './recorded-exception';
+export { clickAndCollectWorkflow } from './click-and-collect';
+export { returnInStoreWorkflow } from './return-in-store';

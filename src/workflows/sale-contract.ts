@@ -21,6 +21,8 @@ export interface SaleWorkflowInput {
 export interface SitooOrderUpdated {
   eventId: string;
   orderStateChanged?: string;
+  /** Set for the store's pickup steps, which change no order state (absent means `update`). */
+  orderEventType?: 'update' | 'ready-for-pickup' | 'pickup-rejected';
 }
 
 export type SaleStep =
@@ -33,7 +35,9 @@ export type SaleStep =
   | 'parked'
   | 'completed'
   | 'skipped'
-  | 'ignored';
+  | 'ignored'
+  | 'relaying-to-click-and-collect'
+  | 'handed-over';
 
 export interface WebStockChange {
   sku: string;
@@ -56,7 +60,8 @@ export interface SaleStatus {
 }
 
 export interface SaleResult {
-  outcome: 'completed' | 'skipped' | 'ignored';
+  /** `handed-over`: a web pickup order or a return, which have their own workflows. */
+  outcome: 'completed' | 'skipped' | 'ignored' | 'handed-over';
   orderId: number;
   storeId?: string;
   erpOrderNumber?: string;

@@ -1,14 +1,18 @@
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { InventoryActivities } from '../activities/inventory-activities';
 import type { SaleActivities } from '../activities/sale-activities';
 import { parseDuration } from '../domain/duration';
 import type { ExceptionType, ResolutionAction } from '../domain/exceptions';
-import { sitooOrderReferenceUri } from '../domain/ids';
+import { clickAndCollectWorkflowId, returnInStoreWorkflowId, sitooOrderReferenceUri } from '../domain/ids';
 import type { StoreLocation } from '../domain/mapping';
 import { OrderState, paymentVerdict, quantitiesBySku, type SaleOrder } from '../domain/sale';
+import { isReturn, webOrderIdOf } from '../domain/returns';
+import { storePickupUpdateSignal, type StorePickupUpdate } from './click-and-collect-contract';
 import { installParking } from './parking';
+import { returnInStoreWorkflow } from './return-in-store';
 import { sitooOrderUpdatedSignal, statusQuery, type SaleResult, type SaleStatus, type SaleWorkflowInput } from './sale-contract';
 import { SA } from './search-attributes';
+import { startOnce } from './start-once';
 import { TASK_QUEUES } from './task-queues';
 
 // Technical failures retry for as long as it takes (an outage must not lose a sale); business
@@ -22,18 +26,23 @@ class SaleSkipped extends Error {}
 
 const RETRY_OR_SKIP: ResolutionAction[] = ['retry', 'skip'];
 const STOCK_FOLLOWS_WAREHOUSE_TRANSACTIONS = 'stock-follows-warehouse-transactions';
+const WEB_ORDERS_HAVE_THEIR_OWN_FLOWS = 'web-orders-have-their-own-flows';
 
 export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult> {
   const status: SaleStatus = { orderId: input.orderId, step: 'reading-order', webStock: [], resolutions: [] };
   const parking = installParking();
   const seenEvents = new Set<string>();
   let orderChanged = false;
+  /** Pickup steps the store took (they change no order state), to relay to click & collect. */
+  const storeSteps: StorePickupUpdate[] = [];
 
   setHandler(statusQuery, () => ({ ...status, exception: parking.current(), resolutions: parking.resolutions }));
   setHandler(sitooOrderUpdatedSignal, (update) => {
     if (seenEvents.has(update.eventId)) return; // Sitoo delivers at least once
     seenEvents.add(update.eventId);
     orderChanged = true;
+    const kind = update.orderEventType;
+    if (kind === 'ready-for-pickup' || kind === 'pickup-rejected') storeSteps.push({ sitooOrderId: input.orderId, key: update.eventId, kind });
   });
   upsertSearchAttributes([{ key: SA.sitooOrderId, value: String(input.orderId) }]);
 
@@ -167,8 +176,47 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
   await condition(allHandlersFinished);
   return outcome;
 
+  /**
+   * A web pickup order's Sitoo side: the store's steps arrive here (Sitoo events name only the
+   * Sitoo order), and go on to the web order's click & collect workflow until the order closes.
+   */
+  async function relayPickupSteps(order: SaleOrder, webOrderId: string): Promise<SaleResult> {
+    status.step = 'relaying-to-click-and-collect';
+    const target = getExternalWorkflowHandle(clickAndCollectWorkflowId(webOrderId));
+    try {
+      for (;;) {
+        for (const step of storeSteps.splice(0)) await target.signal(storePickupUpdateSignal, step);
+        const closed = order.orderStateId === OrderState.Closed ? 'collected' : order.orderStateId === OrderState.Cancelled ? 'cancelled' : undefined;
+        if (closed) {
+          await target.signal(storePickupUpdateSignal, { sitooOrderId: input.orderId, key: `state-${order.orderStateId}`, kind: closed });
+          status.step = 'handed-over';
+          return result('handed-over', `web order ${webOrderId}: ${closed} in the store`);
+        }
+        await condition(() => orderChanged);
+        orderChanged = false;
+        order = await readOrder();
+      }
+    } catch (err) {
+      // A web order put into Sitoo by something other than click & collect has nobody to relay to.
+      log.warn('no click & collect workflow to relay to', { webOrderId, error: String(err) });
+      status.step = 'ignored';
+      return result('ignored', `web order ${webOrderId} has no click & collect workflow`);
+    }
+  }
+
   async function run(): Promise<SaleResult> {
     let order = await readOrder();
+    // Pickup orders and returns have their own workflows; sales started before they existed did not look.
+    if (patched(WEB_ORDERS_HAVE_THEIR_OWN_FLOWS)) {
+      if (isReturn(order)) {
+        const id = returnInStoreWorkflowId(input.accountId, input.orderId);
+        await startOnce(returnInStoreWorkflow, id, TASK_QUEUES.main, [{ accountId: input.accountId, eshopId: input.eshopId, sitooOrderId: input.orderId }]);
+        status.step = 'handed-over';
+        return result('handed-over', `a return: ${id}`);
+      }
+      const webOrderId = webOrderIdOf(order);
+      if (webOrderId !== undefined) return relayPickupSteps(order, webOrderId);
+    }
     if (order.creditOrderId !== null || order.orderStateId === OrderState.Cancelled) {
       status.step = 'ignored';
       return result('ignored', order.creditOrderId !== null ? 'a refund, not a sale' : 'order cancelled in Sitoo');

@@ -54,6 +54,8 @@ function newOrder(overrides: Partial<SaleOrder> = {}): SaleOrder {
     currencyCode: 'SEK',
     externalId: null,
     creditOrderId: null,
+    reservedUntil: null,
+    additionalData: {},
     lines: [{ sku: 'SKU-1', productName: 'Shirt', quantity: 2, unitPriceGross: '199.00', vatPercent: 25 }],
     payments: [{ name: 'Card', amount: '398.00' }],
     ...overrides,
@@ -179,9 +181,20 @@ describe('saleWorkflow', () => {
     expect((await handle.result()).outcome).toBe('completed');
   });
 
-  it('ignores refunds: they are not sales', async () => {
+  it('hands a refund over to its return workflow instead of booking it as a sale', async () => {
     const order = newOrder({ creditOrderId: 1, lines: [{ sku: 'SKU-1', productName: 'Shirt', quantity: -1, unitPriceGross: '199.00', vatPercent: 25 }] });
-    expect((await (await start(order)).result()).outcome).toBe('ignored');
+    const result = await (await start(order)).result();
+    expect(result).toMatchObject({ outcome: 'handed-over', reason: `a return: return-10020-${order.orderId}` });
+    expect(erpOrders.has(order.orderId)).toBe(false);
+    // The return workflow is on its own now; this test's fake activities cannot serve it.
+    await t.client.workflow.getHandle(`return-10020-${order.orderId}`).terminate('not under test here');
+  });
+
+  it('relays a web pickup order to its click & collect workflow rather than booking it as a till sale', async () => {
+    const order = newOrder({ externalId: '9001', additionalData: { weborder: 'true', 'web-orderid': '9001' } });
+    const result = await (await start(order)).result();
+    // No click & collect workflow exists here, so nothing to relay to: nothing booked either.
+    expect(result).toMatchObject({ outcome: 'ignored', reason: 'web order 9001 has no click & collect workflow' });
     expect(erpOrders.has(order.orderId)).toBe(false);
   });
 });

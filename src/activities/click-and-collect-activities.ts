@@ -1,0 +1,132 @@
+import type { EcommercePort } from '../connectors/ecommerce/port';
+import type { ErpPort } from '../connectors/erp/port';
+import type { SitooPort } from '../connectors/sitoo/port';
+import { regionStores, shortfalls, type PickupLine, type Shortfall, type ShortStockRule } from '../domain/click-and-collect';
+import { webOrderErpDocumentNumber } from '../domain/ids';
+import { findStoreByWebLocation, type Mapping, type StoreLocation } from '../domain/mapping';
+import { OrderState, PaymentState } from '../domain/sale';
+import type { WebOrder } from '../domain/web-order';
+import type { StockChange } from '../workflows/stock-contract';
+import { findOrCreateErpOrder, postErpOrder, type ErpOrderRef } from './erp-orders';
+import { callOrFail, FAILURE_TYPES } from './failures';
+
+export interface ClickAndCollectDeps {
+  sitoo: SitooPort;
+  erp: ErpPort;
+  ecommerce: EcommercePort;
+  mapping: () => Mapping;
+  /** Tells the stock coalescer a level moved (a reservation is not a warehouse transaction). */
+  signalStock: (change: StockChange) => Promise<void>;
+}
+
+/** Lines as the pickup order and the ERP need them: SKU, quantity and the web's VAT-inclusive price. */
+export interface PricedLine extends PickupLine {
+  unitPrice: string;
+}
+
+/** Tags Sitoo's omni-sales guide asks for, so stores and reports can tell a pickup from a till sale. */
+export const PICKUP_ORDER_TAGS = { weborder: 'true', 'weborder-bopis': 'true' } as const;
+export const WEB_ORDER_ID_KEY = 'web-orderid';
+
+/**
+ * The side effects of click & collect, one per activity: the web order, the store's stock and
+ * Sitoo pickup order, the web order's steps, and the ERP sale when the customer has collected.
+ */
+export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
+  const storeById = (storeId: string): StoreLocation | undefined => deps.mapping().stores.find((s) => s.storeId === storeId);
+  const freeStock = async (store: StoreLocation, lines: PickupLine[]): Promise<Shortfall[]> => {
+    const levels = await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.getWarehouseLevels(store.sitooWarehouseId, lines.map((l) => l.sku)));
+    return shortfalls(lines, levels);
+  };
+
+  return {
+    async readWebOrder(input: { webOrderId: string }): Promise<WebOrder | null> {
+      return (await callOrFail(FAILURE_TYPES.ecommerceRejected, () => deps.ecommerce.getOrder(input.webOrderId))) ?? null;
+    },
+
+    async storeForPickup(input: { webLocationId: string | null; storeId?: string }): Promise<StoreLocation | null> {
+      const mapping = deps.mapping();
+      return (input.storeId ? storeById(input.storeId) : findStoreByWebLocation(mapping, input.webLocationId)) ?? null;
+    },
+
+    /** Stock nobody else has claimed at the store; when short, maybe a store of the same region that is not. */
+    async checkPickupStock(input: { storeId: string; lines: PickupLine[]; whenShort: ShortStockRule }): Promise<{ shortfalls: Shortfall[]; suggestion?: { storeId: string; name: string } }> {
+      const store = storeById(input.storeId);
+      if (!store) return { shortfalls: input.lines.map((l) => ({ sku: l.sku, wanted: l.quantity, free: 0 })) };
+      const short = await freeStock(store, input.lines);
+      if (short.length === 0 || input.whenShort !== 'suggest-in-region') return { shortfalls: short };
+      for (const other of regionStores(deps.mapping(), store)) {
+        if ((await freeStock(other, input.lines)).length === 0) return { shortfalls: short, suggestion: { storeId: other.storeId, name: other.name } };
+      }
+      return { shortfalls: short };
+    },
+
+    /**
+     * The pickup order in Sitoo, exactly once: the web order id is its externalid (unique in
+     * Sitoo), looked up before creating. Paid, open, for the store's warehouse, with no delivery
+     * address (that would make it a shipment), reserving its lines until the pickup deadline.
+     */
+    async ensurePickupOrder(input: { webOrder: Pick<WebOrder, 'id' | 'legacyId' | 'currencyCode'>; storeId: string; lines: PricedLine[]; reservedUntil: number; vatPercent: number }): Promise<number> {
+      const store = storeById(input.storeId);
+      if (!store) throw new Error(`store ${input.storeId} is no longer in the mapping`);
+      return callOrFail(FAILURE_TYPES.sitooRejected, async () => {
+        const existing = await deps.sitoo.findOrderByExternalId(input.webOrder.legacyId);
+        if (existing) return existing.orderId;
+        const total = input.lines.reduce((n, l) => n + Math.round(Number(l.unitPrice) * 100) * l.quantity, 0);
+        return deps.sitoo.createOrder({
+          externalId: input.webOrder.legacyId,
+          warehouseId: store.sitooWarehouseId,
+          orderStateId: OrderState.Open,
+          paymentStateId: PaymentState.Successful,
+          currencyCode: input.webOrder.currencyCode,
+          lines: input.lines.map((l) => ({ sku: l.sku, productName: l.sku, quantity: l.quantity, unitPriceGross: Number(l.unitPrice).toFixed(2), vatPercent: input.vatPercent })),
+          payments: [{ name: 'Web payment', amount: (total / 100).toFixed(2), externalId: input.webOrder.legacyId }],
+          reservedUntil: input.reservedUntil,
+          additionalData: { ...PICKUP_ORDER_TAGS, [WEB_ORDER_ID_KEY]: input.webOrder.legacyId },
+        });
+      });
+    },
+
+    /** Cancelling the Sitoo order releases its reservation; an already cancelled order is fine. */
+    async cancelPickupOrder(input: { sitooOrderId: number }): Promise<void> {
+      await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.cancelOrder(input.sitooOrderId));
+    },
+
+    /** A reservation made or released changes what the web may sell: recompute those levels now. */
+    async refreshWebStock(input: { storeId: string; skus: string[] }): Promise<void> {
+      await deps.signalStock({ keys: input.skus.map((sku) => ({ locationId: input.storeId, sku })) });
+    },
+
+    async markReadyOnWeb(input: { fulfillmentOrderId: string }): Promise<void> {
+      await callOrFail(FAILURE_TYPES.ecommerceRejected, () => deps.ecommerce.markPreparedForPickup(input.fulfillmentOrderId));
+    },
+
+    async fulfilOnWeb(input: { fulfillmentOrderId: string }): Promise<void> {
+      await callOrFail(FAILURE_TYPES.ecommerceRejected, () => deps.ecommerce.fulfilPickup(input.fulfillmentOrderId));
+    },
+
+    /** Cancels and refunds the web order. No restock on the web: its stock follows the store's master. */
+    async cancelWebOrder(input: { webOrderId: string; reason: 'CUSTOMER' | 'INVENTORY' | 'OTHER' | 'STAFF'; note: string }): Promise<void> {
+      await callOrFail(FAILURE_TYPES.ecommerceRejected, () => deps.ecommerce.cancelOrder({ orderId: input.webOrderId, reason: input.reason, refund: true, restock: false, staffNote: input.note }));
+    },
+
+    /** The collected order becomes a posted ERP sale at the store's location, exactly once. */
+    async bookCollectedOrder(input: { webOrderId: string; storeId: string; currencyCode: string; lines: PricedLine[]; collectedOn: string }): Promise<ErpOrderRef> {
+      const store = storeById(input.storeId);
+      if (!store) throw new Error(`store ${input.storeId} is no longer in the mapping`);
+      const externalDocumentNumber = webOrderErpDocumentNumber(input.webOrderId);
+      return callOrFail(FAILURE_TYPES.erpRejected, async () => {
+        const order = await findOrCreateErpOrder(deps.erp, {
+          externalDocumentNumber,
+          customerNumber: store.erpCustomerNumber,
+          orderDate: input.collectedOn,
+          currencyCode: input.currencyCode,
+          lines: input.lines.map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPrice: Number(l.unitPrice), locationCode: store.erpLocationCode })),
+        });
+        return order.posted ? order : postErpOrder(deps.erp, externalDocumentNumber);
+      });
+    },
+  };
+}
+
+export type ClickAndCollectActivities = ReturnType<typeof createClickAndCollectActivities>;

@@ -1,0 +1,60 @@
+import type { EcommercePort } from '../connectors/ecommerce/port';
+import type { ErpPort } from '../connectors/erp/port';
+import { webOrderErpDocumentNumber } from '../domain/ids';
+import type { Mapping } from '../domain/mapping';
+import { callOrFail, FAILURE_TYPES } from './failures';
+
+export interface ReturnActivityDeps {
+  erp: ErpPort;
+  ecommerce: EcommercePort;
+  mapping: () => Mapping;
+}
+
+export interface RefundedLine {
+  lineItemId: string;
+  sku: string;
+  quantity: number;
+  unitPrice: string;
+}
+
+/** The credit memo lines of one return carry its id, so repeated returns against one order stay apart. */
+export const returnLineDescription = (sitooOrderId: number): string => `Sitoo return ${sitooOrderId}`;
+
+/** Money back on the web and the return in the ERP: each exactly once, whatever is retried. */
+export function createReturnActivities(deps: ReturnActivityDeps) {
+  return {
+    /**
+     * Refunds exactly these lines against the original web order, without restocking the web
+     * warehouse (the goods are back in a store, whose stock Sitoo masters). The idempotency key
+     * makes a retry after a lost response return the first refund instead of paying twice.
+     */
+    async refundWebLines(input: { webOrderId: string; lines: RefundedLine[]; idempotencyKey: string; note: string }): Promise<{ refundId: string; amount: string }> {
+      return callOrFail(FAILURE_TYPES.ecommerceRejected, () =>
+        deps.ecommerce.refundLines({ orderId: input.webOrderId, lines: input.lines.map((l) => ({ lineItemId: l.lineItemId, quantity: l.quantity })), restockType: 'NO_RESTOCK', note: input.note, idempotencyKey: input.idempotencyKey }));
+    },
+
+    /**
+     * A posted credit memo at the store that took the goods back, under the web order's ERP
+     * document number. Looked up first by that number and this return's line description.
+     */
+    async bookReturnInErp(input: { webOrderId: string; sitooOrderId: number; storeId: string; lines: RefundedLine[]; returnedOn: string }): Promise<{ number: string }> {
+      const store = deps.mapping().stores.find((s) => s.storeId === input.storeId);
+      if (!store) throw new Error(`store ${input.storeId} is no longer in the mapping`);
+      const externalDocumentNumber = webOrderErpDocumentNumber(input.webOrderId);
+      const description = returnLineDescription(input.sitooOrderId);
+      return callOrFail(FAILURE_TYPES.erpRejected, async () => {
+        const existing = (await deps.erp.findSalesCreditMemos(externalDocumentNumber)).find((m) => m.lines.some((l) => l.description === description));
+        const memo = existing ?? (await deps.erp.createSalesCreditMemo({
+          externalDocumentNumber,
+          customerNumber: store.erpCustomerNumber,
+          creditMemoDate: input.returnedOn,
+          lines: input.lines.map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPrice: Number(l.unitPrice), locationCode: store.erpLocationCode, description })),
+        }));
+        if (!memo.posted) await deps.erp.postSalesCreditMemo(memo.id);
+        return { number: memo.number };
+      });
+    },
+  };
+}
+
+export type ReturnActivities = ReturnType<typeof createReturnActivities>;

@@ -1,0 +1,71 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { ShortStockRule } from '../domain/click-and-collect';
+import type { ParkedException } from '../domain/exceptions';
+import type { ResolutionRecord } from './parking';
+
+export { resolveUpdate } from './parking';
+
+/** Click & collect's contract: input, messages and status, for the workflow, starters and tests. */
+export interface ClickAndCollectInput {
+  accountId: number;
+  /** The web order id as webhooks carry it (Shopify's numeric legacy id). */
+  webOrderId: string;
+  /** How long the customer has to collect, from the pickup order's creation ('7d' style). */
+  pickupExpiry: string;
+  whenShort: ShortStockRule;
+  /** VAT rate of web prices, for the Sitoo pickup order's lines. */
+  vatPercent: number;
+}
+
+/** A step the store took in Sitoo, relayed by the pickup order's Sitoo-side workflow. */
+export interface StorePickupUpdate {
+  sitooOrderId: number;
+  /** Deduplicates re-deliveries: the Sitoo event id, or the order state for a state change. */
+  key: string;
+  kind: 'ready-for-pickup' | 'pickup-rejected' | 'collected' | 'cancelled';
+}
+
+export interface WebOrderCancelled {
+  webhookId: string;
+}
+
+export type CollectStep =
+  | 'reading-order'
+  | 'checking-stock'
+  | 'creating-pickup-order'
+  | 'awaiting-store'
+  | 'ready-for-pickup'
+  | 'booking-collection'
+  | 'cancelling'
+  | 'parked'
+  | 'collected'
+  | 'cancelled'
+  | 'expired'
+  | 'not-pickup';
+
+export interface CollectStatus {
+  webOrderId: string;
+  step: CollectStep;
+  storeId?: string;
+  sitooOrderId?: number;
+  /** ISO time the customer must collect by; then the order is cancelled and refunded. */
+  deadline?: string;
+  /** Every step with when it began, for the audit trail. */
+  steps: Array<{ step: CollectStep; at: string }>;
+  erpOrderNumber?: string;
+  exception?: ParkedException;
+  resolutions: ResolutionRecord[];
+}
+
+export interface CollectResult {
+  outcome: 'collected' | 'cancelled' | 'expired' | 'not-pickup';
+  webOrderId: string;
+  storeId?: string;
+  sitooOrderId?: number;
+  erpOrderNumber?: string;
+  reason?: string;
+}
+
+export const storePickupUpdateSignal = defineSignal<[StorePickupUpdate]>('storePickupUpdate');
+export const webOrderCancelledSignal = defineSignal<[WebOrderCancelled]>('webOrderCancelled');
+export const collectStatusQuery = defineQuery<CollectStatus>('status');

@@ -1,0 +1,166 @@
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, defineQuery, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { ClickAndCollectActivities } from '../activities/click-and-collect-activities';
+import type { RefundedLine, ReturnActivities } from '../activities/return-activities';
+import type { SaleActivities } from '../activities/sale-activities';
+import type { ExceptionType, ParkedException, Resolution, ResolutionAction } from '../domain/exceptions';
+import { parseReturnReference, planRefund, returnedLines, webOrderIdOf, type ReturnLine } from '../domain/returns';
+import type { SaleOrder } from '../domain/sale';
+import type { WebOrder } from '../domain/web-order';
+import { installParking, type ResolutionRecord } from './parking';
+import { SA } from './search-attributes';
+
+const retry = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' };
+const sale = proxyActivities<SaleActivities>({ startToCloseTimeout: '30s', retry });
+const web = proxyActivities<Pick<ClickAndCollectActivities, 'readWebOrder'>>({ startToCloseTimeout: '30s', retry });
+const returns = proxyActivities<ReturnActivities>({ startToCloseTimeout: '30s', retry });
+
+export interface ReturnInStoreInput {
+  accountId: number;
+  eshopId: number;
+  /** The Sitoo refund order. */
+  sitooOrderId: number;
+}
+
+export type ReturnStep = 'reading-return' | 'finding-original' | 'refunding' | 'booking-in-erp' | 'parked' | 'refunded' | 'not-a-web-order' | 'skipped';
+
+export interface ReturnStatus {
+  sitooOrderId: number;
+  step: ReturnStep;
+  storeId?: string;
+  webOrderId?: string;
+  returned: ReturnLine[];
+  refund?: { refundId: string; amount: string; lines: RefundedLine[] };
+  creditMemoNumber?: string;
+  exception?: ParkedException;
+  resolutions: ResolutionRecord[];
+}
+
+export interface ReturnResult {
+  outcome: 'refunded' | 'not-a-web-order' | 'skipped';
+  sitooOrderId: number;
+  webOrderId?: string;
+  refundAmount?: string;
+  creditMemoNumber?: string;
+  reason?: string;
+}
+
+export const returnStatusQuery = defineQuery<ReturnStatus>('status');
+
+class ReturnSkipped extends Error {}
+
+/**
+ * Bought online, returned in a store: the web order is refunded for exactly what came back (never
+ * more than was bought, however many returns there are), and the ERP gets a credit memo at the
+ * store that took the goods. The goods themselves are already back in the store's Sitoo stock,
+ * and web availability follows from there through the stock flow.
+ */
+export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<ReturnResult> {
+  const status: ReturnStatus = { sitooOrderId: input.sitooOrderId, step: 'reading-return', returned: [], resolutions: [] };
+  const parking = installParking();
+  setHandler(returnStatusQuery, () => ({ ...status, exception: parking.current(), resolutions: parking.resolutions }));
+  upsertSearchAttributes([{ key: SA.sitooOrderId, value: String(input.sitooOrderId) }]);
+
+  async function park(type: ExceptionType, message: string, details: Record<string, unknown>, allowed: ResolutionAction[]): Promise<Resolution> {
+    const was = status.step;
+    status.step = 'parked';
+    const r = await parking.park(type, message, details, allowed);
+    status.step = was;
+    if (r.action === 'skip') throw new ReturnSkipped(`${type} skipped${r.reason ? `: ${r.reason}` : ''}`);
+    return r;
+  }
+
+  async function orPark<T>(type: ExceptionType, call: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await call();
+      } catch (err) {
+        if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable)) throw err;
+        await park(type, err.cause.message, { failureType: err.cause.type }, ['retry', 'skip']);
+      }
+    }
+  }
+
+  let result: ReturnResult;
+  try {
+    result = await run();
+  } catch (err) {
+    if (!(err instanceof ReturnSkipped)) throw err;
+    status.step = 'skipped';
+    result = { outcome: 'skipped', sitooOrderId: input.sitooOrderId, webOrderId: status.webOrderId, reason: err.message };
+  }
+  await condition(allHandlersFinished);
+  return result;
+
+  async function run(): Promise<ReturnResult> {
+    const refund = await readSitoo(input.sitooOrderId);
+    if (!refund) throw ApplicationFailure.nonRetryable(`Sitoo has no order ${input.sitooOrderId}`);
+    status.returned = returnedLines(refund);
+    const store = await sale.resolveStoreLocation({ warehouseId: refund.warehouseId });
+    status.storeId = store?.storeId;
+    if (store) upsertSearchAttributes([{ key: SA.storeId, value: store.storeId }]);
+
+    status.step = 'finding-original';
+    const found = await findWebOrder(refund);
+    if (!found) return { outcome: 'not-a-web-order', sitooOrderId: input.sitooOrderId, reason: 'the original is a store sale; store refunds are not this flow' };
+    let order = found;
+    status.webOrderId = order.legacyId;
+    if (!store) {
+      await park('unmapped-warehouse', `Sitoo warehouse ${refund.warehouseId}, where the return was taken, is not a mapped store`, { warehouseId: refund.warehouseId }, ['retry', 'skip']);
+      return run();
+    }
+
+    status.step = 'refunding';
+    let plan = planRefund(order, status.returned);
+    while (plan.excess.length) {
+      await park('return-exceeds-purchase', `Return ${input.sitooOrderId} takes back more than web order ${order.name} has left to refund: ${plan.excess.map((e) => `${e.sku} ${e.returning} returned, ${e.refundable} refundable`).join('; ')}`,
+        { sitooOrderId: input.sitooOrderId, webOrderId: order.legacyId, excess: plan.excess, storeId: store.storeId }, ['retry', 'skip']);
+      order = (await web.readWebOrder({ webOrderId: order.legacyId })) ?? order;
+      plan = planRefund(order, status.returned);
+    }
+    const key = workflowInfo().workflowId;
+    const refunded = await orPark('ecommerce-rejected', () => returns.refundWebLines({ webOrderId: order.id, lines: plan.lines, idempotencyKey: key, note: `Returned in store ${store.storeId} (Sitoo order ${input.sitooOrderId})` }));
+    status.refund = { ...refunded, lines: plan.lines };
+
+    status.step = 'booking-in-erp';
+    const memo = await orPark('erp-rejected', () => returns.bookReturnInErp({ webOrderId: order.legacyId, sitooOrderId: input.sitooOrderId, storeId: store.storeId, lines: plan.lines, returnedOn: new Date(refund.orderDate * 1000).toISOString().slice(0, 10) }));
+    status.creditMemoNumber = memo.number;
+    status.step = 'refunded';
+    return { outcome: 'refunded', sitooOrderId: input.sitooOrderId, webOrderId: order.legacyId, refundAmount: refunded.amount, creditMemoNumber: memo.number };
+  }
+
+  async function readSitoo(orderId: number): Promise<SaleOrder | null> {
+    return orPark('order-not-found', () => sale.readSitooOrder({ orderId, eshopId: input.eshopId }));
+  }
+
+  /**
+   * The web order this return belongs to, through the original Sitoo order. A return with no
+   * reference, or one nobody can find, parks for finance until someone supplies it.
+   */
+  async function findWebOrder(refund: SaleOrder): Promise<WebOrder | undefined> {
+    let reference: { sitooOrderId: number } | { webOrderId: string } | undefined = refund.creditOrderId !== null ? { sitooOrderId: refund.creditOrderId } : undefined;
+    for (;;) {
+      let why: string;
+      if (!reference) {
+        why = `Return ${input.sitooOrderId} names no original order`;
+      } else if ('sitooOrderId' in reference) {
+        const original = await readSitoo(reference.sitooOrderId);
+        const webOrderId = original ? webOrderIdOf(original) : undefined;
+        if (original && !webOrderId) return undefined;
+        why = original ? '' : `Return ${input.sitooOrderId} refers to Sitoo order ${reference.sitooOrderId}, which Sitoo does not have`;
+        if (webOrderId) reference = { webOrderId };
+      } else {
+        why = '';
+      }
+      if (reference && 'webOrderId' in reference) {
+        const webOrderId = reference.webOrderId;
+        const order = await orPark('ecommerce-rejected', () => web.readWebOrder({ webOrderId }));
+        if (order) return order;
+        why = `Return ${input.sitooOrderId} refers to web order ${webOrderId}, which the web shop does not have`;
+      }
+      const amount = refund.payments.reduce((n, p) => n + Math.round(Number(p.amount) * 100), 0) / 100;
+      const r = await park('orphaned-return', why, { sitooOrderId: input.sitooOrderId, warehouseId: refund.warehouseId, storeId: status.storeId, returned: status.returned, amount: amount.toFixed(2), currency: refund.currencyCode, givenReference: reference },
+        ['supply-reference', 'skip']);
+      reference = parseReturnReference(r.reference ?? '');
+    }
+  }
+}
