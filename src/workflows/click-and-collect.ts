@@ -1,4 +1,4 @@
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ClickAndCollectActivities, PricedLine } from '../activities/click-and-collect-activities';
 import { pickupLines } from '../domain/click-and-collect';
 import { parseDuration } from '../domain/duration';
@@ -9,7 +9,7 @@ import {
   collectStatusQuery, storePickupUpdateSignal, webOrderCancelledSignal,
   type ClickAndCollectInput, type CollectResult, type CollectStatus, type CollectStep, type StorePickupUpdate,
 } from './click-and-collect-contract';
-import { installParking } from './parking';
+import { installParking, untilAccepted } from './parking';
 import { SA } from './search-attributes';
 
 const act = proxyActivities<ClickAndCollectActivities>({
@@ -57,15 +57,8 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
   }
 
   /** A permanent refusal from an outside system parks until retried; anything else retries. */
-  async function orPark<T>(type: ExceptionType, call: () => Promise<T>): Promise<T> {
-    for (;;) {
-      try {
-        return await call();
-      } catch (err) {
-        if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable)) throw err;
-        await park(type, err.cause.message, { failureType: err.cause.type }, ['retry']);
-      }
-    }
+  function orPark<T>(type: ExceptionType, call: () => Promise<T>): Promise<T> {
+    return untilAccepted(call, (f) => park(type, f.message, { failureType: f.type }, ['retry']));
   }
 
   const result = (outcome: CollectResult['outcome'], reason?: string): CollectResult => ({

@@ -1,4 +1,4 @@
-import { condition, defineUpdate, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, defineUpdate, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { DEFAULT_OWNER, validateResolution, type ExceptionType, type ParkedException, type Resolution, type ResolutionAction } from '../domain/exceptions';
 import { SA } from './search-attributes';
 
@@ -74,4 +74,20 @@ export function installParking(): Parking {
       return resolution;
     },
   };
+}
+
+/**
+ * Runs an activity until it is accepted. A permanent refusal from an outside system (a
+ * non-retryable failure) goes to `onRefusal`, which parks until an operator says what to do, and
+ * then the call runs again; technical failures were already retried by Temporal and are rethrown.
+ */
+export async function untilAccepted<T>(call: () => Promise<T>, onRefusal: (refusal: ApplicationFailure) => Promise<unknown>): Promise<T> {
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable)) throw err;
+      await onRefusal(err.cause);
+    }
+  }
 }

@@ -1,4 +1,4 @@
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, defineQuery, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, defineQuery, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ClickAndCollectActivities } from '../activities/click-and-collect-activities';
 import type { RefundedLine, ReturnActivities } from '../activities/return-activities';
 import type { SaleActivities } from '../activities/sale-activities';
@@ -6,7 +6,7 @@ import type { ExceptionType, ParkedException, Resolution, ResolutionAction } fro
 import { parseReturnReference, planRefund, returnedLines, webOrderIdOf, type ReturnLine } from '../domain/returns';
 import type { SaleOrder } from '../domain/sale';
 import type { WebOrder } from '../domain/web-order';
-import { installParking, type ResolutionRecord } from './parking';
+import { installParking, untilAccepted, type ResolutionRecord } from './parking';
 import { SA } from './search-attributes';
 
 const retry = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' };
@@ -69,15 +69,8 @@ export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<
     return r;
   }
 
-  async function orPark<T>(type: ExceptionType, call: () => Promise<T>): Promise<T> {
-    for (;;) {
-      try {
-        return await call();
-      } catch (err) {
-        if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable)) throw err;
-        await park(type, err.cause.message, { failureType: err.cause.type }, ['retry', 'skip']);
-      }
-    }
+  function orPark<T>(type: ExceptionType, call: () => Promise<T>): Promise<T> {
+    return untilAccepted(call, (f) => park(type, f.message, { failureType: f.type }, ['retry', 'skip']));
   }
 
   let result: ReturnResult;

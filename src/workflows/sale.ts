@@ -1,4 +1,4 @@
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { InventoryActivities } from '../activities/inventory-activities';
 import type { SaleActivities } from '../activities/sale-activities';
 import { parseDuration } from '../domain/duration';
@@ -8,7 +8,7 @@ import type { StoreLocation } from '../domain/mapping';
 import { OrderState, paymentVerdict, quantitiesBySku, type SaleOrder } from '../domain/sale';
 import { isReturn, webOrderIdOf } from '../domain/returns';
 import { storePickupUpdateSignal, type StorePickupUpdate } from './click-and-collect-contract';
-import { installParking } from './parking';
+import { installParking, untilAccepted } from './parking';
 import { returnInStoreWorkflow } from './return-in-store';
 import { sitooOrderUpdatedSignal, statusQuery, type SaleResult, type SaleStatus, type SaleWorkflowInput } from './sale-contract';
 import { SA } from './search-attributes';
@@ -56,15 +56,8 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
   }
 
   /** Runs an activity; a permanent refusal from the outside system parks until retried or skipped. */
-  async function orPark<T>(type: ExceptionType, call: () => Promise<T>): Promise<T> {
-    for (;;) {
-      try {
-        return await call();
-      } catch (err) {
-        if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable)) throw err;
-        await parkOrSkip(type, err.cause.message, { failureType: err.cause.type, details: err.cause.details });
-      }
-    }
+  function orPark<T>(type: ExceptionType, call: () => Promise<T>): Promise<T> {
+    return untilAccepted(call, (f) => parkOrSkip(type, f.message, { failureType: f.type, details: f.details }));
   }
 
   async function readOrder(): Promise<SaleOrder> {
