@@ -84,7 +84,7 @@ export function renderTable(s: DemoSummary): string {
   out.push(`Injected faults: ${Object.entries(s.injectedFaults).map(([k, v]) => `${k} ${v.errors} 5xx, ${v.throttles} throttled, ${v.lostResponses} lost responses`).join('; ')}`);
   if (s.stock) {
     const k = s.stock;
-    out.push(`Stock: ${k.transactions} Sitoo stock transactions in ${k.flushes} coalesced flushes; ${k.webLevelsWritten} web levels written in ${k.ecommerceCalls} e-commerce calls (${k.ecommerceCallsPerSale.toFixed(2)} per sale), ${k.staleRetries} compare-and-set conflicts re-read; ${k.mirrored} levels mirrored to Sitoo from the ERP; ${k.erpStockAdjustments} ERP stock adjustments; drift check corrected ${k.driftCorrected}`);
+    out.push(`Stock: ${k.transactions} Sitoo stock transactions read (events, plus the polling fallback's second look) in ${k.flushes} coalesced flushes; ${k.webLevelsWritten} web levels written in ${k.ecommerceCalls} e-commerce calls (${k.ecommerceCallsPerSale.toFixed(2)} per sale), ${k.staleRetries} compare-and-set conflicts re-read; ${k.mirrored} levels mirrored to Sitoo from the ERP; ${k.erpStockAdjustments} ERP stock adjustments; drift check corrected ${k.driftCorrected}`);
   }
   out.push(`Wall time: ${s.wallTimeSeconds.toFixed(1)} s`);
   if (s.temporalUi) out.push(`Temporal UI: ${s.temporalUi}`);

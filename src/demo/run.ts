@@ -13,6 +13,7 @@ import { checkEndState, readStatuses, type PlayedSale } from './check';
 import { startFlakyProxy } from './flaky-proxy';
 import { renderTable, summarise } from './report';
 import { checkStock, playStockChange, runDriftCheck, stockStatus, waitForStockIdle, type StockPlayed } from './stock';
+import { checkOmni, playOmni, renderOmni } from './omni';
 import { buildScenario } from './scenario';
 
 /**
@@ -51,6 +52,8 @@ async function main(): Promise<number> {
     catalogue: scenario.catalogue,
     buffers: scenario.buffers,
     paymentConfirmationTimeout: PAYMENT_TIMEOUT,
+    // Short enough that the demo watches an uncollected order expire.
+    pickupExpiry: '20s',
     eventsDuplicateRate: 0.05,
     faults: {
       sitoo: { errorRate: 0.03, throttleRate: 0.02, retryAfterSeconds: 1, lostResponseRate: 0.03 },
@@ -96,6 +99,8 @@ async function main(): Promise<number> {
   const deadline = Date.now() + 180_000;
   while ((await report(false)) < played.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2_000));
   await report(true);
+  const skus = scenario.catalogue.map((c) => c.sku);
+  const omni = await playOmni(stack, skus, say);
   // The last goods receipt may be newer than the last scheduled ERP poll; then let stock settle.
   await stack.client.schedule.getHandle(erpStockPoll).trigger();
   await waitForStockIdle(stack, 60_000);
@@ -105,7 +110,8 @@ async function main(): Promise<number> {
   const stock = await stockStatus(stack);
 
   const statuses = await readStatuses(stack.client, stack.env.SITOO_ACCOUNT_ID, played);
-  const problems = [...checkEndState(stack, scenario, played, statuses), ...checkStock(stack, scenario, stockPlayed, drift)];
+  const omniCheck = await checkOmni(stack, omni, skus);
+  const problems = [...checkEndState(stack, scenario, played, statuses), ...checkStock(stack, scenario, stockPlayed, drift), ...omniCheck.problems];
   const exceptionsByOrder = new Map([...statuses].filter(([, s]) => s.status.exception).map(([id, s]) => [id, s.status.exception!.type]));
   const summary = summarise(stack, scenario, played, exceptionsByOrder, {
     wallTimeSeconds: (Date.now() - started) / 1000,
@@ -124,7 +130,7 @@ async function main(): Promise<number> {
       driftCorrected: drift.locations.reduce((n, l) => n + l.corrected.length, 0),
     },
   });
-  console.log(args.json ? JSON.stringify(summary, null, 2) : renderTable(summary));
+  console.log(args.json ? JSON.stringify({ ...summary, omni: omniCheck.summary }, null, 2) : `${renderTable(summary)}\n${renderOmni(omniCheck.summary)}`);
 
   if (args['keep-running']) {
     say(`\nThe stack keeps running for you to explore: ${server.uiUrl}  (Temporal address ${server.address}, namespace ${server.namespace}). Ctrl-C stops it.`);
