@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { OrderState, type SaleOrder } from '../../domain/sale';
+import type { DayTransactionPage, ZReport } from '../../domain/end-of-day';
 import type { StockTransaction, WarehouseLevel } from '../../domain/stock';
 import { basicAuth, parseBody, PermanentError, send, throwForStatus, type HttpCall, type HttpResponse } from '../http';
+import { SitooDayReader, type DayQuery, type ZReportQuery } from './day';
 import { toOrderWriteBody, toSaleOrder, toStockTransaction } from './mapping';
 import type { NewSitooOrder, SitooPort, WritableOrderLogType } from './port';
 import {
@@ -28,6 +30,8 @@ export interface SitooClientConfig {
   apiId: string;
   apiPassword: string;
   timeoutMs?: number;
+  /** The reference shows the Z-reports path without `.json`; either works, the other is tried on a 404. */
+  zReportsPath?: '/pos-z-reports' | '/pos-z-reports.json';
 }
 
 const SYSTEM = 'sitoo';
@@ -53,10 +57,24 @@ interface CallOpts {
 export class SitooClient implements SitooPort {
   private readonly base: string;
   private readonly auth: string;
+  private readonly day: SitooDayReader;
 
   constructor(private readonly config: SitooClientConfig) {
     this.base = `${config.baseUrl.replace(/\/+$/, '')}/v2/accounts/${config.accountId}`;
     this.auth = basicAuth(config.apiId, config.apiPassword);
+    this.day = new SitooDayReader((path, query, schema, opts) => this.getJson(path, query, schema, opts), config.eshopId, config.zReportsPath);
+  }
+
+  listDayTransactions(input: DayQuery, opts?: { eshopId?: number; signal?: AbortSignal }): Promise<DayTransactionPage> {
+    return this.day.listDayTransactions(input, opts);
+  }
+
+  listZReports(input: ZReportQuery, opts?: CallOpts): Promise<ZReport[]> {
+    return this.day.listZReports(input, opts);
+  }
+
+  getSiteTimeZone(eshopId?: number, opts?: CallOpts): Promise<string> {
+    return this.day.getSiteTimeZone(eshopId, opts);
   }
 
   async getOrder(orderId: number, opts: { eshopId?: number; signal?: AbortSignal } = {}): Promise<SaleOrder | undefined> {

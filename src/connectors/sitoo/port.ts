@@ -1,3 +1,4 @@
+import type { DayTransactionPage, ZReport } from '../../domain/end-of-day';
 import type { SaleOrder } from '../../domain/sale';
 import type { StockTransaction, WarehouseLevel } from '../../domain/stock';
 
@@ -68,4 +69,25 @@ export interface SitooPort {
    * latest pickup log item already has this type, so a retry after a lost response adds no second one.
    */
   addOrderLog(orderId: number, type: WritableOrderLogType, opts?: { eshopId?: number; signal?: AbortSignal }): Promise<void>;
+  /**
+   * One page of a store's business day: the warehouse's closed orders (sales and refunds) dated in
+   * [from, to) (Unix seconds), ascending by orderid. Pass `nextCursor` back as `cursor` for the
+   * next page; it is absent on the last one. `pageSize` defaults to 100, at most 500.
+   * `opts.eshopId` picks the site whose payment types name the tenders.
+   */
+  listDayTransactions(
+    input: { warehouseId: number; from: number; to: number; pageSize?: number; cursor?: number },
+    opts?: { eshopId?: number; signal?: AbortSignal },
+  ): Promise<DayTransactionPage>;
+  /**
+   * Z-reports of registers closed (datecreated) in [from, to), optionally only those of one
+   * warehouse's registers. Reports arriving up to `maxArrivalDelaySeconds` (default 3 days) after
+   * `to` are still found; deduplicated by (registerId, zReportId).
+   */
+  listZReports(
+    input: { eshopId?: number; warehouseId?: number; from: number; to: number; maxArrivalDelaySeconds?: number },
+    opts?: { signal?: AbortSignal },
+  ): Promise<ZReport[]>;
+  /** The site's IANA time zone, which its business days are counted in (PermanentError if unset or unknown). */
+  getSiteTimeZone(eshopId?: number, opts?: { signal?: AbortSignal }): Promise<string>;
 }

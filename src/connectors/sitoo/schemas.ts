@@ -179,3 +179,60 @@ export type OrderWriteBody = z.infer<typeof orderWriteSchema>;
 
 /** Only 900 ReadyForPickup and 910 PickupRejected may be posted (transcribed spec). */
 export const orderLogItemWriteSchema = z.object({ orderlogtypeid: z.union([z.literal(900), z.literal(910)]) }).strict();
+
+// --- A store's business day (sitoo-api.md §3.4 payments, §8 Z-reports, §10 settings) ---
+
+/** Money Sitoo may leave out or null where there is none (PHP); read as zero. */
+const moneyOrZero = money.nullish().transform((v) => v ?? '0.00');
+
+export const dayOrderSchema = z.object({
+  orderid: z.number().int(),
+  warehouseid: optionalId,
+  registerid: optionalString,
+  orderdate: z.number().int(),
+  currencycode: z.string(),
+  creditorderid: optionalId,
+  externalid: optionalString,
+  additionaldata: additionalData,
+  moneytotal_gross_roundoff: moneyOrZero,
+  orderitems: z.array(orderItemSchema).default([]),
+  // refid is what a card terminal's processor knows; giftcard and PSP keys sit in additionaldata.
+  payments: z.array(paymentSchema.extend({ externalid: optionalString, refid: optionalString, reftype: optionalString, cardissuer: optionalString, additionaldata: additionalData })).default([]),
+});
+export type WireDayOrder = z.infer<typeof dayOrderSchema>;
+export type WireDayPayment = WireDayOrder['payments'][number];
+export const DAY_ORDER_FIELDS = ['orderid', 'warehouseid', 'registerid', 'orderdate', 'currencycode', 'creditorderid', 'externalid', 'additionaldata', 'moneytotal_gross_roundoff', 'orderitems', 'payments'] as const;
+
+/** `pospaymenttypes.json`, a bare array: payment names (what orders carry) to payment methods. */
+export const posPaymentTypesSchema = z.array(z.object({ paymentmethodid: z.number().int(), name: z.string() }));
+
+export const cashRegisterSchema = z.object({ registerid: z.string(), warehouseid: optionalId });
+
+export const siteSettingsSchema = z.object({ timezone: z.string().nullish() });
+
+const zVatGroupSchema = z.object({ vatvalue: z.number(), moneytotalnet: moneyOrZero, moneytotalvat: moneyOrZero });
+const zPaymentSchema = z.object({ name: z.string(), moneytotal: moneyOrZero });
+
+/** `PosZReport`, the totals reconciliation compares; everything else on the report is ignored. */
+export const zReportSchema = z.object({
+  zreportid: z.number().int(),
+  registerid: z.string(),
+  eshopid: z.number().int(),
+  // Documented as the store's externalid (a string); a number is read as its text.
+  store_id: z.union([z.string(), z.number()]).nullish().transform((v) => (v === null || v === undefined || v === '' ? null : String(v))),
+  datecreated: z.number().int(),
+  dateopened: optionalTimestamp,
+  dateadded: z.number().int(),
+  currencycode: z.string(),
+  moneysalestotal: moneyOrZero,
+  moneyrefundtotal: moneyOrZero,
+  moneyroundoff: moneyOrZero,
+  numsales: z.number().int().nullish().transform((v) => v ?? 0),
+  numrefund: z.number().int().nullish().transform((v) => v ?? 0),
+  vatgroupssales: z.array(zVatGroupSchema).nullish().transform((v) => v ?? []),
+  vatgroupsrefund: z.array(zVatGroupSchema).nullish().transform((v) => v ?? []),
+  paymentssales: z.array(zPaymentSchema).nullish().transform((v) => v ?? []),
+  paymentsrefund: z.array(zPaymentSchema).nullish().transform((v) => v ?? []),
+  moneycash_diff: money.nullish(),
+});
+export type WireZReport = z.infer<typeof zReportSchema>;

@@ -44,7 +44,19 @@ export const newOrderBody = z.object({
   checkouttypename: z.string().optional(),
   additionaldata: stringMap.optional(),
   orderitems: z.array(orderItemBody).default([]),
-  payments: z.array(z.object({ name: z.string().min(1), moneyamount: money, externalid: z.string().nullable().optional(), additionaldata: stringMap.optional() })).default([]),
+  payments: z
+    .array(
+      z.object({
+        name: z.string().min(1),
+        moneyamount: money,
+        externalid: z.string().nullable().optional(),
+        reftype: z.string().nullable().optional(),
+        refid: z.string().nullable().optional(),
+        cardissuer: z.string().nullable().optional(),
+        additionaldata: stringMap.optional(),
+      }),
+    )
+    .default([]),
 });
 
 /** The fields a PUT may change; anything else (ids, items, computed money) is refused. */

@@ -6,9 +6,11 @@ import { SitooEventDelivery, type EventDeliveryOptions } from './events';
 import { createPos, type SitooPos } from './pos';
 import { sitooError, sitooRoutes } from './routes';
 import { SitooState, type Warehouse, type WireOrder, type WireWarehouseTransaction } from './state';
+import type { WireSiteSettings, WireZReport } from './wire';
 
 export type { EventDeliveryOptions, EventDeliveryStats, DroppedBatch } from './events';
-export type { SitooPos, PosSale, PosSaleLine, ManualStockType, PosReturn, SitooOmniPos } from './pos';
+export type { SitooPos, PosSale, PosSaleLine, ManualStockType, PosReturn, SitooOmniPos, PosPayment, SitooDayPos, CloseRegister } from './pos';
+export type { WireZReport, WireSiteSettings, WireCashRegister, WirePosPaymentType } from './wire';
 export type { WireOrder, WireOrderItem, WireOrderLogItem, WirePayment, SitooEvent, OrderEventData, WarehouseTransactionEventData, WireWarehouseTransaction, WireWarehouseItemLog, Warehouse } from './state';
 export { SitooEventDelivery } from './events';
 
@@ -36,6 +38,8 @@ export interface SitooStateView {
   findByExternalId(externalId: string): WireOrder | undefined;
   getStock(warehouseId: number, sku: string): number;
   getReserved(warehouseId: number, sku: string): number;
+  /** Site settings (time zone) and every Z-report filed, ascending by dateadded. */
+  readonly day: { readonly settings: Readonly<WireSiteSettings>; readonly reports: readonly WireZReport[] };
   /** Every warehouse transaction, ascending by id. */
   transactions(): readonly WireWarehouseTransaction[];
   /** The REST calls received (after auth), oldest first, capped: lets tests see how a client pages and chunks. */

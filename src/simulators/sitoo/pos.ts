@@ -1,10 +1,13 @@
 import { PaymentState, OrderState, type SaleOrder } from '../../domain/sale';
 import { WarehouseTransactionType as T } from '../../domain/stock';
 import { formatCents, toCents } from './money';
+import { createDayPos, salePayments, type PosPayment, type SitooDayPos } from './pos-day';
 import { createOmniPos, registerIdFor, storeData, type SitooOmniPos } from './pos-omni';
 import type { SitooState, WireOrder } from './state';
 
 export type { PosReturn, SitooOmniPos } from './pos-omni';
+export type { PosPayment, SitooDayPos } from './pos-day';
+export type { CloseRegister } from './day';
 
 /**
  * Store activity played in process (what a cashier does at a Sitoo till), so the demo and the
@@ -30,14 +33,22 @@ export interface PosSale {
   orderDate?: number;
   /** Makes the sale a refund of that order. */
   creditOrderId?: number;
+  /** The single payment's name when `payments` is not given (default Card). */
   paymentName?: string;
+  /**
+   * How the customer paid, e.g. part gift card and the rest by card with its terminal reference.
+   * The amounts must add up to the lines plus `roundOff`.
+   */
+  payments?: PosPayment[];
+  /** Cash rounding, e.g. "0.25" when 99.75 was paid as 100.00 in cash. */
+  roundOff?: string;
   currencyCode?: string;
 }
 
 /** The types a person can book by hand in Backoffice or the POS stock app. */
 export type ManualStockType = typeof T.ManualIn | typeof T.ManualOut | typeof T.MoveIn | typeof T.MoveOut;
 
-export interface SitooPos extends SitooOmniPos {
+export interface SitooPos extends SitooOmniPos, SitooDayPos {
   /** Also books one warehouse transaction (Sales, or Refund with creditOrderId) after the order's `add` event. */
   recordSale(sale: PosSale): SaleOrder;
   setPaymentState(orderId: number, paymentStateId: number): void;
@@ -66,6 +77,7 @@ export interface SitooPos extends SitooOmniPos {
 export function createPos(state: SitooState): SitooPos {
   return {
     ...createOmniPos(state),
+    ...createDayPos(state),
     recordSale(sale) {
       const warehouse = state.warehouses.get(sale.warehouseId);
       if (!warehouse) throw new Error(`Sitoo simulator: warehouse ${sale.warehouseId} is not seeded`);
@@ -73,6 +85,10 @@ export function createPos(state: SitooState): SitooPos {
       const lines = sale.lines.map((l) => ({ ...l, unitPriceGross: formatCents(toCents(l.unitPriceGross)), productName: l.productName ?? l.sku }));
       const totalCents = lines.reduce((sum, l) => sum + toCents(l.unitPriceGross) * l.quantity, 0);
       const paymentStateId = sale.paymentStateId ?? PaymentState.Successful;
+      const roundoffCents = sale.roundOff !== undefined ? toCents(sale.roundOff) : 0;
+      const payments = salePayments(sale.payments ?? [{ name: sale.paymentName ?? 'Card', amount: formatCents(totalCents + roundoffCents) }], totalCents + roundoffCents);
+      const registerId = sale.registerId ?? registerIdFor(sale.warehouseId);
+      state.day.knowRegister(registerId, sale.warehouseId);
       const receiptId = state.nextReceiptId();
       const order: WireOrder = state.addOrder({
         ordertypeid: 10,
@@ -80,11 +96,11 @@ export function createPos(state: SitooState): SitooPos {
         orderstateid: paymentStateId === PaymentState.Successful ? OrderState.Closed : OrderState.Open,
         paymentstateid: paymentStateId,
         warehouseid: sale.warehouseId,
-        registerid: sale.registerId ?? registerIdFor(sale.warehouseId),
+        registerid: registerId,
         creditorderid: sale.creditOrderId ?? null,
         orderdate: sale.orderDate,
         currencycode: sale.currencyCode ?? warehouse.currencycode,
-        checkouttypename: 'Sitoo POS - Card',
+        checkouttypename: `Sitoo POS - ${payments[0]!.name}`,
         additionaldata: {
           ...storeData(warehouse, receiptId),
           ...(sale.creditOrderId !== undefined ? { 'pos-originalsales-orderid': String(sale.creditOrderId) } : {}),
@@ -96,7 +112,8 @@ export function createPos(state: SitooState): SitooPos {
           rowGrossCents: toCents(l.unitPriceGross) * l.quantity,
           vatvalue: l.vatPercent,
         })),
-        payments: [{ name: sale.paymentName ?? 'Card', moneyamount: formatCents(totalCents) }],
+        roundoffCents,
+        payments,
       });
       // Sitoo is the stock master for stores: the sale moves stock the moment it is rung up, after the order's own event.
       state.stock.recordOrder(order);

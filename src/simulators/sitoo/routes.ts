@@ -2,6 +2,7 @@ import type { SimRequest, SimResponse, SimRoute } from '../http-server';
 import { describeIssue, newOrderBody, orderLogItemBody, orderPatchBody, toNewOrder } from './bodies';
 import { BadQuery, envelope, guarded, intList, pick, sitooError } from './rest';
 import type { SitooState, WireOrder } from './state';
+import { dayRoutes } from './day-routes';
 import { stockRoutes } from './stock-routes';
 
 export { sitooError } from './rest';
@@ -24,9 +25,15 @@ export function sitooRoutes(state: SitooState): SimRoute[] {
     const orderTypes = intList(q, 'ordertype');
     const creditOf = intList(q, 'creditorderid');
     const externalIds = q.get('externalid')?.split(',').filter(Boolean);
+    const dateFrom = intList(q, 'orderdatefrom')?.[0];
+    // Whether orderdateto is inclusive is not documented; we take the inclusive reading, so a client
+    // that assumes exclusive counts the boundary second twice here rather than in production.
+    const dateTo = intList(q, 'orderdateto')?.[0];
     const sort = q.get('sort') ?? '-orderid';
     if (sort !== 'orderid' && sort !== '-orderid') throw new BadQuery(`sort must be orderid or -orderid`);
-    const matches = [...state.orders.values()].filter(
+    // With a warehouse filter only those warehouses' orders are scanned, from the id cursor on.
+    const source = warehouses ? [...new Set(warehouses)].flatMap((w) => [...state.byWarehouse.from(w, from ?? 0)]) : [...state.orders.values()];
+    const matches = source.filter(
       (o: WireOrder) =>
         (creditOf ? o.creditorderid !== null && creditOf.includes(o.creditorderid) : !ids || ids.includes(o.orderid)) &&
         (from === undefined || o.orderid >= from) &&
@@ -36,6 +43,8 @@ export function sitooRoutes(state: SitooState): SimRoute[] {
         (!paymentStates || paymentStates.includes(o.paymentstateid)) &&
         (!orderStates || orderStates.includes(o.orderstateid)) &&
         (!orderTypes || orderTypes.includes(o.ordertypeid)) &&
+        (dateFrom === undefined || o.orderdate >= dateFrom) &&
+        (dateTo === undefined || o.orderdate <= dateTo) &&
         (!externalIds || (o.externalid !== null && externalIds.includes(o.externalid))),
     );
     matches.sort((a, b) => (sort === 'orderid' ? a.orderid - b.orderid : b.orderid - a.orderid));
@@ -103,5 +112,6 @@ export function sitooRoutes(state: SitooState): SimRoute[] {
       }),
     },
     ...stockRoutes(state, site, siteMissing),
+    ...dayRoutes(state, base, site, siteMissing),
   ];
 }

@@ -4,42 +4,12 @@ import { divRound, formatCents, splitGross } from './money';
 import { OrderReservations } from './reservations';
 import { SitooStock, type Warehouse } from './stock';
 import type { OrderEventData, SitooEvent, WireOrder, WireOrderItem, WireWarehouseTransaction } from './wire';
+import type { NewOrder } from './order-input';
+import { OrderIndex } from './order-index';
+import { SitooDay } from './day';
 
 export type { OrderEventData, SitooEvent, WarehouseTransactionEventData, WireOrder, WireOrderItem, WireOrderLogItem, WirePayment, WireWarehouseItemLog, WireWarehouseTransaction } from './wire';
-
-/** An item as it arrives: money already in cents, the VAT-inclusive row total being what a till knows. */
-export interface NewOrderItem {
-  sku: string;
-  productname: string;
-  quantity: number;
-  rowGrossCents: number;
-  rowDiscountCents?: number;
-  vatvalue: number;
-  additionaldata?: Record<string, string>;
-}
-
-export interface NewOrder {
-  ordertypeid: number;
-  orderstateid?: number;
-  paymentstateid?: number;
-  warehouseid?: number | null;
-  externalid?: string | null;
-  creditorderid?: number | null;
-  registerid?: string | null;
-  orderdate?: number;
-  /** Unix seconds; an open order holds its items' stock in its warehouse until then. */
-  datereserved?: number | null;
-  currencycode?: string;
-  email?: string;
-  namefirst?: string;
-  namelast?: string;
-  company?: string;
-  comment?: string;
-  checkouttypename?: string;
-  additionaldata?: Record<string, string>;
-  items: NewOrderItem[];
-  payments: { name: string; moneyamount: string; externalid?: string | null; additionaldata?: Record<string, string> }[];
-}
+export type { NewOrder, NewOrderItem, NewPayment } from './order-input';
 
 export { nowSeconds, SitooInputError } from './common';
 export type { Warehouse } from './stock';
@@ -63,6 +33,10 @@ export interface CatalogueProduct {
 
 export class SitooState {
   readonly orders = new Map<number, WireOrder>();
+  /** Each warehouse's orders by id, so a store's day is read without scanning every store's orders. */
+  readonly byWarehouse = new OrderIndex();
+  /** Site settings, payment types, cash registers and Z-reports: what a business day needs besides orders. */
+  readonly day = new SitooDay(this);
   /** Warehouses, levels and the warehouse transaction log. */
   readonly stock: SitooStock;
   readonly reservations = new OrderReservations();
@@ -164,16 +138,26 @@ export class SitooState {
       moneytotal_vat: formatCents(vat),
       moneyfinal_net: formatCents(net),
       moneyfinal_vat: formatCents(vat),
-      moneytotal_gross_roundoff: '0.00',
-      moneytotal_gross_all: formatCents(net + vat),
+      moneytotal_gross_roundoff: formatCents(input.roundoffCents ?? 0),
+      moneytotal_gross_all: formatCents(net + vat + (input.roundoffCents ?? 0)),
       checkouttypename: input.checkouttypename ?? '',
       deliverytypename: '',
       additionaldata: { ...input.additionaldata },
       orderitems,
-      payments: input.payments.map((p) => ({ name: p.name, moneyamount: p.moneyamount, externalid: p.externalid ?? null, additionaldata: { ...p.additionaldata } })),
+      payments: input.payments.map((p) => ({
+        name: p.name,
+        moneyamount: p.moneyamount,
+        externalid: p.externalid ?? null,
+        // Left out rather than null when absent: they belong to card payments only.
+        ...(p.reftype != null ? { reftype: p.reftype } : {}),
+        ...(p.refid != null ? { refid: p.refid } : {}),
+        ...(p.cardissuer != null ? { cardissuer: p.cardissuer } : {}),
+        additionaldata: { ...p.additionaldata },
+      })),
       orderlogitems: [],
     };
     this.orders.set(order.orderid, order);
+    this.byWarehouse.add(order);
     this.reserve(order);
     this.orderEvent(order, 'add');
     return order;
@@ -185,11 +169,12 @@ export class SitooState {
     if (!order) return undefined;
     if (patch.externalid != null) this.checkExternalId(patch.externalid, orderId);
     if (patch.orderstateid !== undefined) this.checkTransition(order, patch.orderstateid);
-    const before = { orderstateid: order.orderstateid, paymentstateid: order.paymentstateid };
+    const before = { orderstateid: order.orderstateid, paymentstateid: order.paymentstateid, warehouseid: order.warehouseid };
     const { additionaldata, ...rest } = patch;
     Object.assign(order, rest);
     // Merging (not replacing) additionaldata is our reading of "partial update"; Sitoo does not document it.
     if (additionaldata) order.additionaldata = { ...order.additionaldata, ...additionaldata };
+    if (order.warehouseid !== before.warehouseid) this.byWarehouse.move(order, before.warehouseid);
     this.reserve(order);
     const stateChanged = order.orderstateid !== before.orderstateid;
     if (stateChanged || order.paymentstateid !== before.paymentstateid) {

@@ -24,6 +24,10 @@ export interface WirePayment {
   name: string;
   moneyamount: string;
   externalid: string | null;
+  /** Card terminal reference type (e.g. "verifonelpp") and the reference the processor knows; only on card payments. */
+  reftype?: string;
+  refid?: string;
+  cardissuer?: string;
   additionaldata: Record<string, string>;
 }
 
@@ -133,4 +137,86 @@ export interface WireWarehouseItem {
   datelaststocktaking: number | null;
   decimalreserved: string;
   decimalavailable: string;
+}
+
+/** Site settings (`GET /sites/{siteid}/settings.json`), the few the integration reads (sitoo-api.md §5, §7, §10). */
+export interface WireSiteSettings {
+  /** IANA zone the site's business days are counted in. */
+  timezone: string;
+  currencycode: string;
+  pricesstoredwithvat: boolean;
+  num_days_until_pickup_expires: number;
+  numdaysreserved: number;
+}
+
+/** A POS payment type (`pospaymenttypes.json`, a bare array): the name orders carry, and its method. */
+export interface WirePosPaymentType {
+  paymenttypeid: number;
+  paymentmethodid: number;
+  name: string;
+  sortorder: number;
+  externalid: string | null;
+}
+
+export interface WireCashRegister {
+  registerid: string;
+  registerkey: string;
+  warehouseid: number;
+  currencycode: string;
+  company: string;
+}
+
+export interface WireZVatGroup {
+  vatvalue: number;
+  moneytotal: string;
+  moneytotalnet: string;
+  moneytotalvat: string;
+}
+
+export interface WireZPayment {
+  name: string;
+  moneytotal: string;
+  moneycaptured: string;
+  moneyinadvance: string;
+  moneyreserved: string;
+  subpayments: unknown[];
+}
+
+/**
+ * A `PosZReport` (sitoo-api.md §8), the subset the simulator fills. Refund totals are
+ * magnitudes: the reference gives `moneysummarysubtotal` as sales minus refunds.
+ */
+export interface WireZReport {
+  zreportid: number;
+  registerid: string;
+  registerkey: string;
+  datecreated: number;
+  dateopened: number | null;
+  dateadded: number;
+  eshopid: number;
+  store_id: string | null;
+  store_name: string;
+  currencycode: string;
+  moneysalestotal: string;
+  moneysalestotalnet: string;
+  numsales: number;
+  numsalesitems: number;
+  vatgroupssales: WireZVatGroup[];
+  moneyrefundtotal: string;
+  moneyrefundtotalnet: string;
+  numrefund: number;
+  numrefunditems: number;
+  vatgroupsrefund: WireZVatGroup[];
+  moneyroundoff: string;
+  moneysummarysales: string;
+  moneysummaryrefund: string;
+  moneysummarysubtotal: string;
+  moneysummaryroundoff: string;
+  moneysummarytotal: string;
+  paymentssales: WireZPayment[];
+  paymentsrefund: WireZPayment[];
+  moneycash_expected: string;
+  moneycash_counted: string | null;
+  moneycash_diff: string | null;
+  numreceipts: number;
 }
