@@ -77,6 +77,72 @@ export interface ErpCreditMemo {
   lines: Array<{ itemNumber: string; quantity: number; locationCode: string | undefined; description: string }>;
 }
 
+/**
+ * One line of a general journal. The signs follow BC: positive debits the account, negative
+ * credits it, and a journal's lines must sum to zero.
+ */
+export interface ErpJournalLine {
+  /** A G/L account number, or a customer number when accountType is 'Customer'. */
+  accountNumber: string;
+  /** 'G/L Account' when omitted. A Customer line posts to the customer's receivables account. */
+  accountType?: 'G/L Account' | 'Customer';
+  /** Signed, in the company currency, whole cents: + debit, - credit. */
+  amount: number;
+  /** Max 100 characters (BC Text[100]); carries the store day so people can read the ledger. */
+  description: string;
+  /** Max 35 characters (Code[35]), e.g. the POS Z-report id. */
+  externalDocumentNumber?: string;
+}
+
+/** A consolidated daily journal: one document, posted to a batch as one balanced transaction. */
+export interface ErpJournalInput {
+  /** The journal batch (Code[10]), one per store, e.g. POS01; created when absent. */
+  journalCode: string;
+  /** The key that makes posting idempotent (Code[20]), e.g. Z-STORE01-250501. */
+  documentNumber: string;
+  /** YYYY-MM-DD, the business day. */
+  postingDate: string;
+  lines: ErpJournalLine[];
+}
+
+/** Where a journal document stands: posted (in the G/L) or still a draft in a batch. */
+export interface ErpJournalPosting {
+  posted: boolean;
+  /** The batch holding the draft lines; absent once posted. */
+  journalId?: string;
+  /** G/L entries when posted, draft journal lines otherwise. */
+  lines: number;
+}
+
+/** A posted sales invoice's gross, for matching till sales against what the ERP booked. */
+export interface ErpSalesDocumentTotal {
+  id: string;
+  number: string;
+  externalDocumentNumber: string;
+  postingDate: string;
+  /** Amount including VAT, in cents. */
+  totalCents: number;
+}
+
+export interface ErpGlEntry {
+  entryNumber: number;
+  postingDate: string;
+  documentNumber: string;
+  documentType: string;
+  accountNumber: string;
+  description: string;
+  debitAmount: number;
+  creditAmount: number;
+}
+
+export interface ErpGlEntryFilter {
+  /** YYYY-MM-DD, inclusive. */
+  postingDateFrom: string;
+  /** YYYY-MM-DD, inclusive. */
+  postingDateTo: string;
+  documentNumber?: string;
+}
+
 export interface ErpPort {
   /**
    * Every sales order and posted sales invoice carrying this external document number. The ERP
@@ -106,4 +172,24 @@ export interface ErpPort {
   findStockAdjustment(externalDocumentNumber: string, opts?: { signal?: AbortSignal }): Promise<ErpStockAdjustment | undefined>;
   /** Creates and posts the adjustment (ledger entries at the location). Not idempotent by itself. */
   createStockAdjustment(input: ErpStockAdjustmentInput, opts?: { signal?: AbortSignal }): Promise<ErpStockAdjustment>;
+  /**
+   * Looks a journal document up before anything is created: posted when the G/L has entries with
+   * this document number, a draft when a batch holds lines with it (only `journalCode`'s batch
+   * when given, otherwise every batch of the default template), undefined when neither.
+   */
+  findJournalPosting(documentNumber: string, opts?: { signal?: AbortSignal; journalCode?: string }): Promise<ErpJournalPosting | undefined>;
+  /**
+   * Creates the lines in the batch (and the batch when absent) and posts it. Refuses, before
+   * sending anything, lines that do not balance to zero. Safe to call again after a lost
+   * response: it looks first, completes a partly created draft, and treats "already posted" as done.
+   */
+  postDailyJournal(input: ErpJournalInput, opts?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Posted sales invoices of one customer with a posting date in the range (inclusive), paged
+   * inside. Drafts, open orders and credit memos are left out: a return shares its order's
+   * externalDocumentNumber and would read as a second posting of the sale.
+   */
+  listSalesDocumentTotals(filter: { customerNumber: string; postingDateFrom: string; postingDateTo: string }, opts?: { signal?: AbortSignal }): Promise<ErpSalesDocumentTotal[]>;
+  /** G/L entries posted in the date range (optionally one document), ascending by entry number, paged inside. */
+  listGeneralLedgerEntries(filter: ErpGlEntryFilter, opts?: { signal?: AbortSignal }): Promise<ErpGlEntry[]>;
 }

@@ -1,6 +1,7 @@
 import { parseFilter, type FilterNode } from './filter';
 import { etag, type EntityRow } from './odata';
-import { round2, type BcSalesCreditMemo, type BcSalesInvoice, type BcSalesLine, type BcSalesOrder, type BusinessCentralState } from './state';
+import { lineAmounts, STANDARD_VAT, vatCode } from './ledger';
+import { type BcSalesCreditMemo, type BcSalesInvoice, type BcSalesLine, type BcSalesOrder, type BusinessCentralState } from './state';
 
 /**
  * Public (wire) shapes of the entity sets, following the API v2.0 resource pages. The field list
@@ -32,7 +33,30 @@ export function defineSet<T, const F extends readonly string[]>(def: {
    * of documents. The full filter still runs on what is left.
    */
   pinnable?: Partial<Record<F[number], (entity: T) => unknown>>;
+  /**
+   * For append-only sets whose pinned fields never change (posted invoices): the set's size, so
+   * an index per pinned field can be kept until the set grows, instead of a scan per request.
+   */
+  appendOnlySize?: (state: BusinessCentralState) => number;
 }): EntitySet<T> {
+  const indexes = new WeakMap<BusinessCentralState, Map<string, { size: number; byValue: Map<string, T[]> }>>();
+  const lookup = (state: BusinessCentralState, field: string, value: string): T[] => {
+    const get = def.pinnable![field as F[number]]!;
+    const size = def.appendOnlySize?.(state);
+    if (size === undefined) return def.all(state).filter((e) => String(get(e) ?? '').toLowerCase() === value);
+    const perState = indexes.get(state) ?? indexes.set(state, new Map()).get(state)!;
+    let index = perState.get(field);
+    if (!index || index.size !== size) {
+      const byValue = new Map<string, T[]>();
+      for (const e of def.all(state)) {
+        const k = String(get(e) ?? '').toLowerCase();
+        (byValue.get(k) ?? byValue.set(k, []).get(k)!).push(e);
+      }
+      index = { size, byValue };
+      perState.set(field, index);
+    }
+    return index.byValue.get(value) ?? [];
+  };
   return {
     name: def.name,
     type: def.type,
@@ -41,9 +65,7 @@ export function defineSet<T, const F extends readonly string[]>(def: {
     all: def.all,
     candidates: (state, filter) => {
       const pin = filter && def.pinnable ? pinnedEquality(filter, Object.keys(def.pinnable)) : undefined;
-      if (!pin) return def.all(state);
-      const get = def.pinnable![pin.field as F[number]]!;
-      return def.all(state).filter((e) => String(get(e) ?? '').toLowerCase() === pin.value.toLowerCase());
+      return pin ? lookup(state, pin.field, pin.value.toLowerCase()) : def.all(state);
     },
     row: (state, entity) => ({
       seq: def.seq(entity),
@@ -71,7 +93,10 @@ function pinnedEquality(filter: string, fields: string[]): { field: string; valu
 
 export const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
 export const iso = (ms: number): string => new Date(ms).toISOString();
-const total = (lines: BcSalesLine[]): number => round2(lines.reduce((s, l) => s + l.quantity * l.unitPrice, 0));
+/** Document totals are sums of rounded line amounts, the same figures the G/L entries carry. */
+const amountsOf = (l: BcSalesLine) => lineAmounts(l.quantity, l.unitPrice, l.taxPercent ?? STANDARD_VAT);
+const sumCents = (lines: BcSalesLine[], pick: (a: ReturnType<typeof amountsOf>) => number): number => lines.reduce((s, l) => s + pick(amountsOf(l)), 0) / 100;
+const total = (lines: BcSalesLine[]): number => sumCents(lines, (a) => a.grossCents);
 
 export const companies = defineSet({
   name: 'companies',
@@ -125,9 +150,10 @@ export const customers = defineSet({
   etagOf: (e) => etag(e),
 });
 
-const LINE_FIELDS = ['id', 'documentId', 'sequence', 'itemId', 'lineType', 'lineObjectNumber', 'description', 'quantity', 'unitPrice', 'amountIncludingTax', 'locationId'] as const;
+const LINE_FIELDS = ['id', 'documentId', 'sequence', 'itemId', 'lineType', 'lineObjectNumber', 'description', 'quantity', 'unitPrice', 'taxCode', 'taxPercent', 'amountExcludingTax', 'totalTaxAmount', 'amountIncludingTax', 'locationId'] as const;
 
 function lineView(l: BcSalesLine): { [K in (typeof LINE_FIELDS)[number]]: unknown } {
+  const a = amountsOf(l);
   return {
     id: l.id,
     documentId: l.documentId,
@@ -138,7 +164,11 @@ function lineView(l: BcSalesLine): { [K in (typeof LINE_FIELDS)[number]]: unknow
     description: l.description,
     quantity: l.quantity,
     unitPrice: l.unitPrice,
-    amountIncludingTax: round2(l.quantity * l.unitPrice),
+    taxCode: l.taxPercent === undefined ? '' : vatCode(l.taxPercent),
+    taxPercent: l.taxPercent ?? 0,
+    amountExcludingTax: a.netCents / 100,
+    totalTaxAmount: a.vatCents / 100,
+    amountIncludingTax: a.grossCents / 100,
     locationId: l.locationId ?? EMPTY_GUID,
   };
 }
@@ -173,7 +203,7 @@ export const salesCreditMemoLines = defineSet({
   etagOf: (l) => etag({ seq: l.sequence, version: 1 }),
 });
 
-const HEADER_FIELDS = ['id', 'number', 'externalDocumentNumber', 'postingDate', 'customerId', 'customerNumber', 'customerName', 'currencyCode', 'pricesIncludeTax', 'status', 'totalAmountIncludingTax', 'lastModifiedDateTime'] as const;
+const HEADER_FIELDS = ['id', 'number', 'externalDocumentNumber', 'postingDate', 'customerId', 'customerNumber', 'customerName', 'currencyCode', 'pricesIncludeTax', 'status', 'totalAmountExcludingTax', 'totalTaxAmount', 'totalAmountIncludingTax', 'lastModifiedDateTime'] as const;
 
 function headerView(d: BcSalesOrder | BcSalesInvoice | BcSalesCreditMemo): { [K in (typeof HEADER_FIELDS)[number]]: unknown } {
   return {
@@ -187,6 +217,8 @@ function headerView(d: BcSalesOrder | BcSalesInvoice | BcSalesCreditMemo): { [K 
     currencyCode: d.currencyCode,
     pricesIncludeTax: true,
     status: d.status,
+    totalAmountExcludingTax: sumCents(d.lines, (a) => a.netCents),
+    totalTaxAmount: sumCents(d.lines, (a) => a.vatCents),
     totalAmountIncludingTax: total(d.lines),
     lastModifiedDateTime: iso(d.lastModified),
   };
@@ -211,7 +243,8 @@ export const salesInvoices = defineSet({
   all: (s) => [...s.salesInvoices.values()],
   view: (_s, i: BcSalesInvoice) => ({ ...headerView(i), invoiceDate: i.invoiceDate, dueDate: i.dueDate, orderId: i.orderId, orderNumber: i.orderNumber, remainingAmount: total(i.lines) }),
   seq: (i) => i.seq,
-  pinnable: { externalDocumentNumber: (d) => d.externalDocumentNumber, number: (d) => d.number },
+  pinnable: { externalDocumentNumber: (d) => d.externalDocumentNumber, number: (d) => d.number, customerNumber: (d) => d.customerNumber },
+  appendOnlySize: (s) => s.salesInvoices.size,
   etagOf: (e) => etag(e),
   expand: { salesInvoiceLines: (s, i) => i.lines.map((l) => salesInvoiceLines.row(s, l).view) },
 });

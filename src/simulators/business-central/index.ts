@@ -7,7 +7,8 @@ import { BusinessCentralState } from './state';
 import { STOCK_API_PREFIX, stockApiNotFound, stockApiRoutes } from './stock-api';
 
 export { BusinessCentralState } from './state';
-export type { BcItemLedgerEntry, BcSalesCreditMemo, BcStockAdjustment, CreditMemoView, SalesDocumentView } from './state';
+export type { BcItemLedgerEntry, BcSalesCreditMemo, BcStockAdjustment, BcGlEntry, BcGlAccount, CreditMemoView, SalesDocumentView } from './state';
+export { BC_ACCOUNTS, VAT_RATES, type VatRate } from './ledger';
 export { TokenIssuer, BC_SCOPE } from './auth';
 
 export interface BusinessCentralSimulatorOptions {

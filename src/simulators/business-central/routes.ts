@@ -1,6 +1,8 @@
 import type { SimHandler, SimRequest, SimResponse, SimRoute } from '../http-server';
 import { createSalesCreditMemo, postSalesCreditMemo } from './credit-memos';
-import { companies, readableSets, salesCreditMemoLines, salesCreditMemos, salesInvoiceLines, salesOrderLines, salesOrders, type EntitySet } from './entities';
+import { financeSets } from './gl-entities';
+import { journalRoutes } from './journal-routes';
+import { companies, readableSets as salesSets, salesCreditMemoLines, salesCreditMemos, salesInvoiceLines, salesOrderLines, salesOrders, type EntitySet } from './entities';
 import { BcError, checkCompany, collectionResponse, entityResponse, guard, jsonBody, keyParam, odataError, origin, type EntitySetSpec } from './odata';
 import { checkIfMatch, createSalesOrder, parseLine, shipAndInvoice } from './sales';
 import type { BcSalesCreditMemo, BcSalesOrder, BusinessCentralState } from './state';
@@ -12,6 +14,7 @@ import type { BcSalesCreditMemo, BcSalesOrder, BusinessCentralState } from './st
 export const API_PREFIX = String.raw`^(/v2\.0/(?:[^/]+/)?[^/]+/api/v2\.0)`;
 const CO = String.raw`/companies\(([^)/]*)\)`;
 const KEY = String.raw`\(([^)/]*)\)`;
+const readableSets = { ...salesSets, ...financeSets };
 const SET_NAMES = Object.keys(readableSets).join('|');
 
 export interface RouteOptions {
@@ -71,6 +74,17 @@ export function apiRoutes({ state, pageSize }: RouteOptions): SimRoute[] {
       const entity = set.all(state).find((e) => (e as { id: string }).id === id);
       if (!entity) throw new BcError(404, 'BadRequest_NotFound', `The ${set.type} with id '${id}' does not exist.`);
       return entityResponse(req, spec(req, set, set.name), set.row(state, entity));
+    }),
+    ...journalRoutes({
+      state,
+      pageSize,
+      spec,
+      created,
+      route: (method, rest, handler, write) =>
+        route(method, `${CO}${rest}`, (req) => {
+          company(req);
+          return handler(req);
+        }, write),
     }),
     route('GET', `${CO}/salesOrders${KEY}/salesOrderLines`, (req) => {
       company(req);

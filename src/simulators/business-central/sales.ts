@@ -92,6 +92,7 @@ export function parseLine(state: BusinessCentralState, raw: unknown, sequence: n
     line.lineObjectNumber = item.number;
     line.description ||= item.displayName;
     line.unitPrice = numberField(body['unitPrice'], 'unitPrice', item.unitPrice);
+    line.taxPercent = item.vatPercent;
   }
   if (body['locationId'] !== undefined) {
     const location = isGuid(body['locationId']) ? state.locations.get(body['locationId'].toLowerCase()) : undefined;

@@ -3,9 +3,10 @@
  * ledger's location code) so tests can verify where stock moved.
  */
 import { seededUint32 } from '../random';
-import type { Versioned, BcLocation, BcItem, BcCustomer, BcSalesLine, BcSalesOrder, BcSalesInvoice, BcSalesCreditMemo, BcItemLedgerEntry, BcStockAdjustment, SalesDocumentView, CreditMemoView, RequestLogEntry } from './types';
+import { GeneralLedger, isVatRate, salesDocumentPostings, STANDARD_VAT, type VatRate } from './ledger';
+import type { Versioned, BcLocation, BcItem, BcCustomer, BcSalesLine, BcSalesOrder, BcSalesInvoice, BcSalesCreditMemo, BcItemLedgerEntry, BcStockAdjustment, BcGlEntry, BcJournal, SalesDocumentView, CreditMemoView, RequestLogEntry } from './types';
 
-export type { Versioned, BcLocation, BcItem, BcCustomer, BcSalesLine, BcSalesOrder, BcSalesInvoice, BcSalesCreditMemo, BcItemLedgerEntry, BcStockAdjustment, BcStockAdjustmentLine, SalesDocumentView, CreditMemoView, RequestLogEntry } from './types';
+export type { Versioned, BcLocation, BcItem, BcCustomer, BcSalesLine, BcSalesOrder, BcSalesInvoice, BcSalesCreditMemo, BcItemLedgerEntry, BcStockAdjustment, BcStockAdjustmentLine, BcGlAccount, BcGlEntry, BcJournal, BcJournalLine, GlDocumentType, SalesDocumentView, CreditMemoView, RequestLogEntry } from './types';
 
 type NewLedgerEntry = Omit<BcItemLedgerEntry, 'id' | 'seq' | 'entryNumber' | 'lastModified' | 'orderNumber' | 'invoiceNumber' | 'externalDocumentNumber'> &
   Partial<Pick<BcItemLedgerEntry, 'orderNumber' | 'invoiceNumber' | 'externalDocumentNumber'>>;
@@ -47,6 +48,10 @@ export class BusinessCentralState {
   readonly salesCreditMemos = new Map<string, BcSalesCreditMemo>();
   readonly itemLedger: BcItemLedgerEntry[] = [];
   readonly adjustments = new Map<string, BcStockAdjustment>();
+  /** The chart of accounts and every G/L entry; all postings below write through it. */
+  readonly gl: GeneralLedger;
+  /** General journal batches by id, each holding its unposted lines. */
+  readonly journals = new Map<string, BcJournal>();
   /** Item category code -> id, so items can report `itemCategoryId` as BC does. */
   readonly itemCategoryIds = new Map<string, string>();
   /** Every API request (not token requests), newest last; tests use it to see what a client asked. */
@@ -61,6 +66,7 @@ export class BusinessCentralState {
     this.guid = guidFactory(opts.seed ?? 42);
     const name = opts.companyName ?? 'CRONUS Retail';
     this.company = { id: opts.companyId.toLowerCase(), name, displayName: name, systemVersion: '26.0.0.0', businessProfileId: '' };
+    this.gl = new GeneralLedger({ newId: guidFactory((opts.seed ?? 42) + 1), now: () => this.now() });
   }
 
   newId(): string {
@@ -91,13 +97,15 @@ export class BusinessCentralState {
     this.locations.set(location.id, location);
     return location;
   }
-  /** `category` is an alias of `itemCategoryCode`. */
-  seedItem(input: { number: string; displayName: string; unitPrice?: number; itemCategoryCode?: string; category?: string }): BcItem {
+  /** `category` is an alias of `itemCategoryCode`; `vatPercent` defaults to the standard 25 %. */
+  seedItem(input: { number: string; displayName: string; unitPrice?: number; itemCategoryCode?: string; category?: string; vatPercent?: VatRate }): BcItem {
     const number = input.number.trim().toUpperCase();
     if (this.itemByNumber(number)) throw new Error(`item ${number} already seeded`);
     const itemCategoryCode = (input.itemCategoryCode ?? input.category ?? '').trim().toUpperCase();
     if (itemCategoryCode && !this.itemCategoryIds.has(itemCategoryCode)) this.itemCategoryIds.set(itemCategoryCode, this.newId());
-    const item = { ...this.base(), number, displayName: input.displayName, unitPrice: input.unitPrice ?? 0, itemCategoryCode };
+    const vatPercent = input.vatPercent ?? STANDARD_VAT;
+    if (!isVatRate(vatPercent)) throw new Error(`item ${number}: no VAT posting setup for ${String(vatPercent)} %`);
+    const item: BcItem = { ...this.base(), number, displayName: input.displayName, unitPrice: input.unitPrice ?? 0, itemCategoryCode, vatPercent };
     this.items.set(item.id, item);
     return item;
   }
@@ -131,19 +139,20 @@ export class BusinessCentralState {
 
   /**
    * Ships and invoices every line in full, as BC's Sales-Post does for `shipAndInvoice`: item
-   * ledger entries per item line, a posted invoice carrying the order's number, and the fully
-   * shipped order deleted.
+   * ledger entries per item line, G/L entries for receivables, revenue and VAT, a posted invoice
+   * carrying the order's number, and the fully shipped order deleted. Everything is dated with
+   * the order's posting date, so a store day's sales land on that day in the ledger.
    */
   postOrder(order: BcSalesOrder): BcSalesInvoice {
-    const today = this.today();
+    const postingDate = order.postingDate;
     const shipmentNumber = this.nextNumber('shipment');
     const invoice: BcSalesInvoice = {
       ...this.base(),
       number: this.nextNumber('invoice'),
       externalDocumentNumber: order.externalDocumentNumber,
-      postingDate: today,
-      invoiceDate: today,
-      dueDate: today,
+      postingDate,
+      invoiceDate: order.orderDate,
+      dueDate: postingDate,
       customerId: order.customerId,
       customerNumber: order.customerNumber,
       customerName: order.customerName,
@@ -158,7 +167,7 @@ export class BusinessCentralState {
       if (line.lineType !== 'Item' || line.quantity === 0) continue;
       this.postLedgerEntry({
         itemNumber: line.lineObjectNumber,
-        postingDate: today,
+        postingDate,
         entryType: 'Sale',
         sourceNumber: order.customerNumber,
         sourceType: 'Customer',
@@ -174,6 +183,7 @@ export class BusinessCentralState {
         externalDocumentNumber: order.externalDocumentNumber,
       });
     }
+    this.postSalesGl(invoice.number, 'Invoice', invoice, 1, `Order ${order.number}`);
     this.salesInvoices.set(invoice.id, invoice);
     this.salesOrders.delete(order.id);
     return invoice;
@@ -214,6 +224,14 @@ export class BusinessCentralState {
         externalDocumentNumber: memo.externalDocumentNumber,
       });
     }
+    this.postSalesGl(memo.number, 'Credit Memo', memo, -1, `Credit Memo ${memo.preAssignedNumber}`);
+  }
+
+  /** A line without a VAT rate (created before items had one) posts at the standard rate. */
+  private postSalesGl(documentNumber: string, documentType: 'Invoice' | 'Credit Memo', doc: BcSalesInvoice | BcSalesCreditMemo, sign: 1 | -1, description: string): void {
+    const lines = doc.lines.filter((l) => l.lineType === 'Item').map((l) => ({ quantity: l.quantity, unitPrice: l.unitPrice, rate: l.taxPercent ?? STANDARD_VAT }));
+    const tx = { postingDate: doc.postingDate, documentNumber, documentType, externalDocumentNumber: doc.externalDocumentNumber, sourceCode: 'SALES' };
+    this.gl.post(tx, salesDocumentPostings(lines, sign, description));
   }
 
   /** Entry numbers follow posting order with no gaps, which is what makes them a usable cursor. */
@@ -348,6 +366,24 @@ export class BusinessCentralState {
 
   ledgerEntries(): BcItemLedgerEntry[] {
     return this.itemLedger.map((e) => ({ ...e }));
+  }
+
+  /** Every G/L entry in posting order (copies), amounts in signed cents. */
+  glEntries(): BcGlEntry[] {
+    return this.gl.entries.map((e) => ({ ...e }));
+  }
+
+  /** Net change per G/L account, in cents, over posting dates fromDate..toDate inclusive; sums to zero when the books balance. */
+  trialBalance(fromDate: string, toDate: string): Map<string, number> {
+    return this.gl.trialBalance(fromDate, toDate);
+  }
+
+  /** Unposted journal lines per batch code, so a test can see what a failed run left behind. */
+  journalDrafts(): Array<{ code: string; lines: Array<{ lineNumber: number; accountNumber: string; documentNumber: string; amountCents: number; description: string }> }> {
+    return [...this.journals.values()].map((j) => ({
+      code: j.code,
+      lines: j.lines.map((l) => ({ lineNumber: l.lineNumber, accountNumber: l.accountNumber, documentNumber: l.documentNumber, amountCents: l.amountCents, description: l.description })),
+    }));
   }
 }
 

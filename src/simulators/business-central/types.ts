@@ -1,3 +1,5 @@
+import type { VatRate } from './ledger';
+
 /**
  * Internal records of the simulated company. These are not the wire shapes (see entities.ts):
  * they also hold what the API hides, such as the item ledger's location code.
@@ -20,6 +22,8 @@ export interface BcItem extends Versioned {
   unitPrice: number;
   /** Code[20]; '' when the item has no category. */
   itemCategoryCode: string;
+  /** The VAT rate of the item's VAT Prod. Posting Group; sales lines copy it. */
+  vatPercent: VatRate;
 }
 export interface BcCustomer extends Versioned {
   number: string;
@@ -37,6 +41,8 @@ export interface BcSalesLine {
   quantity: number;
   unitPrice: number;
   locationId?: string;
+  /** Copied from the item when the line is created, as BC copies the VAT setup; absent on comment lines. */
+  taxPercent?: VatRate;
 }
 
 interface BcSalesHeader extends Versioned {
@@ -136,6 +142,65 @@ export interface CreditMemoView {
   posted: boolean;
   postingDate: string;
   lines: { itemNumber: string; quantity: number; unitPrice: number; locationCode: string | undefined; description: string }[];
+}
+
+/** A G/L account of the fixed chart in ledger.ts. */
+export interface BcGlAccount extends Versioned {
+  number: string;
+  displayName: string;
+  category: 'Assets' | 'Liabilities' | 'Equity' | 'Income' | 'Cost of Goods Sold' | 'Expense';
+  subCategory: string;
+}
+
+/** BC's blank option value is a single space; general journal lines post with it. */
+export type GlDocumentType = ' ' | 'Payment' | 'Invoice' | 'Credit Memo' | 'Refund';
+
+export interface BcGlEntry {
+  id: string;
+  seq: number;
+  entryNumber: number;
+  postingDate: string;
+  documentNumber: string;
+  documentType: GlDocumentType;
+  accountId: string;
+  accountNumber: string;
+  description: string;
+  /** Signed, debit positive, in integer cents so sums over a day never drift. */
+  amountCents: number;
+  lastModified: number;
+  /** Not in the public shape (generalLedgerEntries has no externalDocumentNumber); kept for verification. */
+  externalDocumentNumber: string;
+  sourceCode: string;
+}
+
+/** A general journal batch (`journals`) under the simulator's one template, GENERAL. */
+export interface BcJournal extends Versioned {
+  /** Code[10], the batch name. */
+  code: string;
+  displayName: string;
+  templateName: string;
+  /** Default balancing G/L account copied onto new lines; '' for none. */
+  balancingAccountNumber: string;
+  /** Last number handed out for lines created without a documentNumber. */
+  lastDocumentNumber: string;
+  lines: BcJournalLine[];
+}
+
+export interface BcJournalLine extends Versioned {
+  journalId: string;
+  lineNumber: number;
+  accountType: 'G/L Account' | 'Customer';
+  /** A G/L account number, or a customer number for Customer lines. */
+  accountNumber: string;
+  postingDate: string;
+  documentNumber: string;
+  externalDocumentNumber: string;
+  /** Signed, debit positive. */
+  amountCents: number;
+  description: string;
+  comment: string;
+  /** '' for none; a line with a balancing account balances itself. */
+  balancingAccountNumber: string;
 }
 
 export interface RequestLogEntry {

@@ -2,7 +2,8 @@ import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { PermanentError, parseBody, send, throwForStatus, type HttpCall, type HttpResponse } from '../../http';
 import type { LedgerEntry } from '../../../domain/stock';
-import type { ErpCreditMemo, ErpCreditMemoInput, ErpPort, ErpSalesDocument, ErpSalesOrderInput, ErpStockAdjustment, ErpStockAdjustmentInput } from '../port';
+import type { ErpCreditMemo, ErpCreditMemoInput, ErpSalesDocumentTotal, ErpGlEntry, ErpGlEntryFilter, ErpJournalInput, ErpJournalPosting, ErpPort, ErpSalesDocument, ErpSalesOrderInput, ErpStockAdjustment, ErpStockAdjustmentInput } from '../port';
+import { findJournalPosting, listGeneralLedgerEntries, postDailyJournal, type BcTransport } from './journals';
 import {
   collectionSchema,
   itemCategorySchema,
@@ -14,6 +15,7 @@ import {
   creditMemoStatusSchema,
   salesCreditMemoSchema,
   salesInvoiceSchema,
+  salesInvoiceTotalSchema,
   salesOrderSchema,
   stockAdjustmentSchema,
   type SalesCreditMemoCreateBody,
@@ -21,7 +23,7 @@ import {
   type SalesOrderCreateBody,
 } from './schemas';
 import { ClientCredentialsToken, redact } from './token';
-import { BUSINESS_CENTRAL, checkCreditMemoInput, externalDocumentNumberOf, isPostedCreditMemoStatus, normaliseCode, odataString, stockAdjustmentBody } from './wire';
+import { BUSINESS_CENTRAL, checkCreditMemoInput, externalDocumentNumberOf, isPostedCreditMemoStatus, isPostedInvoiceStatus, normaliseCode, odataString, stockAdjustmentBody } from './wire';
 
 export { BUSINESS_CENTRAL, normaliseCode, odataString } from './wire';
 
@@ -66,6 +68,8 @@ export class BusinessCentralClient implements ErpPort {
   private readonly origin: string;
   private readonly token: ClientCredentialsToken;
   private readonly locationIds = new Map<string, string>();
+  /** Requests and paging for the journal calls, which live in journals.ts. */
+  private readonly transport: BcTransport;
 
   constructor(private readonly opts: BusinessCentralClientOptions) {
     if (!GUID.test(opts.companyId)) throw new PermanentError(`Business Central companyId must be a GUID, got '${opts.companyId}'`, BUSINESS_CENTRAL, 0, 'InvalidConfiguration');
@@ -83,6 +87,24 @@ export class BusinessCentralClient implements ErpPort {
       now: opts.now,
       dispatcher: opts.dispatcher,
     });
+    this.transport = {
+      companyUrl: this.companyUrl,
+      getAll: (entitySet, filter, item, signal, o) => this.getAll(entitySet, filter, item, signal, o),
+      getPages: (entitySet, first, item, signal) => this.getPages(entitySet, first, item, signal),
+      request: (method, url, o) => this.request(method, url, o),
+    };
+  }
+
+  findJournalPosting(documentNumber: string, opts: Opts & { journalCode?: string } = {}): Promise<ErpJournalPosting | undefined> {
+    return findJournalPosting(this.transport, documentNumber, opts);
+  }
+
+  postDailyJournal(input: ErpJournalInput, opts: Opts = {}): Promise<void> {
+    return postDailyJournal(this.transport, input, opts.signal);
+  }
+
+  listGeneralLedgerEntries(filter: ErpGlEntryFilter, opts: Opts = {}): Promise<ErpGlEntry[]> {
+    return listGeneralLedgerEntries(this.transport, filter, opts.signal);
   }
 
   async findSalesDocuments(externalDocumentNumber: string, opts: Opts = {}): Promise<ErpSalesDocument[]> {
@@ -96,6 +118,19 @@ export class BusinessCentralClient implements ErpPort {
       ...orders.map((o) => ({ kind: 'order' as const, id: o.id, number: o.number, externalDocumentNumber: o.externalDocumentNumber, status: o.status })),
       ...invoices.map((i) => ({ kind: 'invoice' as const, id: i.id, number: i.number, externalDocumentNumber: i.externalDocumentNumber, status: i.status })),
     ];
+  }
+
+  async listSalesDocumentTotals(filter: { customerNumber: string; postingDateFrom: string; postingDateTo: string }, opts: Opts = {}): Promise<ErpSalesDocumentTotal[]> {
+    const { postingDateFrom: from, postingDateTo: to } = filter;
+    if (![from, to].every((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)) || from > to) {
+      throw new PermanentError(`sales invoice posting date range ${from}..${to} must be two YYYY-MM-DD dates, from <= to`, BUSINESS_CENTRAL, 0, 'InvalidFilter');
+    }
+    const condition = `customerNumber eq ${odataString(normaliseCode(filter.customerNumber))} and postingDate ge ${from} and postingDate le ${to}`;
+    const select = 'id,number,externalDocumentNumber,status,postingDate,totalAmountIncludingTax';
+    const invoices = await this.getAll('salesInvoices', condition, salesInvoiceTotalSchema, opts.signal, { select });
+    return invoices
+      .filter((i) => isPostedInvoiceStatus(i.status))
+      .map((i) => ({ id: i.id, number: i.number, externalDocumentNumber: i.externalDocumentNumber, postingDate: i.postingDate, totalCents: Math.round(i.totalAmountIncludingTax * 100) }));
   }
 
   async createSalesOrder(input: ErpSalesOrderInput, opts: Opts = {}): Promise<ErpSalesDocument> {

@@ -40,6 +40,7 @@ export const salesInvoiceSchema = salesOrderSchema.extend({
   orderNumber: z.string().optional(),
 });
 export type SalesInvoiceWire = z.infer<typeof salesInvoiceSchema>;
+export const salesInvoiceTotalSchema = salesOrderSchema.extend({ postingDate: z.string(), totalAmountIncludingTax: z.number() });
 
 const creditMemoLineSchema = z.object({
   lineType: z.string(),
@@ -121,3 +122,43 @@ export interface StockAdjustmentCreateBody {
   description?: string;
   stockAdjustmentLines: { itemNumber: string; quantity: number }[];
 }
+
+/** `journals` (general journal batches). */
+export const journalSchema = z.object({ id: z.string(), code: z.string() });
+
+/** `journalLines`: what the connector compares when it completes a partly created draft. */
+export const journalLineSchema = z.object({
+  id: z.string(),
+  lineNumber: z.number(),
+  accountType: z.string(),
+  accountNumber: z.string(),
+  postingDate: z.string(),
+  documentNumber: z.string(),
+  externalDocumentNumber: z.string(),
+  amount: z.number(),
+  description: z.string(),
+});
+export type JournalLineWire = z.infer<typeof journalLineSchema>;
+
+/** The body of `POST journals({id})/journalLines`. */
+export interface JournalLineCreateBody {
+  accountType: 'G/L Account' | 'Customer';
+  accountNumber: string;
+  postingDate: string;
+  documentNumber: string;
+  externalDocumentNumber: string;
+  amount: number;
+  description: string;
+}
+
+/** `generalLedgerEntries` (standard, read-only). */
+export const glEntrySchema = z.object({
+  entryNumber: z.number().int(),
+  postingDate: z.string(),
+  documentNumber: z.string(),
+  documentType: z.string(),
+  accountNumber: z.string(),
+  description: z.string(),
+  debitAmount: z.number(),
+  creditAmount: z.number(),
+});

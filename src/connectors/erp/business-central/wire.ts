@@ -75,3 +75,6 @@ const POSTED_CREDIT_MEMO_STATUSES = new Set(['Open', 'Paid', 'Canceled', 'Correc
 export function isPostedCreditMemoStatus(status: string): boolean {
   return POSTED_CREDIT_MEMO_STATUSES.has(status);
 }
+
+/** salesInvoices also holds drafts; a posted invoice has the same statuses as a posted credit memo. */
+export const isPostedInvoiceStatus = isPostedCreditMemoStatus;

@@ -1,0 +1,169 @@
+import type { z } from 'zod';
+import { formatCents } from '../../../domain/money';
+import { PermanentError, parseBody, type HttpCall, type HttpResponse } from '../../http';
+import type { ErpGlEntry, ErpGlEntryFilter, ErpJournalInput, ErpJournalPosting } from '../port';
+import { glEntrySchema, journalLineSchema, journalSchema, type JournalLineCreateBody, type JournalLineWire } from './schemas';
+import { BUSINESS_CENTRAL, normaliseCode, odataString } from './wire';
+
+/** The client's authenticated request and paging, lent to this module so journals stay out of client.ts. */
+export interface BcTransport {
+  companyUrl: string;
+  getAll<T extends z.ZodType>(entitySet: string, filter: string, item: T, signal?: AbortSignal, o?: { root?: string; select?: string }): Promise<z.output<T>[]>;
+  getPages<T extends z.ZodType>(entitySet: string, first: string, item: T, signal?: AbortSignal): Promise<z.output<T>[]>;
+  request(method: HttpCall['method'], url: string, o: { body?: unknown; signal?: AbortSignal }): Promise<HttpResponse>;
+}
+
+type Line = JournalLineCreateBody & { cents: number };
+interface CheckedJournal {
+  journalCode: string;
+  documentNumber: string;
+  lines: Line[];
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const isDate = (value: string): boolean => DATE.test(value) && !Number.isNaN(Date.parse(value));
+
+function invalid(what: string, why: string, code = 'InvalidJournal'): never {
+  throw new PermanentError(`${what}: ${why}`, BUSINESS_CENTRAL, 0, code);
+}
+
+/** Code[20]: a longer document number could never be found again, so it is refused, not cut. */
+export function journalDocumentNumberOf(value: string): string {
+  const doc = normaliseCode(value);
+  if (!doc || doc.length > 20) invalid(`journal document number '${doc}'`, 'must be 1-20 characters (Business Central Code[20])');
+  return doc;
+}
+
+/**
+ * Refuses locally what BC would refuse at posting time, above all a journal that does not
+ * balance: nothing is sent for it, so no half-made draft is left in the batch. Zero lines are
+ * dropped, as BC would skip them and leave them behind in the batch.
+ */
+export function checkJournalInput(input: ErpJournalInput): CheckedJournal {
+  const documentNumber = journalDocumentNumberOf(input.documentNumber);
+  const what = `journal ${documentNumber}`;
+  const journalCode = normaliseCode(input.journalCode);
+  if (!journalCode || journalCode.length > 10) invalid(what, `journal code '${journalCode}' must be 1-10 characters (Business Central Code[10])`);
+  if (!isDate(input.postingDate)) invalid(what, `postingDate '${input.postingDate}' is not YYYY-MM-DD`);
+  const lines: Line[] = [];
+  for (const l of input.lines) {
+    const accountNumber = normaliseCode(l.accountNumber);
+    const externalDocumentNumber = normaliseCode(l.externalDocumentNumber ?? '');
+    const cents = Math.round(l.amount * 100);
+    if (!accountNumber || accountNumber.length > 20) invalid(what, `account number '${accountNumber}' must be 1-20 characters`);
+    if (!Number.isFinite(l.amount) || Math.abs(l.amount * 100 - cents) > 1e-6) invalid(what, `the amount ${l.amount} on account ${accountNumber} is not a whole number of cents`);
+    if (l.description.length > 100) invalid(what, `the description on account ${accountNumber} is longer than 100 characters (Business Central Text[100])`);
+    if (externalDocumentNumber.length > 35) invalid(what, `externalDocumentNumber '${externalDocumentNumber}' is longer than 35 characters`);
+    if (cents === 0) continue;
+    lines.push({ accountType: l.accountType ?? 'G/L Account', accountNumber, postingDate: input.postingDate, documentNumber, externalDocumentNumber, amount: cents / 100, description: l.description, cents });
+  }
+  if (lines.length === 0) invalid(what, 'it has no lines with an amount');
+  const balance = lines.reduce((s, l) => s + l.cents, 0);
+  if (balance !== 0) invalid(what, `the lines do not balance: debits minus credits is ${formatCents(balance)}, it must be 0`, 'UnbalancedJournal');
+  return { journalCode, documentNumber, lines };
+}
+
+const lineKey = (l: { accountType: string; accountNumber: string; postingDate: string; externalDocumentNumber: string; description: string }, cents: number): string =>
+  JSON.stringify([l.accountType, l.accountNumber, l.postingDate, l.externalDocumentNumber, l.description, cents]);
+
+/**
+ * The lines a lost response left uncreated. Draft lines that are not part of this journal mean
+ * the journal changed between attempts; posting them would book the old figures, so refuse.
+ */
+function missingLines(journal: CheckedJournal, existing: JournalLineWire[]): Line[] {
+  const wanted = new Map<string, Line[]>();
+  for (const l of journal.lines) wanted.set(lineKey(l, l.cents), [...(wanted.get(lineKey(l, l.cents)) ?? []), l]);
+  for (const e of existing) {
+    const same = wanted.get(lineKey(e, Math.round(e.amount * 100)));
+    if (!same?.length) {
+      invalid(`journal ${journal.documentNumber}`, `its batch already holds a draft line (${e.lineNumber}: ${e.accountNumber} ${e.amount}) that is not in this journal; delete the draft lines and post again`, 'JournalDraftMismatch');
+    }
+    same.pop();
+  }
+  return journal.lines.filter((l) => {
+    const left = wanted.get(lineKey(l, l.cents))!;
+    return left.includes(l);
+  });
+}
+
+async function postedEntries(t: BcTransport, documentNumber: string, signal?: AbortSignal) {
+  return t.getAll('generalLedgerEntries', `documentNumber eq ${odataString(documentNumber)}`, glEntrySchema, signal);
+}
+
+export async function findJournalPosting(t: BcTransport, documentNumber: string, opts: { signal?: AbortSignal; journalCode?: string } = {}): Promise<ErpJournalPosting | undefined> {
+  const doc = journalDocumentNumberOf(documentNumber);
+  const posted = await postedEntries(t, doc, opts.signal);
+  if (posted.length > 0) return { posted: true, lines: posted.length };
+  const batches =
+    opts.journalCode === undefined
+      ? await t.getPages('journals', `${t.companyUrl}/journals`, journalSchema, opts.signal)
+      : await t.getAll('journals', `code eq ${odataString(normaliseCode(opts.journalCode))}`, journalSchema, opts.signal);
+  for (const batch of batches) {
+    const lines = await t.getAll('journalLines', `documentNumber eq ${odataString(doc)}`, journalLineSchema, opts.signal, { root: `${t.companyUrl}/journals(${batch.id})` });
+    if (lines.length > 0) return { posted: false, journalId: batch.id, lines: lines.length };
+  }
+  return undefined;
+}
+
+async function findOrCreateBatch(t: BcTransport, code: string, signal?: AbortSignal): Promise<{ id: string; code: string }> {
+  const find = async () => (await t.getAll('journals', `code eq ${odataString(code)}`, journalSchema, signal)).find((j) => j.code === code);
+  const found = await find();
+  if (found) return found;
+  try {
+    const res = await t.request('POST', `${t.companyUrl}/journals`, { body: { code, displayName: `Daily POS journal ${code}` }, signal });
+    return parseBody(BUSINESS_CENTRAL, res.text, journalSchema);
+  } catch (err) {
+    // Another run created it between our look and our create.
+    const again = err instanceof PermanentError && err.status === 409 ? await find() : undefined;
+    if (again) return again;
+    throw err;
+  }
+}
+
+/**
+ * Look first, then create what is missing, then post. The batch is posted as a whole (BC posts
+ * every line in it), so a batch holding other documents' drafts is refused rather than posted.
+ */
+export async function postDailyJournal(t: BcTransport, input: ErpJournalInput, signal?: AbortSignal): Promise<void> {
+  const journal = checkJournalInput(input);
+  const doc = journal.documentNumber;
+  const state = await findJournalPosting(t, doc, { signal, journalCode: journal.journalCode });
+  if (state?.posted) return;
+  const batch = await findOrCreateBatch(t, journal.journalCode, signal);
+  const batchUrl = `${t.companyUrl}/journals(${batch.id})`;
+  const existing = await t.getPages('journalLines', `${batchUrl}/journalLines`, journalLineSchema, signal);
+  const foreign = [...new Set(existing.filter((l) => l.documentNumber !== doc).map((l) => l.documentNumber))];
+  if (foreign.length > 0) {
+    invalid(`journal ${doc}`, `batch ${journal.journalCode} holds unposted lines of other documents (${foreign.join(', ')}); posting would post them too`, 'JournalBatchNotEmpty');
+  }
+  for (const line of missingLines(journal, existing)) {
+    const { cents: _cents, ...body } = line;
+    await t.request('POST', `${batchUrl}/journalLines`, { body, signal });
+  }
+  try {
+    await t.request('POST', `${batchUrl}/Microsoft.NAV.post`, { signal });
+  } catch (err) {
+    // An earlier attempt still in flight may have posted the batch; BC then finds nothing to post.
+    if (!(err instanceof PermanentError) || err.status !== 400) throw err;
+    if ((await postedEntries(t, doc, signal)).length === 0) throw err;
+  }
+}
+
+export async function listGeneralLedgerEntries(t: BcTransport, filter: ErpGlEntryFilter, signal?: AbortSignal): Promise<ErpGlEntry[]> {
+  const { postingDateFrom: from, postingDateTo: to } = filter;
+  if (!isDate(from) || !isDate(to) || from > to) invalid('general ledger entries', `posting date range ${from}..${to} must be two YYYY-MM-DD dates, from <= to`, 'InvalidFilter');
+  const conditions = [`postingDate ge ${from}`, `postingDate le ${to}`];
+  if (filter.documentNumber !== undefined) conditions.push(`documentNumber eq ${odataString(journalDocumentNumberOf(filter.documentNumber))}`);
+  const url = `${t.companyUrl}/generalLedgerEntries?$filter=${encodeURIComponent(conditions.join(' and '))}&$orderby=entryNumber`;
+  const rows = await t.getPages('generalLedgerEntries', url, glEntrySchema, signal);
+  return rows.map((e) => ({
+    entryNumber: e.entryNumber,
+    postingDate: e.postingDate,
+    documentNumber: e.documentNumber,
+    documentType: e.documentType,
+    accountNumber: e.accountNumber,
+    description: e.description,
+    debitAmount: e.debitAmount,
+    creditAmount: e.creditAmount,
+  }));
+}
