@@ -16,6 +16,7 @@ export const EXCEPTION_TYPES = [
   'bopis-pickup-rejected',
   'return-exceeds-purchase',
   'orphaned-return',
+  'reconciliation-gap',
 ] as const;
 export type ExceptionType = (typeof EXCEPTION_TYPES)[number];
 
@@ -39,16 +40,18 @@ export const DEFAULT_OWNER: Record<ExceptionType, Owner> = {
   // Money going out without a matching sale is finance's call.
   'return-exceeds-purchase': 'finance',
   'orphaned-return': 'finance',
+  'reconciliation-gap': 'finance',
 };
 
 /**
  * How an operator can resolve a parked exception (the `resolve` update). `acknowledge` closes a
  * report of something already repaired (drift); `use-store` moves a click & collect order to
  * another store (`storeId`); `cancel-order` cancels and refunds it; `supply-reference` gives an
- * orphaned return the original order it belongs to (`reference`).
+ * orphaned return the original order it belongs to (`reference`); `accept` closes a reconciliation
+ * gap as explained (`reason` required).
  */
-export type ResolutionAction = 'retry' | 'skip' | 'retry-with-mapping' | 'acknowledge' | 'use-store' | 'cancel-order' | 'supply-reference';
-const ACTIONS: readonly ResolutionAction[] = ['retry', 'skip', 'retry-with-mapping', 'acknowledge', 'use-store', 'cancel-order', 'supply-reference'];
+export type ResolutionAction = 'retry' | 'skip' | 'retry-with-mapping' | 'acknowledge' | 'use-store' | 'cancel-order' | 'supply-reference' | 'accept';
+const ACTIONS: readonly ResolutionAction[] = ['retry', 'skip', 'retry-with-mapping', 'acknowledge', 'use-store', 'cancel-order', 'supply-reference', 'accept'];
 
 export interface MappingOverride {
   storeId: string;
@@ -110,5 +113,6 @@ export function validateResolution(input: unknown, parked: ParkedException | und
     if (r.action === action) return typeof value === 'string' && value.trim() !== '' ? undefined : `${field} is required for ${action} and must be a non-empty string`;
     return value === undefined ? undefined : `${field} is only accepted with action ${action}`;
   };
+  if (r.action === 'accept' && (typeof r.reason !== 'string' || r.reason.trim() === '')) return 'reason is required for accept: say why the gap is acceptable';
   return needs('storeId', 'use-store') ?? needs('reference', 'supply-reference');
 }

@@ -77,3 +77,26 @@ export function webOrderErpDocumentNumber(webOrderId: string): string {
 export function shopifyWebhookExceptionWorkflowId(webhookId: string): string {
   return `shopify-webhook-${webhookId}`;
 }
+
+/** One end of day per store and business day (yyyy-mm-dd, the store's local date). */
+export function endOfDayWorkflowId(storeId: string, date: string): string {
+  return `eod-${storeId}-${date}`;
+}
+
+/** The per-store schedule that starts each day's end of day at closing time. */
+export function endOfDayScheduleId(storeId: string): string {
+  return `eod-schedule-${storeId}`;
+}
+
+/**
+ * The daily journal's document number, the key it is looked up by before posting. BC allows 20
+ * characters: E + yymmdd + store id (up to 12 characters).
+ */
+export function endOfDayDocumentNumber(storeId: string, date: string): string {
+  return `E${date.slice(2).replaceAll('-', '')}-${storeId.slice(0, 12)}`;
+}
+
+/** The store's own general journal batch (BC posts a whole batch at once; 10 characters at most). */
+export function endOfDayJournalCode(storeId: string): string {
+  return `D${storeId}`.slice(0, 10).toUpperCase();
+}
