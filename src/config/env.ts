@@ -36,6 +36,10 @@ export const envSchema = z.object({
   SHOPIFY_WEBHOOK_SECRETS: z.string().min(1).transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
   WEBHOOKS_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
 
+  /** The card processor (Stripe first): payouts and their balance transactions, read-only. */
+  STRIPE_API_URL: url.default('https://api.stripe.com'),
+  STRIPE_SECRET_KEY: z.string().min(1),
+
   MAPPING_FILE: z.string().default('config/mapping.yaml'),
   PAYMENT_CONFIRMATION_TIMEOUT: duration.default('2h'),
   SITOO_POLL_INTERVAL: duration.default('5m'),
@@ -53,6 +57,11 @@ export const envSchema = z.object({
   CLICK_AND_COLLECT_WHEN_SHORT: z.enum(['suggest-in-region', 'park']).default('suggest-in-region'),
   /** VAT rate included in web prices, for the lines of Sitoo pickup orders. */
   WEB_ORDER_VAT_PERCENT: z.coerce.number().min(0).max(100).default(25),
+  /** Stores' local closing time (HH:MM): each store's end of day starts then, in its Sitoo time zone. */
+  EOD_CLOSING_TIME: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM, e.g. 21:00').default('21:00'),
+  /** How often end of day looks for the card payout again, and how long it waits in all before listing what is missing. */
+  EOD_PAYOUT_RECHECK: duration.default('1d'),
+  EOD_PAYOUT_MAX_WAIT: duration.default('5d'),
   WORKER_SHUTDOWN_GRACE: duration.default('20s'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });

@@ -12,6 +12,7 @@ import type { FaultConfig } from '../simulators/faults';
 import { startBusinessCentralSimulator, type BusinessCentralSimulator } from '../simulators/business-central';
 import { startShopifySimulator, type ShopifySimulator } from '../simulators/shopify';
 import { startSitooSimulator, type SitooSimulator } from '../simulators/sitoo';
+import { startStripeSimulator, type StripeSimulator } from '../simulators/stripe';
 import { createShopifyWebhooksReceiver, type ShopifyWebhooksReceiver } from '../starters/shopify-webhooks-receiver';
 import { createSitooEventsReceiver, type SitooEventsReceiver } from '../starters/sitoo-events-receiver';
 import { createConnectors } from '../workers/connectors';
@@ -70,6 +71,8 @@ export interface LocalStackOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Told when Temporal has accepted a batch's stock events (the inventory benchmark times latency from here). */
   onStockSignalled?: (transactionIds: number[]) => void;
+  /** The ERP simulator's server page size (default 100, to exercise paging; BC online serves up to 20,000). */
+  erpPageSize?: number;
   /** How long click & collect customers have (default 7d; tests use seconds). */
   pickupExpiry?: string;
   /** The main worker's activity slots (default: the SDK's). */
@@ -82,6 +85,8 @@ export interface LocalStack {
   sitoo: SitooSimulator;
   erp: BusinessCentralSimulator;
   ecommerce: ShopifySimulator;
+  /** The card processor's payouts (Stripe). */
+  payments: StripeSimulator;
   receiver: SitooEventsReceiver;
   receiverUrl: string;
   webhooks: ShopifyWebhooksReceiver;
@@ -99,10 +104,11 @@ export interface LocalStack {
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
   const seed = opts.seed ?? 42;
   const sitooCreds = { apiId: '10020-140', apiPassword: randomBytes(12).toString('hex') };
-  const [sitoo, erp, ecommerce] = await Promise.all([
+  const [sitoo, erp, ecommerce, payments] = await Promise.all([
     startSitooSimulator({ ...sitooCreds, accountId: 10020, faults: opts.faults?.sitoo, seed, events: { duplicateRate: opts.eventsDuplicateRate ?? 0 } }),
-    startBusinessCentralSimulator({ faults: opts.faults?.erp, seed, clientSecret: randomBytes(12).toString('hex') }),
+    startBusinessCentralSimulator({ faults: opts.faults?.erp, seed, clientSecret: randomBytes(12).toString('hex'), pageSize: opts.erpPageSize }),
     startShopifySimulator({ faults: opts.faults?.ecommerce, seed, bucket: opts.ecommerceBucket ?? { maximumAvailable: 2000, restoreRate: 1000 }, accessToken: `shpat_${randomBytes(12).toString('hex')}` }),
+    startStripeSimulator({ seed, secretKey: `sk_test_${randomBytes(12).toString('hex')}` }),
   ]);
 
   const buffers = opts.buffers ?? NO_BUFFERS;
@@ -110,7 +116,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   // Sitoo prices a return without a receipt from its catalogue.
   sitoo.pos.seedProducts(opts.catalogue.map((i) => ({ sku: i.sku, productName: i.name, unitPriceGross: i.unitPriceGross, vatPercent: i.vatPercent })));
   for (const item of opts.catalogue) {
-    erp.state.seedItem({ number: item.sku, displayName: item.name, unitPrice: Number(item.unitPriceGross), itemCategoryCode: item.category });
+    erp.state.seedItem({ number: item.sku, displayName: item.name, unitPrice: Number(item.unitPriceGross), itemCategoryCode: item.category, vatPercent: item.vatPercent as 25 | 12 | 6 | 0 });
     ecommerce.state.seedItem({ sku: item.sku });
   }
   // The web starts where the masters are, so any drift found later is the integration's doing.
@@ -161,6 +167,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     SHOPIFY_SHOP_URL: ecommerce.shopUrl,
     SHOPIFY_API_VERSION: ecommerce.apiVersion,
     SHOPIFY_ACCESS_TOKEN: ecommerce.accessToken,
+    STRIPE_API_URL: payments.url,
+    STRIPE_SECRET_KEY: payments.secretKey,
     SHOPIFY_WEBHOOK_SECRETS: randomBytes(16).toString('hex'),
     WEBHOOKS_PORT: '0',
     CLICK_AND_COLLECT_EXPIRY: opts.pickupExpiry ?? '7d',
@@ -184,7 +192,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       client, sitoo: connectors.sitoo, erp: connectors.erp, mapping: () => mapping, workflowBundle: opts.workflowBundle,
     };
     const workers = await Promise.all([
-      createMainWorker({ ...common, sales, ecommerce: connectors.ecommerce, maxConcurrentActivityTaskExecutions: opts.mainActivitySlots }),
+      createMainWorker({ ...common, sales, ecommerce: connectors.ecommerce, payouts: connectors.payouts, maxConcurrentActivityTaskExecutions: opts.mainActivitySlots }),
       createInventoryWorker({ ...common, accountId: env.SITOO_ACCOUNT_ID, ecommerce: connectors.ecommerce }),
     ]);
     running = { workers, done: Promise.all(workers.map((w) => w.run())) };
@@ -213,6 +221,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     sitoo,
     erp,
     ecommerce,
+    payments,
     receiver,
     receiverUrl,
     webhooks,
@@ -230,7 +239,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       await stopWorkers();
       await nativeConnection?.close();
       await connection.close();
-      await Promise.all([sitoo.close(), erp.close(), ecommerce.close()]);
+      await Promise.all([sitoo.close(), erp.close(), ecommerce.close(), payments.close()]);
     },
   };
 }

@@ -1,7 +1,10 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
+import { loadMappingFile } from '../config/mapping-file';
+import { createConnectors } from '../workers/connectors';
 import { runMain } from '../workers/entrypoint';
+import { ensureEndOfDaySchedules } from './end-of-day-schedules';
 import { createShopifyWebhooksReceiver } from './shopify-webhooks-receiver';
 import { createSitooEventsReceiver } from './sitoo-events-receiver';
 import { ensureSitooPollSchedule } from './sitoo-poll-schedule';
@@ -10,7 +13,7 @@ import { ensureErpStockPollSchedule, ensureStockDriftSchedule } from './stock-st
 /**
  * The receiver process: Sitoo's POST /events and Shopify's order webhooks, plus the schedules
  * around them: the Sitoo polling fallback that catches what events miss, ERP warehouse stock
- * polling and the stock drift check.
+ * polling, the stock drift check and each store's end of day.
  */
 runMain(async () => {
   const env = loadEnv();
@@ -20,6 +23,15 @@ runMain(async () => {
     await ensureSitooPollSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.SITOO_POLL_INTERVAL, fromOrderId: env.SITOO_POLL_FROM_ORDER_ID, fromTransactionId: env.SITOO_POLL_FROM_TRANSACTION_ID }),
     await ensureErpStockPollSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.ERP_STOCK_POLL_INTERVAL }),
     await ensureStockDriftSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.STOCK_DRIFT_INTERVAL, settle: env.STOCK_DRIFT_SETTLE }),
+    // Each store's day closes at its local closing time, in the site's time zone from Sitoo.
+    ...(await ensureEndOfDaySchedules(client, {
+      accountId: env.SITOO_ACCOUNT_ID,
+      storeIds: (await loadMappingFile(env.MAPPING_FILE)).stores.map((s) => s.storeId),
+      closingTime: env.EOD_CLOSING_TIME,
+      timeZone: await createConnectors(env).sitoo.getSiteTimeZone(),
+      payoutRecheck: env.EOD_PAYOUT_RECHECK,
+      payoutMaxWait: env.EOD_PAYOUT_MAX_WAIT,
+    })),
   ];
   const receiver = createSitooEventsReceiver({
     client,

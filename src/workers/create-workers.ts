@@ -4,12 +4,15 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import { createErpStockPollActivities } from '../activities/erp-stock-poll-activities';
 import { createInventoryActivities } from '../activities/inventory-activities';
 import { createClickAndCollectActivities } from '../activities/click-and-collect-activities';
+import { createEndOfDayActivities } from '../activities/end-of-day-activities';
 import { createPollActivities } from '../activities/poll-activities';
 import { createReturnActivities } from '../activities/return-activities';
 import { createSaleActivities } from '../activities/sale-activities';
 import { createStockActivities } from '../activities/stock-sync-activities';
 import { createStockRecordActivities } from '../activities/stock-record-activities';
+import { DEFAULT_JOURNAL_ACCOUNTS } from '../config/journal-accounts';
 import type { EcommercePort } from '../connectors/ecommerce/port';
+import type { PayoutPort } from '../connectors/payments/port';
 import type { ErpPort } from '../connectors/erp/port';
 import type { SitooPort } from '../connectors/sitoo/port';
 import type { Mapping } from '../domain/mapping';
@@ -37,11 +40,12 @@ const workflows = (deps: Common) => (deps.workflowBundle ? { workflowBundle: dep
 export interface MainWorkerDeps extends Common {
   sales: SaleStartConfig;
   ecommerce: EcommercePort;
+  payouts: PayoutPort;
   /** Activity slots; a small number makes a backlog easy to build (the priority test). */
   maxConcurrentActivityTaskExecutions?: number;
 }
 
-/** Sale, click & collect, return, ERP-record and polling workflows and activities. */
+/** Sale, click & collect, return, end-of-day, ERP-record and polling workflows and activities. */
 export function createMainWorker(deps: MainWorkerDeps): Promise<Worker> {
   return Worker.create({
     connection: deps.connection,
@@ -56,6 +60,7 @@ export function createMainWorker(deps: MainWorkerDeps): Promise<Worker> {
         signalStock: (change) => signalStockChanged(deps.client, deps.sales.accountId, change),
       }),
       ...createReturnActivities({ erp: deps.erp, ecommerce: deps.ecommerce, mapping: deps.mapping }),
+      ...createEndOfDayActivities({ sitoo: deps.sitoo, erp: deps.erp, payouts: deps.payouts, mapping: deps.mapping, accounts: DEFAULT_JOURNAL_ACCOUNTS }),
       ...createPollActivities({
         sitoo: deps.sitoo,
         startSale: (orderId) => startSale(deps.client, deps.sales, orderId, 'poll'),

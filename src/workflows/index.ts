@@ -9,3 +9,5 @@ export { stockDriftWorkflow } from './stock-drift';
 export { recordedExceptionWorkflow } from './recorded-exception';
 export { clickAndCollectWorkflow } from './click-and-collect';
 export { returnInStoreWorkflow } from './return-in-store';
+export { endOfDayWorkflow } from './end-of-day';
+export { endOfDayTriggerWorkflow } from './end-of-day-trigger';

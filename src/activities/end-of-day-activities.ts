@@ -1,0 +1,143 @@
+import { heartbeat } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ErpPort } from '../connectors/erp/port';
+import type { PayoutPort } from '../connectors/payments/port';
+import type { SitooPort } from '../connectors/sitoo/port';
+import { businessDayWindow } from '../domain/business-day';
+import { addTransaction, emptyDay, JournalError, settlementJournal, type DayTotals, type JournalAccounts } from '../domain/day-journal';
+import type { DayTransaction } from '../domain/end-of-day';
+import { endOfDayDocumentNumber, endOfDayJournalCode } from '../domain/ids';
+import type { Mapping } from '../domain/mapping';
+import { matchCardPayments, saleGap, zReportDifferences, type CardPayment, type ErpDocumentsByOrder, type PayoutMatch, type SaleGap } from '../domain/reconciliation';
+import type { SettlementLine } from '../domain/payout';
+import type { DaySummary, JournalResult, StoreDay } from '../workflows/end-of-day-contract';
+import { callOrFail, FAILURE_TYPES } from './failures';
+
+export interface EndOfDayDeps {
+  sitoo: SitooPort;
+  erp: ErpPort;
+  payouts: PayoutPort;
+  mapping: () => Mapping;
+  accounts: JournalAccounts;
+  /** Sitoo day pages; large pages mean fewer calls, each page is summed and dropped. */
+  pageSize?: number;
+}
+
+/** Gaps kept in a summary; the count says how many there were. */
+const LISTED = 100;
+const DAY = 86_400_000;
+const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
+
+/**
+ * End of day, one store and business day at a time. Every pass over the day pages through
+ * Sitoo inside the activity and returns totals and capped lists, so the workflow history holds a
+ * summary however many transactions the day had.
+ */
+export function createEndOfDayActivities(deps: EndOfDayDeps) {
+  // A payout carries every store's card takings; its lines do not change once it has arrived, so
+  // each worker reads them once, not once per store.
+  const payoutLines = new Map<string, Promise<SettlementLine[]>>();
+  const linesOf = (payoutId: string): Promise<SettlementLine[]> => {
+    let lines = payoutLines.get(payoutId);
+    if (!lines) {
+      lines = deps.payouts.listSettlementLines(payoutId);
+      payoutLines.set(payoutId, lines);
+      lines.catch(() => payoutLines.delete(payoutId));
+      if (payoutLines.size > 50) payoutLines.delete(payoutLines.keys().next().value!);
+    }
+    return lines;
+  };
+
+  async function eachTransaction(day: StoreDay, visit: (tx: DayTransaction) => void): Promise<number> {
+    let pages = 0;
+    let cursor: number | undefined;
+    do {
+      const page = await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.listDayTransactions({ warehouseId: day.warehouseId, from: day.from, to: day.to, pageSize: deps.pageSize ?? 500, cursor }));
+      page.transactions.forEach(visit);
+      cursor = page.nextCursor;
+      heartbeat(++pages);
+    } while (cursor !== undefined);
+    return pages;
+  }
+
+  return {
+    async resolveStoreDay(input: { storeId: string; date: string }): Promise<StoreDay> {
+      const store = deps.mapping().stores.find((s) => s.storeId === input.storeId);
+      if (!store) throw ApplicationFailure.nonRetryable(`store ${input.storeId} is not in the mapping`, 'UnknownStore');
+      const timeZone = await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.getSiteTimeZone());
+      return { storeId: store.storeId, date: input.date, timeZone, warehouseId: store.sitooWarehouseId, erpCustomerNumber: store.erpCustomerNumber, ...businessDayWindow(input.date, timeZone) };
+    },
+
+    /** The day's totals, the Z-reports against them, and every till sale against the ERP. */
+    async summariseDay(input: { day: StoreDay }): Promise<DaySummary> {
+      const { day } = input;
+      // The sale flow dates ERP orders by the UTC date of the sale, so look one day either side.
+      const erpDocs = await callOrFail(FAILURE_TYPES.erpRejected, () => deps.erp.listSalesDocumentTotals({ customerNumber: day.erpCustomerNumber, postingDateFrom: addDays(day.date, -1), postingDateTo: addDays(day.date, 1) }));
+      const byOrder: ErpDocumentsByOrder = new Map();
+      for (const d of erpDocs) (byOrder.get(d.externalDocumentNumber) ?? byOrder.set(d.externalDocumentNumber, []).get(d.externalDocumentNumber)!).push(d.totalCents);
+      let totals: DayTotals = emptyDay();
+      const gaps: SaleGap[] = [];
+      let gapCount = 0;
+      let pagesRead: number;
+      try {
+        pagesRead = await eachTransaction(day, (tx) => {
+          // The till's journal covers what the registers rang up; a pickup order was paid on the web.
+          if (tx.registerId !== null) totals = addTransaction(totals, tx);
+          const gap = saleGap(tx, byOrder);
+          if (gap && gapCount++ < LISTED) gaps.push(gap);
+        });
+      } catch (err) {
+        if (err instanceof JournalError) throw ApplicationFailure.nonRetryable(err.message, 'JournalRefused');
+        throw err;
+      }
+      const reports = (await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.listZReports({ warehouseId: day.warehouseId, from: day.from, to: day.to })))
+        .filter((r) => r.warehouseId === undefined || r.warehouseId === day.warehouseId);
+      return {
+        totals, pagesRead, zReports: reports.length, zDifferences: reports.length ? zReportDifferences(totals, reports) : [],
+        saleGaps: gaps, saleGapCount: gapCount, erpDocuments: erpDocs.length,
+        cashDifferenceCents: reports.reduce((n, r) => n + (r.totals.cashDifferenceCents ?? 0), 0),
+      };
+    },
+
+    /** One journal per store and day, exactly once: its document number is the key, looked up first. */
+    async postDayJournal(input: { day: StoreDay; totals: DayTotals; cashDifferenceCents: number }): Promise<JournalResult> {
+      const documentNumber = endOfDayDocumentNumber(input.day.storeId, input.day.date);
+      const lines = settlementJournal(input.totals, deps.accounts, { storeId: input.day.storeId, date: input.day.date, customerNumber: input.day.erpCustomerNumber }, input.cashDifferenceCents);
+      // BC posts a whole batch, so each store has its own: one store's draft never rides along with another's.
+      const journalCode = endOfDayJournalCode(input.day.storeId);
+      return callOrFail(FAILURE_TYPES.erpRejected, async () => {
+        const existing = await deps.erp.findJournalPosting(documentNumber, { journalCode });
+        if (existing?.posted) return { documentNumber, posted: 'already' as const, lines };
+        if (lines.length) {
+          await deps.erp.postDailyJournal({
+            journalCode, documentNumber, postingDate: input.day.date,
+            lines: lines.map((l) => ({ accountNumber: l.accountNumber, accountType: l.accountType, amount: l.amountCents / 100, description: l.description })),
+          });
+        }
+        return { documentNumber, posted: 'now' as const, lines };
+      });
+    },
+
+    /**
+     * The day's card payments against every payout that arrived from the day on: sales paid out
+     * after midnight and refunds netted into later batches still count for this day.
+     */
+    async matchDayPayouts(input: { day: StoreDay; arrivalTo: string }): Promise<PayoutMatch & { unmatchedCount: number; pagesRead: number }> {
+      const payments: CardPayment[] = [];
+      const pagesRead = await eachTransaction(input.day, (tx) => {
+        if (tx.registerId === null) return;
+        // Only a terminal payment carries the reference the processor knows; others cannot be matched.
+        for (const p of tx.payments) if (p.tender === 'card' && p.reference) payments.push({ orderId: tx.orderId, reference: p.reference, amountCents: p.amountCents });
+      });
+      if (payments.length === 0) return { matched: 0, matchedCents: 0, feesCents: 0, payoutIds: [], unmatchedPos: [], unmatchedCount: 0, pagesRead };
+      const payouts = await callOrFail(FAILURE_TYPES.transient, () => deps.payouts.listPayouts({ arrivalFrom: input.day.date, arrivalTo: input.arrivalTo }));
+      let lines: SettlementLine[] = [];
+      // concat, not push(...): a payout can carry more lines than a call's argument list can.
+      for (const p of payouts) lines = lines.concat(await callOrFail(FAILURE_TYPES.transient, () => linesOf(p.id)));
+      const match = matchCardPayments(payments, lines);
+      return { ...match, unmatchedCount: match.unmatchedPos.length, unmatchedPos: match.unmatchedPos.slice(0, LISTED), pagesRead };
+    },
+  };
+}
+
+export type EndOfDayActivities = ReturnType<typeof createEndOfDayActivities>;

@@ -1,0 +1,43 @@
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { endOfDayScheduleId } from '../domain/ids';
+import type { EndOfDayTriggerInput } from '../workflows/end-of-day-trigger';
+import { TASK_QUEUES } from '../workflows/task-queues';
+
+export interface EndOfDayScheduleOptions {
+  accountId: number;
+  storeIds: string[];
+  /** Local closing time, HH:MM. */
+  closingTime: string;
+  timeZone: string;
+  payoutRecheck: string;
+  payoutMaxWait: string;
+  catchUpDays?: number;
+}
+
+/**
+ * One schedule per store, at its local closing time in its own time zone (DST included). A run
+ * missed while Temporal was down is caught up (catchup window), and each run also starts the few
+ * days before that never ran.
+ */
+export async function ensureEndOfDaySchedules(client: Client, opts: EndOfDayScheduleOptions): Promise<string[]> {
+  const [hour, minute] = opts.closingTime.split(':').map(Number) as [number, number];
+  const ids: string[] = [];
+  for (const storeId of opts.storeIds) {
+    const scheduleId = endOfDayScheduleId(storeId);
+    const args: EndOfDayTriggerInput = { accountId: opts.accountId, storeId, timeZone: opts.timeZone, payoutRecheck: opts.payoutRecheck, payoutMaxWait: opts.payoutMaxWait, catchUpDays: opts.catchUpDays ?? 3 };
+    const spec = { calendars: [{ hour, minute, comment: `closing time in ${opts.timeZone}` }], timezone: opts.timeZone };
+    try {
+      await client.schedule.create({
+        scheduleId, spec,
+        action: { type: 'startWorkflow', workflowType: 'endOfDayTriggerWorkflow', taskQueue: TASK_QUEUES.main, workflowId: scheduleId, args: [args] },
+        policies: { overlap: ScheduleOverlapPolicy.ALLOW_ALL, catchupWindow: '3d' },
+        state: { note: `End of day for store ${storeId}` },
+      });
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      await client.schedule.getHandle(scheduleId).update((prev) => ({ ...prev, spec, action: { ...prev.action, args: [args] } }));
+    }
+    ids.push(scheduleId);
+  }
+  return ids;
+}

@@ -1,0 +1,90 @@
+import { allHandlersFinished, condition, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import type { EndOfDayActivities } from '../activities/end-of-day-activities';
+import { vatBreakdown } from '../domain/day-journal';
+import { parseDuration } from '../domain/duration';
+import {
+  endOfDayReportQuery, endOfDayStatusQuery,
+  type DaySummary, type EndOfDayInput, type EndOfDayStatus, type JournalResult, type ReconciliationGap, type ReconciliationReport,
+} from './end-of-day-contract';
+import { renderReconciliation } from './end-of-day-report';
+import { installParking, untilAccepted } from './parking';
+import { SA } from './search-attributes';
+
+const eod = proxyActivities<EndOfDayActivities>({
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '1m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
+const LISTED = 100;
+
+/**
+ * One store's business day closed: the day summed from Sitoo (a summary, never the transactions,
+ * in history), one settlement journal posted once, a three-way check of Z-reports, journal and
+ * the sale documents, and the card payments matched against the processor's payouts, waiting
+ * days if need be. Every gap is listed for finance; the day parks until they are accepted or
+ * re-checked after a fix.
+ */
+export async function endOfDayWorkflow(input: EndOfDayInput): Promise<ReconciliationReport> {
+  const status: EndOfDayStatus = { storeId: input.storeId, date: input.date, step: 'reading-day', resolutions: [] };
+  const parking = installParking();
+  setHandler(endOfDayStatusQuery, () => ({ ...status, exception: parking.current(), resolutions: parking.resolutions }));
+  setHandler(endOfDayReportQuery, () => (status.report ? renderReconciliation(status.report) : `end of day ${input.storeId} ${input.date}: ${status.step}`));
+  upsertSearchAttributes([{ key: SA.storeId, value: input.storeId }]);
+  const refused = (what: string) => (f: { message: string; type?: string | null }) =>
+    parking.park('erp-rejected', `${what}: ${f.message}`, { storeId: input.storeId, date: input.date, failureType: f.type }, ['retry']);
+
+  const day = await eod.resolveStoreDay({ storeId: input.storeId, date: input.date });
+  let summary = await untilAccepted(() => eod.summariseDay({ day }), refused('the day could not be read'));
+  status.step = 'posting-journal';
+  const journal = await untilAccepted(() => eod.postDayJournal({ day, totals: summary.totals, cashDifferenceCents: summary.cashDifferenceCents }), refused('the ERP refused the day journal'));
+
+  status.step = 'awaiting-payout';
+  const recheckMs = parseDuration(input.payoutRecheck) ?? 86_400_000;
+  const maxWaitMs = parseDuration(input.payoutMaxWait) ?? 5 * 86_400_000;
+  const arrivalTo = new Date(Date.parse(`${input.date}T00:00:00Z`) + maxWaitMs + 86_400_000).toISOString().slice(0, 10);
+  const waitUntil = Date.now() + maxWaitMs;
+  for (;;) {
+    let payout = await eod.matchDayPayouts({ day, arrivalTo });
+    // Payouts arrive days later: wait durably, and stop waiting once everything is matched.
+    while (payout.unmatchedCount > 0 && Date.now() + recheckMs <= waitUntil) {
+      await sleep(recheckMs);
+      payout = await eod.matchDayPayouts({ day, arrivalTo });
+    }
+    const report = buildReport(day.timeZone, summary, journal, payout);
+    status.report = report;
+    if (report.gaps.length === 0) {
+      status.step = 'reconciled';
+      break;
+    }
+    status.step = 'parked';
+    const r = await parking.park('reconciliation-gap', `${report.gapCount} gap(s) in ${input.storeId} ${input.date}: ${report.gaps.slice(0, 3).map((g) => g.what).join('; ')}`,
+      { storeId: input.storeId, date: input.date, gaps: report.gaps.slice(0, 20), gapCount: report.gapCount }, ['accept', 'retry']);
+    if (r.action === 'accept') {
+      report.status = 'gaps-accepted';
+      status.step = 'gaps-accepted';
+      break;
+    }
+    // Re-check after a fix: the journal stays posted once; the day and the payouts are read again.
+    status.step = 'reading-day';
+    summary = await untilAccepted(() => eod.summariseDay({ day }), refused('the day could not be read'));
+    status.step = 'awaiting-payout';
+  }
+  await condition(allHandlersFinished);
+  return status.report!;
+
+  function buildReport(timeZone: string, s: DaySummary, j: JournalResult, p: Awaited<ReturnType<typeof eod.matchDayPayouts>>): ReconciliationReport {
+    const gaps: ReconciliationGap[] = [
+      ...s.zDifferences.map((d): ReconciliationGap => ({ kind: 'z-report-vs-journal', what: `Z-report vs journal: ${d.what}`, expectedCents: d.zReportCents, actualCents: d.journalCents, owner: 'finance' })),
+      ...s.saleGaps.map((g): ReconciliationGap => ({ kind: `sale-${g.kind}`, orderId: g.orderId, what: `Sitoo order ${g.orderId}: ${g.kind.replaceAll('-', ' ')}`, expectedCents: g.posCents, actualCents: g.erpCents, owner: 'finance' })),
+      ...p.unmatchedPos.map((u): ReconciliationGap => ({ kind: 'card-payment-unmatched', orderId: u.orderId, what: `Sitoo order ${u.orderId}: card payment ${u.reference} not in any payout`, expectedCents: u.amountCents, owner: 'finance' })),
+    ];
+    const gapCount = s.zDifferences.length + s.saleGapCount + p.unmatchedCount;
+    return {
+      storeId: input.storeId, date: input.date, timeZone, currency: s.totals.currencyCode, transactions: s.totals.transactions, journal: j,
+      vat: vatBreakdown(s.totals), paymentsByTender: s.totals.paymentsByTender, zReports: s.zReports, erpDocuments: s.erpDocuments, sitooPagesRead: s.pagesRead + p.pagesRead,
+      payout: { matched: p.matched, matchedCents: p.matchedCents, feesCents: p.feesCents, payoutIds: p.payoutIds, unmatched: p.unmatchedCount, checkedAt: new Date().toISOString() },
+      gaps: gaps.slice(0, LISTED), gapCount, status: gapCount === 0 ? 'reconciled' : 'gaps',
+    };
+  }
+}

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { localDate } from '../../src/domain/business-day';
+import { endOfDayDocumentNumber, endOfDayWorkflowId } from '../../src/domain/ids';
+import type { LocalStack } from '../../src/local/stack';
+import { createConnectors } from '../../src/workers/connectors';
+import { endOfDayReportQuery, endOfDayStatusQuery, resolveUpdate, type EndOfDayInput, type ReconciliationReport } from '../../src/workflows/end-of-day-contract';
+import { TASK_QUEUES } from '../../src/workflows/task-queues';
+import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
+import { saleResult, startTestStack } from './stack-fixture';
+
+// End of day on the whole stack: Sitoo day and Z-report, the ERP's journal and ledger, Stripe payouts.
+let t: TestTemporal;
+let stack: LocalStack;
+const zone = 'Europe/Stockholm';
+let seq = 0;
+
+beforeAll(async () => {
+  t = await connectTemporal('e2e-eod');
+  stack = await startTestStack(t, 'end-of-day');
+});
+
+afterAll(async () => {
+  await stack?.close();
+  await t?.close();
+});
+
+/** A till sale paid by card: Sitoo records it, and the card processor records the same payment. */
+function cardSale(warehouseId: number, storeId: string, sku: string, price: string, opts: { charge?: boolean } = {}) {
+  const reference = `term-${storeId}-${++seq}`;
+  const order = stack.sitoo.pos.recordSale({ warehouseId, lines: [{ sku, quantity: 1, unitPriceGross: price, vatPercent: 25 }], payments: [{ name: 'Card', amount: price, reference }] });
+  const cents = Math.round(Number(price) * 100);
+  const chargeId = opts.charge === false ? undefined : stack.payments.state.recordCardPayment({ amountCents: cents, currency: 'SEK', reference, storeId, at: new Date() });
+  return { order, reference, cents, chargeId };
+}
+
+const run = async (storeId: string, date: string, id = endOfDayWorkflowId(storeId, date), wait = { payoutRecheck: '1s', payoutMaxWait: '3s' }) => {
+  const input: EndOfDayInput = { accountId: stack.env.SITOO_ACCOUNT_ID, storeId, date, ...wait };
+  return stack.client.workflow.start('endOfDayWorkflow', { workflowId: id, taskQueue: TASK_QUEUES.main, args: [input] });
+};
+
+describe('end of day', () => {
+  it('posts one balanced journal, agrees with the Z-report and the sales, and matches card payments across payouts', async () => {
+    const today = localDate(Math.floor(Date.now() / 1000), zone);
+    const a = cardSale(101, 'S01', 'TEE-1', '199.00');
+    const b = cardSale(101, 'S01', 'CAP-1', '149.00');
+    const cash = stack.sitoo.pos.recordSale({ warehouseId: 101, lines: [{ sku: 'BOOK-1', quantity: 1, unitPriceGross: '99.75', vatPercent: 25 }], payments: [{ name: 'Cash', amount: '100.00' }], roundOff: '0.25' });
+    for (const o of [a.order, b.order, cash]) expect((await saleResult(stack, o.orderId)).outcome).toBe('completed');
+    stack.payments.state.runPayout({ cutoff: new Date(Date.now() + 1000), arrivalDate: today });
+    // A refund of b at the till, paid out in the next batch.
+    stack.sitoo.pos.recordSale({ warehouseId: 101, creditOrderId: b.order.orderId, lines: [{ sku: 'CAP-1', quantity: -1, unitPriceGross: '149.00', vatPercent: 25 }], payments: [{ name: 'Card', amount: '-149.00', reference: b.reference }] });
+    stack.payments.state.recordRefund({ chargeId: b.chargeId!, amountCents: 14900, at: new Date() });
+    const c = cardSale(101, 'S01', 'TEE-1', '199.00');
+    expect((await saleResult(stack, c.order.orderId)).outcome).toBe('completed');
+    stack.payments.state.runPayout({ cutoff: new Date(Date.now() + 1000), arrivalDate: today });
+    // Closed a moment later: the register's report covers receipts rung up before the close.
+    stack.sitoo.pos.closeRegister({ warehouseId: 101, at: new Date(Date.now() + 2000) });
+
+    const report: ReconciliationReport = await (await run('S01', today)).result();
+    expect(report).toMatchObject({ status: 'reconciled', gapCount: 0, transactions: 5, zReports: 1, currency: 'SEK' });
+    expect(report.paymentsByTender).toMatchObject({ card: 39800, cash: 10000 });
+    // The refund went out in the second payout, netted against a later sale, and still counts for this day.
+    expect(report.payout).toMatchObject({ matched: 4, matchedCents: 39800, unmatched: 0 });
+    expect(report.payout.payoutIds).toHaveLength(2);
+    expect(report.journal.lines.reduce((n, l) => n + l.amountCents, 0)).toBe(0);
+
+    // Posted once: a second run of the same day finds the journal by its document number.
+    const again: ReconciliationReport = await (await run('S01', today, `eod-again-S01-${today}`)).result();
+    expect(again.journal.posted).toBe('already');
+    const erp = createConnectors(stack.env).erp;
+    expect(await erp.findJournalPosting(endOfDayDocumentNumber('S01', today))).toMatchObject({ posted: true });
+
+    // The books count each figure once: revenue and VAT from the invoices, the receivable cleared by the journal.
+    const balance = stack.erp.state.trialBalance('2020-01-01', '2100-01-01');
+    expect([...balance.values()].reduce((n, c) => n + c, 0)).toBe(0);
+    expect(balance.get('2310') ?? 0).toBe(14900); // the till refund of b is not booked per sale yet: its credit note is the one open item
+    const revenueAndVat = ['6110', '5610', '5611', '5612'].reduce((n, a) => n + (balance.get(a) ?? 0), 0);
+    expect(-revenueAndVat).toBe(19900 + 14900 + 9975 + 19900); // each sale's gross once, from its invoice
+    expect(balance.get('2920')).toBe(39800); // card clearing: what the day took by card, net of the refund
+    const text = await stack.client.workflow.getHandle(endOfDayWorkflowId('S01', today)).query(endOfDayReportQuery);
+    expect(text).toMatch(/End of day S01 .*reconciled/);
+  });
+
+  it('lists every gap by Sitoo order for finance and parks until accepted with a reason', async () => {
+    const today = localDate(Math.floor(Date.now() / 1000), zone);
+    const paid = cardSale(102, 'S02', 'TEE-1', '199.00');
+    const unpaidOnTheCardSide = cardSale(102, 'S02', 'CAP-1', '149.00', { charge: false });
+    const neverPosted = stack.sitoo.pos.recordSale({ warehouseId: 102, lines: [{ sku: 'NOPE-1', quantity: 1, unitPriceGross: '50.00', vatPercent: 25 }], payments: [{ name: 'Cash', amount: '50.00' }] });
+    for (const o of [paid.order, unpaidOnTheCardSide.order]) expect((await saleResult(stack, o.orderId)).outcome).toBe('completed');
+    stack.payments.state.runPayout({ cutoff: new Date(Date.now() + 1000), arrivalDate: today });
+    stack.sitoo.pos.closeRegister({ warehouseId: 102, at: new Date(Date.now() + 2000), skewCents: 1000 });
+
+    const handle = await run('S02', today);
+    const parked = await waitFor('the gaps to park', async () => (await handle.query(endOfDayStatusQuery)).exception, 60_000);
+    expect(parked).toMatchObject({ type: 'reconciliation-gap', owner: 'finance' });
+    const report = (await handle.query(endOfDayStatusQuery)).report!;
+    const kinds = report.gaps.map((g) => `${g.kind}:${g.orderId ?? ''}`);
+    expect(kinds).toContain(`sale-never-posted:${neverPosted.orderId}`);
+    expect(kinds).toContain(`card-payment-unmatched:${unpaidOnTheCardSide.order.orderId}`);
+    expect(kinds.some((k) => k.startsWith('z-report-vs-journal'))).toBe(true);
+    const refused = await handle.executeUpdate(resolveUpdate, { args: [{ action: 'accept' }] }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(String((refused as Error).cause)).toMatch(/reason is required/);
+    await handle.executeUpdate(resolveUpdate, { args: [{ action: 'accept', reason: 'unknown SKU sale booked by hand', resolvedBy: 'finance' }] });
+    expect(((await handle.result()) as ReconciliationReport).status).toBe('gaps-accepted');
+  });
+});
