@@ -1,5 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { writeSection } from './doc-section';
 import type { BaselineStep } from './baseline';
 import type { OpenLoopResult, StepLatency } from './load';
 import type { ProcessWindow, ResourceWindow } from './stats';
@@ -188,22 +187,5 @@ export function renderMarkdown(r: InventoryReport): string {
 
 /** Replaces (or appends) the "## Inventory" section of docs/benchmarks.md, leaving other sections as they are. */
 export async function writeBenchmarksDoc(file: string, section: string): Promise<void> {
-  let doc: string;
-  try {
-    doc = await readFile(file, 'utf8');
-  } catch {
-    doc = '# Benchmarks\n\nNumbers measured on a real machine with the full local stack; each section says how it was run and on what hardware. Re-run a benchmark to replace its section.\n\n';
-  }
-  const lines = doc.split('\n');
-  const start = lines.findIndex((l) => /^## Inventory\s*$/.test(l));
-  if (start === -1) {
-    doc = `${doc.replace(/\n*$/, '\n\n')}${section.trimEnd()}\n`;
-  } else {
-    let end = lines.findIndex((l, i) => i > start && /^## /.test(l));
-    if (end === -1) end = lines.length;
-    const after = lines.slice(end).join('\n');
-    doc = `${lines.slice(0, start).join('\n')}${start ? '\n' : ''}${section.trimEnd()}\n${after ? `\n${after}` : ''}`;
-  }
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, doc.endsWith('\n') ? doc : `${doc}\n`);
+  await writeSection(file, 'Inventory', section);
 }
