@@ -13,6 +13,7 @@ import { checkEndState, readStatuses, type PlayedSale } from './check';
 import { startFlakyProxy } from './flaky-proxy';
 import { renderTable, summarise } from './report';
 import { checkStock, playStockChange, runDriftCheck, stockStatus, waitForStockIdle, type StockPlayed } from './stock';
+import { cardPayment, closeTheDay } from './day-close';
 import { checkOmni, playOmni, renderOmni } from './omni';
 import { buildScenario } from './scenario';
 
@@ -86,7 +87,9 @@ async function main(): Promise<number> {
     const wait = t0 + sale.at - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const paid = sale.kind === 'paid' || sale.kind === 'unknown-sku' || sale.kind === 'unmapped-warehouse';
-    const order = stack.sitoo.pos.recordSale({ warehouseId: sale.warehouseId, lines: sale.lines, paymentStateId: paid ? PaymentState.Successful : PaymentState.Pending });
+    // Card sales also reach the card processor, unless the payment never went through.
+    const payments = cardPayment(stack, sale, sale.kind !== 'never-paid');
+    const order = stack.sitoo.pos.recordSale({ warehouseId: sale.warehouseId, lines: sale.lines, payments, paymentStateId: paid ? PaymentState.Successful : PaymentState.Pending });
     played.push({ orderId: order.orderId, sale });
     if (sale.kind === 'paid-late') {
       lateTimers.push(new Promise((r) => setTimeout(() => r(stack.sitoo.pos.setPaymentState(order.orderId, PaymentState.Successful)), sale.paidAfterMs)));
@@ -111,7 +114,8 @@ async function main(): Promise<number> {
 
   const statuses = await readStatuses(stack.client, stack.env.SITOO_ACCOUNT_ID, played);
   const omniCheck = await checkOmni(stack, omni, skus);
-  const problems = [...checkEndState(stack, scenario, played, statuses), ...checkStock(stack, scenario, stockPlayed, drift), ...omniCheck.problems];
+  const day = await closeTheDay(stack, played, say);
+  const problems = [...checkEndState(stack, scenario, played, statuses), ...checkStock(stack, scenario, stockPlayed, drift), ...omniCheck.problems, ...day.problems];
   const exceptionsByOrder = new Map([...statuses].filter(([, s]) => s.status.exception).map(([id, s]) => [id, s.status.exception!.type]));
   const summary = summarise(stack, scenario, played, exceptionsByOrder, {
     wallTimeSeconds: (Date.now() - started) / 1000,
@@ -130,7 +134,7 @@ async function main(): Promise<number> {
       driftCorrected: drift.locations.reduce((n, l) => n + l.corrected.length, 0),
     },
   });
-  console.log(args.json ? JSON.stringify({ ...summary, omni: omniCheck.summary }, null, 2) : `${renderTable(summary)}\n${renderOmni(omniCheck.summary)}`);
+  console.log(args.json ? JSON.stringify({ ...summary, omni: omniCheck.summary }, null, 2) : `${renderTable(summary)}\n${renderOmni(omniCheck.summary)}\nDay close:\n${day.lines.join('\n')}`);
 
   if (args['keep-running']) {
     say(`\nThe stack keeps running for you to explore: ${server.uiUrl}  (Temporal address ${server.address}, namespace ${server.namespace}). Ctrl-C stops it.`);
