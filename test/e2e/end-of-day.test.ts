@@ -3,6 +3,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { localDate } from '../../src/domain/business-day';
 import { endOfDayDocumentNumber, endOfDayWorkflowId } from '../../src/domain/ids';
 import type { LocalStack } from '../../src/local/stack';
+import { ensureEndOfDaySchedules } from '../../src/starters/end-of-day-schedules';
 import { createConnectors } from '../../src/workers/connectors';
 import { endOfDayReportQuery, endOfDayStatusQuery, resolveUpdate, type EndOfDayInput, type ReconciliationReport } from '../../src/workflows/end-of-day-contract';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
@@ -103,5 +104,22 @@ describe('end of day', () => {
     expect(String((refused as Error).cause)).toMatch(/reason is required/);
     await handle.executeUpdate(resolveUpdate, { args: [{ action: 'accept', reason: 'unknown SKU sale booked by hand', resolvedBy: 'finance' }] });
     expect(((await handle.result()) as ReconciliationReport).status).toBe('gaps-accepted');
+  });
+
+  it('a store schedule fires at local closing time and starts the day under its business id, plus missed days, once each', async () => {
+    const [scheduleId] = await ensureEndOfDaySchedules(stack.client, { accountId: stack.env.SITOO_ACCOUNT_ID, storeIds: ['S02'], closingTime: '21:30', timeZone: zone, payoutRecheck: '1s', payoutMaxWait: '1s', catchUpDays: 2 });
+    const described = await stack.client.schedule.getHandle(scheduleId!).describe();
+    expect(described.spec.timezone).toBe(zone);
+    expect(described.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 21, end: 21, step: 1 }], minute: [{ start: 30, end: 30, step: 1 }] });
+    await stack.client.schedule.getHandle(scheduleId!).delete();
+
+    const days = [2, 1].map((back) => localDate(Math.floor(Date.now() / 1000) - back * 86_400, zone));
+    const trigger = (id: string) => stack.client.workflow.execute('endOfDayTriggerWorkflow', {
+      workflowId: id, taskQueue: TASK_QUEUES.main, args: [{ accountId: stack.env.SITOO_ACCOUNT_ID, storeId: 'S02', timeZone: zone, payoutRecheck: '1s', payoutMaxWait: '1s', catchUpDays: 2 }],
+    });
+    // Today's day for S02 already ran (the test above); only the two missed days start.
+    expect(await trigger('eod-trigger-1')).toEqual(days.map((d) => endOfDayWorkflowId('S02', d)));
+    expect(await trigger('eod-trigger-2')).toEqual([]);
+    for (const d of days) expect(((await stack.client.workflow.getHandle(endOfDayWorkflowId('S02', d)).result()) as ReconciliationReport).status).toBe('reconciled');
   });
 });
