@@ -1,7 +1,7 @@
 import { clickAndCollectWorkflowId, returnInStoreWorkflowId, webOrderErpDocumentNumber } from '../domain/ids';
 import type { LocalStack } from '../local/stack';
 import { collectStatusQuery, type CollectResult } from '../workflows/click-and-collect-contract';
-import { returnStatusQuery, type ReturnResult, type ReturnStatus } from '../workflows/return-in-store';
+import { returnStatusQuery, type ReturnStatus } from '../workflows/return-in-store';
 
 /**
  * The demo's omni-channel hour: web orders collected in stores (and cancelled from either side,

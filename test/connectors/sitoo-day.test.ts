@@ -1,27 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SitooClient, type SitooClientConfig } from '../../src/connectors/sitoo/client';
 import { basicAuth, PermanentError, TransientError } from '../../src/connectors/http';
 import type { DayTransaction, Tender } from '../../src/domain/end-of-day';
-import { startSitooSimulator, type PosSale, type SitooSimulator } from '../../src/simulators/sitoo';
+import type { PosSale, SitooSimulator } from '../../src/simulators/sitoo';
 import { rejectionOf } from '../support/rejection';
+import { OTHER_STORE, SITOO_API, sitooFixture, STORE } from '../support/sitoo';
 
-const API = { apiId: '10020-140', apiPassword: 'pw-Very$ecret-42' };
-const STORE = 43;
-const OTHER_STORE = 44;
-const cleanups: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function setup(config: Partial<SitooClientConfig> = {}): Promise<{ sim: SitooSimulator; client: SitooClient }> {
-  const sim = await startSitooSimulator(API);
-  cleanups.push(() => sim.close());
-  sim.pos.seedWarehouse({ warehouseId: STORE, name: 'Stockholm Drottninggatan', storeId: 7, stock: { 'SKU-A': 1000, 'SKU-B': 1000 } });
-  sim.pos.seedWarehouse({ warehouseId: OTHER_STORE, name: 'Göteborg Avenyn', storeId: 8, stock: { 'SKU-A': 1000 } });
-  const client = new SitooClient({ baseUrl: sim.url, accountId: sim.accountId, eshopId: sim.eshopId, ...API, timeoutMs: 2_000, ...config });
-  return { sim, client };
-}
+const sitooSetup = sitooFixture({ store: { 'SKU-A': 1000, 'SKU-B': 1000 }, other: { 'SKU-A': 1000 } });
+const setup = (config: Partial<SitooClientConfig> = {}) => sitooSetup({ config });
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -201,7 +187,7 @@ describe('SitooClient: a store business day', () => {
     const { sim } = await setup();
     sim.pos.closeRegister({ warehouseId: STORE, at: new Date() });
     for (const path of ['/pos-z-reports', '/pos-z-reports.json']) {
-      const res = await fetch(`${sim.url}/v2/accounts/${sim.accountId}${path}?eshopid=${sim.eshopId}`, { headers: { authorization: basicAuth(API.apiId, API.apiPassword) } });
+      const res = await fetch(`${sim.url}/v2/accounts/${sim.accountId}${path}?eshopid=${sim.eshopId}`, { headers: { authorization: basicAuth(SITOO_API.apiId, SITOO_API.apiPassword) } });
       expect(res.status).toBe(200);
       const body = (await res.json()) as unknown[];
       expect(Array.isArray(body) && body.length).toBe(1);

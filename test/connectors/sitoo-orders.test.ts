@@ -3,28 +3,18 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SitooClient } from '../../src/connectors/sitoo/client';
 import type { NewSitooOrder } from '../../src/connectors/sitoo/port';
-import { basicAuth, PermanentError, TransientError } from '../../src/connectors/http';
-import { startSitooSimulator, type SitooSimulator } from '../../src/simulators/sitoo';
+import { PermanentError, TransientError } from '../../src/connectors/http';
+import type { SitooSimulator } from '../../src/simulators/sitoo';
 import { rejectionOf } from '../support/rejection';
+import { OTHER_STORE, sitooFixture, sitooRest, STORE } from '../support/sitoo';
 
-const API = { apiId: '10020-140', apiPassword: 'pw-Very$ecret-42' };
-const STORE = 43;
-const OTHER_STORE = 44;
 const cleanups: (() => Promise<void>)[] = [];
-
 afterEach(async () => {
   vi.useRealTimers();
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function setup(): Promise<{ sim: SitooSimulator; client: SitooClient }> {
-  const sim = await startSitooSimulator(API);
-  cleanups.push(() => sim.close());
-  sim.pos.seedWarehouse({ warehouseId: STORE, name: 'Stockholm Drottninggatan', storeId: 7, stock: { 'SKU-A': 10, 'SKU-B': 5 } });
-  sim.pos.seedWarehouse({ warehouseId: OTHER_STORE, name: 'Göteborg Avenyn', storeId: 8, stock: { 'SKU-A': 1 } });
-  const client = new SitooClient({ baseUrl: sim.url, accountId: sim.accountId, eshopId: sim.eshopId, ...API, timeoutMs: 2_000 });
-  return { sim, client };
-}
+const setup = sitooFixture();
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -44,15 +34,6 @@ const webOrder = (externalId: string, overrides: Partial<NewSitooOrder> = {}): N
   ...overrides,
 });
 
-/** A raw REST call, to see the simulator's own answers. */
-async function rest(sim: SitooSimulator, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${sim.url}/v2/accounts/${sim.accountId}/sites/${sim.eshopId}${path}`, {
-    method,
-    headers: { authorization: basicAuth(API.apiId, API.apiPassword), 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
 
 type Delivered = Array<{ event_id: string; event_type: string; data: Record<string, unknown> }>;
 
@@ -144,7 +125,7 @@ describe('Sitoo web orders (click & collect)', () => {
     expect(err.message).toContain(String(first));
     expect([...sim.state.orders.values()].filter((o) => o.externalid === 'WEB-DUP')).toHaveLength(1);
 
-    const raw = await rest(sim, 'POST', '/orders.json', { ordertypeid: 10, externalid: 'WEB-DUP', orderitems: [] });
+    const raw = await sitooRest(sim, 'POST', '/orders.json', { ordertypeid: 10, externalid: 'WEB-DUP', orderitems: [] });
     expect(raw).toEqual({ status: 400, body: { statuscode: 400, errortext: `externalid WEB-DUP is already used by order ${first}` } });
   });
 
@@ -177,7 +158,7 @@ describe('Sitoo reservations', () => {
         ['SKU-C', { onHand: 0, reserved: 1 }],
       ]),
     );
-    const { items } = (await rest(sim, 'GET', `/warehouses/${STORE}/warehouseitems.json?sku=SKU-A`)).body as { items: Array<Record<string, string>> };
+    const { items } = (await sitooRest(sim, 'GET', `/warehouses/${STORE}/warehouseitems.json?sku=SKU-A`)).body as { items: Array<Record<string, string>> };
     expect(items[0]).toMatchObject({ decimaltotal: '10.000', decimalreserved: '3.000', decimalavailable: '7.000' });
     expect(await reserved(client, OTHER_STORE, 'SKU-A')).toBe(0);
     await deliveredEvents(sim);
@@ -265,7 +246,7 @@ describe('Sitoo order cancel', () => {
     const orderId = await client.createOrder(webOrder('WEB-CLOSED'));
     sim.pos.collect(orderId);
 
-    const raw = await rest(sim, 'PUT', `/orders/${orderId}.json`, { orderstateid: 20 });
+    const raw = await sitooRest(sim, 'PUT', `/orders/${orderId}.json`, { orderstateid: 20 });
     expect(raw).toEqual({ status: 400, body: { statuscode: 400, errortext: `order ${orderId} is closed (collected) and cannot be cancelled; refund it instead` } });
     const err = await rejectionOf(client.cancelOrder(orderId));
     expect(err).toBeInstanceOf(PermanentError);
@@ -277,7 +258,7 @@ describe('Sitoo order cancel', () => {
     expect(await rejectionOf(client.cancelOrder(999_999))).toMatchObject({ name: 'PermanentError', status: 404, code: 'OrderNotFound' });
     const cancelled = await client.createOrder(webOrder('WEB-CANCELLED'));
     await client.cancelOrder(cancelled);
-    expect(await rest(sim, 'PUT', `/orders/${cancelled}.json`, { orderstateid: 0 })).toMatchObject({ status: 400 });
+    expect(await sitooRest(sim, 'PUT', `/orders/${cancelled}.json`, { orderstateid: 0 })).toMatchObject({ status: 400 });
   });
 });
 
@@ -293,7 +274,7 @@ describe('Sitoo pickup steps', () => {
       { datelog: expect.any(Number), orderid: orderId, orderlogtypeid: 900, strvalue: null, fvalue: null },
       { datelog: expect.any(Number), orderid: orderId, orderlogtypeid: 910, strvalue: null, fvalue: null },
     ]);
-    expect((await rest(sim, 'GET', `/orders/${orderId}/orderlogitems.json`)).body).toMatchObject({ totalcount: 2, items: [{ orderlogtypeid: 900 }, { orderlogtypeid: 910 }] });
+    expect((await sitooRest(sim, 'GET', `/orders/${orderId}/orderlogitems.json`)).body).toMatchObject({ totalcount: 2, items: [{ orderlogtypeid: 900 }, { orderlogtypeid: 910 }] });
     // Rejected is not cancelled: the order stays open and keeps its stock until the integration decides.
     expect(sim.state.getOrder(orderId)?.orderstateid).toBe(0);
     expect(await reserved(client, STORE, 'SKU-A')).toBe(2);
@@ -322,7 +303,7 @@ describe('Sitoo pickup steps', () => {
     expect(sim.state.getOrder(orderId)?.orderlogitems.map((l) => l.orderlogtypeid)).toEqual([900, 910, 900]);
     expect(orderEvents(await deliveredEvents(sim)).map((d) => d.order_event_type)).toEqual(['ready-for-pickup', 'pickup-rejected', 'ready-for-pickup']);
 
-    expect(await rest(sim, 'POST', `/orders/${orderId}/orderlogitems.json`, { orderlogtypeid: 70 })).toEqual({
+    expect(await sitooRest(sim, 'POST', `/orders/${orderId}/orderlogitems.json`, { orderlogtypeid: 70 })).toEqual({
       status: 400,
       body: { statuscode: 400, errortext: 'orderlogtypeid 70 is read-only; only 900 (ReadyForPickup) and 910 (PickupRejected) may be added' },
     });

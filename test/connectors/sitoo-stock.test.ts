@@ -1,41 +1,20 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SitooClient } from '../../src/connectors/sitoo/client';
 import { warehouseTransactionEventDataSchema } from '../../src/connectors/sitoo/events-schema';
-import { basicAuth, PermanentError } from '../../src/connectors/http';
-import { startSitooSimulator, type SitooSimulator } from '../../src/simulators/sitoo';
+import { PermanentError } from '../../src/connectors/http';
+import type { SitooSimulator } from '../../src/simulators/sitoo';
 import { rejectionOf } from '../support/rejection';
+import { OTHER_STORE, sitooFixture, sitooRest, STORE } from '../support/sitoo';
 
-const API = { apiId: '10020-140', apiPassword: 'pw-Very$ecret-42' };
-const STORE = 43;
-const OTHER_STORE = 44;
 const VIRTUAL = 60;
 const cleanups: (() => Promise<void>)[] = [];
-
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
+const sitooSetup = sitooFixture();
+const setup = () => sitooSetup({ seed: (sim) => sim.pos.seedWarehouse({ warehouseId: VIRTUAL, name: 'ERP central (mirror)', virtual: true, stock: { 'SKU-A': 100 } }) });
 
-async function setup(): Promise<{ sim: SitooSimulator; client: SitooClient }> {
-  const sim = await startSitooSimulator(API);
-  cleanups.push(() => sim.close());
-  sim.pos.seedWarehouse({ warehouseId: STORE, name: 'Stockholm Drottninggatan', storeId: 7, stock: { 'SKU-A': 10, 'SKU-B': 5 } });
-  sim.pos.seedWarehouse({ warehouseId: OTHER_STORE, name: 'Göteborg Avenyn', storeId: 8, stock: { 'SKU-A': 1 } });
-  sim.pos.seedWarehouse({ warehouseId: VIRTUAL, name: 'ERP central (mirror)', virtual: true, stock: { 'SKU-A': 100 } });
-  const client = new SitooClient({ baseUrl: sim.url, accountId: sim.accountId, eshopId: sim.eshopId, ...API, timeoutMs: 2_000 });
-  return { sim, client };
-}
-
-/** A raw REST call, for the endpoints the connector does not wrap (POST transactions, PUT items). */
-async function rest(sim: SitooSimulator, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${sim.url}/v2/accounts/${sim.accountId}/sites/${sim.eshopId}${path}`, {
-    method,
-    headers: { authorization: basicAuth(API.apiId, API.apiPassword), 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
 
 /** Delivers everything queued so far to a throwaway receiver and returns the events in order. */
 async function deliveredEvents(sim: SitooSimulator): Promise<Array<{ event_id: string; event_type: string; data: Record<string, unknown> }>> {
@@ -181,27 +160,27 @@ describe('Sitoo warehouse transactions', () => {
     sim.pos.adjustStock(OTHER_STORE, [{ sku: 'SKU-A', quantity: -1 }]);
     sim.pos.stockTake(STORE, { 'SKU-B': 0 });
 
-    const all = await rest(sim, 'GET', '/warehousetransactions.json?fields=warehousetransactionid,transactiontype');
+    const all = await sitooRest(sim, 'GET', '/warehousetransactions.json?fields=warehousetransactionid,transactiontype');
     // Sitoo's documented default order is newest first.
     expect(all).toEqual({ status: 200, body: { totalcount: 3, items: [{ warehousetransactionid: 3, transactiontype: 50 }, { warehousetransactionid: 2, transactiontype: 70 }, { warehousetransactionid: 1, transactiontype: 60 }] } });
-    const filtered = await rest(sim, 'GET', '/warehousetransactions.json?transactiontype=60,50&warehousetransactionidto=3&sort=warehousetransactionid');
+    const filtered = await sitooRest(sim, 'GET', '/warehousetransactions.json?transactiontype=60,50&warehousetransactionidto=3&sort=warehousetransactionid');
     expect((filtered.body as { items: Array<{ warehousetransactionid: number }> }).items.map((t) => t.warehousetransactionid)).toEqual([1]);
-    const perWarehouse = await rest(sim, 'GET', `/warehouses/${STORE}/warehousetransactions.json?sort=warehousetransactionid&start=1&num=1`);
+    const perWarehouse = await sitooRest(sim, 'GET', `/warehouses/${STORE}/warehousetransactions.json?sort=warehousetransactionid&start=1&num=1`);
     expect(perWarehouse.body).toMatchObject({ totalcount: 2, items: [{ warehousetransactionid: 3, items: [{ sku: 'SKU-B', decimalquantity: '-5.000', decimaltotal: '0.000' }] }] });
-    expect(await rest(sim, 'GET', '/warehousetransactions/2.json')).toMatchObject({ status: 200, body: { warehouseid: OTHER_STORE, items: [{ decimaltotal: '0.000' }] } });
-    expect(await rest(sim, 'GET', '/warehousetransactions/4.json')).toMatchObject({ status: 404, body: { statuscode: 404 } });
-    expect(await rest(sim, 'GET', '/warehousetransactions.json?sort=datecreated')).toMatchObject({ status: 400 });
-    const items = await rest(sim, 'GET', `/warehouses/${STORE}/warehouseitems.json?sku=SKU-B`);
+    expect(await sitooRest(sim, 'GET', '/warehousetransactions/2.json')).toMatchObject({ status: 200, body: { warehouseid: OTHER_STORE, items: [{ decimaltotal: '0.000' }] } });
+    expect(await sitooRest(sim, 'GET', '/warehousetransactions/4.json')).toMatchObject({ status: 404, body: { statuscode: 404 } });
+    expect(await sitooRest(sim, 'GET', '/warehousetransactions.json?sort=datecreated')).toMatchObject({ status: 400 });
+    const items = await sitooRest(sim, 'GET', `/warehouses/${STORE}/warehouseitems.json?sku=SKU-B`);
     expect(items.body).toMatchObject({ items: [{ datelaststocktaking: expect.any(Number), decimaltotal: '0.000' }] });
   });
 
   it('posts Manual and Move transactions, answering a bare id for one and a batch envelope for several', async () => {
     const { sim } = await setup();
-    const one = await rest(sim, 'POST', '/warehousetransactions.json', [
+    const one = await sitooRest(sim, 'POST', '/warehousetransactions.json', [
       { warehouseid: STORE, transactiontype: 60, externalid: 'GR-1', items: [{ sku: 'SKU-A', decimalquantity: '2.500' }, { sku: 'SKU-A', decimalquantity: '0.500' }] },
     ]);
     expect(one).toEqual({ status: 200, body: 1 });
-    const two = await rest(sim, 'POST', '/warehousetransactions.json', [
+    const two = await sitooRest(sim, 'POST', '/warehousetransactions.json', [
       { warehouseid: STORE, transactiontype: 20, items: [{ sku: 'SKU-B', decimalquantity: '-1.000' }] },
       { warehouseid: OTHER_STORE, transactiontype: 10, items: [{ sku: 'SKU-B', decimalquantity: '1.000' }] },
     ]);
@@ -214,17 +193,17 @@ describe('Sitoo warehouse transactions', () => {
   it('refuses to post read-only types, Virtual or unknown warehouses and more than 1000 items, applying nothing', async () => {
     const { sim } = await setup();
     const ok = { warehouseid: STORE, transactiontype: 60, items: [{ sku: 'SKU-A', decimalquantity: '1.000' }] };
-    const sales = await rest(sim, 'POST', '/warehousetransactions.json', [ok, { ...ok, transactiontype: 30 }]);
+    const sales = await sitooRest(sim, 'POST', '/warehousetransactions.json', [ok, { ...ok, transactiontype: 30 }]);
     expect(sales.status).toBe(400);
     expect((sales.body as { errortext: string }).errortext).toMatch(/30 is read-only/);
-    for (const type of [40, 50]) expect((await rest(sim, 'POST', '/warehousetransactions.json', [{ ...ok, transactiontype: type }])).status).toBe(400);
-    const virtual = await rest(sim, 'POST', '/warehousetransactions.json', [{ ...ok, warehouseid: VIRTUAL }]);
+    for (const type of [40, 50]) expect((await sitooRest(sim, 'POST', '/warehousetransactions.json', [{ ...ok, transactiontype: type }])).status).toBe(400);
+    const virtual = await sitooRest(sim, 'POST', '/warehousetransactions.json', [{ ...ok, warehouseid: VIRTUAL }]);
     expect(virtual).toMatchObject({ status: 400, body: { errortext: expect.stringMatching(/Virtual/) } });
-    const unknown = await rest(sim, 'POST', '/warehousetransactions.json', [{ ...ok, warehouseid: 999 }]);
+    const unknown = await sitooRest(sim, 'POST', '/warehousetransactions.json', [{ ...ok, warehouseid: 999 }]);
     expect(unknown).toMatchObject({ status: 400, body: { errortext: expect.stringMatching(/warehouse 999 not found/) } });
     const tooMany = Array.from({ length: 1_001 }, (_, i) => ({ sku: `SKU-${i}`, decimalquantity: '1.000' }));
-    expect(await rest(sim, 'POST', '/warehousetransactions.json', [{ ...ok, items: tooMany }])).toMatchObject({ status: 400, body: { errortext: expect.stringMatching(/1000/) } });
-    expect((await rest(sim, 'POST', '/warehousetransactions.json', [{ ...ok, items: tooMany.slice(0, 1_000) }])).status).toBe(200);
+    expect(await sitooRest(sim, 'POST', '/warehousetransactions.json', [{ ...ok, items: tooMany }])).toMatchObject({ status: 400, body: { errortext: expect.stringMatching(/1000/) } });
+    expect((await sitooRest(sim, 'POST', '/warehousetransactions.json', [{ ...ok, items: tooMany.slice(0, 1_000) }])).status).toBe(200);
     expect(sim.state.transactions()).toHaveLength(1);
     expect(sim.pos.getStock(STORE, 'SKU-A')).toBe(10);
   });
@@ -243,7 +222,7 @@ describe('Sitoo stock levels, reservations and Virtual warehouses', () => {
       ]),
     );
     expect((await client.getWarehouseLevels(STORE)).size).toBe(2);
-    const items = await rest(sim, 'GET', `/warehouses/${STORE}/warehouseitems.json?sku=SKU-A`);
+    const items = await sitooRest(sim, 'GET', `/warehouses/${STORE}/warehouseitems.json?sku=SKU-A`);
     expect(items.body).toMatchObject({ totalcount: 1, items: [{ decimaltotal: '10.000', decimalreserved: '3.000', decimalavailable: '7.000' }] });
     expect(sim.state.transactions()).toHaveLength(0);
     expect(sim.events.stats.enqueued).toBe(0);
@@ -251,22 +230,22 @@ describe('Sitoo stock levels, reservations and Virtual warehouses', () => {
 
   it('writes absolute levels on a Virtual warehouse, and refuses decimaltotal on a FIFO one', async () => {
     const { sim } = await setup();
-    const warehouses = await rest(sim, 'GET', '/warehouses.json?fields=warehouseid,warehousetype');
+    const warehouses = await sitooRest(sim, 'GET', '/warehouses.json?fields=warehouseid,warehousetype');
     expect((warehouses.body as { items: unknown[] }).items).toEqual([
       { warehouseid: STORE, warehousetype: 10 },
       { warehouseid: OTHER_STORE, warehousetype: 10 },
       { warehouseid: VIRTUAL, warehousetype: 20 },
     ]);
 
-    const put = await rest(sim, 'PUT', `/warehouses/${VIRTUAL}/warehouseitems.json`, [{ sku: 'SKU-A', decimaltotal: '42.000' }, { sku: 'SKU-NEW', decimaltotal: '7.500', binlocation: 'A-1' }]);
+    const put = await sitooRest(sim, 'PUT', `/warehouses/${VIRTUAL}/warehouseitems.json`, [{ sku: 'SKU-A', decimaltotal: '42.000' }, { sku: 'SKU-NEW', decimaltotal: '7.500', binlocation: 'A-1' }]);
     expect(put).toEqual({ status: 200, body: [{ statuscode: 200, return: true }, { statuscode: 200, return: true }] });
     expect([sim.state.getStock(VIRTUAL, 'SKU-A'), sim.state.getStock(VIRTUAL, 'SKU-NEW')]).toEqual([42, 7.5]);
 
-    const fifo = await rest(sim, 'PUT', `/warehouses/${STORE}/warehouseitems.json`, [{ sku: 'SKU-A', decimaltotal: '1.000' }]);
+    const fifo = await sitooRest(sim, 'PUT', `/warehouses/${STORE}/warehouseitems.json`, [{ sku: 'SKU-A', decimaltotal: '1.000' }]);
     expect(fifo).toMatchObject({ status: 400, body: { errortext: expect.stringMatching(/decimaltotal is only writable on Virtual warehouses/) } });
     expect(sim.state.getStock(STORE, 'SKU-A')).toBe(10);
-    expect(await rest(sim, 'PUT', `/warehouses/${STORE}/warehouseitems.json`, [{ sku: 'SKU-A', binlocation: 'B-2', decimalthreshold: '3.000' }])).toMatchObject({ status: 200 });
-    expect(await rest(sim, 'PUT', `/warehouses/999/warehouseitems.json`, [{ sku: 'SKU-A', binlocation: 'B-2' }])).toMatchObject({ status: 404 });
+    expect(await sitooRest(sim, 'PUT', `/warehouses/${STORE}/warehouseitems.json`, [{ sku: 'SKU-A', binlocation: 'B-2', decimalthreshold: '3.000' }])).toMatchObject({ status: 200 });
+    expect(await sitooRest(sim, 'PUT', `/warehouses/999/warehouseitems.json`, [{ sku: 'SKU-A', binlocation: 'B-2' }])).toMatchObject({ status: 404 });
     // Sitoo keeps no transaction log for Virtual writes.
     expect(sim.state.transactions()).toHaveLength(0);
     expect(sim.events.stats.enqueued).toBe(0);
