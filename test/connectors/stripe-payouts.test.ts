@@ -150,6 +150,28 @@ describe('Stripe payouts: settlement lines', () => {
     expect(requests(sim, '/v1/balance_transactions')).toHaveLength(Math.ceil(251 / 7));
   });
 
+  it('pages both ways from any cursor, newest first, with rows created in the same second', async () => {
+    const sim = await startSim();
+    for (let i = 0; i < 40; i++) {
+      sim.state.recordCardPayment({ amountCents: 500 + i, currency: 'SEK', reference: `S01-${i}`, storeId: 'S01', at: new Date(Date.UTC(2026, 4, 1, 8, 0, Math.floor(i / 4))) });
+    }
+    const payout = sim.state.runPayout({ cutoff: at('2026-05-02T03:00:00Z'), arrivalDate: '2026-05-04' })!;
+    const page = async (query: string) => {
+      const res = await request(`${sim.url}/v1/balance_transactions?payout=${payout.id}&${query}`, { headers: { authorization: `Bearer ${sim.secretKey}` } });
+      const body = (await res.body.json()) as { data: Array<{ id: string }>; has_more: boolean };
+      return { ids: body.data.map((t) => t.id), more: body.has_more };
+    };
+    const all = await page('limit=100');
+    expect([all.ids.length, all.more]).toEqual([41, false]);
+    const forward = await page(`limit=7&starting_after=${all.ids[9]}`);
+    expect(forward).toEqual({ ids: all.ids.slice(10, 17), more: true });
+    expect(await page(`limit=7&starting_after=${all.ids[33]}`)).toEqual({ ids: all.ids.slice(34), more: false });
+    expect(await page(`limit=7&ending_before=${all.ids[20]}`)).toEqual({ ids: all.ids.slice(13, 20), more: true });
+    expect(await page(`limit=7&ending_before=${all.ids[5]}`)).toEqual({ ids: all.ids.slice(0, 5), more: false });
+    // Nothing is newer than the newest line.
+    expect(await page(`limit=3&ending_before=${all.ids[0]}`)).toEqual({ ids: [], more: false });
+  });
+
   it('pages payouts too', async () => {
     const sim = await startSim();
     for (let day = 1; day <= 5; day++) {

@@ -117,7 +117,7 @@ export function listPage<T extends { id: string; seq: number; created: number }>
   const limit = intParam(req, 'limit') ?? 10;
   if (limit < 1 || limit > 100) throw invalid('Invalid limit: must be between 1 and 100', 'limit');
   const newestFirst = (a: T, b: T) => b.created - a.created || b.seq - a.seq;
-  let sorted = sortedOnce(rows, newestFirst);
+  const sorted = sortedOnce(rows, newestFirst);
   const after = req.query.get('starting_after');
   const before = req.query.get('ending_before');
   if (after && before) throw invalid('You may only specify one of these parameters: ending_before, starting_after.');
@@ -125,16 +125,13 @@ export function listPage<T extends { id: string; seq: number; created: number }>
   let data: T[];
   if (before) {
     const cursor = lookup(before) ?? raise(missing(kind, before, 'ending_before'));
-    sorted = sorted.filter((r) => newestFirst(r, cursor) < 0);
-    data = sorted.slice(-limit);
-    hasMore = sorted.length > limit;
+    const end = firstAfter(sorted, cursor, newestFirst, true);
+    data = sorted.slice(Math.max(0, end - limit), end);
+    hasMore = end > limit;
   } else {
-    if (after) {
-      const cursor = lookup(after) ?? raise(missing(kind, after, 'starting_after'));
-      sorted = sorted.filter((r) => newestFirst(r, cursor) > 0);
-    }
-    data = sorted.slice(0, limit);
-    hasMore = sorted.length > limit;
+    const start = after ? firstAfter(sorted, lookup(after) ?? raise(missing(kind, after, 'starting_after')), newestFirst, false) : 0;
+    data = sorted.slice(start, start + limit);
+    hasMore = sorted.length - start > limit;
   }
   return { status: 200, body: { object: 'list', data: data.map(render), has_more: hasMore, url } };
 }
@@ -144,6 +141,23 @@ export function intParam(req: SimRequest, name: string): number | undefined {
   if (raw === null) return undefined;
   if (!/^-?\d+$/.test(raw)) throw invalid(`Invalid integer: ${raw}`, name);
   return Number(raw);
+}
+
+/**
+ * Where the cursor sits in the sorted rows, by binary search: a page of a 140,000-line payout
+ * costs a few comparisons, not a pass over every line. With `atCursor` the cursor's own place
+ * (rows before it), otherwise the first row after it.
+ */
+function firstAfter<T>(sorted: T[], cursor: T, order: (a: T, b: T) => number, atCursor: boolean): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = order(sorted[mid]!, cursor);
+    if (c < 0 || (!atCursor && c === 0)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function raise(err: Error): never {
