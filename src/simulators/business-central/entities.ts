@@ -34,8 +34,9 @@ export function defineSet<T, const F extends readonly string[]>(def: {
    */
   pinnable?: Partial<Record<F[number], (entity: T) => unknown>>;
   /**
-   * For append-only sets whose pinned fields never change (posted invoices): the set's size, so
-   * an index per pinned field can be kept until the set grows, instead of a scan per request.
+   * For append-only sets whose pinned fields never change (posted invoices, G/L entries), with
+   * `all` in insertion order: the set's size, so an index per pinned field is kept and extended as
+   * the set grows, instead of a scan per request.
    */
   appendOnlySize?: (state: BusinessCentralState) => number;
 }): EntitySet<T> {
@@ -46,14 +47,18 @@ export function defineSet<T, const F extends readonly string[]>(def: {
     if (size === undefined) return def.all(state).filter((e) => String(get(e) ?? '').toLowerCase() === value);
     const perState = indexes.get(state) ?? indexes.set(state, new Map()).get(state)!;
     let index = perState.get(field);
-    if (!index || index.size !== size) {
-      const byValue = new Map<string, T[]>();
-      for (const e of def.all(state)) {
-        const k = String(get(e) ?? '').toLowerCase();
-        (byValue.get(k) ?? byValue.set(k, []).get(k)!).push(e);
-      }
-      index = { size, byValue };
+    if (!index || index.size > size) {
+      index = { size: 0, byValue: new Map() };
       perState.set(field, index);
+    }
+    if (index.size < size) {
+      // Append-only: only the entities added since the last look are indexed.
+      const all = def.all(state);
+      for (let i = index.size; i < all.length; i++) {
+        const k = String(get(all[i]!) ?? '').toLowerCase();
+        (index.byValue.get(k) ?? index.byValue.set(k, []).get(k)!).push(all[i]!);
+      }
+      index.size = all.length;
     }
     return index.byValue.get(value) ?? [];
   };

@@ -67,6 +67,7 @@ export const generalLedgerEntries = defineSet({
   }),
   seq: (e) => e.seq,
   pinnable: { documentNumber: (e) => e.documentNumber },
+  appendOnlySize: (s) => s.gl.entries.length,
   etagOf: (e) => etag({ seq: e.seq, version: 1 }),
 });
 
