@@ -8,8 +8,7 @@ import { addTransaction, emptyDay, JournalError, settlementJournal, type DayTota
 import type { DayTransaction } from '../domain/end-of-day';
 import { endOfDayDocumentNumber, endOfDayJournalCode } from '../domain/ids';
 import type { Mapping } from '../domain/mapping';
-import { matchCardPayments, saleGap, zReportDifferences, type CardPayment, type ErpDocumentsByOrder, type PayoutMatch, type SaleGap } from '../domain/reconciliation';
-import type { SettlementLine } from '../domain/payout';
+import { indexSettlementLines, matchCardPayments, saleGap, zReportDifferences, type CardPayment, type ErpDocumentsByOrder, type PayoutMatch, type SaleGap, type SettlementIndex } from '../domain/reconciliation';
 import type { DaySummary, JournalResult, StoreDay } from '../workflows/end-of-day-contract';
 import { callOrFail, FAILURE_TYPES } from './failures';
 
@@ -35,12 +34,12 @@ const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:
  */
 export function createEndOfDayActivities(deps: EndOfDayDeps) {
   // A payout carries every store's card takings; its lines do not change once it has arrived, so
-  // each worker reads them once, not once per store.
-  const payoutLines = new Map<string, Promise<SettlementLine[]>>();
-  const linesOf = (payoutId: string): Promise<SettlementLine[]> => {
+  // each worker reads and indexes them once, not once per store.
+  const payoutLines = new Map<string, Promise<SettlementIndex>>();
+  const linesOf = (payoutId: string): Promise<SettlementIndex> => {
     let lines = payoutLines.get(payoutId);
     if (!lines) {
-      lines = deps.payouts.listSettlementLines(payoutId);
+      lines = deps.payouts.listSettlementLines(payoutId).then(indexSettlementLines);
       payoutLines.set(payoutId, lines);
       lines.catch(() => payoutLines.delete(payoutId));
       if (payoutLines.size > 50) payoutLines.delete(payoutLines.keys().next().value!);
@@ -131,10 +130,9 @@ export function createEndOfDayActivities(deps: EndOfDayDeps) {
       });
       if (payments.length === 0) return { matched: 0, matchedCents: 0, feesCents: 0, payoutIds: [], unmatchedPos: [], unmatchedCount: 0, pagesRead };
       const payouts = await callOrFail(FAILURE_TYPES.transient, () => deps.payouts.listPayouts({ arrivalFrom: input.day.date, arrivalTo: input.arrivalTo }));
-      let lines: SettlementLine[] = [];
-      // concat, not push(...): a payout can carry more lines than a call's argument list can.
-      for (const p of payouts) lines = lines.concat(await callOrFail(FAILURE_TYPES.transient, () => linesOf(p.id)));
-      const match = matchCardPayments(payments, lines);
+      const indexes: SettlementIndex[] = [];
+      for (const p of payouts) indexes.push(await callOrFail(FAILURE_TYPES.transient, () => linesOf(p.id)));
+      const match = matchCardPayments(payments, indexes);
       return { ...match, unmatchedCount: match.unmatchedPos.length, unmatchedPos: match.unmatchedPos.slice(0, LISTED), pagesRead };
     },
   };

@@ -85,21 +85,33 @@ export interface PayoutMatch {
 
 const key = (reference: string) => reference.trim().toLowerCase();
 
+/** A payout's charge and refund lines by the references they can be matched on. */
+export type SettlementIndex = ReadonlyMap<string, readonly SettlementLine[]>;
+
+/**
+ * Built once per payout: a payout carries every store's takings, and each store's day is matched
+ * against it, so indexing it per store would repeat the same work a hundred times.
+ */
+export function indexSettlementLines(lines: readonly SettlementLine[]): SettlementIndex {
+  const byRef = new Map<string, SettlementLine[]>();
+  for (const l of lines) {
+    if (l.type !== 'charge' && l.type !== 'refund') continue;
+    for (const k of new Set([l.reference, l.sourceId].filter((v): v is string => !!v).map(key))) (byRef.get(k) ?? byRef.set(k, []).get(k)!).push(l);
+  }
+  return byRef;
+}
+
 /**
  * Matches the day's card payments (refunds negative) to settlement lines by the reference the POS
  * stored, whatever payout the line came in: a refund netted in a later batch and a sale paid out
  * after midnight still count for the day of the original transaction.
  */
-export function matchCardPayments(payments: CardPayment[], lines: SettlementLine[]): PayoutMatch {
-  const byRef = new Map<string, SettlementLine[]>();
-  for (const l of lines) {
-    if (l.type !== 'charge' && l.type !== 'refund') continue;
-    for (const k of [l.reference, l.sourceId].filter((v): v is string => !!v).map(key)) (byRef.get(k) ?? byRef.set(k, []).get(k)!).push(l);
-  }
+export function matchCardPayments(payments: CardPayment[], payouts: readonly SettlementIndex[]): PayoutMatch {
+  const candidates = (reference: string) => payouts.flatMap((ix) => ix.get(key(reference)) ?? []);
   const used = new Set<string>();
   const out: PayoutMatch = { matched: 0, matchedCents: 0, feesCents: 0, payoutIds: [], unmatchedPos: [] };
   for (const p of payments) {
-    const line = (byRef.get(key(p.reference)) ?? []).find((l) => !used.has(l.id) && l.grossCents === p.amountCents);
+    const line = candidates(p.reference).find((l) => !used.has(l.id) && l.grossCents === p.amountCents);
     if (!line) {
       out.unmatchedPos.push(p);
       continue;

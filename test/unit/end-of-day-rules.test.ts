@@ -3,7 +3,7 @@ import { businessDayWindow, localDate } from '../../src/domain/business-day';
 import { addTransaction, emptyDay, JournalError, mergeDays, settlementJournal, vatBreakdown, type JournalAccounts } from '../../src/domain/day-journal';
 import type { DayTransaction, ZReport } from '../../src/domain/end-of-day';
 import type { SettlementLine } from '../../src/domain/payout';
-import { matchCardPayments, saleGap, zReportDifferences } from '../../src/domain/reconciliation';
+import { indexSettlementLines, matchCardPayments, saleGap, zReportDifferences } from '../../src/domain/reconciliation';
 
 const tx = (orderId: number, over: Partial<DayTransaction> = {}): DayTransaction => ({
   orderId, warehouseId: 101, registerId: 'R1', orderDate: 1_796_000_000, currencyCode: 'SEK', creditOrderId: null, roundingCents: 0,
@@ -94,7 +94,7 @@ describe('three-way check and payout matching', () => {
     const line = (id: string, payoutId: string, ref: string, gross: number, fee: number): SettlementLine => ({ id, payoutId, type: gross < 0 ? 'refund' : 'charge', processorType: 'charge', grossCents: gross, feeCents: fee, netCents: gross - fee, currency: 'SEK', createdAt: '', reference: ref });
     const m = matchCardPayments(
       [{ orderId: 1, reference: 'T-1', amountCents: 12500 }, { orderId: 2, reference: 't-2 ', amountCents: 5000 }, { orderId: 3, reference: 'T-1', amountCents: -12500 }, { orderId: 4, reference: 'T-4', amountCents: 100 }],
-      [line('a', 'po_1', 't-1', 12500, 200), line('b', 'po_1', 'T-2', 5000, 95), line('c', 'po_2', 'T-1', -12500, 0)],
+      [indexSettlementLines([line('a', 'po_1', 't-1', 12500, 200), line('b', 'po_1', 'T-2', 5000, 95)]), indexSettlementLines([line('c', 'po_2', 'T-1', -12500, 0)])],
     );
     expect(m).toMatchObject({ matched: 3, matchedCents: 5000, feesCents: 295, payoutIds: ['po_1', 'po_2'] });
     expect(m.unmatchedPos).toEqual([{ orderId: 4, reference: 'T-4', amountCents: 100 }]);
