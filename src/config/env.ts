@@ -28,6 +28,8 @@ export const envSchema = z.object({
   BC_CLIENT_ID: z.string().min(1),
   BC_CLIENT_SECRET: z.string().min(1),
   BC_SCOPE: z.string().default('https://api.businesscentral.dynamics.com/.default'),
+  /** Requests each worker has in flight to BC at once; BC online processes 5 per client and queues the rest. */
+  BC_MAX_CONCURRENT_REQUESTS: z.coerce.number().int().min(1).max(100).default(5),
 
   SHOPIFY_SHOP_URL: url,
   SHOPIFY_API_VERSION: z.string().regex(/^\d{4}-\d{2}$/, 'must look like 2026-04').default('2026-04'),

@@ -45,19 +45,33 @@ export interface SimServerOptions {
   notFound: (req: SimRequest) => SimResponse;
   /** Runs before routing (authentication). Returning a response short-circuits the request. */
   before?: (req: SimRequest) => SimResponse | undefined;
+  /**
+   * Requests the API accepts at once (being processed or queued); beyond it, `overloaded` answers.
+   * Business Central online: 100, then 429.
+   */
+  maxInFlight?: { limit: number; overloaded: () => SimResponse };
   port?: number;
+}
+
+/** Requests between arrival and answer, now and at the most: what a client's concurrency looks like to the API. */
+export interface SimLoad {
+  inFlight: number;
+  peakInFlight: number;
+  refusedOverloaded: number;
 }
 
 export interface RunningSim {
   url: string;
   port: number;
   server: Server;
+  load: SimLoad;
   close(): Promise<void>;
 }
 
 export async function startSimServer(opts: SimServerOptions): Promise<RunningSim> {
+  const load: SimLoad = { inFlight: 0, peakInFlight: 0, refusedOverloaded: 0 };
   const server = createServer((req, res) => {
-    void handle(opts, req, res).catch((err: unknown) => {
+    void handle(opts, load, req, res).catch((err: unknown) => {
       if (!res.headersSent) write(res, { status: 500, body: { message: `${opts.name} simulator bug: ${String(err)}` } });
     });
   });
@@ -71,6 +85,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
     url: `http://127.0.0.1:${port}`,
     port,
     server,
+    load,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -79,7 +94,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
   };
 }
 
-async function handle(opts: SimServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(opts: SimServerOptions, load: SimLoad, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const rawBody = Buffer.concat(chunks).toString('utf8');
@@ -106,6 +121,21 @@ async function handle(opts: SimServerOptions, req: IncomingMessage, res: ServerR
     return;
   }
 
+  if (opts.maxInFlight && load.inFlight >= opts.maxInFlight.limit) {
+    load.refusedOverloaded++;
+    write(res, opts.maxInFlight.overloaded());
+    return;
+  }
+  load.inFlight++;
+  load.peakInFlight = Math.max(load.peakInFlight, load.inFlight);
+  try {
+    await serve(opts, simReq, req, res);
+  } finally {
+    load.inFlight--;
+  }
+}
+
+async function serve(opts: SimServerOptions, simReq: SimRequest, req: IncomingMessage, res: ServerResponse): Promise<void> {
   await opts.faults.delay();
   const decision = opts.faults.decide();
   if (decision !== 'pass') {

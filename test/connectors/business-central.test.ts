@@ -244,6 +244,36 @@ describe('Business Central client: transient failures', () => {
     expect(await client.findSalesDocuments('ANY-1')).toEqual([]);
   });
 
+  it('keeps at most maxConcurrentRequests in flight, so a burst waits in the client instead of in BC', async () => {
+    const sim = await startSim();
+    const client = clientFor(sim, { maxConcurrentRequests: 3 });
+    await client.findLocationId('STORE01');
+    sim.faults.set({ latencyMs: 100 });
+    const burst = await Promise.all(Array.from({ length: 5 }, (_, i) => client.findSalesDocuments(`BURST-${i}`))); // two requests each
+    expect(burst.flat()).toEqual([]);
+    expect(sim.load.peakInFlight).toBe(3);
+    expect(sim.load.inFlight).toBe(0);
+  });
+
+  it('the simulator refuses requests over 100 in flight with 429, as BC online does', async () => {
+    const sim = await startSim();
+    const client = clientFor(sim, { maxConcurrentRequests: 100 });
+    await client.findLocationId('STORE01');
+    sim.faults.set({ latencyMs: 300 });
+    const raw = () => request(`${sim.apiBaseUrl}/companies(${sim.companyId})/locations`).then(async (r) => { await r.body.dump(); return r.statusCode; });
+    const [results, extra] = await Promise.all([
+      Promise.allSettled(Array.from({ length: 100 }, () => client.findLocationId('STORE02'))),
+      // Sent once the client's 100 are in: the 101st at once.
+      (async () => {
+        const deadline = Date.now() + 5_000;
+        while (sim.load.inFlight < 100 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+        return raw();
+      })(),
+    ]);
+    expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
+    expect([extra, sim.load.refusedOverloaded, sim.load.peakInFlight]).toEqual([429, 1, 100]);
+  });
+
   it('maps a 503 outage and a 500 to TransientError', async () => {
     const sim = await startSim();
     const client = clientFor(sim);

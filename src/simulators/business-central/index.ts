@@ -1,5 +1,5 @@
 import { Faults, type FaultConfig } from '../faults';
-import { startSimServer, type SimRequest, type SimResponse } from '../http-server';
+import { startSimServer, type SimLoad, type SimRequest, type SimResponse } from '../http-server';
 import { BC_SCOPE, TokenIssuer } from './auth';
 import { odataError } from './odata';
 import { API_PREFIX, apiRoutes, notFound } from './routes';
@@ -47,6 +47,8 @@ export interface BusinessCentralSimulator {
   faults: Faults;
   state: BusinessCentralState;
   auth: TokenIssuer;
+  /** Concurrent requests as the API sees them, and those refused for being over its limit. */
+  load: SimLoad;
   close(): Promise<void>;
 }
 
@@ -108,7 +110,9 @@ export async function startBusinessCentralSimulator(opts: BusinessCentralSimulat
     ...stockApiRoutes({ state, pageSize: opts.pageSize ?? 100 }),
   ];
   const unrouted = (req: SimRequest): SimResponse => stockApiNotFound(req) ?? notFound(req);
-  const sim = await startSimServer({ name: 'business-central', routes, faults, faultResponse, notFound: unrouted, before, port: opts.port });
+  // BC online takes 100 requests per client at once (5 processed, 95 queued) and refuses more with 429.
+  const maxInFlight = { limit: 100, overloaded: () => odataError(429, 'Application_TooManyRequests', 'Too many concurrent requests: the limit of 100 requests being processed or queued was reached.') };
+  const sim = await startSimServer({ name: 'business-central', routes, faults, faultResponse, notFound: unrouted, before, maxInFlight, port: opts.port });
 
   return {
     url: sim.url,
@@ -124,6 +128,7 @@ export async function startBusinessCentralSimulator(opts: BusinessCentralSimulat
     faults,
     state,
     auth,
+    load: sim.load,
     close: () => sim.close(),
   };
 }

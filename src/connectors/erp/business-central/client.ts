@@ -22,6 +22,7 @@ import {
   type SalesCreditMemoWire,
   type SalesOrderCreateBody,
 } from './schemas';
+import { ConcurrencyLimit } from '../../concurrency-limit';
 import { ClientCredentialsToken, redact } from './token';
 import { BUSINESS_CENTRAL, checkCreditMemoInput, externalDocumentNumberOf, isPostedCreditMemoStatus, isPostedInvoiceStatus, normaliseCode, odataString, stockAdjustmentBody } from './wire';
 
@@ -50,6 +51,11 @@ export interface BusinessCentralClientOptions {
   timeoutMs?: number;
   /** Sent as `Prefer: odata.maxpagesize`; without it the server's cap applies. */
   pageSize?: number;
+  /**
+   * Requests in flight at once from this client (default 5, what BC online processes per client).
+   * Further calls wait here rather than in BC's queue, where a burst would time out and retry.
+   */
+  maxConcurrentRequests?: number;
   /** Clock for token expiry; tests move it instead of sleeping. */
   now?: () => number;
   dispatcher?: Dispatcher;
@@ -70,8 +76,10 @@ export class BusinessCentralClient implements ErpPort {
   private readonly locationIds = new Map<string, string>();
   /** Requests and paging for the journal calls, which live in journals.ts. */
   private readonly transport: BcTransport;
+  private readonly inFlight: ConcurrencyLimit;
 
   constructor(private readonly opts: BusinessCentralClientOptions) {
+    this.inFlight = new ConcurrencyLimit(opts.maxConcurrentRequests ?? 5);
     if (!GUID.test(opts.companyId)) throw new PermanentError(`Business Central companyId must be a GUID, got '${opts.companyId}'`, BUSINESS_CENTRAL, 0, 'InvalidConfiguration');
     const base = opts.apiBaseUrl.replace(/\/+$/, '');
     this.companyUrl = `${base}/companies(${opts.companyId})`;
@@ -386,7 +394,7 @@ export class BusinessCentralClient implements ErpPort {
         signal: o.signal,
         dispatcher: this.opts.dispatcher,
       };
-      const res = await send(call);
+      const res = await this.inFlight.run(() => send(call), o.signal);
       if (res.status === 401 && attempt === 0) {
         this.token.invalidate(token);
         continue;
