@@ -17,6 +17,8 @@ export const envSchema = z.object({
   SITOO_ESHOP_ID: z.coerce.number().int().positive().default(1),
   SITOO_API_ID: z.string().min(1),
   SITOO_API_PASSWORD: z.string().min(1),
+  /** Requests each worker has in flight to Sitoo at once; Sitoo documents 429 but not its limits. */
+  SITOO_MAX_CONCURRENT_REQUESTS: z.coerce.number().int().min(1).max(100).default(10),
 
   EVENTS_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   EVENTS_USERNAME: z.string().min(1),

@@ -204,6 +204,14 @@ describe('SitooClient: a store business day', () => {
     expect(await rejectionOf(client.getSiteTimeZone(99))).toMatchObject({ name: 'PermanentError', status: 404 });
   });
 
+  it('keeps at most maxConcurrentRequests in flight when every store reads at once', async () => {
+    const { sim, client } = await setup({ maxConcurrentRequests: 4 });
+    sim.faults.set({ latencyMs: 100 });
+    const zones = await Promise.all(Array.from({ length: 12 }, () => client.getSiteTimeZone()));
+    expect(new Set(zones)).toEqual(new Set(['Europe/Stockholm']));
+    expect([sim.load.peakInFlight, sim.load.inFlight]).toEqual([4, 0]);
+  });
+
   it('turns throttling and server errors into TransientErrors', async () => {
     const { sim, client } = await setup();
     sim.faults.set({ throttleRate: 1, retryAfterSeconds: 3 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { OrderState, type SaleOrder } from '../../domain/sale';
 import type { DayTransactionPage, ZReport } from '../../domain/end-of-day';
 import type { StockTransaction, WarehouseLevel } from '../../domain/stock';
+import { ConcurrencyLimit } from '../concurrency-limit';
 import { basicAuth, parseBody, PermanentError, send, throwForStatus, type HttpCall, type HttpResponse } from '../http';
 import { SitooDayReader, type DayQuery, type ZReportQuery } from './day';
 import { toOrderWriteBody, toSaleOrder, toStockTransaction } from './mapping';
@@ -30,6 +31,11 @@ export interface SitooClientConfig {
   apiId: string;
   apiPassword: string;
   timeoutMs?: number;
+  /**
+   * Requests in flight at once from this client (default 10). Sitoo documents 429 but not its
+   * limits, so the cap is configurable; beyond it calls wait here, not in Sitoo's queue.
+   */
+  maxConcurrentRequests?: number;
   /** The reference shows the Z-reports path without `.json`; either works, the other is tried on a 404. */
   zReportsPath?: '/pos-z-reports' | '/pos-z-reports.json';
 }
@@ -58,8 +64,10 @@ export class SitooClient implements SitooPort {
   private readonly base: string;
   private readonly auth: string;
   private readonly day: SitooDayReader;
+  private readonly inFlight: ConcurrencyLimit;
 
   constructor(private readonly config: SitooClientConfig) {
+    this.inFlight = new ConcurrencyLimit(config.maxConcurrentRequests ?? 10);
     this.base = `${config.baseUrl.replace(/\/+$/, '')}/v2/accounts/${config.accountId}`;
     this.auth = basicAuth(config.apiId, config.apiPassword);
     this.day = new SitooDayReader((path, query, schema, opts) => this.getJson(path, query, schema, opts), config.eshopId, config.zReportsPath);
@@ -304,7 +312,7 @@ export class SitooClient implements SitooPort {
       timeoutMs: this.config.timeoutMs,
       signal: opts.signal,
     };
-    return { call, res: await send(call) };
+    return { call, res: await this.inFlight.run(() => send(call), opts.signal) };
   }
 
   private fail(call: HttpCall, res: HttpResponse): never {

@@ -1,5 +1,5 @@
 import { Faults, type FaultConfig } from '../faults';
-import { startSimServer } from '../http-server';
+import { startSimServer, type SimLoad } from '../http-server';
 import { basicAuth } from '../../connectors/http';
 import { seededRandom } from '../random';
 import { SitooEventDelivery, type EventDeliveryOptions } from './events';
@@ -55,6 +55,8 @@ export interface SitooSimulator {
   state: SitooStateView;
   pos: SitooPos;
   events: SitooEventDelivery;
+  /** Concurrent requests as the API sees them. */
+  load: SimLoad;
   close(): Promise<void>;
 }
 
@@ -104,6 +106,7 @@ export async function startSitooSimulator(opts: SitooSimulatorOptions): Promise<
     state,
     pos: createPos(state),
     events,
+    load: server.load,
     async close() {
       await events.stop();
       await server.close();
