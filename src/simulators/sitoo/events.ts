@@ -98,6 +98,13 @@ export class SitooEventDelivery {
     this.pump();
   }
 
+  /** Forgets the events not yet sent (a benchmark that seeds the POS directly has no receiver for them); returns how many. */
+  discardPending(): number {
+    const n = this.queue.length;
+    this.queue.length = 0;
+    return n;
+  }
+
   /** For tests: any JSON value, e.g. an event type the receiver does not know. */
   enqueueRaw(event: unknown): void {
     this.enqueue(event);
