@@ -1,6 +1,6 @@
 import type { EcommercePort } from '../connectors/ecommerce/port';
 import type { ErpPort } from '../connectors/erp/port';
-import { webOrderErpDocumentNumber } from '../domain/ids';
+import { erpExternalDocumentNumber, returnLineDescription, webOrderErpDocumentNumber } from '../domain/ids';
 import type { Mapping } from '../domain/mapping';
 import { callOrFail, FAILURE_TYPES } from './failures';
 
@@ -17,9 +17,6 @@ export interface RefundedLine {
   unitPrice: string;
 }
 
-/** The credit memo lines of one return carry its id, so repeated returns against one order stay apart. */
-export const returnLineDescription = (sitooOrderId: number): string => `Sitoo return ${sitooOrderId}`;
-
 /** Money back on the web and the return in the ERP: each exactly once, whatever is retried. */
 export function createReturnActivities(deps: ReturnActivityDeps) {
   return {
@@ -34,24 +31,28 @@ export function createReturnActivities(deps: ReturnActivityDeps) {
     },
 
     /**
-     * A posted credit memo at the store that took the goods back, under the web order's ERP
-     * document number. Looked up first by that number and this return's line description.
+     * A posted credit memo at the store that took the goods back. A web order's return goes under
+     * the web order's ERP document number; a store sale's refund (no `webOrderId`) under its own
+     * Sitoo order id, as the sale's invoice went under the sale's. Looked up first by that number
+     * and this return's line description.
      */
-    async bookReturnInErp(input: { webOrderId: string; sitooOrderId: number; storeId: string; lines: RefundedLine[]; returnedOn: string }): Promise<{ number: string }> {
+    async bookReturnInErp(input: { webOrderId?: string; sitooOrderId: number; storeId: string; lines: Array<Pick<RefundedLine, 'sku' | 'quantity' | 'unitPrice'>>; returnedOn: string }): Promise<{ number: string }> {
       const store = deps.mapping().stores.find((s) => s.storeId === input.storeId);
       if (!store) throw new Error(`store ${input.storeId} is no longer in the mapping`);
-      const externalDocumentNumber = webOrderErpDocumentNumber(input.webOrderId);
+      const externalDocumentNumber = input.webOrderId !== undefined ? webOrderErpDocumentNumber(input.webOrderId) : erpExternalDocumentNumber(input.sitooOrderId);
       const description = returnLineDescription(input.sitooOrderId);
+      const find = async () => (await deps.erp.findSalesCreditMemos(externalDocumentNumber)).find((m) => m.lines.some((l) => l.description === description));
       return callOrFail(FAILURE_TYPES.erpRejected, async () => {
-        const existing = (await deps.erp.findSalesCreditMemos(externalDocumentNumber)).find((m) => m.lines.some((l) => l.description === description));
-        const memo = existing ?? (await deps.erp.createSalesCreditMemo({
+        const memo = (await find()) ?? (await deps.erp.createSalesCreditMemo({
           externalDocumentNumber,
           customerNumber: store.erpCustomerNumber,
           creditMemoDate: input.returnedOn,
           lines: input.lines.map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPrice: Number(l.unitPrice), locationCode: store.erpLocationCode, description })),
         }));
-        if (!memo.posted) await deps.erp.postSalesCreditMemo(memo.id);
-        return { number: memo.number };
+        if (memo.posted) return { number: memo.number };
+        await deps.erp.postSalesCreditMemo(memo.id);
+        // Posting gives the memo its posted number; the draft's is gone.
+        return { number: (await find())?.number ?? memo.number };
       });
     },
   };

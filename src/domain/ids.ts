@@ -73,6 +73,20 @@ export function webOrderErpDocumentNumber(webOrderId: string): string {
   return `WEB-${webOrderId}`;
 }
 
+/**
+ * What each credit memo line of a return says: the Sitoo refund order it books. It tells repeated
+ * returns against one web order apart, and lets end of day find every return's memo, whatever
+ * document number the memo has (the web order's, or the store refund's own).
+ */
+export function returnLineDescription(sitooOrderId: number): string {
+  return `Sitoo return ${sitooOrderId}`;
+}
+
+export function returnOfLineDescription(description: string): number | undefined {
+  const m = /^Sitoo return (\d+)$/.exec(description);
+  return m ? Number(m[1]) : undefined;
+}
+
 /** Dead-letter record of a Shopify webhook that could not be processed. */
 export function shopifyWebhookExceptionWorkflowId(webhookId: string): string {
   return `shopify-webhook-${webhookId}`;

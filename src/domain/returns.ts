@@ -14,6 +14,11 @@ export function returnedLines(refund: Pick<SaleOrder, 'lines'>): ReturnLine[] {
   return [...bySku].map(([sku, quantity]) => ({ sku, quantity }));
 }
 
+/** A store sale's refund as credit memo lines: each returned line at the price the till refunded. */
+export function storeRefundLines(refund: Pick<SaleOrder, 'lines'>): Array<{ sku: string; quantity: number; unitPrice: string }> {
+  return refund.lines.filter((l) => l.quantity < 0).map((l) => ({ sku: l.sku, quantity: -l.quantity, unitPrice: l.unitPriceGross }));
+}
+
 export interface RefundPlan {
   /** Web line items and quantities to refund, together exactly the returned units. */
   lines: Array<{ lineItemId: string; sku: string; quantity: number; unitPrice: string }>;

@@ -1,9 +1,9 @@
-import { allHandlersFinished, ApplicationFailure, condition, defineQuery, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, defineQuery, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ClickAndCollectActivities } from '../activities/click-and-collect-activities';
 import type { RefundedLine, ReturnActivities } from '../activities/return-activities';
 import type { SaleActivities } from '../activities/sale-activities';
 import type { ExceptionType, ParkedException, Resolution, ResolutionAction } from '../domain/exceptions';
-import { parseReturnReference, planRefund, returnedLines, webOrderIdOf, type ReturnLine } from '../domain/returns';
+import { parseReturnReference, planRefund, returnedLines, storeRefundLines, webOrderIdOf, type ReturnLine } from '../domain/returns';
 import type { SaleOrder } from '../domain/sale';
 import type { WebOrder } from '../domain/web-order';
 import { installParking, untilAccepted, type ResolutionRecord } from './parking';
@@ -21,7 +21,7 @@ export interface ReturnInStoreInput {
   sitooOrderId: number;
 }
 
-export type ReturnStep = 'reading-return' | 'finding-original' | 'refunding' | 'booking-in-erp' | 'parked' | 'refunded' | 'not-a-web-order' | 'skipped';
+export type ReturnStep = 'reading-return' | 'finding-original' | 'refunding' | 'booking-in-erp' | 'parked' | 'refunded' | 'store-refund-booked' | 'not-a-web-order' | 'skipped';
 
 export interface ReturnStatus {
   sitooOrderId: number;
@@ -36,7 +36,7 @@ export interface ReturnStatus {
 }
 
 export interface ReturnResult {
-  outcome: 'refunded' | 'not-a-web-order' | 'skipped';
+  outcome: 'refunded' | 'store-refund-booked' | 'not-a-web-order' | 'skipped';
   sitooOrderId: number;
   webOrderId?: string;
   refundAmount?: string;
@@ -94,13 +94,15 @@ export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<
 
     status.step = 'finding-original';
     const found = await findWebOrder(refund);
-    if (!found) return { outcome: 'not-a-web-order', sitooOrderId: input.sitooOrderId, reason: 'the original is a store sale; store refunds are not this flow' };
-    let order = found;
-    status.webOrderId = order.legacyId;
+    // Store refunds were left to the day journal before; books closed per document since this patch.
+    if (!found && !patched('book-store-refunds')) return { outcome: 'not-a-web-order', sitooOrderId: input.sitooOrderId, reason: 'the original is a store sale; store refunds are not this flow' };
     if (!store) {
       await park('unmapped-warehouse', `Sitoo warehouse ${refund.warehouseId}, where the return was taken, is not a mapped store`, { warehouseId: refund.warehouseId }, ['retry', 'skip']);
       return run();
     }
+    if (!found) return bookStoreRefund(refund, store.storeId);
+    let order = found;
+    status.webOrderId = order.legacyId;
 
     status.step = 'refunding';
     let plan = planRefund(order, status.returned);
@@ -119,6 +121,21 @@ export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<
     status.creditMemoNumber = memo.number;
     status.step = 'refunded';
     return { outcome: 'refunded', sitooOrderId: input.sitooOrderId, webOrderId: order.legacyId, refundAmount: refunded.amount, creditMemoNumber: memo.number };
+  }
+
+  /**
+   * A store sale's refund: no web money to return (the till paid it back), so only the ERP is
+   * left. A credit memo under the refund's own Sitoo order id reverses the revenue and VAT the
+   * sale's invoice booked, and clears what the day journal paid out against the walk-in customer.
+   */
+  async function bookStoreRefund(refund: SaleOrder, storeId: string): Promise<ReturnResult> {
+    status.step = 'booking-in-erp';
+    const lines = storeRefundLines(refund);
+    const memo = await orPark('erp-rejected', () => returns.bookReturnInErp({ sitooOrderId: input.sitooOrderId, storeId, lines, returnedOn: new Date(refund.orderDate * 1000).toISOString().slice(0, 10) }));
+    status.creditMemoNumber = memo.number;
+    status.step = 'store-refund-booked';
+    const cents = lines.reduce((n, l) => n + Math.round(Number(l.unitPrice) * 100) * l.quantity, 0);
+    return { outcome: 'store-refund-booked', sitooOrderId: input.sitooOrderId, refundAmount: (cents / 100).toFixed(2), creditMemoNumber: memo.number };
   }
 
   async function readSitoo(orderId: number): Promise<SaleOrder | null> {

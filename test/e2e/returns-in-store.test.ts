@@ -96,9 +96,17 @@ describe('buy online, return in store', () => {
     expect(await returnResult(orphan)).toMatchObject({ outcome: 'refunded', webOrderId: order.legacyId, refundAmount: '149.00' });
   });
 
-  it('a refund of a store sale is not this flow: no web refund, nothing parked', async () => {
+  it('a refund of a store sale is booked as a credit memo under its own Sitoo order id, with no web refund', async () => {
     const sale = sell(stack, 101, [['BOOK-1', 1]]);
+    const webRefundsBefore = stack.ecommerce.state.orders.all().reduce((n, o) => n + o.refunds.length, 0);
     const returned = stack.sitoo.pos.returnItems({ originalOrderId: sale.orderId, warehouseId: 101, lines: [{ sku: 'BOOK-1', quantity: 1 }] });
-    expect((await returnResult(returned)).outcome).toBe('not-a-web-order');
+    const result = await returnResult(returned);
+    expect(result).toMatchObject({ outcome: 'store-refund-booked', sitooOrderId: returned, refundAmount: '249.00', creditMemoNumber: expect.any(String) });
+    expect(result.webOrderId).toBeUndefined();
+    const memos = stack.erp.state.creditMemos().filter((m) => m.externalDocumentNumber === String(returned));
+    expect(memos).toHaveLength(1);
+    expect(memos[0]).toMatchObject({ customerNumber: 'POS-S01', number: result.creditMemoNumber, posted: true });
+    expect(memos[0]!.lines).toEqual([{ itemNumber: 'BOOK-1', quantity: 1, unitPrice: 249, locationCode: 'STORE01', description: `Sitoo return ${returned}` }]);
+    expect(stack.ecommerce.state.orders.all().reduce((n, o) => n + o.refunds.length, 0)).toBe(webRefundsBefore);
   });
 });

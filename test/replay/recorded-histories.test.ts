@@ -8,10 +8,16 @@ import { describe, expect, inject, it } from 'vitest';
 // that would break a running workflow fails here instead of in production.
 const histories = join(import.meta.dirname, 'histories');
 
-describe('recorded sale histories replay against the current workflow code', () => {
+describe('recorded histories replay against the current workflow code', () => {
   it('a sale from before stock followed warehouse transactions (web decrement inside the sale)', async () => {
     const history = proto.temporal.api.history.v1.History.decode(readFileSync(join(histories, 'sale-v1-web-decrement.bin')));
     expect(history.events.length).toBeGreaterThan(10);
     await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, 'sale-10020-1001');
+  });
+
+  it('a store refund from before store refunds were booked in the ERP (ended not-a-web-order)', async () => {
+    const history = proto.temporal.api.history.v1.History.decode(readFileSync(join(histories, 'return-v1-store-refund-not-booked.bin')));
+    expect(history.events.length).toBeGreaterThan(10);
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, 'return-10020-1002');
   });
 });
