@@ -8,7 +8,7 @@ import { addTransaction, emptyDay, JournalError, settlementJournal, type DayTota
 import type { DayTransaction } from '../domain/end-of-day';
 import { endOfDayDocumentNumber, endOfDayJournalCode } from '../domain/ids';
 import type { Mapping } from '../domain/mapping';
-import { indexSettlementLines, matchCardPayments, saleGap, zReportDifferences, type CardPayment, type ErpDocumentsByOrder, type PayoutMatch, type SaleGap, type SettlementIndex } from '../domain/reconciliation';
+import { indexSettlementLines, matchCardPayments, returnsByOrder, saleGap, zReportDifferences, type CardPayment, type ErpBookings, type PayoutMatch, type SaleGap, type SettlementIndex } from '../domain/reconciliation';
 import type { DaySummary, JournalResult, StoreDay } from '../workflows/end-of-day-contract';
 import { callOrFail, FAILURE_TYPES } from './failures';
 
@@ -71,9 +71,10 @@ export function createEndOfDayActivities(deps: EndOfDayDeps) {
     async summariseDay(input: { day: StoreDay }): Promise<DaySummary> {
       const { day } = input;
       // The sale flow dates ERP orders by the UTC date of the sale, so look one day either side.
-      const erpDocs = await callOrFail(FAILURE_TYPES.erpRejected, () => deps.erp.listSalesDocumentTotals({ customerNumber: day.erpCustomerNumber, postingDateFrom: addDays(day.date, -1), postingDateTo: addDays(day.date, 1) }));
-      const byOrder: ErpDocumentsByOrder = new Map();
-      for (const d of erpDocs) (byOrder.get(d.externalDocumentNumber) ?? byOrder.set(d.externalDocumentNumber, []).get(d.externalDocumentNumber)!).push(d.totalCents);
+      const window = { customerNumber: day.erpCustomerNumber, postingDateFrom: addDays(day.date, -1), postingDateTo: addDays(day.date, 1) };
+      const [erpDocs, memoLines] = await callOrFail(FAILURE_TYPES.erpRejected, () => Promise.all([deps.erp.listSalesDocumentTotals(window), deps.erp.listCreditMemoLineTotals(window)]));
+      const erp: ErpBookings = { invoices: new Map(), returns: returnsByOrder(memoLines) };
+      for (const d of erpDocs) (erp.invoices.get(d.externalDocumentNumber) ?? erp.invoices.set(d.externalDocumentNumber, []).get(d.externalDocumentNumber)!).push(d.totalCents);
       let totals: DayTotals = emptyDay();
       const gaps: SaleGap[] = [];
       let gapCount = 0;
@@ -82,7 +83,7 @@ export function createEndOfDayActivities(deps: EndOfDayDeps) {
         pagesRead = await eachTransaction(day, (tx) => {
           // The till's journal covers what the registers rang up; a pickup order was paid on the web.
           if (tx.registerId !== null) totals = addTransaction(totals, tx);
-          const gap = saleGap(tx, byOrder);
+          const gap = saleGap(tx, erp);
           if (gap && gapCount++ < LISTED) gaps.push(gap);
         });
       } catch (err) {

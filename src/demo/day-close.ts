@@ -6,12 +6,13 @@ import { endOfDayStatusQuery, type EndOfDayInput, type ReconciliationReport } fr
 import { renderReconciliation } from '../workflows/end-of-day-report';
 import { TASK_QUEUES } from '../workflows/task-queues';
 import type { PlayedSale } from './check';
+import type { OmniPlayed } from './omni';
 import type { PlannedSale } from './scenario';
 
 /**
  * The demo's day close: every till sale paid by card also reaches the card processor, a payout is
  * run, each register is closed, and each store's end of day runs. The check: a store's day either
- * reconciles, or lists exactly the sales the sale flow could not book.
+ * reconciles, or lists exactly the sales and returns the flows could not book.
  */
 export function cardPayment(stack: LocalStack, sale: PlannedSale, charged: boolean) {
   const total = sale.lines.reduce((n, l) => n + parseCents(l.unitPriceGross)! * l.quantity, 0);
@@ -20,7 +21,7 @@ export function cardPayment(stack: LocalStack, sale: PlannedSale, charged: boole
   return [{ name: 'Card', amount: formatCents(total), reference }];
 }
 
-export async function closeTheDay(stack: LocalStack, played: PlayedSale[], say: (s: string) => void): Promise<{ problems: string[]; lines: string[] }> {
+export async function closeTheDay(stack: LocalStack, played: PlayedSale[], omni: OmniPlayed, say: (s: string) => void): Promise<{ problems: string[]; lines: string[] }> {
   const timeZone = 'Europe/Stockholm';
   const date = localDate(Math.floor(Date.now() / 1000), timeZone);
   const closeAt = new Date(Date.now() + 2000);
@@ -44,10 +45,12 @@ export async function closeTheDay(stack: LocalStack, played: PlayedSale[], say: 
       problems.push(`end of day ${store.storeId} ${date} ${other ? `parked before its report (${other})` : 'did not finish or park within 60 s'}`);
       continue;
     }
-    // What the sale flow could not book is what the day close must list: every paid sale it parked
-    // (unknown SKU), and nothing it booked. Unpaid sales are still open orders, not part of the day.
-    const unbooked = played.filter((p) => p.sale.storeId === store.storeId && !['paid', 'paid-late'].includes(p.sale.kind)).map((p) => p.orderId);
-    const mustList = played.filter((p) => p.sale.storeId === store.storeId && p.sale.kind === 'unknown-sku').map((p) => p.orderId);
+    // What the flows could not book is what the day close must list: every paid sale the sale flow
+    // parked (unknown SKU), every return the return flow parked for finance, and nothing they
+    // booked. Unpaid sales are still open orders, not part of the day.
+    const parkedReturns = omni.returns.filter((r) => r.storeId === store.storeId && r.expect !== 'refunded').map((r) => r.sitooOrderId);
+    const unbooked = [...played.filter((p) => p.sale.storeId === store.storeId && !['paid', 'paid-late'].includes(p.sale.kind)).map((p) => p.orderId), ...parkedReturns];
+    const mustList = [...played.filter((p) => p.sale.storeId === store.storeId && p.sale.kind === 'unknown-sku').map((p) => p.orderId), ...parkedReturns];
     const listed = report.gaps.filter((g) => g.kind === 'sale-never-posted').map((g) => g.orderId!);
     const wrong = listed.filter((id) => !unbooked.includes(id));
     const missed = mustList.filter((id) => !listed.includes(id));
@@ -55,7 +58,7 @@ export async function closeTheDay(stack: LocalStack, played: PlayedSale[], say: 
     const odd = report.gaps.filter((g) => g.kind !== 'sale-never-posted' && !(g.kind === 'card-payment-unmatched' && unbooked.includes(g.orderId!)));
     if (odd.length) problems.push(`end of day ${store.storeId}: unexpected gaps ${odd.map((g) => g.what).join('; ')}`);
     if (report.journal.lines.reduce((n, l) => n + l.amountCents, 0) !== 0) problems.push(`end of day ${store.storeId}: the journal does not balance`);
-    lines.push(`${store.storeId}: ${report.status}, ${report.transactions} transactions, journal ${report.journal.documentNumber}, ${report.payout.matched} card payments matched (fees ${formatCents(report.payout.feesCents)}), ${report.gapCount} gaps (the sales parked above)`);
+    lines.push(`${store.storeId}: ${report.status}, ${report.transactions} transactions, journal ${report.journal.documentNumber}, ${report.payout.matched} card payments matched (fees ${formatCents(report.payout.feesCents)}), ${report.gapCount} gaps (the sales and returns parked above)`);
     if (store === stack.mapping.stores[0]) lines.push(renderReconciliation(report));
   }
   return { problems, lines };

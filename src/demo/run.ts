@@ -114,7 +114,7 @@ async function main(): Promise<number> {
 
   const statuses = await readStatuses(stack.client, stack.env.SITOO_ACCOUNT_ID, played);
   const omniCheck = await checkOmni(stack, omni, skus);
-  const day = await closeTheDay(stack, played, say);
+  const day = await closeTheDay(stack, played, omni, say);
   const problems = [...checkEndState(stack, scenario, played, statuses), ...checkStock(stack, scenario, stockPlayed, drift), ...omniCheck.problems, ...day.problems];
   const exceptionsByOrder = new Map([...statuses].filter(([, s]) => s.status.exception).map(([id, s]) => [id, s.status.exception!.type]));
   const summary = summarise(stack, scenario, played, exceptionsByOrder, {

@@ -1,6 +1,6 @@
 import { vatBreakdown, type DayTotals } from './day-journal';
 import type { DayTransaction, Tender, ZReport } from './end-of-day';
-import { webOrderErpDocumentNumber } from './ids';
+import { returnOfLineDescription, webOrderErpDocumentNumber } from './ids';
 import type { SettlementLine } from './payout';
 
 /**
@@ -19,14 +19,47 @@ export interface SaleGap {
 /** The ERP documents per external document number (the Sitoo order id), with their gross totals. */
 export type ErpDocumentsByOrder = Map<string, number[]>;
 
+/** Per Sitoo refund order: how many posted credit memos book it, and their gross together. */
+export type ErpReturnsByOrder = Map<number, { creditMemos: number; cents: number }>;
+
+/** What the ERP booked for a store's days: invoices by document number, returns by refund order. */
+export interface ErpBookings {
+  invoices: ErpDocumentsByOrder;
+  returns: ErpReturnsByOrder;
+}
+
+/**
+ * Credit memo lines by the return they book. A web order's returns share its document number,
+ * so the line description, which every return's memo carries, is what identifies each one.
+ */
+export function returnsByOrder(lines: ReadonlyArray<{ creditMemoId: string; description: string; grossCents: number }>): ErpReturnsByOrder {
+  const memos = new Map<number, { ids: Set<string>; cents: number }>();
+  for (const l of lines) {
+    const orderId = returnOfLineDescription(l.description);
+    if (orderId === undefined) continue;
+    const m = memos.get(orderId) ?? memos.set(orderId, { ids: new Set(), cents: 0 }).get(orderId)!;
+    m.ids.add(l.creditMemoId);
+    m.cents += l.grossCents;
+  }
+  return new Map([...memos].map(([id, m]) => [id, { creditMemos: m.ids.size, cents: m.cents }]));
+}
+
 /**
  * A till sale must be one posted ERP document with the same gross, under its Sitoo order id; a
- * collected web order under its web order's document number. Refunds are not booked per sale yet.
+ * collected web order under its web order's document number. A refund must be one posted credit
+ * memo for the same gross (store refund or web return alike); its amounts read negative, as the
+ * POS shows them.
  */
-export function saleGap(tx: DayTransaction, erp: ErpDocumentsByOrder): SaleGap | undefined {
-  if (tx.creditOrderId !== null || tx.lines.every((l) => l.quantity <= 0)) return undefined;
+export function saleGap(tx: DayTransaction, erp: ErpBookings): SaleGap | undefined {
   const posCents = tx.lines.reduce((n, l) => n + l.grossCents, 0);
-  const docs = erp.get(tx.webOrderId ? webOrderErpDocumentNumber(tx.webOrderId) : String(tx.orderId)) ?? [];
+  if (tx.creditOrderId !== null || tx.lines.every((l) => l.quantity <= 0)) {
+    const booked = erp.returns.get(tx.orderId);
+    if (!booked) return { orderId: tx.orderId, kind: 'never-posted', posCents, erpDocuments: 0 };
+    if (booked.creditMemos > 1) return { orderId: tx.orderId, kind: 'posted-twice', posCents, erpCents: -booked.cents, erpDocuments: booked.creditMemos };
+    if (-booked.cents !== posCents) return { orderId: tx.orderId, kind: 'amount-differs', posCents, erpCents: -booked.cents, erpDocuments: 1 };
+    return undefined;
+  }
+  const docs = erp.invoices.get(tx.webOrderId ? webOrderErpDocumentNumber(tx.webOrderId) : String(tx.orderId)) ?? [];
   if (docs.length === 0) return { orderId: tx.orderId, kind: 'never-posted', posCents, erpDocuments: 0 };
   if (docs.length > 1) return { orderId: tx.orderId, kind: 'posted-twice', posCents, erpCents: docs.reduce((a, b) => a + b, 0), erpDocuments: docs.length };
   if (docs[0] !== posCents) return { orderId: tx.orderId, kind: 'amount-differs', posCents, erpCents: docs[0], erpDocuments: 1 };

@@ -152,6 +152,28 @@ describe('Business Central client: sales credit memos', () => {
     expect(sim.state.creditMemos()).toMatchObject([{ externalDocumentNumber: 'SO-77', posted: true }]);
   });
 
+  it('lists a customer\'s posted credit memo lines over posting dates, with their gross, for end of day', async () => {
+    const sim = await startSim();
+    const client = clientFor(sim);
+    sim.state.seedCustomer({ number: 'POS-STORE02', displayName: 'Walk-in customer 2' });
+    const posted = await client.createSalesCreditMemo(creditMemo('R-1'));
+    await client.postSalesCreditMemo(posted.id);
+    await client.createSalesCreditMemo(creditMemo('R-2')); // a draft books nothing yet
+    const later = await client.createSalesCreditMemo(creditMemo('R-3', { creditMemoDate: '2025-05-09' }));
+    await client.postSalesCreditMemo(later.id);
+    const other = await client.createSalesCreditMemo(creditMemo('R-4', { customerNumber: 'POS-STORE02' }));
+    await client.postSalesCreditMemo(other.id);
+
+    const lines = await client.listCreditMemoLineTotals({ customerNumber: 'pos-store01', postingDateFrom: '2025-05-02', postingDateTo: '2025-05-04' });
+    expect(lines).toEqual([
+      { creditMemoId: posted.id, description: 'Return R-1: Mug', grossCents: 995 },
+      { creditMemoId: posted.id, description: 'Return R-1: Plate', grossCents: 3900 },
+    ]);
+    const refused = await rejectionOf(client.listCreditMemoLineTotals({ customerNumber: 'POS-STORE01', postingDateFrom: '2025-05-04', postingDateTo: '2025-05-02' }));
+    expect(refused).toBeInstanceOf(PermanentError);
+    expect(refused.message).toMatch(/credit memo posting date range 2025-05-04..2025-05-02/);
+  });
+
   it('the simulator serves credit memos like BC: filters, $expand, per-document lines, validation and faults', async () => {
     const sim = await startSim();
     const client = clientFor(sim);

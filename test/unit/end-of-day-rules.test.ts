@@ -3,7 +3,7 @@ import { businessDayWindow, localDate } from '../../src/domain/business-day';
 import { addTransaction, emptyDay, JournalError, mergeDays, settlementJournal, vatBreakdown, type JournalAccounts } from '../../src/domain/day-journal';
 import type { DayTransaction, ZReport } from '../../src/domain/end-of-day';
 import type { SettlementLine } from '../../src/domain/payout';
-import { indexSettlementLines, matchCardPayments, saleGap, zReportDifferences } from '../../src/domain/reconciliation';
+import { indexSettlementLines, matchCardPayments, returnsByOrder, saleGap, zReportDifferences } from '../../src/domain/reconciliation';
 
 const tx = (orderId: number, over: Partial<DayTransaction> = {}): DayTransaction => ({
   orderId, warehouseId: 101, registerId: 'R1', orderDate: 1_796_000_000, currencyCode: 'SEK', creditOrderId: null, roundingCents: 0,
@@ -71,12 +71,30 @@ describe('settlement journal', () => {
 
 describe('three-way check and payout matching', () => {
   it('names each sale that never reached the ERP, reached it twice, or with another amount', () => {
-    const erp = new Map([['1', [12500]], ['2', [12500, 12500]], ['3', [12000]]]);
+    const erp = { invoices: new Map([['1', [12500]], ['2', [12500, 12500]], ['3', [12000]]]), returns: new Map() };
     expect(saleGap(tx(1), erp)).toBeUndefined();
     expect(saleGap(tx(2), erp)).toMatchObject({ orderId: 2, kind: 'posted-twice', erpDocuments: 2 });
     expect(saleGap(tx(3), erp)).toMatchObject({ orderId: 3, kind: 'amount-differs', posCents: 12500, erpCents: 12000 });
     expect(saleGap(tx(4), erp)).toMatchObject({ orderId: 4, kind: 'never-posted' });
-    expect(saleGap(tx(5, { creditOrderId: 1, lines: [{ sku: 'TEE', quantity: -1, grossCents: -12500, vatPercent: 25 }] }), erp)).toBeUndefined();
+  });
+
+  it('finds each refund\'s credit memo by the return on its lines, whatever the memo\'s document number', () => {
+    const refund = (id: number, cents: number) => tx(id, { creditOrderId: 1, lines: [{ sku: 'TEE', quantity: -1, grossCents: -cents, vatPercent: 25 }] });
+    const returns = returnsByOrder([
+      { creditMemoId: 'm1', description: 'Sitoo return 5', grossCents: 12500 }, // a store refund, under its own number
+      { creditMemoId: 'm2', description: 'Sitoo return 6', grossCents: 7000 }, // a web return: two lines of one memo
+      { creditMemoId: 'm2', description: 'Sitoo return 6', grossCents: 5500 },
+      { creditMemoId: 'm3', description: 'Sitoo return 7', grossCents: 12500 },
+      { creditMemoId: 'm4', description: 'Sitoo return 7', grossCents: 12500 },
+      { creditMemoId: 'm5', description: 'Sitoo return 8', grossCents: 10000 },
+      { creditMemoId: 'm6', description: 'Freight', grossCents: 100 },
+    ]);
+    const erp = { invoices: new Map<string, number[]>(), returns };
+    expect(saleGap(refund(5, 12500), erp)).toBeUndefined();
+    expect(saleGap(refund(6, 12500), erp)).toBeUndefined();
+    expect(saleGap(refund(7, 12500), erp)).toMatchObject({ kind: 'posted-twice', erpDocuments: 2, posCents: -12500, erpCents: -25000 });
+    expect(saleGap(refund(8, 12500), erp)).toMatchObject({ kind: 'amount-differs', posCents: -12500, erpCents: -10000 });
+    expect(saleGap(refund(9, 12500), erp)).toMatchObject({ orderId: 9, kind: 'never-posted', posCents: -12500 });
   });
 
   it('compares the Z-reports with the journal per VAT rate, tender and count', () => {

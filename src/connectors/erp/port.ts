@@ -124,6 +124,15 @@ export interface ErpSalesDocumentTotal {
   totalCents: number;
 }
 
+/** One line of a posted sales credit memo, for finding which return it books. */
+export interface ErpCreditMemoLineTotal {
+  creditMemoId: string;
+  /** Returns put their Sitoo refund order here (see returnLineDescription). */
+  description: string;
+  /** Amount including VAT, in cents, positive. */
+  grossCents: number;
+}
+
 export interface ErpGlEntry {
   entryNumber: number;
   postingDate: string;
@@ -190,6 +199,8 @@ export interface ErpPort {
    * externalDocumentNumber and would read as a second posting of the sale.
    */
   listSalesDocumentTotals(filter: { customerNumber: string; postingDateFrom: string; postingDateTo: string }, opts?: { signal?: AbortSignal }): Promise<ErpSalesDocumentTotal[]>;
+  /** The lines of one customer's posted sales credit memos with a posting date in the range (inclusive), paged inside. */
+  listCreditMemoLineTotals(filter: { customerNumber: string; postingDateFrom: string; postingDateTo: string }, opts?: { signal?: AbortSignal }): Promise<ErpCreditMemoLineTotal[]>;
   /** G/L entries posted in the date range (optionally one document), ascending by entry number, paged inside. */
   listGeneralLedgerEntries(filter: ErpGlEntryFilter, opts?: { signal?: AbortSignal }): Promise<ErpGlEntry[]>;
 }

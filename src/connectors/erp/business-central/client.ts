@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { PermanentError, parseBody, send, throwForStatus, type HttpCall, type HttpResponse } from '../../http';
 import type { LedgerEntry } from '../../../domain/stock';
-import type { ErpCreditMemo, ErpCreditMemoInput, ErpSalesDocumentTotal, ErpGlEntry, ErpGlEntryFilter, ErpJournalInput, ErpJournalPosting, ErpPort, ErpSalesDocument, ErpSalesOrderInput, ErpStockAdjustment, ErpStockAdjustmentInput } from '../port';
+import type { ErpCreditMemo, ErpCreditMemoInput, ErpCreditMemoLineTotal, ErpSalesDocumentTotal, ErpGlEntry, ErpGlEntryFilter, ErpJournalInput, ErpJournalPosting, ErpPort, ErpSalesDocument, ErpSalesOrderInput, ErpStockAdjustment, ErpStockAdjustmentInput } from '../port';
 import { findJournalPosting, listGeneralLedgerEntries, postDailyJournal, type BcTransport } from './journals';
 import {
   collectionSchema,
@@ -12,6 +12,7 @@ import {
   locationSchema,
   locationStockSchema,
   odataErrorSchema,
+  creditMemoLineTotalsSchema,
   creditMemoStatusSchema,
   salesCreditMemoSchema,
   salesInvoiceSchema,
@@ -66,6 +67,15 @@ type Opts = { signal?: AbortSignal };
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
+
+/** One customer's documents over posting dates, both ends inclusive. */
+function customerDaysFilter(filter: { customerNumber: string; postingDateFrom: string; postingDateTo: string }, what: string): string {
+  const { postingDateFrom: from, postingDateTo: to } = filter;
+  if (![from, to].every((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)) || from > to) {
+    throw new PermanentError(`${what} posting date range ${from}..${to} must be two YYYY-MM-DD dates, from <= to`, BUSINESS_CENTRAL, 0, 'InvalidFilter');
+  }
+  return `customerNumber eq ${odataString(normaliseCode(filter.customerNumber))} and postingDate ge ${from} and postingDate le ${to}`;
+}
 
 export class BusinessCentralClient implements ErpPort {
   private readonly companyUrl: string;
@@ -129,16 +139,18 @@ export class BusinessCentralClient implements ErpPort {
   }
 
   async listSalesDocumentTotals(filter: { customerNumber: string; postingDateFrom: string; postingDateTo: string }, opts: Opts = {}): Promise<ErpSalesDocumentTotal[]> {
-    const { postingDateFrom: from, postingDateTo: to } = filter;
-    if (![from, to].every((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)) || from > to) {
-      throw new PermanentError(`sales invoice posting date range ${from}..${to} must be two YYYY-MM-DD dates, from <= to`, BUSINESS_CENTRAL, 0, 'InvalidFilter');
-    }
-    const condition = `customerNumber eq ${odataString(normaliseCode(filter.customerNumber))} and postingDate ge ${from} and postingDate le ${to}`;
     const select = 'id,number,externalDocumentNumber,status,postingDate,totalAmountIncludingTax';
-    const invoices = await this.getAll('salesInvoices', condition, salesInvoiceTotalSchema, opts.signal, { select });
+    const invoices = await this.getAll('salesInvoices', customerDaysFilter(filter, 'sales invoice'), salesInvoiceTotalSchema, opts.signal, { select });
     return invoices
       .filter((i) => isPostedInvoiceStatus(i.status))
       .map((i) => ({ id: i.id, number: i.number, externalDocumentNumber: i.externalDocumentNumber, postingDate: i.postingDate, totalCents: Math.round(i.totalAmountIncludingTax * 100) }));
+  }
+
+  async listCreditMemoLineTotals(filter: { customerNumber: string; postingDateFrom: string; postingDateTo: string }, opts: Opts = {}): Promise<ErpCreditMemoLineTotal[]> {
+    const memos = await this.getAll('salesCreditMemos', customerDaysFilter(filter, 'sales credit memo'), creditMemoLineTotalsSchema, opts.signal, { select: 'id,status', expand: 'salesCreditMemoLines' });
+    return memos
+      .filter((m) => isPostedCreditMemoStatus(m.status))
+      .flatMap((m) => m.salesCreditMemoLines.filter((l) => l.lineType === 'Item').map((l) => ({ creditMemoId: m.id, description: l.description, grossCents: Math.round(l.amountIncludingTax * 100) })));
   }
 
   async createSalesOrder(input: ErpSalesOrderInput, opts: Opts = {}): Promise<ErpSalesDocument> {

@@ -50,6 +50,13 @@ const creditMemoLineSchema = z.object({
   locationId: z.string().optional(),
 });
 
+/** Posted credit memos with their lines' gross, for end of day's look at the day's returns. */
+export const creditMemoLineTotalsSchema = z.object({
+  id: z.string(),
+  status: z.string(),
+  salesCreditMemoLines: z.array(z.object({ lineType: z.string(), description: z.string(), amountIncludingTax: z.number() })),
+});
+
 /** Read with `$expand=salesCreditMemoLines`, so the lines are part of the shape. */
 export const salesCreditMemoSchema = salesOrderSchema.extend({
   totalAmountIncludingTax: z.number(),
