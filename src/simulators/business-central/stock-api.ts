@@ -1,7 +1,7 @@
 import type { SimHandler, SimRequest, SimResponse, SimRoute } from '../http-server';
 import { defineSet, iso, type EntitySet } from './entities';
 import { BcError, checkCompany, collectionResponse, entityResponse, etag, guard, jsonBody, keyParam, odataError, origin, type EntitySetSpec } from './odata';
-import { codeField, dateField, numberField } from './sales';
+import { asObject, codeField, dateField, numberField } from './sales';
 import type { BcStockAdjustment, BcStockAdjustmentLine, BusinessCentralState, LocationStockRow } from './state';
 
 /**
@@ -58,18 +58,6 @@ export const stockAdjustments = defineSet({
 const HEADER_PROPS = new Set(['externalDocumentNumber', 'postingDate', 'locationCode', 'description', 'stockAdjustmentLines']);
 const LINE_PROPS = new Set(['itemNumber', 'quantity']);
 
-function objectOf(value: unknown, type: string, allowed: Set<string>): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new BcError(400, 'BadRequest_InvalidRequestBody', `The request body must be a JSON object of type 'Microsoft.NAV.${type}'.`);
-  }
-  for (const key of Object.keys(value)) {
-    if (!allowed.has(key) && !key.startsWith('@odata.')) {
-      throw new BcError(400, 'BadRequest_NotFound', `The property '${key}' does not exist on type 'Microsoft.NAV.${type}'. Make sure to only use property names that are defined by the type.`);
-    }
-  }
-  return value as Record<string, unknown>;
-}
-
 /** AL TestField wording: the message names the field, so the caller knows what to fix. */
 function mustHaveValue(field: string, table: string): BcError {
   return new BcError(400, 'Application_DialogException', `${field} must have a value in ${table}. It cannot be zero or empty.`);
@@ -86,7 +74,7 @@ function notInRelatedTable(field: string, table: string, value: string, related:
  * Duplicate externalDocumentNumbers are accepted, as BC accepts them on sales documents.
  */
 export function createStockAdjustment(state: BusinessCentralState, raw: unknown): BcStockAdjustment {
-  const body = objectOf(raw, 'stockAdjustment', HEADER_PROPS);
+  const body = asObject(raw, 'stockAdjustment', HEADER_PROPS);
   const externalDocumentNumber = codeField(body['externalDocumentNumber'], 'externalDocumentNumber', 35);
   if (!externalDocumentNumber) throw mustHaveValue('externalDocumentNumber', 'Stock Adjustment');
   const postingDate = dateField(body['postingDate'], 'postingDate', state.today());
@@ -103,7 +91,7 @@ export function createStockAdjustment(state: BusinessCentralState, raw: unknown)
   if (!Array.isArray(rawLines)) throw new BcError(400, 'BadRequest_InvalidRequestBody', "'stockAdjustmentLines' must be a collection.");
   if (rawLines.length === 0) throw new BcError(400, 'Application_DialogException', 'There is nothing to post: stockAdjustmentLines is empty.');
   const lines = rawLines.map((rawLine, i) => {
-    const line = objectOf(rawLine, 'stockAdjustmentLine', LINE_PROPS);
+    const line = asObject(rawLine, 'stockAdjustmentLine', LINE_PROPS);
     const itemNumber = codeField(line['itemNumber'], 'itemNumber', 20);
     if (!itemNumber) throw mustHaveValue('itemNumber', 'Stock Adjustment Line');
     if (!state.itemByNumber(itemNumber)) throw notInRelatedTable('itemNumber', 'Stock Adjustment Line', itemNumber, 'Item');
