@@ -1,3 +1,4 @@
+import { journalLines } from './gl-entities';
 import { BC_ACCOUNTS, toCents, type GlPosting } from './ledger';
 import { BcError, isGuid } from './odata';
 import { asObject, codeField, dateField, numberField, textField } from './sales';
@@ -9,23 +10,9 @@ import type { BcJournal, BcJournalLine, BusinessCentralState } from './state';
  */
 export const GENERAL_TEMPLATE = 'GENERAL';
 const BATCH_PROPS = new Set(['code', 'displayName', 'templateDisplayName', 'balancingAccountId']);
-const LINE_PROPS = new Set([
-  'journalId',
-  'lineNumber',
-  'accountType',
-  'accountId',
-  'accountNumber',
-  'postingDate',
-  'documentNumber',
-  'externalDocumentNumber',
-  'amount',
-  'description',
-  'comment',
-  'taxCode',
-  'balanceAccountType',
-  'balancingAccountId',
-  'balancingAccountNumber',
-]);
+/** A line takes every field it serves except those BC sets itself. */
+const LINE_READ_ONLY: ReadonlySet<string> = new Set(['id', 'journalDisplayName', 'lastModifiedDateTime']);
+const LINE_PROPS = new Set(journalLines.fields.filter((f) => !LINE_READ_ONLY.has(f)));
 
 /** BC formats decimals in error texts without trailing zeros: 12.5, 1,234.56. */
 const formatAmount = (cents: number): string => (cents / 100).toLocaleString('en-US', { maximumFractionDigits: 2 });
