@@ -4,7 +4,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino, type Logger } from 'pino';
-import { localDate } from '../src/domain/business-day';
+import { lastPayoutArrivalDate, localDate } from '../src/domain/business-day';
 import { endOfDayWorkflowId } from '../src/domain/ids';
 import { startDevServer } from '../src/local/dev-server';
 import { startLocalStack, type CatalogueItem, type LocalStack, type StoreSeed } from '../src/local/stack';
@@ -163,7 +163,7 @@ async function closeDay(stack: LocalStack, stores: StoreSeed[], date: string): P
 
 /** bench/eod-floor.ts in a child process, as the worker is one: its wall time in seconds. */
 async function runBaseline(env: Record<string, string>, date: string, stores: StoreSeed[]): Promise<number> {
-  const arrivalTo = new Date(Date.parse(`${date}T00:00:00Z`) + (PAYOUT_MAX_WAIT_DAYS + 1) * DAY_MS).toISOString().slice(0, 10);
+  const arrivalTo = lastPayoutArrivalDate(date, PAYOUT_MAX_WAIT_DAYS * DAY_MS);
   const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'bench', 'eod-floor.ts'), date, arrivalTo, ...stores.map((s) => s.storeId)], {
     cwd: PROJECT_ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
   });

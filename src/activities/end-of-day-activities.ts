@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ErpPort } from '../connectors/erp/port';
 import type { PayoutPort } from '../connectors/payments/port';
 import type { SitooPort } from '../connectors/sitoo/port';
-import { businessDayWindow } from '../domain/business-day';
+import { addDays, businessDayWindow } from '../domain/business-day';
 import { addTransaction, emptyDay, JournalError, settlementJournal, type DayTotals, type JournalAccounts } from '../domain/day-journal';
 import type { DayTransaction } from '../domain/end-of-day';
 import { endOfDayDocumentNumber, endOfDayJournalCode } from '../domain/ids';
@@ -24,8 +24,6 @@ export interface EndOfDayDeps {
 
 /** Gaps kept in a summary; the count says how many there were. */
 const LISTED = 100;
-const DAY = 86_400_000;
-const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
 
 /**
  * End of day, one store and business day at a time. Every pass over the day pages through

@@ -30,9 +30,23 @@ export function localMidnight(date: string, timeZone: string): number {
 
 /** The business day as a window [from, to) in Unix seconds. */
 export function businessDayWindow(date: string, timeZone: string): { from: number; to: number } {
-  const next = new Date(`${date}T12:00:00Z`);
-  next.setUTCDate(next.getUTCDate() + 1);
-  return { from: localMidnight(date, timeZone), to: localMidnight(next.toISOString().slice(0, 10), timeZone) };
+  return { from: localMidnight(date, timeZone), to: localMidnight(addDays(date, 1), timeZone) };
+}
+
+const DAY_MS = 86_400_000;
+/** The calendar date `ms` after the start of `date` (both yyyy-mm-dd, zone-free calendar arithmetic). */
+const dateAfter = (date: string, ms: number): string => new Date(Date.parse(`${date}T00:00:00Z`) + ms).toISOString().slice(0, 10);
+
+export function addDays(date: string, days: number): string {
+  return dateAfter(date, days * DAY_MS);
+}
+
+/**
+ * The last arrival date of a payout that can still carry a day's card money: the day itself, the
+ * longest the close waits for it, and one day more for a batch cut after midnight.
+ */
+export function lastPayoutArrivalDate(date: string, maxWaitMs: number): string {
+  return dateAfter(date, maxWaitMs + DAY_MS);
 }
 
 export function isValidTimeZone(timeZone: string): boolean {

@@ -1,6 +1,7 @@
 import { allHandlersFinished, condition, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { EndOfDayActivities } from '../activities/end-of-day-activities';
 import { vatBreakdown } from '../domain/day-journal';
+import { lastPayoutArrivalDate } from '../domain/business-day';
 import { parseDuration } from '../domain/duration';
 import {
   endOfDayReportQuery, endOfDayStatusQuery,
@@ -42,7 +43,7 @@ export async function endOfDayWorkflow(input: EndOfDayInput): Promise<Reconcilia
   status.step = 'awaiting-payout';
   const recheckMs = parseDuration(input.payoutRecheck) ?? 86_400_000;
   const maxWaitMs = parseDuration(input.payoutMaxWait) ?? 5 * 86_400_000;
-  const arrivalTo = new Date(Date.parse(`${input.date}T00:00:00Z`) + maxWaitMs + 86_400_000).toISOString().slice(0, 10);
+  const arrivalTo = lastPayoutArrivalDate(input.date, maxWaitMs);
   const waitUntil = Date.now() + maxWaitMs;
   for (;;) {
     let payout = await eod.matchDayPayouts({ day, arrivalTo });
