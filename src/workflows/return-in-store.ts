@@ -2,6 +2,7 @@ import { allHandlersFinished, ApplicationFailure, condition, defineQuery, patche
 import type { ClickAndCollectActivities } from '../activities/click-and-collect-activities';
 import type { RefundedLine, ReturnActivities } from '../activities/return-activities';
 import type { SaleActivities } from '../activities/sale-activities';
+import { formatCents, parseCents } from '../domain/money';
 import type { ExceptionType, ParkedException, Resolution, ResolutionAction } from '../domain/exceptions';
 import { parseReturnReference, planRefund, returnedLines, storeRefundLines, webOrderIdOf, type ReturnLine } from '../domain/returns';
 import type { SaleOrder } from '../domain/sale';
@@ -134,8 +135,8 @@ export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<
     const memo = await orPark('erp-rejected', () => returns.bookReturnInErp({ sitooOrderId: input.sitooOrderId, storeId, lines, returnedOn: new Date(refund.orderDate * 1000).toISOString().slice(0, 10) }));
     status.creditMemoNumber = memo.number;
     status.step = 'store-refund-booked';
-    const cents = lines.reduce((n, l) => n + Math.round(Number(l.unitPrice) * 100) * l.quantity, 0);
-    return { outcome: 'store-refund-booked', sitooOrderId: input.sitooOrderId, refundAmount: (cents / 100).toFixed(2), creditMemoNumber: memo.number };
+    const cents = lines.reduce((n, l) => n + parseCents(l.unitPrice)! * l.quantity, 0);
+    return { outcome: 'store-refund-booked', sitooOrderId: input.sitooOrderId, refundAmount: formatCents(cents), creditMemoNumber: memo.number };
   }
 
   async function readSitoo(orderId: number): Promise<SaleOrder | null> {
