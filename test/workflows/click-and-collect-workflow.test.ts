@@ -16,7 +16,9 @@ const stores = [store('S1'), store('S2')];
 let nextSitooOrder = 500;
 
 const record = (name: string, input: unknown) => calls.push({ name, input });
-const called = (name: string, webOrderId?: string) => calls.filter((c) => c.name === name && (!webOrderId || JSON.stringify(c.input).includes(webOrderId)));
+// A key matches a whole string value of the input: a bare substring also matched digits inside
+// another call's reservedUntil timestamp (e.g. '105' in 1796041050).
+const called = (name: string, key?: string) => calls.filter((c) => c.name === name && (!key || JSON.stringify(c.input).includes(JSON.stringify(key))));
 
 const activities: ClickAndCollectActivities = {
   async readWebOrder({ webOrderId }) {
