@@ -19,6 +19,13 @@ export const faultConfigSchema = z.object({
   outage: z.object({ from: z.number(), until: z.number() }).nullable(),
   /** Probability (0..1) that a write is applied and its response is then lost (502 or a dropped socket). */
   lostResponseRate: z.number().min(0).max(1),
+  /**
+   * Probability (0..1) that a write sits in the server's queue and is applied only after
+   * `lateCommitDelayMs`: by then the client has given up (its timeout), and a retry that looks
+   * before creating finds nothing. BC online queues a request up to 8 minutes and runs it up to 10.
+   */
+  lateCommitRate: z.number().min(0).max(1),
+  lateCommitDelayMs: z.number().int().min(0).max(600_000),
 });
 export type FaultConfig = z.infer<typeof faultConfigSchema>;
 
@@ -29,6 +36,8 @@ export const noFaults: FaultConfig = {
   retryAfterSeconds: 1,
   outage: null,
   lostResponseRate: 0,
+  lateCommitRate: 0,
+  lateCommitDelayMs: 15_000,
 };
 
 /** What the simulator should do with one request, decided before it is handled. */
@@ -39,11 +48,14 @@ export interface FaultCounters {
   throttles: number;
   outages: number;
   lostResponses: number;
+  /** Writes held back for a late commit, and those of them applied by now. */
+  lateCommits: number;
+  lateCommitsApplied: number;
 }
 
 export class Faults {
   private config: FaultConfig = { ...noFaults };
-  readonly counters: FaultCounters = { errors: 0, throttles: 0, outages: 0, lostResponses: 0 };
+  readonly counters: FaultCounters = { errors: 0, throttles: 0, outages: 0, lostResponses: 0, lateCommits: 0, lateCommitsApplied: 0 };
   private readonly random: () => number;
 
   constructor(initial: Partial<FaultConfig> = {}, seed = 42) {
@@ -87,6 +99,13 @@ export class Faults {
     const lose = this.config.lostResponseRate > 0 && this.random() < this.config.lostResponseRate;
     if (lose) this.counters.lostResponses++;
     return lose;
+  }
+
+  /** Asked before a write is applied: should it be held back and applied only after the client gave up? */
+  commitLate(): boolean {
+    const late = this.config.lateCommitRate > 0 && this.random() < this.config.lateCommitRate;
+    if (late) this.counters.lateCommits++;
+    return late;
   }
 
   async delay(): Promise<void> {

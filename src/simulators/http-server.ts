@@ -154,7 +154,12 @@ async function serve(opts: SimServerOptions, simReq: SimRequest, req: IncomingMe
     const match = route.pattern.exec(simReq.path);
     if (!match) continue;
     simReq.params = match.slice(1).map((p) => decodeURIComponent(p ?? ''));
+    // Held in the "queue" past the client's patience, then applied all the same: the caller that
+    // gave up may look, find nothing, and create again unless it guards against late commits.
+    const late = route.write && opts.faults.commitLate();
+    if (late) await new Promise((r) => setTimeout(r, opts.faults.current.lateCommitDelayMs));
     const response = await route.handler(simReq);
+    if (late) opts.faults.counters.lateCommitsApplied++;
     if (route.write && response.status < 300 && opts.faults.loseResponse()) {
       // Applied, but the caller never learns it: half the time a 502 from a "gateway", half the time a dead socket.
       if (opts.faults.counters.lostResponses % 2 === 0) {

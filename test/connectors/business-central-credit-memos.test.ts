@@ -44,6 +44,8 @@ describe('Business Central client: sales credit memos', () => {
       id: expect.any(String),
       number: 'SCM1001',
       externalDocumentNumber: 'SO-77',
+      customerNumber: 'POS-STORE01',
+      pricesIncludeTax: true,
       status: 'Draft',
       posted: false,
       totalAmountIncludingTax: 48.95,

@@ -6,7 +6,7 @@ import type { BcSalesCreditMemo, BusinessCentralState } from './state';
  * salesCreditMemos writes, following APIV2SalesCreditMemos.Page.al: deep insert validated as one
  * transaction, and the `post` action's checks in BC's order with BC's own error texts.
  */
-const HEADER_PROPS = new Set(['externalDocumentNumber', 'creditMemoDate', 'postingDate', 'dueDate', 'customerId', 'customerNumber', 'currencyCode', 'salesCreditMemoLines']);
+const HEADER_PROPS = new Set(['externalDocumentNumber', 'creditMemoDate', 'postingDate', 'dueDate', 'customerId', 'customerNumber', 'currencyCode', 'pricesIncludeTax', 'salesCreditMemoLines']);
 
 export function createSalesCreditMemo(state: BusinessCentralState, raw: unknown): BcSalesCreditMemo {
   const body = asObject(raw, 'salesCreditMemo', HEADER_PROPS);
@@ -16,13 +16,17 @@ export function createSalesCreditMemo(state: BusinessCentralState, raw: unknown)
   const postingDate = dateField(body['postingDate'], 'postingDate', creditMemoDate);
   const dueDate = dateField(body['dueDate'], 'dueDate', creditMemoDate);
   const customer = resolveCustomer(state, body);
+  // Not editable on the credit memo API page: the customer card's "Prices Including VAT" decides.
+  if (raw !== null && typeof raw === 'object' && 'pricesIncludeTax' in raw) {
+    throw new BcError(400, 'BadRequest_InvalidRequestBody', "The property 'pricesIncludeTax' is read-only on 'Microsoft.NAV.salesCreditMemo'.");
+  }
 
   const rawLines = body['salesCreditMemoLines'] ?? [];
   if (!Array.isArray(rawLines)) throw new BcError(400, 'BadRequest_InvalidRequestBody', "'salesCreditMemoLines' must be a collection.");
   const lines = rawLines.map((l, i) => parseLine(state, l, (i + 1) * 10_000, 'salesCreditMemoLine'));
 
   return state.createCreditMemo(
-    { externalDocumentNumber, creditMemoDate, postingDate, dueDate, customerId: customer.id, customerNumber: customer.number, customerName: customer.displayName, currencyCode },
+    { externalDocumentNumber, creditMemoDate, postingDate, dueDate, customerId: customer.id, customerNumber: customer.number, customerName: customer.displayName, currencyCode, pricesIncludeTax: customer.pricesIncludeTax },
     lines,
   );
 }

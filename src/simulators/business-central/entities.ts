@@ -99,9 +99,10 @@ function pinnedEquality(filter: string, fields: string[]): { field: string; valu
 export const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
 export const iso = (ms: number): string => new Date(ms).toISOString();
 /** Document totals are sums of rounded line amounts, the same figures the G/L entries carry. */
-const amountsOf = (l: BcSalesLine) => lineAmounts(l.quantity, l.unitPrice, l.taxPercent ?? STANDARD_VAT);
-const sumCents = (lines: BcSalesLine[], pick: (a: ReturnType<typeof amountsOf>) => number): number => lines.reduce((s, l) => s + pick(amountsOf(l)), 0) / 100;
-const total = (lines: BcSalesLine[]): number => sumCents(lines, (a) => a.grossCents);
+/** Each line knows its document's price basis through the document; lines are looked up by documentId. */
+const amountsOf = (l: BcSalesLine, pricesIncludeTax = true) => lineAmounts({ quantity: l.quantity, unitPrice: l.unitPrice, discountAmount: l.discountAmount, rate: l.taxPercent ?? STANDARD_VAT }, pricesIncludeTax);
+const sumCents = (d: { lines: BcSalesLine[]; pricesIncludeTax: boolean }, pick: (a: ReturnType<typeof amountsOf>) => number): number => d.lines.reduce((s, l) => s + pick(amountsOf(l, d.pricesIncludeTax)), 0) / 100;
+const total = (d: { lines: BcSalesLine[]; pricesIncludeTax: boolean }): number => sumCents(d, (a) => a.grossCents);
 
 export const companies = defineSet({
   name: 'companies',
@@ -155,10 +156,15 @@ export const customers = defineSet({
   etagOf: (e) => etag(e),
 });
 
-const LINE_FIELDS = ['id', 'documentId', 'sequence', 'itemId', 'lineType', 'lineObjectNumber', 'description', 'quantity', 'unitPrice', 'taxCode', 'taxPercent', 'amountExcludingTax', 'totalTaxAmount', 'amountIncludingTax', 'locationId'] as const;
+const LINE_FIELDS = ['id', 'documentId', 'sequence', 'itemId', 'lineType', 'lineObjectNumber', 'description', 'quantity', 'unitPrice', 'discountAmount', 'taxCode', 'taxPercent', 'amountExcludingTax', 'totalTaxAmount', 'amountIncludingTax', 'locationId'] as const;
 
-function lineView(l: BcSalesLine): { [K in (typeof LINE_FIELDS)[number]]: unknown } {
-  const a = amountsOf(l);
+/** A line's price basis is its document's "Prices Including VAT". */
+function pricesIncludeTaxOf(s: BusinessCentralState, l: BcSalesLine): boolean {
+  return (s.salesOrders.get(l.documentId) ?? s.salesInvoices.get(l.documentId) ?? s.salesCreditMemos.get(l.documentId))?.pricesIncludeTax ?? true;
+}
+
+function lineView(s: BusinessCentralState, l: BcSalesLine): { [K in (typeof LINE_FIELDS)[number]]: unknown } {
+  const a = amountsOf(l, pricesIncludeTaxOf(s, l));
   return {
     id: l.id,
     documentId: l.documentId,
@@ -169,6 +175,7 @@ function lineView(l: BcSalesLine): { [K in (typeof LINE_FIELDS)[number]]: unknow
     description: l.description,
     quantity: l.quantity,
     unitPrice: l.unitPrice,
+    discountAmount: l.discountAmount ?? 0,
     taxCode: l.taxPercent === undefined ? '' : vatCode(l.taxPercent),
     taxPercent: l.taxPercent ?? 0,
     amountExcludingTax: a.netCents / 100,
@@ -183,7 +190,7 @@ export const salesOrderLines = defineSet({
   type: 'salesOrderLine',
   fields: [...LINE_FIELDS, 'shipQuantity', 'shippedQuantity', 'invoiceQuantity', 'invoicedQuantity'] as const,
   all: (s) => [...s.salesOrders.values()].flatMap((o) => o.lines),
-  view: (_s, l) => ({ ...lineView(l), shipQuantity: l.quantity, shippedQuantity: 0, invoiceQuantity: l.quantity, invoicedQuantity: 0 }),
+  view: (s, l) => ({ ...lineView(s, l), shipQuantity: l.quantity, shippedQuantity: 0, invoiceQuantity: l.quantity, invoicedQuantity: 0 }),
   seq: (l) => l.sequence,
   etagOf: (l) => etag({ seq: l.sequence, version: 1 }),
 });
@@ -193,7 +200,7 @@ export const salesInvoiceLines = defineSet({
   type: 'salesInvoiceLine',
   fields: LINE_FIELDS,
   all: (s) => [...s.salesInvoices.values()].flatMap((i) => i.lines),
-  view: (_s, l) => lineView(l),
+  view: (s, l) => lineView(s, l),
   seq: (l) => l.sequence,
   etagOf: (l) => etag({ seq: l.sequence, version: 1 }),
 });
@@ -203,7 +210,7 @@ export const salesCreditMemoLines = defineSet({
   type: 'salesCreditMemoLine',
   fields: LINE_FIELDS,
   all: (s) => [...s.salesCreditMemos.values()].flatMap((m) => m.lines),
-  view: (_s, l) => lineView(l),
+  view: (s, l) => lineView(s, l),
   seq: (l) => l.sequence,
   etagOf: (l) => etag({ seq: l.sequence, version: 1 }),
 });
@@ -220,11 +227,11 @@ function headerView(d: BcSalesOrder | BcSalesInvoice | BcSalesCreditMemo): { [K 
     customerNumber: d.customerNumber,
     customerName: d.customerName,
     currencyCode: d.currencyCode,
-    pricesIncludeTax: true,
+    pricesIncludeTax: d.pricesIncludeTax,
     status: d.status,
-    totalAmountExcludingTax: sumCents(d.lines, (a) => a.netCents),
-    totalTaxAmount: sumCents(d.lines, (a) => a.vatCents),
-    totalAmountIncludingTax: total(d.lines),
+    totalAmountExcludingTax: sumCents(d, (a) => a.netCents),
+    totalTaxAmount: sumCents(d, (a) => a.vatCents),
+    totalAmountIncludingTax: total(d),
     lastModifiedDateTime: iso(d.lastModified),
   };
 }
@@ -246,7 +253,7 @@ export const salesInvoices = defineSet({
   type: 'salesInvoice',
   fields: [...HEADER_FIELDS, 'invoiceDate', 'dueDate', 'orderId', 'orderNumber', 'remainingAmount'] as const,
   all: (s) => [...s.salesInvoices.values()],
-  view: (_s, i: BcSalesInvoice) => ({ ...headerView(i), invoiceDate: i.invoiceDate, dueDate: i.dueDate, orderId: i.orderId, orderNumber: i.orderNumber, remainingAmount: total(i.lines) }),
+  view: (_s, i: BcSalesInvoice) => ({ ...headerView(i), invoiceDate: i.invoiceDate, dueDate: i.dueDate, orderId: i.orderId, orderNumber: i.orderNumber, remainingAmount: total(i) }),
   seq: (i) => i.seq,
   pinnable: { externalDocumentNumber: (d) => d.externalDocumentNumber, number: (d) => d.number, customerNumber: (d) => d.customerNumber },
   appendOnlySize: (s) => s.salesInvoices.size,

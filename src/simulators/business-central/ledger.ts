@@ -72,11 +72,28 @@ export function vatOfGross(grossCents: number, rate: VatRate): number {
   return rate === 0 ? 0 : divRound(grossCents * rate, 100 + rate);
 }
 
-/** One sales line's amounts. VAT is rounded per line so line totals and the G/L agree to the cent. */
-export function lineAmounts(quantity: number, unitPrice: number, rate: VatRate): { grossCents: number; vatCents: number; netCents: number } {
-  const grossCents = toCents(quantity * unitPrice);
-  const vatCents = vatOfGross(grossCents, rate);
-  return { grossCents, vatCents, netCents: grossCents - vatCents };
+/** What prices a sales line: BC's Line Discount Amount is taken off quantity x unit price. */
+export interface PricedLine {
+  quantity: number;
+  unitPrice: number;
+  /** Line Discount Amount, in the document's price basis (incl. VAT when prices include tax). */
+  discountAmount?: number;
+  rate: VatRate;
+}
+
+/**
+ * One sales line's amounts. VAT is rounded per line so line totals and the G/L agree to the cent.
+ * A document's "Prices Including VAT" decides whether the unit price already holds the VAT (it
+ * comes from the customer card unless the order sets it; credit memos cannot set it).
+ */
+export function lineAmounts(line: PricedLine, pricesIncludeTax = true): { grossCents: number; vatCents: number; netCents: number } {
+  const amountCents = toCents(line.quantity * line.unitPrice) - toCents(line.discountAmount ?? 0);
+  if (pricesIncludeTax) {
+    const vatCents = vatOfGross(amountCents, line.rate);
+    return { grossCents: amountCents, vatCents, netCents: amountCents - vatCents };
+  }
+  const vatCents = divRound(amountCents * line.rate, 100);
+  return { grossCents: amountCents + vatCents, vatCents, netCents: amountCents };
 }
 
 export interface GlPosting {
@@ -91,11 +108,11 @@ export interface GlPosting {
  * the customer's receivables account, revenue and VAT per VAT rate on the other side. `sign` is
  * +1 for an invoice and -1 for a credit memo, which reverses every line.
  */
-export function salesDocumentPostings(lines: Array<{ quantity: number; unitPrice: number; rate: VatRate }>, sign: 1 | -1, description: string): GlPosting[] {
+export function salesDocumentPostings(lines: PricedLine[], sign: 1 | -1, description: string, pricesIncludeTax = true): GlPosting[] {
   let gross = 0;
   const byRate = new Map<VatRate, { net: number; vat: number }>();
   for (const l of lines) {
-    const a = lineAmounts(l.quantity, l.unitPrice, l.rate);
+    const a = lineAmounts(l, pricesIncludeTax);
     gross += a.grossCents;
     const sum = byRate.get(l.rate) ?? { net: 0, vat: 0 };
     byRate.set(l.rate, { net: sum.net + a.netCents, vat: sum.vat + a.vatCents });

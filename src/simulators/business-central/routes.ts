@@ -4,7 +4,7 @@ import { financeSets } from './gl-entities';
 import { journalRoutes } from './journal-routes';
 import { companies, readableSets as salesSets, salesCreditMemoLines, salesCreditMemos, salesInvoiceLines, salesOrderLines, salesOrders, type EntitySet } from './entities';
 import { BcError, checkCompany, collectionResponse, entityResponse, guard, jsonBody, keyParam, odataError, origin, type EntitySetSpec } from './odata';
-import { checkIfMatch, createSalesOrder, parseLine, shipAndInvoice } from './sales';
+import { checkIfMatch, createSalesOrder, parseLine, requireIfMatch, shipAndInvoice } from './sales';
 import type { BcSalesCreditMemo, BcSalesOrder, BusinessCentralState } from './state';
 
 /**
@@ -144,6 +144,32 @@ export function apiRoutes({ state, pageSize }: RouteOptions): SimRoute[] {
         const o = order(req, 2);
         checkIfMatch(req.headers['if-match'], String(salesOrders.row(state, o).view['@odata.etag']));
         shipAndInvoice(state, o);
+        return { status: 204 };
+      },
+      true,
+    ),
+    // Deleting an open order or a draft memo is how a twin made by a retry is taken back.
+    route(
+      'DELETE',
+      `${CO}/salesOrders${KEY}`,
+      (req) => {
+        company(req);
+        const o = order(req, 2);
+        requireIfMatch(req.headers['if-match'], String(salesOrders.row(state, o).view['@odata.etag']));
+        state.salesOrders.delete(o.id);
+        return { status: 204 };
+      },
+      true,
+    ),
+    route(
+      'DELETE',
+      `${CO}/salesCreditMemos${KEY}`,
+      (req) => {
+        company(req);
+        const m = creditMemo(req);
+        requireIfMatch(req.headers['if-match'], String(salesCreditMemos.row(state, m).view['@odata.etag']));
+        if (m.status !== 'Draft') throw new BcError(400, 'Application_DialogException', 'You cannot delete a posted credit memo.');
+        state.salesCreditMemos.delete(m.id);
         return { status: 204 };
       },
       true,

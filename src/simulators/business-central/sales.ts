@@ -7,8 +7,8 @@ import type { BcCustomer, BcSalesLine, BcSalesOrder, BusinessCentralState } from
  * a failed record lookup -> Internal_RecordNotFound, an unknown JSON property -> BadRequest_NotFound.
  * A deep insert is one transaction: everything is validated before anything is stored.
  */
-const HEADER_PROPS = new Set(['externalDocumentNumber', 'orderDate', 'postingDate', 'customerId', 'customerNumber', 'currencyCode', 'salesOrderLines']);
-const LINE_PROPS = new Set(['sequence', 'lineType', 'itemId', 'lineObjectNumber', 'description', 'quantity', 'unitPrice', 'locationId']);
+const HEADER_PROPS = new Set(['externalDocumentNumber', 'orderDate', 'postingDate', 'customerId', 'customerNumber', 'currencyCode', 'pricesIncludeTax', 'salesOrderLines']);
+const LINE_PROPS = new Set(['sequence', 'lineType', 'itemId', 'lineObjectNumber', 'description', 'quantity', 'unitPrice', 'discountAmount', 'locationId']);
 
 type NewLine = Omit<BcSalesLine, 'id' | 'documentId'>;
 
@@ -53,6 +53,11 @@ export function dateField(value: unknown, field: string, fallback: string): stri
   return value;
 }
 
+export function booleanField(value: unknown, field: string): boolean {
+  if (typeof value !== 'boolean') throw new BcError(400, 'BadRequest_InvalidRequestBody', `Cannot convert the value of '${field}' to the expected type 'Edm.Boolean'.`);
+  return value;
+}
+
 export function numberField(value: unknown, field: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
@@ -93,6 +98,11 @@ export function parseLine(state: BusinessCentralState, raw: unknown, sequence: n
     line.description ||= item.displayName;
     line.unitPrice = numberField(body['unitPrice'], 'unitPrice', item.unitPrice);
     line.taxPercent = item.vatPercent;
+    const discount = numberField(body['discountAmount'], 'discountAmount', 0);
+    if (discount < 0 || discount > Math.abs(line.quantity * line.unitPrice) + 1e-9) {
+      throw new BcError(400, 'Application_FieldValidationException', `Line Discount Amount must be between 0 and ${line.quantity * line.unitPrice} in Sales Line.`);
+    }
+    if (discount) line.discountAmount = discount;
   }
   if (body['locationId'] !== undefined) {
     const location = isGuid(body['locationId']) ? state.locations.get(body['locationId'].toLowerCase()) : undefined;
@@ -110,12 +120,14 @@ export function createSalesOrder(state: BusinessCentralState, raw: unknown): BcS
   const postingDate = dateField(body['postingDate'], 'postingDate', orderDate);
 
   const customer = resolveCustomer(state, body);
+  // The order may say whether its prices include VAT; otherwise the customer card decides.
+  const pricesIncludeTax = body['pricesIncludeTax'] === undefined ? customer.pricesIncludeTax : booleanField(body['pricesIncludeTax'], 'pricesIncludeTax');
   const rawLines = body['salesOrderLines'] ?? [];
   if (!Array.isArray(rawLines)) throw new BcError(400, 'BadRequest_InvalidRequestBody', "'salesOrderLines' must be a collection.");
   const lines = rawLines.map((l, i) => parseLine(state, l, (i + 1) * 10_000));
 
   return state.createOrder(
-    { externalDocumentNumber, orderDate, postingDate, customerId: customer.id, customerNumber: customer.number, customerName: customer.displayName, currencyCode },
+    { externalDocumentNumber, orderDate, postingDate, customerId: customer.id, customerNumber: customer.number, customerName: customer.displayName, currencyCode, pricesIncludeTax },
     lines,
   );
 }
@@ -133,6 +145,14 @@ export function resolveCustomer(state: BusinessCentralState, body: Record<string
     throw new BcError(400, 'Application_DialogException', 'A "customerNumber" or a "customerId" must be provided.');
   }
   return customer;
+}
+
+/** PATCH and DELETE must carry If-Match (the entity's ETag, or `*`). */
+export function requireIfMatch(ifMatch: string | string[] | undefined, currentEtag: string): void {
+  if (!(Array.isArray(ifMatch) ? ifMatch[0] : ifMatch)) {
+    throw new BcError(400, 'BadRequest_InvalidToken', 'Could not validate the client concurrency token required by the service. Please provide a valid token in the client request.');
+  }
+  checkIfMatch(ifMatch, currentEtag);
 }
 
 /** BC checks an ETag on a bound action only when the caller sends one. */

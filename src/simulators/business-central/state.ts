@@ -109,10 +109,11 @@ export class BusinessCentralState {
     this.items.set(item.id, item);
     return item;
   }
-  seedCustomer(input: { number: string; displayName: string }): BcCustomer {
+  /** `pricesIncludeTax` is the card's "Prices Including VAT" (default on, what walk-in customers need). */
+  seedCustomer(input: { number: string; displayName: string; pricesIncludeTax?: boolean }): BcCustomer {
     const number = input.number.trim().toUpperCase();
     if (this.customerByNumber(number)) throw new Error(`customer ${number} already seeded`);
-    const customer = { ...this.base(), number, displayName: input.displayName };
+    const customer = { ...this.base(), number, displayName: input.displayName, pricesIncludeTax: input.pricesIncludeTax ?? true };
     this.customers.set(customer.id, customer);
     return customer;
   }
@@ -157,6 +158,7 @@ export class BusinessCentralState {
       customerNumber: order.customerNumber,
       customerName: order.customerName,
       currencyCode: order.currencyCode,
+      pricesIncludeTax: order.pricesIncludeTax,
       orderId: order.id,
       orderNumber: order.number,
       status: 'Open',
@@ -175,7 +177,7 @@ export class BusinessCentralState {
         documentType: 'Sales Shipment',
         description: line.description,
         quantity: -line.quantity,
-        salesAmountActual: round2(line.quantity * line.unitPrice),
+        salesAmountActual: round2(line.quantity * line.unitPrice - (line.discountAmount ?? 0)),
         costAmountActual: 0,
         locationCode: this.lineLocationCode(line) ?? '',
         orderNumber: order.number,
@@ -218,7 +220,7 @@ export class BusinessCentralState {
         documentType: 'Sales Credit Memo',
         description: line.description,
         quantity: line.quantity,
-        salesAmountActual: -round2(line.quantity * line.unitPrice),
+        salesAmountActual: -round2(line.quantity * line.unitPrice - (line.discountAmount ?? 0)),
         costAmountActual: 0,
         locationCode: this.lineLocationCode(line) ?? '',
         externalDocumentNumber: memo.externalDocumentNumber,
@@ -229,9 +231,9 @@ export class BusinessCentralState {
 
   /** A line without a VAT rate (created before items had one) posts at the standard rate. */
   private postSalesGl(documentNumber: string, documentType: 'Invoice' | 'Credit Memo', doc: BcSalesInvoice | BcSalesCreditMemo, sign: 1 | -1, description: string): void {
-    const lines = doc.lines.filter((l) => l.lineType === 'Item').map((l) => ({ quantity: l.quantity, unitPrice: l.unitPrice, rate: l.taxPercent ?? STANDARD_VAT }));
+    const lines = doc.lines.filter((l) => l.lineType === 'Item').map((l) => ({ quantity: l.quantity, unitPrice: l.unitPrice, discountAmount: l.discountAmount, rate: l.taxPercent ?? STANDARD_VAT }));
     const tx = { postingDate: doc.postingDate, documentNumber, documentType, externalDocumentNumber: doc.externalDocumentNumber, sourceCode: 'SALES' };
-    this.gl.post(tx, salesDocumentPostings(lines, sign, description));
+    this.gl.post(tx, salesDocumentPostings(lines, sign, description, doc.pricesIncludeTax));
   }
 
   /** Entry numbers follow posting order with no gaps, which is what makes them a usable cursor. */

@@ -71,7 +71,9 @@ function notInRelatedTable(field: string, table: string, value: string, related:
 /**
  * Deep insert = one transaction, as the extension's OnInsert posts through Item Jnl.-Post Line:
  * everything is validated first, then the adjustment and its ledger entries are written together.
- * Duplicate externalDocumentNumbers are accepted, as BC accepts them on sales documents.
+ * Unlike BC's sales documents, the extension keeps externalDocumentNumber unique (a secondary key
+ * on its table): a second adjustment with the same number is refused with 409, so a retry or a
+ * request committed after its client gave up can never post a store's stock change twice.
  */
 export function createStockAdjustment(state: BusinessCentralState, raw: unknown): BcStockAdjustment {
   const body = asObject(raw, 'stockAdjustment', HEADER_PROPS);
@@ -99,6 +101,10 @@ export function createStockAdjustment(state: BusinessCentralState, raw: unknown)
     if (quantity === 0) throw new BcError(400, 'Application_DialogException', `quantity must not be 0 in Stock Adjustment Line: Line No.=${(i + 1) * 10_000}.`);
     return { itemNumber, quantity };
   });
+  // The key is checked on insert, after the fields are validated, as a table's unique key is.
+  if ([...state.adjustments.values()].some((a) => a.externalDocumentNumber === externalDocumentNumber)) {
+    throw new BcError(409, 'Internal_EntityWithSameKeyExists', `The record in table Stock Adjustment already exists. Identification fields and values: External Document No.='${externalDocumentNumber}'`);
+  }
   return state.postStockAdjustment({ externalDocumentNumber, postingDate, locationCode, description: description.trim() }, lines);
 }
 

@@ -28,6 +28,8 @@ export interface BcItem extends Versioned {
 export interface BcCustomer extends Versioned {
   number: string;
   displayName: string;
+  /** The card's "Prices Including VAT": documents take it unless they set their own (orders can, credit memos cannot). */
+  pricesIncludeTax: boolean;
 }
 
 export interface BcSalesLine {
@@ -40,6 +42,8 @@ export interface BcSalesLine {
   description: string;
   quantity: number;
   unitPrice: number;
+  /** Line Discount Amount (BC's `discountAmount`), in the document's price basis. */
+  discountAmount?: number;
   locationId?: string;
   /** Copied from the item when the line is created, as BC copies the VAT setup; absent on comment lines. */
   taxPercent?: VatRate;
@@ -53,6 +57,8 @@ interface BcSalesHeader extends Versioned {
   customerNumber: string;
   customerName: string;
   currencyCode: string;
+  /** "Prices Including VAT": whether unit prices and discounts hold the VAT. */
+  pricesIncludeTax: boolean;
   lines: BcSalesLine[];
 }
 export interface BcSalesOrder extends BcSalesHeader {

@@ -22,6 +22,11 @@ export interface PosSaleLine {
   /** VAT-inclusive unit price, e.g. "99.00". */
   unitPriceGross: string;
   vatPercent: number;
+  /**
+   * The row's total when it is not unit price x quantity: a multi-buy ("3 for 10.00"), or a
+   * receipt discount row (no SKU, negative), which Sitoo puts after the product row it belongs to.
+   */
+  rowGross?: string;
 }
 
 export interface PosSale {
@@ -83,7 +88,8 @@ export function createPos(state: SitooState): SitooPos {
       if (!warehouse) throw new Error(`Sitoo simulator: warehouse ${sale.warehouseId} is not seeded`);
       if (sale.lines.length === 0) throw new Error('Sitoo simulator: a sale needs at least one line');
       const lines = sale.lines.map((l) => ({ ...l, unitPriceGross: formatCents(toCents(l.unitPriceGross)), productName: l.productName ?? l.sku }));
-      const totalCents = lines.reduce((sum, l) => sum + toCents(l.unitPriceGross) * l.quantity, 0);
+      const rowCents = (l: PosSaleLine) => (l.rowGross !== undefined ? toCents(l.rowGross) : toCents(l.unitPriceGross) * l.quantity);
+      const totalCents = lines.reduce((sum, l) => sum + rowCents(l), 0);
       const paymentStateId = sale.paymentStateId ?? PaymentState.Successful;
       const roundoffCents = sale.roundOff !== undefined ? toCents(sale.roundOff) : 0;
       const payments = salePayments(sale.payments ?? [{ name: sale.paymentName ?? 'Card', amount: formatCents(totalCents + roundoffCents) }], totalCents + roundoffCents);
@@ -109,7 +115,7 @@ export function createPos(state: SitooState): SitooPos {
           sku: l.sku,
           productname: l.productName,
           quantity: l.quantity,
-          rowGrossCents: toCents(l.unitPriceGross) * l.quantity,
+          rowGrossCents: rowCents(l),
           vatvalue: l.vatPercent,
         })),
         roundoffCents,
@@ -129,7 +135,7 @@ export function createPos(state: SitooState): SitooPos {
         creditOrderId: order.creditorderid,
         reservedUntil: order.datereserved,
         additionalData: { ...order.additionaldata },
-        lines: lines.map((l) => ({ sku: l.sku, productName: l.productName, quantity: l.quantity, unitPriceGross: l.unitPriceGross, vatPercent: l.vatPercent })),
+        lines: lines.map((l) => ({ sku: l.sku, productName: l.productName, quantity: l.quantity, unitPriceGross: l.unitPriceGross, vatPercent: l.vatPercent, grossCents: rowCents(l) })),
         payments: order.payments.map((p) => ({ name: p.name, amount: p.moneyamount })),
       };
     },
