@@ -31,7 +31,7 @@ export function createErpStockPollActivities(deps: ErpStockPollDeps) {
       const result: ErpStockPollResult = { afterEntryNumber: input.afterEntryNumber, nextAfterEntryNumber: input.afterEntryNumber, entries: 0, items: 0, keys: 0 };
       const warehouses = stockLocations(deps.mapping()).filter((l) => l.master === 'erp');
       for (let page = 0; page < input.maxPages; page++) {
-        const entries = await callOrFail(FAILURE_TYPES.erpRejected, () => deps.erp.listItemLedgerEntries(result.nextAfterEntryNumber, input.pageSize));
+        const entries = await callOrFail(FAILURE_TYPES.erpRejected, (signal) => deps.erp.listItemLedgerEntries(result.nextAfterEntryNumber, input.pageSize, { signal }));
         if (entries.length === 0) break;
         const items = [...new Set(entries.map((e) => e.itemNumber))];
         const keys = warehouses.flatMap((w) => items.map((sku) => ({ locationId: w.locationId, sku })));

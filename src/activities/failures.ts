@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { PermanentError, TransientError } from '../connectors/http';
+import { attemptSignal } from './attempt';
 
 /** Failure types a workflow can branch on (listed as non-retryable where they are). */
 export const FAILURE_TYPES = {
@@ -35,10 +36,14 @@ export function toActivityFailure(err: unknown, rejectedType: string): unknown {
   return err;
 }
 
-/** Runs a connector call and translates its errors; keeps each activity body about the business step. */
-export async function callOrFail<T>(rejectedType: string, fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs a connector call and translates its errors; keeps each activity body about the business
+ * step. The call gets the attempt's signal (see attempt.ts), so nothing it sends outlives the
+ * attempt: pass it on to the connector.
+ */
+export async function callOrFail<T>(rejectedType: string, fn: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
   try {
-    return await fn();
+    return await fn(attemptSignal());
   } catch (err) {
     throw toActivityFailure(err, rejectedType);
   }

@@ -44,7 +44,7 @@ export function createPollActivities(deps: PollActivityDeps) {
     async pollSitooOrders(input: { fromOrderId: number; pageSize: number; maxPages: number }): Promise<PollResult> {
       const result: PollResult = { fromOrderId: input.fromOrderId, nextOrderId: input.fromOrderId, seen: 0, started: 0, alreadyClosed: 0 };
       for (let page = 0; page < input.maxPages; page++) {
-        const { orders } = await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.listOrdersFrom(result.nextOrderId, input.pageSize));
+        const { orders } = await callOrFail(FAILURE_TYPES.sitooRejected, (signal) => deps.sitoo.listOrdersFrom(result.nextOrderId, input.pageSize, { signal }));
         for (const order of orders) {
           result.seen++;
           const outcome = await deps.startSale(order.orderId);
@@ -65,7 +65,7 @@ export function createPollActivities(deps: PollActivityDeps) {
     async pollSitooStockTransactions(input: { fromTransactionId: number; pageSize: number; maxPages: number }): Promise<StockPollResult> {
       const result: StockPollResult = { fromTransactionId: input.fromTransactionId, nextTransactionId: input.fromTransactionId, seen: 0 };
       for (let page = 0; page < input.maxPages; page++) {
-        const transactions = await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.listWarehouseTransactions({ idFrom: result.nextTransactionId, num: input.pageSize }));
+        const transactions = await callOrFail(FAILURE_TYPES.sitooRejected, (signal) => deps.sitoo.listWarehouseTransactions({ idFrom: result.nextTransactionId, num: input.pageSize }, { signal }));
         // Signal before moving the cursor: a crash in between re-reads transactions, it never skips them.
         if (transactions.length) await deps.signalStock({ sitooTransactions: transactions.map((t) => t.transactionId) });
         result.seen += transactions.length;

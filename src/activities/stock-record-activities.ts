@@ -28,7 +28,7 @@ export type StockRecordOutcome =
 export function createStockRecordActivities(deps: StockRecordDeps) {
   return {
     async recordStoreStockChange(input: { transactionId: number }): Promise<StockRecordOutcome> {
-      const [transaction] = await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.listWarehouseTransactions({ ids: [input.transactionId] }));
+      const [transaction] = await callOrFail(FAILURE_TYPES.sitooRejected, (signal) => deps.sitoo.listWarehouseTransactions({ ids: [input.transactionId] }, { signal }));
       if (!transaction) return { outcome: 'not-found' };
       if (erpRecordsThroughOrders(transaction.kind)) return { outcome: 'booked-by-order-flow', kind: transaction.kind };
       const location = stockLocations(deps.mapping()).find((l) => l.sitooWarehouseId === transaction.warehouseId);
@@ -37,18 +37,18 @@ export function createStockRecordActivities(deps: StockRecordDeps) {
       if (refusal) return { outcome: 'master-conflict', message: refusal };
       const lines = [...quantitiesOf(transaction.items)].filter(([, q]) => q !== 0).map(([itemNumber, quantity]) => ({ itemNumber, quantity }));
       const documentNumber = stockAdjustmentDocumentNumber(transaction.transactionId);
-      const existing = await callOrFail(FAILURE_TYPES.erpRejected, () => deps.erp.findStockAdjustment(documentNumber));
+      const existing = await callOrFail(FAILURE_TYPES.erpRejected, (signal) => deps.erp.findStockAdjustment(documentNumber, { signal }));
       if (existing) return { outcome: 'recorded', documentNumber: existing.number, existed: true, locationCode: location.erpLocationCode, kind: transaction.kind };
-      const unknown = await callOrFail(FAILURE_TYPES.erpRejected, () => deps.erp.findUnknownItems(lines.map((l) => l.itemNumber)));
+      const unknown = await callOrFail(FAILURE_TYPES.erpRejected, (signal) => deps.erp.findUnknownItems(lines.map((l) => l.itemNumber), { signal }));
       if (unknown.length) return { outcome: 'unknown-items', skus: unknown };
-      const created = await callOrFail(FAILURE_TYPES.erpRejected, () =>
+      const created = await callOrFail(FAILURE_TYPES.erpRejected, (signal) =>
         deps.erp.createStockAdjustment({
           externalDocumentNumber: documentNumber,
           locationCode: location.erpLocationCode,
           postingDate: new Date(transaction.createdAt * 1000).toISOString().slice(0, 10),
           description: `Sitoo ${transaction.kind} ${transaction.transactionId}`,
           lines,
-        }),
+        }, { signal }),
       );
       return { outcome: 'recorded', documentNumber: created.number, existed: false, locationCode: location.erpLocationCode, kind: transaction.kind };
     },

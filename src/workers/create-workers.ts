@@ -20,6 +20,7 @@ import { startSale, type SaleStartConfig } from '../starters/sale-starts';
 import { saveSitooPollCursor } from '../starters/sitoo-poll-schedule';
 import { saveErpStockCursor, signalStockChanged } from '../starters/stock-starts';
 import { TASK_QUEUES } from '../workflows/task-queues';
+import { attemptInterceptor } from './attempt-interceptor';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -36,6 +37,8 @@ interface Common {
 }
 
 const workflows = (deps: Common) => (deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH });
+/** Every activity attempt's outside calls end with the attempt (attempt-interceptor.ts). */
+const interceptors: WorkerOptions['interceptors'] = { activity: [attemptInterceptor] };
 
 export interface MainWorkerDeps extends Common {
   sales: SaleStartConfig;
@@ -52,6 +55,7 @@ export function createMainWorker(deps: MainWorkerDeps): Promise<Worker> {
     namespace: deps.namespace,
     taskQueue: TASK_QUEUES.main,
     ...workflows(deps),
+    interceptors,
     activities: {
       ...createSaleActivities({ sitoo: deps.sitoo, erp: deps.erp, mapping: deps.mapping }),
       ...createStockRecordActivities({ sitoo: deps.sitoo, erp: deps.erp, mapping: deps.mapping }),
@@ -88,6 +92,7 @@ export function createInventoryWorker(deps: InventoryWorkerDeps): Promise<Worker
     namespace: deps.namespace,
     taskQueue: TASK_QUEUES.inventory,
     ...workflows(deps),
+    interceptors,
     activities: {
       // Kept for sales started before stock followed warehouse transactions (their histories call these).
       ...createInventoryActivities({ ecommerce: deps.ecommerce }),
