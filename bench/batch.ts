@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SitooClient } from '../src/connectors/sitoo/client';
+import { sitooOrderErpDocumentNumber } from '../src/domain/ids';
 import { OrderState, PaymentState } from '../src/domain/sale';
 import type { LocalStack } from '../src/local/stack';
 import { startSale } from '../src/starters/sale-starts';
@@ -92,7 +93,7 @@ export interface RunningBatch {
 export function startBatch(stack: LocalStack, orderIds: number[], concurrency: number, signal?: AbortSignal): RunningBatch {
   const t0 = Date.now();
   const cfg = { accountId: stack.env.SITOO_ACCOUNT_ID, eshopId: stack.env.SITOO_ESHOP_ID, paymentConfirmationTimeout: stack.env.PAYMENT_CONFIRMATION_TIMEOUT };
-  const ids = new Set(orderIds.map(String));
+  const ids = new Set(orderIds.map((id) => sitooOrderErpDocumentNumber(stack.env.SITOO_ACCOUNT_ID, id)));
   return {
     started: pool(orderIds, concurrency, async (orderId) => void (await startSale(stack.client, cfg, orderId, 'manual')), signal).then((failed) => ({
       started: orderIds.length - failed,

@@ -1,4 +1,5 @@
 import { businessDayWindow, localDate } from '../src/domain/business-day';
+import { sitooOrderErpDocumentNumber } from '../src/domain/ids';
 import type { CatalogueItem, LocalStack, StoreSeed } from '../src/local/stack';
 import { createSalesOrder } from '../src/simulators/business-central/sales';
 
@@ -37,7 +38,7 @@ export function seedDay({ stack, stores, catalogue, date, timeZone, perStore, ra
       });
       if (card) stack.payments.state.recordCardPayment({ amountCents: Math.round(Number(item.unitPriceGross) * 100), currency: 'SEK', reference, storeId: store.storeId, at: new Date(orderDate * 1000) });
       const erpOrder = createSalesOrder(stack.erp.state, {
-        externalDocumentNumber: String(order.orderId), customerNumber: customer, orderDate: new Date(orderDate * 1000).toISOString().slice(0, 10),
+        externalDocumentNumber: sitooOrderErpDocumentNumber(stack.sitoo.accountId, order.orderId), customerNumber: customer, orderDate: new Date(orderDate * 1000).toISOString().slice(0, 10),
         salesOrderLines: [{ lineType: 'Item', lineObjectNumber: item.sku, quantity: 1, unitPrice: Number(item.unitPriceGross), locationId }],
       });
       stack.erp.state.postOrder(erpOrder);

@@ -8,7 +8,7 @@ import { addTransaction, emptyDay, JournalError, settlementJournal, type DayTota
 import type { DayTransaction } from '../domain/end-of-day';
 import { endOfDayDocumentNumber, endOfDayJournalCode } from '../domain/ids';
 import type { Mapping } from '../domain/mapping';
-import { indexSettlementLines, matchCardPayments, returnsByOrder, saleGap, zReportDifferences, type CardPayment, type ErpBookings, type PayoutMatch, type SaleGap, type SettlementIndex } from '../domain/reconciliation';
+import { bookingKey, indexSettlementLines, matchCardPayments, returnsByOrder, saleGap, zReportDifferences, type CardPayment, type ErpBookings, type PayoutMatch, type SaleGap, type SettlementIndex } from '../domain/reconciliation';
 import type { DaySummary, JournalResult, StoreDay } from '../workflows/end-of-day-contract';
 import { callOrFail, FAILURE_TYPES } from './failures';
 
@@ -49,7 +49,7 @@ export function createEndOfDayActivities(deps: EndOfDayDeps) {
     let pages = 0;
     let cursor: number | undefined;
     do {
-      const page = await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.listDayTransactions({ warehouseId: day.warehouseId, from: day.from, to: day.to, pageSize: deps.pageSize ?? 500, cursor }));
+      const page = await callOrFail(FAILURE_TYPES.sitooRejected, (signal) => deps.sitoo.listDayTransactions({ warehouseId: day.warehouseId, from: day.from, to: day.to, pageSize: deps.pageSize ?? 500, cursor }, { signal }));
       page.transactions.forEach(visit);
       cursor = page.nextCursor;
       heartbeat(++pages);
@@ -61,7 +61,7 @@ export function createEndOfDayActivities(deps: EndOfDayDeps) {
     async resolveStoreDay(input: { storeId: string; date: string }): Promise<StoreDay> {
       const store = deps.mapping().stores.find((s) => s.storeId === input.storeId);
       if (!store) throw ApplicationFailure.nonRetryable(`store ${input.storeId} is not in the mapping`, 'UnknownStore');
-      const timeZone = await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.getSiteTimeZone());
+      const timeZone = await callOrFail(FAILURE_TYPES.sitooRejected, (signal) => deps.sitoo.getSiteTimeZone(undefined, { signal }));
       return { storeId: store.storeId, date: input.date, timeZone, warehouseId: store.sitooWarehouseId, erpCustomerNumber: store.erpCustomerNumber, ...businessDayWindow(input.date, timeZone) };
     },
 
@@ -70,9 +70,12 @@ export function createEndOfDayActivities(deps: EndOfDayDeps) {
       const { day } = input;
       // The sale flow dates ERP orders by the UTC date of the sale, so look one day either side.
       const window = { customerNumber: day.erpCustomerNumber, postingDateFrom: addDays(day.date, -1), postingDateTo: addDays(day.date, 1) };
-      const [erpDocs, memoLines] = await callOrFail(FAILURE_TYPES.erpRejected, () => Promise.all([deps.erp.listSalesDocumentTotals(window), deps.erp.listCreditMemoLineTotals(window)]));
+      const [erpDocs, memoLines] = await callOrFail(FAILURE_TYPES.erpRejected, (signal) => Promise.all([deps.erp.listSalesDocumentTotals(window, { signal }), deps.erp.listCreditMemoLineTotals(window, { signal })]));
       const erp: ErpBookings = { invoices: new Map(), returns: returnsByOrder(memoLines) };
-      for (const d of erpDocs) (erp.invoices.get(d.externalDocumentNumber) ?? erp.invoices.set(d.externalDocumentNumber, []).get(d.externalDocumentNumber)!).push(d.totalCents);
+      for (const d of erpDocs) {
+        const key = bookingKey(d.externalDocumentNumber);
+        (erp.invoices.get(key) ?? erp.invoices.set(key, []).get(key)!).push(d.totalCents);
+      }
       let totals: DayTotals = emptyDay();
       const gaps: SaleGap[] = [];
       let gapCount = 0;
@@ -88,7 +91,7 @@ export function createEndOfDayActivities(deps: EndOfDayDeps) {
         if (err instanceof JournalError) throw ApplicationFailure.nonRetryable(err.message, 'JournalRefused');
         throw err;
       }
-      const reports = (await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.listZReports({ warehouseId: day.warehouseId, from: day.from, to: day.to })))
+      const reports = (await callOrFail(FAILURE_TYPES.sitooRejected, (signal) => deps.sitoo.listZReports({ warehouseId: day.warehouseId, from: day.from, to: day.to }, { signal })))
         .filter((r) => r.warehouseId === undefined || r.warehouseId === day.warehouseId);
       return {
         totals, pagesRead, zReports: reports.length, zDifferences: reports.length ? zReportDifferences(totals, reports) : [],
@@ -128,7 +131,7 @@ export function createEndOfDayActivities(deps: EndOfDayDeps) {
         for (const p of tx.payments) if (p.tender === 'card' && p.reference) payments.push({ orderId: tx.orderId, reference: p.reference, amountCents: p.amountCents });
       });
       if (payments.length === 0) return { matched: 0, matchedCents: 0, feesCents: 0, payoutIds: [], unmatchedPos: [], unmatchedCount: 0, pagesRead };
-      const payouts = await callOrFail(FAILURE_TYPES.transient, () => deps.payouts.listPayouts({ arrivalFrom: input.day.date, arrivalTo: input.arrivalTo }));
+      const payouts = await callOrFail(FAILURE_TYPES.transient, (signal) => deps.payouts.listPayouts({ arrivalFrom: input.day.date, arrivalTo: input.arrivalTo }, { signal }));
       const indexes: SettlementIndex[] = [];
       for (const p of payouts) indexes.push(await callOrFail(FAILURE_TYPES.transient, () => linesOf(p.id)));
       const match = matchCardPayments(payments, indexes);

@@ -1,7 +1,8 @@
 import type { EcommercePort } from '../connectors/ecommerce/port';
 import type { ErpPort } from '../connectors/erp/port';
-import { erpExternalDocumentNumber, returnLineDescription, webOrderErpDocumentNumber } from '../domain/ids';
+import { legacySitooOrderErpDocumentNumber, returnLineDescription, webOrderErpDocumentNumber } from '../domain/ids';
 import type { Mapping } from '../domain/mapping';
+import { bookCreditMemo } from './erp-credit-memos';
 import { callOrFail, FAILURE_TYPES } from './failures';
 
 export interface ReturnActivityDeps {
@@ -39,20 +40,18 @@ export function createReturnActivities(deps: ReturnActivityDeps) {
     async bookReturnInErp(input: { webOrderId?: string; sitooOrderId: number; storeId: string; lines: Array<Pick<RefundedLine, 'sku' | 'quantity' | 'unitPrice'>>; returnedOn: string }): Promise<{ number: string }> {
       const store = deps.mapping().stores.find((s) => s.storeId === input.storeId);
       if (!store) throw new Error(`store ${input.storeId} is no longer in the mapping`);
-      const externalDocumentNumber = input.webOrderId !== undefined ? webOrderErpDocumentNumber(input.webOrderId) : erpExternalDocumentNumber(input.sitooOrderId);
+      // A store refund's memo is found by its return line description within the store's customer,
+      // so its key may stay the refund's bare order id.
+      const externalDocumentNumber = input.webOrderId !== undefined ? webOrderErpDocumentNumber(input.webOrderId) : legacySitooOrderErpDocumentNumber(input.sitooOrderId);
       const description = returnLineDescription(input.sitooOrderId);
-      const find = async () => (await deps.erp.findSalesCreditMemos(externalDocumentNumber)).find((m) => m.lines.some((l) => l.description === description));
       return callOrFail(FAILURE_TYPES.erpRejected, async () => {
-        const memo = (await find()) ?? (await deps.erp.createSalesCreditMemo({
+        const { number } = await bookCreditMemo(deps.erp, { externalDocumentNumber, customerNumber: store.erpCustomerNumber, description }, {
           externalDocumentNumber,
           customerNumber: store.erpCustomerNumber,
           creditMemoDate: input.returnedOn,
           lines: input.lines.map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPrice: Number(l.unitPrice), locationCode: store.erpLocationCode, description })),
-        }));
-        if (memo.posted) return { number: memo.number };
-        await deps.erp.postSalesCreditMemo(memo.id);
-        // Posting gives the memo its posted number; the draft's is gone.
-        return { number: (await find())?.number ?? memo.number };
+        });
+        return { number };
       });
     },
   };

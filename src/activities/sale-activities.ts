@@ -1,9 +1,10 @@
+import { ApplicationFailure } from '@temporalio/common';
 import type { ErpPort } from '../connectors/erp/port';
 import type { SitooPort } from '../connectors/sitoo/port';
-import { erpExternalDocumentNumber } from '../domain/ids';
+import { legacySitooOrderErpDocumentNumber } from '../domain/ids';
 import { findStoreByWarehouse, type Mapping, type StoreLocation } from '../domain/mapping';
-import type { SaleOrder } from '../domain/sale';
-import { findOrCreateErpOrder, postErpOrder, type ErpOrderRef } from './erp-orders';
+import { erpSaleLines, type SaleOrder } from '../domain/sale';
+import { findOrCreateErpOrder, postErpOrder, sweepErpOrderTwins, type ErpOrderKey, type ErpOrderRef } from './erp-orders';
 import { callOrFail, FAILURE_TYPES } from './failures';
 
 export type { ErpOrderRef } from './erp-orders';
@@ -19,11 +20,24 @@ function unixToDate(seconds: number): string {
   return new Date(seconds * 1000).toISOString().slice(0, 10);
 }
 
+/**
+ * Where the sale's ERP order lives. Sales started since keys were scoped pass the key and the
+ * store's customer; histories recorded before that pass neither and keep the bare order id.
+ */
+export interface SaleErpKeyInput {
+  externalDocumentNumber?: string;
+  customerNumber?: string;
+}
+
+function keyOf(orderId: number, input: SaleErpKeyInput): ErpOrderKey {
+  return { externalDocumentNumber: input.externalDocumentNumber ?? legacySitooOrderErpDocumentNumber(orderId), customerNumber: input.customerNumber };
+}
+
 export function createSaleActivities(deps: SaleActivityDeps) {
   return {
     /** Events are notifications: the workflow always works from the order as Sitoo has it now. */
     async readSitooOrder(input: { orderId: number; eshopId: number }): Promise<SaleOrder | null> {
-      const order = await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.getOrder(input.orderId, { eshopId: input.eshopId }));
+      const order = await callOrFail(FAILURE_TYPES.sitooRejected, (signal) => deps.sitoo.getOrder(input.orderId, { eshopId: input.eshopId, signal }));
       return order ?? null;
     },
 
@@ -32,26 +46,41 @@ export function createSaleActivities(deps: SaleActivityDeps) {
     },
 
     async findUnknownErpItems(input: { skus: string[] }): Promise<string[]> {
-      return callOrFail(FAILURE_TYPES.erpRejected, () => deps.erp.findUnknownItems(input.skus));
+      return callOrFail(FAILURE_TYPES.erpRejected, (signal) => deps.erp.findUnknownItems(input.skus.filter((s) => s.trim() !== ''), { signal }));
     },
 
-    /** Exactly once: the Sitoo order id is the external document number, looked up before creating. */
-    async createErpSalesOrder(input: { order: SaleOrder; store: StoreLocation }): Promise<ErpOrderRef> {
+    /**
+     * Exactly once: looked up by its key within the store's customer before creating, checked
+     * for twins after. The lines add up to what the till took, to the cent: receipt discounts
+     * sit on the rows they belong to, and each row's rounding is its line discount.
+     */
+    async createErpSalesOrder(input: { order: SaleOrder; store: StoreLocation } & SaleErpKeyInput): Promise<ErpOrderRef> {
       const { order, store } = input;
+      const planned = erpSaleLines(order.lines);
+      if ('refused' in planned) throw ApplicationFailure.nonRetryable(`Sitoo order ${order.orderId} cannot be booked as it is: ${planned.refused}`, FAILURE_TYPES.erpRejected);
+      const key = keyOf(order.orderId, input);
       return callOrFail(FAILURE_TYPES.erpRejected, () =>
         findOrCreateErpOrder(deps.erp, {
-          externalDocumentNumber: erpExternalDocumentNumber(order.orderId),
+          externalDocumentNumber: key.externalDocumentNumber,
           customerNumber: store.erpCustomerNumber,
           orderDate: unixToDate(order.orderDate),
           currencyCode: order.currencyCode,
-          lines: order.lines.map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPrice: Number(l.unitPriceGross), locationCode: store.erpLocationCode })),
+          lines: planned.lines.map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPrice: l.unitPriceCents / 100, discountAmount: l.discountCents / 100, locationCode: store.erpLocationCode })),
         }),
       );
     },
 
     /** Ship and invoice: a POS sale is already delivered, and posting moves stock out at the store's location. */
-    async postErpSalesOrder(input: { orderId: number }): Promise<ErpOrderRef> {
-      return callOrFail(FAILURE_TYPES.erpRejected, () => postErpOrder(deps.erp, erpExternalDocumentNumber(input.orderId)));
+    async postErpSalesOrder(input: { orderId: number } & SaleErpKeyInput): Promise<ErpOrderRef> {
+      return callOrFail(FAILURE_TYPES.erpRejected, () => postErpOrder(deps.erp, keyOf(input.orderId, input)));
+    },
+
+    /**
+     * Once the ERP can no longer commit a create an earlier attempt sent, takes back any open
+     * order that landed beside the posted one. Returns how many it took back.
+     */
+    async sweepErpSaleTwins(input: { orderId: number } & SaleErpKeyInput): Promise<number> {
+      return callOrFail(FAILURE_TYPES.erpRejected, () => sweepErpOrderTwins(deps.erp, keyOf(input.orderId, input)));
     },
   };
 }

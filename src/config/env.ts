@@ -32,6 +32,14 @@ export const envSchema = z.object({
   BC_SCOPE: z.string().default('https://api.businesscentral.dynamics.com/.default'),
   /** Requests each worker has in flight to BC at once; BC online processes 5 per client and queues the rest. */
   BC_MAX_CONCURRENT_REQUESTS: z.coerce.number().int().min(1).max(100).default(5),
+  /** How long the client waits for one BC answer before it gives up (and the activity retries). */
+  BC_REQUEST_TIMEOUT: duration.default('10s'),
+  /**
+   * The longest the ERP may still commit a request the client gave up on: BC online queues a
+   * request up to 8 minutes and runs it up to 10. A booking that needed a second attempt is
+   * swept for a twin that late commit left, once this has passed.
+   */
+  ERP_LATE_COMMIT_WINDOW: duration.default('20m'),
 
   SHOPIFY_SHOP_URL: url,
   SHOPIFY_API_VERSION: z.string().regex(/^\d{4}-\d{2}$/, 'must look like 2026-04').default('2026-04'),

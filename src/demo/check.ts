@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { ExceptionType } from '../domain/exceptions';
-import { saleWorkflowId } from '../domain/ids';
+import { saleWorkflowId, sitooOrderErpDocumentNumber } from '../domain/ids';
 import type { LocalStack } from '../local/stack';
 import { statusQuery, type SaleStatus } from '../workflows/sale-contract';
 import type { PlannedSale, SaleKind, Scenario } from './scenario';
@@ -44,7 +44,7 @@ export function checkEndState(stack: LocalStack, scenario: Scenario, played: Pla
   const problems: string[] = [];
   const docs = stack.erp.state.salesDocuments();
   for (const { orderId, sale } of played) {
-    const mine = docs.filter((d) => d.externalDocumentNumber === String(orderId));
+    const mine = docs.filter((d) => d.externalDocumentNumber === sitooOrderErpDocumentNumber(stack.env.SITOO_ACCOUNT_ID, orderId));
     const store = scenario.stores.find((s) => s.storeId === sale.storeId)!;
     if (BOOKED.includes(sale.kind)) {
       if (mine.length !== 1) problems.push(`sale ${orderId} (${sale.kind}) has ${mine.length} ERP documents, expected exactly 1`);

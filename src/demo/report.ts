@@ -1,3 +1,4 @@
+import { sitooOrderErpDocumentNumber } from '../domain/ids';
 import type { LocalStack } from '../local/stack';
 import { EXPECTED_EXCEPTION, type PlayedSale } from './check';
 import type { Scenario } from './scenario';
@@ -39,7 +40,7 @@ export function summarise(stack: LocalStack, scenario: Scenario, played: PlayedS
   const docs = stack.erp.state.salesDocuments();
   const stores = scenario.stores.map((store): StoreSummary => {
     const mine = played.filter((p) => p.sale.storeId === store.storeId);
-    const ids = new Set(mine.map((p) => String(p.orderId)));
+    const ids = new Set(mine.map((p) => sitooOrderErpDocumentNumber(stack.env.SITOO_ACCOUNT_ID, p.orderId)));
     const webLocationId = stack.mapping.stores.find((m) => m.storeId === store.storeId)?.webLocationId;
     const exceptions: Record<string, number> = {};
     for (const p of mine) {

@@ -14,9 +14,27 @@ export function sitooPollScheduleId(accountId: number): string {
   return `sitoo-poll-${accountId}`;
 }
 
-/** The ERP external document number for a Sitoo sale: the Sitoo order id travels everywhere. */
-export function erpExternalDocumentNumber(orderId: number): string {
+/**
+ * The ERP external document number of a Sitoo order (a till sale, or a store refund's credit
+ * memo): the Sitoo order id travels everywhere, scoped so that no other document can carry it by
+ * chance. A bare number (the key before this one) is also what a purchase order reference or a
+ * web order number looks like; a sale that found such a document would count as booked and
+ * never reach the ERP. Looked up together with the store's customer. Code[35]: at most 29 digits
+ * of account and order id together, far beyond either.
+ */
+export function sitooOrderErpDocumentNumber(accountId: number, orderId: number): string {
+  return `SITOO-${accountId}-${orderId}`;
+}
+
+/** The key sales booked before the scoped one used: the bare Sitoo order id. Only for their replays. */
+export function legacySitooOrderErpDocumentNumber(orderId: number): string {
   return String(orderId);
+}
+
+/** The Sitoo order a sale document books, from either key; undefined for any other document. */
+export function sitooOrderIdOfErpDocumentNumber(externalDocumentNumber: string): number | undefined {
+  const m = /^(?:SITOO-\d+-)?(\d+)$/i.exec(externalDocumentNumber.trim());
+  return m ? Number(m[1]) : undefined;
 }
 
 /** Shown in the e-commerce inventory history, so a web stock change can be traced to its sale. */

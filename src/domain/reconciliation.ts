@@ -1,6 +1,6 @@
 import { vatBreakdown, type DayTotals } from './day-journal';
 import type { DayTransaction, Tender, ZReport } from './end-of-day';
-import { returnOfLineDescription, webOrderErpDocumentNumber } from './ids';
+import { returnOfLineDescription, sitooOrderIdOfErpDocumentNumber, webOrderErpDocumentNumber } from './ids';
 import type { SettlementLine } from './payout';
 
 /**
@@ -16,8 +16,17 @@ export interface SaleGap {
   erpDocuments: number;
 }
 
-/** The ERP documents per external document number (the Sitoo order id), with their gross totals. */
+/** The ERP documents per booking key (see bookingKey), with their gross totals. */
 export type ErpDocumentsByOrder = Map<string, number[]>;
+
+/**
+ * What a sale document books, as end of day matches it: the Sitoo order id, whichever key the
+ * sale was booked under (scoped, or the bare id of older sales); other documents by their own number.
+ */
+export function bookingKey(externalDocumentNumber: string): string {
+  const orderId = sitooOrderIdOfErpDocumentNumber(externalDocumentNumber);
+  return orderId === undefined ? externalDocumentNumber : String(orderId);
+}
 
 /** Per Sitoo refund order: how many posted credit memos book it, and their gross together. */
 export type ErpReturnsByOrder = Map<number, { creditMemos: number; cents: number }>;

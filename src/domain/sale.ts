@@ -1,15 +1,24 @@
+import { formatCents, parseCents } from './money';
+
 /**
  * A Sitoo order as the integration sees it: the fields the sale flow needs, in our own names.
  * Connectors map the Sitoo wire shape to this; workflows and activities only ever see this.
  */
 export interface SaleLine {
+  /** Empty on rows with no product behind them: a receipt discount, a comment. */
   sku: string;
   productName: string;
   /** Negative on refunds. */
   quantity: number;
-  /** VAT-inclusive price of one unit, as a decimal string with 2 decimals ("99.00"). */
+  /** VAT-inclusive price of one unit, as a decimal string with 2 decimals ("99.00"), rounded: see grossCents. */
   unitPriceGross: string;
   vatPercent: number;
+  /**
+   * The row's exact total including VAT, after its discounts, signed like the quantity: what the
+   * customer paid for the row. Three items for 10.00 are 1000 here, while 3 x "3.33" is 9.99.
+   * Absent on orders read before it existed (recorded histories): unit price x quantity then.
+   */
+  grossCents?: number;
 }
 
 export interface SalePayment {
@@ -69,4 +78,84 @@ export function quantitiesBySku(lines: readonly SaleLine[]): Map<string, number>
   const totals = new Map<string, number>();
   for (const line of lines) totals.set(line.sku, (totals.get(line.sku) ?? 0) + line.quantity);
   return totals;
+}
+
+/** One ERP line for a product row: whole-cent unit price, and the discount that makes the row exact. */
+export interface ErpSaleLine {
+  sku: string;
+  quantity: number;
+  unitPriceCents: number;
+  /** Signed like the quantity; quantity x unit price - discount = grossCents. */
+  discountCents: number;
+  /** What the row books including VAT: the till's row total with its share of receipt discounts. */
+  grossCents: number;
+  vatPercent: number;
+}
+
+export type ErpSaleLines = { lines: ErpSaleLine[]; totalCents: number } | { refused: string };
+
+/** A row's total incl. VAT, exact when the order carries it, from the rounded unit price otherwise. */
+export function rowCents(line: SaleLine): number {
+  return line.grossCents ?? parseCents(line.unitPriceGross)! * line.quantity;
+}
+
+/**
+ * A Sitoo order's rows as ERP document lines whose total is the till's total to the cent.
+ *
+ * - A product row books its exact row total: the unit price is the row total over the quantity
+ *   rounded up to a whole cent, and the cents that overshoots by go in the line's discount, the
+ *   way the ERP takes a price reduction (quantity x price - line discount = line amount).
+ * - A discount row (no SKU, negative) belongs to the product row before it, as Sitoo orders them;
+ *   one that comes before any product row is spread over the rows of its VAT rate by amount, so
+ *   the VAT per rate stays what the till computed.
+ * - A row with no SKU and nothing to pay (a comment) is left out. One with no SKU that charges
+ *   money cannot be an ERP item: the order is refused with a message naming the row.
+ */
+export function erpSaleLines(rows: readonly SaleLine[]): ErpSaleLines {
+  const products: Array<{ line: SaleLine; cents: number }> = [];
+  const leading: SaleLine[] = [];
+  for (const row of rows) {
+    const cents = rowCents(row);
+    if (row.sku.trim() !== '') {
+      products.push({ line: row, cents });
+    } else if (cents < 0) {
+      const owner = products[products.length - 1];
+      if (owner) owner.cents += cents;
+      else leading.push(row);
+    } else if (cents > 0) {
+      return { refused: `row "${row.productName}" has no SKU and charges ${formatCents(cents)}; only products can be booked as ERP lines` };
+    }
+  }
+  if (products.length === 0) return { refused: 'the order has no product rows to book' };
+  for (const discount of leading) {
+    const sameRate = products.filter((p) => p.line.vatPercent === discount.vatPercent && p.cents > 0);
+    spread(rowCents(discount), sameRate.length ? sameRate : products.filter((p) => p.cents > 0));
+  }
+  const lines: ErpSaleLine[] = [];
+  for (const { line, cents } of products) {
+    if (line.quantity === 0) continue;
+    if (Math.sign(cents) === -Math.sign(line.quantity)) {
+      return { refused: `row "${line.productName}" (${line.sku}) comes to ${formatCents(cents)} after its discounts; a discount cannot exceed its row` };
+    }
+    const unitPriceCents = Math.ceil(Math.abs(cents) / Math.abs(line.quantity));
+    lines.push({ sku: line.sku, quantity: line.quantity, unitPriceCents, discountCents: line.quantity * unitPriceCents - cents, grossCents: cents, vatPercent: line.vatPercent });
+  }
+  return { lines, totalCents: lines.reduce((n, l) => n + l.grossCents, 0) };
+}
+
+/** Spreads a (negative) amount over rows in proportion to their totals, largest remainder first, to the cent. */
+function spread(amount: number, over: Array<{ cents: number }>): void {
+  const base = over.reduce((n, p) => n + p.cents, 0);
+  if (base <= 0) return void (over[0] && (over[0].cents += amount));
+  const shares = over.map((p) => {
+    const exact = (amount * p.cents) / base;
+    return { p, whole: Math.trunc(exact), rest: Math.abs(exact - Math.trunc(exact)) };
+  });
+  let left = amount - shares.reduce((n, s) => n + s.whole, 0);
+  for (const s of [...shares].sort((a, b) => b.rest - a.rest)) {
+    if (left === 0) break;
+    s.whole += Math.sign(left);
+    left -= Math.sign(left);
+  }
+  for (const s of shares) s.p.cents += s.whole;
 }

@@ -77,6 +77,13 @@ export interface LocalStackOptions {
   pickupExpiry?: string;
   /** The main worker's activity slots (default: the SDK's). */
   mainActivitySlots?: number;
+  /**
+   * BC_REQUEST_TIMEOUT (default 10s) and ERP_LATE_COMMIT_WINDOW (default 3s here: the simulated
+   * ERP commits a held-back write after `lateCommitDelayMs`, which a run that turns late commits
+   * on keeps below the window).
+   */
+  erpRequestTimeout?: string;
+  erpLateCommitWindow?: string;
   logger: Logger;
   seed?: number;
 }
@@ -174,13 +181,15 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     CLICK_AND_COLLECT_EXPIRY: opts.pickupExpiry ?? '7d',
     MAPPING_FILE: mappingFile,
     PAYMENT_CONFIRMATION_TIMEOUT: opts.paymentConfirmationTimeout,
+    ...(opts.erpRequestTimeout ? { BC_REQUEST_TIMEOUT: opts.erpRequestTimeout } : {}),
+    ERP_LATE_COMMIT_WINDOW: opts.erpLateCommitWindow ?? '3s',
     LOG_LEVEL: opts.logger.level,
   };
   const env = loadEnv(envVars);
   const connectors = createConnectors(env);
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-  const sales = { accountId: env.SITOO_ACCOUNT_ID, eshopId: env.SITOO_ESHOP_ID, paymentConfirmationTimeout: env.PAYMENT_CONFIRMATION_TIMEOUT };
+  const sales = { accountId: env.SITOO_ACCOUNT_ID, eshopId: env.SITOO_ESHOP_ID, paymentConfirmationTimeout: env.PAYMENT_CONFIRMATION_TIMEOUT, erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW };
 
   let nativeConnection: NativeConnection | undefined;
   let running: { workers: Worker[]; done: Promise<unknown> } | undefined;

@@ -10,12 +10,17 @@ export interface SaleStartConfig {
   accountId: number;
   eshopId: number;
   paymentConfirmationTimeout: string;
+  /** ERP_LATE_COMMIT_WINDOW: how long after a retried ERP booking a sale sweeps for a late twin. */
+  erpLateCommitWindow?: string;
 }
 
 export type StartOutcome = 'started' | 'already-closed';
 
 function options(cfg: SaleStartConfig, orderId: number, source: SaleWorkflowInput['source']) {
-  const input: SaleWorkflowInput = { accountId: cfg.accountId, eshopId: cfg.eshopId, orderId, paymentConfirmationTimeout: cfg.paymentConfirmationTimeout, source };
+  const input: SaleWorkflowInput = {
+    accountId: cfg.accountId, eshopId: cfg.eshopId, orderId, paymentConfirmationTimeout: cfg.paymentConfirmationTimeout, source,
+    ...(cfg.erpLateCommitWindow ? { erpLateCommitWindow: cfg.erpLateCommitWindow } : {}),
+  };
   return {
     workflowId: saleWorkflowId(cfg.accountId, orderId),
     taskQueue: TASK_QUEUES.main,

@@ -13,7 +13,7 @@ runMain(async () => {
   const context = await createWorkerContext(env, logger);
   const worker = await createMainWorker({
     ...context,
-    sales: { accountId: env.SITOO_ACCOUNT_ID, eshopId: env.SITOO_ESHOP_ID, paymentConfirmationTimeout: env.PAYMENT_CONFIRMATION_TIMEOUT },
+    sales: { accountId: env.SITOO_ACCOUNT_ID, eshopId: env.SITOO_ESHOP_ID, paymentConfirmationTimeout: env.PAYMENT_CONFIRMATION_TIMEOUT, erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW },
   });
   logger.info({ taskQueue: worker.options.taskQueue, namespace: env.TEMPORAL_NAMESPACE }, 'main worker running');
   await worker.run();

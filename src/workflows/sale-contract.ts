@@ -16,6 +16,12 @@ export interface SaleWorkflowInput {
   paymentConfirmationTimeout: string | number;
   /** Where the start came from: an events delivery or the polling fallback. */
   source: 'event' | 'poll' | 'manual';
+  /**
+   * The longest the ERP may take to commit a request the client gave up on ('20m' style; BC
+   * online queues a request up to 8 minutes and runs it up to 10). When booking the sale took more
+   * than one attempt, the sale sweeps for a late twin once this has passed. Default 20m.
+   */
+  erpLateCommitWindow?: string;
 }
 
 export interface SitooOrderUpdated {
@@ -32,6 +38,7 @@ export type SaleStep =
   | 'awaiting-payment'
   | 'creating-erp-order'
   | 'posting-erp-order'
+  | 'sweeping-erp-twins'
   | 'parked'
   | 'completed'
   | 'skipped'
@@ -55,7 +62,9 @@ export interface SaleStatus {
   paymentDeadline?: string;
   paymentState?: number;
   webStock: WebStockChange[];
-  erpOrder?: { id: string; number: string; posted: boolean };
+  erpOrder?: { id: string; number: string; posted: boolean; twinsRemoved?: number; lateTwinPossible?: boolean };
+  /** Twin ERP orders found and taken back (after create, before posting, or by the late sweep). */
+  erpTwinsRemoved?: number;
   resolutions: ResolutionRecord[];
 }
 

@@ -1,9 +1,9 @@
-import { allHandlersFinished, ApplicationFailure, condition, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { InventoryActivities } from '../activities/inventory-activities';
 import type { SaleActivities } from '../activities/sale-activities';
 import { parseDuration } from '../domain/duration';
 import type { ExceptionType, ResolutionAction } from '../domain/exceptions';
-import { clickAndCollectWorkflowId, returnInStoreWorkflowId, sitooOrderReferenceUri } from '../domain/ids';
+import { clickAndCollectWorkflowId, returnInStoreWorkflowId, sitooOrderErpDocumentNumber, sitooOrderReferenceUri } from '../domain/ids';
 import type { StoreLocation } from '../domain/mapping';
 import { OrderState, paymentVerdict, quantitiesBySku, type SaleOrder } from '../domain/sale';
 import { isReturn, webOrderIdOf } from '../domain/returns';
@@ -18,7 +18,9 @@ import { TASK_QUEUES } from './task-queues';
 // Technical failures retry for as long as it takes (an outage must not lose a sale); business
 // refusals arrive as non-retryable failures and park.
 const retry = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' };
-const sale = proxyActivities<SaleActivities>({ startToCloseTimeout: '30s', retry });
+// A heartbeat timeout lets Temporal's cancellation (a timed-out attempt, a closed workflow) reach
+// an ERP call while it runs (the worker heartbeats for it), so no attempt outlives its retry.
+const sale = proxyActivities<SaleActivities>({ startToCloseTimeout: '30s', heartbeatTimeout: '10s', retry });
 const inventory = proxyActivities<InventoryActivities>({ taskQueue: TASK_QUEUES.inventory, startToCloseTimeout: '15s', retry });
 
 /** Thrown inside the workflow when an operator skips the sale; caught at the top. */
@@ -27,9 +29,15 @@ class SaleSkipped extends Error {}
 const RETRY_OR_SKIP: ResolutionAction[] = ['retry', 'skip'];
 const STOCK_FOLLOWS_WAREHOUSE_TRANSACTIONS = 'stock-follows-warehouse-transactions';
 const WEB_ORDERS_HAVE_THEIR_OWN_FLOWS = 'web-orders-have-their-own-flows';
+/** Scoped ERP keys within the store's customer, twin sweeps, and a StoreId on unmapped warehouses. */
+const ERP_EXACTLY_ONCE = 'erp-exactly-once';
+const DEFAULT_LATE_COMMIT_WINDOW = '20m';
 
 export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult> {
   const status: SaleStatus = { orderId: input.orderId, step: 'reading-order', webStock: [], resolutions: [] };
+  // Asked once, where the first of its steps comes, so a history recorded before it replays unchanged.
+  let erpExactlyOnce: boolean | undefined;
+  const exactlyOnce = () => (erpExactlyOnce ??= patched(ERP_EXACTLY_ONCE));
   const parking = installParking();
   const seenEvents = new Set<string>();
   let orderChanged = false;
@@ -70,6 +78,8 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
 
   async function resolveStore(order: SaleOrder): Promise<StoreLocation> {
     let store = await sale.resolveStoreLocation({ warehouseId: order.warehouseId });
+    // Found by store in the UI even before a store is known: the warehouse stands in for it.
+    if (!store && exactlyOnce()) upsertSearchAttributes([{ key: SA.storeId, value: `sitoo-warehouse-${order.warehouseId ?? 'none'}` }]);
     while (!store) {
       const r = await parkOrSkip('unmapped-warehouse', `Sitoo warehouse ${order.warehouseId} is not mapped to an ERP and a web location`, { warehouseId: order.warehouseId }, ['retry', 'retry-with-mapping', 'skip']);
       store = r.mapping ? { ...r.mapping, name: r.mapping.storeId, sitooWarehouseId: order.warehouseId ?? -1 } : await sale.resolveStoreLocation({ warehouseId: order.warehouseId });
@@ -135,16 +145,28 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
   }
 
   async function bookInErp(order: SaleOrder, store: StoreLocation): Promise<void> {
-    const skus = [...quantitiesBySku(order.lines).keys()];
+    const skus = [...quantitiesBySku(order.lines).keys()].filter((s) => s !== '');
     const unknownItems = () => orPark('erp-rejected', () => sale.findUnknownErpItems({ skus }));
     for (let unknown = await unknownItems(); unknown.length; unknown = await unknownItems()) {
       await parkOrSkip('unknown-sku', `The ERP does not know item ${unknown.join(', ')}`, { skus: unknown, system: 'erp' });
     }
+    // The key sales booked before scoping keep their bare order id, so their replays find their orders.
+    const key = exactlyOnce() ? { externalDocumentNumber: sitooOrderErpDocumentNumber(input.accountId, order.orderId), customerNumber: store.erpCustomerNumber } : {};
     status.step = 'creating-erp-order';
-    status.erpOrder = await orPark('erp-rejected', () => sale.createErpSalesOrder({ order, store }));
+    const created = await orPark('erp-rejected', () => sale.createErpSalesOrder({ order, store, ...key }));
+    status.erpOrder = created;
+    status.erpTwinsRemoved = created.twinsRemoved;
     if (!status.erpOrder.posted) {
       status.step = 'posting-erp-order';
-      status.erpOrder = await orPark('erp-rejected', () => sale.postErpSalesOrder({ orderId: order.orderId }));
+      status.erpOrder = await orPark('erp-rejected', () => sale.postErpSalesOrder({ orderId: order.orderId, ...key }));
+    }
+    if (created.lateTwinPossible && exactlyOnce()) {
+      // An earlier attempt's create may still be queued in the ERP: once it can no longer commit,
+      // take back whatever landed beside the posted order.
+      status.step = 'sweeping-erp-twins';
+      await sleep(input.erpLateCommitWindow ?? DEFAULT_LATE_COMMIT_WINDOW);
+      const removed = await orPark('erp-rejected', () => sale.sweepErpSaleTwins({ orderId: order.orderId, ...key }));
+      status.erpTwinsRemoved = (status.erpTwinsRemoved ?? 0) + removed;
     }
   }
 

@@ -152,7 +152,7 @@ describe('Business Central client: sales documents', () => {
     await client.shipAndInvoice(created.id);
 
     const docs = await client.findSalesDocuments('ship-1');
-    expect(docs).toEqual([{ kind: 'invoice', id: expect.any(String), number: 'PSI1001', externalDocumentNumber: 'SHIP-1', status: 'Open' }]);
+    expect(docs).toEqual([{ kind: 'invoice', id: expect.any(String), number: 'PSI1001', externalDocumentNumber: 'SHIP-1', customerNumber: 'POS-STORE01', status: 'Open', totalCents: created.totalCents }]);
     expect(sim.state.salesDocuments()).toMatchObject([{ kind: 'invoice', orderNumber: created.number }]);
 
     const ledger = sim.state.ledgerEntries();

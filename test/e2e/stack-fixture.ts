@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { saleWorkflowId, stockSyncWorkflowId } from '../../src/domain/ids';
+import { saleWorkflowId, sitooOrderErpDocumentNumber, stockSyncWorkflowId } from '../../src/domain/ids';
 import { bufferFor, NO_BUFFERS, webAvailable } from '../../src/domain/stock';
 import { stockStatusQuery } from '../../src/workflows/stock-contract';
 import { PaymentState } from '../../src/domain/sale';
@@ -52,7 +52,7 @@ export function webLocation(stack: LocalStack, storeId: string): string {
 }
 
 export function erpDocs(stack: LocalStack, orderId: number) {
-  return stack.erp.state.salesDocuments().filter((d) => d.externalDocumentNumber === String(orderId));
+  return stack.erp.state.salesDocuments().filter((d) => d.externalDocumentNumber === sitooOrderErpDocumentNumber(stack.env.SITOO_ACCOUNT_ID, orderId));
 }
 
 /** Waits until the sale's workflow exists and has closed, and returns its result. */

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { loadEnv } from '../../src/config/env';
 import { parseDuration } from '../../src/domain/duration';
 import { validateResolution, type ParkedException } from '../../src/domain/exceptions';
-import { erpExternalDocumentNumber, saleWorkflowId } from '../../src/domain/ids';
-import { paymentVerdict, PaymentState, quantitiesBySku } from '../../src/domain/sale';
+import { legacySitooOrderErpDocumentNumber, saleWorkflowId, sitooOrderErpDocumentNumber, sitooOrderIdOfErpDocumentNumber } from '../../src/domain/ids';
+import { erpSaleLines, paymentVerdict, PaymentState, quantitiesBySku, type SaleLine } from '../../src/domain/sale';
 
 const parked = (allowedActions: ParkedException['allowedActions']): ParkedException => ({ type: 'unmapped-warehouse', owner: 'integration-ops', message: 'm', details: {}, since: '', allowedActions });
 
@@ -19,6 +19,46 @@ describe('quantities by SKU', () => {
   it('adds up lines of the same SKU, refund lines counting negative', () => {
     const line = (sku: string, quantity: number) => ({ sku, quantity, productName: '', unitPriceGross: '1.00', vatPercent: 25 });
     expect([...quantitiesBySku([line('A', 2), line('B', 1), line('A', 3), line('B', -1)])]).toEqual([['A', 5], ['B', 0]]);
+  });
+});
+
+describe('sale rows as ERP lines', () => {
+  const row = (sku: string, quantity: number, grossCents: number, vatPercent = 25, productName = sku || 'Discount'): SaleLine => ({ sku, productName, quantity, unitPriceGross: (grossCents / quantity / 100).toFixed(2), vatPercent, grossCents });
+  const booked = (rows: SaleLine[]) => {
+    const r = erpSaleLines(rows);
+    if ('refused' in r) throw new Error(r.refused);
+    // What the ERP computes with prices including VAT: quantity x unit price - line discount.
+    return { lines: r.lines, erpTotal: r.lines.reduce((n, l) => n + l.quantity * l.unitPriceCents - l.discountCents, 0), total: r.totalCents };
+  };
+
+  it('books a row that does not divide evenly at its exact total: 3 for 10.00 is 10.00, not 9.99', () => {
+    const { lines, erpTotal } = booked([row('TEE', 3, 1000)]);
+    expect(lines).toEqual([{ sku: 'TEE', quantity: 3, unitPriceCents: 334, discountCents: 2, grossCents: 1000, vatPercent: 25 }]);
+    expect(erpTotal).toBe(1000);
+  });
+
+  it('puts a discount row on the product row before it, and leaves no SKU-less line for the ERP', () => {
+    // Before: the discount row became ERP item '' and the sale parked as unknown-sku for good.
+    const { lines, erpTotal } = booked([row('TEE', 2, 39800), row('', 1, -5000), row('CAP', 1, 14900)]);
+    expect(lines.map((l) => [l.sku, l.grossCents])).toEqual([['TEE', 34800], ['CAP', 14900]]);
+    expect(erpTotal).toBe(39800 - 5000 + 14900);
+  });
+
+  it('spreads a receipt discount that comes first over the rows of its VAT rate, to the cent', () => {
+    const { lines, total } = booked([row('', 1, -1001, 6), row('BOOK', 1, 24900, 6), row('MAG', 2, 9800, 6), row('TEE', 1, 19900, 25)]);
+    expect(total).toBe(24900 + 9800 + 19900 - 1001);
+    expect(lines.find((l) => l.sku === 'TEE')!.grossCents).toBe(19900);
+    expect(lines.filter((l) => l.vatPercent === 6).reduce((n, l) => n + l.grossCents, 0)).toBe(24900 + 9800 - 1001);
+  });
+
+  it('leaves out a comment row and refuses a SKU-less row that charges money, naming it', () => {
+    expect(booked([row('TEE', 1, 19900), row('', 1, 0, 25, 'Gift message')]).lines).toHaveLength(1);
+    expect(erpSaleLines([row('TEE', 1, 19900), row('', 1, 500, 25, 'Gift wrap')])).toEqual({ refused: expect.stringMatching(/"Gift wrap" has no SKU and charges 5\.00/) });
+  });
+
+  it('books a returned item in an exchange with its sign, still to the cent', () => {
+    const { erpTotal } = booked([row('TEE', -3, -1000), row('CAP', 1, 14900)]);
+    expect(erpTotal).toBe(13900);
   });
 });
 
@@ -50,8 +90,17 @@ describe('durations and ids', () => {
 
   it('derives workflow ids and ERP references from business keys', () => {
     expect(saleWorkflowId(10020, 5512)).toBe('sale-10020-5512');
-    expect(erpExternalDocumentNumber(5512)).toBe('5512');
+    expect(sitooOrderErpDocumentNumber(10020, 5512)).toBe('SITOO-10020-5512');
+    expect(legacySitooOrderErpDocumentNumber(5512)).toBe('5512');
   });
+
+  it('reads the Sitoo order back from either ERP key, and nothing else', () => {
+    expect(sitooOrderIdOfErpDocumentNumber('SITOO-10020-5512')).toBe(5512);
+    expect(sitooOrderIdOfErpDocumentNumber('5512')).toBe(5512);
+    expect(sitooOrderIdOfErpDocumentNumber('WEB-5512')).toBeUndefined();
+    expect(sitooOrderIdOfErpDocumentNumber('PO-5512')).toBeUndefined();
+  });
+
 });
 
 describe('environment', () => {

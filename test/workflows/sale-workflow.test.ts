@@ -27,11 +27,12 @@ const saleActivities: SaleActivities = {
   async findUnknownErpItems({ skus }) {
     return skus.filter((s) => !erpItems.has(s));
   },
-  async createErpSalesOrder({ order, store: s }) {
+  async createErpSalesOrder({ order, store: s, externalDocumentNumber, customerNumber }) {
+    erpKeys.set(order.orderId, { externalDocumentNumber, customerNumber });
     if (erpRefuses) throw ApplicationFailure.nonRetryable('Customer POS-S01 is blocked', 'ErpRejected');
     const existing = erpOrders.get(order.orderId);
     if (existing) return existing;
-    const created = { id: `id-${order.orderId}`, number: `SO${order.orderId}`, posted: false, lines: order.lines.length, locationCode: s.erpLocationCode };
+    const created = { id: `id-${order.orderId}`, number: `SO${order.orderId}`, posted: false, lines: order.lines.length, locationCode: s.erpLocationCode, lateTwinPossible: lateTwins.has(order.orderId) };
     erpOrders.set(order.orderId, created);
     return created;
   },
@@ -40,7 +41,15 @@ const saleActivities: SaleActivities = {
     doc.posted = true;
     return doc;
   },
+  async sweepErpSaleTwins(input) {
+    sweeps.push(input);
+    return lateTwins.get(input.orderId) ?? 0;
+  },
 };
+/** Orders whose booking needed a second attempt, with how many late twins the sweep will find. */
+const lateTwins = new Map<number, number>();
+const erpKeys = new Map<number, { externalDocumentNumber?: string; customerNumber?: string }>();
+const sweeps: Array<Parameters<SaleActivities['sweepErpSaleTwins']>[0]> = [];
 
 let nextOrderId = 1000;
 function newOrder(overrides: Partial<SaleOrder> = {}): SaleOrder {
@@ -68,8 +77,8 @@ let t: TestTemporal;
 let workers: Worker[];
 let running: Promise<unknown>;
 
-function start(order: SaleOrder, timeout: string | number = '1h') {
-  const input: SaleWorkflowInput = { accountId: 10020, eshopId: 1, orderId: order.orderId, paymentConfirmationTimeout: timeout, source: 'manual' };
+function start(order: SaleOrder, timeout: string | number = '1h', extra: Partial<SaleWorkflowInput> = {}) {
+  const input: SaleWorkflowInput = { accountId: 10020, eshopId: 1, orderId: order.orderId, paymentConfirmationTimeout: timeout, source: 'manual', ...extra };
   return t.client.workflow.start('saleWorkflow', { workflowId: `sale-10020-${order.orderId}`, taskQueue: TASK_QUEUES.main, args: [input] });
 }
 
@@ -155,6 +164,38 @@ describe('saleWorkflow', () => {
     expect(result).toMatchObject({ outcome: 'completed', storeId: 'S09' });
     expect(erpOrders.get(order.orderId)?.locationCode).toBe('STORE09');
     expect((await handle.query(statusQuery)).resolutions).toHaveLength(1);
+  });
+
+  it('files an unmapped warehouse under the warehouse, so the store\'s queue can be found before the store is known', async () => {
+    // Before: no StoreId at all until a mapping existed, so a pop-up store's exceptions could not be listed by store.
+    const order = newOrder({ warehouseId: 777 });
+    const handle = await start(order);
+    await parkedAs(handle, 'unmapped-warehouse');
+    const sa = await waitFor('StoreId set', async () => (await handle.describe()).typedSearchAttributes.get(SA.storeId));
+    expect(sa).toBe('sitoo-warehouse-777');
+    await handle.executeUpdate(resolveUpdate, { args: [{ action: 'skip', reason: 'test' }] });
+    expect((await handle.result()).outcome).toBe('skipped');
+  });
+
+  it('books under a key scoped to the account and the store\'s customer', async () => {
+    // Before: the bare order id, which any other document could carry and make the sale look booked.
+    const order = newOrder();
+    expect((await (await start(order)).result()).outcome).toBe('completed');
+    expect(erpKeys.get(order.orderId)).toEqual({ externalDocumentNumber: `SITOO-10020-${order.orderId}`, customerNumber: 'POS-S01' });
+  });
+
+  it('sweeps for a late twin once the ERP can no longer commit one, when booking needed a second attempt', async () => {
+    const order = newOrder();
+    lateTwins.set(order.orderId, 1);
+    const handle = await start(order, '1h', { erpLateCommitWindow: '1s' });
+    const result = await handle.result();
+    expect(result.outcome).toBe('completed');
+    expect(sweeps.filter((s) => s.orderId === order.orderId)).toEqual([{ orderId: order.orderId, externalDocumentNumber: `SITOO-10020-${order.orderId}`, customerNumber: 'POS-S01' }]);
+    expect((await handle.query(statusQuery)).erpTwinsRemoved).toBe(1);
+    // A booking that went through at the first attempt has nothing in flight: no sweep, no wait.
+    const plain = newOrder();
+    await (await start(plain)).result();
+    expect(sweeps.some((s) => s.orderId === plain.orderId)).toBe(false);
   });
 
   it('parks an unknown SKU until master data is fixed, then retries', async () => {

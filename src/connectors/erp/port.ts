@@ -5,12 +5,18 @@ export interface ErpSalesOrderLine {
   quantity: number;
   /** VAT-inclusive unit price. */
   unitPrice: number;
+  /**
+   * VAT-inclusive discount taken off quantity x unit price (BC's Line Discount Amount): how a line
+   * carries its share of a receipt discount, and the cents that make quantity x a whole-cent unit
+   * price equal the till's row total exactly.
+   */
+  discountAmount?: number;
   /** The ERP location code the line is recorded at (mapped from the Sitoo warehouse). */
   locationCode: string;
 }
 
 export interface ErpSalesOrderInput {
-  /** The Sitoo order id: the key that makes creation idempotent (looked up before create). */
+  /** The business key (saleErpDocumentNumber, webOrderErpDocumentNumber): looked up, with the customer, before create. */
   externalDocumentNumber: string;
   customerNumber: string;
   /** YYYY-MM-DD */
@@ -24,8 +30,17 @@ export interface ErpSalesDocument {
   id: string;
   number: string;
   externalDocumentNumber: string;
+  customerNumber: string;
   /** For an order: whether it is still open (not yet shipped and invoiced). */
   status: string;
+  /** Amount including VAT, in cents: what the document books, to compare with what was sold. */
+  totalCents: number;
+}
+
+/** Narrows a look-up by business key to one customer: BC's own duplicate notion is per customer. */
+export interface ErpLookupOptions {
+  signal?: AbortSignal;
+  customerNumber?: string;
 }
 
 /** A stock adjustment at one location (custom API, see docs/erp-extension.md): store stock moves the ERP must record. */
@@ -70,6 +85,9 @@ export interface ErpCreditMemo {
   /** The draft number until posted, then the posted number; the id stays the same. */
   number: string;
   externalDocumentNumber: string;
+  customerNumber: string;
+  /** The customer card's "Prices Including VAT", which a credit memo cannot override. */
+  pricesIncludeTax: boolean;
   status: string;
   posted: boolean;
   totalAmountIncludingTax: number;
@@ -157,9 +175,14 @@ export interface ErpPort {
    * Every sales order and posted sales invoice carrying this external document number. The ERP
    * does not enforce uniqueness, so callers look here before creating.
    */
-  findSalesDocuments(externalDocumentNumber: string, opts?: { signal?: AbortSignal }): Promise<ErpSalesDocument[]>;
-  /** Creates the order with its lines in one request (deep insert). Not idempotent by itself. */
+  findSalesDocuments(externalDocumentNumber: string, opts?: ErpLookupOptions): Promise<ErpSalesDocument[]>;
+  /**
+   * Creates the order with its lines in one request (deep insert), prices including VAT whatever
+   * the customer card says. Not idempotent by itself: callers look before and after (twins).
+   */
   createSalesOrder(input: ErpSalesOrderInput, opts?: { signal?: AbortSignal }): Promise<ErpSalesDocument>;
+  /** Deletes an open (unposted) sales order: how a twin left by a retry is taken back. Gone already is success. */
+  deleteSalesOrder(orderId: string, opts?: { signal?: AbortSignal }): Promise<void>;
   /** Ships and invoices the order (posts it), which moves stock out at each line's location. */
   shipAndInvoice(orderId: string, opts?: { signal?: AbortSignal }): Promise<void>;
   /** Location id for a location code; undefined when the ERP has no such location. */
@@ -173,13 +196,18 @@ export interface ErpPort {
   /** Item category code per item number; items without a category are absent. */
   getItemCategories(itemNumbers: string[], opts?: { signal?: AbortSignal }): Promise<Map<string, string>>;
   /** Every credit memo, draft or posted, with this external document number, with its lines. */
-  findSalesCreditMemos(externalDocumentNumber: string, opts?: { signal?: AbortSignal }): Promise<ErpCreditMemo[]>;
+  findSalesCreditMemos(externalDocumentNumber: string, opts?: ErpLookupOptions): Promise<ErpCreditMemo[]>;
+  /** Deletes a draft credit memo (a twin, or one that would book the wrong amount). Gone already is success. */
+  deleteSalesCreditMemo(creditMemoId: string, opts?: { signal?: AbortSignal }): Promise<void>;
   /** Creates a draft credit memo with its lines in one request (deep insert). Not idempotent by itself. */
   createSalesCreditMemo(input: ErpCreditMemoInput, opts?: { signal?: AbortSignal }): Promise<ErpCreditMemo>;
   /** Posts a draft credit memo; one that is already posted counts as success, so a retry is safe. */
   postSalesCreditMemo(creditMemoId: string, opts?: { signal?: AbortSignal }): Promise<void>;
   findStockAdjustment(externalDocumentNumber: string, opts?: { signal?: AbortSignal }): Promise<ErpStockAdjustment | undefined>;
-  /** Creates and posts the adjustment (ledger entries at the location). Not idempotent by itself. */
+  /**
+   * Creates and posts the adjustment (ledger entries at the location). The extension keeps the
+   * external document number unique, so a second create returns the adjustment already posted.
+   */
   createStockAdjustment(input: ErpStockAdjustmentInput, opts?: { signal?: AbortSignal }): Promise<ErpStockAdjustment>;
   /**
    * Looks a journal document up before anything is created: posted when the G/L has entries with

@@ -45,6 +45,8 @@ export function toSaleOrder(o: WireOrder): SaleOrder {
         quantity: i.quantity,
         unitPriceGross: unitPriceGross(i),
         vatPercent: i.vatvalue,
+        // The row as the customer paid it: the unit price above is rounded, this is exact.
+        grossCents: toCents(i.moneyitemtotal_net) + toCents(i.moneyitemtotal_vat),
       }),
     ),
     payments: o.payments.map((p) => ({ name: p.name, amount: formatCents(toCents(p.moneyamount)) })),

@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { PermanentError, parseBody, send, throwForStatus, type HttpCall, type HttpResponse } from '../../http';
 import type { LedgerEntry } from '../../../domain/stock';
-import type { ErpCreditMemo, ErpCreditMemoInput, ErpCreditMemoLineTotal, ErpSalesDocumentTotal, ErpGlEntry, ErpGlEntryFilter, ErpJournalInput, ErpJournalPosting, ErpPort, ErpSalesDocument, ErpSalesOrderInput, ErpStockAdjustment, ErpStockAdjustmentInput } from '../port';
+import type { ErpCreditMemo, ErpCreditMemoInput, ErpCreditMemoLineTotal, ErpSalesDocumentTotal, ErpGlEntry, ErpGlEntryFilter, ErpJournalInput, ErpJournalPosting, ErpLookupOptions, ErpPort, ErpSalesDocument, ErpSalesOrderInput, ErpStockAdjustment, ErpStockAdjustmentInput } from '../port';
 import { findJournalPosting, listGeneralLedgerEntries, postDailyJournal, type BcTransport } from './journals';
 import {
   collectionSchema,
@@ -68,6 +68,12 @@ type Opts = { signal?: AbortSignal };
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
 
+/** A business key, narrowed to one customer when given (BC's duplicate check is per customer too). */
+function keyFilter(externalDocumentNumber: string, customerNumber?: string): string {
+  const ext = `externalDocumentNumber eq ${odataString(externalDocumentNumberOf(externalDocumentNumber))}`;
+  return customerNumber === undefined ? ext : `${ext} and customerNumber eq ${odataString(normaliseCode(customerNumber))}`;
+}
+
 /** One customer's documents over posting dates, both ends inclusive. */
 function customerDaysFilter(filter: { customerNumber: string; postingDateFrom: string; postingDateTo: string }, what: string): string {
   const { postingDateFrom: from, postingDateTo: to } = filter;
@@ -125,17 +131,24 @@ export class BusinessCentralClient implements ErpPort {
     return listGeneralLedgerEntries(this.transport, filter, opts.signal);
   }
 
-  async findSalesDocuments(externalDocumentNumber: string, opts: Opts = {}): Promise<ErpSalesDocument[]> {
-    const ext = externalDocumentNumberOf(externalDocumentNumber);
-    const filter = `externalDocumentNumber eq ${odataString(ext)}`;
+  async findSalesDocuments(externalDocumentNumber: string, opts: ErpLookupOptions = {}): Promise<ErpSalesDocument[]> {
+    const filter = keyFilter(externalDocumentNumber, opts.customerNumber);
     const [orders, invoices] = await Promise.all([
       this.getAll('salesOrders', filter, salesOrderSchema, opts.signal),
       this.getAll('salesInvoices', filter, salesInvoiceSchema, opts.signal),
     ]);
-    return [
-      ...orders.map((o) => ({ kind: 'order' as const, id: o.id, number: o.number, externalDocumentNumber: o.externalDocumentNumber, status: o.status })),
-      ...invoices.map((i) => ({ kind: 'invoice' as const, id: i.id, number: i.number, externalDocumentNumber: i.externalDocumentNumber, status: i.status })),
-    ];
+    const doc = (kind: 'order' | 'invoice', d: (typeof orders)[number]): ErpSalesDocument => ({
+      kind, id: d.id, number: d.number, externalDocumentNumber: d.externalDocumentNumber, customerNumber: d.customerNumber, status: d.status, totalCents: Math.round(d.totalAmountIncludingTax * 100),
+    });
+    return [...orders.map((o) => doc('order', o)), ...invoices.map((i) => doc('invoice', i))];
+  }
+
+  async deleteSalesOrder(orderId: string, opts: Opts = {}): Promise<void> {
+    await this.deleteDocument('salesOrders', 'order', orderId, opts);
+  }
+
+  async deleteSalesCreditMemo(creditMemoId: string, opts: Opts = {}): Promise<void> {
+    await this.deleteDocument('salesCreditMemos', 'credit memo', creditMemoId, opts);
   }
 
   async listSalesDocumentTotals(filter: { customerNumber: string; postingDateFrom: string; postingDateTo: string }, opts: Opts = {}): Promise<ErpSalesDocumentTotal[]> {
@@ -161,17 +174,19 @@ export class BusinessCentralClient implements ErpPort {
       customerNumber: normaliseCode(input.customerNumber),
       orderDate: input.orderDate,
       ...(input.currencyCode !== undefined ? { currencyCode: input.currencyCode } : {}),
+      pricesIncludeTax: true,
       salesOrderLines: input.lines.map((l) => ({
         lineType: 'Item',
         lineObjectNumber: normaliseCode(l.itemNumber),
         quantity: l.quantity,
         unitPrice: l.unitPrice,
+        ...(l.discountAmount ? { discountAmount: l.discountAmount } : {}),
         locationId: ids.get(normaliseCode(l.locationCode))!,
       })),
     };
     const res = await this.request('POST', `${this.companyUrl}/salesOrders`, { body, signal: opts.signal });
     const order = parseBody(BUSINESS_CENTRAL, res.text, salesOrderSchema);
-    return { kind: 'order', id: order.id, number: order.number, externalDocumentNumber: order.externalDocumentNumber, status: order.status };
+    return { kind: 'order', id: order.id, number: order.number, externalDocumentNumber: order.externalDocumentNumber, customerNumber: order.customerNumber, status: order.status, totalCents: Math.round(order.totalAmountIncludingTax * 100) };
   }
 
   async shipAndInvoice(orderId: string, opts: Opts = {}): Promise<void> {
@@ -179,9 +194,8 @@ export class BusinessCentralClient implements ErpPort {
     await this.request('POST', `${this.companyUrl}/salesOrders(${orderId})/Microsoft.NAV.shipAndInvoice`, { signal: opts.signal });
   }
 
-  async findSalesCreditMemos(externalDocumentNumber: string, opts: Opts = {}): Promise<ErpCreditMemo[]> {
-    const ext = externalDocumentNumberOf(externalDocumentNumber);
-    const filter = `externalDocumentNumber eq ${odataString(ext)}`;
+  async findSalesCreditMemos(externalDocumentNumber: string, opts: ErpLookupOptions = {}): Promise<ErpCreditMemo[]> {
+    const filter = keyFilter(externalDocumentNumber, opts.customerNumber);
     const found = await this.getAll('salesCreditMemos', filter, salesCreditMemoSchema, opts.signal, { expand: 'salesCreditMemoLines' });
     const memos: ErpCreditMemo[] = [];
     // One after another: the first memo's lines fill the location cache the others then hit.
@@ -317,9 +331,18 @@ export class BusinessCentralClient implements ErpPort {
 
   async createStockAdjustment(input: ErpStockAdjustmentInput, opts: Opts = {}): Promise<ErpStockAdjustment> {
     const body = stockAdjustmentBody(input);
-    const res = await this.request('POST', `${this.stockApiUrl()}/stockAdjustments`, { body, signal: opts.signal });
-    const created = parseBody(BUSINESS_CENTRAL, res.text, stockAdjustmentSchema);
-    return { id: created.id, number: created.number, externalDocumentNumber: created.externalDocumentNumber };
+    try {
+      const res = await this.request('POST', `${this.stockApiUrl()}/stockAdjustments`, { body, signal: opts.signal });
+      const created = parseBody(BUSINESS_CENTRAL, res.text, stockAdjustmentSchema);
+      return { id: created.id, number: created.number, externalDocumentNumber: created.externalDocumentNumber };
+    } catch (err) {
+      // The extension keeps the number unique: an earlier attempt (or one that committed after we
+      // gave up on it) already posted this change, which is what we wanted.
+      if (!(err instanceof PermanentError && err.status === 409)) throw err;
+      const existing = await this.findStockAdjustment(input.externalDocumentNumber, opts);
+      if (!existing) throw err;
+      return existing;
+    }
   }
 
   /** Location id per normalised code; an unknown code is refused before anything is written. */
@@ -344,13 +367,26 @@ export class BusinessCentralClient implements ErpPort {
     return found?.code;
   }
 
+  /** DELETE needs If-Match; `*` because the caller decided on what it read, and a 404 means already gone. */
+  private async deleteDocument(entitySet: string, what: string, id: string, opts: Opts): Promise<void> {
+    if (!GUID.test(id)) throw new PermanentError(`Business Central ${what} id must be a GUID, got '${id}'`, BUSINESS_CENTRAL, 0, 'InvalidId');
+    try {
+      await this.request('DELETE', `${this.companyUrl}/${entitySet}(${id})`, { headers: { 'if-match': '*' }, signal: opts.signal });
+    } catch (err) {
+      if (!(err instanceof PermanentError && err.status === 404)) throw err;
+    }
+  }
+
   private async creditMemoOf(m: SalesCreditMemoWire, opts: Opts): Promise<ErpCreditMemo> {
     const lines = [];
     for (const l of m.salesCreditMemoLines) {
       if (l.lineType !== 'Item') continue;
       lines.push({ itemNumber: l.lineObjectNumber, quantity: l.quantity, locationCode: await this.locationCodeOf(l.locationId, opts), description: l.description });
     }
-    return { id: m.id, number: m.number, externalDocumentNumber: m.externalDocumentNumber, status: m.status, posted: isPostedCreditMemoStatus(m.status), totalAmountIncludingTax: m.totalAmountIncludingTax, lines };
+    return {
+      id: m.id, number: m.number, externalDocumentNumber: m.externalDocumentNumber, customerNumber: m.customerNumber, pricesIncludeTax: m.pricesIncludeTax,
+      status: m.status, posted: isPostedCreditMemoStatus(m.status), totalAmountIncludingTax: m.totalAmountIncludingTax, lines,
+    };
   }
 
   private stockApiUrl(): string {

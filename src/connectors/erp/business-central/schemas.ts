@@ -32,6 +32,8 @@ export const salesOrderSchema = z.object({
   number: z.string(),
   externalDocumentNumber: z.string(),
   status: z.string(),
+  customerNumber: z.string().default(''),
+  totalAmountIncludingTax: z.number().default(0),
 });
 export type SalesOrderWire = z.infer<typeof salesOrderSchema>;
 
@@ -60,6 +62,7 @@ export const creditMemoLineTotalsSchema = z.object({
 /** Read with `$expand=salesCreditMemoLines`, so the lines are part of the shape. */
 export const salesCreditMemoSchema = salesOrderSchema.extend({
   totalAmountIncludingTax: z.number(),
+  pricesIncludeTax: z.boolean().default(true),
   salesCreditMemoLines: z.array(creditMemoLineSchema),
 });
 export type SalesCreditMemoWire = z.infer<typeof salesCreditMemoSchema>;
@@ -89,11 +92,14 @@ export interface SalesOrderCreateBody {
   customerNumber: string;
   orderDate: string;
   currencyCode?: string;
+  /** Editable on salesOrders (not on credit memos): our prices are VAT-inclusive, whatever the customer card says. */
+  pricesIncludeTax: true;
   salesOrderLines: {
     lineType: 'Item';
     lineObjectNumber: string;
     quantity: number;
     unitPrice: number;
+    discountAmount?: number;
     locationId: string;
   }[];
 }
