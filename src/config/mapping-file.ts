@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { STORE_ID } from '../domain/ids';
 import { mappingConflicts, type Mapping } from '../domain/mapping';
 
 /**
@@ -13,7 +14,8 @@ const webLocationId = z.string().regex(/^gid:\/\/shopify\/Location\/\d+$/, 'must
 const units = z.number().int().nonnegative();
 
 const storeSchema = z.object({
-  storeId: z.string().min(1),
+  // Part of the store's ERP journal batch (Code[10]) and day journal number: never cut, so never longer.
+  storeId: z.string().regex(STORE_ID, "must be 1-9 letters, digits, '-' or '_' (it becomes part of ERP journal codes)"),
   name: z.string().min(1),
   sitooWarehouseId: z.number().int().positive(),
   /** Stores are stock-mastered in Sitoo; the field exists so the file says so explicitly. */

@@ -121,14 +121,27 @@ export function endOfDayScheduleId(storeId: string): string {
 }
 
 /**
- * The daily journal's document number, the key it is looked up by before posting. BC allows 20
- * characters: E + yymmdd + store id (up to 12 characters).
+ * Store ids end up in ERP codes, which BC upper-cases and limits: the journal batch `D<storeId>`
+ * is a Code[10]. Ids that fit, made of letters, digits, '-' and '_', and unique whatever their
+ * case (the mapping file refuses anything else), make every number built from them unique.
+ */
+export const STORE_ID = /^[A-Za-z0-9_-]{1,9}$/;
+
+function checkedStoreId(storeId: string): string {
+  if (!STORE_ID.test(storeId)) throw new Error(`store id ${JSON.stringify(storeId)} must be 1-9 letters, digits, '-' or '_' (it becomes part of ERP codes)`);
+  return storeId.toUpperCase();
+}
+
+/**
+ * The daily journal's document number, the key it is looked up by before posting: E + yymmdd +
+ * the whole store id, at most 17 of BC's 20 characters. Never cut: a cut id would let one store
+ * find another's posting and skip its own.
  */
 export function endOfDayDocumentNumber(storeId: string, date: string): string {
-  return `E${date.slice(2).replaceAll('-', '')}-${storeId.slice(0, 12)}`;
+  return `E${date.slice(2).replaceAll('-', '')}-${checkedStoreId(storeId)}`;
 }
 
 /** The store's own general journal batch (BC posts a whole batch at once; 10 characters at most). */
 export function endOfDayJournalCode(storeId: string): string {
-  return `D${storeId}`.slice(0, 10).toUpperCase();
+  return `D${checkedStoreId(storeId)}`;
 }

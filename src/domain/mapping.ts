@@ -87,7 +87,8 @@ export function mappingConflicts(mapping: Mapping): string[] {
   const seen = new Map<string, string>();
   for (const l of stockLocations(mapping)) {
     const keys: Array<[string, string | number | undefined]> = [
-      ['location id', l.locationId],
+      // Ids become ERP codes, which are upper-cased: S01 and s01 would share one journal.
+      ['location id', l.locationId.toUpperCase()],
       ['sitooWarehouseId', l.sitooWarehouseId],
       // Web stock is written as absolute values: two masters feeding one web location would overwrite each other.
       ['webLocationId', l.webLocationId],

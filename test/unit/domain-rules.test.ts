@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadEnv } from '../../src/config/env';
 import { parseDuration } from '../../src/domain/duration';
 import { validateResolution, type ParkedException } from '../../src/domain/exceptions';
-import { legacySitooOrderErpDocumentNumber, saleWorkflowId, sitooOrderErpDocumentNumber, sitooOrderIdOfErpDocumentNumber } from '../../src/domain/ids';
+import { endOfDayDocumentNumber, endOfDayJournalCode, legacySitooOrderErpDocumentNumber, saleWorkflowId, sitooOrderErpDocumentNumber, sitooOrderIdOfErpDocumentNumber } from '../../src/domain/ids';
 import { erpSaleLines, paymentVerdict, PaymentState, quantitiesBySku, type SaleLine } from '../../src/domain/sale';
 
 const parked = (allowedActions: ParkedException['allowedActions']): ParkedException => ({ type: 'unmapped-warehouse', owner: 'integration-ops', message: 'm', details: {}, since: '', allowedActions });
@@ -101,6 +101,13 @@ describe('durations and ids', () => {
     expect(sitooOrderIdOfErpDocumentNumber('PO-5512')).toBeUndefined();
   });
 
+  it('builds day journal numbers and batches from the whole store id, never a cut one', () => {
+    // Before: 12 characters kept and upper-cased, so STORE-NORTH-1 and STORE-NORTH-2 (or s01 and S01) shared one number.
+    expect(endOfDayDocumentNumber('S01', '2026-11-30')).toBe('E261130-S01');
+    expect(endOfDayJournalCode('POP-1')).toBe('DPOP-1');
+    expect(() => endOfDayDocumentNumber('STORE-NORTH-1', '2026-11-30')).toThrow(/1-9 letters/);
+    expect(() => endOfDayJournalCode('S 01')).toThrow(/1-9 letters/);
+  });
 });
 
 describe('environment', () => {

@@ -32,6 +32,15 @@ describe('mapping file', () => {
     expect(() => parseMapping(missing, 'm.yaml')).toThrowError(/m\.yaml:2: stores\.0\.webLocationId/);
   });
 
+  it('refuses a store id that would be cut in ERP codes, and ids that differ only by case', () => {
+    // Before: accepted; the end-of-day journal number kept 12 upper-cased characters, so the second
+    // store found the first's posting, concluded "already posted" and its journal never reached the ERP.
+    const long = good.replace('storeId: S01', 'storeId: STORE-NORTH-1');
+    expect(() => parseMapping(long, 'm.yaml')).toThrowError(/m\.yaml:2: stores\.0\.storeId: must be 1-9 letters, digits/);
+    const cased = good + good.replace('stores:\n', '').replace('storeId: S01', 'storeId: s01').replace('101', '102').replace('STORE01', 'STORE02').replace('Location/1', 'Location/2');
+    expect(() => parseMapping(cased)).toThrowError(/location id S01 is used by both S01 and s01/);
+  });
+
   it('refuses a warehouse mapped twice', () => {
     const twice = good + good.replace('stores:\n', '').replace('S01', 'S02');
     expect(() => parseMapping(twice)).toThrowError(MappingError);
