@@ -1,16 +1,24 @@
-import { heartbeat } from '@temporalio/activity';
+import { activityInfo, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ErpPort } from '../connectors/erp/port';
 import type { PayoutPort } from '../connectors/payments/port';
 import type { SitooPort } from '../connectors/sitoo/port';
 import { addDays, businessDayWindow } from '../domain/business-day';
-import { addTransaction, emptyDay, JournalError, settlementJournal, type DayTotals, type JournalAccounts } from '../domain/day-journal';
+import { addTransaction, emptyDay, JournalError, settlementJournal, type DayTotals, type JournalAccounts, type JournalLine } from '../domain/day-journal';
+import { formatCents } from '../domain/money';
 import type { DayTransaction } from '../domain/end-of-day';
 import { endOfDayDocumentNumber, endOfDayJournalCode } from '../domain/ids';
 import type { Mapping } from '../domain/mapping';
 import { bookingKey, indexSettlementLines, matchCardPayments, returnsByOrder, saleGap, zReportDifferences, type CardPayment, type ErpBookings, type PayoutMatch, type SaleGap, type SettlementIndex } from '../domain/reconciliation';
 import type { DaySummary, JournalResult, StoreDay } from '../workflows/end-of-day-contract';
+import { erpWrites } from './erp-orders';
 import { callOrFail, FAILURE_TYPES } from './failures';
+
+function netByAccount(amounts: Array<[string, number]>): Map<string, number> {
+  const net = new Map<string, number>();
+  for (const [account, cents] of amounts) net.set(account, (net.get(account) ?? 0) + cents);
+  return net;
+}
 
 export interface EndOfDayDeps {
   sitoo: SitooPort;
@@ -57,6 +65,25 @@ export function createEndOfDayActivities(deps: EndOfDayDeps) {
     return pages;
   }
 
+  /**
+   * The ledger must hold the journal once: per account, what the document posted equals what the
+   * journal says. A journal posted twice (or partly) is finance's to reverse; it parks with the
+   * difference, and a re-check after the fix passes once the account nets agree.
+   */
+  async function checkLedger(date: string, documentNumber: string, lines: JournalLine[], signal?: AbortSignal): Promise<void> {
+    const entries = await deps.erp.listGeneralLedgerEntries({ postingDateFrom: date, postingDateTo: date, documentNumber }, { signal });
+    const glAccount = (l: JournalLine) => (l.accountType === 'Customer' ? deps.accounts.receivables : l.accountNumber);
+    const expected = netByAccount(lines.map((l) => [glAccount(l), l.amountCents]));
+    const found = netByAccount(entries.map((e) => [e.accountNumber, Math.round((e.debitAmount - e.creditAmount) * 100)]));
+    const differ = [...new Set([...expected.keys(), ...found.keys()])].filter((a) => (expected.get(a) ?? 0) !== (found.get(a) ?? 0));
+    if (differ.length === 0) return;
+    throw ApplicationFailure.nonRetryable(
+      `the ledger does not hold journal ${documentNumber} once: ${differ.map((a) => `account ${a} journal ${formatCents(expected.get(a) ?? 0)}, posted ${formatCents(found.get(a) ?? 0)}`).join('; ')}; reverse the extra posting in the ERP, then retry`,
+      'JournalLedgerMismatch',
+      { documentNumber, accounts: differ.map((a) => ({ account: a, journalCents: expected.get(a) ?? 0, postedCents: found.get(a) ?? 0 })) },
+    );
+  }
+
   return {
     async resolveStoreDay(input: { storeId: string; date: string }): Promise<StoreDay> {
       const store = deps.mapping().stores.find((s) => s.storeId === input.storeId);
@@ -100,23 +127,38 @@ export function createEndOfDayActivities(deps: EndOfDayDeps) {
       };
     },
 
-    /** One journal per store and day, exactly once: its document number is the key, looked up first. */
+    /**
+     * One journal per store and day, exactly once: its document number is the key, looked up
+     * first, one attempt at a time in this worker, the draft made exactly the journal before it
+     * posts (see the connector), and the posted ledger compared with the journal afterwards.
+     */
     async postDayJournal(input: { day: StoreDay; totals: DayTotals; cashDifferenceCents: number }): Promise<JournalResult> {
       const documentNumber = endOfDayDocumentNumber(input.day.storeId, input.day.date);
       const lines = settlementJournal(input.totals, deps.accounts, { storeId: input.day.storeId, date: input.day.date, customerNumber: input.day.erpCustomerNumber }, input.cashDifferenceCents);
       // BC posts a whole batch, so each store has its own: one store's draft never rides along with another's.
       const journalCode = endOfDayJournalCode(input.day.storeId);
-      return callOrFail(FAILURE_TYPES.erpRejected, async () => {
-        const existing = await deps.erp.findJournalPosting(documentNumber, { journalCode });
-        if (existing?.posted) return { documentNumber, posted: 'already' as const, lines };
-        if (lines.length) {
+      return callOrFail(FAILURE_TYPES.erpRejected, (signal) => erpWrites.run(`journal:${documentNumber}`, async () => {
+        const lateDraftPossible = activityInfo().attempt > 1;
+        const existing = await deps.erp.findJournalPosting(documentNumber, { journalCode, signal });
+        let posted: JournalResult['posted'] = 'already';
+        if (!existing?.posted && lines.length) {
           await deps.erp.postDailyJournal({
             journalCode, documentNumber, postingDate: input.day.date,
             lines: lines.map((l) => ({ accountNumber: l.accountNumber, accountType: l.accountType, amount: l.amountCents / 100, description: l.description })),
-          });
+          }, { signal });
+          posted = 'now';
+        } else if (!existing?.posted) {
+          posted = 'now';
         }
-        return { documentNumber, posted: 'now' as const, lines };
-      });
+        if (lines.length) await checkLedger(input.day.date, documentNumber, lines, signal);
+        return { documentNumber, posted, lines, ...(lateDraftPossible ? { lateDraftPossible } : {}) };
+      }, signal));
+    },
+
+    /** Once a late line can no longer land, deletes draft lines of the posted journal left in the store's batch. */
+    async sweepDayJournal(input: { day: StoreDay }): Promise<number> {
+      const documentNumber = endOfDayDocumentNumber(input.day.storeId, input.day.date);
+      return callOrFail(FAILURE_TYPES.erpRejected, (signal) => deps.erp.sweepJournalDrafts(documentNumber, { journalCode: endOfDayJournalCode(input.day.storeId), signal }));
     },
 
     /**

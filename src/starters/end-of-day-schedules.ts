@@ -11,6 +11,8 @@ export interface EndOfDayScheduleOptions {
   timeZone: string;
   payoutRecheck: string;
   payoutMaxWait: string;
+  /** ERP_LATE_COMMIT_WINDOW (see EndOfDayInput). */
+  erpLateCommitWindow?: string;
   catchUpDays?: number;
 }
 
@@ -24,7 +26,7 @@ export async function ensureEndOfDaySchedules(client: Client, opts: EndOfDaySche
   const ids: string[] = [];
   for (const storeId of opts.storeIds) {
     const scheduleId = endOfDayScheduleId(storeId);
-    const args: EndOfDayTriggerInput = { accountId: opts.accountId, storeId, timeZone: opts.timeZone, payoutRecheck: opts.payoutRecheck, payoutMaxWait: opts.payoutMaxWait, catchUpDays: opts.catchUpDays ?? 3 };
+    const args: EndOfDayTriggerInput = { accountId: opts.accountId, storeId, timeZone: opts.timeZone, payoutRecheck: opts.payoutRecheck, payoutMaxWait: opts.payoutMaxWait, catchUpDays: opts.catchUpDays ?? 3, ...(opts.erpLateCommitWindow ? { erpLateCommitWindow: opts.erpLateCommitWindow } : {}) };
     const spec = { calendars: [{ hour, minute, comment: `closing time in ${opts.timeZone}` }], timezone: opts.timeZone };
     try {
       await client.schedule.create({

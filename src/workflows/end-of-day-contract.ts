@@ -15,6 +15,8 @@ export interface EndOfDayInput {
   /** How often to look for the card payout again, and for how long in all ('1d', '5d' style). */
   payoutRecheck: string;
   payoutMaxWait: string;
+  /** ERP_LATE_COMMIT_WINDOW: how long after a retried journal post the store's batch is swept (default 20m). */
+  erpLateCommitWindow?: string;
 }
 
 /** Where and when the store's day is, resolved once from the mapping and Sitoo's site settings. */
@@ -45,6 +47,10 @@ export interface JournalResult {
   documentNumber: string;
   posted: 'now' | 'already';
   lines: JournalLine[];
+  /** The post took more than one attempt: a line created late may still land in the batch. */
+  lateDraftPossible?: boolean;
+  /** Such late lines found and deleted from the batch after the window. */
+  draftsSwept?: number;
 }
 
 export interface ReconciliationGap {
@@ -76,7 +82,7 @@ export interface ReconciliationReport {
   status: 'reconciled' | 'gaps-accepted' | 'gaps';
 }
 
-export type EndOfDayStep = 'reading-day' | 'posting-journal' | 'awaiting-payout' | 'parked' | 'reconciled' | 'gaps-accepted';
+export type EndOfDayStep = 'reading-day' | 'posting-journal' | 'sweeping-journal' | 'awaiting-payout' | 'parked' | 'reconciled' | 'gaps-accepted';
 
 export interface EndOfDayStatus {
   storeId: string;

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { EndOfDayActivities } from '../activities/end-of-day-activities';
 import { vatBreakdown } from '../domain/day-journal';
 import { lastPayoutArrivalDate } from '../domain/business-day';
@@ -39,6 +39,12 @@ export async function endOfDayWorkflow(input: EndOfDayInput): Promise<Reconcilia
   let summary = await untilAccepted(() => eod.summariseDay({ day }), refused('the day could not be read'));
   status.step = 'posting-journal';
   const journal = await untilAccepted(() => eod.postDayJournal({ day, totals: summary.totals, cashDifferenceCents: summary.cashDifferenceCents }), refused('the ERP refused the day journal'));
+  if (journal.lateDraftPossible && patched('sweep-late-journal-lines')) {
+    // A line an earlier attempt created may still land in the batch: once it no longer can, take it out.
+    status.step = 'sweeping-journal';
+    await sleep(input.erpLateCommitWindow ?? '20m');
+    journal.draftsSwept = await untilAccepted(() => eod.sweepDayJournal({ day }), refused('the ERP refused to clean the day journal batch'));
+  }
 
   status.step = 'awaiting-payout';
   const recheckMs = parseDuration(input.payoutRecheck) ?? 86_400_000;

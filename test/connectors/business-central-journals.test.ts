@@ -4,8 +4,10 @@ import { PermanentError, TransientError } from '../../src/connectors/http';
 import type { BusinessCentralClient } from '../../src/connectors/erp/business-central/client';
 import type { ErpJournalInput } from '../../src/connectors/erp/port';
 import { BC_ACCOUNTS, type BusinessCentralSimulator } from '../../src/simulators/business-central';
+import { createJournal } from '../../src/simulators/business-central/journals';
 import { businessCentralFixture } from '../support/business-central';
 import { rejectionOf } from '../support/rejection';
+import { waitFor } from '../support/temporal';
 
 const { startSim, clientFor } = businessCentralFixture();
 const DAY = '2025-05-01';
@@ -128,6 +130,35 @@ describe('Business Central client: daily journals', () => {
     ]);
     expect(posts(sim, '/Microsoft.NAV.post')).toBe(1);
     expect(entriesOf(sim, 'Z-STORE01-250501')).toHaveLength(3);
+  });
+
+  it('two attempts posting one journal at once (a slow ERP, two workers) post it once', async () => {
+    // Before: both looked, both added the lines, and the doubled batch still balanced and posted.
+    const sim = await startSim({ faults: { latencyMs: 120 } });
+    await Promise.all([clientFor(sim).postDailyJournal(zReport()), clientFor(sim).postDailyJournal(zReport())]);
+    expect(entriesOf(sim, 'Z-STORE01-250501').map((e) => [e.accountNumber, e.amountCents])).toEqual([
+      [BC_ACCOUNTS.cardClearing, 2945], [BC_ACCOUNTS.cash, 995], [BC_ACCOUNTS.receivables, -3940],
+    ]);
+    expect(sim.state.journalDrafts().flatMap((j) => j.lines)).toEqual([]);
+  });
+
+  it('a line the ERP commits after the journal was posted is swept from the batch, so the next day still posts', async () => {
+    const sim = await startSim({ faults: { lateCommitRate: 1, lateCommitDelayMs: 1_500 } });
+    createJournal(sim.state, { code: 'POS01' });
+    const client = clientFor(sim, { timeoutMs: 300 });
+    // The first line's create is held back past the client's patience; the retry completes and posts the journal.
+    await rejectionOf(client.postDailyJournal(zReport()));
+    sim.faults.set({ lateCommitRate: 0 });
+    await client.postDailyJournal(zReport());
+    await waitFor('the late line to land', () => sim.faults.counters.lateCommitsApplied === 1);
+    expect(sim.state.journalDrafts().flatMap((j) => j.lines)).toHaveLength(1);
+    // Left there, it would ride along with tomorrow's journal, or block it.
+    const tomorrow = zReport('Z-STORE01-250502', { postingDate: '2025-05-02' });
+    expect(((await rejectionOf(client.postDailyJournal(tomorrow))) as PermanentError).code).toBe('JournalBatchNotEmpty');
+    expect(await client.sweepJournalDrafts('Z-STORE01-250501', { journalCode: 'POS01' })).toBe(1);
+    await client.postDailyJournal(tomorrow);
+    expect(entriesOf(sim, 'Z-STORE01-250501')).toHaveLength(3);
+    expect(entriesOf(sim, 'Z-STORE01-250502')).toHaveLength(3);
   });
 
   it('refuses to post a batch that holds other documents’ drafts or a draft that differs from the journal', async () => {

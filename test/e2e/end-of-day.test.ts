@@ -4,6 +4,7 @@ import { localDate } from '../../src/domain/business-day';
 import { endOfDayDocumentNumber, endOfDayWorkflowId, returnInStoreWorkflowId } from '../../src/domain/ids';
 import type { LocalStack } from '../../src/local/stack';
 import { ensureEndOfDaySchedules } from '../../src/starters/end-of-day-schedules';
+import { createJournal, createJournalLine, postJournal } from '../../src/simulators/business-central/journals';
 import { createConnectors } from '../../src/workers/connectors';
 import { endOfDayReportQuery, endOfDayStatusQuery, resolveUpdate, type EndOfDayInput, type ReconciliationReport } from '../../src/workflows/end-of-day-contract';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
@@ -83,6 +84,28 @@ describe('end of day', () => {
     expect(balance.get('2920')).toBe(39800); // card clearing: what the day took by card, net of the refund
     const text = await stack.client.workflow.getHandle(endOfDayWorkflowId('S01', today)).query(endOfDayReportQuery);
     expect(text).toMatch(/End of day S01 .*reconciled/);
+  });
+
+  it('checks a posted journal against the ledger: posted twice, it parks for finance until reversed', async () => {
+    // Before: finding the document posted was enough; nothing compared the posted ledger with the journal.
+    const today = localDate(Math.floor(Date.now() / 1000), zone);
+    const doc = endOfDayDocumentNumber('S01', today);
+    const first: ReconciliationReport = await stack.client.workflow.getHandle(endOfDayWorkflowId('S01', today)).result();
+    const postAgain = (sign: 1 | -1) => {
+      const batch = createJournal(stack.erp.state, { code: `X${sign > 0 ? 'DUP' : 'REV'}` });
+      for (const l of first.journal.lines) {
+        createJournalLine(stack.erp.state, batch, { accountType: l.accountType ?? 'G/L Account', accountNumber: l.accountNumber, postingDate: today, documentNumber: doc, amount: (sign * l.amountCents) / 100, description: l.description });
+      }
+      postJournal(stack.erp.state, batch);
+    };
+    postAgain(1); // what a second attempt beside the first used to do
+    const handle = await run('S01', today, `eod-recheck-S01-${today}`);
+    const parked = await waitFor('the doubled ledger to park', async () => (await handle.query(endOfDayStatusQuery)).exception, 60_000);
+    expect(parked).toMatchObject({ type: 'erp-rejected', owner: 'finance', allowedActions: ['retry'] });
+    expect(parked.message).toMatch(new RegExp(`does not hold journal ${doc} once: account 2920 journal 398\\.00, posted 796\\.00`));
+    postAgain(-1); // finance reverses the extra posting
+    await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry', reason: 'duplicate reversed', resolvedBy: 'finance' }] });
+    expect(((await handle.result()) as ReconciliationReport).journal.posted).toBe('already');
   });
 
   it('lists every gap by Sitoo order for finance and parks until accepted with a reason', async () => {

@@ -222,6 +222,11 @@ export interface ErpPort {
    */
   postDailyJournal(input: ErpJournalInput, opts?: { signal?: AbortSignal }): Promise<void>;
   /**
+   * Once the journal is posted, deletes draft lines of its document number left in its batch (a
+   * line created late would ride along with the next journal, or block it). Returns how many.
+   */
+  sweepJournalDrafts(documentNumber: string, opts: { journalCode: string; signal?: AbortSignal }): Promise<number>;
+  /**
    * Posted sales invoices of one customer with a posting date in the range (inclusive), paged
    * inside. Drafts, open orders and credit memos are left out: a return shares its order's
    * externalDocumentNumber and would read as a second posting of the sale.

@@ -3,7 +3,7 @@ import type { EntitySet } from './entities';
 import { journalLines, journals } from './gl-entities';
 import { createJournal, createJournalLine, postJournal } from './journals';
 import { BcError, collectionResponse, entityResponse, jsonBody, keyParam, type EntitySetSpec } from './odata';
-import { checkIfMatch } from './sales';
+import { checkIfMatch, requireIfMatch } from './sales';
 import type { BcJournal, BusinessCentralState } from './state';
 
 /** What routes.ts shares with this file, so both build routes, specs and 201s the same way. */
@@ -58,6 +58,22 @@ export function journalRoutes({ state, pageSize, route, spec, created }: RouteKi
         const j = journal(req);
         const line = createJournalLine(state, j, jsonBody(req));
         return created(req, entityResponse(req, linesSpec(req, j), journalLines.row(state, line), 201), line.id);
+      },
+      true,
+    ),
+    // A draft line can be deleted, as on the journal page: how a duplicate or a stray line is taken back.
+    route(
+      'DELETE',
+      `/journals${KEY}/journalLines${KEY}`,
+      (req) => {
+        const j = journal(req);
+        const id = keyParam(req.params[3]);
+        const line = j.lines.find((l) => l.id === id);
+        if (!line) throw new BcError(404, 'BadRequest_NotFound', `The journalLine with id '${id}' does not exist.`);
+        requireIfMatch(req.headers['if-match'], String(journalLines.row(state, line).view['@odata.etag']));
+        j.lines.splice(j.lines.indexOf(line), 1);
+        state.touch(j);
+        return { status: 204 };
       },
       true,
     ),

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { PermanentError, parseBody, send, throwForStatus, type HttpCall, type HttpResponse } from '../../http';
 import type { LedgerEntry } from '../../../domain/stock';
 import type { ErpCreditMemo, ErpCreditMemoInput, ErpCreditMemoLineTotal, ErpSalesDocumentTotal, ErpGlEntry, ErpGlEntryFilter, ErpJournalInput, ErpJournalPosting, ErpLookupOptions, ErpPort, ErpSalesDocument, ErpSalesOrderInput, ErpStockAdjustment, ErpStockAdjustmentInput } from '../port';
-import { findJournalPosting, listGeneralLedgerEntries, postDailyJournal, type BcTransport } from './journals';
+import { findJournalPosting, listGeneralLedgerEntries, postDailyJournal, sweepJournalDrafts, type BcTransport } from './journals';
 import {
   collectionSchema,
   itemCategorySchema,
@@ -125,6 +125,10 @@ export class BusinessCentralClient implements ErpPort {
 
   postDailyJournal(input: ErpJournalInput, opts: Opts = {}): Promise<void> {
     return postDailyJournal(this.transport, input, opts.signal);
+  }
+
+  sweepJournalDrafts(documentNumber: string, opts: Opts & { journalCode: string }): Promise<number> {
+    return sweepJournalDrafts(this.transport, documentNumber, opts);
   }
 
   listGeneralLedgerEntries(filter: ErpGlEntryFilter, opts: Opts = {}): Promise<ErpGlEntry[]> {

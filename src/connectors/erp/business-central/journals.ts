@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { formatCents } from '../../../domain/money';
-import { PermanentError, parseBody, type HttpCall, type HttpResponse } from '../../http';
+import { PermanentError, parseBody, TransientError, type HttpCall, type HttpResponse } from '../../http';
 import type { ErpGlEntry, ErpGlEntryFilter, ErpJournalInput, ErpJournalPosting } from '../port';
 import { glEntrySchema, journalLineSchema, journalSchema, type JournalLineCreateBody, type JournalLineWire } from './schemas';
 import { BUSINESS_CENTRAL, normaliseCode, odataString } from './wire';
@@ -10,7 +10,7 @@ export interface BcTransport {
   companyUrl: string;
   getAll<T extends z.ZodType>(entitySet: string, filter: string, item: T, signal?: AbortSignal, o?: { root?: string; select?: string }): Promise<z.output<T>[]>;
   getPages<T extends z.ZodType>(entitySet: string, first: string, item: T, signal?: AbortSignal): Promise<z.output<T>[]>;
-  request(method: HttpCall['method'], url: string, o: { body?: unknown; signal?: AbortSignal }): Promise<HttpResponse>;
+  request(method: HttpCall['method'], url: string, o: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal }): Promise<HttpResponse>;
 }
 
 type Line = JournalLineCreateBody & { cents: number };
@@ -67,23 +67,40 @@ const lineKey = (l: { accountType: string; accountNumber: string; postingDate: s
   JSON.stringify([l.accountType, l.accountNumber, l.postingDate, l.externalDocumentNumber, l.description, cents]);
 
 /**
- * The lines a lost response left uncreated. Draft lines that are not part of this journal mean
- * the journal changed between attempts; posting them would book the old figures, so refuse.
+ * The batch's draft lines of this journal against the journal itself: the lines still to create
+ * (a lost response, a first attempt) and the extra ones (a second attempt that ran beside the
+ * first, or a create the ERP committed after its client gave up), the oldest kept. A draft line
+ * that is in no form part of this journal means the journal changed between attempts; posting it
+ * would book the old figures, so that refuses.
  */
-function missingLines(journal: CheckedJournal, existing: JournalLineWire[]): Line[] {
+function compareDrafts(journal: CheckedJournal, existing: JournalLineWire[]): { missing: Line[]; extra: JournalLineWire[] } {
   const wanted = new Map<string, Line[]>();
   for (const l of journal.lines) wanted.set(lineKey(l, l.cents), [...(wanted.get(lineKey(l, l.cents)) ?? []), l]);
-  for (const e of existing) {
-    const same = wanted.get(lineKey(e, Math.round(e.amount * 100)));
-    if (!same?.length) {
+  const known = new Set(wanted.keys());
+  const extra: JournalLineWire[] = [];
+  for (const e of [...existing].sort((a, b) => a.lineNumber - b.lineNumber)) {
+    const key = lineKey(e, Math.round(e.amount * 100));
+    const same = wanted.get(key);
+    if (!known.has(key)) {
       invalid(`journal ${journal.documentNumber}`, `its batch already holds a draft line (${e.lineNumber}: ${e.accountNumber} ${e.amount}) that is not in this journal; delete the draft lines and post again`, 'JournalDraftMismatch');
     }
-    same.pop();
+    if (same?.length) same.pop();
+    else extra.push(e);
   }
-  return journal.lines.filter((l) => {
-    const left = wanted.get(lineKey(l, l.cents))!;
-    return left.includes(l);
-  });
+  return { missing: [...wanted.values()].flat(), extra };
+}
+
+async function draftLines(t: BcTransport, batchUrl: string, documentNumber: string, signal?: AbortSignal): Promise<JournalLineWire[]> {
+  return (await t.getPages('journalLines', `${batchUrl}/journalLines`, journalLineSchema, signal)).filter((l) => l.documentNumber === documentNumber);
+}
+
+/** A draft line deleted (If-Match: *, the caller decided on what it read); already gone is fine. */
+async function deleteDraft(t: BcTransport, batchUrl: string, line: JournalLineWire, signal?: AbortSignal): Promise<void> {
+  try {
+    await t.request('DELETE', `${batchUrl}/journalLines(${line.id})`, { headers: { 'if-match': '*' }, signal });
+  } catch (err) {
+    if (!(err instanceof PermanentError && err.status === 404)) throw err;
+  }
 }
 
 async function postedEntries(t: BcTransport, documentNumber: string, signal?: AbortSignal) {
@@ -121,14 +138,20 @@ async function findOrCreateBatch(t: BcTransport, code: string, signal?: AbortSig
 }
 
 /**
- * Look first, then create what is missing, then post. The batch is posted as a whole (BC posts
- * every line in it), so a batch holding other documents' drafts is refused rather than posted.
+ * Look first, then create what is missing, make the draft exactly the journal, then post. The
+ * batch is posted as a whole (BC posts every line in it), so a batch holding other documents'
+ * drafts is refused rather than posted, and just before posting the draft is read again and any
+ * line beyond the journal (from an attempt beside this one, or a late commit) is deleted: a
+ * doubled batch still balances, and would post the day twice.
  */
 export async function postDailyJournal(t: BcTransport, input: ErpJournalInput, signal?: AbortSignal): Promise<void> {
   const journal = checkJournalInput(input);
   const doc = journal.documentNumber;
   const state = await findJournalPosting(t, doc, { signal, journalCode: journal.journalCode });
-  if (state?.posted) return;
+  if (state?.posted) {
+    await sweepJournalDrafts(t, doc, { journalCode: journal.journalCode, signal });
+    return;
+  }
   const batch = await findOrCreateBatch(t, journal.journalCode, signal);
   const batchUrl = `${t.companyUrl}/journals(${batch.id})`;
   const existing = await t.getPages('journalLines', `${batchUrl}/journalLines`, journalLineSchema, signal);
@@ -136,9 +159,17 @@ export async function postDailyJournal(t: BcTransport, input: ErpJournalInput, s
   if (foreign.length > 0) {
     invalid(`journal ${doc}`, `batch ${journal.journalCode} holds unposted lines of other documents (${foreign.join(', ')}); posting would post them too`, 'JournalBatchNotEmpty');
   }
-  for (const line of missingLines(journal, existing)) {
+  for (const line of compareDrafts(journal, existing.filter((l) => l.documentNumber === doc)).missing) {
     const { cents: _cents, ...body } = line;
     await t.request('POST', `${batchUrl}/journalLines`, { body, signal });
+  }
+  const draft = compareDrafts(journal, await draftLines(t, batchUrl, doc, signal));
+  if (draft.missing.length) throw new TransientError(`journal ${doc}: ${draft.missing.length} line(s) not in the batch yet; retrying`, BUSINESS_CENTRAL);
+  for (const extra of draft.extra) await deleteDraft(t, batchUrl, extra, signal);
+  // Another attempt may have posted while this one made the draft exact: then only clean up.
+  if ((await postedEntries(t, doc, signal)).length > 0) {
+    await sweepJournalDrafts(t, doc, { journalCode: journal.journalCode, signal });
+    return;
   }
   try {
     await t.request('POST', `${batchUrl}/Microsoft.NAV.post`, { signal });
@@ -147,6 +178,24 @@ export async function postDailyJournal(t: BcTransport, input: ErpJournalInput, s
     if (!(err instanceof PermanentError) || err.status !== 400) throw err;
     if ((await postedEntries(t, doc, signal)).length === 0) throw err;
   }
+}
+
+/**
+ * After a journal is posted, its document number must have no draft lines left: a line created
+ * late (an attempt that outlived its timeout, a commit after the client gave up) would ride along
+ * with the batch's next journal, or block it. Deletes them; returns how many. Does nothing while
+ * the journal is not posted, when its drafts are work in progress.
+ */
+export async function sweepJournalDrafts(t: BcTransport, documentNumber: string, opts: { journalCode: string; signal?: AbortSignal }): Promise<number> {
+  const doc = journalDocumentNumberOf(documentNumber);
+  if ((await postedEntries(t, doc, opts.signal)).length === 0) return 0;
+  const code = normaliseCode(opts.journalCode);
+  const batch = (await t.getAll('journals', `code eq ${odataString(code)}`, journalSchema, opts.signal)).find((j) => j.code === code);
+  if (!batch) return 0;
+  const batchUrl = `${t.companyUrl}/journals(${batch.id})`;
+  const stray = await draftLines(t, batchUrl, doc, opts.signal);
+  for (const line of stray) await deleteDraft(t, batchUrl, line, opts.signal);
+  return stray.length;
 }
 
 export async function listGeneralLedgerEntries(t: BcTransport, filter: ErpGlEntryFilter, signal?: AbortSignal): Promise<ErpGlEntry[]> {
