@@ -1,5 +1,6 @@
 import { heartbeat } from '@temporalio/activity';
 import type { SitooPort } from '../connectors/sitoo/port';
+import { capGaps, gapsIn, remainingGaps, type IdGap } from '../domain/poll-cursor';
 import type { StockChange } from '../workflows/stock-contract';
 import { callOrFail, FAILURE_TYPES } from './failures';
 
@@ -18,12 +19,22 @@ export interface PollActivityDeps {
 export interface SitooPollCursors {
   nextOrderId: number;
   nextTransactionId?: number;
+  /** Ids jumped over that may still commit; absent when a run did not look (see domain/poll-cursor.ts). */
+  orderGaps?: IdGap[];
+  transactionGaps?: IdGap[];
 }
+
+/** How long an id that a poll jumped over is looked for again before it counts as never committed. */
+export const GAP_WAIT_MS = 60 * 60_000;
 
 export interface StockPollResult {
   fromTransactionId: number;
   nextTransactionId: number;
   seen: number;
+  gaps?: IdGap[];
+  /** Gaps that turned up on this run, and gaps given up. */
+  gapsFound?: number;
+  gapsAbandoned?: number;
 }
 
 export interface PollResult {
@@ -32,6 +43,9 @@ export interface PollResult {
   seen: number;
   started: number;
   alreadyClosed: number;
+  gaps?: IdGap[];
+  gapsFound?: number;
+  gapsAbandoned?: number;
 }
 
 /**
@@ -41,20 +55,31 @@ export interface PollResult {
  */
 export function createPollActivities(deps: PollActivityDeps) {
   return {
-    async pollSitooOrders(input: { fromOrderId: number; pageSize: number; maxPages: number }): Promise<PollResult> {
+    async pollSitooOrders(input: { fromOrderId: number; pageSize: number; maxPages: number; gaps?: IdGap[] }): Promise<PollResult> {
       const result: PollResult = { fromOrderId: input.fromOrderId, nextOrderId: input.fromOrderId, seen: 0, started: 0, alreadyClosed: 0 };
+      const start = async (orderId: number) => {
+        result.seen++;
+        if ((await deps.startSale(orderId)) === 'started') result.started++;
+        else result.alreadyClosed++;
+      };
+      const now = Date.now();
+      // Orders the cursor jumped over on earlier runs, committed since: one look-up for all of them.
+      const earlier = input.gaps ?? [];
+      const found = earlier.length ? await callOrFail(FAILURE_TYPES.sitooRejected, (signal) => deps.sitoo.listOrdersById(earlier.map((g) => g.id), { signal })) : [];
+      for (const order of found) await start(order.orderId);
+      const open = remainingGaps(earlier, new Set(found.map((o) => o.orderId)), now, GAP_WAIT_MS);
+      const seen: number[] = [];
       for (let page = 0; page < input.maxPages; page++) {
         const { orders } = await callOrFail(FAILURE_TYPES.sitooRejected, (signal) => deps.sitoo.listOrdersFrom(result.nextOrderId, input.pageSize, { signal }));
         for (const order of orders) {
-          result.seen++;
-          const outcome = await deps.startSale(order.orderId);
-          if (outcome === 'started') result.started++;
-          else result.alreadyClosed++;
+          await start(order.orderId);
+          seen.push(order.orderId);
           result.nextOrderId = order.orderId + 1;
         }
         heartbeat(result.nextOrderId);
         if (orders.length < input.pageSize) break;
       }
+      Object.assign(result, { gaps: capGaps([...open.gaps, ...gapsIn(input.fromOrderId, seen, now)]), gapsFound: found.length, gapsAbandoned: open.abandoned });
       return result;
     },
 
@@ -62,22 +87,31 @@ export function createPollActivities(deps: PollActivityDeps) {
      * Stock transactions the events missed: handed to the coalescer page by page, which re-reads
      * the levels (a no-op where the events already did) and starts each ERP record once by id.
      */
-    async pollSitooStockTransactions(input: { fromTransactionId: number; pageSize: number; maxPages: number }): Promise<StockPollResult> {
+    async pollSitooStockTransactions(input: { fromTransactionId: number; pageSize: number; maxPages: number; gaps?: IdGap[] }): Promise<StockPollResult> {
       const result: StockPollResult = { fromTransactionId: input.fromTransactionId, nextTransactionId: input.fromTransactionId, seen: 0 };
+      const now = Date.now();
+      const earlier = input.gaps ?? [];
+      const found = earlier.length ? await callOrFail(FAILURE_TYPES.sitooRejected, (signal) => deps.sitoo.listWarehouseTransactions({ ids: earlier.map((g) => g.id) }, { signal })) : [];
+      if (found.length) await deps.signalStock({ sitooTransactions: found.map((t) => t.transactionId) });
+      const open = remainingGaps(earlier, new Set(found.map((t) => t.transactionId)), now, GAP_WAIT_MS);
+      const seen: number[] = [];
       for (let page = 0; page < input.maxPages; page++) {
         const transactions = await callOrFail(FAILURE_TYPES.sitooRejected, (signal) => deps.sitoo.listWarehouseTransactions({ idFrom: result.nextTransactionId, num: input.pageSize }, { signal }));
         // Signal before moving the cursor: a crash in between re-reads transactions, it never skips them.
         if (transactions.length) await deps.signalStock({ sitooTransactions: transactions.map((t) => t.transactionId) });
         result.seen += transactions.length;
+        seen.push(...transactions.map((t) => t.transactionId));
         if (transactions.length) result.nextTransactionId = transactions[transactions.length - 1]!.transactionId + 1;
         heartbeat(result.nextTransactionId);
         if (transactions.length < input.pageSize) break;
       }
+      Object.assign(result, { gaps: capGaps([...open.gaps, ...gapsIn(input.fromTransactionId, seen, now)]), gapsFound: found.length, gapsAbandoned: open.abandoned });
       return result;
     },
 
     async saveSitooPollCursor(input: { scheduleId: string } & SitooPollCursors): Promise<void> {
-      await deps.saveCursor(input.scheduleId, { nextOrderId: input.nextOrderId, nextTransactionId: input.nextTransactionId });
+      const { scheduleId, ...cursors } = input;
+      await deps.saveCursor(scheduleId, cursors);
     },
   };
 }

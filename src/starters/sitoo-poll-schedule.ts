@@ -36,5 +36,8 @@ export async function saveSitooPollCursor(client: Client, scheduleId: string, ne
     ...current,
     fromOrderId: Math.max(current.fromOrderId, next.nextOrderId),
     fromTransactionId: next.nextTransactionId === undefined ? current.fromTransactionId : Math.max(current.fromTransactionId ?? 1, next.nextTransactionId),
+    // The run's view of what is still missing replaces the stored one (it read them all again).
+    ...(next.orderGaps ? { orderGaps: next.orderGaps } : {}),
+    ...(next.transactionGaps ? { transactionGaps: next.transactionGaps } : {}),
   }));
 }

@@ -1,5 +1,6 @@
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { PollActivities, PollResult, StockPollResult } from '../activities/poll-activities';
+import type { IdGap } from '../domain/poll-cursor';
 
 /** Started by the per-account Temporal Schedule; the schedule's arguments carry the cursor. */
 export interface SitooPollInput {
@@ -9,6 +10,9 @@ export interface SitooPollInput {
   fromTransactionId?: number;
   pageSize: number;
   maxPages: number;
+  /** Ids earlier runs jumped over that may still commit (writes commit out of id order). */
+  orderGaps?: IdGap[];
+  transactionGaps?: IdGap[];
 }
 
 const poll = proxyActivities<PollActivities>({
@@ -18,14 +22,24 @@ const poll = proxyActivities<PollActivities>({
 });
 
 export async function sitooPollWorkflow(input: SitooPollInput): Promise<PollResult & { stock?: StockPollResult }> {
-  const result = await poll.pollSitooOrders({ fromOrderId: input.fromOrderId, pageSize: input.pageSize, maxPages: input.maxPages });
+  const result = await poll.pollSitooOrders({ fromOrderId: input.fromOrderId, pageSize: input.pageSize, maxPages: input.maxPages, gaps: input.orderGaps });
   let stock: StockPollResult | undefined;
   // Runs recorded before stock was polled replay without this step.
   if (input.fromTransactionId !== undefined && patched('poll-stock-transactions')) {
-    stock = await poll.pollSitooStockTransactions({ fromTransactionId: input.fromTransactionId, pageSize: input.pageSize, maxPages: input.maxPages });
+    stock = await poll.pollSitooStockTransactions({ fromTransactionId: input.fromTransactionId, pageSize: input.pageSize, maxPages: input.maxPages, gaps: input.transactionGaps });
   }
-  if (result.nextOrderId !== input.fromOrderId || (stock && stock.nextTransactionId !== stock.fromTransactionId)) {
-    await poll.saveSitooPollCursor({ scheduleId: input.scheduleId, nextOrderId: result.nextOrderId, nextTransactionId: stock?.nextTransactionId });
+  // Results recorded before gaps existed carry none, and decide as they did then.
+  const gapsChanged = gapsDiffer(input.orderGaps, result.gaps) || (stock !== undefined && gapsDiffer(input.transactionGaps, stock.gaps));
+  if (result.nextOrderId !== input.fromOrderId || (stock && stock.nextTransactionId !== stock.fromTransactionId) || gapsChanged) {
+    await poll.saveSitooPollCursor({
+      scheduleId: input.scheduleId, nextOrderId: result.nextOrderId, nextTransactionId: stock?.nextTransactionId,
+      ...(result.gaps ? { orderGaps: result.gaps } : {}), ...(stock?.gaps ? { transactionGaps: stock.gaps } : {}),
+    });
   }
   return { ...result, stock };
+}
+
+function gapsDiffer(before: IdGap[] | undefined, after: IdGap[] | undefined): boolean {
+  if (after === undefined) return false;
+  return (before ?? []).map((g) => g.id).join(',') !== after.map((g) => g.id).join(',');
 }

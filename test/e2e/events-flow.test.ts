@@ -177,4 +177,32 @@ describe('a store sale through Sitoo events', () => {
     await schedule.delete();
     stack.sitoo.events.start();
   });
+
+  it('finds an order committed after a later one the poll already passed', async () => {
+    // Before: the cursor moved to the last id seen + 1, so an order whose write committed after a
+    // higher id was visible was skipped for good when its event was missed too.
+    await stack.sitoo.events.stop();
+    try {
+      const late = stack.sitoo.pos.recordSale({ warehouseId: 101, commitLater: true, lines: [{ sku: 'TEE-1', quantity: 1, unitPriceGross: '199.00', vatPercent: 25 }] });
+      const early = sell(stack, 101, [['CAP-1', 1]]);
+      const scheduleId = await ensureSitooPollSchedule(stack.client, { accountId: stack.env.SITOO_ACCOUNT_ID, every: '1h', fromOrderId: late.orderId });
+      const schedule = stack.client.schedule.getHandle(scheduleId);
+      const args = async () => (await schedule.describe()).action.args?.[0] as SitooPollInput;
+      await schedule.trigger();
+      expect((await saleResult(stack, early.orderId)).outcome).toBe('completed');
+      const passed = await waitFor('the cursor past both, the late one kept as a gap', async () => {
+        const a = await args();
+        return a.fromOrderId > early.orderId && a.orderGaps?.some((g) => g.id === late.orderId) ? a : undefined;
+      });
+      expect(passed.orderGaps!.map((g) => g.id)).toEqual([late.orderId]);
+      stack.sitoo.pos.commit(late.orderId);
+      await schedule.trigger();
+      expect((await saleResult(stack, late.orderId)).outcome).toBe('completed');
+      expect(erpDocs(stack, late.orderId)).toHaveLength(1);
+      await waitFor('the gap closed', async () => (await args()).orderGaps?.length === 0);
+      await schedule.delete();
+    } finally {
+      stack.sitoo.events.start();
+    }
+  });
 });

@@ -104,6 +104,17 @@ export class SitooClient implements SitooPort {
     return { totalCount: page.totalcount, orders: page.items.map(toSaleOrder) };
   }
 
+  async listOrdersById(orderIds: number[], opts: CallOpts = {}): Promise<SaleOrder[]> {
+    const orders: SaleOrder[] = [];
+    // Ids go in the query string: a few hundred per request keep the URL short.
+    for (let i = 0; i < orderIds.length; i += 100) {
+      const ids = orderIds.slice(i, i + 100);
+      const page = await this.getJson('/orders.json', { orderid: ids.join(','), sort: 'orderid', num: ids.length, start: 0, eshopid: this.config.eshopId, fields: ORDER_FIELDS.join(',') }, envelopeSchema(orderSchema), opts);
+      orders.push(...page.items.map(toSaleOrder));
+    }
+    return orders;
+  }
+
   async getWarehouseStock(warehouseId: number, skus?: string[], opts: { eshopId?: number; signal?: AbortSignal } = {}): Promise<Map<string, number>> {
     const stock = new Map<string, number>();
     // Stock is a quantity, not money: a 3-decimal string that fits a double exactly enough.

@@ -38,6 +38,8 @@ export interface SitooPort {
    * Returns at most `num` orders; the caller advances the cursor past the last one.
    */
   listOrdersFrom(orderIdFrom: number, num: number, opts?: { signal?: AbortSignal }): Promise<{ totalCount: number; orders: SaleOrder[] }>;
+  /** The orders among these ids that exist (Sitoo's `orderid` list filter); absent ids are left out. */
+  listOrdersById(orderIds: number[], opts?: { signal?: AbortSignal }): Promise<SaleOrder[]>;
   /** Stock on hand per SKU in one warehouse (decimaltotal), for the given SKUs or all when omitted. */
   getWarehouseStock(warehouseId: number, skus?: string[], opts?: { eshopId?: number; signal?: AbortSignal }): Promise<Map<string, number>>;
   /**

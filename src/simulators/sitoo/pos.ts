@@ -48,6 +48,8 @@ export interface PosSale {
   /** Cash rounding, e.g. "0.25" when 99.75 was paid as 100.00 in cash. */
   roundOff?: string;
   currencyCode?: string;
+  /** The write commits later (see `commit`): the order has its id but queries do not see it yet. */
+  commitLater?: boolean;
 }
 
 /** The types a person can book by hand in Backoffice or the POS stock app. */
@@ -57,6 +59,8 @@ export interface SitooPos extends SitooOmniPos, SitooDayPos {
   /** Also books one warehouse transaction (Sales, or Refund with creditOrderId) after the order's `add` event. */
   recordSale(sale: PosSale): SaleOrder;
   setPaymentState(orderId: number, paymentStateId: number): void;
+  /** Commits an order recorded with `commitLater`: from now on queries see it. */
+  commit(orderId: number): void;
   setOrderState(orderId: number, orderStateId: number): void;
   /** Test set-up: levels are set directly, with no transactions and no events. */
   seedWarehouse(w: { warehouseId: number; name: string; storeId?: number; virtual?: boolean; stock: Record<string, number> }): void;
@@ -121,6 +125,7 @@ export function createPos(state: SitooState): SitooPos {
         roundoffCents,
         payments,
       });
+      if (sale.commitLater) state.uncommitted.add(order.orderid);
       // Sitoo is the stock master for stores: the sale moves stock the moment it is rung up, after the order's own event.
       state.stock.recordOrder(order);
       return {
@@ -138,6 +143,9 @@ export function createPos(state: SitooState): SitooPos {
         lines: lines.map((l) => ({ sku: l.sku, productName: l.productName, quantity: l.quantity, unitPriceGross: l.unitPriceGross, vatPercent: l.vatPercent, grossCents: rowCents(l) })),
         payments: order.payments.map((p) => ({ name: p.name, amount: p.moneyamount })),
       };
+    },
+    commit(orderId) {
+      state.uncommitted.delete(orderId);
     },
     setPaymentState(orderId, paymentStateId) {
       if (!state.updateOrder(orderId, { paymentstateid: paymentStateId })) throw new Error(`Sitoo simulator: order ${orderId} not found`);

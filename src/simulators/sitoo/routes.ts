@@ -35,6 +35,7 @@ export function sitooRoutes(state: SitooState): SimRoute[] {
     const source = warehouses ? [...new Set(warehouses)].flatMap((w) => [...state.byWarehouse.from(w, from ?? 0)]) : [...state.orders.values()];
     const matches = source.filter(
       (o: WireOrder) =>
+        !state.uncommitted.has(o.orderid) &&
         (creditOf ? o.creditorderid !== null && creditOf.includes(o.creditorderid) : !ids || ids.includes(o.orderid)) &&
         (from === undefined || o.orderid >= from) &&
         (to === undefined || o.orderid < to) &&
@@ -60,7 +61,7 @@ export function sitooRoutes(state: SitooState): SimRoute[] {
       method: 'GET',
       pattern: new RegExp(`${site}/orders/(\\d+)\\.json$`),
       handler: guarded((req) => {
-        const order = state.getOrder(Number(req.params[1]));
+        const order = state.uncommitted.has(Number(req.params[1])) ? undefined : state.getOrder(Number(req.params[1]));
         return siteMissing(req) ?? (order ? { status: 200, body: req.query.get('fields') ? pick(order, req.query.get('fields')!.split(',')) : order } : sitooError(404, `order ${req.params[1]} not found`));
       }),
     },

@@ -43,6 +43,11 @@ export class SitooState {
   /** Sitoo has a product register (§7); the simulator keeps only what a till needs to price a return. */
   readonly products = new Map<string, CatalogueProduct>();
   readonly requestLog: Array<{ method: string; path: string; query: string }> = [];
+  /**
+   * Orders whose write has not committed yet: they hold their id, but no query sees them. Two
+   * tills writing at once commit in either order, so a poll may see 1043 before 1042 exists.
+   */
+  readonly uncommitted = new Set<number>();
   private nextOrderId: number;
   private receipts = 0;
 
