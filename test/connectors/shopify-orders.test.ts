@@ -187,6 +187,69 @@ describe('ShopifyClient orders and pickup against the simulator', () => {
   });
 });
 
+/** Raw Admin GraphQL against the simulator, for what the client does not read itself. */
+async function gql<T = any>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await fetch(sim.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-shopify-access-token': sim.accessToken }, body: JSON.stringify({ query, variables }) });
+  const json = (await res.json()) as { data?: T; errors?: Array<{ message: string }> };
+  if (json.errors?.length) throw new Error(json.errors.map((e) => e.message).join('; '));
+  return json.data!;
+}
+
+const MONEY_READ = `query($id: ID!) { order(id: $id) {
+  taxesIncluded totalPriceSet { shopMoney { amount } } totalDiscountsSet { shopMoney { amount } } totalTaxSet { shopMoney { amount } }
+  lineItems(first: 5) { nodes { sku originalTotalSet { shopMoney { amount } }
+    discountAllocations { allocatedAmountSet { shopMoney { amount } } discountApplication { allocationMethod targetSelection } }
+    taxLines(first: 3) { rate priceSet { shopMoney { amount } } } } }
+  transactions(first: 10) { id kind status gateway amountSet { shopMoney { amount } } parentTransaction { id } } } }`;
+const REFUND = `mutation($input: RefundInput!, $key: String!) { refundCreate(input: $input) @idempotent(key: $key) { refund { id totalRefundedSet { shopMoney { amount } } } userErrors { field message } } }`;
+const refundMoney = (orderId: string, key: string, transactions: Array<{ parentId: string; gateway: string; amount: string }>) =>
+  gql(REFUND, { key, input: { orderId, transactions: transactions.map((t) => ({ ...t, orderId, kind: 'REFUND' })) } }).then((d) => d.refundCreate);
+
+describe("the simulated shop's money: discounts, taxes, several payments", () => {
+  it('allocates line and order discounts to lines, adds tax lines, and takes a gift card then a card', async () => {
+    const placed = sim.state.createOrder({
+      lines: [{ sku: 'SKU-A', quantity: 2, price: '199.00' }, { sku: 'SKU-B', quantity: 1, price: '149.00' }], lineDiscounts: ['20.00'], orderDiscount: '30.00',
+      payments: [{ gateway: 'gift_card', amount: '100.00' }, { gateway: 'shopify_payments' }],
+    });
+    const { order } = await gql(MONEY_READ, { id: placed.id });
+    const amounts = (xs: Array<{ allocatedAmountSet?: any; priceSet?: any }>) => xs.map((x) => (x.allocatedAmountSet ?? x.priceSet).shopMoney.amount);
+    expect(order).toMatchObject({ taxesIncluded: true, totalPriceSet: { shopMoney: { amount: '497.00' } }, totalDiscountsSet: { shopMoney: { amount: '50.00' } }, totalTaxSet: { shopMoney: { amount: '99.40' } } });
+    // 30.00 across 378.00 and 149.00: 21.52 and 8.48, the leftover cent to the larger remainder.
+    expect(order.lineItems.nodes.map((l: any) => [l.originalTotalSet.shopMoney.amount, amounts(l.discountAllocations), amounts(l.taxLines)])).toEqual([
+      ['398.00', ['20.00', '21.52'], ['71.30']],
+      ['149.00', ['8.48'], ['28.10']],
+    ]);
+    expect(order.lineItems.nodes[0].discountAllocations.map((d: any) => d.discountApplication)).toEqual([{ allocationMethod: 'ONE', targetSelection: 'EXPLICIT' }, { allocationMethod: 'ACROSS', targetSelection: 'ALL' }]);
+    expect(order.transactions.map((t: any) => [t.kind, t.gateway, t.amountSet.shopMoney.amount])).toEqual([['SALE', 'gift_card', '100.00'], ['SALE', 'shopify_payments', '397.00']]);
+  });
+
+  it('adds tax on top in a tax-exclusive shop, and captures an authorisation when asked', async () => {
+    const placed = sim.state.createOrder({ lines: [{ sku: 'SKU-A', quantity: 1, price: '100.00' }], taxesIncluded: false, payments: [{ gateway: 'shopify_payments', capture: true }] });
+    const { order } = await gql(MONEY_READ, { id: placed.id });
+    expect(order).toMatchObject({ taxesIncluded: false, totalPriceSet: { shopMoney: { amount: '125.00' } }, totalTaxSet: { shopMoney: { amount: '25.00' } } });
+    const [auth, capture] = order.transactions;
+    expect([auth.kind, capture.kind, capture.parentTransaction.id, capture.amountSet.shopMoney.amount]).toEqual(['AUTHORIZATION', 'CAPTURE', auth.id, '125.00']);
+    expect((await refundMoney(placed.id, 'k-auth', [{ parentId: auth.id, gateway: 'shopify_payments', amount: '1.00' }])).userErrors).toMatchObject([{ field: ['input', 'transactions', '0', 'parentId'] }]);
+    expect((await refundMoney(placed.id, 'k-capture', [{ parentId: capture.id, gateway: 'shopify_payments', amount: '125.00' }])).refund.totalRefundedSet.shopMoney.amount).toBe('125.00');
+    expect(sim.state.orders.summary(placed.id)).toMatchObject({ financialStatus: 'REFUNDED', totalPrice: '125.00' });
+  });
+
+  it('refuses a refund that takes more than a payment still holds, however the order total looks', async () => {
+    const placed = sim.state.createOrder({ lines: [{ sku: 'SKU-A', quantity: 1, price: '300.00' }], payments: [{ gateway: 'gift_card', amount: '100.00' }, { gateway: 'shopify_payments' }] });
+    const [gift, card] = sim.state.orders.get(placed.id)!.transactions;
+    const over = await refundMoney(placed.id, 'k-1', [{ parentId: gift!.id, gateway: 'gift_card', amount: '150.00' }]);
+    expect(over.refund).toBeNull();
+    expect(over.userErrors).toMatchObject([{ field: ['input', 'transactions', '0', 'amount'], message: expect.stringMatching(/exceeds the 100\.00 left/) }]);
+    expect((await refundMoney(placed.id, 'k-2', [{ parentId: gift!.id, gateway: 'gift_card', amount: '100.00' }, { parentId: card!.id, gateway: 'shopify_payments', amount: '50.00' }])).userErrors).toEqual([]);
+    expect((await refundMoney(placed.id, 'k-3', [{ parentId: gift!.id, gateway: 'gift_card', amount: '0.01' }])).userErrors).toMatchObject([{ message: expect.stringMatching(/0\.00 left/) }]);
+    expect((await refundMoney(placed.id, 'k-4', [{ parentId: card!.id, gateway: 'shopify_payments', amount: '150.01' }])).userErrors[0]).toMatchObject({ field: ['input', 'transactions', '0', 'amount'] });
+    expect(sim.state.orders.summary(placed.id)).toMatchObject({ financialStatus: 'PARTIALLY_REFUNDED', totalRefunded: '150.00' });
+    // Cancelling refunds the rest back to where it is still held: the card only.
+    sim.state.cancelOrderAsCustomer(placed.id);
+    expect(sim.state.orders.refundsOf(placed.id).at(-1)!.transactions.map((t) => [t.parentId, t.amountCents])).toEqual([[card!.id, 15000]]);
+  });
+});
+
 interface Received { headers: IncomingHttpHeaders; raw: Buffer }
 
 /** A receiver that records every POST and answers with `status(n)` for the n-th one (0-based). */
