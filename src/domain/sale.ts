@@ -10,6 +10,11 @@ export interface SaleLine {
   /** VAT-inclusive price of one unit, as a decimal string with 2 decimals ("99.00"). */
   unitPriceGross: string;
   vatPercent: number;
+  /**
+   * Signed row total including VAT, after the row's discounts (Sitoo net + VAT), exact where the
+   * unit price is rounded. Absent where the order was mapped without it.
+   */
+  grossCents?: number;
 }
 
 export interface SalePayment {
