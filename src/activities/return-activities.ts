@@ -1,7 +1,8 @@
+import { ApplicationFailure } from '@temporalio/common';
 import type { EcommercePort } from '../connectors/ecommerce/port';
 import type { ErpPort } from '../connectors/erp/port';
 import { erpExternalDocumentNumber, returnLineDescription, webOrderErpDocumentNumber } from '../domain/ids';
-import type { Mapping } from '../domain/mapping';
+import { UNKNOWN_STORE, type Mapping } from '../domain/mapping';
 import type { CreditMemoLine, RefundTransaction } from '../domain/returns';
 import { callOrFail, FAILURE_TYPES } from './failures';
 
@@ -49,7 +50,7 @@ export function createReturnActivities(deps: ReturnActivityDeps) {
      */
     async bookReturnInErp(input: { webOrderId?: string; sitooOrderId: number; storeId: string; lines: CreditMemoLine[]; returnedOn: string }): Promise<{ number: string }> {
       const store = deps.mapping().stores.find((s) => s.storeId === input.storeId);
-      if (!store) throw new Error(`store ${input.storeId} is no longer in the mapping`);
+      if (!store) throw ApplicationFailure.nonRetryable(`store ${input.storeId}, which took return ${input.sitooOrderId} back, is no longer in the mapping`, UNKNOWN_STORE);
       const externalDocumentNumber = input.webOrderId !== undefined ? webOrderErpDocumentNumber(input.webOrderId) : erpExternalDocumentNumber(input.sitooOrderId);
       const description = returnLineDescription(input.sitooOrderId);
       const find = async () => (await deps.erp.findSalesCreditMemos(externalDocumentNumber)).find((m) => m.lines.some((l) => l.description === description));

@@ -5,6 +5,7 @@ import type { SaleActivities } from '../activities/sale-activities';
 import { formatCents, parseCents } from '../domain/money';
 import type { ExceptionType, ParkedException, Resolution, ResolutionAction } from '../domain/exceptions';
 import { creditMemoLines, hasPaidAmounts, parseReturnReference, planRefund, returnedLines, storeRefundLines, webOrderIdOf, type RefundPlan, type ReturnLine } from '../domain/returns';
+import { UNKNOWN_STORE } from '../domain/mapping';
 import type { SaleOrder } from '../domain/sale';
 import type { WebOrder } from '../domain/web-order';
 import { installParking, untilAccepted, type ResolutionRecord } from './parking';
@@ -86,8 +87,13 @@ export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<
   return result;
 
   async function run(): Promise<ReturnResult> {
-    const refund = await readSitoo(input.sitooOrderId);
-    if (!refund) throw ApplicationFailure.nonRetryable(`Sitoo has no order ${input.sitooOrderId}`);
+    let refund = await readSitoo(input.sitooOrderId);
+    while (!refund) {
+      // Failed the workflow before; now it parks like every other flow, and a retry reads again.
+      if (!patched('return-parks-missing-order')) throw ApplicationFailure.nonRetryable(`Sitoo has no order ${input.sitooOrderId}`);
+      await park('order-not-found', `Sitoo has no order ${input.sitooOrderId}, which was announced as a return`, { sitooOrderId: input.sitooOrderId }, ['retry', 'skip']);
+      refund = await readSitoo(input.sitooOrderId);
+    }
     status.returned = returnedLines(refund);
     const store = await sale.resolveStoreLocation({ warehouseId: refund.warehouseId });
     status.storeId = store?.storeId;
@@ -127,7 +133,7 @@ export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<
 
     status.step = 'booking-in-erp';
     // The memo books what went back to the customer, unit by unit, so the books agree with the money.
-    const memo = await orPark('erp-rejected', () => returns.bookReturnInErp({ webOrderId: order.legacyId, sitooOrderId: input.sitooOrderId, storeId: store.storeId, lines: creditMemoLines(plan.lines), returnedOn: new Date(refund.orderDate * 1000).toISOString().slice(0, 10) }));
+    const memo = await bookInErp({ webOrderId: order.legacyId, sitooOrderId: input.sitooOrderId, storeId: store.storeId, lines: creditMemoLines(plan.lines), returnedOn: new Date(refund.orderDate * 1000).toISOString().slice(0, 10) });
     status.creditMemoNumber = memo.number;
     status.step = 'refunded';
     return { outcome: 'refunded', sitooOrderId: input.sitooOrderId, webOrderId: order.legacyId, refundAmount: refunded.amount, creditMemoNumber: memo.number };
@@ -156,6 +162,14 @@ export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<
     }
   }
 
+  /** The credit memo; a store gone from the mapping parks for whoever keeps the mapping, and a retry reads it again. */
+  function bookInErp(memo: Parameters<ReturnActivities['bookReturnInErp']>[0]): Promise<{ number: string }> {
+    return untilAccepted(() => returns.bookReturnInErp(memo), (f) =>
+      f.type === UNKNOWN_STORE
+        ? park('unmapped-warehouse', f.message, { failureType: f.type, storeId: memo.storeId }, ['retry', 'skip'])
+        : park('erp-rejected', f.message, { failureType: f.type }, ['retry', 'skip']));
+  }
+
   /**
    * A store sale's refund: no web money to return (the till paid it back), so only the ERP is
    * left. A credit memo under the refund's own Sitoo order id reverses the revenue and VAT the
@@ -164,7 +178,7 @@ export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<
   async function bookStoreRefund(refund: SaleOrder, storeId: string): Promise<ReturnResult> {
     status.step = 'booking-in-erp';
     const lines = storeRefundLines(refund);
-    const memo = await orPark('erp-rejected', () => returns.bookReturnInErp({ sitooOrderId: input.sitooOrderId, storeId, lines, returnedOn: new Date(refund.orderDate * 1000).toISOString().slice(0, 10) }));
+    const memo = await bookInErp({ sitooOrderId: input.sitooOrderId, storeId, lines, returnedOn: new Date(refund.orderDate * 1000).toISOString().slice(0, 10) });
     status.creditMemoNumber = memo.number;
     status.step = 'store-refund-booked';
     const cents = lines.reduce((n, l) => n + parseCents(l.unitPrice)! * l.quantity, 0);

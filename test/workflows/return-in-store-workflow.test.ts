@@ -104,6 +104,32 @@ describe('returnInStoreWorkflow', () => {
     expect(memo.lines.map((l) => [l.itemNumber, l.quantity, l.unitPrice])).toEqual([['TEE', 1, 33.33], ['TEE', 1, 33.34]]);
   });
 
+  it('parks a return whose Sitoo order cannot be read (order-not-found) instead of failing, and a retry reads it again', async () => {
+    webSale('811', 810);
+    const handle = await start(812);
+    const parked = await parkedAs(handle, 'order-not-found');
+    expect(parked).toMatchObject({ owner: 'retail-ops', allowedActions: ['retry', 'skip'], details: { sitooOrderId: 812 } });
+    returnOf(812, 810, 1);
+    await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry', resolvedBy: 'test' }] });
+    expect(await handle.result()).toMatchObject({ outcome: 'refunded', refundAmount: '33.33' });
+  });
+
+  it('parks a store gone from the mapping as unmapped-warehouse instead of retrying forever, and books once it is back', async () => {
+    webSale('821', 820);
+    returnOf(822, 820, 1);
+    mapping = { ...mapping, stores: [] };
+    try {
+      const handle = await start(822);
+      const parked = await parkedAs(handle, 'unmapped-warehouse');
+      expect(parked).toMatchObject({ owner: 'integration-ops', message: expect.stringMatching(/store S1, which took return 822 back, is no longer in the mapping/), details: { failureType: 'UnknownStore' } });
+      mapping = { ...mapping, stores: [store] };
+      await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry', resolvedBy: 'test' }] });
+      expect(await handle.result()).toMatchObject({ outcome: 'refunded', creditMemoNumber: expect.stringMatching(/^PCM-/) });
+    } finally {
+      mapping = { ...mapping, stores: [store] };
+    }
+  });
+
   it('parks a refund the shop refuses, and a retry plans again from the order as it is now, under a new key', async () => {
     webSale('831', 830);
     returnOf(832, 830, 1);
