@@ -1,7 +1,9 @@
+import { ApplicationFailure } from '@temporalio/common';
 import type { EcommercePort } from '../connectors/ecommerce/port';
 import type { ErpPort } from '../connectors/erp/port';
 import { legacySitooOrderErpDocumentNumber, returnLineDescription, webOrderErpDocumentNumber } from '../domain/ids';
-import type { Mapping } from '../domain/mapping';
+import { UNKNOWN_STORE, type Mapping } from '../domain/mapping';
+import type { CreditMemoLine, RefundTransaction } from '../domain/returns';
 import { bookCreditMemo } from './erp-credit-memos';
 import { callOrFail, FAILURE_TYPES } from './failures';
 
@@ -11,24 +13,34 @@ export interface ReturnActivityDeps {
   mapping: () => Mapping;
 }
 
+/** A web line refunded: its returned units and what the customer paid for them. */
 export interface RefundedLine {
   lineItemId: string;
   sku: string;
   quantity: number;
-  unitPrice: string;
+  amountCents: number;
 }
 
 /** Money back on the web and the return in the ERP: each exactly once, whatever is retried. */
 export function createReturnActivities(deps: ReturnActivityDeps) {
   return {
     /**
-     * Refunds exactly these lines against the original web order, without restocking the web
-     * warehouse (the goods are back in a store, whose stock Sitoo masters). The idempotency key
-     * makes a retry after a lost response return the first refund instead of paying twice.
+     * Refunds exactly these lines against the original web order, and exactly these amounts to
+     * its payments, without restocking the web warehouse (the goods are back in a store, whose
+     * stock Sitoo masters). The workflow planned the amounts from the order it read, so a retry
+     * after a lost response sends the same input under the same key and gets the first refund
+     * back instead of paying twice.
      */
-    async refundWebLines(input: { webOrderId: string; lines: RefundedLine[]; idempotencyKey: string; note: string }): Promise<{ refundId: string; amount: string }> {
+    async refundWebLines(input: { webOrderId: string; lines: RefundedLine[]; transactions: RefundTransaction[]; idempotencyKey: string; note: string }): Promise<{ refundId: string; amount: string }> {
       return callOrFail(FAILURE_TYPES.ecommerceRejected, () =>
-        deps.ecommerce.refundLines({ orderId: input.webOrderId, lines: input.lines.map((l) => ({ lineItemId: l.lineItemId, quantity: l.quantity })), restockType: 'NO_RESTOCK', note: input.note, idempotencyKey: input.idempotencyKey }));
+        deps.ecommerce.refundLines({
+          orderId: input.webOrderId,
+          lines: input.lines.map((l) => ({ lineItemId: l.lineItemId, quantity: l.quantity })),
+          transactions: input.transactions,
+          restockType: 'NO_RESTOCK',
+          note: input.note,
+          idempotencyKey: input.idempotencyKey,
+        }));
     },
 
     /**
@@ -37,9 +49,9 @@ export function createReturnActivities(deps: ReturnActivityDeps) {
      * Sitoo order id, as the sale's invoice went under the sale's. Looked up first by that number
      * and this return's line description.
      */
-    async bookReturnInErp(input: { webOrderId?: string; sitooOrderId: number; storeId: string; lines: Array<Pick<RefundedLine, 'sku' | 'quantity' | 'unitPrice'>>; returnedOn: string }): Promise<{ number: string }> {
+    async bookReturnInErp(input: { webOrderId?: string; sitooOrderId: number; storeId: string; lines: CreditMemoLine[]; returnedOn: string }): Promise<{ number: string }> {
       const store = deps.mapping().stores.find((s) => s.storeId === input.storeId);
-      if (!store) throw new Error(`store ${input.storeId} is no longer in the mapping`);
+      if (!store) throw ApplicationFailure.nonRetryable(`store ${input.storeId}, which took return ${input.sitooOrderId} back, is no longer in the mapping`, UNKNOWN_STORE);
       // A store refund's memo is found by its return line description within the store's customer,
       // so its key may stay the refund's bare order id.
       const externalDocumentNumber = input.webOrderId !== undefined ? webOrderErpDocumentNumber(input.webOrderId) : legacySitooOrderErpDocumentNumber(input.sitooOrderId);

@@ -1,5 +1,7 @@
 import { clickAndCollectWorkflowId, returnInStoreWorkflowId, webOrderErpDocumentNumber } from '../domain/ids';
+import { divRound, formatCents, parseCents } from '../domain/money';
 import type { LocalStack } from '../local/stack';
+import { lineGrossCents } from '../simulators/shopify/order-money';
 import { collectStatusQuery, type CollectResult } from '../workflows/click-and-collect-contract';
 import { returnStatusQuery, type ReturnStatus } from '../workflows/return-in-store';
 
@@ -10,6 +12,14 @@ import { returnStatusQuery, type ReturnStatus } from '../workflows/return-in-sto
  */
 type Fate = 'collected' | 'cancelled-on-web' | 'cancelled-in-store' | 'expires';
 const FATES: Fate[] = ['collected', 'collected', 'collected', 'cancelled-on-web', 'cancelled-in-store', 'expires'];
+
+/**
+ * The first order (collected, then returned in parts and once too often) is bought at a discount
+ * and paid partly by gift card, so refunds must follow what was paid, not list prices: 10 % off
+ * the first line, 45.72 off the order (10 % of the rest), 100.00 on a gift card. The amounts
+ * divide evenly by the units, so the pickup order Sitoo holds at per-unit prices adds up too.
+ */
+const DISCOUNTED = { lineDiscounts: ['39.80'], orderDiscount: '45.72', payments: [{ gateway: 'gift_card', amount: '100.00' }, { gateway: 'shopify_payments' }] };
 
 export interface OmniPlayed {
   collects: Array<{ webOrderId: string; gid: string; storeId: string; fate: Fate; sitooOrderId: number }>;
@@ -41,7 +51,7 @@ export async function playOmni(stack: LocalStack, skus: string[], say: (s: strin
   say(`Click & collect: ${FATES.length} web orders for pickup in stores...`);
   for (const [i, fate] of FATES.entries()) {
     const store = stores[i % stores.length]!;
-    const placed = stack.ecommerce.state.createOrder({ lines: [{ sku: skus[i % skus.length]!, quantity: 2, price: '199.00' }, { sku: skus[(i + 1) % skus.length]!, quantity: 1, price: '99.00' }], pickupLocationId: store.webLocationId });
+    const placed = stack.ecommerce.state.createOrder({ lines: [{ sku: skus[i % skus.length]!, quantity: 2, price: '199.00' }, { sku: skus[(i + 1) % skus.length]!, quantity: 1, price: '99.00' }], pickupLocationId: store.webLocationId, ...(i === 0 ? DISCOUNTED : {}) });
     await until(`order ${placed.name} to reach the store`, async () => ((await collectHandle(placed.legacyId).query(collectStatusQuery)).step === 'awaiting-store' ? true : undefined));
     const sitooOrderId = stack.sitoo.state.findByExternalId(placed.legacyId)!.orderid;
     played.collects.push({ webOrderId: placed.legacyId, gid: placed.id, storeId: store.storeId, fate, sitooOrderId });
@@ -117,6 +127,7 @@ export async function checkOmni(stack: LocalStack, played: OmniPlayed, skus: str
     }
   }
   let refundedCents = 0;
+  const memoCents = (lines: Array<{ quantity: number; unitPrice: number }>) => lines.reduce((n, l) => n + l.quantity * Math.round(l.unitPrice * 100), 0);
   for (const r of played.returns) {
     const status: ReturnStatus = await stack.client.workflow.getHandle(returnInStoreWorkflowId(stack.env.SITOO_ACCOUNT_ID, r.sitooOrderId)).query(returnStatusQuery);
     const outcome = status.exception?.type ?? status.step;
@@ -125,24 +136,34 @@ export async function checkOmni(stack: LocalStack, played: OmniPlayed, skus: str
     if (r.expect !== 'refunded' || !status.refund) continue;
     // Refunds equal returns: every unit that came back, and nothing else, was refunded.
     const refundedUnits: Record<string, number> = {};
-    for (const l of status.refund.lines) {
-      refundedUnits[l.sku] = (refundedUnits[l.sku] ?? 0) + l.quantity;
-      refundedCents += Math.round(Number(l.unitPrice) * 100) * l.quantity;
-    }
+    for (const l of status.refund.lines) refundedUnits[l.sku] = (refundedUnits[l.sku] ?? 0) + l.quantity;
+    refundedCents += parseCents(status.refund.amount)!;
     if (JSON.stringify(Object.entries(refundedUnits).sort()) !== JSON.stringify(Object.entries(r.units).sort())) problems.push(`return ${r.sitooOrderId} refunded ${JSON.stringify(refundedUnits)}, returned ${JSON.stringify(r.units)}`);
     // Stock restored at the right location: the credit memo books it where it came back.
     const where = stack.mapping.stores.find((s) => s.storeId === r.storeId)!.erpLocationCode;
     const memo = stack.erp.state.creditMemos().find((m) => m.lines.some((l) => l.description === `Sitoo return ${r.sitooOrderId}`));
     if (!memo?.posted || memo.lines.some((l) => l.locationCode !== where)) problems.push(`return ${r.sitooOrderId} has no posted credit memo at ${where}`);
+    // The books agree with the money that went out: the memo credits exactly what was refunded.
+    else if (memoCents(memo.lines) !== parseCents(status.refund.amount)) problems.push(`return ${r.sitooOrderId} credited ${formatCents(memoCents(memo.lines))} in the ERP, refunded ${status.refund.amount} on the web`);
   }
+  // Refunds equal what was paid for the returned units: per web line, its paid amount (discounts
+  // and tax allocated, as the shop records them) shared over its units, never its list price.
+  const returnedOrders = [...new Set(played.returns.filter((r) => r.expect === 'refunded' && r.webOrderId).map((r) => r.webOrderId!))]
+    .map((id) => stack.ecommerce.state.orders.get(played.collects.find((c) => c.webOrderId === id)!.gid)!);
+  for (const o of returnedOrders) {
+    const paid = o.lines.reduce((n, l) => n + divRound(lineGrossCents(o, l) * l.refunded, l.quantity), 0);
+    const refunded = o.refunds.reduce((n, rf) => n + rf.totalCents, 0);
+    if (refunded !== paid) problems.push(`web order ${o.name} refunded ${formatCents(refunded)} for returned units it was paid ${formatCents(paid)} for`);
+  }
+  if (!returnedOrders.some((o) => o.lines.some((l) => l.discountAllocations.length > 0 && l.refunded > 0))) problems.push('no discounted web line was returned: the refund check proves nothing about discounts');
   const webRefundedCents = played.returns.filter((r) => r.webOrderId).map((r) => r.webOrderId!).filter((id, i, all) => all.indexOf(id) === i)
     .flatMap((id) => stack.ecommerce.state.orders.get(played.collects.find((c) => c.webOrderId === id)!.gid)!.refunds).reduce((n, rf) => n + rf.totalCents, 0);
   if (webRefundedCents !== refundedCents) problems.push(`the web refunded ${webRefundedCents / 100} for returns worth ${refundedCents / 100}`);
-  summary.refunded = (refundedCents / 100).toFixed(2);
+  summary.refunded = formatCents(refundedCents);
   return { problems, summary };
 }
 
 export function renderOmni(s: OmniSummary): string {
   const list = (r: Record<string, number>) => Object.entries(r).map(([k, v]) => `${v} ${k}`).join(', ');
-  return `Click & collect: ${list(s.collects)}. Returns in store: ${list(s.returns)}; ${s.refunded} refunded on the web, equal to the returned goods`;
+  return `Click & collect: ${list(s.collects)}. Returns in store: ${list(s.returns)}; ${s.refunded} refunded on the web, equal to what was paid for the returned goods and to the credit memos`;
 }

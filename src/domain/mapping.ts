@@ -48,6 +48,12 @@ export interface StockLocation {
   webLocationId: string;
 }
 
+/**
+ * The failure type of an activity that meets a store no longer in the mapping: not retried (a
+ * retry cannot fix it), parked until someone fixes the mapping and retries.
+ */
+export const UNKNOWN_STORE = 'UnknownStore';
+
 export function findStoreByWarehouse(mapping: Mapping, warehouseId: number | null): StoreLocation | undefined {
   if (warehouseId === null) return undefined;
   return mapping.stores.find((s) => s.sitooWarehouseId === warehouseId);

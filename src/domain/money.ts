@@ -24,3 +24,40 @@ export function divRound(numerator: number, denominator: number): number {
   const b = Math.abs(denominator);
   return sign * Math.floor((2 * a + b) / (2 * b));
 }
+
+/**
+ * Cents of `count` units, after the first `from`, of `totalCents` spread over `quantity` units.
+ * The running total is rounded, never a unit on its own, so however the units are split into
+ * returns, the parts add up to the total: no cent is lost or paid twice.
+ */
+export function unitsShare(totalCents: number, quantity: number, from: number, count: number): number {
+  const upTo = (units: number) => divRound(totalCents * units, quantity);
+  return upTo(from + count) - upTo(from);
+}
+
+/**
+ * `totalCents` split in proportion to `weights` (non-negative; all zero counts as equal), the
+ * cents left by rounding down going to the largest remainders, so the parts add up exactly.
+ */
+export function allocateCents(totalCents: number, weights: readonly number[]): number[] {
+  if (weights.length === 0) return [];
+  const w = weights.some((x) => x > 0) ? weights.map((x) => Math.max(0, x)) : weights.map(() => 1);
+  const sum = w.reduce((a, b) => a + b, 0);
+  const sign = totalCents < 0 ? -1 : 1;
+  const abs = Math.abs(totalCents);
+  const parts = w.map((x) => Math.floor((abs * x) / sum));
+  const byRemainder = w.map((x, i) => ({ i, rest: abs * x - parts[i]! * sum })).sort((a, b) => b.rest - a.rest || a.i - b.i);
+  for (let left = abs - parts.reduce((a, b) => a + b, 0), k = 0; left > 0; left--, k++) parts[byRemainder[k % parts.length]!.i]! += 1;
+  return parts.map((p) => sign * p);
+}
+
+/**
+ * Unit prices for `quantity` units that cost `totalCents` together: one price when it divides
+ * evenly, else two a cent apart (the dearer for the leftover cents), so a document whose lines
+ * carry unit prices still totals exactly what was paid.
+ */
+export function unitPrices(totalCents: number, quantity: number): Array<{ quantity: number; unitCents: number }> {
+  const base = Math.floor(totalCents / quantity);
+  const dearer = totalCents - base * quantity;
+  return [{ quantity: quantity - dearer, unitCents: base }, { quantity: dearer, unitCents: base + 1 }].filter((p) => p.quantity > 0);
+}

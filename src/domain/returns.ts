@@ -1,5 +1,6 @@
-import type { SaleOrder } from './sale';
-import type { WebOrder } from './web-order';
+import { allocateCents, formatCents, parseCents, unitPrices, unitsShare } from './money';
+import type { SaleLine, SaleOrder } from './sale';
+import type { WebOrder, WebOrderLine } from './web-order';
 
 /** What came back over the counter: units per SKU, positive. */
 export interface ReturnLine {
@@ -14,39 +15,103 @@ export function returnedLines(refund: Pick<SaleOrder, 'lines'>): ReturnLine[] {
   return [...bySku].map(([sku, quantity]) => ({ sku, quantity }));
 }
 
-/** A store sale's refund as credit memo lines: each returned line at the price the till refunded. */
-export function storeRefundLines(refund: Pick<SaleOrder, 'lines'>): Array<{ sku: string; quantity: number; unitPrice: string }> {
-  return refund.lines.filter((l) => l.quantity < 0).map((l) => ({ sku: l.sku, quantity: -l.quantity, unitPrice: l.unitPriceGross }));
+/** A credit memo line: VAT-inclusive unit price, as every ERP line the integration sends. */
+export interface CreditMemoLine {
+  sku: string;
+  quantity: number;
+  unitPrice: string;
+}
+
+/** Returned units of one SKU and what they were refunded for. */
+export interface RefundedAmount {
+  sku: string;
+  quantity: number;
+  amountCents: number;
+}
+
+/**
+ * Credit memo lines booking exactly what was refunded: a line whose amount does not divide by
+ * its units becomes two lines a cent apart, so the memo totals the refund to the cent.
+ */
+export function creditMemoLines(lines: readonly RefundedAmount[]): CreditMemoLine[] {
+  return lines.flatMap((l) => unitPrices(l.amountCents, l.quantity).map((p) => ({ sku: l.sku, quantity: p.quantity, unitPrice: formatCents(p.unitCents) })));
+}
+
+/**
+ * A store sale's refund as credit memo lines: what the till refunded for each returned row (its
+ * gross after discounts), with rows that carry no product (a discount taken back) spread over
+ * the returned rows, so the memo totals the refund order to the cent. Rows mapped without their
+ * gross fall back to unit price x quantity.
+ */
+export function storeRefundLines(refund: Pick<SaleOrder, 'lines'>): CreditMemoLine[] {
+  const gross = (l: SaleLine) => l.grossCents ?? parseCents(l.unitPriceGross)! * l.quantity;
+  const returned = refund.lines.filter((l) => l.quantity < 0 && l.sku !== '');
+  const adjustment = -refund.lines.filter((l) => l.sku === '').reduce((n, l) => n + gross(l), 0);
+  const refunded = returned.map((l) => -gross(l));
+  const spread = allocateCents(adjustment, refunded);
+  return creditMemoLines(returned.map((l, i) => ({ sku: l.sku, quantity: -l.quantity, amountCents: refunded[i]! + spread[i]! })));
+}
+
+/** Money going back to one of the order's payments. */
+export interface RefundTransaction {
+  transactionId: string;
+  gateway: string;
+  amountCents: number;
 }
 
 export interface RefundPlan {
-  /** Web line items and quantities to refund, together exactly the returned units. */
-  lines: Array<{ lineItemId: string; sku: string; quantity: number; unitPrice: string }>;
+  /** Web line items and quantities to refund, together exactly the returned units, each with what was paid for them. */
+  lines: Array<{ lineItemId: string; sku: string; quantity: number; amountCents: number }>;
   /** SKUs returned beyond what is still refundable on the web order (bought minus refunded). */
   excess: Array<{ sku: string; returning: number; refundable: number }>;
+  /** The lines' amounts back to the payments they came from, in the order paid, none beyond what it still holds. */
+  transactions: RefundTransaction[];
+  /** Paid for the returned units but held by no payment any more (given back some other way). */
+  uncoveredCents: number;
+}
+
+/** An order read with what was paid per line and per payment (orders in older histories lack them). */
+export function hasPaidAmounts(order: WebOrder): boolean {
+  return order.payments !== undefined && order.lines.every((l) => l.paidCents !== undefined);
 }
 
 /**
  * Matches returned units to the web order's lines: never more per line than was bought minus
  * what earlier refunds took back, so partial and repeated returns add up and an over-return
- * shows as excess instead of money paid out twice.
+ * shows as excess instead of money paid out twice. Each unit is refunded at what the customer
+ * paid for it (discounts and tax allocated to its line); a line's units share its paid amount so
+ * that all its returns together give back exactly that amount.
  */
 export function planRefund(order: WebOrder, returned: ReturnLine[]): RefundPlan {
-  const plan: RefundPlan = { lines: [], excess: [] };
+  const plan: RefundPlan = { lines: [], excess: [], transactions: [], uncoveredCents: 0 };
+  const taken = new Map<string, number>();
+  const refunded = (l: WebOrderLine) => (order.refundedQuantities[l.lineItemId] ?? 0) + (taken.get(l.lineItemId) ?? 0);
   for (const r of returned) {
     const candidates = order.lines.filter((l) => l.sku === r.sku);
-    const refundable = candidates.reduce((n, l) => n + Math.max(0, l.quantity - (order.refundedQuantities[l.lineItemId] ?? 0)), 0);
+    const refundable = candidates.reduce((n, l) => n + Math.max(0, l.quantity - refunded(l)), 0);
     if (r.quantity > refundable) {
       plan.excess.push({ sku: r.sku, returning: r.quantity, refundable });
       continue;
     }
     let left = r.quantity;
     for (const l of candidates) {
-      const take = Math.min(left, Math.max(0, l.quantity - (order.refundedQuantities[l.lineItemId] ?? 0)));
-      if (take > 0) plan.lines.push({ lineItemId: l.lineItemId, sku: l.sku, quantity: take, unitPrice: l.unitPrice });
+      const take = Math.min(left, Math.max(0, l.quantity - refunded(l)));
+      if (take > 0) {
+        // Orders from older histories carry no paid amount; only a replay plans with them.
+        const paid = l.paidCents ?? parseCents(l.unitPrice)! * l.quantity;
+        plan.lines.push({ lineItemId: l.lineItemId, sku: l.sku, quantity: take, amountCents: unitsShare(paid, l.quantity, refunded(l), take) });
+        taken.set(l.lineItemId, (taken.get(l.lineItemId) ?? 0) + take);
+      }
       left -= take;
     }
   }
+  let owed = plan.lines.reduce((n, l) => n + l.amountCents, 0);
+  for (const p of order.payments ?? []) {
+    const amountCents = Math.min(owed, Math.max(0, p.amountCents - p.refundedCents));
+    if (amountCents > 0) plan.transactions.push({ transactionId: p.transactionId, gateway: p.gateway, amountCents });
+    owed -= amountCents;
+  }
+  plan.uncoveredCents = owed;
   return plan;
 }
 

@@ -8,8 +8,25 @@ export interface WebOrderLine {
   sku: string;
   /** Quantity ordered. */
   quantity: number;
-  /** VAT-inclusive price of one unit, decimal string with 2 decimals ("99.00"). */
+  /**
+   * VAT-inclusive price of one unit as the customer paid it (discounts taken off), decimal string
+   * with 2 decimals ("99.00"), rounded to the cent: `paidCents` is the exact amount.
+   */
   unitPrice: string;
+  /**
+   * What the customer paid for all units of the line: line and order discounts taken off, tax
+   * included. Absent on orders read before refunds followed the money paid (recorded histories).
+   */
+  paidCents?: number;
+}
+
+/** A payment the customer made (a sale or capture) and what refunds have taken back from it so far. */
+export interface WebPayment {
+  /** Platform transaction id (gid://shopify/OrderTransaction/...): what a refund goes back to. */
+  transactionId: string;
+  gateway: string;
+  amountCents: number;
+  refundedCents: number;
 }
 
 export type FulfillmentOrderStatus = 'OPEN' | 'IN_PROGRESS' | 'SCHEDULED' | 'ON_HOLD' | 'INCOMPLETE' | 'CLOSED' | 'CANCELLED';
@@ -44,6 +61,8 @@ export interface WebOrder {
   refundedQuantities: Record<string, number>;
   /** Sum of all refunds, decimal string. */
   totalRefunded: string;
+  /** Successful payments in the order they were made. Absent on orders read before refunds followed the money paid. */
+  payments?: WebPayment[];
 }
 
 /** The pickup part of an order, if the customer chose to collect in a store. */

@@ -4,7 +4,8 @@ import type { RefundedLine, ReturnActivities } from '../activities/return-activi
 import type { SaleActivities } from '../activities/sale-activities';
 import { formatCents, parseCents } from '../domain/money';
 import type { ExceptionType, ParkedException, Resolution, ResolutionAction } from '../domain/exceptions';
-import { parseReturnReference, planRefund, returnedLines, storeRefundLines, webOrderIdOf, type ReturnLine } from '../domain/returns';
+import { creditMemoLines, hasPaidAmounts, parseReturnReference, planRefund, returnedLines, storeRefundLines, webOrderIdOf, type RefundPlan, type ReturnLine } from '../domain/returns';
+import { UNKNOWN_STORE } from '../domain/mapping';
 import type { SaleOrder } from '../domain/sale';
 import type { WebOrder } from '../domain/web-order';
 import { installParking, untilAccepted, type ResolutionRecord } from './parking';
@@ -86,8 +87,13 @@ export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<
   return result;
 
   async function run(): Promise<ReturnResult> {
-    const refund = await readSitoo(input.sitooOrderId);
-    if (!refund) throw ApplicationFailure.nonRetryable(`Sitoo has no order ${input.sitooOrderId}`);
+    let refund = await readSitoo(input.sitooOrderId);
+    while (!refund) {
+      // Failed the workflow before; now it parks like every other flow, and a retry reads again.
+      if (!patched('return-parks-missing-order')) throw ApplicationFailure.nonRetryable(`Sitoo has no order ${input.sitooOrderId}`);
+      await park('order-not-found', `Sitoo has no order ${input.sitooOrderId}, which was announced as a return`, { sitooOrderId: input.sitooOrderId }, ['retry', 'skip']);
+      refund = await readSitoo(input.sitooOrderId);
+    }
     status.returned = returnedLines(refund);
     const store = await sale.resolveStoreLocation({ warehouseId: refund.warehouseId });
     status.storeId = store?.storeId;
@@ -106,22 +112,62 @@ export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<
     status.webOrderId = order.legacyId;
 
     status.step = 'refunding';
-    let plan = planRefund(order, status.returned);
-    while (plan.excess.length) {
-      await park('return-exceeds-purchase', `Return ${input.sitooOrderId} takes back more than web order ${order.name} has left to refund: ${plan.excess.map((e) => `${e.sku} ${e.returning} returned, ${e.refundable} refundable`).join('; ')}`,
-        { sitooOrderId: input.sitooOrderId, webOrderId: order.legacyId, excess: plan.excess, storeId: store.storeId }, ['retry', 'skip']);
-      order = (await web.readWebOrder({ webOrderId: order.legacyId })) ?? order;
-      plan = planRefund(order, status.returned);
-    }
+    // An order read before refunds followed the money paid carries no paid amounts: read it again.
+    if (!hasPaidAmounts(order) && patched('refund-reads-paid-amounts')) order = (await web.readWebOrder({ webOrderId: order.legacyId })) ?? order;
+    let plan: RefundPlan;
+    ({ order, plan } = await planOrPark(order));
     const key = workflowInfo().workflowId;
-    const refunded = await orPark('ecommerce-rejected', () => returns.refundWebLines({ webOrderId: order.id, lines: plan.lines, idempotencyKey: key, note: `Returned in store ${store.storeId} (Sitoo order ${input.sitooOrderId})` }));
+    let attempt = 0;
+    const note = `Returned in store ${store.storeId} (Sitoo order ${input.sitooOrderId})`;
+    const refunded = await untilAccepted(
+      // A key refused once stays refused: each new attempt after a refusal gets its own.
+      () => returns.refundWebLines({ webOrderId: order.id, lines: plan.lines, transactions: plan.transactions, idempotencyKey: attempt ? `${key}:${attempt}` : key, note }),
+      async (f) => {
+        await park('ecommerce-rejected', f.message, { failureType: f.type, webOrderId: order.legacyId, lines: plan.lines, transactions: plan.transactions }, ['retry', 'skip']);
+        attempt++;
+        // The order may have moved meanwhile (another refund, a fix by hand): plan from what it is now.
+        if (patched('refund-replans-after-refusal')) ({ order, plan } = await planOrPark((await web.readWebOrder({ webOrderId: order.legacyId })) ?? order));
+      },
+    );
     status.refund = { ...refunded, lines: plan.lines };
 
     status.step = 'booking-in-erp';
-    const memo = await orPark('erp-rejected', () => returns.bookReturnInErp({ webOrderId: order.legacyId, sitooOrderId: input.sitooOrderId, storeId: store.storeId, lines: plan.lines, returnedOn: new Date(refund.orderDate * 1000).toISOString().slice(0, 10) }));
+    // The memo books what went back to the customer, unit by unit, so the books agree with the money.
+    const memo = await bookInErp({ webOrderId: order.legacyId, sitooOrderId: input.sitooOrderId, storeId: store.storeId, lines: creditMemoLines(plan.lines), returnedOn: new Date(refund.orderDate * 1000).toISOString().slice(0, 10) });
     status.creditMemoNumber = memo.number;
     status.step = 'refunded';
     return { outcome: 'refunded', sitooOrderId: input.sitooOrderId, webOrderId: order.legacyId, refundAmount: refunded.amount, creditMemoNumber: memo.number };
+  }
+
+  /**
+   * What to refund for the returned units, and to which payments. Parks for finance while the
+   * return takes back more than the order has left, or the money for it is no longer on the
+   * order's payments (given back some other way); a retry plans again from the order as it is.
+   */
+  async function planOrPark(current: WebOrder): Promise<{ order: WebOrder; plan: RefundPlan }> {
+    let order = current;
+    for (;;) {
+      const plan = planRefund(order, status.returned);
+      if (plan.excess.length) {
+        await park('return-exceeds-purchase', `Return ${input.sitooOrderId} takes back more than web order ${order.name} has left to refund: ${plan.excess.map((e) => `${e.sku} ${e.returning} returned, ${e.refundable} refundable`).join('; ')}`,
+          { sitooOrderId: input.sitooOrderId, webOrderId: order.legacyId, excess: plan.excess, storeId: status.storeId }, ['retry', 'skip']);
+      } else if (plan.uncoveredCents > 0 && hasPaidAmounts(order)) {
+        const owed = plan.lines.reduce((n, l) => n + l.amountCents, 0);
+        await park('return-exceeds-purchase', `Return ${input.sitooOrderId}: web order ${order.name} was paid ${formatCents(owed)} for the returned units, but only ${formatCents(owed - plan.uncoveredCents)} is left on its payments`,
+          { sitooOrderId: input.sitooOrderId, webOrderId: order.legacyId, owed: formatCents(owed), uncovered: formatCents(plan.uncoveredCents), storeId: status.storeId }, ['retry', 'skip']);
+      } else {
+        return { order, plan };
+      }
+      order = (await web.readWebOrder({ webOrderId: order.legacyId })) ?? order;
+    }
+  }
+
+  /** The credit memo; a store gone from the mapping parks for whoever keeps the mapping, and a retry reads it again. */
+  function bookInErp(memo: Parameters<ReturnActivities['bookReturnInErp']>[0]): Promise<{ number: string }> {
+    return untilAccepted(() => returns.bookReturnInErp(memo), (f) =>
+      f.type === UNKNOWN_STORE
+        ? park('unmapped-warehouse', f.message, { failureType: f.type, storeId: memo.storeId }, ['retry', 'skip'])
+        : park('erp-rejected', f.message, { failureType: f.type }, ['retry', 'skip']));
   }
 
   /**
@@ -132,7 +178,7 @@ export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<
   async function bookStoreRefund(refund: SaleOrder, storeId: string): Promise<ReturnResult> {
     status.step = 'booking-in-erp';
     const lines = storeRefundLines(refund);
-    const memo = await orPark('erp-rejected', () => returns.bookReturnInErp({ sitooOrderId: input.sitooOrderId, storeId, lines, returnedOn: new Date(refund.orderDate * 1000).toISOString().slice(0, 10) }));
+    const memo = await bookInErp({ sitooOrderId: input.sitooOrderId, storeId, lines, returnedOn: new Date(refund.orderDate * 1000).toISOString().slice(0, 10) });
     status.creditMemoNumber = memo.number;
     status.step = 'store-refund-booked';
     const cents = lines.reduce((n, l) => n + parseCents(l.unitPrice)! * l.quantity, 0);

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/connectors/http';
 import { ShopifyClient, ShopifyJobTimeoutError } from '../../src/connectors/ecommerce/shopify/client';
 import { shopifyOrderWebhookSchema, shopifyWebhookHeaders, verifyShopifyWebhook } from '../../src/connectors/ecommerce/shopify/webhooks';
+import { planRefund, type ReturnLine } from '../../src/domain/returns';
 import { pickupOf } from '../../src/domain/web-order';
 import { startShopifySimulator, type ShopifySimulator } from '../../src/simulators/shopify/index';
 import { rejectionOf } from '../support/rejection';
@@ -35,6 +36,18 @@ async function collected() {
   const order = (await client.getOrder(placed.id))!;
   await client.fulfilPickup(pickupOf(order)!.id);
   return { placed, order, lineA: order.lines[0]!.lineItemId, lineB: order.lines[1]!.lineItemId };
+}
+
+/** The money for these lines as the return flow plans it: what they were paid, back to the payments they came from. */
+async function paidFor(orderId: string, lines: Array<{ lineItemId: string; quantity: number }>) {
+  const order = (await client.getOrder(orderId))!;
+  return planRefund(order, lines.map((l) => ({ sku: order.lines.find((o) => o.lineItemId === l.lineItemId)!.sku, quantity: l.quantity }))).transactions;
+}
+
+/** A return as the return flow makes it: read the order, plan lines and money, refund them. */
+async function returnUnits(orderId: string, returned: ReturnLine[], idempotencyKey: string) {
+  const plan = planRefund((await client.getOrder(orderId))!, returned);
+  return client.refundLines({ orderId, lines: plan.lines, transactions: plan.transactions, restockType: 'NO_RESTOCK', note: 'returned in store', idempotencyKey });
 }
 
 describe('ShopifyClient orders and pickup against the simulator', () => {
@@ -117,11 +130,13 @@ describe('ShopifyClient orders and pickup against the simulator', () => {
 
   it('refunds exactly the given lines: NO_RESTOCK leaves stock, RETURN restocks the store', async () => {
     const { placed, lineA, lineB } = await collected();
-    const money = await client.refundLines({ orderId: placed.id, lines: [{ lineItemId: lineA, quantity: 1 }], restockType: 'NO_RESTOCK', note: 'damaged', idempotencyKey: 'r-1' });
+    const one = [{ lineItemId: lineA, quantity: 1 }];
+    const money = await client.refundLines({ orderId: placed.id, lines: one, transactions: await paidFor(placed.id, one), restockType: 'NO_RESTOCK', note: 'damaged', idempotencyKey: 'r-1' });
     expect(money).toEqual({ refundId: expect.stringMatching(/^gid:\/\/shopify\/Refund\//), amount: '99.00' });
     expect(sim.state.getAvailable('SKU-A', store)).toBe(10);
 
-    const back = await client.refundLines({ orderId: placed.id, lines: [{ lineItemId: lineA, quantity: 1 }, { lineItemId: lineB, quantity: 1 }], restockType: 'RETURN', locationId: store, note: 'returned in store', idempotencyKey: 'r-2' });
+    const two = [{ lineItemId: lineA, quantity: 1 }, { lineItemId: lineB, quantity: 1 }];
+    const back = await client.refundLines({ orderId: placed.id, lines: two, transactions: await paidFor(placed.id, two), restockType: 'RETURN', locationId: store, note: 'returned in store', idempotencyKey: 'r-2' });
     expect(back.amount).toBe('148.50');
     expect(sim.state.getAvailable('SKU-A', store)).toBe(11);
     expect(sim.state.getAvailable('SKU-B', store)).toBe(11);
@@ -158,7 +173,8 @@ describe('ShopifyClient orders and pickup against the simulator', () => {
 
   it('returns the first refund for a repeated key, also when the first answer was lost', async () => {
     const { placed, lineA } = await collected();
-    const input = { orderId: placed.id, lines: [{ lineItemId: lineA, quantity: 1 }], restockType: 'RETURN' as const, locationId: store, note: 'return', idempotencyKey: 'same-key' };
+    const lines = [{ lineItemId: lineA, quantity: 1 }];
+    const input = { orderId: placed.id, lines, transactions: await paidFor(placed.id, lines), restockType: 'RETURN' as const, locationId: store, note: 'return', idempotencyKey: 'same-key' };
     sim.faults.set({ lostResponseRate: 1 });
     expect(await rejectionOf(client.refundLines(input))).toBeInstanceOf(TransientError);
     sim.faults.set({ lostResponseRate: 0 });
@@ -174,16 +190,128 @@ describe('ShopifyClient orders and pickup against the simulator', () => {
 
   it('refuses to refund more than is left on a line, naming it', async () => {
     const { placed, lineA } = await collected();
-    const over = await rejectionOf(client.refundLines({ orderId: placed.id, lines: [{ lineItemId: lineA, quantity: 3 }], restockType: 'NO_RESTOCK', note: 'x', idempotencyKey: 'o-1' }));
+    const over = await rejectionOf(client.refundLines({ orderId: placed.id, lines: [{ lineItemId: lineA, quantity: 3 }], transactions: [], restockType: 'NO_RESTOCK', note: 'x', idempotencyKey: 'o-1' }));
     expect(over).toBeInstanceOf(PermanentError);
     expect(over).toMatchObject({ code: 'REFUND_QUANTITY_EXCEEDED' });
     expect(over.message).toContain(lineA);
-    await client.refundLines({ orderId: placed.id, lines: [{ lineItemId: lineA, quantity: 2 }], restockType: 'NO_RESTOCK', note: 'x', idempotencyKey: 'o-2' });
-    const again = await rejectionOf(client.refundLines({ orderId: placed.id, lines: [{ lineItemId: lineA, quantity: 1 }], restockType: 'NO_RESTOCK', note: 'x', idempotencyKey: 'o-3' }));
+    await client.refundLines({ orderId: placed.id, lines: [{ lineItemId: lineA, quantity: 2 }], transactions: [], restockType: 'NO_RESTOCK', note: 'x', idempotencyKey: 'o-2' });
+    const again = await rejectionOf(client.refundLines({ orderId: placed.id, lines: [{ lineItemId: lineA, quantity: 1 }], transactions: [], restockType: 'NO_RESTOCK', note: 'x', idempotencyKey: 'o-3' }));
     expect(again).toMatchObject({ code: 'REFUND_QUANTITY_EXCEEDED' });
     expect(sim.state.orders.refundsOf(placed.id)).toHaveLength(1);
-    expect(await rejectionOf(client.refundLines({ orderId: placed.id, lines: [{ lineItemId: 'gid://shopify/LineItem/1', quantity: 1 }], restockType: 'NO_RESTOCK', note: 'x', idempotencyKey: 'o-4' })))
+    expect(await rejectionOf(client.refundLines({ orderId: placed.id, lines: [{ lineItemId: 'gid://shopify/LineItem/1', quantity: 1 }], transactions: [], restockType: 'NO_RESTOCK', note: 'x', idempotencyKey: 'o-4' })))
       .toMatchObject({ code: 'UNKNOWN_LINE_ITEM' });
+  });
+
+  it('reads what each line was paid, discounts off, and refunds a discounted line at that, not its list price', async () => {
+    const placed = sim.state.createOrder({ lines: [{ sku: 'SKU-A', quantity: 2, price: '199.00' }, { sku: 'SKU-B', quantity: 1, price: '149.00' }], lineDiscounts: ['20.00'], orderDiscount: '30.00' });
+    const order = (await client.getOrder(placed.id))!;
+    // 398.00 - 20.00 - 21.52 (its share of the order's 30.00) for two; 149.00 - 8.48 for one.
+    expect(order.lines.map((l) => [l.sku, l.unitPrice, l.paidCents])).toEqual([['SKU-A', '178.24', 35648], ['SKU-B', '140.52', 14052]]);
+    expect(order.payments).toEqual([{ transactionId: expect.stringMatching(/OrderTransaction/), gateway: 'shopify_payments', amountCents: 49700, refundedCents: 0 }]);
+    expect(await returnUnits(placed.id, [{ sku: 'SKU-A', quantity: 1 }], 'd-1')).toMatchObject({ amount: '178.24' });
+    expect(sim.state.orders.refundsOf(placed.id)[0]!.lines).toMatchObject([{ quantity: 1, subtotalCents: 17824 }]);
+  });
+
+  it('refunds price plus tax in a shop whose prices leave tax out', async () => {
+    const placed = sim.state.createOrder({ lines: [{ sku: 'SKU-B', quantity: 2, price: '80.00' }], taxesIncluded: false });
+    expect((await client.getOrder(placed.id))!.lines).toMatchObject([{ unitPrice: '100.00', paidCents: 20000 }]);
+    expect(await returnUnits(placed.id, [{ sku: 'SKU-B', quantity: 1 }], 't-1')).toMatchObject({ amount: '100.00' });
+  });
+
+  it('refunds an order paid by gift card and card across both, never beyond what each still holds', async () => {
+    const placed = sim.state.createOrder({ lines: [{ sku: 'SKU-A', quantity: 3, price: '100.00' }], payments: [{ gateway: 'gift_card', amount: '100.00' }, { gateway: 'shopify_payments' }] });
+    const [gift, card] = sim.state.orders.get(placed.id)!.transactions;
+    expect(await returnUnits(placed.id, [{ sku: 'SKU-A', quantity: 2 }], 'g-1')).toMatchObject({ amount: '200.00' });
+    expect(await returnUnits(placed.id, [{ sku: 'SKU-A', quantity: 1 }], 'g-2')).toMatchObject({ amount: '100.00' });
+    expect(sim.state.orders.refundsOf(placed.id).map((r) => r.transactions.map((t) => [t.parentId, t.gateway, t.amountCents]))).toEqual([
+      [[gift!.id, 'gift_card', 10000], [card!.id, 'shopify_payments', 10000]],
+      [[card!.id, 'shopify_payments', 10000]],
+    ]);
+    expect((await client.getOrder(placed.id))!).toMatchObject({ financialStatus: 'REFUNDED', payments: [{ gateway: 'gift_card', refundedCents: 10000 }, { gateway: 'shopify_payments', refundedCents: 20000 }] });
+  });
+
+  it('refunds repeated partial returns of a line that does not divide evenly to exactly the line total', async () => {
+    // 3 x 40.00 less 20.00: 100.00 for three units.
+    const placed = sim.state.createOrder({ lines: [{ sku: 'SKU-A', quantity: 3, price: '40.00' }], orderDiscount: '20.00' });
+    const amounts: string[] = [];
+    for (const key of ['u-1', 'u-2', 'u-3']) amounts.push((await returnUnits(placed.id, [{ sku: 'SKU-A', quantity: 1 }], key)).amount);
+    expect(amounts).toEqual(['33.33', '33.34', '33.33']);
+    expect(sim.state.orders.summary(placed.id)).toMatchObject({ financialStatus: 'REFUNDED', totalPrice: '100.00', totalRefunded: '100.00' });
+  });
+
+  it('names a payment that would be over-refunded, and an amount that is no money', async () => {
+    const placed = sim.state.createOrder({ lines: [{ sku: 'SKU-A', quantity: 1, price: '100.00' }], payments: [{ gateway: 'gift_card', amount: '40.00' }, { gateway: 'shopify_payments' }] });
+    const order = (await client.getOrder(placed.id))!;
+    const lines = [{ lineItemId: order.lines[0]!.lineItemId, quantity: 1 }];
+    const gift = order.payments![0]!;
+    const over = await rejectionOf(client.refundLines({ orderId: placed.id, lines, transactions: [{ ...gift, amountCents: 10000 }], restockType: 'NO_RESTOCK', note: 'x', idempotencyKey: 'x-1' }));
+    expect(over).toMatchObject({ name: 'PermanentError', code: 'REFUND_REFUSED', message: expect.stringMatching(/exceeds the 40\.00 left/) });
+    expect(await rejectionOf(client.refundLines({ orderId: placed.id, lines, transactions: [{ ...gift, amountCents: 12.5 }], restockType: 'NO_RESTOCK', note: 'x', idempotencyKey: 'x-2' })))
+      .toMatchObject({ code: 'INVALID_AMOUNT' });
+    expect(sim.state.orders.refundsOf(placed.id)).toHaveLength(0);
+  });
+});
+
+/** Raw Admin GraphQL against the simulator, for what the client does not read itself. */
+async function gql<T = any>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await fetch(sim.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-shopify-access-token': sim.accessToken }, body: JSON.stringify({ query, variables }) });
+  const json = (await res.json()) as { data?: T; errors?: Array<{ message: string }> };
+  if (json.errors?.length) throw new Error(json.errors.map((e) => e.message).join('; '));
+  return json.data!;
+}
+
+const MONEY_READ = `query($id: ID!) { order(id: $id) {
+  taxesIncluded totalPriceSet { shopMoney { amount } } totalDiscountsSet { shopMoney { amount } } totalTaxSet { shopMoney { amount } }
+  lineItems(first: 5) { nodes { sku originalTotalSet { shopMoney { amount } }
+    discountAllocations { allocatedAmountSet { shopMoney { amount } } discountApplication { allocationMethod targetSelection } }
+    taxLines(first: 3) { rate priceSet { shopMoney { amount } } } } }
+  transactions(first: 10) { id kind status gateway amountSet { shopMoney { amount } } parentTransaction { id } } } }`;
+const REFUND = `mutation($input: RefundInput!, $key: String!) { refundCreate(input: $input) @idempotent(key: $key) { refund { id totalRefundedSet { shopMoney { amount } } } userErrors { field message } } }`;
+const refundMoney = (orderId: string, key: string, transactions: Array<{ parentId: string; gateway: string; amount: string }>) =>
+  gql(REFUND, { key, input: { orderId, transactions: transactions.map((t) => ({ ...t, orderId, kind: 'REFUND' })) } }).then((d) => d.refundCreate);
+
+describe("the simulated shop's money: discounts, taxes, several payments", () => {
+  it('allocates line and order discounts to lines, adds tax lines, and takes a gift card then a card', async () => {
+    const placed = sim.state.createOrder({
+      lines: [{ sku: 'SKU-A', quantity: 2, price: '199.00' }, { sku: 'SKU-B', quantity: 1, price: '149.00' }], lineDiscounts: ['20.00'], orderDiscount: '30.00',
+      payments: [{ gateway: 'gift_card', amount: '100.00' }, { gateway: 'shopify_payments' }],
+    });
+    const { order } = await gql(MONEY_READ, { id: placed.id });
+    const amounts = (xs: Array<{ allocatedAmountSet?: any; priceSet?: any }>) => xs.map((x) => (x.allocatedAmountSet ?? x.priceSet).shopMoney.amount);
+    expect(order).toMatchObject({ taxesIncluded: true, totalPriceSet: { shopMoney: { amount: '497.00' } }, totalDiscountsSet: { shopMoney: { amount: '50.00' } }, totalTaxSet: { shopMoney: { amount: '99.40' } } });
+    // 30.00 across 378.00 and 149.00: 21.52 and 8.48, the leftover cent to the larger remainder.
+    expect(order.lineItems.nodes.map((l: any) => [l.originalTotalSet.shopMoney.amount, amounts(l.discountAllocations), amounts(l.taxLines)])).toEqual([
+      ['398.00', ['20.00', '21.52'], ['71.30']],
+      ['149.00', ['8.48'], ['28.10']],
+    ]);
+    expect(order.lineItems.nodes[0].discountAllocations.map((d: any) => d.discountApplication)).toEqual([{ allocationMethod: 'ONE', targetSelection: 'EXPLICIT' }, { allocationMethod: 'ACROSS', targetSelection: 'ALL' }]);
+    expect(order.transactions.map((t: any) => [t.kind, t.gateway, t.amountSet.shopMoney.amount])).toEqual([['SALE', 'gift_card', '100.00'], ['SALE', 'shopify_payments', '397.00']]);
+  });
+
+  it('adds tax on top in a tax-exclusive shop, and captures an authorisation when asked', async () => {
+    const placed = sim.state.createOrder({ lines: [{ sku: 'SKU-A', quantity: 1, price: '100.00' }], taxesIncluded: false, payments: [{ gateway: 'shopify_payments', capture: true }] });
+    const { order } = await gql(MONEY_READ, { id: placed.id });
+    expect(order).toMatchObject({ taxesIncluded: false, totalPriceSet: { shopMoney: { amount: '125.00' } }, totalTaxSet: { shopMoney: { amount: '25.00' } } });
+    const [auth, capture] = order.transactions;
+    expect([auth.kind, capture.kind, capture.parentTransaction.id, capture.amountSet.shopMoney.amount]).toEqual(['AUTHORIZATION', 'CAPTURE', auth.id, '125.00']);
+    expect((await refundMoney(placed.id, 'k-auth', [{ parentId: auth.id, gateway: 'shopify_payments', amount: '1.00' }])).userErrors).toMatchObject([{ field: ['input', 'transactions', '0', 'parentId'] }]);
+    expect((await refundMoney(placed.id, 'k-capture', [{ parentId: capture.id, gateway: 'shopify_payments', amount: '125.00' }])).refund.totalRefundedSet.shopMoney.amount).toBe('125.00');
+    expect(sim.state.orders.summary(placed.id)).toMatchObject({ financialStatus: 'REFUNDED', totalPrice: '125.00' });
+  });
+
+  it('refuses a refund that takes more than a payment still holds, however the order total looks', async () => {
+    const placed = sim.state.createOrder({ lines: [{ sku: 'SKU-A', quantity: 1, price: '300.00' }], payments: [{ gateway: 'gift_card', amount: '100.00' }, { gateway: 'shopify_payments' }] });
+    const [gift, card] = sim.state.orders.get(placed.id)!.transactions;
+    const over = await refundMoney(placed.id, 'k-1', [{ parentId: gift!.id, gateway: 'gift_card', amount: '150.00' }]);
+    expect(over.refund).toBeNull();
+    expect(over.userErrors).toMatchObject([{ field: ['input', 'transactions', '0', 'amount'], message: expect.stringMatching(/exceeds the 100\.00 left/) }]);
+    expect((await refundMoney(placed.id, 'k-2', [{ parentId: gift!.id, gateway: 'gift_card', amount: '100.00' }, { parentId: card!.id, gateway: 'shopify_payments', amount: '50.00' }])).userErrors).toEqual([]);
+    expect((await refundMoney(placed.id, 'k-3', [{ parentId: gift!.id, gateway: 'gift_card', amount: '0.01' }])).userErrors).toMatchObject([{ message: expect.stringMatching(/0\.00 left/) }]);
+    expect((await refundMoney(placed.id, 'k-4', [{ parentId: card!.id, gateway: 'shopify_payments', amount: '150.01' }])).userErrors[0]).toMatchObject({ field: ['input', 'transactions', '0', 'amount'] });
+    expect(sim.state.orders.summary(placed.id)).toMatchObject({ financialStatus: 'PARTIALLY_REFUNDED', totalRefunded: '150.00' });
+    // Cancelling refunds the rest back to where it is still held: the card only.
+    sim.state.cancelOrderAsCustomer(placed.id);
+    expect(sim.state.orders.refundsOf(placed.id).at(-1)!.transactions.map((t) => [t.parentId, t.amountCents])).toEqual([[card!.id, 15000]]);
   });
 });
 

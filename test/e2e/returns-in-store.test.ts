@@ -24,7 +24,11 @@ afterAll(async () => {
 
 /** A web order collected at S01: 2 T-shirts at 199.00 and a cap at 149.00. */
 async function collectedWebOrder() {
-  const placed = stack.ecommerce.state.createOrder({ lines: [{ sku: 'TEE-1', quantity: 2, price: '199.00' }, { sku: 'CAP-1', quantity: 1, price: '149.00' }], pickupLocationId: webLocation(stack, 'S01') });
+  return collect(stack.ecommerce.state.createOrder({ lines: [{ sku: 'TEE-1', quantity: 2, price: '199.00' }, { sku: 'CAP-1', quantity: 1, price: '149.00' }], pickupLocationId: webLocation(stack, 'S01') }));
+}
+
+/** Waits for the pickup order of a web order placed for S01, and collects it there. */
+async function collect(placed: { id: string; legacyId: string; name: string }) {
   const collect = stack.client.workflow.getHandle(clickAndCollectWorkflowId(placed.legacyId));
   await waitFor('the pickup order', async () => (await collect.query(collectStatusQuery).catch(() => undefined))?.step === 'awaiting-store');
   const pickup = stack.sitoo.state.findByExternalId(placed.legacyId)!;
@@ -61,6 +65,35 @@ describe('buy online, return in store', () => {
     expect(stack.sitoo.state.getStock(102, 'TEE-1')).toBe(stockBefore + 1);
     await webMatchesStore(stack, 'S02', ['TEE-1']);
     expect(stack.ecommerce.state.getAvailable('TEE-1', webLocation(stack, 'S02'))).toBe(webBefore! + 1);
+  });
+
+  it('refunds a discounted order what was paid, across the gift card and the card, and credits the same amounts', async () => {
+    // 3 T-shirts at 199.00 less 30.00 on the line, a cap at 149.00, 50.00 off the order; 200.00 on a gift card, the rest by card.
+    const placed = stack.ecommerce.state.createOrder({
+      lines: [{ sku: 'TEE-1', quantity: 3, price: '199.00' }, { sku: 'CAP-1', quantity: 1, price: '149.00' }], pickupLocationId: webLocation(stack, 'S01'),
+      lineDiscounts: ['30.00'], orderDiscount: '50.00', payments: [{ gateway: 'gift_card', amount: '200.00' }, { gateway: 'shopify_payments' }],
+    });
+    const order = await collect(placed);
+    const [gift, card] = stack.ecommerce.state.orders.get(order.id)!.transactions;
+    // The T-shirts were paid 527.41 together: 175.80, then 175.80 + 175.81 for the other two.
+    const first = await returnResult(stack.sitoo.pos.returnItems({ originalOrderId: order.sitooOrderId, warehouseId: 101, lines: [{ sku: 'TEE-1', quantity: 1 }] }));
+    expect(first).toMatchObject({ outcome: 'refunded', refundAmount: '175.80' });
+    const rest = await returnResult(stack.sitoo.pos.returnItems({ originalOrderId: order.sitooOrderId, warehouseId: 102, lines: [{ sku: 'TEE-1', quantity: 2 }] }));
+    expect(rest).toMatchObject({ outcome: 'refunded', refundAmount: '351.61' });
+    expect(refundsOf(order.id).map((r) => r.transactions.map((t) => [t.parentId, t.amountCents]))).toEqual([
+      [[gift!.id, 17580]],
+      [[gift!.id, 2420], [card!.id, 32741]],
+    ]);
+    expect(refundsOf(order.id).reduce((n, r) => n + r.totalCents, 0)).toBe(52741);
+    // Each credit memo books what its refund paid out, VAT-inclusive per unit.
+    const memoCents = (returnId: number) => {
+      const memo = creditMemos(order.legacyId).find((m) => m.lines.some((l) => l.description === `Sitoo return ${returnId}`))!;
+      expect(memo.posted).toBe(true);
+      return Math.round(memo.lines.reduce((n, l) => n + l.quantity * l.unitPrice * 100, 0));
+    };
+    expect([memoCents(first.sitooOrderId), memoCents(rest.sitooOrderId)]).toEqual([17580, 35161]);
+    expect(creditMemos(order.legacyId).find((m) => m.lines.some((l) => l.description === `Sitoo return ${rest.sitooOrderId}`))!.lines.map((l) => [l.quantity, l.unitPrice, l.locationCode]))
+      .toEqual([[1, 175.8, 'STORE02'], [1, 175.81, 'STORE02']]);
   });
 
   it('adds up partial and repeated returns and parks the one that exceeds the purchase for finance', async () => {

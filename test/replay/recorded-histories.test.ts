@@ -20,4 +20,14 @@ describe('recorded histories replay against the current workflow code', () => {
     expect(history.events.length).toBeGreaterThan(10);
     await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, 'return-10020-1002');
   });
+
+  it.each([
+    ['a web return refunded and credited', 'return-v1-web-refunded.bin', 'return-10020-701'],
+    ['a return whose Sitoo order was missing (failed the workflow)', 'return-v1-missing-order-failed.bin', 'return-10020-702'],
+    ['a web return whose refund was refused, parked and retried', 'return-v1-refund-refused-retried.bin', 'return-10020-703'],
+  ])('%s, from before refunds followed the money paid', async (_title, file, workflowId) => {
+    const history = proto.temporal.api.history.v1.History.decode(readFileSync(join(histories, file)));
+    expect(history.events.length).toBeGreaterThan(5);
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, workflowId);
+  });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadEnv } from '../../src/config/env';
 import { parseDuration } from '../../src/domain/duration';
+import { allocateCents, unitPrices, unitsShare } from '../../src/domain/money';
 import { validateResolution, type ParkedException } from '../../src/domain/exceptions';
 import { endOfDayDocumentNumber, endOfDayJournalCode, legacySitooOrderErpDocumentNumber, saleWorkflowId, sitooOrderErpDocumentNumber, sitooOrderIdOfErpDocumentNumber } from '../../src/domain/ids';
 import { erpSaleLines, paymentVerdict, PaymentState, quantitiesBySku, type SaleLine } from '../../src/domain/sale';
@@ -113,5 +114,29 @@ describe('durations and ids', () => {
 describe('environment', () => {
   it('names every missing or bad variable', () => {
     expect(() => loadEnv({ SITOO_BASE_URL: 'not a url', PAYMENT_CONFIRMATION_TIMEOUT: 'later' })).toThrowError(/SITOO_BASE_URL: Invalid URL[\s\S]*BC_CLIENT_SECRET: is not set[\s\S]*PAYMENT_CONFIRMATION_TIMEOUT: must be a duration/);
+  });
+});
+
+describe('splitting money without losing a cent', () => {
+  it('shares a total over units so that any split into returns adds up to it', () => {
+    // 100.00 for 3 units: returned one at a time, or two then one, always 100.00 in all.
+    expect([0, 1, 2].map((from) => unitsShare(10000, 3, from, 1))).toEqual([3333, 3334, 3333]);
+    expect(unitsShare(10000, 3, 0, 2) + unitsShare(10000, 3, 2, 1)).toBe(10000);
+    expect(unitsShare(10000, 3, 0, 1) + unitsShare(10000, 3, 1, 2)).toBe(10000);
+    expect(unitsShare(35848, 2, 0, 1)).toBe(17924);
+  });
+
+  it('allocates in proportion, leftover cents to the largest remainders, signs kept', () => {
+    expect(allocateCents(3000, [37800, 14900])).toEqual([2152, 848]);
+    expect(allocateCents(100, [1, 1, 1])).toEqual([34, 33, 33]);
+    expect(allocateCents(-2000, [19900, 9900])).toEqual([-1336, -664]);
+    expect(allocateCents(5, [0, 0])).toEqual([3, 2]);
+    expect(allocateCents(7, [])).toEqual([]);
+  });
+
+  it('prices units at most a cent apart so a line totals exactly', () => {
+    expect(unitPrices(10000, 3)).toEqual([{ quantity: 2, unitCents: 3333 }, { quantity: 1, unitCents: 3334 }]);
+    expect(unitPrices(35848, 2)).toEqual([{ quantity: 2, unitCents: 17924 }]);
+    expect(unitPrices(6667, 2)).toEqual([{ quantity: 1, unitCents: 3333 }, { quantity: 1, unitCents: 3334 }]);
   });
 });

@@ -2,17 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { pickupLines, regionStores, shortfalls } from '../../src/domain/click-and-collect';
 import { validateResolution, type ParkedException } from '../../src/domain/exceptions';
 import type { Mapping } from '../../src/domain/mapping';
-import { isReturn, parseReturnReference, planRefund, returnedLines, webOrderIdOf } from '../../src/domain/returns';
-import type { WebOrder } from '../../src/domain/web-order';
+import { creditMemoLines, isReturn, parseReturnReference, planRefund, returnedLines, storeRefundLines, webOrderIdOf } from '../../src/domain/returns';
+import type { SaleLine } from '../../src/domain/sale';
+import type { WebOrder, WebPayment } from '../../src/domain/web-order';
 
-const order = (refunded: Record<string, number> = {}): WebOrder => ({
+const payment = (transactionId: string, gateway: string, amountCents: number, refundedCents = 0): WebPayment => ({ transactionId, gateway, amountCents, refundedCents });
+const order = (refunded: Record<string, number> = {}, payments = [payment('T1', 'shopify_payments', 54700)]): WebOrder => ({
   id: 'gid://shopify/Order/1', legacyId: '1', name: '#1001', createdAt: '2026-11-30T10:00:00Z', cancelledAt: null, currencyCode: 'SEK', financialStatus: 'PAID',
   lines: [
-    { lineItemId: 'L1', sku: 'TEE', quantity: 2, unitPrice: '199.00' },
-    { lineItemId: 'L2', sku: 'TEE', quantity: 1, unitPrice: '149.00' },
-    { lineItemId: 'L3', sku: 'CAP', quantity: 1, unitPrice: '99.00' },
+    { lineItemId: 'L1', sku: 'TEE', quantity: 2, unitPrice: '199.00', paidCents: 39800 },
+    { lineItemId: 'L2', sku: 'TEE', quantity: 1, unitPrice: '149.00', paidCents: 14900 },
+    { lineItemId: 'L3', sku: 'CAP', quantity: 1, unitPrice: '99.00', paidCents: 9900 },
   ],
-  fulfillmentOrders: [], refundedQuantities: refunded, totalRefunded: '0.00',
+  fulfillmentOrders: [], refundedQuantities: refunded, totalRefunded: '0.00', payments,
 });
 
 describe('refund planning for returns in store', () => {
@@ -20,14 +22,51 @@ describe('refund planning for returns in store', () => {
     const plan = planRefund(order(), [{ sku: 'TEE', quantity: 3 }]);
     expect(plan.excess).toEqual([]);
     expect(plan.lines).toEqual([
-      { lineItemId: 'L1', sku: 'TEE', quantity: 2, unitPrice: '199.00' },
-      { lineItemId: 'L2', sku: 'TEE', quantity: 1, unitPrice: '149.00' },
+      { lineItemId: 'L1', sku: 'TEE', quantity: 2, amountCents: 39800 },
+      { lineItemId: 'L2', sku: 'TEE', quantity: 1, amountCents: 14900 },
     ]);
+    expect(plan).toMatchObject({ transactions: [{ transactionId: 'T1', gateway: 'shopify_payments', amountCents: 54700 }], uncoveredCents: 0 });
+  });
+
+  it('refunds what was paid, not the list price, and shares an uneven line so repeated returns add up to it', () => {
+    // 3 units paid 100.00 together after discounts: 33.33 + 33.34 + 33.33, however they come back.
+    const discounted = (refunded: Record<string, number>): WebOrder => ({ ...order(refunded, [payment('T1', 'card', 10000)]), lines: [{ lineItemId: 'L1', sku: 'TEE', quantity: 3, unitPrice: '33.33', paidCents: 10000 }] });
+    expect(planRefund(discounted({}), [{ sku: 'TEE', quantity: 1 }]).lines[0]!.amountCents).toBe(3333);
+    expect(planRefund(discounted({ L1: 1 }), [{ sku: 'TEE', quantity: 1 }]).lines[0]!.amountCents).toBe(3334);
+    expect(planRefund(discounted({ L1: 2 }), [{ sku: 'TEE', quantity: 1 }]).lines[0]!.amountCents).toBe(3333);
+    expect(planRefund(discounted({ L1: 1 }), [{ sku: 'TEE', quantity: 2 }]).lines[0]!.amountCents).toBe(6667);
+  });
+
+  it('sends the money back to the payments in the order paid, none beyond what it holds, and names what no payment holds', () => {
+    const split = planRefund(order({}, [payment('G', 'gift_card', 10000), payment('C', 'shopify_payments', 44700)]), [{ sku: 'TEE', quantity: 2 }]);
+    expect(split.transactions).toEqual([{ transactionId: 'G', gateway: 'gift_card', amountCents: 10000 }, { transactionId: 'C', gateway: 'shopify_payments', amountCents: 29800 }]);
+    const giftUsed = planRefund(order({}, [payment('G', 'gift_card', 10000, 10000), payment('C', 'shopify_payments', 44700)]), [{ sku: 'CAP', quantity: 1 }]);
+    expect(giftUsed.transactions).toEqual([{ transactionId: 'C', gateway: 'shopify_payments', amountCents: 9900 }]);
+    const goodwillEarlier = planRefund(order({}, [payment('C', 'shopify_payments', 54700, 50000)]), [{ sku: 'TEE', quantity: 1 }]);
+    expect(goodwillEarlier).toMatchObject({ transactions: [{ amountCents: 4700 }], uncoveredCents: 15200 });
+  });
+
+  it('books a credit memo at what was refunded, splitting a line that does not divide into two a cent apart', () => {
+    expect(creditMemoLines([{ sku: 'TEE', quantity: 2, amountCents: 6667 }, { sku: 'CAP', quantity: 1, amountCents: 9900 }])).toEqual([
+      { sku: 'TEE', quantity: 1, unitPrice: '33.33' }, { sku: 'TEE', quantity: 1, unitPrice: '33.34' }, { sku: 'CAP', quantity: 1, unitPrice: '99.00' },
+    ]);
+  });
+
+  it("books a store refund at the till's row totals, a discount row taken back spread over the returned rows", () => {
+    const row = (sku: string, quantity: number, unitPriceGross: string, grossCents?: number): SaleLine => ({ sku, productName: sku, quantity, unitPriceGross, vatPercent: 25, grossCents });
+    // Two of three bought for 100.00 together: the till gave back 66.67, which a rounded unit price (33.34) would miss.
+    expect(storeRefundLines({ lines: [row('TEE', -2, '33.34', -6667)] })).toEqual([{ sku: 'TEE', quantity: 1, unitPrice: '33.33' }, { sku: 'TEE', quantity: 1, unitPrice: '33.34' }]);
+    // A receipt discount of 20.00 on the sale comes back as a SKU-less row that keeps 20.00 of the refund.
+    expect(storeRefundLines({ lines: [row('TEE', -1, '199.00', -19900), row('CAP', -1, '99.00', -9900), row('', 1, '20.00', 2000)] })).toEqual([
+      { sku: 'TEE', quantity: 1, unitPrice: '185.64' }, { sku: 'CAP', quantity: 1, unitPrice: '92.36' },
+    ]);
+    // Mapped without row totals: unit price x quantity, as before.
+    expect(storeRefundLines({ lines: [row('BOOK', -1, '249.00')] })).toEqual([{ sku: 'BOOK', quantity: 1, unitPrice: '249.00' }]);
   });
 
   it('counts earlier refunds, so repeated returns add up and an over-return is excess', () => {
     const afterOne = order({ L1: 2 });
-    expect(planRefund(afterOne, [{ sku: 'TEE', quantity: 1 }]).lines).toEqual([{ lineItemId: 'L2', sku: 'TEE', quantity: 1, unitPrice: '149.00' }]);
+    expect(planRefund(afterOne, [{ sku: 'TEE', quantity: 1 }]).lines).toEqual([{ lineItemId: 'L2', sku: 'TEE', quantity: 1, amountCents: 14900 }]);
     expect(planRefund(afterOne, [{ sku: 'TEE', quantity: 2 }]).excess).toEqual([{ sku: 'TEE', returning: 2, refundable: 1 }]);
     expect(planRefund(order(), [{ sku: 'SOCK', quantity: 1 }]).excess).toEqual([{ sku: 'SOCK', returning: 1, refundable: 0 }]);
   });

@@ -75,6 +75,12 @@ export interface RefundWebLinesInput {
   /** Order GID, or the numeric legacy id. */
   orderId: string;
   lines: Array<{ lineItemId: string; quantity: number }>;
+  /**
+   * The money: how much goes back to which of the order's payments (a sale or capture), sent as
+   * given. The caller works it out from the order it read (`planRefund`), so a retry sends the
+   * same amounts under the same key; an empty list refunds goods without money.
+   */
+  transactions: Array<{ transactionId: string; gateway: string; amountCents: number }>;
   /** RETURN: goods came back to `locationId` (restocked there); CANCEL: unfulfilled units cancelled and restocked; NO_RESTOCK: money only. */
   restockType: WebRestockType;
   locationId?: string;
@@ -113,8 +119,9 @@ export interface EcommercePort {
   /** Cancels and waits until the platform has done it. Already cancelled is success. */
   cancelOrder(input: CancelWebOrderInput, opts?: { signal?: AbortSignal }): Promise<void>;
   /**
-   * Refunds exactly these lines (unit price x quantity back to the original payment). Refunding
-   * more than is left on a line is refused (PermanentError, code REFUND_QUANTITY_EXCEEDED).
+   * Refunds exactly these lines and these amounts to these payments. Refunding more units than
+   * are left on a line is refused (PermanentError, code REFUND_QUANTITY_EXCEEDED), and so is more
+   * money than a payment still holds (REFUND_REFUSED).
    */
   refundLines(input: RefundWebLinesInput, opts?: { signal?: AbortSignal }): Promise<WebRefundResult>;
   /** Counters since the connector was created. */

@@ -1,5 +1,5 @@
-import { formatCents } from '../../domain/money';
 import { paidCents, refundedCents, type OrderRecord, type RefundRecord, type RestockRecord } from './order-records';
+import { refundTransactionsFor } from './order-money';
 import type { CancelRequest } from './orders';
 import { applyRefund, type Mint, type RefundInput, type StockAccess } from './refunds';
 
@@ -40,7 +40,6 @@ export function cancelOrderRecord(order: OrderRecord, req: CancelRequest, mint: 
 
 /** What cancelling with refund sends back: every unrefunded unit and all money not yet refunded. */
 export function cancellationRefund(order: OrderRecord, restock: boolean): RefundInput {
-  const sale = order.transactions.find((t) => t.kind === 'SALE');
   const money = paidCents(order) - refundedCents(order);
   return {
     orderId: order.id,
@@ -48,6 +47,6 @@ export function cancellationRefund(order: OrderRecord, restock: boolean): Refund
     refundLineItems: order.lines
       .filter((l) => l.quantity - l.refunded > 0)
       .map((l) => ({ lineItemId: l.id, quantity: l.quantity - l.refunded, restockType: restock ? 'CANCEL' : 'NO_RESTOCK' })),
-    transactions: sale && money > 0 ? [{ orderId: order.id, parentId: sale.id, amount: formatCents(money), gateway: sale.gateway, kind: 'REFUND' }] : [],
+    transactions: money > 0 ? refundTransactionsFor(order, money) : [],
   };
 }

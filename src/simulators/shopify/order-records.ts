@@ -1,5 +1,6 @@
 import { formatCents } from '../../domain/money';
 import type { FulfillmentOrderStatus } from '../../domain/web-order';
+import { orderTotalCents, type DiscountAllocationRecord, type DiscountApplicationRecord, type TaxLineRecord } from './order-money';
 
 /**
  * The simulator's order records and the statuses Shopify derives from them. Money is kept in
@@ -21,6 +22,9 @@ export interface OrderLineRecord {
   refunded: number;
   /** Refunded units that had been fulfilled (returns); the rest came off the open fulfilment. */
   refundedFulfilled: number;
+  /** Money: see order-money.ts. */
+  discountAllocations: DiscountAllocationRecord[];
+  taxLines: TaxLineRecord[];
 }
 
 export interface FoLineRecord { id: string; num: number; lineItemId: string; totalQuantity: number; remainingQuantity: number }
@@ -39,7 +43,7 @@ export interface FulfillmentOrderRecord {
 export interface TransactionRecord {
   id: string;
   num: number;
-  kind: 'SALE' | 'REFUND';
+  kind: 'SALE' | 'AUTHORIZATION' | 'CAPTURE' | 'REFUND';
   status: 'SUCCESS';
   gateway: string;
   amountCents: number;
@@ -72,6 +76,9 @@ export interface OrderRecord {
   cancelReason: CancelReason | null;
   staffNote: string | null;
   currency: string;
+  /** Money: see order-money.ts. */
+  taxesIncluded: boolean;
+  discountApplications: DiscountApplicationRecord[];
   lines: OrderLineRecord[];
   fulfillmentOrders: FulfillmentOrderRecord[];
   transactions: TransactionRecord[];
@@ -82,9 +89,10 @@ export interface OrderRecord {
 /** A restock made by a refund or a cancellation, for tests that check where stock went back. */
 export interface RestockRecord { orderId: string; refundId: string | null; itemId: string; locationId: string; quantity: number; at: string }
 
-export const totalCents = (o: OrderRecord): number => o.lines.reduce((sum, l) => sum + l.priceCents * l.quantity, 0);
+/** What the order costs: every line after its discounts, tax included (order-money.ts). */
+export const totalCents = (o: OrderRecord): number => orderTotalCents(o);
 export const paidCents = (o: OrderRecord): number =>
-  o.transactions.filter((t) => t.kind === 'SALE' && t.status === 'SUCCESS').reduce((s, t) => s + t.amountCents, 0);
+  o.transactions.filter((t) => (t.kind === 'SALE' || t.kind === 'CAPTURE') && t.status === 'SUCCESS').reduce((s, t) => s + t.amountCents, 0);
 export const refundedCents = (o: OrderRecord): number =>
   o.transactions.filter((t) => t.kind === 'REFUND' && t.status === 'SUCCESS').reduce((s, t) => s + t.amountCents, 0);
 

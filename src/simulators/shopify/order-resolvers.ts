@@ -3,6 +3,7 @@ import {
   financialStatus, fulfillmentStatus, moneyBag, refundedCents, totalCents, unfulfilledOf, type FulfillmentOrderRecord, type OrderLineRecord,
   type OrderRecord, type RefundRecord, type TransactionRecord,
 } from './order-records';
+import { lineItemMoney, orderMoney } from './order-money';
 import type { CancelJob, OrderUserError, RefundInput } from './orders';
 import { connection, idempotencyKey, MAX_INPUT, maxInput } from './paging';
 import type { ResolverOptions } from './resolvers';
@@ -32,6 +33,7 @@ export function orderRootValue(opts: ResolverOptions, views: SharedViews): Recor
     refundableQuantity: l.quantity - l.refunded,
     unfulfilledQuantity: unfulfilledOf(o, l.id),
     originalUnitPriceSet: moneyBag(l.priceCents, o.currency),
+    ...lineItemMoney(o, l),
     variant: () => {
       const i = l.itemId ? state.items.get(l.itemId) : undefined;
       return i ? views.variant(i) : null;
@@ -84,6 +86,7 @@ export function orderRootValue(opts: ResolverOptions, views: SharedViews): Recor
       totalPriceSet: moneyBag(totalCents(o), o.currency),
       currentTotalPriceSet: moneyBag(totalCents(o) - refundedGoods, o.currency),
       totalRefundedSet: moneyBag(refundedCents(o), o.currency),
+      ...orderMoney(o),
       lineItems: (args: Page) => connection(o.lines, args, (l) => String(l.num), (l) => lineItem(o, l)),
       fulfillmentOrders: (args: Page) => connection(o.fulfillmentOrders, args, (f) => String(f.num), fulfillmentOrder),
       refunds: ({ first }: { first?: number | null }) => firstOf(o.refunds, first).map((r) => refund(o, r)),

@@ -39,6 +39,9 @@ export const orderSdl = /* GraphQL */ `
   enum OrderTransactionKind { SALE CAPTURE AUTHORIZATION VOID REFUND CHANGE EMV_AUTHORIZATION SUGGESTED_REFUND }
   enum OrderTransactionStatus { SUCCESS FAILURE PENDING ERROR AWAITING_RESPONSE UNKNOWN }
   enum RefundLineItemRestockType { RETURN CANCEL LEGACY_RESTOCK NO_RESTOCK }
+  enum DiscountApplicationAllocationMethod { ACROSS EACH ONE }
+  enum DiscountApplicationTargetSelection { ALL ENTITLED EXPLICIT }
+  enum DiscountApplicationTargetType { LINE_ITEM SHIPPING_LINE }
   enum FulfillmentOrderLineItemsPreparedForPickupUserErrorCode { FULFILLMENT_ORDER_INVALID NO_LINE_ITEMS_TO_PREPARE_FOR_FULFILLMENT_ORDER UNABLE_TO_PREPARE_QUANTITY }
   enum OrderCancelUserErrorCode { INTERNAL_ERROR INVALID NO_REFUND_PERMISSION NOT_FOUND }
 
@@ -62,6 +65,10 @@ export const orderSdl = /* GraphQL */ `
     totalPriceSet: MoneyBag!
     currentTotalPriceSet: MoneyBag!
     totalRefundedSet: MoneyBag!
+    "Whether line prices include tax; when false, tax lines come on top."
+    taxesIncluded: Boolean!
+    totalDiscountsSet: MoneyBag
+    totalTaxSet: MoneyBag
     lineItems(first: Int, after: String): LineItemConnection!
     fulfillmentOrders(first: Int, after: String): FulfillmentOrderConnection!
     refunds(first: Int): [Refund!]!
@@ -77,8 +84,30 @@ export const orderSdl = /* GraphQL */ `
     refundableQuantity: Int!
     unfulfilledQuantity: Int!
     originalUnitPriceSet: MoneyBag!
+    originalTotalSet: MoneyBag!
+    "Approximate (rounded per unit); the allocations are exact."
+    discountedUnitPriceAfterAllDiscountsSet: MoneyBag!
+    "Every discount allocated to the line: its own and its share of order discounts."
+    discountAllocations: [DiscountAllocation!]!
+    taxLines(first: Int): [TaxLine!]!
     variant: ProductVariant
   }
+  type DiscountAllocation { allocatedAmountSet: MoneyBag! discountApplication: DiscountApplication! }
+  interface DiscountApplication {
+    allocationMethod: DiscountApplicationAllocationMethod!
+    index: Int!
+    targetSelection: DiscountApplicationTargetSelection!
+    targetType: DiscountApplicationTargetType!
+  }
+  type ManualDiscountApplication implements DiscountApplication {
+    allocationMethod: DiscountApplicationAllocationMethod!
+    index: Int!
+    targetSelection: DiscountApplicationTargetSelection!
+    targetType: DiscountApplicationTargetType!
+    title: String!
+    description: String
+  }
+  type TaxLine { title: String! rate: Float ratePercentage: Float priceSet: MoneyBag! }
   type LineItemEdge { cursor: String! node: LineItem! }
   type LineItemConnection { nodes: [LineItem!]! edges: [LineItemEdge!]! pageInfo: PageInfo! }
 

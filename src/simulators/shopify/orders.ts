@@ -3,6 +3,7 @@ import { parseCents } from '../../domain/money';
 import { cancelOrderRecord } from './cancel';
 import { fulfil, preparePickup, type FulfilGroup } from './fulfilment';
 import { gid, stableJson } from './ids';
+import { payOrder, priceOrder, type OrderMoneyInput } from './order-money';
 import {
   fulfillmentStatus, orderSummary, type CancelReason, type FulfillmentOrderRecord, type FulfillmentRecord, type OrderRecord, type OrderSummary,
   type RefundRecord, type RestockRecord,
@@ -20,8 +21,8 @@ export type { OrderUserError, RefundInput, StockAccess } from './refunds';
 export type OrderTopic = 'orders/create' | 'orders/cancelled' | 'orders/fulfilled' | 'refunds/create';
 export interface OrderEvent { topic: OrderTopic; order: OrderRecord; refund?: RefundRecord }
 
-export interface CreateOrderInput {
-  /** Prices are VAT-inclusive unit prices as decimal strings ("99.00"). */
+export interface CreateOrderInput extends OrderMoneyInput {
+  /** Unit prices before discounts as decimal strings ("99.00"), tax included unless `taxesIncluded: false`. */
   lines: Array<{ sku: string; quantity: number; price: string }>;
   /** Collect in this store: one PICK_UP fulfilment order assigned there. Otherwise one SHIPPING order. */
   pickupLocationId?: string;
@@ -53,7 +54,7 @@ export class OrderBook {
 
   constructor(private readonly stock: StockAccess) {}
 
-  /** Places an order as a customer would at checkout: paid in full, one fulfilment order. */
+  /** Places an order as a customer would at checkout: paid in full (discounts, tax and payments as given), one fulfilment order. */
   createOrder(input: CreateOrderInput): { id: string; legacyId: string; name: string } {
     const currency = input.currency ?? 'SEK';
     if (!CURRENCIES.has(currency)) throw new Error(`unsupported currency ${currency}`);
@@ -64,15 +65,16 @@ export class OrderBook {
     const at = new Date().toISOString();
     const order: OrderRecord = {
       id: gid('Order', num), num, name: `#${this.seq.name++}`, createdAt: at, updatedAt: at, cancelledAt: null, cancelReason: null, staffNote: null,
-      currency, lines: [], fulfillmentOrders: [], transactions: [], refunds: [], fulfillments: [],
+      currency, taxesIncluded: true, discountApplications: [], lines: [], fulfillmentOrders: [], transactions: [], refunds: [], fulfillments: [],
     };
     for (const l of input.lines) {
       const priceCents = parseCents(l.price);
       if (priceCents === undefined || priceCents < 0) throw new Error(`bad price ${l.price} for ${l.sku}`);
       if (!Number.isInteger(l.quantity) || l.quantity <= 0) throw new Error(`bad quantity ${l.quantity} for ${l.sku}`);
       const n = this.seq.line++;
-      order.lines.push({ id: gid('LineItem', n), num: n, sku: l.sku, itemId: this.stock.itemBySku(l.sku)?.id ?? null, quantity: l.quantity, priceCents, fulfilled: 0, refunded: 0, refundedFulfilled: 0 });
+      order.lines.push({ id: gid('LineItem', n), num: n, sku: l.sku, itemId: this.stock.itemBySku(l.sku)?.id ?? null, quantity: l.quantity, priceCents, fulfilled: 0, refunded: 0, refundedFulfilled: 0, discountAllocations: [], taxLines: [] });
     }
+    priceOrder(order, input);
     const foNum = this.seq.fo++;
     const fo: FulfillmentOrderRecord = {
       id: gid('FulfillmentOrder', foNum), num: foNum, orderId: order.id, status: 'OPEN', methodType: input.pickupLocationId ? 'PICK_UP' : 'SHIPPING',
@@ -84,8 +86,7 @@ export class OrderBook {
     };
     order.fulfillmentOrders.push(fo);
     this.fos.set(fo.id, fo);
-    const amount = order.lines.reduce((s, l) => s + l.priceCents * l.quantity, 0);
-    order.transactions.push({ ...this.mintTransaction(), kind: 'SALE', gateway: input.gateway ?? 'shopify_payments', amountCents: amount, parentId: null, createdAt: at });
+    payOrder(order, input, input.gateway ?? 'shopify_payments', () => this.mintTransaction(), at);
     this.orders.set(order.id, order);
     this.emit({ topic: 'orders/create', order });
     return { id: order.id, legacyId: String(num), name: order.name };

@@ -3,6 +3,7 @@ import {
   paidCents, refundedCents, unfulfilledOf, type OrderRecord, type RefundLineRecord, type RefundRecord, type RestockRecord, type RestockType,
   type TransactionRecord,
 } from './order-records';
+import { refundLineSubtotalCents, validateRefundTransactions } from './order-money';
 import type { ItemRecord, LocationRecord } from './state';
 
 /** What refunds need from the inventory side of the shop. */
@@ -58,18 +59,8 @@ export function validateRefund(order: OrderRecord, input: RefundInput, stock: St
       errors.push({ field: at('locationId'), message: `Line item ${line.id} (${line.sku}) cannot be restocked at a location that does not stock it.` });
     }
   });
-  let sum = 0;
-  (input.transactions ?? []).forEach((t, i) => {
-    const at = (f: string) => ['input', 'transactions', String(i), f];
-    const parent = order.transactions.find((x) => x.id === t.parentId);
-    const cents = parseCents(t.amount);
-    if (t.orderId !== order.id) return void errors.push({ field: at('orderId'), message: 'Transaction must belong to the refunded order.' });
-    if (t.kind !== 'REFUND') return void errors.push({ field: at('kind'), message: `Kind ${t.kind} is not valid for a refund.` });
-    if (!parent || parent.kind !== 'SALE') return void errors.push({ field: at('parentId'), message: 'Parent transaction must be a successful sale or capture of this order.' });
-    if (t.gateway !== parent.gateway) return void errors.push({ field: at('gateway'), message: `Gateway must be ${parent.gateway}, as on the parent transaction.` });
-    if (cents === undefined || cents <= 0) return void errors.push({ field: at('amount'), message: 'Amount must be greater than 0.' });
-    sum += cents;
-  });
+  errors.push(...validateRefundTransactions(order, input));
+  const sum = (input.transactions ?? []).reduce((n, t) => n + Math.max(0, parseCents(t.amount) ?? 0), 0);
   const refundable = paidCents(order) - refundedCents(order);
   if (sum > refundable) errors.push({ field: ['input', 'transactions'], message: `Refund amount ${formatCents(sum)} exceeds the refundable amount ${formatCents(refundable)}.` });
   return errors;
@@ -82,6 +73,7 @@ export function applyRefund(order: OrderRecord, input: RefundInput, mint: Mint, 
   const lines: RefundLineRecord[] = [];
   for (const r of input.refundLineItems ?? []) {
     const line = order.lines.find((l) => l.id === r.lineItemId)!;
+    const subtotalCents = refundLineSubtotalCents(order, line, r.quantity);
     const restockType = r.restockType ?? 'NO_RESTOCK';
     // A return gives back goods the customer had; anything else takes units off the open fulfilment first.
     const unfulfilled = unfulfilledOf(order, line.id);
@@ -99,7 +91,7 @@ export function applyRefund(order: OrderRecord, input: RefundInput, mint: Mint, 
         log.push({ orderId: order.id, refundId: id, itemId: line.itemId, locationId, quantity: r.quantity, at });
       }
     }
-    lines.push({ ...mint.refundLine(), lineItemId: line.id, quantity: r.quantity, restockType, locationId, subtotalCents: line.priceCents * r.quantity });
+    lines.push({ ...mint.refundLine(), lineItemId: line.id, quantity: r.quantity, restockType, locationId, subtotalCents });
   }
   const transactions: TransactionRecord[] = (input.transactions ?? []).map((t) => {
     const parent = order.transactions.find((x) => x.id === t.parentId)!;

@@ -1,10 +1,10 @@
 /**
  * GraphQL documents for orders, pickup, refunds and cancellation. Page sizes are chosen so the
- * order read stays well under Shopify's 1,000-point single-query cap (about 470 points
- * requested; the unused part is refunded after execution). An order past these sizes is
- * reported, not silently truncated.
+ * order read stays under Shopify's 1,000-point single-query cap (about 820 points requested
+ * since it reads each line's discounts and taxes and the order's transactions; the unused part
+ * is refunded after execution). An order past these sizes is reported, not silently truncated.
  */
-export const ORDER_LIMITS = { lines: 50, fulfillmentOrders: 5, fulfillmentOrderLines: 25, refunds: 10, refundLines: 10 } as const;
+export const ORDER_LIMITS = { lines: 50, fulfillmentOrders: 5, fulfillmentOrderLines: 25, refunds: 10, refundLines: 10, transactions: 20, taxLines: 5 } as const;
 
 export const ORDER = /* GraphQL */ `
   query Order($id: ID!) {
@@ -16,11 +16,17 @@ export const ORDER = /* GraphQL */ `
       cancelledAt
       currencyCode
       displayFinancialStatus
+      taxesIncluded
       totalRefundedSet { shopMoney { amount } }
       lineItems(first: ${ORDER_LIMITS.lines}) {
-        nodes { id sku quantity originalUnitPriceSet { shopMoney { amount } } }
+        nodes {
+          id sku quantity originalUnitPriceSet { shopMoney { amount } }
+          discountAllocations { allocatedAmountSet { shopMoney { amount } } }
+          taxLines(first: ${ORDER_LIMITS.taxLines}) { priceSet { shopMoney { amount } } }
+        }
         pageInfo { hasNextPage }
       }
+      transactions(first: ${ORDER_LIMITS.transactions}) { id kind status gateway amountSet { shopMoney { amount } } parentTransaction { id } }
       fulfillmentOrders(first: ${ORDER_LIMITS.fulfillmentOrders}) {
         nodes {
           id
@@ -41,20 +47,6 @@ export const ORDER = /* GraphQL */ `
           pageInfo { hasNextPage }
         }
       }
-    }
-  }
-`;
-
-/** What a refund needs besides the caller's lines: unit prices and the sale to refund against. */
-export const ORDER_FOR_REFUND = /* GraphQL */ `
-  query OrderForRefund($id: ID!) {
-    order(id: $id) {
-      id
-      lineItems(first: ${ORDER_LIMITS.lines}) {
-        nodes { id originalUnitPriceSet { shopMoney { amount } } }
-        pageInfo { hasNextPage }
-      }
-      transactions(first: 10) { id kind status gateway }
     }
   }
 `;

@@ -18,11 +18,31 @@ export const orderDataSchema = z.object({
       cancelledAt: z.string().nullable(),
       currencyCode: z.string(),
       displayFinancialStatus: z.string().nullable(),
+      taxesIncluded: z.boolean(),
       totalRefundedSet: moneySchema,
       lineItems: z.object({
-        nodes: z.array(z.object({ id: z.string(), sku: z.string().nullable(), quantity: z.number().int(), originalUnitPriceSet: moneySchema })),
+        nodes: z.array(
+          z.object({
+            id: z.string(),
+            sku: z.string().nullable(),
+            quantity: z.number().int(),
+            originalUnitPriceSet: moneySchema,
+            discountAllocations: z.array(z.object({ allocatedAmountSet: moneySchema })),
+            taxLines: z.array(z.object({ priceSet: moneySchema })),
+          }),
+        ),
         pageInfo: hasNextSchema,
       }),
+      transactions: z.array(
+        z.object({
+          id: z.string(),
+          kind: z.string(),
+          status: z.string(),
+          gateway: z.string().nullable(),
+          amountSet: moneySchema,
+          parentTransaction: z.object({ id: z.string() }).nullable(),
+        }),
+      ),
       fulfillmentOrders: z.object({
         nodes: z.array(
           z.object({
@@ -51,16 +71,6 @@ export const orderDataSchema = z.object({
     .nullable(),
 });
 export type OrderData = NonNullable<z.infer<typeof orderDataSchema>['order']>;
-
-export const orderForRefundDataSchema = z.object({
-  order: z
-    .object({
-      id: z.string(),
-      lineItems: z.object({ nodes: z.array(z.object({ id: z.string(), originalUnitPriceSet: moneySchema })), pageInfo: hasNextSchema }),
-      transactions: z.array(z.object({ id: z.string(), kind: z.string(), status: z.string(), gateway: z.string().nullable() })),
-    })
-    .nullable(),
-});
 
 export const orderCancelledAtDataSchema = z.object({
   order: z.object({ id: z.string(), cancelledAt: z.string().nullable() }).nullable(),

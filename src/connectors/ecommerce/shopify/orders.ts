@@ -1,15 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
-import { formatCents, parseCents } from '../../../domain/money';
-import type { WebFulfillmentOrder, WebOrder } from '../../../domain/web-order';
+import { divRound, formatCents, parseCents } from '../../../domain/money';
+import type { WebFulfillmentOrder, WebOrder, WebPayment } from '../../../domain/web-order';
 import { PermanentError, TransientError } from '../../http';
 import type { CancelWebOrderInput, RefundWebLinesInput, WebRefundResult } from '../port';
 import {
-  FULFIL, FULFILLMENT_ORDER_STATE, JOB, ORDER, ORDER_CANCEL, ORDER_CANCELLED_AT, ORDER_FOR_REFUND, ORDER_LIMITS, PREPARED_FOR_PICKUP, REFUND_CREATE,
+  FULFIL, FULFILLMENT_ORDER_STATE, JOB, ORDER, ORDER_CANCEL, ORDER_CANCELLED_AT, ORDER_LIMITS, PREPARED_FOR_PICKUP, REFUND_CREATE,
 } from './order-queries';
 import {
   fulfilDataSchema, fulfillmentOrderStateDataSchema, jobDataSchema, orderCancelDataSchema, orderCancelledAtDataSchema, orderDataSchema,
-  orderForRefundDataSchema, preparedForPickupDataSchema, refundCreateDataSchema, type OrderData,
+  preparedForPickupDataSchema, refundCreateDataSchema, type OrderData,
 } from './order-schemas';
 import type { userErrorSchema } from './schemas';
 import type { OperationKind } from './throttle-gate';
@@ -107,30 +107,17 @@ export class ShopifyOrderOps {
   }
 
   /**
-   * No over-refund check of our own before sending: after a lost response the order already
-   * shows this refund, and only the idempotency key can tell a retry from a second refund.
+   * Sends the lines and amounts as given; no over-refund check of our own: after a lost response
+   * the order already shows this refund, and only the idempotency key can tell a retry from a
+   * second refund. Shopify refuses what exceeds a line or a payment.
    */
   async refundLines(input: RefundWebLinesInput, opts: CallOpts = {}): Promise<WebRefundResult> {
     const id = orderGid(input.orderId);
     if (input.lines.length === 0) throw new PermanentError(`${SYSTEM} RefundLines: no lines to refund`, SYSTEM, 0, 'NO_LINES');
     const bad = input.lines.find((l) => !Number.isInteger(l.quantity) || l.quantity <= 0);
     if (bad) throw new PermanentError(`${SYSTEM} RefundLines: quantity ${bad.quantity} for ${bad.lineItemId} must be a positive integer`, SYSTEM, 0, 'INVALID_QUANTITY');
-    const data = await this.call('OrderForRefund', ORDER_FOR_REFUND, { id }, orderForRefundDataSchema, opts);
-    const order = data.order;
-    if (!order) throw new PermanentError(`${SYSTEM} RefundLines: order ${id} not found`, SYSTEM, 404, 'NOT_FOUND');
-    let cents = 0;
-    for (const l of input.lines) {
-      const line = order.lineItems.nodes.find((n) => n.id === l.lineItemId);
-      if (!line) {
-        const why = order.lineItems.pageInfo.hasNextPage ? `is not among the first ${ORDER_LIMITS.lines} lines` : 'is not on the order';
-        throw new PermanentError(`${SYSTEM} RefundLines: line item ${l.lineItemId} ${why}`, SYSTEM, 0, order.lineItems.pageInfo.hasNextPage ? 'ORDER_TOO_LARGE' : 'UNKNOWN_LINE_ITEM');
-      }
-      const unit = parseCents(line.originalUnitPriceSet.shopMoney.amount);
-      if (unit === undefined) throw new PermanentError(`${SYSTEM} RefundLines: unit price ${line.originalUnitPriceSet.shopMoney.amount} is not money`, SYSTEM, 200, 'UnexpectedResponse');
-      cents += unit * l.quantity;
-    }
-    const sale = order.transactions.find((t) => (t.kind === 'SALE' || t.kind === 'CAPTURE') && t.status === 'SUCCESS');
-    if (!sale && cents > 0) throw new PermanentError(`${SYSTEM} RefundLines: order ${id} has no successful sale to refund against`, SYSTEM, 0, 'NO_SALE_TRANSACTION');
+    const badAmount = input.transactions.find((t) => !Number.isInteger(t.amountCents) || t.amountCents <= 0);
+    if (badAmount) throw new PermanentError(`${SYSTEM} RefundLines: amount ${badAmount.amountCents} cents to ${badAmount.transactionId} must be a positive whole number of cents`, SYSTEM, 0, 'INVALID_AMOUNT');
     const variables = {
       key: input.idempotencyKey,
       input: {
@@ -142,7 +129,7 @@ export class ShopifyOrderOps {
           lineItemId: l.lineItemId, quantity: l.quantity, restockType: input.restockType,
           locationId: input.restockType === 'NO_RESTOCK' ? null : (input.locationId ?? null),
         })),
-        transactions: sale && cents > 0 ? [{ orderId: id, parentId: sale.id, amount: formatCents(cents), gateway: sale.gateway ?? '', kind: 'REFUND' }] : [],
+        transactions: input.transactions.map((t) => ({ orderId: id, parentId: t.transactionId, amount: formatCents(t.amountCents), gateway: t.gateway, kind: 'REFUND' })),
       },
     };
     const result = await this.call('RefundLines', REFUND_CREATE, variables, refundCreateDataSchema, opts, 'mutation');
@@ -185,11 +172,11 @@ export class ShopifyOrderOps {
 
 function refundRefused(errors: UserError[], input: RefundWebLinesInput): PermanentError {
   // RefundCreatePayload's UserError has no code: the field path says which input was refused.
-  const over = errors.find((e) => e.field?.[0] === 'input' && e.field[1] === 'refundLineItems' && e.field[3] === 'quantity');
-  const line = over ? input.lines[Number(over.field![2])] : undefined;
+  const lineError = (field: string) => errors.find((e) => e.field?.[0] === 'input' && e.field[1] === 'refundLineItems' && e.field[3] === field);
   const message = errors.map((e) => e.message).join('; ');
-  if (over) {
-    return new PermanentError(`${SYSTEM} RefundLines refused: REFUND_QUANTITY_EXCEEDED for line item ${line?.lineItemId ?? '?'}: ${message}`, SYSTEM, 200, 'REFUND_QUANTITY_EXCEEDED');
+  for (const [field, code] of [['quantity', 'REFUND_QUANTITY_EXCEEDED'], ['lineItemId', 'UNKNOWN_LINE_ITEM']] as const) {
+    const e = lineError(field);
+    if (e) return new PermanentError(`${SYSTEM} RefundLines refused: ${code} for line item ${input.lines[Number(e.field![2])]?.lineItemId ?? '?'}: ${message}`, SYSTEM, 200, code);
   }
   return new PermanentError(`${SYSTEM} RefundLines refused: ${message}`, SYSTEM, 200, 'REFUND_REFUSED');
 }
@@ -201,6 +188,9 @@ function toWebOrder(o: OrderData): WebOrder {
     o.fulfillmentOrders.nodes.some((f) => f.lineItems.pageInfo.hasNextPage) && `a fulfillment order with more than ${ORDER_LIMITS.fulfillmentOrderLines} lines`,
     o.refunds.length >= ORDER_LIMITS.refunds && `${ORDER_LIMITS.refunds} or more refunds`,
     o.refunds.some((r) => r.refundLineItems.pageInfo.hasNextPage) && `a refund with more than ${ORDER_LIMITS.refundLines} lines`,
+    // Fewer read than exist would hide refunds already paid out from a payment.
+    o.transactions.length >= ORDER_LIMITS.transactions && `${ORDER_LIMITS.transactions} or more transactions`,
+    o.lineItems.nodes.some((n) => n.taxLines.length >= ORDER_LIMITS.taxLines) && `a line with ${ORDER_LIMITS.taxLines} or more tax lines`,
   ].filter((x): x is string => typeof x === 'string');
   if (tooLarge.length) {
     throw new PermanentError(`${SYSTEM} Order ${o.id} is larger than the connector reads in one query: ${tooLarge.join(', ')}`, SYSTEM, 200, 'ORDER_TOO_LARGE');
@@ -227,9 +217,43 @@ function toWebOrder(o: OrderData): WebOrder {
     cancelledAt: o.cancelledAt,
     currencyCode: o.currencyCode,
     financialStatus: o.displayFinancialStatus ?? 'UNKNOWN',
-    lines: o.lineItems.nodes.map((n) => ({ lineItemId: n.id, sku: n.sku ?? '', quantity: n.quantity, unitPrice: decimal(n.originalUnitPriceSet.shopMoney.amount) })),
+    lines: o.lineItems.nodes.map((n) => {
+      const paidCents = linePaidCents(n, o.taxesIncluded);
+      return { lineItemId: n.id, sku: n.sku ?? '', quantity: n.quantity, unitPrice: formatCents(n.quantity > 0 ? divRound(paidCents, n.quantity) : 0), paidCents };
+    }),
     fulfillmentOrders,
     refundedQuantities,
     totalRefunded: decimal(o.totalRefundedSet.shopMoney.amount),
+    payments: paymentsOf(o.transactions),
   };
+}
+
+/** Shopify Money as cents; anything else is an answer we cannot trust with money. */
+function cents(money: { shopMoney: { amount: string } }, what: string): number {
+  const c = parseCents(money.shopMoney.amount);
+  if (c === undefined) throw new PermanentError(`${SYSTEM} Order: ${what} ${money.shopMoney.amount} is not money`, SYSTEM, 200, 'UnexpectedResponse');
+  return c;
+}
+
+/**
+ * What the customer paid for a line: its original price less every discount allocated to it
+ * (line and order discounts alike), plus its tax where prices were shown without it.
+ */
+function linePaidCents(n: OrderData['lineItems']['nodes'][number], taxesIncluded: boolean): number {
+  const discounts = n.discountAllocations.reduce((s, d) => s + cents(d.allocatedAmountSet, `discount on ${n.id}`), 0);
+  const tax = taxesIncluded ? 0 : n.taxLines.reduce((s, t) => s + cents(t.priceSet, `tax on ${n.id}`), 0);
+  return cents(n.originalUnitPriceSet, `unit price of ${n.id}`) * n.quantity - discounts + tax;
+}
+
+/** Successful sales and captures, each with what successful refunds have already taken back from it. */
+function paymentsOf(transactions: OrderData['transactions']): WebPayment[] {
+  const ok = transactions.filter((t) => t.status === 'SUCCESS');
+  return ok
+    .filter((t) => t.kind === 'SALE' || t.kind === 'CAPTURE')
+    .map((t) => ({
+      transactionId: t.id,
+      gateway: t.gateway ?? '',
+      amountCents: cents(t.amountSet, `transaction ${t.id}`),
+      refundedCents: ok.filter((r) => r.kind === 'REFUND' && r.parentTransaction?.id === t.id).reduce((s, r) => s + cents(r.amountSet, `refund ${r.id}`), 0),
+    }));
 }
