@@ -4,7 +4,7 @@ import type { ErpCreditMemo, ErpCreditMemoInput, ErpPort } from '../connectors/e
 import { PermanentError } from '../connectors/http';
 import { formatCents } from '../domain/money';
 import { attemptSignal, type KeyedLock } from './attempt';
-import { byNumber, erpWrites } from './erp-orders';
+import { byNumber, erpWrites, laterAttempt } from './erp-orders';
 import { FAILURE_TYPES } from './failures';
 
 /**
@@ -40,8 +40,9 @@ export async function settleCreditMemos(erp: ErpPort, key: CreditMemoKey, signal
 }
 
 /** Creates (once), checks the amount the ERP will book, posts. Returns the posted memo's number. */
-export async function bookCreditMemo(erp: ErpPort, key: CreditMemoKey, input: ErpCreditMemoInput, writes: KeyedLock = erpWrites): Promise<{ number: string; twinsRemoved: number }> {
+export async function bookCreditMemo(erp: ErpPort, key: CreditMemoKey, input: ErpCreditMemoInput, writes: KeyedLock = erpWrites): Promise<{ number: string; twinsRemoved: number; lateTwinPossible: boolean }> {
   const signal = attemptSignal();
+  const lateTwinPossible = laterAttempt();
   return writes.run(`memo:${key.externalDocumentNumber}:${key.description}`, async () => {
     const before = await settleCreditMemos(erp, key, signal);
     let memo = before.memo;
@@ -59,8 +60,14 @@ export async function bookCreditMemo(erp: ErpPort, key: CreditMemoKey, input: Er
     }
     // Posting gives the memo its posted number; the draft's is gone.
     const posted = (await settleCreditMemos(erp, key, signal)).memo;
-    return { number: posted?.number ?? memo.number, twinsRemoved: removed };
+    return { number: posted?.number ?? memo.number, twinsRemoved: removed, lateTwinPossible };
   }, signal);
+}
+
+/** The late-twin sweep for a return: once no late create can land, drafts beside the posted memo go. */
+export async function sweepCreditMemoTwins(erp: ErpPort, key: CreditMemoKey): Promise<number> {
+  const signal = attemptSignal();
+  return erpWrites.run(`memo:${key.externalDocumentNumber}:${key.description}`, async () => (await settleCreditMemos(erp, key, signal)).removed, signal);
 }
 
 /**

@@ -87,7 +87,8 @@ async function checkBooksWhatWasSold(erp: ErpPort, doc: ErpSalesDocument, input:
   );
 }
 
-const laterAttempt = (): boolean => {
+/** Whether an earlier attempt of this activity ran: its writes may still land. */
+export const laterAttempt = (): boolean => {
   try {
     return activityInfo().attempt > 1;
   } catch {

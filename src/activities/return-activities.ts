@@ -2,9 +2,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { EcommercePort } from '../connectors/ecommerce/port';
 import type { ErpPort } from '../connectors/erp/port';
 import { legacySitooOrderErpDocumentNumber, returnLineDescription, webOrderErpDocumentNumber } from '../domain/ids';
-import { UNKNOWN_STORE, type Mapping } from '../domain/mapping';
+import { UNKNOWN_STORE, type Mapping, type StoreLocation } from '../domain/mapping';
 import type { CreditMemoLine, RefundTransaction } from '../domain/returns';
-import { bookCreditMemo } from './erp-credit-memos';
+import { bookCreditMemo, sweepCreditMemoTwins, type CreditMemoKey } from './erp-credit-memos';
 import { callOrFail, FAILURE_TYPES } from './failures';
 
 export interface ReturnActivityDeps {
@@ -22,7 +22,25 @@ export interface RefundedLine {
 }
 
 /** Money back on the web and the return in the ERP: each exactly once, whatever is retried. */
+/** Which return's memo: the web order it refunds (absent for a store sale's refund), the refund order, the store. */
+export interface ReturnMemoRef {
+  webOrderId?: string;
+  sitooOrderId: number;
+  storeId: string;
+}
+
 export function createReturnActivities(deps: ReturnActivityDeps) {
+  /**
+   * A web order's returns go under the web order's key; a store refund's memo is found by its
+   * return line description within the store's customer, so its key may stay the bare order id.
+   */
+  const memoKey = (input: ReturnMemoRef): { key: CreditMemoKey; store: StoreLocation } => {
+    const store = deps.mapping().stores.find((s) => s.storeId === input.storeId);
+    if (!store) throw ApplicationFailure.nonRetryable(`store ${input.storeId}, which took return ${input.sitooOrderId} back, is no longer in the mapping`, UNKNOWN_STORE);
+    const externalDocumentNumber = input.webOrderId !== undefined ? webOrderErpDocumentNumber(input.webOrderId) : legacySitooOrderErpDocumentNumber(input.sitooOrderId);
+    return { key: { externalDocumentNumber, customerNumber: store.erpCustomerNumber, description: returnLineDescription(input.sitooOrderId) }, store };
+  };
+
   return {
     /**
      * Refunds exactly these lines against the original web order, and exactly these amounts to
@@ -49,22 +67,23 @@ export function createReturnActivities(deps: ReturnActivityDeps) {
      * Sitoo order id, as the sale's invoice went under the sale's. Looked up first by that number
      * and this return's line description.
      */
-    async bookReturnInErp(input: { webOrderId?: string; sitooOrderId: number; storeId: string; lines: CreditMemoLine[]; returnedOn: string }): Promise<{ number: string }> {
-      const store = deps.mapping().stores.find((s) => s.storeId === input.storeId);
-      if (!store) throw ApplicationFailure.nonRetryable(`store ${input.storeId}, which took return ${input.sitooOrderId} back, is no longer in the mapping`, UNKNOWN_STORE);
-      // A store refund's memo is found by its return line description within the store's customer,
-      // so its key may stay the refund's bare order id.
-      const externalDocumentNumber = input.webOrderId !== undefined ? webOrderErpDocumentNumber(input.webOrderId) : legacySitooOrderErpDocumentNumber(input.sitooOrderId);
-      const description = returnLineDescription(input.sitooOrderId);
+    async bookReturnInErp(input: ReturnMemoRef & { lines: CreditMemoLine[]; returnedOn: string }): Promise<{ number: string; lateTwinPossible?: boolean }> {
+      const { key, store } = memoKey(input);
       return callOrFail(FAILURE_TYPES.erpRejected, async () => {
-        const { number } = await bookCreditMemo(deps.erp, { externalDocumentNumber, customerNumber: store.erpCustomerNumber, description }, {
-          externalDocumentNumber,
-          customerNumber: store.erpCustomerNumber,
+        const { number, lateTwinPossible } = await bookCreditMemo(deps.erp, key, {
+          externalDocumentNumber: key.externalDocumentNumber,
+          customerNumber: key.customerNumber,
           creditMemoDate: input.returnedOn,
-          lines: input.lines.map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPrice: Number(l.unitPrice), locationCode: store.erpLocationCode, description })),
+          lines: input.lines.map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPrice: Number(l.unitPrice), locationCode: store.erpLocationCode, description: key.description })),
         });
-        return { number };
+        return { number, ...(lateTwinPossible ? { lateTwinPossible } : {}) };
       });
+    },
+
+    /** Once no late create can land, takes back draft memos of this return beside the posted one. */
+    async sweepReturnTwins(input: ReturnMemoRef): Promise<number> {
+      const { key } = memoKey(input);
+      return callOrFail(FAILURE_TYPES.erpRejected, () => sweepCreditMemoTwins(deps.erp, key));
     },
   };
 }

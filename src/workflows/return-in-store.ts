@@ -1,4 +1,4 @@
-import { allHandlersFinished, ApplicationFailure, condition, defineQuery, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, defineQuery, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ClickAndCollectActivities } from '../activities/click-and-collect-activities';
 import type { RefundedLine, ReturnActivities } from '../activities/return-activities';
 import type { SaleActivities } from '../activities/sale-activities';
@@ -14,13 +14,16 @@ import { SA } from './search-attributes';
 const retry = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' };
 const sale = proxyActivities<SaleActivities>({ startToCloseTimeout: '30s', retry });
 const web = proxyActivities<Pick<ClickAndCollectActivities, 'readWebOrder'>>({ startToCloseTimeout: '30s', retry });
-const returns = proxyActivities<ReturnActivities>({ startToCloseTimeout: '30s', retry });
+// The heartbeat timeout lets Temporal's cancellation reach a running ERP call (the worker heartbeats for it).
+const returns = proxyActivities<ReturnActivities>({ startToCloseTimeout: '30s', heartbeatTimeout: '10s', retry });
 
 export interface ReturnInStoreInput {
   accountId: number;
   eshopId: number;
   /** The Sitoo refund order. */
   sitooOrderId: number;
+  /** ERP_LATE_COMMIT_WINDOW: how long after a retried credit memo the return sweeps for a twin (default 20m). */
+  erpLateCommitWindow?: string;
 }
 
 export type ReturnStep = 'reading-return' | 'finding-original' | 'refunding' | 'booking-in-erp' | 'parked' | 'refunded' | 'store-refund-booked' | 'not-a-web-order' | 'skipped';
@@ -163,11 +166,19 @@ export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<
   }
 
   /** The credit memo; a store gone from the mapping parks for whoever keeps the mapping, and a retry reads it again. */
-  function bookInErp(memo: Parameters<ReturnActivities['bookReturnInErp']>[0]): Promise<{ number: string }> {
-    return untilAccepted(() => returns.bookReturnInErp(memo), (f) =>
+  async function bookInErp(memo: Parameters<ReturnActivities['bookReturnInErp']>[0]): Promise<{ number: string }> {
+    const refused = (f: ApplicationFailure) =>
       f.type === UNKNOWN_STORE
         ? park('unmapped-warehouse', f.message, { failureType: f.type, storeId: memo.storeId }, ['retry', 'skip'])
-        : park('erp-rejected', f.message, { failureType: f.type }, ['retry', 'skip']));
+        : park('erp-rejected', f.message, { failureType: f.type }, ['retry', 'skip']);
+    const booked = await untilAccepted(() => returns.bookReturnInErp(memo), refused);
+    if (booked.lateTwinPossible && patched('erp-exactly-once')) {
+      // An earlier attempt's create may still land: once it no longer can, take back its draft.
+      await sleep(input.erpLateCommitWindow ?? '20m');
+      const ref = { webOrderId: memo.webOrderId, sitooOrderId: memo.sitooOrderId, storeId: memo.storeId };
+      await untilAccepted(() => returns.sweepReturnTwins(ref), refused);
+    }
+    return booked;
   }
 
   /**

@@ -225,7 +225,7 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
     if (patched(WEB_ORDERS_HAVE_THEIR_OWN_FLOWS)) {
       if (isReturn(order)) {
         const id = returnInStoreWorkflowId(input.accountId, input.orderId);
-        await startOnce(returnInStoreWorkflow, id, TASK_QUEUES.main, [{ accountId: input.accountId, eshopId: input.eshopId, sitooOrderId: input.orderId }]);
+        await startOnce(returnInStoreWorkflow, id, TASK_QUEUES.main, [{ accountId: input.accountId, eshopId: input.eshopId, sitooOrderId: input.orderId, ...(input.erpLateCommitWindow ? { erpLateCommitWindow: input.erpLateCommitWindow } : {}) }]);
         status.step = 'handed-over';
         return result('handed-over', `a return: ${id}`);
       }

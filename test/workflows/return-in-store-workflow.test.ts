@@ -22,16 +22,27 @@ const webOrders = new Map<string, WebOrder>();
 const calls: Array<{ name: string; input: any }> = [];
 const refusals: string[] = [];
 const memos: ErpCreditMemo[] = [];
+/** Creates that the ERP will commit only after the client gave up. */
+const lateCommits = new Set<string>();
 
 const erp = {
   async findSalesCreditMemos(ext: string) { return memos.filter((m) => m.externalDocumentNumber === ext); },
   async createSalesCreditMemo(input: ErpCreditMemoInput) {
     calls.push({ name: 'createSalesCreditMemo', input });
+    if (lateCommits.delete(input.externalDocumentNumber)) {
+      // The ERP takes the create but answers too late: it lands as a draft after the client gave up.
+      setTimeout(() => memos.push({ id: `LATE-${input.externalDocumentNumber}`, number: `DRAFT-${memos.length + 1}`, externalDocumentNumber: input.externalDocumentNumber, customerNumber: input.customerNumber, pricesIncludeTax: true, status: 'Draft', posted: false, totalAmountIncludingTax: input.lines.reduce((n, l) => n + l.quantity * l.unitPrice, 0), lines: input.lines.map((l) => ({ ...l })) }), 1_000);
+      throw new Error('business-central POST salesCreditMemos failed: TimeoutError');
+    }
     const memo: ErpCreditMemo = { id: `M${memos.length + 1}`, number: `PCM-${memos.length + 1}`, externalDocumentNumber: input.externalDocumentNumber, customerNumber: input.customerNumber, pricesIncludeTax: true, status: 'Open', posted: true, totalAmountIncludingTax: input.lines.reduce((n, l) => n + l.quantity * l.unitPrice, 0), lines: input.lines.map((l) => ({ ...l })) };
     memos.push(memo);
     return memo;
   },
   async postSalesCreditMemo() {},
+  async deleteSalesCreditMemo(id: string) {
+    calls.push({ name: 'deleteSalesCreditMemo', input: { id } });
+    memos.splice(memos.findIndex((m) => m.id === id), 1);
+  },
 } as unknown as ErpPort;
 const returns = createReturnActivities({ erp, ecommerce: {} as EcommercePort, mapping: () => mapping });
 
@@ -49,6 +60,7 @@ const activities = {
     return { refundId: 'gid://shopify/Refund/1', amount: (input.transactions.reduce((n: number, t: { amountCents: number }) => n + t.amountCents, 0) / 100).toFixed(2) };
   },
   bookReturnInErp: returns.bookReturnInErp,
+  sweepReturnTwins: returns.sweepReturnTwins,
 };
 
 function sitoo(orderId: number, o: Partial<SaleOrder>): SaleOrder {
@@ -83,8 +95,8 @@ afterAll(async () => {
   await t?.close();
 });
 
-const start = (sitooOrderId: number) =>
-  t.client.workflow.start('returnInStoreWorkflow', { workflowId: `return-1-${sitooOrderId}`, taskQueue: TASK_QUEUES.main, args: [{ accountId: 1, eshopId: 1, sitooOrderId }] });
+const start = (sitooOrderId: number, extra: { erpLateCommitWindow?: string } = {}) =>
+  t.client.workflow.start('returnInStoreWorkflow', { workflowId: `return-1-${sitooOrderId}`, taskQueue: TASK_QUEUES.main, args: [{ accountId: 1, eshopId: 1, sitooOrderId, ...extra }] });
 const parkedAs = (handle: Awaited<ReturnType<typeof start>>, type: string) =>
   waitFor(`the return to park as ${type}`, async () => {
     const s = await handle.query(returnStatusQuery);
@@ -102,6 +114,18 @@ describe('returnInStoreWorkflow', () => {
     expect(refund.transactions).toEqual([{ transactionId: 'G-801', gateway: 'gift_card', amountCents: 5000 }, { transactionId: 'C-801', gateway: 'shopify_payments', amountCents: 1667 }]);
     const memo = calls.find((c) => c.name === 'createSalesCreditMemo' && c.input.externalDocumentNumber === 'WEB-801')!.input as ErpCreditMemoInput;
     expect(memo.lines.map((l) => [l.itemNumber, l.quantity, l.unitPrice])).toEqual([['TEE', 1, 33.33], ['TEE', 1, 33.34]]);
+  });
+
+  it('a credit memo whose create landed after the client gave up is taken back once no late create can land', async () => {
+    // Before: the retry created a second memo and the late one stayed beside it as a draft.
+    webSale('841', 840);
+    returnOf(842, 840, 1);
+    lateCommits.add('WEB-841');
+    // The retry (after 0.5 s) creates its own memo before the late one lands (1 s); the sweep runs 2 s after.
+    const result: ReturnResult = await (await start(842, { erpLateCommitWindow: '2s' })).result();
+    expect(result).toMatchObject({ outcome: 'refunded' });
+    expect(calls.filter((c) => c.name === 'deleteSalesCreditMemo').map((c) => c.input.id)).toEqual(['LATE-WEB-841']);
+    expect(memos.filter((m) => m.externalDocumentNumber === 'WEB-841').map((m) => m.status)).toEqual(['Open']);
   });
 
   it('parks a return whose Sitoo order cannot be read (order-not-found) instead of failing, and a retry reads it again', async () => {
