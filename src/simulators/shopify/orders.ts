@@ -29,6 +29,12 @@ export interface CreateOrderInput {
   shippingLocationId?: string;
   currency?: string;
   gateway?: string;
+  /**
+   * How the customer paid at checkout (default PAID, captured). PENDING: a manual method such as
+   * pay in store or cash on pickup (gateway default `manual`), nothing received. AUTHORIZED: held on
+   * the card for manual capture.
+   */
+  financialStatus?: 'PAID' | 'PENDING' | 'AUTHORIZED';
 }
 
 export interface CancelJob { id: string; orderId: string; done: boolean }
@@ -53,7 +59,7 @@ export class OrderBook {
 
   constructor(private readonly stock: StockAccess) {}
 
-  /** Places an order as a customer would at checkout: paid in full, one fulfilment order. */
+  /** Places an order as a customer would at checkout: paid in full (unless told otherwise), one fulfilment order. */
   createOrder(input: CreateOrderInput): { id: string; legacyId: string; name: string } {
     const currency = input.currency ?? 'SEK';
     if (!CURRENCIES.has(currency)) throw new Error(`unsupported currency ${currency}`);
@@ -85,7 +91,10 @@ export class OrderBook {
     order.fulfillmentOrders.push(fo);
     this.fos.set(fo.id, fo);
     const amount = order.lines.reduce((s, l) => s + l.priceCents * l.quantity, 0);
-    order.transactions.push({ ...this.mintTransaction(), kind: 'SALE', gateway: input.gateway ?? 'shopify_payments', amountCents: amount, parentId: null, createdAt: at });
+    const paying = input.financialStatus ?? 'PAID';
+    const gateway = input.gateway ?? (paying === 'PENDING' ? 'manual' : 'shopify_payments');
+    const kind = paying === 'AUTHORIZED' ? 'AUTHORIZATION' : 'SALE';
+    order.transactions.push({ ...this.mintTransaction(), kind, status: paying === 'PENDING' ? 'PENDING' : 'SUCCESS', gateway, amountCents: amount, parentId: null, createdAt: at });
     this.orders.set(order.id, order);
     this.emit({ topic: 'orders/create', order });
     return { id: order.id, legacyId: String(num), name: order.name };
