@@ -1,4 +1,6 @@
+import { ApplicationFailure } from '@temporalio/common';
 import type { EcommercePort } from '../connectors/ecommerce/port';
+import { PermanentError, TransientError } from '../connectors/http';
 import type { ErpPort } from '../connectors/erp/port';
 import type { SitooPort } from '../connectors/sitoo/port';
 import { regionStores, shortfalls, type PickupLine, type Shortfall, type ShortStockRule } from '../domain/click-and-collect';
@@ -34,6 +36,12 @@ export const WEB_ORDER_ID_KEY = 'web-orderid';
  */
 export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
   const storeById = (storeId: string): StoreLocation | undefined => deps.mapping().stores.find((s) => s.storeId === storeId);
+  /** A retry cannot bring a store back into the mapping; the workflow parks until someone does. */
+  const mappedStore = (storeId: string): StoreLocation => {
+    const store = storeById(storeId);
+    if (store) return store;
+    throw ApplicationFailure.create({ type: FAILURE_TYPES.storeNotMapped, nonRetryable: true, message: `store ${storeId} is no longer in the mapping file`, details: [{ storeId }] });
+  };
   const freeStock = async (store: StoreLocation, lines: PickupLine[]): Promise<Shortfall[]> => {
     const levels = await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.getWarehouseLevels(store.sitooWarehouseId, lines.map((l) => l.sku)));
     return shortfalls(lines, levels);
@@ -63,27 +71,36 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
 
     /**
      * The pickup order in Sitoo, exactly once: the web order id is its externalid (unique in
-     * Sitoo), looked up before creating. Paid, open, for the store's warehouse, with no delivery
-     * address (that would make it a shipment), reserving its lines until the pickup deadline.
+     * Sitoo), looked up before creating; a create refused because another attempt got there first
+     * adopts that order. Paid, open, for the store's warehouse, with no delivery address (that
+     * would make it a shipment), reserving its lines until the pickup deadline.
      */
     async ensurePickupOrder(input: { webOrder: Pick<WebOrder, 'id' | 'legacyId' | 'currencyCode'>; storeId: string; lines: PricedLine[]; reservedUntil: number; vatPercent: number }): Promise<number> {
-      const store = storeById(input.storeId);
-      if (!store) throw new Error(`store ${input.storeId} is no longer in the mapping`);
+      const store = mappedStore(input.storeId);
       return callOrFail(FAILURE_TYPES.sitooRejected, async () => {
         const existing = await deps.sitoo.findOrderByExternalId(input.webOrder.legacyId);
         if (existing) return existing.orderId;
         const total = input.lines.reduce((n, l) => n + Math.round(Number(l.unitPrice) * 100) * l.quantity, 0);
-        return deps.sitoo.createOrder({
-          externalId: input.webOrder.legacyId,
-          warehouseId: store.sitooWarehouseId,
-          orderStateId: OrderState.Open,
-          paymentStateId: PaymentState.Successful,
-          currencyCode: input.webOrder.currencyCode,
-          lines: input.lines.map((l) => ({ sku: l.sku, productName: l.sku, quantity: l.quantity, unitPriceGross: Number(l.unitPrice).toFixed(2), vatPercent: input.vatPercent })),
-          payments: [{ name: 'Web payment', amount: (total / 100).toFixed(2), externalId: input.webOrder.legacyId }],
-          reservedUntil: input.reservedUntil,
-          additionalData: { ...PICKUP_ORDER_TAGS, [WEB_ORDER_ID_KEY]: input.webOrder.legacyId },
-        });
+        try {
+          return await deps.sitoo.createOrder({
+            externalId: input.webOrder.legacyId,
+            warehouseId: store.sitooWarehouseId,
+            orderStateId: OrderState.Open,
+            paymentStateId: PaymentState.Successful,
+            currencyCode: input.webOrder.currencyCode,
+            lines: input.lines.map((l) => ({ sku: l.sku, productName: l.sku, quantity: l.quantity, unitPriceGross: Number(l.unitPrice).toFixed(2), vatPercent: input.vatPercent })),
+            payments: [{ name: 'Web payment', amount: (total / 100).toFixed(2), externalId: input.webOrder.legacyId }],
+            reservedUntil: input.reservedUntil,
+            additionalData: { ...PICKUP_ORDER_TAGS, [WEB_ORDER_ID_KEY]: input.webOrder.legacyId },
+          });
+        } catch (err) {
+          if (!(err instanceof PermanentError && err.code === 'DuplicateExternalId')) throw err;
+          // Another attempt (a retry after a lost response, a second worker) created it meanwhile:
+          // the externalid is this web order's, so that order is ours.
+          const holder = await deps.sitoo.findOrderByExternalId(input.webOrder.legacyId);
+          if (holder) return holder.orderId;
+          throw new TransientError(`sitoo: externalid ${input.webOrder.legacyId} is taken but its order cannot be read yet`, 'sitoo', err.status);
+        }
       });
     },
 
@@ -112,8 +129,7 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
 
     /** The collected order becomes a posted ERP sale at the store's location, exactly once. */
     async bookCollectedOrder(input: { webOrderId: string; storeId: string; currencyCode: string; lines: PricedLine[]; collectedOn: string }): Promise<ErpOrderRef> {
-      const store = storeById(input.storeId);
-      if (!store) throw new Error(`store ${input.storeId} is no longer in the mapping`);
+      const store = mappedStore(input.storeId);
       const externalDocumentNumber = webOrderErpDocumentNumber(input.webOrderId);
       return callOrFail(FAILURE_TYPES.erpRejected, async () => {
         const order = await findOrCreateErpOrder(deps.erp, {

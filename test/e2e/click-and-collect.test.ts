@@ -1,10 +1,12 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClickAndCollectActivities } from '../../src/activities/click-and-collect-activities';
 import { clickAndCollectWorkflowId, webOrderErpDocumentNumber } from '../../src/domain/ids';
 import type { LocalStack } from '../../src/local/stack';
 import { collectStatusQuery, resolveUpdate, type ClickAndCollectInput, type CollectResult } from '../../src/workflows/click-and-collect-contract';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
+import { createConnectors } from '../../src/workers/connectors';
 import { startTestStack, stores, webLocation, webMatchesStore } from './stack-fixture';
 
 // Click & collect end to end: Shopify order webhook -> receiver -> workflow -> Sitoo pickup order,
@@ -120,5 +122,27 @@ describe('click & collect', () => {
     const signed = await request(`${stack.webhooksUrl}/webhooks/shopify`, { method: 'POST', body, headers: { 'x-shopify-hmac-sha256': signWebhook(body, stack.env.SHOPIFY_WEBHOOK_SECRETS[0]!), 'x-shopify-webhook-id': 'w2' } });
     expect(signed.statusCode).toBe(400);
     expect(((await signed.body.json()) as { field: string }).field).toMatch(/topic/i);
+  });
+
+  it('two attempts creating one pickup order at once end on the same Sitoo order; a store gone from the mapping is refused for good', async () => {
+    const connectors = createConnectors(stack.env);
+    const activities = createClickAndCollectActivities({ ...connectors, mapping: () => stack.mapping, signalStock: async () => {} });
+    const input = {
+      webOrder: { id: 'gid://shopify/Order/990001', legacyId: '990001', currencyCode: 'SEK' }, storeId: 'S01',
+      lines: [{ sku: 'BOOK-1', quantity: 1, unitPrice: '249.00' }], reservedUntil: Math.floor(Date.now() / 1000) + 3600, vatPercent: 6,
+    };
+    // Slow enough that both look before either creates: the second create is refused as a duplicate.
+    stack.sitoo.faults.set({ latencyMs: 50 });
+    let ids: number[];
+    try {
+      ids = await Promise.all([activities.ensurePickupOrder(input), activities.ensurePickupOrder(input)]);
+    } finally {
+      stack.sitoo.faults.reset();
+    }
+    expect(ids[0]).toBe(ids[1]);
+    expect([...stack.sitoo.state.orders.values()].filter((o) => o.externalid === '990001')).toHaveLength(1);
+    stack.sitoo.pos.cancelFromStore(ids[0]!);
+    await expect(activities.ensurePickupOrder({ ...input, storeId: 'GONE' })).rejects.toMatchObject({ type: 'StoreNotMapped', nonRetryable: true });
+    await expect(activities.bookCollectedOrder({ webOrderId: '990001', storeId: 'GONE', currencyCode: 'SEK', lines: input.lines, collectedOn: '2026-11-30' })).rejects.toMatchObject({ type: 'StoreNotMapped', nonRetryable: true });
   });
 });
