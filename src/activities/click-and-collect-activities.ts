@@ -3,14 +3,15 @@ import type { EcommercePort } from '../connectors/ecommerce/port';
 import { PermanentError, TransientError } from '../connectors/http';
 import type { ErpPort } from '../connectors/erp/port';
 import type { SitooPort } from '../connectors/sitoo/port';
-import { regionStores, shortfalls, type PickupLine, type Shortfall, type ShortStockRule } from '../domain/click-and-collect';
+import { regionStores, shortfalls, type PickupLine, type PricedLine, type Shortfall, type ShortStockRule } from '../domain/click-and-collect';
 import { webOrderErpDocumentNumber } from '../domain/ids';
 import { findStoreByWebLocation, type Mapping, type StoreLocation } from '../domain/mapping';
-import { OrderState, PaymentState } from '../domain/sale';
-import type { WebOrder } from '../domain/web-order';
+import { formatCents, parseCents } from '../domain/money';
+import { OrderState, PaymentState, type SaleOrder } from '../domain/sale';
+import type { PickupPayment, WebOrder } from '../domain/web-order';
 import type { StockChange } from '../workflows/stock-contract';
 import { findOrCreateErpOrder, postErpOrder, type ErpOrderRef } from './erp-orders';
-import { callOrFail, FAILURE_TYPES } from './failures';
+import { callOrFail, FAILURE_TYPES, toActivityFailure } from './failures';
 
 export interface ClickAndCollectDeps {
   sitoo: SitooPort;
@@ -21,9 +22,13 @@ export interface ClickAndCollectDeps {
   signalStock: (change: StockChange) => Promise<void>;
 }
 
-/** Lines as the pickup order and the ERP need them: SKU, quantity and the web's VAT-inclusive price. */
-export interface PricedLine extends PickupLine {
-  unitPrice: string;
+export type { PricedLine } from '../domain/click-and-collect';
+
+/** Web prices arrive as 2-decimal strings from the connector; anything else is a bug worth failing on. */
+function cents(price: string): number {
+  const value = parseCents(price);
+  if (value === undefined) throw ApplicationFailure.create({ type: 'InvalidPrice', nonRetryable: true, message: `${JSON.stringify(price)} is not a price` });
+  return value;
 }
 
 /** Tags Sitoo's omni-sales guide asks for, so stores and reports can tell a pickup from a till sale. */
@@ -72,24 +77,30 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
     /**
      * The pickup order in Sitoo, exactly once: the web order id is its externalid (unique in
      * Sitoo), looked up before creating; a create refused because another attempt got there first
-     * adopts that order. Paid, open, for the store's warehouse, with no delivery address (that
-     * would make it a shipment), reserving its lines until the pickup deadline.
+     * adopts that order. Open, for the store's warehouse, with no delivery address (that would make
+     * it a shipment), reserving its lines until the pickup deadline. Paid online: created paid with
+     * the web payment. Pay in store: created unpaid (Pending, no payment) so the till takes it.
      */
-    async ensurePickupOrder(input: { webOrder: Pick<WebOrder, 'id' | 'legacyId' | 'currencyCode'>; storeId: string; lines: PricedLine[]; reservedUntil: number; vatPercent: number }): Promise<number> {
+    async ensurePickupOrder(input: {
+      webOrder: Pick<WebOrder, 'id' | 'legacyId' | 'currencyCode'>; storeId: string; lines: PricedLine[]; reservedUntil: number; vatPercent: number;
+      /** Absent in workflows started before payment was checked: those were all created paid. */
+      payment?: Exclude<PickupPayment, 'undecided'>;
+    }): Promise<number> {
       const store = mappedStore(input.storeId);
+      const paidOnline = (input.payment ?? 'paid-online') === 'paid-online';
       return callOrFail(FAILURE_TYPES.sitooRejected, async () => {
         const existing = await deps.sitoo.findOrderByExternalId(input.webOrder.legacyId);
         if (existing) return existing.orderId;
-        const total = input.lines.reduce((n, l) => n + Math.round(Number(l.unitPrice) * 100) * l.quantity, 0);
+        const total = input.lines.reduce((n, l) => n + cents(l.unitPrice) * l.quantity, 0);
         try {
           return await deps.sitoo.createOrder({
             externalId: input.webOrder.legacyId,
             warehouseId: store.sitooWarehouseId,
             orderStateId: OrderState.Open,
-            paymentStateId: PaymentState.Successful,
+            paymentStateId: paidOnline ? PaymentState.Successful : PaymentState.Pending,
             currencyCode: input.webOrder.currencyCode,
-            lines: input.lines.map((l) => ({ sku: l.sku, productName: l.sku, quantity: l.quantity, unitPriceGross: Number(l.unitPrice).toFixed(2), vatPercent: input.vatPercent })),
-            payments: [{ name: 'Web payment', amount: (total / 100).toFixed(2), externalId: input.webOrder.legacyId }],
+            lines: input.lines.map((l) => ({ sku: l.sku, productName: l.sku, quantity: l.quantity, unitPriceGross: formatCents(cents(l.unitPrice)), vatPercent: input.vatPercent })),
+            ...(paidOnline ? { payments: [{ name: 'Web payment', amount: formatCents(total), externalId: input.webOrder.legacyId }] } : {}),
             reservedUntil: input.reservedUntil,
             additionalData: { ...PICKUP_ORDER_TAGS, [WEB_ORDER_ID_KEY]: input.webOrder.legacyId },
           });
@@ -102,6 +113,25 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
           throw new TransientError(`sitoo: externalid ${input.webOrder.legacyId} is taken but its order cannot be read yet`, 'sitoo', err.status);
         }
       });
+    },
+
+    /** The pickup order as Sitoo has it now: state, payment state, lines and payments; null if Sitoo has none. */
+    async readPickupOrder(input: { sitooOrderId: number }): Promise<SaleOrder | null> {
+      return (await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.getOrder(input.sitooOrderId))) ?? null;
+    },
+
+    /**
+     * Cancels the pickup order unless the store handed it over first: a closed order stays closed
+     * (the sale stands in the store), and the caller learns which it was.
+     */
+    async cancelPickupUnlessCollected(input: { sitooOrderId: number }): Promise<'cancelled' | 'collected'> {
+      try {
+        await deps.sitoo.cancelOrder(input.sitooOrderId);
+        return 'cancelled';
+      } catch (err) {
+        if (err instanceof PermanentError && err.code === 'OrderClosed') return 'collected';
+        throw toActivityFailure(err, FAILURE_TYPES.sitooRejected);
+      }
     },
 
     /** Cancelling the Sitoo order releases its reservation; an already cancelled order is fine. */

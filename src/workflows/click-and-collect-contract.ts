@@ -53,6 +53,11 @@ export interface CollectStatus {
   /** Every step with when it began, for the audit trail. */
   steps: Array<{ step: CollectStep; at: string }>;
   erpOrderNumber?: string;
+  /**
+   * Each cancel notice (webhook) and what Shopify said when the order was read back: a notice is
+   * not a fact (the topic header is not signed), so only `cancelled: true` cancels anything.
+   */
+  webCancelChecks?: Array<{ webhookId: string; at: string; cancelled: boolean }>;
   exception?: ParkedException;
   resolutions: ResolutionRecord[];
 }
