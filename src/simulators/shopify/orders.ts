@@ -49,6 +49,8 @@ export class OrderBook {
   readonly restocks: RestockRecord[] = [];
   /** How long an orderCancel job runs before the order is cancelled; Infinity leaves it running (timeout tests). */
   cancelJobDelayMs = 50;
+  /** How far the `orders(query:)` search index trails writes: an order changed more recently is not found yet (0: never). */
+  searchLagMs = 0;
   private readonly orders = new Map<string, OrderRecord>();
   private readonly fos = new Map<string, FulfillmentOrderRecord>();
   private readonly jobs = new Map<string, CancelJob>();
