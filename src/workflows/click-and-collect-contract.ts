@@ -17,6 +17,9 @@ export interface ClickAndCollectInput {
   vatPercent: number;
 }
 
+/** What every start of a click & collect workflow shares, whoever starts it (webhook receiver, order poll). */
+export type CollectStartConfig = Omit<ClickAndCollectInput, 'webOrderId'>;
+
 /** A step the store took in Sitoo, relayed by the pickup order's Sitoo-side workflow. */
 export interface StorePickupUpdate {
   sitooOrderId: number;
