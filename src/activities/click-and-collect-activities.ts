@@ -1,14 +1,17 @@
+import { ApplicationFailure } from '@temporalio/common';
 import type { EcommercePort } from '../connectors/ecommerce/port';
+import { PermanentError, TransientError } from '../connectors/http';
 import type { ErpPort } from '../connectors/erp/port';
 import type { SitooPort } from '../connectors/sitoo/port';
-import { regionStores, shortfalls, type PickupLine, type Shortfall, type ShortStockRule } from '../domain/click-and-collect';
+import { regionStores, shortfalls, type PickupLine, type PricedLine, type Shortfall, type ShortStockRule } from '../domain/click-and-collect';
 import { webOrderErpDocumentNumber } from '../domain/ids';
 import { findStoreByWebLocation, type Mapping, type StoreLocation } from '../domain/mapping';
-import { OrderState, PaymentState } from '../domain/sale';
-import type { WebOrder } from '../domain/web-order';
+import { formatCents, parseCents } from '../domain/money';
+import { erpSaleLines, OrderState, PaymentState, type SaleOrder } from '../domain/sale';
+import type { PickupPayment, WebOrder } from '../domain/web-order';
 import type { StockChange } from '../workflows/stock-contract';
 import { findOrCreateErpOrder, postErpOrder, type ErpOrderRef } from './erp-orders';
-import { callOrFail, FAILURE_TYPES } from './failures';
+import { callOrFail, FAILURE_TYPES, toActivityFailure } from './failures';
 
 export interface ClickAndCollectDeps {
   sitoo: SitooPort;
@@ -19,9 +22,13 @@ export interface ClickAndCollectDeps {
   signalStock: (change: StockChange) => Promise<void>;
 }
 
-/** Lines as the pickup order and the ERP need them: SKU, quantity and the web's VAT-inclusive price. */
-export interface PricedLine extends PickupLine {
-  unitPrice: string;
+export type { PricedLine } from '../domain/click-and-collect';
+
+/** Web prices arrive as 2-decimal strings from the connector; anything else is a bug worth failing on. */
+function cents(price: string): number {
+  const value = parseCents(price);
+  if (value === undefined) throw ApplicationFailure.create({ type: 'InvalidPrice', nonRetryable: true, message: `${JSON.stringify(price)} is not a price` });
+  return value;
 }
 
 /** Tags Sitoo's omni-sales guide asks for, so stores and reports can tell a pickup from a till sale. */
@@ -34,6 +41,12 @@ export const WEB_ORDER_ID_KEY = 'web-orderid';
  */
 export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
   const storeById = (storeId: string): StoreLocation | undefined => deps.mapping().stores.find((s) => s.storeId === storeId);
+  /** A retry cannot bring a store back into the mapping; the workflow parks until someone does. */
+  const mappedStore = (storeId: string): StoreLocation => {
+    const store = storeById(storeId);
+    if (store) return store;
+    throw ApplicationFailure.create({ type: FAILURE_TYPES.storeNotMapped, nonRetryable: true, message: `store ${storeId} is no longer in the mapping file`, details: [{ storeId }] });
+  };
   const freeStock = async (store: StoreLocation, lines: PickupLine[]): Promise<Shortfall[]> => {
     const levels = await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.getWarehouseLevels(store.sitooWarehouseId, lines.map((l) => l.sku)));
     return shortfalls(lines, levels);
@@ -63,28 +76,62 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
 
     /**
      * The pickup order in Sitoo, exactly once: the web order id is its externalid (unique in
-     * Sitoo), looked up before creating. Paid, open, for the store's warehouse, with no delivery
-     * address (that would make it a shipment), reserving its lines until the pickup deadline.
+     * Sitoo), looked up before creating; a create refused because another attempt got there first
+     * adopts that order. Open, for the store's warehouse, with no delivery address (that would make
+     * it a shipment), reserving its lines until the pickup deadline. Paid online: created paid with
+     * the web payment. Pay in store: created unpaid (Pending, no payment) so the till takes it.
      */
-    async ensurePickupOrder(input: { webOrder: Pick<WebOrder, 'id' | 'legacyId' | 'currencyCode'>; storeId: string; lines: PricedLine[]; reservedUntil: number; vatPercent: number }): Promise<number> {
-      const store = storeById(input.storeId);
-      if (!store) throw new Error(`store ${input.storeId} is no longer in the mapping`);
+    async ensurePickupOrder(input: {
+      webOrder: Pick<WebOrder, 'id' | 'legacyId' | 'currencyCode'>; storeId: string; lines: PricedLine[]; reservedUntil: number; vatPercent: number;
+      /** Absent in workflows started before payment was checked: those were all created paid. */
+      payment?: Exclude<PickupPayment, 'undecided'>;
+    }): Promise<number> {
+      const store = mappedStore(input.storeId);
+      const paidOnline = (input.payment ?? 'paid-online') === 'paid-online';
       return callOrFail(FAILURE_TYPES.sitooRejected, async () => {
         const existing = await deps.sitoo.findOrderByExternalId(input.webOrder.legacyId);
         if (existing) return existing.orderId;
-        const total = input.lines.reduce((n, l) => n + Math.round(Number(l.unitPrice) * 100) * l.quantity, 0);
-        return deps.sitoo.createOrder({
-          externalId: input.webOrder.legacyId,
-          warehouseId: store.sitooWarehouseId,
-          orderStateId: OrderState.Open,
-          paymentStateId: PaymentState.Successful,
-          currencyCode: input.webOrder.currencyCode,
-          lines: input.lines.map((l) => ({ sku: l.sku, productName: l.sku, quantity: l.quantity, unitPriceGross: Number(l.unitPrice).toFixed(2), vatPercent: input.vatPercent })),
-          payments: [{ name: 'Web payment', amount: (total / 100).toFixed(2), externalId: input.webOrder.legacyId }],
-          reservedUntil: input.reservedUntil,
-          additionalData: { ...PICKUP_ORDER_TAGS, [WEB_ORDER_ID_KEY]: input.webOrder.legacyId },
-        });
+        const total = input.lines.reduce((n, l) => n + cents(l.unitPrice) * l.quantity, 0);
+        try {
+          return await deps.sitoo.createOrder({
+            externalId: input.webOrder.legacyId,
+            warehouseId: store.sitooWarehouseId,
+            orderStateId: OrderState.Open,
+            paymentStateId: paidOnline ? PaymentState.Successful : PaymentState.Pending,
+            currencyCode: input.webOrder.currencyCode,
+            lines: input.lines.map((l) => ({ sku: l.sku, productName: l.sku, quantity: l.quantity, unitPriceGross: formatCents(cents(l.unitPrice)), vatPercent: input.vatPercent })),
+            ...(paidOnline ? { payments: [{ name: 'Web payment', amount: formatCents(total), externalId: input.webOrder.legacyId }] } : {}),
+            reservedUntil: input.reservedUntil,
+            additionalData: { ...PICKUP_ORDER_TAGS, [WEB_ORDER_ID_KEY]: input.webOrder.legacyId },
+          });
+        } catch (err) {
+          if (!(err instanceof PermanentError && err.code === 'DuplicateExternalId')) throw err;
+          // Another attempt (a retry after a lost response, a second worker) created it meanwhile:
+          // the externalid is this web order's, so that order is ours.
+          const holder = await deps.sitoo.findOrderByExternalId(input.webOrder.legacyId);
+          if (holder) return holder.orderId;
+          throw new TransientError(`sitoo: externalid ${input.webOrder.legacyId} is taken but its order cannot be read yet`, 'sitoo', err.status);
+        }
       });
+    },
+
+    /** The pickup order as Sitoo has it now: state, payment state, lines and payments; null if Sitoo has none. */
+    async readPickupOrder(input: { sitooOrderId: number }): Promise<SaleOrder | null> {
+      return (await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.getOrder(input.sitooOrderId))) ?? null;
+    },
+
+    /**
+     * Cancels the pickup order unless the store handed it over first: a closed order stays closed
+     * (the sale stands in the store), and the caller learns which it was.
+     */
+    async cancelPickupUnlessCollected(input: { sitooOrderId: number }): Promise<'cancelled' | 'collected'> {
+      try {
+        await deps.sitoo.cancelOrder(input.sitooOrderId);
+        return 'cancelled';
+      } catch (err) {
+        if (err instanceof PermanentError && err.code === 'OrderClosed') return 'collected';
+        throw toActivityFailure(err, FAILURE_TYPES.sitooRejected);
+      }
     },
 
     /** Cancelling the Sitoo order releases its reservation; an already cancelled order is fine. */
@@ -112,18 +159,20 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
 
     /** The collected order becomes a posted ERP sale at the store's location, exactly once. */
     async bookCollectedOrder(input: { webOrderId: string; storeId: string; currencyCode: string; lines: PricedLine[]; collectedOn: string }): Promise<ErpOrderRef> {
-      const store = storeById(input.storeId);
-      if (!store) throw new Error(`store ${input.storeId} is no longer in the mapping`);
+      const store = mappedStore(input.storeId);
       const externalDocumentNumber = webOrderErpDocumentNumber(input.webOrderId);
+      // Rows read back from Sitoo carry their exact totals: booked to the cent, like till sales.
+      const planned = erpSaleLines(input.lines.map((l) => ({ sku: l.sku, productName: l.sku, quantity: l.quantity, unitPriceGross: l.unitPrice, vatPercent: 0, ...(l.grossCents !== undefined ? { grossCents: l.grossCents } : {}) })));
+      if ('refused' in planned) throw ApplicationFailure.nonRetryable(`web order ${input.webOrderId} cannot be booked as it is: ${planned.refused}`, FAILURE_TYPES.erpRejected);
       return callOrFail(FAILURE_TYPES.erpRejected, async () => {
         const order = await findOrCreateErpOrder(deps.erp, {
           externalDocumentNumber,
           customerNumber: store.erpCustomerNumber,
           orderDate: input.collectedOn,
           currencyCode: input.currencyCode,
-          lines: input.lines.map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPrice: Number(l.unitPrice), locationCode: store.erpLocationCode })),
+          lines: planned.lines.map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPrice: l.unitPriceCents / 100, discountAmount: l.discountCents / 100, locationCode: store.erpLocationCode })),
         });
-        return order.posted ? order : postErpOrder(deps.erp, externalDocumentNumber);
+        return order.posted ? order : postErpOrder(deps.erp, { externalDocumentNumber, customerNumber: store.erpCustomerNumber });
       });
     },
   };

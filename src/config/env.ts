@@ -57,6 +57,14 @@ export const envSchema = z.object({
   SITOO_POLL_INTERVAL: duration.default('5m'),
   SITOO_POLL_FROM_ORDER_ID: z.coerce.number().int().positive().default(1),
   SITOO_POLL_FROM_TRANSACTION_ID: z.coerce.number().int().positive().default(1),
+  /** How often Shopify orders changed since the last poll are read (the fallback for missed webhooks). */
+  SHOPIFY_ORDER_POLL_INTERVAL: duration.default('5m'),
+  /** How far back a new order poll starts (Shopify serves 60 days of orders without read_all_orders). */
+  SHOPIFY_ORDER_POLL_LOOKBACK: duration.default('1d'),
+  /** How much of the newest order changes each poll reads again: Shopify's search trails its writes. */
+  SHOPIFY_ORDER_POLL_SETTLE: duration.default('2m'),
+  /** The receiver's public address for Shopify webhooks (…/webhooks/shopify); when set, the poll re-subscribes missing topics. */
+  SHOPIFY_WEBHOOKS_CALLBACK_URL: url.optional(),
   /** How often ERP warehouse stock is read from the item ledger (warehouse stock moves with deliveries, not tills). */
   ERP_STOCK_POLL_INTERVAL: duration.default('1m'),
   /** How often every location's web stock is compared with its master and repaired. */

@@ -1,4 +1,6 @@
 import type { Mapping, StoreLocation } from './mapping';
+import { parseCents } from './money';
+import { PaymentState, type SaleOrder } from './sale';
 import type { WarehouseLevel } from './stock';
 import type { WebFulfillmentOrder } from './web-order';
 
@@ -6,6 +8,13 @@ import type { WebFulfillmentOrder } from './web-order';
 export interface PickupLine {
   sku: string;
   quantity: number;
+}
+
+/** Lines as the pickup order and the ERP need them: SKU, quantity and a VAT-inclusive unit price. */
+export interface PricedLine extends PickupLine {
+  unitPrice: string;
+  /** The row's exact total incl. VAT when it came from a Sitoo order (the unit price is rounded). */
+  grossCents?: number;
 }
 
 export function pickupLines(fo: WebFulfillmentOrder): PickupLine[] {
@@ -38,3 +47,29 @@ export function regionStores(mapping: Mapping, store: StoreLocation): StoreLocat
 
 /** What to do when the pickup store is short: look for another store in its region, or just park. */
 export type ShortStockRule = 'suggest-in-region' | 'park';
+
+/** What the till took for a pickup order, read back from Sitoo when the order closed. */
+export interface CollectionPayment {
+  /** Sitoo's own word that the order is paid (paymentstateid Successful). */
+  paid: boolean;
+  paymentStateId: number;
+  /** Sum of the order's payments, and of its lines at their VAT-inclusive prices, in cents. */
+  paidCents: number;
+  dueCents: number;
+}
+
+/**
+ * Paid means Sitoo says Successful and the payments cover the lines: a web payment recorded when
+ * the order was created, or what the till took at collection. Never assumed from the web order.
+ */
+export function collectionPayment(order: Pick<SaleOrder, 'paymentStateId' | 'lines' | 'payments'>): CollectionPayment {
+  const cents = (v: string) => parseCents(v) ?? 0;
+  const paidCents = order.payments.reduce((n, p) => n + cents(p.amount), 0);
+  const dueCents = order.lines.reduce((n, l) => n + cents(l.unitPriceGross) * l.quantity, 0);
+  return { paid: order.paymentStateId === PaymentState.Successful && paidCents >= dueCents, paymentStateId: order.paymentStateId, paidCents, dueCents };
+}
+
+/** The ERP sale of a collected pickup: what the store handed over, at the prices its till charged. */
+export function soldLines(order: Pick<SaleOrder, 'lines'>): PricedLine[] {
+  return order.lines.filter((l) => l.quantity > 0).map((l) => ({ sku: l.sku, quantity: l.quantity, unitPrice: l.unitPriceGross, ...(l.grossCents !== undefined ? { grossCents: l.grossCents } : {}) }));
+}

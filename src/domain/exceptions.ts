@@ -14,6 +14,8 @@ export const EXCEPTION_TYPES = [
   'stock-master-conflict',
   'bopis-stock-short',
   'bopis-pickup-rejected',
+  'bopis-collected-after-cancel',
+  'webhook-subscription-missing',
   'return-exceeds-purchase',
   'orphaned-return',
   'reconciliation-gap',
@@ -37,6 +39,10 @@ export const DEFAULT_OWNER: Record<ExceptionType, Owner> = {
   // The web team talks to the customer: another store, a later date, or a cancellation.
   'bopis-stock-short': 'ecommerce-ops',
   'bopis-pickup-rejected': 'ecommerce-ops',
+  // Goods handed over in the store after the customer cancelled (and maybe was refunded) online.
+  'bopis-collected-after-cancel': 'finance',
+  // Orders still arrive through the poll; whoever runs the receiver finds why Shopify gave up on it.
+  'webhook-subscription-missing': 'integration-ops',
   // Money going out without a matching sale is finance's call.
   'return-exceeds-purchase': 'finance',
   'orphaned-return': 'finance',

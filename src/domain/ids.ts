@@ -78,6 +78,16 @@ export function clickAndCollectWorkflowId(webOrderId: string): string {
   return `collect-${webOrderId}`;
 }
 
+/** The Shopify order poll's schedule (and the id its runs start under) for an account. */
+export function webOrderPollScheduleId(accountId: number): string {
+  return `web-order-poll-${accountId}`;
+}
+
+/** The exception recorded when a webhook topic has no subscription: one per topic per day. */
+export function webhookSubscriptionExceptionId(topic: string, day: string): string {
+  return `webhook-subscription-${topic.replace(/\//g, '-')}-${day}`;
+}
+
 /** One return in store: keyed by the Sitoo refund order. */
 export function returnInStoreWorkflowId(accountId: number, sitooOrderId: number): string {
   return `return-${accountId}-${sitooOrderId}`;

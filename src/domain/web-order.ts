@@ -69,3 +69,23 @@ export interface WebOrder {
 export function pickupOf(order: WebOrder): WebFulfillmentOrder | undefined {
   return order.fulfillmentOrders.find((f) => f.methodType === 'PICK_UP' && f.status !== 'CANCELLED');
 }
+
+/**
+ * Who takes the money for a pickup, from Shopify's displayFinancialStatus (ecommerce-shopify-api.md
+ * §8) at the time the store is asked:
+ * - `paid-online`: PAID, captured at checkout. The Sitoo order is created paid.
+ * - `pay-in-store`: PENDING, nothing captured yet: pay in store, cash on pickup, bank transfer and
+ *   the other manual payment methods. The Sitoo order is created unpaid so the till takes it.
+ * - `undecided`: everything else. AUTHORIZED holds the money on the customer's card without taking
+ *   it (the integration never captures; the hold can lapse into EXPIRED or be VOIDED), so neither
+ *   "paid" (it may never be captured) nor "pay in store" (the customer would be charged twice) is
+ *   safe to assume. PARTIALLY_PAID, REFUNDED, PARTIALLY_REFUNDED, EXPIRED and VOIDED likewise need
+ *   a person: finance decides.
+ */
+export type PickupPayment = 'paid-online' | 'pay-in-store' | 'undecided';
+
+export function pickupPayment(financialStatus: string): PickupPayment {
+  if (financialStatus === 'PAID') return 'paid-online';
+  if (financialStatus === 'PENDING') return 'pay-in-store';
+  return 'undecided';
+}

@@ -224,6 +224,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   if ((opts.workers ?? 'in-process') === 'in-process') await startWorkers();
   sitoo.events.setReceiver({ url: receiverUrl, username: env.EVENTS_USERNAME, password: env.EVENTS_PASSWORD });
   sitoo.events.start();
+  ecommerce.webhooks.useAppSecret(env.SHOPIFY_WEBHOOK_SECRETS[0]!);
   ecommerce.webhooks.subscribe({ topics: ['orders/create', 'orders/cancelled'], url: `${webhooksUrl}/webhooks/shopify`, secret: env.SHOPIFY_WEBHOOK_SECRETS[0]! });
 
   return {

@@ -9,6 +9,7 @@ import { createShopifyWebhooksReceiver } from './shopify-webhooks-receiver';
 import { createSitooEventsReceiver } from './sitoo-events-receiver';
 import { ensureSitooPollSchedule } from './sitoo-poll-schedule';
 import { ensureErpStockPollSchedule, ensureStockDriftSchedule } from './stock-starts';
+import { ensureWebOrderPollScheduleFromEnv } from './web-order-poll-schedule';
 
 /**
  * The receiver process: Sitoo's POST /events and Shopify's order webhooks, plus the schedules
@@ -23,6 +24,7 @@ runMain(async () => {
     await ensureSitooPollSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.SITOO_POLL_INTERVAL, fromOrderId: env.SITOO_POLL_FROM_ORDER_ID, fromTransactionId: env.SITOO_POLL_FROM_TRANSACTION_ID }),
     await ensureErpStockPollSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.ERP_STOCK_POLL_INTERVAL }),
     await ensureStockDriftSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.STOCK_DRIFT_INTERVAL, settle: env.STOCK_DRIFT_SETTLE }),
+    await ensureWebOrderPollScheduleFromEnv(client, env),
     // Each store's day closes at its local closing time, in the site's time zone from Sitoo.
     ...(await ensureEndOfDaySchedules(client, {
       accountId: env.SITOO_ACCOUNT_ID,

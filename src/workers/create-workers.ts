@@ -10,15 +10,18 @@ import { createReturnActivities } from '../activities/return-activities';
 import { createSaleActivities } from '../activities/sale-activities';
 import { createStockActivities } from '../activities/stock-sync-activities';
 import { createStockRecordActivities } from '../activities/stock-record-activities';
+import { createWebOrderPollActivities } from '../activities/web-order-poll-activities';
 import { DEFAULT_JOURNAL_ACCOUNTS } from '../config/journal-accounts';
 import type { EcommercePort } from '../connectors/ecommerce/port';
 import type { PayoutPort } from '../connectors/payments/port';
 import type { ErpPort } from '../connectors/erp/port';
 import type { SitooPort } from '../connectors/sitoo/port';
 import type { Mapping } from '../domain/mapping';
+import { signalCollectCancelled, startCollect } from '../starters/collect-starts';
 import { startSale, type SaleStartConfig } from '../starters/sale-starts';
 import { saveSitooPollCursor } from '../starters/sitoo-poll-schedule';
 import { saveErpStockCursor, signalStockChanged } from '../starters/stock-starts';
+import { saveWebOrderPollCursor } from '../starters/web-order-poll-schedule';
 import { TASK_QUEUES } from '../workflows/task-queues';
 import { attemptInterceptor } from './attempt-interceptor';
 
@@ -70,6 +73,12 @@ export function createMainWorker(deps: MainWorkerDeps): Promise<Worker> {
         startSale: (orderId) => startSale(deps.client, deps.sales, orderId, 'poll'),
         signalStock: (change) => signalStockChanged(deps.client, deps.sales.accountId, change),
         saveCursor: (scheduleId, next) => saveSitooPollCursor(deps.client, scheduleId, next),
+      }),
+      ...createWebOrderPollActivities({
+        ecommerce: deps.ecommerce,
+        startCollect: (webOrderId, cfg) => startCollect(deps.client, cfg, webOrderId),
+        signalCancelled: (webOrderId, cfg, noticeId) => signalCollectCancelled(deps.client, cfg, webOrderId, noticeId),
+        saveCursor: (scheduleId, cursor) => saveWebOrderPollCursor(deps.client, scheduleId, cursor),
       }),
     },
     maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions,

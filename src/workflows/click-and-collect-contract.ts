@@ -17,6 +17,9 @@ export interface ClickAndCollectInput {
   vatPercent: number;
 }
 
+/** What every start of a click & collect workflow shares, whoever starts it (webhook receiver, order poll). */
+export type CollectStartConfig = Omit<ClickAndCollectInput, 'webOrderId'>;
+
 /** A step the store took in Sitoo, relayed by the pickup order's Sitoo-side workflow. */
 export interface StorePickupUpdate {
   sitooOrderId: number;
@@ -53,6 +56,11 @@ export interface CollectStatus {
   /** Every step with when it began, for the audit trail. */
   steps: Array<{ step: CollectStep; at: string }>;
   erpOrderNumber?: string;
+  /**
+   * Each cancel notice (webhook) and what Shopify said when the order was read back: a notice is
+   * not a fact (the topic header is not signed), so only `cancelled: true` cancels anything.
+   */
+  webCancelChecks?: Array<{ webhookId: string; at: string; cancelled: boolean }>;
   exception?: ParkedException;
   resolutions: ResolutionRecord[];
 }

@@ -1,10 +1,12 @@
-import { allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { ClickAndCollectActivities, PricedLine } from '../activities/click-and-collect-activities';
-import { pickupLines } from '../domain/click-and-collect';
+import { allHandlersFinished, ApplicationFailure, condition, log, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { ClickAndCollectActivities } from '../activities/click-and-collect-activities';
+import { collectionPayment, pickupLines, soldLines, type PricedLine } from '../domain/click-and-collect';
 import { parseDuration } from '../domain/duration';
 import type { ExceptionType, Resolution, ResolutionAction } from '../domain/exceptions';
 import type { StoreLocation } from '../domain/mapping';
-import { pickupOf, type WebFulfillmentOrder, type WebOrder } from '../domain/web-order';
+import { formatCents, parseCents } from '../domain/money';
+import { OrderState, type SaleOrder } from '../domain/sale';
+import { pickupOf, pickupPayment, type PickupPayment, type WebFulfillmentOrder, type WebOrder } from '../domain/web-order';
 import {
   collectStatusQuery, storePickupUpdateSignal, webOrderCancelledSignal,
   type ClickAndCollectInput, type CollectResult, type CollectStatus, type CollectStep, type StorePickupUpdate,
@@ -18,10 +20,19 @@ const act = proxyActivities<ClickAndCollectActivities>({
 });
 
 /**
+ * Decisions are taken from the orders read back from Shopify and Sitoo, never from a signal alone:
+ * a cancel notice is checked against Shopify, each wake-up reads the Sitoo order first (a collection
+ * beats a cancel), the payment decides how the pickup order is created and whether it is booked,
+ * and the store's web level is written again after the pickup is fulfilled. Workflows that were
+ * past these points before the change replay their old path.
+ */
+const DECIDE_FROM_READ_BACK_STATE = 'collect-decides-from-read-back-state';
+
+/**
  * One web order collected in a store, from the order webhook to the customer walking out with it
  * (or the order expiring, or being cancelled on either side). The store's steps arrive from Sitoo
  * events, relayed by the pickup order's Sitoo-side workflow; each step is mirrored to the web
- * order, and only a collected order becomes an ERP sale, at the store's location.
+ * order, and only a collected, paid order becomes an ERP sale, at the store's location.
  */
 export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Promise<CollectResult> {
   const status: CollectStatus = { webOrderId: input.webOrderId, step: 'reading-order', steps: [], resolutions: [] };
@@ -29,6 +40,8 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
   const updates: StorePickupUpdate[] = [];
   const seen = new Set<string>();
   let webCancelled = false;
+  /** Cancel notices not yet checked against the order Shopify shows. */
+  const cancelNotices: Array<{ webhookId: string }> = [];
   /** What the pickup order reserves, to recompute those web levels when it goes away. */
   let reservedSkus: string[] = [];
 
@@ -38,8 +51,10 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     seen.add(u.key);
     updates.push(u);
   });
-  setHandler(webOrderCancelledSignal, () => {
+  // Only a notice: the topic header is not signed, so a replayed orders/create body can arrive here.
+  setHandler(webOrderCancelledSignal, (notice) => {
     webCancelled = true;
+    cancelNotices.push({ webhookId: notice.webhookId });
   });
 
   const step = (s: CollectStep) => {
@@ -57,8 +72,8 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
   }
 
   /** A permanent refusal from an outside system parks until retried; anything else retries. */
-  function orPark<T>(type: ExceptionType, call: () => Promise<T>): Promise<T> {
-    return untilAccepted(call, (f) => park(type, f.message, { failureType: f.type }, ['retry']));
+  function orPark<T>(type: ExceptionType, call: () => Promise<T>, allowed: ResolutionAction[] = ['retry']): Promise<T> {
+    return untilAccepted(call, (f) => park(type, f.message, { failureType: f.type }, allowed));
   }
 
   const result = (outcome: CollectResult['outcome'], reason?: string): CollectResult => ({
@@ -70,8 +85,8 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
   return outcome;
 
   async function run(): Promise<CollectResult> {
-    const order = await readOrder();
-    if (order.cancelledAt || webCancelled) return done('cancelled', 'cancelled on the web before the store was asked');
+    let order = await readOrder();
+    if (order.cancelledAt || (webCancelled && !patched(DECIDE_FROM_READ_BACK_STATE))) return done('cancelled', 'cancelled on the web before the store was asked');
     const fo = pickupOf(order);
     if (!fo) return done('not-pickup', 'no local pickup in this order');
     const lines = pricedLines(order, fo);
@@ -88,20 +103,39 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
       if (r.action === 'use-store') store = await pickupStore(fo, r.storeId);
     }
 
+    let payment: Exclude<PickupPayment, 'undecided'> | undefined;
+    if (patched(DECIDE_FROM_READ_BACK_STATE)) {
+      const decided = await decidePayment(order);
+      if ('cancelled' in decided) return decided.cancelled;
+      ({ order, payment } = decided);
+    }
+
     step('creating-pickup-order');
     const expiryMs = parseDuration(input.pickupExpiry);
     if (expiryMs === undefined) throw ApplicationFailure.nonRetryable(`pickupExpiry ${input.pickupExpiry} is not a duration`);
     const deadline = Date.now() + expiryMs;
     status.deadline = new Date(deadline).toISOString();
-    // Sitoo refusing the pickup order is the web team's to sort out with the store.
-    status.sitooOrderId = await orPark('bopis-pickup-rejected', () =>
-      act.ensurePickupOrder({ webOrder: order, storeId: store.storeId, lines, reservedUntil: Math.floor(deadline / 1000), vatPercent: input.vatPercent }));
+    // Sitoo refusing the pickup order is the web team's to sort out with the store (or cancel).
+    let cancelRequested = false;
+    const sitooOrderId = await untilAccepted(
+      async () => (cancelRequested ? undefined : act.ensurePickupOrder({ webOrder: order, storeId: store.storeId, lines, reservedUntil: Math.floor(deadline / 1000), vatPercent: input.vatPercent, ...(payment ? { payment } : {}) })),
+      async (f) => (cancelRequested = (await park('bopis-pickup-rejected', f.message, { failureType: f.type }, ['retry', 'cancel-order'])).action === 'cancel-order'),
+    );
+    if (sitooOrderId === undefined) return cancelEverything('OTHER', `Sitoo refused the pickup order at ${store.storeId} and an operator cancelled the order`);
+    status.sitooOrderId = sitooOrderId;
     reservedSkus = lines.map((l) => l.sku);
     await act.refreshWebStock({ storeId: store.storeId, skus: lines.map((l) => l.sku) });
 
     step('awaiting-store');
     for (;;) {
-      const woken = await condition(() => updates.length > 0 || webCancelled, deadline - Date.now());
+      // Replaying an older history this is false until the replay catches up; then it holds.
+      const decide = patched(DECIDE_FROM_READ_BACK_STATE);
+      const woken = await condition(() => updates.length > 0 || (decide ? cancelNotices.length > 0 : webCancelled), deadline - Date.now());
+      if (decide) {
+        const ended = await decideOnWake(woken, order, fo, store);
+        if (ended) return ended;
+        continue;
+      }
       if (!woken) return cancelEverything('OTHER', `not collected by ${status.deadline}`, 'expired');
       if (webCancelled) return cancelEverything('CUSTOMER', 'cancelled on the web before pickup', 'cancelled', false);
       const update = updates.shift()!;
@@ -119,11 +153,79 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     }
   }
 
+  /**
+   * Who takes the money (see pickupPayment). An order neither paid nor pay-in-store parks for
+   * finance before the store is asked: `retry` reads the order again (captured by now: created
+   * paid), `accept` has the till take the payment (say why: the hold was voided, ...), and
+   * `cancel-order` cancels and refunds it.
+   */
+  async function decidePayment(order: WebOrder): Promise<{ order: WebOrder; payment: Exclude<PickupPayment, 'undecided'> } | { cancelled: CollectResult }> {
+    for (;;) {
+      const payment = pickupPayment(order.financialStatus);
+      if (payment !== 'undecided') return { order, payment };
+      const r = await park('payment-not-confirmed', `Web order ${order.name} is ${order.financialStatus}: neither paid online nor to be paid in store`,
+        { webOrderId: input.webOrderId, storeId: status.storeId, financialStatus: order.financialStatus }, ['retry', 'accept', 'cancel-order']);
+      if (r.action === 'cancel-order') return { cancelled: await cancelEverything('OTHER', `payment ${order.financialStatus}; cancelled by an operator`) };
+      if (r.action === 'accept') return { order, payment: 'pay-in-store' };
+      order = await readOrder();
+      if (order.cancelledAt) return { cancelled: done('cancelled', 'cancelled on the web before the store was asked') };
+    }
+  }
+
+  /**
+   * One wake-up while the store has the order: Sitoo's order says what happened in the store, and
+   * beats anything the web says (goods handed over stay handed over). Then a cancel notice is
+   * checked against Shopify, the deadline applies, and the store's pickup steps are mirrored.
+   */
+  async function decideOnWake(woken: boolean, order: WebOrder, fo: WebFulfillmentOrder, store: StoreLocation): Promise<CollectResult | undefined> {
+    const pickup = await readPickup();
+    if (pickup.orderStateId === OrderState.Closed) return collectedInStore(pickup, order, fo, store);
+    if (pickup.orderStateId === OrderState.Cancelled) return cancelPickup('STAFF', 'cancelled in the store', 'cancelled', true, order, fo, store);
+    if (cancelNotices.length) {
+      const web = await readOrder();
+      if (web.cancelledAt) return cancelPickup('CUSTOMER', 'cancelled on the web before pickup', 'cancelled', false, order, fo, store);
+    }
+    if (!woken) return cancelPickup('OTHER', `not collected by ${status.deadline}`, 'expired', true, order, fo, store);
+    for (const update of updates.splice(0)) {
+      // Collected and cancelled are read from Sitoo above; their events only woke us.
+      if (update.kind === 'ready-for-pickup') {
+        await orPark('ecommerce-rejected', () => act.markReadyOnWeb({ fulfillmentOrderId: fo.id }));
+        step('ready-for-pickup');
+      } else if (update.kind === 'pickup-rejected') {
+        const r = await park('bopis-pickup-rejected', `Store ${store.storeId} rejected the pickup of order ${order.name}`, { webOrderId: input.webOrderId, storeId: store.storeId, sitooOrderId: status.sitooOrderId }, ['retry', 'cancel-order']);
+        if (r.action === 'cancel-order') return cancelPickup('STAFF', 'the store rejected the pickup and an operator cancelled the order', 'cancelled', true, order, fo, store);
+      }
+    }
+    return undefined;
+  }
+
   async function readOrder(): Promise<WebOrder> {
     for (;;) {
+      // Only notices that were in before the read began are answered by it.
+      const asked = cancelNotices.length;
       const order = await orPark('ecommerce-rejected', () => act.readWebOrder({ webOrderId: input.webOrderId }));
-      if (order) return order;
+      if (order) {
+        answerCancelNotices(order, order.cancelledAt ? cancelNotices.length : asked);
+        return order;
+      }
       await park('order-not-found', `The web shop has no order ${input.webOrderId}`, { webOrderId: input.webOrderId }, ['retry']);
+    }
+  }
+
+  function answerCancelNotices(order: WebOrder, count: number): void {
+    if (count === 0) return;
+    const at = new Date().toISOString();
+    status.webCancelChecks ??= [];
+    for (const n of cancelNotices.splice(0, count)) status.webCancelChecks.push({ webhookId: n.webhookId, at, cancelled: order.cancelledAt !== null });
+    if (!order.cancelledAt) log.warn('cancel notice ignored: Shopify does not show the order cancelled', { webOrderId: input.webOrderId });
+  }
+
+  async function readPickup(): Promise<SaleOrder> {
+    for (;;) {
+      const sitooOrderId = status.sitooOrderId!;
+      const pickup = await orPark('bopis-pickup-rejected', () => act.readPickupOrder({ sitooOrderId }));
+      if (pickup) return pickup;
+      await park('order-not-found', `Sitoo has no pickup order ${sitooOrderId}`, { webOrderId: input.webOrderId, sitooOrderId }, ['retry']);
     }
   }
 
@@ -140,9 +242,65 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     }
   }
 
+  /** Before the order was read back: the web's lines, booked as soon as the store said collected. */
   async function collected(order: WebOrder, fo: WebFulfillmentOrder, store: StoreLocation, lines: PricedLine[]): Promise<CollectResult> {
     step('booking-collection');
     await orPark('ecommerce-rejected', () => act.fulfilOnWeb({ fulfillmentOrderId: fo.id }));
+    const erp = await orPark('erp-rejected', () =>
+      act.bookCollectedOrder({ webOrderId: input.webOrderId, storeId: store.storeId, currencyCode: order.currencyCode, lines, collectedOn: new Date().toISOString().slice(0, 10) }));
+    status.erpOrderNumber = erp.number;
+    return done('collected');
+  }
+
+  /**
+   * The store handed the goods over (Sitoo closed the order). Sitoo's order as it is now decides
+   * the ERP sale: its lines at the till's prices, booked only when it is paid. If the customer
+   * cancelled online meanwhile, the sale still stands in the store; it books by itself only when
+   * the web refunded nothing and the till (or the web payment) covers it, otherwise finance decides.
+   */
+  async function collectedInStore(pickup: SaleOrder, order: WebOrder, fo: WebFulfillmentOrder, store: StoreLocation): Promise<CollectResult> {
+    step('booking-collection');
+    const web = await readOrder();
+    if (web.cancelledAt) {
+      await act.refreshWebStock({ storeId: store.storeId, skus: reservedSkus });
+      return handedOverAfterWebCancel(pickup, web, store);
+    }
+    await orPark('ecommerce-rejected', () => act.fulfilOnWeb({ fulfillmentOrderId: fo.id }));
+    // Shopify lowers on_hand for the fulfilled units itself; write the store's level again from Sitoo.
+    await act.refreshWebStock({ storeId: store.storeId, skus: reservedSkus });
+    for (;;) {
+      const money = collectionPayment(pickup);
+      if (money.paid) return book(pickup, order, store);
+      const r = await park('payment-not-confirmed',
+        `Order ${order.name} was handed over in store ${store.storeId} unpaid: Sitoo payment state ${money.paymentStateId}, ${formatCents(money.paidCents)} paid of ${formatCents(money.dueCents)}`,
+        { webOrderId: input.webOrderId, storeId: store.storeId, sitooOrderId: pickup.orderId, paymentStateId: money.paymentStateId, paid: formatCents(money.paidCents), due: formatCents(money.dueCents) },
+        ['retry', 'skip']);
+      if (r.action === 'skip') return done('collected', `handed over unpaid; not booked in the ERP${r.reason ? `: ${r.reason}` : ''}`);
+      pickup = await readPickup();
+    }
+  }
+
+  async function handedOverAfterWebCancel(pickup: SaleOrder, web: WebOrder, store: StoreLocation): Promise<CollectResult> {
+    for (;;) {
+      const money = collectionPayment(pickup);
+      const refunded = parseCents(web.totalRefunded) ?? 0;
+      if (money.paid && refunded === 0) return book(pickup, web, store);
+      const r = await park('bopis-collected-after-cancel',
+        `Order ${web.name} was handed over in store ${store.storeId} after it was cancelled on the web (refunded ${web.totalRefunded}); the till shows ${formatCents(money.paidCents)} of ${formatCents(money.dueCents)} paid`,
+        {
+          webOrderId: input.webOrderId, storeId: store.storeId, sitooOrderId: pickup.orderId, cancelledAt: web.cancelledAt,
+          webRefunded: web.totalRefunded, tillPaid: formatCents(money.paidCents), due: formatCents(money.dueCents),
+        },
+        ['retry', 'accept', 'skip']);
+      if (r.action === 'accept') return book(pickup, web, store);
+      if (r.action === 'skip') return done('collected', `handed over after a web cancel; not booked in the ERP${r.reason ? `: ${r.reason}` : ''}`);
+      pickup = await readPickup();
+      web = await readOrder();
+    }
+  }
+
+  async function book(pickup: SaleOrder, order: WebOrder, store: StoreLocation): Promise<CollectResult> {
+    const lines = soldLines(pickup);
     const erp = await orPark('erp-rejected', () =>
       act.bookCollectedOrder({ webOrderId: input.webOrderId, storeId: store.storeId, currencyCode: order.currencyCode, lines, collectedOn: new Date().toISOString().slice(0, 10) }));
     status.erpOrderNumber = erp.number;
@@ -162,6 +320,23 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     if (cancelWeb) await orPark('ecommerce-rejected', () => act.cancelWebOrder({ webOrderId: input.webOrderId, reason, note: why }));
     if (status.storeId && reservedSkus.length) await act.refreshWebStock({ storeId: status.storeId, skus: reservedSkus });
     return done(outcome, why);
+  }
+
+  /**
+   * cancelEverything once the pickup order exists: if the store handed the goods over before the
+   * cancel reached Sitoo, the order stays closed and the collection path takes over.
+   */
+  async function cancelPickup(reason: 'CUSTOMER' | 'OTHER' | 'STAFF', why: string, outcome: 'cancelled' | 'expired', cancelWeb: boolean, order: WebOrder, fo: WebFulfillmentOrder, store: StoreLocation): Promise<CollectResult> {
+    step('cancelling');
+    const sitooOrderId = status.sitooOrderId!;
+    // `skip`: the store cancels the Sitoo order by hand; the web side is cancelled regardless.
+    let skipped = false;
+    const sitoo = await untilAccepted(
+      async () => (skipped ? 'skipped' : act.cancelPickupUnlessCollected({ sitooOrderId })),
+      async (f) => (skipped = (await park('bopis-pickup-rejected', `Sitoo refused to cancel pickup order ${sitooOrderId}: ${f.message}`, { failureType: f.type, sitooOrderId }, ['retry', 'skip'])).action === 'skip'),
+    );
+    if (sitoo === 'collected') return collectedInStore(await readPickup(), order, fo, store);
+    return cancelEverything(reason, why, outcome, cancelWeb, false);
   }
 
   function done(outcome: CollectResult['outcome'], reason?: string): CollectResult {

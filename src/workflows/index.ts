@@ -8,6 +8,7 @@ export { erpStockPollWorkflow } from './erp-stock-poll';
 export { stockDriftWorkflow } from './stock-drift';
 export { recordedExceptionWorkflow } from './recorded-exception';
 export { clickAndCollectWorkflow } from './click-and-collect';
+export { webOrderPollWorkflow } from './web-order-poll';
 export { returnInStoreWorkflow } from './return-in-store';
 export { endOfDayWorkflow } from './end-of-day';
 export { endOfDayTriggerWorkflow } from './end-of-day-trigger';

@@ -46,7 +46,7 @@ describe('ERP writes exactly once in effect', () => {
   });
 
   it('a create committed after the client gave up is taken back by the sweep, and never posted', async () => {
-    const sim = await startSim({ faults: { lateCommitRate: 1, lateCommitDelayMs: 1_200 } });
+    const sim = await startSim({ faults: { lateCommitRate: 1, lateCommitDelayMs: 3_000 } });
     const erp = clientFor(sim, { timeoutMs: 400 });
     const first = await attempt(1).run(() => findOrCreateErpOrder(erp, order('SITOO-1-502'))).then(() => undefined, (e: unknown) => e);
     expect(String(first)).toMatch(/failed/); // the client gave up: it cannot know whether the order exists

@@ -1,7 +1,11 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClickAndCollectActivities } from '../../src/activities/click-and-collect-activities';
 import { clickAndCollectWorkflowId, webOrderErpDocumentNumber } from '../../src/domain/ids';
 import type { LocalStack } from '../../src/local/stack';
+import { signWebhook } from '../../src/simulators/shopify';
+import { orderToRest } from '../../src/simulators/shopify/rest';
+import { createConnectors } from '../../src/workers/connectors';
 import { collectStatusQuery, resolveUpdate, type ClickAndCollectInput, type CollectResult } from '../../src/workflows/click-and-collect-contract';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
@@ -30,8 +34,8 @@ const webOrder = (gid: string) => stack.ecommerce.state.orders.get(gid)!;
 const sitooOrder = (webOrderId: string) => stack.sitoo.state.findByExternalId(webOrderId);
 const warehouseOf = (storeId: string) => stack.mapping.stores.find((s) => s.storeId === storeId)!.sitooWarehouseId;
 
-async function orderForPickup(storeId: string, lines: Array<[sku: string, quantity: number]>) {
-  const placed = stack.ecommerce.state.createOrder({ lines: lines.map(([sku, quantity]) => ({ sku, quantity, price: '199.00' })), pickupLocationId: webLocation(stack, storeId) });
+async function orderForPickup(storeId: string, lines: Array<[sku: string, quantity: number]>, financialStatus?: 'PAID' | 'PENDING') {
+  const placed = stack.ecommerce.state.createOrder({ lines: lines.map(([sku, quantity]) => ({ sku, quantity, price: '199.00' })), pickupLocationId: webLocation(stack, storeId), financialStatus });
   await waitFor(`order ${placed.name} to wait for the store`, async () => (await statusOf(placed.legacyId).catch(() => undefined))?.step === 'awaiting-store');
   return placed;
 }
@@ -120,5 +124,110 @@ describe('click & collect', () => {
     const signed = await request(`${stack.webhooksUrl}/webhooks/shopify`, { method: 'POST', body, headers: { 'x-shopify-hmac-sha256': signWebhook(body, stack.env.SHOPIFY_WEBHOOK_SECRETS[0]!), 'x-shopify-webhook-id': 'w2' } });
     expect(signed.statusCode).toBe(400);
     expect(((await signed.body.json()) as { field: string }).field).toMatch(/topic/i);
+  });
+
+  it('a captured orders/create body replayed as orders/cancelled is acknowledged, but the pickup goes on to collection', async () => {
+    const placed = await orderForPickup('S01', [['TEE-1', 1]]);
+    const pickup = sitooOrder(placed.legacyId)!;
+    // Authentic body and signature; only the unsigned headers are the attacker's.
+    const body = JSON.stringify(orderToRest(stack.ecommerce.state.orders.get(placed.id)!));
+    const replayed = await request(`${stack.webhooksUrl}/webhooks/shopify`, {
+      method: 'POST', body,
+      headers: {
+        'content-type': 'application/json', 'x-shopify-hmac-sha256': signWebhook(body, stack.env.SHOPIFY_WEBHOOK_SECRETS[0]!), 'x-shopify-topic': 'orders/cancelled',
+        'x-shopify-webhook-id': `replayed-${placed.legacyId}`, 'x-shopify-shop-domain': 'retail-sim.myshopify.com', 'x-shopify-api-version': stack.ecommerce.apiVersion,
+        'x-shopify-triggered-at': new Date().toISOString(),
+      },
+    });
+    expect(replayed.statusCode).toBe(200);
+    const { outcome } = (await replayed.body.json()) as { outcome: string };
+    if (outcome === 'signalled') {
+      const checked = await waitFor('the notice checked against Shopify', async () => {
+        const s = await statusOf(placed.legacyId);
+        return s.webCancelChecks?.length || s.step !== 'awaiting-store' ? s : undefined;
+      });
+      expect(checked.webCancelChecks).toMatchObject([{ webhookId: `replayed-${placed.legacyId}`, cancelled: false }]);
+    }
+    expect((await statusOf(placed.legacyId)).step).toBe('awaiting-store');
+    expect(sitooOrder(placed.legacyId)!.orderstateid).toBe(0);
+    expect(webOrder(placed.id).cancelledAt).toBeNull();
+    stack.sitoo.pos.collect(pickup.orderid);
+    expect(await handleOf(placed.legacyId).result()).toMatchObject({ outcome: 'collected', sitooOrderId: pickup.orderid });
+    expect(stack.erp.state.salesDocuments().filter((d) => d.externalDocumentNumber === webOrderErpDocumentNumber(placed.legacyId))).toHaveLength(1);
+  });
+
+  it('a pay-in-store order is created unpaid in Sitoo; the till takes the money and the ERP sale is booked from it', async () => {
+    const placed = await orderForPickup('S02', [['BOOK-1', 2]], 'PENDING');
+    expect(stack.ecommerce.state.orders.summary(placed.id)!.financialStatus).toBe('PENDING');
+    const pickup = sitooOrder(placed.legacyId)!;
+    expect(pickup).toMatchObject({ paymentstateid: 10, payments: [] });
+    stack.sitoo.pos.markReadyForPickup(pickup.orderid);
+    await waitFor('the web order prepared for pickup', () => webOrder(placed.id).fulfillmentOrders[0]!.preparedForPickup);
+    stack.sitoo.pos.collect(pickup.orderid, { name: 'Card', amount: '398.00' });
+    expect(await handleOf(placed.legacyId).result()).toMatchObject({ outcome: 'collected' });
+    const docs = stack.erp.state.salesDocuments().filter((d) => d.externalDocumentNumber === webOrderErpDocumentNumber(placed.legacyId));
+    expect(docs).toMatchObject([{ kind: 'invoice', lines: [{ itemNumber: 'BOOK-1', quantity: 2, unitPrice: 199, locationCode: 'STORE02' }] }]);
+    expect(webOrder(placed.id).fulfillmentOrders[0]!.status).toBe('CLOSED');
+  });
+
+  it('a pay-in-store pickup handed over unpaid is not booked: it parks for finance, and skip ends it without an ERP sale', async () => {
+    const placed = await orderForPickup('S01', [['CAP-1', 1]], 'PENDING');
+    const pickup = sitooOrder(placed.legacyId)!;
+    stack.sitoo.pos.collect(pickup.orderid);
+    const parked = await waitFor('the unpaid handover to park', async () => (await statusOf(placed.legacyId)).exception);
+    expect(parked).toMatchObject({ type: 'payment-not-confirmed', owner: 'finance', details: { sitooOrderId: pickup.orderid, paid: '0.00', due: '199.00' } });
+    expect(stack.erp.state.salesDocuments().filter((d) => d.externalDocumentNumber === webOrderErpDocumentNumber(placed.legacyId))).toHaveLength(0);
+    // The goods did leave the store: the web order shows them handed over.
+    expect(webOrder(placed.id).fulfillmentOrders[0]!.status).toBe('CLOSED');
+    await handleOf(placed.legacyId).executeUpdate(resolveUpdate, { args: [{ action: 'skip', reason: 'written off by the store', resolvedBy: 'finance' }] });
+    const result: CollectResult = await handleOf(placed.legacyId).result();
+    expect(result.outcome).toBe('collected');
+    expect(result.erpOrderNumber).toBeUndefined();
+    expect(result.reason).toMatch(/not booked/);
+    expect(stack.erp.state.salesDocuments().filter((d) => d.externalDocumentNumber === webOrderErpDocumentNumber(placed.legacyId))).toHaveLength(0);
+  });
+
+  it('a web cancel racing a collection: the closed Sitoo order is left alone, finance decides, and accept books the sale', async () => {
+    const placed = await orderForPickup('S02', [['CAP-1', 1]]);
+    const pickup = sitooOrder(placed.legacyId)!;
+    // The store hands the order over; its Sitoo event waits in Sitoo's queue while the customer cancels online.
+    await stack.sitoo.events.stop();
+    try {
+      stack.sitoo.pos.collect(pickup.orderid);
+      stack.ecommerce.state.cancelOrderAsCustomer(placed.id);
+      const parked = await waitFor('the race to park', async () => (await statusOf(placed.legacyId)).exception);
+      expect(parked).toMatchObject({ type: 'bopis-collected-after-cancel', owner: 'finance', details: { sitooOrderId: pickup.orderid, webRefunded: '199.00', tillPaid: '199.00' } });
+      expect(parked.allowedActions).toEqual(['retry', 'accept', 'skip']);
+    } finally {
+      stack.sitoo.events.start();
+    }
+    expect(sitooOrder(placed.legacyId)!.orderstateid).toBe(10);
+    expect(stack.erp.state.salesDocuments().filter((d) => d.externalDocumentNumber === webOrderErpDocumentNumber(placed.legacyId))).toHaveLength(0);
+    await handleOf(placed.legacyId).executeUpdate(resolveUpdate, { args: [{ action: 'accept', reason: 'customer kept the cap; invoiced', resolvedBy: 'finance' }] });
+    expect(await handleOf(placed.legacyId).result()).toMatchObject({ outcome: 'collected' });
+    expect(stack.erp.state.salesDocuments().filter((d) => d.externalDocumentNumber === webOrderErpDocumentNumber(placed.legacyId))).toHaveLength(1);
+    await webMatchesStore(stack, 'S02', ['CAP-1']);
+  });
+
+  it('two attempts creating one pickup order at once end on the same Sitoo order; a store gone from the mapping is refused for good', async () => {
+    const connectors = createConnectors(stack.env);
+    const activities = createClickAndCollectActivities({ ...connectors, mapping: () => stack.mapping, signalStock: async () => {} });
+    const input = {
+      webOrder: { id: 'gid://shopify/Order/990001', legacyId: '990001', currencyCode: 'SEK' }, storeId: 'S01',
+      lines: [{ sku: 'BOOK-1', quantity: 1, unitPrice: '249.00' }], reservedUntil: Math.floor(Date.now() / 1000) + 3600, vatPercent: 6,
+    };
+    // Slow enough that both look before either creates: the second create is refused as a duplicate.
+    stack.sitoo.faults.set({ latencyMs: 50 });
+    let ids: number[];
+    try {
+      ids = await Promise.all([activities.ensurePickupOrder(input), activities.ensurePickupOrder(input)]);
+    } finally {
+      stack.sitoo.faults.reset();
+    }
+    expect(ids[0]).toBe(ids[1]);
+    expect([...stack.sitoo.state.orders.values()].filter((o) => o.externalid === '990001')).toHaveLength(1);
+    stack.sitoo.pos.cancelFromStore(ids[0]!);
+    await expect(activities.ensurePickupOrder({ ...input, storeId: 'GONE' })).rejects.toMatchObject({ type: 'StoreNotMapped', nonRetryable: true });
+    await expect(activities.bookCollectedOrder({ webOrderId: '990001', storeId: 'GONE', currencyCode: 'SEK', lines: input.lines, collectedOn: '2026-11-30' })).rejects.toMatchObject({ type: 'StoreNotMapped', nonRetryable: true });
   });
 });

@@ -30,4 +30,16 @@ describe('recorded histories replay against the current workflow code', () => {
     expect(history.events.length).toBeGreaterThan(5);
     await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, workflowId);
   });
+
+  it('a click & collect order collected before pickups were decided from the orders\' read-back state', async () => {
+    const history = proto.temporal.api.history.v1.History.decode(readFileSync(join(histories, 'collect-v1-collected.bin')));
+    expect(history.events.length).toBeGreaterThan(10);
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, 'collect-92617311');
+  });
+
+  it('a click & collect order cancelled on the web by the webhook signal alone (before the order was re-read)', async () => {
+    const history = proto.temporal.api.history.v1.History.decode(readFileSync(join(histories, 'collect-v1-web-cancelled.bin')));
+    expect(history.events.length).toBeGreaterThan(10);
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, 'collect-92617312');
+  });
 });

@@ -1,7 +1,9 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickAndCollectActivities } from '../../src/activities/click-and-collect-activities';
 import type { StoreLocation } from '../../src/domain/mapping';
+import { OrderState, PaymentState, type SaleOrder } from '../../src/domain/sale';
 import type { WebOrder } from '../../src/domain/web-order';
 import { collectStatusQuery, resolveUpdate, storePickupUpdateSignal, webOrderCancelledSignal, type ClickAndCollectInput, type CollectResult } from '../../src/workflows/click-and-collect-contract';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
@@ -14,6 +16,19 @@ const free = new Map<string, number>(); // storeId -> free units of every SKU
 const store = (storeId: string, region = 'west'): StoreLocation => ({ storeId, name: storeId, sitooWarehouseId: 100, erpLocationCode: storeId, erpCustomerNumber: 'C', webLocationId: `gid://shopify/Location/${storeId}`, region });
 const stores = [store('S1'), store('S2')];
 let nextSitooOrder = 500;
+// The pickup orders as Sitoo holds them: the store's steps change these before Sitoo's events arrive.
+const sitoo = new Map<number, SaleOrder>();
+const sitooOrderOf = (webOrderId: string) => [...sitoo.values()].find((o) => o.externalId === webOrderId)!;
+/** The store hands the order over; with `payment` the till takes it first (a pay-in-store order). */
+function collectInStore(webOrderId: string, payment?: string): SaleOrder {
+  const o = sitooOrderOf(webOrderId);
+  o.orderStateId = OrderState.Closed;
+  if (payment) {
+    o.payments.push({ name: 'Card', amount: payment });
+    o.paymentStateId = PaymentState.Successful;
+  }
+  return o;
+}
 
 const record = (name: string, input: unknown) => calls.push({ name, input });
 // A key matches a whole string value of the input: a bare substring also matched digits inside
@@ -34,9 +49,37 @@ const activities: ClickAndCollectActivities = {
   },
   async ensurePickupOrder(input) {
     record('ensurePickupOrder', input);
-    return nextSitooOrder++;
+    const existing = sitooOrderOf(input.webOrder.legacyId);
+    if (existing) return existing.orderId;
+    const paid = (input.payment ?? 'paid-online') === 'paid-online';
+    const total = input.lines.reduce((n, l) => n + Number(l.unitPrice) * l.quantity, 0).toFixed(2);
+    const orderId = nextSitooOrder++;
+    sitoo.set(orderId, {
+      orderId, eshopId: 1, warehouseId: 100, orderStateId: OrderState.Open, paymentStateId: paid ? PaymentState.Successful : PaymentState.Pending, orderDate: 0,
+      currencyCode: 'SEK', externalId: input.webOrder.legacyId, creditOrderId: null, reservedUntil: input.reservedUntil, additionalData: {},
+      lines: input.lines.map((l) => ({ sku: l.sku, productName: l.sku, quantity: l.quantity, unitPriceGross: l.unitPrice, vatPercent: 25 })),
+      payments: paid ? [{ name: 'Web payment', amount: total }] : [],
+    });
+    return orderId;
   },
-  async cancelPickupOrder(input) { record('cancelPickupOrder', input); },
+  async readPickupOrder({ sitooOrderId }) {
+    record('readPickupOrder', { sitooOrderId });
+    return structuredClone(sitoo.get(sitooOrderId)) ?? null;
+  },
+  // Like Sitoo's client: a collected order cannot be cancelled.
+  async cancelPickupOrder(input) {
+    record('cancelPickupOrder', input);
+    const o = sitoo.get(input.sitooOrderId)!;
+    if (o.orderStateId === OrderState.Closed) throw ApplicationFailure.create({ type: 'SitooRejected', nonRetryable: true, message: `cannot cancel Sitoo order ${o.orderId}: it is closed (collected)` });
+    o.orderStateId = OrderState.Cancelled;
+  },
+  async cancelPickupUnlessCollected(input) {
+    record('cancelPickupUnlessCollected', input);
+    const o = sitoo.get(input.sitooOrderId)!;
+    if (o.orderStateId === OrderState.Closed) return 'collected';
+    o.orderStateId = OrderState.Cancelled;
+    return 'cancelled';
+  },
   async refreshWebStock(input) { record('refreshWebStock', input); },
   async markReadyOnWeb(input) { record('markReadyOnWeb', input); },
   async fulfilOnWeb(input) { record('fulfilOnWeb', input); },
@@ -47,15 +90,24 @@ const activities: ClickAndCollectActivities = {
   },
 };
 
-function webOrder(id: string, pickupAt: string | null = 'S1'): WebOrder {
+function webOrder(id: string, pickupAt: string | null = 'S1', financialStatus = 'PAID'): WebOrder {
   const order: WebOrder = {
-    id: `gid://shopify/Order/${id}`, legacyId: id, name: `#${id}`, createdAt: '2026-11-30T10:00:00Z', cancelledAt: null, currencyCode: 'SEK', financialStatus: 'PAID',
+    id: `gid://shopify/Order/${id}`, legacyId: id, name: `#${id}`, createdAt: '2026-11-30T10:00:00Z', cancelledAt: null, currencyCode: 'SEK', financialStatus,
     lines: [{ lineItemId: 'L1', sku: 'TEE', quantity: 2, unitPrice: '199.00' }],
     fulfillmentOrders: [{ id: `FO-${id}`, status: 'OPEN', methodType: pickupAt ? 'PICK_UP' : 'SHIPPING', locationId: pickupAt ? `gid://shopify/Location/${pickupAt}` : null, preparedForPickup: false, lines: [{ id: 'FL1', lineItemId: 'L1', sku: 'TEE', remainingQuantity: 2 }] }],
     refundedQuantities: {}, totalRefunded: '0.00',
   };
   orders.set(id, order);
   return order;
+}
+
+/** What Shopify shows once the customer has cancelled (and, by default, been refunded). */
+function cancelOnWeb(id: string, refunded = '398.00'): void {
+  const order = orders.get(id)!;
+  order.cancelledAt = '2026-11-30T12:00:00Z';
+  order.totalRefunded = refunded;
+  order.financialStatus = refunded === '0.00' ? order.financialStatus : 'REFUNDED';
+  for (const fo of order.fulfillmentOrders) fo.status = 'CANCELLED';
 }
 
 let t: TestTemporal;
@@ -92,6 +144,7 @@ describe('clickAndCollectWorkflow', () => {
     await handle.signal(storePickupUpdateSignal, ready);
     await handle.signal(storePickupUpdateSignal, ready); // Sitoo re-delivers
     await waitFor('ready on the web', async () => (await statusOf('101')).step === 'ready-for-pickup');
+    collectInStore('101');
     await handle.signal(storePickupUpdateSignal, { sitooOrderId: status.sitooOrderId!, key: 'state-10', kind: 'collected' });
     const result: CollectResult = await handle.result();
     expect(result).toMatchObject({ outcome: 'collected', storeId: 'S1', erpOrderNumber: 'SO-101' });
@@ -99,6 +152,9 @@ describe('clickAndCollectWorkflow', () => {
     expect(called('fulfilOnWeb', 'FO-101')).toHaveLength(1);
     expect(called('bookCollectedOrder', '101')).toHaveLength(1);
     expect(called('cancelWebOrder', '101')).toHaveLength(0);
+    // Shopify lowers on_hand itself when the pickup is fulfilled: the store's level is written again after it.
+    const fulfilled = calls.findIndex((c) => c.name === 'fulfilOnWeb' && JSON.stringify(c.input).includes('"FO-101"'));
+    expect(calls.slice(fulfilled).filter((c) => c.name === 'refreshWebStock' && JSON.stringify(c.input).includes('"S1"'))).toEqual([{ name: 'refreshWebStock', input: { storeId: 'S1', skus: ['TEE'] } }]);
   });
 
   it('cancels in Sitoo, refunds on the web and releases the stock when the customer never comes', async () => {
@@ -106,7 +162,7 @@ describe('clickAndCollectWorkflow', () => {
     const handle = await start('102', { pickupExpiry: '2s' });
     const result: CollectResult = await handle.result();
     expect(result.outcome).toBe('expired');
-    expect(called('cancelPickupOrder')).toContainEqual({ name: 'cancelPickupOrder', input: { sitooOrderId: result.sitooOrderId } });
+    expect(sitoo.get(result.sitooOrderId!)!.orderStateId).toBe(OrderState.Cancelled);
     expect(called('cancelWebOrder', '102')).toHaveLength(1);
     expect(called('refreshWebStock', 'S1').length).toBeGreaterThanOrEqual(2);
     expect(called('bookCollectedOrder', '102')).toHaveLength(0);
@@ -116,10 +172,11 @@ describe('clickAndCollectWorkflow', () => {
     webOrder('103');
     const handle = await start('103');
     await waitFor('the pickup order to exist', async () => (await statusOf('103')).step === 'awaiting-store');
+    cancelOnWeb('103');
     await handle.signal(webOrderCancelledSignal, { webhookId: 'wh-1' });
     const result: CollectResult = await handle.result();
     expect(result.outcome).toBe('cancelled');
-    expect(called('cancelPickupOrder').some((c) => (c.input as { sitooOrderId: number }).sitooOrderId === result.sitooOrderId)).toBe(true);
+    expect(sitoo.get(result.sitooOrderId!)!.orderStateId).toBe(OrderState.Cancelled);
     expect(called('cancelWebOrder', '103')).toHaveLength(0); // the web order is already cancelled
   });
 
@@ -134,6 +191,7 @@ describe('clickAndCollectWorkflow', () => {
       await waitFor('the pickup order at S2', async () => (await statusOf('104')).step === 'awaiting-store');
       expect((await statusOf('104')).storeId).toBe('S2');
       expect(called('ensurePickupOrder', '104')).toMatchObject([{ input: { storeId: 'S2' } }]);
+      cancelOnWeb('104');
       await handle.signal(webOrderCancelledSignal, { webhookId: 'wh-2' });
       await handle.result();
     } finally {
@@ -146,5 +204,121 @@ describe('clickAndCollectWorkflow', () => {
     const result: CollectResult = await (await start('105')).result();
     expect(result.outcome).toBe('not-pickup');
     expect(called('ensurePickupOrder', '105')).toHaveLength(0);
+  });
+
+  /** Waits until the order has parked or reached one of these steps (by default: waiting for the store, or ended); returns its status. */
+  const settled = (webOrderId: string, steps = ['awaiting-store', 'collected', 'cancelled', 'expired', 'not-pickup'], timeoutMs = 15_000) =>
+    waitFor(`order ${webOrderId} to park or reach ${steps.join('/')}`, async () => {
+      const s = await statusOf(webOrderId);
+      return s.exception || steps.includes(s.step) ? s : undefined;
+    }, timeoutMs);
+  const ENDED = ['collected', 'cancelled', 'expired'];
+  const sitooCalls = (name: string, webOrderId: string) => calls.filter((c) => c.name === name && (c.input as { sitooOrderId?: number }).sitooOrderId === sitooOrderOf(webOrderId).orderId);
+
+  it('checks a cancel notice against Shopify: a webhook replayed under another topic changes nothing', async () => {
+    webOrder('106');
+    const handle = await start('106');
+    await waitFor('the pickup order to exist', async () => (await statusOf('106')).step === 'awaiting-store');
+    // A captured orders/create body re-sent as orders/cancelled: the signature is good, the topic is not signed.
+    await handle.signal(webOrderCancelledSignal, { webhookId: 'replayed-1' });
+    const checked = await waitFor('the notice checked', async () => {
+      const s = await statusOf('106');
+      return s.webCancelChecks?.length || s.step !== 'awaiting-store' ? s : undefined;
+    }, 10_000);
+    expect(checked.step).toBe('awaiting-store');
+    expect(checked.webCancelChecks).toMatchObject([{ webhookId: 'replayed-1', cancelled: false }]);
+    expect(sitooCalls('cancelPickupOrder', '106')).toHaveLength(0);
+    expect(sitooCalls('cancelPickupUnlessCollected', '106')).toHaveLength(0);
+    collectInStore('106');
+    await handle.signal(storePickupUpdateSignal, { sitooOrderId: sitooOrderOf('106').orderId, key: 'state-10', kind: 'collected' });
+    expect(await handle.result()).toMatchObject({ outcome: 'collected', erpOrderNumber: 'SO-106' });
+  });
+
+  it('a web cancel racing a collection the store already made: Sitoo is left closed, finance decides, accept books the sale', async () => {
+    webOrder('107');
+    const handle = await start('107');
+    await waitFor('the pickup order to exist', async () => (await statusOf('107')).step === 'awaiting-store');
+    // Handed over at the till (its Sitoo event still queued) while the customer cancelled online and was refunded.
+    collectInStore('107');
+    cancelOnWeb('107');
+    await handle.signal(webOrderCancelledSignal, { webhookId: 'wh-107' });
+    await handle.signal(storePickupUpdateSignal, { sitooOrderId: sitooOrderOf('107').orderId, key: 'state-10', kind: 'collected' });
+    const parked = (await settled('107', ENDED)).exception;
+    expect(parked).toMatchObject({
+      type: 'bopis-collected-after-cancel', owner: 'finance',
+      details: { webOrderId: '107', storeId: 'S1', sitooOrderId: sitooOrderOf('107').orderId, webRefunded: '398.00', tillPaid: '398.00', due: '398.00' },
+    });
+    expect(parked!.allowedActions).toEqual(['retry', 'accept', 'skip']);
+    expect(sitooOrderOf('107').orderStateId).toBe(OrderState.Closed);
+    expect(sitooCalls('cancelPickupOrder', '107')).toHaveLength(0);
+    expect(called('cancelWebOrder', '107')).toHaveLength(0);
+    expect(called('bookCollectedOrder', '107')).toHaveLength(0);
+    await handle.executeUpdate(resolveUpdate, { args: [{ action: 'accept', reason: 'customer invoiced for the goods', resolvedBy: 'finance' }] });
+    expect(await handle.result()).toMatchObject({ outcome: 'collected', erpOrderNumber: 'SO-107' });
+    expect(called('bookCollectedOrder', '107')).toMatchObject([{ input: { lines: [{ sku: 'TEE', quantity: 2, unitPrice: '199.00' }] } }]);
+  });
+
+  it('at the deadline, an order the store handed over (its event lost) is booked, not cancelled', async () => {
+    webOrder('108');
+    const handle = await start('108', { pickupExpiry: '3s' });
+    await waitFor('the pickup order to exist', async () => (await statusOf('108')).step === 'awaiting-store');
+    collectInStore('108');
+    const status = await settled('108', ENDED);
+    expect(status.exception).toBeUndefined();
+    expect(await handle.result()).toMatchObject({ outcome: 'collected', erpOrderNumber: 'SO-108' });
+    expect(called('cancelWebOrder', '108')).toHaveLength(0);
+    expect(sitooOrderOf('108').orderStateId).toBe(OrderState.Closed);
+  });
+
+  it('a pay-in-store order is created unpaid in Sitoo and booked from what the till took', async () => {
+    webOrder('109', 'S1', 'PENDING');
+    const handle = await start('109');
+    expect((await settled('109')).step).toBe('awaiting-store');
+    expect(called('ensurePickupOrder', '109')).toMatchObject([{ input: { payment: 'pay-in-store' } }]);
+    expect(sitooOrderOf('109')).toMatchObject({ paymentStateId: PaymentState.Pending, payments: [] });
+    collectInStore('109', '398.00');
+    await handle.signal(storePickupUpdateSignal, { sitooOrderId: sitooOrderOf('109').orderId, key: 'state-10', kind: 'collected' });
+    expect(await handle.result()).toMatchObject({ outcome: 'collected', erpOrderNumber: 'SO-109' });
+    expect(called('bookCollectedOrder', '109')).toMatchObject([{ input: { lines: [{ sku: 'TEE', quantity: 2, unitPrice: '199.00' }] } }]);
+  });
+
+  it('a pickup handed over unpaid is not booked until the till payment shows (finance retries)', async () => {
+    webOrder('110', 'S1', 'PENDING');
+    const handle = await start('110');
+    expect((await settled('110')).step).toBe('awaiting-store');
+    collectInStore('110');
+    await handle.signal(storePickupUpdateSignal, { sitooOrderId: sitooOrderOf('110').orderId, key: 'state-10', kind: 'collected' });
+    const parked = (await settled('110', ENDED)).exception;
+    expect(parked).toMatchObject({ type: 'payment-not-confirmed', owner: 'finance', details: { sitooOrderId: sitooOrderOf('110').orderId, paymentStateId: PaymentState.Pending, paid: '0.00', due: '398.00' } });
+    expect(parked!.allowedActions).toEqual(['retry', 'skip']);
+    expect(called('bookCollectedOrder', '110')).toHaveLength(0);
+    // The goods left the store: the web order shows them handed over whatever the money did.
+    expect(called('fulfilOnWeb', 'FO-110')).toHaveLength(1);
+    // Still unpaid: a retry looks again and parks again.
+    await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry', resolvedBy: 'finance' }] });
+    await waitFor('parked again', async () => (await statusOf('110')).exception);
+    expect(called('bookCollectedOrder', '110')).toHaveLength(0);
+    // The till registers the payment afterwards; now the sale is booked from it.
+    const o = sitooOrderOf('110');
+    o.payments.push({ name: 'Cash', amount: '398.00' });
+    o.paymentStateId = PaymentState.Successful;
+    await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry', resolvedBy: 'finance' }] });
+    expect(await handle.result()).toMatchObject({ outcome: 'collected', erpOrderNumber: 'SO-110' });
+    expect(called('bookCollectedOrder', '110')).toHaveLength(1);
+  });
+
+  it('an order only authorised on the web parks for finance before the store is asked; accept has the till take the payment', async () => {
+    webOrder('111', 'S1', 'AUTHORIZED');
+    const handle = await start('111');
+    const parked = (await settled('111')).exception;
+    expect(parked).toMatchObject({ type: 'payment-not-confirmed', owner: 'finance', details: { webOrderId: '111', financialStatus: 'AUTHORIZED' } });
+    expect(parked!.allowedActions).toEqual(['retry', 'accept', 'cancel-order']);
+    expect(called('ensurePickupOrder', '111')).toHaveLength(0);
+    await handle.executeUpdate(resolveUpdate, { args: [{ action: 'accept', reason: 'authorisation voided; the customer pays in store', resolvedBy: 'finance' }] });
+    await waitFor('the pickup order to exist', async () => (await statusOf('111')).step === 'awaiting-store');
+    expect(called('ensurePickupOrder', '111')).toMatchObject([{ input: { payment: 'pay-in-store' } }]);
+    cancelOnWeb('111', '0.00');
+    await handle.signal(webOrderCancelledSignal, { webhookId: 'wh-111' });
+    expect((await handle.result()).outcome).toBe('cancelled');
   });
 });

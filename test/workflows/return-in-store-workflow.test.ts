@@ -22,16 +22,17 @@ const webOrders = new Map<string, WebOrder>();
 const calls: Array<{ name: string; input: any }> = [];
 const refusals: string[] = [];
 const memos: ErpCreditMemo[] = [];
-/** Creates that the ERP will commit only after the client gave up. */
-const lateCommits = new Set<string>();
+/** Creates that the ERP will commit only after the client gave up: the memo it will land, once sent. */
+const lateCommits = new Map<string, { sent?: ErpCreditMemo }>();
 
 const erp = {
   async findSalesCreditMemos(ext: string) { return memos.filter((m) => m.externalDocumentNumber === ext); },
   async createSalesCreditMemo(input: ErpCreditMemoInput) {
     calls.push({ name: 'createSalesCreditMemo', input });
-    if (lateCommits.delete(input.externalDocumentNumber)) {
-      // The ERP takes the create but answers too late: it lands as a draft after the client gave up.
-      setTimeout(() => memos.push({ id: `LATE-${input.externalDocumentNumber}`, number: `DRAFT-${memos.length + 1}`, externalDocumentNumber: input.externalDocumentNumber, customerNumber: input.customerNumber, pricesIncludeTax: true, status: 'Draft', posted: false, totalAmountIncludingTax: input.lines.reduce((n, l) => n + l.quantity * l.unitPrice, 0), lines: input.lines.map((l) => ({ ...l })) }), 1_000);
+    const late = lateCommits.get(input.externalDocumentNumber);
+    if (late && !late.sent) {
+      // The ERP takes the create but answers too late: the client gives up; the test lands it later.
+      late.sent = { id: `LATE-${input.externalDocumentNumber}`, number: `DRAFT-${memos.length + 1}`, externalDocumentNumber: input.externalDocumentNumber, customerNumber: input.customerNumber, pricesIncludeTax: true, status: 'Draft', posted: false, totalAmountIncludingTax: input.lines.reduce((n, l) => n + l.quantity * l.unitPrice, 0), lines: input.lines.map((l) => ({ ...l })) };
       throw new Error('business-central POST salesCreditMemos failed: TimeoutError');
     }
     const memo: ErpCreditMemo = { id: `M${memos.length + 1}`, number: `PCM-${memos.length + 1}`, externalDocumentNumber: input.externalDocumentNumber, customerNumber: input.customerNumber, pricesIncludeTax: true, status: 'Open', posted: true, totalAmountIncludingTax: input.lines.reduce((n, l) => n + l.quantity * l.unitPrice, 0), lines: input.lines.map((l) => ({ ...l })) };
@@ -120,9 +121,16 @@ describe('returnInStoreWorkflow', () => {
     // Before: the retry created a second memo and the late one stayed beside it as a draft.
     webSale('841', 840);
     returnOf(842, 840, 1);
-    lateCommits.add('WEB-841');
-    // The retry (after 0.5 s) creates its own memo before the late one lands (1 s); the sweep runs 2 s after.
-    const result: ReturnResult = await (await start(842, { erpLateCommitWindow: '2s' })).result();
+    const late: { sent?: ErpCreditMemo } = {};
+    lateCommits.set('WEB-841', late);
+    const handle = await start(842, { erpLateCommitWindow: '2s' });
+    // The retry has booked and posted its own memo; the return now waits out the window.
+    await waitFor('the return to wait for late creates', async () => {
+      const history = await handle.fetchHistory();
+      return history.events?.some((e) => e.timerStartedEventAttributes) ?? false;
+    });
+    memos.push(late.sent!); // the held-back create lands now, after the retry's memo
+    const result: ReturnResult = await handle.result();
     expect(result).toMatchObject({ outcome: 'refunded' });
     expect(calls.filter((c) => c.name === 'deleteSalesCreditMemo').map((c) => c.input.id)).toEqual(['LATE-WEB-841']);
     expect(memos.filter((m) => m.externalDocumentNumber === 'WEB-841').map((m) => m.status)).toEqual(['Open']);

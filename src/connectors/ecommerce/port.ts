@@ -95,6 +95,33 @@ export interface WebRefundResult {
   amount: string;
 }
 
+/** An order as the order poll lists it: enough to decide whether its click & collect workflow needs a nudge. */
+export interface WebOrderChange {
+  /** Platform order id (GID) and the numeric id webhooks carry. */
+  id: string;
+  legacyId: string;
+  name: string;
+  /** ISO time, whole seconds on Shopify: orders changed in the same second tie. */
+  updatedAt: string;
+  cancelledAt: string | null;
+  /** Shopify displayFulfillmentStatus: FULFILLED means nothing is left to collect. */
+  fulfillmentStatus: string;
+}
+
+export interface WebOrderChangesPage {
+  orders: WebOrderChange[];
+  /** Pass back as `after` for the next page of the same search. */
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
+
+/** A webhook subscription: one topic (`orders/create`) delivered to one address. */
+export interface WebhookSubscriptionInfo {
+  id: string;
+  topic: string;
+  uri: string;
+}
+
 export interface EcommercePort {
   /** Inventory item ids by SKU; SKUs the platform does not know are absent from the map. */
   findInventoryItems(skus: string[], opts?: { signal?: AbortSignal }): Promise<Map<string, string>>;
@@ -124,6 +151,15 @@ export interface EcommercePort {
    * money than a payment still holds (REFUND_REFUSED).
    */
   refundLines(input: RefundWebLinesInput, opts?: { signal?: AbortSignal }): Promise<WebRefundResult>;
+  /**
+   * One page of orders changed at or after `updatedAtFrom` (inclusive: equal timestamps are read
+   * again, never skipped), oldest change first, ties by id; `after` continues the same search.
+   */
+  listOrdersChangedSince(input: { updatedAtFrom: string; first: number; after?: string }, opts?: { signal?: AbortSignal }): Promise<WebOrderChangesPage>;
+  /** The shop's webhook subscriptions made through the API, for these topics (`orders/create` form). */
+  listWebhookSubscriptions(topics: string[], opts?: { signal?: AbortSignal }): Promise<WebhookSubscriptionInfo[]>;
+  /** Subscribes a topic to an address (signed with the app's secret). Refusals are PermanentErrors. */
+  createWebhookSubscription(topic: string, uri: string, opts?: { signal?: AbortSignal }): Promise<WebhookSubscriptionInfo>;
   /** Counters since the connector was created. */
   readonly callStats: EcommerceCallStats;
 }

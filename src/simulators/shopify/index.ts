@@ -72,7 +72,7 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
     if (!b) buckets.set(token, (b = new LeakyBucket(maximumAvailable, restoreRate)));
     return b;
   };
-  const root = rootValue({ state, strict: apiVersion === 'unstable' || apiVersion >= '2026-04' });
+  const root = rootValue({ state, strict: apiVersion === 'unstable' || apiVersion >= '2026-04', webhooks });
   const operations = new Map<string, number>();
   const throttled = new Map<string, number>();
   let requestId = 0;

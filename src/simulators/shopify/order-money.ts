@@ -72,7 +72,11 @@ export function priceOrder(order: OrderRecord, input: OrderMoneyInput): void {
 }
 
 /** The order's payment transactions at checkout; their amounts add up to the order total. */
-export function payOrder(order: OrderRecord, input: OrderMoneyInput, gateway: string, mint: Mint, at: string): void {
+/**
+ * The order's payments: each a sale, or an authorisation and its capture. `PENDING` leaves them
+ * pending (a manual payment nobody has received: pay in store); `AUTHORIZED` only holds the money.
+ */
+export function payOrder(order: OrderRecord, input: OrderMoneyInput, gateway: string, mint: Mint, at: string, paying: 'PAID' | 'PENDING' | 'AUTHORIZED' = 'PAID'): void {
   const total = orderTotalCents(order);
   const payments = input.payments ?? [{ gateway }];
   if (payments.length === 0) throw new Error('an order is paid by at least one payment');
@@ -84,7 +88,11 @@ export function payOrder(order: OrderRecord, input: OrderMoneyInput, gateway: st
     if (cents > left || (last && cents !== left)) throw new Error(`the payments do not add up to the order total ${formatCents(total)}`);
     left -= cents;
     const tx = (kind: TransactionRecord['kind'], parentId: string | null): TransactionRecord => ({ ...mint(), kind, gateway: p.gateway, amountCents: cents, parentId, createdAt: at });
-    if (p.capture) {
+    if (paying === 'PENDING') {
+      order.transactions.push({ ...tx('SALE', null), status: 'PENDING' });
+    } else if (paying === 'AUTHORIZED') {
+      order.transactions.push(tx('AUTHORIZATION', null));
+    } else if (p.capture) {
       const auth = tx('AUTHORIZATION', null);
       order.transactions.push(auth, tx('CAPTURE', auth.id));
     } else {

@@ -43,8 +43,10 @@ export interface FulfillmentOrderRecord {
 export interface TransactionRecord {
   id: string;
   num: number;
+  /** AUTHORIZATION: money held on the card, not taken (manual capture) until a CAPTURE. */
   kind: 'SALE' | 'AUTHORIZATION' | 'CAPTURE' | 'REFUND';
-  status: 'SUCCESS';
+  /** PENDING: a manual payment (pay in store, cash on pickup, bank transfer) nobody has received yet. */
+  status: 'SUCCESS' | 'PENDING';
   gateway: string;
   amountCents: number;
   parentId: string | null;
@@ -96,10 +98,14 @@ export const paidCents = (o: OrderRecord): number =>
 export const refundedCents = (o: OrderRecord): number =>
   o.transactions.filter((t) => t.kind === 'REFUND' && t.status === 'SUCCESS').reduce((s, t) => s + t.amountCents, 0);
 
-export function financialStatus(o: OrderRecord): 'PAID' | 'PARTIALLY_REFUNDED' | 'REFUNDED' {
+/** What money the order has seen: taken, partly taken, only held (authorised), or none yet (pending). */
+export function financialStatus(o: OrderRecord): 'PAID' | 'PARTIALLY_PAID' | 'AUTHORIZED' | 'PENDING' | 'PARTIALLY_REFUNDED' | 'REFUNDED' {
   const refunded = refundedCents(o);
-  if (refunded === 0) return 'PAID';
-  return refunded >= paidCents(o) ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
+  if (refunded > 0) return refunded >= paidCents(o) ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
+  const paid = paidCents(o);
+  if (paid >= totalCents(o)) return 'PAID';
+  if (paid > 0) return 'PARTIALLY_PAID';
+  return o.transactions.some((t) => t.kind === 'AUTHORIZATION' && t.status === 'SUCCESS') ? 'AUTHORIZED' : 'PENDING';
 }
 
 export function fulfillmentStatus(o: OrderRecord): 'UNFULFILLED' | 'IN_PROGRESS' | 'PARTIALLY_FULFILLED' | 'FULFILLED' {

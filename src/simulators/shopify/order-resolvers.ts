@@ -5,6 +5,7 @@ import {
 } from './order-records';
 import { lineItemMoney, orderMoney } from './order-money';
 import type { CancelJob, OrderUserError, RefundInput } from './orders';
+import { searchOrders, toShopifyDateTime, type OrderSearchArgs } from './order-search';
 import { connection, idempotencyKey, MAX_INPUT, maxInput } from './paging';
 import type { ResolverOptions } from './resolvers';
 import { gid, type ItemRecord, type LocationRecord } from './state';
@@ -80,7 +81,7 @@ export function orderRootValue(opts: ResolverOptions, views: SharedViews): Recor
     const fulfilment = fulfillmentStatus(o);
     return {
       __typename: 'Order',
-      id: o.id, legacyResourceId: String(o.num), name: o.name, createdAt: o.createdAt, updatedAt: o.updatedAt, processedAt: o.createdAt,
+      id: o.id, legacyResourceId: String(o.num), name: o.name, createdAt: o.createdAt, updatedAt: toShopifyDateTime(o.updatedAt), processedAt: o.createdAt,
       cancelledAt: o.cancelledAt, cancelReason: o.cancelReason, closed: o.cancelledAt !== null || fulfilment === 'FULFILLED', sourceName: 'web',
       currencyCode: o.currency, displayFinancialStatus: financialStatus(o), displayFulfillmentStatus: fulfilment,
       totalPriceSet: moneyBag(totalCents(o), o.currency),
@@ -104,6 +105,7 @@ export function orderRootValue(opts: ResolverOptions, views: SharedViews): Recor
       const o = book.get(id);
       return o ? order(o) : null;
     },
+    orders: (args: OrderSearchArgs) => searchOrders(book.all(), args, order, book.searchLagMs > 0 ? Date.now() - book.searchLagMs : Infinity),
     fulfillmentOrder: ({ id }: { id: string }) => {
       const fo = book.fulfillmentOrder(id);
       return fo ? fulfillmentOrder(fo) : null;

@@ -12,6 +12,8 @@ export const orderSdl = /* GraphQL */ `
 
   extend type Query {
     order(id: ID!): Order
+    "Search (only updated_at comparisons here); see order-search.ts."
+    orders(first: Int, after: String, query: String, sortKey: OrderSortKeys = ID, reverse: Boolean = false): OrderConnection!
     fulfillmentOrder(id: ID!): FulfillmentOrder
     "Poll an asynchronous job (orderCancel) until done."
     job(id: ID!): Job
@@ -30,6 +32,7 @@ export const orderSdl = /* GraphQL */ `
   }
 
   enum CurrencyCode { SEK EUR USD NOK DKK GBP CHF PLN }
+  enum OrderSortKeys { CREATED_AT ID UPDATED_AT }
   enum OrderCancelReason { CUSTOMER DECLINED FRAUD INVENTORY OTHER STAFF }
   enum OrderDisplayFinancialStatus { AUTHORIZED EXPIRED PAID PARTIALLY_PAID PARTIALLY_REFUNDED PENDING REFUNDED VOIDED }
   enum OrderDisplayFulfillmentStatus { FULFILLED IN_PROGRESS ON_HOLD OPEN PARTIALLY_FULFILLED PENDING_FULFILLMENT REQUEST_DECLINED RESTOCKED SCHEDULED UNFULFILLED }
@@ -74,6 +77,9 @@ export const orderSdl = /* GraphQL */ `
     refunds(first: Int): [Refund!]!
     transactions(first: Int): [OrderTransaction!]!
   }
+
+  type OrderEdge { cursor: String! node: Order! }
+  type OrderConnection { nodes: [Order!]! edges: [OrderEdge!]! pageInfo: PageInfo! }
 
   type LineItem {
     id: ID!

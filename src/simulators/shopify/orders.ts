@@ -30,6 +30,12 @@ export interface CreateOrderInput extends OrderMoneyInput {
   shippingLocationId?: string;
   currency?: string;
   gateway?: string;
+  /**
+   * How the customer paid at checkout (default PAID, captured). PENDING: a manual method such as
+   * pay in store or cash on pickup (gateway default `manual`), nothing received. AUTHORIZED: held on
+   * the card for manual capture.
+   */
+  financialStatus?: 'PAID' | 'PENDING' | 'AUTHORIZED';
 }
 
 export interface CancelJob { id: string; orderId: string; done: boolean }
@@ -44,6 +50,8 @@ export class OrderBook {
   readonly restocks: RestockRecord[] = [];
   /** How long an orderCancel job runs before the order is cancelled; Infinity leaves it running (timeout tests). */
   cancelJobDelayMs = 50;
+  /** How far the `orders(query:)` search index trails writes: an order changed more recently is not found yet (0: never). */
+  searchLagMs = 0;
   private readonly orders = new Map<string, OrderRecord>();
   private readonly fos = new Map<string, FulfillmentOrderRecord>();
   private readonly jobs = new Map<string, CancelJob>();
@@ -54,7 +62,10 @@ export class OrderBook {
 
   constructor(private readonly stock: StockAccess) {}
 
-  /** Places an order as a customer would at checkout: paid in full (discounts, tax and payments as given), one fulfilment order. */
+  /**
+   * Places an order as a customer would at checkout: paid in full unless told otherwise
+   * (discounts, tax and payments as given; pending or only authorised when asked), one fulfilment order.
+   */
   createOrder(input: CreateOrderInput): { id: string; legacyId: string; name: string } {
     const currency = input.currency ?? 'SEK';
     if (!CURRENCIES.has(currency)) throw new Error(`unsupported currency ${currency}`);
@@ -86,7 +97,8 @@ export class OrderBook {
     };
     order.fulfillmentOrders.push(fo);
     this.fos.set(fo.id, fo);
-    payOrder(order, input, input.gateway ?? 'shopify_payments', () => this.mintTransaction(), at);
+    const paying = input.financialStatus ?? 'PAID';
+    payOrder(order, input, input.gateway ?? (paying === 'PENDING' ? 'manual' : 'shopify_payments'), () => this.mintTransaction(), at, paying);
     this.orders.set(order.id, order);
     this.emit({ topic: 'orders/create', order });
     return { id: order.id, legacyId: String(num), name: order.name };

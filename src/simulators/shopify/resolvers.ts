@@ -1,6 +1,8 @@
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { orderRootValue } from './order-resolvers';
 import { connection, idempotencyKey, MAX_INPUT, maxInput } from './paging';
+import { webhookRootValue } from './webhook-resolvers';
+import type { ShopifyWebhooks } from './webhooks';
 import { QUANTITY_NAMES, type AdjustmentGroup, type ItemRecord, type LocationRecord, type SetQuantitiesInput, type ShopifyState } from './state';
 
 /**
@@ -11,6 +13,8 @@ export interface ResolverOptions {
   state: ShopifyState;
   /** 2026-04 and later: @idempotent and changeFromQuantity are mandatory. */
   strict: boolean;
+  /** The shop's webhook subscriptions (webhookSubscriptions, webhookSubscriptionCreate). */
+  webhooks?: ShopifyWebhooks;
 }
 
 /** Shopify caps array inputs (ids, quantities) at 250 elements. */
@@ -103,7 +107,7 @@ export function rootValue(opts: ResolverOptions): Record<string, unknown> {
       return { inventoryAdjustmentGroup: result.group ? group(result.group) : null, userErrors: result.userErrors };
     },
   };
-  return { ...base, ...orderRootValue(opts, { location, variant }) };
+  return { ...base, ...orderRootValue(opts, { location, variant }), ...(opts.webhooks ? webhookRootValue(opts.webhooks) : {}) };
 }
 
 

@@ -1,5 +1,6 @@
 import { buildSchema } from 'graphql';
 import { orderSdl } from './order-schema';
+import { webhookSdl } from './webhook-schema';
 
 /**
  * The subset of the Admin GraphQL schema the integration uses. Field and type names follow
@@ -136,4 +137,4 @@ export const sdl = /* GraphQL */ `
   }
 `;
 
-export const schema = buildSchema(sdl + orderSdl);
+export const schema = buildSchema(sdl + orderSdl + webhookSdl);

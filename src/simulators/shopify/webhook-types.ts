@@ -1,6 +1,6 @@
 /** Options, counters and log entries of the simulator's webhook delivery (webhooks.ts). */
 export interface WebhookSubscribeInput { topic?: string; topics?: string[]; url: string; secret: string }
-export interface WebhookSubscription { id: string; topics: string[]; url: string; secret: string }
+export interface WebhookSubscription { id: string; topics: string[]; url: string; secret: string; createdAt: string }
 
 export interface WebhookDeliveryOptions {
   shopDomain?: string;
@@ -18,10 +18,16 @@ export interface WebhookDeliveryOptions {
   duplicateRate?: number;
   /** Order in which deliveries queued together (same tick, or while stopped) go out. */
   reorder?: 'none' | 'reverse' | 'shuffle';
+  /**
+   * Remove a subscription after this many failed POSTs in a row (retries included), as Shopify may
+   * do with one created through the Admin API after 8; its queued deliveries are dropped with it.
+   * 0 (default) never removes.
+   */
+  removeAfterFailures?: number;
   seed?: number;
 }
 
-export type Tunable = 'retries' | 'retryBaseMs' | 'retryMaxMs' | 'timeoutMs' | 'concurrency' | 'duplicateRate' | 'reorder';
+export type Tunable = 'retries' | 'retryBaseMs' | 'retryMaxMs' | 'timeoutMs' | 'concurrency' | 'duplicateRate' | 'reorder' | 'removeAfterFailures';
 
 export interface WebhookStats {
   /** Events handed to delivery (one per emit, whatever the number of subscriptions). */

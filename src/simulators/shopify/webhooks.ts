@@ -13,6 +13,7 @@ export type { WebhookAttempt, WebhookDeliveryOptions, WebhookStats, WebhookSubsc
  * queue nothing is held back behind a failing delivery.
  */
 interface Delivery {
+  subscriptionId: string;
   webhookId: string;
   eventId: string;
   topic: string;
@@ -31,7 +32,13 @@ export class ShopifyWebhooks {
   /** The most recent POSTs (bounded), for tests that check headers stay put across retries. */
   readonly attempts: WebhookAttempt[] = [];
   readonly droppedDeliveries: Array<{ webhookId: string; topic: string; reason: string }> = [];
+  /** Subscriptions Shopify removed after failed deliveries (`removeAfterFailures`). */
+  readonly removedSubscriptions: Array<{ id: string; topics: string[]; url: string; failures: number }> = [];
   private readonly subscriptions = new Map<string, WebhookSubscription>();
+  /** Failed POSTs in a row per subscription. */
+  private readonly failuresInARow = new Map<string, number>();
+  /** The app's client secret: what Shopify signs deliveries of Admin API subscriptions with. */
+  private appSecret: string | undefined;
   private readonly opts: Required<Omit<WebhookDeliveryOptions, 'seed'>>;
   private readonly random: () => number;
   private incoming: Delivery[] = [];
@@ -54,6 +61,7 @@ export class ShopifyWebhooks {
       concurrency: opts.concurrency ?? 4,
       duplicateRate: opts.duplicateRate ?? 0,
       reorder: opts.reorder ?? 'none',
+      removeAfterFailures: opts.removeAfterFailures ?? 0,
     };
     this.random = seededRandom(opts.seed ?? 7);
   }
@@ -68,8 +76,25 @@ export class ShopifyWebhooks {
     const topics = input.topics ?? (input.topic ? [input.topic] : []);
     if (topics.length === 0) throw new Error('subscribe needs a topic or topics');
     const id = `gid://shopify/WebhookSubscription/${this.nextSubscription++}`;
-    this.subscriptions.set(id, { id, topics, url: input.url, secret: input.secret });
+    this.subscriptions.set(id, { id, topics, url: input.url, secret: input.secret, createdAt: new Date().toISOString() });
     return id;
+  }
+
+  /** The app's client secret, which signs deliveries of subscriptions made through the Admin API. */
+  useAppSecret(secret: string): void {
+    this.appSecret = secret;
+  }
+
+  /** webhookSubscriptionCreate: one topic to one address, signed with the app secret. */
+  createFromApi(topic: string, url: string): WebhookSubscription {
+    if (!this.appSecret) throw new Error('Shopify simulator: no app secret (webhooks.useAppSecret) to sign API-created subscriptions with');
+    const id = this.subscribe({ topic, url, secret: this.appSecret });
+    return this.subscriptions.get(id)!;
+  }
+
+  /** What webhookSubscriptions lists: every subscription still in force. */
+  list(): WebhookSubscription[] {
+    return [...this.subscriptions.values()];
   }
 
   unsubscribe(id: string): boolean {
@@ -86,7 +111,7 @@ export class ShopifyWebhooks {
     const triggeredAt = new Date().toISOString();
     for (const s of subs) {
       // The address and secret are those in force when the event fired, as Shopify does.
-      this.incoming.push({ webhookId: randomUUID(), eventId, topic, url: s.url, body, hmac: sign(body, s.secret), triggeredAt, failures: 0, duplicate: false });
+      this.incoming.push({ subscriptionId: s.id, webhookId: randomUUID(), eventId, topic, url: s.url, body, hmac: sign(body, s.secret), triggeredAt, failures: 0, duplicate: false });
       this.stats.enqueued++;
     }
     this.scheduleFlush();
@@ -171,6 +196,11 @@ export class ShopifyWebhooks {
   }
 
   private async post(d: Delivery, stopSignal: AbortSignal): Promise<void> {
+    if (!this.subscriptions.has(d.subscriptionId)) {
+      // Removed while this delivery waited: Shopify sends nothing more to that address.
+      if (!d.duplicate) this.drop(d, 'subscription removed');
+      return;
+    }
     this.stats.attempts++;
     if (d.duplicate) this.stats.duplicatesSent++;
     const entry: WebhookAttempt = { webhookId: d.webhookId, eventId: d.eventId, topic: d.topic, url: d.url, attempt: d.failures + 1, duplicate: d.duplicate, status: null, at: new Date().toISOString() };
@@ -195,15 +225,15 @@ export class ShopifyWebhooks {
       this.ready.unshift(d);
       return;
     }
-    if (ok) return this.acked(d);
+    if (ok) {
+      this.failuresInARow.delete(d.subscriptionId);
+      return this.acked(d);
+    }
     this.stats.failedAttempts++;
     d.failures++;
+    if (this.failedInARow(d.subscriptionId)) return this.drop(d, 'subscription removed');
     if (d.duplicate) return; // a lost re-send loses nothing: the receiver already has it
-    if (d.failures > this.opts.retries) {
-      this.stats.dropped++;
-      this.droppedDeliveries.push({ webhookId: d.webhookId, topic: d.topic, reason: `gave up after ${d.failures} attempts: ${entry.error ?? `HTTP ${entry.status}`}` });
-      return;
-    }
+    if (d.failures > this.opts.retries) return this.drop(d, `gave up after ${d.failures} attempts: ${entry.error ?? `HTTP ${entry.status}`}`);
     const delay = Math.min(this.opts.retryMaxMs, this.opts.retryBaseMs * 2 ** (d.failures - 1));
     const timer = setTimeout(() => {
       this.retrying.delete(d);
@@ -212,6 +242,23 @@ export class ShopifyWebhooks {
     }, delay);
     timer.unref();
     this.retrying.set(d, timer);
+  }
+
+  private drop(d: Delivery, reason: string): void {
+    this.stats.dropped++;
+    this.droppedDeliveries.push({ webhookId: d.webhookId, topic: d.topic, reason });
+  }
+
+  /** Counts a failed POST; true when that removed the subscription (`removeAfterFailures`). */
+  private failedInARow(subscriptionId: string): boolean {
+    const failures = (this.failuresInARow.get(subscriptionId) ?? 0) + 1;
+    this.failuresInARow.set(subscriptionId, failures);
+    const sub = this.subscriptions.get(subscriptionId);
+    if (!sub || this.opts.removeAfterFailures <= 0 || failures < this.opts.removeAfterFailures) return false;
+    this.subscriptions.delete(subscriptionId);
+    this.failuresInARow.delete(subscriptionId);
+    this.removedSubscriptions.push({ id: sub.id, topics: sub.topics, url: sub.url, failures });
+    return true;
   }
 
   private acked(d: Delivery): void {

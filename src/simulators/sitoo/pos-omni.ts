@@ -26,9 +26,12 @@ export interface SitooOmniPos {
   rejectPickup(orderId: number): void;
   /**
    * The customer picked the order up: closed (event `update`, `closed`), its reservation released,
-   * and its lines leave the order's warehouse as one Sales transaction (with its event).
+   * and its lines leave the order's warehouse as one Sales transaction (with its event). With
+   * `payment` the till took it at the counter (a pay-in-store order): the payment is added and the
+   * order becomes paid in the same update. Without it an unpaid order closes unpaid: the staff
+   * handed the goods over without taking payment, which this till does not stop.
    */
-  collect(orderId: number): void;
+  collect(orderId: number, payment?: { name: string; amount: string }): void;
   /** Staff cancel an open order: cancelled (event `update`, `cancelled`), its reservation released, no stock moved. */
   cancelFromStore(orderId: number): void;
   /**
@@ -73,11 +76,12 @@ export function createOmniPos(state: SitooState): SitooOmniPos {
     rejectPickup(orderId) {
       state.addLog(openOrder(orderId).orderid, 910);
     },
-    collect(orderId) {
+    collect(orderId, payment) {
       const order = openOrder(orderId);
       warehouseOf(order.warehouseid, `order ${orderId}`);
+      if (payment) order.payments.push({ name: payment.name, moneyamount: formatCents(toCents(payment.amount)), externalid: null, additionaldata: {} });
       // Closed first: the reservation goes in the same instant the stock leaves, so available never dips twice.
-      state.updateOrder(orderId, { orderstateid: OrderState.Closed });
+      state.updateOrder(orderId, { orderstateid: OrderState.Closed, ...(payment ? { paymentstateid: PaymentState.Successful } : {}) });
       state.stock.recordOrder(order, T.Sales);
     },
     cancelFromStore(orderId) {

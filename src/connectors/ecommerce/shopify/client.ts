@@ -4,8 +4,10 @@ import { parseBody, PermanentError, send, throwForStatus, TransientError, type H
 import type { WebOrder } from '../../../domain/web-order';
 import {
   webLevelKey, type CancelWebOrderInput, type EcommerceCallStats, type EcommercePort, type RefundWebLinesInput, type SetWebStockInput,
-  type SetWebStockManyInput, type SetWebStockResult, type WebLevelKey, type WebRefundResult, type WebStockLevel,
+  type SetWebStockManyInput, type SetWebStockResult, type WebhookSubscriptionInfo, type WebLevelKey, type WebOrderChangesPage, type WebRefundResult,
+  type WebStockLevel,
 } from '../port';
+import { ShopifyOrderPoll } from './order-poll';
 import { ShopifyOrderOps, type OrderOpsOptions } from './orders';
 import { AVAILABLE_MANY, FIND_VARIANTS_BY_SKU, INVENTORY_LEVEL, LOCATION_LEVELS, LOCATIONS, SET_AVAILABLE, skuSearch } from './queries';
 import {
@@ -60,6 +62,7 @@ export class ShopifyClient implements EcommercePort {
   private readonly maxThrottleWaitMs: number;
   private readonly gate = new ThrottleGate();
   private readonly orders: ShopifyOrderOps;
+  private readonly orderPoll: ShopifyOrderPoll;
   // An ES private field, not a property, so the token never shows up when the client is logged or inspected.
   readonly #accessToken: string;
 
@@ -70,6 +73,7 @@ export class ShopifyClient implements EcommercePort {
     this.maxThrottleWaitMs = opts.maxThrottleWaitMs ?? 60_000;
     this.#accessToken = opts.accessToken;
     this.orders = new ShopifyOrderOps((operation, query, variables, schema, callOpts, kind) => this.graphql(operation, query, variables, schema, callOpts, kind), opts);
+    this.orderPoll = new ShopifyOrderPoll((operation, query, variables, schema, callOpts, kind) => this.graphql(operation, query, variables, schema, callOpts, kind));
   }
 
   /** A copy: the counters move only with requests. */
@@ -95,6 +99,18 @@ export class ShopifyClient implements EcommercePort {
 
   refundLines(input: RefundWebLinesInput, opts: CallOpts = {}): Promise<WebRefundResult> {
     return this.orders.refundLines(input, opts);
+  }
+
+  listOrdersChangedSince(input: { updatedAtFrom: string; first: number; after?: string }, opts: CallOpts = {}): Promise<WebOrderChangesPage> {
+    return this.orderPoll.listOrdersChangedSince(input, opts);
+  }
+
+  listWebhookSubscriptions(topics: string[], opts: CallOpts = {}): Promise<WebhookSubscriptionInfo[]> {
+    return this.orderPoll.listWebhookSubscriptions(topics, opts);
+  }
+
+  createWebhookSubscription(topic: string, uri: string, opts: CallOpts = {}): Promise<WebhookSubscriptionInfo> {
+    return this.orderPoll.createWebhookSubscription(topic, uri, opts);
   }
 
   async listLocations(opts: CallOpts = {}): Promise<Array<{ id: string; name: string; isActive: boolean }>> {
