@@ -45,7 +45,8 @@ async function pollNow(): Promise<WebOrderPollResult> {
   const schedule = stack.client.schedule.getHandle(scheduleId);
   const before = new Set((await schedule.describe()).info.recentActions.map((a) => a.action.workflow.workflowId));
   await schedule.trigger();
-  const run = await waitFor('the poll run to start', async () => (await schedule.describe()).info.recentActions.map((a) => a.action.workflow).find((w) => !before.has(w.workflowId)));
+  // A triggered action goes through the schedule's own workflow: on a busy server that takes a while.
+  const run = await waitFor('the poll run to start', async () => (await schedule.describe()).info.recentActions.map((a) => a.action.workflow).find((w) => !before.has(w.workflowId)), 90_000, 250);
   return stack.client.workflow.getHandle(run.workflowId, run.firstExecutionRunId).result();
 }
 
