@@ -99,8 +99,8 @@ describe('Sitoo web orders (click & collect)', () => {
       reservedUntil: input.reservedUntil,
       additionalData: { weborder: 'true', 'weborder-bopis': 'true' },
       lines: [
-        { sku: 'SKU-A', productName: 'Shirt', quantity: 2, unitPriceGross: '399.00', vatPercent: 25 },
-        { sku: 'SKU-C', productName: 'Cap', quantity: 1, unitPriceGross: '100.00', vatPercent: 25 },
+        { sku: 'SKU-A', productName: 'Shirt', quantity: 2, unitPriceGross: '399.00', vatPercent: 25, grossCents: 79800 },
+        { sku: 'SKU-C', productName: 'Cap', quantity: 1, unitPriceGross: '100.00', vatPercent: 25, grossCents: 10000 },
       ],
       payments: [{ name: 'Web Card', amount: '898.00' }],
     });
