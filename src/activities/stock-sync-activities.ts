@@ -4,7 +4,7 @@ import type { EcommercePort } from '../connectors/ecommerce/port';
 import type { ErpPort } from '../connectors/erp/port';
 import type { SitooPort } from '../connectors/sitoo/port';
 import { findStockLocation, masterRefusal, stockBuffers, stockLocations, type Mapping, type StockLocation } from '../domain/mapping';
-import { bufferFor, erpRecordsThroughOrders, webAvailable, type WarehouseLevel } from '../domain/stock';
+import { bufferFor, erpRecordsThroughOrders, webOnHand, type WarehouseLevel } from '../domain/stock';
 import type { StockFlushInput, StockFlushSummary, StockKey, StockLevelChange } from '../workflows/stock-contract';
 import { callOrFail, FAILURE_TYPES } from './failures';
 import { WebStockWriter, type WebTarget } from './web-stock-writer';
@@ -22,8 +22,9 @@ const CATEGORY_TTL_MS = 10 * 60_000;
 
 /**
  * Stock propagation, on the inventory task queue. Every flush reads each touched location's
- * master afresh and writes absolute values, so it does not matter how many events led here or in
- * which order they came: the web shows what the master holds now, minus buffers and reservations.
+ * master afresh and writes absolute on_hand values, so it does not matter how many events led
+ * here or in which order they came: the web holds what the master holds now, minus buffers and
+ * reservations, and offers that less what it has committed to its own open orders.
  */
 export function createStockActivities(deps: StockActivityDeps) {
   const writer = new WebStockWriter(deps.ecommerce);
@@ -50,7 +51,7 @@ export function createStockActivities(deps: StockActivityDeps) {
     return new Map(skus.map((s) => [s, bufferFor(rules, s, categories.get(s)?.category)]));
   }
 
-  /** Targets for the given SKUs at one location: master level -> web available; Virtual mirrors get on hand. */
+  /** Targets for the given SKUs at one location: master level -> web on_hand; Virtual mirrors get on hand. */
   async function targetsAt(location: StockLocation, skus: string[], calls: { calls: number }) {
     const levels = await masterLevels(location, skus);
     const buffers = await buffersFor(skus);
@@ -60,7 +61,7 @@ export function createStockActivities(deps: StockActivityDeps) {
       const id = ids.get(sku);
       if (!id) continue;
       const level = levels.get(sku) ?? { onHand: 0, reserved: 0 };
-      targets.push({ locationId: location.locationId, sku, level: { inventoryItemId: id, locationId: location.webLocationId }, quantity: webAvailable(level, buffers.get(sku) ?? 0) });
+      targets.push({ locationId: location.locationId, sku, level: { inventoryItemId: id, locationId: location.webLocationId }, onHand: webOnHand(level, buffers.get(sku) ?? 0) });
     }
     let mirrored = 0;
     // Sitoo gets a copy only where it is not the master: a store's own levels are never written back.
@@ -138,20 +139,23 @@ export function createStockActivities(deps: StockActivityDeps) {
       return stockLocations(deps.mapping()).map((l) => ({ locationId: l.locationId, master: l.master }));
     },
 
-    /** The drift check's first look: where does the web differ from what the master says? */
-    async compareLocationStock(input: { locationId: string }): Promise<{ locationId: string; checked: number; differing: Array<{ sku: string; web: number; expected: number }> }> {
+    /**
+     * The drift check's first look: where does the web's on_hand differ from what the master says?
+     * Units the web has committed to its own orders are not drift: they are in on_hand either way.
+     */
+    async compareLocationStock(input: { locationId: string }): Promise<{ locationId: string; checked: number; differing: Array<{ sku: string; webOnHand: number; target: number }> }> {
       const location = findStockLocation(deps.mapping(), input.locationId);
       if (!location) throw ApplicationFailure.nonRetryable(`location ${input.locationId} is not in the mapping`, 'UnknownLocation');
       const web = await callOrFail(FAILURE_TYPES.ecommerceRejected, () => deps.ecommerce.listLocationLevels(location.webLocationId));
       const levels = await masterLevels(location);
       const skus = web.flatMap((w) => (w.sku ? [w.sku] : []));
       const buffers = await buffersFor(skus);
-      const differing: Array<{ sku: string; web: number; expected: number }> = [];
+      const differing: Array<{ sku: string; webOnHand: number; target: number }> = [];
       for (const w of web) {
         if (!w.sku) continue;
-        writer.remember({ inventoryItemId: w.inventoryItemId, locationId: location.webLocationId }, w.sku, w.available);
-        const expected = webAvailable(levels.get(w.sku) ?? { onHand: 0, reserved: 0 }, buffers.get(w.sku) ?? 0);
-        if (expected !== w.available) differing.push({ sku: w.sku, web: w.available, expected });
+        writer.remember({ inventoryItemId: w.inventoryItemId, locationId: location.webLocationId }, w.sku, w.onHand);
+        const target = webOnHand(levels.get(w.sku) ?? { onHand: 0, reserved: 0 }, buffers.get(w.sku) ?? 0);
+        if (target !== w.onHand) differing.push({ sku: w.sku, webOnHand: w.onHand, target });
       }
       return { locationId: input.locationId, checked: web.length, differing };
     },

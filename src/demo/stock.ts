@@ -1,5 +1,5 @@
 import { stockSyncWorkflowId } from '../domain/ids';
-import { bufferFor, webAvailable } from '../domain/stock';
+import { bufferFor, webOnHand } from '../domain/stock';
 import type { LocalStack } from '../local/stack';
 import { stockStatusQuery, type StockSyncStatus } from '../workflows/stock-contract';
 import type { StockDriftResult } from '../workflows/stock-drift';
@@ -63,7 +63,7 @@ export function runDriftCheck(stack: LocalStack): Promise<StockDriftResult> {
 export function checkStock(stack: LocalStack, scenario: Scenario, played: StockPlayed, drift: StockDriftResult): string[] {
   const problems: string[] = [];
   const category = new Map(scenario.catalogue.map((c) => [c.sku, c.category]));
-  const expected = (sku: string, onHand: number) => webAvailable({ onHand, reserved: 0 }, bufferFor(scenario.buffers, sku, category.get(sku)));
+  const expected = (sku: string, onHand: number) => webOnHand({ onHand, reserved: 0 }, bufferFor(scenario.buffers, sku, category.get(sku)));
   for (const store of stack.mapping.stores) {
     for (const { sku } of scenario.catalogue) {
       const want = expected(sku, stack.sitoo.state.getStock(store.sitooWarehouseId, sku) - stack.sitoo.state.getReserved(store.sitooWarehouseId, sku));

@@ -27,6 +27,7 @@ export interface StockFlushInput {
   keys: StockKey[];
 }
 
+/** A web level the stock flow wrote: its on_hand before (as believed current) and after. */
 export interface StockLevelChange {
   locationId: string;
   sku: string;
@@ -38,7 +39,7 @@ export interface StockFlushSummary {
   flushSeq: number;
   transactions: number;
   keys: number;
-  /** Levels written to the web shop. */
+  /** Levels whose on_hand was written to the web shop. */
   written: number;
   /** Calls made to the e-commerce platform (reads and writes). */
   ecommerceCalls: number;
