@@ -5,7 +5,8 @@ import type { ErpPort } from '../connectors/erp/port';
 import type { SitooPort } from '../connectors/sitoo/port';
 import { findStockLocation, masterRefusal, stockBuffers, stockLocations, type Mapping, type StockLocation } from '../domain/mapping';
 import { bufferFor, erpRecordsThroughOrders, webOnHand, type WarehouseLevel } from '../domain/stock';
-import type { StockFlushInput, StockFlushSummary, StockKey, StockLevelChange } from '../workflows/stock-contract';
+import type { ExceptionType } from '../domain/exceptions';
+import type { RefusedStockWork, StockFlushInput, StockFlushSummary, StockKey, StockLevelChange } from '../workflows/stock-contract';
 import { callOrFail, FAILURE_TYPES } from './failures';
 import { WebStockWriter, type WebTarget } from './web-stock-writer';
 
@@ -51,10 +52,27 @@ export function createStockActivities(deps: StockActivityDeps) {
     return new Map(skus.map((s) => [s, bufferFor(rules, s, categories.get(s)?.category)]));
   }
 
-  /** Targets for the given SKUs at one location: master level -> web on_hand; Virtual mirrors get on hand. */
+  /**
+   * Targets for the given SKUs at one location: master level -> web on_hand; Virtual mirrors get
+   * on hand. A refusal of this location's master read, its buffers or its mirror is returned as
+   * refused work (the coalescer holds it), so it never holds back the other locations of a flush.
+   */
   async function targetsAt(location: StockLocation, skus: string[], calls: { calls: number }) {
-    const levels = await masterLevels(location, skus);
-    const buffers = await buffersFor(skus);
+    const keys = skus.map((sku) => ({ locationId: location.locationId, sku }));
+    const refused: RefusedStockWork[] = [];
+    const held = (part: RefusedStockWork) => ({ targets: [], mirrored: 0, notOnWeb: 0, refused: [part] });
+    let levels: Map<string, WarehouseLevel>;
+    let buffers: Map<string, number>;
+    try {
+      levels = await masterLevels(location, skus);
+    } catch (err) {
+      return held(refusedWork(err, location.locationId, 'unmapped-warehouse', keys));
+    }
+    try {
+      buffers = await buffersFor(skus);
+    } catch (err) {
+      return held(refusedWork(err, 'buffers', 'erp-rejected', keys));
+    }
     const ids = await writer.itemIdsFor(skus, calls);
     const targets: WebTarget[] = [];
     for (const sku of skus) {
@@ -67,10 +85,14 @@ export function createStockActivities(deps: StockActivityDeps) {
     // Sitoo gets a copy only where it is not the master: a store's own levels are never written back.
     if (location.sitooWarehouseId !== undefined && masterRefusal(location, 'sitoo') === undefined) {
       const writes = skus.map((sku) => ({ sku, onHand: levels.get(sku)?.onHand ?? 0 }));
-      await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.setVirtualWarehouseStock(location.sitooWarehouseId!, writes));
-      mirrored = writes.length;
+      try {
+        await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.setVirtualWarehouseStock(location.sitooWarehouseId!, writes));
+        mirrored = writes.length;
+      } catch (err) {
+        refused.push(refusedWork(err, `${location.locationId}/mirror`, 'unmapped-warehouse', keys));
+      }
     }
-    return { targets, mirrored, notOnWeb: skus.length - targets.length };
+    return { targets, mirrored, notOnWeb: skus.length - targets.length, refused };
   }
 
   /**
@@ -84,7 +106,8 @@ export function createStockActivities(deps: StockActivityDeps) {
     const perLocation = await Promise.all(work.map(([location, skus]) => targetsAt(location, skus, calls)));
     const outcome = await writer.write(perLocation.flatMap((p) => p.targets), keyPrefix, uri);
     const sum = (f: (p: (typeof perLocation)[number]) => number) => perLocation.reduce((n, p) => n + f(p), 0);
-    return { ...outcome, calls: outcome.calls + calls.calls, notOnWeb: sum((p) => p.notOnWeb) + outcome.notStocked, mirrored: sum((p) => p.mirrored) };
+    const refused = [...perLocation.flatMap((p) => p.refused), ...webRefusals(outcome.rejected)];
+    return { ...outcome, calls: outcome.calls + calls.calls, notOnWeb: sum((p) => p.notOnWeb) + outcome.notStocked, mirrored: sum((p) => p.mirrored), refused };
   }
 
   return {
@@ -99,8 +122,15 @@ export function createStockActivities(deps: StockActivityDeps) {
       const dirty = new Map<string, Set<string>>();
       const mark = (k: StockKey) => (dirty.get(k.locationId) ?? dirty.set(k.locationId, new Set()).get(k.locationId)!).add(k.sku);
       input.keys.forEach(mark);
+      const refused: RefusedStockWork[] = [];
       if (input.transactionIds.length) {
-        const transactions = await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.listWarehouseTransactions({ ids: input.transactionIds }));
+        let transactions: Awaited<ReturnType<SitooPort['listWarehouseTransactions']>> = [];
+        try {
+          transactions = await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.listWarehouseTransactions({ ids: input.transactionIds }));
+        } catch (err) {
+          // The keys of this flush still go out; the transactions are held until Sitoo lets us read them.
+          refused.push(refusedWork(err, 'transactions', 'unprocessable-event', [], input.transactionIds));
+        }
         summary.transactions = transactions.length;
         for (const t of transactions) {
           const location = locations.find((l) => l.sitooWarehouseId === t.warehouseId);
@@ -129,6 +159,7 @@ export function createStockActivities(deps: StockActivityDeps) {
       summary.mirrored = r.mirrored;
       summary.notOnWeb = r.notOnWeb;
       summary.rejected = r.rejected;
+      summary.refused = [...refused, ...r.refused];
       const changes: StockLevelChange[] = r.changes;
       summary.sample = changes.slice(0, SAMPLE);
       return summary;
@@ -170,12 +201,31 @@ export function createStockActivities(deps: StockActivityDeps) {
       const ids = await writer.itemIdsFor(input.skus, { calls: 0 });
       writer.forget([...ids.values()].map((inventoryItemId) => ({ inventoryItemId, locationId: location.webLocationId })));
       const r = await propagate([[location, input.skus]], `${runKey()}:${input.checkId}:${location.locationId}`, `gid://retail-integration/StockDriftRepair/${input.checkId}`);
+      const refusal = r.refused[0];
+      if (refusal) throw ApplicationFailure.nonRetryable(`drift repair at ${input.locationId} refused: ${refusal.message}`, refusal.failureType);
       return r.changes;
     },
   };
 }
 
 export type StockActivities = ReturnType<typeof createStockActivities>;
+
+/** A business refusal becomes refused work named by its failure type and what was refused; anything else is rethrown. */
+function refusedWork(err: unknown, what: string, exceptionType: ExceptionType, keys: StockKey[], transactionIds: number[] = []): RefusedStockWork {
+  if (!(err instanceof ApplicationFailure && err.nonRetryable)) throw err;
+  const failureType = err.type ?? 'Refused';
+  return { part: `${failureType}:${what}`, exceptionType, failureType, message: err.message, keys, transactionIds };
+}
+
+/** Levels the shop refused, one refused part per location. */
+function webRefusals(rejected: Array<{ locationId: string; sku: string; message: string }>): RefusedStockWork[] {
+  const byLocation = new Map<string, typeof rejected>();
+  for (const r of rejected) byLocation.set(r.locationId, [...(byLocation.get(r.locationId) ?? []), r]);
+  return [...byLocation].map(([locationId, levels]) => ({
+    part: `${FAILURE_TYPES.ecommerceRejected}:${locationId}`, exceptionType: 'ecommerce-rejected', failureType: FAILURE_TYPES.ecommerceRejected,
+    message: levels.slice(0, 5).map((l) => `${l.sku}: ${l.message}`).join('; '), keys: levels.map(({ sku }) => ({ locationId, sku })), transactionIds: [],
+  }));
+}
 
 /** The calling workflow run, as the unique part of idempotency keys (a new run never reuses an old key). */
 function runKey(): string {
