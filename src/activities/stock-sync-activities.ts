@@ -98,12 +98,14 @@ export function createStockActivities(deps: StockActivityDeps) {
   /**
    * Reads every touched location's master side by side, then writes all their web levels in one
    * compare-and-set call: the call count per flush stays one however many locations a burst touched.
+   * Levels in `reread` are read from the shop first instead of trusting what the writer believes.
    */
-  async function propagate(work: Array<[StockLocation, string[]]>, keyPrefix: string, uri: string) {
+  async function propagate(work: Array<[StockLocation, string[]]>, keyPrefix: string, uri: string, reread: Set<string> = new Set()) {
     const calls = { calls: 0 };
     // Learn unknown item ids in one call for all locations before they fan out.
     await writer.itemIdsFor([...new Set(work.flatMap(([, skus]) => skus))], calls);
     const perLocation = await Promise.all(work.map(([location, skus]) => targetsAt(location, skus, calls)));
+    writer.forget(perLocation.flatMap((p) => p.targets).filter((t) => reread.has(stockKeyOf(t))).map((t) => t.level));
     const outcome = await writer.write(perLocation.flatMap((p) => p.targets), keyPrefix, uri);
     const sum = (f: (p: (typeof perLocation)[number]) => number) => perLocation.reduce((n, p) => n + f(p), 0);
     const refused = [...perLocation.flatMap((p) => p.refused), ...webRefusals(outcome.rejected)];
@@ -152,7 +154,10 @@ export function createStockActivities(deps: StockActivityDeps) {
         summary.keys += skus.size;
         work.push([location, [...skus]]);
       }
-      const r = await propagate(work, keyPrefix, uri);
+      // A key says "look at this level again": the shop may have moved its on_hand itself (a web
+      // fulfilment, a cancel without restock, a restocked return), which the writer cannot know.
+      // Transactions, the hot path of store sales, keep trusting what the writer believes.
+      const r = await propagate(work, keyPrefix, uri, new Set(input.keys.map(stockKeyOf)));
       summary.written = r.changes.length;
       summary.ecommerceCalls = r.calls;
       summary.staleRetries = r.staleRetries;
@@ -216,6 +221,8 @@ function refusedWork(err: unknown, what: string, exceptionType: ExceptionType, k
   const failureType = err.type ?? 'Refused';
   return { part: `${failureType}:${what}`, exceptionType, failureType, message: err.message, keys, transactionIds };
 }
+
+const stockKeyOf = (k: StockKey) => `${k.locationId}\u0000${k.sku}`;
 
 /** Levels the shop refused, one refused part per location. */
 function webRefusals(rejected: Array<{ locationId: string; sku: string; message: string }>): RefusedStockWork[] {

@@ -28,8 +28,9 @@ const MAX_STALE_ROUNDS = 5;
  * Writes absolute web on_hand with compare-and-set, remembering per worker process what each
  * level's on_hand was last seen or written as, so a steady stream of changes costs one write call
  * per batch and no reads. The memory is only a guess: a wrong guess is a compare-and-set conflict,
- * which re-reads the truth and recomputes, so a stale value never overwrites a newer one. Web
- * orders move the shop's available and committed, not its on_hand, so they never make the guess wrong.
+ * which re-reads the truth and recomputes, so a stale value never overwrites a newer one. Placing a
+ * web order moves the shop's available and committed, not its on_hand; fulfilling one lowers
+ * on_hand, which callers that know of it handle by forgetting the level first.
  */
 export class WebStockWriter {
   private readonly believed = new Map<string, number>();

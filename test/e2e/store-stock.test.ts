@@ -163,6 +163,22 @@ describe('web orders', () => {
     await webMatchesStore(stack, 'S02', ['TEE-1']);
   });
 
+  it('a level the web shop lowered itself (a web fulfilment) is read afresh when its key is signalled', async () => {
+    // The shape of a pickup: the store hands over a unit (its Sitoo stock drops), then the web order is fulfilled.
+    const location = webLocation(stack, 'S02');
+    await webMatchesStore(stack, 'S02', ['CAP-1']);
+    const placed = stack.ecommerce.state.createOrder({ lines: [{ sku: 'CAP-1', quantity: 1, price: '149.00' }], shippingLocationId: location });
+    const onHandBefore = stack.ecommerce.state.quantities('CAP-1', location)!.on_hand;
+    stack.sitoo.pos.adjustStock(102, [{ sku: 'CAP-1', quantity: -1 }]);
+    await waitFor('the web to follow the store', () => stack.ecommerce.state.quantities('CAP-1', location)!.on_hand === onHandBefore - 1);
+    stack.ecommerce.state.orders.fulfil([{ fulfillmentOrderId: stack.ecommerce.state.orders.get(placed.id)!.fulfillmentOrders[0]!.id }]);
+    // Shopify took the shipped unit out of on_hand as well: the web is one short of the store.
+    expect(stack.ecommerce.state.quantities('CAP-1', location)).toMatchObject({ on_hand: onHandBefore - 2, committed: 0 });
+    await signalStockChanged(stack.client, stack.env.SITOO_ACCOUNT_ID, { keys: [{ locationId: 'S02', sku: 'CAP-1' }] });
+    await webMatchesStore(stack, 'S02', ['CAP-1']);
+    expect(stack.ecommerce.state.quantities('CAP-1', location)).toMatchObject({ on_hand: onHandBefore - 1, committed: 0 });
+  });
+
   it('the drift check does not repair units committed to an open web order back into available', async () => {
     const location = webLocation(stack, 'S01');
     await webMatchesStore(stack, 'S01', ['BOOK-1']);
