@@ -152,9 +152,14 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
       await callOrFail(FAILURE_TYPES.ecommerceRejected, () => deps.ecommerce.fulfilPickup(input.fulfillmentOrderId));
     },
 
-    /** Cancels and refunds the web order. No restock on the web: its stock follows the store's master. */
+    /**
+     * Cancels and refunds the web order. Restocked: Shopify moves the order's committed units back
+     * to available and leaves on_hand, which the stock flow sets from the store's master, alone.
+     * Without it Shopify would take them out of on_hand, and the web would show the store a few
+     * units short until the next flush of those levels.
+     */
     async cancelWebOrder(input: { webOrderId: string; reason: 'CUSTOMER' | 'INVENTORY' | 'OTHER' | 'STAFF'; note: string }): Promise<void> {
-      await callOrFail(FAILURE_TYPES.ecommerceRejected, () => deps.ecommerce.cancelOrder({ orderId: input.webOrderId, reason: input.reason, refund: true, restock: false, staffNote: input.note }));
+      await callOrFail(FAILURE_TYPES.ecommerceRejected, () => deps.ecommerce.cancelOrder({ orderId: input.webOrderId, reason: input.reason, refund: true, restock: true, staffNote: input.note }));
     },
 
     /** The collected order becomes a posted ERP sale at the store's location, exactly once. */

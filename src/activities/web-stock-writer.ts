@@ -4,15 +4,16 @@ import { webLevelKey, type EcommercePort, type WebLevelKey } from '../connectors
 import { callOrFail, FAILURE_TYPES, toActivityFailure } from './failures';
 import { PermanentError } from '../connectors/http';
 
-/** A level the caller wants the web shop to show, computed from the location's stock master. */
+/** A level's on_hand as the caller wants the web shop to hold it, computed from the location's stock master. */
 export interface WebTarget {
   locationId: string;
   sku: string;
   level: WebLevelKey;
-  quantity: number;
+  onHand: number;
 }
 
 export interface WriteOutcome {
+  /** Levels whose on_hand was written, from the value believed current to the target. */
   changes: Array<{ locationId: string; sku: string; from: number; to: number }>;
   calls: number;
   staleRetries: number;
@@ -24,10 +25,12 @@ export interface WriteOutcome {
 const MAX_STALE_ROUNDS = 5;
 
 /**
- * Writes absolute web stock with compare-and-set, remembering per worker process what each level
- * was last seen or written as, so a steady stream of changes costs one write call per batch and
- * no reads. The memory is only a guess: a wrong guess is a compare-and-set conflict, which
- * re-reads the truth and recomputes, so a stale value never overwrites a newer one.
+ * Writes absolute web on_hand with compare-and-set, remembering per worker process what each
+ * level's on_hand was last seen or written as, so a steady stream of changes costs one write call
+ * per batch and no reads. The memory is only a guess: a wrong guess is a compare-and-set conflict,
+ * which re-reads the truth and recomputes, so a stale value never overwrites a newer one. Placing a
+ * web order moves the shop's available and committed, not its on_hand; fulfilling one lowers
+ * on_hand, which callers that know of it handle by forgetting the level first.
  */
 export class WebStockWriter {
   private readonly believed = new Map<string, number>();
@@ -47,8 +50,8 @@ export class WebStockWriter {
   }
 
   /** Learn what the shop holds from a full listing (the drift check reads it anyway). */
-  remember(level: WebLevelKey, sku: string | null, available: number): void {
-    this.believed.set(webLevelKey(level), available);
+  remember(level: WebLevelKey, sku: string | null, onHand: number): void {
+    this.believed.set(webLevelKey(level), onHand);
     if (sku) this.itemIds.set(sku, level.inventoryItemId);
   }
 
@@ -70,7 +73,7 @@ export class WebStockWriter {
       const notStocked = new Set<string>();
       if (unknown.length) {
         out.calls++;
-        const current = await callOrFail(FAILURE_TYPES.ecommerceRejected, () => this.ecommerce.getAvailableMany(unknown.map((t) => t.level)));
+        const current = await callOrFail(FAILURE_TYPES.ecommerceRejected, () => this.ecommerce.getOnHandMany(unknown.map((t) => t.level)));
         for (const t of unknown) {
           const value = current.get(webLevelKey(t.level));
           if (value === undefined) notStocked.add(webLevelKey(t.level));
@@ -78,14 +81,14 @@ export class WebStockWriter {
         }
       }
       out.notStocked += notStocked.size;
-      const changes = pending.filter((t) => !notStocked.has(webLevelKey(t.level)) && this.believed.get(webLevelKey(t.level)) !== t.quantity);
+      const changes = pending.filter((t) => !notStocked.has(webLevelKey(t.level)) && this.believed.get(webLevelKey(t.level)) !== t.onHand);
       if (changes.length === 0) return out;
-      const quantities = changes.map((t) => ({ ...t.level, quantity: t.quantity, changeFromQuantity: this.believed.get(webLevelKey(t.level))! }));
+      const quantities = changes.map((t) => ({ ...t.level, quantity: t.onHand, changeFromQuantity: this.believed.get(webLevelKey(t.level))! }));
       const hash = createHash('sha256').update(JSON.stringify(quantities)).digest('hex').slice(0, 16);
       out.calls++;
       let result;
       try {
-        result = await this.ecommerce.setAvailableMany({ quantities, idempotencyKey: `${keyPrefix}:${round}:${hash}`, referenceDocumentUri });
+        result = await this.ecommerce.setOnHandMany({ quantities, idempotencyKey: `${keyPrefix}:${round}:${hash}`, referenceDocumentUri });
       } catch (err) {
         if (!(err instanceof PermanentError)) throw toActivityFailure(err, FAILURE_TYPES.ecommerceRejected);
         if (changes.length === 1) {

@@ -34,6 +34,8 @@ export interface StockSummary {
   mirrored: number;
   erpStockAdjustments: number;
   driftCorrected: number;
+  /** Units of web orders still unshipped at the end, committed in Shopify and so out of web available. */
+  webOrderUnitsCommitted: number;
 }
 
 export function summarise(stack: LocalStack, scenario: Scenario, played: PlayedSale[], exceptionsByOrder: Map<number, string>, extra: Pick<DemoSummary, 'wallTimeSeconds' | 'temporalUi' | 'check' | 'stock'> & { refusedByProxy: number }): DemoSummary {
@@ -85,10 +87,10 @@ export function renderTable(s: DemoSummary): string {
   out.push(`Injected faults: ${Object.entries(s.injectedFaults).map(([k, v]) => `${k} ${v.errors} 5xx, ${v.throttles} throttled, ${v.lostResponses} lost responses`).join('; ')}`);
   if (s.stock) {
     const k = s.stock;
-    out.push(`Stock: ${k.transactions} Sitoo stock transactions read (events, plus the polling fallback's second look) in ${k.flushes} coalesced flushes; ${k.webLevelsWritten} web levels written in ${k.ecommerceCalls} e-commerce calls (${k.ecommerceCallsPerSale.toFixed(2)} per sale), ${k.staleRetries} compare-and-set conflicts re-read; ${k.mirrored} levels mirrored to Sitoo from the ERP; ${k.erpStockAdjustments} ERP stock adjustments; drift check corrected ${k.driftCorrected}`);
+    out.push(`Stock: ${k.transactions} Sitoo stock transactions read (events, plus the polling fallback's second look) in ${k.flushes} coalesced flushes; ${k.webLevelsWritten} web levels written in ${k.ecommerceCalls} e-commerce calls (${k.ecommerceCallsPerSale.toFixed(2)} per sale), ${k.staleRetries} compare-and-set conflicts re-read; ${k.mirrored} levels mirrored to Sitoo from the ERP; ${k.erpStockAdjustments} ERP stock adjustments; drift check corrected ${k.driftCorrected}; ${k.webOrderUnitsCommitted} units of unshipped web orders committed, not offered again`);
   }
   out.push(`Wall time: ${s.wallTimeSeconds.toFixed(1)} s`);
   if (s.temporalUi) out.push(`Temporal UI: ${s.temporalUi}`);
-  out.push(s.check.ok ? 'End-state check: OK (one posted ERP order per paid sale, none for the rest, every exception parked; web stock equal to each location\'s master, one ERP stock adjustment per store stock change, the hand edit found and repaired)' : `End-state check FAILED:\n${s.check.problems.map((p) => `  - ${p}`).join('\n')}`);
+  out.push(s.check.ok ? 'End-state check: OK (one posted ERP order per paid sale, none for the rest, every exception parked; web available equal to each location\'s master on hand − buffer − reserved − committed web orders, one ERP stock adjustment per store stock change, the hand edit found and repaired)' : `End-state check FAILED:\n${s.check.problems.map((p) => `  - ${p}`).join('\n')}`);
   return out.join('\n');
 }

@@ -80,7 +80,7 @@ async function main(): Promise<number> {
   }
 
   const t0 = Date.now();
-  const stockPlayed: StockPlayed = { recorded: [], handEdits: [] };
+  const stockPlayed: StockPlayed = { recorded: [], handEdits: [], webOrders: [] };
   const duringHour = scenario.stockChanges.filter((c) => c.kind !== 'web-hand-edit');
   const stockTimers = duringHour.map((c) => new Promise<void>((r) => setTimeout(() => r(playStockChange(stack, scenario, c, stockPlayed)), c.at)));
   for (const sale of scenario.sales) {
@@ -132,6 +132,7 @@ async function main(): Promise<number> {
       mirrored: stock.totals.mirrored,
       erpStockAdjustments: stack.erp.state.stockAdjustments().length,
       driftCorrected: drift.locations.reduce((n, l) => n + l.corrected.length, 0),
+      webOrderUnitsCommitted: stockPlayed.webOrders.reduce((n, o) => n + o.quantity, 0),
     },
   });
   console.log(args.json ? JSON.stringify({ ...summary, omni: omniCheck.summary }, null, 2) : `${renderTable(summary)}\n${renderOmni(omniCheck.summary)}\nDay close:\n${day.lines.join('\n')}`);

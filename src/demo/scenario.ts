@@ -27,6 +27,8 @@ export type PlannedStockChange = { at: number } & (
   | { kind: 'goods-receipt'; erpLocationCode: string; sku: string; quantity: number }
   /** A merchant edits web stock by hand: drift the scheduled check must find and repair. */
   | { kind: 'web-hand-edit'; storeId: string; sku: string; quantity: number }
+  /** A customer orders online, shipped from a store, and it is still unshipped at the end: Shopify holds it as committed. */
+  | { kind: 'web-order'; storeId: string; sku: string; quantity: number }
 );
 
 export interface Scenario {
@@ -93,6 +95,10 @@ export function buildScenario(opts: ScenarioOptions): Scenario {
     { at: at(0.5), kind: 'transfer', from: 101, to: 104, sku: 'SKU-015', quantity: 5 },
     { at: at(0.6), kind: 'web-hand-edit', storeId: 'S05', sku: 'SKU-030', quantity: 7 },
     { at: at(0.7), kind: 'goods-receipt', erpLocationCode: 'WH01', sku: 'SKU-025', quantity: 120 },
+    // Hot SKUs, so later store sales flush the same levels while the web orders wait to be shipped.
+    { at: at(0.25), kind: 'web-order', storeId: 'S01', sku: 'SKU-003', quantity: 2 },
+    { at: at(0.45), kind: 'web-order', storeId: 'S02', sku: 'SKU-004', quantity: 1 },
+    { at: at(0.65), kind: 'web-order', storeId: 'S03', sku: 'SKU-005', quantity: 3 },
   ];
   return { stores, warehouses, catalogue, buffers, sales, stockChanges };
 }

@@ -1,5 +1,5 @@
 import { stockSyncWorkflowId } from '../domain/ids';
-import { bufferFor, webAvailable } from '../domain/stock';
+import { bufferFor, webOnHand, type WarehouseLevel } from '../domain/stock';
 import type { LocalStack } from '../local/stack';
 import { stockStatusQuery, type StockSyncStatus } from '../workflows/stock-contract';
 import type { StockDriftResult } from '../workflows/stock-drift';
@@ -15,6 +15,8 @@ export interface StockPlayed {
   /** Sitoo warehouse transactions the ERP must record as stock adjustments, with the store's ERP location. */
   recorded: Array<{ transactionId: number; erpLocationCode: string }>;
   handEdits: Array<{ storeId: string; sku: string }>;
+  /** Web orders left unshipped: their units must stay committed, never offered again. */
+  webOrders: Array<{ orderId: string; storeId: string; sku: string; quantity: number }>;
 }
 
 export function playStockChange(stack: LocalStack, scenario: Scenario, change: PlannedStockChange, played: StockPlayed): void {
@@ -38,6 +40,12 @@ export function playStockChange(stack: LocalStack, scenario: Scenario, change: P
       stack.ecommerce.state.setAvailable(change.sku, stack.mapping.stores.find((s) => s.storeId === change.storeId)!.webLocationId, change.quantity);
       played.handEdits.push({ storeId: change.storeId, sku: change.sku });
       break;
+    case 'web-order': {
+      const price = scenario.catalogue.find((c) => c.sku === change.sku)!.unitPriceGross;
+      const placed = stack.ecommerce.state.createOrder({ lines: [{ sku: change.sku, quantity: change.quantity, price }], shippingLocationId: stack.mapping.stores.find((s) => s.storeId === change.storeId)!.webLocationId });
+      played.webOrders.push({ orderId: placed.id, storeId: change.storeId, sku: change.sku, quantity: change.quantity });
+      break;
+    }
   }
 }
 
@@ -60,22 +68,33 @@ export function runDriftCheck(stack: LocalStack): Promise<StockDriftResult> {
   return stack.client.workflow.execute('stockDriftWorkflow', { workflowId: `demo-drift-check-${Date.now()}`, taskQueue: TASK_QUEUES.inventory, args: [{ settle: '2s' }] });
 }
 
+/**
+ * Web available must be what Shopify derives from the on_hand we write: master on hand − buffer −
+ * reserved (Sitoo's, for a store) − committed (Shopify's, for its own open orders).
+ */
+function webAvailableProblem(stack: LocalStack, scenario: Scenario, where: string, webLocationId: string, sku: string, master: WarehouseLevel): string | undefined {
+  const category = scenario.catalogue.find((c) => c.sku === sku)?.category;
+  const buffer = bufferFor(scenario.buffers, sku, category);
+  const web = stack.ecommerce.state.quantities(sku, webLocationId);
+  const want = webOnHand(master, buffer) - (web?.committed ?? 0);
+  if (web?.available === want) return undefined;
+  return `web available ${sku} at ${where}: ${web?.available}, expected ${want} (on hand ${master.onHand} − buffer ${buffer} − reserved ${master.reserved} − committed ${web?.committed ?? 0})`;
+}
+
 export function checkStock(stack: LocalStack, scenario: Scenario, played: StockPlayed, drift: StockDriftResult): string[] {
   const problems: string[] = [];
-  const category = new Map(scenario.catalogue.map((c) => [c.sku, c.category]));
-  const expected = (sku: string, onHand: number) => webAvailable({ onHand, reserved: 0 }, bufferFor(scenario.buffers, sku, category.get(sku)));
   for (const store of stack.mapping.stores) {
     for (const { sku } of scenario.catalogue) {
-      const want = expected(sku, stack.sitoo.state.getStock(store.sitooWarehouseId, sku) - stack.sitoo.state.getReserved(store.sitooWarehouseId, sku));
-      const got = stack.ecommerce.state.getAvailable(sku, store.webLocationId);
-      if (got !== want) problems.push(`web stock ${sku} at ${store.storeId}: ${got}, Sitoo says ${want}`);
+      const master = { onHand: stack.sitoo.state.getStock(store.sitooWarehouseId, sku), reserved: stack.sitoo.state.getReserved(store.sitooWarehouseId, sku) };
+      const problem = webAvailableProblem(stack, scenario, store.storeId, store.webLocationId, sku, master);
+      if (problem) problems.push(problem);
     }
   }
   for (const w of stack.mapping.warehouses ?? []) {
     for (const { sku } of scenario.catalogue) {
       const erp = stack.erp.state.stockAt(w.erpLocationCode, sku);
-      const got = stack.ecommerce.state.getAvailable(sku, w.webLocationId);
-      if (got !== expected(sku, erp)) problems.push(`web stock ${sku} at ${w.warehouseId}: ${got}, the ERP says ${expected(sku, erp)}`);
+      const problem = webAvailableProblem(stack, scenario, w.warehouseId, w.webLocationId, sku, { onHand: erp, reserved: 0 });
+      if (problem) problems.push(problem);
       const mirror = w.sitooMirrorWarehouseId !== undefined ? stack.sitoo.state.getStock(w.sitooMirrorWarehouseId, sku) : erp;
       if (mirror !== erp) problems.push(`Sitoo mirror of ${w.warehouseId} holds ${mirror} of ${sku}, the ERP ${erp}`);
     }
@@ -85,6 +104,12 @@ export function checkStock(stack: LocalStack, scenario: Scenario, played: StockP
     const mine = adjustments.filter((a) => a.externalDocumentNumber === `WT-${transactionId}`);
     if (mine.length !== 1) problems.push(`Sitoo transaction ${transactionId} has ${mine.length} ERP stock adjustments, expected exactly 1`);
     else if (mine[0]!.locationCode !== erpLocationCode) problems.push(`Sitoo transaction ${transactionId} adjusted ${mine[0]!.locationCode}, expected ${erpLocationCode}`);
+  }
+  // The web orders are still unshipped: their units must still be committed, not offered again.
+  for (const order of played.webOrders) {
+    const store = stack.mapping.stores.find((s) => s.storeId === order.storeId)!;
+    const committed = stack.ecommerce.state.quantities(order.sku, store.webLocationId)?.committed ?? 0;
+    if (committed < order.quantity) problems.push(`web order ${order.orderId} (${order.quantity} × ${order.sku} from ${order.storeId}) is not committed on the web (${committed})`);
   }
   for (const edit of played.handEdits) {
     const found = drift.locations.find((l) => l.locationId === edit.storeId)?.corrected.some((c) => c.sku === edit.sku);

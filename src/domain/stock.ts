@@ -1,6 +1,6 @@
 /**
  * Stock as the integration reasons about it: who masters each location, what a stock change
- * looks like, and the rule that turns a master's level into what the web shop may sell.
+ * looks like, and the rule that turns a master's level into the web shop's on_hand.
  * Pure: safe to import from workflows.
  */
 
@@ -92,8 +92,13 @@ export function bufferFor(buffers: StockBuffers, sku: string, category?: string)
   return 0;
 }
 
-/** What the web shop may sell: max(0, on hand - buffer - open reservations), in whole units. */
-export function webAvailable(level: WarehouseLevel, buffer: number): number {
+/**
+ * The on_hand the web shop is given for a level: max(0, on hand - buffer - open reservations), in
+ * whole units. It is the figure the shop derives its available from (available = on_hand -
+ * committed - reserved - unavailable), so units the shop has committed to its own open orders,
+ * which the master does not know about yet, are never offered again.
+ */
+export function webOnHand(level: WarehouseLevel, buffer: number): number {
   return Math.max(0, Math.floor(level.onHand - buffer - level.reserved));
 }
 

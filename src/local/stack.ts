@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { stringify } from 'yaml';
 import { loadEnv, type Env } from '../config/env';
 import type { Mapping } from '../domain/mapping';
-import { bufferFor, NO_BUFFERS, webAvailable, type StockBuffers } from '../domain/stock';
+import { bufferFor, NO_BUFFERS, webOnHand, type StockBuffers } from '../domain/stock';
 import type { FaultConfig } from '../simulators/faults';
 import { startBusinessCentralSimulator, type BusinessCentralSimulator } from '../simulators/business-central';
 import { startShopifySimulator, type ShopifySimulator } from '../simulators/shopify';
@@ -129,7 +129,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   // The web starts where the masters are, so any drift found later is the integration's doing.
   const seedWeb = (webLocationId: string, stock: Record<string, number>) => {
     for (const [sku, qty] of Object.entries(stock)) {
-      if (ecommerce.state.itemBySku(sku)) ecommerce.state.setAvailable(sku, webLocationId, webAvailable({ onHand: qty, reserved: 0 }, bufferFor(buffers, sku, categories.get(sku))));
+      if (ecommerce.state.itemBySku(sku)) ecommerce.state.setOnHand(sku, webLocationId, webOnHand({ onHand: qty, reserved: 0 }, bufferFor(buffers, sku, categories.get(sku))));
     }
   };
   const mapping: Mapping = { stores: [], warehouses: [], buffers };

@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { ExceptionType } from '../domain/exceptions';
 
 /**
  * The stock coalescer's contract: what starters and activities send it and what it reports.
@@ -27,6 +28,7 @@ export interface StockFlushInput {
   keys: StockKey[];
 }
 
+/** A web level the stock flow wrote: its on_hand before (as believed current) and after. */
 export interface StockLevelChange {
   locationId: string;
   sku: string;
@@ -38,7 +40,7 @@ export interface StockFlushSummary {
   flushSeq: number;
   transactions: number;
   keys: number;
-  /** Levels written to the web shop. */
+  /** Levels whose on_hand was written to the web shop. */
   written: number;
   /** Calls made to the e-commerce platform (reads and writes). */
   ecommerceCalls: number;
@@ -51,10 +53,39 @@ export interface StockFlushSummary {
   unmappedWarehouses: number[];
   /** SKUs the web shop does not sell (no inventory item), or items not stocked at the web location. */
   notOnWeb: number;
-  /** Quantities the web shop refused outright; reported as an exception, never retried blindly. */
+  /** Quantities the web shop refused outright (also among `refused`, which the coalescer holds and retries). */
   rejected: Array<StockKey & { message: string }>;
+  /** Parts of the flush a system refused: held by the coalescer and retried later, never dropped. */
+  refused?: RefusedStockWork[];
   /** The first few changes, for the status query. */
   sample: StockLevelChange[];
+}
+
+/**
+ * A part of a flush that a system refused (a business refusal, which a plain retry cannot fix):
+ * one location whose master read was refused, the levels the shop refused at a location, a Virtual
+ * mirror Sitoo refused, or transactions Sitoo refused to read. The rest of the flush went out.
+ */
+export interface RefusedStockWork {
+  /** Names the refusal, `<failure type>:<what>` (e.g. `ErpRejected:CENTRAL`): one record per standing refusal. */
+  part: string;
+  exceptionType: ExceptionType;
+  failureType: string;
+  message: string;
+  /** The levels held back and the transactions not read. */
+  keys: StockKey[];
+  transactionIds: number[];
+}
+
+/** Refused work the coalescer holds, carried over continue-as-new; times are workflow time in ms. */
+export interface HeldStockWork extends RefusedStockWork {
+  since: number;
+  /** Refusals in a row; the retry interval doubles with each, up to the maximum. */
+  attempts: number;
+  retryAt: number;
+  /** The recorded exception that makes the refusal visible, and when it was recorded. */
+  exceptionId: string;
+  recordedAt: number;
 }
 
 export interface StockSyncTotals {
@@ -75,6 +106,10 @@ export interface StockSyncInput {
   totals?: StockSyncTotals;
   /** Continue-as-new after this many history events (default 3,000); tests set it low. */
   maxHistoryEvents?: number;
+  /** Refused work carried over continue-as-new. */
+  held?: HeldStockWork[];
+  /** When held work is tried again: after `first`, doubling per refusal up to `max` (default 1m and 30m); tests set them low. */
+  heldRetry?: { first: string; max: string };
 }
 
 export interface StockSyncStatus {
@@ -85,6 +120,8 @@ export interface StockSyncStatus {
   totals: StockSyncTotals;
   lastFlush?: StockFlushSummary & { at: string };
   unmappedWarehouses: number[];
+  /** Refused work waiting for its next try, one entry per standing refusal. */
+  held?: Array<{ part: string; exceptionType: ExceptionType; message: string; keys: number; transactions: number; attempts: number; since: string; nextRetryAt: string; exceptionId: string }>;
 }
 
 export const stockStatusQuery = defineQuery<StockSyncStatus>('status');

@@ -7,9 +7,10 @@ import type { StockLevelChange } from './stock-contract';
 import { TASK_QUEUES } from './task-queues';
 
 /**
- * The scheduled full comparison: for each location, master against web. What differs is checked
- * again after `settle` (a change still on its way is not drift), corrected with compare-and-set,
- * and reported as an `inventory-sync-failure` listing each SKU with its old and new web value.
+ * The scheduled full comparison: for each location, the web's on_hand against the master's
+ * figure. What differs is checked again after `settle` (a change still on its way is not drift),
+ * corrected with compare-and-set, and reported as an `inventory-sync-failure` listing each SKU
+ * with its old and new web value (on_hand; the shop's available is that less its committed units).
  */
 export interface StockDriftInput {
   /** How long a difference must persist to count as drift, e.g. "5s". */

@@ -74,8 +74,9 @@ describe('ShopifyClient orders and pickup against the simulator', () => {
     const shipping = await client.getOrder(shipped.id);
     expect(shipping!.fulfillmentOrders).toMatchObject([{ methodType: 'SHIPPING', locationId: warehouse }]);
     expect(pickupOf(shipping!)).toBeUndefined();
-    // Orders leave stock alone: the POS is the master and the integration writes web stock.
-    expect(sim.state.getAvailable('SKU-A', store)).toBe(10);
+    // As in Shopify, each order commits its units at its fulfilment order's location.
+    expect(sim.state.quantities('SKU-A', store)).toEqual({ available: 8, committed: 2, reserved: 0, on_hand: 10 });
+    expect(sim.state.quantities('SKU-A', warehouse)).toEqual({ available: 49, committed: 1, reserved: 0, on_hand: 50 });
   });
 
   it('marks a pickup ready, then collected; both are idempotent, across a lost response too', async () => {
@@ -96,7 +97,8 @@ describe('ShopifyClient orders and pickup against the simulator', () => {
     expect(sim.operations.get('PreparedForPickup')).toBe(1);
     expect(sim.state.orders.fulfillmentOrder(fo.id)).toMatchObject({ status: 'CLOSED', lines: [{ remainingQuantity: 0 }, { remainingQuantity: 0 }] });
     expect(sim.state.orders.get(placed.id)!.fulfillments).toHaveLength(1);
-    expect(sim.state.getAvailable('SKU-A', store)).toBe(10);
+    // Handed over: out of committed and on_hand, once, although fulfilPickup was called twice.
+    expect(sim.state.quantities('SKU-A', store)).toEqual({ available: 8, committed: 0, reserved: 0, on_hand: 8 });
 
     const shipped = sim.state.createOrder({ lines: [{ sku: 'SKU-A', quantity: 1, price: '10.00' }] });
     const shippingFo = (await client.getOrder(shipped.id))!.fulfillmentOrders[0]!.id;
@@ -117,7 +119,8 @@ describe('ShopifyClient orders and pickup against the simulator', () => {
     expect(pickupOf(order!)).toBeUndefined();
     await client.cancelOrder({ orderId: placed.id, reason: 'CUSTOMER', refund: true, restock: false });
     expect(sim.operations.get('CancelOrder')).toBe(1);
-    expect(sim.state.getAvailable('SKU-A', store)).toBe(10); // restock: false
+    // restock: false releases the committed units out of on_hand, not back to available.
+    expect(sim.state.quantities('SKU-A', store)).toEqual({ available: 8, committed: 0, reserved: 0, on_hand: 8 });
 
     sim.state.orders.cancelJobDelayMs = Infinity;
     const stuck = pickupOrder();
@@ -133,13 +136,13 @@ describe('ShopifyClient orders and pickup against the simulator', () => {
     const one = [{ lineItemId: lineA, quantity: 1 }];
     const money = await client.refundLines({ orderId: placed.id, lines: one, transactions: await paidFor(placed.id, one), restockType: 'NO_RESTOCK', note: 'damaged', idempotencyKey: 'r-1' });
     expect(money).toEqual({ refundId: expect.stringMatching(/^gid:\/\/shopify\/Refund\//), amount: '99.00' });
-    expect(sim.state.getAvailable('SKU-A', store)).toBe(10);
+    expect(sim.state.getAvailable('SKU-A', store)).toBe(8); // 10 - 2 collected; money only
 
     const two = [{ lineItemId: lineA, quantity: 1 }, { lineItemId: lineB, quantity: 1 }];
     const back = await client.refundLines({ orderId: placed.id, lines: two, transactions: await paidFor(placed.id, two), restockType: 'RETURN', locationId: store, note: 'returned in store', idempotencyKey: 'r-2' });
     expect(back.amount).toBe('148.50');
-    expect(sim.state.getAvailable('SKU-A', store)).toBe(11);
-    expect(sim.state.getAvailable('SKU-B', store)).toBe(11);
+    expect(sim.state.quantities('SKU-A', store)).toEqual({ available: 9, committed: 0, reserved: 0, on_hand: 9 });
+    expect(sim.state.getAvailable('SKU-B', store)).toBe(10);
     expect(sim.state.getAvailable('SKU-A', warehouse)).toBe(50);
 
     const refunds = sim.state.orders.refundsOf(placed.id);
@@ -182,7 +185,7 @@ describe('ShopifyClient orders and pickup against the simulator', () => {
     const again = await client.refundLines(input);
     expect(again).toEqual(first);
     expect(sim.state.orders.refundsOf(placed.id)).toHaveLength(1);
-    expect(sim.state.getAvailable('SKU-A', store)).toBe(11);
+    expect(sim.state.getAvailable('SKU-A', store)).toBe(9); // 10 - 2 collected + 1 returned, once
     expect(sim.state.orders.restocks).toHaveLength(1);
     const reused = await rejectionOf(client.refundLines({ ...input, lines: [{ lineItemId: lineA, quantity: 2 }] }));
     expect(reused).toMatchObject({ name: 'PermanentError', code: 'IDEMPOTENCY_KEY_PARAMETER_MISMATCH' });
@@ -312,6 +315,71 @@ describe("the simulated shop's money: discounts, taxes, several payments", () =>
     // Cancelling refunds the rest back to where it is still held: the card only.
     sim.state.cancelOrderAsCustomer(placed.id);
     expect(sim.state.orders.refundsOf(placed.id).at(-1)!.transactions.map((t) => [t.parentId, t.amountCents])).toEqual([[card!.id, 15000]]);
+  });
+});
+
+describe('the simulator moves inventory with orders, as Shopify does', () => {
+  const levelA = () => sim.state.quantities('SKU-A', store);
+  const lineOf = (orderId: string) => sim.state.orders.get(orderId)!.lines[0]!.id;
+
+  it('commits ordered units at the assigned location and lets available go below zero when oversold', () => {
+    sim.state.createOrder({ lines: [{ sku: 'SKU-A', quantity: 12, price: '10.00' }], shippingLocationId: store });
+    expect(levelA()).toEqual({ available: -2, committed: 12, reserved: 0, on_hand: 10 });
+    expect(sim.state.quantities('SKU-A', warehouse)).toEqual({ available: 50, committed: 0, reserved: 0, on_hand: 50 });
+  });
+
+  it('a cancel with restock puts committed units back to available; without, takes them out of on_hand', () => {
+    const kept = sim.state.createOrder({ lines: [{ sku: 'SKU-A', quantity: 3, price: '10.00' }], pickupLocationId: store });
+    sim.state.cancelOrderAsCustomer(kept.id, { restock: true });
+    expect(levelA()).toEqual({ available: 10, committed: 0, reserved: 0, on_hand: 10 });
+    expect(sim.state.orders.restocks).toMatchObject([{ orderId: kept.id, locationId: store, quantity: 3 }]);
+    const lost = sim.state.createOrder({ lines: [{ sku: 'SKU-A', quantity: 3, price: '10.00' }], pickupLocationId: store });
+    sim.state.cancelOrderAsCustomer(lost.id, { refund: false, restock: false });
+    expect(levelA()).toEqual({ available: 7, committed: 0, reserved: 0, on_hand: 7 });
+  });
+
+  it('refunds: CANCEL returns unfulfilled units, NO_RESTOCK of unfulfilled units releases them out of on_hand, RETURN adds to available', () => {
+    const placed = sim.state.createOrder({ lines: [{ sku: 'SKU-A', quantity: 4, price: '10.00' }], pickupLocationId: store });
+    const line = lineOf(placed.id);
+    expect(sim.state.orders.refund({ orderId: placed.id, refundLineItems: [{ lineItemId: line, quantity: 1, restockType: 'CANCEL' }] }, 'c-1').userErrors).toEqual([]);
+    expect(levelA()).toEqual({ available: 7, committed: 3, reserved: 0, on_hand: 10 });
+    sim.state.orders.refund({ orderId: placed.id, refundLineItems: [{ lineItemId: line, quantity: 1, restockType: 'NO_RESTOCK' }] }, 'c-2');
+    expect(levelA()).toEqual({ available: 7, committed: 2, reserved: 0, on_hand: 9 });
+    sim.state.orders.fulfil([{ fulfillmentOrderId: sim.state.orders.get(placed.id)!.fulfillmentOrders[0]!.id }]);
+    expect(levelA()).toEqual({ available: 7, committed: 0, reserved: 0, on_hand: 7 });
+    // Goods already handed over: money only changes nothing; a return comes back where it is returned.
+    sim.state.orders.refund({ orderId: placed.id, refundLineItems: [{ lineItemId: line, quantity: 1, restockType: 'NO_RESTOCK' }] }, 'c-3');
+    expect(levelA()).toEqual({ available: 7, committed: 0, reserved: 0, on_hand: 7 });
+    sim.state.orders.refund({ orderId: placed.id, refundLineItems: [{ lineItemId: line, quantity: 1, restockType: 'RETURN', locationId: warehouse }] }, 'c-4');
+    expect(levelA()).toEqual({ available: 7, committed: 0, reserved: 0, on_hand: 7 });
+    expect(sim.state.quantities('SKU-A', warehouse)).toEqual({ available: 51, committed: 0, reserved: 0, on_hand: 51 });
+  });
+
+  it('setting on_hand or available moves the other by the same amount; reserved counts in on_hand', async () => {
+    sim.state.createOrder({ lines: [{ sku: 'SKU-A', quantity: 2, price: '10.00' }], pickupLocationId: store });
+    sim.state.reserve('SKU-A', store, 1);
+    expect(levelA()).toEqual({ available: 7, committed: 2, reserved: 1, on_hand: 10 });
+    sim.state.setOnHand('SKU-A', store, 4);
+    expect(levelA()).toEqual({ available: 1, committed: 2, reserved: 1, on_hand: 4 });
+    sim.state.setAvailable('SKU-A', store, 5);
+    expect(levelA()).toEqual({ available: 5, committed: 2, reserved: 1, on_hand: 8 });
+    // The same figures over GraphQL, as a client reads them.
+    const res = await fetch(sim.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-shopify-access-token': sim.accessToken },
+      body: JSON.stringify({ query: `{ inventoryItem(id: "${sim.state.itemBySku('SKU-A')!.id}") { inventoryLevel(locationId: "${store}") { quantities(names: ["available", "on_hand", "committed", "reserved"]) { name quantity } } } }` }),
+    });
+    const json = (await res.json()) as { data: { inventoryItem: { inventoryLevel: { quantities: Array<{ name: string; quantity: number }> } } } };
+    expect(json.data.inventoryItem.inventoryLevel.quantities).toEqual([
+      { name: 'available', quantity: 5 }, { name: 'on_hand', quantity: 8 }, { name: 'committed', quantity: 2 }, { name: 'reserved', quantity: 1 },
+    ]);
+  });
+
+  it('switched off, orders leave inventory alone', () => {
+    sim.state.ordersMoveInventory = false;
+    const placed = sim.state.createOrder({ lines: [{ sku: 'SKU-A', quantity: 2, price: '10.00' }], pickupLocationId: store });
+    sim.state.orders.fulfil([{ fulfillmentOrderId: sim.state.orders.get(placed.id)!.fulfillmentOrders[0]!.id }]);
+    expect(levelA()).toEqual({ available: 10, committed: 0, reserved: 0, on_hand: 10 });
   });
 });
 

@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/connectors/http';
-import { webLevelKey, type SetWebStockManyInput } from '../../src/connectors/ecommerce/port';
+import { webLevelKey, type SetWebOnHandManyInput } from '../../src/connectors/ecommerce/port';
 import { ShopifyClient } from '../../src/connectors/ecommerce/shopify/client';
 import { startShopifySimulator, type ShopifySimulator, type ShopifySimulatorOptions } from '../../src/simulators/shopify/index';
 import { rejectionOf } from '../support/rejection';
@@ -10,7 +10,7 @@ let sim: ShopifySimulator;
 let client: ShopifyClient;
 let storeA: string;
 let storeB: string;
-/** ITEM-0..n, stocked at store A with available = 10 + index. */
+/** ITEM-0..n, stocked at store A with on_hand = available = 10 + index (no orders yet). */
 let items: string[];
 
 async function boot(opts: ShopifySimulatorOptions = {}, itemCount = 5): Promise<void> {
@@ -27,10 +27,12 @@ async function boot(opts: ShopifySimulatorOptions = {}, itemCount = 5): Promise<
 }
 
 beforeEach(() => boot());
+/** An item's on_hand at store A, as the simulator holds it. */
+const onHand = (id: string, location = storeA) => sim.state.quantities(id, location)?.on_hand;
 afterEach(() => sim.close());
 
-/** Sets item i at store A from its seeded value (10 + i) to `to(i)`. */
-const writeOf = (indexes: number[], key: string, to = (i: number) => 100 + i): SetWebStockManyInput => ({
+/** Sets item i's on_hand at store A from its seeded value (10 + i) to `to(i)`. */
+const writeOf = (indexes: number[], key: string, to = (i: number) => 100 + i): SetWebOnHandManyInput => ({
   idempotencyKey: key,
   referenceDocumentUri: 'gid://retail-integration/StockSync/1',
   quantities: indexes.map((i) => ({ inventoryItemId: items[i]!, locationId: storeA, quantity: to(i), changeFromQuantity: 10 + i })),
@@ -48,12 +50,12 @@ async function raw(body: unknown) {
 describe('ShopifyClient bulk stock against the simulator', () => {
   it('applies many quantities in one mutation request, each recorded with its time', async () => {
     const before = Date.now();
-    expect(await client.setAvailableMany({ ...writeOf([0, 1, 2, 3, 4], 'bulk-1'), reason: 'cycle_count_available' })).toEqual({ outcome: 'applied' });
-    expect(sim.operations.get('SetAvailable')).toBe(1);
-    expect(items.map((id) => sim.state.getAvailable(id, storeA))).toEqual([100, 101, 102, 103, 104]);
+    expect(await client.setOnHandMany({ ...writeOf([0, 1, 2, 3, 4], 'bulk-1'), reason: 'cycle_count_available' })).toEqual({ outcome: 'applied' });
+    expect(sim.operations.get('SetOnHand')).toBe(1);
+    expect(items.map((id) => onHand(id))).toEqual([100, 101, 102, 103, 104]);
     expect(sim.state.history).toHaveLength(5);
     for (const h of sim.state.history) {
-      expect(h).toMatchObject({ idempotencyKey: 'bulk-1', reason: 'cycle_count_available', delta: 90 });
+      expect(h).toMatchObject({ name: 'on_hand', idempotencyKey: 'bulk-1', reason: 'cycle_count_available', delta: 90 });
       expect(h.atMs).toBeGreaterThanOrEqual(before);
     }
     expect(client.callStats).toMatchObject({ requests: 1, throttledResponses: 0 });
@@ -62,33 +64,62 @@ describe('ShopifyClient bulk stock against the simulator', () => {
   it('splits more than 250 quantities into keyed chunks, one request each', async () => {
     await boot({}, 300);
     const indexes = items.map((_, i) => i);
-    expect(await client.setAvailableMany(writeOf(indexes, 'big'))).toEqual({ outcome: 'applied' });
-    expect(sim.operations.get('SetAvailable')).toBe(2);
+    expect(await client.setOnHandMany(writeOf(indexes, 'big'))).toEqual({ outcome: 'applied' });
+    expect(sim.operations.get('SetOnHand')).toBe(2);
     expect(new Set(sim.state.history.map((h) => h.idempotencyKey))).toEqual(new Set(['big:0', 'big:1']));
-    expect(sim.state.getAvailable(items[299]!, storeA)).toBe(399);
+    expect(onHand(items[299]!)).toBe(399);
   });
 
   it('leaves every quantity unapplied when one is stale, and names the stale level', async () => {
     const write = writeOf([0, 1, 2, 3], 'stale-1');
     write.quantities[2]!.changeFromQuantity = 99;
-    const result = await client.setAvailableMany(write);
+    const result = await client.setOnHandMany(write);
     expect(result).toMatchObject({ outcome: 'stale' });
     // The simulator points at quantities[2]; the client turns that index back into the level.
     expect(result.outcome === 'stale' && result.message).toContain(webLevelKey({ inventoryItemId: items[2]!, locationId: storeA }));
-    expect(items.map((id) => sim.state.getAvailable(id, storeA))).toEqual([10, 11, 12, 13, 14]);
+    expect(items.map((id) => onHand(id))).toEqual([10, 11, 12, 13, 14]);
     expect(sim.state.history).toHaveLength(0);
     expect(sim.state.writes).toMatchObject({ applied: 0, stale: 1 });
   });
 
   it('does not double-apply when the response was lost and the call is retried with the same key', async () => {
     sim.faults.set({ lostResponseRate: 1 });
-    expect(await rejectionOf(client.setAvailableMany(writeOf([0, 1, 2], 'lost-1')))).toBeInstanceOf(TransientError);
-    expect(sim.state.getAvailable(items[1]!, storeA)).toBe(101); // applied, though the caller never heard
+    expect(await rejectionOf(client.setOnHandMany(writeOf([0, 1, 2], 'lost-1')))).toBeInstanceOf(TransientError);
+    expect(onHand(items[1]!)).toBe(101); // applied, though the caller never heard
     sim.faults.set({ lostResponseRate: 0 });
-    expect(await client.setAvailableMany(writeOf([0, 1, 2], 'lost-1'))).toEqual({ outcome: 'applied' });
+    expect(await client.setOnHandMany(writeOf([0, 1, 2], 'lost-1'))).toEqual({ outcome: 'applied' });
     expect(sim.state.writes).toMatchObject({ applied: 1, replays: 1 });
     expect(sim.state.history).toHaveLength(3);
     expect(sim.faults.counters.lostResponses).toBe(1);
+  });
+
+  it('writes on_hand under open web orders: their committed units stay out of available; the compare-and-set is on on_hand', async () => {
+    // Two web orders commit 3 units of ITEM-0 (on_hand 10) at store A.
+    sim.state.createOrder({ lines: [{ sku: 'ITEM-0', quantity: 2, price: '10.00' }], shippingLocationId: storeA });
+    sim.state.createOrder({ lines: [{ sku: 'ITEM-0', quantity: 1, price: '10.00' }], shippingLocationId: storeA });
+    expect(sim.state.quantities(items[0]!, storeA)).toEqual({ available: 7, committed: 3, reserved: 0, on_hand: 10 });
+    const level = { inventoryItemId: items[0]!, locationId: storeA };
+    expect(await client.getOnHandMany([level])).toEqual(new Map([[webLevelKey(level), 10]]));
+    expect(await client.listLocationLevels(storeA)).toContainEqual({ inventoryItemId: items[0], sku: 'ITEM-0', onHand: 10 });
+    // Comparing against available would be stale: the shop compares the named quantity, on_hand.
+    const againstAvailable = await client.setOnHandMany({ ...writeOf([0], 'cas-1', () => 12), quantities: [{ ...level, quantity: 12, changeFromQuantity: 7 }] });
+    expect(againstAvailable).toMatchObject({ outcome: 'stale' });
+    expect(await client.setOnHandMany(writeOf([0], 'cas-2', () => 12))).toEqual({ outcome: 'applied' });
+    expect(sim.state.quantities(items[0]!, storeA)).toEqual({ available: 9, committed: 3, reserved: 0, on_hand: 12 });
+    expect(sim.state.history.at(-1)).toMatchObject({ name: 'on_hand', delta: 2, quantityAfterChange: 12, idempotencyKey: 'cas-2' });
+  });
+
+  it('replays an on_hand write under its key once, also when a web order moved available in between', async () => {
+    sim.faults.set({ lostResponseRate: 1 });
+    expect(await rejectionOf(client.setOnHandMany(writeOf([0], 'replay-1', () => 4)))).toBeInstanceOf(TransientError);
+    sim.faults.set({ lostResponseRate: 0 });
+    sim.state.createOrder({ lines: [{ sku: 'ITEM-0', quantity: 1, price: '10.00' }], shippingLocationId: storeA });
+    // The retry (same key, same input) is answered from the first attempt: applied once, the order's commitment intact.
+    expect(await client.setOnHandMany(writeOf([0], 'replay-1', () => 4))).toEqual({ outcome: 'applied' });
+    expect(await client.setOnHandMany(writeOf([0], 'replay-1', () => 4))).toEqual({ outcome: 'applied' });
+    expect(sim.state.quantities(items[0]!, storeA)).toEqual({ available: 3, committed: 1, reserved: 0, on_hand: 4 });
+    expect(sim.state.writes).toMatchObject({ applied: 1, replays: 2 });
+    expect(sim.state.history).toHaveLength(1);
   });
 
   it('reads many levels across two locations, one query per location; not stocked and unknown are undefined', async () => {
@@ -103,7 +134,7 @@ describe('ShopifyClient bulk stock against the simulator', () => {
       { inventoryItemId: items[1]!, locationId: storeB },
       { inventoryItemId: items[2]!, locationId: storeB }, // not stocked at B
     ];
-    const got = await client.getAvailableMany(levels);
+    const got = await client.getOnHandMany(levels);
     expect(Object.fromEntries(got)).toEqual({
       [webLevelKey(levels[0]!)]: 10,
       [webLevelKey(levels[1]!)]: 13,
@@ -113,7 +144,7 @@ describe('ShopifyClient bulk stock against the simulator', () => {
       [webLevelKey(levels[5]!)]: undefined,
     });
     expect(got.has(webLevelKey(levels[5]!))).toBe(true);
-    expect(sim.operations.get('AvailableMany')).toBe(2);
+    expect(sim.operations.get('OnHandMany')).toBe(2);
   });
 
   it('lists every level at a location across several pages', async () => {
@@ -121,25 +152,25 @@ describe('ShopifyClient bulk stock against the simulator', () => {
     sim.state.setAvailable(items[0]!, storeB, 5); // another location's level must not leak in
     const levels = await client.listLocationLevels(storeA);
     expect(levels).toHaveLength(250);
-    expect(levels[0]).toEqual({ inventoryItemId: items[0], sku: 'ITEM-0', available: 10 });
-    expect(levels[249]).toEqual({ inventoryItemId: items[249], sku: 'ITEM-249', available: 259 });
+    expect(levels[0]).toEqual({ inventoryItemId: items[0], sku: 'ITEM-0', onHand: 10 });
+    expect(levels[249]).toEqual({ inventoryItemId: items[249], sku: 'ITEM-249', onHand: 259 });
     expect(new Set(levels.map((l) => l.inventoryItemId)).size).toBe(250);
     expect(sim.operations.get('LocationLevels')).toBe(3);
-    expect(await client.listLocationLevels(storeB)).toEqual([{ inventoryItemId: items[0], sku: 'ITEM-0', available: 5 }]);
+    expect(await client.listLocationLevels(storeB)).toEqual([{ inventoryItemId: items[0], sku: 'ITEM-0', onHand: 5 }]);
     expect(await rejectionOf(client.listLocationLevels('gid://shopify/Location/404'))).toMatchObject({ name: 'PermanentError', code: 'NOT_FOUND' });
   });
 
   it('paces a burst against a tiny bucket: every call succeeds, few are throttled', async () => {
     await boot({ bucket: { maximumAvailable: 60, restoreRate: 20 } }, 60);
-    const calls = Array.from({ length: 20 }, (_, c) => client.setAvailableMany(writeOf([3 * c, 3 * c + 1, 3 * c + 2], `burst-${c}`)));
+    const calls = Array.from({ length: 20 }, (_, c) => client.setOnHandMany(writeOf([3 * c, 3 * c + 1, 3 * c + 2], `burst-${c}`)));
     const results = await Promise.all(calls);
     expect(results.every((r) => r.outcome === 'applied')).toBe(true);
-    expect(items.every((id, i) => sim.state.getAvailable(id, storeA) === 100 + i)).toBe(true);
+    expect(items.every((id, i) => onHand(id) === 100 + i)).toBe(true);
     // 20 mutations x 10 points = 200 against a 60-point bucket: most calls had to wait their turn.
     const stats = client.callStats;
     expect(stats.throttleWaitMs).toBeGreaterThan(0);
     expect(stats.throttledResponses).toBeLessThanOrEqual(3);
-    expect(sim.throttled.get('SetAvailable') ?? 0).toBeLessThanOrEqual(3);
+    expect(sim.throttled.get('SetOnHand') ?? 0).toBeLessThanOrEqual(3);
     expect(stats.requests).toBe(20 + stats.throttledResponses);
   });
 
@@ -160,6 +191,6 @@ describe('ShopifyClient bulk stock against the simulator', () => {
       { id: storeA },
     ]);
     expect(nodes.extensions.cost.requestedQueryCost).toBe(12);
-    expect(await rejectionOf(client.setAvailableMany({ ...writeOf([0], 'd'), quantities: [q(0), q(0)] }))).toBeInstanceOf(PermanentError);
+    expect(await rejectionOf(client.setOnHandMany({ ...writeOf([0], 'd'), quantities: [q(0), q(0)] }))).toBeInstanceOf(PermanentError);
   });
 });

@@ -48,7 +48,9 @@ describe('click & collect', () => {
     expect(pickup).toMatchObject({ warehouseid: 101, paymentstateid: 20, orderstateid: 0 });
     expect(stack.sitoo.pos.getReserved(101, 'TEE-1')).toBe(2);
     await webMatchesStore(stack, 'S01', ['TEE-1']);
-    expect(stack.ecommerce.state.getAvailable('TEE-1', webLocation(stack, 'S01'))).toBe(onHand - 2);
+    // Held back twice while it waits (docs/architecture.md, known limitation): the Sitoo reservation
+    // lowers the on_hand the web is given, and Shopify has the same units committed to the order.
+    expect(stack.ecommerce.state.quantities('TEE-1', webLocation(stack, 'S01'))).toMatchObject({ on_hand: onHand - 2, committed: 2, available: onHand - 4 });
 
     stack.sitoo.pos.markReadyForPickup(pickup.orderid);
     await waitFor('the web order prepared for pickup', () => webOrder(placed.id).fulfillmentOrders[0]!.preparedForPickup);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { saleWorkflowId, sitooOrderErpDocumentNumber, stockSyncWorkflowId } from '../../src/domain/ids';
-import { bufferFor, NO_BUFFERS, webAvailable } from '../../src/domain/stock';
+import { bufferFor, NO_BUFFERS, webOnHand } from '../../src/domain/stock';
 import { stockStatusQuery } from '../../src/workflows/stock-contract';
 import { PaymentState } from '../../src/domain/sale';
 import { startLocalStack, type CatalogueItem, type LocalStack, type LocalStackOptions, type StoreSeed } from '../../src/local/stack';
@@ -68,12 +68,16 @@ export async function parkedAs(stack: LocalStack, orderId: number, type: string,
   }, timeoutMs);
 }
 
-/** What the web should show for a SKU at a store: Sitoo's on hand minus buffer and reservations. */
+/**
+ * What the web should offer for a SKU at a store: Sitoo's on hand minus buffer and reservations,
+ * less the units the web shop has committed to its own open orders.
+ */
 export function expectedStoreWeb(stack: LocalStack, storeId: string, sku: string): number {
   const store = stack.mapping.stores.find((s) => s.storeId === storeId)!;
   const onHand = stack.sitoo.state.getStock(store.sitooWarehouseId, sku);
   const reserved = stack.sitoo.pos.getReserved(store.sitooWarehouseId, sku);
-  return webAvailable({ onHand, reserved }, bufferFor(stack.mapping.buffers ?? NO_BUFFERS, sku));
+  const committed = stack.ecommerce.state.quantities(sku, store.webLocationId)?.committed ?? 0;
+  return webOnHand({ onHand, reserved }, bufferFor(stack.mapping.buffers ?? NO_BUFFERS, sku)) - committed;
 }
 
 /** Waits until the web shows, for each SKU at the store, what Sitoo holds. */

@@ -2,8 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stockAdjustmentWorkflowId } from '../../src/domain/ids';
 import type { LocalStack } from '../../src/local/stack';
 import { ensureSitooPollSchedule } from '../../src/starters/sitoo-poll-schedule';
+import { signalStockChanged } from '../../src/starters/stock-starts';
 import type { SitooPollInput } from '../../src/workflows/sitoo-poll';
+import type { StockDriftResult } from '../../src/workflows/stock-drift';
 import { stockMoveStatusQuery } from '../../src/workflows/stock-move';
+import { TASK_QUEUES } from '../../src/workflows/task-queues';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
 import { ecommerceRequests, expectedStoreWeb, saleResult, sell, startTestStack, stockStatus, webLocation, webMatchesStore } from './stack-fixture';
 
@@ -124,5 +127,66 @@ describe('store stock changes other than sales', () => {
     } finally {
       stack.sitoo.events.start();
     }
+  });
+});
+
+describe('web orders', () => {
+  /** Does `action` and waits until the coalescer has flushed since and has nothing left to do. */
+  async function flushedAfter(action: () => unknown): Promise<void> {
+    const before = (await stockStatus(stack)).totals.flushes;
+    await action();
+    await waitFor('the coalescer to flush and go idle', async () => {
+      const s = await stockStatus(stack);
+      return s.totals.flushes > before && s.pendingKeys === 0 && s.pendingTransactions === 0 && !s.flushing;
+    });
+  }
+
+  it('the last unit sold online is not offered again by a later flush, even from a worker that never saw the level', async () => {
+    const location = webLocation(stack, 'S02');
+    stack.sitoo.pos.stockTake(102, { 'TEE-1': 1 });
+    await webMatchesStore(stack, 'S02', ['TEE-1']);
+    expect(stack.ecommerce.state.getAvailable('TEE-1', location)).toBe(1);
+    // A customer buys it online, to be shipped from the store: Shopify commits it there.
+    stack.ecommerce.state.createOrder({ lines: [{ sku: 'TEE-1', quantity: 1, price: '199.00' }], shippingLocationId: location });
+    expect(stack.ecommerce.state.quantities('TEE-1', location)).toMatchObject({ available: 0, committed: 1, on_hand: 1 });
+
+    // A restarted inventory worker remembers nothing; its flush of that SKU reads the level afresh.
+    await stack.stopWorkers();
+    await stack.startWorkers();
+    await flushedAfter(() => signalStockChanged(stack.client, stack.env.SITOO_ACCOUNT_ID, { keys: [{ locationId: 'S02', sku: 'TEE-1' }] }));
+    expect(stack.ecommerce.state.quantities('TEE-1', location)).toMatchObject({ available: 0, committed: 1, on_hand: 1 });
+
+    // The store takes in two more (a Sitoo warehouse transaction): the web offers those two, not the sold one.
+    stack.sitoo.pos.adjustStock(102, [{ sku: 'TEE-1', quantity: 2 }]);
+    await waitFor('the web to follow the store', () => stack.ecommerce.state.quantities('TEE-1', location)!.on_hand === 3);
+    expect(stack.ecommerce.state.quantities('TEE-1', location)).toMatchObject({ available: 2, committed: 1, on_hand: 3 });
+    await webMatchesStore(stack, 'S02', ['TEE-1']);
+  });
+
+  it('a level the web shop lowered itself (a web fulfilment) is read afresh when its key is signalled', async () => {
+    // The shape of a pickup: the store hands over a unit (its Sitoo stock drops), then the web order is fulfilled.
+    const location = webLocation(stack, 'S02');
+    await webMatchesStore(stack, 'S02', ['CAP-1']);
+    const placed = stack.ecommerce.state.createOrder({ lines: [{ sku: 'CAP-1', quantity: 1, price: '149.00' }], shippingLocationId: location });
+    const onHandBefore = stack.ecommerce.state.quantities('CAP-1', location)!.on_hand;
+    stack.sitoo.pos.adjustStock(102, [{ sku: 'CAP-1', quantity: -1 }]);
+    await waitFor('the web to follow the store', () => stack.ecommerce.state.quantities('CAP-1', location)!.on_hand === onHandBefore - 1);
+    stack.ecommerce.state.orders.fulfil([{ fulfillmentOrderId: stack.ecommerce.state.orders.get(placed.id)!.fulfillmentOrders[0]!.id }]);
+    // Shopify took the shipped unit out of on_hand as well: the web is one short of the store.
+    expect(stack.ecommerce.state.quantities('CAP-1', location)).toMatchObject({ on_hand: onHandBefore - 2, committed: 0 });
+    await signalStockChanged(stack.client, stack.env.SITOO_ACCOUNT_ID, { keys: [{ locationId: 'S02', sku: 'CAP-1' }] });
+    await webMatchesStore(stack, 'S02', ['CAP-1']);
+    expect(stack.ecommerce.state.quantities('CAP-1', location)).toMatchObject({ on_hand: onHandBefore - 1, committed: 0 });
+  });
+
+  it('the drift check does not repair units committed to an open web order back into available', async () => {
+    const location = webLocation(stack, 'S01');
+    await webMatchesStore(stack, 'S01', ['BOOK-1']);
+    const before = stack.ecommerce.state.getAvailable('BOOK-1', location)!;
+    stack.ecommerce.state.createOrder({ lines: [{ sku: 'BOOK-1', quantity: 2, price: '249.00' }], shippingLocationId: location });
+    const result: StockDriftResult = await stack.client.workflow.execute('stockDriftWorkflow', { workflowId: 'drift-with-open-web-orders', taskQueue: TASK_QUEUES.inventory, args: [{ settle: '1s' }] });
+    expect(result.locations.find((l) => l.locationId === 'S01')!.corrected).toEqual([]);
+    expect(stack.ecommerce.state.quantities('BOOK-1', location)).toMatchObject({ available: before - 2, committed: 2 });
+    await webMatchesStore(stack, 'S01', ['BOOK-1']);
   });
 });

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStockRecordActivities } from '../../src/activities/stock-record-activities';
 import type { LocalStack } from '../../src/local/stack';
-import { ensureErpStockPollSchedule } from '../../src/starters/stock-starts';
+import { ensureErpStockPollSchedule, signalStockChanged } from '../../src/starters/stock-starts';
 import { resolveUpdate } from '../../src/workflows/parking';
 import { recordedExceptionStatusQuery } from '../../src/workflows/recorded-exception';
 import type { StockDriftResult } from '../../src/workflows/stock-drift';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
 import { createConnectors } from '../../src/workers/connectors';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
-import { catalogue, expectedStoreWeb, sell, startTestStack, webLocation, webMatchesStore } from './stack-fixture';
+import { catalogue, expectedStoreWeb, sell, startTestStack, stockStatus, webLocation, webMatchesStore } from './stack-fixture';
 
 // Warehouse stock is mastered in the ERP: item ledger -> coalescer -> web shop and the Virtual Sitoo mirror.
 let t: TestTemporal;
@@ -96,5 +96,28 @@ describe('drift detection and repair', () => {
     expect(status.exception).toMatchObject({ type: 'inventory-sync-failure', owner: 'retail-ops', details: { locationId: 'S02', corrections: [{ sku: 'BOOK-1', oldWebValue: 3, newWebValue: 100 }] } });
     await report.executeUpdate(resolveUpdate, { args: [{ action: 'acknowledge', reason: 'hand edit in the shop admin', resolvedBy: 'ops@example.com' }] });
     expect(await report.result()).toMatchObject({ action: 'acknowledge', exceptionType: 'inventory-sync-failure' });
+  });
+});
+
+describe('a location whose master refuses', () => {
+  it('an ERP location code that does not exist holds that location\'s levels, recorded once, while the rest of the flush goes out', async () => {
+    // A warehouse mapped to an ERP location code Business Central does not have.
+    const ghostWeb = stack.ecommerce.state.seedLocation({ name: 'Ghost warehouse' });
+    stack.ecommerce.state.setOnHand('TEE-1', ghostWeb, 5);
+    stack.mapping.warehouses!.push({ warehouseId: 'GHOST', name: 'Ghost warehouse', erpLocationCode: 'WH99', webLocationId: ghostWeb });
+    try {
+      stack.erp.state.postPurchaseReceipt('WH01', 'TEE-1', 7);
+      await signalStockChanged(stack.client, stack.env.SITOO_ACCOUNT_ID, { keys: [{ locationId: 'GHOST', sku: 'TEE-1' }, { locationId: 'CENTRAL', sku: 'TEE-1' }] });
+      await waitFor('the central warehouse to reach the web', () => stack.ecommerce.state.quantities('TEE-1', centralWeb())?.on_hand === stack.erp.state.stockAt('WH01', 'TEE-1'));
+      const held = await waitFor('the refused location to be held', async () => (await stockStatus(stack)).held?.find((h) => h.part === 'ErpRejected:GHOST'));
+      expect(held).toMatchObject({ exceptionType: 'unmapped-warehouse', keys: 1, transactions: 0, attempts: 1 });
+      expect(stack.ecommerce.state.quantities('TEE-1', ghostWeb)?.on_hand).toBe(5);
+      const record = stack.client.workflow.getHandle(held.exceptionId);
+      const status = await waitFor('the refusal to be recorded', async () => (await record.query(recordedExceptionStatusQuery).catch(() => undefined))?.exception);
+      expect(status).toMatchObject({ type: 'unmapped-warehouse', owner: 'integration-ops', message: expect.stringContaining("'WH99'"), details: { part: 'ErpRejected:GHOST', keys: [{ locationId: 'GHOST', sku: 'TEE-1' }] } });
+      expect((await record.describe()).searchAttributes).toMatchObject({ StoreId: ['GHOST'] });
+    } finally {
+      stack.mapping.warehouses = stack.mapping.warehouses!.filter((w) => w.warehouseId !== 'GHOST');
+    }
   });
 });

@@ -42,4 +42,16 @@ describe('recorded histories replay against the current workflow code', () => {
     expect(history.events.length).toBeGreaterThan(10);
     await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, 'collect-92617312');
   });
+
+  it('a stock coalescer from before refused work was held: a web-refused level recorded as stock-rejected', async () => {
+    const history = proto.temporal.api.history.v1.History.decode(readFileSync(join(histories, 'stock-sync-v1-rejected-levels.bin')));
+    expect(history.events.length).toBeGreaterThan(10);
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, 'stock-sync-10020');
+  });
+
+  it('a stock coalescer from before refused work was held: a flush refused outright failed it', async () => {
+    const history = proto.temporal.api.history.v1.History.decode(readFileSync(join(histories, 'stock-sync-v1-refused-flush-failed.bin')));
+    expect(history.events.at(-1)?.workflowExecutionFailedEventAttributes).toBeTruthy();
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, 'stock-sync-10021');
+  });
 });

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { parseMapping } from '../../src/config/mapping-file';
 import { masterRefusal, mappingConflicts, stockLocations, type Mapping } from '../../src/domain/mapping';
-import { bufferFor, erpRecordsThroughOrders, stockChangeKind, webAvailable } from '../../src/domain/stock';
+import { bufferFor, erpRecordsThroughOrders, stockChangeKind, webOnHand } from '../../src/domain/stock';
 
 const store = { storeId: 'S01', name: 'Stockholm', sitooWarehouseId: 101, erpLocationCode: 'STORE01', erpCustomerNumber: 'POS-S01', webLocationId: 'gid://shopify/Location/1' };
 const warehouse = { warehouseId: 'CENTRAL', name: 'Central', erpLocationCode: 'WH01', webLocationId: 'gid://shopify/Location/9', sitooMirrorWarehouseId: 900 };
 
-describe('web availability', () => {
+describe('the web on hand', () => {
   it('is on hand minus buffer minus reservations, never below zero, in whole units', () => {
-    expect(webAvailable({ onHand: 10, reserved: 2 }, 3)).toBe(5);
-    expect(webAvailable({ onHand: 2, reserved: 1 }, 3)).toBe(0);
-    expect(webAvailable({ onHand: -4, reserved: 0 }, 0)).toBe(0);
-    expect(webAvailable({ onHand: 7.5, reserved: 0 }, 0)).toBe(7);
+    expect(webOnHand({ onHand: 10, reserved: 2 }, 3)).toBe(5);
+    expect(webOnHand({ onHand: 2, reserved: 1 }, 3)).toBe(0);
+    expect(webOnHand({ onHand: -4, reserved: 0 }, 0)).toBe(0);
+    expect(webOnHand({ onHand: 7.5, reserved: 0 }, 0)).toBe(7);
   });
 
   it("takes a SKU's own buffer over its category's", () => {

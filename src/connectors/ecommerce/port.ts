@@ -1,6 +1,13 @@
 import type { WebOrder } from '../../domain/web-order';
 
-/** The e-commerce platform as the integration needs it. Shopify implements it first. */
+/**
+ * The e-commerce platform as the integration needs it. Shopify implements it first.
+ *
+ * Stock is written as **on_hand**, the quantity the platform derives available from (available =
+ * on_hand - committed - reserved - unavailable): units committed to the platform's own open orders
+ * stay out of sale whatever the master says. The `available` reads and writes serve only the
+ * legacy per-sale decrement of sales started before stock followed warehouse transactions.
+ */
 export interface WebStockLevel {
   inventoryItemId: string;
   locationId: string;
@@ -8,6 +15,7 @@ export interface WebStockLevel {
   available: number | undefined;
 }
 
+/** Legacy per-sale path: one `available` write. */
 export interface SetWebStockInput {
   inventoryItemId: string;
   locationId: string;
@@ -35,8 +43,8 @@ export function webLevelKey(k: WebLevelKey): string {
   return `${k.inventoryItemId}|${k.locationId}`;
 }
 
-export interface SetWebStockManyInput {
-  /** Absolute `available` values, each compare-and-set against what the caller believes is current. */
+export interface SetWebOnHandManyInput {
+  /** Absolute `on_hand` values, each compare-and-set against the on_hand the caller believes is current. */
   quantities: Array<WebLevelKey & { quantity: number; changeFromQuantity: number }>;
   idempotencyKey: string;
   referenceDocumentUri: string;
@@ -125,18 +133,21 @@ export interface WebhookSubscriptionInfo {
 export interface EcommercePort {
   /** Inventory item ids by SKU; SKUs the platform does not know are absent from the map. */
   findInventoryItems(skus: string[], opts?: { signal?: AbortSignal }): Promise<Map<string, string>>;
+  /** Legacy per-sale path: one level's `available`. */
   getAvailable(inventoryItemId: string, locationId: string, opts?: { signal?: AbortSignal }): Promise<WebStockLevel>;
+  /** Legacy per-sale path: writes one level's `available`. */
   setAvailable(input: SetWebStockInput, opts?: { signal?: AbortSignal }): Promise<SetWebStockResult>;
   listLocations(opts?: { signal?: AbortSignal }): Promise<Array<{ id: string; name: string; isActive: boolean }>>;
   /**
-   * Many levels in one `inventorySetQuantities` call (chunked by 250 when longer). All-or-nothing
-   * per call: one stale quantity leaves the whole call unapplied (`stale`), and the caller re-reads.
+   * Many levels' `on_hand` in one `inventorySetQuantities` call (chunked by 250 when longer).
+   * All-or-nothing per call: one stale quantity leaves the whole call unapplied (`stale`), and the
+   * caller re-reads.
    */
-  setAvailableMany(input: SetWebStockManyInput, opts?: { signal?: AbortSignal }): Promise<SetWebStockResult>;
-  /** Current `available` for many levels, keyed by webLevelKey; undefined when not stocked there. */
-  getAvailableMany(levels: WebLevelKey[], opts?: { signal?: AbortSignal }): Promise<Map<string, number | undefined>>;
-  /** Every level stocked at a location (paged inside): the web side of a drift check. */
-  listLocationLevels(locationId: string, opts?: { signal?: AbortSignal }): Promise<Array<{ inventoryItemId: string; sku: string | null; available: number }>>;
+  setOnHandMany(input: SetWebOnHandManyInput, opts?: { signal?: AbortSignal }): Promise<SetWebStockResult>;
+  /** Current `on_hand` for many levels, keyed by webLevelKey; undefined when not stocked there. */
+  getOnHandMany(levels: WebLevelKey[], opts?: { signal?: AbortSignal }): Promise<Map<string, number | undefined>>;
+  /** Every level stocked at a location with its `on_hand` (paged inside): the web side of a drift check. */
+  listLocationLevels(locationId: string, opts?: { signal?: AbortSignal }): Promise<Array<{ inventoryItemId: string; sku: string | null; onHand: number }>>;
   /** A web order as click & collect and returns need it; undefined when the platform has no such order. */
   getOrder(orderId: string, opts?: { signal?: AbortSignal }): Promise<WebOrder | undefined>;
   /** The store has picked the goods: tells the platform (which emails the customer). Already prepared or collected is success. */

@@ -1,5 +1,6 @@
 import { paidCents, refundedCents, type OrderRecord, type RefundRecord, type RestockRecord } from './order-records';
 import { refundTransactionsFor } from './order-money';
+import { releaseCommitted } from './inventory-effects';
 import type { CancelRequest } from './orders';
 import { applyRefund, type Mint, type RefundInput, type StockAccess } from './refunds';
 
@@ -7,23 +8,24 @@ import { applyRefund, type Mint, type RefundInput, type StockAccess } from './re
 const OPEN_STATUSES = new Set(['OPEN', 'IN_PROGRESS', 'SCHEDULED', 'ON_HOLD', 'INCOMPLETE']);
 
 /**
- * Applies a cancellation: refunds the rest of the order when asked, restocks the units still
- * waiting when asked, cancels the open fulfilment orders. Returns the refund it made, if any.
+ * Applies a cancellation: refunds the rest of the order when asked, releases the units still
+ * waiting (back to available with restock, out of on_hand without), cancels the open fulfilment
+ * orders. Returns the refund it made, if any.
  */
 export function cancelOrderRecord(order: OrderRecord, req: CancelRequest, mint: Mint, stock: StockAccess, restocks: RestockRecord[]): RefundRecord | null {
   const open = order.fulfillmentOrders.filter((f) => OPEN_STATUSES.has(f.status));
   let refund: RefundRecord | null = null;
   if (req.refund) {
     refund = applyRefund(order, cancellationRefund(order, req.restock), mint, stock, restocks);
-  } else if (req.restock) {
+  } else {
     const at = new Date().toISOString();
     for (const fo of open) {
       for (const l of fo.lines) {
-        const itemId = order.lines.find((x) => x.id === l.lineItemId)?.itemId;
-        const current = itemId ? stock.getAvailable(itemId, fo.locationId) : undefined;
-        if (!itemId || current === undefined || l.remainingQuantity === 0) continue;
-        stock.setAvailable(itemId, fo.locationId, current + l.remainingQuantity);
-        restocks.push({ orderId: order.id, refundId: null, itemId, locationId: fo.locationId, quantity: l.remainingQuantity, at });
+        const itemId = order.lines.find((x) => x.id === l.lineItemId)?.itemId ?? null;
+        releaseCommitted(stock, itemId, fo.locationId, l.remainingQuantity, req.restock);
+        if (req.restock && itemId && l.remainingQuantity > 0 && stock.getAvailable(itemId, fo.locationId) !== undefined) {
+          restocks.push({ orderId: order.id, refundId: null, itemId, locationId: fo.locationId, quantity: l.remainingQuantity, at });
+        }
       }
     }
   }

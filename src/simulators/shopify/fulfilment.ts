@@ -1,3 +1,4 @@
+import { shipCommitted, type OrderStock } from './inventory-effects';
 import type { FulfillmentOrderRecord, FulfillmentRecord, OrderRecord } from './order-records';
 import type { OrderUserError } from './refunds';
 
@@ -30,7 +31,7 @@ export function preparePickup(fos: Map<string, FulfillmentOrderRecord>, ids: str
 
 /** fulfillmentCreate: all fulfilment orders must belong to one order and one location, as in Shopify. */
 export function fulfil(
-  fos: Map<string, FulfillmentOrderRecord>, orders: Map<string, OrderRecord>, groups: FulfilGroup[], mint: () => { id: string; num: number },
+  fos: Map<string, FulfillmentOrderRecord>, orders: Map<string, OrderRecord>, stock: OrderStock, groups: FulfilGroup[], mint: () => { id: string; num: number },
 ): { fulfillment: FulfillmentRecord | null; userErrors: OrderUserError[] } {
   const errors: OrderUserError[] = [];
   const found = groups.map((g, i) => {
@@ -59,7 +60,9 @@ export function fulfil(
     for (const w of wanted) {
       const line = fo.lines.find((x) => x.id === w.id)!;
       line.remainingQuantity -= w.quantity;
-      order.lines.find((l) => l.id === line.lineItemId)!.fulfilled += w.quantity;
+      const orderLine = order.lines.find((l) => l.id === line.lineItemId)!;
+      orderLine.fulfilled += w.quantity;
+      shipCommitted(stock, orderLine.itemId, fo.locationId, w.quantity);
     }
     fo.status = fo.lines.every((l) => l.remainingQuantity === 0) ? 'CLOSED' : 'IN_PROGRESS';
   });

@@ -3,6 +3,7 @@ import { parseCents } from '../../domain/money';
 import { cancelOrderRecord } from './cancel';
 import { fulfil, preparePickup, type FulfilGroup } from './fulfilment';
 import { gid, stableJson } from './ids';
+import { commitOrdered } from './inventory-effects';
 import { payOrder, priceOrder, type OrderMoneyInput } from './order-money';
 import {
   fulfillmentStatus, orderSummary, type CancelReason, type FulfillmentOrderRecord, type FulfillmentRecord, type OrderRecord, type OrderSummary,
@@ -13,10 +14,11 @@ import { applyRefund, validateRefund, type OrderUserError, type RefundInput, typ
 export type { OrderUserError, RefundInput, StockAccess } from './refunds';
 
 /**
- * Orders, fulfilment orders, refunds and cancel jobs. Placing or fulfilling an order does NOT
- * move inventory here: the integration treats the POS as the stock master and writes web stock
- * itself, so a simulated order decrementing `available` would double-count the sale. Only an
- * explicit restock (refund RETURN/CANCEL, orderCancel restock) puts units back, as Shopify does.
+ * Orders, fulfilment orders, refunds and cancel jobs. They move inventory as Shopify does (one
+ * function per effect in inventory-effects.ts): placing an order commits its units at the
+ * fulfilment order's location, fulfilling takes them out of committed and on_hand, cancelling and
+ * refunding release or restock them. The integration writes on_hand, so Shopify's own available
+ * keeps units committed to web orders out of sale.
  */
 export type OrderTopic = 'orders/create' | 'orders/cancelled' | 'orders/fulfilled' | 'refunds/create';
 export interface OrderEvent { topic: OrderTopic; order: OrderRecord; refund?: RefundRecord }
@@ -97,6 +99,7 @@ export class OrderBook {
     };
     order.fulfillmentOrders.push(fo);
     this.fos.set(fo.id, fo);
+    commitOrdered(this.stock, order);
     const paying = input.financialStatus ?? 'PAID';
     payOrder(order, input, input.gateway ?? (paying === 'PENDING' ? 'manual' : 'shopify_payments'), () => this.mintTransaction(), at, paying);
     this.orders.set(order.id, order);
@@ -153,7 +156,7 @@ export class OrderBook {
 
   /** fulfillmentCreate: whole fulfilment orders, or the listed quantities of their lines. */
   fulfil(groups: FulfilGroup[]): { fulfillment: FulfillmentRecord | null; userErrors: OrderUserError[] } {
-    const result = fulfil(this.fos, this.orders, groups, () => {
+    const result = fulfil(this.fos, this.orders, this.stock, groups, () => {
       const n = this.seq.fulfillment++;
       return { id: gid('Fulfillment', n), num: n };
     });

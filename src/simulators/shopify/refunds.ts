@@ -4,10 +4,11 @@ import {
   type TransactionRecord,
 } from './order-records';
 import { refundLineSubtotalCents, validateRefundTransactions } from './order-money';
+import { releaseCommitted, restockReturned, type OrderStock } from './inventory-effects';
 import type { ItemRecord, LocationRecord } from './state';
 
 /** What refunds need from the inventory side of the shop. */
-export interface StockAccess {
+export interface StockAccess extends OrderStock {
   readonly locations: Map<string, LocationRecord>;
   itemBySku(sku: string): ItemRecord | undefined;
   getAvailable(itemIdOrSku: string, locationId: string): number | undefined;
@@ -79,17 +80,15 @@ export function applyRefund(order: OrderRecord, input: RefundInput, mint: Mint, 
     const unfulfilled = unfulfilledOf(order, line.id);
     const returnable = line.fulfilled - line.refundedFulfilled;
     const fromFulfilled = restockType === 'RETURN' ? Math.min(r.quantity, returnable) : Math.max(0, r.quantity - unfulfilled);
-    takeFromFulfilmentOrders(order, line.id, r.quantity - fromFulfilled);
+    const released = takeFromFulfilmentOrders(order, line.id, r.quantity - fromFulfilled);
     line.refunded += r.quantity;
     line.refundedFulfilled += fromFulfilled;
     const fo = order.fulfillmentOrders.find((f) => f.lines.some((l) => l.lineItemId === line.id));
     const locationId = restocks(restockType) ? (r.locationId ?? fo?.locationId ?? null) : null;
-    if (locationId && line.itemId) {
-      const current = stock.getAvailable(line.itemId, locationId);
-      if (current !== undefined) {
-        stock.setAvailable(line.itemId, locationId, current + r.quantity);
-        log.push({ orderId: order.id, refundId: id, itemId: line.itemId, locationId, quantity: r.quantity, at });
-      }
+    // Units still waiting were committed where their fulfilment order is; goods handed over come back where they are returned.
+    for (const t of released) releaseCommitted(stock, line.itemId, t.locationId, t.quantity, locationId !== null);
+    if (locationId && line.itemId && (fromFulfilled === 0 || restockReturned(stock, line.itemId, locationId, fromFulfilled))) {
+      log.push({ orderId: order.id, refundId: id, itemId: line.itemId, locationId, quantity: r.quantity, at });
     }
     lines.push({ ...mint.refundLine(), lineItemId: line.id, quantity: r.quantity, restockType, locationId, subtotalCents });
   }
@@ -103,7 +102,9 @@ export function applyRefund(order: OrderRecord, input: RefundInput, mint: Mint, 
   return refund;
 }
 
-function takeFromFulfilmentOrders(order: OrderRecord, lineItemId: string, quantity: number): void {
+/** Takes units of a line off its open fulfilment orders; returns how many came off at each location. */
+function takeFromFulfilmentOrders(order: OrderRecord, lineItemId: string, quantity: number): Array<{ locationId: string; quantity: number }> {
+  const taken: Array<{ locationId: string; quantity: number }> = [];
   let left = quantity;
   for (const fo of order.fulfillmentOrders) {
     for (const l of fo.lines) {
@@ -111,8 +112,10 @@ function takeFromFulfilmentOrders(order: OrderRecord, lineItemId: string, quanti
       const take = Math.min(left, l.remainingQuantity);
       l.remainingQuantity -= take;
       left -= take;
+      if (take > 0) taken.push({ locationId: fo.locationId, quantity: take });
     }
     // Nothing left to hand over: Shopify closes the fulfilment order rather than leaving it open.
     if ((fo.status === 'OPEN' || fo.status === 'IN_PROGRESS') && fo.lines.every((l) => l.remainingQuantity === 0)) fo.status = 'CLOSED';
   }
+  return taken;
 }

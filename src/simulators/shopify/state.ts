@@ -18,7 +18,16 @@ const MAX_QUANTITY = 1_000_000_000;
 
 export interface LocationRecord { id: string; num: number; name: string; isActive: boolean; fulfillsOnlineOrders: boolean }
 export interface ItemRecord { id: string; num: number; variantId: string; sku: string; tracked: boolean }
-interface LevelRecord { id: string; available: number; committed: number }
+/**
+ * One item at one location, in Shopify's quantity states. `on_hand` is derived: available +
+ * committed + reserved (the unavailable states, damaged, quality_control and safety_stock, are
+ * not modelled and read as 0). `available` may go negative, as in Shopify when an order takes more
+ * than is available (oversold).
+ */
+interface LevelRecord { id: string; available: number; committed: number; reserved: number }
+
+/** A level's quantities as Shopify reports them. */
+export interface LevelQuantities { available: number; committed: number; reserved: number; on_hand: number }
 
 export interface QuantityInput { inventoryItemId: string; locationId: string; quantity: number; changeFromQuantity?: number | null }
 export interface SetQuantitiesInput { name: string; reason: string; referenceDocumentUri?: string | null; quantities: QuantityInput[] }
@@ -50,7 +59,13 @@ export class ShopifyState {
   readonly items = new Map<string, ItemRecord>();
   readonly writes: WriteCounters = { applied: 0, replays: 0, stale: 0, rejected: 0 };
   readonly history: HistoryEntry[] = [];
-  /** Orders, fulfilment orders, refunds and cancel jobs; see orders.ts for why they leave stock alone. */
+  /**
+   * Placing, fulfilling, cancelling and refunding orders moves committed and available as in
+   * Shopify (inventory-effects.ts). Shopify always does this; switch it off only to see what a
+   * shop whose orders never touch stock would do.
+   */
+  ordersMoveInventory = true;
+  /** Orders, fulfilment orders, refunds and cancel jobs. */
   readonly orders: OrderBook = new OrderBook(this);
   private readonly levels = new Map<string, LevelRecord>();
   private readonly idempotency = new Map<string, IdempotencyRecord>();
@@ -90,13 +105,40 @@ export class ShopifyState {
     return undefined;
   }
 
-  /** Stocks the item at the location (like inventoryActivate) and sets `available`. */
+  /** Stocks the item at the location (like inventoryActivate) and sets `available`; on_hand moves with it. */
   setAvailable(skuOrItemId: string, locationId: string, qty: number): void {
-    const item = this.resolveItem(skuOrItemId);
-    if (!this.locations.has(locationId)) throw new Error(`unknown location ${locationId}`);
-    const level = this.levels.get(levelKey(item.id, locationId));
-    if (level) level.available = qty;
-    else this.levels.set(levelKey(item.id, locationId), { id: `${gid('InventoryLevel', this.nextLevel++)}?inventory_item_id=${item.num}`, available: qty, committed: 0 });
+    this.stocked(skuOrItemId, locationId).available = qty;
+  }
+
+  /** Stocks the item at the location and sets `on_hand`; available moves with it, committed and reserved stay. */
+  setOnHand(skuOrItemId: string, locationId: string, qty: number): void {
+    const level = this.stocked(skuOrItemId, locationId);
+    level.available += qty - onHandOf(level);
+  }
+
+  /** Holds units back from sale as a draft order or an app reservation would: available -> reserved. */
+  reserve(skuOrItemId: string, locationId: string, qty: number): void {
+    const level = this.stocked(skuOrItemId, locationId);
+    level.available -= qty;
+    level.reserved += qty;
+  }
+
+  /**
+   * Shopify's own bookkeeping of orders (inventory-effects.ts): moves a level's committed and
+   * available by these deltas. False, and nothing changes, when the item is not stocked there.
+   */
+  shiftQuantities(itemId: string, locationId: string, delta: { available?: number; committed?: number }): boolean {
+    const level = this.levels.get(levelKey(itemId, locationId));
+    if (!level) return false;
+    level.available += delta.available ?? 0;
+    level.committed += delta.committed ?? 0;
+    return true;
+  }
+
+  /** Every quantity of a level, or undefined when the item is not stocked at the location. */
+  quantities(skuOrItemId: string, locationId: string): LevelQuantities | undefined {
+    const level = this.levels.get(levelKey(this.resolveItem(skuOrItemId).id, locationId));
+    return level && { available: level.available, committed: level.committed, reserved: level.reserved, on_hand: onHandOf(level) };
   }
 
   unstock(skuOrItemId: string, locationId: string): void {
@@ -121,7 +163,8 @@ export class ShopifyState {
     if (!level) return undefined;
     if (name === 'available') return level.available;
     if (name === 'committed') return level.committed;
-    if (name === 'on_hand') return level.available + level.committed;
+    if (name === 'reserved') return level.reserved;
+    if (name === 'on_hand') return onHandOf(level);
     return 0;
   }
 
@@ -166,7 +209,7 @@ export class ShopifyState {
     const changes = input.quantities.map((q): AppliedChange => {
       const level = this.levels.get(levelKey(q.inventoryItemId, q.locationId))!;
       const before = this.quantity(q.inventoryItemId, q.locationId, input.name)!;
-      // Other states are fixed, so moving on_hand moves available by the same amount.
+      // Other states are fixed, so setting on_hand moves available by the same amount, and setting available moves on_hand.
       level.available += q.quantity - before;
       return { name: input.name, delta: q.quantity - before, quantityAfterChange: q.quantity, itemId: q.inventoryItemId, locationId: q.locationId };
     });
@@ -202,6 +245,15 @@ export class ShopifyState {
     return errors;
   }
 
+  private stocked(skuOrItemId: string, locationId: string): LevelRecord {
+    const item = this.resolveItem(skuOrItemId);
+    if (!this.locations.has(locationId)) throw new Error(`unknown location ${locationId}`);
+    const key = levelKey(item.id, locationId);
+    let level = this.levels.get(key);
+    if (!level) this.levels.set(key, (level = { id: `${gid('InventoryLevel', this.nextLevel++)}?inventory_item_id=${item.num}`, available: 0, committed: 0, reserved: 0 }));
+    return level;
+  }
+
   private resolveItem(itemIdOrSku: string): ItemRecord {
     const item = this.items.get(itemIdOrSku) ?? this.itemBySku(itemIdOrSku);
     if (!item) throw new Error(`unknown inventory item or sku ${itemIdOrSku}`);
@@ -210,5 +262,6 @@ export class ShopifyState {
 }
 
 const levelKey = (itemId: string, locationId: string) => `${itemId}|${locationId}`;
+const onHandOf = (l: LevelRecord) => l.available + l.committed + l.reserved;
 const err = (field: string[] | null, code: string, message: string): UserError => ({ field, message, code });
 const refused = (code: string, message: string, field: string[] | null): SetQuantitiesResult => ({ group: null, userErrors: [err(field, code, message)] });

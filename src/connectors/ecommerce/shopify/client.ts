@@ -3,15 +3,15 @@ import type { z } from 'zod';
 import { parseBody, PermanentError, send, throwForStatus, TransientError, type HttpCall, type HttpResponse } from '../../http';
 import type { WebOrder } from '../../../domain/web-order';
 import {
-  webLevelKey, type CancelWebOrderInput, type EcommerceCallStats, type EcommercePort, type RefundWebLinesInput, type SetWebStockInput,
-  type SetWebStockManyInput, type SetWebStockResult, type WebhookSubscriptionInfo, type WebLevelKey, type WebOrderChangesPage, type WebRefundResult,
+  webLevelKey, type CancelWebOrderInput, type EcommerceCallStats, type EcommercePort, type RefundWebLinesInput, type SetWebOnHandManyInput,
+  type SetWebStockInput, type SetWebStockResult, type WebhookSubscriptionInfo, type WebLevelKey, type WebOrderChangesPage, type WebRefundResult,
   type WebStockLevel,
 } from '../port';
 import { ShopifyOrderPoll } from './order-poll';
 import { ShopifyOrderOps, type OrderOpsOptions } from './orders';
-import { AVAILABLE_MANY, FIND_VARIANTS_BY_SKU, INVENTORY_LEVEL, LOCATION_LEVELS, LOCATIONS, SET_AVAILABLE, skuSearch } from './queries';
+import { FIND_VARIANTS_BY_SKU, INVENTORY_LEVEL, LOCATION_LEVELS, LOCATIONS, ON_HAND_MANY, SET_AVAILABLE, SET_ON_HAND, skuSearch } from './queries';
 import {
-  availableManyDataSchema, envelopeSchema, inventoryLevelDataSchema, locationLevelsDataSchema, locationsDataSchema, setAvailableDataSchema,
+  envelopeSchema, inventoryLevelDataSchema, locationLevelsDataSchema, locationsDataSchema, quantitiesManyDataSchema, setQuantitiesDataSchema,
   variantsDataSchema, errorText, tryEnvelope, type Envelope, type QueryCost, type ThrottleStatus,
 } from './schemas';
 import { ThrottleGate, throttleWaitMs, type OperationKind } from './throttle-gate';
@@ -49,6 +49,13 @@ export interface ShopifyClientOptions extends OrderOpsOptions {
 }
 
 type CallOpts = { signal?: AbortSignal };
+
+/** The two quantities `inventorySetQuantities` accepts, each with its own named operation. */
+const WRITES = {
+  on_hand: { operation: 'SetOnHand', document: SET_ON_HAND },
+  available: { operation: 'SetAvailable', document: SET_AVAILABLE },
+} as const;
+type QuantityName = keyof typeof WRITES;
 
 export class ShopifyClient implements EcommercePort {
   /** The bucket as of the last response that reported it; lets callers budget the next calls. */
@@ -150,10 +157,10 @@ export class ShopifyClient implements EcommercePort {
       // GraphQL answers 200 with null; reported as 404 so callers treat it like any missing resource.
       throw new PermanentError(`${SYSTEM} InventoryLevel: inventory item ${inventoryItemId} not found`, SYSTEM, 404, 'NOT_FOUND');
     }
-    return { inventoryItemId, locationId, available: availableOf(data.inventoryItem.inventoryLevel?.quantities) };
+    return { inventoryItemId, locationId, available: quantityOf(data.inventoryItem.inventoryLevel?.quantities, 'available') };
   }
 
-  async getAvailableMany(levels: WebLevelKey[], opts: CallOpts = {}): Promise<Map<string, number | undefined>> {
+  async getOnHandMany(levels: WebLevelKey[], opts: CallOpts = {}): Promise<Map<string, number | undefined>> {
     const itemsByLocation = new Map<string, Set<string>>();
     for (const l of levels) {
       let items = itemsByLocation.get(l.locationId);
@@ -166,25 +173,25 @@ export class ShopifyClient implements EcommercePort {
       for (let i = 0; i < ids.length; ) {
         const chunk = ids.slice(i, i + this.batchSize(0, 3));
         i += chunk.length;
-        const data = await this.graphql('AvailableMany', AVAILABLE_MANY, { ids: chunk, locationId }, availableManyDataSchema, opts);
+        const data = await this.graphql('OnHandMany', ON_HAND_MANY, { ids: chunk, locationId }, quantitiesManyDataSchema, opts);
         if (data.nodes.length !== chunk.length) {
-          throw new PermanentError(`${SYSTEM} AvailableMany answered ${data.nodes.length} nodes for ${chunk.length} ids`, SYSTEM, 200, 'UnexpectedResponse');
+          throw new PermanentError(`${SYSTEM} OnHandMany answered ${data.nodes.length} nodes for ${chunk.length} ids`, SYSTEM, 200, 'UnexpectedResponse');
         }
-        chunk.forEach((inventoryItemId, j) => out.set(webLevelKey({ inventoryItemId, locationId }), availableOf(data.nodes[j]?.inventoryLevel?.quantities)));
+        chunk.forEach((inventoryItemId, j) => out.set(webLevelKey({ inventoryItemId, locationId }), quantityOf(data.nodes[j]?.inventoryLevel?.quantities, 'on_hand')));
       }
     }
     return out;
   }
 
-  async listLocationLevels(locationId: string, opts: CallOpts = {}): Promise<Array<{ inventoryItemId: string; sku: string | null; available: number }>> {
-    const out: Array<{ inventoryItemId: string; sku: string | null; available: number }> = [];
+  async listLocationLevels(locationId: string, opts: CallOpts = {}): Promise<Array<{ inventoryItemId: string; sku: string | null; onHand: number }>> {
+    const out: Array<{ inventoryItemId: string; sku: string | null; onHand: number }> = [];
     let after: string | null = null;
     do {
       const vars = { locationId, first: this.batchSize(4, 3), after };
       const page: z.infer<typeof locationLevelsDataSchema> = await this.graphql('LocationLevels', LOCATION_LEVELS, vars, locationLevelsDataSchema, opts);
       if (!page.location) throw new PermanentError(`${SYSTEM} LocationLevels: location ${locationId} not found`, SYSTEM, 404, 'NOT_FOUND');
       const levels = page.location.inventoryLevels;
-      for (const n of levels.nodes) out.push({ inventoryItemId: n.item.id, sku: n.item.sku, available: availableOf(n.quantities) ?? 0 });
+      for (const n of levels.nodes) out.push({ inventoryItemId: n.item.id, sku: n.item.sku, onHand: quantityOf(n.quantities, 'on_hand') ?? 0 });
       after = levels.pageInfo.hasNextPage ? levels.pageInfo.endCursor : null;
     } while (after);
     return out;
@@ -192,7 +199,11 @@ export class ShopifyClient implements EcommercePort {
 
   setAvailable(input: SetWebStockInput, opts: CallOpts = {}): Promise<SetWebStockResult> {
     const { idempotencyKey, referenceDocumentUri, ...level } = input;
-    return this.setAvailableMany({ quantities: [level], idempotencyKey, referenceDocumentUri }, opts);
+    return this.setQuantities('available', { quantities: [level], idempotencyKey, referenceDocumentUri }, opts);
+  }
+
+  setOnHandMany(input: SetWebOnHandManyInput, opts: CallOpts = {}): Promise<SetWebStockResult> {
+    return this.setQuantities('on_hand', input, opts);
   }
 
   /**
@@ -200,39 +211,40 @@ export class ShopifyClient implements EcommercePort {
    * after a lost answer replays the chunks already applied; the first stale chunk stops the call
    * (earlier chunks stay applied) and the caller re-reads.
    */
-  async setAvailableMany(input: SetWebStockManyInput, opts: CallOpts = {}): Promise<SetWebStockResult> {
+  private async setQuantities(name: QuantityName, input: SetWebOnHandManyInput, opts: CallOpts): Promise<SetWebStockResult> {
     const seen = new Set<string>();
     for (const q of input.quantities) {
       // Shopify catches this inside one chunk only; across chunks the later value would silently win.
       if (seen.has(webLevelKey(q))) {
-        throw new PermanentError(`${SYSTEM} SetAvailable: level ${webLevelKey(q)} appears twice`, SYSTEM, 0, 'NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR');
+        throw new PermanentError(`${SYSTEM} ${WRITES[name].operation}: level ${webLevelKey(q)} appears twice`, SYSTEM, 0, 'NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR');
       }
       seen.add(webLevelKey(q));
     }
-    const chunks: Array<SetWebStockManyInput['quantities']> = [];
+    const chunks: Array<SetWebOnHandManyInput['quantities']> = [];
     for (let i = 0; i < input.quantities.length; i += MAX_INPUT) chunks.push(input.quantities.slice(i, i + MAX_INPUT));
     for (const [i, quantities] of chunks.entries()) {
       const key = chunks.length > 1 ? `${input.idempotencyKey}:${i}` : input.idempotencyKey;
-      const result = await this.setChunk(quantities, key, input, opts);
+      const result = await this.setChunk(name, quantities, key, input, opts);
       if (result.outcome === 'stale') return chunks.length > 1 ? { outcome: 'stale', message: `chunk ${i + 1}/${chunks.length}: ${result.message}` } : result;
     }
     return { outcome: 'applied' };
   }
 
   private async setChunk(
-    quantities: SetWebStockManyInput['quantities'], key: string, input: SetWebStockManyInput, opts: CallOpts,
+    name: QuantityName, quantities: SetWebOnHandManyInput['quantities'], key: string, input: SetWebOnHandManyInput, opts: CallOpts,
   ): Promise<SetWebStockResult> {
+    const { operation, document } = WRITES[name];
     const variables = {
       key,
       input: {
-        name: 'available',
+        name,
         reason: input.reason ?? 'correction',
         referenceDocumentUri: input.referenceDocumentUri,
         // Picked field by field: GraphQL refuses input fields it does not know.
         quantities: quantities.map((q) => ({ inventoryItemId: q.inventoryItemId, locationId: q.locationId, quantity: q.quantity, changeFromQuantity: q.changeFromQuantity })),
       },
     };
-    const data = await this.graphql('SetAvailable', SET_AVAILABLE, variables, setAvailableDataSchema, opts, 'mutation');
+    const data = await this.graphql(operation, document, variables, setQuantitiesDataSchema, opts, 'mutation');
     const errors = data.inventorySetQuantities.userErrors;
     // A replay of an applied write returns the original result: no userErrors, so it reads as applied.
     if (errors.length === 0) return { outcome: 'applied' };
@@ -244,7 +256,7 @@ export class ShopifyClient implements EcommercePort {
       return { outcome: 'stale', message: level ? `${stale.message} (${webLevelKey(level)})` : stale.message };
     }
     const first = errors[0]!;
-    const message = `${SYSTEM} SetAvailable refused: ${errors.map((e) => `${e.code ?? 'USER_ERROR'}: ${e.message}`).join('; ')}`;
+    const message = `${SYSTEM} ${operation} refused: ${errors.map((e) => `${e.code ?? 'USER_ERROR'}: ${e.message}`).join('; ')}`;
     // Shopify documents this one as "still running, retry later with the same key".
     if (first.code === 'IDEMPOTENCY_CONCURRENT_REQUEST') throw new TransientError(message, SYSTEM, 200, 1000);
     throw new PermanentError(message, SYSTEM, 200, first.code ?? 'USER_ERROR');
@@ -340,6 +352,6 @@ export class ShopifyClient implements EcommercePort {
   }
 }
 
-function availableOf(quantities: Array<{ name: string; quantity: number }> | undefined): number | undefined {
-  return quantities?.find((q) => q.name === 'available')?.quantity;
+function quantityOf(quantities: Array<{ name: string; quantity: number }> | undefined, name: QuantityName): number | undefined {
+  return quantities?.find((q) => q.name === name)?.quantity;
 }

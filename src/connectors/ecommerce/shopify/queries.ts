@@ -22,6 +22,7 @@ export const FIND_VARIANTS_BY_SKU = /* GraphQL */ `
   }
 `;
 
+/** Legacy per-sale path: one level's available. */
 export const INVENTORY_LEVEL = /* GraphQL */ `
   query InventoryLevel($itemId: ID!, $locationId: ID!) {
     inventoryItem(id: $itemId) {
@@ -34,9 +35,8 @@ export const INVENTORY_LEVEL = /* GraphQL */ `
   }
 `;
 
-/** The key travels as a variable so one document serves every write. */
-export const SET_AVAILABLE = /* GraphQL */ `
-  mutation SetAvailable($input: InventorySetQuantitiesInput!, $key: String!) {
+/** Both writes send `inventorySetQuantities`; the key travels as a variable so one document serves every write. */
+const SET_QUANTITIES_FIELD = /* GraphQL */ `
     inventorySetQuantities(input: $input) @idempotent(key: $key) {
       inventoryAdjustmentGroup {
         createdAt
@@ -46,7 +46,16 @@ export const SET_AVAILABLE = /* GraphQL */ `
       }
       userErrors { field message code }
     }
-  }
+`;
+
+/** The stock flow's write: `input.name` is "on_hand". */
+export const SET_ON_HAND = /* GraphQL */ `
+  mutation SetOnHand($input: InventorySetQuantitiesInput!, $key: String!) {${SET_QUANTITIES_FIELD}  }
+`;
+
+/** Legacy per-sale path: `input.name` is "available". */
+export const SET_AVAILABLE = /* GraphQL */ `
+  mutation SetAvailable($input: InventorySetQuantitiesInput!, $key: String!) {${SET_QUANTITIES_FIELD}  }
 `;
 
 /** Builds a `productVariants` search for exact SKUs; quoting keeps spaces and colons inside one term. */
@@ -55,11 +64,11 @@ export function skuSearch(skus: string[]): string {
 }
 
 /** Costs 3 points per id (item, level, quantity); answers line up with the ids by index. */
-export const AVAILABLE_MANY = /* GraphQL */ `
-  query AvailableMany($ids: [ID!]!, $locationId: ID!) {
+export const ON_HAND_MANY = /* GraphQL */ `
+  query OnHandMany($ids: [ID!]!, $locationId: ID!) {
     nodes(ids: $ids) {
       ... on InventoryItem {
-        inventoryLevel(locationId: $locationId) { quantities(names: ["available"]) { name quantity } }
+        inventoryLevel(locationId: $locationId) { quantities(names: ["on_hand"]) { name quantity } }
       }
     }
   }
@@ -70,7 +79,7 @@ export const LOCATION_LEVELS = /* GraphQL */ `
   query LocationLevels($locationId: ID!, $first: Int!, $after: String) {
     location(id: $locationId) {
       inventoryLevels(first: $first, after: $after) {
-        nodes { item { id sku } quantities(names: ["available"]) { name quantity } }
+        nodes { item { id sku } quantities(names: ["on_hand"]) { name quantity } }
         pageInfo { hasNextPage endCursor }
       }
     }

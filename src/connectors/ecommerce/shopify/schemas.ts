@@ -80,7 +80,7 @@ export const userErrorSchema = z.object({
   code: z.string().nullish(),
 });
 
-export const setAvailableDataSchema = z.object({
+export const setQuantitiesDataSchema = z.object({
   inventorySetQuantities: z.object({
     inventoryAdjustmentGroup: z
       .object({ changes: z.array(z.object({ name: z.string(), delta: z.number().int(), quantityAfterChange: z.number().int().nullable() })) })
@@ -92,7 +92,7 @@ export const setAvailableDataSchema = z.object({
 const quantitiesSchema = z.array(z.object({ name: z.string(), quantity: z.number().int() }));
 
 /** One entry per requested id, in order; null for an unknown id, `{}` for an id of another type. */
-export const availableManyDataSchema = z.object({
+export const quantitiesManyDataSchema = z.object({
   nodes: z.array(z.object({ inventoryLevel: z.object({ quantities: quantitiesSchema }).nullish() }).nullable()),
 });
 
