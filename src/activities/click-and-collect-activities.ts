@@ -10,7 +10,7 @@ import { formatCents, parseCents } from '../domain/money';
 import { erpSaleLines, OrderState, PaymentState, type SaleOrder } from '../domain/sale';
 import type { PickupPayment, WebOrder } from '../domain/web-order';
 import type { StockChange } from '../workflows/stock-contract';
-import { findOrCreateErpOrder, postErpOrder, type ErpOrderRef } from './erp-orders';
+import { findOrCreateErpOrder, postErpOrder, sweepErpOrderTwins, type ErpOrderRef } from './erp-orders';
 import { callOrFail, FAILURE_TYPES, toActivityFailure } from './failures';
 
 export interface ClickAndCollectDeps {
@@ -177,8 +177,17 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
           currencyCode: input.currencyCode,
           lines: planned.lines.map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPrice: l.unitPriceCents / 100, discountAmount: l.discountCents / 100, locationCode: store.erpLocationCode })),
         });
-        return order.posted ? order : postErpOrder(deps.erp, { externalDocumentNumber, customerNumber: store.erpCustomerNumber });
+        if (order.posted) return order;
+        // Posting re-reads the order; keep what only the create can know.
+        const posted = await postErpOrder(deps.erp, { externalDocumentNumber, customerNumber: store.erpCustomerNumber });
+        return { ...posted, ...(order.lateTwinPossible ? { lateTwinPossible: true } : {}) };
       });
+    },
+
+    /** Once no late create can land, takes back open orders of this web order beside the posted one. */
+    async sweepCollectedOrderTwins(input: { webOrderId: string; storeId: string }): Promise<number> {
+      const store = mappedStore(input.storeId);
+      return callOrFail(FAILURE_TYPES.erpRejected, () => sweepErpOrderTwins(deps.erp, { externalDocumentNumber: webOrderErpDocumentNumber(input.webOrderId), customerNumber: store.erpCustomerNumber }));
     },
   };
 }

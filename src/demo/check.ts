@@ -40,8 +40,25 @@ export async function readStatuses(client: Client, accountId: number, played: Pl
 
 export type SaleStatuses = Awaited<ReturnType<typeof readStatuses>>;
 
+/**
+ * No ERP document exists twice for one business key: a sale or web order's document per key and
+ * customer, a return's credit memo per return, a store stock change's adjustment per transaction.
+ */
+export function checkErpTwins(stack: LocalStack): string[] {
+  const twice = <T>(items: T[], key: (t: T) => string, what: string): string[] => {
+    const count = new Map<string, number>();
+    for (const i of items) count.set(key(i), (count.get(key(i)) ?? 0) + 1);
+    return [...count].filter(([, n]) => n > 1).map(([k, n]) => `${n} ERP ${what} for one business key ${k}`);
+  };
+  return [
+    ...twice(stack.erp.state.salesDocuments(), (d) => `${d.customerNumber}/${d.externalDocumentNumber}`, 'sales documents'),
+    ...twice(stack.erp.state.creditMemos(), (m) => `${m.customerNumber}/${m.externalDocumentNumber}/${m.lines[0]?.description ?? ''}`, 'credit memos'),
+    ...twice(stack.erp.state.stockAdjustments(), (a) => a.externalDocumentNumber, 'stock adjustments'),
+  ];
+}
+
 export function checkEndState(stack: LocalStack, scenario: Scenario, played: PlayedSale[], statuses: SaleStatuses): string[] {
-  const problems: string[] = [];
+  const problems: string[] = [...checkErpTwins(stack)];
   const docs = stack.erp.state.salesDocuments();
   for (const { orderId, sale } of played) {
     const mine = docs.filter((d) => d.externalDocumentNumber === sitooOrderErpDocumentNumber(stack.env.SITOO_ACCOUNT_ID, orderId));

@@ -1,3 +1,4 @@
+import { DEFAULT_JOURNAL_ACCOUNTS } from '../config/journal-accounts';
 import { localDate } from '../domain/business-day';
 import { endOfDayWorkflowId } from '../domain/ids';
 import { formatCents, parseCents } from '../domain/money';
@@ -21,6 +22,26 @@ export function cardPayment(stack: LocalStack, sale: PlannedSale, charged: boole
   return [{ name: 'Card', amount: formatCents(total), reference }];
 }
 
+/**
+ * The posted G/L of a store-day's journal document, account by account, equals the journal: posted
+ * once, not twice and not in part (a customer line posts to the receivables account).
+ */
+function ledgerHoldsJournalOnce(stack: LocalStack, storeId: string, report: ReconciliationReport): string[] {
+  const doc = report.journal.documentNumber;
+  const net = new Map<string, number>();
+  for (const l of report.journal.lines) {
+    const account = l.accountType === 'Customer' ? DEFAULT_JOURNAL_ACCOUNTS.receivables : l.accountNumber;
+    net.set(account, (net.get(account) ?? 0) + l.amountCents);
+  }
+  for (const e of stack.erp.state.glEntries().filter((g) => g.documentNumber === doc)) net.set(e.accountNumber, (net.get(e.accountNumber) ?? 0) - e.amountCents);
+  const off = [...net].filter(([, cents]) => cents !== 0);
+  const drafts = stack.erp.state.journalDrafts().flatMap((j) => j.lines).filter((l) => l.documentNumber === doc);
+  return [
+    ...(off.length ? [`end of day ${storeId}: the ledger does not hold journal ${doc} exactly once (${off.map(([a, c]) => `account ${a} off by ${formatCents(c)}`).join(', ')})`] : []),
+    ...(drafts.length ? [`end of day ${storeId}: ${drafts.length} draft line(s) of journal ${doc} left in a batch`] : []),
+  ];
+}
+
 export async function closeTheDay(stack: LocalStack, played: PlayedSale[], omni: OmniPlayed, say: (s: string) => void): Promise<{ problems: string[]; lines: string[] }> {
   const timeZone = 'Europe/Stockholm';
   const date = localDate(Math.floor(Date.now() / 1000), timeZone);
@@ -32,7 +53,7 @@ export async function closeTheDay(stack: LocalStack, played: PlayedSale[], omni:
   const problems: string[] = [];
   const lines: string[] = [];
   for (const store of stack.mapping.stores) {
-    const input: EndOfDayInput = { accountId: stack.env.SITOO_ACCOUNT_ID, storeId: store.storeId, date, payoutRecheck: '1h', payoutMaxWait: '0s' };
+    const input: EndOfDayInput = { accountId: stack.env.SITOO_ACCOUNT_ID, storeId: store.storeId, date, payoutRecheck: '1h', payoutMaxWait: '0s', erpLateCommitWindow: stack.env.ERP_LATE_COMMIT_WINDOW };
     const handle = await stack.client.workflow.start('endOfDayWorkflow', { workflowId: endOfDayWorkflowId(store.storeId, date), taskQueue: TASK_QUEUES.main, args: [input] });
     let report: ReconciliationReport | undefined;
     let other: string | undefined;
@@ -58,6 +79,7 @@ export async function closeTheDay(stack: LocalStack, played: PlayedSale[], omni:
     const odd = report.gaps.filter((g) => g.kind !== 'sale-never-posted' && !(g.kind === 'card-payment-unmatched' && unbooked.includes(g.orderId!)));
     if (odd.length) problems.push(`end of day ${store.storeId}: unexpected gaps ${odd.map((g) => g.what).join('; ')}`);
     if (report.journal.lines.reduce((n, l) => n + l.amountCents, 0) !== 0) problems.push(`end of day ${store.storeId}: the journal does not balance`);
+    problems.push(...ledgerHoldsJournalOnce(stack, store.storeId, report));
     lines.push(`${store.storeId}: ${report.status}, ${report.transactions} transactions, journal ${report.journal.documentNumber}, ${report.payout.matched} card payments matched (fees ${formatCents(report.payout.feesCents)}), ${report.gapCount} gaps (the sales and returns parked above)`);
     if (store === stack.mapping.stores[0]) lines.push(renderReconciliation(report));
   }

@@ -55,10 +55,13 @@ async function main(): Promise<number> {
     paymentConfirmationTimeout: PAYMENT_TIMEOUT,
     // Short enough that the demo watches an uncollected order expire.
     pickupExpiry: '20s',
+    erpRequestTimeout: '1s',
+    erpLateCommitWindow: '3s',
     eventsDuplicateRate: 0.05,
     faults: {
       sitoo: { errorRate: 0.03, throttleRate: 0.02, retryAfterSeconds: 1, lostResponseRate: 0.03 },
-      erp: { errorRate: 0.04, throttleRate: 0.03, retryAfterSeconds: 1, lostResponseRate: 0.08, latencyMs: 5 },
+      // Some ERP writes commit 2 s after they arrive, after the client (1 s) gave up: booked once all the same.
+      erp: { errorRate: 0.04, throttleRate: 0.03, retryAfterSeconds: 1, lostResponseRate: 0.08, latencyMs: 5, lateCommitRate: 0.03, lateCommitDelayMs: 2_000 },
       ecommerce: { errorRate: 0.03, throttleRate: 0.03, retryAfterSeconds: 1, lostResponseRate: 0.05 },
     },
     logger,

@@ -219,6 +219,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const webhooks = createShopifyWebhooksReceiver({
     client, accountId: env.SITOO_ACCOUNT_ID, secrets: env.SHOPIFY_WEBHOOK_SECRETS, logger: opts.logger,
     pickupExpiry: env.CLICK_AND_COLLECT_EXPIRY, whenShort: env.CLICK_AND_COLLECT_WHEN_SHORT, vatPercent: env.WEB_ORDER_VAT_PERCENT,
+    erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW,
   });
   const webhooksUrl = await webhooks.listen(0);
   if ((opts.workers ?? 'in-process') === 'in-process') await startWorkers();

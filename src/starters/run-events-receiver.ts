@@ -52,6 +52,7 @@ runMain(async () => {
     pickupExpiry: env.CLICK_AND_COLLECT_EXPIRY,
     whenShort: env.CLICK_AND_COLLECT_WHEN_SHORT,
     vatPercent: env.WEB_ORDER_VAT_PERCENT,
+    erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW,
   });
   const url = await receiver.listen(env.EVENTS_PORT, '0.0.0.0');
   const webhooksUrl = await webhooks.listen(env.WEBHOOKS_PORT, '0.0.0.0');

@@ -24,6 +24,8 @@ export interface ShopifyWebhooksOptions {
   pickupExpiry: string;
   whenShort: ShortStockRule;
   vatPercent: number;
+  /** ERP_LATE_COMMIT_WINDOW, passed on to the click & collect workflows it starts. */
+  erpLateCommitWindow?: string;
   /** Shopify wants an answer within 5 s. */
   temporalDeadlineMs?: number;
   maxBodyBytes?: number;
@@ -39,7 +41,10 @@ export function createShopifyWebhooksReceiver(opts: ShopifyWebhooksOptions) {
   const seen = new Set<string>();
 
   function collectStart(webOrderId: string) {
-    const args: ClickAndCollectInput = { accountId: opts.accountId, webOrderId, pickupExpiry: opts.pickupExpiry, whenShort: opts.whenShort, vatPercent: opts.vatPercent };
+    const args: ClickAndCollectInput = {
+      accountId: opts.accountId, webOrderId, pickupExpiry: opts.pickupExpiry, whenShort: opts.whenShort, vatPercent: opts.vatPercent,
+      ...(opts.erpLateCommitWindow ? { erpLateCommitWindow: opts.erpLateCommitWindow } : {}),
+    };
     return { workflowId: clickAndCollectWorkflowId(webOrderId), taskQueue: TASK_QUEUES.main, args: [args] as [ClickAndCollectInput], workflowIdReusePolicy: 'REJECT_DUPLICATE' as const };
   }
 

@@ -52,6 +52,6 @@ export function ensureWebOrderPollScheduleFromEnv(client: Client, env: Env): Pro
     lookback: env.SHOPIFY_ORDER_POLL_LOOKBACK,
     settle: env.SHOPIFY_ORDER_POLL_SETTLE,
     callbackUrl: env.SHOPIFY_WEBHOOKS_CALLBACK_URL,
-    collect: { accountId: env.SITOO_ACCOUNT_ID, pickupExpiry: env.CLICK_AND_COLLECT_EXPIRY, whenShort: env.CLICK_AND_COLLECT_WHEN_SHORT, vatPercent: env.WEB_ORDER_VAT_PERCENT },
+    collect: { accountId: env.SITOO_ACCOUNT_ID, pickupExpiry: env.CLICK_AND_COLLECT_EXPIRY, whenShort: env.CLICK_AND_COLLECT_WHEN_SHORT, vatPercent: env.WEB_ORDER_VAT_PERCENT, erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW },
   });
 }

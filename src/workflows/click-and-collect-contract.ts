@@ -15,6 +15,8 @@ export interface ClickAndCollectInput {
   whenShort: ShortStockRule;
   /** VAT rate of web prices, for the Sitoo pickup order's lines. */
   vatPercent: number;
+  /** ERP_LATE_COMMIT_WINDOW: how long after a retried ERP booking the order sweeps for a twin (default 20m). */
+  erpLateCommitWindow?: string;
 }
 
 /** What every start of a click & collect workflow shares, whoever starts it (webhook receiver, order poll). */
@@ -39,6 +41,7 @@ export type CollectStep =
   | 'awaiting-store'
   | 'ready-for-pickup'
   | 'booking-collection'
+  | 'sweeping-erp-twins'
   | 'cancelling'
   | 'parked'
   | 'collected'

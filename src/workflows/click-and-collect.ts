@@ -1,4 +1,4 @@
-import { allHandlersFinished, ApplicationFailure, condition, log, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, log, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ClickAndCollectActivities } from '../activities/click-and-collect-activities';
 import { collectionPayment, pickupLines, soldLines, type PricedLine } from '../domain/click-and-collect';
 import { parseDuration } from '../domain/duration';
@@ -304,6 +304,12 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     const erp = await orPark('erp-rejected', () =>
       act.bookCollectedOrder({ webOrderId: input.webOrderId, storeId: store.storeId, currencyCode: order.currencyCode, lines, collectedOn: new Date().toISOString().slice(0, 10) }));
     status.erpOrderNumber = erp.number;
+    if (erp.lateTwinPossible && patched('erp-exactly-once')) {
+      // A create an earlier attempt sent may still land in the ERP: once it no longer can, take it back.
+      step('sweeping-erp-twins');
+      await sleep(input.erpLateCommitWindow ?? '20m');
+      await orPark('erp-rejected', () => act.sweepCollectedOrderTwins({ webOrderId: input.webOrderId, storeId: store.storeId }));
+    }
     return done('collected');
   }
 

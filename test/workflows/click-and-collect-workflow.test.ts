@@ -86,9 +86,15 @@ const activities: ClickAndCollectActivities = {
   async cancelWebOrder(input) { record('cancelWebOrder', input); },
   async bookCollectedOrder(input) {
     record('bookCollectedOrder', input);
-    return { id: 'E1', number: `SO-${input.webOrderId}`, posted: true };
+    return { id: 'E1', number: `SO-${input.webOrderId}`, posted: true, ...(retriedBookings.has(input.webOrderId) ? { lateTwinPossible: true } : {}) };
+  },
+  async sweepCollectedOrderTwins(input) {
+    record('sweepCollectedOrderTwins', input);
+    return 1;
   },
 };
+/** Web orders whose ERP booking took a second attempt, so a late twin may still land. */
+const retriedBookings = new Set<string>();
 
 function webOrder(id: string, pickupAt: string | null = 'S1', financialStatus = 'PAID'): WebOrder {
   const order: WebOrder = {
@@ -268,6 +274,18 @@ describe('clickAndCollectWorkflow', () => {
     expect(await handle.result()).toMatchObject({ outcome: 'collected', erpOrderNumber: 'SO-108' });
     expect(called('cancelWebOrder', '108')).toHaveLength(0);
     expect(sitooOrderOf('108').orderStateId).toBe(OrderState.Closed);
+  });
+
+  it('sweeps for a late ERP twin after the window when the booking took a second attempt, and only then', async () => {
+    webOrder('119');
+    retriedBookings.add('119');
+    const handle = await start('119', { erpLateCommitWindow: '1s' });
+    expect((await settled('119')).step).toBe('awaiting-store');
+    collectInStore('119');
+    await handle.signal(storePickupUpdateSignal, { sitooOrderId: sitooOrderOf('119').orderId, key: 'state-10', kind: 'collected' });
+    expect(await handle.result()).toMatchObject({ outcome: 'collected', erpOrderNumber: 'SO-119' });
+    expect(called('sweepCollectedOrderTwins', '119')).toMatchObject([{ input: { webOrderId: '119', storeId: 'S1' } }]);
+    expect(called('sweepCollectedOrderTwins', '108')).toHaveLength(0);
   });
 
   it('a pay-in-store order is created unpaid in Sitoo and booked from what the till took', async () => {
