@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
 import { loadMappingFile } from '../config/mapping-file';
+import { shopDomainOf } from '../connectors/ecommerce/shopify/webhooks';
 import { createConnectors } from '../workers/connectors';
 import { runMain } from '../workers/entrypoint';
 import { ensureEndOfDaySchedules } from './end-of-day-schedules';
@@ -46,6 +47,7 @@ runMain(async () => {
     client,
     accountId: env.SITOO_ACCOUNT_ID,
     secrets: env.SHOPIFY_WEBHOOK_SECRETS,
+    shopDomain: shopDomainOf(env.SHOPIFY_SHOP_URL),
     logger,
     pickupExpiry: env.CLICK_AND_COLLECT_EXPIRY,
     whenShort: env.CLICK_AND_COLLECT_WHEN_SHORT,
