@@ -1,10 +1,12 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth } from '../../src/connectors/http';
-import { clickAndCollectWorkflowId, shopifyWebhookExceptionWorkflowId, sitooEventExceptionWorkflowId } from '../../src/domain/ids';
+import { clickAndCollectWorkflowId, endOfDayScheduleId, shopifyWebhookExceptionWorkflowId, sitooEventExceptionWorkflowId } from '../../src/domain/ids';
 import type { LocalStack } from '../../src/local/stack';
+import { PROJECT_ROOT } from '../../src/local/temporal-cli';
 import { signWebhook } from '../../src/simulators/shopify';
 import type { UnstorableEventKind } from '../../src/simulators/sitoo/events';
 import { createShopifyWebhooksReceiver } from '../../src/starters/shopify-webhooks-receiver';
@@ -18,7 +20,7 @@ import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal
 import { saleResult, sell, startTestStack, webLocation } from './stack-fixture';
 
 // The receivers under hostile and unlucky input: events that cannot be stored as they are,
-// unsigned webhook headers, and raw HTTP abuse.
+// unsigned webhook headers, start-up while Sitoo is down, and raw HTTP abuse.
 let t: TestTemporal;
 let stack: LocalStack;
 
@@ -206,6 +208,71 @@ describe('unsigned Shopify webhook headers', () => {
     }
     await handleOf(placed.legacyId).describe();
     stack.ecommerce.webhooks.start();
+  });
+});
+
+describe('start-up while Sitoo is down', () => {
+  let child: ChildProcess | undefined;
+
+  afterAll(() => {
+    child?.kill('SIGTERM');
+  });
+
+  it('listens and takes events at once, and sets up the schedules once Sitoo is back', async () => {
+    stack.sitoo.faults.set({ outage: { from: Date.now(), until: Date.now() + 3600_000 } });
+    const lines: Array<Record<string, unknown>> = [];
+    try {
+      child = spawn(process.execPath, ['--import', 'tsx', 'src/starters/run-events-receiver.ts'], {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, ...stack.envVars, EVENTS_PORT: '0', WEBHOOKS_PORT: '0', LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const listening = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the receiver process did not listen within 45 s: ${stderr.slice(-400)}`)), 45_000);
+        child!.on('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`the receiver process exited with code ${code} before listening: ${stderr.slice(-400)}`));
+        });
+        let partial = '';
+        child!.stdout!.on('data', (d: Buffer) => {
+          partial += d.toString();
+          const all = partial.split('\n');
+          partial = all.pop()!;
+          for (const line of all) if (line.trim().startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
+          const found = lines.find((l) => typeof l.url === 'string' && typeof l.webhooks === 'string');
+          if (found) {
+            clearTimeout(timer);
+            resolve(found);
+          }
+        });
+      });
+      const eventsUrl = String(listening.url).replace(/\/events$/, '');
+
+      const health = await request(`${eventsUrl}/healthz`);
+      expect(health.statusCode).toBe(200);
+      const healthBody = (await health.body.json()) as { setup: { done: boolean; pending: string[] } };
+      expect(healthBody.setup.done).toBe(false);
+      expect(healthBody.setup.pending).toContain('end-of-day schedules');
+
+      const order = sell(stack, 102, [['BOOK-1', 1]]);
+      const event = { event_id: randomUUID(), event_type: 'order', event_date: Math.floor(Date.now() / 1000), account_id: stack.env.SITOO_ACCOUNT_ID, data: { eshop_id: 1, order_id: order.orderId, warehouse_id: 102, order_event_type: 'add' } };
+      const res = await request(`${eventsUrl}/events`, { method: 'POST', headers: { authorization: eventsAuth(), 'content-type': 'application/json' }, body: JSON.stringify([event]) });
+      expect(res.statusCode).toBe(200);
+      await res.body.dump();
+
+      await expect(stack.client.schedule.getHandle(endOfDayScheduleId('S01')).describe()).rejects.toThrow(/not found/i);
+      stack.sitoo.faults.set({ outage: null });
+      await waitFor('the end-of-day schedules', () => stack.client.schedule.getHandle(endOfDayScheduleId('S01')).describe().then(() => true), 60_000);
+      expect((await saleResult(stack, order.orderId)).outcome).toBe('completed');
+      const after = (await (await request(`${eventsUrl}/healthz`)).body.json()) as { setup: { done: boolean; pending: string[] } };
+      expect(after.setup).toMatchObject({ done: true, pending: [] });
+    } finally {
+      stack.sitoo.faults.set({ outage: null });
+      child?.kill('SIGTERM');
+      for await (const s of stack.client.schedule.list()) await stack.client.schedule.getHandle(s.scheduleId).delete().catch(() => undefined);
+    }
   });
 });
 
