@@ -19,7 +19,9 @@ export async function startFlakyProxy(target: string, failureRate: number, seed 
       return;
     }
     try {
-      const upstream = await request(`${target}${req.url}`, { method: req.method as 'POST', headers: { authorization: req.headers.authorization ?? '', 'content-type': 'application/json' }, body: Buffer.concat(chunks) });
+      // The caller's own content type goes through, so the receiver judges what Sitoo really sent.
+      const headers = { authorization: req.headers.authorization ?? '', ...(req.headers['content-type'] ? { 'content-type': req.headers['content-type'] } : {}) };
+      const upstream = await request(`${target}${req.url}`, { method: req.method as 'POST', headers, body: Buffer.concat(chunks) });
       res.writeHead(upstream.statusCode, { 'content-type': 'application/json' }).end(await upstream.body.text());
     } catch {
       res.writeHead(502).end();

@@ -11,6 +11,7 @@ import { ensureSitooPollSchedule } from '../starters/sitoo-poll-schedule';
 import { ensureErpStockPollSchedule } from '../starters/stock-starts';
 import { checkEndState, readStatuses, type PlayedSale } from './check';
 import { startFlakyProxy } from './flaky-proxy';
+import { checkOddEvents, sendOddEvents } from './odd-events';
 import { renderTable, summarise } from './report';
 import { checkStock, playStockChange, runDriftCheck, stockStatus, waitForStockIdle, type StockPlayed } from './stock';
 import { cardPayment, closeTheDay } from './day-close';
@@ -68,6 +69,7 @@ async function main(): Promise<number> {
   });
   const proxy = await startFlakyProxy(stack.receiverUrl, 0.08);
   stack.sitoo.events.setReceiver({ url: proxy.url, username: stack.env.EVENTS_USERNAME, password: stack.env.EVENTS_PASSWORD });
+  sendOddEvents(stack, 0.05);
   await ensureSitooPollSchedule(stack.client, { accountId: stack.env.SITOO_ACCOUNT_ID, every: '10s', fromOrderId: 1 });
   const erpStockPoll = await ensureErpStockPollSchedule(stack.client, { accountId: stack.env.SITOO_ACCOUNT_ID, every: '5s' });
 
@@ -101,6 +103,7 @@ async function main(): Promise<number> {
   await Promise.all([...lateTimers, ...stockTimers]);
   say('Trading hour over; waiting for every sale to be completed or parked...');
   await stack.sitoo.events.waitUntilDrained(120_000);
+  sendOddEvents(stack, 0);
   clearInterval(progress);
   const deadline = Date.now() + 180_000;
   while ((await report(false)) < played.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2_000));
@@ -118,7 +121,9 @@ async function main(): Promise<number> {
   const statuses = await readStatuses(stack.client, stack.env.SITOO_ACCOUNT_ID, played);
   const omniCheck = await checkOmni(stack, omni, skus);
   const day = await closeTheDay(stack, played, omni, say);
-  const problems = [...checkEndState(stack, scenario, played, statuses), ...checkStock(stack, scenario, stockPlayed, drift), ...omniCheck.problems, ...day.problems];
+  const odd = await checkOddEvents(stack);
+  say(`${odd.sent} odd Sitoo events slipped into the stream; each must be parked and acknowledged.`);
+  const problems = [...checkEndState(stack, scenario, played, statuses), ...checkStock(stack, scenario, stockPlayed, drift), ...omniCheck.problems, ...day.problems, ...odd.problems];
   const exceptionsByOrder = new Map([...statuses].filter(([, s]) => s.status.exception).map(([id, s]) => [id, s.status.exception!.type]));
   const summary = summarise(stack, scenario, played, exceptionsByOrder, {
     wallTimeSeconds: (Date.now() - started) / 1000,

@@ -6,6 +6,7 @@ import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/w
 import type { Logger } from 'pino';
 import { stringify } from 'yaml';
 import { loadEnv, type Env } from '../config/env';
+import { shopDomainOf } from '../connectors/ecommerce/shopify/webhooks';
 import type { Mapping } from '../domain/mapping';
 import { bufferFor, NO_BUFFERS, webOnHand, type StockBuffers } from '../domain/stock';
 import type { FaultConfig } from '../simulators/faults';
@@ -217,7 +218,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const receiver = createSitooEventsReceiver({ client, ...sales, username: env.EVENTS_USERNAME, password: env.EVENTS_PASSWORD, logger: opts.logger, onStockSignalled: opts.onStockSignalled });
   const receiverUrl = await receiver.listen(0);
   const webhooks = createShopifyWebhooksReceiver({
-    client, accountId: env.SITOO_ACCOUNT_ID, secrets: env.SHOPIFY_WEBHOOK_SECRETS, logger: opts.logger,
+    client, accountId: env.SITOO_ACCOUNT_ID, secrets: env.SHOPIFY_WEBHOOK_SECRETS, shopDomain: shopDomainOf(env.SHOPIFY_SHOP_URL), logger: opts.logger,
     pickupExpiry: env.CLICK_AND_COLLECT_EXPIRY, whenShort: env.CLICK_AND_COLLECT_WHEN_SHORT, vatPercent: env.WEB_ORDER_VAT_PERCENT,
     erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW,
   });
@@ -226,6 +227,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   sitoo.events.setReceiver({ url: receiverUrl, username: env.EVENTS_USERNAME, password: env.EVENTS_PASSWORD });
   sitoo.events.start();
   ecommerce.webhooks.useAppSecret(env.SHOPIFY_WEBHOOK_SECRETS[0]!);
+  // The simulated shop's domain is its host, as a real shop's is its myshopify.com host.
+  ecommerce.webhooks.configure({ shopDomain: shopDomainOf(ecommerce.shopUrl) });
   ecommerce.webhooks.subscribe({ topics: ['orders/create', 'orders/cancelled'], url: `${webhooksUrl}/webhooks/shopify`, secret: env.SHOPIFY_WEBHOOK_SECRETS[0]! });
 
   return {

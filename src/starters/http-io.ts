@@ -1,21 +1,176 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+
+/**
+ * The HTTP plumbing both receivers share. They face the internet (Sitoo and Shopify call them),
+ * so a connection, its headers and its body are all bounded, and refusing something never
+ * costs more than it has to: a too-large body is refused by its Content-Length before it is
+ * read, and the answer reaches the client instead of being lost in a reset.
+ */
+export interface ServerLimits {
+  /** Open connections at once; past it Node closes new ones at once, unanswered. */
+  maxConnections: number;
+  /** The request head must have arrived within this (408 otherwise). */
+  headersTimeoutMs: number;
+  /** The whole request must have arrived within this (408 otherwise); our own processing is not counted. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Requests on one connection; the last one is answered with `Connection: close`. */
+  maxRequestsPerSocket: number;
+  /** How often Node checks the two timeouts above (their precision). */
+  connectionsCheckingIntervalMs: number;
+}
+
+/**
+ * Sitoo sends one batch at a time per stream, Shopify a handful of webhooks at once: 256
+ * connections is ample and keeps a flood from exhausting file descriptors. Sitoo gives up after
+ * 15 s and Shopify after 5 s, so a request still arriving after 30 s serves nobody.
+ */
+export const DEFAULT_LIMITS: ServerLimits = {
+  maxConnections: 256,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxRequestsPerSocket: 1_000,
+  connectionsCheckingIntervalMs: 1_000,
+};
 
 /** JSON answers for the receivers; a 4xx body names the field it refuses. */
 export function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 }
 
-/** The raw body (signatures are computed over the exact bytes), or undefined past the limit. */
-export async function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
+/** The client hung up before its request was read: its business, not an error of ours. */
+export class ClientGone extends Error {
+  override readonly name = 'ClientGone';
+}
+
+/**
+ * A server whose handler errors are logged and answered 503, except a client that went away,
+ * which is a debug line; connections refused at the cap are counted.
+ */
+export function createReceiverServer(name: string, logger: Logger, limits: Partial<ServerLimits> | undefined, handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>) {
+  const l = { ...DEFAULT_LIMITS, ...limits };
+  const connections = { refused: 0 };
+  const server: Server = createServer(
+    { headersTimeout: l.headersTimeoutMs, requestTimeout: l.requestTimeoutMs, keepAliveTimeout: l.keepAliveTimeoutMs, connectionsCheckingInterval: l.connectionsCheckingIntervalMs },
+    (req, res) => {
+      handle(req, res).catch((err: unknown) => {
+        if (err instanceof ClientGone) {
+          logger.debug({ remote: req.socket?.remoteAddress, reason: err.message }, `${name}: client went away before its request was read`);
+          return;
+        }
+        logger.error({ err: (err as Error).message }, `${name} failed`);
+        if (!res.headersSent) reply(res, 503, { error: 'temporarily unavailable, retry' });
+      });
+    },
+  );
+  server.keepAliveTimeout = l.keepAliveTimeoutMs;
+  server.maxConnections = l.maxConnections;
+  server.maxRequestsPerSocket = l.maxRequestsPerSocket;
+  server.on('drop', () => {
+    connections.refused++;
+    logger.debug({ maxConnections: l.maxConnections }, `${name}: connection refused at the cap`);
+  });
+  return { server, connections };
+}
+
+/** False for a Content-Type other than JSON. A missing one is let through: the body must still parse as JSON. */
+export function isJsonContentType(req: IncomingMessage): boolean {
+  const type = req.headers['content-type'];
+  if (type === undefined) return true;
+  return /^application\/json\s*(;|$)/i.test(type.trim());
+}
+
+export function refuseContentType(req: IncomingMessage, res: ServerResponse, limit: number): void {
+  answerBeforeBody(req, res, limit, 415, { error: 'Content-Type must be application/json', field: 'Content-Type' });
+}
+
+/** The declared Content-Length when it is over the limit (the body need not be read to refuse it). */
+export function declaredTooLarge(req: IncomingMessage, limit: number): number | undefined {
+  const declared = Number(req.headers['content-length']);
+  return Number.isFinite(declared) && declared > limit ? declared : undefined;
+}
+
+/**
+ * Answers now, whatever is still on its way, and keeps the connection usable: the rest of the
+ * body is read and dropped (at most 4x the limit), so Node never closes a socket with unread
+ * bytes in it, which the client would see as a reset, often before it has read our answer.
+ * A client that announces more than that gets `Connection: close` instead: it receives the
+ * answer and then a clean close; one that keeps pushing megabytes after that may see a reset.
+ */
+export function answerBeforeBody(req: IncomingMessage, res: ServerResponse, limit: number, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const budget = 4 * limit;
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > budget) {
+    req.resume();
+    reply(res, status, body, { ...headers, connection: 'close' });
+    return;
   }
-  return Buffer.concat(chunks);
+  discard(req, budget);
+  reply(res, status, body, headers);
+}
+
+export function refuseTooLarge(req: IncomingMessage, res: ServerResponse, limit: number): void {
+  answerBeforeBody(req, res, limit, 413, { error: `body larger than ${limit} bytes`, field: 'Content-Length' });
+}
+
+function discard(req: IncomingMessage, budget: number): void {
+  let dropped = 0;
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > budget) req.socket?.destroy();
+  });
+  req.on('error', () => {}); // the client going away while we drop its body is nothing to report
+  req.resume();
+}
+
+export type BodyRead = { body: Buffer } | { tooLarge: true };
+
+/**
+ * The raw body (signatures are computed over the exact bytes), each chunk also handed to
+ * `onChunk` as it arrives. Past the limit the rest is dropped (see answerBeforeBody) and
+ * `tooLarge` returned; a client that hangs up throws ClientGone.
+ */
+export function readBody(req: IncomingMessage, limit: number, onChunk?: (chunk: Buffer) => void): Promise<BodyRead> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        done();
+        resolve({ tooLarge: true });
+        return;
+      }
+      onChunk?.(chunk);
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve({ body: Buffer.concat(chunks, size) });
+    };
+    const onError = (err: Error) => {
+      done();
+      reject(new ClientGone(err.message));
+    };
+    const onClose = () => {
+      done();
+      reject(new ClientGone('connection closed mid-body'));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
 /** Listening and closing for a receiver's server (close drops keep-alive connections too). */

@@ -2,8 +2,10 @@ import { Client, Connection } from '@temporalio/client';
 import { loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
 import { loadMappingFile } from '../config/mapping-file';
+import { shopDomainOf } from '../connectors/ecommerce/shopify/webhooks';
 import { createConnectors } from '../workers/connectors';
 import { runMain } from '../workers/entrypoint';
+import { backgroundSetup, type SetupStep } from './background-setup';
 import { ensureEndOfDaySchedules } from './end-of-day-schedules';
 import { createShopifyWebhooksReceiver } from './shopify-webhooks-receiver';
 import { createSitooEventsReceiver } from './sitoo-events-receiver';
@@ -15,26 +17,37 @@ import { ensureWebOrderPollScheduleFromEnv } from './web-order-poll-schedule';
  * The receiver process: Sitoo's POST /events and Shopify's order webhooks, plus the schedules
  * around them: the Sitoo polling fallback that catches what events miss, ERP warehouse stock
  * polling, the stock drift check and each store's end of day.
+ *
+ * The receivers listen first. The schedules are set up afterwards in the background, each retried
+ * with backoff until it succeeds (logged, and listed under `setup` in GET /healthz), so a Sitoo
+ * outage during a restart delays a schedule instead of leaving no receiver at all. Configuration
+ * mistakes (environment, mapping file) still stop the process before it listens.
  */
 runMain(async () => {
   const env = loadEnv();
   const logger = createLogger('sitoo-events-receiver', env.LOG_LEVEL);
+  const storeIds = (await loadMappingFile(env.MAPPING_FILE)).stores.map((s) => s.storeId);
   const client = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }), namespace: env.TEMPORAL_NAMESPACE });
-  const scheduleIds = [
-    await ensureSitooPollSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.SITOO_POLL_INTERVAL, fromOrderId: env.SITOO_POLL_FROM_ORDER_ID, fromTransactionId: env.SITOO_POLL_FROM_TRANSACTION_ID }),
-    await ensureErpStockPollSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.ERP_STOCK_POLL_INTERVAL }),
-    await ensureStockDriftSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.STOCK_DRIFT_INTERVAL, settle: env.STOCK_DRIFT_SETTLE }),
-    await ensureWebOrderPollScheduleFromEnv(client, env),
+  const { sitoo } = createConnectors(env);
+
+  // One entry per schedule this process keeps in place.
+  const steps: SetupStep[] = [
+    { name: 'Sitoo poll schedule', run: () => ensureSitooPollSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.SITOO_POLL_INTERVAL, fromOrderId: env.SITOO_POLL_FROM_ORDER_ID, fromTransactionId: env.SITOO_POLL_FROM_TRANSACTION_ID }) },
+    { name: 'ERP stock poll schedule', run: () => ensureErpStockPollSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.ERP_STOCK_POLL_INTERVAL }) },
+    { name: 'stock drift schedule', run: () => ensureStockDriftSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.STOCK_DRIFT_INTERVAL, settle: env.STOCK_DRIFT_SETTLE }) },
+    { name: 'Shopify order poll schedule', run: () => ensureWebOrderPollScheduleFromEnv(client, env) },
     // Each store's day closes at its local closing time, in the site's time zone from Sitoo.
-    ...(await ensureEndOfDaySchedules(client, {
-      accountId: env.SITOO_ACCOUNT_ID,
-      storeIds: (await loadMappingFile(env.MAPPING_FILE)).stores.map((s) => s.storeId),
-      closingTime: env.EOD_CLOSING_TIME,
-      timeZone: await createConnectors(env).sitoo.getSiteTimeZone(),
-      payoutRecheck: env.EOD_PAYOUT_RECHECK,
-      payoutMaxWait: env.EOD_PAYOUT_MAX_WAIT,
-    })),
+    {
+      name: 'end-of-day schedules',
+      run: async () => ensureEndOfDaySchedules(client, {
+        accountId: env.SITOO_ACCOUNT_ID, storeIds, closingTime: env.EOD_CLOSING_TIME, timeZone: await sitoo.getSiteTimeZone(),
+        payoutRecheck: env.EOD_PAYOUT_RECHECK, payoutMaxWait: env.EOD_PAYOUT_MAX_WAIT, erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW,
+      }),
+    },
   ];
+  const setup = backgroundSetup(steps, logger);
+  const health = () => ({ setup: setup.status() });
+
   const receiver = createSitooEventsReceiver({
     client,
     accountId: env.SITOO_ACCOUNT_ID,
@@ -43,22 +56,27 @@ runMain(async () => {
     username: env.EVENTS_USERNAME,
     password: env.EVENTS_PASSWORD,
     logger,
+    health,
   });
   const webhooks = createShopifyWebhooksReceiver({
     client,
     accountId: env.SITOO_ACCOUNT_ID,
     secrets: env.SHOPIFY_WEBHOOK_SECRETS,
+    shopDomain: shopDomainOf(env.SHOPIFY_SHOP_URL),
     logger,
     pickupExpiry: env.CLICK_AND_COLLECT_EXPIRY,
     whenShort: env.CLICK_AND_COLLECT_WHEN_SHORT,
     vatPercent: env.WEB_ORDER_VAT_PERCENT,
     erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW,
+    health,
   });
   const url = await receiver.listen(env.EVENTS_PORT, '0.0.0.0');
   const webhooksUrl = await webhooks.listen(env.WEBHOOKS_PORT, '0.0.0.0');
-  logger.info({ url: `${url}/events`, webhooks: `${webhooksUrl}/webhooks/shopify`, scheduleIds }, 'Sitoo events and Shopify webhooks receivers listening');
+  logger.info({ url: `${url}/events`, webhooks: `${webhooksUrl}/webhooks/shopify` }, 'Sitoo events and Shopify webhooks receivers listening');
+  setup.start();
   const stop = () => {
     logger.info('stopping: finishing in-flight batches');
+    setup.stop();
     void Promise.all([receiver.close(), webhooks.close()]).then(() => process.exit(0));
   };
   process.once('SIGTERM', stop);

@@ -1,22 +1,27 @@
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { basicAuth } from '../connectors/http';
-import { KNOWN_UNHANDLED_EVENT_TYPES, orderEventDataSchema, sitooEventBatchSchema, warehouseTransactionEventDataSchema, type SitooEvent } from '../connectors/sitoo/events-schema';
+import { KNOWN_UNHANDLED_EVENT_TYPES, orderEventDataSchema, sitooEventBatchSchema, sitooEventSchema, warehouseTransactionEventDataSchema, type SitooEvent } from '../connectors/sitoo/events-schema';
 import { sitooEventExceptionWorkflowId } from '../domain/ids';
-import type { sitooEventExceptionWorkflow } from '../workflows/sitoo-event-exception';
+import type { SitooEventExceptionInput, sitooEventExceptionWorkflow } from '../workflows/sitoo-event-exception';
 import { TASK_QUEUES } from '../workflows/task-queues';
+import { answerBeforeBody, createReceiverServer, declaredTooLarge, isJsonContentType, readBody, refuseContentType, refuseTooLarge, reply, serverLifecycle, type ServerLimits } from './http-io';
 import { signalSaleUpdated, startSale, type SaleStartConfig } from './sale-starts';
-import { readRawBody, reply, serverLifecycle } from './http-io';
+import { boundedCopy, deliveryKey, printable, refusedForGood, usableId } from './safe-copy';
 import { signalStockChanged } from './stock-starts';
 
 /**
  * POST /events: the Sitoo Events SPI endpoint. Sitoo blocks a store's whole stream until a batch
  * is acknowledged, so: answer 200 as soon as Temporal has accepted every start/signal of the
- * batch (never before: an acknowledged event must not be lost), 503 when Temporal is unreachable
- * (Sitoo retries), 401 for forged calls, 400 naming the field for a body that is not a batch, and
- * acknowledge-and-record an authentic event we cannot process, so it never blocks the store.
+ * batch (never before: an acknowledged event must not be lost); 503 only when Temporal did not
+ * accept something it would accept on a retry (unreachable, slow); 401 for forged calls; 400
+ * naming the field for a body that is not a JSON array of events, 413 and 415 for a body too
+ * large or not JSON. An authentic event we cannot process (unknown type, unreadable data, nested
+ * too deep to store, an id no workflow id can be made of, or refused by Temporal for what it
+ * is) is acknowledged and parked as an exception with a bounded copy, so it never blocks the
+ * store and the events around it are processed.
  */
 export interface ReceiverOptions extends SaleStartConfig {
   client: Client;
@@ -26,6 +31,10 @@ export interface ReceiverOptions extends SaleStartConfig {
   /** Sitoo gives up after 15 s; answer well before. */
   temporalDeadlineMs?: number;
   maxBodyBytes?: number;
+  /** Connection, header and request-time caps (defaults in http-io.ts). */
+  limits?: Partial<ServerLimits>;
+  /** More for GET /healthz to show (e.g. the process's start-up progress). */
+  health?: () => Record<string, unknown>;
   /** Called once Temporal has accepted a batch's stock changes (the benchmark times latency from here). */
   onStockSignalled?: (transactionIds: number[]) => void;
 }
@@ -41,6 +50,17 @@ export interface ReceiverStats {
   unauthorized: number;
   badRequests: number;
   unavailable: number;
+  /** Bodies refused for their size (413) or content type (415). */
+  refusedBodies: number;
+}
+
+/** One element of a batch: an event to route, or why it cannot be (`event` absent). */
+interface BatchItem {
+  /** The dedupe key and exception id: the event's own id, or a hash of the event. */
+  key: string;
+  raw: unknown;
+  event?: SitooEvent;
+  problem?: string;
 }
 
 const SEEN_EVENT_IDS_KEPT = 50_000;
@@ -54,7 +74,9 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
     unauthorized: 0,
     badRequests: 0,
     unavailable: 0,
+    refusedBodies: 0,
   };
+  const maxBodyBytes = opts.maxBodyBytes ?? 1_000_000;
   // Event ids already handed to Temporal: a re-delivery is acknowledged without another call.
   const seen = new Set<string>();
   const expected = Buffer.from(basicAuth(opts.username, opts.password));
@@ -64,13 +86,19 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
 
-  async function recordException(event: SitooEvent | { event_id: string }, reason: string): Promise<EventOutcome> {
-    opts.logger.warn({ eventId: event.event_id, reason }, 'unprocessable Sitoo event recorded as exception');
+  /**
+   * Parks an event under a workflow id that is always valid, with a copy Temporal can always
+   * store: depth-, size- and string-capped, lone surrogates replaced.
+   */
+  async function recordException(key: string, raw: unknown, reason: string): Promise<EventOutcome> {
+    const safeReason = printable(reason, 500);
+    opts.logger.warn({ eventKey: key, reason: safeReason }, 'unprocessable Sitoo event recorded as exception');
+    const input: SitooEventExceptionInput = { accountId: opts.accountId, eventId: key, reason: safeReason, event: boundedCopy(raw) };
     try {
       await opts.client.workflow.start<typeof sitooEventExceptionWorkflow>('sitooEventExceptionWorkflow', {
-        workflowId: sitooEventExceptionWorkflowId(opts.accountId, event.event_id),
+        workflowId: sitooEventExceptionWorkflowId(opts.accountId, key),
         taskQueue: TASK_QUEUES.main,
-        args: [{ accountId: opts.accountId, eventId: event.event_id, reason, event }],
+        args: [input],
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
@@ -78,6 +106,30 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
     return 'exception';
+  }
+
+  /** Runs one event's start or signal; what Temporal refuses for good is parked instead of failing the batch. */
+  async function orPark(item: BatchItem, run: () => Promise<EventOutcome>): Promise<EventOutcome> {
+    try {
+      return await run();
+    } catch (err) {
+      if (!refusedForGood(err)) throw err;
+      return recordException(item.key, item.raw, `Temporal refused it: ${(err as Error).message}`);
+    }
+  }
+
+  /** One element of the batch, judged on its own (see events-schema.ts for what each field must be). */
+  function itemOf(raw: unknown, index: number): BatchItem {
+    const key = deliveryKey((raw as { event_id?: unknown } | null)?.event_id, raw);
+    const envelope = sitooEventSchema.safeParse(raw);
+    if (!envelope.success) {
+      const issue = envelope.error.issues[0]!;
+      return { key, raw, problem: `event [${index}]${issue.path.map((p) => `.${String(p)}`).join('')}: ${issue.message}` };
+    }
+    if (usableId((raw as { event_id?: unknown }).event_id) === undefined) {
+      opts.logger.info({ eventKey: key }, 'Sitoo event without a usable event_id: deduped on a hash of its content');
+    }
+    return { key, raw, event: { ...envelope.data, event_id: key } };
   }
 
   const countWarehouse = (warehouseId: number | null | undefined) => {
@@ -95,16 +147,17 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
     return data.data.warehouse_transaction_id;
   }
 
-  async function route(event: SitooEvent): Promise<EventOutcome> {
-    if (event.account_id !== opts.accountId) return recordException(event, `event for Sitoo account ${event.account_id}; this receiver serves ${opts.accountId}`);
+  async function route(item: BatchItem & { event: SitooEvent }): Promise<EventOutcome> {
+    const event = item.event;
+    if (event.account_id !== opts.accountId) return recordException(item.key, item.raw, `event for Sitoo account ${event.account_id}; this receiver serves ${opts.accountId}`);
     if (event.event_type !== 'order') {
       if (KNOWN_UNHANDLED_EVENT_TYPES.has(event.event_type)) return 'ignored';
-      return recordException(event, `unknown event type "${event.event_type}"`);
+      return recordException(item.key, item.raw, `unknown event type "${printable(event.event_type, 100)}"`);
     }
     const data = orderEventDataSchema.safeParse(event.data);
     if (!data.success) {
       const issue = data.error.issues[0]!;
-      return recordException(event, `order event data.${issue.path.join('.')}: ${issue.message}`);
+      return recordException(item.key, item.raw, `order event data.${issue.path.join('.')}: ${issue.message}`);
     }
     const { order_id: orderId, warehouse_id: warehouseId, order_event_type: type } = data.data;
     countWarehouse(warehouseId);
@@ -120,8 +173,8 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
     return 'ignored'; // e-mail receipts concern nobody here
   }
 
-  const markSeen = (eventId: string) => {
-    seen.add(eventId);
+  const markSeen = (key: string) => {
+    seen.add(key);
     if (seen.size > SEEN_EVENT_IDS_KEPT) seen.delete(seen.values().next().value!);
   };
 
@@ -130,39 +183,52 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
    * and the batch's stock changes go to Temporal side by side, so a busy store's batch costs about
    * one round trip, not one per event. Stock goes as one signal per batch: it is coalesced anyway.
    */
-  async function handleBatch(events: SitooEvent[]): Promise<void> {
-    const stockEvents: string[] = [];
+  async function handleBatch(items: BatchItem[]): Promise<void> {
+    const stockItems: BatchItem[] = [];
     const transactionIds: number[] = [];
-    const chains = new Map<string, Array<{ event: SitooEvent; run: () => Promise<EventOutcome> }>>();
-    const chain = (key: string, event: SitooEvent, run: () => Promise<EventOutcome>) =>
-      (chains.get(key) ?? chains.set(key, []).get(key)!).push({ event, run });
-    for (const event of events) {
-      if (seen.has(event.event_id)) {
+    const chains = new Map<string, Array<{ item: BatchItem; run: () => Promise<EventOutcome> }>>();
+    const chain = (key: string, item: BatchItem, run: () => Promise<EventOutcome>) =>
+      (chains.get(key) ?? chains.set(key, []).get(key)!).push({ item, run: () => orPark(item, run) });
+    for (const item of items) {
+      if (seen.has(item.key)) {
         stats.outcomes.duplicate++;
+        continue;
+      }
+      const event = item.event;
+      if (!event) {
+        chain(item.key, item, () => recordException(item.key, item.raw, item.problem!));
         continue;
       }
       if (event.event_type === 'warehouse-transaction' && event.account_id === opts.accountId) {
         const tx = stockTransactionOf(event);
         if (typeof tx === 'number') {
-          stockEvents.push(event.event_id);
+          stockItems.push(item);
           transactionIds.push(tx);
-        } else chain(event.event_id, event, () => recordException(event, tx));
+        } else chain(item.key, item, () => recordException(item.key, item.raw, tx));
         continue;
       }
       const orderId = event.event_type === 'order' ? orderEventDataSchema.safeParse(event.data).data?.order_id : undefined;
-      chain(orderId === undefined ? event.event_id : `order:${orderId}`, event, () => route(event));
+      chain(orderId === undefined ? item.key : `order:${orderId}`, item, () => route({ ...item, event }));
     }
     const signalStock = async () => {
       if (!transactionIds.length) return;
-      await signalStockChanged(opts.client, opts.accountId, { sitooTransactions: transactionIds });
-      stats.outcomes['stock-signalled'] += stockEvents.length;
-      stockEvents.forEach(markSeen);
+      try {
+        await signalStockChanged(opts.client, opts.accountId, { sitooTransactions: transactionIds });
+      } catch (err) {
+        if (!refusedForGood(err)) throw err;
+        // Ids read through a schema cannot make a bad signal; should Temporal still refuse it, park each event, not the stream.
+        for (const item of stockItems) stats.outcomes[await recordException(item.key, item.raw, `Temporal refused the stock signal: ${(err as Error).message}`)]++;
+        stockItems.forEach((i) => markSeen(i.key));
+        return;
+      }
+      stats.outcomes['stock-signalled'] += stockItems.length;
+      stockItems.forEach((i) => markSeen(i.key));
       opts.onStockSignalled?.(transactionIds);
     };
-    const runChain = async (steps: Array<{ event: SitooEvent; run: () => Promise<EventOutcome> }>) => {
+    const runChain = async (steps: Array<{ item: BatchItem; run: () => Promise<EventOutcome> }>) => {
       for (const step of steps) {
         stats.outcomes[await step.run()]++;
-        markSeen(step.event.event_id);
+        markSeen(step.item.key);
       }
     };
     await Promise.all([signalStock(), ...[...chains.values()].map(runChain)]);
@@ -170,20 +236,31 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://receiver').pathname;
-    if (path === '/healthz') return reply(res, 200, { ok: true });
+    if (path === '/healthz') return reply(res, 200, { ok: true, ...opts.health?.() });
     if (path !== '/events') return reply(res, 404, { error: 'not found' });
     if (req.method !== 'POST') return reply(res, 405, { error: 'use POST' }, { allow: 'POST' });
     if (!authentic(req)) {
       stats.unauthorized++;
       opts.logger.warn({ remote: req.socket.remoteAddress }, 'refused an unauthenticated events call');
-      return reply(res, 401, { error: 'authentication required' }, { 'www-authenticate': 'Basic realm="sitoo-events"' });
+      answerBeforeBody(req, res, maxBodyBytes, 401, { error: 'authentication required' }, { 'www-authenticate': 'Basic realm="sitoo-events"' });
+      return;
     }
-    const raw = await readRawBody(req, opts.maxBodyBytes ?? 1_000_000);
-    if (raw === undefined) return reply(res, 413, { error: 'body too large' });
-    const body = raw.toString('utf8');
+    if (!isJsonContentType(req)) {
+      stats.refusedBodies++;
+      return refuseContentType(req, res, maxBodyBytes);
+    }
+    if (declaredTooLarge(req, maxBodyBytes) !== undefined) {
+      stats.refusedBodies++;
+      return refuseTooLarge(req, res, maxBodyBytes);
+    }
+    const read = await readBody(req, maxBodyBytes);
+    if (!('body' in read)) {
+      stats.refusedBodies++;
+      return refuseTooLarge(req, res, maxBodyBytes);
+    }
     let json: unknown;
     try {
-      json = JSON.parse(body);
+      json = JSON.parse(read.body.toString('utf8'));
     } catch {
       stats.badRequests++;
       return reply(res, 400, { error: 'body is not JSON', field: '(root)' });
@@ -192,31 +269,27 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
     if (!batch.success) {
       stats.badRequests++;
       const issue = batch.error.issues[0]!;
-      const field = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(root)';
-      return reply(res, 400, { error: `not a valid Sitoo event batch: ${field}: ${issue.message}`, field });
+      return reply(res, 400, { error: `not a Sitoo event batch (a JSON array of 1 to 100 events): ${issue.message}`, field: '(root)' });
     }
+    const items = batch.data.map(itemOf);
     stats.batches++;
-    stats.events += batch.data.length;
+    stats.events += items.length;
     try {
-      await opts.client.withDeadline(Date.now() + (opts.temporalDeadlineMs ?? 10_000), () => handleBatch(batch.data));
+      await opts.client.withDeadline(Date.now() + (opts.temporalDeadlineMs ?? 10_000), () => handleBatch(items));
     } catch (err) {
       stats.unavailable++;
-      opts.logger.error({ err: (err as Error).message, events: batch.data.map((e) => e.event_id) }, 'Temporal did not accept the batch; asking Sitoo to retry');
+      opts.logger.error({ err: printable((err as Error).message, 500), events: items.map((i) => i.key) }, 'Temporal did not accept the batch; asking Sitoo to retry');
       return reply(res, 503, { error: 'temporarily unavailable, retry' }, { 'retry-after': '5' });
     }
     res.writeHead(200).end();
   }
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      opts.logger.error({ err: (err as Error).message }, 'events receiver failed');
-      if (!res.headersSent) reply(res, 503, { error: 'temporarily unavailable, retry' });
-    });
-  });
+  const { server, connections } = createReceiverServer('events receiver', opts.logger, opts.limits, handle);
 
   return {
     server,
     stats,
+    connections,
     ...serverLifecycle(server),
   };
 }

@@ -5,14 +5,16 @@ import { SA } from './search-attributes';
 
 /**
  * An authentic Sitoo event the receiver could not process (unknown type, no order id, another
- * account). The receiver acknowledges it so one bad event never blocks a store's stream, and
- * records it here: parked, visible to its owner, closed by a `resolve` update with `skip`.
+ * account, nested too deep to store, refused by Temporal). The receiver acknowledges it so one bad
+ * event never blocks a store's stream, and records it here: parked, visible to its owner, closed
+ * by a `resolve` update with `skip`.
  */
 export interface SitooEventExceptionInput {
   accountId: number;
+  /** The event's id, or `sha256-<hash>` of the event when its id is missing or unusable. */
   eventId: string;
   reason: string;
-  /** The event as received, for the operator to read. */
+  /** A bounded copy of the event as received (depth, size and strings capped), for the operator to read. */
   event: unknown;
 }
 

@@ -1,21 +1,26 @@
 import { z } from 'zod';
 
 /**
- * The Sitoo Events SPI wire shapes (sitoo-api.md §9). The batch envelope is strict: a body that
- * is not a batch is refused. The per-type `data` is parsed separately, so one odd event can be
- * recorded as an exception without refusing the events around it.
+ * The Sitoo Events SPI wire shapes (sitoo-api.md §9). Only the body as a whole is strict: a JSON
+ * array of events. Each event is judged on its own, field by field, by what the receiver needs it
+ * for, so one odd event is parked without refusing the events around it:
+ *  - `event_type`, `account_id`: routing; without them the event cannot be processed (parked).
+ *  - `data`: an object, read per type afterwards (an unreadable one is parked).
+ *  - `event_id`: only a dedupe key, checked by the receiver; an unusable one is replaced by a hash
+ *    of the event, never a reason to refuse it.
+ *  - `event_date`: no flow reads it; any value passes.
  */
 export const sitooEventSchema = z.object({
-  event_id: z.string().min(1).max(100),
-  event_type: z.string().min(1),
-  event_date: z.number().int(),
+  event_type: z.string().min(1).max(100),
   account_id: z.number().int(),
   data: z.record(z.string(), z.unknown()),
 });
-export type SitooEvent = z.infer<typeof sitooEventSchema>;
+
+/** An event as routed: `event_id` is the receiver's dedupe key (the event's own id, or a hash standing in for it). */
+export type SitooEvent = z.infer<typeof sitooEventSchema> & { event_id: string };
 
 /** Sitoo sends at most 10; we accept more rather than drop events if that ever changes. */
-export const sitooEventBatchSchema = z.array(sitooEventSchema).min(1).max(100);
+export const sitooEventBatchSchema = z.array(z.unknown()).min(1).max(100);
 
 export const orderEventDataSchema = z.object({
   eshop_id: z.number().int(),

@@ -24,10 +24,22 @@ export interface WebhookDeliveryOptions {
    * 0 (default) never removes.
    */
   removeAfterFailures?: number;
+  /**
+   * A captured delivery re-sent under another topic with a fresh webhook id, e.g.
+   * `{ 'orders/create': 'orders/cancelled' }`: the HMAC covers the body only, so the copy still
+   * verifies. The genuine delivery goes out as well. Off by default.
+   */
+  replayUnderTopic?: Record<string, string>;
+  /**
+   * How far in the past X-Shopify-Triggered-At lies (ms), as on a delivery retried for hours or
+   * held up on Shopify's side; negative for a clock ahead of ours. Default 0.
+   */
+  triggeredAtAgeMs?: number;
   seed?: number;
 }
 
-export type Tunable = 'retries' | 'retryBaseMs' | 'retryMaxMs' | 'timeoutMs' | 'concurrency' | 'duplicateRate' | 'reorder' | 'removeAfterFailures';
+/** `shopDomain` too: a delivery from another shop the app is installed in (same app secret). */
+export type Tunable = 'retries' | 'retryBaseMs' | 'retryMaxMs' | 'timeoutMs' | 'concurrency' | 'duplicateRate' | 'reorder' | 'removeAfterFailures' | 'shopDomain' | 'replayUnderTopic' | 'triggeredAtAgeMs';
 
 export interface WebhookStats {
   /** Events handed to delivery (one per emit, whatever the number of subscriptions). */
@@ -47,7 +59,11 @@ export interface WebhookStats {
 export interface WebhookAttempt {
   webhookId: string;
   eventId: string;
+  /** The X-Shopify-Topic sent (a replay under another topic shows that one). */
   topic: string;
+  /** Set on a replayed copy: the topic of the event it was captured from. */
+  replayOf?: string;
+  shopDomain: string;
   url: string;
   /** 1 for the first POST of a delivery, 2 for its first retry, ... */
   attempt: number;

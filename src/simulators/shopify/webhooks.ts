@@ -16,7 +16,10 @@ interface Delivery {
   subscriptionId: string;
   webhookId: string;
   eventId: string;
+  /** The X-Shopify-Topic header; differs from the event's topic on a replayed copy. */
   topic: string;
+  replayOf?: string;
+  shopDomain: string;
   url: string;
   body: string;
   hmac: string;
@@ -62,6 +65,8 @@ export class ShopifyWebhooks {
       duplicateRate: opts.duplicateRate ?? 0,
       reorder: opts.reorder ?? 'none',
       removeAfterFailures: opts.removeAfterFailures ?? 0,
+      replayUnderTopic: opts.replayUnderTopic ?? {},
+      triggeredAtAgeMs: opts.triggeredAtAgeMs ?? 0,
     };
     this.random = seededRandom(opts.seed ?? 7);
   }
@@ -108,11 +113,16 @@ export class ShopifyWebhooks {
     this.stats.events++;
     const body = JSON.stringify(payload);
     const eventId = randomUUID();
-    const triggeredAt = new Date().toISOString();
+    const triggeredAt = new Date(Date.now() - this.opts.triggeredAtAgeMs).toISOString();
+    const shopDomain = this.opts.shopDomain;
+    const replayAs = this.opts.replayUnderTopic[topic];
     for (const s of subs) {
-      // The address and secret are those in force when the event fired, as Shopify does.
-      this.incoming.push({ subscriptionId: s.id, webhookId: randomUUID(), eventId, topic, url: s.url, body, hmac: sign(body, s.secret), triggeredAt, failures: 0, duplicate: false });
+      // The address, secret and headers are those in force when the event fired, as Shopify does.
+      const delivery: Delivery = { subscriptionId: s.id, webhookId: randomUUID(), eventId, topic, shopDomain, url: s.url, body, hmac: sign(body, s.secret), triggeredAt, failures: 0, duplicate: false };
+      this.incoming.push(delivery);
       this.stats.enqueued++;
+      // Someone who captured the delivery sends it again under another topic: same signed body, new webhook id.
+      if (replayAs) this.incoming.push({ ...delivery, webhookId: randomUUID(), topic: replayAs, replayOf: topic });
     }
     this.scheduleFlush();
     return subs.length;
@@ -203,7 +213,7 @@ export class ShopifyWebhooks {
     }
     this.stats.attempts++;
     if (d.duplicate) this.stats.duplicatesSent++;
-    const entry: WebhookAttempt = { webhookId: d.webhookId, eventId: d.eventId, topic: d.topic, url: d.url, attempt: d.failures + 1, duplicate: d.duplicate, status: null, at: new Date().toISOString() };
+    const entry: WebhookAttempt = { webhookId: d.webhookId, eventId: d.eventId, topic: d.topic, ...(d.replayOf ? { replayOf: d.replayOf } : {}), shopDomain: d.shopDomain, url: d.url, attempt: d.failures + 1, duplicate: d.duplicate, status: null, at: new Date().toISOString() };
     this.attempts.push(entry);
     if (this.attempts.length > MAX_LOG) this.attempts.splice(0, this.attempts.length - MAX_LOG);
     let ok = false;
@@ -232,7 +242,7 @@ export class ShopifyWebhooks {
     this.stats.failedAttempts++;
     d.failures++;
     if (this.failedInARow(d.subscriptionId)) return this.drop(d, 'subscription removed');
-    if (d.duplicate) return; // a lost re-send loses nothing: the receiver already has it
+    if (d.duplicate || d.replayOf) return; // a lost re-send loses nothing, and a replayer tries once
     if (d.failures > this.opts.retries) return this.drop(d, `gave up after ${d.failures} attempts: ${entry.error ?? `HTTP ${entry.status}`}`);
     const delay = Math.min(this.opts.retryMaxMs, this.opts.retryBaseMs * 2 ** (d.failures - 1));
     const timer = setTimeout(() => {
@@ -262,7 +272,7 @@ export class ShopifyWebhooks {
   }
 
   private acked(d: Delivery): void {
-    if (d.duplicate) return;
+    if (d.duplicate || d.replayOf) return; // copies are not deliveries of their own
     this.stats.delivered++;
     if (this.opts.duplicateRate > 0 && this.random() < this.opts.duplicateRate) this.ready.push({ ...d, duplicate: true });
   }
@@ -273,7 +283,7 @@ export class ShopifyWebhooks {
       'user-agent': 'Shopify-Captain-Hook',
       'x-shopify-topic': d.topic,
       'x-shopify-hmac-sha256': d.hmac,
-      'x-shopify-shop-domain': this.opts.shopDomain,
+      'x-shopify-shop-domain': d.shopDomain,
       'x-shopify-api-version': this.opts.apiVersion,
       'x-shopify-webhook-id': d.webhookId,
       'x-shopify-event-id': d.eventId,
