@@ -112,8 +112,11 @@ export function checkStock(stack: LocalStack, scenario: Scenario, played: StockP
     if (committed < order.quantity) problems.push(`web order ${order.orderId} (${order.quantity} × ${order.sku} from ${order.storeId}) is not committed on the web (${committed})`);
   }
   for (const edit of played.handEdits) {
-    const found = drift.locations.find((l) => l.locationId === edit.storeId)?.corrected.some((c) => c.sku === edit.sku);
-    if (!found) problems.push(`the drift check did not repair the hand edit of ${edit.sku} at ${edit.storeId}`);
+    const location = drift.locations.find((l) => l.locationId === edit.storeId);
+    if (!location?.corrected.some((c) => c.sku === edit.sku)) {
+      const web = stack.ecommerce.state.quantities(edit.sku, stack.mapping.stores.find((s) => s.storeId === edit.storeId)!.webLocationId);
+      problems.push(`the drift check did not repair the hand edit of ${edit.sku} at ${edit.storeId} (it checked ${location?.checked ?? 0} levels there and corrected ${JSON.stringify(location?.corrected ?? [])}; the web now holds ${JSON.stringify(web)})`);
+    }
   }
   return problems;
 }
