@@ -123,7 +123,7 @@ async function main(): Promise<number> {
   const day = await closeTheDay(stack, played, omni, say);
   const odd = await checkOddEvents(stack);
   say(`${odd.sent} odd Sitoo events slipped into the stream; each must be parked and acknowledged.`);
-  const problems = [...checkEndState(stack, scenario, played, statuses), ...checkStock(stack, scenario, stockPlayed, drift), ...omniCheck.problems, ...day.problems, ...odd.problems];
+  const problems = [...checkEndState(stack, scenario, played, statuses), ...checkStock(stack, scenario, stockPlayed, drift, stock?.held), ...omniCheck.problems, ...day.problems, ...odd.problems];
   const exceptionsByOrder = new Map([...statuses].filter(([, s]) => s.status.exception).map(([id, s]) => [id, s.status.exception!.type]));
   const summary = summarise(stack, scenario, played, exceptionsByOrder, {
     wallTimeSeconds: (Date.now() - started) / 1000,

@@ -59,7 +59,8 @@ export async function waitForStockIdle(stack: LocalStack, timeoutMs: number): Pr
   let quiet = 0;
   while (quiet < 2 && Date.now() < deadline) {
     const s = await stockStatus(stack);
-    quiet = s && s.pendingTransactions === 0 && s.pendingKeys === 0 && !s.flushing ? quiet + 1 : 0;
+    // Held work (a refused part, retried later) would land in the middle of what comes next.
+    quiet = s && s.pendingTransactions === 0 && s.pendingKeys === 0 && !s.flushing && !(s.held?.length) ? quiet + 1 : 0;
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -81,7 +82,7 @@ function webAvailableProblem(stack: LocalStack, scenario: Scenario, where: strin
   return `web available ${sku} at ${where}: ${web?.available}, expected ${want} (on hand ${master.onHand} − buffer ${buffer} − reserved ${master.reserved} − committed ${web?.committed ?? 0})`;
 }
 
-export function checkStock(stack: LocalStack, scenario: Scenario, played: StockPlayed, drift: StockDriftResult): string[] {
+export function checkStock(stack: LocalStack, scenario: Scenario, played: StockPlayed, drift: StockDriftResult, held?: StockSyncStatus['held']): string[] {
   const problems: string[] = [];
   for (const store of stack.mapping.stores) {
     for (const { sku } of scenario.catalogue) {
@@ -114,8 +115,11 @@ export function checkStock(stack: LocalStack, scenario: Scenario, played: StockP
   for (const edit of played.handEdits) {
     const location = drift.locations.find((l) => l.locationId === edit.storeId);
     if (!location?.corrected.some((c) => c.sku === edit.sku)) {
-      const web = stack.ecommerce.state.quantities(edit.sku, stack.mapping.stores.find((s) => s.storeId === edit.storeId)!.webLocationId);
-      problems.push(`the drift check did not repair the hand edit of ${edit.sku} at ${edit.storeId} (it checked ${location?.checked ?? 0} levels there and corrected ${JSON.stringify(location?.corrected ?? [])}; the web now holds ${JSON.stringify(web)})`);
+      const webLocationId = stack.mapping.stores.find((s) => s.storeId === edit.storeId)!.webLocationId;
+      const web = stack.ecommerce.state.quantities(edit.sku, webLocationId);
+      const itemId = stack.ecommerce.state.itemBySku(edit.sku)?.id;
+      const writes = stack.ecommerce.state.history.filter((h) => h.itemId === itemId && h.locationId === webLocationId).slice(-3).map((h) => `${h.at} ${h.name} ${h.quantityAfterChange} (${h.referenceDocumentUri})`);
+      problems.push(`the drift check did not repair the hand edit of ${edit.sku} at ${edit.storeId} (it checked ${location?.checked ?? 0} levels there and corrected ${JSON.stringify(location?.corrected ?? [])}; the web now holds ${JSON.stringify(web)}; last writes: ${writes.join('; ')}; held stock work: ${JSON.stringify(held ?? [])})`);
     }
   }
   return problems;
