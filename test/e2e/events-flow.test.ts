@@ -12,7 +12,7 @@ import { ensureSitooPollSchedule } from '../../src/starters/sitoo-poll-schedule'
 import { resolveUpdate } from '../../src/workflows/sale-contract';
 import { sitooEventExceptionStatusQuery } from '../../src/workflows/sitoo-event-exception';
 import type { SitooPollInput } from '../../src/workflows/sitoo-poll';
-import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
+import { connectTemporal, triggerSchedule, waitFor, type TestTemporal } from '../support/temporal';
 import { erpDocs, parkedAs, saleHandle, saleResult, sell, startTestStack, webLocation } from './stack-fixture';
 
 // End to end: Sitoo events -> receiver -> Temporal -> workers -> ERP and e-commerce simulators, all over real HTTP.
@@ -169,7 +169,7 @@ describe('a store sale through Sitoo events', () => {
     const missed = sell(stack, 102, [['CAP-1', 2]]);
     const scheduleId = await ensureSitooPollSchedule(stack.client, { accountId: stack.env.SITOO_ACCOUNT_ID, every: '1h', fromOrderId: missed.orderId });
     const schedule = stack.client.schedule.getHandle(scheduleId);
-    await schedule.trigger();
+    await triggerSchedule(schedule);
     expect((await saleResult(stack, missed.orderId)).outcome).toBe('completed');
     expect(erpDocs(stack, missed.orderId)).toHaveLength(1);
     await waitFor('cursor moved past the missed order', async () => ((await schedule.describe()).action.args?.[0] as SitooPollInput).fromOrderId > missed.orderId);
@@ -187,7 +187,7 @@ describe('a store sale through Sitoo events', () => {
       const scheduleId = await ensureSitooPollSchedule(stack.client, { accountId: stack.env.SITOO_ACCOUNT_ID, every: '1h', fromOrderId: late.orderId });
       const schedule = stack.client.schedule.getHandle(scheduleId);
       const args = async () => (await schedule.describe()).action.args?.[0] as SitooPollInput;
-      await schedule.trigger();
+      await triggerSchedule(schedule);
       expect((await saleResult(stack, early.orderId)).outcome).toBe('completed');
       const passed = await waitFor('the cursor past both, the late one kept as a gap', async () => {
         const a = await args();
@@ -195,7 +195,7 @@ describe('a store sale through Sitoo events', () => {
       });
       expect(passed.orderGaps!.map((g) => g.id)).toEqual([late.orderId]);
       stack.sitoo.pos.commit(late.orderId);
-      await schedule.trigger();
+      await triggerSchedule(schedule);
       expect((await saleResult(stack, late.orderId)).outcome).toBe('completed');
       expect(erpDocs(stack, late.orderId)).toHaveLength(1);
       await waitFor('the gap closed', async () => (await args()).orderGaps?.length === 0);

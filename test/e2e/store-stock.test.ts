@@ -7,7 +7,7 @@ import type { SitooPollInput } from '../../src/workflows/sitoo-poll';
 import type { StockDriftResult } from '../../src/workflows/stock-drift';
 import { stockMoveStatusQuery } from '../../src/workflows/stock-move';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
-import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
+import { connectTemporal, triggerSchedule, waitFor, type TestTemporal } from '../support/temporal';
 import { ecommerceRequests, expectedStoreWeb, saleResult, sell, startTestStack, stockStatus, webLocation, webMatchesStore } from './stack-fixture';
 
 // Store stock end to end: Sitoo warehouse transactions -> receiver -> stock coalescer -> web shop and ERP.
@@ -117,7 +117,7 @@ describe('store stock changes other than sales', () => {
       const id = stack.sitoo.pos.adjustStock(101, [{ sku: 'BOOK-1', quantity: 7 }], { reason: 'found in the back room' });
       const scheduleId = await ensureSitooPollSchedule(stack.client, { accountId: stack.env.SITOO_ACCOUNT_ID, every: '1h', fromOrderId: 1_000_000, fromTransactionId: id });
       const schedule = stack.client.schedule.getHandle(scheduleId);
-      await schedule.trigger();
+      await triggerSchedule(schedule);
       await webMatchesStore(stack, 'S01', ['BOOK-1']);
       const handle = stack.client.workflow.getHandle(stockAdjustmentWorkflowId(stack.env.SITOO_ACCOUNT_ID, id));
       expect((await waitFor('the missed change recorded in the ERP', () => handle.result().catch(() => undefined))).step).toBe('recorded');

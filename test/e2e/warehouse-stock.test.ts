@@ -7,7 +7,7 @@ import { recordedExceptionStatusQuery } from '../../src/workflows/recorded-excep
 import type { StockDriftResult } from '../../src/workflows/stock-drift';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
 import { createConnectors } from '../../src/workers/connectors';
-import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
+import { connectTemporal, triggerSchedule, waitFor, type TestTemporal } from '../support/temporal';
 import { catalogue, expectedStoreWeb, sell, startTestStack, stockStatus, webLocation, webMatchesStore } from './stack-fixture';
 
 // Warehouse stock is mastered in the ERP: item ledger -> coalescer -> web shop and the Virtual Sitoo mirror.
@@ -36,7 +36,7 @@ describe('ERP-mastered warehouse stock', () => {
     stack.erp.state.postPurchaseReceipt('WH01', 'TEE-1', 40);
     stack.erp.state.postPurchaseReceipt('WH01', 'CAP-1', 10);
     const scheduleId = await ensureErpStockPollSchedule(stack.client, { accountId: stack.env.SITOO_ACCOUNT_ID, every: '1h' });
-    await stack.client.schedule.getHandle(scheduleId).trigger();
+    await triggerSchedule(stack.client.schedule.getHandle(scheduleId));
     await waitFor('web and mirror to show the receipt', () =>
       stack.ecommerce.state.getAvailable('TEE-1', centralWeb()) === 540 && stack.sitoo.state.getStock(MIRROR, 'CAP-1') === 510);
     expect(stack.ecommerce.state.getAvailable('CAP-1', centralWeb())).toBe(505);

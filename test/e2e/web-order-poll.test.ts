@@ -8,7 +8,7 @@ import { ensureWebOrderPollSchedule } from '../../src/starters/web-order-poll-sc
 import { collectStatusQuery } from '../../src/workflows/click-and-collect-contract';
 import { recordedExceptionStatusQuery } from '../../src/workflows/recorded-exception';
 import type { WebOrderPollInput, WebOrderPollResult } from '../../src/workflows/web-order-poll-contract';
-import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
+import { connectTemporal, triggerSchedule, waitFor, type TestTemporal } from '../support/temporal';
 import { startTestStack, webLocation } from './stack-fixture';
 
 // The fallback for Shopify webhooks that never arrive: a schedule polls orders changed since its
@@ -42,11 +42,7 @@ const pickupAt = (storeId: string) => stack.ecommerce.state.createOrder({ lines:
 
 /** Runs the schedule now and returns that run's result. */
 async function pollNow(): Promise<WebOrderPollResult> {
-  const schedule = stack.client.schedule.getHandle(scheduleId);
-  const before = new Set((await schedule.describe()).info.recentActions.map((a) => a.action.workflow.workflowId));
-  await schedule.trigger();
-  // A triggered action goes through the schedule's own workflow: on a busy server that takes a while.
-  const run = await waitFor('the poll run to start', async () => (await schedule.describe()).info.recentActions.map((a) => a.action.workflow).find((w) => !before.has(w.workflowId)), 90_000, 250);
+  const run = await triggerSchedule(stack.client.schedule.getHandle(scheduleId));
   return stack.client.workflow.getHandle(run.workflowId, run.firstExecutionRunId).result();
 }
 

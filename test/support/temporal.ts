@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ScheduleHandle } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { TestNamespace } from './namespaces';
@@ -48,4 +48,18 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * Triggers a schedule's action now and returns the workflow it started. A schedule names each
+ * run's workflow by the second it starts in, and a second trigger within the same second gets the
+ * same id and is dropped without a word: so this waits for a new second first.
+ */
+export async function triggerSchedule(schedule: ScheduleHandle): Promise<{ workflowId: string; firstExecutionRunId: string }> {
+  const recent = (await schedule.describe()).info.recentActions;
+  const last = recent.at(-1)?.takenAt;
+  if (last) await waitFor("a new second for the run's workflow id", () => Math.floor(Date.now() / 1000) > Math.floor(last.getTime() / 1000), 5_000, 50);
+  const before = new Set(recent.map((a) => a.action.workflow.workflowId));
+  await schedule.trigger();
+  return waitFor('the triggered run to start', async () => (await schedule.describe()).info.recentActions.map((a) => a.action.workflow).find((w) => !before.has(w.workflowId)), 30_000, 100);
 }
