@@ -54,4 +54,14 @@ describe('recorded histories replay against the current workflow code', () => {
     expect(history.events.at(-1)?.workflowExecutionFailedEventAttributes).toBeTruthy();
     await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, 'stock-sync-10021');
   });
+  it.each([
+    ['a paid till sale booked and posted in the ERP under the bare order id', 'sale-v2-booked.bin', 'sale-10020-1001'],
+    ['a sale parked at an unmapped warehouse, resolved with a mapping, then booked', 'sale-v2-unmapped-resolved.bin', 'sale-10020-1002'],
+    ['a store day reconciled, its journal posted without a ledger check', 'eod-v1-posted.bin', 'eod-S01-2026-12-03'],
+    ['a Sitoo poll run that found an order and moved its cursor, before it kept gaps', 'sitoo-poll-v1-found.bin', 'sitoo-poll-10020-2026-12-03T11:16:19Z'],
+  ])('%s, from before ERP writes were made exactly once (fcfcfed)', async (_title, file, workflowId) => {
+    const history = proto.temporal.api.history.v1.History.decode(readFileSync(join(histories, file)));
+    expect(history.events.length).toBeGreaterThan(5);
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, workflowId);
+  });
 });
