@@ -5,7 +5,7 @@ import type { ErpPort } from '../connectors/erp/port';
 import type { SitooPort } from '../connectors/sitoo/port';
 import { regionStores, shortfalls, type PickupLine, type PricedLine, type Shortfall, type ShortStockRule } from '../domain/click-and-collect';
 import { webOrderErpDocumentNumber } from '../domain/ids';
-import { findStoreByWebLocation, type Mapping, type StoreLocation } from '../domain/mapping';
+import { findStoreByWebLocation, UNKNOWN_STORE, type Mapping, type StoreLocation } from '../domain/mapping';
 import { formatCents, parseCents } from '../domain/money';
 import { erpSaleLines, OrderState, PaymentState, type SaleOrder } from '../domain/sale';
 import type { PickupPayment, WebOrder } from '../domain/web-order';
@@ -45,7 +45,7 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
   const mappedStore = (storeId: string): StoreLocation => {
     const store = storeById(storeId);
     if (store) return store;
-    throw ApplicationFailure.create({ type: FAILURE_TYPES.storeNotMapped, nonRetryable: true, message: `store ${storeId} is no longer in the mapping file`, details: [{ storeId }] });
+    throw ApplicationFailure.create({ type: UNKNOWN_STORE, nonRetryable: true, message: `store ${storeId} is no longer in the mapping file`, details: [{ storeId }] });
   };
   const freeStock = async (store: StoreLocation, lines: PickupLine[]): Promise<Shortfall[]> => {
     const levels = await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.getWarehouseLevels(store.sitooWarehouseId, lines.map((l) => l.sku)));

@@ -8,7 +8,7 @@ import { addTransaction, emptyDay, JournalError, settlementJournal, type DayTota
 import { formatCents } from '../domain/money';
 import type { DayTransaction } from '../domain/end-of-day';
 import { endOfDayDocumentNumber, endOfDayJournalCode } from '../domain/ids';
-import type { Mapping } from '../domain/mapping';
+import { UNKNOWN_STORE, type Mapping } from '../domain/mapping';
 import { bookingKey, indexSettlementLines, matchCardPayments, returnsByOrder, saleGap, zReportDifferences, type CardPayment, type ErpBookings, type PayoutMatch, type SaleGap, type SettlementIndex } from '../domain/reconciliation';
 import type { DaySummary, JournalResult, StoreDay } from '../workflows/end-of-day-contract';
 import { erpWrites } from './erp-orders';
@@ -87,7 +87,7 @@ export function createEndOfDayActivities(deps: EndOfDayDeps) {
   return {
     async resolveStoreDay(input: { storeId: string; date: string }): Promise<StoreDay> {
       const store = deps.mapping().stores.find((s) => s.storeId === input.storeId);
-      if (!store) throw ApplicationFailure.nonRetryable(`store ${input.storeId} is not in the mapping`, 'UnknownStore');
+      if (!store) throw ApplicationFailure.nonRetryable(`store ${input.storeId} is not in the mapping`, UNKNOWN_STORE);
       const timeZone = await callOrFail(FAILURE_TYPES.sitooRejected, (signal) => deps.sitoo.getSiteTimeZone(undefined, { signal }));
       return { storeId: store.storeId, date: input.date, timeZone, warehouseId: store.sitooWarehouseId, erpCustomerNumber: store.erpCustomerNumber, ...businessDayWindow(input.date, timeZone) };
     },

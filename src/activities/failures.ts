@@ -8,8 +8,6 @@ export const FAILURE_TYPES = {
   erpRejected: 'ErpRejected',
   ecommerceRejected: 'EcommerceRejected',
   sitooRejected: 'SitooRejected',
-  /** A store the flow was given is no longer in the mapping file: fix the mapping, then retry. */
-  storeNotMapped: 'StoreNotMapped',
 } as const;
 
 /**

@@ -232,7 +232,7 @@ describe('click & collect', () => {
     expect(ids[0]).toBe(ids[1]);
     expect([...stack.sitoo.state.orders.values()].filter((o) => o.externalid === '990001')).toHaveLength(1);
     stack.sitoo.pos.cancelFromStore(ids[0]!);
-    await expect(activities.ensurePickupOrder({ ...input, storeId: 'GONE' })).rejects.toMatchObject({ type: 'StoreNotMapped', nonRetryable: true });
-    await expect(activities.bookCollectedOrder({ webOrderId: '990001', storeId: 'GONE', currencyCode: 'SEK', lines: input.lines, collectedOn: '2026-11-30' })).rejects.toMatchObject({ type: 'StoreNotMapped', nonRetryable: true });
+    await expect(activities.ensurePickupOrder({ ...input, storeId: 'GONE' })).rejects.toMatchObject({ type: 'UnknownStore', nonRetryable: true });
+    await expect(activities.bookCollectedOrder({ webOrderId: '990001', storeId: 'GONE', currencyCode: 'SEK', lines: input.lines, collectedOn: '2026-11-30' })).rejects.toMatchObject({ type: 'UnknownStore', nonRetryable: true });
   });
 });
