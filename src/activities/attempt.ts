@@ -36,6 +36,15 @@ export function attemptSignal(): AbortSignal | undefined {
   return signals.get(ctx) ?? ctx.cancellationSignal;
 }
 
+/** Whether an earlier attempt of this activity ran: the writes it sent may still land. */
+export function isLaterAttempt(): boolean {
+  try {
+    return Context.current().info.attempt > 1;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Runs one write per business key at a time in this process. Two attempts of one activity can land
  * on the same worker (a retry while the timed-out attempt is still unwinding); the second waits for

@@ -1,24 +1,20 @@
-import { activityInfo, heartbeat } from '@temporalio/activity';
+import { heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ErpPort } from '../connectors/erp/port';
 import type { PayoutPort } from '../connectors/payments/port';
 import type { SitooPort } from '../connectors/sitoo/port';
 import { addDays, businessDayWindow } from '../domain/business-day';
-import { addTransaction, emptyDay, JournalError, settlementJournal, type DayTotals, type JournalAccounts, type JournalLine } from '../domain/day-journal';
+import { addTransaction, emptyDay, JournalError, journalNetByAccount, settlementJournal, type DayTotals, type JournalAccounts, type JournalLine } from '../domain/day-journal';
 import { formatCents } from '../domain/money';
 import type { DayTransaction } from '../domain/end-of-day';
 import { endOfDayDocumentNumber, endOfDayJournalCode } from '../domain/ids';
 import { UNKNOWN_STORE, type Mapping } from '../domain/mapping';
 import { bookingKey, indexSettlementLines, matchCardPayments, returnsByOrder, saleGap, zReportDifferences, type CardPayment, type ErpBookings, type PayoutMatch, type SaleGap, type SettlementIndex } from '../domain/reconciliation';
 import type { DaySummary, JournalResult, StoreDay } from '../workflows/end-of-day-contract';
+import { isLaterAttempt } from './attempt';
 import { erpWrites } from './erp-orders';
 import { callOrFail, FAILURE_TYPES } from './failures';
 
-function netByAccount(amounts: Array<[string, number]>): Map<string, number> {
-  const net = new Map<string, number>();
-  for (const [account, cents] of amounts) net.set(account, (net.get(account) ?? 0) + cents);
-  return net;
-}
 
 export interface EndOfDayDeps {
   sitoo: SitooPort;
@@ -72,9 +68,9 @@ export function createEndOfDayActivities(deps: EndOfDayDeps) {
    */
   async function checkLedger(date: string, documentNumber: string, lines: JournalLine[], signal?: AbortSignal): Promise<void> {
     const entries = await deps.erp.listGeneralLedgerEntries({ postingDateFrom: date, postingDateTo: date, documentNumber }, { signal });
-    const glAccount = (l: JournalLine) => (l.accountType === 'Customer' ? deps.accounts.receivables : l.accountNumber);
-    const expected = netByAccount(lines.map((l) => [glAccount(l), l.amountCents]));
-    const found = netByAccount(entries.map((e) => [e.accountNumber, Math.round((e.debitAmount - e.creditAmount) * 100)]));
+    const expected = journalNetByAccount(lines, deps.accounts.receivables);
+    const found = new Map<string, number>();
+    for (const e of entries) found.set(e.accountNumber, (found.get(e.accountNumber) ?? 0) + Math.round((e.debitAmount - e.creditAmount) * 100));
     const differ = [...new Set([...expected.keys(), ...found.keys()])].filter((a) => (expected.get(a) ?? 0) !== (found.get(a) ?? 0));
     if (differ.length === 0) return;
     throw ApplicationFailure.nonRetryable(
@@ -138,17 +134,13 @@ export function createEndOfDayActivities(deps: EndOfDayDeps) {
       // BC posts a whole batch, so each store has its own: one store's draft never rides along with another's.
       const journalCode = endOfDayJournalCode(input.day.storeId);
       return callOrFail(FAILURE_TYPES.erpRejected, (signal) => erpWrites.run(`journal:${documentNumber}`, async () => {
-        const lateDraftPossible = activityInfo().attempt > 1;
-        const existing = await deps.erp.findJournalPosting(documentNumber, { journalCode, signal });
-        let posted: JournalResult['posted'] = 'already';
-        if (!existing?.posted && lines.length) {
+        const lateDraftPossible = isLaterAttempt();
+        const posted: JournalResult['posted'] = (await deps.erp.findJournalPosting(documentNumber, { journalCode, signal }))?.posted ? 'already' : 'now';
+        if (posted === 'now' && lines.length) {
           await deps.erp.postDailyJournal({
             journalCode, documentNumber, postingDate: input.day.date,
             lines: lines.map((l) => ({ accountNumber: l.accountNumber, accountType: l.accountType, amount: l.amountCents / 100, description: l.description })),
           }, { signal });
-          posted = 'now';
-        } else if (!existing?.posted) {
-          posted = 'now';
         }
         if (lines.length) await checkLedger(input.day.date, documentNumber, lines, signal);
         return { documentNumber, posted, lines, ...(lateDraftPossible ? { lateDraftPossible } : {}) };

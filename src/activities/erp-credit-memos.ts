@@ -3,8 +3,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ErpCreditMemo, ErpCreditMemoInput, ErpPort } from '../connectors/erp/port';
 import { PermanentError } from '../connectors/http';
 import { formatCents } from '../domain/money';
-import { attemptSignal, type KeyedLock } from './attempt';
-import { byNumber, erpWrites, laterAttempt } from './erp-orders';
+import { attemptSignal, isLaterAttempt, type KeyedLock } from './attempt';
+import { byNumber, erpWrites } from './erp-orders';
 import { FAILURE_TYPES } from './failures';
 
 /**
@@ -42,7 +42,7 @@ export async function settleCreditMemos(erp: ErpPort, key: CreditMemoKey, signal
 /** Creates (once), checks the amount the ERP will book, posts. Returns the posted memo's number. */
 export async function bookCreditMemo(erp: ErpPort, key: CreditMemoKey, input: ErpCreditMemoInput, writes: KeyedLock = erpWrites): Promise<{ number: string; twinsRemoved: number; lateTwinPossible: boolean }> {
   const signal = attemptSignal();
-  const lateTwinPossible = laterAttempt();
+  const lateTwinPossible = isLaterAttempt();
   return writes.run(`memo:${key.externalDocumentNumber}:${key.description}`, async () => {
     const before = await settleCreditMemos(erp, key, signal);
     let memo = before.memo;

@@ -1,9 +1,9 @@
-import { activityInfo, log } from '@temporalio/activity';
+import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ErpPort, ErpSalesDocument, ErpSalesOrderInput } from '../connectors/erp/port';
 import { PermanentError } from '../connectors/http';
 import { formatCents } from '../domain/money';
-import { attemptSignal, KeyedLock } from './attempt';
+import { attemptSignal, isLaterAttempt, KeyedLock } from './attempt';
 import { FAILURE_TYPES } from './failures';
 
 export interface ErpOrderRef {
@@ -38,7 +38,6 @@ export function byNumber(a: { number: string }, b: { number: string }): number {
 }
 
 const refOf = (d: ErpSalesDocument): ErpOrderRef => ({ id: d.id, number: d.number, posted: d.kind === 'invoice' });
-
 
 /**
  * The documents carrying one business key, reduced to the one that counts. The ERP does not keep
@@ -87,15 +86,6 @@ async function checkBooksWhatWasSold(erp: ErpPort, doc: ErpSalesDocument, input:
   );
 }
 
-/** Whether an earlier attempt of this activity ran: its writes may still land. */
-export const laterAttempt = (): boolean => {
-  try {
-    return activityInfo().attempt > 1;
-  } catch {
-    return false;
-  }
-};
-
 /**
  * Exactly once in effect: look for the key, create only when nothing carries it, check that the
  * ERP books what was sold, and look again, because a create that an earlier attempt sent may land
@@ -105,7 +95,7 @@ export async function findOrCreateErpOrder(erp: ErpPort, input: ErpSalesOrderInp
   const signal = attemptSignal();
   const key = { externalDocumentNumber: input.externalDocumentNumber, customerNumber: input.customerNumber };
   return writes.run(`order:${input.externalDocumentNumber}`, async () => {
-    const lateTwinPossible = laterAttempt();
+    const lateTwinPossible = isLaterAttempt();
     const before = await settleOrders(erp, key, signal);
     if (before.doc) {
       // An open order an earlier attempt left is checked like a new one: it is about to be posted.
@@ -120,8 +110,7 @@ export async function findOrCreateErpOrder(erp: ErpPort, input: ErpSalesOrderInp
 }
 
 /** Ship and invoice: the goods have left the store, and posting moves stock out at the lines' location. */
-export async function postErpOrder(erp: ErpPort, key: ErpOrderKey | string): Promise<ErpOrderRef> {
-  const k = typeof key === 'string' ? { externalDocumentNumber: key } : key;
+export async function postErpOrder(erp: ErpPort, k: ErpOrderKey): Promise<ErpOrderRef> {
   const signal = attemptSignal();
   return erpWrites.run(`order:${k.externalDocumentNumber}`, async () => {
     const before = (await settleOrders(erp, k, signal)).ref;

@@ -1,5 +1,6 @@
 import { DEFAULT_JOURNAL_ACCOUNTS } from '../config/journal-accounts';
 import { localDate } from '../domain/business-day';
+import { journalNetByAccount } from '../domain/day-journal';
 import { endOfDayWorkflowId } from '../domain/ids';
 import { formatCents, parseCents } from '../domain/money';
 import type { LocalStack } from '../local/stack';
@@ -28,11 +29,7 @@ export function cardPayment(stack: LocalStack, sale: PlannedSale, charged: boole
  */
 function ledgerHoldsJournalOnce(stack: LocalStack, storeId: string, report: ReconciliationReport): string[] {
   const doc = report.journal.documentNumber;
-  const net = new Map<string, number>();
-  for (const l of report.journal.lines) {
-    const account = l.accountType === 'Customer' ? DEFAULT_JOURNAL_ACCOUNTS.receivables : l.accountNumber;
-    net.set(account, (net.get(account) ?? 0) + l.amountCents);
-  }
+  const net = journalNetByAccount(report.journal.lines, DEFAULT_JOURNAL_ACCOUNTS.receivables);
   for (const e of stack.erp.state.glEntries().filter((g) => g.documentNumber === doc)) net.set(e.accountNumber, (net.get(e.accountNumber) ?? 0) - e.amountCents);
   const off = [...net].filter(([, cents]) => cents !== 0);
   const drafts = stack.erp.state.journalDrafts().flatMap((j) => j.lines).filter((l) => l.documentNumber === doc);

@@ -107,3 +107,16 @@ export function settlementJournal(day: DayTotals, accounts: JournalAccounts, ref
   }
   return lines;
 }
+
+/**
+ * What a journal posts to each G/L account, in signed cents: a customer line posts to the
+ * receivables account. The ledger holds the journal once when its entries net to exactly this.
+ */
+export function journalNetByAccount(lines: readonly JournalLine[], receivablesAccount: string): Map<string, number> {
+  const net = new Map<string, number>();
+  for (const l of lines) {
+    const account = l.accountType === 'Customer' ? receivablesAccount : l.accountNumber;
+    net.set(account, (net.get(account) ?? 0) + l.amountCents);
+  }
+  return net;
+}
