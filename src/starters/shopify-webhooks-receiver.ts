@@ -3,12 +3,12 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import type { Logger } from 'pino';
 import { shopifyOrderWebhookSchema, shopifyWebhookHeaders, ShopifyWebhookVerifier } from '../connectors/ecommerce/shopify/webhooks';
 import type { ShortStockRule } from '../domain/click-and-collect';
-import { clickAndCollectWorkflowId, shopifyWebhookExceptionWorkflowId } from '../domain/ids';
-import type { clickAndCollectWorkflow } from '../workflows/click-and-collect';
-import { webOrderCancelledSignal, type ClickAndCollectInput, type WebOrderCancelled } from '../workflows/click-and-collect-contract';
+import { shopifyWebhookExceptionWorkflowId } from '../domain/ids';
+import type { CollectStartConfig } from '../workflows/click-and-collect-contract';
 import type { RecordedExceptionInput, recordedExceptionWorkflow } from '../workflows/recorded-exception';
 import { TASK_QUEUES } from '../workflows/task-queues';
 import { answerBeforeBody, createReceiverServer, declaredTooLarge, isJsonContentType, readBody, refuseContentType, refuseTooLarge, reply, serverLifecycle, type ServerLimits } from './http-io';
+import { signalCollectCancelled, startCollect } from './collect-starts';
 import { boundedCopy, deliveryKey, printable, refusedForGood } from './safe-copy';
 
 /**
@@ -69,32 +69,16 @@ export function createShopifyWebhooksReceiver(opts: ShopifyWebhooksOptions) {
   // Deliveries handed to Temporal, by key; a retry of the same delivery is acknowledged without another call.
   const seen = new Set<string>();
 
-  function collectStart(webOrderId: string) {
-    const args: ClickAndCollectInput = {
-      accountId: opts.accountId, webOrderId, pickupExpiry: opts.pickupExpiry, whenShort: opts.whenShort, vatPercent: opts.vatPercent,
-      ...(opts.erpLateCommitWindow ? { erpLateCommitWindow: opts.erpLateCommitWindow } : {}),
-    };
-    return { workflowId: clickAndCollectWorkflowId(webOrderId), taskQueue: TASK_QUEUES.main, args: [args] as [ClickAndCollectInput], workflowIdReusePolicy: 'REJECT_DUPLICATE' as const };
-  }
+  const collect: CollectStartConfig = {
+    accountId: opts.accountId, pickupExpiry: opts.pickupExpiry, whenShort: opts.whenShort, vatPercent: opts.vatPercent,
+    ...(opts.erpLateCommitWindow ? { erpLateCommitWindow: opts.erpLateCommitWindow } : {}),
+  };
 
+  /** The same starts the order poll makes: a finished workflow means the order is settled, nothing left to do. */
   async function route(topic: string, key: string, webOrderId: string): Promise<WebhookOutcome> {
-    try {
-      if (topic === 'orders/create') {
-        await opts.client.workflow.start<typeof clickAndCollectWorkflow>('clickAndCollectWorkflow', { ...collectStart(webOrderId), workflowIdConflictPolicy: 'USE_EXISTING' });
-        return 'started';
-      }
-      if (topic === 'orders/cancelled') {
-        // With start: a cancellation overtaking its orders/create still reaches the order's workflow.
-        await opts.client.workflow.signalWithStart<typeof clickAndCollectWorkflow, [WebOrderCancelled]>('clickAndCollectWorkflow', {
-          ...collectStart(webOrderId), signal: webOrderCancelledSignal, signalArgs: [{ webhookId: key }],
-        });
-        return 'signalled';
-      }
-    } catch (err) {
-      // The order's workflow already finished: the order is settled, nothing left to do.
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return 'ignored';
-      throw err;
-    }
+    if (topic === 'orders/create') return (await startCollect(opts.client, collect, webOrderId)) === 'started' ? 'started' : 'ignored';
+    // With start: a cancellation overtaking its orders/create still reaches the order's workflow.
+    if (topic === 'orders/cancelled') return (await signalCollectCancelled(opts.client, collect, webOrderId, key)) === 'started' ? 'signalled' : 'ignored';
     return 'ignored';
   }
 
