@@ -1,8 +1,7 @@
-import { allHandlersFinished, ApplicationFailure, condition, log, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ClickAndCollectActivities } from '../activities/click-and-collect-activities';
 import { collectionPayment, pickupLines, soldLines, type PricedLine } from '../domain/click-and-collect';
 import { parseDuration } from '../domain/duration';
-import type { ExceptionType, Resolution, ResolutionAction } from '../domain/exceptions';
 import type { StoreLocation } from '../domain/mapping';
 import { formatCents, parseCents } from '../domain/money';
 import { OrderState, type SaleOrder } from '../domain/sale';
@@ -11,13 +10,11 @@ import {
   collectStatusQuery, storePickupUpdateSignal, webOrderCancelledSignal,
   type ClickAndCollectInput, type CollectResult, type CollectStatus, type CollectStep, type StorePickupUpdate,
 } from './click-and-collect-contract';
+import { OUTSIDE_CALL } from './activity-options';
 import { installParking, untilAccepted } from './parking';
 import { SA } from './search-attributes';
 
-const act = proxyActivities<ClickAndCollectActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
-});
+const act = proxyActivities<ClickAndCollectActivities>(OUTSIDE_CALL);
 
 /**
  * Decisions are taken from the orders read back from Shopify and Sitoo, never from a signal alone:
@@ -36,7 +33,6 @@ const DECIDE_FROM_READ_BACK_STATE = 'collect-decides-from-read-back-state';
  */
 export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Promise<CollectResult> {
   const status: CollectStatus = { webOrderId: input.webOrderId, step: 'reading-order', steps: [], resolutions: [] };
-  const parking = installParking();
   const updates: StorePickupUpdate[] = [];
   const seen = new Set<string>();
   let webCancelled = false;
@@ -45,7 +41,6 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
   /** What the pickup order reserves, to recompute those web levels when it goes away. */
   let reservedSkus: string[] = [];
 
-  setHandler(collectStatusQuery, () => ({ ...status, exception: parking.current(), resolutions: parking.resolutions }));
   setHandler(storePickupUpdateSignal, (u) => {
     if (seen.has(u.key)) return;
     seen.add(u.key);
@@ -61,28 +56,16 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     status.step = s;
     status.steps.push({ step: s, at: new Date().toISOString() });
   };
+  // `skip` does not end this flow: where it is offered it means "the store does that by hand".
+  const parking = installParking({ status, statusQuery: collectStatusQuery, setStep: step, refusalActions: ['retry'] });
+  const { park, orPark } = parking;
   step('reading-order');
-
-  async function park(type: ExceptionType, message: string, details: Record<string, unknown>, allowed: ResolutionAction[]): Promise<Resolution> {
-    const was = status.step;
-    step('parked');
-    const r = await parking.park(type, message, details, allowed);
-    step(was);
-    return r;
-  }
-
-  /** A permanent refusal from an outside system parks until retried; anything else retries. */
-  function orPark<T>(type: ExceptionType, call: () => Promise<T>, allowed: ResolutionAction[] = ['retry']): Promise<T> {
-    return untilAccepted(call, (f) => park(type, f.message, { failureType: f.type }, allowed));
-  }
 
   const result = (outcome: CollectResult['outcome'], reason?: string): CollectResult => ({
     outcome, webOrderId: input.webOrderId, storeId: status.storeId, sitooOrderId: status.sitooOrderId, erpOrderNumber: status.erpOrderNumber, reason,
   });
 
-  const outcome = await run();
-  await condition(allHandlersFinished);
-  return outcome;
+  return parking.run(run);
 
   async function run(): Promise<CollectResult> {
     let order = await readOrder();

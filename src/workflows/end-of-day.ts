@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { EndOfDayActivities } from '../activities/end-of-day-activities';
 import { vatBreakdown } from '../domain/day-journal';
 import { lastPayoutArrivalDate } from '../domain/business-day';
@@ -8,14 +8,11 @@ import {
   type DaySummary, type EndOfDayInput, type EndOfDayStatus, type JournalResult, type ReconciliationGap, type ReconciliationReport,
 } from './end-of-day-contract';
 import { renderReconciliation } from './end-of-day-report';
-import { installParking, untilAccepted } from './parking';
+import { DAY_WORK } from './activity-options';
+import { installParking } from './parking';
 import { SA } from './search-attributes';
 
-const eod = proxyActivities<EndOfDayActivities>({
-  startToCloseTimeout: '10m',
-  heartbeatTimeout: '1m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
+const eod = proxyActivities<EndOfDayActivities>(DAY_WORK);
 
 const LISTED = 100;
 
@@ -28,22 +25,22 @@ const LISTED = 100;
  */
 export async function endOfDayWorkflow(input: EndOfDayInput): Promise<ReconciliationReport> {
   const status: EndOfDayStatus = { storeId: input.storeId, date: input.date, step: 'reading-day', resolutions: [] };
-  const parking = installParking();
-  setHandler(endOfDayStatusQuery, () => ({ ...status, exception: parking.current(), resolutions: parking.resolutions }));
+  // A refusal can only be retried: the day must be closed; a gap can also be accepted.
+  const parking = installParking({ status, statusQuery: endOfDayStatusQuery, refusalActions: ['retry'] });
   setHandler(endOfDayReportQuery, () => (status.report ? renderReconciliation(status.report) : `end of day ${input.storeId} ${input.date}: ${status.step}`));
   upsertSearchAttributes([{ key: SA.storeId, value: input.storeId }]);
-  const refused = (what: string) => (f: { message: string; type?: string | null }) =>
-    parking.park('erp-rejected', `${what}: ${f.message}`, { storeId: input.storeId, date: input.date, failureType: f.type }, ['retry']);
+  const orPark = <T>(what: string, call: () => Promise<T>) => parking.orPark('erp-rejected', call, { what, details: { storeId: input.storeId, date: input.date } });
 
+  return parking.run(async () => {
   const day = await eod.resolveStoreDay({ storeId: input.storeId, date: input.date });
-  let summary = await untilAccepted(() => eod.summariseDay({ day }), refused('the day could not be read'));
+  let summary = await orPark('the day could not be read', () => eod.summariseDay({ day }));
   status.step = 'posting-journal';
-  const journal = await untilAccepted(() => eod.postDayJournal({ day, totals: summary.totals, cashDifferenceCents: summary.cashDifferenceCents }), refused('the ERP refused the day journal'));
+  const journal = await orPark('the ERP refused the day journal', () => eod.postDayJournal({ day, totals: summary.totals, cashDifferenceCents: summary.cashDifferenceCents }));
   if (journal.lateDraftPossible && patched('sweep-late-journal-lines')) {
     // A line an earlier attempt created may still land in the batch: once it no longer can, take it out.
     status.step = 'sweeping-journal';
     await sleep(input.erpLateCommitWindow ?? '20m');
-    journal.draftsSwept = await untilAccepted(() => eod.sweepDayJournal({ day }), refused('the ERP refused to clean the day journal batch'));
+    journal.draftsSwept = await orPark('the ERP refused to clean the day journal batch', () => eod.sweepDayJournal({ day }));
   }
 
   status.step = 'awaiting-payout';
@@ -64,7 +61,6 @@ export async function endOfDayWorkflow(input: EndOfDayInput): Promise<Reconcilia
       status.step = 'reconciled';
       break;
     }
-    status.step = 'parked';
     const r = await parking.park('reconciliation-gap', `${report.gapCount} gap(s) in ${input.storeId} ${input.date}: ${report.gaps.slice(0, 3).map((g) => g.what).join('; ')}`,
       { storeId: input.storeId, date: input.date, gaps: report.gaps.slice(0, 20), gapCount: report.gapCount }, ['accept', 'retry']);
     if (r.action === 'accept') {
@@ -74,11 +70,11 @@ export async function endOfDayWorkflow(input: EndOfDayInput): Promise<Reconcilia
     }
     // Re-check after a fix: the journal stays posted once; the day and the payouts are read again.
     status.step = 'reading-day';
-    summary = await untilAccepted(() => eod.summariseDay({ day }), refused('the day could not be read'));
+    summary = await orPark('the day could not be read', () => eod.summariseDay({ day }));
     status.step = 'awaiting-payout';
   }
-  await condition(allHandlersFinished);
   return status.report!;
+  });
 
   function buildReport(timeZone: string, s: DaySummary, j: JournalResult, p: Awaited<ReturnType<typeof eod.matchDayPayouts>>): ReconciliationReport {
     const gaps: ReconciliationGap[] = [

@@ -1,5 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { ErpStockPollActivities, ErpStockPollResult } from '../activities/erp-stock-poll-activities';
+import { PAGED_READ } from './activity-options';
 import { TASK_QUEUES } from './task-queues';
 
 /** Started by a Temporal Schedule; the schedule's arguments carry the item-ledger cursor. */
@@ -10,12 +11,7 @@ export interface ErpStockPollInput {
   maxPages: number;
 }
 
-const poll = proxyActivities<ErpStockPollActivities>({
-  taskQueue: TASK_QUEUES.inventory,
-  startToCloseTimeout: '5m',
-  heartbeatTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
+const poll = proxyActivities<ErpStockPollActivities>({ ...PAGED_READ, taskQueue: TASK_QUEUES.inventory });
 
 export async function erpStockPollWorkflow(input: ErpStockPollInput): Promise<ErpStockPollResult> {
   const result = await poll.pollErpStock({ afterEntryNumber: input.afterEntryNumber, pageSize: input.pageSize, maxPages: input.maxPages });

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { ExceptionType, ResolutionAction } from '../domain/exceptions';
 import { installParking, type ResolutionRecord } from './parking';
 import { SA } from './search-attributes';
@@ -19,6 +19,7 @@ export interface RecordedExceptionInput {
 }
 
 export interface RecordedExceptionStatus {
+  step: 'parked' | 'resolved';
   exception?: ParkedException;
   resolutions: ResolutionRecord[];
 }
@@ -26,10 +27,10 @@ export interface RecordedExceptionStatus {
 export const recordedExceptionStatusQuery = defineQuery<RecordedExceptionStatus>('status');
 
 export async function recordedExceptionWorkflow(input: RecordedExceptionInput): Promise<ResolutionRecord> {
-  const parking = installParking();
-  setHandler(recordedExceptionStatusQuery, () => ({ exception: parking.current(), resolutions: parking.resolutions }));
+  const status: RecordedExceptionStatus = { step: 'parked', resolutions: [] };
+  const parking = installParking({ status, statusQuery: recordedExceptionStatusQuery, refusalActions: [] });
   if (input.storeId) upsertSearchAttributes([{ key: SA.storeId, value: input.storeId }]);
   await parking.park(input.type, input.message, input.details, input.allowed);
-  await condition(allHandlersFinished);
-  return parking.resolutions[parking.resolutions.length - 1]!;
+  status.step = 'resolved';
+  return parking.run(async () => parking.resolutions[parking.resolutions.length - 1]!);
 }

@@ -1,21 +1,20 @@
-import { allHandlersFinished, ApplicationFailure, condition, defineQuery, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, defineQuery, patched, proxyActivities, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ClickAndCollectActivities } from '../activities/click-and-collect-activities';
 import type { RefundedLine, ReturnActivities } from '../activities/return-activities';
 import type { SaleActivities } from '../activities/sale-activities';
 import { formatCents, parseCents } from '../domain/money';
-import type { ExceptionType, ParkedException, Resolution, ResolutionAction } from '../domain/exceptions';
+import type { ParkedException } from '../domain/exceptions';
 import { creditMemoLines, hasPaidAmounts, parseReturnReference, planRefund, returnedLines, storeRefundLines, webOrderIdOf, type RefundPlan, type ReturnLine } from '../domain/returns';
 import { UNKNOWN_STORE } from '../domain/mapping';
 import type { SaleOrder } from '../domain/sale';
 import type { WebOrder } from '../domain/web-order';
+import { ERP_WRITE, OUTSIDE_CALL } from './activity-options';
 import { installParking, untilAccepted, type ResolutionRecord } from './parking';
 import { SA } from './search-attributes';
 
-const retry = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' };
-const sale = proxyActivities<SaleActivities>({ startToCloseTimeout: '30s', retry });
-const web = proxyActivities<Pick<ClickAndCollectActivities, 'readWebOrder'>>({ startToCloseTimeout: '30s', retry });
-// The heartbeat timeout lets Temporal's cancellation reach a running ERP call (the worker heartbeats for it).
-const returns = proxyActivities<ReturnActivities>({ startToCloseTimeout: '30s', heartbeatTimeout: '10s', retry });
+const sale = proxyActivities<SaleActivities>(OUTSIDE_CALL);
+const web = proxyActivities<Pick<ClickAndCollectActivities, 'readWebOrder'>>(OUTSIDE_CALL);
+const returns = proxyActivities<ReturnActivities>(ERP_WRITE);
 
 export interface ReturnInStoreInput {
   accountId: number;
@@ -51,8 +50,6 @@ export interface ReturnResult {
 
 export const returnStatusQuery = defineQuery<ReturnStatus>('status');
 
-class ReturnSkipped extends Error {}
-
 /**
  * Bought online, returned in a store: the web order is refunded for exactly what came back (never
  * more than was bought, however many returns there are), and the ERP gets a credit memo at the
@@ -61,33 +58,11 @@ class ReturnSkipped extends Error {}
  */
 export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<ReturnResult> {
   const status: ReturnStatus = { sitooOrderId: input.sitooOrderId, step: 'reading-return', returned: [], resolutions: [] };
-  const parking = installParking();
-  setHandler(returnStatusQuery, () => ({ ...status, exception: parking.current(), resolutions: parking.resolutions }));
+  const parking = installParking({ status, statusQuery: returnStatusQuery, skipEnds: true, refusalActions: ['retry', 'skip'] });
+  const { park, orPark } = parking;
   upsertSearchAttributes([{ key: SA.sitooOrderId, value: String(input.sitooOrderId) }]);
 
-  async function park(type: ExceptionType, message: string, details: Record<string, unknown>, allowed: ResolutionAction[]): Promise<Resolution> {
-    const was = status.step;
-    status.step = 'parked';
-    const r = await parking.park(type, message, details, allowed);
-    status.step = was;
-    if (r.action === 'skip') throw new ReturnSkipped(`${type} skipped${r.reason ? `: ${r.reason}` : ''}`);
-    return r;
-  }
-
-  function orPark<T>(type: ExceptionType, call: () => Promise<T>): Promise<T> {
-    return untilAccepted(call, (f) => park(type, f.message, { failureType: f.type }, ['retry', 'skip']));
-  }
-
-  let result: ReturnResult;
-  try {
-    result = await run();
-  } catch (err) {
-    if (!(err instanceof ReturnSkipped)) throw err;
-    status.step = 'skipped';
-    result = { outcome: 'skipped', sitooOrderId: input.sitooOrderId, webOrderId: status.webOrderId, reason: err.message };
-  }
-  await condition(allHandlersFinished);
-  return result;
+  return parking.run(run, (skipped) => ({ outcome: 'skipped', sitooOrderId: input.sitooOrderId, webOrderId: status.webOrderId, reason: skipped.message }));
 
   async function run(): Promise<ReturnResult> {
     let refund = await readSitoo(input.sitooOrderId);
@@ -167,16 +142,15 @@ export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<
 
   /** The credit memo; a store gone from the mapping parks for whoever keeps the mapping, and a retry reads it again. */
   async function bookInErp(memo: Parameters<ReturnActivities['bookReturnInErp']>[0]): Promise<{ number: string }> {
-    const refused = (f: ApplicationFailure) =>
-      f.type === UNKNOWN_STORE
-        ? park('unmapped-warehouse', f.message, { failureType: f.type, storeId: memo.storeId }, ['retry', 'skip'])
-        : park('erp-rejected', f.message, { failureType: f.type }, ['retry', 'skip']);
-    const booked = await untilAccepted(() => returns.bookReturnInErp(memo), refused);
+    // A store gone from the mapping is for whoever keeps the mapping; anything else the ERP refuses is finance's.
+    const refusedAs = (f: ApplicationFailure) => (f.type === UNKNOWN_STORE ? 'unmapped-warehouse' : 'erp-rejected');
+    const details = { storeId: memo.storeId };
+    const booked = await orPark(refusedAs, () => returns.bookReturnInErp(memo), { details });
     if (booked.lateTwinPossible && patched('erp-exactly-once')) {
       // An earlier attempt's create may still land: once it no longer can, take back its draft.
       await sleep(input.erpLateCommitWindow ?? '20m');
       const ref = { webOrderId: memo.webOrderId, sitooOrderId: memo.sitooOrderId, storeId: memo.storeId };
-      await untilAccepted(() => returns.sweepReturnTwins(ref), refused);
+      await orPark(refusedAs, () => returns.sweepReturnTwins(ref), { details });
     }
     return booked;
   }

@@ -1,50 +1,53 @@
-import { allHandlersFinished, ApplicationFailure, condition, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { InventoryActivities } from '../activities/inventory-activities';
 import type { SaleActivities } from '../activities/sale-activities';
 import { parseDuration } from '../domain/duration';
-import type { ExceptionType, ResolutionAction } from '../domain/exceptions';
-import { clickAndCollectWorkflowId, returnInStoreWorkflowId, sitooOrderErpDocumentNumber, sitooOrderReferenceUri } from '../domain/ids';
+import type { ResolutionAction } from '../domain/exceptions';
+import { sitooOrderErpDocumentNumber, sitooOrderReferenceUri } from '../domain/ids';
 import type { StoreLocation } from '../domain/mapping';
-import { OrderState, paymentVerdict, quantitiesBySku, type SaleOrder } from '../domain/sale';
-import { isReturn, webOrderIdOf } from '../domain/returns';
-import { storePickupUpdateSignal, type StorePickupUpdate } from './click-and-collect-contract';
-import { installParking, untilAccepted } from './parking';
-import { returnInStoreWorkflow } from './return-in-store';
+import { paymentVerdict, quantitiesBySku, type SaleOrder } from '../domain/sale';
+import { routeSitooOrder } from '../domain/sitoo-order-route';
+import { ERP_WRITE, WEB_STOCK_CALL } from './activity-options';
+import type { StorePickupUpdate } from './click-and-collect-contract';
+import { installParking } from './parking';
 import { sitooOrderUpdatedSignal, statusQuery, type SaleResult, type SaleStatus, type SaleWorkflowInput } from './sale-contract';
 import { SA } from './search-attributes';
-import { startOnce } from './start-once';
-import { TASK_QUEUES } from './task-queues';
+import { handOverReturn, relayPickupSteps } from './sitoo-order-router';
 
-// Technical failures retry for as long as it takes (an outage must not lose a sale); business
-// refusals arrive as non-retryable failures and park.
-const retry = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' };
-// A heartbeat timeout lets Temporal's cancellation (a timed-out attempt, a closed workflow) reach
-// an ERP call while it runs (the worker heartbeats for it), so no attempt outlives its retry.
-const sale = proxyActivities<SaleActivities>({ startToCloseTimeout: '30s', heartbeatTimeout: '10s', retry });
-const inventory = proxyActivities<InventoryActivities>({ taskQueue: TASK_QUEUES.inventory, startToCloseTimeout: '15s', retry });
-
-/** Thrown inside the workflow when an operator skips the sale; caught at the top. */
-class SaleSkipped extends Error {}
+const sale = proxyActivities<SaleActivities>(ERP_WRITE);
+const inventory = proxyActivities<InventoryActivities>(WEB_STOCK_CALL);
 
 const RETRY_OR_SKIP: ResolutionAction[] = ['retry', 'skip'];
+/**
+ * Web stock followed each sale inside this workflow until the stock coalescer took it over. Sales
+ * started before that still decrement here on replay. The path may go once no saleWorkflow started
+ * before 2026-12-01 is open (visibility: WorkflowType = 'saleWorkflow' AND ExecutionStatus =
+ * 'Running' AND StartTime < '2026-12-01T00:00:00Z' finds none; a parked sale can stay open for
+ * weeks, so look rather than count days), and no recorded history in test/replay needs it: then
+ * `deprecatePatch`, and drop `decrementWebStock` a release later.
+ */
 const STOCK_FOLLOWS_WAREHOUSE_TRANSACTIONS = 'stock-follows-warehouse-transactions';
 const WEB_ORDERS_HAVE_THEIR_OWN_FLOWS = 'web-orders-have-their-own-flows';
 /** Scoped ERP keys within the store's customer, twin sweeps, and a StoreId on unmapped warehouses. */
 const ERP_EXACTLY_ONCE = 'erp-exactly-once';
 const DEFAULT_LATE_COMMIT_WINDOW = '20m';
 
+/**
+ * The workflow of every Sitoo order (id `sale-<account>-<order>`): its first step routes the order
+ * (`routeSitooOrder`); returns and pickup orders go to their own flows (`sitoo-order-router.ts`),
+ * and a till sale is booked here: store, payment, ERP.
+ */
 export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult> {
   const status: SaleStatus = { orderId: input.orderId, step: 'reading-order', webStock: [], resolutions: [] };
   // Asked once, where the first of its steps comes, so a history recorded before it replays unchanged.
   let erpExactlyOnce: boolean | undefined;
   const exactlyOnce = () => (erpExactlyOnce ??= patched(ERP_EXACTLY_ONCE));
-  const parking = installParking();
+  const parking = installParking({ status, statusQuery, skipEnds: true, refusalActions: RETRY_OR_SKIP });
   const seenEvents = new Set<string>();
   let orderChanged = false;
   /** Pickup steps the store took (they change no order state), to relay to click & collect. */
   const storeSteps: StorePickupUpdate[] = [];
 
-  setHandler(statusQuery, () => ({ ...status, exception: parking.current(), resolutions: parking.resolutions }));
   setHandler(sitooOrderUpdatedSignal, (update) => {
     if (seenEvents.has(update.eventId)) return; // Sitoo delivers at least once
     seenEvents.add(update.eventId);
@@ -54,25 +57,13 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
   });
   upsertSearchAttributes([{ key: SA.sitooOrderId, value: String(input.orderId) }]);
 
-  async function parkOrSkip(type: ExceptionType, message: string, details: Record<string, unknown>, allowed = RETRY_OR_SKIP) {
-    const step = status.step;
-    status.step = 'parked';
-    const resolution = await parking.park(type, message, details, allowed);
-    status.step = step;
-    if (resolution.action === 'skip') throw new SaleSkipped(`${type} skipped${resolution.reason ? `: ${resolution.reason}` : ''}`);
-    return resolution;
-  }
-
-  /** Runs an activity; a permanent refusal from the outside system parks until retried or skipped. */
-  function orPark<T>(type: ExceptionType, call: () => Promise<T>): Promise<T> {
-    return untilAccepted(call, (f) => parkOrSkip(type, f.message, { failureType: f.type, details: f.details }));
-  }
+  const { park, orPark } = parking;
 
   async function readOrder(): Promise<SaleOrder> {
     for (;;) {
       const order = await orPark('order-not-found', () => sale.readSitooOrder({ orderId: input.orderId, eshopId: input.eshopId }));
       if (order) return order;
-      await parkOrSkip('order-not-found', `Sitoo has no order ${input.orderId} on site ${input.eshopId}`, { orderId: input.orderId });
+      await park('order-not-found', `Sitoo has no order ${input.orderId} on site ${input.eshopId}`, { orderId: input.orderId }, RETRY_OR_SKIP);
     }
   }
 
@@ -81,7 +72,7 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
     // Found by store in the UI even before a store is known: the warehouse stands in for it.
     if (!store && exactlyOnce()) upsertSearchAttributes([{ key: SA.storeId, value: `sitoo-warehouse-${order.warehouseId ?? 'none'}` }]);
     while (!store) {
-      const r = await parkOrSkip('unmapped-warehouse', `Sitoo warehouse ${order.warehouseId} is not mapped to an ERP and a web location`, { warehouseId: order.warehouseId }, ['retry', 'retry-with-mapping', 'skip']);
+      const r = await park('unmapped-warehouse', `Sitoo warehouse ${order.warehouseId} is not mapped to an ERP and a web location`, { warehouseId: order.warehouseId }, ['retry', 'retry-with-mapping', 'skip']);
       store = r.mapping ? { ...r.mapping, name: r.mapping.storeId, sitooWarehouseId: order.warehouseId ?? -1 } : await sale.resolveStoreLocation({ warehouseId: order.warehouseId });
     }
     upsertSearchAttributes([{ key: SA.storeId, value: store.storeId }]);
@@ -95,7 +86,7 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
     const lookUp = () => orPark('ecommerce-rejected', () => inventory.findWebInventoryItems({ skus }));
     let items = await lookUp();
     for (let unknown = skus.filter((s) => !items[s]); unknown.length; unknown = skus.filter((s) => !items[s])) {
-      await parkOrSkip('unknown-sku', `The web shop does not know SKU ${unknown.join(', ')}`, { skus: unknown, system: 'e-commerce' });
+      await park('unknown-sku', `The web shop does not know SKU ${unknown.join(', ')}`, { skus: unknown, system: 'e-commerce' }, RETRY_OR_SKIP);
       items = await lookUp();
     }
     const reference = sitooOrderReferenceUri(input.accountId, input.orderId);
@@ -105,7 +96,7 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
       for (let attempt = 1; ; attempt++) {
         const available = await orPark('ecommerce-rejected', () => inventory.readWebStock(level));
         if (available === null) {
-          await parkOrSkip('unknown-sku', `SKU ${sku} is not stocked at web location ${store.webLocationId}`, { sku, locationId: store.webLocationId, system: 'e-commerce' });
+          await park('unknown-sku', `SKU ${sku} is not stocked at web location ${store.webLocationId}`, { sku, locationId: store.webLocationId, system: 'e-commerce' }, RETRY_OR_SKIP);
           continue;
         }
         const target = Math.max(0, available - quantity);
@@ -138,7 +129,7 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
         continue;
       }
       const message = verdict === 'refused' ? `Sitoo reports payment state ${order.paymentStateId} (cancelled or failed)` : `Payment not confirmed within ${input.paymentConfirmationTimeout}`;
-      await parkOrSkip('payment-not-confirmed', message, { paymentStateId: order.paymentStateId, deadline: new Date(deadline).toISOString() });
+      await park('payment-not-confirmed', message, { paymentStateId: order.paymentStateId, deadline: new Date(deadline).toISOString() }, RETRY_OR_SKIP);
       order = await readOrder();
       deadline = Date.now() + timeoutMs;
     }
@@ -148,7 +139,7 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
     const skus = [...quantitiesBySku(order.lines).keys()].filter((s) => s !== '');
     const unknownItems = () => orPark('erp-rejected', () => sale.findUnknownErpItems({ skus }));
     for (let unknown = await unknownItems(); unknown.length; unknown = await unknownItems()) {
-      await parkOrSkip('unknown-sku', `The ERP does not know item ${unknown.join(', ')}`, { skus: unknown, system: 'erp' });
+      await park('unknown-sku', `The ERP does not know item ${unknown.join(', ')}`, { skus: unknown, system: 'erp' }, RETRY_OR_SKIP);
     }
     // The key sales booked before scoping keep their bare order id, so their replays find their orders.
     const key = exactlyOnce() ? { externalDocumentNumber: sitooOrderErpDocumentNumber(input.accountId, order.orderId), customerNumber: store.erpCustomerNumber } : {};
@@ -179,62 +170,27 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
     reason,
   });
 
-  let outcome: SaleResult;
-  try {
-    outcome = await run();
-  } catch (err) {
-    if (!(err instanceof SaleSkipped)) throw err;
-    status.step = 'skipped';
-    outcome = result('skipped', err.message);
-  }
-  // Let a resolve update that ended the sale answer its caller before the workflow closes.
-  await condition(allHandlersFinished);
-  return outcome;
-
-  /**
-   * A web pickup order's Sitoo side: the store's steps arrive here (Sitoo events name only the
-   * Sitoo order), and go on to the web order's click & collect workflow until the order closes.
-   */
-  async function relayPickupSteps(order: SaleOrder, webOrderId: string): Promise<SaleResult> {
-    status.step = 'relaying-to-click-and-collect';
-    const target = getExternalWorkflowHandle(clickAndCollectWorkflowId(webOrderId));
-    try {
-      for (;;) {
-        for (const step of storeSteps.splice(0)) await target.signal(storePickupUpdateSignal, step);
-        const closed = order.orderStateId === OrderState.Closed ? 'collected' : order.orderStateId === OrderState.Cancelled ? 'cancelled' : undefined;
-        if (closed) {
-          await target.signal(storePickupUpdateSignal, { sitooOrderId: input.orderId, key: `state-${order.orderStateId}`, kind: closed });
-          status.step = 'handed-over';
-          return result('handed-over', `web order ${webOrderId}: ${closed} in the store`);
-        }
-        await condition(() => orderChanged);
-        orderChanged = false;
-        order = await readOrder();
-      }
-    } catch (err) {
-      // A web order put into Sitoo by something other than click & collect has nobody to relay to.
-      log.warn('no click & collect workflow to relay to', { webOrderId, error: String(err) });
-      status.step = 'ignored';
-      return result('ignored', `web order ${webOrderId} has no click & collect workflow`);
-    }
-  }
+  return parking.run(run, (skipped) => result('skipped', skipped.message));
 
   async function run(): Promise<SaleResult> {
     let order = await readOrder();
-    // Pickup orders and returns have their own workflows; sales started before they existed did not look.
-    if (patched(WEB_ORDERS_HAVE_THEIR_OWN_FLOWS)) {
-      if (isReturn(order)) {
-        const id = returnInStoreWorkflowId(input.accountId, input.orderId);
-        await startOnce(returnInStoreWorkflow, id, TASK_QUEUES.main, [{ accountId: input.accountId, eshopId: input.eshopId, sitooOrderId: input.orderId, ...(input.erpLateCommitWindow ? { erpLateCommitWindow: input.erpLateCommitWindow } : {}) }]);
-        status.step = 'handed-over';
-        return result('handed-over', `a return: ${id}`);
-      }
-      const webOrderId = webOrderIdOf(order);
-      if (webOrderId !== undefined) return relayPickupSteps(order, webOrderId);
+    // Sales started before returns and pickup orders had their own flows did not route.
+    const route = routeSitooOrder(order, patched(WEB_ORDERS_HAVE_THEIR_OWN_FLOWS));
+    if (route.flow === 'return-in-store') {
+      const id = await handOverReturn(input);
+      status.step = 'handed-over';
+      return result('handed-over', `a return: ${id}`);
     }
-    if (order.creditOrderId !== null || order.orderStateId === OrderState.Cancelled) {
+    if (route.flow === 'click-and-collect') {
+      status.step = 'relaying-to-click-and-collect';
+      const relay = { storeSteps, readOrder, nextChange: () => condition(() => orderChanged).then(() => void (orderChanged = false)) };
+      const relayed = await relayPickupSteps(order, route.webOrderId, relay);
+      status.step = relayed.outcome;
+      return result(relayed.outcome, relayed.reason);
+    }
+    if (route.flow === 'none') {
       status.step = 'ignored';
-      return result('ignored', order.creditOrderId !== null ? 'a refund, not a sale' : 'order cancelled in Sitoo');
+      return result('ignored', route.reason);
     }
     status.step = 'resolving-location';
     const store = await resolveStore(order);

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, defineQuery, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { defineQuery, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ParkedException } from '../domain/exceptions';
 import { installParking, type ResolutionRecord } from './parking';
 import { SA } from './search-attributes';
@@ -19,6 +19,7 @@ export interface SitooEventExceptionInput {
 }
 
 export interface SitooEventExceptionStatus {
+  step: 'parked' | 'resolved';
   eventId: string;
   exception?: ParkedException;
   resolutions: ResolutionRecord[];
@@ -27,13 +28,13 @@ export interface SitooEventExceptionStatus {
 export const sitooEventExceptionStatusQuery = defineQuery<SitooEventExceptionStatus>('status');
 
 export async function sitooEventExceptionWorkflow(input: SitooEventExceptionInput): Promise<ResolutionRecord> {
-  const parking = installParking();
-  setHandler(sitooEventExceptionStatusQuery, () => ({ eventId: input.eventId, exception: parking.current(), resolutions: parking.resolutions }));
+  const status: SitooEventExceptionStatus = { eventId: input.eventId, step: 'parked', resolutions: [] };
+  const parking = installParking({ status, statusQuery: sitooEventExceptionStatusQuery, refusalActions: [] });
   const orderId = orderIdOf(input.event);
   if (orderId) upsertSearchAttributes([{ key: SA.sitooOrderId, value: orderId }]);
   await parking.park('unprocessable-event', input.reason, { eventId: input.eventId, event: input.event }, ['skip']);
-  await condition(allHandlersFinished);
-  return parking.resolutions[parking.resolutions.length - 1]!;
+  status.step = 'resolved';
+  return parking.run(async () => parking.resolutions[parking.resolutions.length - 1]!);
 }
 
 function orderIdOf(event: unknown): string | undefined {

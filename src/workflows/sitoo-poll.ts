@@ -1,6 +1,7 @@
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { PollActivities, PollResult, StockPollResult } from '../activities/poll-activities';
 import type { IdGap } from '../domain/poll-cursor';
+import { PAGED_READ } from './activity-options';
 
 /** Started by the per-account Temporal Schedule; the schedule's arguments carry the cursor. */
 export interface SitooPollInput {
@@ -15,11 +16,7 @@ export interface SitooPollInput {
   transactionGaps?: IdGap[];
 }
 
-const poll = proxyActivities<PollActivities>({
-  startToCloseTimeout: '5m',
-  heartbeatTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
+const poll = proxyActivities<PollActivities>(PAGED_READ);
 
 export async function sitooPollWorkflow(input: SitooPollInput): Promise<PollResult & { stock?: StockPollResult }> {
   const result = await poll.pollSitooOrders({ fromOrderId: input.fromOrderId, pageSize: input.pageSize, maxPages: input.maxPages, gaps: input.orderGaps });

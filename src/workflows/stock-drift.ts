@@ -1,6 +1,7 @@
 import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { StockActivities } from '../activities/stock-sync-activities';
 import { stockDriftReportWorkflowId } from '../domain/ids';
+import { LOCATION_SWEEP } from './activity-options';
 import { recordedExceptionWorkflow } from './recorded-exception';
 import { startOnce } from './start-once';
 import type { StockLevelChange } from './stock-contract';
@@ -21,11 +22,7 @@ export interface StockDriftResult {
   locations: Array<{ locationId: string; checked: number; corrected: StockLevelChange[]; reportId?: string }>;
 }
 
-const stock = proxyActivities<StockActivities>({
-  taskQueue: TASK_QUEUES.inventory,
-  startToCloseTimeout: '10m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
+const stock = proxyActivities<StockActivities>(LOCATION_SWEEP);
 
 /** Details kept in history per report; the count says how many more there were. */
 const LISTED = 500;

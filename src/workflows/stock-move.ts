@@ -1,7 +1,7 @@
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { StockRecordActivities, StockRecordOutcome } from '../activities/stock-record-activities';
 import type { ExceptionType, ParkedException } from '../domain/exceptions';
+import { OUTSIDE_CALL } from './activity-options';
 import { installParking, type ResolutionRecord } from './parking';
 import { SA } from './search-attributes';
 
@@ -25,54 +25,39 @@ export interface StockMoveStatus {
 
 export const stockMoveStatusQuery = defineQuery<StockMoveStatus>('status');
 
-const record = proxyActivities<StockRecordActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
-});
+const record = proxyActivities<StockRecordActivities>(OUTSIDE_CALL);
 
 export async function stockMoveWorkflow(input: StockMoveInput): Promise<StockMoveStatus> {
-  const parking = installParking();
-  const status: StockMoveStatus = { transactionId: input.transactionId, step: 'recording', resolutions: parking.resolutions };
-  setHandler(stockMoveStatusQuery, () => ({ ...status, exception: parking.current() }));
+  const status: StockMoveStatus = { transactionId: input.transactionId, step: 'recording', resolutions: [] };
+  const parking = installParking({ status, statusQuery: stockMoveStatusQuery, skipEnds: true, refusalActions: ['retry', 'skip'] });
+  const park = (type: ExceptionType, message: string, details: Record<string, unknown>) => parking.park(type, message, details, ['retry', 'skip']);
 
-  const park = async (type: ExceptionType, message: string, details: Record<string, unknown>) => {
-    status.step = 'parked';
-    const r = await parking.park(type, message, details, ['retry', 'skip']);
-    status.step = r.action === 'skip' ? 'skipped' : 'recording';
-  };
-
-  while (status.step === 'recording') {
-    let outcome: StockRecordOutcome;
-    try {
-      outcome = await record.recordStoreStockChange({ transactionId: input.transactionId });
-    } catch (err) {
-      if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable)) throw err;
-      await park('erp-rejected', err.cause.message, { transactionId: input.transactionId, failureType: err.cause.type });
-      continue;
+  await parking.run(async () => {
+    while (status.step === 'recording') {
+      const outcome = await parking.orPark('erp-rejected', () => record.recordStoreStockChange({ transactionId: input.transactionId }), { details: { transactionId: input.transactionId } });
+      status.outcome = outcome;
+      switch (outcome.outcome) {
+        case 'recorded':
+          status.step = 'recorded';
+          break;
+        case 'booked-by-order-flow':
+          status.step = 'not-for-erp';
+          break;
+        case 'not-found':
+          await park('unprocessable-event', `Sitoo has no warehouse transaction ${input.transactionId}`, { transactionId: input.transactionId });
+          break;
+        case 'unmapped-warehouse':
+          upsertSearchAttributes([{ key: SA.storeId, value: `sitoo-warehouse-${outcome.warehouseId}` }]);
+          await park('unmapped-warehouse', `Sitoo warehouse ${outcome.warehouseId} is not mapped to an ERP location; fix the mapping file, reload it, then retry`, { warehouseId: outcome.warehouseId, transactionId: input.transactionId });
+          break;
+        case 'master-conflict':
+          await park('stock-master-conflict', outcome.message, { transactionId: input.transactionId });
+          break;
+        case 'unknown-items':
+          await park('unknown-sku', `The ERP does not know item ${outcome.skus.join(', ')}`, { skus: outcome.skus, system: 'erp', transactionId: input.transactionId });
+          break;
+      }
     }
-    status.outcome = outcome;
-    switch (outcome.outcome) {
-      case 'recorded':
-        status.step = 'recorded';
-        break;
-      case 'booked-by-order-flow':
-        status.step = 'not-for-erp';
-        break;
-      case 'not-found':
-        await park('unprocessable-event', `Sitoo has no warehouse transaction ${input.transactionId}`, { transactionId: input.transactionId });
-        break;
-      case 'unmapped-warehouse':
-        upsertSearchAttributes([{ key: SA.storeId, value: `sitoo-warehouse-${outcome.warehouseId}` }]);
-        await park('unmapped-warehouse', `Sitoo warehouse ${outcome.warehouseId} is not mapped to an ERP location; fix the mapping file, reload it, then retry`, { warehouseId: outcome.warehouseId, transactionId: input.transactionId });
-        break;
-      case 'master-conflict':
-        await park('stock-master-conflict', outcome.message, { transactionId: input.transactionId });
-        break;
-      case 'unknown-items':
-        await park('unknown-sku', `The ERP does not know item ${outcome.skus.join(', ')}`, { skus: outcome.skus, system: 'erp', transactionId: input.transactionId });
-        break;
-    }
-  }
-  await condition(allHandlersFinished);
+  }, () => undefined);
   return { ...status, exception: undefined };
 }

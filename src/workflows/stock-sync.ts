@@ -1,10 +1,12 @@
 import {
-  ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, proxyLocalActivities, setHandler, workflowInfo,
+  ActivityFailure, allHandlersFinished, condition, continueAsNew, log, patched, proxyLocalActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { StockActivities } from '../activities/stock-sync-activities';
 import { parseDuration } from '../domain/duration';
 import type { ExceptionType } from '../domain/exceptions';
 import { stockAdjustmentWorkflowId } from '../domain/ids';
+import { STOCK_FLUSH } from './activity-options';
+import { refusalOf } from './parking';
 import { recordedExceptionWorkflow } from './recorded-exception';
 import { startOnce } from './start-once';
 import { stockMoveWorkflow } from './stock-move';
@@ -14,17 +16,8 @@ import {
 } from './stock-contract';
 import { TASK_QUEUES } from './task-queues';
 
-/**
- * A flush is a local activity: it runs in the inventory worker that holds this workflow, and its
- * result goes back with the workflow task, so a flush costs one round trip to the Temporal server
- * instead of three (schedule, dispatch, complete). Under load, that round trip is the latency.
- * Flushes are short; a failing one backs off on a timer beyond a few seconds.
- */
-const stock = proxyLocalActivities<StockActivities>({
-  startToCloseTimeout: '30s',
-  localRetryThreshold: '5s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
-});
+/** A flush is a local activity: see STOCK_FLUSH. */
+const stock = proxyLocalActivities<StockActivities>(STOCK_FLUSH);
 
 /** Continue-as-new well before Temporal's suggestion, so a replay after a cache eviction stays cheap. */
 const MAX_HISTORY_EVENTS = 3_000;
@@ -189,15 +182,6 @@ export async function stockSyncWorkflow(input: StockSyncInput): Promise<void> {
       }),
     ]);
   }
-}
-
-/**
- * A business refusal from the flush. A failed local activity reaches the workflow as the
- * activity's own ApplicationFailure, not wrapped in an ActivityFailure as a remote one is.
- */
-function refusalOf(err: unknown): ApplicationFailure | undefined {
-  const failure = err instanceof ActivityFailure ? err.cause : err;
-  return failure instanceof ApplicationFailure && failure.nonRetryable ? failure : undefined;
 }
 
 const keyOf = (k: StockKey) => `${k.locationId}\u0000${k.sku}`;

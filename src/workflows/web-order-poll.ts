@@ -7,12 +7,9 @@ import { recordedExceptionWorkflow } from './recorded-exception';
 import { startOnce } from './start-once';
 import { TASK_QUEUES } from './task-queues';
 import type { WebhookCheck, WebOrderPollInput, WebOrderPollResult } from './web-order-poll-contract';
+import { PAGED_READ } from './activity-options';
 
-const poll = proxyActivities<WebOrderPollActivities>({
-  startToCloseTimeout: '5m',
-  heartbeatTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
+const poll = proxyActivities<WebOrderPollActivities>(PAGED_READ);
 
 /**
  * One run of the Shopify order poll: orders changed since the cursor reach their click & collect
