@@ -1,0 +1,62 @@
+// @ts-check
+import { builtinModules } from 'node:module';
+import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import tseslint from 'typescript-eslint';
+
+/**
+ * The layers of docs/architecture.md, as the rule that enforces them: each folder of src may import
+ * the folders listed (and itself), nothing else of ours. Workflows may also import activity
+ * modules for their types (`import type`), which the bundle drops.
+ */
+const LAYERS = {
+  domain: [],
+  config: ['domain'],
+  connectors: ['domain', 'config'],
+  activities: ['domain', 'config', 'connectors'],
+  workflows: ['domain'],
+  client: ['domain', 'config', 'workflows'],
+  workers: ['domain', 'config', 'connectors', 'activities', 'workflows', 'client'],
+  starters: ['domain', 'config', 'connectors', 'workflows', 'client'],
+  simulators: ['domain'],
+  local: ['domain', 'config', 'connectors', 'activities', 'workflows', 'client', 'workers', 'starters', 'simulators'],
+  demo: ['domain', 'config', 'connectors', 'activities', 'workflows', 'client', 'workers', 'starters', 'simulators', 'local'],
+};
+
+/** An import of `folder` from anywhere below src, however many `../` it takes. */
+const importsOf = (folder) => ({ regex: `^(\\.\\./)+${folder}(/|$)` });
+
+const layerRules = Object.entries(LAYERS).map(([folder, allowed]) => {
+  const forbidden = Object.keys(LAYERS).filter((other) => other !== folder && !allowed.includes(other));
+  const patterns = forbidden
+    .filter((other) => !(folder === 'workflows' && other === 'activities'))
+    .map((other) => ({ ...importsOf(other), message: `${folder} may import only ${allowed.join(', ') || 'nothing of ours'} (docs/architecture.md, Layers)` }));
+  if (folder === 'workflows') {
+    // The SDK's advice: workflow code runs in a deterministic sandbox without Node's modules, and
+    // reaches activities only through proxies, so it imports their types and nothing else.
+    patterns.push({ ...importsOf('activities'), allowTypeImports: true, message: 'workflows import only the types of activities (import type)' });
+    patterns.push({ regex: `^(node:.*|(${builtinModules.filter((m) => !m.startsWith('_')).join('|')})(/.*)?)$`, message: 'no Node built-ins in workflow code: it runs in the deterministic workflow sandbox' });
+  }
+  return { files: [`src/${folder}/**/*.ts`], rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] } };
+});
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', '.data/**', '.tools/**', 'deploy/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // A promise nobody awaits loses its error, and in a workflow its ordering: the samples' first rule.
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'object-shorthand': ['error', 'always'],
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+    },
+  },
+  ...layerRules,
+  prettier,
+);
