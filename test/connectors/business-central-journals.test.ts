@@ -132,6 +132,41 @@ describe('Business Central client: daily journals', () => {
     expect(entriesOf(sim, 'Z-STORE01-250501')).toHaveLength(3);
   });
 
+  it('drafts left by a lost attempt come back with BC’s encoded enum values (G_x002F_L_x0020_Account) and are recognised as ours', async () => {
+    const sim = await startSim();
+    const client = clientFor(sim);
+    sim.faults.set({ lostResponseRate: 1 });
+    await rejectionOf(client.postDailyJournal(zReport())); // creates the batch
+    await rejectionOf(client.postDailyJournal(zReport())); // and the first line, a G/L one
+    sim.faults.reset();
+    const batch = (await raw(sim, 'GET', `journals?$filter=${encodeURIComponent("code eq 'POS01'")}&$expand=journalLines`)).json.value[0];
+    expect(batch.journalLines.map((l: Record<string, unknown>) => [l.accountNumber, l.accountType, l.balanceAccountType])).toEqual([
+      [BC_ACCOUNTS.cardClearing, 'G_x002F_L_x0020_Account', 'G_x002F_L_x0020_Account'],
+    ]);
+
+    await client.postDailyJournal(zReport());
+    expect(posts(sim, '/journalLines')).toBe(3);
+    expect(posts(sim, '/Microsoft.NAV.post')).toBe(1);
+    expect(entriesOf(sim, 'Z-STORE01-250501').map((e) => [e.accountNumber, e.amountCents])).toEqual([
+      [BC_ACCOUNTS.cardClearing, 2945], [BC_ACCOUNTS.cash, 995], [BC_ACCOUNTS.receivables, -3940],
+    ]);
+    expect(sim.state.journalDrafts().flatMap((j) => j.lines)).toEqual([]);
+    // Its entries read back with the decoded document type: the blank option is '_x0020_' on the wire.
+    expect((await client.listGeneralLedgerEntries({ postingDateFrom: DAY, postingDateTo: DAY, documentNumber: 'Z-STORE01-250501' })).map((e) => e.documentType)).toEqual([' ', ' ', ' ']);
+  });
+
+  it('the simulator takes an enum value by member name or by caption, serves the member name, and refuses anything else', async () => {
+    const sim = await startSim();
+    const batch = await raw(sim, 'POST', 'journals', { code: 'MANUAL', displayName: 'Manual' });
+    const line = (accountType: string) => raw(sim, 'POST', `journals(${batch.json.id})/journalLines`, { accountType, accountNumber: '2910', amount: 1 });
+    const byName = await line('G_x002F_L_x0020_Account');
+    const byCaption = await line('G/L Account');
+    expect([byName.status, byName.json.accountType, byCaption.status, byCaption.json.accountType]).toEqual([201, 'G_x002F_L_x0020_Account', 201, 'G_x002F_L_x0020_Account']);
+    const unknown = await line('GL_Account');
+    expect([unknown.status, unknown.json.error.code]).toEqual([400, 'Application_EvaluateException']);
+    expect(unknown.json.error.message).toMatch(/^The value "GL_Account" is not an option for "accountType"\./);
+  });
+
   it('two attempts posting one journal at once (a slow ERP, two workers) post it once', async () => {
     // Before: both looked, both added the lines, and the doubled batch still balanced and posted.
     const sim = await startSim({ faults: { latencyMs: 120 } });

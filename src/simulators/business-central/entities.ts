@@ -1,5 +1,5 @@
 import { parseFilter, type FilterNode } from './filter';
-import { etag, type EntityRow } from './odata';
+import { enumMember, etag, type EntityRow } from './odata';
 import { lineAmounts, STANDARD_VAT, vatCode } from './ledger';
 import { type BcSalesCreditMemo, type BcSalesInvoice, type BcSalesLine, type BcSalesOrder, type BusinessCentralState } from './state';
 
@@ -22,6 +22,8 @@ export function defineSet<T, const F extends readonly string[]>(def: {
   name: string;
   type: string;
   fields: F;
+  /** Fields BC types as enums: the view holds captions, the wire carries member names (enumMember). */
+  enums?: readonly F[number][];
   all(state: BusinessCentralState): T[];
   view(state: BusinessCentralState, entity: T): { [K in F[number]]: unknown };
   seq(entity: T): number;
@@ -74,10 +76,16 @@ export function defineSet<T, const F extends readonly string[]>(def: {
     },
     row: (state, entity) => ({
       seq: def.seq(entity),
-      view: { '@odata.etag': def.etagOf(entity), ...def.view(state, entity) },
+      view: { '@odata.etag': def.etagOf(entity), ...encodeEnums(def.view(state, entity), def.enums ?? []) },
       expand: def.expand ? Object.fromEntries(Object.entries(def.expand).map(([k, f]) => [k, () => f(state, entity)])) : undefined,
     }),
   };
+}
+
+function encodeEnums(view: Record<string, unknown>, enums: readonly string[]): Record<string, unknown> {
+  const out = { ...view };
+  for (const f of enums) if (typeof out[f] === 'string') out[f] = enumMember(out[f]);
+  return out;
 }
 
 /** A `field eq 'text'` that every match must satisfy (top level, or inside an `and`). */
@@ -128,6 +136,7 @@ export const items = defineSet({
   name: 'items',
   type: 'item',
   fields: ['id', 'number', 'displayName', 'type', 'itemCategoryId', 'itemCategoryCode', 'blocked', 'inventory', 'unitPrice', 'priceIncludesTax', 'lastModifiedDateTime'] as const,
+  enums: ['type'],
   all: (s) => [...s.items.values()],
   view: (s, i) => ({
     id: i.id,
@@ -150,6 +159,7 @@ export const customers = defineSet({
   name: 'customers',
   type: 'customer',
   fields: ['id', 'number', 'displayName', 'type', 'blocked', 'currencyCode', 'lastModifiedDateTime'] as const,
+  enums: ['type', 'blocked'],
   all: (s) => [...s.customers.values()],
   view: (_s, c) => ({ id: c.id, number: c.number, displayName: c.displayName, type: 'Company', blocked: ' ', currencyCode: '', lastModifiedDateTime: iso(c.lastModified) }),
   seq: (c) => c.seq,
@@ -189,6 +199,7 @@ export const salesOrderLines = defineSet({
   name: 'salesOrderLines',
   type: 'salesOrderLine',
   fields: [...LINE_FIELDS, 'shipQuantity', 'shippedQuantity', 'invoiceQuantity', 'invoicedQuantity'] as const,
+  enums: ['lineType'],
   all: (s) => [...s.salesOrders.values()].flatMap((o) => o.lines),
   view: (s, l) => ({ ...lineView(s, l), shipQuantity: l.quantity, shippedQuantity: 0, invoiceQuantity: l.quantity, invoicedQuantity: 0 }),
   seq: (l) => l.sequence,
@@ -199,6 +210,7 @@ export const salesInvoiceLines = defineSet({
   name: 'salesInvoiceLines',
   type: 'salesInvoiceLine',
   fields: LINE_FIELDS,
+  enums: ['lineType'],
   all: (s) => [...s.salesInvoices.values()].flatMap((i) => i.lines),
   view: (s, l) => lineView(s, l),
   seq: (l) => l.sequence,
@@ -209,6 +221,7 @@ export const salesCreditMemoLines = defineSet({
   name: 'salesCreditMemoLines',
   type: 'salesCreditMemoLine',
   fields: LINE_FIELDS,
+  enums: ['lineType'],
   all: (s) => [...s.salesCreditMemos.values()].flatMap((m) => m.lines),
   view: (s, l) => lineView(s, l),
   seq: (l) => l.sequence,
@@ -240,6 +253,7 @@ export const salesOrders = defineSet({
   name: 'salesOrders',
   type: 'salesOrder',
   fields: [...HEADER_FIELDS, 'orderDate', 'fullyShipped'] as const,
+  enums: ['status'],
   all: (s) => [...s.salesOrders.values()],
   view: (_s, o: BcSalesOrder) => ({ ...headerView(o), orderDate: o.orderDate, fullyShipped: false }),
   seq: (o) => o.seq,
@@ -252,6 +266,7 @@ export const salesInvoices = defineSet({
   name: 'salesInvoices',
   type: 'salesInvoice',
   fields: [...HEADER_FIELDS, 'invoiceDate', 'dueDate', 'orderId', 'orderNumber', 'remainingAmount'] as const,
+  enums: ['status'],
   all: (s) => [...s.salesInvoices.values()],
   view: (_s, i: BcSalesInvoice) => ({ ...headerView(i), invoiceDate: i.invoiceDate, dueDate: i.dueDate, orderId: i.orderId, orderNumber: i.orderNumber, remainingAmount: total(i) }),
   seq: (i) => i.seq,
@@ -265,6 +280,7 @@ export const salesCreditMemos = defineSet({
   name: 'salesCreditMemos',
   type: 'salesCreditMemo',
   fields: [...HEADER_FIELDS, 'creditMemoDate', 'dueDate', 'invoiceId', 'invoiceNumber', 'customerReturnReasonId'] as const,
+  enums: ['status'],
   all: (s) => [...s.salesCreditMemos.values()],
   // Applying to an invoice and return reasons are not simulated; they are served blank as BC does when unset.
   view: (_s, m: BcSalesCreditMemo) => ({ ...headerView(m), creditMemoDate: m.creditMemoDate, dueDate: m.dueDate, invoiceId: EMPTY_GUID, invoiceNumber: '', customerReturnReasonId: EMPTY_GUID }),
@@ -278,6 +294,7 @@ export const itemLedgerEntries = defineSet({
   name: 'itemLedgerEntries',
   type: 'itemLedgerEntry',
   fields: ['id', 'entryNumber', 'itemNumber', 'postingDate', 'entryType', 'sourceNumber', 'sourceType', 'documentNumber', 'documentType', 'description', 'quantity', 'salesAmountActual', 'costAmountActual', 'lastModifiedDateTime'] as const,
+  enums: ['entryType', 'sourceType', 'documentType'],
   all: (s) => s.itemLedger,
   // The public shape deliberately omits locationCode: BC's API page has no location field.
   view: (_s, e) => ({

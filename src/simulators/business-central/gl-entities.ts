@@ -12,6 +12,7 @@ export const accounts = defineSet({
   name: 'accounts',
   type: 'account',
   fields: ['id', 'number', 'displayName', 'category', 'subCategory', 'blocked', 'accountType', 'directPosting', 'netChange', 'lastModifiedDateTime'] as const,
+  enums: ['category', 'accountType'],
   all: (s: BusinessCentralState) => [...s.gl.accounts.values()],
   view: (s, a: BcGlAccount) => ({
     id: a.id,
@@ -48,6 +49,7 @@ export const generalLedgerEntries = defineSet({
     'additionalCurrencyCreditAmount',
     'lastModifiedDateTime',
   ] as const,
+  enums: ['documentType'],
   all: (s: BusinessCentralState) => s.gl.entries,
   // No externalDocumentNumber on BC's page: journals are found by documentNumber instead.
   view: (_s, e: BcGlEntry) => ({
@@ -94,6 +96,7 @@ export const journalLines = defineSet({
     'balancingAccountNumber',
     'lastModifiedDateTime',
   ] as const,
+  enums: ['accountType', 'balanceAccountType'],
   all: (s: BusinessCentralState) => [...s.journals.values()].flatMap((j) => j.lines),
   view: (s, l: BcJournalLine) => ({
     id: l.id,

@@ -1,6 +1,6 @@
 import { journalLines } from './gl-entities';
 import { BC_ACCOUNTS, toCents, type GlPosting } from './ledger';
-import { BcError, isGuid } from './odata';
+import { BcError, enumCaption, isGuid } from './odata';
 import { asObject, codeField, dateField, numberField, textField } from './sales';
 import type { BcJournal, BcJournalLine, BusinessCentralState } from './state';
 
@@ -73,7 +73,7 @@ export function createJournalLine(state: BusinessCentralState, journal: BcJourna
   if (body['journalId'] !== undefined && String(body['journalId']).toLowerCase() !== journal.id) {
     throw new BcError(400, 'Application_DialogException', "The Journal Batch Id isn't editable.");
   }
-  const accountType = body['accountType'] ?? 'G/L Account';
+  const accountType = enumCaption(body['accountType'] ?? 'G/L Account');
   if (accountType !== 'G/L Account' && accountType !== 'Customer') {
     const known = ['Vendor', 'Bank Account'].includes(String(accountType));
     throw new BcError(400, known ? 'BadRequest_MethodNotImplemented' : 'Application_EvaluateException', known ? `Account type '${String(accountType)}' is not simulated.` : `The value "${String(accountType)}" is not an option for "accountType".`);
@@ -94,8 +94,9 @@ export function createJournalLine(state: BusinessCentralState, journal: BcJourna
     if (!customer) throw new BcError(400, 'Internal_RecordNotFound', `The Customer does not exist. Identification fields and values: No.='${accountNumber}'`);
     defaultDescription = customer.displayName;
   }
-  if (body['balanceAccountType'] !== undefined && body['balanceAccountType'] !== 'G/L Account') {
-    throw new BcError(400, 'BadRequest_MethodNotImplemented', `Balancing account type '${String(body['balanceAccountType'])}' is not simulated.`);
+  const balanceAccountType = enumCaption(body['balanceAccountType']);
+  if (balanceAccountType !== undefined && balanceAccountType !== 'G/L Account') {
+    throw new BcError(400, 'BadRequest_MethodNotImplemented', `Balancing account type '${String(balanceAccountType)}' is not simulated.`);
   }
   let balancingAccountNumber = codeField(body['balancingAccountNumber'], 'balancingAccountNumber', 20);
   if (body['balancingAccountId'] !== undefined) balancingAccountNumber = glAccountById(state, body['balancingAccountId'], 'balancingAccountId');

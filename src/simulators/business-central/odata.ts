@@ -48,6 +48,24 @@ export function etag(entity: { seq: number; version: number }): string {
   return `W/"${Buffer.from(`'${entity.seq};${entity.version};'`).toString('base64')}"`;
 }
 
+/**
+ * API v2.0 serves every enum and option field as its OData member name: each character other than
+ * a letter, digit or underscore is written `_xHHHH_`, so 'G/L Account' goes out as
+ * 'G_x002F_L_x0020_Account' and the blank option ' ' as '_x0020_'. Records here hold the caption.
+ */
+export function enumMember(caption: string): string {
+  return caption.replace(/[^A-Za-z0-9_]/g, (c) => `_x${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}_`);
+}
+
+/**
+ * An enum value from a request body, as its caption: BC takes the member name, and also the
+ * caption its API reference's examples send (`"accountType": "G/L Account"`). Anything else is
+ * left for the caller to refuse as "not an option".
+ */
+export function enumCaption(raw: unknown): unknown {
+  return typeof raw === 'string' ? raw.replace(/_x([0-9A-Fa-f]{4})_/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : raw;
+}
+
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isGuid(value: unknown): value is string {
   return typeof value === 'string' && GUID.test(value);

@@ -1,4 +1,4 @@
-import { BcError, isGuid } from './odata';
+import { BcError, enumCaption, isGuid } from './odata';
 import type { BcCustomer, BcSalesLine, BcSalesOrder, BusinessCentralState } from './state';
 
 /**
@@ -70,7 +70,7 @@ export function numberField(value: unknown, field: string, fallback: number): nu
 export function parseLine(state: BusinessCentralState, raw: unknown, sequence: number, type = 'salesOrderLine'): NewLine {
   const body = asObject(raw, type, LINE_PROPS);
   const hasItem = body['itemId'] !== undefined || body['lineObjectNumber'] !== undefined;
-  const lineType = body['lineType'] ?? (hasItem ? 'Item' : 'Comment');
+  const lineType = enumCaption(body['lineType'] ?? (hasItem ? 'Item' : 'Comment'));
   if (lineType !== 'Item' && lineType !== 'Comment') {
     const known = ['Account', 'Resource', 'Fixed Asset', 'Charge'].includes(String(lineType));
     throw new BcError(400, known ? 'BadRequest_MethodNotImplemented' : 'Application_EvaluateException', known ? `Line type '${String(lineType)}' is not supported by the simulator.` : `The value "${String(lineType)}" is not an option for "lineType".`);

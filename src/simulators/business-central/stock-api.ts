@@ -39,6 +39,7 @@ export const stockAdjustments = defineSet({
   name: 'stockAdjustments',
   type: 'stockAdjustment',
   fields: ['id', 'number', 'externalDocumentNumber', 'postingDate', 'locationCode', 'description', 'status', 'lastModifiedDateTime'] as const,
+  enums: ['status'],
   all: (s) => [...s.adjustments.values()],
   view: (_s, a: BcStockAdjustment) => ({
     id: a.id,

@@ -25,7 +25,7 @@ import {
 } from './schemas';
 import { ConcurrencyLimit } from '../../concurrency-limit';
 import { ClientCredentialsToken, redact } from './token';
-import { BUSINESS_CENTRAL, checkCreditMemoInput, externalDocumentNumberOf, isPostedCreditMemoStatus, isPostedInvoiceStatus, normaliseCode, odataString, stockAdjustmentBody } from './wire';
+import { BUSINESS_CENTRAL, checkCreditMemoInput, encodeEnum, externalDocumentNumberOf, isPostedCreditMemoStatus, isPostedInvoiceStatus, normaliseCode, odataString, stockAdjustmentBody } from './wire';
 
 export { BUSINESS_CENTRAL, normaliseCode, odataString } from './wire';
 
@@ -180,7 +180,7 @@ export class BusinessCentralClient implements ErpPort {
       ...(input.currencyCode !== undefined ? { currencyCode: input.currencyCode } : {}),
       pricesIncludeTax: true,
       salesOrderLines: input.lines.map((l) => ({
-        lineType: 'Item',
+        lineType: encodeEnum('Item'),
         lineObjectNumber: normaliseCode(l.itemNumber),
         quantity: l.quantity,
         unitPrice: l.unitPrice,
@@ -215,7 +215,7 @@ export class BusinessCentralClient implements ErpPort {
       customerNumber: normaliseCode(input.customerNumber),
       creditMemoDate: input.creditMemoDate,
       salesCreditMemoLines: input.lines.map((l) => ({
-        lineType: 'Item',
+        lineType: encodeEnum('Item'),
         lineObjectNumber: normaliseCode(l.itemNumber),
         description: l.description,
         quantity: l.quantity,

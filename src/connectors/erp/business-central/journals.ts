@@ -3,7 +3,7 @@ import { formatCents } from '../../../domain/money';
 import { PermanentError, parseBody, TransientError, type HttpCall, type HttpResponse } from '../../http';
 import type { ErpGlEntry, ErpGlEntryFilter, ErpJournalInput, ErpJournalPosting } from '../port';
 import { glEntrySchema, journalLineSchema, journalSchema, type JournalLineCreateBody, type JournalLineWire } from './schemas';
-import { BUSINESS_CENTRAL, normaliseCode, odataString } from './wire';
+import { BUSINESS_CENTRAL, encodeEnum, normaliseCode, odataString } from './wire';
 
 /** The client's authenticated request and paging, lent to this module so journals stay out of client.ts. */
 export interface BcTransport {
@@ -13,7 +13,8 @@ export interface BcTransport {
   request(method: HttpCall['method'], url: string, o: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal }): Promise<HttpResponse>;
 }
 
-type Line = JournalLineCreateBody & { cents: number };
+/** A line as the journal wants it; the account type is a caption, as the schemas give back what BC holds. */
+type Line = Omit<JournalLineCreateBody, 'accountType'> & { accountType: string; cents: number };
 interface CheckedJournal {
   journalCode: string;
   documentNumber: string;
@@ -160,7 +161,8 @@ export async function postDailyJournal(t: BcTransport, input: ErpJournalInput, s
     invalid(`journal ${doc}`, `batch ${journal.journalCode} holds unposted lines of other documents (${foreign.join(', ')}); posting would post them too`, 'JournalBatchNotEmpty');
   }
   for (const line of compareDrafts(journal, existing.filter((l) => l.documentNumber === doc)).missing) {
-    const { cents: _cents, ...body } = line;
+    const { cents: _cents, ...fields } = line;
+    const body: JournalLineCreateBody = { ...fields, accountType: encodeEnum(line.accountType) };
     await t.request('POST', `${batchUrl}/journalLines`, { body, signal });
   }
   const draft = compareDrafts(journal, await draftLines(t, batchUrl, doc, signal));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decodeEnum } from './wire';
 
 /**
  * Wire shapes we depend on, and nothing more: BC adds fields between releases, and parsing only
@@ -20,6 +21,9 @@ export const tokenErrorSchema = z.object({
   error_description: z.string().optional(),
 });
 
+/** A field BC types as an enum, read as its caption ('G/L Account', not 'G_x002F_L_x0020_Account'). */
+const bcEnum = z.string().transform(decodeEnum);
+
 export function collectionSchema<T extends z.ZodType>(item: T) {
   return z.object({
     value: z.array(item),
@@ -31,7 +35,7 @@ export const salesOrderSchema = z.object({
   id: z.string(),
   number: z.string(),
   externalDocumentNumber: z.string(),
-  status: z.string(),
+  status: bcEnum,
   customerNumber: z.string().default(''),
   totalAmountIncludingTax: z.number().default(0),
 });
@@ -45,7 +49,7 @@ export type SalesInvoiceWire = z.infer<typeof salesInvoiceSchema>;
 export const salesInvoiceTotalSchema = salesOrderSchema.extend({ postingDate: z.string(), totalAmountIncludingTax: z.number() });
 
 const creditMemoLineSchema = z.object({
-  lineType: z.string(),
+  lineType: bcEnum,
   lineObjectNumber: z.string(),
   description: z.string(),
   quantity: z.number(),
@@ -55,8 +59,8 @@ const creditMemoLineSchema = z.object({
 /** Posted credit memos with their lines' gross, for end of day's look at the day's returns. */
 export const creditMemoLineTotalsSchema = z.object({
   id: z.string(),
-  status: z.string(),
-  salesCreditMemoLines: z.array(z.object({ lineType: z.string(), description: z.string(), amountIncludingTax: z.number() })),
+  status: bcEnum,
+  salesCreditMemoLines: z.array(z.object({ lineType: bcEnum, description: z.string(), amountIncludingTax: z.number() })),
 });
 
 /** Read with `$expand=salesCreditMemoLines`, so the lines are part of the shape. */
@@ -66,7 +70,7 @@ export const salesCreditMemoSchema = salesOrderSchema.extend({
   salesCreditMemoLines: z.array(creditMemoLineSchema),
 });
 export type SalesCreditMemoWire = z.infer<typeof salesCreditMemoSchema>;
-export const creditMemoStatusSchema = z.object({ id: z.string(), status: z.string() });
+export const creditMemoStatusSchema = z.object({ id: z.string(), status: bcEnum });
 
 /** The body of `POST salesCreditMemos` with deep-inserted lines. */
 export interface SalesCreditMemoCreateBody {
@@ -74,7 +78,8 @@ export interface SalesCreditMemoCreateBody {
   customerNumber: string;
   creditMemoDate: string;
   salesCreditMemoLines: {
-    lineType: 'Item';
+    /** The member name, encodeEnum('Item'). */
+    lineType: string;
     lineObjectNumber: string;
     description: string;
     quantity: number;
@@ -95,7 +100,8 @@ export interface SalesOrderCreateBody {
   /** Editable on salesOrders (not on credit memos): our prices are VAT-inclusive, whatever the customer card says. */
   pricesIncludeTax: true;
   salesOrderLines: {
-    lineType: 'Item';
+    /** The member name, encodeEnum('Item'). */
+    lineType: string;
     lineObjectNumber: string;
     quantity: number;
     unitPrice: number;
@@ -111,7 +117,7 @@ export const itemLedgerEntrySchema = z.object({
   entryNumber: z.number().int(),
   itemNumber: z.string(),
   postingDate: z.string(),
-  entryType: z.string(),
+  entryType: bcEnum,
   documentNumber: z.string(),
   quantity: z.number(),
 });
@@ -124,7 +130,7 @@ export const stockAdjustmentSchema = z.object({
   id: z.string(),
   number: z.string(),
   externalDocumentNumber: z.string(),
-  status: z.string().optional(),
+  status: bcEnum.optional(),
 });
 
 /** The body of `POST stockAdjustments` with deep-inserted lines; the extension posts it on insert. */
@@ -143,7 +149,7 @@ export const journalSchema = z.object({ id: z.string(), code: z.string() });
 export const journalLineSchema = z.object({
   id: z.string(),
   lineNumber: z.number(),
-  accountType: z.string(),
+  accountType: bcEnum,
   accountNumber: z.string(),
   postingDate: z.string(),
   documentNumber: z.string(),
@@ -155,7 +161,8 @@ export type JournalLineWire = z.infer<typeof journalLineSchema>;
 
 /** The body of `POST journals({id})/journalLines`. */
 export interface JournalLineCreateBody {
-  accountType: 'G/L Account' | 'Customer';
+  /** The member name of 'G/L Account' or 'Customer' (encodeEnum). */
+  accountType: string;
   accountNumber: string;
   postingDate: string;
   documentNumber: string;
@@ -169,7 +176,7 @@ export const glEntrySchema = z.object({
   entryNumber: z.number().int(),
   postingDate: z.string(),
   documentNumber: z.string(),
-  documentType: z.string(),
+  documentType: bcEnum,
   accountNumber: z.string(),
   description: z.string(),
   debitAmount: z.number(),

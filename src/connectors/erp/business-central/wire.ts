@@ -10,6 +10,20 @@ export function normaliseCode(value: string): string {
   return value.trim().toUpperCase();
 }
 
+/**
+ * API v2.0 carries enum values as OData member names: every character other than a letter, digit
+ * or underscore is written `_xHHHH_`, so 'G/L Account' is 'G_x002F_L_x0020_Account' and the blank
+ * option ' ' is '_x0020_'. The schemas decode what BC sends, so the rest of the code sees BC's
+ * captions; request bodies encode what they send.
+ */
+export function decodeEnum(value: string): string {
+  return value.replace(/_x([0-9A-Fa-f]{4})_/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+export function encodeEnum(caption: string): string {
+  return caption.replace(/[^A-Za-z0-9_]/g, (c) => `_x${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}_`);
+}
+
 /** An OData string literal: single quotes escaped by doubling. */
 export function odataString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
