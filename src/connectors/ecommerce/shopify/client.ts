@@ -8,6 +8,7 @@ import {
   type WebStockLevel,
 } from '../port';
 import { ShopifyOrderPoll } from './order-poll';
+import { allNodes } from './paging';
 import { ShopifyOrderOps, type OrderOpsOptions } from './orders';
 import { FIND_VARIANTS_BY_SKU, INVENTORY_LEVEL, LOCATION_LEVELS, LOCATIONS, ON_HAND_MANY, SET_AVAILABLE, SET_ON_HAND, skuSearch } from './queries';
 import {
@@ -121,14 +122,8 @@ export class ShopifyClient implements EcommercePort {
   }
 
   async listLocations(opts: CallOpts = {}): Promise<Array<{ id: string; name: string; isActive: boolean }>> {
-    const out: Array<{ id: string; name: string; isActive: boolean }> = [];
-    let after: string | null = null;
-    do {
-      const page: z.infer<typeof locationsDataSchema> = await this.graphql('Locations', LOCATIONS, { first: PAGE_SIZE, after }, locationsDataSchema, opts);
-      out.push(...page.locations.nodes.map(({ id, name, isActive }) => ({ id, name, isActive })));
-      after = page.locations.pageInfo.hasNextPage ? page.locations.pageInfo.endCursor : null;
-    } while (after);
-    return out;
+    const nodes = await allNodes(async (after) => (await this.graphql('Locations', LOCATIONS, { first: PAGE_SIZE, after }, locationsDataSchema, opts)).locations);
+    return nodes.map(({ id, name, isActive }) => ({ id, name, isActive }));
   }
 
   async findInventoryItems(skus: string[], opts: CallOpts = {}): Promise<Map<string, string>> {
@@ -138,15 +133,11 @@ export class ShopifyClient implements EcommercePort {
       const chunk = wanted.slice(i, i + SKUS_PER_QUERY);
       const chunkSet = new Set(chunk);
       const query = skuSearch(chunk);
-      let after: string | null = null;
-      do {
-        const page: z.infer<typeof variantsDataSchema> = await this.graphql('FindVariantsBySku', FIND_VARIANTS_BY_SKU, { first: PAGE_SIZE, after, query }, variantsDataSchema, opts);
-        for (const v of page.productVariants.nodes) {
-          // Shopify's search may match loosely (prefixes, tokens); only exact SKUs count. First variant wins.
-          if (v.sku !== null && chunkSet.has(v.sku) && !found.has(v.sku)) found.set(v.sku, v.inventoryItem.id);
-        }
-        after = page.productVariants.pageInfo.hasNextPage ? page.productVariants.pageInfo.endCursor : null;
-      } while (after);
+      const variants = await allNodes(async (after) => (await this.graphql('FindVariantsBySku', FIND_VARIANTS_BY_SKU, { first: PAGE_SIZE, after, query }, variantsDataSchema, opts)).productVariants);
+      for (const v of variants) {
+        // Shopify's search may match loosely (prefixes, tokens); only exact SKUs count. First variant wins.
+        if (v.sku !== null && chunkSet.has(v.sku) && !found.has(v.sku)) found.set(v.sku, v.inventoryItem.id);
+      }
     }
     return found;
   }
@@ -184,17 +175,12 @@ export class ShopifyClient implements EcommercePort {
   }
 
   async listLocationLevels(locationId: string, opts: CallOpts = {}): Promise<Array<{ inventoryItemId: string; sku: string | null; onHand: number }>> {
-    const out: Array<{ inventoryItemId: string; sku: string | null; onHand: number }> = [];
-    let after: string | null = null;
-    do {
-      const vars = { locationId, first: this.batchSize(4, 3), after };
-      const page: z.infer<typeof locationLevelsDataSchema> = await this.graphql('LocationLevels', LOCATION_LEVELS, vars, locationLevelsDataSchema, opts);
+    const levels = await allNodes(async (after) => {
+      const page = await this.graphql('LocationLevels', LOCATION_LEVELS, { locationId, first: this.batchSize(4, 3), after }, locationLevelsDataSchema, opts);
       if (!page.location) throw new PermanentError(`${SYSTEM} LocationLevels: location ${locationId} not found`, SYSTEM, 404, 'NOT_FOUND');
-      const levels = page.location.inventoryLevels;
-      for (const n of levels.nodes) out.push({ inventoryItemId: n.item.id, sku: n.item.sku, onHand: quantityOf(n.quantities, 'on_hand') ?? 0 });
-      after = levels.pageInfo.hasNextPage ? levels.pageInfo.endCursor : null;
-    } while (after);
-    return out;
+      return page.location.inventoryLevels;
+    });
+    return levels.map((n) => ({ inventoryItemId: n.item.id, sku: n.item.sku, onHand: quantityOf(n.quantities, 'on_hand') ?? 0 }));
   }
 
   setAvailable(input: SetWebStockInput, opts: CallOpts = {}): Promise<SetWebStockResult> {

@@ -3,6 +3,7 @@ import { PermanentError } from '../../http';
 import type { WebhookSubscriptionInfo, WebOrderChangesPage } from '../port';
 import type { GraphqlCall } from './orders';
 import { userErrorSchema } from './schemas';
+import { allNodes } from './paging';
 
 /**
  * The order poll's side of the Admin API: orders changed since a time (the fallback for missed
@@ -81,13 +82,9 @@ export class ShopifyOrderPoll {
   }
 
   async listWebhookSubscriptions(topics: string[], opts: CallOpts = {}): Promise<WebhookSubscriptionInfo[]> {
-    const out: WebhookSubscriptionInfo[] = [];
-    for (let after: string | null = null; ;) {
-      const data: z.infer<typeof subscriptionsSchema> = await this.call('WebhookSubscriptions', WEBHOOK_SUBSCRIPTIONS, { first: 50, after, topics: topics.map(topicEnum) }, subscriptionsSchema, opts);
-      out.push(...data.webhookSubscriptions.nodes.map((s) => ({ id: s.id, topic: topicName(s.topic), uri: s.uri })));
-      if (!data.webhookSubscriptions.pageInfo.hasNextPage) return out;
-      after = data.webhookSubscriptions.pageInfo.endCursor;
-    }
+    const variables = (after: string | null) => ({ first: 50, after, topics: topics.map(topicEnum) });
+    const nodes = await allNodes(async (after) => (await this.call('WebhookSubscriptions', WEBHOOK_SUBSCRIPTIONS, variables(after), subscriptionsSchema, opts)).webhookSubscriptions);
+    return nodes.map((s) => ({ id: s.id, topic: topicName(s.topic), uri: s.uri }));
   }
 
   async createWebhookSubscription(topic: string, uri: string, opts: CallOpts = {}): Promise<WebhookSubscriptionInfo> {

@@ -123,6 +123,7 @@ export class ThrottleGate {
   /** Sleeps up to `ms`; an answer arriving (or `wakeOn` settling) ends it early so the caller re-checks. */
   private pause(ms: number, signal: AbortSignal | undefined, wakeOn?: Promise<unknown>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      // eslint-disable-next-line prefer-const -- `finish` reads it, so it is declared before the early return that skips setting it
       let timer: NodeJS.Timeout | undefined;
       const finish = (err?: unknown) => {
         clearTimeout(timer);
