@@ -6,7 +6,7 @@ import type { SitooPort } from '../connectors/sitoo/port';
 import { findStockLocation, masterRefusal, stockBuffers, stockLocations, type Mapping, type StockLocation } from '../domain/mapping';
 import { bufferFor, erpRecordsThroughOrders, webOnHand, type WarehouseLevel } from '../domain/stock';
 import type { ExceptionType } from '../domain/exceptions';
-import type { RefusedStockWork, StockFlushInput, StockFlushSummary, StockKey, StockLevelChange } from '../workflows/stock-contract';
+import type { RefusedStockWork, StockFlushInput, StockFlushSummary, StockKey, StockLevelChange } from '../domain/stock-flush';
 import { callOrFail, FAILURE_TYPES } from './failures';
 import { WebStockWriter, type WebTarget } from './web-stock-writer';
 

@@ -2,8 +2,8 @@ import { heartbeat } from '@temporalio/activity';
 import type { EcommercePort } from '../connectors/ecommerce/port';
 import { PermanentError } from '../connectors/http';
 import { missingTopics, nextUpdatedAtFrom, pollAction, type WebOrderPollCursor } from '../domain/web-order-poll';
-import type { CollectStartConfig } from '../workflows/click-and-collect-contract';
-import type { WebhookCheck, WebOrderPollCounts } from '../workflows/web-order-poll-contract';
+import type { CollectStartConfig } from '../domain/click-and-collect';
+import type { WebhookCheck, WebOrderPollCounts } from '../domain/web-order-poll';
 import { callOrFail, FAILURE_TYPES } from './failures';
 
 export type CollectStartOutcome = 'started' | 'already-closed';

@@ -3,7 +3,7 @@ import { divRound, formatCents, parseCents } from '../domain/money';
 import type { LocalStack } from '../local/stack';
 import { lineGrossCents } from '../simulators/shopify/order-money';
 import { collectStatusQuery, type CollectResult } from '../workflows/click-and-collect-contract';
-import { returnStatusQuery, type ReturnStatus } from '../workflows/return-in-store';
+import { returnStatusQuery, type ReturnStatus } from '../workflows/return-in-store-contract';
 
 /**
  * The demo's omni-channel hour: web orders collected in stores (and cancelled from either side,

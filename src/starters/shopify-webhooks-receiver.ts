@@ -1,14 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { shopifyOrderWebhookSchema, shopifyWebhookHeaders, ShopifyWebhookVerifier } from '../connectors/ecommerce/shopify/webhooks';
 import type { ShortStockRule } from '../domain/click-and-collect';
-import { shopifyWebhookExceptionWorkflowId } from '../domain/ids';
 import type { CollectStartConfig } from '../workflows/click-and-collect-contract';
-import type { RecordedExceptionInput, recordedExceptionWorkflow } from '../workflows/recorded-exception';
-import { TASK_QUEUES } from '../workflows/task-queues';
+import { shopifyWebhookExceptionWorkflowId, type RecordedExceptionInput } from '../workflows/recorded-exception-contract';
 import { answerBeforeBody, createReceiverServer, declaredTooLarge, isJsonContentType, readBody, refuseContentType, refuseTooLarge, reply, serverLifecycle, type ServerLimits } from './http-io';
-import { signalCollectCancelled, startCollect } from './collect-starts';
+import { signalCollectCancelled, startCollect } from '../client/click-and-collect-starts';
+import { recordException } from '../client/recorded-exception-starts';
 import { boundedCopy, deliveryKey, printable, refusedForGood } from './safe-copy';
 
 /**
@@ -92,14 +91,7 @@ export function createShopifyWebhooksReceiver(opts: ShopifyWebhooksOptions) {
       details: { webhookId: printable(delivery.webhookId, 100), topic: printable(delivery.topic, 100), triggeredAt: delivery.triggeredAt && printable(delivery.triggeredAt, 100), body: boundedCopy(body) },
       allowed: ['skip'],
     };
-    try {
-      await opts.client.workflow.start<typeof recordedExceptionWorkflow>('recordedExceptionWorkflow', {
-        workflowId: shopifyWebhookExceptionWorkflowId(key), taskQueue: TASK_QUEUES.main, args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
+    await recordException(opts.client, shopifyWebhookExceptionWorkflowId(key), input);
     return 'exception';
   }
 

@@ -17,11 +17,11 @@ import type { PayoutPort } from '../connectors/payments/port';
 import type { ErpPort } from '../connectors/erp/port';
 import type { SitooPort } from '../connectors/sitoo/port';
 import type { Mapping } from '../domain/mapping';
-import { signalCollectCancelled, startCollect } from '../starters/collect-starts';
-import { startSale, type SaleStartConfig } from '../starters/sale-starts';
-import { saveSitooPollCursor } from '../starters/sitoo-poll-schedule';
-import { saveErpStockCursor, signalStockChanged } from '../starters/stock-starts';
-import { saveWebOrderPollCursor } from '../starters/web-order-poll-schedule';
+import { signalCollectCancelled, startCollect } from '../client/click-and-collect-starts';
+import { startSale, type SaleStartConfig } from '../client/sale-starts';
+import { saveSitooPollCursor } from '../client/sitoo-poll-schedule';
+import { saveErpStockCursor, signalStockChanged } from '../client/stock-starts';
+import { saveWebOrderPollCursor } from '../client/web-order-poll-schedule';
 import { TASK_QUEUES } from '../workflows/task-queues';
 import { attemptInterceptor } from './attempt-interceptor';
 

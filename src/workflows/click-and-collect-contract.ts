@@ -1,26 +1,16 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ShortStockRule } from '../domain/click-and-collect';
+import type { ClickAndCollectInput } from '../domain/click-and-collect';
 import type { ParkedException } from '../domain/exceptions';
 import type { ResolutionRecord } from './parking';
+import { TASK_QUEUES } from './task-queues';
 
+export { clickAndCollectWorkflowId } from '../domain/ids';
 export { resolveUpdate } from './parking';
 
-/** Click & collect's contract: input, messages and status, for the workflow, starters and tests. */
-export interface ClickAndCollectInput {
-  accountId: number;
-  /** The web order id as webhooks carry it (Shopify's numeric legacy id). */
-  webOrderId: string;
-  /** How long the customer has to collect, from the pickup order's creation ('7d' style). */
-  pickupExpiry: string;
-  whenShort: ShortStockRule;
-  /** VAT rate of web prices, for the Sitoo pickup order's lines. */
-  vatPercent: number;
-  /** ERP_LATE_COMMIT_WINDOW: how long after a retried ERP booking the order sweeps for a twin (default 20m). */
-  erpLateCommitWindow?: string;
-}
+export const CLICK_AND_COLLECT_TASK_QUEUE = TASK_QUEUES.main;
 
-/** What every start of a click & collect workflow shares, whoever starts it (webhook receiver, order poll). */
-export type CollectStartConfig = Omit<ClickAndCollectInput, 'webOrderId'>;
+/** Click & collect's contract: input, messages and status, for the workflow, starters and tests. */
+export type { ClickAndCollectInput, CollectStartConfig } from '../domain/click-and-collect';
 
 /** A step the store took in Sitoo, relayed by the pickup order's Sitoo-side workflow. */
 export interface StorePickupUpdate {
@@ -80,3 +70,6 @@ export interface CollectResult {
 export const storePickupUpdateSignal = defineSignal<[StorePickupUpdate]>('storePickupUpdate');
 export const webOrderCancelledSignal = defineSignal<[WebOrderCancelled]>('webOrderCancelled');
 export const collectStatusQuery = defineQuery<CollectStatus>('status');
+
+/** The workflow's signature, for typed starts through the client (type name `clickAndCollectWorkflow`). */
+export type ClickAndCollectWorkflow = (input: ClickAndCollectInput) => Promise<CollectResult>;

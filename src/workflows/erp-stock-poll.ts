@@ -1,14 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { ErpStockPollActivities, ErpStockPollResult } from '../activities/erp-stock-poll-activities';
+import type { ErpStockPollInput } from './stock-contract';
 import { TASK_QUEUES } from './task-queues';
-
-/** Started by a Temporal Schedule; the schedule's arguments carry the item-ledger cursor. */
-export interface ErpStockPollInput {
-  scheduleId: string;
-  afterEntryNumber: number;
-  pageSize: number;
-  maxPages: number;
-}
 
 const poll = proxyActivities<ErpStockPollActivities>({
   taskQueue: TASK_QUEUES.inventory,

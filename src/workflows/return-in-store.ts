@@ -1,14 +1,15 @@
-import { allHandlersFinished, ApplicationFailure, condition, defineQuery, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ClickAndCollectActivities } from '../activities/click-and-collect-activities';
-import type { RefundedLine, ReturnActivities } from '../activities/return-activities';
+import type { ReturnActivities } from '../activities/return-activities';
 import type { SaleActivities } from '../activities/sale-activities';
 import { formatCents, parseCents } from '../domain/money';
 import type { ExceptionType, ParkedException, Resolution, ResolutionAction } from '../domain/exceptions';
-import { creditMemoLines, hasPaidAmounts, parseReturnReference, planRefund, returnedLines, storeRefundLines, webOrderIdOf, type RefundPlan, type ReturnLine } from '../domain/returns';
+import { creditMemoLines, hasPaidAmounts, parseReturnReference, planRefund, returnedLines, storeRefundLines, webOrderIdOf, type RefundPlan } from '../domain/returns';
 import { UNKNOWN_STORE } from '../domain/mapping';
 import type { SaleOrder } from '../domain/sale';
 import type { WebOrder } from '../domain/web-order';
-import { installParking, untilAccepted, type ResolutionRecord } from './parking';
+import { installParking, untilAccepted } from './parking';
+import { returnStatusQuery, type ReturnInStoreInput, type ReturnResult, type ReturnStatus } from './return-in-store-contract';
 import { SA } from './search-attributes';
 
 const retry = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' };
@@ -16,40 +17,6 @@ const sale = proxyActivities<SaleActivities>({ startToCloseTimeout: '30s', retry
 const web = proxyActivities<Pick<ClickAndCollectActivities, 'readWebOrder'>>({ startToCloseTimeout: '30s', retry });
 // The heartbeat timeout lets Temporal's cancellation reach a running ERP call (the worker heartbeats for it).
 const returns = proxyActivities<ReturnActivities>({ startToCloseTimeout: '30s', heartbeatTimeout: '10s', retry });
-
-export interface ReturnInStoreInput {
-  accountId: number;
-  eshopId: number;
-  /** The Sitoo refund order. */
-  sitooOrderId: number;
-  /** ERP_LATE_COMMIT_WINDOW: how long after a retried credit memo the return sweeps for a twin (default 20m). */
-  erpLateCommitWindow?: string;
-}
-
-export type ReturnStep = 'reading-return' | 'finding-original' | 'refunding' | 'booking-in-erp' | 'parked' | 'refunded' | 'store-refund-booked' | 'not-a-web-order' | 'skipped';
-
-export interface ReturnStatus {
-  sitooOrderId: number;
-  step: ReturnStep;
-  storeId?: string;
-  webOrderId?: string;
-  returned: ReturnLine[];
-  refund?: { refundId: string; amount: string; lines: RefundedLine[] };
-  creditMemoNumber?: string;
-  exception?: ParkedException;
-  resolutions: ResolutionRecord[];
-}
-
-export interface ReturnResult {
-  outcome: 'refunded' | 'store-refund-booked' | 'not-a-web-order' | 'skipped';
-  sitooOrderId: number;
-  webOrderId?: string;
-  refundAmount?: string;
-  creditMemoNumber?: string;
-  reason?: string;
-}
-
-export const returnStatusQuery = defineQuery<ReturnStatus>('status');
 
 class ReturnSkipped extends Error {}
 

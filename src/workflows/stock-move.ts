@@ -1,35 +1,20 @@
 import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { defineQuery } from '@temporalio/workflow';
 import type { StockRecordActivities, StockRecordOutcome } from '../activities/stock-record-activities';
-import type { ExceptionType, ParkedException } from '../domain/exceptions';
-import { installParking, type ResolutionRecord } from './parking';
+import type { ExceptionType } from '../domain/exceptions';
+import { installParking } from './parking';
 import { SA } from './search-attributes';
-
-/**
- * The ERP record of one store stock change that is not a sale or refund (manual adjustment,
- * stock-taking, transfer): started by the stock coalescer, on the main queue, because the ERP can
- * lag while the web shop must not. What the ERP cannot take parks here, with its owner.
- */
-export interface StockMoveInput {
-  accountId: number;
-  transactionId: number;
-}
-
-export interface StockMoveStatus {
-  transactionId: number;
-  step: 'recording' | 'parked' | 'recorded' | 'skipped' | 'not-for-erp';
-  outcome?: StockRecordOutcome;
-  exception?: ParkedException;
-  resolutions: ResolutionRecord[];
-}
-
-export const stockMoveStatusQuery = defineQuery<StockMoveStatus>('status');
+import { stockMoveStatusQuery, type StockMoveInput, type StockMoveStatus } from './stock-contract';
 
 const record = proxyActivities<StockRecordActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
+/**
+ * The ERP record of one store stock change that is not a sale or refund (manual adjustment,
+ * stock-taking, transfer): started by the stock coalescer, on the main queue, because the ERP can
+ * lag while the web shop must not. What the ERP cannot take parks here, with its owner.
+ */
 export async function stockMoveWorkflow(input: StockMoveInput): Promise<StockMoveStatus> {
   const parking = installParking();
   const status: StockMoveStatus = { transactionId: input.transactionId, step: 'recording', resolutions: parking.resolutions };

@@ -4,7 +4,7 @@ import {
 import type { StockActivities } from '../activities/stock-sync-activities';
 import { parseDuration } from '../domain/duration';
 import type { ExceptionType } from '../domain/exceptions';
-import { stockAdjustmentWorkflowId } from '../domain/ids';
+import { stockAdjustmentWorkflowId, stockFlushRefusedExceptionId, stockHeldExceptionId, stockLevelsRejectedExceptionId } from '../domain/ids';
 import { recordedExceptionWorkflow } from './recorded-exception';
 import { startOnce } from './start-once';
 import { stockMoveWorkflow } from './stock-move';
@@ -112,7 +112,7 @@ export async function stockSyncWorkflow(input: StockSyncInput): Promise<void> {
       // levels are put right by the drift check; the ERP records must not be lost, so each
       // transaction gets its record workflow, which reads it and skips what the order flows book.
       await Promise.all(transactionIds.map((id) => startStockMove(input.accountId, id)));
-      await recordException(`stock-flush-${input.accountId}-${flushSeq}`, 'ecommerce-rejected', `A stock flush was refused: ${refusal.message}`, { transactionIds, keys: keys.slice(0, 200), failureType: refusal.type });
+      await recordException(stockFlushRefusedExceptionId(input.accountId, flushSeq), 'ecommerce-rejected', `A stock flush was refused: ${refusal.message}`, { transactionIds, keys: keys.slice(0, 200), failureType: refusal.type });
       continue;
     } finally {
       flushing = false;
@@ -134,7 +134,7 @@ export async function stockSyncWorkflow(input: StockSyncInput): Promise<void> {
       }),
       ...(holds ? [holdRefused(due, refused)] : []),
       ...(!holds && summary.rejected.length
-        ? [recordException(`stock-rejected-${input.accountId}-${flushSeq}`, 'ecommerce-rejected', `The web shop refused ${summary.rejected.length} stock level(s)`, { rejected: summary.rejected })]
+        ? [recordException(stockLevelsRejectedExceptionId(input.accountId, flushSeq), 'ecommerce-rejected', `The web shop refused ${summary.rejected.length} stock level(s)`, { rejected: summary.rejected })]
         : []),
     ]);
   }
@@ -154,7 +154,7 @@ export async function stockSyncWorkflow(input: StockSyncInput): Promise<void> {
       log.info('held stock work went through', { part: h.part, keys: h.keys.length, transactions: h.transactionIds.length, attempts: h.attempts });
     }
     const toRecord: HeldStockWork[] = [];
-    const exceptionId = (part: string) => `stock-held-${input.accountId}-${part.replace(/[^A-Za-z0-9_.-]+/g, '-')}-${flushSeq}`;
+    const exceptionId = (part: string) => stockHeldExceptionId(input.accountId, part, flushSeq);
     for (const r of refused) {
       const standing = held.get(r.part);
       if (!standing) {

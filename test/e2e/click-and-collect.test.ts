@@ -6,7 +6,7 @@ import { clickAndCollectWorkflowId, webOrderErpDocumentNumber } from '../../src/
 import type { LocalStack } from '../../src/local/stack';
 import { signWebhook } from '../../src/simulators/shopify';
 import { orderToRest } from '../../src/simulators/shopify/rest';
-import { createConnectors } from '../../src/workers/connectors';
+import { createConnectors } from '../../src/bootstrap/connectors';
 import { collectStatusQuery, resolveUpdate, type ClickAndCollectInput, type CollectResult } from '../../src/workflows/click-and-collect-contract';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';

@@ -12,9 +12,8 @@ import type { UnstorableEventKind } from '../../src/simulators/sitoo/events';
 import { createShopifyWebhooksReceiver } from '../../src/starters/shopify-webhooks-receiver';
 import { createSitooEventsReceiver } from '../../src/starters/sitoo-events-receiver';
 import { collectStatusQuery, webOrderCancelledSignal } from '../../src/workflows/click-and-collect-contract';
-import { recordedExceptionStatusQuery } from '../../src/workflows/recorded-exception';
+import { recordedExceptionStatusQuery, type RecordedExceptionStatus } from '../../src/workflows/recorded-exception-contract';
 import { resolveUpdate } from '../../src/workflows/sale-contract';
-import { sitooEventExceptionStatusQuery, type SitooEventExceptionStatus } from '../../src/workflows/sitoo-event-exception';
 import { head, RawConnection } from '../support/raw-http';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
 import { saleResult, sell, startTestStack, webLocation } from './stack-fixture';
@@ -46,9 +45,9 @@ function depth(value: unknown): number {
 /** The parked exception for an odd event, found by what its stored copy says. */
 async function parkedEvent(since: Date, match: (event: Record<string, unknown>) => boolean) {
   return waitFor('the odd event parked as an exception', async () => {
-    for await (const wf of stack.client.workflow.list({ query: `WorkflowType = 'sitooEventExceptionWorkflow' AND StartTime >= '${since.toISOString()}'` })) {
+    for await (const wf of stack.client.workflow.list({ query: `WorkflowType = 'recordedExceptionWorkflow' AND WorkflowId STARTS_WITH 'sitoo-event-' AND StartTime >= '${since.toISOString()}'` })) {
       const handle = stack.client.workflow.getHandle(wf.workflowId);
-      const status: SitooEventExceptionStatus = await handle.query(sitooEventExceptionStatusQuery);
+      const status: RecordedExceptionStatus = await handle.query(recordedExceptionStatusQuery);
       const event = status.exception?.details.event as Record<string, unknown> | undefined;
       if (event && match(event)) return { handle, status, workflowId: wf.workflowId };
     }

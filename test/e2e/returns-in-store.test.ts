@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickAndCollectWorkflowId, returnInStoreWorkflowId, webOrderErpDocumentNumber } from '../../src/domain/ids';
 import type { LocalStack } from '../../src/local/stack';
 import { collectStatusQuery } from '../../src/workflows/click-and-collect-contract';
-import { resolveUpdate } from '../../src/workflows/parking';
-import { returnStatusQuery, type ReturnResult } from '../../src/workflows/return-in-store';
+import { resolveUpdate, returnStatusQuery, type ReturnResult } from '../../src/workflows/return-in-store-contract';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
 import { sell, startTestStack, webLocation, webMatchesStore } from './stack-fixture';
 

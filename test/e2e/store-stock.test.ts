@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stockAdjustmentWorkflowId } from '../../src/domain/ids';
 import type { LocalStack } from '../../src/local/stack';
-import { ensureSitooPollSchedule } from '../../src/starters/sitoo-poll-schedule';
-import { signalStockChanged } from '../../src/starters/stock-starts';
-import type { SitooPollInput } from '../../src/workflows/sitoo-poll';
-import type { StockDriftResult } from '../../src/workflows/stock-drift';
-import { stockMoveStatusQuery } from '../../src/workflows/stock-move';
+import { ensureSitooPollSchedule } from '../../src/client/sitoo-poll-schedule';
+import { signalStockChanged } from '../../src/client/stock-starts';
+import type { SitooPollInput } from '../../src/workflows/sitoo-poll-contract';
+import type { StockDriftResult } from '../../src/workflows/stock-contract';
+import { stockMoveStatusQuery } from '../../src/workflows/stock-contract';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
 import { connectTemporal, triggerSchedule, waitFor, type TestTemporal } from '../support/temporal';
 import { ecommerceRequests, expectedStoreWeb, saleResult, sell, startTestStack, stockStatus, webLocation, webMatchesStore } from './stack-fixture';

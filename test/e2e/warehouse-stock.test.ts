@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStockRecordActivities } from '../../src/activities/stock-record-activities';
 import type { LocalStack } from '../../src/local/stack';
-import { ensureErpStockPollSchedule, signalStockChanged } from '../../src/starters/stock-starts';
-import { resolveUpdate } from '../../src/workflows/parking';
-import { recordedExceptionStatusQuery } from '../../src/workflows/recorded-exception';
-import type { StockDriftResult } from '../../src/workflows/stock-drift';
+import { ensureErpStockPollSchedule, signalStockChanged } from '../../src/client/stock-starts';
+import { recordedExceptionStatusQuery, resolveUpdate } from '../../src/workflows/recorded-exception-contract';
+import type { StockDriftResult } from '../../src/workflows/stock-contract';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
-import { createConnectors } from '../../src/workers/connectors';
+import { createConnectors } from '../../src/bootstrap/connectors';
 import { connectTemporal, triggerSchedule, waitFor, type TestTemporal } from '../support/temporal';
 import { catalogue, expectedStoreWeb, sell, startTestStack, stockStatus, webLocation, webMatchesStore } from './stack-fixture';
 
