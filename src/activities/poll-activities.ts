@@ -77,7 +77,7 @@ export function createPollActivities(deps: PollActivityDeps) {
 
     /**
      * Stock transactions the events missed: handed to the coalescer page by page, which re-reads
-     * the levels (a no-op where the events already did) and starts each ERP record once by id.
+     * the levels (a no-op where the events already did) and starts each stock adjustment once by id.
      */
     async pollSitooStockTransactions(input: { fromTransactionId: number; pageSize: number; maxPages: number; gaps?: IdGap[] }): Promise<StockPollResult> {
       const result: StockPollResult = { fromTransactionId: input.fromTransactionId, nextTransactionId: input.fromTransactionId, seen: 0 };

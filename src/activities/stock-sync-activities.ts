@@ -141,7 +141,7 @@ export function createStockActivities(deps: StockActivityDeps) {
           } else {
             for (const item of t.items) mark({ locationId: location.locationId, sku: item.sku });
           }
-          // Recorded even when unmapped: the ERP record parks there, visible, until the mapping is fixed.
+          // Recorded even when unmapped: the stock adjustment parks there, visible, until the mapping is fixed.
           if (!erpRecordsThroughOrders(t.kind)) summary.erpRecords.push({ transactionId: t.transactionId, warehouseId: t.warehouseId });
         }
       }

@@ -65,12 +65,15 @@ export function stockHeldExceptionId(accountId: number, part: string, flushSeq: 
   return `stock-held-${accountId}-${part.replace(/[^A-Za-z0-9_.-]+/g, '-')}-${flushSeq}`;
 }
 
-/** The ERP record of one Sitoo warehouse transaction (adjustment, stock-taking, transfer). */
+/**
+ * The stock adjustment of one Sitoo warehouse transaction (manual change, stock-taking, transfer).
+ * The prefix is the one these workflows first had: running ones, the runbook and saved queries use it.
+ */
 export function stockAdjustmentWorkflowId(accountId: number, transactionId: number): string {
   return `stock-move-${accountId}-${transactionId}`;
 }
 
-/** The ERP document number key for a Sitoo warehouse transaction: looked up before creating. */
+/** The ERP document number of a Sitoo warehouse transaction's stock adjustment: looked up before creating. */
 export function stockAdjustmentDocumentNumber(transactionId: number): string {
   return `WT-${transactionId}`;
 }

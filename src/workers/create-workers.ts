@@ -9,7 +9,7 @@ import { createPollActivities } from '../activities/poll-activities';
 import { createReturnActivities } from '../activities/return-activities';
 import { createSaleActivities } from '../activities/sale-activities';
 import { createStockActivities } from '../activities/stock-sync-activities';
-import { createStockRecordActivities } from '../activities/stock-record-activities';
+import { createStockAdjustmentActivities } from '../activities/stock-adjustment-activities';
 import { createWebOrderPollActivities } from '../activities/web-order-poll-activities';
 import { DEFAULT_JOURNAL_ACCOUNTS } from '../config/journal-accounts';
 import type { EcommercePort } from '../connectors/ecommerce/port';
@@ -61,7 +61,7 @@ export function createMainWorker(deps: MainWorkerDeps): Promise<Worker> {
     interceptors,
     activities: {
       ...createSaleActivities({ sitoo: deps.sitoo, erp: deps.erp, mapping: deps.mapping }),
-      ...createStockRecordActivities({ sitoo: deps.sitoo, erp: deps.erp, mapping: deps.mapping }),
+      ...createStockAdjustmentActivities({ sitoo: deps.sitoo, erp: deps.erp, mapping: deps.mapping }),
       ...createClickAndCollectActivities({
         sitoo: deps.sitoo, erp: deps.erp, ecommerce: deps.ecommerce, mapping: deps.mapping,
         signalStock: (change) => signalStockChanged(deps.client, deps.sales.accountId, change),

@@ -1,14 +1,15 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { StockRecordOutcome } from '../activities/stock-record-activities';
+import type { StockAdjustmentOutcome } from '../activities/stock-adjustment-activities';
 import type { ExceptionType, ParkedException } from '../domain/exceptions';
 import type { RefusedStockWork, StockChange, StockFlushSummary, StockLevelChange } from '../domain/stock-flush';
 import type { ResolutionRecord } from './parking';
 import { TASK_QUEUES } from './task-queues';
 
 /**
- * The stock flow's contract: the coalescer (`stockSyncWorkflow`), the ERP record of a store stock
- * move (`stockMoveWorkflow`), the ERP stock poll and the drift check. Ids, task queues, inputs,
- * messages and status, for the workflows, the starters and the tests.
+ * The stock flow's contract: the coalescer (`stockSyncWorkflow`), the stock adjustment that books
+ * a store stock change other than a sale or refund in the ERP (`stockAdjustmentWorkflow`), the ERP
+ * stock poll and the drift check. Ids, task queues, inputs, messages and status, for the
+ * workflows, the starters and the tests.
  */
 export {
   erpStockPollScheduleId, stockAdjustmentWorkflowId, stockDriftReportWorkflowId, stockDriftScheduleId, stockSyncWorkflowId,
@@ -17,8 +18,13 @@ export { resolveUpdate } from './parking';
 
 /** Web stock first: the coalescer, the ERP stock poll and the drift check run on the inventory queue. */
 export const STOCK_TASK_QUEUE = TASK_QUEUES.inventory;
-/** The ERP may lag while the web must not: each stock move's ERP record runs on the main queue. */
-export const STOCK_MOVE_TASK_QUEUE = TASK_QUEUES.main;
+/** The ERP may lag while the web must not: stock adjustments run on the main queue. */
+export const STOCK_ADJUSTMENT_TASK_QUEUE = TASK_QUEUES.main;
+/**
+ * The stock adjustment workflow's registered type name: the name it first had, kept because
+ * running workflows, recorded histories and operators' queries use it (ids stay `stock-move-…`).
+ */
+export const STOCK_ADJUSTMENT_WORKFLOW_TYPE = 'stockMoveWorkflow';
 
 export type { RefusedStockWork, StockChange, StockFlushInput, StockFlushSummary, StockKey, StockLevelChange } from '../domain/stock-flush';
 
@@ -75,20 +81,20 @@ export const stockStatusQuery = defineQuery<StockSyncStatus>('status');
 
 export const EMPTY_TOTALS: StockSyncTotals = { flushes: 0, transactions: 0, written: 0, ecommerceCalls: 0, staleRetries: 0, mirrored: 0, erpRecordsStarted: 0 };
 
-export interface StockMoveInput {
+export interface StockAdjustmentInput {
   accountId: number;
   transactionId: number;
 }
 
-export interface StockMoveStatus {
+export interface StockAdjustmentStatus {
   transactionId: number;
   step: 'recording' | 'parked' | 'recorded' | 'skipped' | 'not-for-erp';
-  outcome?: StockRecordOutcome;
+  outcome?: StockAdjustmentOutcome;
   exception?: ParkedException;
   resolutions: ResolutionRecord[];
 }
 
-export const stockMoveStatusQuery = defineQuery<StockMoveStatus>('status');
+export const stockAdjustmentStatusQuery = defineQuery<StockAdjustmentStatus>('status');
 
 /** Started by a Temporal Schedule; the schedule's arguments carry the item-ledger cursor. */
 export interface ErpStockPollInput {

@@ -1,24 +1,24 @@
 import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { StockRecordActivities, StockRecordOutcome } from '../activities/stock-record-activities';
+import type { StockAdjustmentActivities, StockAdjustmentOutcome } from '../activities/stock-adjustment-activities';
 import type { ExceptionType } from '../domain/exceptions';
 import { installParking } from './parking';
 import { SA } from './search-attributes';
-import { stockMoveStatusQuery, type StockMoveInput, type StockMoveStatus } from './stock-contract';
+import { stockAdjustmentStatusQuery, type StockAdjustmentInput, type StockAdjustmentStatus } from './stock-contract';
 
-const record = proxyActivities<StockRecordActivities>({
+const record = proxyActivities<StockAdjustmentActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
 /**
- * The ERP record of one store stock change that is not a sale or refund (manual adjustment,
- * stock-taking, transfer): started by the stock coalescer, on the main queue, because the ERP can
+ * The stock adjustment that books one store stock change that is not a sale or refund (manual
+ * adjustment, stock-taking, transfer) in the ERP: started by the stock coalescer, on the main queue, because the ERP can
  * lag while the web shop must not. What the ERP cannot take parks here, with its owner.
  */
-export async function stockMoveWorkflow(input: StockMoveInput): Promise<StockMoveStatus> {
+export async function stockAdjustmentWorkflow(input: StockAdjustmentInput): Promise<StockAdjustmentStatus> {
   const parking = installParking();
-  const status: StockMoveStatus = { transactionId: input.transactionId, step: 'recording', resolutions: parking.resolutions };
-  setHandler(stockMoveStatusQuery, () => ({ ...status, exception: parking.current() }));
+  const status: StockAdjustmentStatus = { transactionId: input.transactionId, step: 'recording', resolutions: parking.resolutions };
+  setHandler(stockAdjustmentStatusQuery, () => ({ ...status, exception: parking.current() }));
 
   const park = async (type: ExceptionType, message: string, details: Record<string, unknown>) => {
     status.step = 'parked';
@@ -27,7 +27,7 @@ export async function stockMoveWorkflow(input: StockMoveInput): Promise<StockMov
   };
 
   while (status.step === 'recording') {
-    let outcome: StockRecordOutcome;
+    let outcome: StockAdjustmentOutcome;
     try {
       outcome = await record.recordStoreStockChange({ transactionId: input.transactionId });
     } catch (err) {
