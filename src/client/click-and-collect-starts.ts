@@ -1,11 +1,11 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import {
-  CLICK_AND_COLLECT_TASK_QUEUE, clickAndCollectWorkflowId, webOrderCancelledSignal, type ClickAndCollectInput, type ClickAndCollectWorkflow, type CollectStartConfig, type WebOrderCancelled,
+  CLICK_AND_COLLECT_TASK_QUEUE, clickAndCollectWorkflowId, webOrderCancelledSignal, type ClickAndCollectInput, type ClickAndCollectWorkflow, type ClickAndCollectStartConfig, type WebOrderCancelled,
 } from '../workflows/click-and-collect-contract';
 
-export type CollectStartOutcome = 'started' | 'already-closed';
+export type ClickAndCollectStartOutcome = 'started' | 'already-closed';
 
-function options(cfg: CollectStartConfig, webOrderId: string) {
+function options(cfg: ClickAndCollectStartConfig, webOrderId: string) {
   const input: ClickAndCollectInput = { ...cfg, webOrderId };
   return {
     workflowId: clickAndCollectWorkflowId(webOrderId),
@@ -17,7 +17,7 @@ function options(cfg: CollectStartConfig, webOrderId: string) {
 }
 
 /** Starts the order's click & collect workflow, or lands on the running one; a finished one stays finished. */
-export async function startCollect(client: Client, cfg: CollectStartConfig, webOrderId: string): Promise<CollectStartOutcome> {
+export async function startClickAndCollect(client: Client, cfg: ClickAndCollectStartConfig, webOrderId: string): Promise<ClickAndCollectStartOutcome> {
   try {
     await client.workflow.start<ClickAndCollectWorkflow>('clickAndCollectWorkflow', { ...options(cfg, webOrderId), workflowIdConflictPolicy: 'USE_EXISTING' });
     return 'started';
@@ -28,7 +28,7 @@ export async function startCollect(client: Client, cfg: CollectStartConfig, webO
 }
 
 /** Tells the workflow its order may be cancelled (starting it if nothing did); it reads the order to find out. */
-export async function signalCollectCancelled(client: Client, cfg: CollectStartConfig, webOrderId: string, noticeId: string): Promise<CollectStartOutcome> {
+export async function signalClickAndCollectCancelled(client: Client, cfg: ClickAndCollectStartConfig, webOrderId: string, noticeId: string): Promise<ClickAndCollectStartOutcome> {
   try {
     await client.workflow.signalWithStart<ClickAndCollectWorkflow, [WebOrderCancelled]>('clickAndCollectWorkflow', {
       ...options(cfg, webOrderId), signal: webOrderCancelledSignal, signalArgs: [{ webhookId: noticeId }],

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Env } from '../config/env';
 import { parseDuration } from '../domain/duration';
 import { wholeSeconds, type WebOrderPollCursor } from '../domain/web-order-poll';
-import type { CollectStartConfig } from '../workflows/click-and-collect-contract';
+import type { ClickAndCollectStartConfig } from '../workflows/click-and-collect-contract';
 import { WEB_ORDER_POLL_TASK_QUEUE, webOrderPollScheduleId, type WebOrderPollInput } from '../workflows/web-order-poll-contract';
 import { ensureIntervalSchedule, updateScheduleArgs } from './interval-schedule';
 
@@ -17,7 +17,7 @@ export interface WebOrderPollScheduleOptions {
   /** A new schedule starts this far back ('1d'); an existing one keeps its cursor. */
   lookback: string;
   settle: string;
-  collect: CollectStartConfig;
+  collect: ClickAndCollectStartConfig;
   callbackUrl?: string;
   pageSize?: number;
   maxPages?: number;

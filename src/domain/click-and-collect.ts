@@ -89,4 +89,4 @@ export interface ClickAndCollectInput {
 }
 
 /** What every start of a click & collect workflow shares, whoever starts it (webhook receiver, order poll). */
-export type CollectStartConfig = Omit<ClickAndCollectInput, 'webOrderId'>;
+export type ClickAndCollectStartConfig = Omit<ClickAndCollectInput, 'webOrderId'>;

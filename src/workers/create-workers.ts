@@ -17,7 +17,7 @@ import type { PayoutPort } from '../connectors/payments/port';
 import type { ErpPort } from '../connectors/erp/port';
 import type { SitooPort } from '../connectors/sitoo/port';
 import type { Mapping } from '../domain/mapping';
-import { signalCollectCancelled, startCollect } from '../client/click-and-collect-starts';
+import { signalClickAndCollectCancelled, startClickAndCollect } from '../client/click-and-collect-starts';
 import { startSale, type SaleStartConfig } from '../client/sale-starts';
 import { saveSitooPollCursor } from '../client/sitoo-poll-schedule';
 import { saveErpStockCursor, signalStockChanged } from '../client/stock-starts';
@@ -76,8 +76,8 @@ export function createMainWorker(deps: MainWorkerDeps): Promise<Worker> {
       }),
       ...createWebOrderPollActivities({
         ecommerce: deps.ecommerce,
-        startCollect: (webOrderId, cfg) => startCollect(deps.client, cfg, webOrderId),
-        signalCancelled: (webOrderId, cfg, noticeId) => signalCollectCancelled(deps.client, cfg, webOrderId, noticeId),
+        startClickAndCollect: (webOrderId, cfg) => startClickAndCollect(deps.client, cfg, webOrderId),
+        signalCancelled: (webOrderId, cfg, noticeId) => signalClickAndCollectCancelled(deps.client, cfg, webOrderId, noticeId),
         saveCursor: (scheduleId, cursor) => saveWebOrderPollCursor(deps.client, scheduleId, cursor),
       }),
     },

@@ -10,7 +10,7 @@ export { resolveUpdate } from './parking';
 export const CLICK_AND_COLLECT_TASK_QUEUE = TASK_QUEUES.main;
 
 /** Click & collect's contract: input, messages and status, for the workflow, starters and tests. */
-export type { ClickAndCollectInput, CollectStartConfig } from '../domain/click-and-collect';
+export type { ClickAndCollectInput, ClickAndCollectStartConfig } from '../domain/click-and-collect';
 
 /** A step the store took in Sitoo, relayed by the pickup order's Sitoo-side workflow. */
 export interface StorePickupUpdate {
@@ -24,7 +24,7 @@ export interface WebOrderCancelled {
   webhookId: string;
 }
 
-export type CollectStep =
+export type ClickAndCollectStep =
   | 'reading-order'
   | 'checking-stock'
   | 'creating-pickup-order'
@@ -39,15 +39,15 @@ export type CollectStep =
   | 'expired'
   | 'not-pickup';
 
-export interface CollectStatus {
+export interface ClickAndCollectStatus {
   webOrderId: string;
-  step: CollectStep;
+  step: ClickAndCollectStep;
   storeId?: string;
   sitooOrderId?: number;
   /** ISO time the customer must collect by; then the order is cancelled and refunded. */
   deadline?: string;
   /** Every step with when it began, for the audit trail. */
-  steps: Array<{ step: CollectStep; at: string }>;
+  steps: Array<{ step: ClickAndCollectStep; at: string }>;
   erpOrderNumber?: string;
   /**
    * Each cancel notice (webhook) and what Shopify said when the order was read back: a notice is
@@ -58,7 +58,7 @@ export interface CollectStatus {
   resolutions: ResolutionRecord[];
 }
 
-export interface CollectResult {
+export interface ClickAndCollectResult {
   outcome: 'collected' | 'cancelled' | 'expired' | 'not-pickup';
   webOrderId: string;
   storeId?: string;
@@ -69,7 +69,7 @@ export interface CollectResult {
 
 export const storePickupUpdateSignal = defineSignal<[StorePickupUpdate]>('storePickupUpdate');
 export const webOrderCancelledSignal = defineSignal<[WebOrderCancelled]>('webOrderCancelled');
-export const collectStatusQuery = defineQuery<CollectStatus>('status');
+export const clickAndCollectStatusQuery = defineQuery<ClickAndCollectStatus>('status');
 
 /** The workflow's signature, for typed starts through the client (type name `clickAndCollectWorkflow`). */
-export type ClickAndCollectWorkflow = (input: ClickAndCollectInput) => Promise<CollectResult>;
+export type ClickAndCollectWorkflow = (input: ClickAndCollectInput) => Promise<ClickAndCollectResult>;

@@ -3,7 +3,7 @@ import type { ClickAndCollectActivities } from '../activities/click-and-collect-
 import type { ReturnActivities } from '../activities/return-activities';
 import type { SaleActivities } from '../activities/sale-activities';
 import { formatCents, parseCents } from '../domain/money';
-import type { ExceptionType, ParkedException, Resolution, ResolutionAction } from '../domain/exceptions';
+import type { ExceptionType, Resolution, ResolutionAction } from '../domain/exceptions';
 import { creditMemoLines, hasPaidAmounts, parseReturnReference, planRefund, returnedLines, storeRefundLines, webOrderIdOf, type RefundPlan } from '../domain/returns';
 import { UNKNOWN_STORE } from '../domain/mapping';
 import type { SaleOrder } from '../domain/sale';

@@ -8,7 +8,7 @@ import { stockAdjustmentWorkflowId, stockFlushRefusedExceptionId, stockHeldExcep
 import { recordedExceptionWorkflow } from './recorded-exception';
 import { startOnce } from './start-once';
 import {
-  EMPTY_TOTALS, STOCK_ADJUSTMENT_WORKFLOW_TYPE, stockChangedSignal, stockStatusQuery, type HeldStockWork, type RefusedStockWork, type StockFlushSummary, type StockKey,
+  EMPTY_TOTALS, STOCK_ADJUSTMENT_TASK_QUEUE, STOCK_ADJUSTMENT_WORKFLOW_TYPE, stockChangedSignal, stockStatusQuery, type HeldStockWork, type RefusedStockWork, type StockFlushSummary, type StockKey,
   type StockSyncInput, type StockSyncStatus,
 } from './stock-contract';
 import { TASK_QUEUES } from './task-queues';
@@ -208,7 +208,7 @@ function heldMessage(h: HeldStockWork, retryMaxMs: number): string {
 }
 
 function startStockAdjustment(accountId: number, transactionId: number): Promise<boolean> {
-  return startOnce(STOCK_ADJUSTMENT_WORKFLOW_TYPE, stockAdjustmentWorkflowId(accountId, transactionId), TASK_QUEUES.main, [{ accountId, transactionId }]);
+  return startOnce(STOCK_ADJUSTMENT_WORKFLOW_TYPE, stockAdjustmentWorkflowId(accountId, transactionId), STOCK_ADJUSTMENT_TASK_QUEUE, [{ accountId, transactionId }]);
 }
 
 async function recordException(workflowId: string, type: ExceptionType, message: string, details: Record<string, unknown>, storeId?: string): Promise<void> {

@@ -1,5 +1,5 @@
 import type { WebhookCheck, WebOrderPollCounts, WebOrderPollCursor } from '../domain/web-order-poll';
-import type { CollectStartConfig } from './click-and-collect-contract';
+import type { ClickAndCollectStartConfig } from './click-and-collect-contract';
 import { TASK_QUEUES } from './task-queues';
 
 /**
@@ -18,7 +18,7 @@ export interface WebOrderPollInput {
   /** How much of the newest changes each run reads again ('2m'): Shopify's search trails its writes. */
   settle: string;
   /** How click & collect workflows the poll starts are configured (the same as the webhook receiver's). */
-  collect: CollectStartConfig;
+  collect: ClickAndCollectStartConfig;
   /** The receiver's public Shopify webhook address; when set, missing subscriptions are created again. */
   callbackUrl?: string;
 }
