@@ -12,16 +12,20 @@ import tseslint from 'typescript-eslint';
 const LAYERS = {
   domain: [],
   config: ['domain'],
-  connectors: ['domain', 'config'],
-  activities: ['domain', 'config', 'connectors'],
+  connectors: ['domain'],
+  activities: ['domain', 'connectors'],
   workflows: ['domain'],
   client: ['domain', 'config', 'workflows'],
-  workers: ['domain', 'config', 'connectors', 'activities', 'workflows', 'client'],
-  starters: ['domain', 'config', 'connectors', 'workflows', 'client'],
+  bootstrap: ['domain', 'config', 'connectors'],
+  workers: ['domain', 'config', 'connectors', 'activities', 'workflows', 'client', 'bootstrap'],
+  starters: ['domain', 'config', 'connectors', 'workflows', 'client', 'bootstrap'],
   simulators: ['domain'],
-  local: ['domain', 'config', 'connectors', 'activities', 'workflows', 'client', 'workers', 'starters', 'simulators'],
-  demo: ['domain', 'config', 'connectors', 'activities', 'workflows', 'client', 'workers', 'starters', 'simulators', 'local'],
+  local: ['domain', 'config', 'connectors', 'activities', 'workflows', 'client', 'bootstrap', 'workers', 'starters', 'simulators'],
+  demo: ['domain', 'config', 'connectors', 'activities', 'workflows', 'client', 'bootstrap', 'workers', 'starters', 'simulators', 'local'],
 };
+
+/** Above the workflows, only their contracts are code to import: the workflow modules themselves run in the sandbox. */
+const CONTRACTS_ONLY = ['client', 'workers', 'starters'];
 
 /** An import of `folder` from anywhere below src, however many `../` it takes. */
 const importsOf = (folder) => ({ regex: `^(\\.\\./)+${folder}(/|$)` });
@@ -31,6 +35,12 @@ const layerRules = Object.entries(LAYERS).map(([folder, allowed]) => {
   const patterns = forbidden
     .filter((other) => !(folder === 'workflows' && other === 'activities'))
     .map((other) => ({ ...importsOf(other), message: `${folder} may import only ${allowed.join(', ') || 'nothing of ours'} (docs/architecture.md, Layers)` }));
+  if (CONTRACTS_ONLY.includes(folder)) {
+    patterns.push({
+      regex: '^(\\.\\./)+workflows/(?!([a-z-]+-contract|task-queues|search-attributes)$)',
+      message: `${folder} imports only workflow contracts (<flow>-contract.ts, task-queues.ts, search-attributes.ts), never a workflow module`,
+    });
+  }
   if (folder === 'workflows') {
     // The SDK's advice: workflow code runs in a deterministic sandbox without Node's modules, and
     // reaches activities only through proxies, so it imports their types and nothing else.

@@ -4,7 +4,7 @@ import { SitooClient } from '../src/connectors/sitoo/client';
 import { sitooOrderErpDocumentNumber } from '../src/domain/ids';
 import { OrderState, PaymentState } from '../src/domain/sale';
 import type { LocalStack } from '../src/local/stack';
-import { startSale } from '../src/starters/sale-starts';
+import { startSale } from '../src/client/sale-starts';
 
 /**
  * The concurrent batch for the "inventory first" run: web-style orders created in Sitoo over its

@@ -3,7 +3,7 @@ import { createEndOfDayActivities } from '../src/activities/end-of-day-activitie
 import { loadEnv } from '../src/config/env';
 import { DEFAULT_JOURNAL_ACCOUNTS } from '../src/config/journal-accounts';
 import { loadMappingFile } from '../src/config/mapping-file';
-import { createConnectors } from '../src/workers/connectors';
+import { createConnectors } from '../src/bootstrap/connectors';
 
 /**
  * The baseline for `bench:eod`, run as a child process like the worker: the same end-of-day reads

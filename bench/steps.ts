@@ -2,7 +2,7 @@ import type { PosSale } from '../src/simulators/sitoo';
 import { stockSyncWorkflowId } from '../src/domain/ids';
 import type { LocalStack } from '../src/local/stack';
 import { stockStatusQuery, type StockSyncStatus } from '../src/workflows/stock-contract';
-import type { stockDriftWorkflow } from '../src/workflows/stock-drift';
+import type { StockDriftInput, StockDriftResult } from '../src/workflows/stock-contract';
 import { TASK_QUEUES } from '../src/workflows/task-queues';
 import type { BaselineStep } from './baseline';
 import { startBatch } from './batch';
@@ -120,7 +120,7 @@ export async function runInventoryStep(ctx: StepContext, index: number, rate: nu
 
 /** The drift check the deployed system runs on a schedule; run once after the warm-up it leaves the inventory worker knowing every web level. */
 export async function runSystemDriftCheck(stack: LocalStack, signal: AbortSignal): Promise<number> {
-  const result = await bounded(stack.client, signal, () => stack.client.workflow.execute<typeof stockDriftWorkflow>('stockDriftWorkflow', { workflowId: `bench-drift-check-${Date.now()}`, taskQueue: TASK_QUEUES.inventory, args: [{ settle: '2s' }] }), 300_000);
+  const result = await bounded(stack.client, signal, () => stack.client.workflow.execute<(input: StockDriftInput) => Promise<StockDriftResult>>('stockDriftWorkflow', { workflowId: `bench-drift-check-${Date.now()}`, taskQueue: TASK_QUEUES.inventory, args: [{ settle: '2s' }] }), 300_000);
   return result.locations.reduce((n, l) => n + l.corrected.length, 0);
 }
 

@@ -9,7 +9,7 @@ import { findStoreByWebLocation, UNKNOWN_STORE, type Mapping, type StoreLocation
 import { formatCents, parseCents } from '../domain/money';
 import { erpSaleLines, OrderState, PaymentState, type SaleOrder } from '../domain/sale';
 import type { PickupPayment, WebOrder } from '../domain/web-order';
-import type { StockChange } from '../workflows/stock-contract';
+import type { StockChange } from '../domain/stock-flush';
 import { findOrCreateErpOrder, postErpOrder, sweepErpOrderTwins, type ErpOrderRef } from './erp-orders';
 import { callOrFail, FAILURE_TYPES, toActivityFailure } from './failures';
 

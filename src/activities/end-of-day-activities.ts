@@ -10,7 +10,7 @@ import type { DayTransaction } from '../domain/end-of-day';
 import { endOfDayDocumentNumber, endOfDayJournalCode } from '../domain/ids';
 import { UNKNOWN_STORE, type Mapping } from '../domain/mapping';
 import { bookingKey, indexSettlementLines, matchCardPayments, returnsByOrder, saleGap, zReportDifferences, type CardPayment, type ErpBookings, type PayoutMatch, type SaleGap, type SettlementIndex } from '../domain/reconciliation';
-import type { DaySummary, JournalResult, StoreDay } from '../workflows/end-of-day-contract';
+import type { DaySummary, JournalResult, StoreDay } from '../domain/end-of-day';
 import { isLaterAttempt } from './attempt';
 import { erpWrites } from './erp-orders';
 import { callOrFail, FAILURE_TYPES } from './failures';

@@ -1,7 +1,7 @@
 import { heartbeat } from '@temporalio/activity';
 import type { ErpPort } from '../connectors/erp/port';
 import { stockLocations, type Mapping } from '../domain/mapping';
-import type { StockChange } from '../workflows/stock-contract';
+import type { StockChange } from '../domain/stock-flush';
 import { callOrFail, FAILURE_TYPES } from './failures';
 
 export interface ErpStockPollDeps {

@@ -1,7 +1,7 @@
 import { heartbeat } from '@temporalio/activity';
 import type { SitooPort } from '../connectors/sitoo/port';
-import { capGaps, gapsIn, remainingGaps, type IdGap } from '../domain/poll-cursor';
-import type { StockChange } from '../workflows/stock-contract';
+import { capGaps, gapsIn, remainingGaps, type IdGap, type SitooPollCursors } from '../domain/poll-cursor';
+import type { StockChange } from '../domain/stock-flush';
 import { callOrFail, FAILURE_TYPES } from './failures';
 
 export type SaleStartOutcome = 'started' | 'already-closed';
@@ -14,14 +14,6 @@ export interface PollActivityDeps {
   signalStock: (change: StockChange) => Promise<void>;
   /** Stores the cursors where the next poll begins (the schedule's own arguments). */
   saveCursor: (scheduleId: string, next: SitooPollCursors) => Promise<void>;
-}
-
-export interface SitooPollCursors {
-  nextOrderId: number;
-  nextTransactionId?: number;
-  /** Ids jumped over that may still commit; absent when a run did not look (see domain/poll-cursor.ts). */
-  orderGaps?: IdGap[];
-  transactionGaps?: IdGap[];
 }
 
 /** How long an id that a poll jumped over is looked for again before it counts as never committed. */
@@ -85,7 +77,7 @@ export function createPollActivities(deps: PollActivityDeps) {
 
     /**
      * Stock transactions the events missed: handed to the coalescer page by page, which re-reads
-     * the levels (a no-op where the events already did) and starts each ERP record once by id.
+     * the levels (a no-op where the events already did) and starts each stock adjustment once by id.
      */
     async pollSitooStockTransactions(input: { fromTransactionId: number; pageSize: number; maxPages: number; gaps?: IdGap[] }): Promise<StockPollResult> {
       const result: StockPollResult = { fromTransactionId: input.fromTransactionId, nextTransactionId: input.fromTransactionId, seen: 0 };

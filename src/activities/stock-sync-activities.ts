@@ -6,7 +6,7 @@ import type { SitooPort } from '../connectors/sitoo/port';
 import { findStockLocation, masterRefusal, stockBuffers, stockLocations, type Mapping, type StockLocation } from '../domain/mapping';
 import { bufferFor, erpRecordsThroughOrders, webOnHand, type WarehouseLevel } from '../domain/stock';
 import type { ExceptionType } from '../domain/exceptions';
-import type { RefusedStockWork, StockFlushInput, StockFlushSummary, StockKey, StockLevelChange } from '../workflows/stock-contract';
+import type { RefusedStockWork, StockFlushInput, StockFlushSummary, StockKey, StockLevelChange } from '../domain/stock-flush';
 import { callOrFail, FAILURE_TYPES } from './failures';
 import { WebStockWriter, type WebTarget } from './web-stock-writer';
 
@@ -141,7 +141,7 @@ export function createStockActivities(deps: StockActivityDeps) {
           } else {
             for (const item of t.items) mark({ locationId: location.locationId, sku: item.sku });
           }
-          // Recorded even when unmapped: the ERP record parks there, visible, until the mapping is fixed.
+          // Recorded even when unmapped: the stock adjustment parks there, visible, until the mapping is fixed.
           if (!erpRecordsThroughOrders(t.kind)) summary.erpRecords.push({ transactionId: t.transactionId, warehouseId: t.warehouseId });
         }
       }

@@ -2,18 +2,18 @@ import { heartbeat } from '@temporalio/activity';
 import type { EcommercePort } from '../connectors/ecommerce/port';
 import { PermanentError } from '../connectors/http';
 import { missingTopics, nextUpdatedAtFrom, pollAction, type WebOrderPollCursor } from '../domain/web-order-poll';
-import type { CollectStartConfig } from '../workflows/click-and-collect-contract';
-import type { WebhookCheck, WebOrderPollCounts } from '../workflows/web-order-poll-contract';
+import type { ClickAndCollectStartConfig } from '../domain/click-and-collect';
+import type { WebhookCheck, WebOrderPollCounts } from '../domain/web-order-poll';
 import { callOrFail, FAILURE_TYPES } from './failures';
 
-export type CollectStartOutcome = 'started' | 'already-closed';
+export type ClickAndCollectStartOutcome = 'started' | 'already-closed';
 
 export interface WebOrderPollDeps {
   ecommerce: EcommercePort;
   /** Starts (or finds) `collect-<webOrderId>`; injected so activities stay free of client wiring. */
-  startCollect: (webOrderId: string, config: CollectStartConfig) => Promise<CollectStartOutcome>;
+  startClickAndCollect: (webOrderId: string, config: ClickAndCollectStartConfig) => Promise<ClickAndCollectStartOutcome>;
   /** Tells `collect-<webOrderId>` its order may be cancelled (signal-with-start), as orders/cancelled does. */
-  signalCancelled: (webOrderId: string, config: CollectStartConfig, noticeId: string) => Promise<CollectStartOutcome>;
+  signalCancelled: (webOrderId: string, config: ClickAndCollectStartConfig, noticeId: string) => Promise<ClickAndCollectStartOutcome>;
   /** Stores where the next poll begins (the schedule's own arguments). */
   saveCursor: (scheduleId: string, cursor: WebOrderPollCursor) => Promise<void>;
 }
@@ -25,7 +25,7 @@ export interface WebOrderPollDeps {
  */
 export function createWebOrderPollActivities(deps: WebOrderPollDeps) {
   return {
-    async pollWebOrders(input: { cursor: WebOrderPollCursor; pageSize: number; maxPages: number; settleMs: number; collect: CollectStartConfig }): Promise<WebOrderPollCounts & { next: WebOrderPollCursor }> {
+    async pollWebOrders(input: { cursor: WebOrderPollCursor; pageSize: number; maxPages: number; settleMs: number; collect: ClickAndCollectStartConfig }): Promise<WebOrderPollCounts & { next: WebOrderPollCursor }> {
       const counts: WebOrderPollCounts = { seen: 0, started: 0, cancelled: 0, alreadyClosed: 0 };
       const from = input.cursor.updatedAtFrom;
       let after = input.cursor.after;
@@ -39,7 +39,7 @@ export function createWebOrderPollActivities(deps: WebOrderPollDeps) {
           if (action === 'none') continue;
           const outcome = action === 'cancel'
             ? await deps.signalCancelled(order.legacyId, input.collect, `poll-${order.cancelledAt}`)
-            : await deps.startCollect(order.legacyId, input.collect);
+            : await deps.startClickAndCollect(order.legacyId, input.collect);
           if (outcome === 'already-closed') counts.alreadyClosed++;
           else if (action === 'cancel') counts.cancelled++;
           else counts.started++;

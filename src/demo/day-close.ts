@@ -5,7 +5,7 @@ import { endOfDayWorkflowId } from '../domain/ids';
 import { formatCents, parseCents } from '../domain/money';
 import type { LocalStack } from '../local/stack';
 import { endOfDayStatusQuery, type EndOfDayInput, type ReconciliationReport } from '../workflows/end-of-day-contract';
-import { renderReconciliation } from '../workflows/end-of-day-report';
+import { renderReconciliation } from '../workflows/end-of-day-contract';
 import { TASK_QUEUES } from '../workflows/task-queues';
 import type { PlayedSale } from './check';
 import type { OmniPlayed } from './omni';

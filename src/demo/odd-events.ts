@@ -1,8 +1,7 @@
-import { sitooEventExceptionWorkflowId } from '../domain/ids';
 import type { LocalStack } from '../local/stack';
 import type { UnstorableEventKind } from '../simulators/sitoo/events';
 import { deliveryKey } from '../starters/safe-copy';
-import { sitooEventExceptionStatusQuery } from '../workflows/sitoo-event-exception';
+import { recordedExceptionStatusQuery, sitooEventExceptionWorkflowId } from '../workflows/recorded-exception-contract';
 
 /**
  * Authentic Sitoo events no receiver can store as they are (nested 5,000 levels, a lone-surrogate
@@ -23,7 +22,7 @@ export async function checkOddEvents(stack: LocalStack): Promise<{ sent: number;
   for (const { kind, event } of sent) {
     const key = deliveryKey((event as { event_id?: unknown }).event_id, event);
     const handle = stack.client.workflow.getHandle(sitooEventExceptionWorkflowId(stack.env.SITOO_ACCOUNT_ID, key));
-    const status = await handle.query(sitooEventExceptionStatusQuery).catch(() => undefined);
+    const status = await handle.query(recordedExceptionStatusQuery).catch(() => undefined);
     if (status?.exception?.type !== 'unprocessable-event') problems.push(`odd Sitoo event (${kind}, key ${key}) was not parked as unprocessable-event`);
   }
   if (stack.sitoo.events.stats.dropped > 0) problems.push(`Sitoo gave up on ${stack.sitoo.events.stats.dropped} events: ${stack.sitoo.events.droppedBatches.map((b) => b.reason).join('; ')}`);

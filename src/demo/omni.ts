@@ -2,8 +2,8 @@ import { clickAndCollectWorkflowId, returnInStoreWorkflowId, webOrderErpDocument
 import { divRound, formatCents, parseCents } from '../domain/money';
 import type { LocalStack } from '../local/stack';
 import { lineGrossCents } from '../simulators/shopify/order-money';
-import { collectStatusQuery, type CollectResult } from '../workflows/click-and-collect-contract';
-import { returnStatusQuery, type ReturnStatus } from '../workflows/return-in-store';
+import { clickAndCollectStatusQuery, type ClickAndCollectResult } from '../workflows/click-and-collect-contract';
+import { returnStatusQuery, type ReturnStatus } from '../workflows/return-in-store-contract';
 
 /**
  * The demo's omni-channel hour: web orders collected in stores (and cancelled from either side,
@@ -52,7 +52,7 @@ export async function playOmni(stack: LocalStack, skus: string[], say: (s: strin
   for (const [i, fate] of FATES.entries()) {
     const store = stores[i % stores.length]!;
     const placed = stack.ecommerce.state.createOrder({ lines: [{ sku: skus[i % skus.length]!, quantity: 2, price: '199.00' }, { sku: skus[(i + 1) % skus.length]!, quantity: 1, price: '99.00' }], pickupLocationId: store.webLocationId, ...(i === 0 ? DISCOUNTED : {}) });
-    await until(`order ${placed.name} to reach the store`, async () => ((await collectHandle(placed.legacyId).query(collectStatusQuery)).step === 'awaiting-store' ? true : undefined));
+    await until(`order ${placed.name} to reach the store`, async () => ((await collectHandle(placed.legacyId).query(clickAndCollectStatusQuery)).step === 'awaiting-store' ? true : undefined));
     const sitooOrderId = stack.sitoo.state.findByExternalId(placed.legacyId)!.orderid;
     played.collects.push({ webOrderId: placed.legacyId, gid: placed.id, storeId: store.storeId, fate, sitooOrderId });
   }
@@ -105,7 +105,7 @@ export async function checkOmni(stack: LocalStack, played: OmniPlayed, skus: str
   const summary: OmniSummary = { collects: {}, returns: {}, refunded: '0.00' };
   const erpDocs = (webOrderId: string) => stack.erp.state.salesDocuments().filter((d) => d.externalDocumentNumber === webOrderErpDocumentNumber(webOrderId));
   for (const c of played.collects) {
-    const result: CollectResult = await stack.client.workflow.getHandle(clickAndCollectWorkflowId(c.webOrderId)).result();
+    const result: ClickAndCollectResult = await stack.client.workflow.getHandle(clickAndCollectWorkflowId(c.webOrderId)).result();
     summary.collects[result.outcome] = (summary.collects[result.outcome] ?? 0) + 1;
     const web = stack.ecommerce.state.orders.get(c.gid)!;
     const wanted = c.fate === 'collected' ? 'collected' : c.fate === 'expires' ? 'expired' : 'cancelled';

@@ -2,7 +2,7 @@ import { stockSyncWorkflowId } from '../domain/ids';
 import { bufferFor, webOnHand, type WarehouseLevel } from '../domain/stock';
 import type { LocalStack } from '../local/stack';
 import { stockStatusQuery, type StockSyncStatus } from '../workflows/stock-contract';
-import type { StockDriftResult } from '../workflows/stock-drift';
+import type { StockDriftResult } from '../workflows/stock-contract';
 import { TASK_QUEUES } from '../workflows/task-queues';
 import type { PlannedStockChange, Scenario } from './scenario';
 

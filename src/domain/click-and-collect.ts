@@ -73,3 +73,20 @@ export function collectionPayment(order: Pick<SaleOrder, 'paymentStateId' | 'lin
 export function soldLines(order: Pick<SaleOrder, 'lines'>): PricedLine[] {
   return order.lines.filter((l) => l.quantity > 0).map((l) => ({ sku: l.sku, quantity: l.quantity, unitPrice: l.unitPriceGross, ...(l.grossCents !== undefined ? { grossCents: l.grossCents } : {}) }));
 }
+
+/** What a click & collect workflow starts from; its activities (the order poll) start it too. */
+export interface ClickAndCollectInput {
+  accountId: number;
+  /** The web order id as webhooks carry it (Shopify's numeric legacy id). */
+  webOrderId: string;
+  /** How long the customer has to collect, from the pickup order's creation ('7d' style). */
+  pickupExpiry: string;
+  whenShort: ShortStockRule;
+  /** VAT rate of web prices, for the Sitoo pickup order's lines. */
+  vatPercent: number;
+  /** ERP_LATE_COMMIT_WINDOW: how long after a retried ERP booking the order sweeps for a twin (default 20m). */
+  erpLateCommitWindow?: string;
+}
+
+/** What every start of a click & collect workflow shares, whoever starts it (webhook receiver, order poll). */
+export type ClickAndCollectStartConfig = Omit<ClickAndCollectInput, 'webOrderId'>;

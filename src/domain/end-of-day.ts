@@ -1,3 +1,6 @@
+import type { DayTotals, JournalLine } from './day-journal';
+import type { SaleGap, TotalsDifference } from './reconciliation';
+
 /**
  * A store's business day as the end-of-day flow reads it from the POS: the day's transactions
  * (sales and refunds, page by page) and the registers' Z-reports to check them against. Money is
@@ -98,4 +101,38 @@ export interface ZReport {
     /** Sales plus refund receipts (`numsales + numrefund`). */
     transactionCount: number;
   };
+}
+
+/** Where and when the store's day is, resolved once from the mapping and Sitoo's site settings. */
+export interface StoreDay {
+  storeId: string;
+  date: string;
+  timeZone: string;
+  warehouseId: number;
+  erpCustomerNumber: string;
+  /** [from, to) in Unix seconds: local midnight to local midnight. */
+  from: number;
+  to: number;
+}
+
+/** What one pass over the day found; lists are capped so the history stays small at any volume. */
+export interface DaySummary {
+  totals: DayTotals;
+  pagesRead: number;
+  zReports: number;
+  zDifferences: TotalsDifference[];
+  saleGaps: SaleGap[];
+  saleGapCount: number;
+  erpDocuments: number;
+  cashDifferenceCents: number;
+}
+
+export interface JournalResult {
+  documentNumber: string;
+  posted: 'now' | 'already';
+  lines: JournalLine[];
+  /** The post took more than one attempt: a line created late may still land in the batch. */
+  lateDraftPossible?: boolean;
+  /** Such late lines found and deleted from the batch after the window. */
+  draftsSwept?: number;
 }

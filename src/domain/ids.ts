@@ -50,12 +50,30 @@ export function stockSyncWorkflowId(accountId: number): string {
   return `stock-sync-${accountId}`;
 }
 
-/** The ERP record of one Sitoo warehouse transaction (adjustment, stock-taking, transfer). */
+/** The record of a stock flush refused outright, from before refused work was held (replays only). */
+export function stockFlushRefusedExceptionId(accountId: number, flushSeq: number): string {
+  return `stock-flush-${accountId}-${flushSeq}`;
+}
+
+/** The record of web levels the shop refused, from before refused work was held (replays only). */
+export function stockLevelsRejectedExceptionId(accountId: number, flushSeq: number): string {
+  return `stock-rejected-${accountId}-${flushSeq}`;
+}
+
+/** The record of a standing refusal of held stock work (`part` is `<failure type>:<what>`), once per refusal and day. */
+export function stockHeldExceptionId(accountId: number, part: string, flushSeq: number): string {
+  return `stock-held-${accountId}-${part.replace(/[^A-Za-z0-9_.-]+/g, '-')}-${flushSeq}`;
+}
+
+/**
+ * The stock adjustment of one Sitoo warehouse transaction (manual change, stock-taking, transfer).
+ * The prefix is the one these workflows first had: running ones, the runbook and saved queries use it.
+ */
 export function stockAdjustmentWorkflowId(accountId: number, transactionId: number): string {
   return `stock-move-${accountId}-${transactionId}`;
 }
 
-/** The ERP document number key for a Sitoo warehouse transaction: looked up before creating. */
+/** The ERP document number of a Sitoo warehouse transaction's stock adjustment: looked up before creating. */
 export function stockAdjustmentDocumentNumber(transactionId: number): string {
   return `WT-${transactionId}`;
 }

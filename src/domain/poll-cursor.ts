@@ -37,3 +37,12 @@ export function remainingGaps(gaps: readonly IdGap[], found: ReadonlySet<number>
 export function capGaps(gaps: IdGap[]): IdGap[] {
   return gaps.length > MAX_GAPS ? gaps.slice(gaps.length - MAX_GAPS) : gaps;
 }
+
+/** Where the Sitoo poll's next run begins, as a run saves it into its schedule. */
+export interface SitooPollCursors {
+  nextOrderId: number;
+  nextTransactionId?: number;
+  /** Ids jumped over that may still commit; absent when a run did not look (see gapsIn). */
+  orderGaps?: IdGap[];
+  transactionGaps?: IdGap[];
+}

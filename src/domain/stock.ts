@@ -6,7 +6,6 @@
 
 /** The system whose figure is the truth for a location; the integration never writes stock into it. */
 export type StockMaster = 'sitoo' | 'erp';
-export const STOCK_MASTERS: readonly StockMaster[] = ['sitoo', 'erp'];
 
 /**
  * Sitoo warehouse transaction types (sitoo-api.md §6). 10-50 follow Sitoo's examples; the

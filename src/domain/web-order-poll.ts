@@ -49,3 +49,24 @@ export function nextUpdatedAtFrom(current: string, newestSeen: string | undefine
 export function missingTopics(subscriptions: Array<{ topic: string; uri: string }>, topics: readonly string[], callbackUrl?: string): string[] {
   return topics.filter((t) => !subscriptions.some((s) => s.topic === t && (callbackUrl === undefined || s.uri === callbackUrl)));
 }
+
+/** What a poll run did, as its activities report it. */
+export interface WebOrderPollCounts {
+  /** Orders the search returned (re-reads at the boundary included). */
+  seen: number;
+  /** Workflows started, or found running, for orders with something to collect. */
+  started: number;
+  /** Cancellations since the cursor told to their workflows. */
+  cancelled: number;
+  /** Orders whose workflow had already finished. */
+  alreadyClosed: number;
+}
+
+export interface WebhookCheck {
+  /** Topics with no subscription (to the configured address, when there is one). */
+  missing: string[];
+  /** Of those, subscribed again by this run. */
+  recreated: string[];
+  /** Of those, refused by Shopify, with its reason. */
+  refused: Array<{ topic: string; reason: string }>;
+}

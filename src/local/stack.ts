@@ -16,7 +16,7 @@ import { startSitooSimulator, type SitooSimulator } from '../simulators/sitoo';
 import { startStripeSimulator, type StripeSimulator } from '../simulators/stripe';
 import { createShopifyWebhooksReceiver, type ShopifyWebhooksReceiver } from '../starters/shopify-webhooks-receiver';
 import { createSitooEventsReceiver, type SitooEventsReceiver } from '../starters/sitoo-events-receiver';
-import { createConnectors } from '../workers/connectors';
+import { createConnectors } from '../bootstrap/connectors';
 import { createInventoryWorker, createMainWorker } from '../workers/create-workers';
 
 /**

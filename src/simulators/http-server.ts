@@ -185,3 +185,8 @@ function write(res: ServerResponse, r: SimResponse): void {
   res.writeHead(r.status, headers);
   res.end(payload);
 }
+
+/** The Basic credentials header, as the simulated services check it and Sitoo's event delivery sends it. */
+export function basicAuth(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}

@@ -3,15 +3,15 @@ import { loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
 import { loadMappingFile } from '../config/mapping-file';
 import { shopDomainOf } from '../connectors/ecommerce/shopify/webhooks';
-import { createConnectors } from '../workers/connectors';
-import { runMain } from '../workers/entrypoint';
+import { createConnectors } from '../bootstrap/connectors';
+import { runMain } from '../bootstrap/entrypoint';
 import { backgroundSetup, type SetupStep } from './background-setup';
-import { ensureEndOfDaySchedules } from './end-of-day-schedules';
+import { ensureEndOfDaySchedules } from '../client/end-of-day-schedules';
 import { createShopifyWebhooksReceiver } from './shopify-webhooks-receiver';
 import { createSitooEventsReceiver } from './sitoo-events-receiver';
-import { ensureSitooPollSchedule } from './sitoo-poll-schedule';
-import { ensureErpStockPollSchedule, ensureStockDriftSchedule } from './stock-starts';
-import { ensureWebOrderPollScheduleFromEnv } from './web-order-poll-schedule';
+import { ensureSitooPollSchedule } from '../client/sitoo-poll-schedule';
+import { ensureErpStockPollSchedule, ensureStockDriftSchedule } from '../client/stock-starts';
+import { ensureWebOrderPollScheduleFromEnv } from '../client/web-order-poll-schedule';
 
 /**
  * The receiver process: Sitoo's POST /events and Shopify's order webhooks, plus the schedules

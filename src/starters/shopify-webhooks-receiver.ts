@@ -1,14 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { shopifyOrderWebhookSchema, shopifyWebhookHeaders, ShopifyWebhookVerifier } from '../connectors/ecommerce/shopify/webhooks';
 import type { ShortStockRule } from '../domain/click-and-collect';
-import { shopifyWebhookExceptionWorkflowId } from '../domain/ids';
-import type { CollectStartConfig } from '../workflows/click-and-collect-contract';
-import type { RecordedExceptionInput, recordedExceptionWorkflow } from '../workflows/recorded-exception';
-import { TASK_QUEUES } from '../workflows/task-queues';
+import type { ClickAndCollectStartConfig } from '../workflows/click-and-collect-contract';
+import { shopifyWebhookExceptionWorkflowId, type RecordedExceptionInput } from '../workflows/recorded-exception-contract';
 import { answerBeforeBody, createReceiverServer, declaredTooLarge, isJsonContentType, readBody, refuseContentType, refuseTooLarge, reply, serverLifecycle, type ServerLimits } from './http-io';
-import { signalCollectCancelled, startCollect } from './collect-starts';
+import { signalClickAndCollectCancelled, startClickAndCollect } from '../client/click-and-collect-starts';
+import { recordException } from '../client/recorded-exception-starts';
 import { boundedCopy, deliveryKey, printable, refusedForGood } from './safe-copy';
 
 /**
@@ -69,16 +68,16 @@ export function createShopifyWebhooksReceiver(opts: ShopifyWebhooksOptions) {
   // Deliveries handed to Temporal, by key; a retry of the same delivery is acknowledged without another call.
   const seen = new Set<string>();
 
-  const collect: CollectStartConfig = {
+  const collect: ClickAndCollectStartConfig = {
     accountId: opts.accountId, pickupExpiry: opts.pickupExpiry, whenShort: opts.whenShort, vatPercent: opts.vatPercent,
     ...(opts.erpLateCommitWindow ? { erpLateCommitWindow: opts.erpLateCommitWindow } : {}),
   };
 
   /** The same starts the order poll makes: a finished workflow means the order is settled, nothing left to do. */
   async function route(topic: string, key: string, webOrderId: string): Promise<WebhookOutcome> {
-    if (topic === 'orders/create') return (await startCollect(opts.client, collect, webOrderId)) === 'started' ? 'started' : 'ignored';
+    if (topic === 'orders/create') return (await startClickAndCollect(opts.client, collect, webOrderId)) === 'started' ? 'started' : 'ignored';
     // With start: a cancellation overtaking its orders/create still reaches the order's workflow.
-    if (topic === 'orders/cancelled') return (await signalCollectCancelled(opts.client, collect, webOrderId, key)) === 'started' ? 'signalled' : 'ignored';
+    if (topic === 'orders/cancelled') return (await signalClickAndCollectCancelled(opts.client, collect, webOrderId, key)) === 'started' ? 'signalled' : 'ignored';
     return 'ignored';
   }
 
@@ -92,14 +91,7 @@ export function createShopifyWebhooksReceiver(opts: ShopifyWebhooksOptions) {
       details: { webhookId: printable(delivery.webhookId, 100), topic: printable(delivery.topic, 100), triggeredAt: delivery.triggeredAt && printable(delivery.triggeredAt, 100), body: boundedCopy(body) },
       allowed: ['skip'],
     };
-    try {
-      await opts.client.workflow.start<typeof recordedExceptionWorkflow>('recordedExceptionWorkflow', {
-        workflowId: shopifyWebhookExceptionWorkflowId(key), taskQueue: TASK_QUEUES.main, args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
+    await recordException(opts.client, shopifyWebhookExceptionWorkflowId(key), input);
     return 'exception';
   }
 

@@ -1,16 +1,15 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { basicAuth } from '../connectors/http';
 import { KNOWN_UNHANDLED_EVENT_TYPES, orderEventDataSchema, sitooEventBatchSchema, sitooEventSchema, warehouseTransactionEventDataSchema, type SitooEvent } from '../connectors/sitoo/events-schema';
-import { sitooEventExceptionWorkflowId } from '../domain/ids';
-import type { SitooEventExceptionInput, sitooEventExceptionWorkflow } from '../workflows/sitoo-event-exception';
-import { TASK_QUEUES } from '../workflows/task-queues';
+import { sitooEventExceptionInput, sitooEventExceptionWorkflowId } from '../workflows/recorded-exception-contract';
 import { answerBeforeBody, createReceiverServer, declaredTooLarge, isJsonContentType, readBody, refuseContentType, refuseTooLarge, reply, serverLifecycle, type ServerLimits } from './http-io';
-import { signalSaleUpdated, startSale, type SaleStartConfig } from './sale-starts';
+import { recordException } from '../client/recorded-exception-starts';
+import { signalSaleUpdated, startSale, type SaleStartConfig } from '../client/sale-starts';
 import { boundedCopy, deliveryKey, printable, refusedForGood, usableId } from './safe-copy';
-import { signalStockChanged } from './stock-starts';
+import { signalStockChanged } from '../client/stock-starts';
 
 /**
  * POST /events: the Sitoo Events SPI endpoint. Sitoo blocks a store's whole stream until a batch
@@ -90,21 +89,11 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
    * Parks an event under a workflow id that is always valid, with a copy Temporal can always
    * store: depth-, size- and string-capped, lone surrogates replaced.
    */
-  async function recordException(key: string, raw: unknown, reason: string): Promise<EventOutcome> {
+  async function parkEvent(key: string, raw: unknown, reason: string): Promise<EventOutcome> {
     const safeReason = printable(reason, 500);
     opts.logger.warn({ eventKey: key, reason: safeReason }, 'unprocessable Sitoo event recorded as exception');
-    const input: SitooEventExceptionInput = { accountId: opts.accountId, eventId: key, reason: safeReason, event: boundedCopy(raw) };
-    try {
-      await opts.client.workflow.start<typeof sitooEventExceptionWorkflow>('sitooEventExceptionWorkflow', {
-        workflowId: sitooEventExceptionWorkflowId(opts.accountId, key),
-        taskQueue: TASK_QUEUES.main,
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
+    const input = sitooEventExceptionInput({ accountId: opts.accountId, eventId: key, reason: safeReason, event: boundedCopy(raw) });
+    await recordException(opts.client, sitooEventExceptionWorkflowId(opts.accountId, key), input);
     return 'exception';
   }
 
@@ -114,7 +103,7 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
       return await run();
     } catch (err) {
       if (!refusedForGood(err)) throw err;
-      return recordException(item.key, item.raw, `Temporal refused it: ${(err as Error).message}`);
+      return parkEvent(item.key, item.raw, `Temporal refused it: ${(err as Error).message}`);
     }
   }
 
@@ -149,15 +138,15 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
 
   async function route(item: BatchItem & { event: SitooEvent }): Promise<EventOutcome> {
     const event = item.event;
-    if (event.account_id !== opts.accountId) return recordException(item.key, item.raw, `event for Sitoo account ${event.account_id}; this receiver serves ${opts.accountId}`);
+    if (event.account_id !== opts.accountId) return parkEvent(item.key, item.raw, `event for Sitoo account ${event.account_id}; this receiver serves ${opts.accountId}`);
     if (event.event_type !== 'order') {
       if (KNOWN_UNHANDLED_EVENT_TYPES.has(event.event_type)) return 'ignored';
-      return recordException(item.key, item.raw, `unknown event type "${printable(event.event_type, 100)}"`);
+      return parkEvent(item.key, item.raw, `unknown event type "${printable(event.event_type, 100)}"`);
     }
     const data = orderEventDataSchema.safeParse(event.data);
     if (!data.success) {
       const issue = data.error.issues[0]!;
-      return recordException(item.key, item.raw, `order event data.${issue.path.join('.')}: ${issue.message}`);
+      return parkEvent(item.key, item.raw, `order event data.${issue.path.join('.')}: ${issue.message}`);
     }
     const { order_id: orderId, warehouse_id: warehouseId, order_event_type: type } = data.data;
     countWarehouse(warehouseId);
@@ -196,7 +185,7 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
       }
       const event = item.event;
       if (!event) {
-        chain(item.key, item, () => recordException(item.key, item.raw, item.problem!));
+        chain(item.key, item, () => parkEvent(item.key, item.raw, item.problem!));
         continue;
       }
       if (event.event_type === 'warehouse-transaction' && event.account_id === opts.accountId) {
@@ -204,7 +193,7 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
         if (typeof tx === 'number') {
           stockItems.push(item);
           transactionIds.push(tx);
-        } else chain(item.key, item, () => recordException(item.key, item.raw, tx));
+        } else chain(item.key, item, () => parkEvent(item.key, item.raw, tx));
         continue;
       }
       const orderId = event.event_type === 'order' ? orderEventDataSchema.safeParse(event.data).data?.order_id : undefined;
@@ -217,7 +206,7 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
       } catch (err) {
         if (!refusedForGood(err)) throw err;
         // Ids read through a schema cannot make a bad signal; should Temporal still refuse it, park each event, not the stream.
-        for (const item of stockItems) stats.outcomes[await recordException(item.key, item.raw, `Temporal refused the stock signal: ${(err as Error).message}`)]++;
+        for (const item of stockItems) stats.outcomes[await parkEvent(item.key, item.raw, `Temporal refused the stock signal: ${(err as Error).message}`)]++;
         stockItems.forEach((i) => markSeen(i.key));
         return;
       }

@@ -9,7 +9,7 @@ import { createPollActivities } from '../activities/poll-activities';
 import { createReturnActivities } from '../activities/return-activities';
 import { createSaleActivities } from '../activities/sale-activities';
 import { createStockActivities } from '../activities/stock-sync-activities';
-import { createStockRecordActivities } from '../activities/stock-record-activities';
+import { createStockAdjustmentActivities } from '../activities/stock-adjustment-activities';
 import { createWebOrderPollActivities } from '../activities/web-order-poll-activities';
 import { DEFAULT_JOURNAL_ACCOUNTS } from '../config/journal-accounts';
 import type { EcommercePort } from '../connectors/ecommerce/port';
@@ -17,11 +17,11 @@ import type { PayoutPort } from '../connectors/payments/port';
 import type { ErpPort } from '../connectors/erp/port';
 import type { SitooPort } from '../connectors/sitoo/port';
 import type { Mapping } from '../domain/mapping';
-import { signalCollectCancelled, startCollect } from '../starters/collect-starts';
-import { startSale, type SaleStartConfig } from '../starters/sale-starts';
-import { saveSitooPollCursor } from '../starters/sitoo-poll-schedule';
-import { saveErpStockCursor, signalStockChanged } from '../starters/stock-starts';
-import { saveWebOrderPollCursor } from '../starters/web-order-poll-schedule';
+import { signalClickAndCollectCancelled, startClickAndCollect } from '../client/click-and-collect-starts';
+import { startSale, type SaleStartConfig } from '../client/sale-starts';
+import { saveSitooPollCursor } from '../client/sitoo-poll-schedule';
+import { saveErpStockCursor, signalStockChanged } from '../client/stock-starts';
+import { saveWebOrderPollCursor } from '../client/web-order-poll-schedule';
 import { TASK_QUEUES } from '../workflows/task-queues';
 import { attemptInterceptor } from './attempt-interceptor';
 
@@ -61,7 +61,7 @@ export function createMainWorker(deps: MainWorkerDeps): Promise<Worker> {
     interceptors,
     activities: {
       ...createSaleActivities({ sitoo: deps.sitoo, erp: deps.erp, mapping: deps.mapping }),
-      ...createStockRecordActivities({ sitoo: deps.sitoo, erp: deps.erp, mapping: deps.mapping }),
+      ...createStockAdjustmentActivities({ sitoo: deps.sitoo, erp: deps.erp, mapping: deps.mapping }),
       ...createClickAndCollectActivities({
         sitoo: deps.sitoo, erp: deps.erp, ecommerce: deps.ecommerce, mapping: deps.mapping,
         signalStock: (change) => signalStockChanged(deps.client, deps.sales.accountId, change),
@@ -76,8 +76,8 @@ export function createMainWorker(deps: MainWorkerDeps): Promise<Worker> {
       }),
       ...createWebOrderPollActivities({
         ecommerce: deps.ecommerce,
-        startCollect: (webOrderId, cfg) => startCollect(deps.client, cfg, webOrderId),
-        signalCancelled: (webOrderId, cfg, noticeId) => signalCollectCancelled(deps.client, cfg, webOrderId, noticeId),
+        startClickAndCollect: (webOrderId, cfg) => startClickAndCollect(deps.client, cfg, webOrderId),
+        signalCancelled: (webOrderId, cfg, noticeId) => signalClickAndCollectCancelled(deps.client, cfg, webOrderId, noticeId),
         saveCursor: (scheduleId, cursor) => saveWebOrderPollCursor(deps.client, scheduleId, cursor),
       }),
     },

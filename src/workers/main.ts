@@ -1,7 +1,7 @@
 import { loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
 import { createMainWorker } from './create-workers';
-import { runMain } from './entrypoint';
+import { runMain } from '../bootstrap/entrypoint';
 import { installRuntimeLogger } from './runtime-logger';
 import { createWorkerContext } from './worker-context';
 

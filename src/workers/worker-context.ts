@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Env } from '../config/env';
 import { loadMappingFile } from '../config/mapping-file';
 import type { Mapping } from '../domain/mapping';
-import { createConnectors } from './connectors';
+import { createConnectors } from '../bootstrap/connectors';
 
 /**
  * What every worker process starts from: the mapping (re-read on SIGHUP, so a corrected file is

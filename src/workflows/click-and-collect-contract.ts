@@ -1,26 +1,16 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ShortStockRule } from '../domain/click-and-collect';
+import type { ClickAndCollectInput } from '../domain/click-and-collect';
 import type { ParkedException } from '../domain/exceptions';
 import type { ResolutionRecord } from './parking';
+import { TASK_QUEUES } from './task-queues';
 
+export { clickAndCollectWorkflowId } from '../domain/ids';
 export { resolveUpdate } from './parking';
 
-/** Click & collect's contract: input, messages and status, for the workflow, starters and tests. */
-export interface ClickAndCollectInput {
-  accountId: number;
-  /** The web order id as webhooks carry it (Shopify's numeric legacy id). */
-  webOrderId: string;
-  /** How long the customer has to collect, from the pickup order's creation ('7d' style). */
-  pickupExpiry: string;
-  whenShort: ShortStockRule;
-  /** VAT rate of web prices, for the Sitoo pickup order's lines. */
-  vatPercent: number;
-  /** ERP_LATE_COMMIT_WINDOW: how long after a retried ERP booking the order sweeps for a twin (default 20m). */
-  erpLateCommitWindow?: string;
-}
+export const CLICK_AND_COLLECT_TASK_QUEUE = TASK_QUEUES.main;
 
-/** What every start of a click & collect workflow shares, whoever starts it (webhook receiver, order poll). */
-export type CollectStartConfig = Omit<ClickAndCollectInput, 'webOrderId'>;
+/** Click & collect's contract: input, messages and status, for the workflow, starters and tests. */
+export type { ClickAndCollectInput, ClickAndCollectStartConfig } from '../domain/click-and-collect';
 
 /** A step the store took in Sitoo, relayed by the pickup order's Sitoo-side workflow. */
 export interface StorePickupUpdate {
@@ -34,7 +24,7 @@ export interface WebOrderCancelled {
   webhookId: string;
 }
 
-export type CollectStep =
+export type ClickAndCollectStep =
   | 'reading-order'
   | 'checking-stock'
   | 'creating-pickup-order'
@@ -49,15 +39,15 @@ export type CollectStep =
   | 'expired'
   | 'not-pickup';
 
-export interface CollectStatus {
+export interface ClickAndCollectStatus {
   webOrderId: string;
-  step: CollectStep;
+  step: ClickAndCollectStep;
   storeId?: string;
   sitooOrderId?: number;
   /** ISO time the customer must collect by; then the order is cancelled and refunded. */
   deadline?: string;
   /** Every step with when it began, for the audit trail. */
-  steps: Array<{ step: CollectStep; at: string }>;
+  steps: Array<{ step: ClickAndCollectStep; at: string }>;
   erpOrderNumber?: string;
   /**
    * Each cancel notice (webhook) and what Shopify said when the order was read back: a notice is
@@ -68,7 +58,7 @@ export interface CollectStatus {
   resolutions: ResolutionRecord[];
 }
 
-export interface CollectResult {
+export interface ClickAndCollectResult {
   outcome: 'collected' | 'cancelled' | 'expired' | 'not-pickup';
   webOrderId: string;
   storeId?: string;
@@ -79,4 +69,7 @@ export interface CollectResult {
 
 export const storePickupUpdateSignal = defineSignal<[StorePickupUpdate]>('storePickupUpdate');
 export const webOrderCancelledSignal = defineSignal<[WebOrderCancelled]>('webOrderCancelled');
-export const collectStatusQuery = defineQuery<CollectStatus>('status');
+export const clickAndCollectStatusQuery = defineQuery<ClickAndCollectStatus>('status');
+
+/** The workflow's signature, for typed starts through the client (type name `clickAndCollectWorkflow`). */
+export type ClickAndCollectWorkflow = (input: ClickAndCollectInput) => Promise<ClickAndCollectResult>;

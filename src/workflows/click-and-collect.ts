@@ -7,8 +7,8 @@ import { formatCents, parseCents } from '../domain/money';
 import { OrderState, type SaleOrder } from '../domain/sale';
 import { pickupOf, pickupPayment, type PickupPayment, type WebFulfillmentOrder, type WebOrder } from '../domain/web-order';
 import {
-  collectStatusQuery, storePickupUpdateSignal, webOrderCancelledSignal,
-  type ClickAndCollectInput, type CollectResult, type CollectStatus, type CollectStep, type StorePickupUpdate,
+  clickAndCollectStatusQuery, storePickupUpdateSignal, webOrderCancelledSignal,
+  type ClickAndCollectInput, type ClickAndCollectResult, type ClickAndCollectStatus, type ClickAndCollectStep, type StorePickupUpdate,
 } from './click-and-collect-contract';
 import { OUTSIDE_CALL } from './activity-options';
 import { installParking, untilAccepted } from './parking';
@@ -31,8 +31,8 @@ const DECIDE_FROM_READ_BACK_STATE = 'collect-decides-from-read-back-state';
  * events, relayed by the pickup order's Sitoo-side workflow; each step is mirrored to the web
  * order, and only a collected, paid order becomes an ERP sale, at the store's location.
  */
-export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Promise<CollectResult> {
-  const status: CollectStatus = { webOrderId: input.webOrderId, step: 'reading-order', steps: [], resolutions: [] };
+export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Promise<ClickAndCollectResult> {
+  const status: ClickAndCollectStatus = { webOrderId: input.webOrderId, step: 'reading-order', steps: [], resolutions: [] };
   const updates: StorePickupUpdate[] = [];
   const seen = new Set<string>();
   let webCancelled = false;
@@ -52,22 +52,22 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     cancelNotices.push({ webhookId: notice.webhookId });
   });
 
-  const step = (s: CollectStep) => {
+  const step = (s: ClickAndCollectStep) => {
     status.step = s;
     status.steps.push({ step: s, at: new Date().toISOString() });
   };
   // `skip` does not end this flow: where it is offered it means "the store does that by hand".
-  const parking = installParking({ status, statusQuery: collectStatusQuery, setStep: step, refusalActions: ['retry'] });
+  const parking = installParking({ status, statusQuery: clickAndCollectStatusQuery, setStep: step, refusalActions: ['retry'] });
   const { park, orPark } = parking;
   step('reading-order');
 
-  const result = (outcome: CollectResult['outcome'], reason?: string): CollectResult => ({
+  const result = (outcome: ClickAndCollectResult['outcome'], reason?: string): ClickAndCollectResult => ({
     outcome, webOrderId: input.webOrderId, storeId: status.storeId, sitooOrderId: status.sitooOrderId, erpOrderNumber: status.erpOrderNumber, reason,
   });
 
   return parking.run(run);
 
-  async function run(): Promise<CollectResult> {
+  async function run(): Promise<ClickAndCollectResult> {
     let order = await readOrder();
     if (order.cancelledAt || (webCancelled && !patched(DECIDE_FROM_READ_BACK_STATE))) return done('cancelled', 'cancelled on the web before the store was asked');
     const fo = pickupOf(order);
@@ -142,7 +142,7 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
    * paid), `accept` has the till take the payment (say why: the hold was voided, ...), and
    * `cancel-order` cancels and refunds it.
    */
-  async function decidePayment(order: WebOrder): Promise<{ order: WebOrder; payment: Exclude<PickupPayment, 'undecided'> } | { cancelled: CollectResult }> {
+  async function decidePayment(order: WebOrder): Promise<{ order: WebOrder; payment: Exclude<PickupPayment, 'undecided'> } | { cancelled: ClickAndCollectResult }> {
     for (;;) {
       const payment = pickupPayment(order.financialStatus);
       if (payment !== 'undecided') return { order, payment };
@@ -160,7 +160,7 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
    * beats anything the web says (goods handed over stay handed over). Then a cancel notice is
    * checked against Shopify, the deadline applies, and the store's pickup steps are mirrored.
    */
-  async function decideOnWake(woken: boolean, order: WebOrder, fo: WebFulfillmentOrder, store: StoreLocation): Promise<CollectResult | undefined> {
+  async function decideOnWake(woken: boolean, order: WebOrder, fo: WebFulfillmentOrder, store: StoreLocation): Promise<ClickAndCollectResult | undefined> {
     const pickup = await readPickup();
     if (pickup.orderStateId === OrderState.Closed) return collectedInStore(pickup, order, fo, store);
     if (pickup.orderStateId === OrderState.Cancelled) return cancelPickup('STAFF', 'cancelled in the store', 'cancelled', true, order, fo, store);
@@ -226,7 +226,7 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
   }
 
   /** Before the order was read back: the web's lines, booked as soon as the store said collected. */
-  async function collected(order: WebOrder, fo: WebFulfillmentOrder, store: StoreLocation, lines: PricedLine[]): Promise<CollectResult> {
+  async function collected(order: WebOrder, fo: WebFulfillmentOrder, store: StoreLocation, lines: PricedLine[]): Promise<ClickAndCollectResult> {
     step('booking-collection');
     await orPark('ecommerce-rejected', () => act.fulfilOnWeb({ fulfillmentOrderId: fo.id }));
     const erp = await orPark('erp-rejected', () =>
@@ -241,7 +241,7 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
    * cancelled online meanwhile, the sale still stands in the store; it books by itself only when
    * the web refunded nothing and the till (or the web payment) covers it, otherwise finance decides.
    */
-  async function collectedInStore(pickup: SaleOrder, order: WebOrder, fo: WebFulfillmentOrder, store: StoreLocation): Promise<CollectResult> {
+  async function collectedInStore(pickup: SaleOrder, order: WebOrder, fo: WebFulfillmentOrder, store: StoreLocation): Promise<ClickAndCollectResult> {
     step('booking-collection');
     const web = await readOrder();
     if (web.cancelledAt) {
@@ -263,7 +263,7 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     }
   }
 
-  async function handedOverAfterWebCancel(pickup: SaleOrder, web: WebOrder, store: StoreLocation): Promise<CollectResult> {
+  async function handedOverAfterWebCancel(pickup: SaleOrder, web: WebOrder, store: StoreLocation): Promise<ClickAndCollectResult> {
     for (;;) {
       const money = collectionPayment(pickup);
       const refunded = parseCents(web.totalRefunded) ?? 0;
@@ -282,7 +282,7 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     }
   }
 
-  async function book(pickup: SaleOrder, order: WebOrder, store: StoreLocation): Promise<CollectResult> {
+  async function book(pickup: SaleOrder, order: WebOrder, store: StoreLocation): Promise<ClickAndCollectResult> {
     const lines = soldLines(pickup);
     const erp = await orPark('erp-rejected', () =>
       act.bookCollectedOrder({ webOrderId: input.webOrderId, storeId: store.storeId, currencyCode: order.currencyCode, lines, collectedOn: new Date().toISOString().slice(0, 10) }));
@@ -300,7 +300,7 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
    * Undo everything that was set up: the Sitoo order (and its reservation), the web order (with a
    * refund). The ERP was never told of a sale, so it has nothing to undo.
    */
-  async function cancelEverything(reason: 'CUSTOMER' | 'INVENTORY' | 'OTHER' | 'STAFF', why: string, outcome: 'cancelled' | 'expired' = 'cancelled', cancelWeb = true, cancelSitoo = true): Promise<CollectResult> {
+  async function cancelEverything(reason: 'CUSTOMER' | 'INVENTORY' | 'OTHER' | 'STAFF', why: string, outcome: 'cancelled' | 'expired' = 'cancelled', cancelWeb = true, cancelSitoo = true): Promise<ClickAndCollectResult> {
     step('cancelling');
     if (cancelSitoo && status.sitooOrderId !== undefined) {
       const sitooOrderId = status.sitooOrderId;
@@ -315,7 +315,7 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
    * cancelEverything once the pickup order exists: if the store handed the goods over before the
    * cancel reached Sitoo, the order stays closed and the collection path takes over.
    */
-  async function cancelPickup(reason: 'CUSTOMER' | 'OTHER' | 'STAFF', why: string, outcome: 'cancelled' | 'expired', cancelWeb: boolean, order: WebOrder, fo: WebFulfillmentOrder, store: StoreLocation): Promise<CollectResult> {
+  async function cancelPickup(reason: 'CUSTOMER' | 'OTHER' | 'STAFF', why: string, outcome: 'cancelled' | 'expired', cancelWeb: boolean, order: WebOrder, fo: WebFulfillmentOrder, store: StoreLocation): Promise<ClickAndCollectResult> {
     step('cancelling');
     const sitooOrderId = status.sitooOrderId!;
     // `skip`: the store cancels the Sitoo order by hand; the web side is cancelled regardless.
@@ -328,7 +328,7 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     return cancelEverything(reason, why, outcome, cancelWeb, false);
   }
 
-  function done(outcome: CollectResult['outcome'], reason?: string): CollectResult {
+  function done(outcome: ClickAndCollectResult['outcome'], reason?: string): ClickAndCollectResult {
     step(outcome === 'not-pickup' ? 'not-pickup' : outcome);
     return result(outcome, reason);
   }

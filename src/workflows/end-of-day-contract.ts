@@ -1,12 +1,22 @@
 import { defineQuery } from '@temporalio/workflow';
-import type { DayTotals, JournalLine } from '../domain/day-journal';
+import type { DayTotals } from '../domain/day-journal';
+import type { JournalResult } from '../domain/end-of-day';
 import type { ParkedException } from '../domain/exceptions';
-import type { PayoutMatch, SaleGap, TotalsDifference } from '../domain/reconciliation';
+import type { PayoutMatch } from '../domain/reconciliation';
 import type { ResolutionRecord } from './parking';
+import { TASK_QUEUES } from './task-queues';
 
+/**
+ * End of day's contract: the per-store schedule's trigger (`endOfDayTriggerWorkflow`) and the
+ * day's reconciliation (`endOfDayWorkflow`): ids, task queue, inputs, the day as the activities
+ * hand it over, the report and how finance reads it, the status.
+ */
+export { endOfDayScheduleId, endOfDayWorkflowId } from '../domain/ids';
 export { resolveUpdate } from './parking';
+export { renderReconciliation } from './end-of-day-report';
 
-/** End of day's contract: input, the day as the activities hand it over, the report, the status. */
+export const END_OF_DAY_TASK_QUEUE = TASK_QUEUES.main;
+
 export interface EndOfDayInput {
   accountId: number;
   storeId: string;
@@ -19,39 +29,7 @@ export interface EndOfDayInput {
   erpLateCommitWindow?: string;
 }
 
-/** Where and when the store's day is, resolved once from the mapping and Sitoo's site settings. */
-export interface StoreDay {
-  storeId: string;
-  date: string;
-  timeZone: string;
-  warehouseId: number;
-  erpCustomerNumber: string;
-  /** [from, to) in Unix seconds: local midnight to local midnight. */
-  from: number;
-  to: number;
-}
-
-/** What one pass over the day found; lists are capped so the history stays small at any volume. */
-export interface DaySummary {
-  totals: DayTotals;
-  pagesRead: number;
-  zReports: number;
-  zDifferences: TotalsDifference[];
-  saleGaps: SaleGap[];
-  saleGapCount: number;
-  erpDocuments: number;
-  cashDifferenceCents: number;
-}
-
-export interface JournalResult {
-  documentNumber: string;
-  posted: 'now' | 'already';
-  lines: JournalLine[];
-  /** The post took more than one attempt: a line created late may still land in the batch. */
-  lateDraftPossible?: boolean;
-  /** Such late lines found and deleted from the batch after the window. */
-  draftsSwept?: number;
-}
+export type { DaySummary, JournalResult, StoreDay } from '../domain/end-of-day';
 
 export interface ReconciliationGap {
   kind: 'z-report-vs-journal' | 'sale-never-posted' | 'sale-posted-twice' | 'sale-amount-differs' | 'card-payment-unmatched';
@@ -95,3 +73,11 @@ export interface EndOfDayStatus {
 
 export const endOfDayStatusQuery = defineQuery<EndOfDayStatus>('status');
 export const endOfDayReportQuery = defineQuery<string>('report');
+
+/** What each store's schedule starts at closing time; it starts the day's `endOfDayWorkflow`. */
+export interface EndOfDayTriggerInput extends Omit<EndOfDayInput, 'date'> {
+  /** The store's IANA time zone (Sitoo site settings), in which the closing time and the date are local. */
+  timeZone: string;
+  /** Earlier days to start too if their end of day never ran (a worker outage, a paused schedule). */
+  catchUpDays: number;
+}

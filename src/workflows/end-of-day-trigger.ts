@@ -2,16 +2,9 @@ import { workflowInfo } from '@temporalio/workflow';
 import { localDate } from '../domain/business-day';
 import { endOfDayWorkflowId } from '../domain/ids';
 import { endOfDayWorkflow } from './end-of-day';
-import type { EndOfDayInput } from './end-of-day-contract';
+import type { EndOfDayTriggerInput } from './end-of-day-contract';
 import { startOnce } from './start-once';
 import { TASK_QUEUES } from './task-queues';
-
-export interface EndOfDayTriggerInput extends Omit<EndOfDayInput, 'date'> {
-  /** The store's IANA time zone (Sitoo site settings), in which the closing time and the date are local. */
-  timeZone: string;
-  /** Earlier days to start too if their end of day never ran (a worker outage, a paused schedule). */
-  catchUpDays: number;
-}
 
 /**
  * Started by the store's schedule at closing time. Schedules give workflows generated ids, so this

@@ -1,15 +1,8 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { ErpStockPollActivities, ErpStockPollResult } from '../activities/erp-stock-poll-activities';
-import { PAGED_READ } from './activity-options';
+import type { ErpStockPollInput } from './stock-contract';
 import { TASK_QUEUES } from './task-queues';
-
-/** Started by a Temporal Schedule; the schedule's arguments carry the item-ledger cursor. */
-export interface ErpStockPollInput {
-  scheduleId: string;
-  afterEntryNumber: number;
-  pageSize: number;
-  maxPages: number;
-}
+import { PAGED_READ } from './activity-options';
 
 const poll = proxyActivities<ErpStockPollActivities>({ ...PAGED_READ, taskQueue: TASK_QUEUES.inventory });
 

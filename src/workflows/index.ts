@@ -3,7 +3,8 @@ export { saleWorkflow } from './sale';
 export { sitooEventExceptionWorkflow } from './sitoo-event-exception';
 export { sitooPollWorkflow } from './sitoo-poll';
 export { stockSyncWorkflow } from './stock-sync';
-export { stockMoveWorkflow } from './stock-move';
+// Registered under the type name it first had, which running workflows, histories and saved queries use.
+export { stockAdjustmentWorkflow as stockMoveWorkflow } from './stock-adjustment';
 export { erpStockPollWorkflow } from './erp-stock-poll';
 export { stockDriftWorkflow } from './stock-drift';
 export { recordedExceptionWorkflow } from './recorded-exception';

@@ -1,54 +1,21 @@
-import { ApplicationFailure, defineQuery, patched, proxyActivities, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ClickAndCollectActivities } from '../activities/click-and-collect-activities';
-import type { RefundedLine, ReturnActivities } from '../activities/return-activities';
+import type { ReturnActivities } from '../activities/return-activities';
 import type { SaleActivities } from '../activities/sale-activities';
 import { formatCents, parseCents } from '../domain/money';
-import type { ParkedException } from '../domain/exceptions';
-import { creditMemoLines, hasPaidAmounts, parseReturnReference, planRefund, returnedLines, storeRefundLines, webOrderIdOf, type RefundPlan, type ReturnLine } from '../domain/returns';
+import { creditMemoLines, hasPaidAmounts, parseReturnReference, planRefund, returnedLines, storeRefundLines, webOrderIdOf, type RefundPlan } from '../domain/returns';
 import { UNKNOWN_STORE } from '../domain/mapping';
 import type { SaleOrder } from '../domain/sale';
 import type { WebOrder } from '../domain/web-order';
 import { ERP_WRITE, OUTSIDE_CALL } from './activity-options';
-import { installParking, untilAccepted, type ResolutionRecord } from './parking';
+import { installParking, untilAccepted } from './parking';
+import { returnStatusQuery, type ReturnInStoreInput, type ReturnResult, type ReturnStatus } from './return-in-store-contract';
 import { SA } from './search-attributes';
 
 const sale = proxyActivities<SaleActivities>(OUTSIDE_CALL);
 const web = proxyActivities<Pick<ClickAndCollectActivities, 'readWebOrder'>>(OUTSIDE_CALL);
 const returns = proxyActivities<ReturnActivities>(ERP_WRITE);
 
-export interface ReturnInStoreInput {
-  accountId: number;
-  eshopId: number;
-  /** The Sitoo refund order. */
-  sitooOrderId: number;
-  /** ERP_LATE_COMMIT_WINDOW: how long after a retried credit memo the return sweeps for a twin (default 20m). */
-  erpLateCommitWindow?: string;
-}
-
-export type ReturnStep = 'reading-return' | 'finding-original' | 'refunding' | 'booking-in-erp' | 'parked' | 'refunded' | 'store-refund-booked' | 'not-a-web-order' | 'skipped';
-
-export interface ReturnStatus {
-  sitooOrderId: number;
-  step: ReturnStep;
-  storeId?: string;
-  webOrderId?: string;
-  returned: ReturnLine[];
-  refund?: { refundId: string; amount: string; lines: RefundedLine[] };
-  creditMemoNumber?: string;
-  exception?: ParkedException;
-  resolutions: ResolutionRecord[];
-}
-
-export interface ReturnResult {
-  outcome: 'refunded' | 'store-refund-booked' | 'not-a-web-order' | 'skipped';
-  sitooOrderId: number;
-  webOrderId?: string;
-  refundAmount?: string;
-  creditMemoNumber?: string;
-  reason?: string;
-}
-
-export const returnStatusQuery = defineQuery<ReturnStatus>('status');
 
 /**
  * Bought online, returned in a store: the web order is refunded for exactly what came back (never

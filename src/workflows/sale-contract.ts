@@ -1,13 +1,17 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { ParkedException } from '../domain/exceptions';
 import type { ResolutionRecord } from './parking';
-
-export { resolveUpdate } from './parking';
+import { TASK_QUEUES } from './task-queues';
 
 /**
- * The sale flow's contract: its input, its messages and its status, in one small file that the
- * workflow, the starters (receiver, poller, ops CLI) and the tests all import.
+ * The sale flow's contract: its id, task queue, input, messages and status, in one small file
+ * that the workflow, the starters (events receiver, Sitoo poll) and the tests all import.
  */
+export { saleWorkflowId } from '../domain/ids';
+export { resolveUpdate } from './parking';
+
+export const SALE_TASK_QUEUE = TASK_QUEUES.main;
+
 export interface SaleWorkflowInput {
   accountId: number;
   eshopId: number;
@@ -81,3 +85,6 @@ export interface SaleResult {
 
 export const sitooOrderUpdatedSignal = defineSignal<[SitooOrderUpdated]>('sitooOrderUpdated');
 export const statusQuery = defineQuery<SaleStatus>('status');
+
+/** The workflow's signature, for typed starts and signals through the client (type name `saleWorkflow`). */
+export type SaleWorkflow = (input: SaleWorkflowInput) => Promise<SaleResult>;

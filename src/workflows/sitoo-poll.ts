@@ -1,20 +1,8 @@
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { PollActivities, PollResult, StockPollResult } from '../activities/poll-activities';
 import type { IdGap } from '../domain/poll-cursor';
+import type { SitooPollInput } from './sitoo-poll-contract';
 import { PAGED_READ } from './activity-options';
-
-/** Started by the per-account Temporal Schedule; the schedule's arguments carry the cursor. */
-export interface SitooPollInput {
-  scheduleId: string;
-  fromOrderId: number;
-  /** Absent in schedules made before stock transactions were polled; set-up fills it in. */
-  fromTransactionId?: number;
-  pageSize: number;
-  maxPages: number;
-  /** Ids earlier runs jumped over that may still commit (writes commit out of id order). */
-  orderGaps?: IdGap[];
-  transactionGaps?: IdGap[];
-}
 
 const poll = proxyActivities<PollActivities>(PAGED_READ);
 

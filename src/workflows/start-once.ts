@@ -4,11 +4,13 @@ import { ParentClosePolicy, startChild, WorkflowIdReusePolicy } from '@temporali
 /**
  * Starts a detached child under a business id, once: a second start under the same id (a
  * duplicate event, a retried flush) is a no-op. Detached, so the child outlives its starter's
- * continue-as-new or completion. Returns whether this call started it.
+ * continue-as-new or completion. Returns whether this call started it. `workflow` is the function,
+ * or its registered type name where that differs from the function's name.
  */
-export async function startOnce<A extends unknown[]>(workflow: (...args: A) => Promise<unknown>, workflowId: string, taskQueue: string, args: A): Promise<boolean> {
+export async function startOnce<A extends unknown[]>(workflow: string | ((...args: A) => Promise<unknown>), workflowId: string, taskQueue: string, args: A): Promise<boolean> {
   try {
-    await startChild(workflow, { workflowId, taskQueue, args, parentClosePolicy: ParentClosePolicy.ABANDON, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE });
+    // startChild names a function's type by the function's name, as this does.
+    await startChild(typeof workflow === 'string' ? workflow : workflow.name, { workflowId, taskQueue, args, parentClosePolicy: ParentClosePolicy.ABANDON, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE });
     return true;
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return false;

@@ -1,81 +1,34 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ExceptionType } from '../domain/exceptions';
+import type { StockAdjustmentOutcome } from '../activities/stock-adjustment-activities';
+import type { ExceptionType, ParkedException } from '../domain/exceptions';
+import type { RefusedStockWork, StockChange, StockFlushSummary, StockLevelChange } from '../domain/stock-flush';
+import type { ResolutionRecord } from './parking';
+import { TASK_QUEUES } from './task-queues';
 
 /**
- * The stock coalescer's contract: what starters and activities send it and what it reports.
- * Kept apart from the workflow so the receiver and the tests import ids and messages only.
+ * The stock flow's contract: the coalescer (`stockSyncWorkflow`), the stock adjustment that books
+ * a store stock change other than a sale or refund in the ERP (`stockAdjustmentWorkflow`), the ERP
+ * stock poll and the drift check. Ids, task queues, inputs, messages and status, for the
+ * workflows, the starters and the tests.
  */
+export {
+  erpStockPollScheduleId, stockAdjustmentWorkflowId, stockDriftReportWorkflowId, stockDriftScheduleId, stockSyncWorkflowId,
+} from '../domain/ids';
+export { resolveUpdate } from './parking';
 
-/** A SKU at a stocked location (a storeId or an ERP-mastered warehouseId from the mapping). */
-export interface StockKey {
-  locationId: string;
-  sku: string;
-}
+/** Web stock first: the coalescer, the ERP stock poll and the drift check run on the inventory queue. */
+export const STOCK_TASK_QUEUE = TASK_QUEUES.inventory;
+/** The ERP may lag while the web must not: stock adjustments run on the main queue. */
+export const STOCK_ADJUSTMENT_TASK_QUEUE = TASK_QUEUES.main;
+/**
+ * The stock adjustment workflow's registered type name: the name it first had, kept because
+ * running workflows, recorded histories and operators' queries use it (ids stay `stock-move-…`).
+ */
+export const STOCK_ADJUSTMENT_WORKFLOW_TYPE = 'stockMoveWorkflow';
 
-/** Something moved: Sitoo warehouse transactions by id (their SKUs are read from Sitoo), or known keys. */
-export interface StockChange {
-  sitooTransactions?: number[];
-  keys?: StockKey[];
-}
+export type { RefusedStockWork, StockChange, StockFlushInput, StockFlushSummary, StockKey, StockLevelChange } from '../domain/stock-flush';
 
 export const stockChangedSignal = defineSignal<[StockChange]>('stockChanged');
-
-export interface StockFlushInput {
-  accountId: number;
-  /** Numbers the flush; part of each write's idempotency key, so a retried flush cannot apply twice. */
-  flushSeq: number;
-  transactionIds: number[];
-  keys: StockKey[];
-}
-
-/** A web level the stock flow wrote: its on_hand before (as believed current) and after. */
-export interface StockLevelChange {
-  locationId: string;
-  sku: string;
-  from: number;
-  to: number;
-}
-
-export interface StockFlushSummary {
-  flushSeq: number;
-  transactions: number;
-  keys: number;
-  /** Levels whose on_hand was written to the web shop. */
-  written: number;
-  /** Calls made to the e-commerce platform (reads and writes). */
-  ecommerceCalls: number;
-  /** Compare-and-set conflicts met and resolved by re-reading. */
-  staleRetries: number;
-  /** Levels written to Virtual Sitoo warehouses that mirror ERP-mastered ones. */
-  mirrored: number;
-  /** Store stock changes the ERP must record as stock adjustments (not sales or refunds). */
-  erpRecords: Array<{ transactionId: number; warehouseId: number }>;
-  unmappedWarehouses: number[];
-  /** SKUs the web shop does not sell (no inventory item), or items not stocked at the web location. */
-  notOnWeb: number;
-  /** Quantities the web shop refused outright (also among `refused`, which the coalescer holds and retries). */
-  rejected: Array<StockKey & { message: string }>;
-  /** Parts of the flush a system refused: held by the coalescer and retried later, never dropped. */
-  refused?: RefusedStockWork[];
-  /** The first few changes, for the status query. */
-  sample: StockLevelChange[];
-}
-
-/**
- * A part of a flush that a system refused (a business refusal, which a plain retry cannot fix):
- * one location whose master read was refused, the levels the shop refused at a location, a Virtual
- * mirror Sitoo refused, or transactions Sitoo refused to read. The rest of the flush went out.
- */
-export interface RefusedStockWork {
-  /** Names the refusal, `<failure type>:<what>` (e.g. `ErpRejected:CENTRAL`): one record per standing refusal. */
-  part: string;
-  exceptionType: ExceptionType;
-  failureType: string;
-  message: string;
-  /** The levels held back and the transactions not read. */
-  keys: StockKey[];
-  transactionIds: number[];
-}
 
 /** Refused work the coalescer holds, carried over continue-as-new; times are workflow time in ms. */
 export interface HeldStockWork extends RefusedStockWork {
@@ -127,3 +80,39 @@ export interface StockSyncStatus {
 export const stockStatusQuery = defineQuery<StockSyncStatus>('status');
 
 export const EMPTY_TOTALS: StockSyncTotals = { flushes: 0, transactions: 0, written: 0, ecommerceCalls: 0, staleRetries: 0, mirrored: 0, erpRecordsStarted: 0 };
+
+export interface StockAdjustmentInput {
+  accountId: number;
+  transactionId: number;
+}
+
+export interface StockAdjustmentStatus {
+  transactionId: number;
+  step: 'recording' | 'parked' | 'recorded' | 'skipped' | 'not-for-erp';
+  outcome?: StockAdjustmentOutcome;
+  exception?: ParkedException;
+  resolutions: ResolutionRecord[];
+}
+
+export const stockAdjustmentStatusQuery = defineQuery<StockAdjustmentStatus>('status');
+
+/** Started by a Temporal Schedule; the schedule's arguments carry the item-ledger cursor. */
+export interface ErpStockPollInput {
+  scheduleId: string;
+  afterEntryNumber: number;
+  pageSize: number;
+  maxPages: number;
+}
+
+/** The scheduled drift check (see the workflow). */
+export interface StockDriftInput {
+  /** How long a difference must persist to count as drift, e.g. "5s". */
+  settle: string;
+}
+
+export interface StockDriftResult {
+  locations: Array<{ locationId: string; checked: number; corrected: StockLevelChange[]; reportId?: string }>;
+}
+
+/** The coalescer's signature, for typed signal-with-start through the client (type name `stockSyncWorkflow`). */
+export type StockSyncWorkflow = (input: StockSyncInput) => Promise<void>;

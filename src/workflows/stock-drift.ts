@@ -1,11 +1,16 @@
 import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { StockActivities } from '../activities/stock-sync-activities';
 import { stockDriftReportWorkflowId } from '../domain/ids';
-import { LOCATION_SWEEP } from './activity-options';
 import { recordedExceptionWorkflow } from './recorded-exception';
 import { startOnce } from './start-once';
-import type { StockLevelChange } from './stock-contract';
+import type { StockDriftInput, StockDriftResult } from './stock-contract';
 import { TASK_QUEUES } from './task-queues';
+import { LOCATION_SWEEP } from './activity-options';
+
+const stock = proxyActivities<StockActivities>(LOCATION_SWEEP);
+
+/** Details kept in history per report; the count says how many more there were. */
+const LISTED = 500;
 
 /**
  * The scheduled full comparison: for each location, the web's on_hand against the master's
@@ -13,20 +18,6 @@ import { TASK_QUEUES } from './task-queues';
  * corrected with compare-and-set, and reported as an `inventory-sync-failure` listing each SKU
  * with its old and new web value (on_hand; the shop's available is that less its committed units).
  */
-export interface StockDriftInput {
-  /** How long a difference must persist to count as drift, e.g. "5s". */
-  settle: string;
-}
-
-export interface StockDriftResult {
-  locations: Array<{ locationId: string; checked: number; corrected: StockLevelChange[]; reportId?: string }>;
-}
-
-const stock = proxyActivities<StockActivities>(LOCATION_SWEEP);
-
-/** Details kept in history per report; the count says how many more there were. */
-const LISTED = 500;
-
 export async function stockDriftWorkflow(input: StockDriftInput): Promise<StockDriftResult> {
   const checkId = workflowInfo().startTime.toISOString().replace(/[-:.]/g, '');
   const result: StockDriftResult = { locations: [] };

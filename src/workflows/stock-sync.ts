@@ -4,14 +4,13 @@ import {
 import type { StockActivities } from '../activities/stock-sync-activities';
 import { parseDuration } from '../domain/duration';
 import type { ExceptionType } from '../domain/exceptions';
-import { stockAdjustmentWorkflowId } from '../domain/ids';
+import { stockAdjustmentWorkflowId, stockFlushRefusedExceptionId, stockHeldExceptionId, stockLevelsRejectedExceptionId } from '../domain/ids';
 import { STOCK_FLUSH } from './activity-options';
 import { refusalOf } from './parking';
 import { recordedExceptionWorkflow } from './recorded-exception';
 import { startOnce } from './start-once';
-import { stockMoveWorkflow } from './stock-move';
 import {
-  EMPTY_TOTALS, stockChangedSignal, stockStatusQuery, type HeldStockWork, type RefusedStockWork, type StockFlushSummary, type StockKey,
+  EMPTY_TOTALS, STOCK_ADJUSTMENT_TASK_QUEUE, STOCK_ADJUSTMENT_WORKFLOW_TYPE, stockChangedSignal, stockStatusQuery, type HeldStockWork, type RefusedStockWork, type StockFlushSummary, type StockKey,
   type StockSyncInput, type StockSyncStatus,
 } from './stock-contract';
 import { TASK_QUEUES } from './task-queues';
@@ -102,10 +101,10 @@ export async function stockSyncWorkflow(input: StockSyncInput): Promise<void> {
       // Before the patch a refused local activity (a bare ApplicationFailure) failed the coalescer.
       if (!(err instanceof ActivityFailure)) throw err;
       // A refusal must not stop stock for everyone: record it for its owner and carry on. The web
-      // levels are put right by the drift check; the ERP records must not be lost, so each
-      // transaction gets its record workflow, which reads it and skips what the order flows book.
-      await Promise.all(transactionIds.map((id) => startStockMove(input.accountId, id)));
-      await recordException(`stock-flush-${input.accountId}-${flushSeq}`, 'ecommerce-rejected', `A stock flush was refused: ${refusal.message}`, { transactionIds, keys: keys.slice(0, 200), failureType: refusal.type });
+      // levels are put right by the drift check; the stock adjustments must not be lost, so each
+      // transaction gets its stock adjustment workflow, which reads it and skips what the order flows book.
+      await Promise.all(transactionIds.map((id) => startStockAdjustment(input.accountId, id)));
+      await recordException(stockFlushRefusedExceptionId(input.accountId, flushSeq), 'ecommerce-rejected', `A stock flush was refused: ${refusal.message}`, { transactionIds, keys: keys.slice(0, 200), failureType: refusal.type });
       continue;
     } finally {
       flushing = false;
@@ -123,11 +122,11 @@ export async function stockSyncWorkflow(input: StockSyncInput): Promise<void> {
     const holds = (due.length > 0 || refused.length > 0 || summary.rejected.length > 0) && patched(HOLD_REFUSED_WORK);
     await Promise.all([
       ...summary.erpRecords.map(async (r) => {
-        if (await startStockMove(input.accountId, r.transactionId)) totals.erpRecordsStarted++;
+        if (await startStockAdjustment(input.accountId, r.transactionId)) totals.erpRecordsStarted++;
       }),
       ...(holds ? [holdRefused(due, refused)] : []),
       ...(!holds && summary.rejected.length
-        ? [recordException(`stock-rejected-${input.accountId}-${flushSeq}`, 'ecommerce-rejected', `The web shop refused ${summary.rejected.length} stock level(s)`, { rejected: summary.rejected })]
+        ? [recordException(stockLevelsRejectedExceptionId(input.accountId, flushSeq), 'ecommerce-rejected', `The web shop refused ${summary.rejected.length} stock level(s)`, { rejected: summary.rejected })]
         : []),
     ]);
   }
@@ -136,7 +135,7 @@ export async function stockSyncWorkflow(input: StockSyncInput): Promise<void> {
    * Settles held work after a flush that included `due`: a due part not refused again went out
    * and is released; a refused part is held (or stays held, its keys merged), tried again after a
    * doubling interval, and recorded as an exception once per standing refusal. Transactions whose
-   * flush never read them still get their ERP record, which reads them itself.
+   * flush never read them still get their stock adjustment, which reads them itself.
    */
   async function holdRefused(due: HeldStockWork[], refused: RefusedStockWork[]): Promise<void> {
     const now = Date.now();
@@ -147,7 +146,7 @@ export async function stockSyncWorkflow(input: StockSyncInput): Promise<void> {
       log.info('held stock work went through', { part: h.part, keys: h.keys.length, transactions: h.transactionIds.length, attempts: h.attempts });
     }
     const toRecord: HeldStockWork[] = [];
-    const exceptionId = (part: string) => `stock-held-${input.accountId}-${part.replace(/[^A-Za-z0-9_.-]+/g, '-')}-${flushSeq}`;
+    const exceptionId = (part: string) => stockHeldExceptionId(input.accountId, part, flushSeq);
     for (const r of refused) {
       const standing = held.get(r.part);
       if (!standing) {
@@ -172,7 +171,7 @@ export async function stockSyncWorkflow(input: StockSyncInput): Promise<void> {
     }
     const unread = refused.flatMap((r) => r.transactionIds).filter((id, i, all) => !alreadyHeld.has(id) && all.indexOf(id) === i);
     await Promise.all([
-      ...unread.map((id) => startStockMove(input.accountId, id)),
+      ...unread.map((id) => startStockAdjustment(input.accountId, id)),
       ...toRecord.map((h) => {
         const locations = [...new Set(h.keys.map((k) => k.locationId))];
         return recordException(h.exceptionId, h.exceptionType, heldMessage(h, retryMaxMs), {
@@ -192,8 +191,8 @@ function heldMessage(h: HeldStockWork, retryMaxMs: number): string {
     + `They are tried again automatically, backing off to once every ${every}, and go out once the cause is fixed; acknowledge after fixing it.`;
 }
 
-function startStockMove(accountId: number, transactionId: number): Promise<boolean> {
-  return startOnce(stockMoveWorkflow, stockAdjustmentWorkflowId(accountId, transactionId), TASK_QUEUES.main, [{ accountId, transactionId }]);
+function startStockAdjustment(accountId: number, transactionId: number): Promise<boolean> {
+  return startOnce(STOCK_ADJUSTMENT_WORKFLOW_TYPE, stockAdjustmentWorkflowId(accountId, transactionId), STOCK_ADJUSTMENT_TASK_QUEUE, [{ accountId, transactionId }]);
 }
 
 async function recordException(workflowId: string, type: ExceptionType, message: string, details: Record<string, unknown>, storeId?: string): Promise<void> {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { KeyedLock } from '../../src/activities/attempt';
 import { bookCreditMemo } from '../../src/activities/erp-credit-memos';
 import { findOrCreateErpOrder, postErpOrder, sweepErpOrderTwins } from '../../src/activities/erp-orders';
-import { createStockRecordActivities } from '../../src/activities/stock-record-activities';
+import { createStockAdjustmentActivities } from '../../src/activities/stock-adjustment-activities';
 import type { ErpSalesOrderInput } from '../../src/connectors/erp/port';
 import type { SitooPort } from '../../src/connectors/sitoo/port';
 import { attemptInterceptor } from '../../src/workers/attempt-interceptor';
@@ -126,7 +126,7 @@ describe('ERP writes exactly once in effect', () => {
     const erp = clientFor(sim, { maxConcurrentRequests: 1 });
     const sitoo = { listWarehouseTransactions: async () => [{ transactionId: 88, warehouseId: 101, type: 60, kind: 'manual-in', createdAt: 1_790_000_000, externalId: null, items: [{ sku: '1000', quantity: 1, levelAfter: 5 }] }] } as unknown as SitooPort;
     const stores = [{ storeId: 'S01', name: 'Stockholm', sitooWarehouseId: 101, erpLocationCode: 'STORE01', erpCustomerNumber: 'POS-STORE01', webLocationId: 'gid://shopify/Location/1' }];
-    const record = createStockRecordActivities({ sitoo, erp, mapping: () => ({ stores }) });
+    const record = createStockAdjustmentActivities({ sitoo, erp, mapping: () => ({ stores }) });
     // Another caller holds the only place for longer than the attempt lives.
     const blocker = erp.findUnknownItems(['1000']);
     const outcome = await attempt(1, 1_000).run(() => record.recordStoreStockChange({ transactionId: 88 })).then(() => 'completed', (e: unknown) => String(e));

@@ -6,8 +6,8 @@ import { clickAndCollectWorkflowId, webOrderErpDocumentNumber } from '../../src/
 import type { LocalStack } from '../../src/local/stack';
 import { signWebhook } from '../../src/simulators/shopify';
 import { orderToRest } from '../../src/simulators/shopify/rest';
-import { createConnectors } from '../../src/workers/connectors';
-import { collectStatusQuery, resolveUpdate, type ClickAndCollectInput, type CollectResult } from '../../src/workflows/click-and-collect-contract';
+import { createConnectors } from '../../src/bootstrap/connectors';
+import { clickAndCollectStatusQuery, resolveUpdate, type ClickAndCollectInput, type ClickAndCollectResult } from '../../src/workflows/click-and-collect-contract';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
 import { startTestStack, stores, webLocation, webMatchesStore } from './stack-fixture';
@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 const handleOf = (webOrderId: string) => stack.client.workflow.getHandle(clickAndCollectWorkflowId(webOrderId));
-const statusOf = (webOrderId: string) => handleOf(webOrderId).query(collectStatusQuery);
+const statusOf = (webOrderId: string) => handleOf(webOrderId).query(clickAndCollectStatusQuery);
 const webOrder = (gid: string) => stack.ecommerce.state.orders.get(gid)!;
 const sitooOrder = (webOrderId: string) => stack.sitoo.state.findByExternalId(webOrderId);
 const warehouseOf = (storeId: string) => stack.mapping.stores.find((s) => s.storeId === storeId)!.sitooWarehouseId;
@@ -56,7 +56,7 @@ describe('click & collect', () => {
     stack.sitoo.pos.markReadyForPickup(pickup.orderid);
     await waitFor('the web order prepared for pickup', () => webOrder(placed.id).fulfillmentOrders[0]!.preparedForPickup);
     stack.sitoo.pos.collect(pickup.orderid);
-    const result: CollectResult = await handleOf(placed.legacyId).result();
+    const result: ClickAndCollectResult = await handleOf(placed.legacyId).result();
     expect(result).toMatchObject({ outcome: 'collected', storeId: 'S01', sitooOrderId: pickup.orderid });
 
     expect(webOrder(placed.id).fulfillmentOrders[0]!.status).toBe('CLOSED');
@@ -95,7 +95,7 @@ describe('click & collect', () => {
     const input: ClickAndCollectInput = { accountId: stack.env.SITOO_ACCOUNT_ID, webOrderId: placed.legacyId, pickupExpiry: '3s', whenShort: 'park', vatPercent: 25 };
     const handle = await stack.client.workflow.start('clickAndCollectWorkflow', { workflowId: clickAndCollectWorkflowId(placed.legacyId), taskQueue: TASK_QUEUES.main, args: [input] });
     stack.ecommerce.webhooks.start();
-    const result: CollectResult = await handle.result();
+    const result: ClickAndCollectResult = await handle.result();
     expect(result.outcome).toBe('expired');
     expect(sitooOrder(placed.legacyId)!.orderstateid).toBe(20);
     expect(webOrder(placed.id).cancelledAt).not.toBeNull();
@@ -185,7 +185,7 @@ describe('click & collect', () => {
     // The goods did leave the store: the web order shows them handed over.
     expect(webOrder(placed.id).fulfillmentOrders[0]!.status).toBe('CLOSED');
     await handleOf(placed.legacyId).executeUpdate(resolveUpdate, { args: [{ action: 'skip', reason: 'written off by the store', resolvedBy: 'finance' }] });
-    const result: CollectResult = await handleOf(placed.legacyId).result();
+    const result: ClickAndCollectResult = await handleOf(placed.legacyId).result();
     expect(result.outcome).toBe('collected');
     expect(result.erpOrderNumber).toBeUndefined();
     expect(result.reason).toMatch(/not booked/);

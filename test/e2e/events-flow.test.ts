@@ -8,10 +8,10 @@ import { sitooEventExceptionWorkflowId } from '../../src/domain/ids';
 import { PaymentState } from '../../src/domain/sale';
 import type { LocalStack } from '../../src/local/stack';
 import { createSitooEventsReceiver } from '../../src/starters/sitoo-events-receiver';
-import { ensureSitooPollSchedule } from '../../src/starters/sitoo-poll-schedule';
+import { ensureSitooPollSchedule } from '../../src/client/sitoo-poll-schedule';
 import { resolveUpdate } from '../../src/workflows/sale-contract';
-import { sitooEventExceptionStatusQuery } from '../../src/workflows/sitoo-event-exception';
-import type { SitooPollInput } from '../../src/workflows/sitoo-poll';
+import { recordedExceptionStatusQuery } from '../../src/workflows/recorded-exception-contract';
+import type { SitooPollInput } from '../../src/workflows/sitoo-poll-contract';
 import { connectTemporal, triggerSchedule, waitFor, type TestTemporal } from '../support/temporal';
 import { erpDocs, parkedAs, saleHandle, saleResult, sell, startTestStack, webLocation } from './stack-fixture';
 
@@ -91,7 +91,7 @@ describe('a store sale through Sitoo events', () => {
     const res = await postEvents([event]);
     expect(res.statusCode).toBe(200);
     const handle = stack.client.workflow.getHandle(sitooEventExceptionWorkflowId(stack.env.SITOO_ACCOUNT_ID, event.event_id));
-    const status = await waitFor('event exception parked', async () => (await handle.query(sitooEventExceptionStatusQuery)).exception);
+    const status = await waitFor('event exception parked', async () => (await handle.query(recordedExceptionStatusQuery)).exception);
     expect(status).toMatchObject({ type: 'unprocessable-event', owner: 'integration-ops' });
     expect(status.message).toMatch(/unknown event type "loyalty-points"/);
     await handle.executeUpdate(resolveUpdate, { args: [{ action: 'skip', reason: 'not ours' }] });

@@ -11,10 +11,9 @@ import { signWebhook } from '../../src/simulators/shopify';
 import type { UnstorableEventKind } from '../../src/simulators/sitoo/events';
 import { createShopifyWebhooksReceiver } from '../../src/starters/shopify-webhooks-receiver';
 import { createSitooEventsReceiver } from '../../src/starters/sitoo-events-receiver';
-import { collectStatusQuery, webOrderCancelledSignal } from '../../src/workflows/click-and-collect-contract';
-import { recordedExceptionStatusQuery } from '../../src/workflows/recorded-exception';
+import { clickAndCollectStatusQuery, webOrderCancelledSignal } from '../../src/workflows/click-and-collect-contract';
+import { recordedExceptionStatusQuery, type RecordedExceptionStatus } from '../../src/workflows/recorded-exception-contract';
 import { resolveUpdate } from '../../src/workflows/sale-contract';
-import { sitooEventExceptionStatusQuery, type SitooEventExceptionStatus } from '../../src/workflows/sitoo-event-exception';
 import { head, RawConnection } from '../support/raw-http';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
 import { saleResult, sell, startTestStack, webLocation } from './stack-fixture';
@@ -46,9 +45,9 @@ function depth(value: unknown): number {
 /** The parked exception for an odd event, found by what its stored copy says. */
 async function parkedEvent(since: Date, match: (event: Record<string, unknown>) => boolean) {
   return waitFor('the odd event parked as an exception', async () => {
-    for await (const wf of stack.client.workflow.list({ query: `WorkflowType = 'sitooEventExceptionWorkflow' AND StartTime >= '${since.toISOString()}'` })) {
+    for await (const wf of stack.client.workflow.list({ query: `WorkflowType = 'recordedExceptionWorkflow' AND WorkflowId STARTS_WITH 'sitoo-event-' AND StartTime >= '${since.toISOString()}'` })) {
       const handle = stack.client.workflow.getHandle(wf.workflowId);
-      const status: SitooEventExceptionStatus = await handle.query(sitooEventExceptionStatusQuery);
+      const status: RecordedExceptionStatus = await handle.query(recordedExceptionStatusQuery);
       const event = status.exception?.details.event as Record<string, unknown> | undefined;
       if (event && match(event)) return { handle, status, workflowId: wf.workflowId };
     }
@@ -174,11 +173,11 @@ describe('unsigned Shopify webhook headers', () => {
       expect(replay.length).toBeGreaterThan(0);
       expect(replay.every((a) => a.status === 200)).toBe(true);
       const handle = handleOf(placed.legacyId);
-      const settled = async () => (await handle.describe()).status.name !== 'RUNNING' || (await handle.query(collectStatusQuery)).step === 'awaiting-store';
+      const settled = async () => (await handle.describe()).status.name !== 'RUNNING' || (await handle.query(clickAndCollectStatusQuery)).step === 'awaiting-store';
       await waitFor('the order waiting for the store (or already finished)', settled);
       const history = await handle.fetchHistory();
       expect(history.events?.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === webOrderCancelledSignal.name) ?? []).toHaveLength(0);
-      expect((await handle.query(collectStatusQuery)).step).toBe('awaiting-store');
+      expect((await handle.query(clickAndCollectStatusQuery)).step).toBe('awaiting-store');
       expect(stack.webhooks.stats.outcomes['topic-mismatch']).toBeGreaterThan(0);
       stack.ecommerce.state.cancelOrderAsCustomer(placed.id);
       expect((await handle.result()).outcome).toBe('cancelled');

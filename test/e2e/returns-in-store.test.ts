@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickAndCollectWorkflowId, returnInStoreWorkflowId, webOrderErpDocumentNumber } from '../../src/domain/ids';
 import type { LocalStack } from '../../src/local/stack';
-import { collectStatusQuery } from '../../src/workflows/click-and-collect-contract';
-import { resolveUpdate } from '../../src/workflows/parking';
-import { returnStatusQuery, type ReturnResult } from '../../src/workflows/return-in-store';
+import { clickAndCollectStatusQuery } from '../../src/workflows/click-and-collect-contract';
+import { resolveUpdate, returnStatusQuery, type ReturnResult } from '../../src/workflows/return-in-store-contract';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
 import { sell, startTestStack, webLocation, webMatchesStore } from './stack-fixture';
 
@@ -30,7 +29,7 @@ async function collectedWebOrder() {
 /** Waits for the pickup order of a web order placed for S01, and collects it there. */
 async function collect(placed: { id: string; legacyId: string; name: string }) {
   const collect = stack.client.workflow.getHandle(clickAndCollectWorkflowId(placed.legacyId));
-  await waitFor('the pickup order', async () => (await collect.query(collectStatusQuery).catch(() => undefined))?.step === 'awaiting-store');
+  await waitFor('the pickup order', async () => (await collect.query(clickAndCollectStatusQuery).catch(() => undefined))?.step === 'awaiting-store');
   const pickup = stack.sitoo.state.findByExternalId(placed.legacyId)!;
   stack.sitoo.pos.collect(pickup.orderid);
   expect((await collect.result()).outcome).toBe('collected');

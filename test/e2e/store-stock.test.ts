@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stockAdjustmentWorkflowId } from '../../src/domain/ids';
 import type { LocalStack } from '../../src/local/stack';
-import { ensureSitooPollSchedule } from '../../src/starters/sitoo-poll-schedule';
-import { signalStockChanged } from '../../src/starters/stock-starts';
-import type { SitooPollInput } from '../../src/workflows/sitoo-poll';
-import type { StockDriftResult } from '../../src/workflows/stock-drift';
-import { stockMoveStatusQuery } from '../../src/workflows/stock-move';
+import { ensureSitooPollSchedule } from '../../src/client/sitoo-poll-schedule';
+import { signalStockChanged } from '../../src/client/stock-starts';
+import type { SitooPollInput } from '../../src/workflows/sitoo-poll-contract';
+import type { StockDriftResult } from '../../src/workflows/stock-contract';
+import { stockAdjustmentStatusQuery } from '../../src/workflows/stock-contract';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
 import { connectTemporal, triggerSchedule, waitFor, type TestTemporal } from '../support/temporal';
 import { ecommerceRequests, expectedStoreWeb, saleResult, sell, startTestStack, stockStatus, webLocation, webMatchesStore } from './stack-fixture';
@@ -104,7 +104,7 @@ describe('store stock changes other than sales', () => {
     const id = stack.sitoo.pos.adjustStock(199, [{ sku: 'TEE-1', quantity: 3 }]);
     const handle = stack.client.workflow.getHandle(stockAdjustmentWorkflowId(stack.env.SITOO_ACCOUNT_ID, id));
     const status = await waitFor('the ERP record to park', async () => {
-      const s = await handle.query(stockMoveStatusQuery).catch(() => undefined);
+      const s = await handle.query(stockAdjustmentStatusQuery).catch(() => undefined);
       return s?.exception?.type === 'unmapped-warehouse' ? s : undefined;
     });
     expect(status.exception).toMatchObject({ owner: 'integration-ops', details: { warehouseId: 199, transactionId: id } });

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStockRecordActivities } from '../../src/activities/stock-record-activities';
+import { createStockAdjustmentActivities } from '../../src/activities/stock-adjustment-activities';
 import type { LocalStack } from '../../src/local/stack';
-import { ensureErpStockPollSchedule, signalStockChanged } from '../../src/starters/stock-starts';
-import { resolveUpdate } from '../../src/workflows/parking';
-import { recordedExceptionStatusQuery } from '../../src/workflows/recorded-exception';
-import type { StockDriftResult } from '../../src/workflows/stock-drift';
+import { ensureErpStockPollSchedule, signalStockChanged } from '../../src/client/stock-starts';
+import { recordedExceptionStatusQuery, resolveUpdate } from '../../src/workflows/recorded-exception-contract';
+import type { StockDriftResult } from '../../src/workflows/stock-contract';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
-import { createConnectors } from '../../src/workers/connectors';
+import { createConnectors } from '../../src/bootstrap/connectors';
 import { connectTemporal, triggerSchedule, waitFor, type TestTemporal } from '../support/temporal';
 import { catalogue, expectedStoreWeb, sell, startTestStack, stockStatus, webLocation, webMatchesStore } from './stack-fixture';
 
@@ -67,7 +66,7 @@ describe('ERP-mastered warehouse stock', () => {
     stack.sitoo.pos.seedWarehouse({ warehouseId: 901, name: 'Outlet back room', stock: { 'TEE-1': 10 } });
     const mapping = { ...stack.mapping, warehouses: [...stack.mapping.warehouses!, { warehouseId: 'OUTLET-WH', name: 'Outlet WH', erpLocationCode: 'WH02', webLocationId: 'gid://shopify/Location/991', sitooMirrorWarehouseId: 901 }] };
     const { sitoo, erp } = createConnectors(stack.env);
-    const record = createStockRecordActivities({ sitoo, erp, mapping: () => mapping });
+    const record = createStockAdjustmentActivities({ sitoo, erp, mapping: () => mapping });
     const id = stack.sitoo.pos.adjustStock(901, [{ sku: 'TEE-1', quantity: 2 }]);
     const outcome = await record.recordStoreStockChange({ transactionId: id });
     expect(outcome).toMatchObject({ outcome: 'master-conflict', message: expect.stringMatching(/OUTLET-WH .* stock-mastered in erp/) });

@@ -4,9 +4,9 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickAndCollectWorkflowId, webhookSubscriptionExceptionId } from '../../src/domain/ids';
 import type { LocalStack } from '../../src/local/stack';
-import { ensureWebOrderPollSchedule } from '../../src/starters/web-order-poll-schedule';
-import { collectStatusQuery } from '../../src/workflows/click-and-collect-contract';
-import { recordedExceptionStatusQuery } from '../../src/workflows/recorded-exception';
+import { ensureWebOrderPollSchedule } from '../../src/client/web-order-poll-schedule';
+import { clickAndCollectStatusQuery } from '../../src/workflows/click-and-collect-contract';
+import { recordedExceptionStatusQuery } from '../../src/workflows/recorded-exception-contract';
 import type { WebOrderPollInput, WebOrderPollResult } from '../../src/workflows/web-order-poll-contract';
 import { connectTemporal, triggerSchedule, waitFor, type TestTemporal } from '../support/temporal';
 import { startTestStack, webLocation } from './stack-fixture';
@@ -71,7 +71,7 @@ describe('Shopify order poll', () => {
     const from = await cursor();
     const first = await pollNow();
     expect(first).toMatchObject({ started: 1, webhooks: { missing: ['orders/create', 'orders/cancelled'], recreated: ['orders/create', 'orders/cancelled'], refused: [] } });
-    await waitFor('the missed order to reach its store', async () => (await collectOf(missed.legacyId).query(collectStatusQuery)).step === 'awaiting-store');
+    await waitFor('the missed order to reach its store', async () => (await collectOf(missed.legacyId).query(clickAndCollectStatusQuery)).step === 'awaiting-store');
     expect(sitooOrdersOf(missed.legacyId)).toHaveLength(1);
     const runId = (await collectOf(missed.legacyId).describe()).runId;
 
@@ -96,13 +96,13 @@ describe('Shopify order poll', () => {
     // Deliveries flow again through the new subscription: the next order comes by webhook.
     const started = stack.webhooks.stats.outcomes.started;
     const next = pickupAt('S02');
-    await waitFor('the next order to reach its store', async () => (await collectOf(next.legacyId).query(collectStatusQuery).catch(() => undefined))?.step === 'awaiting-store');
+    await waitFor('the next order to reach its store', async () => (await collectOf(next.legacyId).query(clickAndCollectStatusQuery).catch(() => undefined))?.step === 'awaiting-store');
     expect(stack.webhooks.stats.outcomes.started).toBeGreaterThan(started);
   });
 
   it('a cancellation whose webhook never arrives reaches the workflow through the poll', async () => {
     const placed = pickupAt('S02');
-    await waitFor('the order to reach its store', async () => (await collectOf(placed.legacyId).query(collectStatusQuery).catch(() => undefined))?.step === 'awaiting-store');
+    await waitFor('the order to reach its store', async () => (await collectOf(placed.legacyId).query(clickAndCollectStatusQuery).catch(() => undefined))?.step === 'awaiting-store');
     await stack.ecommerce.webhooks.stop();
     try {
       stack.ecommerce.state.cancelOrderAsCustomer(placed.id);
@@ -110,7 +110,7 @@ describe('Shopify order poll', () => {
       expect(run.cancelled).toBeGreaterThanOrEqual(1);
       expect((await collectOf(placed.legacyId).result()).outcome).toBe('cancelled');
       expect(sitooOrdersOf(placed.legacyId)[0]!.orderstateid).toBe(20);
-      expect((await collectOf(placed.legacyId).query(collectStatusQuery)).webCancelChecks).toMatchObject([{ webhookId: expect.stringMatching(/^poll-/), cancelled: true }]);
+      expect((await collectOf(placed.legacyId).query(clickAndCollectStatusQuery)).webCancelChecks).toMatchObject([{ webhookId: expect.stringMatching(/^poll-/), cancelled: true }]);
     } finally {
       stack.ecommerce.webhooks.start();
     }

@@ -5,7 +5,7 @@ import type { ClickAndCollectActivities } from '../../src/activities/click-and-c
 import type { StoreLocation } from '../../src/domain/mapping';
 import { OrderState, PaymentState, type SaleOrder } from '../../src/domain/sale';
 import type { WebOrder } from '../../src/domain/web-order';
-import { collectStatusQuery, resolveUpdate, storePickupUpdateSignal, webOrderCancelledSignal, type ClickAndCollectInput, type CollectResult } from '../../src/workflows/click-and-collect-contract';
+import { clickAndCollectStatusQuery, resolveUpdate, storePickupUpdateSignal, webOrderCancelledSignal, type ClickAndCollectInput, type ClickAndCollectResult } from '../../src/workflows/click-and-collect-contract';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
 
@@ -135,7 +135,7 @@ afterAll(async () => {
 
 const start = (webOrderId: string, overrides: Partial<ClickAndCollectInput> = {}) =>
   t.client.workflow.start('clickAndCollectWorkflow', { workflowId: `collect-${webOrderId}`, taskQueue: TASK_QUEUES.main, args: [{ accountId: 1, webOrderId, pickupExpiry: '1h', whenShort: 'suggest-in-region', vatPercent: 25, ...overrides }] });
-const statusOf = (webOrderId: string) => t.client.workflow.getHandle(`collect-${webOrderId}`).query(collectStatusQuery);
+const statusOf = (webOrderId: string) => t.client.workflow.getHandle(`collect-${webOrderId}`).query(clickAndCollectStatusQuery);
 
 describe('clickAndCollectWorkflow', () => {
   it('follows the store: ready mirrored to the web once, collected fulfils the web order and books the ERP sale', async () => {
@@ -152,7 +152,7 @@ describe('clickAndCollectWorkflow', () => {
     await waitFor('ready on the web', async () => (await statusOf('101')).step === 'ready-for-pickup');
     collectInStore('101');
     await handle.signal(storePickupUpdateSignal, { sitooOrderId: status.sitooOrderId!, key: 'state-10', kind: 'collected' });
-    const result: CollectResult = await handle.result();
+    const result: ClickAndCollectResult = await handle.result();
     expect(result).toMatchObject({ outcome: 'collected', storeId: 'S1', erpOrderNumber: 'SO-101' });
     expect(called('markReadyOnWeb', 'FO-101')).toHaveLength(1);
     expect(called('fulfilOnWeb', 'FO-101')).toHaveLength(1);
@@ -166,7 +166,7 @@ describe('clickAndCollectWorkflow', () => {
   it('cancels in Sitoo, refunds on the web and releases the stock when the customer never comes', async () => {
     webOrder('102');
     const handle = await start('102', { pickupExpiry: '2s' });
-    const result: CollectResult = await handle.result();
+    const result: ClickAndCollectResult = await handle.result();
     expect(result.outcome).toBe('expired');
     expect(sitoo.get(result.sitooOrderId!)!.orderStateId).toBe(OrderState.Cancelled);
     expect(called('cancelWebOrder', '102')).toHaveLength(1);
@@ -180,7 +180,7 @@ describe('clickAndCollectWorkflow', () => {
     await waitFor('the pickup order to exist', async () => (await statusOf('103')).step === 'awaiting-store');
     cancelOnWeb('103');
     await handle.signal(webOrderCancelledSignal, { webhookId: 'wh-1' });
-    const result: CollectResult = await handle.result();
+    const result: ClickAndCollectResult = await handle.result();
     expect(result.outcome).toBe('cancelled');
     expect(sitoo.get(result.sitooOrderId!)!.orderStateId).toBe(OrderState.Cancelled);
     expect(called('cancelWebOrder', '103')).toHaveLength(0); // the web order is already cancelled
@@ -207,7 +207,7 @@ describe('clickAndCollectWorkflow', () => {
 
   it('ends at once for an order that is shipped, not collected', async () => {
     webOrder('105', null);
-    const result: CollectResult = await (await start('105')).result();
+    const result: ClickAndCollectResult = await (await start('105')).result();
     expect(result.outcome).toBe('not-pickup');
     expect(called('ensurePickupOrder', '105')).toHaveLength(0);
   });

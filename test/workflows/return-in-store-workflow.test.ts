@@ -7,8 +7,7 @@ import type { ErpCreditMemo, ErpCreditMemoInput, ErpPort } from '../../src/conne
 import type { Mapping, StoreLocation } from '../../src/domain/mapping';
 import type { SaleOrder } from '../../src/domain/sale';
 import type { WebOrder } from '../../src/domain/web-order';
-import { resolveUpdate } from '../../src/workflows/parking';
-import { returnStatusQuery, type ReturnResult } from '../../src/workflows/return-in-store';
+import { resolveUpdate, returnStatusQuery, type ReturnResult } from '../../src/workflows/return-in-store-contract';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
 

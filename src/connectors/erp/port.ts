@@ -43,7 +43,7 @@ export interface ErpLookupOptions {
   customerNumber?: string;
 }
 
-/** A stock adjustment at one location (custom API, see docs/erp-extension.md): store stock moves the ERP must record. */
+/** A stock adjustment at one location (custom API, see docs/erp-extension.md): the store stock changes the ERP must book. */
 export interface ErpStockAdjustmentInput {
   /** `WT-<sitoo warehouse transaction id>`: the key looked up before creating. */
   externalDocumentNumber: string;

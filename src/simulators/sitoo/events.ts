@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { basicAuth, send } from '../../connectors/http';
+import { request } from 'undici';
+import { basicAuth } from '../http-server';
 
 /**
  * The Events SPI as Sitoo delivers it (sitoo-api.md §9): batches of up to 10 events, in order,
@@ -199,20 +200,18 @@ export class SitooEventDelivery {
     let outcome: 'ack' | 'retry' | 'drop';
     let reason = '';
     try {
-      const res = await send({
-        system: 'sitoo-events',
+      const res = await request(`${receiver.url.replace(/\/+$/, '')}/events`, {
         method: 'POST',
-        url: `${receiver.url.replace(/\/+$/, '')}/events`,
-        headers: receiver.username !== undefined ? { authorization: basicAuth(receiver.username, receiver.password ?? '') } : {},
+        headers: { 'content-type': 'application/json', ...(receiver.username !== undefined ? { authorization: basicAuth(receiver.username, receiver.password ?? '') } : {}) },
         body: `[${batch.events.map((e) => e.json ?? JSON.stringify(e.value)).join(',')}]`,
-        timeoutMs: this.timeoutMs,
-        signal: this.abort.signal,
+        signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.abort.signal]),
       });
-      reason = `HTTP ${res.status}`;
-      outcome = res.status >= 200 && res.status < 300 ? 'ack' : res.status === 429 || res.status >= 500 ? 'retry' : 'drop';
+      await res.body.dump();
+      reason = `HTTP ${res.statusCode}`;
+      outcome = res.statusCode >= 200 && res.statusCode < 300 ? 'ack' : res.statusCode === 429 || res.statusCode >= 500 ? 'retry' : 'drop';
     } catch (err) {
-      // send() turns timeouts and connection failures into TransientError; Sitoo retries all of them.
-      reason = err instanceof Error ? err.message : String(err);
+      // Timeouts and connection failures: Sitoo retries all of them.
+      reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       outcome = 'retry';
     }
     if (!this.running && outcome !== 'ack') return; // stopped mid-flight: keep the batch for after start()

@@ -1,6 +1,5 @@
 import { Faults, type FaultConfig } from '../faults';
-import { startSimServer, type SimLoad } from '../http-server';
-import { basicAuth } from '../../connectors/http';
+import { basicAuth, startSimServer, type SimLoad } from '../http-server';
 import { seededRandom } from '../random';
 import { SitooEventDelivery, type EventDeliveryOptions } from './events';
 import { createPos, type SitooPos } from './pos';

@@ -1,9 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { saleWorkflowId } from '../domain/ids';
-import type { SaleWorkflowInput, SitooOrderUpdated } from '../workflows/sale-contract';
-import { sitooOrderUpdatedSignal } from '../workflows/sale-contract';
-import type { saleWorkflow } from '../workflows/sale';
-import { TASK_QUEUES } from '../workflows/task-queues';
+import { SALE_TASK_QUEUE, saleWorkflowId, sitooOrderUpdatedSignal, type SaleWorkflow, type SaleWorkflowInput, type SitooOrderUpdated } from '../workflows/sale-contract';
 
 /** What every start of a sale workflow shares, whoever starts it (events receiver, poller, ops). */
 export interface SaleStartConfig {
@@ -23,7 +19,7 @@ function options(cfg: SaleStartConfig, orderId: number, source: SaleWorkflowInpu
   };
   return {
     workflowId: saleWorkflowId(cfg.accountId, orderId),
-    taskQueue: TASK_QUEUES.main,
+    taskQueue: SALE_TASK_QUEUE,
     args: [input] as [SaleWorkflowInput],
     // A sale is processed once: a finished workflow is never started again for the same order.
     workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
@@ -33,7 +29,7 @@ function options(cfg: SaleStartConfig, orderId: number, source: SaleWorkflowInpu
 /** Starts the sale workflow, or lands on the running one; a finished one stays finished. */
 export async function startSale(client: Client, cfg: SaleStartConfig, orderId: number, source: SaleWorkflowInput['source']): Promise<StartOutcome> {
   try {
-    await client.workflow.start<typeof saleWorkflow>('saleWorkflow', { ...options(cfg, orderId, source), workflowIdConflictPolicy: 'USE_EXISTING' });
+    await client.workflow.start<SaleWorkflow>('saleWorkflow', { ...options(cfg, orderId, source), workflowIdConflictPolicy: 'USE_EXISTING' });
     return 'started';
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return 'already-closed';
@@ -44,7 +40,7 @@ export async function startSale(client: Client, cfg: SaleStartConfig, orderId: n
 /** Tells the sale workflow its order changed (starting it if the `add` was never seen). */
 export async function signalSaleUpdated(client: Client, cfg: SaleStartConfig, orderId: number, update: SitooOrderUpdated): Promise<StartOutcome> {
   try {
-    await client.workflow.signalWithStart<typeof saleWorkflow, [SitooOrderUpdated]>('saleWorkflow', {
+    await client.workflow.signalWithStart<SaleWorkflow, [SitooOrderUpdated]>('saleWorkflow', {
       ...options(cfg, orderId, 'event'),
       signal: sitooOrderUpdatedSignal,
       signalArgs: [update],

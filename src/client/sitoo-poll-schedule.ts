@@ -1,8 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { SitooPollCursors } from '../activities/poll-activities';
-import { sitooPollScheduleId } from '../domain/ids';
-import type { SitooPollInput } from '../workflows/sitoo-poll';
-import { TASK_QUEUES } from '../workflows/task-queues';
+import { SITOO_POLL_TASK_QUEUE, sitooPollScheduleId, type SitooPollCursors, type SitooPollInput } from '../workflows/sitoo-poll-contract';
 import { ensureIntervalSchedule, updateScheduleArgs } from './interval-schedule';
 
 /**
@@ -23,7 +20,7 @@ export async function ensureSitooPollSchedule(client: Client, opts: PollSchedule
   const fromTransactionId = opts.fromTransactionId ?? 1;
   const args: SitooPollInput = { scheduleId, fromOrderId: opts.fromOrderId, fromTransactionId, pageSize: opts.pageSize ?? 100, maxPages: opts.maxPages ?? 20 };
   return ensureIntervalSchedule(client, {
-    scheduleId, workflowType: 'sitooPollWorkflow', taskQueue: TASK_QUEUES.main, every: opts.every, args,
+    scheduleId, workflowType: 'sitooPollWorkflow', taskQueue: SITOO_POLL_TASK_QUEUE, every: opts.every, args,
     note: 'Sitoo polling fallback (orders and stock transactions); the cursors are in the action arguments',
     // A schedule made before stock transactions were polled starts following them from the configured id.
     upgradeArgs: (stored) => ({ ...stored, fromTransactionId: stored.fromTransactionId ?? fromTransactionId }),

@@ -1,7 +1,5 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { endOfDayScheduleId } from '../domain/ids';
-import type { EndOfDayTriggerInput } from '../workflows/end-of-day-trigger';
-import { TASK_QUEUES } from '../workflows/task-queues';
+import { END_OF_DAY_TASK_QUEUE, endOfDayScheduleId, type EndOfDayTriggerInput } from '../workflows/end-of-day-contract';
 
 export interface EndOfDayScheduleOptions {
   accountId: number;
@@ -31,7 +29,7 @@ export async function ensureEndOfDaySchedules(client: Client, opts: EndOfDaySche
     try {
       await client.schedule.create({
         scheduleId, spec,
-        action: { type: 'startWorkflow', workflowType: 'endOfDayTriggerWorkflow', taskQueue: TASK_QUEUES.main, workflowId: scheduleId, args: [args] },
+        action: { type: 'startWorkflow', workflowType: 'endOfDayTriggerWorkflow', taskQueue: END_OF_DAY_TASK_QUEUE, workflowId: scheduleId, args: [args] },
         policies: { overlap: ScheduleOverlapPolicy.ALLOW_ALL, catchupWindow: '3d' },
         state: { note: `End of day for store ${storeId}` },
       });

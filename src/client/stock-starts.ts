@@ -1,17 +1,15 @@
 import type { Client } from '@temporalio/client';
-import { erpStockPollScheduleId, stockDriftScheduleId, stockSyncWorkflowId } from '../domain/ids';
-import type { ErpStockPollInput } from '../workflows/erp-stock-poll';
-import { stockChangedSignal, type StockChange, type StockSyncInput } from '../workflows/stock-contract';
-import type { StockDriftInput } from '../workflows/stock-drift';
-import type { stockSyncWorkflow } from '../workflows/stock-sync';
-import { TASK_QUEUES } from '../workflows/task-queues';
+import {
+  erpStockPollScheduleId, STOCK_TASK_QUEUE, stockChangedSignal, stockDriftScheduleId, stockSyncWorkflowId, type ErpStockPollInput, type StockChange, type StockDriftInput,
+  type StockSyncInput, type StockSyncWorkflow,
+} from '../workflows/stock-contract';
 import { ensureIntervalSchedule, updateScheduleArgs } from './interval-schedule';
 
 /** Hands a stock change to the account's coalescer, starting it if it is not running. */
 export async function signalStockChanged(client: Client, accountId: number, change: StockChange): Promise<void> {
-  await client.workflow.signalWithStart<typeof stockSyncWorkflow, [StockChange]>('stockSyncWorkflow', {
+  await client.workflow.signalWithStart<StockSyncWorkflow, [StockChange]>('stockSyncWorkflow', {
     workflowId: stockSyncWorkflowId(accountId),
-    taskQueue: TASK_QUEUES.inventory,
+    taskQueue: STOCK_TASK_QUEUE,
     args: [{ accountId } satisfies StockSyncInput],
     signal: stockChangedSignal,
     signalArgs: [change],
@@ -22,7 +20,7 @@ export async function signalStockChanged(client: Client, accountId: number, chan
 export async function ensureErpStockPollSchedule(client: Client, opts: { accountId: number; every: string; afterEntryNumber?: number; pageSize?: number }): Promise<string> {
   const scheduleId = erpStockPollScheduleId(opts.accountId);
   const args: ErpStockPollInput = { scheduleId, afterEntryNumber: opts.afterEntryNumber ?? 0, pageSize: opts.pageSize ?? 500, maxPages: 20 };
-  return ensureIntervalSchedule(client, { scheduleId, workflowType: 'erpStockPollWorkflow', taskQueue: TASK_QUEUES.inventory, every: opts.every, args, note: 'ERP warehouse stock; the item-ledger cursor is in the action arguments' });
+  return ensureIntervalSchedule(client, { scheduleId, workflowType: 'erpStockPollWorkflow', taskQueue: STOCK_TASK_QUEUE, every: opts.every, args, note: 'ERP warehouse stock; the item-ledger cursor is in the action arguments' });
 }
 
 export async function saveErpStockCursor(client: Client, scheduleId: string, afterEntryNumber: number): Promise<void> {
@@ -33,5 +31,5 @@ export async function saveErpStockCursor(client: Client, scheduleId: string, aft
 export async function ensureStockDriftSchedule(client: Client, opts: { accountId: number; every: string; settle: string }): Promise<string> {
   const scheduleId = stockDriftScheduleId(opts.accountId);
   const args: StockDriftInput = { settle: opts.settle };
-  return ensureIntervalSchedule(client, { scheduleId, workflowType: 'stockDriftWorkflow', taskQueue: TASK_QUEUES.inventory, every: opts.every, args, note: 'Stock drift check: master vs web per location, repaired and reported' });
+  return ensureIntervalSchedule(client, { scheduleId, workflowType: 'stockDriftWorkflow', taskQueue: STOCK_TASK_QUEUE, every: opts.every, args, note: 'Stock drift check: master vs web per location, repaired and reported' });
 }

@@ -1,11 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { Env } from '../config/env';
 import { parseDuration } from '../domain/duration';
-import { webOrderPollScheduleId } from '../domain/ids';
 import { wholeSeconds, type WebOrderPollCursor } from '../domain/web-order-poll';
-import type { CollectStartConfig } from '../workflows/click-and-collect-contract';
-import { TASK_QUEUES } from '../workflows/task-queues';
-import type { WebOrderPollInput } from '../workflows/web-order-poll-contract';
+import type { ClickAndCollectStartConfig } from '../workflows/click-and-collect-contract';
+import { WEB_ORDER_POLL_TASK_QUEUE, webOrderPollScheduleId, type WebOrderPollInput } from '../workflows/web-order-poll-contract';
 import { ensureIntervalSchedule, updateScheduleArgs } from './interval-schedule';
 
 /**
@@ -19,7 +17,7 @@ export interface WebOrderPollScheduleOptions {
   /** A new schedule starts this far back ('1d'); an existing one keeps its cursor. */
   lookback: string;
   settle: string;
-  collect: CollectStartConfig;
+  collect: ClickAndCollectStartConfig;
   callbackUrl?: string;
   pageSize?: number;
   maxPages?: number;
@@ -32,7 +30,7 @@ export async function ensureWebOrderPollSchedule(client: Client, opts: WebOrderP
   const settings = { pageSize: opts.pageSize ?? 100, maxPages: opts.maxPages ?? 10, settle: opts.settle, collect: opts.collect, ...(opts.callbackUrl ? { callbackUrl: opts.callbackUrl } : {}) };
   const args: WebOrderPollInput = { scheduleId, cursor: { updatedAtFrom: wholeSeconds(Date.now() - lookbackMs) }, ...settings };
   return ensureIntervalSchedule(client, {
-    scheduleId, workflowType: 'webOrderPollWorkflow', taskQueue: TASK_QUEUES.main, every: opts.every, args,
+    scheduleId, workflowType: 'webOrderPollWorkflow', taskQueue: WEB_ORDER_POLL_TASK_QUEUE, every: opts.every, args,
     note: 'Shopify order poll (orders changed since the cursor, and the webhook subscriptions); the cursor is in the action arguments',
     upgradeArgs: (stored) => ({ scheduleId, cursor: stored.cursor, ...settings }),
   });

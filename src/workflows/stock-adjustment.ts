@@ -1,35 +1,22 @@
-import { defineQuery, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
-import type { StockRecordActivities, StockRecordOutcome } from '../activities/stock-record-activities';
-import type { ExceptionType, ParkedException } from '../domain/exceptions';
+import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import type { StockAdjustmentActivities } from '../activities/stock-adjustment-activities';
+import type { ExceptionType } from '../domain/exceptions';
 import { OUTSIDE_CALL } from './activity-options';
-import { installParking, type ResolutionRecord } from './parking';
+import { installParking } from './parking';
 import { SA } from './search-attributes';
+import { stockAdjustmentStatusQuery, type StockAdjustmentInput, type StockAdjustmentStatus } from './stock-contract';
+
+const record = proxyActivities<StockAdjustmentActivities>(OUTSIDE_CALL);
 
 /**
- * The ERP record of one store stock change that is not a sale or refund (manual adjustment,
- * stock-taking, transfer): started by the stock coalescer, on the main queue, because the ERP can
- * lag while the web shop must not. What the ERP cannot take parks here, with its owner.
+ * The stock adjustment that books one store stock change that is not a sale or refund (manual
+ * adjustment, stock-taking, transfer) in the ERP: started by the stock coalescer, on the main
+ * queue, because the ERP can lag while the web shop must not. What the ERP cannot take parks
+ * here, with its owner.
  */
-export interface StockMoveInput {
-  accountId: number;
-  transactionId: number;
-}
-
-export interface StockMoveStatus {
-  transactionId: number;
-  step: 'recording' | 'parked' | 'recorded' | 'skipped' | 'not-for-erp';
-  outcome?: StockRecordOutcome;
-  exception?: ParkedException;
-  resolutions: ResolutionRecord[];
-}
-
-export const stockMoveStatusQuery = defineQuery<StockMoveStatus>('status');
-
-const record = proxyActivities<StockRecordActivities>(OUTSIDE_CALL);
-
-export async function stockMoveWorkflow(input: StockMoveInput): Promise<StockMoveStatus> {
-  const status: StockMoveStatus = { transactionId: input.transactionId, step: 'recording', resolutions: [] };
-  const parking = installParking({ status, statusQuery: stockMoveStatusQuery, skipEnds: true, refusalActions: ['retry', 'skip'] });
+export async function stockAdjustmentWorkflow(input: StockAdjustmentInput): Promise<StockAdjustmentStatus> {
+  const status: StockAdjustmentStatus = { transactionId: input.transactionId, step: 'recording', resolutions: [] };
+  const parking = installParking({ status, statusQuery: stockAdjustmentStatusQuery, skipEnds: true, refusalActions: ['retry', 'skip'] });
   const park = (type: ExceptionType, message: string, details: Record<string, unknown>) => parking.park(type, message, details, ['retry', 'skip']);
 
   await parking.run(async () => {

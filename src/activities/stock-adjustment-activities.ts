@@ -5,13 +5,13 @@ import { masterRefusal, stockLocations, type Mapping } from '../domain/mapping';
 import { erpRecordsThroughOrders, quantitiesOf, type StockChangeKind } from '../domain/stock';
 import { callOrFail, FAILURE_TYPES } from './failures';
 
-export interface StockRecordDeps {
+export interface StockAdjustmentDeps {
   sitoo: SitooPort;
   erp: ErpPort;
   mapping: () => Mapping;
 }
 
-export type StockRecordOutcome =
+export type StockAdjustmentOutcome =
   | { outcome: 'recorded'; documentNumber: string; existed: boolean; locationCode: string; kind: StockChangeKind }
   | { outcome: 'booked-by-order-flow'; kind: StockChangeKind }
   | { outcome: 'not-found' }
@@ -25,9 +25,9 @@ export type StockRecordOutcome =
  * transaction id and looked up before it is created, so a retry or a lost response never books
  * it twice. Business outcomes come back as values for the workflow to park on.
  */
-export function createStockRecordActivities(deps: StockRecordDeps) {
+export function createStockAdjustmentActivities(deps: StockAdjustmentDeps) {
   return {
-    async recordStoreStockChange(input: { transactionId: number }): Promise<StockRecordOutcome> {
+    async recordStoreStockChange(input: { transactionId: number }): Promise<StockAdjustmentOutcome> {
       const [transaction] = await callOrFail(FAILURE_TYPES.sitooRejected, (signal) => deps.sitoo.listWarehouseTransactions({ ids: [input.transactionId] }, { signal }));
       if (!transaction) return { outcome: 'not-found' };
       if (erpRecordsThroughOrders(transaction.kind)) return { outcome: 'booked-by-order-flow', kind: transaction.kind };
@@ -55,4 +55,4 @@ export function createStockRecordActivities(deps: StockRecordDeps) {
   };
 }
 
-export type StockRecordActivities = ReturnType<typeof createStockRecordActivities>;
+export type StockAdjustmentActivities = ReturnType<typeof createStockAdjustmentActivities>;
