@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ErpPort } from '../connectors/erp/port';
 import type { PayoutPort } from '../connectors/payments/port';
 import type { SitooPort } from '../connectors/sitoo/port';
-import { addDays, businessDayWindow } from '../domain/business-day';
+import { businessDayWindow, storeTimeZone } from '../domain/business-day';
 import { addTransaction, emptyDay, JournalError, journalNetByAccount, settlementJournal, type DayTotals, type JournalAccounts, type JournalLine } from '../domain/day-journal';
 import { formatCents } from '../domain/money';
 import type { DayTransaction } from '../domain/end-of-day';
@@ -84,15 +84,15 @@ export function createEndOfDayActivities(deps: EndOfDayDeps) {
     async resolveStoreDay(input: { storeId: string; date: string }): Promise<StoreDay> {
       const store = deps.mapping().stores.find((s) => s.storeId === input.storeId);
       if (!store) throw ApplicationFailure.nonRetryable(`store ${input.storeId} is not in the mapping`, UNKNOWN_STORE);
-      const timeZone = await callOrFail(FAILURE_TYPES.sitooRejected, (signal) => deps.sitoo.getSiteTimeZone(undefined, { signal }));
+      const timeZone = storeTimeZone(store);
       return { storeId: store.storeId, date: input.date, timeZone, warehouseId: store.sitooWarehouseId, erpCustomerNumber: store.erpCustomerNumber, ...businessDayWindow(input.date, timeZone) };
     },
 
     /** The day's totals, the Z-reports against them, and every till sale against the ERP. */
     async summariseDay(input: { day: StoreDay }): Promise<DaySummary> {
       const { day } = input;
-      // The sale flow dates ERP orders by the UTC date of the sale, so look one day either side.
-      const window = { customerNumber: day.erpCustomerNumber, postingDateFrom: addDays(day.date, -1), postingDateTo: addDays(day.date, 1) };
+      // Every flow dates its ERP documents with the store's business day, so the day's are exactly this date's.
+      const window = { customerNumber: day.erpCustomerNumber, postingDateFrom: day.date, postingDateTo: day.date };
       const [erpDocs, memoLines] = await callOrFail(FAILURE_TYPES.erpRejected, (signal) => Promise.all([deps.erp.listSalesDocumentTotals(window, { signal }), deps.erp.listCreditMemoLineTotals(window, { signal })]));
       const erp: ErpBookings = { invoices: new Map(), returns: returnsByOrder(memoLines) };
       for (const d of erpDocs) {

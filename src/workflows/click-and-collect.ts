@@ -1,6 +1,7 @@
 import { allHandlersFinished, ApplicationFailure, condition, log, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ClickAndCollectActivities } from '../activities/click-and-collect-activities';
 import { collectionPayment, pickupLines, soldLines, type PricedLine } from '../domain/click-and-collect';
+import { businessDate } from '../domain/business-day';
 import { parseDuration } from '../domain/duration';
 import type { ExceptionType, Resolution, ResolutionAction } from '../domain/exceptions';
 import type { StoreLocation } from '../domain/mapping';
@@ -247,7 +248,7 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     step('booking-collection');
     await orPark('ecommerce-rejected', () => act.fulfilOnWeb({ fulfillmentOrderId: fo.id }));
     const erp = await orPark('erp-rejected', () =>
-      act.bookCollectedOrder({ webOrderId: input.webOrderId, storeId: store.storeId, currencyCode: order.currencyCode, lines, collectedOn: new Date().toISOString().slice(0, 10) }));
+      act.bookCollectedOrder({ webOrderId: input.webOrderId, storeId: store.storeId, currencyCode: order.currencyCode, lines, collectedOn: businessDate(Math.floor(Date.now() / 1000), store) }));
     status.erpOrderNumber = erp.number;
     return done('collected');
   }
@@ -302,7 +303,7 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
   async function book(pickup: SaleOrder, order: WebOrder, store: StoreLocation): Promise<CollectResult> {
     const lines = soldLines(pickup);
     const erp = await orPark('erp-rejected', () =>
-      act.bookCollectedOrder({ webOrderId: input.webOrderId, storeId: store.storeId, currencyCode: order.currencyCode, lines, collectedOn: new Date().toISOString().slice(0, 10) }));
+      act.bookCollectedOrder({ webOrderId: input.webOrderId, storeId: store.storeId, currencyCode: order.currencyCode, lines, collectedOn: businessDate(Math.floor(Date.now() / 1000), store) }));
     status.erpOrderNumber = erp.number;
     if (erp.lateTwinPossible && patched('erp-exactly-once')) {
       // A create an earlier attempt sent may still land in the ERP: once it no longer can, take it back.

@@ -19,7 +19,7 @@ export interface ErpSalesOrderInput {
   /** The business key (saleErpDocumentNumber, webOrderErpDocumentNumber): looked up, with the customer, before create. */
   externalDocumentNumber: string;
   customerNumber: string;
-  /** YYYY-MM-DD */
+  /** YYYY-MM-DD, the store's business day (businessDate): the order's and its invoice's posting date too. */
   orderDate: string;
   currencyCode?: string;
   lines: ErpSalesOrderLine[];
@@ -66,7 +66,7 @@ export interface ErpCreditMemoInput {
   /** The original sales order id. Several returns against one order share it, so it is not unique. */
   externalDocumentNumber: string;
   customerNumber: string;
-  /** YYYY-MM-DD */
+  /** YYYY-MM-DD, the store's business day (businessDate): the memo's posting date too. */
   creditMemoDate: string;
   lines: Array<{
     itemNumber: string;

@@ -177,6 +177,7 @@ export class BusinessCentralClient implements ErpPort {
       externalDocumentNumber: ext,
       customerNumber: normaliseCode(input.customerNumber),
       orderDate: input.orderDate,
+      postingDate: input.orderDate,
       ...(input.currencyCode !== undefined ? { currencyCode: input.currencyCode } : {}),
       pricesIncludeTax: true,
       salesOrderLines: input.lines.map((l) => ({
@@ -214,6 +215,7 @@ export class BusinessCentralClient implements ErpPort {
       externalDocumentNumber: ext,
       customerNumber: normaliseCode(input.customerNumber),
       creditMemoDate: input.creditMemoDate,
+      postingDate: input.creditMemoDate,
       salesCreditMemoLines: input.lines.map((l) => ({
         lineType: 'Item',
         lineObjectNumber: normaliseCode(l.itemNumber),
