@@ -5,7 +5,7 @@ import { businessDate } from '../domain/business-day';
 import { parseDuration } from '../domain/duration';
 import type { ExceptionType, Resolution, ResolutionAction } from '../domain/exceptions';
 import type { StoreLocation } from '../domain/mapping';
-import { formatCents, parseCents } from '../domain/money';
+import { formatCents, parseCents, unitsShare } from '../domain/money';
 import { OrderState, type SaleOrder } from '../domain/sale';
 import { pickupOf, pickupPayment, type PickupPayment, type WebFulfillmentOrder, type WebOrder } from '../domain/web-order';
 import {
@@ -353,5 +353,10 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
 }
 
 function pricedLines(order: WebOrder, fo: WebFulfillmentOrder): PricedLine[] {
-  return pickupLines(fo).map((l) => ({ ...l, unitPrice: order.lines.find((o) => o.sku === l.sku)?.unitPrice ?? '0.00' }));
+  return pickupLines(fo).map((l) => {
+    const line = order.lines.find((o) => o.sku === l.sku);
+    // What the customer paid for these units: the rounded unit price x quantity can be a cent off.
+    const paid = line?.paidCents !== undefined && line.quantity > 0 ? { grossCents: unitsShare(line.paidCents, line.quantity, 0, l.quantity) } : {};
+    return { ...l, unitPrice: line?.unitPrice ?? '0.00', ...paid };
+  });
 }
