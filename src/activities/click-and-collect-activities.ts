@@ -176,7 +176,7 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
           customerNumber: store.erpCustomerNumber,
           orderDate: input.collectedOn,
           currencyCode: input.currencyCode,
-          lines: planned.lines.map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPrice: l.unitPriceCents / 100, discountAmount: l.discountCents / 100, locationCode: store.erpLocationCode })),
+          lines: planned.lines.map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPriceCents: l.unitPriceCents, discountCents: l.discountCents, locationCode: store.erpLocationCode })),
         });
         if (order.posted) return order;
         // Posting re-reads the order; keep what only the create can know.

@@ -70,7 +70,7 @@ export function createEndOfDayActivities(deps: EndOfDayDeps) {
     const entries = await deps.erp.listGeneralLedgerEntries({ postingDateFrom: date, postingDateTo: date, documentNumber }, { signal });
     const expected = journalNetByAccount(lines, deps.accounts.receivables);
     const found = new Map<string, number>();
-    for (const e of entries) found.set(e.accountNumber, (found.get(e.accountNumber) ?? 0) + Math.round((e.debitAmount - e.creditAmount) * 100));
+    for (const e of entries) found.set(e.accountNumber, (found.get(e.accountNumber) ?? 0) + e.debitCents - e.creditCents);
     const differ = [...new Set([...expected.keys(), ...found.keys()])].filter((a) => (expected.get(a) ?? 0) !== (found.get(a) ?? 0));
     if (differ.length === 0) return;
     throw ApplicationFailure.nonRetryable(
@@ -139,7 +139,7 @@ export function createEndOfDayActivities(deps: EndOfDayDeps) {
         if (posted === 'now' && lines.length) {
           await deps.erp.postDailyJournal({
             journalCode, documentNumber, postingDate: input.day.date,
-            lines: lines.map((l) => ({ accountNumber: l.accountNumber, accountType: l.accountType, amount: l.amountCents / 100, description: l.description })),
+            lines: lines.map((l) => ({ accountNumber: l.accountNumber, accountType: l.accountType, amountCents: l.amountCents, description: l.description })),
           }, { signal });
         }
         if (lines.length) await checkLedger(input.day.date, documentNumber, lines, signal);

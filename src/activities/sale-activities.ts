@@ -62,7 +62,7 @@ export function createSaleActivities(deps: SaleActivityDeps) {
           customerNumber: store.erpCustomerNumber,
           orderDate: businessDate(order.orderDate, store),
           currencyCode: order.currencyCode,
-          lines: planned.lines.map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPrice: l.unitPriceCents / 100, discountAmount: l.discountCents / 100, locationCode: store.erpLocationCode })),
+          lines: planned.lines.map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPriceCents: l.unitPriceCents, discountCents: l.discountCents, locationCode: store.erpLocationCode })),
         }),
       );
     },
