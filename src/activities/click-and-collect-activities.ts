@@ -91,7 +91,8 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
       return callOrFail(FAILURE_TYPES.sitooRejected, async () => {
         const existing = await deps.sitoo.findOrderByExternalId(input.webOrder.legacyId);
         if (existing) return existing.orderId;
-        const total = input.lines.reduce((n, l) => n + cents(l.unitPrice) * l.quantity, 0);
+        // Each row at what the customer paid for it (absent on lines from older histories: unit price x quantity).
+        const rows = input.lines.map((l) => l.grossCents ?? cents(l.unitPrice) * l.quantity);
         try {
           return await deps.sitoo.createOrder({
             externalId: input.webOrder.legacyId,
@@ -99,8 +100,8 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
             orderStateId: OrderState.Open,
             paymentStateId: paidOnline ? PaymentState.Successful : PaymentState.Pending,
             currencyCode: input.webOrder.currencyCode,
-            lines: input.lines.map((l) => ({ sku: l.sku, productName: l.sku, quantity: l.quantity, unitPriceGross: formatCents(cents(l.unitPrice)), vatPercent: input.vatPercent })),
-            ...(paidOnline ? { payments: [{ name: 'Web payment', amount: formatCents(total), externalId: input.webOrder.legacyId }] } : {}),
+            lines: input.lines.map((l, i) => ({ sku: l.sku, productName: l.sku, quantity: l.quantity, rowGrossCents: rows[i]!, vatPercent: input.vatPercent })),
+            ...(paidOnline ? { payments: [{ name: 'Web payment', amountCents: rows.reduce((n, c) => n + c, 0), externalId: input.webOrder.legacyId }] } : {}),
             reservedUntil: input.reservedUntil,
             additionalData: { ...PICKUP_ORDER_TAGS, [WEB_ORDER_ID_KEY]: input.webOrder.legacyId },
           });
@@ -175,7 +176,7 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
           customerNumber: store.erpCustomerNumber,
           orderDate: input.collectedOn,
           currencyCode: input.currencyCode,
-          lines: planned.lines.map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPrice: l.unitPriceCents / 100, discountAmount: l.discountCents / 100, locationCode: store.erpLocationCode })),
+          lines: planned.lines.map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPriceCents: l.unitPriceCents, discountCents: l.discountCents, locationCode: store.erpLocationCode })),
         });
         if (order.posted) return order;
         // Posting re-reads the order; keep what only the create can know.

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ErpPort } from '../connectors/erp/port';
 import type { PayoutPort } from '../connectors/payments/port';
 import type { SitooPort } from '../connectors/sitoo/port';
-import { addDays, businessDayWindow } from '../domain/business-day';
+import { businessDayWindow, storeTimeZone } from '../domain/business-day';
 import { addTransaction, emptyDay, JournalError, journalNetByAccount, settlementJournal, type DayTotals, type JournalAccounts, type JournalLine } from '../domain/day-journal';
 import { formatCents } from '../domain/money';
 import type { DayTransaction } from '../domain/end-of-day';
@@ -70,7 +70,7 @@ export function createEndOfDayActivities(deps: EndOfDayDeps) {
     const entries = await deps.erp.listGeneralLedgerEntries({ postingDateFrom: date, postingDateTo: date, documentNumber }, { signal });
     const expected = journalNetByAccount(lines, deps.accounts.receivables);
     const found = new Map<string, number>();
-    for (const e of entries) found.set(e.accountNumber, (found.get(e.accountNumber) ?? 0) + Math.round((e.debitAmount - e.creditAmount) * 100));
+    for (const e of entries) found.set(e.accountNumber, (found.get(e.accountNumber) ?? 0) + e.debitCents - e.creditCents);
     const differ = [...new Set([...expected.keys(), ...found.keys()])].filter((a) => (expected.get(a) ?? 0) !== (found.get(a) ?? 0));
     if (differ.length === 0) return;
     throw ApplicationFailure.nonRetryable(
@@ -84,15 +84,15 @@ export function createEndOfDayActivities(deps: EndOfDayDeps) {
     async resolveStoreDay(input: { storeId: string; date: string }): Promise<StoreDay> {
       const store = deps.mapping().stores.find((s) => s.storeId === input.storeId);
       if (!store) throw ApplicationFailure.nonRetryable(`store ${input.storeId} is not in the mapping`, UNKNOWN_STORE);
-      const timeZone = await callOrFail(FAILURE_TYPES.sitooRejected, (signal) => deps.sitoo.getSiteTimeZone(undefined, { signal }));
+      const timeZone = storeTimeZone(store);
       return { storeId: store.storeId, date: input.date, timeZone, warehouseId: store.sitooWarehouseId, erpCustomerNumber: store.erpCustomerNumber, ...businessDayWindow(input.date, timeZone) };
     },
 
     /** The day's totals, the Z-reports against them, and every till sale against the ERP. */
     async summariseDay(input: { day: StoreDay }): Promise<DaySummary> {
       const { day } = input;
-      // The sale flow dates ERP orders by the UTC date of the sale, so look one day either side.
-      const window = { customerNumber: day.erpCustomerNumber, postingDateFrom: addDays(day.date, -1), postingDateTo: addDays(day.date, 1) };
+      // Every flow dates its ERP documents with the store's business day, so the day's are exactly this date's.
+      const window = { customerNumber: day.erpCustomerNumber, postingDateFrom: day.date, postingDateTo: day.date };
       const [erpDocs, memoLines] = await callOrFail(FAILURE_TYPES.erpRejected, (signal) => Promise.all([deps.erp.listSalesDocumentTotals(window, { signal }), deps.erp.listCreditMemoLineTotals(window, { signal })]));
       const erp: ErpBookings = { invoices: new Map(), returns: returnsByOrder(memoLines) };
       for (const d of erpDocs) {
@@ -139,7 +139,7 @@ export function createEndOfDayActivities(deps: EndOfDayDeps) {
         if (posted === 'now' && lines.length) {
           await deps.erp.postDailyJournal({
             journalCode, documentNumber, postingDate: input.day.date,
-            lines: lines.map((l) => ({ accountNumber: l.accountNumber, accountType: l.accountType, amount: l.amountCents / 100, description: l.description })),
+            lines: lines.map((l) => ({ accountNumber: l.accountNumber, accountType: l.accountType, amountCents: l.amountCents, description: l.description })),
           }, { signal });
         }
         if (lines.length) await checkLedger(input.day.date, documentNumber, lines, signal);

@@ -76,8 +76,8 @@ export async function sweepCreditMemoTwins(erp: ErpPort, key: CreditMemoKey): Pr
  * paid. Such a draft is deleted (a retry must not find and post it) and the return refused.
  */
 async function checkBooksWhatWasRefunded(erp: ErpPort, memo: ErpCreditMemo, input: ErpCreditMemoInput, signal?: AbortSignal): Promise<void> {
-  const expected = input.lines.reduce((n, l) => n + Math.round(l.quantity * l.unitPrice * 100), 0);
-  const booked = Math.round(memo.totalAmountIncludingTax * 100);
+  const expected = input.lines.reduce((n, l) => n + l.quantity * l.unitPriceCents, 0);
+  const booked = memo.totalCents;
   if (memo.pricesIncludeTax && booked === expected) return;
   await erp.deleteSalesCreditMemo(memo.id, { signal });
   throw new PermanentError(

@@ -69,7 +69,7 @@ export async function settleOrders(erp: ErpPort, key: ErpOrderKey, signal?: Abor
 
 /** What the lines come to including VAT, as the ERP computes it with prices including VAT. */
 function expectedTotalCents(input: ErpSalesOrderInput): number {
-  return input.lines.reduce((n, l) => n + Math.round(l.quantity * l.unitPrice * 100) - Math.round((l.discountAmount ?? 0) * 100), 0);
+  return input.lines.reduce((n, l) => n + l.quantity * l.unitPriceCents - (l.discountCents ?? 0), 0);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { EcommercePort } from '../connectors/ecommerce/port';
 import type { ErpPort } from '../connectors/erp/port';
 import { legacySitooOrderErpDocumentNumber, returnLineDescription, webOrderErpDocumentNumber } from '../domain/ids';
 import { UNKNOWN_STORE, type Mapping, type StoreLocation } from '../domain/mapping';
+import { parseCents } from '../domain/money';
 import type { CreditMemoLine, RefundTransaction } from '../domain/returns';
 import { bookCreditMemo, sweepCreditMemoTwins, type CreditMemoKey } from './erp-credit-memos';
 import { callOrFail, FAILURE_TYPES } from './failures';
@@ -27,6 +28,13 @@ export interface ReturnMemoRef {
   webOrderId?: string;
   sitooOrderId: number;
   storeId: string;
+}
+
+/** Memo lines carry the 2-decimal unit price the workflow wrote with formatCents; anything else is a bug worth failing on. */
+function unitCents(price: string): number {
+  const cents = parseCents(price);
+  if (cents === undefined) throw ApplicationFailure.create({ type: 'InvalidPrice', nonRetryable: true, message: `${JSON.stringify(price)} is not a price` });
+  return cents;
 }
 
 export function createReturnActivities(deps: ReturnActivityDeps) {
@@ -74,7 +82,7 @@ export function createReturnActivities(deps: ReturnActivityDeps) {
           externalDocumentNumber: key.externalDocumentNumber,
           customerNumber: key.customerNumber,
           creditMemoDate: input.returnedOn,
-          lines: input.lines.map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPrice: Number(l.unitPrice), locationCode: store.erpLocationCode, description: key.description })),
+          lines: input.lines.map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPriceCents: unitCents(l.unitPrice), locationCode: store.erpLocationCode, description: key.description })),
         });
         return { number, ...(lateTwinPossible ? { lateTwinPossible } : {}) };
       });

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ErpPort } from '../connectors/erp/port';
 import type { SitooPort } from '../connectors/sitoo/port';
+import { businessDate } from '../domain/business-day';
 import { legacySitooOrderErpDocumentNumber } from '../domain/ids';
 import { findStoreByWarehouse, type Mapping, type StoreLocation } from '../domain/mapping';
 import { erpSaleLines, type SaleOrder } from '../domain/sale';
@@ -14,10 +15,6 @@ export interface SaleActivityDeps {
   erp: ErpPort;
   /** A getter, so a corrected mapping file can be reloaded without restarting the worker. */
   mapping: () => Mapping;
-}
-
-function unixToDate(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().slice(0, 10);
 }
 
 /**
@@ -63,9 +60,9 @@ export function createSaleActivities(deps: SaleActivityDeps) {
         findOrCreateErpOrder(deps.erp, {
           externalDocumentNumber: key.externalDocumentNumber,
           customerNumber: store.erpCustomerNumber,
-          orderDate: unixToDate(order.orderDate),
+          orderDate: businessDate(order.orderDate, store),
           currencyCode: order.currencyCode,
-          lines: planned.lines.map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPrice: l.unitPriceCents / 100, discountAmount: l.discountCents / 100, locationCode: store.erpLocationCode })),
+          lines: planned.lines.map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPriceCents: l.unitPriceCents, discountCents: l.discountCents, locationCode: store.erpLocationCode })),
         }),
       );
     },

@@ -1,5 +1,6 @@
 import type { ErpPort } from '../connectors/erp/port';
 import type { SitooPort } from '../connectors/sitoo/port';
+import { businessDate } from '../domain/business-day';
 import { stockAdjustmentDocumentNumber } from '../domain/ids';
 import { masterRefusal, stockLocations, type Mapping } from '../domain/mapping';
 import { erpRecordsThroughOrders, quantitiesOf, type StockChangeKind } from '../domain/stock';
@@ -45,7 +46,7 @@ export function createStockAdjustmentActivities(deps: StockAdjustmentDeps) {
         deps.erp.createStockAdjustment({
           externalDocumentNumber: documentNumber,
           locationCode: location.erpLocationCode,
-          postingDate: new Date(transaction.createdAt * 1000).toISOString().slice(0, 10),
+          postingDate: businessDate(transaction.createdAt, location),
           description: `Sitoo ${transaction.kind} ${transaction.transactionId}`,
           lines,
         }, { signal }),

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../domain/business-day';
 import { STORE_ID } from '../domain/ids';
 import { mappingConflicts, type Mapping } from '../domain/mapping';
 
@@ -12,6 +13,7 @@ import { mappingConflicts, type Mapping } from '../domain/mapping';
 const erpLocationCode = z.string().min(1).max(10).regex(/^[A-Z0-9_-]+$/, 'must be an upper-case ERP location code');
 const webLocationId = z.string().regex(/^gid:\/\/shopify\/Location\/\d+$/, 'must be a Shopify location gid like gid://shopify/Location/1');
 const units = z.number().int().nonnegative();
+const timeZone = z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Stockholm');
 
 const storeSchema = z.object({
   // Part of the store's ERP journal batch (Code[10]) and day journal number: never cut, so never longer.
@@ -25,6 +27,8 @@ const storeSchema = z.object({
   webLocationId,
   /** Stores of one region stand in for each other when a click & collect store is short. */
   region: z.string().min(1).optional(),
+  /** The store's business day is its local day here; the account's `timeZone` when left out. */
+  timeZone: timeZone.optional(),
 });
 
 /** ERP-mastered warehouses: their stock flows from the ERP to the web and to a Virtual Sitoo mirror. */
@@ -43,6 +47,8 @@ const buffersSchema = z.object({
 }).strict();
 
 export const mappingSchema = z.object({
+  /** The account's zone, for stores that name none. */
+  timeZone: timeZone.default(DEFAULT_TIME_ZONE),
   stores: z.array(storeSchema).min(1),
   warehouses: z.array(warehouseSchema).default([]),
   buffers: buffersSchema.default({ bySku: {}, byCategory: {} }),
@@ -74,7 +80,8 @@ export function parseMapping(text: string, source = 'mapping'): Mapping {
   }
   const conflicts = mappingConflicts(parsed.data);
   if (conflicts.length) throw new MappingError(`Invalid mapping file ${source}:\n${conflicts.map((c) => `  ${c}`).join('\n')}`);
-  return parsed.data;
+  // Every store carries its zone, so nothing downstream needs to know where the default lives.
+  return { ...parsed.data, stores: parsed.data.stores.map((s) => ({ ...s, timeZone: s.timeZone ?? parsed.data.timeZone })) };
 }
 
 export async function loadMappingFile(path: string): Promise<Mapping> {

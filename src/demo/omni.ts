@@ -127,7 +127,7 @@ export async function checkOmni(stack: LocalStack, played: OmniPlayed, skus: str
     }
   }
   let refundedCents = 0;
-  const memoCents = (lines: Array<{ quantity: number; unitPrice: number }>) => lines.reduce((n, l) => n + l.quantity * Math.round(l.unitPrice * 100), 0);
+  const memoCents = (lines: Array<{ quantity: number; unitPrice: number }>) => lines.reduce((n, l) => n + l.quantity * parseCents(l.unitPrice)!, 0);
   for (const r of played.returns) {
     const status: ReturnStatus = await stack.client.workflow.getHandle(returnInStoreWorkflowId(stack.env.SITOO_ACCOUNT_ID, r.sitooOrderId)).query(returnStatusQuery);
     const outcome = status.exception?.type ?? status.step;
@@ -158,7 +158,7 @@ export async function checkOmni(stack: LocalStack, played: OmniPlayed, skus: str
   if (!returnedOrders.some((o) => o.lines.some((l) => l.discountAllocations.length > 0 && l.refunded > 0))) problems.push('no discounted web line was returned: the refund check proves nothing about discounts');
   const webRefundedCents = played.returns.filter((r) => r.webOrderId).map((r) => r.webOrderId!).filter((id, i, all) => all.indexOf(id) === i)
     .flatMap((id) => stack.ecommerce.state.orders.get(played.collects.find((c) => c.webOrderId === id)!.gid)!.refunds).reduce((n, rf) => n + rf.totalCents, 0);
-  if (webRefundedCents !== refundedCents) problems.push(`the web refunded ${webRefundedCents / 100} for returns worth ${refundedCents / 100}`);
+  if (webRefundedCents !== refundedCents) problems.push(`the web refunded ${formatCents(webRefundedCents)} for returns worth ${formatCents(refundedCents)}`);
   summary.refunded = formatCents(refundedCents);
   return { problems, summary };
 }

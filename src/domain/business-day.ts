@@ -3,6 +3,25 @@
  * 00:30 in Stockholm belongs to that Stockholm date, and a day with a DST change lasts 23 or 25 h.
  */
 
+/**
+ * The zone of a store that names none in the mapping, nor its account: Sitoo's own default site
+ * zone, which the first stores are in. The mapping file may set its own (`timeZone`, top level).
+ */
+export const DEFAULT_TIME_ZONE = 'Europe/Stockholm';
+
+/**
+ * The business date (yyyy-mm-dd) of an instant at a store: what every document the ERP gets for
+ * it is dated, and the day end of day reads it under. Stores and results recorded before stores
+ * had a zone carry none: the account default then.
+ */
+export function businessDate(unixSeconds: number, store: { timeZone?: string }): string {
+  return localDate(unixSeconds, storeTimeZone(store));
+}
+
+export function storeTimeZone(store: { timeZone?: string }): string {
+  return store.timeZone ?? DEFAULT_TIME_ZONE;
+}
+
 /** The local calendar date (yyyy-mm-dd) of a Unix-seconds instant in an IANA time zone. */
 export function localDate(unixSeconds: number, timeZone: string): string {
   const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(unixSeconds * 1000));

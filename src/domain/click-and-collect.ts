@@ -1,6 +1,6 @@
 import type { Mapping, StoreLocation } from './mapping';
 import { parseCents } from './money';
-import { PaymentState, type SaleOrder } from './sale';
+import { PaymentState, rowCents, type SaleOrder } from './sale';
 import type { WarehouseLevel } from './stock';
 import type { WebFulfillmentOrder } from './web-order';
 
@@ -13,7 +13,7 @@ export interface PickupLine {
 /** Lines as the pickup order and the ERP need them: SKU, quantity and a VAT-inclusive unit price. */
 export interface PricedLine extends PickupLine {
   unitPrice: string;
-  /** The row's exact total incl. VAT when it came from a Sitoo order (the unit price is rounded). */
+  /** The row's exact total incl. VAT: what the web customer paid, or the Sitoo row (the unit price is rounded). */
   grossCents?: number;
 }
 
@@ -65,7 +65,8 @@ export interface CollectionPayment {
 export function collectionPayment(order: Pick<SaleOrder, 'paymentStateId' | 'lines' | 'payments'>): CollectionPayment {
   const cents = (v: string) => parseCents(v) ?? 0;
   const paidCents = order.payments.reduce((n, p) => n + cents(p.amount), 0);
-  const dueCents = order.lines.reduce((n, l) => n + cents(l.unitPriceGross) * l.quantity, 0);
+  // What each row came to, not its rounded unit price x quantity: a discounted web line does not divide evenly.
+  const dueCents = order.lines.reduce((n, l) => n + rowCents(l), 0);
   return { paid: order.paymentStateId === PaymentState.Successful && paidCents >= dueCents, paymentStateId: order.paymentStateId, paidCents, dueCents };
 }
 

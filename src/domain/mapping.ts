@@ -15,6 +15,8 @@ export interface StoreLocation {
   webLocationId: string;
   /** Stores in one region can stand in for each other when a click & collect store is short. */
   region?: string;
+  /** IANA zone the store's business day is counted in (see businessDate); the account's when absent. */
+  timeZone?: string;
 }
 
 /**
@@ -31,6 +33,8 @@ export interface WarehouseLocation {
 }
 
 export interface Mapping {
+  /** The account's IANA zone: every store's that names none (DEFAULT_TIME_ZONE when absent). */
+  timeZone?: string;
   stores: StoreLocation[];
   warehouses?: WarehouseLocation[];
   buffers?: StockBuffers;
@@ -46,6 +50,8 @@ export interface StockLocation {
   sitooWarehouseId?: number;
   erpLocationCode: string;
   webLocationId: string;
+  /** The store's zone, or the account's for a warehouse: what dates its ERP records. */
+  timeZone?: string;
 }
 
 /**
@@ -61,10 +67,12 @@ export function findStoreByWarehouse(mapping: Mapping, warehouseId: number | nul
 
 export function stockLocations(mapping: Mapping): StockLocation[] {
   return [
-    ...mapping.stores.map((s): StockLocation => ({ locationId: s.storeId, name: s.name, master: 'sitoo', sitooWarehouseId: s.sitooWarehouseId, erpLocationCode: s.erpLocationCode, webLocationId: s.webLocationId })),
-    ...(mapping.warehouses ?? []).map((w): StockLocation => ({ locationId: w.warehouseId, name: w.name, master: 'erp', sitooWarehouseId: w.sitooMirrorWarehouseId, erpLocationCode: w.erpLocationCode, webLocationId: w.webLocationId })),
+    ...mapping.stores.map((s): StockLocation => ({ locationId: s.storeId, name: s.name, master: 'sitoo', sitooWarehouseId: s.sitooWarehouseId, erpLocationCode: s.erpLocationCode, webLocationId: s.webLocationId, ...zoneOf(s.timeZone ?? mapping.timeZone) })),
+    ...(mapping.warehouses ?? []).map((w): StockLocation => ({ locationId: w.warehouseId, name: w.name, master: 'erp', sitooWarehouseId: w.sitooMirrorWarehouseId, erpLocationCode: w.erpLocationCode, webLocationId: w.webLocationId, ...zoneOf(mapping.timeZone) })),
   ];
 }
+
+const zoneOf = (timeZone: string | undefined) => (timeZone ? { timeZone } : {});
 
 export function findStockLocation(mapping: Mapping, locationId: string): StockLocation | undefined {
   return stockLocations(mapping).find((l) => l.locationId === locationId);

@@ -4,14 +4,22 @@
  */
 const MONEY = /^(-)?(\d+)(?:\.(\d{1,2}))?$/;
 
-/** "123.50" -> 12350; undefined when the text is not a money amount. */
-export function parseCents(value: string): number | undefined {
+/**
+ * A wire amount to cents: a 2-decimal string ("123.50", as Sitoo sends) or a JSON number (123.5,
+ * as Business Central sends) -> 12350; undefined when it is not a whole number of cents.
+ */
+export function parseCents(value: string | number): number | undefined {
+  if (typeof value === 'number') {
+    const cents = Math.round(value * 100);
+    return Number.isFinite(value) && Math.abs(value * 100 - cents) < 1e-6 ? cents : undefined;
+  }
   const m = MONEY.exec(value);
   if (!m) return undefined;
   const cents = Number(m[2]) * 100 + Number((m[3] ?? '').padEnd(2, '0'));
   return m[1] ? -cents : cents;
 }
 
+/** 12350 -> "123.50"; a wire that takes JSON numbers sends Number() of it, the same decimal. */
 export function formatCents(cents: number): string {
   const abs = Math.abs(cents);
   return `${cents < 0 ? '-' : ''}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;

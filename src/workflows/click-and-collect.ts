@@ -1,9 +1,10 @@
 import { ApplicationFailure, condition, log, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ClickAndCollectActivities } from '../activities/click-and-collect-activities';
 import { collectionPayment, pickupLines, soldLines, type PricedLine } from '../domain/click-and-collect';
+import { businessDate } from '../domain/business-day';
 import { parseDuration } from '../domain/duration';
 import type { StoreLocation } from '../domain/mapping';
-import { formatCents, parseCents } from '../domain/money';
+import { formatCents, parseCents, unitsShare } from '../domain/money';
 import { OrderState, type SaleOrder } from '../domain/sale';
 import { pickupOf, pickupPayment, type PickupPayment, type WebFulfillmentOrder, type WebOrder } from '../domain/web-order';
 import {
@@ -230,7 +231,7 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     step('booking-collection');
     await orPark('ecommerce-rejected', () => act.fulfilOnWeb({ fulfillmentOrderId: fo.id }));
     const erp = await orPark('erp-rejected', () =>
-      act.bookCollectedOrder({ webOrderId: input.webOrderId, storeId: store.storeId, currencyCode: order.currencyCode, lines, collectedOn: new Date().toISOString().slice(0, 10) }));
+      act.bookCollectedOrder({ webOrderId: input.webOrderId, storeId: store.storeId, currencyCode: order.currencyCode, lines, collectedOn: businessDate(Math.floor(Date.now() / 1000), store) }));
     status.erpOrderNumber = erp.number;
     return done('collected');
   }
@@ -285,7 +286,7 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
   async function book(pickup: SaleOrder, order: WebOrder, store: StoreLocation): Promise<ClickAndCollectResult> {
     const lines = soldLines(pickup);
     const erp = await orPark('erp-rejected', () =>
-      act.bookCollectedOrder({ webOrderId: input.webOrderId, storeId: store.storeId, currencyCode: order.currencyCode, lines, collectedOn: new Date().toISOString().slice(0, 10) }));
+      act.bookCollectedOrder({ webOrderId: input.webOrderId, storeId: store.storeId, currencyCode: order.currencyCode, lines, collectedOn: businessDate(Math.floor(Date.now() / 1000), store) }));
     status.erpOrderNumber = erp.number;
     if (erp.lateTwinPossible && patched('erp-exactly-once')) {
       // A create an earlier attempt sent may still land in the ERP: once it no longer can, take it back.
@@ -335,5 +336,10 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
 }
 
 function pricedLines(order: WebOrder, fo: WebFulfillmentOrder): PricedLine[] {
-  return pickupLines(fo).map((l) => ({ ...l, unitPrice: order.lines.find((o) => o.sku === l.sku)?.unitPrice ?? '0.00' }));
+  return pickupLines(fo).map((l) => {
+    const line = order.lines.find((o) => o.sku === l.sku);
+    // What the customer paid for these units: the rounded unit price x quantity can be a cent off.
+    const paid = line?.paidCents !== undefined && line.quantity > 0 ? { grossCents: unitsShare(line.paidCents, line.quantity, 0, l.quantity) } : {};
+    return { ...l, unitPrice: line?.unitPrice ?? '0.00', ...paid };
+  });
 }

@@ -2,9 +2,10 @@ import { ApplicationFailure, patched, proxyActivities, sleep, upsertSearchAttrib
 import type { ClickAndCollectActivities } from '../activities/click-and-collect-activities';
 import type { ReturnActivities } from '../activities/return-activities';
 import type { SaleActivities } from '../activities/sale-activities';
+import { businessDate } from '../domain/business-day';
 import { formatCents, parseCents } from '../domain/money';
 import { creditMemoLines, hasPaidAmounts, parseReturnReference, planRefund, returnedLines, storeRefundLines, webOrderIdOf, type RefundPlan } from '../domain/returns';
-import { UNKNOWN_STORE } from '../domain/mapping';
+import { UNKNOWN_STORE, type StoreLocation } from '../domain/mapping';
 import type { SaleOrder } from '../domain/sale';
 import type { WebOrder } from '../domain/web-order';
 import { ERP_WRITE, OUTSIDE_CALL } from './activity-options';
@@ -52,7 +53,7 @@ export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<
       await park('unmapped-warehouse', `Sitoo warehouse ${refund.warehouseId}, where the return was taken, is not a mapped store`, { warehouseId: refund.warehouseId }, ['retry', 'skip']);
       return run();
     }
-    if (!found) return bookStoreRefund(refund, store.storeId);
+    if (!found) return bookStoreRefund(refund, store);
     let order = found;
     status.webOrderId = order.legacyId;
 
@@ -78,7 +79,7 @@ export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<
 
     status.step = 'booking-in-erp';
     // The memo books what went back to the customer, unit by unit, so the books agree with the money.
-    const memo = await bookInErp({ webOrderId: order.legacyId, sitooOrderId: input.sitooOrderId, storeId: store.storeId, lines: creditMemoLines(plan.lines), returnedOn: new Date(refund.orderDate * 1000).toISOString().slice(0, 10) });
+    const memo = await bookInErp({ webOrderId: order.legacyId, sitooOrderId: input.sitooOrderId, storeId: store.storeId, lines: creditMemoLines(plan.lines), returnedOn: businessDate(refund.orderDate, store) });
     status.creditMemoNumber = memo.number;
     status.step = 'refunded';
     return { outcome: 'refunded', sitooOrderId: input.sitooOrderId, webOrderId: order.legacyId, refundAmount: refunded.amount, creditMemoNumber: memo.number };
@@ -127,10 +128,10 @@ export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<
    * left. A credit memo under the refund's own Sitoo order id reverses the revenue and VAT the
    * sale's invoice booked, and clears what the day journal paid out against the walk-in customer.
    */
-  async function bookStoreRefund(refund: SaleOrder, storeId: string): Promise<ReturnResult> {
+  async function bookStoreRefund(refund: SaleOrder, store: StoreLocation): Promise<ReturnResult> {
     status.step = 'booking-in-erp';
     const lines = storeRefundLines(refund);
-    const memo = await bookInErp({ sitooOrderId: input.sitooOrderId, storeId, lines, returnedOn: new Date(refund.orderDate * 1000).toISOString().slice(0, 10) });
+    const memo = await bookInErp({ sitooOrderId: input.sitooOrderId, storeId: store.storeId, lines, returnedOn: businessDate(refund.orderDate, store) });
     status.creditMemoNumber = memo.number;
     status.step = 'store-refund-booked';
     const cents = lines.reduce((n, l) => n + parseCents(l.unitPrice)! * l.quantity, 0);
@@ -166,8 +167,8 @@ export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<
         if (order) return order;
         why = `Return ${input.sitooOrderId} refers to web order ${webOrderId}, which the web shop does not have`;
       }
-      const amount = refund.payments.reduce((n, p) => n + Math.round(Number(p.amount) * 100), 0) / 100;
-      const r = await park('orphaned-return', why, { sitooOrderId: input.sitooOrderId, warehouseId: refund.warehouseId, storeId: status.storeId, returned: status.returned, amount: amount.toFixed(2), currency: refund.currencyCode, givenReference: reference },
+      const amount = refund.payments.reduce((n, p) => n + (parseCents(p.amount) ?? 0), 0);
+      const r = await park('orphaned-return', why, { sitooOrderId: input.sitooOrderId, warehouseId: refund.warehouseId, storeId: status.storeId, returned: status.returned, amount: formatCents(amount), currency: refund.currencyCode, givenReference: reference },
         ['supply-reference', 'skip']);
       reference = parseReturnReference(r.reference ?? '');
     }

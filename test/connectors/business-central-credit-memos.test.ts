@@ -15,8 +15,8 @@ function creditMemo(returnId: string, overrides: Partial<ErpCreditMemoInput> = {
     customerNumber: 'POS-STORE01',
     creditMemoDate: '2025-05-03',
     lines: [
-      { itemNumber: '1000', quantity: 1, unitPrice: 9.95, locationCode: 'store01', description: `Return ${returnId}: Mug` },
-      { itemNumber: '1001', quantity: 2, unitPrice: 19.5, locationCode: 'STORE02', description: `Return ${returnId}: Plate` },
+      { itemNumber: '1000', quantity: 1, unitPriceCents: 995, locationCode: 'store01', description: `Return ${returnId}: Mug` },
+      { itemNumber: '1001', quantity: 2, unitPriceCents: 1950, locationCode: 'STORE02', description: `Return ${returnId}: Plate` },
     ],
     ...overrides,
   };
@@ -48,13 +48,13 @@ describe('Business Central client: sales credit memos', () => {
       pricesIncludeTax: true,
       status: 'Draft',
       posted: false,
-      totalAmountIncludingTax: 48.95,
+      totalCents: 4895,
       lines: [
         { itemNumber: '1000', quantity: 1, locationCode: 'STORE01', description: 'Return R-1: Mug' },
         { itemNumber: '1001', quantity: 2, locationCode: 'STORE02', description: 'Return R-1: Plate' },
       ],
     });
-    const second = await client.createSalesCreditMemo(creditMemo('R-2', { lines: [{ itemNumber: '1000', quantity: 1, unitPrice: 9.95, locationCode: 'STORE01', description: 'Return R-2' }] }));
+    const second = await client.createSalesCreditMemo(creditMemo('R-2', { lines: [{ itemNumber: '1000', quantity: 1, unitPriceCents: 995, locationCode: 'STORE01', description: 'Return R-2' }] }));
 
     // A fresh client resolves the lines' location codes from their ids.
     const found = await clientFor(sim).findSalesCreditMemos(' So-77');
@@ -126,11 +126,11 @@ describe('Business Central client: sales credit memos', () => {
 
     // The connector never creates an empty or malformed draft in the first place.
     const posts = sim.state.requestLog.filter((r) => r.method === 'POST').length;
-    for (const bad of [creditMemo('R-9', { lines: [] }), creditMemo('R-9', { lines: [{ itemNumber: '1000', quantity: -1, unitPrice: 1, locationCode: 'STORE01', description: 'R-9' }] })]) {
+    for (const bad of [creditMemo('R-9', { lines: [] }), creditMemo('R-9', { lines: [{ itemNumber: '1000', quantity: -1, unitPriceCents: 100, locationCode: 'STORE01', description: 'R-9' }] })]) {
       const refused = await rejectionOf(client.createSalesCreditMemo(bad));
       expect([refused instanceof PermanentError, (refused as PermanentError).code]).toEqual([true, 'InvalidCreditMemo']);
     }
-    const location = await rejectionOf(client.createSalesCreditMemo(creditMemo('R-9', { lines: [{ itemNumber: '1000', quantity: 1, unitPrice: 1, locationCode: 'NOWHERE', description: 'R-9' }] })));
+    const location = await rejectionOf(client.createSalesCreditMemo(creditMemo('R-9', { lines: [{ itemNumber: '1000', quantity: 1, unitPriceCents: 100, locationCode: 'NOWHERE', description: 'R-9' }] })));
     expect([(location as PermanentError).code, location.message.includes('NOWHERE')]).toEqual(['LocationNotFound', true]);
     expect(sim.state.requestLog.filter((r) => r.method === 'POST').length).toBe(posts);
   });

@@ -19,9 +19,9 @@ function zReport(documentNumber = 'Z-STORE01-250501', overrides: Partial<ErpJour
     documentNumber,
     postingDate: DAY,
     lines: [
-      { accountNumber: BC_ACCOUNTS.cardClearing, amount: 29.45, description: 'Card takings STORE01 2025-05-01', externalDocumentNumber: 'Z-4711' },
-      { accountNumber: BC_ACCOUNTS.cash, amount: 9.95, description: 'Cash takings STORE01 2025-05-01', externalDocumentNumber: 'Z-4711' },
-      { accountType: 'Customer', accountNumber: 'POS-STORE01', amount: -39.4, description: 'Sales STORE01 2025-05-01', externalDocumentNumber: 'Z-4711' },
+      { accountNumber: BC_ACCOUNTS.cardClearing, amountCents: 2945, description: 'Card takings STORE01 2025-05-01', externalDocumentNumber: 'Z-4711' },
+      { accountNumber: BC_ACCOUNTS.cash, amountCents: 995, description: 'Cash takings STORE01 2025-05-01', externalDocumentNumber: 'Z-4711' },
+      { accountType: 'Customer', accountNumber: 'POS-STORE01', amountCents: -3940, description: 'Sales STORE01 2025-05-01', externalDocumentNumber: 'Z-4711' },
     ],
     ...overrides,
   };
@@ -34,8 +34,8 @@ async function postSale(client: BusinessCentralClient, ext = 'SALE-1', orderDate
     customerNumber: 'POS-STORE01',
     orderDate,
     lines: [
-      { itemNumber: '1000', quantity: 2, unitPrice: 9.95, locationCode: 'STORE01' },
-      { itemNumber: '1001', quantity: 1, unitPrice: 19.5, locationCode: 'STORE01' },
+      { itemNumber: '1000', quantity: 2, unitPriceCents: 995, locationCode: 'STORE01' },
+      { itemNumber: '1001', quantity: 1, unitPriceCents: 1950, locationCode: 'STORE01' },
     ],
   });
   await client.shipAndInvoice(order.id);
@@ -80,11 +80,11 @@ describe('Business Central client: daily journals', () => {
   it('refuses an unbalanced journal before sending anything; the simulator refuses one with BC’s own text', async () => {
     const sim = await startSim();
     const client = clientFor(sim);
-    const unbalanced = zReport('Z-BAD', { lines: [...zReport().lines.slice(0, 2), { accountNumber: 'POS-STORE01', accountType: 'Customer', amount: -39.39, description: 'Sales' }] });
+    const unbalanced = zReport('Z-BAD', { lines: [...zReport().lines.slice(0, 2), { accountNumber: 'POS-STORE01', accountType: 'Customer', amountCents: -3939, description: 'Sales' }] });
     const err = await rejectionOf(client.postDailyJournal(unbalanced));
     expect([err instanceof PermanentError, (err as PermanentError).code]).toEqual([true, 'UnbalancedJournal']);
     expect(err.message).toContain('0.01');
-    const fraction = await rejectionOf(client.postDailyJournal(zReport('Z-BAD', { lines: [{ accountNumber: '2910', amount: 0.005, description: 'x' }] })));
+    const fraction = await rejectionOf(client.postDailyJournal(zReport('Z-BAD', { lines: [{ accountNumber: '2910', amountCents: 0.5, description: 'x' }] })));
     expect((fraction as PermanentError).code).toBe('InvalidJournal');
     expect(posts(sim)).toBe(0);
 
@@ -206,7 +206,7 @@ describe('Business Central client: daily journals', () => {
 
     const other = await rejectionOf(client.postDailyJournal(zReport()));
     expect([(other as PermanentError).code, other.message.includes('Z-STORE01-250430')]).toEqual(['JournalBatchNotEmpty', true]);
-    const changed = await rejectionOf(client.postDailyJournal(zReport('Z-STORE01-250430', { lines: [{ accountNumber: '2910', amount: 1, description: 'x' }, { accountNumber: '2920', amount: -1, description: 'y' }] })));
+    const changed = await rejectionOf(client.postDailyJournal(zReport('Z-STORE01-250430', { lines: [{ accountNumber: '2910', amountCents: 100, description: 'x' }, { accountNumber: '2920', amountCents: -100, description: 'y' }] })));
     expect((changed as PermanentError).code).toBe('JournalDraftMismatch');
     expect(sim.state.glEntries()).toEqual([]);
 
@@ -233,9 +233,9 @@ describe('Business Central client: daily journals', () => {
     ]);
     expect(sim.state.requestLog.filter((r) => r.path.endsWith('/generalLedgerEntries') && r.query.includes('skiptoken'))).toHaveLength(2);
     expect(await client.listGeneralLedgerEntries({ postingDateFrom: '2025-05-02', postingDateTo: '2025-05-31', documentNumber: 'psi1002' })).toEqual([
-      { entryNumber: 4, postingDate: '2025-05-02', documentNumber: 'PSI1002', documentType: 'Invoice', accountNumber: '2310', description: 'Order SO1002', debitAmount: 39.4, creditAmount: 0 },
-      { entryNumber: 5, postingDate: '2025-05-02', documentNumber: 'PSI1002', documentType: 'Invoice', accountNumber: '6110', description: 'Order SO1002', debitAmount: 0, creditAmount: 31.52 },
-      { entryNumber: 6, postingDate: '2025-05-02', documentNumber: 'PSI1002', documentType: 'Invoice', accountNumber: '5610', description: 'Order SO1002', debitAmount: 0, creditAmount: 7.88 },
+      { entryNumber: 4, postingDate: '2025-05-02', documentNumber: 'PSI1002', documentType: 'Invoice', accountNumber: '2310', description: 'Order SO1002', debitCents: 3940, creditCents: 0 },
+      { entryNumber: 5, postingDate: '2025-05-02', documentNumber: 'PSI1002', documentType: 'Invoice', accountNumber: '6110', description: 'Order SO1002', debitCents: 0, creditCents: 3152 },
+      { entryNumber: 6, postingDate: '2025-05-02', documentNumber: 'PSI1002', documentType: 'Invoice', accountNumber: '5610', description: 'Order SO1002', debitCents: 0, creditCents: 788 },
     ]);
     expect(await client.listGeneralLedgerEntries({ postingDateFrom: '2025-04-01', postingDateTo: '2025-04-30' })).toEqual([]);
     const bad = await rejectionOf(client.listGeneralLedgerEntries({ postingDateFrom: '2025-05-02', postingDateTo: DAY }));
@@ -248,10 +248,10 @@ describe('Business Central client: daily journals', () => {
     sim.state.seedCustomer({ number: 'POS-STORE02', displayName: 'Walk-in customer 2' });
     await postSale(client, 'SALE-1');
     await postSale(client, 'SALE-2', '2025-05-02');
-    await client.createSalesOrder({ externalDocumentNumber: 'SALE-OPEN', customerNumber: 'POS-STORE01', orderDate: DAY, lines: [{ itemNumber: '1000', quantity: 1, unitPrice: 9.95, locationCode: 'STORE01' }] });
-    const other = await client.createSalesOrder({ externalDocumentNumber: 'SALE-S2', customerNumber: 'POS-STORE02', orderDate: DAY, lines: [{ itemNumber: '1000', quantity: 1, unitPrice: 9.95, locationCode: 'STORE02' }] });
+    await client.createSalesOrder({ externalDocumentNumber: 'SALE-OPEN', customerNumber: 'POS-STORE01', orderDate: DAY, lines: [{ itemNumber: '1000', quantity: 1, unitPriceCents: 995, locationCode: 'STORE01' }] });
+    const other = await client.createSalesOrder({ externalDocumentNumber: 'SALE-S2', customerNumber: 'POS-STORE02', orderDate: DAY, lines: [{ itemNumber: '1000', quantity: 1, unitPriceCents: 995, locationCode: 'STORE02' }] });
     await client.shipAndInvoice(other.id);
-    const memo = await client.createSalesCreditMemo({ externalDocumentNumber: 'SALE-1', customerNumber: 'POS-STORE01', creditMemoDate: DAY, lines: [{ itemNumber: '1000', quantity: 1, unitPrice: 9.95, locationCode: 'STORE01', description: 'Return R-1' }] });
+    const memo = await client.createSalesCreditMemo({ externalDocumentNumber: 'SALE-1', customerNumber: 'POS-STORE01', creditMemoDate: DAY, lines: [{ itemNumber: '1000', quantity: 1, unitPriceCents: 995, locationCode: 'STORE01', description: 'Return R-1' }] });
     await client.postSalesCreditMemo(memo.id);
 
     expect(await client.listSalesDocumentTotals({ customerNumber: 'pos-store01', postingDateFrom: '2025-04-30', postingDateTo: DAY })).toEqual([
@@ -265,9 +265,9 @@ describe('Business Central client: daily journals', () => {
     const client = clientFor(sim);
     sim.state.seedItem({ number: '2000', displayName: 'Cookbook', unitPrice: 106, vatPercent: 6 });
     const lines = [
-      { itemNumber: '1000', quantity: 2, unitPrice: 9.95, locationCode: 'STORE01' },
-      { itemNumber: '1001', quantity: 1, unitPrice: 19.5, locationCode: 'STORE01' },
-      { itemNumber: '2000', quantity: 1, unitPrice: 106, locationCode: 'STORE01' },
+      { itemNumber: '1000', quantity: 2, unitPriceCents: 995, locationCode: 'STORE01' },
+      { itemNumber: '1001', quantity: 1, unitPriceCents: 1950, locationCode: 'STORE01' },
+      { itemNumber: '2000', quantity: 1, unitPriceCents: 10600, locationCode: 'STORE01' },
     ];
     const order = await client.createSalesOrder({ externalDocumentNumber: 'SALE-9', customerNumber: 'POS-STORE01', orderDate: DAY, lines });
     await client.shipAndInvoice(order.id);
@@ -315,7 +315,7 @@ describe('Business Central client: daily journals', () => {
     });
     // The same through the API: debits equal credits for the day.
     const entries = await client.listGeneralLedgerEntries({ postingDateFrom: DAY, postingDateTo: DAY });
-    expect(Math.round(sum(entries.map((e) => e.debitAmount * 100)))).toBe(Math.round(sum(entries.map((e) => e.creditAmount * 100))));
+    expect(sum(entries.map((e) => e.debitCents))).toBe(sum(entries.map((e) => e.creditCents)));
     expect(sum(sim.state.trialBalance('2025-05-01', '2025-05-31').values())).toBe(0);
     expect(sim.state.trialBalance('2025-05-02', '2025-05-02').get(BC_ACCOUNTS.receivables)).toBe(3940); // not yet settled
   });

@@ -48,8 +48,8 @@ async function shipOrder(client: BusinessCentralClient, ext: string): Promise<vo
     customerNumber: 'POS-STORE01',
     orderDate: '2025-05-01',
     lines: [
-      { itemNumber: '1000', quantity: 2, unitPrice: 9.95, locationCode: 'STORE01' },
-      { itemNumber: '1001', quantity: 1, unitPrice: 19.5, locationCode: 'STORE02' },
+      { itemNumber: '1000', quantity: 2, unitPriceCents: 995, locationCode: 'STORE01' },
+      { itemNumber: '1001', quantity: 1, unitPriceCents: 1950, locationCode: 'STORE02' },
     ],
   });
   await client.shipAndInvoice(order.id);

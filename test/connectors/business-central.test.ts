@@ -14,8 +14,8 @@ function order(ext: string, overrides: Partial<ErpSalesOrderInput> = {}): ErpSal
     customerNumber: 'POS-STORE01',
     orderDate: '2025-05-01',
     lines: [
-      { itemNumber: '1000', quantity: 2, unitPrice: 9.95, locationCode: 'STORE01' },
-      { itemNumber: '1001', quantity: 1, unitPrice: 19.5, locationCode: 'store02' },
+      { itemNumber: '1000', quantity: 2, unitPriceCents: 995, locationCode: 'STORE01' },
+      { itemNumber: '1001', quantity: 1, unitPriceCents: 1950, locationCode: 'store02' },
     ],
     ...overrides,
   };
@@ -175,7 +175,7 @@ describe('Business Central client: sales documents', () => {
     const sim = await startSim();
     const client = clientFor(sim);
 
-    const item = await rejectionOf(client.createSalesOrder(order('BAD-1', { lines: [{ itemNumber: 'NOPE', quantity: 1, unitPrice: 1, locationCode: 'STORE01' }] })));
+    const item = await rejectionOf(client.createSalesOrder(order('BAD-1', { lines: [{ itemNumber: 'NOPE', quantity: 1, unitPriceCents: 100, locationCode: 'STORE01' }] })));
     expect([item instanceof PermanentError, (item as PermanentError).code, (item as PermanentError).status]).toEqual([true, 'Internal_RecordNotFound', 400]);
     expect(item.message).toContain("No.='NOPE'");
 
@@ -184,7 +184,7 @@ describe('Business Central client: sales documents', () => {
 
     const posts = () => sim.state.requestLog.filter((r) => r.method === 'POST').length;
     const before = posts();
-    const location = await rejectionOf(client.createSalesOrder(order('BAD-3', { lines: [{ itemNumber: '1000', quantity: 1, unitPrice: 1, locationCode: 'NOWHERE' }] })));
+    const location = await rejectionOf(client.createSalesOrder(order('BAD-3', { lines: [{ itemNumber: '1000', quantity: 1, unitPriceCents: 100, locationCode: 'NOWHERE' }] })));
     expect([location instanceof PermanentError, (location as PermanentError).code]).toEqual([true, 'LocationNotFound']);
     expect(location.message).toContain('NOWHERE');
     expect(posts()).toBe(before);

@@ -18,7 +18,7 @@ import { waitFor } from '../support/temporal';
  */
 const { startSim, clientFor } = businessCentralFixture();
 
-const order = (ext: string, lines: ErpSalesOrderInput['lines'] = [{ itemNumber: '1000', quantity: 3, unitPrice: 3.34, discountAmount: 0.02, locationCode: 'STORE01' }]): ErpSalesOrderInput => ({
+const order = (ext: string, lines: ErpSalesOrderInput['lines'] = [{ itemNumber: '1000', quantity: 3, unitPriceCents: 334, discountCents: 2, locationCode: 'STORE01' }]): ErpSalesOrderInput => ({
   externalDocumentNumber: ext, customerNumber: 'POS-STORE01', orderDate: '2026-11-30', lines,
 });
 
@@ -91,7 +91,7 @@ describe('ERP writes exactly once in effect', () => {
     sim.state.seedCustomer({ number: 'POS-NET', displayName: 'Walk-in, net prices', pricesIncludeTax: false });
     const erp = clientFor(sim);
     const key = { externalDocumentNumber: 'SITOO-1-505', customerNumber: 'POS-NET', description: 'Sitoo return 505' };
-    const input = { externalDocumentNumber: 'SITOO-1-505', customerNumber: 'POS-NET', creditMemoDate: '2026-11-30', lines: [{ itemNumber: '1000', quantity: 1, unitPrice: 10, locationCode: 'STORE01', description: 'Sitoo return 505' }] };
+    const input = { externalDocumentNumber: 'SITOO-1-505', customerNumber: 'POS-NET', creditMemoDate: '2026-11-30', lines: [{ itemNumber: '1000', quantity: 1, unitPriceCents: 1000, locationCode: 'STORE01', description: 'Sitoo return 505' }] };
     const err = await attempt().run(() => bookCreditMemo(erp, key, input)).then(() => undefined, (e: unknown) => e);
     expect(String(err)).toMatch(/12\.50 where the return refunded 10\.00.*Prices Including VAT" off/);
     expect(sim.state.creditMemos()).toEqual([]);
@@ -101,7 +101,7 @@ describe('ERP writes exactly once in effect', () => {
     const sim = await startSim({ faults: { latencyMs: 150 } });
     const erp = clientFor(sim);
     const key = { externalDocumentNumber: 'WEB-9', customerNumber: 'POS-STORE01', description: 'Sitoo return 506' };
-    const input = { externalDocumentNumber: 'WEB-9', customerNumber: 'POS-STORE01', creditMemoDate: '2026-11-30', lines: [{ itemNumber: '1000', quantity: 1, unitPrice: 9.95, locationCode: 'STORE01', description: 'Sitoo return 506' }] };
+    const input = { externalDocumentNumber: 'WEB-9', customerNumber: 'POS-STORE01', creditMemoDate: '2026-11-30', lines: [{ itemNumber: '1000', quantity: 1, unitPriceCents: 995, locationCode: 'STORE01', description: 'Sitoo return 506' }] };
     // Two workers: each its own lock, as two processes have.
     const [a, b] = await Promise.all([attempt(1).run(() => bookCreditMemo(erp, key, input, new KeyedLock())), attempt(2).run(() => bookCreditMemo(erp, key, input, new KeyedLock()))]);
     expect(a.number).toBe(b.number);

@@ -25,10 +25,10 @@ const webOrder = (externalId: string, overrides: Partial<NewSitooOrder> = {}): N
   paymentStateId: 20,
   currencyCode: 'SEK',
   lines: [
-    { sku: 'SKU-A', productName: 'Shirt', quantity: 2, unitPriceGross: '399.00', vatPercent: 25 },
-    { sku: 'SKU-C', productName: 'Cap', quantity: 1, unitPriceGross: '100.00', vatPercent: 25 },
+    { sku: 'SKU-A', productName: 'Shirt', quantity: 2, rowGrossCents: 79800, vatPercent: 25 },
+    { sku: 'SKU-C', productName: 'Cap', quantity: 1, rowGrossCents: 10000, vatPercent: 25 },
   ],
-  payments: [{ name: 'Web Card', amount: '898.00', externalId: `psp-${externalId}` }],
+  payments: [{ name: 'Web Card', amountCents: 89800, externalId: `psp-${externalId}` }],
   reservedUntil: nowSeconds() + 3600,
   additionalData: { weborder: 'true', 'weborder-bopis': 'true' },
   ...overrides,
@@ -135,8 +135,8 @@ describe('Sitoo web orders (click & collect)', () => {
     const badId = await rejectionOf(client.createOrder(webOrder('WEB 1001')));
     expect(badId).toMatchObject({ name: 'PermanentError', code: 'InvalidInput' });
     expect(badId.message).toContain('externalid');
-    const badPrice = await rejectionOf(client.createOrder(webOrder('WEB-1', { lines: [{ sku: 'SKU-A', productName: 'Shirt', quantity: 1, unitPriceGross: '3,50', vatPercent: 25 }] })));
-    expect(badPrice.message).toContain('lines.0.unitPriceGross');
+    const badPrice = await rejectionOf(client.createOrder(webOrder('WEB-1', { lines: [{ sku: 'SKU-A', productName: 'Shirt', quantity: 1, rowGrossCents: 3.5, vatPercent: 25 }] })));
+    expect(badPrice.message).toContain('lines.0.rowGrossCents');
     const noLines = await rejectionOf(client.createOrder(webOrder('WEB-2', { lines: [] })));
     expect(noLines.message).toContain('orderitems');
     expect(await rejectionOf(client.findOrderByExternalId('A,B'))).toMatchObject({ code: 'InvalidInput' });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { localDate } from '../../src/domain/business-day';
+import { addDays, localDate, localMidnight } from '../../src/domain/business-day';
 import { endOfDayDocumentNumber, endOfDayWorkflowId, returnInStoreWorkflowId } from '../../src/domain/ids';
 import type { LocalStack } from '../../src/local/stack';
 import { ensureEndOfDaySchedules } from '../../src/client/end-of-day-schedules';
@@ -147,5 +147,19 @@ describe('end of day', () => {
     expect(await trigger('eod-trigger-1')).toEqual(days.map((d) => endOfDayWorkflowId('S02', d)));
     expect(await trigger('eod-trigger-2')).toEqual([]);
     for (const d of days) expect(((await stack.client.workflow.getHandle(endOfDayWorkflowId('S02', d)).result()) as ReconciliationReport).status).toBe('reconciled');
+  });
+
+  it('reads exactly its store day: a sale at 00:30 local counts for that day, one at 23:30 the night before does not', async () => {
+    // Before: sales were booked under their UTC date (00:30 in Stockholm is the UTC day before),
+    // so end of day read the ERP a day either side and counted the neighbouring days' invoices.
+    const day = addDays(localDate(Math.floor(Date.now() / 1000), zone), -1);
+    const cashSale = (orderDate: number) => stack.sitoo.pos.recordSale({ warehouseId: 101, orderDate, lines: [{ sku: 'BOOK-1', quantity: 1, unitPriceGross: '99.00', vatPercent: 25 }], payments: [{ name: 'Cash', amount: '99.00' }] });
+    const early = cashSale(localMidnight(day, zone) + 30 * 60);
+    const nightBefore = cashSale(localMidnight(day, zone) - 30 * 60);
+    for (const o of [early, nightBefore]) expect((await saleResult(stack, o.orderId)).outcome).toBe('completed');
+
+    const report: ReconciliationReport = await (await run('S01', day, `eod-zone-S01-${day}`)).result();
+    expect(report).toMatchObject({ status: 'reconciled', gapCount: 0, transactions: 1, erpDocuments: 1, timeZone: zone });
+    expect(report.paymentsByTender).toMatchObject({ cash: 9900 });
   });
 });

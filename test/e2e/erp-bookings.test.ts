@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays, localDate, localMidnight } from '../../src/domain/business-day';
 import { sitooOrderErpDocumentNumber } from '../../src/domain/ids';
 import type { LocalStack } from '../../src/local/stack';
 import { statusQuery } from '../../src/workflows/sale-contract';
@@ -39,6 +40,20 @@ describe('till sales in the ERP', () => {
     const erpCents = posted.lines.reduce((n, l) => n + Math.round((l.quantity * l.unitPrice - (l.discountAmount ?? 0)) * 100), 0);
     expect(erpCents).toBe(1000 + 14900 - 1490);
     expect(posted.lines.map((l) => l.lineObjectNumber)).toEqual(['TEE-1', 'CAP-1']);
+  });
+
+  it('dates a sale rung up at 00:30 in Stockholm with the Stockholm day, not the UTC day before', async () => {
+    // Before: the order and its invoice took the UTC date (22:30/23:30 the day before), so the
+    // store's end of day had to look a day either side to find it.
+    const zone = 'Europe/Stockholm';
+    const day = addDays(localDate(Math.floor(Date.now() / 1000), zone), -1);
+    const orderDate = localMidnight(day, zone) + 30 * 60;
+    expect(new Date(orderDate * 1000).toISOString().slice(0, 10)).toBe(addDays(day, -1));
+    const order = stack.sitoo.pos.recordSale({ warehouseId: 101, orderDate, lines: [{ sku: 'CAP-1', quantity: 1, unitPriceGross: '149.00', vatPercent: 25 }] });
+    expect((await saleResult(stack, order.orderId)).outcome).toBe('completed');
+    const key = sitooOrderErpDocumentNumber(stack.env.SITOO_ACCOUNT_ID, order.orderId);
+    const posted = [...stack.erp.state.salesInvoices.values()].find((i) => i.externalDocumentNumber === key)!;
+    expect({ invoiceDate: posted.invoiceDate, postingDate: posted.postingDate }).toEqual({ invoiceDate: day, postingDate: day });
   });
 
   it('a create the ERP commits after the client gave up leaves one posted invoice and no twin', async () => {

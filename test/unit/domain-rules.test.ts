@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadEnv } from '../../src/config/env';
 import { parseDuration } from '../../src/domain/duration';
-import { allocateCents, unitPrices, unitsShare } from '../../src/domain/money';
+import { allocateCents, formatCents, parseCents, unitPrices, unitsShare } from '../../src/domain/money';
 import { validateResolution, type ParkedException } from '../../src/domain/exceptions';
 import { endOfDayDocumentNumber, endOfDayJournalCode, legacySitooOrderErpDocumentNumber, saleWorkflowId, sitooOrderErpDocumentNumber, sitooOrderIdOfErpDocumentNumber } from '../../src/domain/ids';
 import { erpSaleLines, paymentVerdict, PaymentState, quantitiesBySku, type SaleLine } from '../../src/domain/sale';
@@ -13,6 +13,14 @@ describe('payment verdict', () => {
     expect(paymentVerdict({ paymentStateId: PaymentState.Successful })).toBe('confirmed');
     for (const s of [PaymentState.None, PaymentState.Pending, PaymentState.Reserved]) expect(paymentVerdict({ paymentStateId: s })).toBe('pending');
     for (const s of [PaymentState.Cancelled, PaymentState.Failed]) expect(paymentVerdict({ paymentStateId: s })).toBe('refused');
+  });
+});
+
+describe('money at the wire', () => {
+  it('parses both wire forms to cents and refuses what is not a whole cent', () => {
+    expect([parseCents('123.50'), parseCents('-0.05'), parseCents(123.5), parseCents(0.1 + 0.2), parseCents(59.97), parseCents(-39.4)]).toEqual([12350, -5, 12350, 30, 5997, -3940]);
+    expect([parseCents('3,50'), parseCents('1.005'), parseCents(0.005), parseCents(Number.NaN)]).toEqual([undefined, undefined, undefined, undefined]);
+    expect([formatCents(5997), formatCents(-5), Number(formatCents(3940))]).toEqual(['59.97', '-0.05', 39.4]);
   });
 });
 

@@ -17,6 +17,13 @@ describe('mapping file', () => {
     expect(findStoreByWarehouse(mapping, 101)).toMatchObject({ storeId: 'S01', erpLocationCode: 'STORE01', webLocationId: 'gid://shopify/Location/1' });
   });
 
+  it('gives every store its IANA zone: its own, else the account zone, else the documented default', () => {
+    expect(parseMapping(good).stores[0]!.timeZone).toBe('Europe/Stockholm');
+    expect(parseMapping(`timeZone: Europe/Helsinki\n${good}`).stores[0]!.timeZone).toBe('Europe/Helsinki');
+    expect(parseMapping(`timeZone: Europe/Helsinki\n${good}    timeZone: America/New_York\n`).stores[0]!.timeZone).toBe('America/New_York');
+    expect(() => parseMapping(`${good}    timeZone: Europe/Stockholmm\n`, 'mapping.yaml')).toThrowError(/mapping\.yaml:8: stores\.0\.timeZone: must be an IANA time zone/);
+  });
+
   it('never falls back to a default location for an unmapped warehouse', () => {
     expect(findStoreByWarehouse(parseMapping(good), 999)).toBeUndefined();
     expect(findStoreByWarehouse(parseMapping(good), null)).toBeUndefined();

@@ -3,6 +3,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickAndCollectActivities } from '../../src/activities/click-and-collect-activities';
 import type { StoreLocation } from '../../src/domain/mapping';
+import { divRound, formatCents, parseCents } from '../../src/domain/money';
 import { OrderState, PaymentState, type SaleOrder } from '../../src/domain/sale';
 import type { WebOrder } from '../../src/domain/web-order';
 import { clickAndCollectStatusQuery, resolveUpdate, storePickupUpdateSignal, webOrderCancelledSignal, type ClickAndCollectInput, type ClickAndCollectResult } from '../../src/workflows/click-and-collect-contract';
@@ -52,12 +53,14 @@ const activities: ClickAndCollectActivities = {
     const existing = sitooOrderOf(input.webOrder.legacyId);
     if (existing) return existing.orderId;
     const paid = (input.payment ?? 'paid-online') === 'paid-online';
-    const total = input.lines.reduce((n, l) => n + Number(l.unitPrice) * l.quantity, 0).toFixed(2);
+    // Like Sitoo: each row at what it is written for, the payment their sum.
+    const rows = input.lines.map((l) => l.grossCents ?? parseCents(l.unitPrice)! * l.quantity);
+    const total = formatCents(rows.reduce((n, c) => n + c, 0));
     const orderId = nextSitooOrder++;
     sitoo.set(orderId, {
       orderId, eshopId: 1, warehouseId: 100, orderStateId: OrderState.Open, paymentStateId: paid ? PaymentState.Successful : PaymentState.Pending, orderDate: 0,
       currencyCode: 'SEK', externalId: input.webOrder.legacyId, creditOrderId: null, reservedUntil: input.reservedUntil, additionalData: {},
-      lines: input.lines.map((l) => ({ sku: l.sku, productName: l.sku, quantity: l.quantity, unitPriceGross: l.unitPrice, vatPercent: 25 })),
+      lines: input.lines.map((l, i) => ({ sku: l.sku, productName: l.sku, quantity: l.quantity, unitPriceGross: formatCents(divRound(rows[i]!, l.quantity)), vatPercent: 25, grossCents: rows[i]! })),
       payments: paid ? [{ name: 'Web payment', amount: total }] : [],
     });
     return orderId;
@@ -161,6 +164,23 @@ describe('clickAndCollectWorkflow', () => {
     // Shopify lowers on_hand itself when the pickup is fulfilled: the store's level is written again after it.
     const fulfilled = calls.findIndex((c) => c.name === 'fulfilOnWeb' && JSON.stringify(c.input).includes('"FO-101"'));
     expect(calls.slice(fulfilled).filter((c) => c.name === 'refreshWebStock' && JSON.stringify(c.input).includes('"S1"'))).toEqual([{ name: 'refreshWebStock', input: { storeId: 'S1', skus: ['TEE'] } }]);
+  });
+
+  it('books in the ERP, to the cent, what the customer paid for a discounted line, not its rounded unit price x quantity', async () => {
+    // Before: 3 x 33.33 with 10 % off the order is 89.99 paid, but the pickup order and the ERP
+    // sale were written from the rounded unit price, 3 x 30.00 = 90.00.
+    const order = webOrder('121');
+    order.lines = [{ lineItemId: 'L1', sku: 'TEE', quantity: 3, unitPrice: '30.00', paidCents: 8999 }];
+    order.fulfillmentOrders[0]!.lines[0]!.remainingQuantity = 3;
+    const handle = await start('121');
+    await waitFor('the pickup order to exist', async () => (await statusOf('121')).step === 'awaiting-store');
+    const { sitooOrderId } = await statusOf('121');
+    expect(sitooOrderOf('121').payments).toEqual([{ name: 'Web payment', amount: '89.99' }]);
+    collectInStore('121');
+    await handle.signal(storePickupUpdateSignal, { sitooOrderId: sitooOrderId!, key: 'state-10', kind: 'collected' });
+    expect(await handle.result()).toMatchObject({ outcome: 'collected' });
+    const [booked] = called('bookCollectedOrder', '121') as Array<{ input: { lines: Array<{ quantity: number; unitPrice: string; grossCents?: number }> } }>;
+    expect(booked!.input.lines.reduce((n, l) => n + (l.grossCents ?? parseCents(l.unitPrice)! * l.quantity), 0)).toBe(8999);
   });
 
   it('cancels in Sitoo, refunds on the web and releases the stock when the customer never comes', async () => {

@@ -31,10 +31,10 @@ const erp = {
     const late = lateCommits.get(input.externalDocumentNumber);
     if (late && !late.sent) {
       // The ERP takes the create but answers too late: the client gives up; the test lands it later.
-      late.sent = { id: `LATE-${input.externalDocumentNumber}`, number: `DRAFT-${memos.length + 1}`, externalDocumentNumber: input.externalDocumentNumber, customerNumber: input.customerNumber, pricesIncludeTax: true, status: 'Draft', posted: false, totalAmountIncludingTax: input.lines.reduce((n, l) => n + l.quantity * l.unitPrice, 0), lines: input.lines.map((l) => ({ ...l })) };
+      late.sent = { id: `LATE-${input.externalDocumentNumber}`, number: `DRAFT-${memos.length + 1}`, externalDocumentNumber: input.externalDocumentNumber, customerNumber: input.customerNumber, pricesIncludeTax: true, status: 'Draft', posted: false, totalCents: input.lines.reduce((n, l) => n + l.quantity * l.unitPriceCents, 0), lines: input.lines.map((l) => ({ ...l })) };
       throw new Error('business-central POST salesCreditMemos failed: TimeoutError');
     }
-    const memo: ErpCreditMemo = { id: `M${memos.length + 1}`, number: `PCM-${memos.length + 1}`, externalDocumentNumber: input.externalDocumentNumber, customerNumber: input.customerNumber, pricesIncludeTax: true, status: 'Open', posted: true, totalAmountIncludingTax: input.lines.reduce((n, l) => n + l.quantity * l.unitPrice, 0), lines: input.lines.map((l) => ({ ...l })) };
+    const memo: ErpCreditMemo = { id: `M${memos.length + 1}`, number: `PCM-${memos.length + 1}`, externalDocumentNumber: input.externalDocumentNumber, customerNumber: input.customerNumber, pricesIncludeTax: true, status: 'Open', posted: true, totalCents: input.lines.reduce((n, l) => n + l.quantity * l.unitPriceCents, 0), lines: input.lines.map((l) => ({ ...l })) };
     memos.push(memo);
     return memo;
   },
@@ -113,7 +113,7 @@ describe('returnInStoreWorkflow', () => {
     expect(refund.lines).toEqual([{ lineItemId: 'L-801', sku: 'TEE', quantity: 2, amountCents: 6667 }]);
     expect(refund.transactions).toEqual([{ transactionId: 'G-801', gateway: 'gift_card', amountCents: 5000 }, { transactionId: 'C-801', gateway: 'shopify_payments', amountCents: 1667 }]);
     const memo = calls.find((c) => c.name === 'createSalesCreditMemo' && c.input.externalDocumentNumber === 'WEB-801')!.input as ErpCreditMemoInput;
-    expect(memo.lines.map((l) => [l.itemNumber, l.quantity, l.unitPrice])).toEqual([['TEE', 1, 33.33], ['TEE', 1, 33.34]]);
+    expect(memo.lines.map((l) => [l.itemNumber, l.quantity, l.unitPriceCents])).toEqual([['TEE', 1, 3333], ['TEE', 1, 3334]]);
   });
 
   it('a credit memo whose create landed after the client gave up is taken back once no late create can land', async () => {

@@ -3,14 +3,14 @@ import type { LedgerEntry } from '../../domain/stock';
 export interface ErpSalesOrderLine {
   itemNumber: string;
   quantity: number;
-  /** VAT-inclusive unit price. */
-  unitPrice: number;
+  /** VAT-inclusive unit price, in cents. */
+  unitPriceCents: number;
   /**
-   * VAT-inclusive discount taken off quantity x unit price (BC's Line Discount Amount): how a line
-   * carries its share of a receipt discount, and the cents that make quantity x a whole-cent unit
-   * price equal the till's row total exactly.
+   * VAT-inclusive discount taken off quantity x unit price (BC's Line Discount Amount), in cents:
+   * how a line carries its share of a receipt discount, and the cents that make quantity x a
+   * whole-cent unit price equal the till's row total exactly.
    */
-  discountAmount?: number;
+  discountCents?: number;
   /** The ERP location code the line is recorded at (mapped from the Sitoo warehouse). */
   locationCode: string;
 }
@@ -19,7 +19,7 @@ export interface ErpSalesOrderInput {
   /** The business key (saleErpDocumentNumber, webOrderErpDocumentNumber): looked up, with the customer, before create. */
   externalDocumentNumber: string;
   customerNumber: string;
-  /** YYYY-MM-DD */
+  /** YYYY-MM-DD, the store's business day (businessDate): the order's and its invoice's posting date too. */
   orderDate: string;
   currencyCode?: string;
   lines: ErpSalesOrderLine[];
@@ -66,14 +66,14 @@ export interface ErpCreditMemoInput {
   /** The original sales order id. Several returns against one order share it, so it is not unique. */
   externalDocumentNumber: string;
   customerNumber: string;
-  /** YYYY-MM-DD */
+  /** YYYY-MM-DD, the store's business day (businessDate): the memo's posting date too. */
   creditMemoDate: string;
   lines: Array<{
     itemNumber: string;
     /** Positive: units coming back. */
     quantity: number;
-    /** VAT-inclusive unit price. */
-    unitPrice: number;
+    /** VAT-inclusive unit price, in cents. */
+    unitPriceCents: number;
     locationCode: string;
     /** Carries the return id: what tells one return against an order from another (max 100 characters). */
     description: string;
@@ -90,7 +90,8 @@ export interface ErpCreditMemo {
   pricesIncludeTax: boolean;
   status: string;
   posted: boolean;
-  totalAmountIncludingTax: number;
+  /** Amount including VAT, in cents. */
+  totalCents: number;
   /** Item lines only. */
   lines: Array<{ itemNumber: string; quantity: number; locationCode: string | undefined; description: string }>;
 }
@@ -104,8 +105,8 @@ export interface ErpJournalLine {
   accountNumber: string;
   /** 'G/L Account' when omitted. A Customer line posts to the customer's receivables account. */
   accountType?: 'G/L Account' | 'Customer';
-  /** Signed, in the company currency, whole cents: + debit, - credit. */
-  amount: number;
+  /** Signed, in the company currency, in cents: + debit, - credit. */
+  amountCents: number;
   /** Max 100 characters (BC Text[100]); carries the store day so people can read the ledger. */
   description: string;
   /** Max 35 characters (Code[35]), e.g. the POS Z-report id. */
@@ -158,8 +159,9 @@ export interface ErpGlEntry {
   documentType: string;
   accountNumber: string;
   description: string;
-  debitAmount: number;
-  creditAmount: number;
+  /** In cents. */
+  debitCents: number;
+  creditCents: number;
 }
 
 export interface ErpGlEntryFilter {

@@ -75,10 +75,9 @@ export function toCents(value: string): number {
  * PermanentError naming the field instead of a 400 from Sitoo.
  */
 export function toOrderWriteBody(input: NewSitooOrder): OrderWriteBody {
-  const cents = (value: string, field: string): number => {
-    const parsed = parseCents(value.trim());
-    if (parsed === undefined) throw invalidOrder(input.externalId, `${field}: not a money amount: ${JSON.stringify(value)}`);
-    return parsed;
+  const whole = (cents: number, field: string): number => {
+    if (!Number.isSafeInteger(cents)) throw invalidOrder(input.externalId, `${field}: not a whole number of cents: ${JSON.stringify(cents)}`);
+    return cents;
   };
   const body = {
     ordertypeid: 10,
@@ -93,14 +92,14 @@ export function toOrderWriteBody(input: NewSitooOrder): OrderWriteBody {
       productname: l.productName,
       sku: l.sku,
       quantity: l.quantity,
-      moneyrowprice: formatCents(cents(l.unitPriceGross, `lines.${i}.unitPriceGross`) * l.quantity),
+      moneyrowprice: formatCents(whole(l.rowGrossCents, `lines.${i}.rowGrossCents`)),
       vatvalue: l.vatPercent,
     })),
     ...(input.payments !== undefined
       ? {
           payments: input.payments.map((p, i) => ({
             name: p.name,
-            moneyamount: formatCents(cents(p.amount, `payments.${i}.amount`)),
+            moneyamount: formatCents(whole(p.amountCents, `payments.${i}.amountCents`)),
             ...(p.externalId !== undefined ? { externalid: p.externalId } : {}),
           })),
         }

@@ -20,9 +20,9 @@ export interface NewSitooOrder {
   orderStateId?: number;
   paymentStateId: number;
   currencyCode: string;
-  /** Positive quantities; unitPriceGross is VAT-inclusive ("399.00"). */
-  lines: Array<{ sku: string; productName: string; quantity: number; unitPriceGross: string; vatPercent: number }>;
-  payments?: Array<{ name: string; amount: string; externalId?: string }>;
+  /** Positive quantities; rowGrossCents is what the row comes to, VAT and discounts included, in cents. */
+  lines: Array<{ sku: string; productName: string; quantity: number; rowGrossCents: number; vatPercent: number }>;
+  payments?: Array<{ name: string; amountCents: number; externalId?: string }>;
   /** Unix seconds: while the order is open, its lines' stock is held in the warehouse until then. */
   reservedUntil?: number;
   /** Tags such as `weborder: "true"` (Sitoo's Omni guide asks integrations to tag their orders). */

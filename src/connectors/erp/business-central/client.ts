@@ -25,7 +25,7 @@ import {
 } from './schemas';
 import { ConcurrencyLimit } from '../../concurrency-limit';
 import { ClientCredentialsToken, redact } from './token';
-import { BUSINESS_CENTRAL, checkCreditMemoInput, encodeEnum, externalDocumentNumberOf, isPostedCreditMemoStatus, isPostedInvoiceStatus, normaliseCode, odataString, stockAdjustmentBody } from './wire';
+import { bcAmount, bcCents, BUSINESS_CENTRAL, checkCreditMemoInput, encodeEnum, externalDocumentNumberOf, isPostedCreditMemoStatus, isPostedInvoiceStatus, normaliseCode, odataString, stockAdjustmentBody } from './wire';
 
 export { BUSINESS_CENTRAL, normaliseCode, odataString } from './wire';
 
@@ -142,7 +142,7 @@ export class BusinessCentralClient implements ErpPort {
       this.getAll('salesInvoices', filter, salesInvoiceSchema, opts.signal),
     ]);
     const doc = (kind: 'order' | 'invoice', d: (typeof orders)[number]): ErpSalesDocument => ({
-      kind, id: d.id, number: d.number, externalDocumentNumber: d.externalDocumentNumber, customerNumber: d.customerNumber, status: d.status, totalCents: Math.round(d.totalAmountIncludingTax * 100),
+      kind, id: d.id, number: d.number, externalDocumentNumber: d.externalDocumentNumber, customerNumber: d.customerNumber, status: d.status, totalCents: bcCents(d.totalAmountIncludingTax, 'a document total'),
     });
     return [...orders.map((o) => doc('order', o)), ...invoices.map((i) => doc('invoice', i))];
   }
@@ -160,14 +160,14 @@ export class BusinessCentralClient implements ErpPort {
     const invoices = await this.getAll('salesInvoices', customerDaysFilter(filter, 'sales invoice'), salesInvoiceTotalSchema, opts.signal, { select });
     return invoices
       .filter((i) => isPostedInvoiceStatus(i.status))
-      .map((i) => ({ id: i.id, number: i.number, externalDocumentNumber: i.externalDocumentNumber, postingDate: i.postingDate, totalCents: Math.round(i.totalAmountIncludingTax * 100) }));
+      .map((i) => ({ id: i.id, number: i.number, externalDocumentNumber: i.externalDocumentNumber, postingDate: i.postingDate, totalCents: bcCents(i.totalAmountIncludingTax, 'an invoice total') }));
   }
 
   async listCreditMemoLineTotals(filter: { customerNumber: string; postingDateFrom: string; postingDateTo: string }, opts: Opts = {}): Promise<ErpCreditMemoLineTotal[]> {
     const memos = await this.getAll('salesCreditMemos', customerDaysFilter(filter, 'sales credit memo'), creditMemoLineTotalsSchema, opts.signal, { select: 'id,status', expand: 'salesCreditMemoLines' });
     return memos
       .filter((m) => isPostedCreditMemoStatus(m.status))
-      .flatMap((m) => m.salesCreditMemoLines.filter((l) => l.lineType === 'Item').map((l) => ({ creditMemoId: m.id, description: l.description, grossCents: Math.round(l.amountIncludingTax * 100) })));
+      .flatMap((m) => m.salesCreditMemoLines.filter((l) => l.lineType === 'Item').map((l) => ({ creditMemoId: m.id, description: l.description, grossCents: bcCents(l.amountIncludingTax, 'a credit memo line amount') })));
   }
 
   async createSalesOrder(input: ErpSalesOrderInput, opts: Opts = {}): Promise<ErpSalesDocument> {
@@ -177,20 +177,21 @@ export class BusinessCentralClient implements ErpPort {
       externalDocumentNumber: ext,
       customerNumber: normaliseCode(input.customerNumber),
       orderDate: input.orderDate,
+      postingDate: input.orderDate,
       ...(input.currencyCode !== undefined ? { currencyCode: input.currencyCode } : {}),
       pricesIncludeTax: true,
       salesOrderLines: input.lines.map((l) => ({
         lineType: encodeEnum('Item'),
         lineObjectNumber: normaliseCode(l.itemNumber),
         quantity: l.quantity,
-        unitPrice: l.unitPrice,
-        ...(l.discountAmount ? { discountAmount: l.discountAmount } : {}),
+        unitPrice: bcAmount(l.unitPriceCents),
+        ...(l.discountCents ? { discountAmount: bcAmount(l.discountCents) } : {}),
         locationId: ids.get(normaliseCode(l.locationCode))!,
       })),
     };
     const res = await this.request('POST', `${this.companyUrl}/salesOrders`, { body, signal: opts.signal });
     const order = parseBody(BUSINESS_CENTRAL, res.text, salesOrderSchema);
-    return { kind: 'order', id: order.id, number: order.number, externalDocumentNumber: order.externalDocumentNumber, customerNumber: order.customerNumber, status: order.status, totalCents: Math.round(order.totalAmountIncludingTax * 100) };
+    return { kind: 'order', id: order.id, number: order.number, externalDocumentNumber: order.externalDocumentNumber, customerNumber: order.customerNumber, status: order.status, totalCents: bcCents(order.totalAmountIncludingTax, 'an order total') };
   }
 
   async shipAndInvoice(orderId: string, opts: Opts = {}): Promise<void> {
@@ -214,12 +215,13 @@ export class BusinessCentralClient implements ErpPort {
       externalDocumentNumber: ext,
       customerNumber: normaliseCode(input.customerNumber),
       creditMemoDate: input.creditMemoDate,
+      postingDate: input.creditMemoDate,
       salesCreditMemoLines: input.lines.map((l) => ({
         lineType: encodeEnum('Item'),
         lineObjectNumber: normaliseCode(l.itemNumber),
         description: l.description,
         quantity: l.quantity,
-        unitPrice: l.unitPrice,
+        unitPrice: bcAmount(l.unitPriceCents),
         locationId: ids.get(normaliseCode(l.locationCode))!,
       })),
     };
@@ -389,7 +391,7 @@ export class BusinessCentralClient implements ErpPort {
     }
     return {
       id: m.id, number: m.number, externalDocumentNumber: m.externalDocumentNumber, customerNumber: m.customerNumber, pricesIncludeTax: m.pricesIncludeTax,
-      status: m.status, posted: isPostedCreditMemoStatus(m.status), totalAmountIncludingTax: m.totalAmountIncludingTax, lines,
+      status: m.status, posted: isPostedCreditMemoStatus(m.status), totalCents: bcCents(m.totalAmountIncludingTax, 'a credit memo total'), lines,
     };
   }
 

@@ -3,7 +3,7 @@ import { formatCents } from '../../../domain/money';
 import { PermanentError, parseBody, TransientError, type HttpCall, type HttpResponse } from '../../http';
 import type { ErpGlEntry, ErpGlEntryFilter, ErpJournalInput, ErpJournalPosting } from '../port';
 import { glEntrySchema, journalLineSchema, journalSchema, type JournalLineCreateBody, type JournalLineWire } from './schemas';
-import { BUSINESS_CENTRAL, encodeEnum, normaliseCode, odataString } from './wire';
+import { bcAmount, bcCents, BUSINESS_CENTRAL, encodeEnum, normaliseCode, odataString } from './wire';
 
 /** The client's authenticated request and paging, lent to this module so journals stay out of client.ts. */
 export interface BcTransport {
@@ -50,13 +50,13 @@ export function checkJournalInput(input: ErpJournalInput): CheckedJournal {
   for (const l of input.lines) {
     const accountNumber = normaliseCode(l.accountNumber);
     const externalDocumentNumber = normaliseCode(l.externalDocumentNumber ?? '');
-    const cents = Math.round(l.amount * 100);
+    const cents = l.amountCents;
     if (!accountNumber || accountNumber.length > 20) invalid(what, `account number '${accountNumber}' must be 1-20 characters`);
-    if (!Number.isFinite(l.amount) || Math.abs(l.amount * 100 - cents) > 1e-6) invalid(what, `the amount ${l.amount} on account ${accountNumber} is not a whole number of cents`);
+    if (!Number.isSafeInteger(cents)) invalid(what, `the amount ${cents} on account ${accountNumber} is not a whole number of cents`);
     if (l.description.length > 100) invalid(what, `the description on account ${accountNumber} is longer than 100 characters (Business Central Text[100])`);
     if (externalDocumentNumber.length > 35) invalid(what, `externalDocumentNumber '${externalDocumentNumber}' is longer than 35 characters`);
     if (cents === 0) continue;
-    lines.push({ accountType: l.accountType ?? 'G/L Account', accountNumber, postingDate: input.postingDate, documentNumber, externalDocumentNumber, amount: cents / 100, description: l.description, cents });
+    lines.push({ accountType: l.accountType ?? 'G/L Account', accountNumber, postingDate: input.postingDate, documentNumber, externalDocumentNumber, amount: bcAmount(cents), description: l.description, cents });
   }
   if (lines.length === 0) invalid(what, 'it has no lines with an amount');
   const balance = lines.reduce((s, l) => s + l.cents, 0);
@@ -80,7 +80,7 @@ function compareDrafts(journal: CheckedJournal, existing: JournalLineWire[]): { 
   const known = new Set(wanted.keys());
   const extra: JournalLineWire[] = [];
   for (const e of [...existing].sort((a, b) => a.lineNumber - b.lineNumber)) {
-    const key = lineKey(e, Math.round(e.amount * 100));
+    const key = lineKey(e, bcCents(e.amount, 'a journal line amount'));
     const same = wanted.get(key);
     if (!known.has(key)) {
       invalid(`journal ${journal.documentNumber}`, `its batch already holds a draft line (${e.lineNumber}: ${e.accountNumber} ${e.amount}) that is not in this journal; delete the draft lines and post again`, 'JournalDraftMismatch');
@@ -214,7 +214,7 @@ export async function listGeneralLedgerEntries(t: BcTransport, filter: ErpGlEntr
     documentType: e.documentType,
     accountNumber: e.accountNumber,
     description: e.description,
-    debitAmount: e.debitAmount,
-    creditAmount: e.creditAmount,
+    debitCents: bcCents(e.debitAmount, 'a G/L debit'),
+    creditCents: bcCents(e.creditAmount, 'a G/L credit'),
   }));
 }

@@ -77,6 +77,8 @@ export interface SalesCreditMemoCreateBody {
   externalDocumentNumber: string;
   customerNumber: string;
   creditMemoDate: string;
+  /** Sent, not left to BC's default (the work date): the ledger must carry the store's business day. */
+  postingDate: string;
   salesCreditMemoLines: {
     /** The member name, encodeEnum('Item'). */
     lineType: string;
@@ -96,6 +98,8 @@ export interface SalesOrderCreateBody {
   externalDocumentNumber: string;
   customerNumber: string;
   orderDate: string;
+  /** Sent, not left to BC's default (the work date): invoices must post on the store's business day. */
+  postingDate: string;
   currencyCode?: string;
   /** Editable on salesOrders (not on credit memos): our prices are VAT-inclusive, whatever the customer card says. */
   pricesIncludeTax: true;

@@ -1,9 +1,22 @@
+import { formatCents, parseCents } from '../../../domain/money';
 import { PermanentError } from '../../http';
 import type { ErpCreditMemoInput, ErpStockAdjustmentInput } from '../port';
 import type { StockAdjustmentCreateBody } from './schemas';
 
 /** Request-building rules shared by the client's calls: how BC stores codes and what it refuses. */
 export const BUSINESS_CENTRAL = 'business-central';
+
+/** Cents as BC's JSON decimal: the same digits formatCents writes. */
+export function bcAmount(cents: number): number {
+  return Number(formatCents(cents));
+}
+
+/** BC's JSON decimal as cents; an amount off the cent is not one BC's rounding would give, so it is refused. */
+export function bcCents(amount: number, what: string): number {
+  const cents = parseCents(amount);
+  if (cents === undefined) throw new PermanentError(`${BUSINESS_CENTRAL} sent ${what} ${amount}, which is not a whole number of cents`, BUSINESS_CENTRAL, 200, 'UnexpectedResponse');
+  return cents;
+}
 
 /** AL Code fields are stored upper-cased and trimmed; filters must use the stored form to match. */
 export function normaliseCode(value: string): string {
@@ -75,7 +88,7 @@ export function checkCreditMemoInput(input: ErpCreditMemoInput): string {
   if (input.lines.length === 0) refuse('it has no lines');
   for (const l of input.lines) {
     if (!Number.isFinite(l.quantity) || l.quantity <= 0) refuse(`item ${l.itemNumber} has quantity ${l.quantity}; returned units must be positive`);
-    if (!Number.isFinite(l.unitPrice) || l.unitPrice < 0) refuse(`item ${l.itemNumber} has unit price ${l.unitPrice}`);
+    if (!Number.isSafeInteger(l.unitPriceCents) || l.unitPriceCents < 0) refuse(`item ${l.itemNumber} has unit price ${l.unitPriceCents} cents`);
     if (l.description.length > 100) refuse(`the description of item ${l.itemNumber} is longer than 100 characters (Business Central Text[100])`);
   }
   return ext;
