@@ -11,7 +11,7 @@ import {
   collectStatusQuery, storePickupUpdateSignal, webOrderCancelledSignal,
   type ClickAndCollectInput, type CollectResult, type CollectStatus, type CollectStep, type StorePickupUpdate,
 } from './click-and-collect-contract';
-import { installParking, untilAccepted } from './parking';
+import { installParking, refusalType, untilAccepted } from './parking';
 import { SA } from './search-attributes';
 
 const act = proxyActivities<ClickAndCollectActivities>({
@@ -27,6 +27,9 @@ const act = proxyActivities<ClickAndCollectActivities>({
  * past these points before the change replay their old path.
  */
 const DECIDE_FROM_READ_BACK_STATE = 'collect-decides-from-read-back-state';
+
+/** A store gone from the mapping parks for the mapping's keeper; before, as the refused step's type. */
+const UNMAPPED_STORE_PARKS_FOR_MAPPING = 'collect-unmapped-store-parks-for-mapping';
 
 /**
  * One web order collected in a store, from the order webhook to the customer walking out with it
@@ -73,7 +76,13 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
 
   /** A permanent refusal from an outside system parks until retried; anything else retries. */
   function orPark<T>(type: ExceptionType, call: () => Promise<T>, allowed: ResolutionAction[] = ['retry']): Promise<T> {
-    return untilAccepted(call, (f) => park(type, f.message, { failureType: f.type }, allowed));
+    return untilAccepted(call, (f) => park(parkedAs(f, type), f.message, { failureType: f.type }, allowed));
+  }
+
+  /** The step's type, unless the refusal is a configuration problem (see refusalType) met by a history that has the patch. */
+  function parkedAs(f: ApplicationFailure, type: ExceptionType): ExceptionType {
+    const as = refusalType(f, type);
+    return as === type || patched(UNMAPPED_STORE_PARKS_FOR_MAPPING) ? as : type;
   }
 
   const result = (outcome: CollectResult['outcome'], reason?: string): CollectResult => ({
@@ -119,7 +128,7 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     let cancelRequested = false;
     const sitooOrderId = await untilAccepted(
       async () => (cancelRequested ? undefined : act.ensurePickupOrder({ webOrder: order, storeId: store.storeId, lines, reservedUntil: Math.floor(deadline / 1000), vatPercent: input.vatPercent, ...(payment ? { payment } : {}) })),
-      async (f) => (cancelRequested = (await park('bopis-pickup-rejected', f.message, { failureType: f.type }, ['retry', 'cancel-order'])).action === 'cancel-order'),
+      async (f) => (cancelRequested = (await park(parkedAs(f, 'bopis-pickup-rejected'), f.message, { failureType: f.type }, ['retry', 'cancel-order'])).action === 'cancel-order'),
     );
     if (sitooOrderId === undefined) return cancelEverything('OTHER', `Sitoo refused the pickup order at ${store.storeId} and an operator cancelled the order`);
     status.sitooOrderId = sitooOrderId;

@@ -8,7 +8,7 @@ import {
   type DaySummary, type EndOfDayInput, type EndOfDayStatus, type JournalResult, type ReconciliationGap, type ReconciliationReport,
 } from './end-of-day-contract';
 import { renderReconciliation } from './end-of-day-report';
-import { installParking, untilAccepted } from './parking';
+import { installParking, refusalType, untilAccepted } from './parking';
 import { SA } from './search-attributes';
 
 const eod = proxyActivities<EndOfDayActivities>({
@@ -18,6 +18,7 @@ const eod = proxyActivities<EndOfDayActivities>({
 });
 
 const LISTED = 100;
+const UNMAPPED_STORE_PARKS = 'eod-unmapped-store-parks';
 
 /**
  * One store's business day closed: the day summed from Sitoo (a summary, never the transactions,
@@ -35,7 +36,11 @@ export async function endOfDayWorkflow(input: EndOfDayInput): Promise<Reconcilia
   const refused = (what: string) => (f: { message: string; type?: string | null }) =>
     parking.park('erp-rejected', `${what}: ${f.message}`, { storeId: input.storeId, date: input.date, failureType: f.type }, ['retry']);
 
-  const day = await eod.resolveStoreDay({ storeId: input.storeId, date: input.date });
+  // A store gone from the mapping parks for the mapping's keeper; before this patch the day failed.
+  const day = await untilAccepted(() => eod.resolveStoreDay({ storeId: input.storeId, date: input.date }), async (f) => {
+    if (refusalType(f, 'erp-rejected') !== 'unmapped-warehouse' || !patched(UNMAPPED_STORE_PARKS)) throw f;
+    await parking.park('unmapped-warehouse', f.message, { storeId: input.storeId, date: input.date, failureType: f.type }, ['retry']);
+  });
   let summary = await untilAccepted(() => eod.summariseDay({ day }), refused('the day could not be read'));
   status.step = 'posting-journal';
   const journal = await untilAccepted(() => eod.postDayJournal({ day, totals: summary.totals, cashDifferenceCents: summary.cashDifferenceCents }), refused('the ERP refused the day journal'));

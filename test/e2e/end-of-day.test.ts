@@ -148,4 +148,25 @@ describe('end of day', () => {
     expect(await trigger('eod-trigger-2')).toEqual([]);
     for (const d of days) expect(((await stack.client.workflow.getHandle(endOfDayWorkflowId('S02', d)).result()) as ReconciliationReport).status).toBe('reconciled');
   });
+
+  it('a store gone from the mapping parks for whoever keeps the mapping, and a retry closes the day once it is back', async () => {
+    // Before: the refusal was not caught and the day's workflow failed, with nobody told.
+    const day = localDate(Math.floor(Date.now() / 1000) - 10 * 86_400, zone);
+    const at = stack.mapping.stores.findIndex((s) => s.storeId === 'S02');
+    const [gone] = stack.mapping.stores.splice(at, 1);
+    try {
+      const handle = await run('S02', day);
+      const parked = await waitFor('the unmapped store to park (or the day to end)', async () => {
+        if ((await handle.describe()).status.name !== 'RUNNING') return { closed: (await handle.describe()).status.name };
+        return (await handle.query(endOfDayStatusQuery)).exception;
+      }, 30_000);
+      expect(parked).toMatchObject({ type: 'unmapped-warehouse', owner: 'integration-ops', allowedActions: ['retry'], details: { storeId: 'S02', failureType: 'UnknownStore' } });
+      expect('message' in parked && parked.message).toMatch(/store S02 is not in the mapping/);
+      stack.mapping.stores.splice(at, 0, gone!);
+      await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry', reason: 'S02 is back in the mapping', resolvedBy: 'integration-ops' }] });
+      expect(((await handle.result()) as ReconciliationReport).status).toBe('reconciled');
+    } finally {
+      if (!stack.mapping.stores.includes(gone!)) stack.mapping.stores.splice(at, 0, gone!);
+    }
+  });
 });
