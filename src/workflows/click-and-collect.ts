@@ -1,7 +1,7 @@
-import { allHandlersFinished, ApplicationFailure, condition, log, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, log, patched, proxyActivities, setHandler, setWorkflowOptions, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ClickAndCollectActivities } from '../activities/click-and-collect-activities';
 import { collectionPayment, pickupLines, soldLines, type PricedLine } from '../domain/click-and-collect';
-import { parseDuration } from '../domain/duration';
+import { durationMs, InvalidDurationError } from '../domain/duration';
 import type { ExceptionType, Resolution, ResolutionAction } from '../domain/exceptions';
 import type { StoreLocation } from '../domain/mapping';
 import { formatCents, parseCents } from '../domain/money';
@@ -30,6 +30,8 @@ const DECIDE_FROM_READ_BACK_STATE = 'collect-decides-from-read-back-state';
 
 /** A store gone from the mapping parks for the mapping's keeper; before, as the refused step's type. */
 const UNMAPPED_STORE_PARKS_FOR_MAPPING = 'collect-unmapped-store-parks-for-mapping';
+
+setWorkflowOptions({ failureExceptionTypes: [InvalidDurationError] }, clickAndCollectWorkflow);
 
 /**
  * One web order collected in a store, from the order webhook to the customer walking out with it
@@ -120,8 +122,7 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     }
 
     step('creating-pickup-order');
-    const expiryMs = parseDuration(input.pickupExpiry);
-    if (expiryMs === undefined) throw ApplicationFailure.nonRetryable(`pickupExpiry ${input.pickupExpiry} is not a duration`);
+    const expiryMs = durationMs('pickupExpiry', input.pickupExpiry);
     const deadline = Date.now() + expiryMs;
     status.deadline = new Date(deadline).toISOString();
     // Sitoo refusing the pickup order is the web team's to sort out with the store (or cancel).

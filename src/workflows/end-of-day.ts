@@ -1,8 +1,8 @@
-import { allHandlersFinished, condition, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, proxyActivities, setHandler, setWorkflowOptions, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { EndOfDayActivities } from '../activities/end-of-day-activities';
 import { vatBreakdown } from '../domain/day-journal';
 import { lastPayoutArrivalDate } from '../domain/business-day';
-import { parseDuration } from '../domain/duration';
+import { durationMs, InvalidDurationError, parseDuration } from '../domain/duration';
 import {
   endOfDayReportQuery, endOfDayStatusQuery,
   type DaySummary, type EndOfDayInput, type EndOfDayStatus, type JournalResult, type ReconciliationGap, type ReconciliationReport,
@@ -19,6 +19,8 @@ const eod = proxyActivities<EndOfDayActivities>({
 
 const LISTED = 100;
 const UNMAPPED_STORE_PARKS = 'eod-unmapped-store-parks';
+
+setWorkflowOptions({ failureExceptionTypes: [InvalidDurationError] }, endOfDayWorkflow);
 
 /**
  * One store's business day closed: the day summed from Sitoo (a summary, never the transactions,
@@ -52,8 +54,10 @@ export async function endOfDayWorkflow(input: EndOfDayInput): Promise<Reconcilia
   }
 
   status.step = 'awaiting-payout';
-  const recheckMs = parseDuration(input.payoutRecheck) ?? 86_400_000;
-  const maxWaitMs = parseDuration(input.payoutMaxWait) ?? 5 * 86_400_000;
+  // Before this patch a bad value fell back to the default; histories that did so replay that way.
+  const refuseBad = [input.payoutRecheck, input.payoutMaxWait].every((v) => parseDuration(v) !== undefined) || patched('eod-refuses-bad-durations');
+  const recheckMs = refuseBad ? durationMs('payoutRecheck', input.payoutRecheck) : parseDuration(input.payoutRecheck) ?? 86_400_000;
+  const maxWaitMs = refuseBad ? durationMs('payoutMaxWait', input.payoutMaxWait) : parseDuration(input.payoutMaxWait) ?? 5 * 86_400_000;
   const arrivalTo = lastPayoutArrivalDate(input.date, maxWaitMs);
   const waitUntil = Date.now() + maxWaitMs;
   for (;;) {

@@ -1,7 +1,7 @@
-import { allHandlersFinished, ApplicationFailure, condition, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, setWorkflowOptions, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { InventoryActivities } from '../activities/inventory-activities';
 import type { SaleActivities } from '../activities/sale-activities';
-import { parseDuration } from '../domain/duration';
+import { durationMs, InvalidDurationError } from '../domain/duration';
 import type { ExceptionType, ResolutionAction } from '../domain/exceptions';
 import { clickAndCollectWorkflowId, returnInStoreWorkflowId, sitooOrderErpDocumentNumber, sitooOrderReferenceUri } from '../domain/ids';
 import type { StoreLocation } from '../domain/mapping';
@@ -33,6 +33,7 @@ const WEB_ORDERS_HAVE_THEIR_OWN_FLOWS = 'web-orders-have-their-own-flows';
 const ERP_EXACTLY_ONCE = 'erp-exactly-once';
 const DEFAULT_LATE_COMMIT_WINDOW = '20m';
 
+setWorkflowOptions({ failureExceptionTypes: [InvalidDurationError] }, saleWorkflow);
 export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult> {
   const status: SaleStatus = { orderId: input.orderId, step: 'reading-order', webStock: [], resolutions: [] };
   // Asked once, where the first of its steps comes, so a history recorded before it replays unchanged.
@@ -121,8 +122,7 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
 
   /** No ERP order before the payment is confirmed: that is how ghost orders are avoided. */
   async function awaitPayment(order: SaleOrder): Promise<SaleOrder> {
-    const timeoutMs = parseDuration(input.paymentConfirmationTimeout);
-    if (timeoutMs === undefined) throw ApplicationFailure.nonRetryable(`paymentConfirmationTimeout ${input.paymentConfirmationTimeout} is not a duration`);
+    const timeoutMs = durationMs('paymentConfirmationTimeout', input.paymentConfirmationTimeout);
     let deadline = Date.now() + timeoutMs;
     for (;;) {
       status.paymentState = order.paymentStateId;

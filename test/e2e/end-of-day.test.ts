@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { localDate } from '../../src/domain/business-day';
 import { endOfDayDocumentNumber, endOfDayWorkflowId, returnInStoreWorkflowId } from '../../src/domain/ids';
 import type { LocalStack } from '../../src/local/stack';
@@ -168,5 +168,14 @@ describe('end of day', () => {
     } finally {
       if (!stack.mapping.stores.includes(gone!)) stack.mapping.stores.splice(at, 0, gone!);
     }
+  });
+
+  it('a payout wait that is not a duration fails the day at once, naming the field', async () => {
+    // Before: a bad value fell back to the default without a word, so the day waited a day per recheck.
+    const day = localDate(Math.floor(Date.now() / 1000) - 11 * 86_400, zone);
+    const handle = await run('S02', day, endOfDayWorkflowId('S02', day), { payoutRecheck: 'soon', payoutMaxWait: '3s' });
+    const failure = await handle.result().then(() => undefined, (e: unknown) => e);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect(String((failure as WorkflowFailedError).cause?.message)).toMatch(/payoutRecheck "soon" is not a duration/);
   });
 });
