@@ -16,7 +16,7 @@ import { createConnectors } from '../src/bootstrap/connectors';
 async function main(): Promise<void> {
   const [date, arrivalTo, ...storeIds] = process.argv.slice(2);
   if (!date || !arrivalTo || storeIds.length === 0) throw new Error('usage: eod-floor.ts <date> <arrivalTo> <storeId>...');
-  const env = loadEnv();
+  const env = loadEnv('main-worker');
   const mapping = await loadMappingFile(env.MAPPING_FILE);
   const connectors = createConnectors(env);
   const eod = createEndOfDayActivities({ sitoo: connectors.sitoo, erp: connectors.erp, payouts: connectors.payouts, mapping: () => mapping, accounts: DEFAULT_JOURNAL_ACCOUNTS });

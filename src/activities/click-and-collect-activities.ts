@@ -6,7 +6,7 @@ import type { SitooPort } from '../connectors/sitoo/port';
 import { regionStores, shortfalls, type PickupLine, type PricedLine, type Shortfall, type ShortStockRule } from '../domain/click-and-collect';
 import { webOrderErpDocumentNumber } from '../domain/ids';
 import { findStoreByWebLocation, UNKNOWN_STORE, type Mapping, type StoreLocation } from '../domain/mapping';
-import { formatCents, parseCents } from '../domain/money';
+import { parseCents } from '../domain/money';
 import { erpSaleLines, OrderState, PaymentState, type SaleOrder } from '../domain/sale';
 import type { PickupPayment, WebOrder } from '../domain/web-order';
 import type { StockChange } from '../domain/stock-flush';
@@ -64,8 +64,7 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
 
     /** Stock nobody else has claimed at the store; when short, maybe a store of the same region that is not. */
     async checkPickupStock(input: { storeId: string; lines: PickupLine[]; whenShort: ShortStockRule }): Promise<{ shortfalls: Shortfall[]; suggestion?: { storeId: string; name: string } }> {
-      const store = storeById(input.storeId);
-      if (!store) return { shortfalls: input.lines.map((l) => ({ sku: l.sku, wanted: l.quantity, free: 0 })) };
+      const store = mappedStore(input.storeId);
       const short = await freeStock(store, input.lines);
       if (short.length === 0 || input.whenShort !== 'suggest-in-region') return { shortfalls: short };
       for (const other of regionStores(deps.mapping(), store)) {

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { EcommercePort } from '../connectors/ecommerce/port';
 import type { ErpPort } from '../connectors/erp/port';
 import type { SitooPort } from '../connectors/sitoo/port';
-import { findStockLocation, masterRefusal, stockBuffers, stockLocations, type Mapping, type StockLocation } from '../domain/mapping';
+import { findStockLocation, masterRefusal, stockBuffers, stockLocations, UNKNOWN_STORE, type Mapping, type StockLocation } from '../domain/mapping';
 import { bufferFor, erpRecordsThroughOrders, webOnHand, type WarehouseLevel } from '../domain/stock';
 import type { ExceptionType } from '../domain/exceptions';
 import type { RefusedStockWork, StockFlushInput, StockFlushSummary, StockKey, StockLevelChange } from '../domain/stock-flush';
@@ -181,7 +181,7 @@ export function createStockActivities(deps: StockActivityDeps) {
      */
     async compareLocationStock(input: { locationId: string }): Promise<{ locationId: string; checked: number; differing: Array<{ sku: string; webOnHand: number; target: number }> }> {
       const location = findStockLocation(deps.mapping(), input.locationId);
-      if (!location) throw ApplicationFailure.nonRetryable(`location ${input.locationId} is not in the mapping`, 'UnknownLocation');
+      if (!location) throw ApplicationFailure.nonRetryable(`location ${input.locationId} is not in the mapping`, UNKNOWN_STORE);
       const web = await callOrFail(FAILURE_TYPES.ecommerceRejected, () => deps.ecommerce.listLocationLevels(location.webLocationId));
       const levels = await masterLevels(location);
       const skus = web.flatMap((w) => (w.sku ? [w.sku] : []));
@@ -202,7 +202,7 @@ export function createStockActivities(deps: StockActivityDeps) {
      */
     async repairLocationStock(input: { locationId: string; skus: string[]; checkId: string }): Promise<StockLevelChange[]> {
       const location = findStockLocation(deps.mapping(), input.locationId);
-      if (!location) throw ApplicationFailure.nonRetryable(`location ${input.locationId} is not in the mapping`, 'UnknownLocation');
+      if (!location) throw ApplicationFailure.nonRetryable(`location ${input.locationId} is not in the mapping`, UNKNOWN_STORE);
       const ids = await writer.itemIdsFor(input.skus, { calls: 0 });
       writer.forget([...ids.values()].map((inventoryItemId) => ({ inventoryItemId, locationId: location.webLocationId })));
       const r = await propagate([[location, input.skus]], `${runKey()}:${input.checkId}:${location.locationId}`, `gid://retail-integration/StockDriftRepair/${input.checkId}`);

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { Env } from '../config/env';
+import type { EventsReceiverEnv } from '../config/env';
 import { parseDuration } from '../domain/duration';
 import { wholeSeconds, type WebOrderPollCursor } from '../domain/web-order-poll';
 import type { ClickAndCollectStartConfig } from '../workflows/click-and-collect-contract';
@@ -43,7 +43,7 @@ export async function saveWebOrderPollCursor(client: Client, scheduleId: string,
 }
 
 /** The schedule as the receiver process's environment configures it (the same click & collect settings as its webhooks). */
-export function ensureWebOrderPollScheduleFromEnv(client: Client, env: Env): Promise<string> {
+export function ensureWebOrderPollScheduleFromEnv(client: Client, env: EventsReceiverEnv): Promise<string> {
   return ensureWebOrderPollSchedule(client, {
     accountId: env.SITOO_ACCOUNT_ID,
     every: env.SHOPIFY_ORDER_POLL_INTERVAL,

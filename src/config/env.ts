@@ -8,10 +8,18 @@ import { parseDuration } from '../domain/duration';
 const duration = z.string().refine((v) => parseDuration(v) !== undefined, 'must be a duration like 30s, 15m, 2h or 1d');
 const url = z.url();
 
-export const envSchema = z.object({
+/**
+ * Each variable is defined once, in the part that names what it is for; each process's schema is
+ * the parts it uses, so a process never demands a secret it does not hold.
+ */
+const temporal = {
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('retail'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  MAPPING_FILE: z.string().default('config/mapping.yaml'),
+};
 
+const sitoo = {
   SITOO_BASE_URL: url,
   SITOO_ACCOUNT_ID: z.coerce.number().int().positive(),
   SITOO_ESHOP_ID: z.coerce.number().int().positive().default(1),
@@ -19,11 +27,9 @@ export const envSchema = z.object({
   SITOO_API_PASSWORD: z.string().min(1),
   /** Requests each worker has in flight to Sitoo at once; Sitoo documents 429 but not its limits. */
   SITOO_MAX_CONCURRENT_REQUESTS: z.coerce.number().int().min(1).max(100).default(10),
+};
 
-  EVENTS_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  EVENTS_USERNAME: z.string().min(1),
-  EVENTS_PASSWORD: z.string().min(12, 'must be at least 12 characters'),
-
+const erp = {
   BC_API_BASE_URL: url,
   BC_TOKEN_URL: url,
   BC_COMPANY_ID: z.string().min(1),
@@ -34,26 +40,56 @@ export const envSchema = z.object({
   BC_MAX_CONCURRENT_REQUESTS: z.coerce.number().int().min(1).max(100).default(5),
   /** How long the client waits for one BC answer before it gives up (and the activity retries). */
   BC_REQUEST_TIMEOUT: duration.default('10s'),
+};
+
+/** The shop's address: the workers call its API, the receiver acts only on webhooks from its host. */
+const shop = {
+  SHOPIFY_SHOP_URL: url,
+};
+
+const shopApi = {
+  SHOPIFY_API_VERSION: z.string().regex(/^\d{4}-\d{2}$/, 'must look like 2026-04').default('2026-04'),
+  SHOPIFY_ACCESS_TOKEN: z.string().min(1),
+};
+
+/** The card processor (Stripe first): payouts and their balance transactions, read-only. */
+const payments = {
+  STRIPE_API_URL: url.default('https://api.stripe.com'),
+  STRIPE_SECRET_KEY: z.string().min(1),
+};
+
+const worker = {
+  WORKER_SHUTDOWN_GRACE: duration.default('20s'),
+};
+
+/** What a sale is started with: the receiver and the main worker's poll both start sales. */
+const sales = {
+  PAYMENT_CONFIRMATION_TIMEOUT: duration.default('2h'),
   /**
    * The longest the ERP may still commit a request the client gave up on: BC online queues a
    * request up to 8 minutes and runs it up to 10. A booking that needed a second attempt is
    * swept for a twin that late commit left, once this has passed.
    */
   ERP_LATE_COMMIT_WINDOW: duration.default('20m'),
+};
 
-  SHOPIFY_SHOP_URL: url,
-  SHOPIFY_API_VERSION: z.string().regex(/^\d{4}-\d{2}$/, 'must look like 2026-04').default('2026-04'),
-  SHOPIFY_ACCESS_TOKEN: z.string().min(1),
+const receivers = {
+  EVENTS_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  EVENTS_USERNAME: z.string().min(1),
+  EVENTS_PASSWORD: z.string().min(12, 'must be at least 12 characters'),
   /** The app's client secret(s) that sign webhooks; comma-separated while a rotated one is still in use. */
   SHOPIFY_WEBHOOK_SECRETS: z.string().min(1).transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
   WEBHOOKS_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  /** How long a click & collect customer has to collect before the order is cancelled and refunded. */
+  CLICK_AND_COLLECT_EXPIRY: duration.default('7d'),
+  /** When the pickup store is short: park with a store of the same region that has it all, or just park. */
+  CLICK_AND_COLLECT_WHEN_SHORT: z.enum(['suggest-in-region', 'park']).default('suggest-in-region'),
+  /** VAT rate included in web prices, for the lines of Sitoo pickup orders. */
+  WEB_ORDER_VAT_PERCENT: z.coerce.number().min(0).max(100).default(25),
+};
 
-  /** The card processor (Stripe first): payouts and their balance transactions, read-only. */
-  STRIPE_API_URL: url.default('https://api.stripe.com'),
-  STRIPE_SECRET_KEY: z.string().min(1),
-
-  MAPPING_FILE: z.string().default('config/mapping.yaml'),
-  PAYMENT_CONFIRMATION_TIMEOUT: duration.default('2h'),
+/** The schedules the receiver process keeps in place. */
+const schedules = {
   SITOO_POLL_INTERVAL: duration.default('5m'),
   SITOO_POLL_FROM_ORDER_ID: z.coerce.number().int().positive().default(1),
   SITOO_POLL_FROM_TRANSACTION_ID: z.coerce.number().int().positive().default(1),
@@ -71,33 +107,51 @@ export const envSchema = z.object({
   STOCK_DRIFT_INTERVAL: duration.default('1h'),
   /** How long a difference must persist before it counts as drift (a change may still be on its way). */
   STOCK_DRIFT_SETTLE: duration.default('10s'),
-  /** How long a click & collect customer has to collect before the order is cancelled and refunded. */
-  CLICK_AND_COLLECT_EXPIRY: duration.default('7d'),
-  /** When the pickup store is short: park with a store of the same region that has it all, or just park. */
-  CLICK_AND_COLLECT_WHEN_SHORT: z.enum(['suggest-in-region', 'park']).default('suggest-in-region'),
-  /** VAT rate included in web prices, for the lines of Sitoo pickup orders. */
-  WEB_ORDER_VAT_PERCENT: z.coerce.number().min(0).max(100).default(25),
   /** Stores' local closing time (HH:MM): each store's end of day starts then, in its Sitoo time zone. */
   EOD_CLOSING_TIME: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM, e.g. 21:00').default('21:00'),
   /** How often end of day looks for the card payout again, and how long it waits in all before listing what is missing. */
   EOD_PAYOUT_RECHECK: duration.default('1d'),
   EOD_PAYOUT_MAX_WAIT: duration.default('5d'),
-  WORKER_SHUTDOWN_GRACE: duration.default('20s'),
-  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-});
+};
 
-export type Env = z.infer<typeof envSchema>;
+const inventoryWorkerEnv = z.object({ ...temporal, ...sitoo, ...erp, ...shop, ...shopApi, ...worker });
+const mainWorkerEnv = z.object({ ...inventoryWorkerEnv.shape, ...payments, ...sales });
+const eventsReceiverEnv = z.object({ ...temporal, ...sitoo, ...shop, ...receivers, ...sales, ...schedules });
+/** The local stack (demo, tests) runs all three processes in one. */
+const localStackEnv = z.object({ ...mainWorkerEnv.shape, ...eventsReceiverEnv.shape });
+
+const PROCESS_ENVS = {
+  'main-worker': mainWorkerEnv,
+  'inventory-worker': inventoryWorkerEnv,
+  'events-receiver': eventsReceiverEnv,
+  'local-stack': localStackEnv,
+};
+export type ProcessName = keyof typeof PROCESS_ENVS;
+
+export type MainWorkerEnv = z.infer<typeof mainWorkerEnv>;
+export type InventoryWorkerEnv = z.infer<typeof inventoryWorkerEnv>;
+export type EventsReceiverEnv = z.infer<typeof eventsReceiverEnv>;
+/** Every variable, as the local stack reads them. */
+export type Env = z.infer<typeof localStackEnv>;
+export type SitooEnv = z.infer<z.ZodObject<typeof sitoo>>;
+export type ErpEnv = z.infer<z.ZodObject<typeof erp>>;
+export type EcommerceEnv = z.infer<z.ZodObject<typeof shop & typeof shopApi>>;
+export type PaymentsEnv = z.infer<z.ZodObject<typeof payments>>;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
-  const parsed = envSchema.safeParse(source);
-  if (parsed.success) return parsed.data;
+/**
+ * Validates the variables `name` uses, at its start: every missing or bad one is listed by name
+ * with what is wrong, never with its value (most are secrets).
+ */
+export function loadEnv<P extends ProcessName>(name: P, source: Record<string, string | undefined> = process.env): z.infer<(typeof PROCESS_ENVS)[P]> {
+  const parsed = PROCESS_ENVS[name].safeParse(source);
+  if (parsed.success) return parsed.data as z.infer<(typeof PROCESS_ENVS)[P]>;
   const lines = parsed.error.issues.map((i) => {
-    const name = i.path.join('.');
-    return `  ${name}: ${source[name] === undefined || source[name] === '' ? 'is not set' : i.message}`;
+    const variable = i.path.join('.');
+    return `  ${variable}: ${source[variable] === undefined || source[variable] === '' ? 'is not set' : i.message}`;
   });
-  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  throw new ConfigError(`Invalid configuration for the ${name.replace('-', ' ')}:\n${lines.join('\n')}`);
 }

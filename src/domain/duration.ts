@@ -6,3 +6,18 @@ export function parseDuration(value: string | number): number | undefined {
   const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
   return Math.round(Number(match[1]) * unit);
 }
+
+/**
+ * A workflow input that must be a duration. Starters pass values the process validated at start
+ * (src/config/env.ts), so a bad one here came from a caller no retry can fix: every workflow that
+ * reads one lists this error in its failureExceptionTypes, so the run fails with the field named.
+ */
+export class InvalidDurationError extends Error {
+  override readonly name = 'InvalidDurationError';
+}
+
+export function durationMs(field: string, value: string | number): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidDurationError(`${field} ${JSON.stringify(value)} is not a duration like 30s, 15m, 2h or 1d`);
+  return ms;
+}

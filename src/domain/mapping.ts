@@ -55,8 +55,10 @@ export interface StockLocation {
 }
 
 /**
- * The failure type of an activity that meets a store no longer in the mapping: not retried (a
- * retry cannot fix it), parked until someone fixes the mapping and retries.
+ * The one failure type of an activity that meets a configuration problem: a store (or any stock
+ * location) no longer in the mapping. Not retried (a retry cannot fix it); workflows park it as
+ * `unmapped-warehouse` until someone fixes the mapping and retries. The name stays as running
+ * histories recorded it.
  */
 export const UNKNOWN_STORE = 'UnknownStore';
 

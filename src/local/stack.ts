@@ -186,7 +186,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     ERP_LATE_COMMIT_WINDOW: opts.erpLateCommitWindow ?? '3s',
     LOG_LEVEL: opts.logger.level,
   };
-  const env = loadEnv(envVars);
+  const env = loadEnv('local-stack', envVars);
   const connectors = createConnectors(env);
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Faults, type FaultConfig } from './faults';
+import type { Faults, FaultConfig } from './faults';
 
 /**
  * The small HTTP layer every simulator shares: routing by method + regex, JSON bodies, the fault

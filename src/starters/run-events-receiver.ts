@@ -3,7 +3,7 @@ import { loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
 import { loadMappingFile } from '../config/mapping-file';
 import { shopDomainOf } from '../connectors/ecommerce/shopify/webhooks';
-import { createConnectors } from '../bootstrap/connectors';
+import { createSitooConnector } from '../bootstrap/connectors';
 import { runMain } from '../bootstrap/entrypoint';
 import { backgroundSetup, type SetupStep } from './background-setup';
 import { ensureEndOfDaySchedules } from '../client/end-of-day-schedules';
@@ -24,11 +24,11 @@ import { ensureWebOrderPollScheduleFromEnv } from '../client/web-order-poll-sche
  * mistakes (environment, mapping file) still stop the process before it listens.
  */
 runMain(async () => {
-  const env = loadEnv();
+  const env = loadEnv('events-receiver');
   const logger = createLogger('sitoo-events-receiver', env.LOG_LEVEL);
   const storeIds = (await loadMappingFile(env.MAPPING_FILE)).stores.map((s) => s.storeId);
   const client = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }), namespace: env.TEMPORAL_NAMESPACE });
-  const { sitoo } = createConnectors(env);
+  const sitoo = createSitooConnector(env);
 
   // One entry per schedule this process keeps in place.
   const steps: SetupStep[] = [

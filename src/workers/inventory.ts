@@ -1,5 +1,6 @@
 import { loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
+import { createStockConnectors } from '../bootstrap/connectors';
 import { createInventoryWorker } from './create-workers';
 import { runMain } from '../bootstrap/entrypoint';
 import { installRuntimeLogger } from './runtime-logger';
@@ -7,10 +8,10 @@ import { createWorkerContext } from './worker-context';
 
 /** The inventory worker process: the stock coalescer, ERP stock polling and drift checks on their own task queue. SIGTERM drains it. */
 runMain(async () => {
-  const env = loadEnv();
+  const env = loadEnv('inventory-worker');
   const logger = createLogger('inventory-worker', env.LOG_LEVEL);
   installRuntimeLogger(logger);
-  const context = await createWorkerContext(env, logger);
+  const context = await createWorkerContext(env, logger, createStockConnectors(env));
   const worker = await createInventoryWorker({ ...context, accountId: env.SITOO_ACCOUNT_ID });
   logger.info({ taskQueue: worker.options.taskQueue, namespace: env.TEMPORAL_NAMESPACE }, 'inventory worker running');
   await worker.run();

@@ -1,5 +1,6 @@
 import { loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
+import { createConnectors } from '../bootstrap/connectors';
 import { createMainWorker } from './create-workers';
 import { runMain } from '../bootstrap/entrypoint';
 import { installRuntimeLogger } from './runtime-logger';
@@ -7,10 +8,10 @@ import { createWorkerContext } from './worker-context';
 
 /** The main worker process: sale workflows, ERP and Sitoo activities, the polling fallback. SIGTERM drains it. */
 runMain(async () => {
-  const env = loadEnv();
+  const env = loadEnv('main-worker');
   const logger = createLogger('main-worker', env.LOG_LEVEL);
   installRuntimeLogger(logger);
-  const context = await createWorkerContext(env, logger);
+  const context = await createWorkerContext(env, logger, createConnectors(env));
   const worker = await createMainWorker({
     ...context,
     sales: { accountId: env.SITOO_ACCOUNT_ID, eshopId: env.SITOO_ESHOP_ID, paymentConfirmationTimeout: env.PAYMENT_CONFIRMATION_TIMEOUT, erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW },

@@ -1,16 +1,15 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import type { Env } from '../config/env';
+import type { InventoryWorkerEnv } from '../config/env';
 import { loadMappingFile } from '../config/mapping-file';
 import type { Mapping } from '../domain/mapping';
-import { createConnectors } from '../bootstrap/connectors';
 
 /**
  * What every worker process starts from: the mapping (re-read on SIGHUP, so a corrected file is
- * picked up and parked work succeeds on "retry"), Temporal connections and the connectors.
+ * picked up and parked work succeeds on "retry"), Temporal connections and the process's connectors.
  */
-export async function createWorkerContext(env: Env, logger: Logger) {
+export async function createWorkerContext<C extends object>(env: InventoryWorkerEnv, logger: Logger, connectors: C) {
   let mapping: Mapping = await loadMappingFile(env.MAPPING_FILE);
   process.on('SIGHUP', () => {
     loadMappingFile(env.MAPPING_FILE)
@@ -26,7 +25,7 @@ export async function createWorkerContext(env: Env, logger: Logger) {
     connection,
     client,
     mapping: () => mapping,
-    ...createConnectors(env),
+    ...connectors,
     namespace: env.TEMPORAL_NAMESPACE,
     shutdownGraceTime: env.WORKER_SHUTDOWN_GRACE as `${number}s`,
     async close() {

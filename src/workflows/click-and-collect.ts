@@ -1,8 +1,9 @@
-import { ApplicationFailure, condition, log, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { type ApplicationFailure, condition, log, patched, proxyActivities, setHandler, setWorkflowOptions, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ClickAndCollectActivities } from '../activities/click-and-collect-activities';
 import { collectionPayment, pickupLines, soldLines, type PricedLine } from '../domain/click-and-collect';
 import { businessDate } from '../domain/business-day';
-import { parseDuration } from '../domain/duration';
+import { durationMs, InvalidDurationError } from '../domain/duration';
+import type { ExceptionType } from '../domain/exceptions';
 import type { StoreLocation } from '../domain/mapping';
 import { formatCents, parseCents, unitsShare } from '../domain/money';
 import { OrderState, type SaleOrder } from '../domain/sale';
@@ -12,7 +13,7 @@ import {
   type ClickAndCollectInput, type ClickAndCollectResult, type ClickAndCollectStatus, type ClickAndCollectStep, type StorePickupUpdate,
 } from './click-and-collect-contract';
 import { OUTSIDE_CALL } from './activity-options';
-import { installParking, untilAccepted } from './parking';
+import { installParking, refusalType, untilAccepted } from './parking';
 import { SA } from './search-attributes';
 
 const act = proxyActivities<ClickAndCollectActivities>(OUTSIDE_CALL);
@@ -25,6 +26,11 @@ const act = proxyActivities<ClickAndCollectActivities>(OUTSIDE_CALL);
  * past these points before the change replay their old path.
  */
 const DECIDE_FROM_READ_BACK_STATE = 'collect-decides-from-read-back-state';
+
+/** A store gone from the mapping parks for the mapping's keeper; before, as the refused step's type. */
+const UNMAPPED_STORE_PARKS_FOR_MAPPING = 'collect-unmapped-store-parks-for-mapping';
+
+setWorkflowOptions({ failureExceptionTypes: [InvalidDurationError] }, clickAndCollectWorkflow);
 
 /**
  * One web order collected in a store, from the order webhook to the customer walking out with it
@@ -59,8 +65,16 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
   };
   // `skip` does not end this flow: where it is offered it means "the store does that by hand".
   const parking = installParking({ status, statusQuery: clickAndCollectStatusQuery, setStep: step, refusalActions: ['retry'] });
-  const { park, orPark } = parking;
+  const { park } = parking;
   step('reading-order');
+
+  /** A refusal from an outside system parks as the step's type, unless it is a configuration problem (see refusalType) met by a history that has the patch. */
+  const orPark = <T>(type: ExceptionType, call: () => Promise<T>) => parking.orPark((f) => parkedAs(f, type), call);
+
+  function parkedAs(f: ApplicationFailure, type: ExceptionType): ExceptionType {
+    const as = refusalType(f, type);
+    return as === type || patched(UNMAPPED_STORE_PARKS_FOR_MAPPING) ? as : type;
+  }
 
   const result = (outcome: ClickAndCollectResult['outcome'], reason?: string): ClickAndCollectResult => ({
     outcome, webOrderId: input.webOrderId, storeId: status.storeId, sitooOrderId: status.sitooOrderId, erpOrderNumber: status.erpOrderNumber, reason,
@@ -95,15 +109,14 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     }
 
     step('creating-pickup-order');
-    const expiryMs = parseDuration(input.pickupExpiry);
-    if (expiryMs === undefined) throw ApplicationFailure.nonRetryable(`pickupExpiry ${input.pickupExpiry} is not a duration`);
+    const expiryMs = durationMs('pickupExpiry', input.pickupExpiry);
     const deadline = Date.now() + expiryMs;
     status.deadline = new Date(deadline).toISOString();
     // Sitoo refusing the pickup order is the web team's to sort out with the store (or cancel).
     let cancelRequested = false;
     const sitooOrderId = await untilAccepted(
       async () => (cancelRequested ? undefined : act.ensurePickupOrder({ webOrder: order, storeId: store.storeId, lines, reservedUntil: Math.floor(deadline / 1000), vatPercent: input.vatPercent, ...(payment ? { payment } : {}) })),
-      async (f) => (cancelRequested = (await park('bopis-pickup-rejected', f.message, { failureType: f.type }, ['retry', 'cancel-order'])).action === 'cancel-order'),
+      async (f) => (cancelRequested = (await park(parkedAs(f, 'bopis-pickup-rejected'), f.message, { failureType: f.type }, ['retry', 'cancel-order'])).action === 'cancel-order'),
     );
     if (sitooOrderId === undefined) return cancelEverything('OTHER', `Sitoo refused the pickup order at ${store.storeId} and an operator cancelled the order`);
     status.sitooOrderId = sitooOrderId;

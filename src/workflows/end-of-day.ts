@@ -1,20 +1,23 @@
-import { patched, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, proxyActivities, setHandler, setWorkflowOptions, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { EndOfDayActivities } from '../activities/end-of-day-activities';
 import { vatBreakdown } from '../domain/day-journal';
 import { lastPayoutArrivalDate } from '../domain/business-day';
-import { parseDuration } from '../domain/duration';
+import { durationMs, InvalidDurationError, parseDuration } from '../domain/duration';
 import {
   endOfDayReportQuery, endOfDayStatusQuery,
   type DaySummary, type EndOfDayInput, type EndOfDayStatus, type JournalResult, type ReconciliationGap, type ReconciliationReport,
 } from './end-of-day-contract';
 import { renderReconciliation } from './end-of-day-report';
 import { DAY_WORK } from './activity-options';
-import { installParking } from './parking';
+import { installParking, refusalType, untilAccepted } from './parking';
 import { SA } from './search-attributes';
 
 const eod = proxyActivities<EndOfDayActivities>(DAY_WORK);
 
 const LISTED = 100;
+const UNMAPPED_STORE_PARKS = 'eod-unmapped-store-parks';
+
+setWorkflowOptions({ failureExceptionTypes: [InvalidDurationError] }, endOfDayWorkflow);
 
 /**
  * One store's business day closed: the day summed from Sitoo (a summary, never the transactions,
@@ -32,7 +35,11 @@ export async function endOfDayWorkflow(input: EndOfDayInput): Promise<Reconcilia
   const orPark = <T>(what: string, call: () => Promise<T>) => parking.orPark('erp-rejected', call, { what, details: { storeId: input.storeId, date: input.date } });
 
   return parking.run(async () => {
-  const day = await eod.resolveStoreDay({ storeId: input.storeId, date: input.date });
+  // A store gone from the mapping parks for the mapping's keeper; before this patch the day failed.
+  const day = await untilAccepted(() => eod.resolveStoreDay({ storeId: input.storeId, date: input.date }), async (f) => {
+    if (refusalType(f, 'erp-rejected') !== 'unmapped-warehouse' || !patched(UNMAPPED_STORE_PARKS)) throw f;
+    await parking.park('unmapped-warehouse', f.message, { storeId: input.storeId, date: input.date, failureType: f.type }, ['retry']);
+  });
   let summary = await orPark('the day could not be read', () => eod.summariseDay({ day }));
   status.step = 'posting-journal';
   const journal = await orPark('the ERP refused the day journal', () => eod.postDayJournal({ day, totals: summary.totals, cashDifferenceCents: summary.cashDifferenceCents }));
@@ -44,8 +51,10 @@ export async function endOfDayWorkflow(input: EndOfDayInput): Promise<Reconcilia
   }
 
   status.step = 'awaiting-payout';
-  const recheckMs = parseDuration(input.payoutRecheck) ?? 86_400_000;
-  const maxWaitMs = parseDuration(input.payoutMaxWait) ?? 5 * 86_400_000;
+  // Before this patch a bad value fell back to the default; histories that did so replay that way.
+  const refuseBad = [input.payoutRecheck, input.payoutMaxWait].every((v) => parseDuration(v) !== undefined) || patched('eod-refuses-bad-durations');
+  const recheckMs = refuseBad ? durationMs('payoutRecheck', input.payoutRecheck) : parseDuration(input.payoutRecheck) ?? 86_400_000;
+  const maxWaitMs = refuseBad ? durationMs('payoutMaxWait', input.payoutMaxWait) : parseDuration(input.payoutMaxWait) ?? 5 * 86_400_000;
   const arrivalTo = lastPayoutArrivalDate(input.date, maxWaitMs);
   const waitUntil = Date.now() + maxWaitMs;
   for (;;) {

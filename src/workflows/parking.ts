@@ -2,6 +2,7 @@ import {
   ActivityFailure, allHandlersFinished, ApplicationFailure, condition, defineUpdate, log, setHandler, upsertSearchAttributes, type QueryDefinition,
 } from '@temporalio/workflow';
 import { DEFAULT_OWNER, validateResolution, type ExceptionType, type ParkedException, type Resolution, type ResolutionAction } from '../domain/exceptions';
+import { UNKNOWN_STORE } from '../domain/mapping';
 import { SA } from './search-attributes';
 
 /**
@@ -183,4 +184,13 @@ export function installParking<S extends ParkableStatus>(options: ParkingOptions
       return result;
     },
   };
+}
+
+/**
+ * A store gone from the mapping is a configuration problem, whichever step met it: it parks as
+ * `unmapped-warehouse` for whoever keeps the mapping, who adds it back and retries. Any other
+ * refusal parks as the step's own type.
+ */
+export function refusalType(refusal: ApplicationFailure, stepType: ExceptionType): ExceptionType {
+  return refusal.type === UNKNOWN_STORE ? 'unmapped-warehouse' : stepType;
 }

@@ -1,7 +1,7 @@
-import { ApplicationFailure, condition, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, setHandler, setWorkflowOptions, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { InventoryActivities } from '../activities/inventory-activities';
 import type { SaleActivities } from '../activities/sale-activities';
-import { parseDuration } from '../domain/duration';
+import { durationMs, InvalidDurationError } from '../domain/duration';
 import type { ResolutionAction } from '../domain/exceptions';
 import { sitooOrderErpDocumentNumber, sitooOrderReferenceUri } from '../domain/ids';
 import type { StoreLocation } from '../domain/mapping';
@@ -31,6 +31,8 @@ const WEB_ORDERS_HAVE_THEIR_OWN_FLOWS = 'web-orders-have-their-own-flows';
 /** Scoped ERP keys within the store's customer, twin sweeps, and a StoreId on unmapped warehouses. */
 const ERP_EXACTLY_ONCE = 'erp-exactly-once';
 const DEFAULT_LATE_COMMIT_WINDOW = '20m';
+
+setWorkflowOptions({ failureExceptionTypes: [InvalidDurationError] }, saleWorkflow);
 
 /**
  * The workflow of every Sitoo order (id `sale-<account>-<order>`): its first step routes the order
@@ -112,8 +114,7 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
 
   /** No ERP order before the payment is confirmed: that is how ghost orders are avoided. */
   async function awaitPayment(order: SaleOrder): Promise<SaleOrder> {
-    const timeoutMs = parseDuration(input.paymentConfirmationTimeout);
-    if (timeoutMs === undefined) throw ApplicationFailure.nonRetryable(`paymentConfirmationTimeout ${input.paymentConfirmationTimeout} is not a duration`);
+    const timeoutMs = durationMs('paymentConfirmationTimeout', input.paymentConfirmationTimeout);
     let deadline = Date.now() + timeoutMs;
     for (;;) {
       status.paymentState = order.paymentStateId;

@@ -1,6 +1,6 @@
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, setWorkflowOptions } from '@temporalio/workflow';
 import type { WebOrderPollActivities } from '../activities/web-order-poll-activities';
-import { parseDuration } from '../domain/duration';
+import { durationMs, InvalidDurationError } from '../domain/duration';
 import { webhookSubscriptionExceptionId } from '../domain/ids';
 import { ORDER_WEBHOOK_TOPICS } from '../domain/web-order-poll';
 import { recordedExceptionWorkflow } from './recorded-exception';
@@ -11,6 +11,8 @@ import { PAGED_READ } from './activity-options';
 
 const poll = proxyActivities<WebOrderPollActivities>(PAGED_READ);
 
+setWorkflowOptions({ failureExceptionTypes: [InvalidDurationError] }, webOrderPollWorkflow);
+
 /**
  * One run of the Shopify order poll: orders changed since the cursor reach their click & collect
  * workflows as their webhooks would have, the cursor moves on, and each order topic is checked
@@ -18,8 +20,7 @@ const poll = proxyActivities<WebOrderPollActivities>(PAGED_READ);
  * again first when the receiver's address is configured), so deliveries that stopped are seen.
  */
 export async function webOrderPollWorkflow(input: WebOrderPollInput): Promise<WebOrderPollResult> {
-  const settleMs = parseDuration(input.settle);
-  if (settleMs === undefined) throw ApplicationFailure.nonRetryable(`settle ${input.settle} is not a duration`);
+  const settleMs = durationMs('settle', input.settle);
   const { next, ...counts } = await poll.pollWebOrders({ cursor: input.cursor, pageSize: input.pageSize, maxPages: input.maxPages, settleMs, collect: input.collect });
   if (next.updatedAtFrom !== input.cursor.updatedAtFrom || next.after !== input.cursor.after) {
     await poll.saveWebOrderPollCursor({ scheduleId: input.scheduleId, cursor: next });

@@ -232,6 +232,8 @@ describe('click & collect', () => {
     expect(ids[0]).toBe(ids[1]);
     expect([...stack.sitoo.state.orders.values()].filter((o) => o.externalid === '990001')).toHaveLength(1);
     stack.sitoo.pos.cancelFromStore(ids[0]!);
+    // Before, the stock check answered a store gone from the mapping with "nothing free", parking it as short stock.
+    await expect(activities.checkPickupStock({ storeId: 'GONE', lines: input.lines, whenShort: 'park' })).rejects.toMatchObject({ type: 'UnknownStore', nonRetryable: true });
     await expect(activities.ensurePickupOrder({ ...input, storeId: 'GONE' })).rejects.toMatchObject({ type: 'UnknownStore', nonRetryable: true });
     await expect(activities.bookCollectedOrder({ webOrderId: '990001', storeId: 'GONE', currencyCode: 'SEK', lines: input.lines, collectedOn: '2026-11-30' })).rejects.toMatchObject({ type: 'UnknownStore', nonRetryable: true });
   });

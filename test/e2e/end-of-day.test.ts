@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { addDays, localDate, localMidnight } from '../../src/domain/business-day';
 import { endOfDayDocumentNumber, endOfDayWorkflowId, returnInStoreWorkflowId } from '../../src/domain/ids';
 import type { LocalStack } from '../../src/local/stack';
@@ -161,5 +161,35 @@ describe('end of day', () => {
     const report: ReconciliationReport = await (await run('S01', day, `eod-zone-S01-${day}`)).result();
     expect(report).toMatchObject({ status: 'reconciled', gapCount: 0, transactions: 1, erpDocuments: 1, timeZone: zone });
     expect(report.paymentsByTender).toMatchObject({ cash: 9900 });
+  });
+
+  it('a store gone from the mapping parks for whoever keeps the mapping, and a retry closes the day once it is back', async () => {
+    // Before: the refusal was not caught and the day's workflow failed, with nobody told.
+    const day = localDate(Math.floor(Date.now() / 1000) - 10 * 86_400, zone);
+    const at = stack.mapping.stores.findIndex((s) => s.storeId === 'S02');
+    const [gone] = stack.mapping.stores.splice(at, 1);
+    try {
+      const handle = await run('S02', day);
+      const parked = await waitFor('the unmapped store to park (or the day to end)', async () => {
+        if ((await handle.describe()).status.name !== 'RUNNING') return { closed: (await handle.describe()).status.name };
+        return (await handle.query(endOfDayStatusQuery)).exception;
+      }, 30_000);
+      expect(parked).toMatchObject({ type: 'unmapped-warehouse', owner: 'integration-ops', allowedActions: ['retry'], details: { storeId: 'S02', failureType: 'UnknownStore' } });
+      expect('message' in parked && parked.message).toMatch(/store S02 is not in the mapping/);
+      stack.mapping.stores.splice(at, 0, gone!);
+      await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry', reason: 'S02 is back in the mapping', resolvedBy: 'integration-ops' }] });
+      expect(((await handle.result()) as ReconciliationReport).status).toBe('reconciled');
+    } finally {
+      if (!stack.mapping.stores.includes(gone!)) stack.mapping.stores.splice(at, 0, gone!);
+    }
+  });
+
+  it('a payout wait that is not a duration fails the day at once, naming the field', async () => {
+    // Before: a bad value fell back to the default without a word, so the day waited a day per recheck.
+    const day = localDate(Math.floor(Date.now() / 1000) - 11 * 86_400, zone);
+    const handle = await run('S02', day, endOfDayWorkflowId('S02', day), { payoutRecheck: 'soon', payoutMaxWait: '3s' });
+    const failure = await handle.result().then(() => undefined, (e: unknown) => e);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect(String((failure as WorkflowFailedError).cause?.message)).toMatch(/payoutRecheck "soon" is not a duration/);
   });
 });

@@ -121,7 +121,7 @@ describe('durations and ids', () => {
 
 describe('environment', () => {
   it('names every missing or bad variable', () => {
-    expect(() => loadEnv({ SITOO_BASE_URL: 'not a url', PAYMENT_CONFIRMATION_TIMEOUT: 'later' })).toThrowError(/SITOO_BASE_URL: Invalid URL[\s\S]*BC_CLIENT_SECRET: is not set[\s\S]*PAYMENT_CONFIRMATION_TIMEOUT: must be a duration/);
+    expect(() => loadEnv('main-worker', { SITOO_BASE_URL: 'not a url', PAYMENT_CONFIRMATION_TIMEOUT: 'later' })).toThrowError(/SITOO_BASE_URL: Invalid URL[\s\S]*BC_CLIENT_SECRET: is not set[\s\S]*PAYMENT_CONFIRMATION_TIMEOUT: must be a duration/);
   });
 });
 

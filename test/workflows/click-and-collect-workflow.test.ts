@@ -31,6 +31,12 @@ function collectInStore(webOrderId: string, payment?: string): SaleOrder {
   return o;
 }
 
+/** Stores taken out of the mapping file while an order is under way: the activities refuse them, as the real ones do. */
+const unmapped = new Set<string>();
+function refuseUnmapped(storeId: string): void {
+  if (unmapped.has(storeId)) throw ApplicationFailure.create({ type: 'UnknownStore', nonRetryable: true, message: `store ${storeId} is no longer in the mapping file` });
+}
+
 const record = (name: string, input: unknown) => calls.push({ name, input });
 // A key matches a whole string value of the input: a bare substring also matched digits inside
 // another call's reservedUntil timestamp (e.g. '105' in 1796041050).
@@ -50,6 +56,7 @@ const activities: ClickAndCollectActivities = {
   },
   async ensurePickupOrder(input) {
     record('ensurePickupOrder', input);
+    refuseUnmapped(input.storeId);
     const existing = sitooOrderOf(input.webOrder.legacyId);
     if (existing) return existing.orderId;
     const paid = (input.payment ?? 'paid-online') === 'paid-online';
@@ -89,6 +96,7 @@ const activities: ClickAndCollectActivities = {
   async cancelWebOrder(input) { record('cancelWebOrder', input); },
   async bookCollectedOrder(input) {
     record('bookCollectedOrder', input);
+    refuseUnmapped(input.storeId);
     return { id: 'E1', number: `SO-${input.webOrderId}`, posted: true, ...(retriedBookings.has(input.webOrderId) ? { lateTwinPossible: true } : {}) };
   },
   async sweepCollectedOrderTwins(input) {
@@ -358,5 +366,30 @@ describe('clickAndCollectWorkflow', () => {
     cancelOnWeb('111', '0.00');
     await handle.signal(webOrderCancelledSignal, { webhookId: 'wh-111' });
     expect((await handle.result()).outcome).toBe('cancelled');
+  });
+
+  it('a store gone from the mapping parks for whoever keeps the mapping, at the pickup order and at the booking, and goes on once it is back', async () => {
+    webOrder('112');
+    unmapped.add('S1');
+    try {
+      const handle = await start('112');
+      const parked = (await settled('112')).exception;
+      expect(parked).toMatchObject({ type: 'unmapped-warehouse', owner: 'integration-ops', message: expect.stringMatching(/store S1 is no longer in the mapping/), details: { failureType: 'UnknownStore' } });
+      expect(parked!.allowedActions).toEqual(['retry', 'cancel-order']);
+      unmapped.delete('S1');
+      await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry', resolvedBy: 'integration-ops' }] });
+      await waitFor('the pickup order to exist', async () => (await statusOf('112')).step === 'awaiting-store');
+      unmapped.add('S1');
+      collectInStore('112');
+      await handle.signal(storePickupUpdateSignal, { sitooOrderId: sitooOrderOf('112').orderId, key: 'state-10', kind: 'collected' });
+      const atBooking = (await settled('112', ENDED)).exception;
+      expect(atBooking).toMatchObject({ type: 'unmapped-warehouse', owner: 'integration-ops', details: { failureType: 'UnknownStore' } });
+      expect(atBooking!.allowedActions).toEqual(['retry']);
+      unmapped.delete('S1');
+      await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry', resolvedBy: 'integration-ops' }] });
+      expect(await handle.result()).toMatchObject({ outcome: 'collected', erpOrderNumber: 'SO-112' });
+    } finally {
+      unmapped.delete('S1');
+    }
   });
 });

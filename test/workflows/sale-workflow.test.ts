@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SaleActivities } from '../../src/activities/sale-activities';
@@ -237,5 +237,12 @@ describe('saleWorkflow', () => {
     // No click & collect workflow exists here, so nothing to relay to: nothing booked either.
     expect(result).toMatchObject({ outcome: 'ignored', reason: 'web order 9001 has no click & collect workflow' });
     expect(erpOrders.has(order.orderId)).toBe(false);
+  });
+
+  it('a payment wait that is not a duration fails the sale at once, naming the field, not its workflow task over and over', async () => {
+    const order = newOrder({ paymentStateId: PaymentState.Pending });
+    const failure = await (await start(order, 'later')).result().then(() => undefined, (e: unknown) => e);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect((failure as WorkflowFailedError).cause).toMatchObject({ type: 'InvalidDurationError', message: 'paymentConfirmationTimeout "later" is not a duration like 30s, 15m, 2h or 1d' });
   });
 });

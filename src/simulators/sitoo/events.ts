@@ -198,7 +198,7 @@ export class SitooEventDelivery {
     this.stats.attempts++;
     if (batch.duplicate) this.stats.duplicatesSent++;
     let outcome: 'ack' | 'retry' | 'drop';
-    let reason = '';
+    let reason: string;
     try {
       const res = await request(`${receiver.url.replace(/\/+$/, '')}/events`, {
         method: 'POST',
