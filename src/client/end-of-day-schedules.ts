@@ -3,10 +3,10 @@ import { END_OF_DAY_TASK_QUEUE, endOfDayScheduleId, type EndOfDayTriggerInput } 
 
 export interface EndOfDayScheduleOptions {
   accountId: number;
-  storeIds: string[];
+  /** Each store with its time zone from the mapping: the one that dates its documents and bounds its day. */
+  stores: Array<{ storeId: string; timeZone: string }>;
   /** Local closing time, HH:MM. */
   closingTime: string;
-  timeZone: string;
   payoutRecheck: string;
   payoutMaxWait: string;
   /** ERP_LATE_COMMIT_WINDOW (see EndOfDayInput). */
@@ -22,10 +22,10 @@ export interface EndOfDayScheduleOptions {
 export async function ensureEndOfDaySchedules(client: Client, opts: EndOfDayScheduleOptions): Promise<string[]> {
   const [hour, minute] = opts.closingTime.split(':').map(Number) as [number, number];
   const ids: string[] = [];
-  for (const storeId of opts.storeIds) {
+  for (const { storeId, timeZone } of opts.stores) {
     const scheduleId = endOfDayScheduleId(storeId);
-    const args: EndOfDayTriggerInput = { accountId: opts.accountId, storeId, timeZone: opts.timeZone, payoutRecheck: opts.payoutRecheck, payoutMaxWait: opts.payoutMaxWait, catchUpDays: opts.catchUpDays ?? 3, ...(opts.erpLateCommitWindow ? { erpLateCommitWindow: opts.erpLateCommitWindow } : {}) };
-    const spec = { calendars: [{ hour, minute, comment: `closing time in ${opts.timeZone}` }], timezone: opts.timeZone };
+    const args: EndOfDayTriggerInput = { accountId: opts.accountId, storeId, timeZone, payoutRecheck: opts.payoutRecheck, payoutMaxWait: opts.payoutMaxWait, catchUpDays: opts.catchUpDays ?? 3, ...(opts.erpLateCommitWindow ? { erpLateCommitWindow: opts.erpLateCommitWindow } : {}) };
+    const spec = { calendars: [{ hour, minute, comment: `closing time in ${timeZone}` }], timezone: timeZone };
     try {
       await client.schedule.create({
         scheduleId, spec,

@@ -19,10 +19,16 @@ const temporal = {
   MAPPING_FILE: z.string().default('config/mapping.yaml'),
 };
 
-const sitoo = {
-  SITOO_BASE_URL: url,
+/** Which Sitoo account and site: every process. */
+const sitooAccount = {
   SITOO_ACCOUNT_ID: z.coerce.number().int().positive(),
   SITOO_ESHOP_ID: z.coerce.number().int().positive().default(1),
+};
+
+/** Sitoo's API: the workers, which read orders, days and stock (the receiver only takes events). */
+const sitoo = {
+  ...sitooAccount,
+  SITOO_BASE_URL: url,
   SITOO_API_ID: z.string().min(1),
   SITOO_API_PASSWORD: z.string().min(1),
   /** Requests each worker has in flight to Sitoo at once; Sitoo documents 429 but not its limits. */
@@ -116,7 +122,7 @@ const schedules = {
 
 const inventoryWorkerEnv = z.object({ ...temporal, ...sitoo, ...erp, ...shop, ...shopApi, ...worker });
 const mainWorkerEnv = z.object({ ...inventoryWorkerEnv.shape, ...payments, ...sales });
-const eventsReceiverEnv = z.object({ ...temporal, ...sitoo, ...shop, ...receivers, ...sales, ...schedules });
+const eventsReceiverEnv = z.object({ ...temporal, ...sitooAccount, ...shop, ...receivers, ...sales, ...schedules });
 /** The local stack (demo, tests) runs all three processes in one. */
 const localStackEnv = z.object({ ...mainWorkerEnv.shape, ...eventsReceiverEnv.shape });
 

@@ -3,7 +3,6 @@ import { loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
 import { loadMappingFile } from '../config/mapping-file';
 import { shopDomainOf } from '../connectors/ecommerce/shopify/webhooks';
-import { createSitooConnector } from '../bootstrap/connectors';
 import { runMain } from '../bootstrap/entrypoint';
 import { backgroundSetup, type SetupStep } from './background-setup';
 import { ensureEndOfDaySchedules } from '../client/end-of-day-schedules';
@@ -12,6 +11,7 @@ import { createSitooEventsReceiver } from './sitoo-events-receiver';
 import { ensureSitooPollSchedule } from '../client/sitoo-poll-schedule';
 import { ensureErpStockPollSchedule, ensureStockDriftSchedule } from '../client/stock-starts';
 import { ensureWebOrderPollScheduleFromEnv } from '../client/web-order-poll-schedule';
+import { storeTimeZone } from '../domain/business-day';
 
 /**
  * The receiver process: Sitoo's POST /events and Shopify's order webhooks, plus the schedules
@@ -26,9 +26,8 @@ import { ensureWebOrderPollScheduleFromEnv } from '../client/web-order-poll-sche
 runMain(async () => {
   const env = loadEnv('events-receiver');
   const logger = createLogger('sitoo-events-receiver', env.LOG_LEVEL);
-  const storeIds = (await loadMappingFile(env.MAPPING_FILE)).stores.map((s) => s.storeId);
+  const stores = (await loadMappingFile(env.MAPPING_FILE)).stores.map((s) => ({ storeId: s.storeId, timeZone: storeTimeZone(s) }));
   const client = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }), namespace: env.TEMPORAL_NAMESPACE });
-  const sitoo = createSitooConnector(env);
 
   // One entry per schedule this process keeps in place.
   const steps: SetupStep[] = [
@@ -36,11 +35,12 @@ runMain(async () => {
     { name: 'ERP stock poll schedule', run: () => ensureErpStockPollSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.ERP_STOCK_POLL_INTERVAL }) },
     { name: 'stock drift schedule', run: () => ensureStockDriftSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.STOCK_DRIFT_INTERVAL, settle: env.STOCK_DRIFT_SETTLE }) },
     { name: 'Shopify order poll schedule', run: () => ensureWebOrderPollScheduleFromEnv(client, env) },
-    // Each store's day closes at its local closing time, in the site's time zone from Sitoo.
+    // Each store's day closes at its local closing time, in its own time zone from the mapping (the
+    // zone its documents are dated in and end of day reads its day in).
     {
       name: 'end-of-day schedules',
       run: async () => ensureEndOfDaySchedules(client, {
-        accountId: env.SITOO_ACCOUNT_ID, storeIds, closingTime: env.EOD_CLOSING_TIME, timeZone: await sitoo.getSiteTimeZone(),
+        accountId: env.SITOO_ACCOUNT_ID, stores, closingTime: env.EOD_CLOSING_TIME,
         payoutRecheck: env.EOD_PAYOUT_RECHECK, payoutMaxWait: env.EOD_PAYOUT_MAX_WAIT, erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW,
       }),
     },

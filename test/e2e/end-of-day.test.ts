@@ -133,7 +133,7 @@ describe('end of day', () => {
   });
 
   it('a store schedule fires at local closing time and starts the day under its business id, plus missed days, once each', async () => {
-    const [scheduleId] = await ensureEndOfDaySchedules(stack.client, { accountId: stack.env.SITOO_ACCOUNT_ID, storeIds: ['S02'], closingTime: '21:30', timeZone: zone, payoutRecheck: '1s', payoutMaxWait: '1s', catchUpDays: 2 });
+    const [scheduleId] = await ensureEndOfDaySchedules(stack.client, { accountId: stack.env.SITOO_ACCOUNT_ID, stores: [{ storeId: 'S02', timeZone: zone }], closingTime: '21:30', payoutRecheck: '1s', payoutMaxWait: '1s', catchUpDays: 2 });
     const described = await stack.client.schedule.getHandle(scheduleId!).describe();
     expect(described.spec.timezone).toBe(zone);
     expect(described.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 21, end: 21, step: 1 }], minute: [{ start: 30, end: 30, step: 1 }] });
