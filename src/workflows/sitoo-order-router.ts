@@ -4,7 +4,7 @@ import { OrderState, type SaleOrder } from '../domain/sale';
 import { storePickupUpdateSignal, type StorePickupUpdate } from './click-and-collect-contract';
 import { returnInStoreWorkflow } from './return-in-store';
 import { startOnce } from './start-once';
-import { TASK_QUEUES } from './task-queues';
+import { RETURN_IN_STORE_TASK_QUEUE } from './return-in-store-contract';
 
 /**
  * The Sitoo order router's acts: what happens to an order `routeSitooOrder` (domain) says is not a
@@ -23,7 +23,7 @@ export interface RoutedOrder {
 /** A return: the return flow takes it, started once under the return's own id. */
 export async function handOverReturn(routed: RoutedOrder): Promise<string> {
   const id = returnInStoreWorkflowId(routed.accountId, routed.orderId);
-  await startOnce(returnInStoreWorkflow, id, TASK_QUEUES.main, [{
+  await startOnce(returnInStoreWorkflow, id, RETURN_IN_STORE_TASK_QUEUE, [{
     accountId: routed.accountId, eshopId: routed.eshopId, sitooOrderId: routed.orderId, ...(routed.erpLateCommitWindow ? { erpLateCommitWindow: routed.erpLateCommitWindow } : {}),
   }]);
   return id;
