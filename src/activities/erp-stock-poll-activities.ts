@@ -1,8 +1,8 @@
-import { heartbeat } from '@temporalio/activity';
 import type { ErpPort } from '../connectors/erp/port';
 import { stockLocations, type Mapping } from '../domain/mapping';
 import type { StockChange } from '../domain/stock-flush';
 import { callOrFail, FAILURE_TYPES } from './failures';
+import { readPages } from './paging';
 
 export interface ErpStockPollDeps {
   erp: ErpPort;
@@ -30,9 +30,9 @@ export function createErpStockPollActivities(deps: ErpStockPollDeps) {
     async pollErpStock(input: { afterEntryNumber: number; pageSize: number; maxPages: number }): Promise<ErpStockPollResult> {
       const result: ErpStockPollResult = { afterEntryNumber: input.afterEntryNumber, nextAfterEntryNumber: input.afterEntryNumber, entries: 0, items: 0, keys: 0 };
       const warehouses = stockLocations(deps.mapping()).filter((l) => l.master === 'erp');
-      for (let page = 0; page < input.maxPages; page++) {
+      await readPages(input.maxPages, async () => {
         const entries = await callOrFail(FAILURE_TYPES.erpRejected, (signal) => deps.erp.listItemLedgerEntries(result.nextAfterEntryNumber, input.pageSize, { signal }));
-        if (entries.length === 0) break;
+        if (entries.length === 0) return { last: true, cursor: result.nextAfterEntryNumber };
         const items = [...new Set(entries.map((e) => e.itemNumber))];
         const keys = warehouses.flatMap((w) => items.map((sku) => ({ locationId: w.locationId, sku })));
         // Signal before moving the cursor: a crash in between re-reads entries, it never skips them.
@@ -41,9 +41,8 @@ export function createErpStockPollActivities(deps: ErpStockPollDeps) {
         result.items += items.length;
         result.keys += keys.length;
         result.nextAfterEntryNumber = entries[entries.length - 1]!.entryNumber;
-        heartbeat(result.nextAfterEntryNumber);
-        if (entries.length < input.pageSize) break;
-      }
+        return { last: entries.length < input.pageSize, cursor: result.nextAfterEntryNumber };
+      });
       return result;
     },
 

@@ -1,8 +1,8 @@
-import { heartbeat } from '@temporalio/activity';
 import type { SitooPort } from '../connectors/sitoo/port';
 import { capGaps, gapsIn, remainingGaps, type IdGap, type SitooPollCursors } from '../domain/poll-cursor';
 import type { StockChange } from '../domain/stock-flush';
 import { callOrFail, FAILURE_TYPES } from './failures';
+import { readPages } from './paging';
 
 export type SaleStartOutcome = 'started' | 'already-closed';
 
@@ -61,16 +61,15 @@ export function createPollActivities(deps: PollActivityDeps) {
       for (const order of found) await start(order.orderId);
       const open = remainingGaps(earlier, new Set(found.map((o) => o.orderId)), now, GAP_WAIT_MS);
       const seen: number[] = [];
-      for (let page = 0; page < input.maxPages; page++) {
+      await readPages(input.maxPages, async () => {
         const { orders } = await callOrFail(FAILURE_TYPES.sitooRejected, (signal) => deps.sitoo.listOrdersFrom(result.nextOrderId, input.pageSize, { signal }));
         for (const order of orders) {
           await start(order.orderId);
           seen.push(order.orderId);
           result.nextOrderId = order.orderId + 1;
         }
-        heartbeat(result.nextOrderId);
-        if (orders.length < input.pageSize) break;
-      }
+        return { last: orders.length < input.pageSize, cursor: result.nextOrderId };
+      });
       Object.assign(result, { gaps: capGaps([...open.gaps, ...gapsIn(input.fromOrderId, seen, now)]), gapsFound: found.length, gapsAbandoned: open.abandoned });
       return result;
     },
@@ -87,16 +86,15 @@ export function createPollActivities(deps: PollActivityDeps) {
       if (found.length) await deps.signalStock({ sitooTransactions: found.map((t) => t.transactionId) });
       const open = remainingGaps(earlier, new Set(found.map((t) => t.transactionId)), now, GAP_WAIT_MS);
       const seen: number[] = [];
-      for (let page = 0; page < input.maxPages; page++) {
+      await readPages(input.maxPages, async () => {
         const transactions = await callOrFail(FAILURE_TYPES.sitooRejected, (signal) => deps.sitoo.listWarehouseTransactions({ idFrom: result.nextTransactionId, num: input.pageSize }, { signal }));
         // Signal before moving the cursor: a crash in between re-reads transactions, it never skips them.
         if (transactions.length) await deps.signalStock({ sitooTransactions: transactions.map((t) => t.transactionId) });
         result.seen += transactions.length;
         seen.push(...transactions.map((t) => t.transactionId));
         if (transactions.length) result.nextTransactionId = transactions[transactions.length - 1]!.transactionId + 1;
-        heartbeat(result.nextTransactionId);
-        if (transactions.length < input.pageSize) break;
-      }
+        return { last: transactions.length < input.pageSize, cursor: result.nextTransactionId };
+      });
       Object.assign(result, { gaps: capGaps([...open.gaps, ...gapsIn(input.fromTransactionId, seen, now)]), gapsFound: found.length, gapsAbandoned: open.abandoned });
       return result;
     },

@@ -1,10 +1,10 @@
-import { heartbeat } from '@temporalio/activity';
 import type { EcommercePort } from '../connectors/ecommerce/port';
 import { PermanentError } from '../connectors/http';
 import { missingTopics, nextUpdatedAtFrom, pollAction, type WebOrderPollCursor } from '../domain/web-order-poll';
 import type { ClickAndCollectStartConfig } from '../domain/click-and-collect';
 import type { WebhookCheck, WebOrderPollCounts } from '../domain/web-order-poll';
 import { callOrFail, FAILURE_TYPES } from './failures';
+import { readPages } from './paging';
 
 export type ClickAndCollectStartOutcome = 'started' | 'already-closed';
 
@@ -30,7 +30,7 @@ export function createWebOrderPollActivities(deps: WebOrderPollDeps) {
       const from = input.cursor.updatedAtFrom;
       let after = input.cursor.after;
       let newest: string | undefined;
-      for (let page = 0; page < input.maxPages; page++) {
+      const caughtUp = await readPages(input.maxPages, async () => {
         const found = await callOrFail(FAILURE_TYPES.ecommerceRejected, () => deps.ecommerce.listOrdersChangedSince({ updatedAtFrom: from, first: input.pageSize, after }));
         for (const order of found.orders) {
           counts.seen++;
@@ -44,10 +44,10 @@ export function createWebOrderPollActivities(deps: WebOrderPollDeps) {
           else if (action === 'cancel') counts.cancelled++;
           else counts.started++;
         }
-        heartbeat(counts.seen);
-        if (!found.hasNextPage) return { ...counts, next: { updatedAtFrom: nextUpdatedAtFrom(from, newest, input.settleMs) } };
-        after = found.endCursor ?? undefined;
-      }
+        if (found.hasNextPage) after = found.endCursor ?? undefined;
+        return { last: !found.hasNextPage, cursor: counts.seen };
+      });
+      if (caughtUp) return { ...counts, next: { updatedAtFrom: nextUpdatedAtFrom(from, newest, input.settleMs) } };
       // Stopped at the page limit: the next run goes on with this same search.
       return { ...counts, next: { updatedAtFrom: from, ...(after ? { after } : {}) } };
     },
