@@ -39,9 +39,21 @@ interface Common {
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
-const workflows = (deps: Common) => (deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH });
-/** Every activity attempt's outside calls end with the attempt (attempt-interceptor.ts). */
-const interceptors: WorkerOptions['interceptors'] = { activity: [attemptInterceptor] };
+/**
+ * What both workers share: the one workflow bundle (task queues decide who runs what), the
+ * attempt interceptor (every outside call of an activity attempt ends with the attempt,
+ * attempt-interceptor.ts) and the drain time on shutdown.
+ */
+function createWorker(deps: Common, options: Pick<WorkerOptions, 'taskQueue' | 'activities' | 'maxConcurrentActivityTaskExecutions'>): Promise<Worker> {
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    interceptors: { activity: [attemptInterceptor] },
+    shutdownGraceTime: deps.shutdownGraceTime ?? '20s',
+    ...options,
+  });
+}
 
 export interface MainWorkerDeps extends Common {
   sales: SaleStartConfig;
@@ -53,12 +65,8 @@ export interface MainWorkerDeps extends Common {
 
 /** Sale, click & collect, return, end-of-day, ERP-record and polling workflows and activities. */
 export function createMainWorker(deps: MainWorkerDeps): Promise<Worker> {
-  return Worker.create({
-    connection: deps.connection,
-    namespace: deps.namespace,
+  return createWorker(deps, {
     taskQueue: TASK_QUEUES.main,
-    ...workflows(deps),
-    interceptors,
     activities: {
       ...createSaleActivities({ sitoo: deps.sitoo, erp: deps.erp, mapping: deps.mapping }),
       ...createStockAdjustmentActivities({ sitoo: deps.sitoo, erp: deps.erp, mapping: deps.mapping }),
@@ -82,7 +90,6 @@ export function createMainWorker(deps: MainWorkerDeps): Promise<Worker> {
       }),
     },
     maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions,
-    shutdownGraceTime: deps.shutdownGraceTime ?? '20s',
   });
 }
 
@@ -96,12 +103,8 @@ export interface InventoryWorkerDeps extends Common {
  * task queue and slots: a batch on the main queue never queues ahead of them (inventory first).
  */
 export function createInventoryWorker(deps: InventoryWorkerDeps): Promise<Worker> {
-  return Worker.create({
-    connection: deps.connection,
-    namespace: deps.namespace,
+  return createWorker(deps, {
     taskQueue: TASK_QUEUES.inventory,
-    ...workflows(deps),
-    interceptors,
     activities: {
       // Kept for sales started before stock followed warehouse transactions (their histories call these).
       ...createInventoryActivities({ ecommerce: deps.ecommerce }),
@@ -114,6 +117,5 @@ export function createInventoryWorker(deps: InventoryWorkerDeps): Promise<Worker
       }),
     },
     maxConcurrentActivityTaskExecutions: 200,
-    shutdownGraceTime: deps.shutdownGraceTime ?? '20s',
   });
 }
