@@ -3,10 +3,9 @@ import type { EcommercePort } from '../connectors/ecommerce/port';
 import { PermanentError, TransientError } from '../connectors/http';
 import type { ErpPort } from '../connectors/erp/port';
 import type { SitooPort } from '../connectors/sitoo/port';
-import { regionStores, shortfalls, type PickupLine, type PricedLine, type Shortfall, type ShortStockRule } from '../domain/click-and-collect';
+import { pricedLineWithCents, regionStores, shortfalls, type PickupLine, type PricedLine, type Shortfall, type ShortStockRule } from '../domain/click-and-collect';
 import { webOrderErpDocumentNumber } from '../domain/ids';
 import { findStoreByWebLocation, UNKNOWN_STORE, type Mapping, type StoreLocation } from '../domain/mapping';
-import { parseCents } from '../domain/money';
 import { erpSaleLines, OrderState, PaymentState, type SaleOrder } from '../domain/sale';
 import type { PickupPayment, WebOrder } from '../domain/web-order';
 import type { StockChange } from '../domain/stock-flush';
@@ -23,13 +22,6 @@ export interface ClickAndCollectDeps {
 }
 
 export type { PricedLine } from '../domain/click-and-collect';
-
-/** Web prices arrive as 2-decimal strings from the connector; anything else is a bug worth failing on. */
-function cents(price: string): number {
-  const value = parseCents(price);
-  if (value === undefined) throw ApplicationFailure.create({ type: 'InvalidPrice', nonRetryable: true, message: `${JSON.stringify(price)} is not a price` });
-  return value;
-}
 
 /** Tags Sitoo's omni-sales guide asks for, so stores and reports can tell a pickup from a till sale. */
 export const PICKUP_ORDER_TAGS = { weborder: 'true', 'weborder-bopis': 'true' } as const;
@@ -90,8 +82,10 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
       return callOrFail(FAILURE_TYPES.sitooRejected, async () => {
         const existing = await deps.sitoo.findOrderByExternalId(input.webOrder.legacyId);
         if (existing) return existing.orderId;
+        // Inputs scheduled before money was cents carry string prices: see pricedLineWithCents.
+        const lines = input.lines.map(pricedLineWithCents);
         // Each row at what the customer paid for it (absent on lines from older histories: unit price x quantity).
-        const rows = input.lines.map((l) => l.grossCents ?? cents(l.unitPrice) * l.quantity);
+        const rows = lines.map((l) => l.grossCents ?? l.unitPriceCents * l.quantity);
         try {
           return await deps.sitoo.createOrder({
             externalId: input.webOrder.legacyId,
@@ -99,7 +93,7 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
             orderStateId: OrderState.Open,
             paymentStateId: paidOnline ? PaymentState.Successful : PaymentState.Pending,
             currencyCode: input.webOrder.currencyCode,
-            lines: input.lines.map((l, i) => ({ sku: l.sku, productName: l.sku, quantity: l.quantity, rowGrossCents: rows[i]!, vatPercent: input.vatPercent })),
+            lines: lines.map((l, i) => ({ sku: l.sku, productName: l.sku, quantity: l.quantity, rowGrossCents: rows[i]!, vatPercent: input.vatPercent })),
             ...(paidOnline ? { payments: [{ name: 'Web payment', amountCents: rows.reduce((n, c) => n + c, 0), externalId: input.webOrder.legacyId }] } : {}),
             reservedUntil: input.reservedUntil,
             additionalData: { ...PICKUP_ORDER_TAGS, [WEB_ORDER_ID_KEY]: input.webOrder.legacyId },
@@ -167,7 +161,8 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
       const store = mappedStore(input.storeId);
       const externalDocumentNumber = webOrderErpDocumentNumber(input.webOrderId);
       // Rows read back from Sitoo carry their exact totals: booked to the cent, like till sales.
-      const planned = erpSaleLines(input.lines.map((l) => ({ sku: l.sku, productName: l.sku, quantity: l.quantity, unitPriceGross: l.unitPrice, vatPercent: 0, ...(l.grossCents !== undefined ? { grossCents: l.grossCents } : {}) })));
+      // Inputs scheduled before money was cents carry string prices: see pricedLineWithCents.
+      const planned = erpSaleLines(input.lines.map(pricedLineWithCents).map((l) => ({ sku: l.sku, productName: l.sku, quantity: l.quantity, unitPriceGrossCents: l.unitPriceCents, vatPercent: 0, ...(l.grossCents !== undefined ? { grossCents: l.grossCents } : {}) })));
       if ('refused' in planned) throw ApplicationFailure.nonRetryable(`web order ${input.webOrderId} cannot be booked as it is: ${planned.refused}`, FAILURE_TYPES.erpRejected);
       return callOrFail(FAILURE_TYPES.erpRejected, async () => {
         const order = await findOrCreateErpOrder(deps.erp, {

@@ -3,8 +3,7 @@ import type { EcommercePort } from '../connectors/ecommerce/port';
 import type { ErpPort } from '../connectors/erp/port';
 import { legacySitooOrderErpDocumentNumber, returnLineDescription, webOrderErpDocumentNumber } from '../domain/ids';
 import { UNKNOWN_STORE, type Mapping, type StoreLocation } from '../domain/mapping';
-import { parseCents } from '../domain/money';
-import type { CreditMemoLine, RefundTransaction } from '../domain/returns';
+import { creditMemoLineWithCents, type CreditMemoLine, type RefundTransaction, type WebRefund } from '../domain/returns';
 import { bookCreditMemo, sweepCreditMemoTwins, type CreditMemoKey } from './erp-credit-memos';
 import { callOrFail, FAILURE_TYPES } from './failures';
 
@@ -30,13 +29,6 @@ export interface ReturnMemoRef {
   storeId: string;
 }
 
-/** Memo lines carry the 2-decimal unit price the workflow wrote with formatCents; anything else is a bug worth failing on. */
-function unitCents(price: string): number {
-  const cents = parseCents(price);
-  if (cents === undefined) throw ApplicationFailure.create({ type: 'InvalidPrice', nonRetryable: true, message: `${JSON.stringify(price)} is not a price` });
-  return cents;
-}
-
 export function createReturnActivities(deps: ReturnActivityDeps) {
   /**
    * A web order's returns go under the web order's key; a store refund's memo is found by its
@@ -57,7 +49,7 @@ export function createReturnActivities(deps: ReturnActivityDeps) {
      * after a lost response sends the same input under the same key and gets the first refund
      * back instead of paying twice.
      */
-    async refundWebLines(input: { webOrderId: string; lines: RefundedLine[]; transactions: RefundTransaction[]; idempotencyKey: string; note: string }): Promise<{ refundId: string; amount: string }> {
+    async refundWebLines(input: { webOrderId: string; lines: RefundedLine[]; transactions: RefundTransaction[]; idempotencyKey: string; note: string }): Promise<WebRefund> {
       return callOrFail(FAILURE_TYPES.ecommerceRejected, () =>
         deps.ecommerce.refundLines({
           orderId: input.webOrderId,
@@ -82,7 +74,8 @@ export function createReturnActivities(deps: ReturnActivityDeps) {
           externalDocumentNumber: key.externalDocumentNumber,
           customerNumber: key.customerNumber,
           creditMemoDate: input.returnedOn,
-          lines: input.lines.map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPriceCents: unitCents(l.unitPrice), locationCode: store.erpLocationCode, description: key.description })),
+          // Inputs scheduled before money was cents carry string prices: see creditMemoLineWithCents.
+          lines: input.lines.map(creditMemoLineWithCents).map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPriceCents: l.unitPriceCents, locationCode: store.erpLocationCode, description: key.description })),
         });
         return { number, ...(lateTwinPossible ? { lateTwinPossible } : {}) };
       });

@@ -4,7 +4,7 @@ import type { SitooPort } from '../connectors/sitoo/port';
 import { businessDate } from '../domain/business-day';
 import { legacySitooOrderErpDocumentNumber } from '../domain/ids';
 import { findStoreByWarehouse, type Mapping, type StoreLocation } from '../domain/mapping';
-import { erpSaleLines, type SaleOrder } from '../domain/sale';
+import { erpSaleLines, saleOrderWithCents, type SaleOrder } from '../domain/sale';
 import { findOrCreateErpOrder, postErpOrder, sweepErpOrderTwins, type ErpOrderKey, type ErpOrderRef } from './erp-orders';
 import { callOrFail, FAILURE_TYPES } from './failures';
 
@@ -52,7 +52,9 @@ export function createSaleActivities(deps: SaleActivityDeps) {
      * sit on the rows they belong to, and each row's rounding is its line discount.
      */
     async createErpSalesOrder(input: { order: SaleOrder; store: StoreLocation } & SaleErpKeyInput): Promise<ErpOrderRef> {
-      const { order, store } = input;
+      const { store } = input;
+      // An input scheduled before money was cents carries string prices: see saleOrderWithCents.
+      const order = saleOrderWithCents(input.order);
       const planned = erpSaleLines(order.lines);
       if ('refused' in planned) throw ApplicationFailure.nonRetryable(`Sitoo order ${order.orderId} cannot be booked as it is: ${planned.refused}`, FAILURE_TYPES.erpRejected);
       const key = keyOf(order.orderId, input);

@@ -137,14 +137,14 @@ export async function checkOmni(stack: LocalStack, played: OmniPlayed, skus: str
     // Refunds equal returns: every unit that came back, and nothing else, was refunded.
     const refundedUnits: Record<string, number> = {};
     for (const l of status.refund.lines) refundedUnits[l.sku] = (refundedUnits[l.sku] ?? 0) + l.quantity;
-    refundedCents += parseCents(status.refund.amount)!;
+    refundedCents += status.refund.amountCents;
     if (JSON.stringify(Object.entries(refundedUnits).sort()) !== JSON.stringify(Object.entries(r.units).sort())) problems.push(`return ${r.sitooOrderId} refunded ${JSON.stringify(refundedUnits)}, returned ${JSON.stringify(r.units)}`);
     // Stock restored at the right location: the credit memo books it where it came back.
     const where = stack.mapping.stores.find((s) => s.storeId === r.storeId)!.erpLocationCode;
     const memo = stack.erp.state.creditMemos().find((m) => m.lines.some((l) => l.description === `Sitoo return ${r.sitooOrderId}`));
     if (!memo?.posted || memo.lines.some((l) => l.locationCode !== where)) problems.push(`return ${r.sitooOrderId} has no posted credit memo at ${where}`);
     // The books agree with the money that went out: the memo credits exactly what was refunded.
-    else if (memoCents(memo.lines) !== parseCents(status.refund.amount)) problems.push(`return ${r.sitooOrderId} credited ${formatCents(memoCents(memo.lines))} in the ERP, refunded ${status.refund.amount} on the web`);
+    else if (memoCents(memo.lines) !== status.refund.amountCents) problems.push(`return ${r.sitooOrderId} credited ${formatCents(memoCents(memo.lines))} in the ERP, refunded ${formatCents(status.refund.amountCents)} on the web`);
   }
   // Refunds equal what was paid for the returned units: per web line, its paid amount (discounts
   // and tax allocated, as the shop records them) shared over its units, never its list price.

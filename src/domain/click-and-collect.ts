@@ -12,9 +12,23 @@ export interface PickupLine {
 
 /** Lines as the pickup order and the ERP need them: SKU, quantity and a VAT-inclusive unit price. */
 export interface PricedLine extends PickupLine {
-  unitPrice: string;
+  unitPriceCents: number;
   /** The row's exact total incl. VAT: what the web customer paid, or the Sitoo row (the unit price is rounded). */
   grossCents?: number;
+}
+
+/** A PricedLine as workflows handed it to activities before money was cents (issue 12). */
+export type LegacyPricedLine = Omit<PricedLine, 'unitPriceCents'> & { unitPrice: string };
+
+/**
+ * Reads activity inputs recorded before money was cents (issue 12), for an activity scheduled
+ * before the change and retried after it; may go when no history from before 2026-12-04 remains.
+ * The workflow wrote the price with formatCents; were it not money, NaN is refused at the wire.
+ */
+export function pricedLineWithCents(line: PricedLine | LegacyPricedLine): PricedLine {
+  if (!('unitPrice' in line)) return line;
+  const { unitPrice, ...rest } = line;
+  return { ...rest, unitPriceCents: parseCents(unitPrice) ?? Number.NaN };
 }
 
 export function pickupLines(fo: WebFulfillmentOrder): PickupLine[] {
@@ -63,8 +77,7 @@ export interface CollectionPayment {
  * the order was created, or what the till took at collection. Never assumed from the web order.
  */
 export function collectionPayment(order: Pick<SaleOrder, 'paymentStateId' | 'lines' | 'payments'>): CollectionPayment {
-  const cents = (v: string) => parseCents(v) ?? 0;
-  const paidCents = order.payments.reduce((n, p) => n + cents(p.amount), 0);
+  const paidCents = order.payments.reduce((n, p) => n + p.amountCents, 0);
   // What each row came to, not its rounded unit price x quantity: a discounted web line does not divide evenly.
   const dueCents = order.lines.reduce((n, l) => n + rowCents(l), 0);
   return { paid: order.paymentStateId === PaymentState.Successful && paidCents >= dueCents, paymentStateId: order.paymentStateId, paidCents, dueCents };
@@ -72,7 +85,7 @@ export function collectionPayment(order: Pick<SaleOrder, 'paymentStateId' | 'lin
 
 /** The ERP sale of a collected pickup: what the store handed over, at the prices its till charged. */
 export function soldLines(order: Pick<SaleOrder, 'lines'>): PricedLine[] {
-  return order.lines.filter((l) => l.quantity > 0).map((l) => ({ sku: l.sku, quantity: l.quantity, unitPrice: l.unitPriceGross, ...(l.grossCents !== undefined ? { grossCents: l.grossCents } : {}) }));
+  return order.lines.filter((l) => l.quantity > 0).map((l) => ({ sku: l.sku, quantity: l.quantity, unitPriceCents: l.unitPriceGrossCents, ...(l.grossCents !== undefined ? { grossCents: l.grossCents } : {}) }));
 }
 
 /** What a click & collect workflow starts from; its activities (the order poll) start it too. */

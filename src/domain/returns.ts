@@ -1,5 +1,5 @@
-import { allocateCents, formatCents, parseCents, unitPrices, unitsShare } from './money';
-import type { SaleLine, SaleOrder } from './sale';
+import { allocateCents, parseCents, unitPrices, unitsShare } from './money';
+import { rowCents, type SaleOrder } from './sale';
 import type { WebOrder, WebOrderLine } from './web-order';
 
 /** What came back over the counter: units per SKU, positive. */
@@ -19,7 +19,35 @@ export function returnedLines(refund: Pick<SaleOrder, 'lines'>): ReturnLine[] {
 export interface CreditMemoLine {
   sku: string;
   quantity: number;
-  unitPrice: string;
+  unitPriceCents: number;
+}
+
+/** A CreditMemoLine as workflows handed it to activities before money was cents (issue 12). */
+export type LegacyCreditMemoLine = Omit<CreditMemoLine, 'unitPriceCents'> & { unitPrice: string };
+
+/**
+ * Reads activity inputs recorded before money was cents (issue 12), for an activity scheduled
+ * before the change and retried after it; may go when no history from before 2026-12-04 remains.
+ * The workflow wrote the price with formatCents; were it not money, NaN is refused at the wire.
+ */
+export function creditMemoLineWithCents(line: CreditMemoLine | LegacyCreditMemoLine): CreditMemoLine {
+  if (!('unitPrice' in line)) return line;
+  const { unitPrice, ...rest } = line;
+  return { ...rest, unitPriceCents: parseCents(unitPrice) ?? Number.NaN };
+}
+
+/** What a web refund gave back, as the refund activity returns it. */
+export interface WebRefund {
+  refundId: string;
+  amountCents: number;
+}
+
+/**
+ * Reads refund results recorded before money was cents (issue 12); may go when no history from
+ * before 2026-12-04 remains. The amount was a 2-decimal string the connector wrote.
+ */
+export function webRefundWithCents(refund: WebRefund | { refundId: string; amount: string }): WebRefund {
+  return 'amount' in refund ? { refundId: refund.refundId, amountCents: parseCents(refund.amount) ?? 0 } : refund;
 }
 
 /** Returned units of one SKU and what they were refunded for. */
@@ -34,7 +62,7 @@ export interface RefundedAmount {
  * its units becomes two lines a cent apart, so the memo totals the refund to the cent.
  */
 export function creditMemoLines(lines: readonly RefundedAmount[]): CreditMemoLine[] {
-  return lines.flatMap((l) => unitPrices(l.amountCents, l.quantity).map((p) => ({ sku: l.sku, quantity: p.quantity, unitPrice: formatCents(p.unitCents) })));
+  return lines.flatMap((l) => unitPrices(l.amountCents, l.quantity).map((p) => ({ sku: l.sku, quantity: p.quantity, unitPriceCents: p.unitCents })));
 }
 
 /**
@@ -44,10 +72,9 @@ export function creditMemoLines(lines: readonly RefundedAmount[]): CreditMemoLin
  * gross fall back to unit price x quantity.
  */
 export function storeRefundLines(refund: Pick<SaleOrder, 'lines'>): CreditMemoLine[] {
-  const gross = (l: SaleLine) => l.grossCents ?? parseCents(l.unitPriceGross)! * l.quantity;
   const returned = refund.lines.filter((l) => l.quantity < 0 && l.sku !== '');
-  const adjustment = -refund.lines.filter((l) => l.sku === '').reduce((n, l) => n + gross(l), 0);
-  const refunded = returned.map((l) => -gross(l));
+  const adjustment = -refund.lines.filter((l) => l.sku === '').reduce((n, l) => n + rowCents(l), 0);
+  const refunded = returned.map((l) => -rowCents(l));
   const spread = allocateCents(adjustment, refunded);
   return creditMemoLines(returned.map((l, i) => ({ sku: l.sku, quantity: -l.quantity, amountCents: refunded[i]! + spread[i]! })));
 }
@@ -98,7 +125,7 @@ export function planRefund(order: WebOrder, returned: ReturnLine[]): RefundPlan 
       const take = Math.min(left, Math.max(0, l.quantity - refunded(l)));
       if (take > 0) {
         // Orders from older histories carry no paid amount; only a replay plans with them.
-        const paid = l.paidCents ?? parseCents(l.unitPrice)! * l.quantity;
+        const paid = l.paidCents ?? l.unitPriceCents * l.quantity;
         plan.lines.push({ lineItemId: l.lineItemId, sku: l.sku, quantity: take, amountCents: unitsShare(paid, l.quantity, refunded(l), take) });
         taken.set(l.lineItemId, (taken.get(l.lineItemId) ?? 0) + take);
       }

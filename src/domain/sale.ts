@@ -10,12 +10,12 @@ export interface SaleLine {
   productName: string;
   /** Negative on refunds. */
   quantity: number;
-  /** VAT-inclusive price of one unit, as a decimal string with 2 decimals ("99.00"), rounded: see grossCents. */
-  unitPriceGross: string;
+  /** VAT-inclusive price of one unit in cents, rounded: see grossCents. */
+  unitPriceGrossCents: number;
   vatPercent: number;
   /**
    * The row's exact total including VAT, after its discounts, signed like the quantity: what the
-   * customer paid for the row. Three items for 10.00 are 1000 here, while 3 x "3.33" is 9.99.
+   * customer paid for the row. Three items for 10.00 are 1000 here, while 3 x 333 is 999.
    * Absent on orders read before it existed (recorded histories): unit price x quantity then.
    */
   grossCents?: number;
@@ -23,8 +23,8 @@ export interface SaleLine {
 
 export interface SalePayment {
   name: string;
-  /** Decimal string, negative on refunds. */
-  amount: string;
+  /** Negative on refunds. */
+  amountCents: number;
 }
 
 /** Sitoo paymentstateid values (sitoo-api.md §3.3). */
@@ -64,6 +64,32 @@ export interface SaleOrder {
   payments: SalePayment[];
 }
 
+/** A SaleOrder as activities returned it before money was cents (issue 12): 2-decimal strings. */
+export interface LegacySaleOrder extends Omit<SaleOrder, 'lines' | 'payments'> {
+  lines: Array<Omit<SaleLine, 'unitPriceGrossCents'> & { unitPriceGross: string }>;
+  payments: Array<{ name: string; amount: string }>;
+}
+
+/**
+ * Reads results recorded before money was cents (issue 12); may go when no history from before
+ * 2026-12-04 remains (open workflows, and test/replay). Workflows call it where an activity hands
+ * them an order, activities where a workflow hands them one, so a replay decides from the same
+ * cents the old code parsed: the strings were written by formatCents and parse back exactly.
+ */
+export function saleOrderWithCents(order: SaleOrder | LegacySaleOrder): SaleOrder {
+  const lines: Array<SaleLine | LegacySaleOrder['lines'][number]> = order.lines;
+  const payments: Array<SalePayment | LegacySaleOrder['payments'][number]> = order.payments;
+  return {
+    ...order,
+    lines: lines.map((l) => {
+      if (!('unitPriceGross' in l)) return l;
+      const { unitPriceGross, ...line } = l;
+      return { ...line, unitPriceGrossCents: parseCents(unitPriceGross) ?? 0 };
+    }),
+    payments: payments.map((p) => ('amount' in p ? { name: p.name, amountCents: parseCents(p.amount) ?? 0 } : p)),
+  };
+}
+
 export type PaymentVerdict = 'confirmed' | 'pending' | 'refused';
 
 /** A payment is confirmed only when Sitoo says Successful; Cancelled/Failed will never become paid. */
@@ -96,7 +122,7 @@ export type ErpSaleLines = { lines: ErpSaleLine[]; totalCents: number } | { refu
 
 /** A row's total incl. VAT, exact when the order carries it, from the rounded unit price otherwise. */
 export function rowCents(line: SaleLine): number {
-  return line.grossCents ?? parseCents(line.unitPriceGross)! * line.quantity;
+  return line.grossCents ?? line.unitPriceGrossCents * line.quantity;
 }
 
 /**

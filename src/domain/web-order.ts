@@ -1,3 +1,5 @@
+import { parseCents } from './money';
+
 /**
  * A web shop order as click & collect and returns need it, in our own names. The e-commerce
  * connector maps the platform's shape (Shopify GraphQL `Order`) to this.
@@ -9,10 +11,10 @@ export interface WebOrderLine {
   /** Quantity ordered. */
   quantity: number;
   /**
-   * VAT-inclusive price of one unit as the customer paid it (discounts taken off), decimal string
-   * with 2 decimals ("99.00"), rounded to the cent: `paidCents` is the exact amount.
+   * VAT-inclusive price of one unit as the customer paid it (discounts taken off), in cents,
+   * rounded: `paidCents` is the exact amount.
    */
-  unitPrice: string;
+  unitPriceCents: number;
   /**
    * What the customer paid for all units of the line: line and order discounts taken off, tax
    * included. Absent on orders read before refunds followed the money paid (recorded histories).
@@ -59,10 +61,32 @@ export interface WebOrder {
   fulfillmentOrders: WebFulfillmentOrder[];
   /** Quantity already refunded per line item id, summed over all refunds. */
   refundedQuantities: Record<string, number>;
-  /** Sum of all refunds, decimal string. */
-  totalRefunded: string;
+  /** Sum of all refunds. */
+  totalRefundedCents: number;
   /** Successful payments in the order they were made. Absent on orders read before refunds followed the money paid. */
   payments?: WebPayment[];
+}
+
+/** A WebOrder as activities returned it before money was cents (issue 12): 2-decimal strings. */
+export interface LegacyWebOrder extends Omit<WebOrder, 'lines' | 'totalRefundedCents'> {
+  lines: Array<Omit<WebOrderLine, 'unitPriceCents'> & { unitPrice: string }>;
+  totalRefunded: string;
+}
+
+/**
+ * Reads results recorded before money was cents (issue 12); may go when no history from before
+ * 2026-12-04 remains (open workflows, and test/replay). Workflows call it where an activity hands
+ * them an order, so a replay decides from the same cents the old code parsed: the strings were
+ * written by formatCents, and a refund total that was not money counted as 0, as it did then.
+ */
+export function webOrderWithCents(order: WebOrder | LegacyWebOrder): WebOrder {
+  if (!('totalRefunded' in order)) return order;
+  const { totalRefunded, lines, ...rest } = order;
+  return {
+    ...rest,
+    lines: lines.map(({ unitPrice, ...line }) => ({ ...line, unitPriceCents: parseCents(unitPrice) ?? 0 })),
+    totalRefundedCents: parseCents(totalRefunded) ?? 0,
+  };
 }
 
 /** The pickup part of an order, if the customer chose to collect in a store. */

@@ -5,9 +5,9 @@ import { businessDate } from '../domain/business-day';
 import { durationMs, InvalidDurationError } from '../domain/duration';
 import type { ExceptionType } from '../domain/exceptions';
 import type { StoreLocation } from '../domain/mapping';
-import { formatCents, parseCents, unitsShare } from '../domain/money';
-import { OrderState, type SaleOrder } from '../domain/sale';
-import { pickupOf, pickupPayment, type PickupPayment, type WebFulfillmentOrder, type WebOrder } from '../domain/web-order';
+import { formatCents, unitsShare } from '../domain/money';
+import { OrderState, saleOrderWithCents, type SaleOrder } from '../domain/sale';
+import { pickupOf, pickupPayment, webOrderWithCents, type PickupPayment, type WebFulfillmentOrder, type WebOrder } from '../domain/web-order';
 import {
   clickAndCollectStatusQuery, storePickupUpdateSignal, webOrderCancelledSignal,
   type ClickAndCollectInput, type ClickAndCollectResult, type ClickAndCollectStatus, type ClickAndCollectStep, type StorePickupUpdate,
@@ -200,8 +200,9 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     for (;;) {
       // Only notices that were in before the read began are answered by it.
       const asked = cancelNotices.length;
-      const order = await orPark('ecommerce-rejected', () => act.readWebOrder({ webOrderId: input.webOrderId }));
-      if (order) {
+      const read = await orPark('ecommerce-rejected', () => act.readWebOrder({ webOrderId: input.webOrderId }));
+      if (read) {
+        const order = webOrderWithCents(read);
         answerCancelNotices(order, order.cancelledAt ? cancelNotices.length : asked);
         return order;
       }
@@ -221,7 +222,7 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     for (;;) {
       const sitooOrderId = status.sitooOrderId!;
       const pickup = await orPark('bopis-pickup-rejected', () => act.readPickupOrder({ sitooOrderId }));
-      if (pickup) return pickup;
+      if (pickup) return saleOrderWithCents(pickup);
       await park('order-not-found', `Sitoo has no pickup order ${sitooOrderId}`, { webOrderId: input.webOrderId, sitooOrderId }, ['retry']);
     }
   }
@@ -280,13 +281,12 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
   async function handedOverAfterWebCancel(pickup: SaleOrder, web: WebOrder, store: StoreLocation): Promise<ClickAndCollectResult> {
     for (;;) {
       const money = collectionPayment(pickup);
-      const refunded = parseCents(web.totalRefunded) ?? 0;
-      if (money.paid && refunded === 0) return book(pickup, web, store);
+      if (money.paid && web.totalRefundedCents === 0) return book(pickup, web, store);
       const r = await park('bopis-collected-after-cancel',
-        `Order ${web.name} was handed over in store ${store.storeId} after it was cancelled on the web (refunded ${web.totalRefunded}); the till shows ${formatCents(money.paidCents)} of ${formatCents(money.dueCents)} paid`,
+        `Order ${web.name} was handed over in store ${store.storeId} after it was cancelled on the web (refunded ${formatCents(web.totalRefundedCents)}); the till shows ${formatCents(money.paidCents)} of ${formatCents(money.dueCents)} paid`,
         {
           webOrderId: input.webOrderId, storeId: store.storeId, sitooOrderId: pickup.orderId, cancelledAt: web.cancelledAt,
-          webRefunded: web.totalRefunded, tillPaid: formatCents(money.paidCents), due: formatCents(money.dueCents),
+          webRefunded: formatCents(web.totalRefundedCents), tillPaid: formatCents(money.paidCents), due: formatCents(money.dueCents),
         },
         ['retry', 'accept', 'skip']);
       if (r.action === 'accept') return book(pickup, web, store);
@@ -353,6 +353,6 @@ function pricedLines(order: WebOrder, fo: WebFulfillmentOrder): PricedLine[] {
     const line = order.lines.find((o) => o.sku === l.sku);
     // What the customer paid for these units: the rounded unit price x quantity can be a cent off.
     const paid = line?.paidCents !== undefined && line.quantity > 0 ? { grossCents: unitsShare(line.paidCents, line.quantity, 0, l.quantity) } : {};
-    return { ...l, unitPrice: line?.unitPrice ?? '0.00', ...paid };
+    return { ...l, unitPriceCents: line?.unitPriceCents ?? 0, ...paid };
   });
 }

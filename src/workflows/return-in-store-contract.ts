@@ -28,7 +28,7 @@ export interface ReturnStatus {
   storeId?: string;
   webOrderId?: string;
   returned: ReturnLine[];
-  refund?: { refundId: string; amount: string; lines: RefundedLine[] };
+  refund?: { refundId: string; amountCents: number; lines: RefundedLine[] };
   creditMemoNumber?: string;
   exception?: ParkedException;
   resolutions: ResolutionRecord[];
@@ -38,7 +38,8 @@ export interface ReturnResult {
   outcome: 'refunded' | 'store-refund-booked' | 'not-a-web-order' | 'skipped';
   sitooOrderId: number;
   webOrderId?: string;
-  refundAmount?: string;
+  /** What went back to the customer; results recorded before issue 12 carry `refundAmount`, a 2-decimal string. */
+  refundCents?: number;
   creditMemoNumber?: string;
   reason?: string;
 }

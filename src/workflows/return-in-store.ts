@@ -3,11 +3,11 @@ import type { ClickAndCollectActivities } from '../activities/click-and-collect-
 import type { ReturnActivities } from '../activities/return-activities';
 import type { SaleActivities } from '../activities/sale-activities';
 import { businessDate } from '../domain/business-day';
-import { formatCents, parseCents } from '../domain/money';
-import { creditMemoLines, hasPaidAmounts, parseReturnReference, planRefund, returnedLines, storeRefundLines, webOrderIdOf, type RefundPlan } from '../domain/returns';
+import { formatCents } from '../domain/money';
+import { creditMemoLines, hasPaidAmounts, parseReturnReference, planRefund, returnedLines, storeRefundLines, webOrderIdOf, webRefundWithCents, type RefundPlan } from '../domain/returns';
 import { UNKNOWN_STORE, type StoreLocation } from '../domain/mapping';
-import type { SaleOrder } from '../domain/sale';
-import type { WebOrder } from '../domain/web-order';
+import { saleOrderWithCents, type SaleOrder } from '../domain/sale';
+import { webOrderWithCents, type WebOrder } from '../domain/web-order';
 import { ERP_WRITE, OUTSIDE_CALL } from './activity-options';
 import { installParking, untilAccepted } from './parking';
 import { returnStatusQuery, type ReturnInStoreInput, type ReturnResult, type ReturnStatus } from './return-in-store-contract';
@@ -59,22 +59,22 @@ export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<
 
     status.step = 'refunding';
     // An order read before refunds followed the money paid carries no paid amounts: read it again.
-    if (!hasPaidAmounts(order) && patched('refund-reads-paid-amounts')) order = (await web.readWebOrder({ webOrderId: order.legacyId })) ?? order;
+    if (!hasPaidAmounts(order) && patched('refund-reads-paid-amounts')) order = (await readWebOrder(order.legacyId)) ?? order;
     let plan: RefundPlan;
     ({ order, plan } = await planOrPark(order));
     const key = workflowInfo().workflowId;
     let attempt = 0;
     const note = `Returned in store ${store.storeId} (Sitoo order ${input.sitooOrderId})`;
-    const refunded = await untilAccepted(
+    const refunded = webRefundWithCents(await untilAccepted(
       // A key refused once stays refused: each new attempt after a refusal gets its own.
       () => returns.refundWebLines({ webOrderId: order.id, lines: plan.lines, transactions: plan.transactions, idempotencyKey: attempt ? `${key}:${attempt}` : key, note }),
       async (f) => {
         await park('ecommerce-rejected', f.message, { failureType: f.type, webOrderId: order.legacyId, lines: plan.lines, transactions: plan.transactions }, ['retry', 'skip']);
         attempt++;
         // The order may have moved meanwhile (another refund, a fix by hand): plan from what it is now.
-        if (patched('refund-replans-after-refusal')) ({ order, plan } = await planOrPark((await web.readWebOrder({ webOrderId: order.legacyId })) ?? order));
+        if (patched('refund-replans-after-refusal')) ({ order, plan } = await planOrPark((await readWebOrder(order.legacyId)) ?? order));
       },
-    );
+    ));
     status.refund = { ...refunded, lines: plan.lines };
 
     status.step = 'booking-in-erp';
@@ -82,7 +82,7 @@ export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<
     const memo = await bookInErp({ webOrderId: order.legacyId, sitooOrderId: input.sitooOrderId, storeId: store.storeId, lines: creditMemoLines(plan.lines), returnedOn: businessDate(refund.orderDate, store) });
     status.creditMemoNumber = memo.number;
     status.step = 'refunded';
-    return { outcome: 'refunded', sitooOrderId: input.sitooOrderId, webOrderId: order.legacyId, refundAmount: refunded.amount, creditMemoNumber: memo.number };
+    return { outcome: 'refunded', sitooOrderId: input.sitooOrderId, webOrderId: order.legacyId, refundCents: refunded.amountCents, creditMemoNumber: memo.number };
   }
 
   /**
@@ -104,7 +104,7 @@ export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<
       } else {
         return { order, plan };
       }
-      order = (await web.readWebOrder({ webOrderId: order.legacyId })) ?? order;
+      order = (await readWebOrder(order.legacyId)) ?? order;
     }
   }
 
@@ -134,12 +134,18 @@ export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<
     const memo = await bookInErp({ sitooOrderId: input.sitooOrderId, storeId: store.storeId, lines, returnedOn: businessDate(refund.orderDate, store) });
     status.creditMemoNumber = memo.number;
     status.step = 'store-refund-booked';
-    const cents = lines.reduce((n, l) => n + parseCents(l.unitPrice)! * l.quantity, 0);
-    return { outcome: 'store-refund-booked', sitooOrderId: input.sitooOrderId, refundAmount: formatCents(cents), creditMemoNumber: memo.number };
+    const refundCents = lines.reduce((n, l) => n + l.unitPriceCents * l.quantity, 0);
+    return { outcome: 'store-refund-booked', sitooOrderId: input.sitooOrderId, refundCents, creditMemoNumber: memo.number };
   }
 
   async function readSitoo(orderId: number): Promise<SaleOrder | null> {
-    return orPark('order-not-found', () => sale.readSitooOrder({ orderId, eshopId: input.eshopId }));
+    const order = await orPark('order-not-found', () => sale.readSitooOrder({ orderId, eshopId: input.eshopId }));
+    return order && saleOrderWithCents(order);
+  }
+
+  async function readWebOrder(webOrderId: string): Promise<WebOrder | null> {
+    const order = await web.readWebOrder({ webOrderId });
+    return order && webOrderWithCents(order);
   }
 
   /**
@@ -163,11 +169,11 @@ export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<
       }
       if (reference && 'webOrderId' in reference) {
         const webOrderId = reference.webOrderId;
-        const order = await orPark('ecommerce-rejected', () => web.readWebOrder({ webOrderId }));
+        const order = await orPark('ecommerce-rejected', () => readWebOrder(webOrderId));
         if (order) return order;
         why = `Return ${input.sitooOrderId} refers to web order ${webOrderId}, which the web shop does not have`;
       }
-      const amount = refund.payments.reduce((n, p) => n + (parseCents(p.amount) ?? 0), 0);
+      const amount = refund.payments.reduce((n, p) => n + p.amountCents, 0);
       const r = await park('orphaned-return', why, { sitooOrderId: input.sitooOrderId, warehouseId: refund.warehouseId, storeId: status.storeId, returned: status.returned, amount: formatCents(amount), currency: refund.currencyCode, givenReference: reference },
         ['supply-reference', 'skip']);
       reference = parseReturnReference(r.reference ?? '');

@@ -5,7 +5,7 @@ import { durationMs, InvalidDurationError } from '../domain/duration';
 import type { ResolutionAction } from '../domain/exceptions';
 import { sitooOrderErpDocumentNumber, sitooOrderReferenceUri } from '../domain/ids';
 import type { StoreLocation } from '../domain/mapping';
-import { paymentVerdict, quantitiesBySku, type SaleOrder } from '../domain/sale';
+import { paymentVerdict, quantitiesBySku, saleOrderWithCents, type SaleOrder } from '../domain/sale';
 import { routeSitooOrder } from '../domain/sitoo-order-route';
 import { ERP_WRITE, WEB_STOCK_CALL } from './activity-options';
 import type { StorePickupUpdate } from './click-and-collect-contract';
@@ -64,7 +64,7 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
   async function readOrder(): Promise<SaleOrder> {
     for (;;) {
       const order = await orPark('order-not-found', () => sale.readSitooOrder({ orderId: input.orderId, eshopId: input.eshopId }));
-      if (order) return order;
+      if (order) return saleOrderWithCents(order);
       await park('order-not-found', `Sitoo has no order ${input.orderId} on site ${input.eshopId}`, { orderId: input.orderId }, RETRY_OR_SKIP);
     }
   }

@@ -57,11 +57,11 @@ describe('ShopifyClient orders and pickup against the simulator', () => {
     expect(order).toMatchObject({
       id: placed.id, legacyId: placed.legacyId, name: placed.name, cancelledAt: null, currencyCode: 'SEK', financialStatus: 'PAID',
       lines: [
-        { lineItemId: expect.stringMatching(/^gid:\/\/shopify\/LineItem\//), sku: 'SKU-A', quantity: 2, unitPrice: '99.00' },
-        { sku: 'SKU-B', quantity: 1, unitPrice: '49.50' },
+        { lineItemId: expect.stringMatching(/^gid:\/\/shopify\/LineItem\//), sku: 'SKU-A', quantity: 2, unitPriceCents: 9900 },
+        { sku: 'SKU-B', quantity: 1, unitPriceCents: 4950 },
       ],
       refundedQuantities: {},
-      totalRefunded: '0.00',
+      totalRefundedCents: 0,
     });
     const pickup = pickupOf(order!);
     expect(order!.fulfillmentOrders).toHaveLength(1);
@@ -115,7 +115,7 @@ describe('ShopifyClient orders and pickup against the simulator', () => {
     expect(cancelled.fulfillmentOrders.map((f) => f.status)).toEqual(['CANCELLED']);
     expect(sim.operations.get('Job')).toBeGreaterThanOrEqual(1);
     const order = await client.getOrder(placed.id);
-    expect(order).toMatchObject({ financialStatus: 'REFUNDED', totalRefunded: '247.50' });
+    expect(order).toMatchObject({ financialStatus: 'REFUNDED', totalRefundedCents: 24750 });
     expect(pickupOf(order!)).toBeUndefined();
     await client.cancelOrder({ orderId: placed.id, reason: 'CUSTOMER', refund: true, restock: false });
     expect(sim.operations.get('CancelOrder')).toBe(1);
@@ -135,12 +135,12 @@ describe('ShopifyClient orders and pickup against the simulator', () => {
     const { placed, lineA, lineB } = await collected();
     const one = [{ lineItemId: lineA, quantity: 1 }];
     const money = await client.refundLines({ orderId: placed.id, lines: one, transactions: await paidFor(placed.id, one), restockType: 'NO_RESTOCK', note: 'damaged', idempotencyKey: 'r-1' });
-    expect(money).toEqual({ refundId: expect.stringMatching(/^gid:\/\/shopify\/Refund\//), amount: '99.00' });
+    expect(money).toEqual({ refundId: expect.stringMatching(/^gid:\/\/shopify\/Refund\//), amountCents: 9900 });
     expect(sim.state.getAvailable('SKU-A', store)).toBe(8); // 10 - 2 collected; money only
 
     const two = [{ lineItemId: lineA, quantity: 1 }, { lineItemId: lineB, quantity: 1 }];
     const back = await client.refundLines({ orderId: placed.id, lines: two, transactions: await paidFor(placed.id, two), restockType: 'RETURN', locationId: store, note: 'returned in store', idempotencyKey: 'r-2' });
-    expect(back.amount).toBe('148.50');
+    expect(back.amountCents).toBe(14850);
     expect(sim.state.quantities('SKU-A', store)).toEqual({ available: 9, committed: 0, reserved: 0, on_hand: 9 });
     expect(sim.state.getAvailable('SKU-B', store)).toBe(10);
     expect(sim.state.getAvailable('SKU-A', warehouse)).toBe(50);
@@ -155,7 +155,7 @@ describe('ShopifyClient orders and pickup against the simulator', () => {
       { kind: 'REFUND', parentId: sale.id, gateway: 'shopify_payments', amountCents: 9900 },
       { kind: 'REFUND', parentId: sale.id, gateway: 'shopify_payments', amountCents: 14850 },
     ]);
-    expect(await client.getOrder(placed.id)).toMatchObject({ financialStatus: 'REFUNDED', refundedQuantities: { [lineA]: 2, [lineB]: 1 }, totalRefunded: '247.50' });
+    expect(await client.getOrder(placed.id)).toMatchObject({ financialStatus: 'REFUNDED', refundedQuantities: { [lineA]: 2, [lineB]: 1 }, totalRefundedCents: 24750 });
     expect(sim.state.orders.summary(placed.id)).toMatchObject({ financialStatus: 'REFUNDED', fulfillmentStatus: 'FULFILLED', totalPrice: '247.50', totalRefunded: '247.50' });
   });
 
@@ -209,23 +209,23 @@ describe('ShopifyClient orders and pickup against the simulator', () => {
     const placed = sim.state.createOrder({ lines: [{ sku: 'SKU-A', quantity: 2, price: '199.00' }, { sku: 'SKU-B', quantity: 1, price: '149.00' }], lineDiscounts: ['20.00'], orderDiscount: '30.00' });
     const order = (await client.getOrder(placed.id))!;
     // 398.00 - 20.00 - 21.52 (its share of the order's 30.00) for two; 149.00 - 8.48 for one.
-    expect(order.lines.map((l) => [l.sku, l.unitPrice, l.paidCents])).toEqual([['SKU-A', '178.24', 35648], ['SKU-B', '140.52', 14052]]);
+    expect(order.lines.map((l) => [l.sku, l.unitPriceCents, l.paidCents])).toEqual([['SKU-A', 17824, 35648], ['SKU-B', 14052, 14052]]);
     expect(order.payments).toEqual([{ transactionId: expect.stringMatching(/OrderTransaction/), gateway: 'shopify_payments', amountCents: 49700, refundedCents: 0 }]);
-    expect(await returnUnits(placed.id, [{ sku: 'SKU-A', quantity: 1 }], 'd-1')).toMatchObject({ amount: '178.24' });
+    expect(await returnUnits(placed.id, [{ sku: 'SKU-A', quantity: 1 }], 'd-1')).toMatchObject({ amountCents: 17824 });
     expect(sim.state.orders.refundsOf(placed.id)[0]!.lines).toMatchObject([{ quantity: 1, subtotalCents: 17824 }]);
   });
 
   it('refunds price plus tax in a shop whose prices leave tax out', async () => {
     const placed = sim.state.createOrder({ lines: [{ sku: 'SKU-B', quantity: 2, price: '80.00' }], taxesIncluded: false });
-    expect((await client.getOrder(placed.id))!.lines).toMatchObject([{ unitPrice: '100.00', paidCents: 20000 }]);
-    expect(await returnUnits(placed.id, [{ sku: 'SKU-B', quantity: 1 }], 't-1')).toMatchObject({ amount: '100.00' });
+    expect((await client.getOrder(placed.id))!.lines).toMatchObject([{ unitPriceCents: 10000, paidCents: 20000 }]);
+    expect(await returnUnits(placed.id, [{ sku: 'SKU-B', quantity: 1 }], 't-1')).toMatchObject({ amountCents: 10000 });
   });
 
   it('refunds an order paid by gift card and card across both, never beyond what each still holds', async () => {
     const placed = sim.state.createOrder({ lines: [{ sku: 'SKU-A', quantity: 3, price: '100.00' }], payments: [{ gateway: 'gift_card', amount: '100.00' }, { gateway: 'shopify_payments' }] });
     const [gift, card] = sim.state.orders.get(placed.id)!.transactions;
-    expect(await returnUnits(placed.id, [{ sku: 'SKU-A', quantity: 2 }], 'g-1')).toMatchObject({ amount: '200.00' });
-    expect(await returnUnits(placed.id, [{ sku: 'SKU-A', quantity: 1 }], 'g-2')).toMatchObject({ amount: '100.00' });
+    expect(await returnUnits(placed.id, [{ sku: 'SKU-A', quantity: 2 }], 'g-1')).toMatchObject({ amountCents: 20000 });
+    expect(await returnUnits(placed.id, [{ sku: 'SKU-A', quantity: 1 }], 'g-2')).toMatchObject({ amountCents: 10000 });
     expect(sim.state.orders.refundsOf(placed.id).map((r) => r.transactions.map((t) => [t.parentId, t.gateway, t.amountCents]))).toEqual([
       [[gift!.id, 'gift_card', 10000], [card!.id, 'shopify_payments', 10000]],
       [[card!.id, 'shopify_payments', 10000]],
@@ -236,9 +236,9 @@ describe('ShopifyClient orders and pickup against the simulator', () => {
   it('refunds repeated partial returns of a line that does not divide evenly to exactly the line total', async () => {
     // 3 x 40.00 less 20.00: 100.00 for three units.
     const placed = sim.state.createOrder({ lines: [{ sku: 'SKU-A', quantity: 3, price: '40.00' }], orderDiscount: '20.00' });
-    const amounts: string[] = [];
-    for (const key of ['u-1', 'u-2', 'u-3']) amounts.push((await returnUnits(placed.id, [{ sku: 'SKU-A', quantity: 1 }], key)).amount);
-    expect(amounts).toEqual(['33.33', '33.34', '33.33']);
+    const amounts: number[] = [];
+    for (const key of ['u-1', 'u-2', 'u-3']) amounts.push((await returnUnits(placed.id, [{ sku: 'SKU-A', quantity: 1 }], key)).amountCents);
+    expect(amounts).toEqual([3333, 3334, 3333]);
     expect(sim.state.orders.summary(placed.id)).toMatchObject({ financialStatus: 'REFUNDED', totalPrice: '100.00', totalRefunded: '100.00' });
   });
 

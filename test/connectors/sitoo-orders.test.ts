@@ -99,10 +99,10 @@ describe('Sitoo web orders (click & collect)', () => {
       reservedUntil: input.reservedUntil,
       additionalData: { weborder: 'true', 'weborder-bopis': 'true' },
       lines: [
-        { sku: 'SKU-A', productName: 'Shirt', quantity: 2, unitPriceGross: '399.00', vatPercent: 25, grossCents: 79800 },
-        { sku: 'SKU-C', productName: 'Cap', quantity: 1, unitPriceGross: '100.00', vatPercent: 25, grossCents: 10000 },
+        { sku: 'SKU-A', productName: 'Shirt', quantity: 2, unitPriceGrossCents: 39900, vatPercent: 25, grossCents: 79800 },
+        { sku: 'SKU-C', productName: 'Cap', quantity: 1, unitPriceGrossCents: 10000, vatPercent: 25, grossCents: 10000 },
       ],
-      payments: [{ name: 'Web Card', amount: '898.00' }],
+      payments: [{ name: 'Web Card', amountCents: 89800 }],
     });
     expect(await client.findOrderByExternalId('WEB-NOPE')).toBeUndefined();
     expect((await client.getOrder(orderId))?.additionalData).toEqual({ weborder: 'true', 'weborder-bopis': 'true' });
@@ -333,8 +333,8 @@ describe('Sitoo returns in store', () => {
       paymentStateId: 20,
       creditOrderId: original,
       externalId: null,
-      lines: [{ sku: 'SKU-A', productName: 'Shirt', quantity: -1, unitPriceGross: '399.00', vatPercent: 25 }],
-      payments: [{ name: 'Web Card', amount: '-399.00' }],
+      lines: [{ sku: 'SKU-A', productName: 'Shirt', quantity: -1, unitPriceGrossCents: 39900, vatPercent: 25 }],
+      payments: [{ name: 'Web Card', amountCents: -39900 }],
     });
     expect(refunds[0]?.additionalData).toMatchObject({ 'pos-originalsales-orderid': String(original), 'refundreasoncode-reasoncode': 'too-small', 'store-externalid': '8' });
     expect(sim.state.getOrder(refundId)?.orderitems[0]?.additionaldata).toEqual({ 'pos-originalsales-orderitemid': '0', 'reasoncode-return': 'too-small' });
@@ -352,7 +352,7 @@ describe('Sitoo returns in store', () => {
     sim.pos.returnItems({ originalOrderId: original, warehouseId: STORE, lines: [{ sku: 'SKU-A', quantity: 2 }] });
     const all = await client.listRefundsOf(original);
     expect(all.map((r) => r.lines[0]?.quantity)).toEqual([-1, -2]);
-    expect(all[1]?.payments[0]?.amount).toBe('-798.00');
+    expect(all[1]?.payments[0]?.amountCents).toBe(-79800);
     expect(await client.listRefundsOf(refundId)).toEqual([]);
   });
 
@@ -366,7 +366,7 @@ describe('Sitoo returns in store', () => {
     sim.pos.seedProducts([{ sku: 'SKU-Z', productName: 'Scarf', unitPriceGross: '149.00', vatPercent: 25 }]);
     const manual = sim.pos.returnItems({ originalOrderId: null, warehouseId: STORE, lines: [{ sku: 'SKU-Z', quantity: 2 }] });
     const order = await client.getOrder(manual);
-    expect(order).toMatchObject({ creditOrderId: null, lines: [{ sku: 'SKU-Z', productName: 'Scarf', quantity: -2, unitPriceGross: '149.00' }], payments: [{ name: 'Card', amount: '-298.00' }] });
+    expect(order).toMatchObject({ creditOrderId: null, lines: [{ sku: 'SKU-Z', productName: 'Scarf', quantity: -2, unitPriceGrossCents: 14900 }], payments: [{ name: 'Card', amountCents: -29800 }] });
     expect(order?.additionalData['pos-originalsales-orderid']).toBeUndefined();
     // A manual return credits no order, yet it is still a Refund: the goods came back.
     expect(sim.state.transactions().at(-1)).toMatchObject({ transactiontype: 40, items: [{ sku: 'SKU-Z', decimalquantity: '2.000' }] });

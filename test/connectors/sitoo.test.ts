@@ -55,8 +55,8 @@ describe('SitooClient against the simulator', () => {
 
     const order = await client.getOrder(recorded.orderId);
     expect(order).toEqual(recorded);
-    expect(order?.lines.map((l) => l.unitPriceGross)).toEqual(['99.00', '0.10', '19.99']);
-    expect(order?.payments).toEqual([{ name: 'Card', amount: '317.69' }]);
+    expect(order?.lines.map((l) => l.unitPriceGrossCents)).toEqual([9900, 10, 1999]);
+    expect(order?.payments).toEqual([{ name: 'Card', amountCents: 31769 }]);
     expect(order).toMatchObject({ warehouseId: WAREHOUSE, paymentStateId: 20, orderStateId: 10, currencyCode: 'SEK', externalId: null, creditOrderId: null });
   });
 
@@ -71,15 +71,15 @@ describe('SitooClient against the simulator', () => {
       payments: [{ name: 'Web Card', moneyamount: '100.00' }],
     });
     const web = await client.getOrder(id);
-    expect(web?.lines[0]?.unitPriceGross).toBe('33.33');
+    expect(web?.lines[0]?.unitPriceGrossCents).toBe(3333);
     expect(web?.externalId).toBe('WEB-1001');
 
     const original = sale(sim, 2);
     const refund = sim.pos.recordSale({ warehouseId: WAREHOUSE, creditOrderId: original.orderId, lines: [{ sku: 'SKU-A', quantity: -1, unitPriceGross: '99.00', vatPercent: 25 }] });
     const mapped = await client.getOrder(refund.orderId);
     expect(mapped?.creditOrderId).toBe(original.orderId);
-    expect(mapped?.lines[0]).toMatchObject({ quantity: -1, unitPriceGross: '99.00' });
-    expect(mapped?.payments[0]?.amount).toBe('-99.00');
+    expect(mapped?.lines[0]).toMatchObject({ quantity: -1, unitPriceGrossCents: 9900 });
+    expect(mapped?.payments[0]?.amountCents).toBe(-9900);
     expect(sim.pos.getStock(WAREHOUSE, 'SKU-A')).toBe(10 - 2 + 1);
   });
 
@@ -177,7 +177,7 @@ describe('SitooClient against the simulator', () => {
     expect(await rejectionOf(client.createOrder(body))).toBeInstanceOf(TransientError);
     sim.faults.reset();
     const found = await client.findOrderByExternalId('WEB-LOST-1');
-    expect(found?.lines[0]?.unitPriceGross).toBe('99.00');
+    expect(found?.lines[0]?.unitPriceGrossCents).toBe(9900);
     expect(await rejectionOf(client.createOrder(body))).toMatchObject({ name: 'PermanentError', status: 400 });
     expect(await client.getOrder(orderId)).toMatchObject({ paymentStateId: 20, orderStateId: 10 });
   });

@@ -219,7 +219,7 @@ describe('click & collect', () => {
     const activities = createClickAndCollectActivities({ ...connectors, mapping: () => stack.mapping, signalStock: async () => {} });
     const input = {
       webOrder: { id: 'gid://shopify/Order/990001', legacyId: '990001', currencyCode: 'SEK' }, storeId: 'S01',
-      lines: [{ sku: 'BOOK-1', quantity: 1, unitPrice: '249.00' }], reservedUntil: Math.floor(Date.now() / 1000) + 3600, vatPercent: 6,
+      lines: [{ sku: 'BOOK-1', quantity: 1, unitPriceCents: 24900 }], reservedUntil: Math.floor(Date.now() / 1000) + 3600, vatPercent: 6,
     };
     // Slow enough that both look before either creates: the second create is refused as a duplicate.
     stack.sitoo.faults.set({ latencyMs: 50 });

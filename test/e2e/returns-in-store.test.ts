@@ -51,7 +51,7 @@ describe('buy online, return in store', () => {
     const stockBefore = stack.sitoo.state.getStock(102, 'TEE-1');
     const returned = stack.sitoo.pos.returnItems({ originalOrderId: order.sitooOrderId, warehouseId: 102, lines: [{ sku: 'TEE-1', quantity: 1 }] });
     const result = await returnResult(returned);
-    expect(result).toMatchObject({ outcome: 'refunded', webOrderId: order.legacyId, refundAmount: '199.00' });
+    expect(result).toMatchObject({ outcome: 'refunded', webOrderId: order.legacyId, refundCents: 19900 });
 
     const refunds = refundsOf(order.id);
     expect(refunds).toHaveLength(1);
@@ -76,9 +76,9 @@ describe('buy online, return in store', () => {
     const [gift, card] = stack.ecommerce.state.orders.get(order.id)!.transactions;
     // The T-shirts were paid 527.41 together: 175.80, then 175.80 + 175.81 for the other two.
     const first = await returnResult(stack.sitoo.pos.returnItems({ originalOrderId: order.sitooOrderId, warehouseId: 101, lines: [{ sku: 'TEE-1', quantity: 1 }] }));
-    expect(first).toMatchObject({ outcome: 'refunded', refundAmount: '175.80' });
+    expect(first).toMatchObject({ outcome: 'refunded', refundCents: 17580 });
     const rest = await returnResult(stack.sitoo.pos.returnItems({ originalOrderId: order.sitooOrderId, warehouseId: 102, lines: [{ sku: 'TEE-1', quantity: 2 }] }));
-    expect(rest).toMatchObject({ outcome: 'refunded', refundAmount: '351.61' });
+    expect(rest).toMatchObject({ outcome: 'refunded', refundCents: 35161 });
     expect(refundsOf(order.id).map((r) => r.transactions.map((t) => [t.parentId, t.amountCents]))).toEqual([
       [[gift!.id, 17580]],
       [[gift!.id, 2420], [card!.id, 32741]],
@@ -125,7 +125,7 @@ describe('buy online, return in store', () => {
     const refused = await returnHandle(orphan).executeUpdate(resolveUpdate, { args: [{ action: 'supply-reference' }] }).catch((err: Error) => err);
     expect(String((refused as Error).cause)).toMatch(/reference is required/);
     await returnHandle(orphan).executeUpdate(resolveUpdate, { args: [{ action: 'supply-reference', reference: `sitoo:${order.sitooOrderId}`, resolvedBy: 'finance' }] });
-    expect(await returnResult(orphan)).toMatchObject({ outcome: 'refunded', webOrderId: order.legacyId, refundAmount: '149.00' });
+    expect(await returnResult(orphan)).toMatchObject({ outcome: 'refunded', webOrderId: order.legacyId, refundCents: 14900 });
   });
 
   it('a refund of a store sale is booked as a credit memo under its own Sitoo order id, with no web refund', async () => {
@@ -133,7 +133,7 @@ describe('buy online, return in store', () => {
     const webRefundsBefore = stack.ecommerce.state.orders.all().reduce((n, o) => n + o.refunds.length, 0);
     const returned = stack.sitoo.pos.returnItems({ originalOrderId: sale.orderId, warehouseId: 101, lines: [{ sku: 'BOOK-1', quantity: 1 }] });
     const result = await returnResult(returned);
-    expect(result).toMatchObject({ outcome: 'store-refund-booked', sitooOrderId: returned, refundAmount: '249.00', creditMemoNumber: expect.any(String) });
+    expect(result).toMatchObject({ outcome: 'store-refund-booked', sitooOrderId: returned, refundCents: 24900, creditMemoNumber: expect.any(String) });
     expect(result.webOrderId).toBeUndefined();
     const memos = stack.erp.state.creditMemos().filter((m) => m.externalDocumentNumber === String(returned));
     expect(memos).toHaveLength(1);

@@ -26,13 +26,13 @@ describe('money at the wire', () => {
 
 describe('quantities by SKU', () => {
   it('adds up lines of the same SKU, refund lines counting negative', () => {
-    const line = (sku: string, quantity: number) => ({ sku, quantity, productName: '', unitPriceGross: '1.00', vatPercent: 25 });
+    const line = (sku: string, quantity: number) => ({ sku, quantity, productName: '', unitPriceGrossCents: 100, vatPercent: 25 });
     expect([...quantitiesBySku([line('A', 2), line('B', 1), line('A', 3), line('B', -1)])]).toEqual([['A', 5], ['B', 0]]);
   });
 });
 
 describe('sale rows as ERP lines', () => {
-  const row = (sku: string, quantity: number, grossCents: number, vatPercent = 25, productName = sku || 'Discount'): SaleLine => ({ sku, productName, quantity, unitPriceGross: (grossCents / quantity / 100).toFixed(2), vatPercent, grossCents });
+  const row = (sku: string, quantity: number, grossCents: number, vatPercent = 25, productName = sku || 'Discount'): SaleLine => ({ sku, productName, quantity, unitPriceGrossCents: Math.round(grossCents / quantity), vatPercent, grossCents });
   const booked = (rows: SaleLine[]) => {
     const r = erpSaleLines(rows);
     if ('refused' in r) throw new Error(r.refused);

@@ -10,11 +10,11 @@ const payment = (transactionId: string, gateway: string, amountCents: number, re
 const order = (refunded: Record<string, number> = {}, payments = [payment('T1', 'shopify_payments', 54700)]): WebOrder => ({
   id: 'gid://shopify/Order/1', legacyId: '1', name: '#1001', createdAt: '2026-11-30T10:00:00Z', cancelledAt: null, currencyCode: 'SEK', financialStatus: 'PAID',
   lines: [
-    { lineItemId: 'L1', sku: 'TEE', quantity: 2, unitPrice: '199.00', paidCents: 39800 },
-    { lineItemId: 'L2', sku: 'TEE', quantity: 1, unitPrice: '149.00', paidCents: 14900 },
-    { lineItemId: 'L3', sku: 'CAP', quantity: 1, unitPrice: '99.00', paidCents: 9900 },
+    { lineItemId: 'L1', sku: 'TEE', quantity: 2, unitPriceCents: 19900, paidCents: 39800 },
+    { lineItemId: 'L2', sku: 'TEE', quantity: 1, unitPriceCents: 14900, paidCents: 14900 },
+    { lineItemId: 'L3', sku: 'CAP', quantity: 1, unitPriceCents: 9900, paidCents: 9900 },
   ],
-  fulfillmentOrders: [], refundedQuantities: refunded, totalRefunded: '0.00', payments,
+  fulfillmentOrders: [], refundedQuantities: refunded, totalRefundedCents: 0, payments,
 });
 
 describe('refund planning for returns in store', () => {
@@ -30,7 +30,7 @@ describe('refund planning for returns in store', () => {
 
   it('refunds what was paid, not the list price, and shares an uneven line so repeated returns add up to it', () => {
     // 3 units paid 100.00 together after discounts: 33.33 + 33.34 + 33.33, however they come back.
-    const discounted = (refunded: Record<string, number>): WebOrder => ({ ...order(refunded, [payment('T1', 'card', 10000)]), lines: [{ lineItemId: 'L1', sku: 'TEE', quantity: 3, unitPrice: '33.33', paidCents: 10000 }] });
+    const discounted = (refunded: Record<string, number>): WebOrder => ({ ...order(refunded, [payment('T1', 'card', 10000)]), lines: [{ lineItemId: 'L1', sku: 'TEE', quantity: 3, unitPriceCents: 3333, paidCents: 10000 }] });
     expect(planRefund(discounted({}), [{ sku: 'TEE', quantity: 1 }]).lines[0]!.amountCents).toBe(3333);
     expect(planRefund(discounted({ L1: 1 }), [{ sku: 'TEE', quantity: 1 }]).lines[0]!.amountCents).toBe(3334);
     expect(planRefund(discounted({ L1: 2 }), [{ sku: 'TEE', quantity: 1 }]).lines[0]!.amountCents).toBe(3333);
@@ -48,20 +48,20 @@ describe('refund planning for returns in store', () => {
 
   it('books a credit memo at what was refunded, splitting a line that does not divide into two a cent apart', () => {
     expect(creditMemoLines([{ sku: 'TEE', quantity: 2, amountCents: 6667 }, { sku: 'CAP', quantity: 1, amountCents: 9900 }])).toEqual([
-      { sku: 'TEE', quantity: 1, unitPrice: '33.33' }, { sku: 'TEE', quantity: 1, unitPrice: '33.34' }, { sku: 'CAP', quantity: 1, unitPrice: '99.00' },
+      { sku: 'TEE', quantity: 1, unitPriceCents: 3333 }, { sku: 'TEE', quantity: 1, unitPriceCents: 3334 }, { sku: 'CAP', quantity: 1, unitPriceCents: 9900 },
     ]);
   });
 
   it("books a store refund at the till's row totals, a discount row taken back spread over the returned rows", () => {
-    const row = (sku: string, quantity: number, unitPriceGross: string, grossCents?: number): SaleLine => ({ sku, productName: sku, quantity, unitPriceGross, vatPercent: 25, grossCents });
+    const row = (sku: string, quantity: number, unitPriceGrossCents: number, grossCents?: number): SaleLine => ({ sku, productName: sku, quantity, unitPriceGrossCents, vatPercent: 25, grossCents });
     // Two of three bought for 100.00 together: the till gave back 66.67, which a rounded unit price (33.34) would miss.
-    expect(storeRefundLines({ lines: [row('TEE', -2, '33.34', -6667)] })).toEqual([{ sku: 'TEE', quantity: 1, unitPrice: '33.33' }, { sku: 'TEE', quantity: 1, unitPrice: '33.34' }]);
+    expect(storeRefundLines({ lines: [row('TEE', -2, 3334, -6667)] })).toEqual([{ sku: 'TEE', quantity: 1, unitPriceCents: 3333 }, { sku: 'TEE', quantity: 1, unitPriceCents: 3334 }]);
     // A receipt discount of 20.00 on the sale comes back as a SKU-less row that keeps 20.00 of the refund.
-    expect(storeRefundLines({ lines: [row('TEE', -1, '199.00', -19900), row('CAP', -1, '99.00', -9900), row('', 1, '20.00', 2000)] })).toEqual([
-      { sku: 'TEE', quantity: 1, unitPrice: '185.64' }, { sku: 'CAP', quantity: 1, unitPrice: '92.36' },
+    expect(storeRefundLines({ lines: [row('TEE', -1, 19900, -19900), row('CAP', -1, 9900, -9900), row('', 1, 2000, 2000)] })).toEqual([
+      { sku: 'TEE', quantity: 1, unitPriceCents: 18564 }, { sku: 'CAP', quantity: 1, unitPriceCents: 9236 },
     ]);
     // Mapped without row totals: unit price x quantity, as before.
-    expect(storeRefundLines({ lines: [row('BOOK', -1, '249.00')] })).toEqual([{ sku: 'BOOK', quantity: 1, unitPrice: '249.00' }]);
+    expect(storeRefundLines({ lines: [row('BOOK', -1, 24900)] })).toEqual([{ sku: 'BOOK', quantity: 1, unitPriceCents: 24900 }]);
   });
 
   it('counts earlier refunds, so repeated returns add up and an over-return is excess', () => {
@@ -72,7 +72,7 @@ describe('refund planning for returns in store', () => {
   });
 
   it('reads returned units from a Sitoo refund order and tells returns from sales', () => {
-    const lines = [{ sku: 'TEE', productName: 'Tee', quantity: -2, unitPriceGross: '199.00', vatPercent: 25 }, { sku: 'TEE', productName: 'Tee', quantity: -1, unitPriceGross: '199.00', vatPercent: 25 }];
+    const lines = [{ sku: 'TEE', productName: 'Tee', quantity: -2, unitPriceGrossCents: 19900, vatPercent: 25 }, { sku: 'TEE', productName: 'Tee', quantity: -1, unitPriceGrossCents: 19900, vatPercent: 25 }];
     expect(returnedLines({ lines })).toEqual([{ sku: 'TEE', quantity: 3 }]);
     expect(isReturn({ creditOrderId: null, lines })).toBe(true);
     expect(isReturn({ creditOrderId: 5, lines: [] })).toBe(true);

@@ -3,7 +3,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickAndCollectActivities } from '../../src/activities/click-and-collect-activities';
 import type { StoreLocation } from '../../src/domain/mapping';
-import { divRound, formatCents, parseCents } from '../../src/domain/money';
+import { divRound } from '../../src/domain/money';
 import { OrderState, PaymentState, type SaleOrder } from '../../src/domain/sale';
 import type { WebOrder } from '../../src/domain/web-order';
 import { clickAndCollectStatusQuery, resolveUpdate, storePickupUpdateSignal, webOrderCancelledSignal, type ClickAndCollectInput, type ClickAndCollectResult } from '../../src/workflows/click-and-collect-contract';
@@ -21,11 +21,11 @@ let nextSitooOrder = 500;
 const sitoo = new Map<number, SaleOrder>();
 const sitooOrderOf = (webOrderId: string) => [...sitoo.values()].find((o) => o.externalId === webOrderId)!;
 /** The store hands the order over; with `payment` the till takes it first (a pay-in-store order). */
-function collectInStore(webOrderId: string, payment?: string): SaleOrder {
+function collectInStore(webOrderId: string, paymentCents?: number): SaleOrder {
   const o = sitooOrderOf(webOrderId);
   o.orderStateId = OrderState.Closed;
-  if (payment) {
-    o.payments.push({ name: 'Card', amount: payment });
+  if (paymentCents) {
+    o.payments.push({ name: 'Card', amountCents: paymentCents });
     o.paymentStateId = PaymentState.Successful;
   }
   return o;
@@ -61,14 +61,14 @@ const activities: ClickAndCollectActivities = {
     if (existing) return existing.orderId;
     const paid = (input.payment ?? 'paid-online') === 'paid-online';
     // Like Sitoo: each row at what it is written for, the payment their sum.
-    const rows = input.lines.map((l) => l.grossCents ?? parseCents(l.unitPrice)! * l.quantity);
-    const total = formatCents(rows.reduce((n, c) => n + c, 0));
+    const rows = input.lines.map((l) => l.grossCents ?? l.unitPriceCents * l.quantity);
+    const total = rows.reduce((n, c) => n + c, 0);
     const orderId = nextSitooOrder++;
     sitoo.set(orderId, {
       orderId, eshopId: 1, warehouseId: 100, orderStateId: OrderState.Open, paymentStateId: paid ? PaymentState.Successful : PaymentState.Pending, orderDate: 0,
       currencyCode: 'SEK', externalId: input.webOrder.legacyId, creditOrderId: null, reservedUntil: input.reservedUntil, additionalData: {},
-      lines: input.lines.map((l, i) => ({ sku: l.sku, productName: l.sku, quantity: l.quantity, unitPriceGross: formatCents(divRound(rows[i]!, l.quantity)), vatPercent: 25, grossCents: rows[i]! })),
-      payments: paid ? [{ name: 'Web payment', amount: total }] : [],
+      lines: input.lines.map((l, i) => ({ sku: l.sku, productName: l.sku, quantity: l.quantity, unitPriceGrossCents: divRound(rows[i]!, l.quantity), vatPercent: 25, grossCents: rows[i]! })),
+      payments: paid ? [{ name: 'Web payment', amountCents: total }] : [],
     });
     return orderId;
   },
@@ -110,20 +110,20 @@ const retriedBookings = new Set<string>();
 function webOrder(id: string, pickupAt: string | null = 'S1', financialStatus = 'PAID'): WebOrder {
   const order: WebOrder = {
     id: `gid://shopify/Order/${id}`, legacyId: id, name: `#${id}`, createdAt: '2026-11-30T10:00:00Z', cancelledAt: null, currencyCode: 'SEK', financialStatus,
-    lines: [{ lineItemId: 'L1', sku: 'TEE', quantity: 2, unitPrice: '199.00' }],
+    lines: [{ lineItemId: 'L1', sku: 'TEE', quantity: 2, unitPriceCents: 19900 }],
     fulfillmentOrders: [{ id: `FO-${id}`, status: 'OPEN', methodType: pickupAt ? 'PICK_UP' : 'SHIPPING', locationId: pickupAt ? `gid://shopify/Location/${pickupAt}` : null, preparedForPickup: false, lines: [{ id: 'FL1', lineItemId: 'L1', sku: 'TEE', remainingQuantity: 2 }] }],
-    refundedQuantities: {}, totalRefunded: '0.00',
+    refundedQuantities: {}, totalRefundedCents: 0,
   };
   orders.set(id, order);
   return order;
 }
 
 /** What Shopify shows once the customer has cancelled (and, by default, been refunded). */
-function cancelOnWeb(id: string, refunded = '398.00'): void {
+function cancelOnWeb(id: string, refundedCents = 39800): void {
   const order = orders.get(id)!;
   order.cancelledAt = '2026-11-30T12:00:00Z';
-  order.totalRefunded = refunded;
-  order.financialStatus = refunded === '0.00' ? order.financialStatus : 'REFUNDED';
+  order.totalRefundedCents = refundedCents;
+  order.financialStatus = refundedCents === 0 ? order.financialStatus : 'REFUNDED';
   for (const fo of order.fulfillmentOrders) fo.status = 'CANCELLED';
 }
 
@@ -178,17 +178,17 @@ describe('clickAndCollectWorkflow', () => {
     // Before: 3 x 33.33 with 10 % off the order is 89.99 paid, but the pickup order and the ERP
     // sale were written from the rounded unit price, 3 x 30.00 = 90.00.
     const order = webOrder('121');
-    order.lines = [{ lineItemId: 'L1', sku: 'TEE', quantity: 3, unitPrice: '30.00', paidCents: 8999 }];
+    order.lines = [{ lineItemId: 'L1', sku: 'TEE', quantity: 3, unitPriceCents: 3000, paidCents: 8999 }];
     order.fulfillmentOrders[0]!.lines[0]!.remainingQuantity = 3;
     const handle = await start('121');
     await waitFor('the pickup order to exist', async () => (await statusOf('121')).step === 'awaiting-store');
     const { sitooOrderId } = await statusOf('121');
-    expect(sitooOrderOf('121').payments).toEqual([{ name: 'Web payment', amount: '89.99' }]);
+    expect(sitooOrderOf('121').payments).toEqual([{ name: 'Web payment', amountCents: 8999 }]);
     collectInStore('121');
     await handle.signal(storePickupUpdateSignal, { sitooOrderId: sitooOrderId!, key: 'state-10', kind: 'collected' });
     expect(await handle.result()).toMatchObject({ outcome: 'collected' });
-    const [booked] = called('bookCollectedOrder', '121') as Array<{ input: { lines: Array<{ quantity: number; unitPrice: string; grossCents?: number }> } }>;
-    expect(booked!.input.lines.reduce((n, l) => n + (l.grossCents ?? parseCents(l.unitPrice)! * l.quantity), 0)).toBe(8999);
+    const [booked] = called('bookCollectedOrder', '121') as Array<{ input: { lines: Array<{ quantity: number; unitPriceCents: number; grossCents?: number }> } }>;
+    expect(booked!.input.lines.reduce((n, l) => n + (l.grossCents ?? l.unitPriceCents * l.quantity), 0)).toBe(8999);
   });
 
   it('cancels in Sitoo, refunds on the web and releases the stock when the customer never comes', async () => {
@@ -289,7 +289,7 @@ describe('clickAndCollectWorkflow', () => {
     expect(called('bookCollectedOrder', '107')).toHaveLength(0);
     await handle.executeUpdate(resolveUpdate, { args: [{ action: 'accept', reason: 'customer invoiced for the goods', resolvedBy: 'finance' }] });
     expect(await handle.result()).toMatchObject({ outcome: 'collected', erpOrderNumber: 'SO-107' });
-    expect(called('bookCollectedOrder', '107')).toMatchObject([{ input: { lines: [{ sku: 'TEE', quantity: 2, unitPrice: '199.00' }] } }]);
+    expect(called('bookCollectedOrder', '107')).toMatchObject([{ input: { lines: [{ sku: 'TEE', quantity: 2, unitPriceCents: 19900 }] } }]);
   });
 
   it('at the deadline, an order the store handed over (its event lost) is booked, not cancelled', async () => {
@@ -322,10 +322,10 @@ describe('clickAndCollectWorkflow', () => {
     expect((await settled('109')).step).toBe('awaiting-store');
     expect(called('ensurePickupOrder', '109')).toMatchObject([{ input: { payment: 'pay-in-store' } }]);
     expect(sitooOrderOf('109')).toMatchObject({ paymentStateId: PaymentState.Pending, payments: [] });
-    collectInStore('109', '398.00');
+    collectInStore('109', 39800);
     await handle.signal(storePickupUpdateSignal, { sitooOrderId: sitooOrderOf('109').orderId, key: 'state-10', kind: 'collected' });
     expect(await handle.result()).toMatchObject({ outcome: 'collected', erpOrderNumber: 'SO-109' });
-    expect(called('bookCollectedOrder', '109')).toMatchObject([{ input: { lines: [{ sku: 'TEE', quantity: 2, unitPrice: '199.00' }] } }]);
+    expect(called('bookCollectedOrder', '109')).toMatchObject([{ input: { lines: [{ sku: 'TEE', quantity: 2, unitPriceCents: 19900 }] } }]);
   });
 
   it('a pickup handed over unpaid is not booked until the till payment shows (finance retries)', async () => {
@@ -346,7 +346,7 @@ describe('clickAndCollectWorkflow', () => {
     expect(called('bookCollectedOrder', '110')).toHaveLength(0);
     // The till registers the payment afterwards; now the sale is booked from it.
     const o = sitooOrderOf('110');
-    o.payments.push({ name: 'Cash', amount: '398.00' });
+    o.payments.push({ name: 'Cash', amountCents: 39800 });
     o.paymentStateId = PaymentState.Successful;
     await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry', resolvedBy: 'finance' }] });
     expect(await handle.result()).toMatchObject({ outcome: 'collected', erpOrderNumber: 'SO-110' });
@@ -363,7 +363,7 @@ describe('clickAndCollectWorkflow', () => {
     await handle.executeUpdate(resolveUpdate, { args: [{ action: 'accept', reason: 'authorisation voided; the customer pays in store', resolvedBy: 'finance' }] });
     await waitFor('the pickup order to exist', async () => (await statusOf('111')).step === 'awaiting-store');
     expect(called('ensurePickupOrder', '111')).toMatchObject([{ input: { payment: 'pay-in-store' } }]);
-    cancelOnWeb('111', '0.00');
+    cancelOnWeb('111', 0);
     await handle.signal(webOrderCancelledSignal, { webhookId: 'wh-111' });
     expect((await handle.result()).outcome).toBe('cancelled');
   });

@@ -57,7 +57,7 @@ const activities = {
     calls.push({ name: 'refundWebLines', input });
     const refusal = refusals.shift();
     if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'EcommerceRejected');
-    return { refundId: 'gid://shopify/Refund/1', amount: (input.transactions.reduce((n: number, t: { amountCents: number }) => n + t.amountCents, 0) / 100).toFixed(2) };
+    return { refundId: 'gid://shopify/Refund/1', amountCents: input.transactions.reduce((n: number, t: { amountCents: number }) => n + t.amountCents, 0) };
   },
   bookReturnInErp: returns.bookReturnInErp,
   sweepReturnTwins: returns.sweepReturnTwins,
@@ -71,13 +71,13 @@ function sitoo(orderId: number, o: Partial<SaleOrder>): SaleOrder {
 function webSale(webId: string, pickupId: number): void {
   webOrders.set(webId, {
     id: `gid://shopify/Order/${webId}`, legacyId: webId, name: `#${webId}`, createdAt: '2026-11-30T10:00:00Z', cancelledAt: null, currencyCode: 'SEK', financialStatus: 'PAID',
-    lines: [{ lineItemId: `L-${webId}`, sku: 'TEE', quantity: 3, unitPrice: '33.33', paidCents: 10000 }], fulfillmentOrders: [], refundedQuantities: {}, totalRefunded: '0.00',
+    lines: [{ lineItemId: `L-${webId}`, sku: 'TEE', quantity: 3, unitPriceCents: 3333, paidCents: 10000 }], fulfillmentOrders: [], refundedQuantities: {}, totalRefundedCents: 0,
     payments: [{ transactionId: `G-${webId}`, gateway: 'gift_card', amountCents: 5000, refundedCents: 0 }, { transactionId: `C-${webId}`, gateway: 'shopify_payments', amountCents: 5000, refundedCents: 0 }],
   });
   sitooOrders.set(pickupId, sitoo(pickupId, { externalId: webId, additionalData: { weborder: 'true', 'web-orderid': webId } }));
 }
 const returnOf = (orderId: number, original: number, quantity: number) =>
-  sitooOrders.set(orderId, sitoo(orderId, { creditOrderId: original, lines: [{ sku: 'TEE', productName: 'Tee', quantity: -quantity, unitPriceGross: '33.33', vatPercent: 25 }] }));
+  sitooOrders.set(orderId, sitoo(orderId, { creditOrderId: original, lines: [{ sku: 'TEE', productName: 'Tee', quantity: -quantity, unitPriceGrossCents: 3333, vatPercent: 25 }] }));
 
 let t: TestTemporal;
 let worker: Worker;
@@ -108,7 +108,7 @@ describe('returnInStoreWorkflow', () => {
     webSale('801', 800);
     returnOf(802, 800, 2);
     const result: ReturnResult = await (await start(802)).result();
-    expect(result).toMatchObject({ outcome: 'refunded', refundAmount: '66.67' });
+    expect(result).toMatchObject({ outcome: 'refunded', refundCents: 6667 });
     const refund = calls.find((c) => c.name === 'refundWebLines' && c.input.webOrderId === 'gid://shopify/Order/801')!.input;
     expect(refund.lines).toEqual([{ lineItemId: 'L-801', sku: 'TEE', quantity: 2, amountCents: 6667 }]);
     expect(refund.transactions).toEqual([{ transactionId: 'G-801', gateway: 'gift_card', amountCents: 5000 }, { transactionId: 'C-801', gateway: 'shopify_payments', amountCents: 1667 }]);
@@ -142,7 +142,7 @@ describe('returnInStoreWorkflow', () => {
     expect(parked).toMatchObject({ owner: 'retail-ops', allowedActions: ['retry', 'skip'], details: { sitooOrderId: 812 } });
     returnOf(812, 810, 1);
     await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry', resolvedBy: 'test' }] });
-    expect(await handle.result()).toMatchObject({ outcome: 'refunded', refundAmount: '33.33' });
+    expect(await handle.result()).toMatchObject({ outcome: 'refunded', refundCents: 3333 });
   });
 
   it('parks a store gone from the mapping as unmapped-warehouse instead of retrying forever, and books once it is back', async () => {
@@ -172,7 +172,7 @@ describe('returnInStoreWorkflow', () => {
     const order = webOrders.get('831')!;
     webOrders.set('831', { ...order, payments: [{ ...order.payments![0]!, refundedCents: 5000 }, order.payments![1]!] });
     await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry', resolvedBy: 'test' }] });
-    expect(await handle.result()).toMatchObject({ outcome: 'refunded', refundAmount: '33.33' });
+    expect(await handle.result()).toMatchObject({ outcome: 'refunded', refundCents: 3333 });
     const attempts = calls.filter((c) => c.name === 'refundWebLines' && c.input.webOrderId === 'gid://shopify/Order/831').map((c) => [c.input.idempotencyKey, c.input.transactions]);
     expect(attempts).toEqual([
       ['return-1-832', [{ transactionId: 'G-831', gateway: 'gift_card', amountCents: 3333 }]],

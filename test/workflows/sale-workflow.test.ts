@@ -65,8 +65,8 @@ function newOrder(overrides: Partial<SaleOrder> = {}): SaleOrder {
     creditOrderId: null,
     reservedUntil: null,
     additionalData: {},
-    lines: [{ sku: 'SKU-1', productName: 'Shirt', quantity: 2, unitPriceGross: '199.00', vatPercent: 25 }],
-    payments: [{ name: 'Card', amount: '398.00' }],
+    lines: [{ sku: 'SKU-1', productName: 'Shirt', quantity: 2, unitPriceGrossCents: 19900, vatPercent: 25 }],
+    payments: [{ name: 'Card', amountCents: 39800 }],
     ...overrides,
   };
   orders.set(order.orderId, order);
@@ -199,7 +199,7 @@ describe('saleWorkflow', () => {
   });
 
   it('parks an unknown SKU until master data is fixed, then retries', async () => {
-    const order = newOrder({ lines: [{ sku: 'SKU-NEW', productName: 'New', quantity: 1, unitPriceGross: '10.00', vatPercent: 25 }] });
+    const order = newOrder({ lines: [{ sku: 'SKU-NEW', productName: 'New', quantity: 1, unitPriceGrossCents: 1000, vatPercent: 25 }] });
     const handle = await start(order);
     const status = await parkedAs(handle, 'unknown-sku');
     expect(status.exception).toMatchObject({ owner: 'master-data', details: { skus: ['SKU-NEW'], system: 'erp' } });
@@ -223,7 +223,7 @@ describe('saleWorkflow', () => {
   });
 
   it('hands a refund over to its return workflow instead of booking it as a sale', async () => {
-    const order = newOrder({ creditOrderId: 1, lines: [{ sku: 'SKU-1', productName: 'Shirt', quantity: -1, unitPriceGross: '199.00', vatPercent: 25 }] });
+    const order = newOrder({ creditOrderId: 1, lines: [{ sku: 'SKU-1', productName: 'Shirt', quantity: -1, unitPriceGrossCents: 19900, vatPercent: 25 }] });
     const result = await (await start(order)).result();
     expect(result).toMatchObject({ outcome: 'handed-over', reason: `a return: return-10020-${order.orderId}` });
     expect(erpOrders.has(order.orderId)).toBe(false);

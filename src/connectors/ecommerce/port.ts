@@ -99,8 +99,8 @@ export interface RefundWebLinesInput {
 
 export interface WebRefundResult {
   refundId: string;
-  /** Money refunded by this refund, decimal string. */
-  amount: string;
+  /** Money refunded by this refund. */
+  amountCents: number;
 }
 
 /** An order as the order poll lists it: enough to decide whether its click & collect workflow needs a nudge. */

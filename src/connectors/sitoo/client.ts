@@ -342,7 +342,7 @@ export class SitooClient implements SitooPort {
   }
 }
 
-export { formatCents, toCents, toSaleOrder, toStockTransaction, unitPriceGross } from './mapping';
+export { sitooCents, toSaleOrder, toStockTransaction, unitPriceGrossCents } from './mapping';
 
 const orderStateSchema = z.object({ orderstateid: z.number().int() });
 

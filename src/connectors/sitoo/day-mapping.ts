@@ -1,6 +1,6 @@
 import { webOrderIdOf } from '../../domain/returns';
 import type { DayPayment, DayTransaction, Tender, ZReport } from '../../domain/end-of-day';
-import { toCents } from './mapping';
+import { sitooCents } from './mapping';
 import type { WireDayOrder, WireDayPayment, WireZReport } from './schemas';
 
 /** Sitoo day data -> domain: payments to tenders, orders to signed transactions, Z-reports to totals. */
@@ -41,7 +41,7 @@ export function tenderOf(p: Pick<WireDayPayment, 'name' | 'refid' | 'reftype' | 
 
 function toDayPayment(p: WireDayPayment, methods: PaymentMethods): DayPayment {
   const reference = p.refid ?? p.externalid ?? p.additionaldata['adyen-pspreference'];
-  return { tender: tenderOf(p, methods), name: p.name, amountCents: toCents(p.moneyamount), ...(reference ? { reference } : {}) };
+  return { tender: tenderOf(p, methods), name: p.name, amountCents: sitooCents(p.moneyamount), ...(reference ? { reference } : {}) };
 }
 
 /** Orders without a warehouse are filtered out by the query; the caller's warehouse fills the gap defensively. */
@@ -54,8 +54,8 @@ export function toDayTransaction(o: WireDayOrder, warehouseId: number, methods: 
     currencyCode: o.currencycode,
     creditOrderId: o.creditorderid,
     webOrderId: webOrderIdOf({ externalId: o.externalid, additionalData: o.additionaldata }),
-    roundingCents: toCents(o.moneytotal_gross_roundoff),
-    lines: o.orderitems.map((i) => ({ sku: i.sku, quantity: i.quantity, grossCents: toCents(i.moneyitemtotal_net) + toCents(i.moneyitemtotal_vat), vatPercent: i.vatvalue })),
+    roundingCents: sitooCents(o.moneytotal_gross_roundoff),
+    lines: o.orderitems.map((i) => ({ sku: i.sku, quantity: i.quantity, grossCents: sitooCents(i.moneyitemtotal_net) + sitooCents(i.moneyitemtotal_vat), vatPercent: i.vatvalue })),
     payments: o.payments.map((p) => toDayPayment(p, methods)),
   };
 }
@@ -68,14 +68,14 @@ export const emptyTenders = (): Record<Tender, number> => ({ card: 0, cash: 0, '
  * value gives the same answer under either reading.
  */
 export function toZReport(r: WireZReport, methods: PaymentMethods, warehouseId: number | undefined): ZReport {
-  const refunds = -Math.abs(toCents(r.moneyrefundtotal));
-  const sales = toCents(r.moneysalestotal) + refunds;
-  const rounding = toCents(r.moneyroundoff);
+  const refunds = -Math.abs(sitooCents(r.moneyrefundtotal));
+  const sales = sitooCents(r.moneysalestotal) + refunds;
+  const rounding = sitooCents(r.moneyroundoff);
   const vat = new Map<number, { netCents: number; vatCents: number }>();
   const addVat = (g: WireZReport['vatgroupssales'][number], sign: 1 | -1) => {
     const group = vat.get(g.vatvalue) ?? { netCents: 0, vatCents: 0 };
-    group.netCents += sign * Math.abs(toCents(g.moneytotalnet));
-    group.vatCents += sign * Math.abs(toCents(g.moneytotalvat));
+    group.netCents += sign * Math.abs(sitooCents(g.moneytotalnet));
+    group.vatCents += sign * Math.abs(sitooCents(g.moneytotalvat));
     vat.set(g.vatvalue, group);
   };
   r.vatgroupssales.forEach((g) => addVat(g, 1));
@@ -83,8 +83,8 @@ export function toZReport(r: WireZReport, methods: PaymentMethods, warehouseId: 
   const tenders = emptyTenders();
   // A Z-report payment line has only its name; with no payment fields the name alone decides.
   const tenderOfName = (name: string) => tenderOf({ name, refid: null, reftype: null, cardissuer: null, additionaldata: {} }, methods);
-  for (const p of r.paymentssales) tenders[tenderOfName(p.name)] += toCents(p.moneytotal);
-  for (const p of r.paymentsrefund) tenders[tenderOfName(p.name)] -= Math.abs(toCents(p.moneytotal));
+  for (const p of r.paymentssales) tenders[tenderOfName(p.name)] += sitooCents(p.moneytotal);
+  for (const p of r.paymentsrefund) tenders[tenderOfName(p.name)] -= Math.abs(sitooCents(p.moneytotal));
   return {
     zReportId: r.zreportid,
     registerId: r.registerid,
@@ -103,7 +103,7 @@ export function toZReport(r: WireZReport, methods: PaymentMethods, warehouseId: 
       roundingCents: rounding,
       // Computed rather than read: `moneysummarytotal` may include US sales tax, which the lines do not.
       totalCents: sales + rounding,
-      ...(r.moneycash_diff != null ? { cashDifferenceCents: toCents(r.moneycash_diff) } : {}),
+      ...(r.moneycash_diff != null ? { cashDifferenceCents: sitooCents(r.moneycash_diff) } : {}),
       transactionCount: r.numsales + r.numrefund,
     },
   };

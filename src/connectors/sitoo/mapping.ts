@@ -9,8 +9,6 @@ import { orderWriteSchema, type OrderWriteBody, type WireOrder, type WireWarehou
 
 const SYSTEM = 'sitoo';
 
-export { formatCents };
-
 /** Wire transaction -> domain; quantities from 3-decimal strings, which a double holds exactly enough. */
 export function toStockTransaction(t: WireWarehouseTransaction): StockTransaction {
   return {
@@ -24,7 +22,7 @@ export function toStockTransaction(t: WireWarehouseTransaction): StockTransactio
   };
 }
 
-/** Wire order -> domain order. Money stays in integer cents from string to string. */
+/** Wire order -> domain order, its money in integer cents. */
 export function toSaleOrder(o: WireOrder): SaleOrder {
   return {
     orderId: o.orderid,
@@ -43,27 +41,28 @@ export function toSaleOrder(o: WireOrder): SaleOrder {
         sku: i.sku,
         productName: i.productname,
         quantity: i.quantity,
-        unitPriceGross: unitPriceGross(i),
+        unitPriceGrossCents: unitPriceGrossCents(i),
         vatPercent: i.vatvalue,
         // The row as the customer paid it: the unit price above is rounded, this is exact.
-        grossCents: toCents(i.moneyitemtotal_net) + toCents(i.moneyitemtotal_vat),
+        grossCents: sitooCents(i.moneyitemtotal_net) + sitooCents(i.moneyitemtotal_vat),
       }),
     ),
-    payments: o.payments.map((p) => ({ name: p.name, amount: formatCents(toCents(p.moneyamount)) })),
+    payments: o.payments.map((p) => ({ name: p.name, amountCents: sitooCents(p.moneyamount) })),
   };
 }
 
 /** (net + vat) / quantity, rounded half away from zero; refunds (negative quantities) give a positive unit price. */
-export function unitPriceGross(item: { quantity: number; moneyitemtotal_net: string; moneyitemtotal_vat: string; moneynetpriceperunit?: string; vatvalue: number }): string {
+export function unitPriceGrossCents(item: { quantity: number; moneyitemtotal_net: string; moneyitemtotal_vat: string; moneynetpriceperunit?: string; vatvalue: number }): number {
   if (item.quantity === 0) {
     // No row total to divide; fall back to the net unit price plus VAT (VAT in hundredths of a percent).
-    const net = toCents(item.moneynetpriceperunit ?? '0');
-    return formatCents(divRound(net * (10_000 + Math.round(item.vatvalue * 100)), 10_000));
+    const net = sitooCents(item.moneynetpriceperunit ?? '0');
+    return divRound(net * (10_000 + Math.round(item.vatvalue * 100)), 10_000);
   }
-  return formatCents(divRound(toCents(item.moneyitemtotal_net) + toCents(item.moneyitemtotal_vat), item.quantity));
+  return divRound(sitooCents(item.moneyitemtotal_net) + sitooCents(item.moneyitemtotal_vat), item.quantity);
 }
 
-export function toCents(value: string): number {
+/** parseCents at the Sitoo wire: a money field that is not a 2-decimal string is Sitoo's bug, and a permanent one. */
+export function sitooCents(value: string): number {
   const cents = parseCents(value);
   if (cents === undefined) throw new PermanentError(`${SYSTEM} sent a money value that is not a 2-decimal string: ${JSON.stringify(value)}`, SYSTEM, 200, 'UnexpectedResponse');
   return cents;

@@ -140,8 +140,8 @@ export function createPos(state: SitooState): SitooPos {
         creditOrderId: order.creditorderid,
         reservedUntil: order.datereserved,
         additionalData: { ...order.additionaldata },
-        lines: lines.map((l) => ({ sku: l.sku, productName: l.productName, quantity: l.quantity, unitPriceGross: l.unitPriceGross, vatPercent: l.vatPercent, grossCents: rowCents(l) })),
-        payments: order.payments.map((p) => ({ name: p.name, amount: p.moneyamount })),
+        lines: lines.map((l) => ({ sku: l.sku, productName: l.productName, quantity: l.quantity, unitPriceGrossCents: toCents(l.unitPriceGross), vatPercent: l.vatPercent, grossCents: rowCents(l) })),
+        payments: order.payments.map((p) => ({ name: p.name, amountCents: toCents(p.moneyamount) })),
       };
     },
     commit(orderId) {

@@ -41,12 +41,6 @@ export function orderGid(orderId: string): string {
 const refused = (operation: string, errors: UserError[], code: string) =>
   new PermanentError(`${SYSTEM} ${operation} refused: ${errors.map((e) => `${e.code ?? code}: ${e.message}`).join('; ')}`, SYSTEM, 200, errors[0]?.code ?? code);
 
-/** "99.0" and "99.00" are the same money; the domain wants two decimals. Other shapes pass unchanged. */
-function decimal(amount: string): string {
-  const cents = parseCents(amount);
-  return cents === undefined ? amount : formatCents(cents);
-}
-
 export class ShopifyOrderOps {
   private readonly jobPollMs: number;
   private readonly jobTimeoutMs: number;
@@ -136,7 +130,7 @@ export class ShopifyOrderOps {
     const { refund, userErrors } = result.refundCreate;
     if (userErrors.length > 0) throw refundRefused(userErrors, input);
     if (!refund) throw new PermanentError(`${SYSTEM} RefundLines: no refund and no userErrors`, SYSTEM, 200, 'UnexpectedResponse');
-    return { refundId: refund.id, amount: decimal(refund.totalRefundedSet.shopMoney.amount) };
+    return { refundId: refund.id, amountCents: cents(refund.totalRefundedSet, 'refund total') };
   }
 
   private async pickupState(fulfillmentOrderId: string, operation: string, opts: CallOpts): Promise<string> {
@@ -219,11 +213,11 @@ function toWebOrder(o: OrderData): WebOrder {
     financialStatus: o.displayFinancialStatus ?? 'UNKNOWN',
     lines: o.lineItems.nodes.map((n) => {
       const paidCents = linePaidCents(n, o.taxesIncluded);
-      return { lineItemId: n.id, sku: n.sku ?? '', quantity: n.quantity, unitPrice: formatCents(n.quantity > 0 ? divRound(paidCents, n.quantity) : 0), paidCents };
+      return { lineItemId: n.id, sku: n.sku ?? '', quantity: n.quantity, unitPriceCents: n.quantity > 0 ? divRound(paidCents, n.quantity) : 0, paidCents };
     }),
     fulfillmentOrders,
     refundedQuantities,
-    totalRefunded: decimal(o.totalRefundedSet.shopMoney.amount),
+    totalRefundedCents: cents(o.totalRefundedSet, 'totalRefunded'),
     payments: paymentsOf(o.transactions),
   };
 }
