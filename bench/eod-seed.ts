@@ -1,5 +1,6 @@
 import { businessDayWindow, localDate } from '../src/domain/business-day';
 import { sitooOrderErpDocumentNumber } from '../src/domain/ids';
+import { parseCents } from '../src/domain/money';
 import type { CatalogueItem, LocalStack, StoreSeed } from '../src/local/stack';
 import { createSalesOrder } from '../src/simulators/business-central/sales';
 
@@ -36,7 +37,7 @@ export function seedDay({ stack, stores, catalogue, date, timeZone, perStore, ra
         lines: [{ sku: item.sku, quantity: 1, unitPriceGross: item.unitPriceGross, vatPercent: 25 }],
         payments: [{ name: card ? 'Card' : 'Cash', amount: item.unitPriceGross, ...(card ? { reference } : {}) }],
       });
-      if (card) stack.payments.state.recordCardPayment({ amountCents: Math.round(Number(item.unitPriceGross) * 100), currency: 'SEK', reference, storeId: store.storeId, at: new Date(orderDate * 1000) });
+      if (card) stack.payments.state.recordCardPayment({ amountCents: parseCents(item.unitPriceGross)!, currency: 'SEK', reference, storeId: store.storeId, at: new Date(orderDate * 1000) });
       const erpOrder = createSalesOrder(stack.erp.state, {
         externalDocumentNumber: sitooOrderErpDocumentNumber(stack.sitoo.accountId, order.orderId), customerNumber: customer, orderDate: new Date(orderDate * 1000).toISOString().slice(0, 10),
         salesOrderLines: [{ lineType: 'Item', lineObjectNumber: item.sku, quantity: 1, unitPrice: Number(item.unitPriceGross), locationId }],

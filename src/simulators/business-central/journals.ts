@@ -1,5 +1,5 @@
 import { journalLines } from './gl-entities';
-import { BC_ACCOUNTS, toCents, type GlPosting } from './ledger';
+import { BC_ACCOUNTS, roundToCents, type GlPosting } from './ledger';
 import { BcError, enumCaption, isGuid } from './odata';
 import { asObject, codeField, dateField, numberField, textField } from './sales';
 import type { BcJournal, BcJournalLine, BusinessCentralState } from './state';
@@ -124,7 +124,7 @@ export function createJournalLine(state: BusinessCentralState, journal: BcJourna
     documentNumber,
     externalDocumentNumber,
     // Amounts are rounded to the currency's precision on validation, as BC does.
-    amountCents: toCents(numberField(body['amount'], 'amount', 0)),
+    amountCents: roundToCents(numberField(body['amount'], 'amount', 0)),
     description: textField(body['description'], 'description', 100) || defaultDescription,
     comment: textField(body['comment'], 'comment', 250),
     balancingAccountNumber: balancingAccountNumber || journal.balancingAccountNumber,

@@ -63,7 +63,7 @@ const CHART: readonly AccountSeed[] = [
 ];
 
 /** Money in integer cents, rounded as BC rounds amounts to the currency's 0.01 precision. */
-export function toCents(amount: number): number {
+export function roundToCents(amount: number): number {
   return Math.sign(amount) * Math.round(Math.abs(amount) * 100);
 }
 
@@ -87,7 +87,7 @@ export interface PricedLine {
  * comes from the customer card unless the order sets it; credit memos cannot set it).
  */
 export function lineAmounts(line: PricedLine, pricesIncludeTax = true): { grossCents: number; vatCents: number; netCents: number } {
-  const amountCents = toCents(line.quantity * line.unitPrice) - toCents(line.discountAmount ?? 0);
+  const amountCents = roundToCents(line.quantity * line.unitPrice) - roundToCents(line.discountAmount ?? 0);
   if (pricesIncludeTax) {
     const vatCents = vatOfGross(amountCents, line.rate);
     return { grossCents: amountCents, vatCents, netCents: amountCents - vatCents };

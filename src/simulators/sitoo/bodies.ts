@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { toCents } from './money';
+import { requireCents } from './money';
 import type { NewOrder } from './state';
 
 /**
@@ -93,15 +93,15 @@ export function toNewOrder(body: z.infer<typeof newOrderBody>): NewOrder {
     items: orderitems.map((i) => {
       const rowGrossCents =
         i.moneyrowprice !== undefined
-          ? toCents(i.moneyrowprice)
+          ? requireCents(i.moneyrowprice)
           : // Net unit price given: gross = net * (1 + vat), VAT in hundredths of a percent to stay integral.
-            Math.round((toCents(i.moneynetpriceperunit ?? '0') * i.quantity * (10_000 + Math.round(i.vatvalue * 100))) / 10_000);
+            Math.round((requireCents(i.moneynetpriceperunit ?? '0') * i.quantity * (10_000 + Math.round(i.vatvalue * 100))) / 10_000);
       return {
         sku: i.sku,
         productname: i.productname,
         quantity: i.quantity,
         rowGrossCents,
-        rowDiscountCents: i.moneyrowdiscount !== undefined ? toCents(i.moneyrowdiscount) : undefined,
+        rowDiscountCents: i.moneyrowdiscount !== undefined ? requireCents(i.moneyrowdiscount) : undefined,
         vatvalue: i.vatvalue,
         additionaldata: i.additionaldata,
       };

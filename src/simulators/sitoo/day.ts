@@ -1,5 +1,5 @@
 import { OrderState } from '../../domain/sale';
-import { formatCents, splitGross, toCents } from './money';
+import { formatCents, splitGross, requireCents } from './money';
 import { registerIdFor } from './pos-omni';
 import type { SitooState } from './state';
 import type { WireCashRegister, WirePosPaymentType, WireSiteSettings, WireZPayment, WireZReport, WireZVatGroup } from './wire';
@@ -108,7 +108,7 @@ export class SitooDay {
       if (o.registerid !== registerid || o.orderstateid !== OrderState.Closed || o.orderdate >= at) continue;
       if (previous && o.orderdate < previous.datecreated) continue;
       firstDate = Math.min(firstDate ?? o.orderdate, o.orderdate);
-      sum.order(o.orderitems.map((i) => ({ gross: toCents(i.moneyitemtotal_net) + toCents(i.moneyitemtotal_vat), net: toCents(i.moneyitemtotal_net), vatPercent: i.vatvalue, quantity: i.quantity })), o.payments, toCents(o.moneytotal_gross_roundoff));
+      sum.order(o.orderitems.map((i) => ({ gross: requireCents(i.moneyitemtotal_net) + requireCents(i.moneyitemtotal_vat), net: requireCents(i.moneyitemtotal_net), vatPercent: i.vatvalue, quantity: i.quantity })), o.payments, requireCents(o.moneytotal_gross_roundoff));
     }
     if (input.skewCents) {
       const { net } = splitGross(input.skewCents, 25);
@@ -164,7 +164,7 @@ class ZSum {
       side.vat.set(l.vatPercent, group);
     }
     for (const p of payments) {
-      const cents = toCents(p.moneyamount);
+      const cents = requireCents(p.moneyamount);
       const side = cents < 0 ? this.refund : this.sales;
       side.pay.set(p.name, (side.pay.get(p.name) ?? 0) + Math.abs(cents));
       if (this.cashNames.has(p.name)) this.cash += cents;

@@ -6,7 +6,8 @@ import { divRound, parseCents } from '../../domain/money';
 
 export { divRound, formatCents } from '../../domain/money';
 
-export function toCents(value: string): number {
+/** The one parse (domain/money.ts), refusing what is not an amount: the simulator's inputs must be exact. */
+export function requireCents(value: string): number {
   const cents = parseCents(value.trim());
   if (cents === undefined) throw new Error(`not a money amount: ${JSON.stringify(value)}`);
   return cents;

@@ -1,5 +1,5 @@
 import type { CloseRegister } from './day';
-import { formatCents, toCents } from './money';
+import { formatCents, requireCents } from './money';
 import type { NewPayment, SitooState } from './state';
 
 /** One payment of a till sale. */
@@ -40,11 +40,11 @@ export function createDayPos(state: SitooState): SitooDayPos {
 /** The payments of a till sale as Sitoo stores them; they must settle exactly what is due. */
 export function salePayments(payments: PosPayment[], dueCents: number): NewPayment[] {
   if (payments.length === 0) throw new Error('Sitoo simulator: a sale needs at least one payment');
-  const paid = payments.reduce((sum, p) => sum + toCents(p.amount), 0);
+  const paid = payments.reduce((sum, p) => sum + requireCents(p.amount), 0);
   if (paid !== dueCents) throw new Error(`Sitoo simulator: payments add up to ${formatCents(paid)} but ${formatCents(dueCents)} is due`);
   return payments.map((p): NewPayment => ({
     name: p.name,
-    moneyamount: formatCents(toCents(p.amount)),
+    moneyamount: formatCents(requireCents(p.amount)),
     ...(p.reference !== undefined ? { reftype: 'sim-terminal', refid: p.reference } : {}),
     additionaldata: p.giftCardNumber !== undefined ? { 'giftcard-cardnumber': p.giftCardNumber } : {},
   }));

@@ -1,6 +1,6 @@
 import { OrderState, PaymentState } from '../../domain/sale';
 import { WarehouseTransactionType as T } from '../../domain/stock';
-import { divRound, formatCents, toCents } from './money';
+import { divRound, formatCents, requireCents } from './money';
 import type { CatalogueProduct, NewOrderItem, SitooState, Warehouse, WireOrder, WireOrderItem } from './state';
 
 /**
@@ -79,7 +79,7 @@ export function createOmniPos(state: SitooState): SitooOmniPos {
     collect(orderId, payment) {
       const order = openOrder(orderId);
       warehouseOf(order.warehouseid, `order ${orderId}`);
-      if (payment) order.payments.push({ name: payment.name, moneyamount: formatCents(toCents(payment.amount)), externalid: null, additionaldata: {} });
+      if (payment) order.payments.push({ name: payment.name, moneyamount: formatCents(requireCents(payment.amount)), externalid: null, additionaldata: {} });
       // Closed first: the reservation goes in the same instant the stock leaves, so available never dips twice.
       state.updateOrder(orderId, { orderstateid: OrderState.Closed, ...(payment ? { paymentstateid: PaymentState.Successful } : {}) });
       state.stock.recordOrder(order, T.Sales);
@@ -126,7 +126,7 @@ export function createOmniPos(state: SitooState): SitooOmniPos {
       return refund.orderid;
     },
     seedProducts(products) {
-      for (const p of products) state.products.set(p.sku, { productname: p.productName, unitGrossCents: toCents(p.unitPriceGross), vatvalue: p.vatPercent });
+      for (const p of products) state.products.set(p.sku, { productname: p.productName, unitGrossCents: requireCents(p.unitPriceGross), vatvalue: p.vatPercent });
     },
   };
 }
@@ -145,7 +145,7 @@ function refundItem(
   const sold: WireOrderItem | undefined = original?.orderitems.find((i) => i.sku === line.sku && i.quantity > 0);
   const reasonData: Record<string, string> = reason !== undefined ? { 'reasoncode-return': reason } : {};
   if (sold) {
-    const rowGross = toCents(sold.moneyitemtotal_net) + toCents(sold.moneyitemtotal_vat);
+    const rowGross = requireCents(sold.moneyitemtotal_net) + requireCents(sold.moneyitemtotal_vat);
     return {
       sku: line.sku,
       productname: sold.productname,

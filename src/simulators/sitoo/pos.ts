@@ -1,6 +1,6 @@
 import { PaymentState, OrderState, type SaleOrder } from '../../domain/sale';
 import { WarehouseTransactionType as T } from '../../domain/stock';
-import { formatCents, toCents } from './money';
+import { formatCents, requireCents } from './money';
 import { createDayPos, salePayments, type PosPayment, type SitooDayPos } from './pos-day';
 import { createOmniPos, registerIdFor, storeData, type SitooOmniPos } from './pos-omni';
 import type { SitooState, WireOrder } from './state';
@@ -91,11 +91,11 @@ export function createPos(state: SitooState): SitooPos {
       const warehouse = state.warehouses.get(sale.warehouseId);
       if (!warehouse) throw new Error(`Sitoo simulator: warehouse ${sale.warehouseId} is not seeded`);
       if (sale.lines.length === 0) throw new Error('Sitoo simulator: a sale needs at least one line');
-      const lines = sale.lines.map((l) => ({ ...l, unitPriceGross: formatCents(toCents(l.unitPriceGross)), productName: l.productName ?? l.sku }));
-      const rowCents = (l: PosSaleLine) => (l.rowGross !== undefined ? toCents(l.rowGross) : toCents(l.unitPriceGross) * l.quantity);
+      const lines = sale.lines.map((l) => ({ ...l, unitPriceGross: formatCents(requireCents(l.unitPriceGross)), productName: l.productName ?? l.sku }));
+      const rowCents = (l: PosSaleLine) => (l.rowGross !== undefined ? requireCents(l.rowGross) : requireCents(l.unitPriceGross) * l.quantity);
       const totalCents = lines.reduce((sum, l) => sum + rowCents(l), 0);
       const paymentStateId = sale.paymentStateId ?? PaymentState.Successful;
-      const roundoffCents = sale.roundOff !== undefined ? toCents(sale.roundOff) : 0;
+      const roundoffCents = sale.roundOff !== undefined ? requireCents(sale.roundOff) : 0;
       const payments = salePayments(sale.payments ?? [{ name: sale.paymentName ?? 'Card', amount: formatCents(totalCents + roundoffCents) }], totalCents + roundoffCents);
       const registerId = sale.registerId ?? registerIdFor(sale.warehouseId);
       state.day.knowRegister(registerId, sale.warehouseId);
@@ -140,8 +140,8 @@ export function createPos(state: SitooState): SitooPos {
         creditOrderId: order.creditorderid,
         reservedUntil: order.datereserved,
         additionalData: { ...order.additionaldata },
-        lines: lines.map((l) => ({ sku: l.sku, productName: l.productName, quantity: l.quantity, unitPriceGrossCents: toCents(l.unitPriceGross), vatPercent: l.vatPercent, grossCents: rowCents(l) })),
-        payments: order.payments.map((p) => ({ name: p.name, amountCents: toCents(p.moneyamount) })),
+        lines: lines.map((l) => ({ sku: l.sku, productName: l.productName, quantity: l.quantity, unitPriceGrossCents: requireCents(l.unitPriceGross), vatPercent: l.vatPercent, grossCents: rowCents(l) })),
+        payments: order.payments.map((p) => ({ name: p.name, amountCents: requireCents(p.moneyamount) })),
       };
     },
     commit(orderId) {
