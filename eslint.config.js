@@ -20,8 +20,31 @@ const LAYERS = {
   workers: ['domain', 'config', 'connectors', 'activities', 'workflows', 'client', 'bootstrap'],
   starters: ['domain', 'config', 'connectors', 'workflows', 'client', 'bootstrap'],
   simulators: ['domain'],
-  local: ['domain', 'config', 'connectors', 'activities', 'workflows', 'client', 'bootstrap', 'workers', 'starters', 'simulators'],
-  demo: ['domain', 'config', 'connectors', 'activities', 'workflows', 'client', 'bootstrap', 'workers', 'starters', 'simulators', 'local'],
+  local: [
+    'domain',
+    'config',
+    'connectors',
+    'activities',
+    'workflows',
+    'client',
+    'bootstrap',
+    'workers',
+    'starters',
+    'simulators',
+  ],
+  demo: [
+    'domain',
+    'config',
+    'connectors',
+    'activities',
+    'workflows',
+    'client',
+    'bootstrap',
+    'workers',
+    'starters',
+    'simulators',
+    'local',
+  ],
 };
 
 /** Above the workflows, only their contracts are code to import: the workflow modules themselves run in the sandbox. */
@@ -34,7 +57,10 @@ const layerRules = Object.entries(LAYERS).map(([folder, allowed]) => {
   const forbidden = Object.keys(LAYERS).filter((other) => other !== folder && !allowed.includes(other));
   const patterns = forbidden
     .filter((other) => !(folder === 'workflows' && other === 'activities'))
-    .map((other) => ({ ...importsOf(other), message: `${folder} may import only ${allowed.join(', ') || 'nothing of ours'} (docs/architecture.md, Layers)` }));
+    .map((other) => ({
+      ...importsOf(other),
+      message: `${folder} may import only ${allowed.join(', ') || 'nothing of ours'} (docs/architecture.md, Layers)`,
+    }));
   if (CONTRACTS_ONLY.includes(folder)) {
     patterns.push({
       regex: '^(\\.\\./)+workflows/(?!([a-z-]+-contract|task-queues|search-attributes)$)',
@@ -44,10 +70,20 @@ const layerRules = Object.entries(LAYERS).map(([folder, allowed]) => {
   if (folder === 'workflows') {
     // The SDK's advice: workflow code runs in a deterministic sandbox without Node's modules, and
     // reaches activities only through proxies, so it imports their types and nothing else.
-    patterns.push({ ...importsOf('activities'), allowTypeImports: true, message: 'workflows import only the types of activities (import type)' });
-    patterns.push({ regex: `^(node:.*|(${builtinModules.filter((m) => !m.startsWith('_')).join('|')})(/.*)?)$`, message: 'no Node built-ins in workflow code: it runs in the deterministic workflow sandbox' });
+    patterns.push({
+      ...importsOf('activities'),
+      allowTypeImports: true,
+      message: 'workflows import only the types of activities (import type)',
+    });
+    patterns.push({
+      regex: `^(node:.*|(${builtinModules.filter((m) => !m.startsWith('_')).join('|')})(/.*)?)$`,
+      message: 'no Node built-ins in workflow code: it runs in the deterministic workflow sandbox',
+    });
   }
-  return { files: [`src/${folder}/**/*.ts`], rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] } };
+  return {
+    files: [`src/${folder}/**/*.ts`],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
+  };
 });
 
 export default tseslint.config(
@@ -60,8 +96,14 @@ export default tseslint.config(
     rules: {
       // A promise nobody awaits loses its error, and in a workflow its ordering: the samples' first rule.
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-misused-promises': [
+        'error',
+        { checksVoidReturn: { arguments: false, attributes: false } },
+      ],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'object-shorthand': ['error', 'always'],
       eqeqeq: ['error', 'always', { null: 'ignore' }],

@@ -41,7 +41,14 @@ export interface BaselineOptions {
 /** Temporal's bundler and worker talk through this; only warnings and errors are worth a line. */
 export function quietTemporalLogger(say: (line: string) => void): TemporalLogger {
   const drop = () => {};
-  return { log: drop, trace: drop, debug: drop, info: drop, warn: (m) => say(`[temporal] ${m}`), error: (m) => say(`[temporal] ${m}`) };
+  return {
+    log: drop,
+    trace: drop,
+    debug: drop,
+    info: drop,
+    warn: (m) => say(`[temporal] ${m}`),
+    error: (m) => say(`[temporal] ${m}`),
+  };
 }
 
 export async function runBaseline(opts: BaselineOptions): Promise<BaselineStep[]> {
@@ -63,7 +70,15 @@ export async function runBaseline(opts: BaselineOptions): Promise<BaselineStep[]
   const steps: BaselineStep[] = [];
   try {
     // A few workflows first, so connection set-up and the first workflow task's bundle load are not measured.
-    const warmup = () => Promise.all([0, 1, 2].map((i) => opts.client.workflow.execute<typeof benchBaselineWorkflow>('benchBaselineWorkflow', { taskQueue: BASELINE_TASK_QUEUE, workflowId: `baseline-${opts.runTag}-warmup-${i}` })));
+    const warmup = () =>
+      Promise.all(
+        [0, 1, 2].map((i) =>
+          opts.client.workflow.execute<typeof benchBaselineWorkflow>('benchBaselineWorkflow', {
+            taskQueue: BASELINE_TASK_QUEUE,
+            workflowId: `baseline-${opts.runTag}-warmup-${i}`,
+          }),
+        ),
+      );
     await bounded(opts.client, opts.signal, warmup, 60_000);
     for (const rate of opts.rates) {
       if (opts.signal?.aborted) break;
@@ -92,7 +107,10 @@ async function baselineStep(opts: BaselineOptions, rate: number): Promise<Baseli
     (i) => {
       const begin = performance.now();
       const p = opts.client.workflow
-        .start<typeof benchBaselineWorkflow>('benchBaselineWorkflow', { taskQueue: BASELINE_TASK_QUEUE, workflowId: `baseline-${opts.runTag}-${rate}-${i}` })
+        .start<typeof benchBaselineWorkflow>('benchBaselineWorkflow', {
+          taskQueue: BASELINE_TASK_QUEUE,
+          workflowId: `baseline-${opts.runTag}-${rate}-${i}`,
+        })
         .then((handle) => handle.result())
         .then(
           () => {
@@ -113,7 +131,9 @@ async function baselineStep(opts: BaselineOptions, rate: number): Promise<Baseli
   while (inFlight.size > 0 && Date.now() < deadline && !opts.signal?.aborted) await sleep(50, opts.signal);
   if (firstError) opts.say(`Baseline ${rate}/s: ${failed} failed, first: ${firstError}`);
   const stats = percentiles(latencies);
-  opts.say(`Baseline ${rate}/s: ${latencies.length} done, p50 ${stats.p50.toFixed(0)} ms, p99 ${stats.p99.toFixed(0)} ms`);
+  opts.say(
+    `Baseline ${rate}/s: ${latencies.length} done, p50 ${stats.p50.toFixed(0)} ms, p99 ${stats.p99.toFixed(0)} ms`,
+  );
   return {
     rate,
     seconds: opts.seconds,

@@ -19,7 +19,12 @@ export interface BatchOrders {
 }
 
 /** Runs `fn` over items with at most `concurrency` in flight; resolves with the number that threw. */
-async function pool<T>(items: T[], concurrency: number, fn: (item: T, i: number) => Promise<void>, signal?: AbortSignal): Promise<number> {
+async function pool<T>(
+  items: T[],
+  concurrency: number,
+  fn: (item: T, i: number) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<number> {
   let next = 0;
   let failed = 0;
   await Promise.all(
@@ -39,7 +44,16 @@ async function pool<T>(items: T[], concurrency: number, fn: (item: T, i: number)
  * events), because the batch's sale workflows are started in bulk by `startBatch`, not by events.
  * Call it when no store sale is being played.
  */
-export async function createBatchOrders(stack: LocalStack, opts: { size: number; warehouseId: number; item: { sku: string; unitPriceGross: string; vatPercent: number }; runTag: string; signal?: AbortSignal }): Promise<BatchOrders> {
+export async function createBatchOrders(
+  stack: LocalStack,
+  opts: {
+    size: number;
+    warehouseId: number;
+    item: { sku: string; unitPriceGross: string; vatPercent: number };
+    runTag: string;
+    signal?: AbortSignal;
+  },
+): Promise<BatchOrders> {
   const started = Date.now();
   await stack.sitoo.events.waitUntilDrained(60_000);
   const sink = createServer((req, res) => {
@@ -51,8 +65,11 @@ export async function createBatchOrders(stack: LocalStack, opts: { size: number;
   stack.sitoo.events.setReceiver({ url: `http://127.0.0.1:${(sink.address() as AddressInfo).port}` });
   const transactionsBefore = stack.sitoo.state.transactions().length;
   const sitoo = new SitooClient({
-    baseUrl: stack.env.SITOO_BASE_URL, accountId: stack.env.SITOO_ACCOUNT_ID, eshopId: stack.env.SITOO_ESHOP_ID,
-    apiId: stack.env.SITOO_API_ID, apiPassword: stack.env.SITOO_API_PASSWORD,
+    baseUrl: stack.env.SITOO_BASE_URL,
+    accountId: stack.env.SITOO_ACCOUNT_ID,
+    eshopId: stack.env.SITOO_ESHOP_ID,
+    apiId: stack.env.SITOO_API_ID,
+    apiPassword: stack.env.SITOO_API_PASSWORD,
   });
   const orderIds: number[] = new Array<number>(opts.size);
   try {
@@ -67,7 +84,15 @@ export async function createBatchOrders(stack: LocalStack, opts: { size: number;
           warehouseid: opts.warehouseId,
           externalid: `bench-${opts.runTag}-${i}`,
           checkouttypename: 'Web - Card',
-          orderitems: [{ productname: opts.item.sku, sku: opts.item.sku, quantity: 1, moneyrowprice: opts.item.unitPriceGross, vatvalue: opts.item.vatPercent }],
+          orderitems: [
+            {
+              productname: opts.item.sku,
+              sku: opts.item.sku,
+              quantity: 1,
+              moneyrowprice: opts.item.unitPriceGross,
+              vatvalue: opts.item.vatPercent,
+            },
+          ],
           payments: [{ name: 'Card', moneyamount: opts.item.unitPriceGross }],
         });
       },
@@ -79,7 +104,11 @@ export async function createBatchOrders(stack: LocalStack, opts: { size: number;
     stack.sitoo.events.setReceiver(restore);
     await new Promise<void>((ok) => sink.close(() => ok()));
   }
-  return { orderIds, warehouseTransactionsCreated: stack.sitoo.state.transactions().length - transactionsBefore, seconds: (Date.now() - started) / 1000 };
+  return {
+    orderIds,
+    warehouseTransactionsCreated: stack.sitoo.state.transactions().length - transactionsBefore,
+    seconds: (Date.now() - started) / 1000,
+  };
 }
 
 export interface RunningBatch {
@@ -90,16 +119,31 @@ export interface RunningBatch {
 }
 
 /** Starts the batch's sale workflows in bulk through the same starter the receiver and the poller use. */
-export function startBatch(stack: LocalStack, orderIds: number[], concurrency: number, signal?: AbortSignal): RunningBatch {
+export function startBatch(
+  stack: LocalStack,
+  orderIds: number[],
+  concurrency: number,
+  signal?: AbortSignal,
+): RunningBatch {
   const t0 = Date.now();
-  const cfg = { accountId: stack.env.SITOO_ACCOUNT_ID, eshopId: stack.env.SITOO_ESHOP_ID, paymentConfirmationTimeout: stack.env.PAYMENT_CONFIRMATION_TIMEOUT };
+  const cfg = {
+    accountId: stack.env.SITOO_ACCOUNT_ID,
+    eshopId: stack.env.SITOO_ESHOP_ID,
+    paymentConfirmationTimeout: stack.env.PAYMENT_CONFIRMATION_TIMEOUT,
+  };
   const ids = new Set(orderIds.map((id) => sitooOrderErpDocumentNumber(stack.env.SITOO_ACCOUNT_ID, id)));
   return {
-    started: pool(orderIds, concurrency, async (orderId) => void (await startSale(stack.client, cfg, orderId, 'manual')), signal).then((failed) => ({
+    started: pool(
+      orderIds,
+      concurrency,
+      async (orderId) => void (await startSale(stack.client, cfg, orderId, 'manual')),
+      signal,
+    ).then((failed) => ({
       started: orderIds.length - failed,
       failed,
       seconds: (Date.now() - t0) / 1000,
     })),
-    booked: () => stack.erp.state.salesDocuments().filter((d) => d.kind === 'invoice' && ids.has(d.externalDocumentNumber)).length,
+    booked: () =>
+      stack.erp.state.salesDocuments().filter((d) => d.kind === 'invoice' && ids.has(d.externalDocumentNumber)).length,
   };
 }

@@ -7,7 +7,8 @@ export async function writeSection(file: string, name: string, section: string):
   try {
     doc = await readFile(file, 'utf8');
   } catch {
-    doc = '# Benchmarks\n\nNumbers measured on a real machine with the full local stack; each section says how it was run and on what hardware. Re-run a benchmark to replace its section.\n\n';
+    doc =
+      '# Benchmarks\n\nNumbers measured on a real machine with the full local stack; each section says how it was run and on what hardware. Re-run a benchmark to replace its section.\n\n';
   }
   const lines = doc.split('\n');
   const start = lines.findIndex((l) => l.trim() === `## ${name}`);

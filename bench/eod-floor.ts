@@ -15,24 +15,40 @@ import { createConnectors } from '../src/bootstrap/connectors';
  */
 async function main(): Promise<void> {
   const [date, arrivalTo, ...storeIds] = process.argv.slice(2);
-  if (!date || !arrivalTo || storeIds.length === 0) throw new Error('usage: eod-floor.ts <date> <arrivalTo> <storeId>...');
+  if (!date || !arrivalTo || storeIds.length === 0)
+    throw new Error('usage: eod-floor.ts <date> <arrivalTo> <storeId>...');
   const env = loadEnv('main-worker');
   const mapping = await loadMappingFile(env.MAPPING_FILE);
   const connectors = createConnectors(env);
-  const eod = createEndOfDayActivities({ sitoo: connectors.sitoo, erp: connectors.erp, payouts: connectors.payouts, mapping: () => mapping, accounts: DEFAULT_JOURNAL_ACCOUNTS });
+  const eod = createEndOfDayActivities({
+    sitoo: connectors.sitoo,
+    erp: connectors.erp,
+    payouts: connectors.payouts,
+    mapping: () => mapping,
+    accounts: DEFAULT_JOURNAL_ACCOUNTS,
+  });
   const started = performance.now();
-  await Promise.all(storeIds.map(async (storeId) => {
-    // The mock environment gives heartbeat() a context; it talks to no server.
-    const run = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...a: A): Promise<R> => new MockActivityEnvironment().run<A, R, typeof fn>(fn, ...a);
-    const day = await run(eod.resolveStoreDay, { storeId, date });
-    const summary = await run(eod.summariseDay, { day });
-    const payout = await run(eod.matchDayPayouts, { day, arrivalTo });
-    if (summary.saleGapCount > 0 || payout.unmatchedCount > 0) throw new Error(`baseline for ${storeId} found gaps: the seeded day should have none`);
-  }));
-  process.stdout.write(`${JSON.stringify({ seconds: (performance.now() - started) / 1000, stores: storeIds.length })}\n`);
+  await Promise.all(
+    storeIds.map(async (storeId) => {
+      // The mock environment gives heartbeat() a context; it talks to no server.
+      const run = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...a: A): Promise<R> =>
+        new MockActivityEnvironment().run<A, R, typeof fn>(fn, ...a);
+      const day = await run(eod.resolveStoreDay, { storeId, date });
+      const summary = await run(eod.summariseDay, { day });
+      const payout = await run(eod.matchDayPayouts, { day, arrivalTo });
+      if (summary.saleGapCount > 0 || payout.unmatchedCount > 0)
+        throw new Error(`baseline for ${storeId} found gaps: the seeded day should have none`);
+    }),
+  );
+  process.stdout.write(
+    `${JSON.stringify({ seconds: (performance.now() - started) / 1000, stores: storeIds.length })}\n`,
+  );
 }
 
-main().then(() => process.exit(0), (err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -33,14 +33,32 @@ export function seedDay({ stack, stores, catalogue, date, timeZone, perStore, ra
       const card = random() < 0.7;
       const reference = `t-${date}-${store.storeId}-${n}`;
       const order = stack.sitoo.pos.recordSale({
-        warehouseId: store.warehouseId, orderDate,
+        warehouseId: store.warehouseId,
+        orderDate,
         lines: [{ sku: item.sku, quantity: 1, unitPriceGross: item.unitPriceGross, vatPercent: 25 }],
         payments: [{ name: card ? 'Card' : 'Cash', amount: item.unitPriceGross, ...(card ? { reference } : {}) }],
       });
-      if (card) stack.payments.state.recordCardPayment({ amountCents: parseCents(item.unitPriceGross)!, currency: 'SEK', reference, storeId: store.storeId, at: new Date(orderDate * 1000) });
+      if (card)
+        stack.payments.state.recordCardPayment({
+          amountCents: parseCents(item.unitPriceGross)!,
+          currency: 'SEK',
+          reference,
+          storeId: store.storeId,
+          at: new Date(orderDate * 1000),
+        });
       const erpOrder = createSalesOrder(stack.erp.state, {
-        externalDocumentNumber: sitooOrderErpDocumentNumber(stack.sitoo.accountId, order.orderId), customerNumber: customer, orderDate: new Date(orderDate * 1000).toISOString().slice(0, 10),
-        salesOrderLines: [{ lineType: 'Item', lineObjectNumber: item.sku, quantity: 1, unitPrice: Number(item.unitPriceGross), locationId }],
+        externalDocumentNumber: sitooOrderErpDocumentNumber(stack.sitoo.accountId, order.orderId),
+        customerNumber: customer,
+        orderDate: new Date(orderDate * 1000).toISOString().slice(0, 10),
+        salesOrderLines: [
+          {
+            lineType: 'Item',
+            lineObjectNumber: item.sku,
+            quantity: 1,
+            unitPrice: Number(item.unitPriceGross),
+            locationId,
+          },
+        ],
       });
       stack.erp.state.postOrder(erpOrder);
     }
@@ -49,5 +67,8 @@ export function seedDay({ stack, stores, catalogue, date, timeZone, perStore, ra
   }
   // Nothing receives the POS events of a seeded day; kept, they would hold a quarter of a gigabyte per day.
   stack.sitoo.events.discardPending();
-  stack.payments.state.runPayout({ cutoff: new Date(window.to * 1000 + 3 * 3600_000), arrivalDate: localDate(window.to + 86_400, timeZone) });
+  stack.payments.state.runPayout({
+    cutoff: new Date(window.to * 1000 + 3 * 3600_000),
+    arrivalDate: localDate(window.to + 86_400, timeZone),
+  });
 }

@@ -22,7 +22,12 @@ export interface OpenLoopResult {
 }
 
 /** Calls `tick(i)` at `rate` per second for `seconds`; stops early (and says so by `fired`) when the signal aborts. */
-export async function runOpenLoop(rate: number, seconds: number, tick: (i: number) => void, signal?: AbortSignal): Promise<OpenLoopResult> {
+export async function runOpenLoop(
+  rate: number,
+  seconds: number,
+  tick: (i: number) => void,
+  signal?: AbortSignal,
+): Promise<OpenLoopResult> {
   const total = Math.max(1, Math.round(rate * seconds));
   const interval = 1000 / rate;
   const startedAt = Date.now();
@@ -39,7 +44,14 @@ export async function runOpenLoop(rate: number, seconds: number, tick: (i: numbe
     }
     if (fired < total) await sleep(Math.max(0, t0 + fired * interval - performance.now()), signal);
   }
-  return { offeredRate: rate, fired, achievedRate: fired / ((last - t0 + interval) / 1000), maxLagMs, startedAt, endedAt: Date.now() };
+  return {
+    offeredRate: rate,
+    fired,
+    achievedRate: fired / ((last - t0 + interval) / 1000),
+    maxLagMs,
+    startedAt,
+    endedAt: Date.now(),
+  };
 }
 
 export interface LoadShape {
@@ -53,7 +65,10 @@ export interface LoadShape {
 
 /** Store sales as the load plays them: a store uniformly, 1-3 distinct SKUs (hot set with `hotShare`), quantity 1, paid. */
 export function saleMaker(shape: LoadShape, random: () => number): () => PosSale {
-  const hotCount = Math.max(1, Math.min(shape.catalogue.length - 1, Math.ceil(shape.catalogue.length * shape.hotFraction)));
+  const hotCount = Math.max(
+    1,
+    Math.min(shape.catalogue.length - 1, Math.ceil(shape.catalogue.length * shape.hotFraction)),
+  );
   const hot = shape.catalogue.slice(0, hotCount);
   const cold = shape.catalogue.slice(hotCount);
   const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
@@ -68,7 +83,12 @@ export function saleMaker(shape: LoadShape, random: () => number): () => PosSale
     return {
       warehouseId: store.warehouseId,
       paymentStateId: PaymentState.Successful,
-      lines: [...chosen.values()].map((c) => ({ sku: c.sku, quantity: 1, unitPriceGross: c.unitPriceGross, vatPercent: c.vatPercent })),
+      lines: [...chosen.values()].map((c) => ({
+        sku: c.sku,
+        quantity: 1,
+        unitPriceGross: c.unitPriceGross,
+        vatPercent: c.vatPercent,
+      })),
     };
   };
 }
@@ -114,7 +134,10 @@ export class LatencyTracker {
   private cursor = 0;
   private readonly webLocationByWarehouse: Map<number, string>;
 
-  constructor(private readonly stack: LocalStack, skus: string[]) {
+  constructor(
+    private readonly stack: LocalStack,
+    skus: string[],
+  ) {
     for (const sku of skus) this.itemIds.set(sku, stack.ecommerce.state.itemBySku(sku)!.id);
     this.webLocationByWarehouse = new Map(stack.mapping.stores.map((s) => [s.sitooWarehouseId, s.webLocationId]));
     this.cursor = stack.ecommerce.state.history.length;
@@ -126,13 +149,17 @@ export class LatencyTracker {
     const order = this.stack.sitoo.pos.recordSale(sale);
     const txs = this.stack.sitoo.state.transactions();
     const tx = txs[txs.length - 1];
-    if (!tx || tx.description !== `Order ${order.orderId}`) throw new Error(`no warehouse transaction found for order ${order.orderId}`);
+    if (!tx || tx.description !== `Order ${order.orderId}`)
+      throw new Error(`no warehouse transaction found for order ${order.orderId}`);
     const location = this.webLocationByWarehouse.get(tx.warehouseid)!;
     const tracked: TrackedTx = { id: tx.warehousetransactionid, step, soldAt, open: tx.items.length, reflectedAt: 0 };
     this.byId.set(tracked.id, tracked);
     for (const item of tx.items) {
       const key = `${this.itemIds.get(item.sku)}|${location}`;
-      (this.waiting.get(key) ?? this.waiting.set(key, []).get(key)!).push({ tx: tracked, after: Number(item.decimaltotal) });
+      (this.waiting.get(key) ?? this.waiting.set(key, []).get(key)!).push({
+        tx: tracked,
+        after: Number(item.decimaltotal),
+      });
     }
   }
 

@@ -104,7 +104,10 @@ export class ResourceSampler {
   private timer: NodeJS.Timeout | undefined;
   private readonly loop = monitorEventLoopDelay({ resolution: 10 });
 
-  constructor(private readonly pids: () => Record<string, number | undefined>, private readonly everyMs = 1_000) {}
+  constructor(
+    private readonly pids: () => Record<string, number | undefined>,
+    private readonly everyMs = 1_000,
+  ) {}
 
   start(): void {
     if (this.timer) return;
@@ -128,11 +131,19 @@ export class ResourceSampler {
       const cpu = await cpuSeconds(pid);
       const values = this.series.get(name) ?? [];
       const before = this.cpuAtStart.get(name);
-      processes[name] = { rssMedianMb: round(median(values)), rssMaxMb: round(values.length ? Math.max(...values) : NaN), cpuPercent: round(cpu !== undefined && before !== undefined ? ((cpu - before) / seconds) * 100 : NaN) };
+      processes[name] = {
+        rssMedianMb: round(median(values)),
+        rssMaxMb: round(values.length ? Math.max(...values) : NaN),
+        cpuPercent: round(cpu !== undefined && before !== undefined ? ((cpu - before) / seconds) * 100 : NaN),
+      };
       if (cpu !== undefined) this.cpuAtStart.set(name, cpu);
     }
     const used = process.cpuUsage(this.benchCpuAtStart);
-    const bench = { cpuPercent: round(((used.user + used.system) / 1e6 / seconds) * 100), eventLoopP99Ms: round(this.loop.percentile(99) / 1e6), eventLoopMaxMs: round(this.loop.max / 1e6) };
+    const bench = {
+      cpuPercent: round(((used.user + used.system) / 1e6 / seconds) * 100),
+      eventLoopP99Ms: round(this.loop.percentile(99) / 1e6),
+      eventLoopMaxMs: round(this.loop.max / 1e6),
+    };
     this.series = new Map();
     this.benchCpuAtStart = process.cpuUsage();
     this.startedAt = Date.now();
@@ -167,7 +178,12 @@ export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
  * process group, and the client would otherwise keep retrying) or after `ms`. Each call gets its
  * own signal, so no listener piles up on the run's long-lived one.
  */
-export async function bounded<T>(client: Client, signal: AbortSignal | undefined, fn: () => Promise<T>, ms = 15_000): Promise<T> {
+export async function bounded<T>(
+  client: Client,
+  signal: AbortSignal | undefined,
+  fn: () => Promise<T>,
+  ms = 15_000,
+): Promise<T> {
   const own = new AbortController();
   const abort = () => own.abort();
   if (signal?.aborted) own.abort();

@@ -45,12 +45,21 @@ export function spawnWorker(name: WorkerName, env: Record<string, string>, logDi
   const logFile = join(logDir, `worker-${name}.log`);
   const log = createWriteStream(logFile);
   const w: WorkerProcess = {
-    name, pid: child.pid, logFile, warnings: 0, errors: 0, recent: [], exitCode: undefined, child,
-    exited: new Promise((resolve) => child.once('exit', (code, sig) => {
-      w.exitCode = code ?? (sig ? 128 : null);
-      log.end();
-      resolve();
-    })),
+    name,
+    pid: child.pid,
+    logFile,
+    warnings: 0,
+    errors: 0,
+    recent: [],
+    exitCode: undefined,
+    child,
+    exited: new Promise((resolve) =>
+      child.once('exit', (code, sig) => {
+        w.exitCode = code ?? (sig ? 128 : null);
+        log.end();
+        resolve();
+      }),
+    ),
   };
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on('line', (line) => {
@@ -72,7 +81,11 @@ export function spawnWorker(name: WorkerName, env: Record<string, string>, logDi
   return w;
 }
 
-async function hasPollers(client: Client, taskQueue: string, type: proto.temporal.api.enums.v1.TaskQueueType): Promise<boolean> {
+async function hasPollers(
+  client: Client,
+  taskQueue: string,
+  type: proto.temporal.api.enums.v1.TaskQueueType,
+): Promise<boolean> {
   const res = await client.workflowService.describeTaskQueue({
     namespace: client.options.namespace,
     taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
@@ -82,18 +95,35 @@ async function hasPollers(client: Client, taskQueue: string, type: proto.tempora
 }
 
 /** Until both workers poll both their queues (workflow and activity tasks), or one of them dies. */
-export async function waitUntilPolling(client: Client, workers: WorkerProcess[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
+export async function waitUntilPolling(
+  client: Client,
+  workers: WorkerProcess[],
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<void> {
   const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = temporal.api.enums.v1.TaskQueueType;
   const deadline = Date.now() + timeoutMs;
   const queues = [TASK_QUEUES.main, TASK_QUEUES.inventory];
   for (;;) {
     const dead = workers.find((w) => w.exitCode !== undefined);
-    if (dead) throw new Error(`the ${dead.name} worker exited with ${dead.exitCode} before polling; see ${dead.logFile}: ${dead.recent.join('\n')}`);
+    if (dead)
+      throw new Error(
+        `the ${dead.name} worker exited with ${dead.exitCode} before polling; see ${dead.logFile}: ${dead.recent.join('\n')}`,
+      );
     if (signal?.aborted) throw new Error('interrupted');
-    const ask = () => Promise.all(queues.flatMap((q) => [hasPollers(client, q, TASK_QUEUE_TYPE_WORKFLOW), hasPollers(client, q, TASK_QUEUE_TYPE_ACTIVITY)]));
+    const ask = () =>
+      Promise.all(
+        queues.flatMap((q) => [
+          hasPollers(client, q, TASK_QUEUE_TYPE_WORKFLOW),
+          hasPollers(client, q, TASK_QUEUE_TYPE_ACTIVITY),
+        ]),
+      );
     const ready = await bounded(client, signal, ask);
     if (ready.every(Boolean)) return;
-    if (Date.now() > deadline) throw new Error(`workers not polling within ${timeoutMs} ms (main/inventory workflow+activity: ${ready.join(',')})`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `workers not polling within ${timeoutMs} ms (main/inventory workflow+activity: ${ready.join(',')})`,
+      );
     if (signal?.aborted) throw new Error('interrupted');
     await sleep(500, signal);
   }

@@ -3,7 +3,15 @@ import type { EcommercePort } from '../connectors/ecommerce/port';
 import { PermanentError, TransientError } from '../connectors/http';
 import type { ErpPort } from '../connectors/erp/port';
 import type { SitooPort } from '../connectors/sitoo/port';
-import { pricedLineWithCents, regionStores, shortfalls, type PickupLine, type PricedLine, type Shortfall, type ShortStockRule } from '../domain/click-and-collect';
+import {
+  pricedLineWithCents,
+  regionStores,
+  shortfalls,
+  type PickupLine,
+  type PricedLine,
+  type Shortfall,
+  type ShortStockRule,
+} from '../domain/click-and-collect';
 import { webOrderErpDocumentNumber } from '../domain/ids';
 import { findStoreByWebLocation, UNKNOWN_STORE, type Mapping, type StoreLocation } from '../domain/mapping';
 import { erpSaleLines, OrderState, PaymentState, type SaleOrder } from '../domain/sale';
@@ -32,21 +40,34 @@ export const WEB_ORDER_ID_KEY = 'web-orderid';
  * Sitoo pickup order, the web order's steps, and the ERP sale when the customer has collected.
  */
 export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
-  const storeById = (storeId: string): StoreLocation | undefined => deps.mapping().stores.find((s) => s.storeId === storeId);
+  const storeById = (storeId: string): StoreLocation | undefined =>
+    deps.mapping().stores.find((s) => s.storeId === storeId);
   /** A retry cannot bring a store back into the mapping; the workflow parks until someone does. */
   const mappedStore = (storeId: string): StoreLocation => {
     const store = storeById(storeId);
     if (store) return store;
-    throw ApplicationFailure.create({ type: UNKNOWN_STORE, nonRetryable: true, message: `store ${storeId} is no longer in the mapping file`, details: [{ storeId }] });
+    throw ApplicationFailure.create({
+      type: UNKNOWN_STORE,
+      nonRetryable: true,
+      message: `store ${storeId} is no longer in the mapping file`,
+      details: [{ storeId }],
+    });
   };
   const freeStock = async (store: StoreLocation, lines: PickupLine[]): Promise<Shortfall[]> => {
-    const levels = await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.getWarehouseLevels(store.sitooWarehouseId, lines.map((l) => l.sku)));
+    const levels = await callOrFail(FAILURE_TYPES.sitooRejected, () =>
+      deps.sitoo.getWarehouseLevels(
+        store.sitooWarehouseId,
+        lines.map((l) => l.sku),
+      ),
+    );
     return shortfalls(lines, levels);
   };
 
   return {
     async readWebOrder(input: { webOrderId: string }): Promise<WebOrder | null> {
-      return (await callOrFail(FAILURE_TYPES.ecommerceRejected, () => deps.ecommerce.getOrder(input.webOrderId))) ?? null;
+      return (
+        (await callOrFail(FAILURE_TYPES.ecommerceRejected, () => deps.ecommerce.getOrder(input.webOrderId))) ?? null
+      );
     },
 
     async storeForPickup(input: { webLocationId: string | null; storeId?: string }): Promise<StoreLocation | null> {
@@ -55,12 +76,17 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
     },
 
     /** Stock nobody else has claimed at the store; when short, maybe a store of the same region that is not. */
-    async checkPickupStock(input: { storeId: string; lines: PickupLine[]; whenShort: ShortStockRule }): Promise<{ shortfalls: Shortfall[]; suggestion?: { storeId: string; name: string } }> {
+    async checkPickupStock(input: {
+      storeId: string;
+      lines: PickupLine[];
+      whenShort: ShortStockRule;
+    }): Promise<{ shortfalls: Shortfall[]; suggestion?: { storeId: string; name: string } }> {
       const store = mappedStore(input.storeId);
       const short = await freeStock(store, input.lines);
       if (short.length === 0 || input.whenShort !== 'suggest-in-region') return { shortfalls: short };
       for (const other of regionStores(deps.mapping(), store)) {
-        if ((await freeStock(other, input.lines)).length === 0) return { shortfalls: short, suggestion: { storeId: other.storeId, name: other.name } };
+        if ((await freeStock(other, input.lines)).length === 0)
+          return { shortfalls: short, suggestion: { storeId: other.storeId, name: other.name } };
       }
       return { shortfalls: short };
     },
@@ -73,7 +99,11 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
      * the web payment. Pay in store: created unpaid (Pending, no payment) so the till takes it.
      */
     async ensurePickupOrder(input: {
-      webOrder: Pick<WebOrder, 'id' | 'legacyId' | 'currencyCode'>; storeId: string; lines: PricedLine[]; reservedUntil: number; vatPercent: number;
+      webOrder: Pick<WebOrder, 'id' | 'legacyId' | 'currencyCode'>;
+      storeId: string;
+      lines: PricedLine[];
+      reservedUntil: number;
+      vatPercent: number;
       /** Absent in workflows started before payment was checked: those were all created paid. */
       payment?: Exclude<PickupPayment, 'undecided'>;
     }): Promise<number> {
@@ -93,8 +123,24 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
             orderStateId: OrderState.Open,
             paymentStateId: paidOnline ? PaymentState.Successful : PaymentState.Pending,
             currencyCode: input.webOrder.currencyCode,
-            lines: lines.map((l, i) => ({ sku: l.sku, productName: l.sku, quantity: l.quantity, rowGrossCents: rows[i]!, vatPercent: input.vatPercent })),
-            ...(paidOnline ? { payments: [{ name: 'Web payment', amountCents: rows.reduce((n, c) => n + c, 0), externalId: input.webOrder.legacyId }] } : {}),
+            lines: lines.map((l, i) => ({
+              sku: l.sku,
+              productName: l.sku,
+              quantity: l.quantity,
+              rowGrossCents: rows[i]!,
+              vatPercent: input.vatPercent,
+            })),
+            ...(paidOnline
+              ? {
+                  payments: [
+                    {
+                      name: 'Web payment',
+                      amountCents: rows.reduce((n, c) => n + c, 0),
+                      externalId: input.webOrder.legacyId,
+                    },
+                  ],
+                }
+              : {}),
             reservedUntil: input.reservedUntil,
             additionalData: { ...PICKUP_ORDER_TAGS, [WEB_ORDER_ID_KEY]: input.webOrder.legacyId },
           });
@@ -104,7 +150,11 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
           // the externalid is this web order's, so that order is ours.
           const holder = await deps.sitoo.findOrderByExternalId(input.webOrder.legacyId);
           if (holder) return holder.orderId;
-          throw new TransientError(`sitoo: externalid ${input.webOrder.legacyId} is taken but its order cannot be read yet`, 'sitoo', err.status);
+          throw new TransientError(
+            `sitoo: externalid ${input.webOrder.legacyId} is taken but its order cannot be read yet`,
+            'sitoo',
+            err.status,
+          );
         }
       });
     },
@@ -139,7 +189,9 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
     },
 
     async markReadyOnWeb(input: { fulfillmentOrderId: string }): Promise<void> {
-      await callOrFail(FAILURE_TYPES.ecommerceRejected, () => deps.ecommerce.markPreparedForPickup(input.fulfillmentOrderId));
+      await callOrFail(FAILURE_TYPES.ecommerceRejected, () =>
+        deps.ecommerce.markPreparedForPickup(input.fulfillmentOrderId),
+      );
     },
 
     async fulfilOnWeb(input: { fulfillmentOrderId: string }): Promise<void> {
@@ -152,29 +204,69 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
      * Without it Shopify would take them out of on_hand, and the web would show the store a few
      * units short until the next flush of those levels.
      */
-    async cancelWebOrder(input: { webOrderId: string; reason: 'CUSTOMER' | 'INVENTORY' | 'OTHER' | 'STAFF'; note: string }): Promise<void> {
-      await callOrFail(FAILURE_TYPES.ecommerceRejected, () => deps.ecommerce.cancelOrder({ orderId: input.webOrderId, reason: input.reason, refund: true, restock: true, staffNote: input.note }));
+    async cancelWebOrder(input: {
+      webOrderId: string;
+      reason: 'CUSTOMER' | 'INVENTORY' | 'OTHER' | 'STAFF';
+      note: string;
+    }): Promise<void> {
+      await callOrFail(FAILURE_TYPES.ecommerceRejected, () =>
+        deps.ecommerce.cancelOrder({
+          orderId: input.webOrderId,
+          reason: input.reason,
+          refund: true,
+          restock: true,
+          staffNote: input.note,
+        }),
+      );
     },
 
     /** The collected order becomes a posted ERP sale at the store's location, exactly once. */
-    async bookCollectedOrder(input: { webOrderId: string; storeId: string; currencyCode: string; lines: PricedLine[]; collectedOn: string }): Promise<ErpOrderRef> {
+    async bookCollectedOrder(input: {
+      webOrderId: string;
+      storeId: string;
+      currencyCode: string;
+      lines: PricedLine[];
+      collectedOn: string;
+    }): Promise<ErpOrderRef> {
       const store = mappedStore(input.storeId);
       const externalDocumentNumber = webOrderErpDocumentNumber(input.webOrderId);
       // Rows read back from Sitoo carry their exact totals: booked to the cent, like till sales.
       // Inputs scheduled before money was cents carry string prices: see pricedLineWithCents.
-      const planned = erpSaleLines(input.lines.map(pricedLineWithCents).map((l) => ({ sku: l.sku, productName: l.sku, quantity: l.quantity, unitPriceGrossCents: l.unitPriceCents, vatPercent: 0, ...(l.grossCents !== undefined ? { grossCents: l.grossCents } : {}) })));
-      if ('refused' in planned) throw ApplicationFailure.nonRetryable(`web order ${input.webOrderId} cannot be booked as it is: ${planned.refused}`, FAILURE_TYPES.erpRejected);
+      const planned = erpSaleLines(
+        input.lines.map(pricedLineWithCents).map((l) => ({
+          sku: l.sku,
+          productName: l.sku,
+          quantity: l.quantity,
+          unitPriceGrossCents: l.unitPriceCents,
+          vatPercent: 0,
+          ...(l.grossCents !== undefined ? { grossCents: l.grossCents } : {}),
+        })),
+      );
+      if ('refused' in planned)
+        throw ApplicationFailure.nonRetryable(
+          `web order ${input.webOrderId} cannot be booked as it is: ${planned.refused}`,
+          FAILURE_TYPES.erpRejected,
+        );
       return callOrFail(FAILURE_TYPES.erpRejected, async () => {
         const order = await findOrCreateErpOrder(deps.erp, {
           externalDocumentNumber,
           customerNumber: store.erpCustomerNumber,
           orderDate: input.collectedOn,
           currencyCode: input.currencyCode,
-          lines: planned.lines.map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPriceCents: l.unitPriceCents, discountCents: l.discountCents, locationCode: store.erpLocationCode })),
+          lines: planned.lines.map((l) => ({
+            itemNumber: l.sku,
+            quantity: l.quantity,
+            unitPriceCents: l.unitPriceCents,
+            discountCents: l.discountCents,
+            locationCode: store.erpLocationCode,
+          })),
         });
         if (order.posted) return order;
         // Posting re-reads the order; keep what only the create can know.
-        const posted = await postErpOrder(deps.erp, { externalDocumentNumber, customerNumber: store.erpCustomerNumber });
+        const posted = await postErpOrder(deps.erp, {
+          externalDocumentNumber,
+          customerNumber: store.erpCustomerNumber,
+        });
         return { ...posted, ...(order.lateTwinPossible ? { lateTwinPossible: true } : {}) };
       });
     },
@@ -182,7 +274,12 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
     /** Once no late create can land, takes back open orders of this web order beside the posted one. */
     async sweepCollectedOrderTwins(input: { webOrderId: string; storeId: string }): Promise<number> {
       const store = mappedStore(input.storeId);
-      return callOrFail(FAILURE_TYPES.erpRejected, () => sweepErpOrderTwins(deps.erp, { externalDocumentNumber: webOrderErpDocumentNumber(input.webOrderId), customerNumber: store.erpCustomerNumber }));
+      return callOrFail(FAILURE_TYPES.erpRejected, () =>
+        sweepErpOrderTwins(deps.erp, {
+          externalDocumentNumber: webOrderErpDocumentNumber(input.webOrderId),
+          customerNumber: store.erpCustomerNumber,
+        }),
+      );
     },
   };
 }

@@ -47,7 +47,11 @@ const refOf = (d: ErpSalesDocument): ErpOrderRef => ({ id: d.id, number: d.numbe
  * deletes the other open orders, so two attempts settling at once agree. Two posted invoices are
  * a sale booked twice: only finance can reverse one, so that refuses.
  */
-export async function settleOrders(erp: ErpPort, key: ErpOrderKey, signal?: AbortSignal): Promise<{ ref?: ErpOrderRef; doc?: ErpSalesDocument; removed: number }> {
+export async function settleOrders(
+  erp: ErpPort,
+  key: ErpOrderKey,
+  signal?: AbortSignal,
+): Promise<{ ref?: ErpOrderRef; doc?: ErpSalesDocument; removed: number }> {
   const docs = await erp.findSalesDocuments(key.externalDocumentNumber, { signal, customerNumber: key.customerNumber });
   const invoices = docs.filter((d) => d.kind === 'invoice').sort(byNumber);
   if (invoices.length > 1) {
@@ -62,7 +66,11 @@ export async function settleOrders(erp: ErpPort, key: ErpOrderKey, signal?: Abor
   const twins = orders.filter((o) => o !== keep);
   for (const twin of twins) await erp.deleteSalesOrder(twin.id, { signal });
   if (twins.length) {
-    log.warn('took back twin ERP orders of one business key', { externalDocumentNumber: key.externalDocumentNumber, kept: keep?.number, deleted: twins.map((t) => t.number) });
+    log.warn('took back twin ERP orders of one business key', {
+      externalDocumentNumber: key.externalDocumentNumber,
+      kept: keep?.number,
+      deleted: twins.map((t) => t.number),
+    });
   }
   return { ref: keep && refOf(keep), doc: keep, removed: twins.length };
 }
@@ -76,13 +84,20 @@ function expectedTotalCents(input: ErpSalesOrderInput): number {
  * The ERP must book what the till took. An order it prices otherwise (an invoice discount on the
  * customer card, say) is deleted, because a retry would find it and post it, and refused.
  */
-async function checkBooksWhatWasSold(erp: ErpPort, doc: ErpSalesDocument, input: ErpSalesOrderInput, signal?: AbortSignal): Promise<void> {
+async function checkBooksWhatWasSold(
+  erp: ErpPort,
+  doc: ErpSalesDocument,
+  input: ErpSalesOrderInput,
+  signal?: AbortSignal,
+): Promise<void> {
   const expected = expectedTotalCents(input);
   if (doc.totalCents === expected) return;
   await erp.deleteSalesOrder(doc.id, { signal });
   throw new PermanentError(
     `the ERP computed ${formatCents(doc.totalCents)} for order ${input.externalDocumentNumber} where the lines come to ${formatCents(expected)}; check customer ${input.customerNumber}'s card (invoice discounts, prices including VAT) and retry`,
-    'erp', 0, 'ErpTotalDiffers',
+    'erp',
+    0,
+    'ErpTotalDiffers',
   );
 }
 
@@ -91,41 +106,58 @@ async function checkBooksWhatWasSold(erp: ErpPort, doc: ErpSalesDocument, input:
  * ERP books what was sold, and look again, because a create that an earlier attempt sent may land
  * at any time. A create this attempt cannot vouch for being alone is flagged `lateTwinPossible`.
  */
-export async function findOrCreateErpOrder(erp: ErpPort, input: ErpSalesOrderInput, writes: KeyedLock = erpWrites): Promise<ErpOrderRef> {
+export async function findOrCreateErpOrder(
+  erp: ErpPort,
+  input: ErpSalesOrderInput,
+  writes: KeyedLock = erpWrites,
+): Promise<ErpOrderRef> {
   const signal = attemptSignal();
   const key = { externalDocumentNumber: input.externalDocumentNumber, customerNumber: input.customerNumber };
-  return writes.run(`order:${input.externalDocumentNumber}`, async () => {
-    const lateTwinPossible = isLaterAttempt();
-    const before = await settleOrders(erp, key, signal);
-    if (before.doc) {
-      // An open order an earlier attempt left is checked like a new one: it is about to be posted.
-      if (before.doc.kind === 'order') await checkBooksWhatWasSold(erp, before.doc, input, signal);
-      return { ...before.ref!, twinsRemoved: before.removed, lateTwinPossible };
-    }
-    const created = await erp.createSalesOrder(input, { signal });
-    await checkBooksWhatWasSold(erp, created, input, signal);
-    const after = await settleOrders(erp, key, signal);
-    return { ...(after.ref ?? refOf(created)), twinsRemoved: before.removed + after.removed, lateTwinPossible };
-  }, signal);
+  return writes.run(
+    `order:${input.externalDocumentNumber}`,
+    async () => {
+      const lateTwinPossible = isLaterAttempt();
+      const before = await settleOrders(erp, key, signal);
+      if (before.doc) {
+        // An open order an earlier attempt left is checked like a new one: it is about to be posted.
+        if (before.doc.kind === 'order') await checkBooksWhatWasSold(erp, before.doc, input, signal);
+        return { ...before.ref!, twinsRemoved: before.removed, lateTwinPossible };
+      }
+      const created = await erp.createSalesOrder(input, { signal });
+      await checkBooksWhatWasSold(erp, created, input, signal);
+      const after = await settleOrders(erp, key, signal);
+      return { ...(after.ref ?? refOf(created)), twinsRemoved: before.removed + after.removed, lateTwinPossible };
+    },
+    signal,
+  );
 }
 
 /** Ship and invoice: the goods have left the store, and posting moves stock out at the lines' location. */
 export async function postErpOrder(erp: ErpPort, k: ErpOrderKey): Promise<ErpOrderRef> {
   const signal = attemptSignal();
-  return erpWrites.run(`order:${k.externalDocumentNumber}`, async () => {
-    const before = (await settleOrders(erp, k, signal)).ref;
-    if (!before) throw ApplicationFailure.nonRetryable(`ERP has no sales order ${k.externalDocumentNumber} to post`, FAILURE_TYPES.erpRejected);
-    if (before.posted) return before;
-    try {
-      await erp.shipAndInvoice(before.id, { signal });
-    } catch (err) {
-      // A lost response on an earlier attempt leaves the order already posted (and deleted by the ERP).
-      if (!(err instanceof PermanentError && err.status === 404)) throw err;
-    }
-    const after = (await settleOrders(erp, k, signal)).ref;
-    if (!after?.posted) throw ApplicationFailure.retryable(`ERP order ${before.number} is not posted yet`, FAILURE_TYPES.transient);
-    return after;
-  }, signal);
+  return erpWrites.run(
+    `order:${k.externalDocumentNumber}`,
+    async () => {
+      const before = (await settleOrders(erp, k, signal)).ref;
+      if (!before)
+        throw ApplicationFailure.nonRetryable(
+          `ERP has no sales order ${k.externalDocumentNumber} to post`,
+          FAILURE_TYPES.erpRejected,
+        );
+      if (before.posted) return before;
+      try {
+        await erp.shipAndInvoice(before.id, { signal });
+      } catch (err) {
+        // A lost response on an earlier attempt leaves the order already posted (and deleted by the ERP).
+        if (!(err instanceof PermanentError && err.status === 404)) throw err;
+      }
+      const after = (await settleOrders(erp, k, signal)).ref;
+      if (!after?.posted)
+        throw ApplicationFailure.retryable(`ERP order ${before.number} is not posted yet`, FAILURE_TYPES.transient);
+      return after;
+    },
+    signal,
+  );
 }
 
 /**
@@ -134,5 +166,9 @@ export async function postErpOrder(erp: ErpPort, k: ErpOrderKey): Promise<ErpOrd
  */
 export async function sweepErpOrderTwins(erp: ErpPort, key: ErpOrderKey): Promise<number> {
   const signal = attemptSignal();
-  return erpWrites.run(`order:${key.externalDocumentNumber}`, async () => (await settleOrders(erp, key, signal)).removed, signal);
+  return erpWrites.run(
+    `order:${key.externalDocumentNumber}`,
+    async () => (await settleOrders(erp, key, signal)).removed,
+    signal,
+  );
 }

@@ -27,11 +27,23 @@ export interface ErpStockPollResult {
  */
 export function createErpStockPollActivities(deps: ErpStockPollDeps) {
   return {
-    async pollErpStock(input: { afterEntryNumber: number; pageSize: number; maxPages: number }): Promise<ErpStockPollResult> {
-      const result: ErpStockPollResult = { afterEntryNumber: input.afterEntryNumber, nextAfterEntryNumber: input.afterEntryNumber, entries: 0, items: 0, keys: 0 };
+    async pollErpStock(input: {
+      afterEntryNumber: number;
+      pageSize: number;
+      maxPages: number;
+    }): Promise<ErpStockPollResult> {
+      const result: ErpStockPollResult = {
+        afterEntryNumber: input.afterEntryNumber,
+        nextAfterEntryNumber: input.afterEntryNumber,
+        entries: 0,
+        items: 0,
+        keys: 0,
+      };
       const warehouses = stockLocations(deps.mapping()).filter((l) => l.master === 'erp');
       await readPages(input.maxPages, async () => {
-        const entries = await callOrFail(FAILURE_TYPES.erpRejected, (signal) => deps.erp.listItemLedgerEntries(result.nextAfterEntryNumber, input.pageSize, { signal }));
+        const entries = await callOrFail(FAILURE_TYPES.erpRejected, (signal) =>
+          deps.erp.listItemLedgerEntries(result.nextAfterEntryNumber, input.pageSize, { signal }),
+        );
         if (entries.length === 0) return { last: true, cursor: result.nextAfterEntryNumber };
         const items = [...new Set(entries.map((e) => e.itemNumber))];
         const keys = warehouses.flatMap((w) => items.map((sku) => ({ locationId: w.locationId, sku })));

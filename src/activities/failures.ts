@@ -41,7 +41,10 @@ export function toActivityFailure(err: unknown, rejectedType: string): unknown {
  * step. The call gets the attempt's signal (see attempt.ts), so nothing it sends outlives the
  * attempt: pass it on to the connector.
  */
-export async function callOrFail<T>(rejectedType: string, fn: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+export async function callOrFail<T>(
+  rejectedType: string,
+  fn: (signal: AbortSignal | undefined) => Promise<T>,
+): Promise<T> {
   try {
     return await fn(attemptSignal());
   } catch (err) {

@@ -14,13 +14,17 @@ export function createInventoryActivities(deps: InventoryActivityDeps) {
   return {
     /** SKU -> inventory item id; SKUs the web shop does not know are absent. */
     async findWebInventoryItems(input: { skus: string[] }): Promise<Record<string, string>> {
-      const found = await callOrFail(FAILURE_TYPES.ecommerceRejected, () => deps.ecommerce.findInventoryItems(input.skus));
+      const found = await callOrFail(FAILURE_TYPES.ecommerceRejected, () =>
+        deps.ecommerce.findInventoryItems(input.skus),
+      );
       return Object.fromEntries(found);
     },
 
     /** The current `available` quantity, or null when the item is not stocked at the location. */
     async readWebStock(input: { inventoryItemId: string; locationId: string }): Promise<number | null> {
-      const level = await callOrFail(FAILURE_TYPES.ecommerceRejected, () => deps.ecommerce.getAvailable(input.inventoryItemId, input.locationId));
+      const level = await callOrFail(FAILURE_TYPES.ecommerceRejected, () =>
+        deps.ecommerce.getAvailable(input.inventoryItemId, input.locationId),
+      );
       return level.available ?? null;
     },
 

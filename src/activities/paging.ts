@@ -7,7 +7,10 @@ import { heartbeat } from '@temporalio/activity';
  * answers. Returns whether the source was read to its end (false: stopped at the page limit, and
  * the next run goes on from the cursor).
  */
-export async function readPages(maxPages: number, readPage: () => Promise<{ last: boolean; cursor: unknown }>): Promise<boolean> {
+export async function readPages(
+  maxPages: number,
+  readPage: () => Promise<{ last: boolean; cursor: unknown }>,
+): Promise<boolean> {
   for (let page = 0; page < maxPages; page++) {
     const { last, cursor } = await readPage();
     heartbeat(cursor);

@@ -47,8 +47,19 @@ export interface PollResult {
  */
 export function createPollActivities(deps: PollActivityDeps) {
   return {
-    async pollSitooOrders(input: { fromOrderId: number; pageSize: number; maxPages: number; gaps?: IdGap[] }): Promise<PollResult> {
-      const result: PollResult = { fromOrderId: input.fromOrderId, nextOrderId: input.fromOrderId, seen: 0, started: 0, alreadyClosed: 0 };
+    async pollSitooOrders(input: {
+      fromOrderId: number;
+      pageSize: number;
+      maxPages: number;
+      gaps?: IdGap[];
+    }): Promise<PollResult> {
+      const result: PollResult = {
+        fromOrderId: input.fromOrderId,
+        nextOrderId: input.fromOrderId,
+        seen: 0,
+        started: 0,
+        alreadyClosed: 0,
+      };
       const start = async (orderId: number) => {
         result.seen++;
         if ((await deps.startSale(orderId)) === 'started') result.started++;
@@ -57,12 +68,21 @@ export function createPollActivities(deps: PollActivityDeps) {
       const now = Date.now();
       // Orders the cursor jumped over on earlier runs, committed since: one look-up for all of them.
       const earlier = input.gaps ?? [];
-      const found = earlier.length ? await callOrFail(FAILURE_TYPES.sitooRejected, (signal) => deps.sitoo.listOrdersById(earlier.map((g) => g.id), { signal })) : [];
+      const found = earlier.length
+        ? await callOrFail(FAILURE_TYPES.sitooRejected, (signal) =>
+            deps.sitoo.listOrdersById(
+              earlier.map((g) => g.id),
+              { signal },
+            ),
+          )
+        : [];
       for (const order of found) await start(order.orderId);
       const open = remainingGaps(earlier, new Set(found.map((o) => o.orderId)), now, GAP_WAIT_MS);
       const seen: number[] = [];
       await readPages(input.maxPages, async () => {
-        const { orders } = await callOrFail(FAILURE_TYPES.sitooRejected, (signal) => deps.sitoo.listOrdersFrom(result.nextOrderId, input.pageSize, { signal }));
+        const { orders } = await callOrFail(FAILURE_TYPES.sitooRejected, (signal) =>
+          deps.sitoo.listOrdersFrom(result.nextOrderId, input.pageSize, { signal }),
+        );
         for (const order of orders) {
           await start(order.orderId);
           seen.push(order.orderId);
@@ -70,7 +90,11 @@ export function createPollActivities(deps: PollActivityDeps) {
         }
         return { last: orders.length < input.pageSize, cursor: result.nextOrderId };
       });
-      Object.assign(result, { gaps: capGaps([...open.gaps, ...gapsIn(input.fromOrderId, seen, now)]), gapsFound: found.length, gapsAbandoned: open.abandoned });
+      Object.assign(result, {
+        gaps: capGaps([...open.gaps, ...gapsIn(input.fromOrderId, seen, now)]),
+        gapsFound: found.length,
+        gapsAbandoned: open.abandoned,
+      });
       return result;
     },
 
@@ -78,24 +102,44 @@ export function createPollActivities(deps: PollActivityDeps) {
      * Stock transactions the events missed: handed to the coalescer page by page, which re-reads
      * the levels (a no-op where the events already did) and starts each stock adjustment once by id.
      */
-    async pollSitooStockTransactions(input: { fromTransactionId: number; pageSize: number; maxPages: number; gaps?: IdGap[] }): Promise<StockPollResult> {
-      const result: StockPollResult = { fromTransactionId: input.fromTransactionId, nextTransactionId: input.fromTransactionId, seen: 0 };
+    async pollSitooStockTransactions(input: {
+      fromTransactionId: number;
+      pageSize: number;
+      maxPages: number;
+      gaps?: IdGap[];
+    }): Promise<StockPollResult> {
+      const result: StockPollResult = {
+        fromTransactionId: input.fromTransactionId,
+        nextTransactionId: input.fromTransactionId,
+        seen: 0,
+      };
       const now = Date.now();
       const earlier = input.gaps ?? [];
-      const found = earlier.length ? await callOrFail(FAILURE_TYPES.sitooRejected, (signal) => deps.sitoo.listWarehouseTransactions({ ids: earlier.map((g) => g.id) }, { signal })) : [];
+      const found = earlier.length
+        ? await callOrFail(FAILURE_TYPES.sitooRejected, (signal) =>
+            deps.sitoo.listWarehouseTransactions({ ids: earlier.map((g) => g.id) }, { signal }),
+          )
+        : [];
       if (found.length) await deps.signalStock({ sitooTransactions: found.map((t) => t.transactionId) });
       const open = remainingGaps(earlier, new Set(found.map((t) => t.transactionId)), now, GAP_WAIT_MS);
       const seen: number[] = [];
       await readPages(input.maxPages, async () => {
-        const transactions = await callOrFail(FAILURE_TYPES.sitooRejected, (signal) => deps.sitoo.listWarehouseTransactions({ idFrom: result.nextTransactionId, num: input.pageSize }, { signal }));
+        const transactions = await callOrFail(FAILURE_TYPES.sitooRejected, (signal) =>
+          deps.sitoo.listWarehouseTransactions({ idFrom: result.nextTransactionId, num: input.pageSize }, { signal }),
+        );
         // Signal before moving the cursor: a crash in between re-reads transactions, it never skips them.
-        if (transactions.length) await deps.signalStock({ sitooTransactions: transactions.map((t) => t.transactionId) });
+        if (transactions.length)
+          await deps.signalStock({ sitooTransactions: transactions.map((t) => t.transactionId) });
         result.seen += transactions.length;
         seen.push(...transactions.map((t) => t.transactionId));
         if (transactions.length) result.nextTransactionId = transactions[transactions.length - 1]!.transactionId + 1;
         return { last: transactions.length < input.pageSize, cursor: result.nextTransactionId };
       });
-      Object.assign(result, { gaps: capGaps([...open.gaps, ...gapsIn(input.fromTransactionId, seen, now)]), gapsFound: found.length, gapsAbandoned: open.abandoned });
+      Object.assign(result, {
+        gaps: capGaps([...open.gaps, ...gapsIn(input.fromTransactionId, seen, now)]),
+        gapsFound: found.length,
+        gapsAbandoned: open.abandoned,
+      });
       return result;
     },
 

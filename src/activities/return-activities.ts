@@ -3,7 +3,12 @@ import type { EcommercePort } from '../connectors/ecommerce/port';
 import type { ErpPort } from '../connectors/erp/port';
 import { legacySitooOrderErpDocumentNumber, returnLineDescription, webOrderErpDocumentNumber } from '../domain/ids';
 import { UNKNOWN_STORE, type Mapping, type StoreLocation } from '../domain/mapping';
-import { creditMemoLineWithCents, type CreditMemoLine, type RefundTransaction, type WebRefund } from '../domain/returns';
+import {
+  creditMemoLineWithCents,
+  type CreditMemoLine,
+  type RefundTransaction,
+  type WebRefund,
+} from '../domain/returns';
 import { bookCreditMemo, sweepCreditMemoTwins, type CreditMemoKey } from './erp-credit-memos';
 import { callOrFail, FAILURE_TYPES } from './failures';
 
@@ -36,9 +41,23 @@ export function createReturnActivities(deps: ReturnActivityDeps) {
    */
   const memoKey = (input: ReturnMemoRef): { key: CreditMemoKey; store: StoreLocation } => {
     const store = deps.mapping().stores.find((s) => s.storeId === input.storeId);
-    if (!store) throw ApplicationFailure.nonRetryable(`store ${input.storeId}, which took return ${input.sitooOrderId} back, is no longer in the mapping`, UNKNOWN_STORE);
-    const externalDocumentNumber = input.webOrderId !== undefined ? webOrderErpDocumentNumber(input.webOrderId) : legacySitooOrderErpDocumentNumber(input.sitooOrderId);
-    return { key: { externalDocumentNumber, customerNumber: store.erpCustomerNumber, description: returnLineDescription(input.sitooOrderId) }, store };
+    if (!store)
+      throw ApplicationFailure.nonRetryable(
+        `store ${input.storeId}, which took return ${input.sitooOrderId} back, is no longer in the mapping`,
+        UNKNOWN_STORE,
+      );
+    const externalDocumentNumber =
+      input.webOrderId !== undefined
+        ? webOrderErpDocumentNumber(input.webOrderId)
+        : legacySitooOrderErpDocumentNumber(input.sitooOrderId);
+    return {
+      key: {
+        externalDocumentNumber,
+        customerNumber: store.erpCustomerNumber,
+        description: returnLineDescription(input.sitooOrderId),
+      },
+      store,
+    };
   };
 
   return {
@@ -49,7 +68,13 @@ export function createReturnActivities(deps: ReturnActivityDeps) {
      * after a lost response sends the same input under the same key and gets the first refund
      * back instead of paying twice.
      */
-    async refundWebLines(input: { webOrderId: string; lines: RefundedLine[]; transactions: RefundTransaction[]; idempotencyKey: string; note: string }): Promise<WebRefund> {
+    async refundWebLines(input: {
+      webOrderId: string;
+      lines: RefundedLine[];
+      transactions: RefundTransaction[];
+      idempotencyKey: string;
+      note: string;
+    }): Promise<WebRefund> {
       return callOrFail(FAILURE_TYPES.ecommerceRejected, () =>
         deps.ecommerce.refundLines({
           orderId: input.webOrderId,
@@ -58,7 +83,8 @@ export function createReturnActivities(deps: ReturnActivityDeps) {
           restockType: 'NO_RESTOCK',
           note: input.note,
           idempotencyKey: input.idempotencyKey,
-        }));
+        }),
+      );
     },
 
     /**
@@ -67,7 +93,9 @@ export function createReturnActivities(deps: ReturnActivityDeps) {
      * Sitoo order id, as the sale's invoice went under the sale's. Looked up first by that number
      * and this return's line description.
      */
-    async bookReturnInErp(input: ReturnMemoRef & { lines: CreditMemoLine[]; returnedOn: string }): Promise<{ number: string; lateTwinPossible?: boolean }> {
+    async bookReturnInErp(
+      input: ReturnMemoRef & { lines: CreditMemoLine[]; returnedOn: string },
+    ): Promise<{ number: string; lateTwinPossible?: boolean }> {
       const { key, store } = memoKey(input);
       return callOrFail(FAILURE_TYPES.erpRejected, async () => {
         const { number, lateTwinPossible } = await bookCreditMemo(deps.erp, key, {
@@ -75,7 +103,13 @@ export function createReturnActivities(deps: ReturnActivityDeps) {
           customerNumber: key.customerNumber,
           creditMemoDate: input.returnedOn,
           // Inputs scheduled before money was cents carry string prices: see creditMemoLineWithCents.
-          lines: input.lines.map(creditMemoLineWithCents).map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPriceCents: l.unitPriceCents, locationCode: store.erpLocationCode, description: key.description })),
+          lines: input.lines.map(creditMemoLineWithCents).map((l) => ({
+            itemNumber: l.sku,
+            quantity: l.quantity,
+            unitPriceCents: l.unitPriceCents,
+            locationCode: store.erpLocationCode,
+            description: key.description,
+          })),
         });
         return { number, ...(lateTwinPossible ? { lateTwinPossible } : {}) };
       });

@@ -5,7 +5,13 @@ import { businessDate } from '../domain/business-day';
 import { legacySitooOrderErpDocumentNumber } from '../domain/ids';
 import { findStoreByWarehouse, type Mapping, type StoreLocation } from '../domain/mapping';
 import { erpSaleLines, saleOrderWithCents, type SaleOrder } from '../domain/sale';
-import { findOrCreateErpOrder, postErpOrder, sweepErpOrderTwins, type ErpOrderKey, type ErpOrderRef } from './erp-orders';
+import {
+  findOrCreateErpOrder,
+  postErpOrder,
+  sweepErpOrderTwins,
+  type ErpOrderKey,
+  type ErpOrderRef,
+} from './erp-orders';
 import { callOrFail, FAILURE_TYPES } from './failures';
 
 export type { ErpOrderRef } from './erp-orders';
@@ -27,14 +33,19 @@ export interface SaleErpKeyInput {
 }
 
 function keyOf(orderId: number, input: SaleErpKeyInput): ErpOrderKey {
-  return { externalDocumentNumber: input.externalDocumentNumber ?? legacySitooOrderErpDocumentNumber(orderId), customerNumber: input.customerNumber };
+  return {
+    externalDocumentNumber: input.externalDocumentNumber ?? legacySitooOrderErpDocumentNumber(orderId),
+    customerNumber: input.customerNumber,
+  };
 }
 
 export function createSaleActivities(deps: SaleActivityDeps) {
   return {
     /** Events are notifications: the workflow always works from the order as Sitoo has it now. */
     async readSitooOrder(input: { orderId: number; eshopId: number }): Promise<SaleOrder | null> {
-      const order = await callOrFail(FAILURE_TYPES.sitooRejected, (signal) => deps.sitoo.getOrder(input.orderId, { eshopId: input.eshopId, signal }));
+      const order = await callOrFail(FAILURE_TYPES.sitooRejected, (signal) =>
+        deps.sitoo.getOrder(input.orderId, { eshopId: input.eshopId, signal }),
+      );
       return order ?? null;
     },
 
@@ -43,7 +54,12 @@ export function createSaleActivities(deps: SaleActivityDeps) {
     },
 
     async findUnknownErpItems(input: { skus: string[] }): Promise<string[]> {
-      return callOrFail(FAILURE_TYPES.erpRejected, (signal) => deps.erp.findUnknownItems(input.skus.filter((s) => s.trim() !== ''), { signal }));
+      return callOrFail(FAILURE_TYPES.erpRejected, (signal) =>
+        deps.erp.findUnknownItems(
+          input.skus.filter((s) => s.trim() !== ''),
+          { signal },
+        ),
+      );
     },
 
     /**
@@ -51,12 +67,18 @@ export function createSaleActivities(deps: SaleActivityDeps) {
      * for twins after. The lines add up to what the till took, to the cent: receipt discounts
      * sit on the rows they belong to, and each row's rounding is its line discount.
      */
-    async createErpSalesOrder(input: { order: SaleOrder; store: StoreLocation } & SaleErpKeyInput): Promise<ErpOrderRef> {
+    async createErpSalesOrder(
+      input: { order: SaleOrder; store: StoreLocation } & SaleErpKeyInput,
+    ): Promise<ErpOrderRef> {
       const { store } = input;
       // An input scheduled before money was cents carries string prices: see saleOrderWithCents.
       const order = saleOrderWithCents(input.order);
       const planned = erpSaleLines(order.lines);
-      if ('refused' in planned) throw ApplicationFailure.nonRetryable(`Sitoo order ${order.orderId} cannot be booked as it is: ${planned.refused}`, FAILURE_TYPES.erpRejected);
+      if ('refused' in planned)
+        throw ApplicationFailure.nonRetryable(
+          `Sitoo order ${order.orderId} cannot be booked as it is: ${planned.refused}`,
+          FAILURE_TYPES.erpRejected,
+        );
       const key = keyOf(order.orderId, input);
       return callOrFail(FAILURE_TYPES.erpRejected, () =>
         findOrCreateErpOrder(deps.erp, {
@@ -64,7 +86,13 @@ export function createSaleActivities(deps: SaleActivityDeps) {
           customerNumber: store.erpCustomerNumber,
           orderDate: businessDate(order.orderDate, store),
           currencyCode: order.currencyCode,
-          lines: planned.lines.map((l) => ({ itemNumber: l.sku, quantity: l.quantity, unitPriceCents: l.unitPriceCents, discountCents: l.discountCents, locationCode: store.erpLocationCode })),
+          lines: planned.lines.map((l) => ({
+            itemNumber: l.sku,
+            quantity: l.quantity,
+            unitPriceCents: l.unitPriceCents,
+            discountCents: l.discountCents,
+            locationCode: store.erpLocationCode,
+          })),
         }),
       );
     },

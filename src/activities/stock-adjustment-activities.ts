@@ -29,29 +29,56 @@ export type StockAdjustmentOutcome =
 export function createStockAdjustmentActivities(deps: StockAdjustmentDeps) {
   return {
     async recordStoreStockChange(input: { transactionId: number }): Promise<StockAdjustmentOutcome> {
-      const [transaction] = await callOrFail(FAILURE_TYPES.sitooRejected, (signal) => deps.sitoo.listWarehouseTransactions({ ids: [input.transactionId] }, { signal }));
+      const [transaction] = await callOrFail(FAILURE_TYPES.sitooRejected, (signal) =>
+        deps.sitoo.listWarehouseTransactions({ ids: [input.transactionId] }, { signal }),
+      );
       if (!transaction) return { outcome: 'not-found' };
       if (erpRecordsThroughOrders(transaction.kind)) return { outcome: 'booked-by-order-flow', kind: transaction.kind };
       const location = stockLocations(deps.mapping()).find((l) => l.sitooWarehouseId === transaction.warehouseId);
       if (!location) return { outcome: 'unmapped-warehouse', warehouseId: transaction.warehouseId };
       const refusal = masterRefusal(location, 'erp');
       if (refusal) return { outcome: 'master-conflict', message: refusal };
-      const lines = [...quantitiesOf(transaction.items)].filter(([, q]) => q !== 0).map(([itemNumber, quantity]) => ({ itemNumber, quantity }));
+      const lines = [...quantitiesOf(transaction.items)]
+        .filter(([, q]) => q !== 0)
+        .map(([itemNumber, quantity]) => ({ itemNumber, quantity }));
       const documentNumber = stockAdjustmentDocumentNumber(transaction.transactionId);
-      const existing = await callOrFail(FAILURE_TYPES.erpRejected, (signal) => deps.erp.findStockAdjustment(documentNumber, { signal }));
-      if (existing) return { outcome: 'recorded', documentNumber: existing.number, existed: true, locationCode: location.erpLocationCode, kind: transaction.kind };
-      const unknown = await callOrFail(FAILURE_TYPES.erpRejected, (signal) => deps.erp.findUnknownItems(lines.map((l) => l.itemNumber), { signal }));
+      const existing = await callOrFail(FAILURE_TYPES.erpRejected, (signal) =>
+        deps.erp.findStockAdjustment(documentNumber, { signal }),
+      );
+      if (existing)
+        return {
+          outcome: 'recorded',
+          documentNumber: existing.number,
+          existed: true,
+          locationCode: location.erpLocationCode,
+          kind: transaction.kind,
+        };
+      const unknown = await callOrFail(FAILURE_TYPES.erpRejected, (signal) =>
+        deps.erp.findUnknownItems(
+          lines.map((l) => l.itemNumber),
+          { signal },
+        ),
+      );
       if (unknown.length) return { outcome: 'unknown-items', skus: unknown };
       const created = await callOrFail(FAILURE_TYPES.erpRejected, (signal) =>
-        deps.erp.createStockAdjustment({
-          externalDocumentNumber: documentNumber,
-          locationCode: location.erpLocationCode,
-          postingDate: businessDate(transaction.createdAt, location),
-          description: `Sitoo ${transaction.kind} ${transaction.transactionId}`,
-          lines,
-        }, { signal }),
+        deps.erp.createStockAdjustment(
+          {
+            externalDocumentNumber: documentNumber,
+            locationCode: location.erpLocationCode,
+            postingDate: businessDate(transaction.createdAt, location),
+            description: `Sitoo ${transaction.kind} ${transaction.transactionId}`,
+            lines,
+          },
+          { signal },
+        ),
       );
-      return { outcome: 'recorded', documentNumber: created.number, existed: false, locationCode: location.erpLocationCode, kind: transaction.kind };
+      return {
+        outcome: 'recorded',
+        documentNumber: created.number,
+        existed: false,
+        locationCode: location.erpLocationCode,
+        kind: transaction.kind,
+      };
     },
   };
 }

@@ -3,10 +3,24 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { EcommercePort } from '../connectors/ecommerce/port';
 import type { ErpPort } from '../connectors/erp/port';
 import type { SitooPort } from '../connectors/sitoo/port';
-import { findStockLocation, masterRefusal, stockBuffers, stockLocations, UNKNOWN_STORE, type Mapping, type StockLocation } from '../domain/mapping';
+import {
+  findStockLocation,
+  masterRefusal,
+  stockBuffers,
+  stockLocations,
+  UNKNOWN_STORE,
+  type Mapping,
+  type StockLocation,
+} from '../domain/mapping';
 import { bufferFor, erpRecordsThroughOrders, webOnHand, type WarehouseLevel } from '../domain/stock';
 import type { ExceptionType } from '../domain/exceptions';
-import type { RefusedStockWork, StockFlushInput, StockFlushSummary, StockKey, StockLevelChange } from '../domain/stock-flush';
+import type {
+  RefusedStockWork,
+  StockFlushInput,
+  StockFlushSummary,
+  StockKey,
+  StockLevelChange,
+} from '../domain/stock-flush';
 import { callOrFail, FAILURE_TYPES } from './failures';
 import { WebStockWriter, type WebTarget } from './web-stock-writer';
 
@@ -33,9 +47,13 @@ export function createStockActivities(deps: StockActivityDeps) {
 
   async function masterLevels(location: StockLocation, skus?: string[]): Promise<Map<string, WarehouseLevel>> {
     if (location.master === 'sitoo') {
-      return callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.getWarehouseLevels(location.sitooWarehouseId!, skus));
+      return callOrFail(FAILURE_TYPES.sitooRejected, () =>
+        deps.sitoo.getWarehouseLevels(location.sitooWarehouseId!, skus),
+      );
     }
-    const stock = await callOrFail(FAILURE_TYPES.erpRejected, () => deps.erp.getLocationStock(location.erpLocationCode, skus));
+    const stock = await callOrFail(FAILURE_TYPES.erpRejected, () =>
+      deps.erp.getLocationStock(location.erpLocationCode, skus),
+    );
     return new Map([...stock].map(([sku, onHand]) => [sku, { onHand, reserved: 0 }]));
   }
 
@@ -43,7 +61,9 @@ export function createStockActivities(deps: StockActivityDeps) {
     const rules = stockBuffers(deps.mapping());
     const now = Date.now();
     if (Object.keys(rules.byCategory).length > 0) {
-      const stale = skus.filter((s) => rules.bySku[s] === undefined && !(now - (categories.get(s)?.at ?? -Infinity) < CATEGORY_TTL_MS));
+      const stale = skus.filter(
+        (s) => rules.bySku[s] === undefined && !(now - (categories.get(s)?.at ?? -Infinity) < CATEGORY_TTL_MS),
+      );
       if (stale.length) {
         const found = await callOrFail(FAILURE_TYPES.erpRejected, () => deps.erp.getItemCategories(stale));
         for (const s of stale) categories.set(s, { category: found.get(s), at: now });
@@ -79,14 +99,21 @@ export function createStockActivities(deps: StockActivityDeps) {
       const id = ids.get(sku);
       if (!id) continue;
       const level = levels.get(sku) ?? { onHand: 0, reserved: 0 };
-      targets.push({ locationId: location.locationId, sku, level: { inventoryItemId: id, locationId: location.webLocationId }, onHand: webOnHand(level, buffers.get(sku) ?? 0) });
+      targets.push({
+        locationId: location.locationId,
+        sku,
+        level: { inventoryItemId: id, locationId: location.webLocationId },
+        onHand: webOnHand(level, buffers.get(sku) ?? 0),
+      });
     }
     let mirrored = 0;
     // Sitoo gets a copy only where it is not the master: a store's own levels are never written back.
     if (location.sitooWarehouseId !== undefined && masterRefusal(location, 'sitoo') === undefined) {
       const writes = skus.map((sku) => ({ sku, onHand: levels.get(sku)?.onHand ?? 0 }));
       try {
-        await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.setVirtualWarehouseStock(location.sitooWarehouseId!, writes));
+        await callOrFail(FAILURE_TYPES.sitooRejected, () =>
+          deps.sitoo.setVirtualWarehouseStock(location.sitooWarehouseId!, writes),
+        );
         mirrored = writes.length;
       } catch (err) {
         refused.push(refusedWork(err, `${location.locationId}/mirror`, 'unmapped-warehouse', keys));
@@ -100,16 +127,36 @@ export function createStockActivities(deps: StockActivityDeps) {
    * compare-and-set call: the call count per flush stays one however many locations a burst touched.
    * Levels in `reread` are read from the shop first instead of trusting what the writer believes.
    */
-  async function propagate(work: Array<[StockLocation, string[]]>, keyPrefix: string, uri: string, reread: Set<string> = new Set()) {
+  async function propagate(
+    work: Array<[StockLocation, string[]]>,
+    keyPrefix: string,
+    uri: string,
+    reread: Set<string> = new Set(),
+  ) {
     const calls = { calls: 0 };
     // Learn unknown item ids in one call for all locations before they fan out.
     await writer.itemIdsFor([...new Set(work.flatMap(([, skus]) => skus))], calls);
     const perLocation = await Promise.all(work.map(([location, skus]) => targetsAt(location, skus, calls)));
-    writer.forget(perLocation.flatMap((p) => p.targets).filter((t) => reread.has(stockKeyOf(t))).map((t) => t.level));
-    const outcome = await writer.write(perLocation.flatMap((p) => p.targets), keyPrefix, uri);
+    writer.forget(
+      perLocation
+        .flatMap((p) => p.targets)
+        .filter((t) => reread.has(stockKeyOf(t)))
+        .map((t) => t.level),
+    );
+    const outcome = await writer.write(
+      perLocation.flatMap((p) => p.targets),
+      keyPrefix,
+      uri,
+    );
     const sum = (f: (p: (typeof perLocation)[number]) => number) => perLocation.reduce((n, p) => n + f(p), 0);
     const refused = [...perLocation.flatMap((p) => p.refused), ...webRefusals(outcome.rejected)];
-    return { ...outcome, calls: outcome.calls + calls.calls, notOnWeb: sum((p) => p.notOnWeb) + outcome.notStocked, mirrored: sum((p) => p.mirrored), refused };
+    return {
+      ...outcome,
+      calls: outcome.calls + calls.calls,
+      notOnWeb: sum((p) => p.notOnWeb) + outcome.notStocked,
+      mirrored: sum((p) => p.mirrored),
+      refused,
+    };
   }
 
   return {
@@ -118,17 +165,30 @@ export function createStockActivities(deps: StockActivityDeps) {
       const mapping = deps.mapping();
       const locations = stockLocations(mapping);
       const summary: StockFlushSummary = {
-        flushSeq: input.flushSeq, transactions: 0, keys: 0, written: 0, ecommerceCalls: 0, staleRetries: 0, mirrored: 0,
-        erpRecords: [], unmappedWarehouses: [], notOnWeb: 0, rejected: [], sample: [],
+        flushSeq: input.flushSeq,
+        transactions: 0,
+        keys: 0,
+        written: 0,
+        ecommerceCalls: 0,
+        staleRetries: 0,
+        mirrored: 0,
+        erpRecords: [],
+        unmappedWarehouses: [],
+        notOnWeb: 0,
+        rejected: [],
+        sample: [],
       };
       const dirty = new Map<string, Set<string>>();
-      const mark = (k: StockKey) => (dirty.get(k.locationId) ?? dirty.set(k.locationId, new Set()).get(k.locationId)!).add(k.sku);
+      const mark = (k: StockKey) =>
+        (dirty.get(k.locationId) ?? dirty.set(k.locationId, new Set()).get(k.locationId)!).add(k.sku);
       input.keys.forEach(mark);
       const refused: RefusedStockWork[] = [];
       if (input.transactionIds.length) {
         let transactions: Awaited<ReturnType<SitooPort['listWarehouseTransactions']>> = [];
         try {
-          transactions = await callOrFail(FAILURE_TYPES.sitooRejected, () => deps.sitoo.listWarehouseTransactions({ ids: input.transactionIds }));
+          transactions = await callOrFail(FAILURE_TYPES.sitooRejected, () =>
+            deps.sitoo.listWarehouseTransactions({ ids: input.transactionIds }),
+          );
         } catch (err) {
           // The keys of this flush still go out; the transactions are held until Sitoo lets us read them.
           refused.push(refusedWork(err, 'transactions', 'unprocessable-event', [], input.transactionIds));
@@ -142,7 +202,8 @@ export function createStockActivities(deps: StockActivityDeps) {
             for (const item of t.items) mark({ locationId: location.locationId, sku: item.sku });
           }
           // Recorded even when unmapped: the stock adjustment parks there, visible, until the mapping is fixed.
-          if (!erpRecordsThroughOrders(t.kind)) summary.erpRecords.push({ transactionId: t.transactionId, warehouseId: t.warehouseId });
+          if (!erpRecordsThroughOrders(t.kind))
+            summary.erpRecords.push({ transactionId: t.transactionId, warehouseId: t.warehouseId });
         }
       }
       const keyPrefix = `${runKey()}:${input.flushSeq}`;
@@ -179,10 +240,17 @@ export function createStockActivities(deps: StockActivityDeps) {
      * The drift check's first look: where does the web's on_hand differ from what the master says?
      * Units the web has committed to its own orders are not drift: they are in on_hand either way.
      */
-    async compareLocationStock(input: { locationId: string }): Promise<{ locationId: string; checked: number; differing: Array<{ sku: string; webOnHand: number; target: number }> }> {
+    async compareLocationStock(input: { locationId: string }): Promise<{
+      locationId: string;
+      checked: number;
+      differing: Array<{ sku: string; webOnHand: number; target: number }>;
+    }> {
       const location = findStockLocation(deps.mapping(), input.locationId);
-      if (!location) throw ApplicationFailure.nonRetryable(`location ${input.locationId} is not in the mapping`, UNKNOWN_STORE);
-      const web = await callOrFail(FAILURE_TYPES.ecommerceRejected, () => deps.ecommerce.listLocationLevels(location.webLocationId));
+      if (!location)
+        throw ApplicationFailure.nonRetryable(`location ${input.locationId} is not in the mapping`, UNKNOWN_STORE);
+      const web = await callOrFail(FAILURE_TYPES.ecommerceRejected, () =>
+        deps.ecommerce.listLocationLevels(location.webLocationId),
+      );
       const levels = await masterLevels(location);
       const skus = web.flatMap((w) => (w.sku ? [w.sku] : []));
       const buffers = await buffersFor(skus);
@@ -200,14 +268,29 @@ export function createStockActivities(deps: StockActivityDeps) {
      * Corrects the SKUs a comparison found, after reading master and web again: a difference that
      * was only a change still on its way has settled by now and is not reported as drift.
      */
-    async repairLocationStock(input: { locationId: string; skus: string[]; checkId: string }): Promise<StockLevelChange[]> {
+    async repairLocationStock(input: {
+      locationId: string;
+      skus: string[];
+      checkId: string;
+    }): Promise<StockLevelChange[]> {
       const location = findStockLocation(deps.mapping(), input.locationId);
-      if (!location) throw ApplicationFailure.nonRetryable(`location ${input.locationId} is not in the mapping`, UNKNOWN_STORE);
+      if (!location)
+        throw ApplicationFailure.nonRetryable(`location ${input.locationId} is not in the mapping`, UNKNOWN_STORE);
       const ids = await writer.itemIdsFor(input.skus, { calls: 0 });
-      writer.forget([...ids.values()].map((inventoryItemId) => ({ inventoryItemId, locationId: location.webLocationId })));
-      const r = await propagate([[location, input.skus]], `${runKey()}:${input.checkId}:${location.locationId}`, `gid://retail-integration/StockDriftRepair/${input.checkId}`);
+      writer.forget(
+        [...ids.values()].map((inventoryItemId) => ({ inventoryItemId, locationId: location.webLocationId })),
+      );
+      const r = await propagate(
+        [[location, input.skus]],
+        `${runKey()}:${input.checkId}:${location.locationId}`,
+        `gid://retail-integration/StockDriftRepair/${input.checkId}`,
+      );
       const refusal = r.refused[0];
-      if (refusal) throw ApplicationFailure.nonRetryable(`drift repair at ${input.locationId} refused: ${refusal.message}`, refusal.failureType);
+      if (refusal)
+        throw ApplicationFailure.nonRetryable(
+          `drift repair at ${input.locationId} refused: ${refusal.message}`,
+          refusal.failureType,
+        );
       return r.changes;
     },
   };
@@ -216,7 +299,13 @@ export function createStockActivities(deps: StockActivityDeps) {
 export type StockActivities = ReturnType<typeof createStockActivities>;
 
 /** A business refusal becomes refused work named by its failure type and what was refused; anything else is rethrown. */
-function refusedWork(err: unknown, what: string, exceptionType: ExceptionType, keys: StockKey[], transactionIds: number[] = []): RefusedStockWork {
+function refusedWork(
+  err: unknown,
+  what: string,
+  exceptionType: ExceptionType,
+  keys: StockKey[],
+  transactionIds: number[] = [],
+): RefusedStockWork {
   if (!(err instanceof ApplicationFailure && err.nonRetryable)) throw err;
   const failureType = err.type ?? 'Refused';
   return { part: `${failureType}:${what}`, exceptionType, failureType, message: err.message, keys, transactionIds };
@@ -229,8 +318,15 @@ function webRefusals(rejected: Array<{ locationId: string; sku: string; message:
   const byLocation = new Map<string, typeof rejected>();
   for (const r of rejected) byLocation.set(r.locationId, [...(byLocation.get(r.locationId) ?? []), r]);
   return [...byLocation].map(([locationId, levels]) => ({
-    part: `${FAILURE_TYPES.ecommerceRejected}:${locationId}`, exceptionType: 'ecommerce-rejected', failureType: FAILURE_TYPES.ecommerceRejected,
-    message: levels.slice(0, 5).map((l) => `${l.sku}: ${l.message}`).join('; '), keys: levels.map(({ sku }) => ({ locationId, sku })), transactionIds: [],
+    part: `${FAILURE_TYPES.ecommerceRejected}:${locationId}`,
+    exceptionType: 'ecommerce-rejected',
+    failureType: FAILURE_TYPES.ecommerceRejected,
+    message: levels
+      .slice(0, 5)
+      .map((l) => `${l.sku}: ${l.message}`)
+      .join('; '),
+    keys: levels.map(({ sku }) => ({ locationId, sku })),
+    transactionIds: [],
   }));
 }
 

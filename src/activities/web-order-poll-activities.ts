@@ -11,9 +11,16 @@ export type ClickAndCollectStartOutcome = 'started' | 'already-closed';
 export interface WebOrderPollDeps {
   ecommerce: EcommercePort;
   /** Starts (or finds) `collect-<webOrderId>`; injected so activities stay free of client wiring. */
-  startClickAndCollect: (webOrderId: string, config: ClickAndCollectStartConfig) => Promise<ClickAndCollectStartOutcome>;
+  startClickAndCollect: (
+    webOrderId: string,
+    config: ClickAndCollectStartConfig,
+  ) => Promise<ClickAndCollectStartOutcome>;
   /** Tells `collect-<webOrderId>` its order may be cancelled (signal-with-start), as orders/cancelled does. */
-  signalCancelled: (webOrderId: string, config: ClickAndCollectStartConfig, noticeId: string) => Promise<ClickAndCollectStartOutcome>;
+  signalCancelled: (
+    webOrderId: string,
+    config: ClickAndCollectStartConfig,
+    noticeId: string,
+  ) => Promise<ClickAndCollectStartOutcome>;
   /** Stores where the next poll begins (the schedule's own arguments). */
   saveCursor: (scheduleId: string, cursor: WebOrderPollCursor) => Promise<void>;
 }
@@ -25,21 +32,30 @@ export interface WebOrderPollDeps {
  */
 export function createWebOrderPollActivities(deps: WebOrderPollDeps) {
   return {
-    async pollWebOrders(input: { cursor: WebOrderPollCursor; pageSize: number; maxPages: number; settleMs: number; collect: ClickAndCollectStartConfig }): Promise<WebOrderPollCounts & { next: WebOrderPollCursor }> {
+    async pollWebOrders(input: {
+      cursor: WebOrderPollCursor;
+      pageSize: number;
+      maxPages: number;
+      settleMs: number;
+      collect: ClickAndCollectStartConfig;
+    }): Promise<WebOrderPollCounts & { next: WebOrderPollCursor }> {
       const counts: WebOrderPollCounts = { seen: 0, started: 0, cancelled: 0, alreadyClosed: 0 };
       const from = input.cursor.updatedAtFrom;
       let after = input.cursor.after;
       let newest: string | undefined;
       const caughtUp = await readPages(input.maxPages, async () => {
-        const found = await callOrFail(FAILURE_TYPES.ecommerceRejected, () => deps.ecommerce.listOrdersChangedSince({ updatedAtFrom: from, first: input.pageSize, after }));
+        const found = await callOrFail(FAILURE_TYPES.ecommerceRejected, () =>
+          deps.ecommerce.listOrdersChangedSince({ updatedAtFrom: from, first: input.pageSize, after }),
+        );
         for (const order of found.orders) {
           counts.seen++;
           newest = order.updatedAt;
           const action = pollAction(order, from);
           if (action === 'none') continue;
-          const outcome = action === 'cancel'
-            ? await deps.signalCancelled(order.legacyId, input.collect, `poll-${order.cancelledAt}`)
-            : await deps.startClickAndCollect(order.legacyId, input.collect);
+          const outcome =
+            action === 'cancel'
+              ? await deps.signalCancelled(order.legacyId, input.collect, `poll-${order.cancelledAt}`)
+              : await deps.startClickAndCollect(order.legacyId, input.collect);
           if (outcome === 'already-closed') counts.alreadyClosed++;
           else if (action === 'cancel') counts.cancelled++;
           else counts.started++;
@@ -54,8 +70,14 @@ export function createWebOrderPollActivities(deps: WebOrderPollDeps) {
 
     /** Are the order topics still subscribed? Missing ones are subscribed again when the address is known. */
     async checkWebhookSubscriptions(input: { topics: string[]; callbackUrl?: string }): Promise<WebhookCheck> {
-      const subscriptions = await callOrFail(FAILURE_TYPES.ecommerceRejected, () => deps.ecommerce.listWebhookSubscriptions(input.topics));
-      const check: WebhookCheck = { missing: missingTopics(subscriptions, input.topics, input.callbackUrl), recreated: [], refused: [] };
+      const subscriptions = await callOrFail(FAILURE_TYPES.ecommerceRejected, () =>
+        deps.ecommerce.listWebhookSubscriptions(input.topics),
+      );
+      const check: WebhookCheck = {
+        missing: missingTopics(subscriptions, input.topics, input.callbackUrl),
+        recreated: [],
+        refused: [],
+      };
       if (input.callbackUrl === undefined) return check;
       for (const topic of check.missing) {
         try {

@@ -73,7 +73,9 @@ export class WebStockWriter {
       const notStocked = new Set<string>();
       if (unknown.length) {
         out.calls++;
-        const current = await callOrFail(FAILURE_TYPES.ecommerceRejected, () => this.ecommerce.getOnHandMany(unknown.map((t) => t.level)));
+        const current = await callOrFail(FAILURE_TYPES.ecommerceRejected, () =>
+          this.ecommerce.getOnHandMany(unknown.map((t) => t.level)),
+        );
         for (const t of unknown) {
           const value = current.get(webLevelKey(t.level));
           if (value === undefined) notStocked.add(webLevelKey(t.level));
@@ -81,14 +83,24 @@ export class WebStockWriter {
         }
       }
       out.notStocked += notStocked.size;
-      const changes = pending.filter((t) => !notStocked.has(webLevelKey(t.level)) && this.believed.get(webLevelKey(t.level)) !== t.onHand);
+      const changes = pending.filter(
+        (t) => !notStocked.has(webLevelKey(t.level)) && this.believed.get(webLevelKey(t.level)) !== t.onHand,
+      );
       if (changes.length === 0) return out;
-      const quantities = changes.map((t) => ({ ...t.level, quantity: t.onHand, changeFromQuantity: this.believed.get(webLevelKey(t.level))! }));
+      const quantities = changes.map((t) => ({
+        ...t.level,
+        quantity: t.onHand,
+        changeFromQuantity: this.believed.get(webLevelKey(t.level))!,
+      }));
       const hash = createHash('sha256').update(JSON.stringify(quantities)).digest('hex').slice(0, 16);
       out.calls++;
       let result;
       try {
-        result = await this.ecommerce.setOnHandMany({ quantities, idempotencyKey: `${keyPrefix}:${round}:${hash}`, referenceDocumentUri });
+        result = await this.ecommerce.setOnHandMany({
+          quantities,
+          idempotencyKey: `${keyPrefix}:${round}:${hash}`,
+          referenceDocumentUri,
+        });
       } catch (err) {
         if (!(err instanceof PermanentError)) throw toActivityFailure(err, FAILURE_TYPES.ecommerceRejected);
         if (changes.length === 1) {
@@ -96,7 +108,8 @@ export class WebStockWriter {
           return out;
         }
         // One bad level must not hold back the others: write them one by one to find it.
-        for (const [i, t] of changes.entries()) merge(out, await this.write([t], `${keyPrefix}:${round}:${i}`, referenceDocumentUri));
+        for (const [i, t] of changes.entries())
+          merge(out, await this.write([t], `${keyPrefix}:${round}:${i}`, referenceDocumentUri));
         return out;
       }
       if (result.outcome === 'applied') {
@@ -111,7 +124,10 @@ export class WebStockWriter {
       this.forget(changes.map((c) => c.level));
       pending = changes;
     }
-    throw ApplicationFailure.retryable(`web stock kept changing under ${MAX_STALE_ROUNDS} compare-and-set attempts; retrying`, 'StockWriteContention');
+    throw ApplicationFailure.retryable(
+      `web stock kept changing under ${MAX_STALE_ROUNDS} compare-and-set attempts; retrying`,
+      'StockWriteContention',
+    );
   }
 }
 

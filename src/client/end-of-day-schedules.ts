@@ -24,18 +24,35 @@ export async function ensureEndOfDaySchedules(client: Client, opts: EndOfDaySche
   const ids: string[] = [];
   for (const { storeId, timeZone } of opts.stores) {
     const scheduleId = endOfDayScheduleId(storeId);
-    const args: EndOfDayTriggerInput = { accountId: opts.accountId, storeId, timeZone, payoutRecheck: opts.payoutRecheck, payoutMaxWait: opts.payoutMaxWait, catchUpDays: opts.catchUpDays ?? 3, ...(opts.erpLateCommitWindow ? { erpLateCommitWindow: opts.erpLateCommitWindow } : {}) };
+    const args: EndOfDayTriggerInput = {
+      accountId: opts.accountId,
+      storeId,
+      timeZone,
+      payoutRecheck: opts.payoutRecheck,
+      payoutMaxWait: opts.payoutMaxWait,
+      catchUpDays: opts.catchUpDays ?? 3,
+      ...(opts.erpLateCommitWindow ? { erpLateCommitWindow: opts.erpLateCommitWindow } : {}),
+    };
     const spec = { calendars: [{ hour, minute, comment: `closing time in ${timeZone}` }], timezone: timeZone };
     try {
       await client.schedule.create({
-        scheduleId, spec,
-        action: { type: 'startWorkflow', workflowType: 'endOfDayTriggerWorkflow', taskQueue: END_OF_DAY_TASK_QUEUE, workflowId: scheduleId, args: [args] },
+        scheduleId,
+        spec,
+        action: {
+          type: 'startWorkflow',
+          workflowType: 'endOfDayTriggerWorkflow',
+          taskQueue: END_OF_DAY_TASK_QUEUE,
+          workflowId: scheduleId,
+          args: [args],
+        },
         policies: { overlap: ScheduleOverlapPolicy.ALLOW_ALL, catchupWindow: '3d' },
         state: { note: `End of day for store ${storeId}` },
       });
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-      await client.schedule.getHandle(scheduleId).update((prev) => ({ ...prev, spec, action: { ...prev.action, args: [args] } }));
+      await client.schedule
+        .getHandle(scheduleId)
+        .update((prev) => ({ ...prev, spec, action: { ...prev.action, args: [args] } }));
     }
     ids.push(scheduleId);
   }

@@ -22,7 +22,13 @@ export async function ensureIntervalSchedule<A>(client: Client, spec: IntervalSc
     await client.schedule.create({
       scheduleId: spec.scheduleId,
       spec: { intervals: [{ every: spec.every }] },
-      action: { type: 'startWorkflow', workflowType: spec.workflowType, taskQueue: spec.taskQueue, workflowId: spec.scheduleId, args: [spec.args] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: spec.workflowType,
+        taskQueue: spec.taskQueue,
+        workflowId: spec.scheduleId,
+        args: [spec.args],
+      },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1m' },
       state: { note: spec.note },
     });
@@ -38,6 +44,12 @@ export async function ensureIntervalSchedule<A>(client: Client, spec: IntervalSc
 }
 
 /** Rewrites the schedule's stored argument (a cursor); `next` decides from the current one, so it can refuse to go back. */
-export async function updateScheduleArgs<A>(client: Client, scheduleId: string, next: (current: A) => A): Promise<void> {
-  await client.schedule.getHandle(scheduleId).update((prev) => ({ ...prev, action: { ...prev.action, args: [next(prev.action.args?.[0] as A)] } }));
+export async function updateScheduleArgs<A>(
+  client: Client,
+  scheduleId: string,
+  next: (current: A) => A,
+): Promise<void> {
+  await client.schedule
+    .getHandle(scheduleId)
+    .update((prev) => ({ ...prev, action: { ...prev.action, args: [next(prev.action.args?.[0] as A)] } }));
 }

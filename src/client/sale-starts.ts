@@ -1,5 +1,12 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { SALE_TASK_QUEUE, saleWorkflowId, sitooOrderUpdatedSignal, type SaleWorkflow, type SaleWorkflowInput, type SitooOrderUpdated } from '../workflows/sale-contract';
+import {
+  SALE_TASK_QUEUE,
+  saleWorkflowId,
+  sitooOrderUpdatedSignal,
+  type SaleWorkflow,
+  type SaleWorkflowInput,
+  type SitooOrderUpdated,
+} from '../workflows/sale-contract';
 
 /** What every start of a sale workflow shares, whoever starts it (events receiver, poller, ops). */
 export interface SaleStartConfig {
@@ -14,7 +21,11 @@ export type StartOutcome = 'started' | 'already-closed';
 
 function options(cfg: SaleStartConfig, orderId: number, source: SaleWorkflowInput['source']) {
   const input: SaleWorkflowInput = {
-    accountId: cfg.accountId, eshopId: cfg.eshopId, orderId, paymentConfirmationTimeout: cfg.paymentConfirmationTimeout, source,
+    accountId: cfg.accountId,
+    eshopId: cfg.eshopId,
+    orderId,
+    paymentConfirmationTimeout: cfg.paymentConfirmationTimeout,
+    source,
     ...(cfg.erpLateCommitWindow ? { erpLateCommitWindow: cfg.erpLateCommitWindow } : {}),
   };
   return {
@@ -27,9 +38,17 @@ function options(cfg: SaleStartConfig, orderId: number, source: SaleWorkflowInpu
 }
 
 /** Starts the sale workflow, or lands on the running one; a finished one stays finished. */
-export async function startSale(client: Client, cfg: SaleStartConfig, orderId: number, source: SaleWorkflowInput['source']): Promise<StartOutcome> {
+export async function startSale(
+  client: Client,
+  cfg: SaleStartConfig,
+  orderId: number,
+  source: SaleWorkflowInput['source'],
+): Promise<StartOutcome> {
   try {
-    await client.workflow.start<SaleWorkflow>('saleWorkflow', { ...options(cfg, orderId, source), workflowIdConflictPolicy: 'USE_EXISTING' });
+    await client.workflow.start<SaleWorkflow>('saleWorkflow', {
+      ...options(cfg, orderId, source),
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
     return 'started';
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return 'already-closed';
@@ -38,7 +57,12 @@ export async function startSale(client: Client, cfg: SaleStartConfig, orderId: n
 }
 
 /** Tells the sale workflow its order changed (starting it if the `add` was never seen). */
-export async function signalSaleUpdated(client: Client, cfg: SaleStartConfig, orderId: number, update: SitooOrderUpdated): Promise<StartOutcome> {
+export async function signalSaleUpdated(
+  client: Client,
+  cfg: SaleStartConfig,
+  orderId: number,
+  update: SitooOrderUpdated,
+): Promise<StartOutcome> {
   try {
     await client.workflow.signalWithStart<SaleWorkflow, [SitooOrderUpdated]>('saleWorkflow', {
       ...options(cfg, orderId, 'event'),

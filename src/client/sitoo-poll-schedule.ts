@@ -1,5 +1,10 @@
 import type { Client } from '@temporalio/client';
-import { SITOO_POLL_TASK_QUEUE, sitooPollScheduleId, type SitooPollCursors, type SitooPollInput } from '../workflows/sitoo-poll-contract';
+import {
+  SITOO_POLL_TASK_QUEUE,
+  sitooPollScheduleId,
+  type SitooPollCursors,
+  type SitooPollInput,
+} from '../workflows/sitoo-poll-contract';
 import { ensureIntervalSchedule, updateScheduleArgs } from './interval-schedule';
 
 /**
@@ -18,9 +23,19 @@ export interface PollScheduleOptions {
 export async function ensureSitooPollSchedule(client: Client, opts: PollScheduleOptions): Promise<string> {
   const scheduleId = sitooPollScheduleId(opts.accountId);
   const fromTransactionId = opts.fromTransactionId ?? 1;
-  const args: SitooPollInput = { scheduleId, fromOrderId: opts.fromOrderId, fromTransactionId, pageSize: opts.pageSize ?? 100, maxPages: opts.maxPages ?? 20 };
+  const args: SitooPollInput = {
+    scheduleId,
+    fromOrderId: opts.fromOrderId,
+    fromTransactionId,
+    pageSize: opts.pageSize ?? 100,
+    maxPages: opts.maxPages ?? 20,
+  };
   return ensureIntervalSchedule(client, {
-    scheduleId, workflowType: 'sitooPollWorkflow', taskQueue: SITOO_POLL_TASK_QUEUE, every: opts.every, args,
+    scheduleId,
+    workflowType: 'sitooPollWorkflow',
+    taskQueue: SITOO_POLL_TASK_QUEUE,
+    every: opts.every,
+    args,
     note: 'Sitoo polling fallback (orders and stock transactions); the cursors are in the action arguments',
     // A schedule made before stock transactions were polled starts following them from the configured id.
     upgradeArgs: (stored) => ({ ...stored, fromTransactionId: stored.fromTransactionId ?? fromTransactionId }),
@@ -32,7 +47,10 @@ export async function saveSitooPollCursor(client: Client, scheduleId: string, ne
   await updateScheduleArgs<SitooPollInput>(client, scheduleId, (current) => ({
     ...current,
     fromOrderId: Math.max(current.fromOrderId, next.nextOrderId),
-    fromTransactionId: next.nextTransactionId === undefined ? current.fromTransactionId : Math.max(current.fromTransactionId ?? 1, next.nextTransactionId),
+    fromTransactionId:
+      next.nextTransactionId === undefined
+        ? current.fromTransactionId
+        : Math.max(current.fromTransactionId ?? 1, next.nextTransactionId),
     // The run's view of what is still missing replaces the stored one (it read them all again).
     ...(next.orderGaps ? { orderGaps: next.orderGaps } : {}),
     ...(next.transactionGaps ? { transactionGaps: next.transactionGaps } : {}),

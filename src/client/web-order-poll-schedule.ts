@@ -3,7 +3,11 @@ import type { EventsReceiverEnv } from '../config/env';
 import { parseDuration } from '../domain/duration';
 import { wholeSeconds, type WebOrderPollCursor } from '../domain/web-order-poll';
 import type { ClickAndCollectStartConfig } from '../workflows/click-and-collect-contract';
-import { WEB_ORDER_POLL_TASK_QUEUE, webOrderPollScheduleId, type WebOrderPollInput } from '../workflows/web-order-poll-contract';
+import {
+  WEB_ORDER_POLL_TASK_QUEUE,
+  webOrderPollScheduleId,
+  type WebOrderPollInput,
+} from '../workflows/web-order-poll-contract';
 import { ensureIntervalSchedule, updateScheduleArgs } from './interval-schedule';
 
 /**
@@ -27,19 +31,38 @@ export async function ensureWebOrderPollSchedule(client: Client, opts: WebOrderP
   const scheduleId = webOrderPollScheduleId(opts.accountId);
   const lookbackMs = parseDuration(opts.lookback);
   if (lookbackMs === undefined) throw new Error(`lookback ${opts.lookback} is not a duration`);
-  const settings = { pageSize: opts.pageSize ?? 100, maxPages: opts.maxPages ?? 10, settle: opts.settle, collect: opts.collect, ...(opts.callbackUrl ? { callbackUrl: opts.callbackUrl } : {}) };
-  const args: WebOrderPollInput = { scheduleId, cursor: { updatedAtFrom: wholeSeconds(Date.now() - lookbackMs) }, ...settings };
+  const settings = {
+    pageSize: opts.pageSize ?? 100,
+    maxPages: opts.maxPages ?? 10,
+    settle: opts.settle,
+    collect: opts.collect,
+    ...(opts.callbackUrl ? { callbackUrl: opts.callbackUrl } : {}),
+  };
+  const args: WebOrderPollInput = {
+    scheduleId,
+    cursor: { updatedAtFrom: wholeSeconds(Date.now() - lookbackMs) },
+    ...settings,
+  };
   return ensureIntervalSchedule(client, {
-    scheduleId, workflowType: 'webOrderPollWorkflow', taskQueue: WEB_ORDER_POLL_TASK_QUEUE, every: opts.every, args,
+    scheduleId,
+    workflowType: 'webOrderPollWorkflow',
+    taskQueue: WEB_ORDER_POLL_TASK_QUEUE,
+    every: opts.every,
+    args,
     note: 'Shopify order poll (orders changed since the cursor, and the webhook subscriptions); the cursor is in the action arguments',
     upgradeArgs: (stored) => ({ scheduleId, cursor: stored.cursor, ...settings }),
   });
 }
 
 /** Moves the cursor forward, never back (a run finishing late must not rewind it). */
-export async function saveWebOrderPollCursor(client: Client, scheduleId: string, next: WebOrderPollCursor): Promise<void> {
+export async function saveWebOrderPollCursor(
+  client: Client,
+  scheduleId: string,
+  next: WebOrderPollCursor,
+): Promise<void> {
   await updateScheduleArgs<WebOrderPollInput>(client, scheduleId, (current) =>
-    Date.parse(next.updatedAtFrom) < Date.parse(current.cursor.updatedAtFrom) ? current : { ...current, cursor: next });
+    Date.parse(next.updatedAtFrom) < Date.parse(current.cursor.updatedAtFrom) ? current : { ...current, cursor: next },
+  );
 }
 
 /** The schedule as the receiver process's environment configures it (the same click & collect settings as its webhooks). */
@@ -50,6 +73,12 @@ export function ensureWebOrderPollScheduleFromEnv(client: Client, env: EventsRec
     lookback: env.SHOPIFY_ORDER_POLL_LOOKBACK,
     settle: env.SHOPIFY_ORDER_POLL_SETTLE,
     callbackUrl: env.SHOPIFY_WEBHOOKS_CALLBACK_URL,
-    collect: { accountId: env.SITOO_ACCOUNT_ID, pickupExpiry: env.CLICK_AND_COLLECT_EXPIRY, whenShort: env.CLICK_AND_COLLECT_WHEN_SHORT, vatPercent: env.WEB_ORDER_VAT_PERCENT, erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW },
+    collect: {
+      accountId: env.SITOO_ACCOUNT_ID,
+      pickupExpiry: env.CLICK_AND_COLLECT_EXPIRY,
+      whenShort: env.CLICK_AND_COLLECT_WHEN_SHORT,
+      vatPercent: env.WEB_ORDER_VAT_PERCENT,
+      erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW,
+    },
   });
 }

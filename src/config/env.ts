@@ -54,7 +54,10 @@ const shop = {
 };
 
 const shopApi = {
-  SHOPIFY_API_VERSION: z.string().regex(/^\d{4}-\d{2}$/, 'must look like 2026-04').default('2026-04'),
+  SHOPIFY_API_VERSION: z
+    .string()
+    .regex(/^\d{4}-\d{2}$/, 'must look like 2026-04')
+    .default('2026-04'),
   SHOPIFY_ACCESS_TOKEN: z.string().min(1),
 };
 
@@ -84,7 +87,15 @@ const receivers = {
   EVENTS_USERNAME: z.string().min(1),
   EVENTS_PASSWORD: z.string().min(12, 'must be at least 12 characters'),
   /** The app's client secret(s) that sign webhooks; comma-separated while a rotated one is still in use. */
-  SHOPIFY_WEBHOOK_SECRETS: z.string().min(1).transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+  SHOPIFY_WEBHOOK_SECRETS: z
+    .string()
+    .min(1)
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
   WEBHOOKS_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   /** How long a click & collect customer has to collect before the order is cancelled and refunded. */
   CLICK_AND_COLLECT_EXPIRY: duration.default('7d'),
@@ -114,7 +125,10 @@ const schedules = {
   /** How long a difference must persist before it counts as drift (a change may still be on its way). */
   STOCK_DRIFT_SETTLE: duration.default('10s'),
   /** Stores' local closing time (HH:MM): each store's end of day starts then, in its Sitoo time zone. */
-  EOD_CLOSING_TIME: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM, e.g. 21:00').default('21:00'),
+  EOD_CLOSING_TIME: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM, e.g. 21:00')
+    .default('21:00'),
   /** How often end of day looks for the card payout again, and how long it waits in all before listing what is missing. */
   EOD_PAYOUT_RECHECK: duration.default('1d'),
   EOD_PAYOUT_MAX_WAIT: duration.default('5d'),
@@ -152,7 +166,10 @@ export class ConfigError extends Error {
  * Validates the variables `name` uses, at its start: every missing or bad one is listed by name
  * with what is wrong, never with its value (most are secrets).
  */
-export function loadEnv<P extends ProcessName>(name: P, source: Record<string, string | undefined> = process.env): z.infer<(typeof PROCESS_ENVS)[P]> {
+export function loadEnv<P extends ProcessName>(
+  name: P,
+  source: Record<string, string | undefined> = process.env,
+): z.infer<(typeof PROCESS_ENVS)[P]> {
   const parsed = PROCESS_ENVS[name].safeParse(source);
   if (parsed.success) return parsed.data as z.infer<(typeof PROCESS_ENVS)[P]>;
   const lines = parsed.error.issues.map((i) => {

@@ -10,8 +10,14 @@ import { mappingConflicts, type Mapping } from '../domain/mapping';
  * location code and e-commerce location id, the ERP-mastered warehouses, and the web stock
  * buffers. An error names the bad field and its line.
  */
-const erpLocationCode = z.string().min(1).max(10).regex(/^[A-Z0-9_-]+$/, 'must be an upper-case ERP location code');
-const webLocationId = z.string().regex(/^gid:\/\/shopify\/Location\/\d+$/, 'must be a Shopify location gid like gid://shopify/Location/1');
+const erpLocationCode = z
+  .string()
+  .min(1)
+  .max(10)
+  .regex(/^[A-Z0-9_-]+$/, 'must be an upper-case ERP location code');
+const webLocationId = z
+  .string()
+  .regex(/^gid:\/\/shopify\/Location\/\d+$/, 'must be a Shopify location gid like gid://shopify/Location/1');
 const units = z.number().int().nonnegative();
 const timeZone = z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Stockholm');
 
@@ -21,7 +27,9 @@ const storeSchema = z.object({
   name: z.string().min(1),
   sitooWarehouseId: z.number().int().positive(),
   /** Stores are stock-mastered in Sitoo; the field exists so the file says so explicitly. */
-  stockMaster: z.literal('sitoo', 'a store is stock-mastered in Sitoo: stockMaster must be "sitoo" or left out').optional(),
+  stockMaster: z
+    .literal('sitoo', 'a store is stock-mastered in Sitoo: stockMaster must be "sitoo" or left out')
+    .optional(),
   erpLocationCode,
   erpCustomerNumber: z.string().min(1).max(20),
   webLocationId,
@@ -32,27 +40,35 @@ const storeSchema = z.object({
 });
 
 /** ERP-mastered warehouses: their stock flows from the ERP to the web and to a Virtual Sitoo mirror. */
-const warehouseSchema = z.object({
-  warehouseId: z.string().min(1),
-  name: z.string().min(1),
-  stockMaster: z.literal('erp', 'a warehouse is stock-mastered in the ERP: stockMaster must be "erp" or left out').optional(),
-  erpLocationCode,
-  webLocationId,
-  sitooMirrorWarehouseId: z.number().int().positive().optional(),
-}).strict();
+const warehouseSchema = z
+  .object({
+    warehouseId: z.string().min(1),
+    name: z.string().min(1),
+    stockMaster: z
+      .literal('erp', 'a warehouse is stock-mastered in the ERP: stockMaster must be "erp" or left out')
+      .optional(),
+    erpLocationCode,
+    webLocationId,
+    sitooMirrorWarehouseId: z.number().int().positive().optional(),
+  })
+  .strict();
 
-const buffersSchema = z.object({
-  bySku: z.record(z.string().min(1), units).default({}),
-  byCategory: z.record(z.string().min(1), units).default({}),
-}).strict();
+const buffersSchema = z
+  .object({
+    bySku: z.record(z.string().min(1), units).default({}),
+    byCategory: z.record(z.string().min(1), units).default({}),
+  })
+  .strict();
 
-export const mappingSchema = z.object({
-  /** The account's zone, for stores that name none. */
-  timeZone: timeZone.default(DEFAULT_TIME_ZONE),
-  stores: z.array(storeSchema).min(1),
-  warehouses: z.array(warehouseSchema).default([]),
-  buffers: buffersSchema.default({ bySku: {}, byCategory: {} }),
-}).strict();
+export const mappingSchema = z
+  .object({
+    /** The account's zone, for stores that name none. */
+    timeZone: timeZone.default(DEFAULT_TIME_ZONE),
+    stores: z.array(storeSchema).min(1),
+    warehouses: z.array(warehouseSchema).default([]),
+    buffers: buffersSchema.default({ bySku: {}, byCategory: {} }),
+  })
+  .strict();
 
 export class MappingError extends Error {
   override readonly name = 'MappingError';
@@ -79,9 +95,13 @@ export function parseMapping(text: string, source = 'mapping'): Mapping {
     throw new MappingError(`Invalid mapping file:\n${lines.join('\n')}`);
   }
   const conflicts = mappingConflicts(parsed.data);
-  if (conflicts.length) throw new MappingError(`Invalid mapping file ${source}:\n${conflicts.map((c) => `  ${c}`).join('\n')}`);
+  if (conflicts.length)
+    throw new MappingError(`Invalid mapping file ${source}:\n${conflicts.map((c) => `  ${c}`).join('\n')}`);
   // Every store carries its zone, so nothing downstream needs to know where the default lives.
-  return { ...parsed.data, stores: parsed.data.stores.map((s) => ({ ...s, timeZone: s.timeZone ?? parsed.data.timeZone })) };
+  return {
+    ...parsed.data,
+    stores: parsed.data.stores.map((s) => ({ ...s, timeZone: s.timeZone ?? parsed.data.timeZone })),
+  };
 }
 
 export async function loadMappingFile(path: string): Promise<Mapping> {

@@ -8,7 +8,8 @@ export class ConcurrencyLimit {
   private readonly waiting: Array<() => void> = [];
 
   constructor(readonly max: number) {
-    if (!Number.isInteger(max) || max < 1) throw new Error(`a concurrency limit must be a whole number of at least 1, got ${max}`);
+    if (!Number.isInteger(max) || max < 1)
+      throw new Error(`a concurrency limit must be a whole number of at least 1, got ${max}`);
   }
 
   /** Runs `call` once a place is free. A caller whose signal aborts while waiting leaves the queue. */

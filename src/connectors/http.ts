@@ -94,7 +94,11 @@ export async function send(call: HttpCall): Promise<HttpResponse> {
 }
 
 /** Throws the right error class for a non-2xx response. `code`/`message` come from the API's error body. */
-export function throwForStatus(call: Pick<HttpCall, 'system' | 'method' | 'url'>, res: HttpResponse, detail?: { code?: string; message?: string }): never {
+export function throwForStatus(
+  call: Pick<HttpCall, 'system' | 'method' | 'url'>,
+  res: HttpResponse,
+  detail?: { code?: string; message?: string },
+): never {
   const what = `${call.system} ${call.method} ${redactUrl(call.url)} -> ${res.status}${detail?.code ? ` ${detail.code}` : ''}${detail?.message ? `: ${detail.message}` : ''}`;
   if (isTransientStatus(res.status)) {
     throw new TransientError(what, call.system, res.status, parseRetryAfter(res.headers['retry-after']));
@@ -112,13 +116,23 @@ export function parseBody<T>(system: string, text: string, schema: z.ZodType<T>)
   try {
     json = text.length ? JSON.parse(text) : undefined;
   } catch {
-    throw new PermanentError(`${system} returned a body that is not JSON: ${text.slice(0, 120)}`, system, 200, 'InvalidJson');
+    throw new PermanentError(
+      `${system} returned a body that is not JSON: ${text.slice(0, 120)}`,
+      system,
+      200,
+      'InvalidJson',
+    );
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = issue?.path.join('.') || '(root)';
-    throw new PermanentError(`${system} response did not match the expected shape at ${path}: ${issue?.message}`, system, 200, 'UnexpectedResponse');
+    throw new PermanentError(
+      `${system} response did not match the expected shape at ${path}: ${issue?.message}`,
+      system,
+      200,
+      'UnexpectedResponse',
+    );
   }
   return parsed.data;
 }

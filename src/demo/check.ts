@@ -23,7 +23,11 @@ export const EXPECTED_EXCEPTION: Partial<Record<SaleKind, ExceptionType>> = {
 
 const BOOKED: SaleKind[] = ['paid', 'paid-late'];
 
-export async function readStatuses(client: Client, accountId: number, played: PlayedSale[]): Promise<Map<number, { closed: boolean; status: SaleStatus }>> {
+export async function readStatuses(
+  client: Client,
+  accountId: number,
+  played: PlayedSale[],
+): Promise<Map<number, { closed: boolean; status: SaleStatus }>> {
   const out = new Map<number, { closed: boolean; status: SaleStatus }>();
   // A few at a time: hundreds of simultaneous queries only queue up inside the dev server.
   const queue = played.map((p) => p.orderId);
@@ -51,30 +55,51 @@ export function checkErpTwins(stack: LocalStack): string[] {
     return [...count].filter(([, n]) => n > 1).map(([k, n]) => `${n} ERP ${what} for one business key ${k}`);
   };
   return [
-    ...twice(stack.erp.state.salesDocuments(), (d) => `${d.customerNumber}/${d.externalDocumentNumber}`, 'sales documents'),
-    ...twice(stack.erp.state.creditMemos(), (m) => `${m.customerNumber}/${m.externalDocumentNumber}/${m.lines[0]?.description ?? ''}`, 'credit memos'),
+    ...twice(
+      stack.erp.state.salesDocuments(),
+      (d) => `${d.customerNumber}/${d.externalDocumentNumber}`,
+      'sales documents',
+    ),
+    ...twice(
+      stack.erp.state.creditMemos(),
+      (m) => `${m.customerNumber}/${m.externalDocumentNumber}/${m.lines[0]?.description ?? ''}`,
+      'credit memos',
+    ),
     ...twice(stack.erp.state.stockAdjustments(), (a) => a.externalDocumentNumber, 'stock adjustments'),
   ];
 }
 
-export function checkEndState(stack: LocalStack, scenario: Scenario, played: PlayedSale[], statuses: SaleStatuses): string[] {
+export function checkEndState(
+  stack: LocalStack,
+  scenario: Scenario,
+  played: PlayedSale[],
+  statuses: SaleStatuses,
+): string[] {
   const problems: string[] = [...checkErpTwins(stack)];
   const docs = stack.erp.state.salesDocuments();
   for (const { orderId, sale } of played) {
-    const mine = docs.filter((d) => d.externalDocumentNumber === sitooOrderErpDocumentNumber(stack.env.SITOO_ACCOUNT_ID, orderId));
+    const mine = docs.filter(
+      (d) => d.externalDocumentNumber === sitooOrderErpDocumentNumber(stack.env.SITOO_ACCOUNT_ID, orderId),
+    );
     const store = scenario.stores.find((s) => s.storeId === sale.storeId)!;
     if (BOOKED.includes(sale.kind)) {
-      if (mine.length !== 1) problems.push(`sale ${orderId} (${sale.kind}) has ${mine.length} ERP documents, expected exactly 1`);
+      if (mine.length !== 1)
+        problems.push(`sale ${orderId} (${sale.kind}) has ${mine.length} ERP documents, expected exactly 1`);
       else if (mine[0]!.kind !== 'invoice') problems.push(`sale ${orderId} ERP order ${mine[0]!.number} is not posted`);
-      else if (mine[0]!.lines.some((l) => l.locationCode !== store.erpLocationCode)) problems.push(`sale ${orderId} booked at the wrong ERP location`);
+      else if (mine[0]!.lines.some((l) => l.locationCode !== store.erpLocationCode))
+        problems.push(`sale ${orderId} booked at the wrong ERP location`);
     } else if (mine.length) {
       problems.push(`sale ${orderId} (${sale.kind}) has ${mine.length} ERP documents, expected none`);
     }
     const wf = statuses.get(orderId);
     const expected = EXPECTED_EXCEPTION[sale.kind];
-    const actual = wf?.status.exception ? `parked as ${wf.status.exception.type}: ${wf.status.exception.message}` : wf?.status.step;
-    if (expected && wf?.status.exception?.type !== expected) problems.push(`sale ${orderId} should be parked as ${expected}, is ${actual}`);
-    if (!expected && !(wf?.closed && wf.status.step === 'completed')) problems.push(`sale ${orderId} should be completed, is ${actual}`);
+    const actual = wf?.status.exception
+      ? `parked as ${wf.status.exception.type}: ${wf.status.exception.message}`
+      : wf?.status.step;
+    if (expected && wf?.status.exception?.type !== expected)
+      problems.push(`sale ${orderId} should be parked as ${expected}, is ${actual}`);
+    if (!expected && !(wf?.closed && wf.status.step === 'completed'))
+      problems.push(`sale ${orderId} should be completed, is ${actual}`);
   }
   return problems;
 }

@@ -20,8 +20,15 @@ export async function startFlakyProxy(target: string, failureRate: number, seed 
     }
     try {
       // The caller's own content type goes through, so the receiver judges what Sitoo really sent.
-      const headers = { authorization: req.headers.authorization ?? '', ...(req.headers['content-type'] ? { 'content-type': req.headers['content-type'] } : {}) };
-      const upstream = await request(`${target}${req.url}`, { method: req.method as 'POST', headers, body: Buffer.concat(chunks) });
+      const headers = {
+        authorization: req.headers.authorization ?? '',
+        ...(req.headers['content-type'] ? { 'content-type': req.headers['content-type'] } : {}),
+      };
+      const upstream = await request(`${target}${req.url}`, {
+        method: req.method as 'POST',
+        headers,
+        body: Buffer.concat(chunks),
+      });
       res.writeHead(upstream.statusCode, { 'content-type': 'application/json' }).end(await upstream.body.text());
     } catch {
       res.writeHead(502).end();
@@ -31,6 +38,10 @@ export async function startFlakyProxy(target: string, failureRate: number, seed 
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     refused: () => refused,
-    close: () => new Promise<void>((ok) => { server.closeAllConnections(); server.close(() => ok()); }),
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
   };
 }

@@ -23,8 +23,12 @@ export async function checkOddEvents(stack: LocalStack): Promise<{ sent: number;
     const key = deliveryKey((event as { event_id?: unknown }).event_id, event);
     const handle = stack.client.workflow.getHandle(sitooEventExceptionWorkflowId(stack.env.SITOO_ACCOUNT_ID, key));
     const status = await handle.query(recordedExceptionStatusQuery).catch(() => undefined);
-    if (status?.exception?.type !== 'unprocessable-event') problems.push(`odd Sitoo event (${kind}, key ${key}) was not parked as unprocessable-event`);
+    if (status?.exception?.type !== 'unprocessable-event')
+      problems.push(`odd Sitoo event (${kind}, key ${key}) was not parked as unprocessable-event`);
   }
-  if (stack.sitoo.events.stats.dropped > 0) problems.push(`Sitoo gave up on ${stack.sitoo.events.stats.dropped} events: ${stack.sitoo.events.droppedBatches.map((b) => b.reason).join('; ')}`);
+  if (stack.sitoo.events.stats.dropped > 0)
+    problems.push(
+      `Sitoo gave up on ${stack.sitoo.events.stats.dropped} events: ${stack.sitoo.events.droppedBatches.map((b) => b.reason).join('; ')}`,
+    );
   return { sent: sent.length, problems };
 }

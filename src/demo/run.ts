@@ -43,9 +43,22 @@ async function main(): Promise<number> {
   installRuntimeLogger(logger);
   const port = Number(process.env.DEMO_TEMPORAL_PORT ?? 7233);
   say(`Starting the Temporal dev server on 127.0.0.1:${port} (UI on ${port + 1000})...`);
-  const server = await startDevServer({ namespace: 'retail', port, uiPort: port + 1000, dbFile: join(PROJECT_ROOT, '.data', 'temporal-demo.sqlite'), log: say });
-  const scenario = buildScenario({ seed: Number(args.seed), salesPerStore: Number(args['sales-per-store']), durationMs: parseDuration(args.duration!) ?? 20_000, maxLatePaymentMs: 5_000 });
-  say(`Starting simulators, workers and the events receiver; ${scenario.sales.length} sales across ${scenario.stores.length} stores...`);
+  const server = await startDevServer({
+    namespace: 'retail',
+    port,
+    uiPort: port + 1000,
+    dbFile: join(PROJECT_ROOT, '.data', 'temporal-demo.sqlite'),
+    log: say,
+  });
+  const scenario = buildScenario({
+    seed: Number(args.seed),
+    salesPerStore: Number(args['sales-per-store']),
+    durationMs: parseDuration(args.duration!) ?? 20_000,
+    maxLatePaymentMs: 5_000,
+  });
+  say(
+    `Starting simulators, workers and the events receiver; ${scenario.sales.length} sales across ${scenario.stores.length} stores...`,
+  );
   const stack = await startLocalStack({
     temporal: { address: server.address, namespace: server.namespace },
     dataDir: join(PROJECT_ROOT, '.data', 'demo'),
@@ -62,42 +75,77 @@ async function main(): Promise<number> {
     faults: {
       sitoo: { errorRate: 0.03, throttleRate: 0.02, retryAfterSeconds: 1, lostResponseRate: 0.03 },
       // Some ERP writes commit 2 s after they arrive, after the client (1 s) gave up: booked once all the same.
-      erp: { errorRate: 0.04, throttleRate: 0.03, retryAfterSeconds: 1, lostResponseRate: 0.08, latencyMs: 5, lateCommitRate: 0.03, lateCommitDelayMs: 2_000 },
+      erp: {
+        errorRate: 0.04,
+        throttleRate: 0.03,
+        retryAfterSeconds: 1,
+        lostResponseRate: 0.08,
+        latencyMs: 5,
+        lateCommitRate: 0.03,
+        lateCommitDelayMs: 2_000,
+      },
       ecommerce: { errorRate: 0.03, throttleRate: 0.03, retryAfterSeconds: 1, lostResponseRate: 0.05 },
     },
     logger,
   });
   const proxy = await startFlakyProxy(stack.receiverUrl, 0.08);
-  stack.sitoo.events.setReceiver({ url: proxy.url, username: stack.env.EVENTS_USERNAME, password: stack.env.EVENTS_PASSWORD });
+  stack.sitoo.events.setReceiver({
+    url: proxy.url,
+    username: stack.env.EVENTS_USERNAME,
+    password: stack.env.EVENTS_PASSWORD,
+  });
   sendOddEvents(stack, 0.05);
   await ensureSitooPollSchedule(stack.client, { accountId: stack.env.SITOO_ACCOUNT_ID, every: '10s', fromOrderId: 1 });
-  const erpStockPoll = await ensureErpStockPollSchedule(stack.client, { accountId: stack.env.SITOO_ACCOUNT_ID, every: '5s' });
+  const erpStockPoll = await ensureErpStockPollSchedule(stack.client, {
+    accountId: stack.env.SITOO_ACCOUNT_ID,
+    every: '5s',
+  });
 
   const played: PlayedSale[] = [];
   const lateTimers: Promise<void>[] = [];
   const progress = setInterval(() => void report(false), 2_000);
   async function report(final: boolean) {
-    const count = async (q: string) => (await stack.client.workflow.count(`WorkflowType = 'saleWorkflow' AND ${q}`)).count;
-    const [done, parked] = await Promise.all([count(`ExecutionStatus != 'Running'`), count(`ExecutionStatus = 'Running' AND ExceptionType IS NOT NULL`)]).catch(() => [NaN, NaN]);
+    const count = async (q: string) =>
+      (await stack.client.workflow.count(`WorkflowType = 'saleWorkflow' AND ${q}`)).count;
+    const [done, parked] = await Promise.all([
+      count(`ExecutionStatus != 'Running'`),
+      count(`ExecutionStatus = 'Running' AND ExceptionType IS NOT NULL`),
+    ]).catch(() => [NaN, NaN]);
     const ev = stack.sitoo.events.stats;
-    say(`${final ? 'settled' : 'progress'} t=${((Date.now() - started) / 1000).toFixed(0)}s  sales ${played.length}/${scenario.sales.length}  events delivered ${ev.delivered}/${ev.enqueued}  workflows done ${done}, parked ${parked}, in flight ${played.length - done - parked}`);
+    say(
+      `${final ? 'settled' : 'progress'} t=${((Date.now() - started) / 1000).toFixed(0)}s  sales ${played.length}/${scenario.sales.length}  events delivered ${ev.delivered}/${ev.enqueued}  workflows done ${done}, parked ${parked}, in flight ${played.length - done - parked}`,
+    );
     return done + parked;
   }
 
   const t0 = Date.now();
   const stockPlayed: StockPlayed = { recorded: [], handEdits: [], webOrders: [] };
   const duringHour = scenario.stockChanges.filter((c) => c.kind !== 'web-hand-edit');
-  const stockTimers = duringHour.map((c) => new Promise<void>((r) => setTimeout(() => r(playStockChange(stack, scenario, c, stockPlayed)), c.at)));
+  const stockTimers = duringHour.map(
+    (c) => new Promise<void>((r) => setTimeout(() => r(playStockChange(stack, scenario, c, stockPlayed)), c.at)),
+  );
   for (const sale of scenario.sales) {
     const wait = t0 + sale.at - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const paid = sale.kind === 'paid' || sale.kind === 'unknown-sku' || sale.kind === 'unmapped-warehouse';
     // Card sales also reach the card processor, unless the payment never went through.
     const payments = cardPayment(stack, sale, sale.kind !== 'never-paid');
-    const order = stack.sitoo.pos.recordSale({ warehouseId: sale.warehouseId, lines: sale.lines, payments, paymentStateId: paid ? PaymentState.Successful : PaymentState.Pending });
+    const order = stack.sitoo.pos.recordSale({
+      warehouseId: sale.warehouseId,
+      lines: sale.lines,
+      payments,
+      paymentStateId: paid ? PaymentState.Successful : PaymentState.Pending,
+    });
     played.push({ orderId: order.orderId, sale });
     if (sale.kind === 'paid-late') {
-      lateTimers.push(new Promise((r) => setTimeout(() => r(stack.sitoo.pos.setPaymentState(order.orderId, PaymentState.Successful)), sale.paidAfterMs)));
+      lateTimers.push(
+        new Promise((r) =>
+          setTimeout(
+            () => r(stack.sitoo.pos.setPaymentState(order.orderId, PaymentState.Successful)),
+            sale.paidAfterMs,
+          ),
+        ),
+      );
     }
   }
   await Promise.all([...lateTimers, ...stockTimers]);
@@ -113,7 +161,8 @@ async function main(): Promise<number> {
   // The last goods receipt may be newer than the last scheduled ERP poll; then let stock settle.
   await stack.client.schedule.getHandle(erpStockPoll).trigger();
   await waitForStockIdle(stack, 60_000);
-  for (const edit of scenario.stockChanges.filter((c) => c.kind === 'web-hand-edit')) playStockChange(stack, scenario, edit, stockPlayed);
+  for (const edit of scenario.stockChanges.filter((c) => c.kind === 'web-hand-edit'))
+    playStockChange(stack, scenario, edit, stockPlayed);
   say('Running the stock drift check (master against web, every location)...');
   const drift = await runDriftCheck(stack);
   const stock = await stockStatus(stack);
@@ -123,8 +172,16 @@ async function main(): Promise<number> {
   const day = await closeTheDay(stack, played, omni, say);
   const odd = await checkOddEvents(stack);
   say(`${odd.sent} odd Sitoo events slipped into the stream; each must be parked and acknowledged.`);
-  const problems = [...checkEndState(stack, scenario, played, statuses), ...checkStock(stack, scenario, stockPlayed, drift, stock?.held), ...omniCheck.problems, ...day.problems, ...odd.problems];
-  const exceptionsByOrder = new Map([...statuses].filter(([, s]) => s.status.exception).map(([id, s]) => [id, s.status.exception!.type]));
+  const problems = [
+    ...checkEndState(stack, scenario, played, statuses),
+    ...checkStock(stack, scenario, stockPlayed, drift, stock?.held),
+    ...omniCheck.problems,
+    ...day.problems,
+    ...odd.problems,
+  ];
+  const exceptionsByOrder = new Map(
+    [...statuses].filter(([, s]) => s.status.exception).map(([id, s]) => [id, s.status.exception!.type]),
+  );
   const summary = summarise(stack, scenario, played, exceptionsByOrder, {
     wallTimeSeconds: (Date.now() - started) / 1000,
     temporalUi: server.uiUrl,
@@ -143,10 +200,16 @@ async function main(): Promise<number> {
       webOrderUnitsCommitted: stockPlayed.webOrders.reduce((n, o) => n + o.quantity, 0),
     },
   });
-  console.log(args.json ? JSON.stringify({ ...summary, omni: omniCheck.summary }, null, 2) : `${renderTable(summary)}\n${renderOmni(omniCheck.summary)}\nDay close:\n${day.lines.join('\n')}`);
+  console.log(
+    args.json
+      ? JSON.stringify({ ...summary, omni: omniCheck.summary }, null, 2)
+      : `${renderTable(summary)}\n${renderOmni(omniCheck.summary)}\nDay close:\n${day.lines.join('\n')}`,
+  );
 
   if (args['keep-running']) {
-    say(`\nThe stack keeps running for you to explore: ${server.uiUrl}  (Temporal address ${server.address}, namespace ${server.namespace}). Ctrl-C stops it.`);
+    say(
+      `\nThe stack keeps running for you to explore: ${server.uiUrl}  (Temporal address ${server.address}, namespace ${server.namespace}). Ctrl-C stops it.`,
+    );
     await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
   }
   await proxy.close();

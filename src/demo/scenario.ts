@@ -65,28 +65,79 @@ export function buildScenario(opts: ScenarioOptions): Scenario {
   // A hot set: the first five SKUs take about half of the lines.
   const skuFor = () => (random() < 0.5 ? catalogue[Math.floor(random() * 5)]! : pick(catalogue));
   const stock = () => Object.fromEntries(catalogue.map((c) => [c.sku, 500]));
-  const stores: StoreSeed[] = STORES.map((name, i) => ({ storeId: `S0${i + 1}`, name, warehouseId: 101 + i, erpLocationCode: `STORE0${i + 1}`, mapped: true, stock: stock() }));
-  stores.push({ storeId: 'POP1', name: 'Pop-up (never mapped)', warehouseId: 199, erpLocationCode: 'POPUP', mapped: false, stock: stock() });
+  const stores: StoreSeed[] = STORES.map((name, i) => ({
+    storeId: `S0${i + 1}`,
+    name,
+    warehouseId: 101 + i,
+    erpLocationCode: `STORE0${i + 1}`,
+    mapped: true,
+    stock: stock(),
+  }));
+  stores.push({
+    storeId: 'POP1',
+    name: 'Pop-up (never mapped)',
+    warehouseId: 199,
+    erpLocationCode: 'POPUP',
+    mapped: false,
+    stock: stock(),
+  });
 
   const sales: PlannedSale[] = [];
-  const line = (sku = skuFor()) => ({ sku: sku.sku, productName: sku.name, quantity: 1 + Math.floor(random() * 2), unitPriceGross: sku.unitPriceGross, vatPercent: sku.vatPercent });
+  const line = (sku = skuFor()) => ({
+    sku: sku.sku,
+    productName: sku.name,
+    quantity: 1 + Math.floor(random() * 2),
+    unitPriceGross: sku.unitPriceGross,
+    vatPercent: sku.vatPercent,
+  });
   for (const store of stores.filter((s) => s.mapped)) {
     for (let n = 0; n < opts.salesPerStore; n++) {
       const roll = random();
       const kind: SaleKind = roll < 0.04 ? 'never-paid' : roll < 0.16 ? 'paid-late' : 'paid';
       const lines = Array.from({ length: 1 + Math.floor(random() * 3) }, () => line());
-      sales.push({ storeId: store.storeId, warehouseId: store.warehouseId, kind, at: Math.floor(random() * opts.durationMs), lines, paidAfterMs: kind === 'paid-late' ? 500 + Math.floor(random() * (opts.maxLatePaymentMs - 500)) : undefined });
+      sales.push({
+        storeId: store.storeId,
+        warehouseId: store.warehouseId,
+        kind,
+        at: Math.floor(random() * opts.durationMs),
+        lines,
+        paidAfterMs: kind === 'paid-late' ? 500 + Math.floor(random() * (opts.maxLatePaymentMs - 500)) : undefined,
+      });
     }
   }
   // A few sales of a product that exists only in the POS (never set up in the ERP or the web shop).
   for (let n = 0; n < 3; n++) {
     const store = pick(stores.filter((s) => s.mapped));
-    sales.push({ storeId: store.storeId, warehouseId: store.warehouseId, kind: 'unknown-sku', at: Math.floor(random() * opts.durationMs), lines: [line(), { sku: `GHOST-${n + 1}`, productName: 'Unlisted item', quantity: 1, unitPriceGross: '99.00', vatPercent: 25 }] });
+    sales.push({
+      storeId: store.storeId,
+      warehouseId: store.warehouseId,
+      kind: 'unknown-sku',
+      at: Math.floor(random() * opts.durationMs),
+      lines: [
+        line(),
+        { sku: `GHOST-${n + 1}`, productName: 'Unlisted item', quantity: 1, unitPriceGross: '99.00', vatPercent: 25 },
+      ],
+    });
   }
   const popup = stores.find((s) => !s.mapped)!;
-  for (let n = 0; n < 4; n++) sales.push({ storeId: popup.storeId, warehouseId: popup.warehouseId, kind: 'unmapped-warehouse', at: Math.floor(random() * opts.durationMs), lines: [line()] });
+  for (let n = 0; n < 4; n++)
+    sales.push({
+      storeId: popup.storeId,
+      warehouseId: popup.warehouseId,
+      kind: 'unmapped-warehouse',
+      at: Math.floor(random() * opts.durationMs),
+      lines: [line()],
+    });
   sales.sort((a, b) => a.at - b.at);
-  const warehouses: WarehouseSeed[] = [{ warehouseId: 'CENTRAL', name: 'Central warehouse', erpLocationCode: 'WH01', sitooMirrorWarehouseId: 900, stock: Object.fromEntries(catalogue.map((c) => [c.sku, 2000])) }];
+  const warehouses: WarehouseSeed[] = [
+    {
+      warehouseId: 'CENTRAL',
+      name: 'Central warehouse',
+      erpLocationCode: 'WH01',
+      sitooMirrorWarehouseId: 900,
+      stock: Object.fromEntries(catalogue.map((c) => [c.sku, 2000])),
+    },
+  ];
   const at = (fraction: number) => Math.floor(opts.durationMs * fraction);
   const stockChanges: PlannedStockChange[] = [
     { at: at(0.2), kind: 'goods-receipt', erpLocationCode: 'WH01', sku: 'SKU-001', quantity: 300 },

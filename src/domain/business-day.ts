@@ -24,14 +24,28 @@ export function storeTimeZone(store: { timeZone?: string }): string {
 
 /** The local calendar date (yyyy-mm-dd) of a Unix-seconds instant in an IANA time zone. */
 export function localDate(unixSeconds: number, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(unixSeconds * 1000));
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(new Date(unixSeconds * 1000));
   const get = (type: string) => parts.find((p) => p.type === type)!.value;
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
 
 /** Minutes the zone is ahead of UTC at that instant. */
 function offsetMinutes(utcMs: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(new Date(utcMs));
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(new Date(utcMs));
   const n = (type: string) => Number(parts.find((p) => p.type === type)!.value);
   const asUtc = Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second'));
   return Math.round((asUtc - Math.floor(utcMs / 1000) * 1000) / 60_000);
@@ -54,7 +68,8 @@ export function businessDayWindow(date: string, timeZone: string): { from: numbe
 
 const DAY_MS = 86_400_000;
 /** The calendar date `ms` after the start of `date` (both yyyy-mm-dd, zone-free calendar arithmetic). */
-const dateAfter = (date: string, ms: number): string => new Date(Date.parse(`${date}T00:00:00Z`) + ms).toISOString().slice(0, 10);
+const dateAfter = (date: string, ms: number): string =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + ms).toISOString().slice(0, 10);
 
 export function addDays(date: string, days: number): string {
   return dateAfter(date, days * DAY_MS);

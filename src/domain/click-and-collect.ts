@@ -33,7 +33,8 @@ export function pricedLineWithCents(line: PricedLine | LegacyPricedLine): Priced
 
 export function pickupLines(fo: WebFulfillmentOrder): PickupLine[] {
   const bySku = new Map<string, number>();
-  for (const l of fo.lines) if (l.remainingQuantity > 0) bySku.set(l.sku, (bySku.get(l.sku) ?? 0) + l.remainingQuantity);
+  for (const l of fo.lines)
+    if (l.remainingQuantity > 0) bySku.set(l.sku, (bySku.get(l.sku) ?? 0) + l.remainingQuantity);
   return [...bySku].map(([sku, quantity]) => ({ sku, quantity }));
 }
 
@@ -80,12 +81,24 @@ export function collectionPayment(order: Pick<SaleOrder, 'paymentStateId' | 'lin
   const paidCents = order.payments.reduce((n, p) => n + p.amountCents, 0);
   // What each row came to, not its rounded unit price x quantity: a discounted web line does not divide evenly.
   const dueCents = order.lines.reduce((n, l) => n + rowCents(l), 0);
-  return { paid: order.paymentStateId === PaymentState.Successful && paidCents >= dueCents, paymentStateId: order.paymentStateId, paidCents, dueCents };
+  return {
+    paid: order.paymentStateId === PaymentState.Successful && paidCents >= dueCents,
+    paymentStateId: order.paymentStateId,
+    paidCents,
+    dueCents,
+  };
 }
 
 /** The ERP sale of a collected pickup: what the store handed over, at the prices its till charged. */
 export function soldLines(order: Pick<SaleOrder, 'lines'>): PricedLine[] {
-  return order.lines.filter((l) => l.quantity > 0).map((l) => ({ sku: l.sku, quantity: l.quantity, unitPriceCents: l.unitPriceGrossCents, ...(l.grossCents !== undefined ? { grossCents: l.grossCents } : {}) }));
+  return order.lines
+    .filter((l) => l.quantity > 0)
+    .map((l) => ({
+      sku: l.sku,
+      quantity: l.quantity,
+      unitPriceCents: l.unitPriceGrossCents,
+      ...(l.grossCents !== undefined ? { grossCents: l.grossCents } : {}),
+    }));
 }
 
 /** What a click & collect workflow starts from; its activities (the order poll) start it too. */

@@ -18,6 +18,7 @@ export class InvalidDurationError extends Error {
 
 export function durationMs(field: string, value: string | number): number {
   const ms = parseDuration(value);
-  if (ms === undefined) throw new InvalidDurationError(`${field} ${JSON.stringify(value)} is not a duration like 30s, 15m, 2h or 1d`);
+  if (ms === undefined)
+    throw new InvalidDurationError(`${field} ${JSON.stringify(value)} is not a duration like 30s, 15m, 2h or 1d`);
   return ms;
 }

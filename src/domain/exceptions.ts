@@ -56,8 +56,25 @@ export const DEFAULT_OWNER: Record<ExceptionType, Owner> = {
  * orphaned return the original order it belongs to (`reference`); `accept` closes a reconciliation
  * gap as explained (`reason` required).
  */
-export type ResolutionAction = 'retry' | 'skip' | 'retry-with-mapping' | 'acknowledge' | 'use-store' | 'cancel-order' | 'supply-reference' | 'accept';
-const ACTIONS: readonly ResolutionAction[] = ['retry', 'skip', 'retry-with-mapping', 'acknowledge', 'use-store', 'cancel-order', 'supply-reference', 'accept'];
+export type ResolutionAction =
+  | 'retry'
+  | 'skip'
+  | 'retry-with-mapping'
+  | 'acknowledge'
+  | 'use-store'
+  | 'cancel-order'
+  | 'supply-reference'
+  | 'accept';
+const ACTIONS: readonly ResolutionAction[] = [
+  'retry',
+  'skip',
+  'retry-with-mapping',
+  'acknowledge',
+  'use-store',
+  'cancel-order',
+  'supply-reference',
+  'accept',
+];
 
 export interface MappingOverride {
   storeId: string;
@@ -107,7 +124,8 @@ export function validateResolution(input: unknown, parked: ParkedException | und
   if (r.resolvedBy !== undefined && typeof r.resolvedBy !== 'string') return 'resolvedBy must be a string';
   if (r.action === 'retry-with-mapping') {
     const m = r.mapping as Partial<MappingOverride> | undefined;
-    if (!m || typeof m !== 'object') return 'mapping is required for retry-with-mapping: {storeId, erpLocationCode, erpCustomerNumber, webLocationId}';
+    if (!m || typeof m !== 'object')
+      return 'mapping is required for retry-with-mapping: {storeId, erpLocationCode, erpCustomerNumber, webLocationId}';
     for (const field of ['storeId', 'erpLocationCode', 'erpCustomerNumber', 'webLocationId'] as const) {
       if (typeof m[field] !== 'string' || m[field]!.trim() === '') return `mapping.${field} must be a non-empty string`;
     }
@@ -116,9 +134,13 @@ export function validateResolution(input: unknown, parked: ParkedException | und
   }
   const needs = (field: 'storeId' | 'reference', action: ResolutionAction): string | undefined => {
     const value = r[field];
-    if (r.action === action) return typeof value === 'string' && value.trim() !== '' ? undefined : `${field} is required for ${action} and must be a non-empty string`;
+    if (r.action === action)
+      return typeof value === 'string' && value.trim() !== ''
+        ? undefined
+        : `${field} is required for ${action} and must be a non-empty string`;
     return value === undefined ? undefined : `${field} is only accepted with action ${action}`;
   };
-  if (r.action === 'accept' && (typeof r.reason !== 'string' || r.reason.trim() === '')) return 'reason is required for accept: say why the gap is acceptable';
+  if (r.action === 'accept' && (typeof r.reason !== 'string' || r.reason.trim() === ''))
+    return 'reason is required for accept: say why the gap is acceptable';
   return needs('storeId', 'use-store') ?? needs('reference', 'supply-reference');
 }

@@ -156,7 +156,10 @@ export function endOfDayScheduleId(storeId: string): string {
 export const STORE_ID = /^[A-Za-z0-9_-]{1,9}$/;
 
 function checkedStoreId(storeId: string): string {
-  if (!STORE_ID.test(storeId)) throw new Error(`store id ${JSON.stringify(storeId)} must be 1-9 letters, digits, '-' or '_' (it becomes part of ERP codes)`);
+  if (!STORE_ID.test(storeId))
+    throw new Error(
+      `store id ${JSON.stringify(storeId)} must be 1-9 letters, digits, '-' or '_' (it becomes part of ERP codes)`,
+    );
   return storeId.toUpperCase();
 }
 

@@ -69,8 +69,24 @@ export function findStoreByWarehouse(mapping: Mapping, warehouseId: number | nul
 
 export function stockLocations(mapping: Mapping): StockLocation[] {
   return [
-    ...mapping.stores.map((s): StockLocation => ({ locationId: s.storeId, name: s.name, master: 'sitoo', sitooWarehouseId: s.sitooWarehouseId, erpLocationCode: s.erpLocationCode, webLocationId: s.webLocationId, ...zoneOf(s.timeZone ?? mapping.timeZone) })),
-    ...(mapping.warehouses ?? []).map((w): StockLocation => ({ locationId: w.warehouseId, name: w.name, master: 'erp', sitooWarehouseId: w.sitooMirrorWarehouseId, erpLocationCode: w.erpLocationCode, webLocationId: w.webLocationId, ...zoneOf(mapping.timeZone) })),
+    ...mapping.stores.map((s): StockLocation => ({
+      locationId: s.storeId,
+      name: s.name,
+      master: 'sitoo',
+      sitooWarehouseId: s.sitooWarehouseId,
+      erpLocationCode: s.erpLocationCode,
+      webLocationId: s.webLocationId,
+      ...zoneOf(s.timeZone ?? mapping.timeZone),
+    })),
+    ...(mapping.warehouses ?? []).map((w): StockLocation => ({
+      locationId: w.warehouseId,
+      name: w.name,
+      master: 'erp',
+      sitooWarehouseId: w.sitooMirrorWarehouseId,
+      erpLocationCode: w.erpLocationCode,
+      webLocationId: w.webLocationId,
+      ...zoneOf(mapping.timeZone),
+    })),
   ];
 }
 
@@ -120,7 +136,10 @@ export function mappingConflicts(mapping: Mapping): string[] {
   // Stores may share an ERP location (sales only), but an ERP-mastered one must be its warehouse's alone.
   for (const w of mapping.warehouses ?? []) {
     const sharer = mapping.stores.find((s) => s.erpLocationCode === w.erpLocationCode);
-    if (sharer) problems.push(`erpLocationCode ${w.erpLocationCode} is the ERP-mastered warehouse ${w.warehouseId} and also store ${sharer.storeId}`);
+    if (sharer)
+      problems.push(
+        `erpLocationCode ${w.erpLocationCode} is the ERP-mastered warehouse ${w.warehouseId} and also store ${sharer.storeId}`,
+      );
   }
   return problems;
 }

@@ -54,8 +54,11 @@ export function allocateCents(totalCents: number, weights: readonly number[]): n
   const sign = totalCents < 0 ? -1 : 1;
   const abs = Math.abs(totalCents);
   const parts = w.map((x) => Math.floor((abs * x) / sum));
-  const byRemainder = w.map((x, i) => ({ i, rest: abs * x - parts[i]! * sum })).sort((a, b) => b.rest - a.rest || a.i - b.i);
-  for (let left = abs - parts.reduce((a, b) => a + b, 0), k = 0; left > 0; left--, k++) parts[byRemainder[k % parts.length]!.i]! += 1;
+  const byRemainder = w
+    .map((x, i) => ({ i, rest: abs * x - parts[i]! * sum }))
+    .sort((a, b) => b.rest - a.rest || a.i - b.i);
+  for (let left = abs - parts.reduce((a, b) => a + b, 0), k = 0; left > 0; left--, k++)
+    parts[byRemainder[k % parts.length]!.i]! += 1;
   return parts.map((p) => sign * p);
 }
 
@@ -67,5 +70,8 @@ export function allocateCents(totalCents: number, weights: readonly number[]): n
 export function unitPrices(totalCents: number, quantity: number): Array<{ quantity: number; unitCents: number }> {
   const base = Math.floor(totalCents / quantity);
   const dearer = totalCents - base * quantity;
-  return [{ quantity: quantity - dearer, unitCents: base }, { quantity: dearer, unitCents: base + 1 }].filter((p) => p.quantity > 0);
+  return [
+    { quantity: quantity - dearer, unitCents: base },
+    { quantity: dearer, unitCents: base + 1 },
+  ].filter((p) => p.quantity > 0);
 }

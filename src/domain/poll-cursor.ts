@@ -21,14 +21,20 @@ export function gapsIn(fromId: number, seenAscending: readonly number[], now: nu
   const gaps: IdGap[] = [];
   let expected = fromId;
   for (const id of seenAscending) {
-    if (id > expected && id - expected <= MAX_GAP_RUN) for (let missing = expected; missing < id; missing++) gaps.push({ id: missing, since: now });
+    if (id > expected && id - expected <= MAX_GAP_RUN)
+      for (let missing = expected; missing < id; missing++) gaps.push({ id: missing, since: now });
     expected = Math.max(expected, id + 1);
   }
   return gaps;
 }
 
 /** Gaps still worth looking for after a look-up that found `found`: the rest are counted as given up. */
-export function remainingGaps(gaps: readonly IdGap[], found: ReadonlySet<number>, now: number, gapWaitMs: number): { gaps: IdGap[]; abandoned: number } {
+export function remainingGaps(
+  gaps: readonly IdGap[],
+  found: ReadonlySet<number>,
+  now: number,
+  gapWaitMs: number,
+): { gaps: IdGap[]; abandoned: number } {
   const open = gaps.filter((g) => !found.has(g.id));
   const kept = open.filter((g) => now - g.since < gapWaitMs);
   return { gaps: kept, abandoned: open.length - kept.length };

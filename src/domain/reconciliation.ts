@@ -41,7 +41,9 @@ export interface ErpBookings {
  * Credit memo lines by the return they book. A web order's returns share its document number,
  * so the line description, which every return's memo carries, is what identifies each one.
  */
-export function returnsByOrder(lines: ReadonlyArray<{ creditMemoId: string; description: string; grossCents: number }>): ErpReturnsByOrder {
+export function returnsByOrder(
+  lines: ReadonlyArray<{ creditMemoId: string; description: string; grossCents: number }>,
+): ErpReturnsByOrder {
   const memos = new Map<number, { ids: Set<string>; cents: number }>();
   for (const l of lines) {
     const orderId = returnOfLineDescription(l.description);
@@ -64,14 +66,30 @@ export function saleGap(tx: DayTransaction, erp: ErpBookings): SaleGap | undefin
   if (tx.creditOrderId !== null || tx.lines.every((l) => l.quantity <= 0)) {
     const booked = erp.returns.get(tx.orderId);
     if (!booked) return { orderId: tx.orderId, kind: 'never-posted', posCents, erpDocuments: 0 };
-    if (booked.creditMemos > 1) return { orderId: tx.orderId, kind: 'posted-twice', posCents, erpCents: -booked.cents, erpDocuments: booked.creditMemos };
-    if (-booked.cents !== posCents) return { orderId: tx.orderId, kind: 'amount-differs', posCents, erpCents: -booked.cents, erpDocuments: 1 };
+    if (booked.creditMemos > 1)
+      return {
+        orderId: tx.orderId,
+        kind: 'posted-twice',
+        posCents,
+        erpCents: -booked.cents,
+        erpDocuments: booked.creditMemos,
+      };
+    if (-booked.cents !== posCents)
+      return { orderId: tx.orderId, kind: 'amount-differs', posCents, erpCents: -booked.cents, erpDocuments: 1 };
     return undefined;
   }
   const docs = erp.invoices.get(tx.webOrderId ? webOrderErpDocumentNumber(tx.webOrderId) : String(tx.orderId)) ?? [];
   if (docs.length === 0) return { orderId: tx.orderId, kind: 'never-posted', posCents, erpDocuments: 0 };
-  if (docs.length > 1) return { orderId: tx.orderId, kind: 'posted-twice', posCents, erpCents: docs.reduce((a, b) => a + b, 0), erpDocuments: docs.length };
-  if (docs[0] !== posCents) return { orderId: tx.orderId, kind: 'amount-differs', posCents, erpCents: docs[0], erpDocuments: 1 };
+  if (docs.length > 1)
+    return {
+      orderId: tx.orderId,
+      kind: 'posted-twice',
+      posCents,
+      erpCents: docs.reduce((a, b) => a + b, 0),
+      erpDocuments: docs.length,
+    };
+  if (docs[0] !== posCents)
+    return { orderId: tx.orderId, kind: 'amount-differs', posCents, erpCents: docs[0], erpDocuments: 1 };
   return undefined;
 }
 
@@ -91,10 +109,12 @@ export function zReportDifferences(day: DayTotals, reports: ZReport[]): TotalsDi
       z.byVat[String(g.vatPercent)] = (z.byVat[String(g.vatPercent)] ?? 0) + g.netCents + g.vatCents;
       z.gross += g.netCents + g.vatCents;
     }
-    for (const [tender, cents] of Object.entries(r.totals.paymentsByTender)) z.byTender[tender] = (z.byTender[tender] ?? 0) + (cents ?? 0);
+    for (const [tender, cents] of Object.entries(r.totals.paymentsByTender))
+      z.byTender[tender] = (z.byTender[tender] ?? 0) + (cents ?? 0);
   }
   const journalGross = vatBreakdown(day).reduce((n, v) => n + v.grossCents, 0);
-  if (z.gross !== journalGross) out.push({ what: 'sales net of returns, gross', zReportCents: z.gross, journalCents: journalGross });
+  if (z.gross !== journalGross)
+    out.push({ what: 'sales net of returns, gross', zReportCents: z.gross, journalCents: journalGross });
   for (const rate of new Set([...Object.keys(z.byVat), ...Object.keys(day.grossByVat)])) {
     const a = z.byVat[rate] ?? 0;
     const b = day.grossByVat[rate] ?? 0;
@@ -105,7 +125,8 @@ export function zReportDifferences(day: DayTotals, reports: ZReport[]): TotalsDi
     const b = day.paymentsByTender[tender];
     if (a !== b) out.push({ what: `${tender} payments`, zReportCents: a, journalCents: b });
   }
-  if (z.count !== day.transactions) out.push({ what: 'transactions (count, not cents)', zReportCents: z.count, journalCents: day.transactions });
+  if (z.count !== day.transactions)
+    out.push({ what: 'transactions (count, not cents)', zReportCents: z.count, journalCents: day.transactions });
   return out;
 }
 
@@ -138,7 +159,8 @@ export function indexSettlementLines(lines: readonly SettlementLine[]): Settleme
   const byRef = new Map<string, SettlementLine[]>();
   for (const l of lines) {
     if (l.type !== 'charge' && l.type !== 'refund') continue;
-    for (const k of new Set([l.reference, l.sourceId].filter((v): v is string => !!v).map(key))) (byRef.get(k) ?? byRef.set(k, []).get(k)!).push(l);
+    for (const k of new Set([l.reference, l.sourceId].filter((v): v is string => !!v).map(key)))
+      (byRef.get(k) ?? byRef.set(k, []).get(k)!).push(l);
   }
   return byRef;
 }

@@ -62,7 +62,13 @@ export interface RefundedAmount {
  * its units becomes two lines a cent apart, so the memo totals the refund to the cent.
  */
 export function creditMemoLines(lines: readonly RefundedAmount[]): CreditMemoLine[] {
-  return lines.flatMap((l) => unitPrices(l.amountCents, l.quantity).map((p) => ({ sku: l.sku, quantity: p.quantity, unitPriceCents: p.unitCents })));
+  return lines.flatMap((l) =>
+    unitPrices(l.amountCents, l.quantity).map((p) => ({
+      sku: l.sku,
+      quantity: p.quantity,
+      unitPriceCents: p.unitCents,
+    })),
+  );
 }
 
 /**
@@ -76,7 +82,9 @@ export function storeRefundLines(refund: Pick<SaleOrder, 'lines'>): CreditMemoLi
   const adjustment = -refund.lines.filter((l) => l.sku === '').reduce((n, l) => n + rowCents(l), 0);
   const refunded = returned.map((l) => -rowCents(l));
   const spread = allocateCents(adjustment, refunded);
-  return creditMemoLines(returned.map((l, i) => ({ sku: l.sku, quantity: -l.quantity, amountCents: refunded[i]! + spread[i]! })));
+  return creditMemoLines(
+    returned.map((l, i) => ({ sku: l.sku, quantity: -l.quantity, amountCents: refunded[i]! + spread[i]! })),
+  );
 }
 
 /** Money going back to one of the order's payments. */
@@ -126,7 +134,12 @@ export function planRefund(order: WebOrder, returned: ReturnLine[]): RefundPlan 
       if (take > 0) {
         // Orders from older histories carry no paid amount; only a replay plans with them.
         const paid = l.paidCents ?? l.unitPriceCents * l.quantity;
-        plan.lines.push({ lineItemId: l.lineItemId, sku: l.sku, quantity: take, amountCents: unitsShare(paid, l.quantity, refunded(l), take) });
+        plan.lines.push({
+          lineItemId: l.lineItemId,
+          sku: l.sku,
+          quantity: take,
+          amountCents: unitsShare(paid, l.quantity, refunded(l), take),
+        });
         taken.set(l.lineItemId, (taken.get(l.lineItemId) ?? 0) + take);
       }
       left -= take;

@@ -149,7 +149,9 @@ export function erpSaleLines(rows: readonly SaleLine[]): ErpSaleLines {
       if (owner) owner.cents += cents;
       else leading.push(row);
     } else if (cents > 0) {
-      return { refused: `row "${row.productName}" has no SKU and charges ${formatCents(cents)}; only products can be booked as ERP lines` };
+      return {
+        refused: `row "${row.productName}" has no SKU and charges ${formatCents(cents)}; only products can be booked as ERP lines`,
+      };
     }
   }
   if (products.length === 0) return { refused: 'the order has no product rows to book' };
@@ -161,10 +163,19 @@ export function erpSaleLines(rows: readonly SaleLine[]): ErpSaleLines {
   for (const { line, cents } of products) {
     if (line.quantity === 0) continue;
     if (Math.sign(cents) === -Math.sign(line.quantity)) {
-      return { refused: `row "${line.productName}" (${line.sku}) comes to ${formatCents(cents)} after its discounts; a discount cannot exceed its row` };
+      return {
+        refused: `row "${line.productName}" (${line.sku}) comes to ${formatCents(cents)} after its discounts; a discount cannot exceed its row`,
+      };
     }
     const unitPriceCents = Math.ceil(Math.abs(cents) / Math.abs(line.quantity));
-    lines.push({ sku: line.sku, quantity: line.quantity, unitPriceCents, discountCents: line.quantity * unitPriceCents - cents, grossCents: cents, vatPercent: line.vatPercent });
+    lines.push({
+      sku: line.sku,
+      quantity: line.quantity,
+      unitPriceCents,
+      discountCents: line.quantity * unitPriceCents - cents,
+      grossCents: cents,
+      vatPercent: line.vatPercent,
+    });
   }
   return { lines, totalCents: lines.reduce((n, l) => n + l.grossCents, 0) };
 }

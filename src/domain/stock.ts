@@ -21,7 +21,8 @@ export const WarehouseTransactionType = {
   ManualOut: 70,
 } as const;
 
-export type StockChangeKind = 'move-in' | 'move-out' | 'sale' | 'refund' | 'stocktaking' | 'manual-in' | 'manual-out' | 'other';
+export type StockChangeKind =
+  'move-in' | 'move-out' | 'sale' | 'refund' | 'stocktaking' | 'manual-in' | 'manual-out' | 'other';
 
 const KIND_BY_TYPE: Record<number, StockChangeKind> = {
   10: 'move-in',

@@ -20,7 +20,10 @@ export interface WebOrderPollCursor {
 /** What an order the poll found needs, the same as its webhook would have asked for. */
 export type WebOrderPollAction = 'start' | 'cancel' | 'none';
 
-export function pollAction(order: { cancelledAt: string | null; fulfillmentStatus: string }, updatedAtFrom: string): WebOrderPollAction {
+export function pollAction(
+  order: { cancelledAt: string | null; fulfillmentStatus: string },
+  updatedAtFrom: string,
+): WebOrderPollAction {
   // Cancelled since the cursor: its orders/cancelled may have been missed. Earlier ones were seen then.
   if (order.cancelledAt) return Date.parse(order.cancelledAt) >= Date.parse(updatedAtFrom) ? 'cancel' : 'none';
   // Handed over (or restocked) already: nothing left to collect, whatever changed on it since.
@@ -46,8 +49,14 @@ export function nextUpdatedAtFrom(current: string, newestSeen: string | undefine
 }
 
 /** Topics with no subscription delivering to `callbackUrl` (or to anywhere, when no address is configured). */
-export function missingTopics(subscriptions: Array<{ topic: string; uri: string }>, topics: readonly string[], callbackUrl?: string): string[] {
-  return topics.filter((t) => !subscriptions.some((s) => s.topic === t && (callbackUrl === undefined || s.uri === callbackUrl)));
+export function missingTopics(
+  subscriptions: Array<{ topic: string; uri: string }>,
+  topics: readonly string[],
+  callbackUrl?: string,
+): string[] {
+  return topics.filter(
+    (t) => !subscriptions.some((s) => s.topic === t && (callbackUrl === undefined || s.uri === callbackUrl)),
+  );
 }
 
 /** What a poll run did, as its activities report it. */

@@ -31,7 +31,8 @@ export interface WebPayment {
   refundedCents: number;
 }
 
-export type FulfillmentOrderStatus = 'OPEN' | 'IN_PROGRESS' | 'SCHEDULED' | 'ON_HOLD' | 'INCOMPLETE' | 'CLOSED' | 'CANCELLED';
+export type FulfillmentOrderStatus =
+  'OPEN' | 'IN_PROGRESS' | 'SCHEDULED' | 'ON_HOLD' | 'INCOMPLETE' | 'CLOSED' | 'CANCELLED';
 
 export interface WebFulfillmentOrder {
   id: string;

@@ -50,7 +50,13 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
       ...(opts.uiPort ? { ui: true, uiPort: opts.uiPort } : {}),
       searchAttributes: allSearchAttributeKeys,
       // WAL + no fsync: a throwaway local server, not a system of record.
-      extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF', ...(opts.extraNamespaces ?? []).flatMap((n) => ['--namespace', n])],
+      extraArgs: [
+        '--sqlite-pragma',
+        'journal_mode=WAL',
+        '--sqlite-pragma',
+        'synchronous=OFF',
+        ...(opts.extraNamespaces ?? []).flatMap((n) => ['--namespace', n]),
+      ],
     },
   });
   const address = env.address;

@@ -113,24 +113,58 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const seed = opts.seed ?? 42;
   const sitooCreds = { apiId: '10020-140', apiPassword: randomBytes(12).toString('hex') };
   const [sitoo, erp, ecommerce, payments] = await Promise.all([
-    startSitooSimulator({ ...sitooCreds, accountId: 10020, faults: opts.faults?.sitoo, seed, events: { duplicateRate: opts.eventsDuplicateRate ?? 0 } }),
-    startBusinessCentralSimulator({ faults: opts.faults?.erp, seed, clientSecret: randomBytes(12).toString('hex'), pageSize: opts.erpPageSize }),
-    startShopifySimulator({ faults: opts.faults?.ecommerce, seed, bucket: opts.ecommerceBucket ?? { maximumAvailable: 2000, restoreRate: 1000 }, accessToken: `shpat_${randomBytes(12).toString('hex')}` }),
+    startSitooSimulator({
+      ...sitooCreds,
+      accountId: 10020,
+      faults: opts.faults?.sitoo,
+      seed,
+      events: { duplicateRate: opts.eventsDuplicateRate ?? 0 },
+    }),
+    startBusinessCentralSimulator({
+      faults: opts.faults?.erp,
+      seed,
+      clientSecret: randomBytes(12).toString('hex'),
+      pageSize: opts.erpPageSize,
+    }),
+    startShopifySimulator({
+      faults: opts.faults?.ecommerce,
+      seed,
+      bucket: opts.ecommerceBucket ?? { maximumAvailable: 2000, restoreRate: 1000 },
+      accessToken: `shpat_${randomBytes(12).toString('hex')}`,
+    }),
     startStripeSimulator({ seed, secretKey: `sk_test_${randomBytes(12).toString('hex')}` }),
   ]);
 
   const buffers = opts.buffers ?? NO_BUFFERS;
   const categories = new Map(opts.catalogue.map((i) => [i.sku, i.category]));
   // Sitoo prices a return without a receipt from its catalogue.
-  sitoo.pos.seedProducts(opts.catalogue.map((i) => ({ sku: i.sku, productName: i.name, unitPriceGross: i.unitPriceGross, vatPercent: i.vatPercent })));
+  sitoo.pos.seedProducts(
+    opts.catalogue.map((i) => ({
+      sku: i.sku,
+      productName: i.name,
+      unitPriceGross: i.unitPriceGross,
+      vatPercent: i.vatPercent,
+    })),
+  );
   for (const item of opts.catalogue) {
-    erp.state.seedItem({ number: item.sku, displayName: item.name, unitPrice: Number(item.unitPriceGross), itemCategoryCode: item.category, vatPercent: item.vatPercent as 25 | 12 | 6 | 0 });
+    erp.state.seedItem({
+      number: item.sku,
+      displayName: item.name,
+      unitPrice: Number(item.unitPriceGross),
+      itemCategoryCode: item.category,
+      vatPercent: item.vatPercent as 25 | 12 | 6 | 0,
+    });
     ecommerce.state.seedItem({ sku: item.sku });
   }
   // The web starts where the masters are, so any drift found later is the integration's doing.
   const seedWeb = (webLocationId: string, stock: Record<string, number>) => {
     for (const [sku, qty] of Object.entries(stock)) {
-      if (ecommerce.state.itemBySku(sku)) ecommerce.state.setOnHand(sku, webLocationId, webOnHand({ onHand: qty, reserved: 0 }, bufferFor(buffers, sku, categories.get(sku))));
+      if (ecommerce.state.itemBySku(sku))
+        ecommerce.state.setOnHand(
+          sku,
+          webLocationId,
+          webOnHand({ onHand: qty, reserved: 0 }, bufferFor(buffers, sku, categories.get(sku))),
+        );
     }
   };
   const mapping: Mapping = { stores: [], warehouses: [], buffers };
@@ -141,15 +175,36 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     erp.state.seedCustomer({ number: `POS-${store.storeId}`, displayName: `${store.name} walk-in` });
     const webLocationId = ecommerce.state.seedLocation({ name: store.name });
     seedWeb(webLocationId, store.stock);
-    mapping.stores.push({ storeId: store.storeId, name: store.name, sitooWarehouseId: store.warehouseId, erpLocationCode: store.erpLocationCode, erpCustomerNumber: `POS-${store.storeId}`, webLocationId, ...(store.region ? { region: store.region } : {}) });
+    mapping.stores.push({
+      storeId: store.storeId,
+      name: store.name,
+      sitooWarehouseId: store.warehouseId,
+      erpLocationCode: store.erpLocationCode,
+      erpCustomerNumber: `POS-${store.storeId}`,
+      webLocationId,
+      ...(store.region ? { region: store.region } : {}),
+    });
   }
   for (const w of opts.warehouses ?? []) {
     erp.state.seedLocation({ code: w.erpLocationCode, displayName: w.name });
-    for (const [sku, qty] of Object.entries(w.stock)) if (qty > 0) erp.state.postPurchaseReceipt(w.erpLocationCode, sku, qty);
-    if (w.sitooMirrorWarehouseId !== undefined) sitoo.pos.seedWarehouse({ warehouseId: w.sitooMirrorWarehouseId, name: `${w.name} (mirror)`, virtual: true, stock: w.stock });
+    for (const [sku, qty] of Object.entries(w.stock))
+      if (qty > 0) erp.state.postPurchaseReceipt(w.erpLocationCode, sku, qty);
+    if (w.sitooMirrorWarehouseId !== undefined)
+      sitoo.pos.seedWarehouse({
+        warehouseId: w.sitooMirrorWarehouseId,
+        name: `${w.name} (mirror)`,
+        virtual: true,
+        stock: w.stock,
+      });
     const webLocationId = ecommerce.state.seedLocation({ name: w.name });
     seedWeb(webLocationId, w.stock);
-    mapping.warehouses!.push({ warehouseId: w.warehouseId, name: w.name, erpLocationCode: w.erpLocationCode, webLocationId, sitooMirrorWarehouseId: w.sitooMirrorWarehouseId });
+    mapping.warehouses!.push({
+      warehouseId: w.warehouseId,
+      name: w.name,
+      erpLocationCode: w.erpLocationCode,
+      webLocationId,
+      sitooMirrorWarehouseId: w.sitooMirrorWarehouseId,
+    });
   }
   await mkdir(opts.dataDir, { recursive: true });
   const mappingFile = join(opts.dataDir, 'mapping.yaml');
@@ -190,7 +245,12 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const connectors = createConnectors(env);
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-  const sales = { accountId: env.SITOO_ACCOUNT_ID, eshopId: env.SITOO_ESHOP_ID, paymentConfirmationTimeout: env.PAYMENT_CONFIRMATION_TIMEOUT, erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW };
+  const sales = {
+    accountId: env.SITOO_ACCOUNT_ID,
+    eshopId: env.SITOO_ESHOP_ID,
+    paymentConfirmationTimeout: env.PAYMENT_CONFIRMATION_TIMEOUT,
+    erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW,
+  };
 
   let nativeConnection: NativeConnection | undefined;
   let running: { workers: Worker[]; done: Promise<unknown> } | undefined;
@@ -198,11 +258,23 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     if (running) return;
     nativeConnection ??= await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
     const common = {
-      connection: nativeConnection, namespace: env.TEMPORAL_NAMESPACE, shutdownGraceTime: '5s' as const,
-      client, sitoo: connectors.sitoo, erp: connectors.erp, mapping: () => mapping, workflowBundle: opts.workflowBundle,
+      connection: nativeConnection,
+      namespace: env.TEMPORAL_NAMESPACE,
+      shutdownGraceTime: '5s' as const,
+      client,
+      sitoo: connectors.sitoo,
+      erp: connectors.erp,
+      mapping: () => mapping,
+      workflowBundle: opts.workflowBundle,
     };
     const workers = await Promise.all([
-      createMainWorker({ ...common, sales, ecommerce: connectors.ecommerce, payouts: connectors.payouts, maxConcurrentActivityTaskExecutions: opts.mainActivitySlots }),
+      createMainWorker({
+        ...common,
+        sales,
+        ecommerce: connectors.ecommerce,
+        payouts: connectors.payouts,
+        maxConcurrentActivityTaskExecutions: opts.mainActivitySlots,
+      }),
       createInventoryWorker({ ...common, accountId: env.SITOO_ACCOUNT_ID, ecommerce: connectors.ecommerce }),
     ]);
     running = { workers, done: Promise.all(workers.map((w) => w.run())) };
@@ -215,11 +287,24 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     running = undefined;
   }
 
-  const receiver = createSitooEventsReceiver({ client, ...sales, username: env.EVENTS_USERNAME, password: env.EVENTS_PASSWORD, logger: opts.logger, onStockSignalled: opts.onStockSignalled });
+  const receiver = createSitooEventsReceiver({
+    client,
+    ...sales,
+    username: env.EVENTS_USERNAME,
+    password: env.EVENTS_PASSWORD,
+    logger: opts.logger,
+    onStockSignalled: opts.onStockSignalled,
+  });
   const receiverUrl = await receiver.listen(0);
   const webhooks = createShopifyWebhooksReceiver({
-    client, accountId: env.SITOO_ACCOUNT_ID, secrets: env.SHOPIFY_WEBHOOK_SECRETS, shopDomain: shopDomainOf(env.SHOPIFY_SHOP_URL), logger: opts.logger,
-    pickupExpiry: env.CLICK_AND_COLLECT_EXPIRY, whenShort: env.CLICK_AND_COLLECT_WHEN_SHORT, vatPercent: env.WEB_ORDER_VAT_PERCENT,
+    client,
+    accountId: env.SITOO_ACCOUNT_ID,
+    secrets: env.SHOPIFY_WEBHOOK_SECRETS,
+    shopDomain: shopDomainOf(env.SHOPIFY_SHOP_URL),
+    logger: opts.logger,
+    pickupExpiry: env.CLICK_AND_COLLECT_EXPIRY,
+    whenShort: env.CLICK_AND_COLLECT_WHEN_SHORT,
+    vatPercent: env.WEB_ORDER_VAT_PERCENT,
     erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW,
   });
   const webhooksUrl = await webhooks.listen(0);
@@ -229,7 +314,11 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   ecommerce.webhooks.useAppSecret(env.SHOPIFY_WEBHOOK_SECRETS[0]!);
   // The simulated shop's domain is its host, as a real shop's is its myshopify.com host.
   ecommerce.webhooks.configure({ shopDomain: shopDomainOf(ecommerce.shopUrl) });
-  ecommerce.webhooks.subscribe({ topics: ['orders/create', 'orders/cancelled'], url: `${webhooksUrl}/webhooks/shopify`, secret: env.SHOPIFY_WEBHOOK_SECRETS[0]! });
+  ecommerce.webhooks.subscribe({
+    topics: ['orders/create', 'orders/cancelled'],
+    url: `${webhooksUrl}/webhooks/shopify`,
+    secret: env.SHOPIFY_WEBHOOK_SECRETS[0]!,
+  });
 
   return {
     sitoo,

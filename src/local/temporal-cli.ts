@@ -41,7 +41,10 @@ export async function findTemporalCli(): Promise<string | undefined> {
     if (await isExecutable(fromEnv)) return fromEnv;
     throw new Error(`TEMPORAL_CLI_PATH=${fromEnv} is not an executable file`);
   }
-  return (await onPath('temporal')) ?? ((await isExecutable(join(CACHE_BIN, 'temporal'))) ? join(CACHE_BIN, 'temporal') : undefined);
+  return (
+    (await onPath('temporal')) ??
+    ((await isExecutable(join(CACHE_BIN, 'temporal'))) ? join(CACHE_BIN, 'temporal') : undefined)
+  );
 }
 
 async function goAvailable(): Promise<boolean> {
@@ -54,17 +57,28 @@ async function goAvailable(): Promise<boolean> {
 }
 
 /** Builds the pinned CLI with the Go toolchain from the Go module proxy into .tools/bin. */
-export async function buildTemporalCli(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<string> {
+export async function buildTemporalCli(
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Promise<string> {
   await mkdir(CACHE_BIN, { recursive: true });
-  log(`Building the Temporal CLI v${PINNED_CLI_VERSION} with go install into .tools/bin (first build takes several minutes; later runs reuse it)...`);
+  log(
+    `Building the Temporal CLI v${PINNED_CLI_VERSION} with go install into .tools/bin (first build takes several minutes; later runs reuse it)...`,
+  );
   await new Promise<void>((ok, fail) => {
     const child = spawn(
       'go',
-      ['install', '-ldflags', `-s -w -X github.com/temporalio/cli/temporalcli.Version=${PINNED_CLI_VERSION}`, `github.com/temporalio/cli/cmd/temporal@v${PINNED_CLI_VERSION}`],
+      [
+        'install',
+        '-ldflags',
+        `-s -w -X github.com/temporalio/cli/temporalcli.Version=${PINNED_CLI_VERSION}`,
+        `github.com/temporalio/cli/cmd/temporal@v${PINNED_CLI_VERSION}`,
+      ],
       { env: { ...process.env, GOBIN: CACHE_BIN, CGO_ENABLED: '0' }, stdio: ['ignore', 'inherit', 'inherit'] },
     );
     child.on('error', fail);
-    child.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`go install of the Temporal CLI exited with ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? ok() : fail(new Error(`go install of the Temporal CLI exited with ${code}`)),
+    );
   });
   return join(CACHE_BIN, 'temporal');
 }
@@ -77,7 +91,9 @@ export async function ensureTemporalCli(log?: (line: string) => void): Promise<s
   const found = await findTemporalCli();
   if (found) return found;
   if (await goAvailable()) return buildTemporalCli(log);
-  (log ?? ((l) => process.stderr.write(`${l}\n`)))('No Temporal CLI and no Go toolchain found: falling back to the SDK download (needs internet).');
+  (log ?? ((l) => process.stderr.write(`${l}\n`)))(
+    'No Temporal CLI and no Go toolchain found: falling back to the SDK download (needs internet).',
+  );
   return undefined;
 }
 

@@ -55,7 +55,14 @@ export interface FaultCounters {
 
 export class Faults {
   private config: FaultConfig = { ...noFaults };
-  readonly counters: FaultCounters = { errors: 0, throttles: 0, outages: 0, lostResponses: 0, lateCommits: 0, lateCommitsApplied: 0 };
+  readonly counters: FaultCounters = {
+    errors: 0,
+    throttles: 0,
+    outages: 0,
+    lostResponses: 0,
+    lateCommits: 0,
+    lateCommitsApplied: 0,
+  };
   private readonly random: () => number;
 
   constructor(initial: Partial<FaultConfig> = {}, seed = 42) {

@@ -72,7 +72,8 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
   const load: SimLoad = { inFlight: 0, peakInFlight: 0, refusedOverloaded: 0 };
   const server = createServer((req, res) => {
     void handle(opts, load, req, res).catch((err: unknown) => {
-      if (!res.headersSent) write(res, { status: 500, body: { message: `${opts.name} simulator bug: ${String(err)}` } });
+      if (!res.headersSent)
+        write(res, { status: 500, body: { message: `${opts.name} simulator bug: ${String(err)}` } });
     });
   });
   server.keepAliveTimeout = 5_000;
@@ -105,7 +106,15 @@ async function handle(opts: SimServerOptions, load: SimLoad, req: IncomingMessag
   } catch {
     body = undefined;
   }
-  const simReq: SimRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, rawBody, body, params: [] };
+  const simReq: SimRequest = {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    query: url.searchParams,
+    headers: req.headers,
+    rawBody,
+    body,
+    params: [],
+  };
 
   // The admin endpoint bypasses faults and auth: the test harness must always be able to switch faults off.
   if (simReq.path === '/_sim/faults') {
@@ -135,7 +144,12 @@ async function handle(opts: SimServerOptions, load: SimLoad, req: IncomingMessag
   }
 }
 
-async function serve(opts: SimServerOptions, simReq: SimRequest, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serve(
+  opts: SimServerOptions,
+  simReq: SimRequest,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   await opts.faults.delay();
   const decision = opts.faults.decide();
   if (decision !== 'pass') {

@@ -63,7 +63,12 @@ export function backgroundSetup(steps: SetupStep[], logger: Logger, backoff: Bac
       for (const step of steps) void attempt(step, 1);
     },
     status(): SetupStatus {
-      return { done: pending.size === 0, pending: [...pending], completed: [...completed], ...(lastError && pending.size > 0 ? { lastError } : {}) };
+      return {
+        done: pending.size === 0,
+        pending: [...pending],
+        completed: [...completed],
+        ...(lastError && pending.size > 0 ? { lastError } : {}),
+      };
     },
     stop(): void {
       stopped = true;

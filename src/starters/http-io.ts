@@ -51,15 +51,28 @@ export class ClientGone extends Error {
  * A server whose handler errors are logged and answered 503, except a client that went away,
  * which is a debug line; connections refused at the cap are counted.
  */
-export function createReceiverServer(name: string, logger: Logger, limits: Partial<ServerLimits> | undefined, handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>) {
+export function createReceiverServer(
+  name: string,
+  logger: Logger,
+  limits: Partial<ServerLimits> | undefined,
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+) {
   const l = { ...DEFAULT_LIMITS, ...limits };
   const connections = { refused: 0 };
   const server: Server = createServer(
-    { headersTimeout: l.headersTimeoutMs, requestTimeout: l.requestTimeoutMs, keepAliveTimeout: l.keepAliveTimeoutMs, connectionsCheckingInterval: l.connectionsCheckingIntervalMs },
+    {
+      headersTimeout: l.headersTimeoutMs,
+      requestTimeout: l.requestTimeoutMs,
+      keepAliveTimeout: l.keepAliveTimeoutMs,
+      connectionsCheckingInterval: l.connectionsCheckingIntervalMs,
+    },
     (req, res) => {
       handle(req, res).catch((err: unknown) => {
         if (err instanceof ClientGone) {
-          logger.debug({ remote: req.socket?.remoteAddress, reason: err.message }, `${name}: client went away before its request was read`);
+          logger.debug(
+            { remote: req.socket?.remoteAddress, reason: err.message },
+            `${name}: client went away before its request was read`,
+          );
           return;
         }
         logger.error({ err: (err as Error).message }, `${name} failed`);
@@ -101,7 +114,14 @@ export function declaredTooLarge(req: IncomingMessage, limit: number): number | 
  * A client that announces more than that gets `Connection: close` instead: it receives the
  * answer and then a clean close; one that keeps pushing megabytes after that may see a reset.
  */
-export function answerBeforeBody(req: IncomingMessage, res: ServerResponse, limit: number, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function answerBeforeBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const budget = 4 * limit;
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > budget) {

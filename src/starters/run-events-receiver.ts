@@ -26,23 +26,55 @@ import { storeTimeZone } from '../domain/business-day';
 runMain(async () => {
   const env = loadEnv('events-receiver');
   const logger = createLogger('sitoo-events-receiver', env.LOG_LEVEL);
-  const stores = (await loadMappingFile(env.MAPPING_FILE)).stores.map((s) => ({ storeId: s.storeId, timeZone: storeTimeZone(s) }));
-  const client = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }), namespace: env.TEMPORAL_NAMESPACE });
+  const stores = (await loadMappingFile(env.MAPPING_FILE)).stores.map((s) => ({
+    storeId: s.storeId,
+    timeZone: storeTimeZone(s),
+  }));
+  const client = new Client({
+    connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }),
+    namespace: env.TEMPORAL_NAMESPACE,
+  });
 
   // One entry per schedule this process keeps in place.
   const steps: SetupStep[] = [
-    { name: 'Sitoo poll schedule', run: () => ensureSitooPollSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.SITOO_POLL_INTERVAL, fromOrderId: env.SITOO_POLL_FROM_ORDER_ID, fromTransactionId: env.SITOO_POLL_FROM_TRANSACTION_ID }) },
-    { name: 'ERP stock poll schedule', run: () => ensureErpStockPollSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.ERP_STOCK_POLL_INTERVAL }) },
-    { name: 'stock drift schedule', run: () => ensureStockDriftSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.STOCK_DRIFT_INTERVAL, settle: env.STOCK_DRIFT_SETTLE }) },
+    {
+      name: 'Sitoo poll schedule',
+      run: () =>
+        ensureSitooPollSchedule(client, {
+          accountId: env.SITOO_ACCOUNT_ID,
+          every: env.SITOO_POLL_INTERVAL,
+          fromOrderId: env.SITOO_POLL_FROM_ORDER_ID,
+          fromTransactionId: env.SITOO_POLL_FROM_TRANSACTION_ID,
+        }),
+    },
+    {
+      name: 'ERP stock poll schedule',
+      run: () =>
+        ensureErpStockPollSchedule(client, { accountId: env.SITOO_ACCOUNT_ID, every: env.ERP_STOCK_POLL_INTERVAL }),
+    },
+    {
+      name: 'stock drift schedule',
+      run: () =>
+        ensureStockDriftSchedule(client, {
+          accountId: env.SITOO_ACCOUNT_ID,
+          every: env.STOCK_DRIFT_INTERVAL,
+          settle: env.STOCK_DRIFT_SETTLE,
+        }),
+    },
     { name: 'Shopify order poll schedule', run: () => ensureWebOrderPollScheduleFromEnv(client, env) },
     // Each store's day closes at its local closing time, in its own time zone from the mapping (the
     // zone its documents are dated in and end of day reads its day in).
     {
       name: 'end-of-day schedules',
-      run: async () => ensureEndOfDaySchedules(client, {
-        accountId: env.SITOO_ACCOUNT_ID, stores, closingTime: env.EOD_CLOSING_TIME,
-        payoutRecheck: env.EOD_PAYOUT_RECHECK, payoutMaxWait: env.EOD_PAYOUT_MAX_WAIT, erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW,
-      }),
+      run: async () =>
+        ensureEndOfDaySchedules(client, {
+          accountId: env.SITOO_ACCOUNT_ID,
+          stores,
+          closingTime: env.EOD_CLOSING_TIME,
+          payoutRecheck: env.EOD_PAYOUT_RECHECK,
+          payoutMaxWait: env.EOD_PAYOUT_MAX_WAIT,
+          erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW,
+        }),
     },
   ];
   const setup = backgroundSetup(steps, logger);
@@ -72,7 +104,10 @@ runMain(async () => {
   });
   const url = await receiver.listen(env.EVENTS_PORT, '0.0.0.0');
   const webhooksUrl = await webhooks.listen(env.WEBHOOKS_PORT, '0.0.0.0');
-  logger.info({ url: `${url}/events`, webhooks: `${webhooksUrl}/webhooks/shopify` }, 'Sitoo events and Shopify webhooks receivers listening');
+  logger.info(
+    { url: `${url}/events`, webhooks: `${webhooksUrl}/webhooks/shopify` },
+    'Sitoo events and Shopify webhooks receivers listening',
+  );
   setup.start();
   const stop = () => {
     logger.info('stopping: finishing in-flight batches');

@@ -29,7 +29,11 @@ export function wellFormed(s: string): string {
 
 /** For messages and logs: well-formed and at most `max` characters. */
 export function printable(value: unknown, max = 200): string {
-  const s = wellFormed(typeof value === 'string' ? value : JSON.stringify(boundedCopy(value, { depth: 2, stringChars: max, entries: 10, chars: max })) ?? String(value));
+  const s = wellFormed(
+    typeof value === 'string'
+      ? value
+      : (JSON.stringify(boundedCopy(value, { depth: 2, stringChars: max, entries: 10, chars: max })) ?? String(value)),
+  );
   return s.length > max ? `${s.slice(0, max)}… (${s.length} characters)` : s;
 }
 
@@ -37,7 +41,11 @@ export function boundedCopy(value: unknown, limits: CopyLimits = PARKED_COPY_LIM
   const copy = copyLevel(value, limits, 0);
   const text = JSON.stringify(copy) ?? 'null';
   if (text.length <= limits.chars) return copy;
-  return { truncated: true, note: `copy cut to ${limits.chars} of ${text.length} characters`, excerpt: wellFormed(text.slice(0, limits.chars)) };
+  return {
+    truncated: true,
+    note: `copy cut to ${limits.chars} of ${text.length} characters`,
+    excerpt: wellFormed(text.slice(0, limits.chars)),
+  };
 }
 
 function copyLevel(value: unknown, limits: CopyLimits, level: number): unknown {
@@ -55,7 +63,12 @@ function copyLevel(value: unknown, limits: CopyLimits, level: number): unknown {
   const keys = Object.keys(value);
   for (const key of keys.slice(0, limits.entries)) {
     // defineProperty: a `__proto__` key is data here, not a prototype.
-    Object.defineProperty(out, cut(key, 100), { value: copyLevel((value as Record<string, unknown>)[key], limits, level + 1), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, cut(key, 100), {
+      value: copyLevel((value as Record<string, unknown>)[key], limits, level + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   if (keys.length > limits.entries) out['(not kept)'] = `${keys.length - limits.entries} more keys`;
   return out;
@@ -71,7 +84,9 @@ function cut(s: string, max: number): string {
  * dedupe key as it is: 1 to 100 visible ASCII characters. Anything else is keyed by its hash.
  */
 export function usableId(value: unknown): string | undefined {
-  return typeof value === 'string' && /^[\x21-\x7e]{1,100}$/.test(value) && !value.startsWith('sha256-') ? value : undefined;
+  return typeof value === 'string' && /^[\x21-\x7e]{1,100}$/.test(value) && !value.startsWith('sha256-')
+    ? value
+    : undefined;
 }
 
 /** The same key for the same value on every redelivery: its id when usable, else `sha256-<hex>` of its content. */
@@ -100,7 +115,12 @@ export function contentHash(value: unknown): string {
       hash.update('{');
       stack.push({ text: '}' });
       const keys = Object.keys(v);
-      for (let i = keys.length - 1; i >= 0; i--) stack.push({ text: ',' }, { value: (v as Record<string, unknown>)[keys[i]!] }, { text: `${JSON.stringify(keys[i])}:` });
+      for (let i = keys.length - 1; i >= 0; i--)
+        stack.push(
+          { text: ',' },
+          { value: (v as Record<string, unknown>)[keys[i]!] },
+          { text: `${JSON.stringify(keys[i])}:` },
+        );
     } else hash.update(typeof v === 'string' ? JSON.stringify(v) : String(v));
   }
   return hash.digest('hex').slice(0, 40);
@@ -113,6 +133,10 @@ export function contentHash(value: unknown): string {
  */
 export function refusedForGood(err: unknown): boolean {
   if (err instanceof ValueError) return true;
-  const grpc = isGrpcServiceError(err) ? err : isGrpcServiceError((err as { cause?: unknown } | null)?.cause) ? (err as { cause: { code: number } }).cause : undefined;
+  const grpc = isGrpcServiceError(err)
+    ? err
+    : isGrpcServiceError((err as { cause?: unknown } | null)?.cause)
+      ? (err as { cause: { code: number } }).cause
+      : undefined;
   return grpc?.code === 3; // INVALID_ARGUMENT
 }

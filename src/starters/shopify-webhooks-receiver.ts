@@ -1,11 +1,29 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import { shopifyOrderWebhookSchema, shopifyWebhookHeaders, ShopifyWebhookVerifier } from '../connectors/ecommerce/shopify/webhooks';
+import {
+  shopifyOrderWebhookSchema,
+  shopifyWebhookHeaders,
+  ShopifyWebhookVerifier,
+} from '../connectors/ecommerce/shopify/webhooks';
 import type { ShortStockRule } from '../domain/click-and-collect';
 import type { ClickAndCollectStartConfig } from '../workflows/click-and-collect-contract';
-import { shopifyWebhookExceptionWorkflowId, type RecordedExceptionInput } from '../workflows/recorded-exception-contract';
-import { answerBeforeBody, createReceiverServer, declaredTooLarge, isJsonContentType, readBody, refuseContentType, refuseTooLarge, reply, serverLifecycle, type ServerLimits } from './http-io';
+import {
+  shopifyWebhookExceptionWorkflowId,
+  type RecordedExceptionInput,
+} from '../workflows/recorded-exception-contract';
+import {
+  answerBeforeBody,
+  createReceiverServer,
+  declaredTooLarge,
+  isJsonContentType,
+  readBody,
+  refuseContentType,
+  refuseTooLarge,
+  reply,
+  serverLifecycle,
+  type ServerLimits,
+} from './http-io';
 import { signalClickAndCollectCancelled, startClickAndCollect } from '../client/click-and-collect-starts';
 import { recordException } from '../client/recorded-exception-starts';
 import { boundedCopy, deliveryKey, printable, refusedForGood } from './safe-copy';
@@ -52,7 +70,8 @@ export interface ShopifyWebhooksOptions {
   health?: () => Record<string, unknown>;
 }
 
-export type WebhookOutcome = 'started' | 'signalled' | 'duplicate' | 'ignored' | 'foreign-shop' | 'topic-mismatch' | 'exception';
+export type WebhookOutcome =
+  'started' | 'signalled' | 'duplicate' | 'ignored' | 'foreign-shop' | 'topic-mismatch' | 'exception';
 
 const SEEN_KEPT = 50_000;
 /** Shopify's ids are 64-bit integers; more digits than that cannot be one of its orders. */
@@ -60,8 +79,20 @@ const SHOPIFY_ID = /^\d{1,20}$/;
 
 export function createShopifyWebhooksReceiver(opts: ShopifyWebhooksOptions) {
   const stats = {
-    received: 0, unauthorized: 0, badRequests: 0, unavailable: 0, refusedBodies: 0,
-    outcomes: { started: 0, signalled: 0, duplicate: 0, ignored: 0, 'foreign-shop': 0, 'topic-mismatch': 0, exception: 0 } as Record<WebhookOutcome, number>,
+    received: 0,
+    unauthorized: 0,
+    badRequests: 0,
+    unavailable: 0,
+    refusedBodies: 0,
+    outcomes: {
+      started: 0,
+      signalled: 0,
+      duplicate: 0,
+      ignored: 0,
+      'foreign-shop': 0,
+      'topic-mismatch': 0,
+      exception: 0,
+    } as Record<WebhookOutcome, number>,
   };
   const maxBodyBytes = opts.maxBodyBytes ?? 1_000_000;
   const shopDomain = opts.shopDomain.toLowerCase();
@@ -69,26 +100,46 @@ export function createShopifyWebhooksReceiver(opts: ShopifyWebhooksOptions) {
   const seen = new Set<string>();
 
   const collect: ClickAndCollectStartConfig = {
-    accountId: opts.accountId, pickupExpiry: opts.pickupExpiry, whenShort: opts.whenShort, vatPercent: opts.vatPercent,
+    accountId: opts.accountId,
+    pickupExpiry: opts.pickupExpiry,
+    whenShort: opts.whenShort,
+    vatPercent: opts.vatPercent,
     ...(opts.erpLateCommitWindow ? { erpLateCommitWindow: opts.erpLateCommitWindow } : {}),
   };
 
   /** The same starts the order poll makes: a finished workflow means the order is settled, nothing left to do. */
   async function route(topic: string, key: string, webOrderId: string): Promise<WebhookOutcome> {
-    if (topic === 'orders/create') return (await startClickAndCollect(opts.client, collect, webOrderId)) === 'started' ? 'started' : 'ignored';
+    if (topic === 'orders/create')
+      return (await startClickAndCollect(opts.client, collect, webOrderId)) === 'started' ? 'started' : 'ignored';
     // With start: a cancellation overtaking its orders/create still reaches the order's workflow.
-    if (topic === 'orders/cancelled') return (await signalClickAndCollectCancelled(opts.client, collect, webOrderId, key)) === 'started' ? 'signalled' : 'ignored';
+    if (topic === 'orders/cancelled')
+      return (await signalClickAndCollectCancelled(opts.client, collect, webOrderId, key)) === 'started'
+        ? 'signalled'
+        : 'ignored';
     return 'ignored';
   }
 
   /** A signed delivery we cannot process: parked with a bounded copy under an id that is always valid. */
-  async function park(key: string, delivery: { topic: string; webhookId: string; triggeredAt?: string }, body: unknown, reason: string): Promise<WebhookOutcome> {
+  async function park(
+    key: string,
+    delivery: { topic: string; webhookId: string; triggeredAt?: string },
+    body: unknown,
+    reason: string,
+  ): Promise<WebhookOutcome> {
     const message = printable(reason, 500);
-    opts.logger.warn({ webhookKey: key, topic: printable(delivery.topic, 100), reason: message }, 'unprocessable Shopify webhook recorded as exception');
+    opts.logger.warn(
+      { webhookKey: key, topic: printable(delivery.topic, 100), reason: message },
+      'unprocessable Shopify webhook recorded as exception',
+    );
     const input: RecordedExceptionInput = {
       type: 'unprocessable-event',
       message: `Shopify webhook: ${message}`,
-      details: { webhookId: printable(delivery.webhookId, 100), topic: printable(delivery.topic, 100), triggeredAt: delivery.triggeredAt && printable(delivery.triggeredAt, 100), body: boundedCopy(body) },
+      details: {
+        webhookId: printable(delivery.webhookId, 100),
+        topic: printable(delivery.topic, 100),
+        triggeredAt: delivery.triggeredAt && printable(delivery.triggeredAt, 100),
+        body: boundedCopy(body),
+      },
       allowed: ['skip'],
     };
     await recordException(opts.client, shopifyWebhookExceptionWorkflowId(key), input);
@@ -96,7 +147,11 @@ export function createShopifyWebhooksReceiver(opts: ShopifyWebhooksOptions) {
   }
 
   /** What to do with a signed, well-addressed delivery; throws only for what a retry may fix. */
-  async function act(key: string, headers: { topic: string; webhookId: string; triggeredAt?: string }, raw: Buffer): Promise<WebhookOutcome> {
+  async function act(
+    key: string,
+    headers: { topic: string; webhookId: string; triggeredAt?: string },
+    raw: Buffer,
+  ): Promise<WebhookOutcome> {
     const { topic } = headers;
     if (topic !== 'orders/create' && topic !== 'orders/cancelled') return 'ignored';
     let json: unknown;
@@ -110,9 +165,13 @@ export function createShopifyWebhooksReceiver(opts: ShopifyWebhooksOptions) {
       const issue = order.error.issues[0]!;
       return park(key, headers, json, `not a Shopify order: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
     }
-    if (!SHOPIFY_ID.test(order.data.id)) return park(key, headers, json, `order id of ${order.data.id.length} digits is not a Shopify id`);
+    if (!SHOPIFY_ID.test(order.data.id))
+      return park(key, headers, json, `order id of ${order.data.id.length} digits is not a Shopify id`);
     if (topic === 'orders/cancelled' && order.data.cancelled_at === null) {
-      opts.logger.warn({ webhookKey: key, orderId: order.data.id }, 'orders/cancelled delivery whose signed body is not cancelled: not acted on');
+      opts.logger.warn(
+        { webhookKey: key, orderId: order.data.id },
+        'orders/cancelled delivery whose signed body is not cancelled: not acted on',
+      );
       return 'topic-mismatch';
     }
     try {
@@ -160,15 +219,23 @@ export function createShopifyWebhooksReceiver(opts: ShopifyWebhooksOptions) {
     }
     if (headers.shopDomain.toLowerCase() !== shopDomain) {
       stats.outcomes['foreign-shop']++;
-      opts.logger.warn({ webhookKey: key, shopDomain: printable(headers.shopDomain, 100), topic: printable(headers.topic, 100) }, 'webhook from another shop: acknowledged, not acted on');
+      opts.logger.warn(
+        { webhookKey: key, shopDomain: printable(headers.shopDomain, 100), topic: printable(headers.topic, 100) },
+        'webhook from another shop: acknowledged, not acted on',
+      );
       return reply(res, 200, { outcome: 'foreign-shop' });
     }
     let outcome: WebhookOutcome;
     try {
-      outcome = await opts.client.withDeadline(Date.now() + (opts.temporalDeadlineMs ?? 4_000), () => act(key, headers, read.body));
+      outcome = await opts.client.withDeadline(Date.now() + (opts.temporalDeadlineMs ?? 4_000), () =>
+        act(key, headers, read.body),
+      );
     } catch (err) {
       stats.unavailable++;
-      opts.logger.error({ err: printable((err as Error).message, 500), webhookKey: key, topic: printable(headers.topic, 100) }, 'Temporal did not accept the webhook; asking Shopify to retry');
+      opts.logger.error(
+        { err: printable((err as Error).message, 500), webhookKey: key, topic: printable(headers.topic, 100) },
+        'Temporal did not accept the webhook; asking Shopify to retry',
+      );
       return reply(res, 503, { error: 'temporarily unavailable, retry' }, { 'retry-after': '5' });
     }
     stats.outcomes[outcome]++;

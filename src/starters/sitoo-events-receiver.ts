@@ -3,9 +3,27 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { basicAuth } from '../connectors/http';
-import { KNOWN_UNHANDLED_EVENT_TYPES, orderEventDataSchema, sitooEventBatchSchema, sitooEventSchema, warehouseTransactionEventDataSchema, type SitooEvent } from '../connectors/sitoo/events-schema';
+import {
+  KNOWN_UNHANDLED_EVENT_TYPES,
+  orderEventDataSchema,
+  sitooEventBatchSchema,
+  sitooEventSchema,
+  warehouseTransactionEventDataSchema,
+  type SitooEvent,
+} from '../connectors/sitoo/events-schema';
 import { sitooEventExceptionInput, sitooEventExceptionWorkflowId } from '../workflows/recorded-exception-contract';
-import { answerBeforeBody, createReceiverServer, declaredTooLarge, isJsonContentType, readBody, refuseContentType, refuseTooLarge, reply, serverLifecycle, type ServerLimits } from './http-io';
+import {
+  answerBeforeBody,
+  createReceiverServer,
+  declaredTooLarge,
+  isJsonContentType,
+  readBody,
+  refuseContentType,
+  refuseTooLarge,
+  reply,
+  serverLifecycle,
+  type ServerLimits,
+} from './http-io';
 import { recordException } from '../client/recorded-exception-starts';
 import { signalSaleUpdated, startSale, type SaleStartConfig } from '../client/sale-starts';
 import { boundedCopy, deliveryKey, printable, refusedForGood, usableId } from './safe-copy';
@@ -38,7 +56,8 @@ export interface ReceiverOptions extends SaleStartConfig {
   onStockSignalled?: (transactionIds: number[]) => void;
 }
 
-export type EventOutcome = 'started' | 'signalled' | 'already-closed' | 'ignored' | 'exception' | 'duplicate' | 'stock-signalled';
+export type EventOutcome =
+  'started' | 'signalled' | 'already-closed' | 'ignored' | 'exception' | 'duplicate' | 'stock-signalled';
 
 export interface ReceiverStats {
   batches: number;
@@ -68,7 +87,15 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
   const stats: ReceiverStats = {
     batches: 0,
     events: 0,
-    outcomes: { started: 0, signalled: 0, 'already-closed': 0, ignored: 0, exception: 0, duplicate: 0, 'stock-signalled': 0 },
+    outcomes: {
+      started: 0,
+      signalled: 0,
+      'already-closed': 0,
+      ignored: 0,
+      exception: 0,
+      duplicate: 0,
+      'stock-signalled': 0,
+    },
     eventsByWarehouse: new Map(),
     unauthorized: 0,
     badRequests: 0,
@@ -92,7 +119,12 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
   async function parkEvent(key: string, raw: unknown, reason: string): Promise<EventOutcome> {
     const safeReason = printable(reason, 500);
     opts.logger.warn({ eventKey: key, reason: safeReason }, 'unprocessable Sitoo event recorded as exception');
-    const input = sitooEventExceptionInput({ accountId: opts.accountId, eventId: key, reason: safeReason, event: boundedCopy(raw) });
+    const input = sitooEventExceptionInput({
+      accountId: opts.accountId,
+      eventId: key,
+      reason: safeReason,
+      event: boundedCopy(raw),
+    });
     await recordException(opts.client, sitooEventExceptionWorkflowId(opts.accountId, key), input);
     return 'exception';
   }
@@ -113,7 +145,11 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
     const envelope = sitooEventSchema.safeParse(raw);
     if (!envelope.success) {
       const issue = envelope.error.issues[0]!;
-      return { key, raw, problem: `event [${index}]${issue.path.map((p) => `.${String(p)}`).join('')}: ${issue.message}` };
+      return {
+        key,
+        raw,
+        problem: `event [${index}]${issue.path.map((p) => `.${String(p)}`).join('')}: ${issue.message}`,
+      };
     }
     if (usableId((raw as { event_id?: unknown }).event_id) === undefined) {
       opts.logger.info({ eventKey: key }, 'Sitoo event without a usable event_id: deduped on a hash of its content');
@@ -122,7 +158,8 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
   }
 
   const countWarehouse = (warehouseId: number | null | undefined) => {
-    if (typeof warehouseId === 'number') stats.eventsByWarehouse.set(warehouseId, (stats.eventsByWarehouse.get(warehouseId) ?? 0) + 1);
+    if (typeof warehouseId === 'number')
+      stats.eventsByWarehouse.set(warehouseId, (stats.eventsByWarehouse.get(warehouseId) ?? 0) + 1);
   };
 
   /** A stock event's transaction id, or why the event cannot be read. */
@@ -138,7 +175,12 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
 
   async function route(item: BatchItem & { event: SitooEvent }): Promise<EventOutcome> {
     const event = item.event;
-    if (event.account_id !== opts.accountId) return parkEvent(item.key, item.raw, `event for Sitoo account ${event.account_id}; this receiver serves ${opts.accountId}`);
+    if (event.account_id !== opts.accountId)
+      return parkEvent(
+        item.key,
+        item.raw,
+        `event for Sitoo account ${event.account_id}; this receiver serves ${opts.accountId}`,
+      );
     if (event.event_type !== 'order') {
       if (KNOWN_UNHANDLED_EVENT_TYPES.has(event.event_type)) return 'ignored';
       return parkEvent(item.key, item.raw, `unknown event type "${printable(event.event_type, 100)}"`);
@@ -156,7 +198,11 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
     }
     if (type === 'update' || type === 'ready-for-pickup' || type === 'pickup-rejected') {
       // Pickup steps go to the order's Sitoo-side workflow, which relays them to click & collect.
-      const outcome = await signalSaleUpdated(opts.client, opts, orderId, { eventId: event.event_id, orderStateChanged: data.data.order_state_changed, orderEventType: type });
+      const outcome = await signalSaleUpdated(opts.client, opts, orderId, {
+        eventId: event.event_id,
+        orderStateChanged: data.data.order_state_changed,
+        orderEventType: type,
+      });
       return outcome === 'started' ? 'signalled' : 'already-closed';
     }
     return 'ignored'; // e-mail receipts concern nobody here
@@ -196,7 +242,8 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
         } else chain(item.key, item, () => parkEvent(item.key, item.raw, tx));
         continue;
       }
-      const orderId = event.event_type === 'order' ? orderEventDataSchema.safeParse(event.data).data?.order_id : undefined;
+      const orderId =
+        event.event_type === 'order' ? orderEventDataSchema.safeParse(event.data).data?.order_id : undefined;
       chain(orderId === undefined ? item.key : `order:${orderId}`, item, () => route({ ...item, event }));
     }
     const signalStock = async () => {
@@ -206,7 +253,10 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
       } catch (err) {
         if (!refusedForGood(err)) throw err;
         // Ids read through a schema cannot make a bad signal; should Temporal still refuse it, park each event, not the stream.
-        for (const item of stockItems) stats.outcomes[await parkEvent(item.key, item.raw, `Temporal refused the stock signal: ${(err as Error).message}`)]++;
+        for (const item of stockItems)
+          stats.outcomes[
+            await parkEvent(item.key, item.raw, `Temporal refused the stock signal: ${(err as Error).message}`)
+          ]++;
         stockItems.forEach((i) => markSeen(i.key));
         return;
       }
@@ -231,7 +281,14 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
     if (!authentic(req)) {
       stats.unauthorized++;
       opts.logger.warn({ remote: req.socket.remoteAddress }, 'refused an unauthenticated events call');
-      answerBeforeBody(req, res, maxBodyBytes, 401, { error: 'authentication required' }, { 'www-authenticate': 'Basic realm="sitoo-events"' });
+      answerBeforeBody(
+        req,
+        res,
+        maxBodyBytes,
+        401,
+        { error: 'authentication required' },
+        { 'www-authenticate': 'Basic realm="sitoo-events"' },
+      );
       return;
     }
     if (!isJsonContentType(req)) {
@@ -258,7 +315,10 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
     if (!batch.success) {
       stats.badRequests++;
       const issue = batch.error.issues[0]!;
-      return reply(res, 400, { error: `not a Sitoo event batch (a JSON array of 1 to 100 events): ${issue.message}`, field: '(root)' });
+      return reply(res, 400, {
+        error: `not a Sitoo event batch (a JSON array of 1 to 100 events): ${issue.message}`,
+        field: '(root)',
+      });
     }
     const items = batch.data.map(itemOf);
     stats.batches++;
@@ -267,7 +327,10 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
       await opts.client.withDeadline(Date.now() + (opts.temporalDeadlineMs ?? 10_000), () => handleBatch(items));
     } catch (err) {
       stats.unavailable++;
-      opts.logger.error({ err: printable((err as Error).message, 500), events: items.map((i) => i.key) }, 'Temporal did not accept the batch; asking Sitoo to retry');
+      opts.logger.error(
+        { err: printable((err as Error).message, 500), events: items.map((i) => i.key) },
+        'Temporal did not accept the batch; asking Sitoo to retry',
+      );
       return reply(res, 503, { error: 'temporarily unavailable, retry' }, { 'retry-after': '5' });
     }
     res.writeHead(200).end();

@@ -18,7 +18,15 @@ export const attemptInterceptor: ActivityInterceptorsFactory = (ctx) => ({
       const timers: NodeJS.Timeout[] = [];
       if (info.startToCloseTimeoutMs) {
         const ms = Math.max(0, info.startToCloseTimeoutMs - deadlineMargin(info.startToCloseTimeoutMs));
-        timers.push(setTimeout(() => deadline.abort(new Error(`activity attempt ${info.attempt} of ${info.activityType} reached its deadline (${ms} ms)`)), ms));
+        timers.push(
+          setTimeout(
+            () =>
+              deadline.abort(
+                new Error(`activity attempt ${info.attempt} of ${info.activityType} reached its deadline (${ms} ms)`),
+              ),
+            ms,
+          ),
+        );
       }
       if (info.heartbeatTimeoutMs) timers.push(keepHeartbeating(ctx, info.heartbeatTimeoutMs));
       bindAttemptSignal(ctx, AbortSignal.any([ctx.cancellationSignal, deadline.signal]));

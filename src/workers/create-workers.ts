@@ -44,7 +44,10 @@ interface Common {
  * attempt interceptor (every outside call of an activity attempt ends with the attempt,
  * attempt-interceptor.ts) and the drain time on shutdown.
  */
-function createWorker(deps: Common, options: Pick<WorkerOptions, 'taskQueue' | 'activities' | 'maxConcurrentActivityTaskExecutions'>): Promise<Worker> {
+function createWorker(
+  deps: Common,
+  options: Pick<WorkerOptions, 'taskQueue' | 'activities' | 'maxConcurrentActivityTaskExecutions'>,
+): Promise<Worker> {
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
@@ -71,11 +74,20 @@ export function createMainWorker(deps: MainWorkerDeps): Promise<Worker> {
       ...createSaleActivities({ sitoo: deps.sitoo, erp: deps.erp, mapping: deps.mapping }),
       ...createStockAdjustmentActivities({ sitoo: deps.sitoo, erp: deps.erp, mapping: deps.mapping }),
       ...createClickAndCollectActivities({
-        sitoo: deps.sitoo, erp: deps.erp, ecommerce: deps.ecommerce, mapping: deps.mapping,
+        sitoo: deps.sitoo,
+        erp: deps.erp,
+        ecommerce: deps.ecommerce,
+        mapping: deps.mapping,
         signalStock: (change) => signalStockChanged(deps.client, deps.sales.accountId, change),
       }),
       ...createReturnActivities({ erp: deps.erp, ecommerce: deps.ecommerce, mapping: deps.mapping }),
-      ...createEndOfDayActivities({ sitoo: deps.sitoo, erp: deps.erp, payouts: deps.payouts, mapping: deps.mapping, accounts: DEFAULT_JOURNAL_ACCOUNTS }),
+      ...createEndOfDayActivities({
+        sitoo: deps.sitoo,
+        erp: deps.erp,
+        payouts: deps.payouts,
+        mapping: deps.mapping,
+        accounts: DEFAULT_JOURNAL_ACCOUNTS,
+      }),
       ...createPollActivities({
         sitoo: deps.sitoo,
         startSale: (orderId) => startSale(deps.client, deps.sales, orderId, 'poll'),
@@ -85,7 +97,8 @@ export function createMainWorker(deps: MainWorkerDeps): Promise<Worker> {
       ...createWebOrderPollActivities({
         ecommerce: deps.ecommerce,
         startClickAndCollect: (webOrderId, cfg) => startClickAndCollect(deps.client, cfg, webOrderId),
-        signalCancelled: (webOrderId, cfg, noticeId) => signalClickAndCollectCancelled(deps.client, cfg, webOrderId, noticeId),
+        signalCancelled: (webOrderId, cfg, noticeId) =>
+          signalClickAndCollectCancelled(deps.client, cfg, webOrderId, noticeId),
         saveCursor: (scheduleId, cursor) => saveWebOrderPollCursor(deps.client, scheduleId, cursor),
       }),
     },

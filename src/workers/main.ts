@@ -14,7 +14,12 @@ runMain(async () => {
   const context = await createWorkerContext(env, logger, createConnectors(env));
   const worker = await createMainWorker({
     ...context,
-    sales: { accountId: env.SITOO_ACCOUNT_ID, eshopId: env.SITOO_ESHOP_ID, paymentConfirmationTimeout: env.PAYMENT_CONFIRMATION_TIMEOUT, erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW },
+    sales: {
+      accountId: env.SITOO_ACCOUNT_ID,
+      eshopId: env.SITOO_ESHOP_ID,
+      paymentConfirmationTimeout: env.PAYMENT_CONFIRMATION_TIMEOUT,
+      erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW,
+    },
   });
   logger.info({ taskQueue: worker.options.taskQueue, namespace: env.TEMPORAL_NAMESPACE }, 'main worker running');
   await worker.run();

@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 
 /** Routes the SDK's and the workflows' logs (wf.log, activity log) into our pino JSON logs. */
 export function installRuntimeLogger(logger: Logger): void {
-  const to = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error') => (message: string, meta?: LogMetadata) => logger[level](withErr(meta), message);
+  const to = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error') => (message: string, meta?: LogMetadata) =>
+    logger[level](withErr(meta), message);
   const adapter: TemporalLogger = {
     log: (level: LogLevel, message: string, meta?: LogMetadata) => to(level.toLowerCase() as 'info')(message, meta),
     trace: to('trace'),

@@ -17,10 +17,15 @@ export async function createWorkerContext<C extends object>(env: InventoryWorker
         mapping = m;
         logger.info({ stores: m.stores.length, warehouses: m.warehouses?.length ?? 0 }, 'mapping reloaded');
       })
-      .catch((err: Error) => logger.error({ err: err.message }, 'mapping reload refused; keeping the previous mapping'));
+      .catch((err: Error) =>
+        logger.error({ err: err.message }, 'mapping reload refused; keeping the previous mapping'),
+      );
   });
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
-  const client = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }), namespace: env.TEMPORAL_NAMESPACE });
+  const client = new Client({
+    connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }),
+    namespace: env.TEMPORAL_NAMESPACE,
+  });
   return {
     connection,
     client,

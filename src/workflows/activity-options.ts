@@ -22,16 +22,32 @@ export const OUTSIDE_CALL: ActivityOptions = { startToCloseTimeout: '30s', retry
 export const ERP_WRITE: ActivityOptions = { ...OUTSIDE_CALL, heartbeatTimeout: '10s' };
 
 /** Web stock reads and writes, on the inventory queue so a long batch never delays them. */
-export const WEB_STOCK_CALL: ActivityOptions = { taskQueue: TASK_QUEUES.inventory, startToCloseTimeout: '15s', retry: UNTIL_IT_WORKS };
+export const WEB_STOCK_CALL: ActivityOptions = {
+  taskQueue: TASK_QUEUES.inventory,
+  startToCloseTimeout: '15s',
+  retry: UNTIL_IT_WORKS,
+};
 
 /** A poll that reads pages until it is caught up; heartbeats show it is alive between pages. */
-export const PAGED_READ: ActivityOptions = { startToCloseTimeout: '5m', heartbeatTimeout: '30s', retry: UNTIL_IT_WORKS_SLOWLY };
+export const PAGED_READ: ActivityOptions = {
+  startToCloseTimeout: '5m',
+  heartbeatTimeout: '30s',
+  retry: UNTIL_IT_WORKS_SLOWLY,
+};
 
 /** A store's whole day (read, post, match): long, with a heartbeat to notice a dead worker within a minute. */
-export const DAY_WORK: ActivityOptions = { startToCloseTimeout: '10m', heartbeatTimeout: '1m', retry: UNTIL_IT_WORKS_SLOWLY };
+export const DAY_WORK: ActivityOptions = {
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '1m',
+  retry: UNTIL_IT_WORKS_SLOWLY,
+};
 
 /** A comparison of every SKU at one location, on the inventory queue. */
-export const LOCATION_SWEEP: ActivityOptions = { taskQueue: TASK_QUEUES.inventory, startToCloseTimeout: '10m', retry: UNTIL_IT_WORKS_SLOWLY };
+export const LOCATION_SWEEP: ActivityOptions = {
+  taskQueue: TASK_QUEUES.inventory,
+  startToCloseTimeout: '10m',
+  retry: UNTIL_IT_WORKS_SLOWLY,
+};
 
 /**
  * A stock flush, as a local activity: it runs in the inventory worker that holds the coalescer and

@@ -1,4 +1,14 @@
-import { type ApplicationFailure, condition, log, patched, proxyActivities, setHandler, setWorkflowOptions, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  type ApplicationFailure,
+  condition,
+  log,
+  patched,
+  proxyActivities,
+  setHandler,
+  setWorkflowOptions,
+  sleep,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { ClickAndCollectActivities } from '../activities/click-and-collect-activities';
 import { collectionPayment, pickupLines, soldLines, type PricedLine } from '../domain/click-and-collect';
 import { businessDate } from '../domain/business-day';
@@ -7,10 +17,23 @@ import type { ExceptionType } from '../domain/exceptions';
 import type { StoreLocation } from '../domain/mapping';
 import { formatCents, unitsShare } from '../domain/money';
 import { OrderState, saleOrderWithCents, type SaleOrder } from '../domain/sale';
-import { pickupOf, pickupPayment, webOrderWithCents, type PickupPayment, type WebFulfillmentOrder, type WebOrder } from '../domain/web-order';
 import {
-  clickAndCollectStatusQuery, storePickupUpdateSignal, webOrderCancelledSignal,
-  type ClickAndCollectInput, type ClickAndCollectResult, type ClickAndCollectStatus, type ClickAndCollectStep, type StorePickupUpdate,
+  pickupOf,
+  pickupPayment,
+  webOrderWithCents,
+  type PickupPayment,
+  type WebFulfillmentOrder,
+  type WebOrder,
+} from '../domain/web-order';
+import {
+  clickAndCollectStatusQuery,
+  storePickupUpdateSignal,
+  webOrderCancelledSignal,
+  type ClickAndCollectInput,
+  type ClickAndCollectResult,
+  type ClickAndCollectStatus,
+  type ClickAndCollectStep,
+  type StorePickupUpdate,
 } from './click-and-collect-contract';
 import { OUTSIDE_CALL } from './activity-options';
 import { installParking, refusalType, untilAccepted } from './parking';
@@ -39,7 +62,12 @@ setWorkflowOptions({ failureExceptionTypes: [InvalidDurationError] }, clickAndCo
  * order, and only a collected, paid order becomes an ERP sale, at the store's location.
  */
 export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Promise<ClickAndCollectResult> {
-  const status: ClickAndCollectStatus = { webOrderId: input.webOrderId, step: 'reading-order', steps: [], resolutions: [] };
+  const status: ClickAndCollectStatus = {
+    webOrderId: input.webOrderId,
+    step: 'reading-order',
+    steps: [],
+    resolutions: [],
+  };
   const updates: StorePickupUpdate[] = [];
   const seen = new Set<string>();
   let webCancelled = false;
@@ -64,7 +92,12 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     status.steps.push({ step: s, at: new Date().toISOString() });
   };
   // `skip` does not end this flow: where it is offered it means "the store does that by hand".
-  const parking = installParking({ status, statusQuery: clickAndCollectStatusQuery, setStep: step, refusalActions: ['retry'] });
+  const parking = installParking({
+    status,
+    statusQuery: clickAndCollectStatusQuery,
+    setStep: step,
+    refusalActions: ['retry'],
+  });
   const { park } = parking;
   step('reading-order');
 
@@ -77,14 +110,20 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
   }
 
   const result = (outcome: ClickAndCollectResult['outcome'], reason?: string): ClickAndCollectResult => ({
-    outcome, webOrderId: input.webOrderId, storeId: status.storeId, sitooOrderId: status.sitooOrderId, erpOrderNumber: status.erpOrderNumber, reason,
+    outcome,
+    webOrderId: input.webOrderId,
+    storeId: status.storeId,
+    sitooOrderId: status.sitooOrderId,
+    erpOrderNumber: status.erpOrderNumber,
+    reason,
   });
 
   return parking.run(run);
 
   async function run(): Promise<ClickAndCollectResult> {
     let order = await readOrder();
-    if (order.cancelledAt || (webCancelled && !patched(DECIDE_FROM_READ_BACK_STATE))) return done('cancelled', 'cancelled on the web before the store was asked');
+    if (order.cancelledAt || (webCancelled && !patched(DECIDE_FROM_READ_BACK_STATE)))
+      return done('cancelled', 'cancelled on the web before the store was asked');
     const fo = pickupOf(order);
     if (!fo) return done('not-pickup', 'no local pickup in this order');
     const lines = pricedLines(order, fo);
@@ -92,12 +131,29 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
 
     step('checking-stock');
     for (;;) {
-      const check = await orPark('ecommerce-rejected', () => act.checkPickupStock({ storeId: store.storeId, lines, whenShort: input.whenShort }));
+      const check = await orPark('ecommerce-rejected', () =>
+        act.checkPickupStock({ storeId: store.storeId, lines, whenShort: input.whenShort }),
+      );
       if (check.shortfalls.length === 0) break;
-      const suggestion = check.suggestion ? ` ${check.suggestion.name} (${check.suggestion.storeId}) in the same region has it all.` : '';
-      const r = await park('bopis-stock-short', `Store ${store.storeId} cannot cover order ${order.name}: ${check.shortfalls.map((s) => `${s.sku} wants ${s.wanted}, ${s.free} free`).join('; ')}.${suggestion}`,
-        { webOrderId: input.webOrderId, storeId: store.storeId, shortfalls: check.shortfalls, suggestion: check.suggestion }, ['retry', 'use-store', 'cancel-order']);
-      if (r.action === 'cancel-order') return cancelEverything('INVENTORY', `store ${store.storeId} was short and the order was cancelled by an operator`);
+      const suggestion = check.suggestion
+        ? ` ${check.suggestion.name} (${check.suggestion.storeId}) in the same region has it all.`
+        : '';
+      const r = await park(
+        'bopis-stock-short',
+        `Store ${store.storeId} cannot cover order ${order.name}: ${check.shortfalls.map((s) => `${s.sku} wants ${s.wanted}, ${s.free} free`).join('; ')}.${suggestion}`,
+        {
+          webOrderId: input.webOrderId,
+          storeId: store.storeId,
+          shortfalls: check.shortfalls,
+          suggestion: check.suggestion,
+        },
+        ['retry', 'use-store', 'cancel-order'],
+      );
+      if (r.action === 'cancel-order')
+        return cancelEverything(
+          'INVENTORY',
+          `store ${store.storeId} was short and the order was cancelled by an operator`,
+        );
       if (r.action === 'use-store') store = await pickupStore(fo, r.storeId);
     }
 
@@ -115,10 +171,31 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     // Sitoo refusing the pickup order is the web team's to sort out with the store (or cancel).
     let cancelRequested = false;
     const sitooOrderId = await untilAccepted(
-      async () => (cancelRequested ? undefined : act.ensurePickupOrder({ webOrder: order, storeId: store.storeId, lines, reservedUntil: Math.floor(deadline / 1000), vatPercent: input.vatPercent, ...(payment ? { payment } : {}) })),
-      async (f) => (cancelRequested = (await park(parkedAs(f, 'bopis-pickup-rejected'), f.message, { failureType: f.type }, ['retry', 'cancel-order'])).action === 'cancel-order'),
+      async () =>
+        cancelRequested
+          ? undefined
+          : act.ensurePickupOrder({
+              webOrder: order,
+              storeId: store.storeId,
+              lines,
+              reservedUntil: Math.floor(deadline / 1000),
+              vatPercent: input.vatPercent,
+              ...(payment ? { payment } : {}),
+            }),
+      async (f) =>
+        (cancelRequested =
+          (
+            await park(parkedAs(f, 'bopis-pickup-rejected'), f.message, { failureType: f.type }, [
+              'retry',
+              'cancel-order',
+            ])
+          ).action === 'cancel-order'),
     );
-    if (sitooOrderId === undefined) return cancelEverything('OTHER', `Sitoo refused the pickup order at ${store.storeId} and an operator cancelled the order`);
+    if (sitooOrderId === undefined)
+      return cancelEverything(
+        'OTHER',
+        `Sitoo refused the pickup order at ${store.storeId} and an operator cancelled the order`,
+      );
     status.sitooOrderId = sitooOrderId;
     reservedSkus = lines.map((l) => l.sku);
     await act.refreshWebStock({ storeId: store.storeId, skus: lines.map((l) => l.sku) });
@@ -127,7 +204,10 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     for (;;) {
       // Replaying an older history this is false until the replay catches up; then it holds.
       const decide = patched(DECIDE_FROM_READ_BACK_STATE);
-      const woken = await condition(() => updates.length > 0 || (decide ? cancelNotices.length > 0 : webCancelled), deadline - Date.now());
+      const woken = await condition(
+        () => updates.length > 0 || (decide ? cancelNotices.length > 0 : webCancelled),
+        deadline - Date.now(),
+      );
       if (decide) {
         const ended = await decideOnWake(woken, order, fo, store);
         if (ended) return ended;
@@ -140,8 +220,14 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
         await orPark('ecommerce-rejected', () => act.markReadyOnWeb({ fulfillmentOrderId: fo.id }));
         step('ready-for-pickup');
       } else if (update.kind === 'pickup-rejected') {
-        const r = await park('bopis-pickup-rejected', `Store ${store.storeId} rejected the pickup of order ${order.name}`, { webOrderId: input.webOrderId, storeId: store.storeId, sitooOrderId: status.sitooOrderId }, ['retry', 'cancel-order']);
-        if (r.action === 'cancel-order') return cancelEverything('STAFF', 'the store rejected the pickup and an operator cancelled the order');
+        const r = await park(
+          'bopis-pickup-rejected',
+          `Store ${store.storeId} rejected the pickup of order ${order.name}`,
+          { webOrderId: input.webOrderId, storeId: store.storeId, sitooOrderId: status.sitooOrderId },
+          ['retry', 'cancel-order'],
+        );
+        if (r.action === 'cancel-order')
+          return cancelEverything('STAFF', 'the store rejected the pickup and an operator cancelled the order');
       } else if (update.kind === 'cancelled') {
         return cancelEverything('STAFF', 'cancelled in the store', 'cancelled', true, false);
       } else {
@@ -156,13 +242,22 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
    * paid), `accept` has the till take the payment (say why: the hold was voided, ...), and
    * `cancel-order` cancels and refunds it.
    */
-  async function decidePayment(order: WebOrder): Promise<{ order: WebOrder; payment: Exclude<PickupPayment, 'undecided'> } | { cancelled: ClickAndCollectResult }> {
+  async function decidePayment(
+    order: WebOrder,
+  ): Promise<{ order: WebOrder; payment: Exclude<PickupPayment, 'undecided'> } | { cancelled: ClickAndCollectResult }> {
     for (;;) {
       const payment = pickupPayment(order.financialStatus);
       if (payment !== 'undecided') return { order, payment };
-      const r = await park('payment-not-confirmed', `Web order ${order.name} is ${order.financialStatus}: neither paid online nor to be paid in store`,
-        { webOrderId: input.webOrderId, storeId: status.storeId, financialStatus: order.financialStatus }, ['retry', 'accept', 'cancel-order']);
-      if (r.action === 'cancel-order') return { cancelled: await cancelEverything('OTHER', `payment ${order.financialStatus}; cancelled by an operator`) };
+      const r = await park(
+        'payment-not-confirmed',
+        `Web order ${order.name} is ${order.financialStatus}: neither paid online nor to be paid in store`,
+        { webOrderId: input.webOrderId, storeId: status.storeId, financialStatus: order.financialStatus },
+        ['retry', 'accept', 'cancel-order'],
+      );
+      if (r.action === 'cancel-order')
+        return {
+          cancelled: await cancelEverything('OTHER', `payment ${order.financialStatus}; cancelled by an operator`),
+        };
       if (r.action === 'accept') return { order, payment: 'pay-in-store' };
       order = await readOrder();
       if (order.cancelledAt) return { cancelled: done('cancelled', 'cancelled on the web before the store was asked') };
@@ -174,13 +269,20 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
    * beats anything the web says (goods handed over stay handed over). Then a cancel notice is
    * checked against Shopify, the deadline applies, and the store's pickup steps are mirrored.
    */
-  async function decideOnWake(woken: boolean, order: WebOrder, fo: WebFulfillmentOrder, store: StoreLocation): Promise<ClickAndCollectResult | undefined> {
+  async function decideOnWake(
+    woken: boolean,
+    order: WebOrder,
+    fo: WebFulfillmentOrder,
+    store: StoreLocation,
+  ): Promise<ClickAndCollectResult | undefined> {
     const pickup = await readPickup();
     if (pickup.orderStateId === OrderState.Closed) return collectedInStore(pickup, order, fo, store);
-    if (pickup.orderStateId === OrderState.Cancelled) return cancelPickup('STAFF', 'cancelled in the store', 'cancelled', true, order, fo, store);
+    if (pickup.orderStateId === OrderState.Cancelled)
+      return cancelPickup('STAFF', 'cancelled in the store', 'cancelled', true, order, fo, store);
     if (cancelNotices.length) {
       const web = await readOrder();
-      if (web.cancelledAt) return cancelPickup('CUSTOMER', 'cancelled on the web before pickup', 'cancelled', false, order, fo, store);
+      if (web.cancelledAt)
+        return cancelPickup('CUSTOMER', 'cancelled on the web before pickup', 'cancelled', false, order, fo, store);
     }
     if (!woken) return cancelPickup('OTHER', `not collected by ${status.deadline}`, 'expired', true, order, fo, store);
     for (const update of updates.splice(0)) {
@@ -189,8 +291,22 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
         await orPark('ecommerce-rejected', () => act.markReadyOnWeb({ fulfillmentOrderId: fo.id }));
         step('ready-for-pickup');
       } else if (update.kind === 'pickup-rejected') {
-        const r = await park('bopis-pickup-rejected', `Store ${store.storeId} rejected the pickup of order ${order.name}`, { webOrderId: input.webOrderId, storeId: store.storeId, sitooOrderId: status.sitooOrderId }, ['retry', 'cancel-order']);
-        if (r.action === 'cancel-order') return cancelPickup('STAFF', 'the store rejected the pickup and an operator cancelled the order', 'cancelled', true, order, fo, store);
+        const r = await park(
+          'bopis-pickup-rejected',
+          `Store ${store.storeId} rejected the pickup of order ${order.name}`,
+          { webOrderId: input.webOrderId, storeId: store.storeId, sitooOrderId: status.sitooOrderId },
+          ['retry', 'cancel-order'],
+        );
+        if (r.action === 'cancel-order')
+          return cancelPickup(
+            'STAFF',
+            'the store rejected the pickup and an operator cancelled the order',
+            'cancelled',
+            true,
+            order,
+            fo,
+            store,
+          );
       }
     }
     return undefined;
@@ -206,7 +322,9 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
         answerCancelNotices(order, order.cancelledAt ? cancelNotices.length : asked);
         return order;
       }
-      await park('order-not-found', `The web shop has no order ${input.webOrderId}`, { webOrderId: input.webOrderId }, ['retry']);
+      await park('order-not-found', `The web shop has no order ${input.webOrderId}`, { webOrderId: input.webOrderId }, [
+        'retry',
+      ]);
     }
   }
 
@@ -214,8 +332,10 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     if (count === 0) return;
     const at = new Date().toISOString();
     status.webCancelChecks ??= [];
-    for (const n of cancelNotices.splice(0, count)) status.webCancelChecks.push({ webhookId: n.webhookId, at, cancelled: order.cancelledAt !== null });
-    if (!order.cancelledAt) log.warn('cancel notice ignored: Shopify does not show the order cancelled', { webOrderId: input.webOrderId });
+    for (const n of cancelNotices.splice(0, count))
+      status.webCancelChecks.push({ webhookId: n.webhookId, at, cancelled: order.cancelledAt !== null });
+    if (!order.cancelledAt)
+      log.warn('cancel notice ignored: Shopify does not show the order cancelled', { webOrderId: input.webOrderId });
   }
 
   async function readPickup(): Promise<SaleOrder> {
@@ -223,7 +343,12 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
       const sitooOrderId = status.sitooOrderId!;
       const pickup = await orPark('bopis-pickup-rejected', () => act.readPickupOrder({ sitooOrderId }));
       if (pickup) return saleOrderWithCents(pickup);
-      await park('order-not-found', `Sitoo has no pickup order ${sitooOrderId}`, { webOrderId: input.webOrderId, sitooOrderId }, ['retry']);
+      await park(
+        'order-not-found',
+        `Sitoo has no pickup order ${sitooOrderId}`,
+        { webOrderId: input.webOrderId, sitooOrderId },
+        ['retry'],
+      );
     }
   }
 
@@ -235,17 +360,34 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
         upsertSearchAttributes([{ key: SA.storeId, value: store.storeId }]);
         return store;
       }
-      await park('unmapped-warehouse', `Pickup location ${storeId ?? fo.locationId} is not a mapped store`, { webLocationId: fo.locationId, storeId }, ['retry']);
+      await park(
+        'unmapped-warehouse',
+        `Pickup location ${storeId ?? fo.locationId} is not a mapped store`,
+        { webLocationId: fo.locationId, storeId },
+        ['retry'],
+      );
       storeId = undefined;
     }
   }
 
   /** Before the order was read back: the web's lines, booked as soon as the store said collected. */
-  async function collected(order: WebOrder, fo: WebFulfillmentOrder, store: StoreLocation, lines: PricedLine[]): Promise<ClickAndCollectResult> {
+  async function collected(
+    order: WebOrder,
+    fo: WebFulfillmentOrder,
+    store: StoreLocation,
+    lines: PricedLine[],
+  ): Promise<ClickAndCollectResult> {
     step('booking-collection');
     await orPark('ecommerce-rejected', () => act.fulfilOnWeb({ fulfillmentOrderId: fo.id }));
     const erp = await orPark('erp-rejected', () =>
-      act.bookCollectedOrder({ webOrderId: input.webOrderId, storeId: store.storeId, currencyCode: order.currencyCode, lines, collectedOn: businessDate(Math.floor(Date.now() / 1000), store) }));
+      act.bookCollectedOrder({
+        webOrderId: input.webOrderId,
+        storeId: store.storeId,
+        currencyCode: order.currencyCode,
+        lines,
+        collectedOn: businessDate(Math.floor(Date.now() / 1000), store),
+      }),
+    );
     status.erpOrderNumber = erp.number;
     return done('collected');
   }
@@ -256,7 +398,12 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
    * cancelled online meanwhile, the sale still stands in the store; it books by itself only when
    * the web refunded nothing and the till (or the web payment) covers it, otherwise finance decides.
    */
-  async function collectedInStore(pickup: SaleOrder, order: WebOrder, fo: WebFulfillmentOrder, store: StoreLocation): Promise<ClickAndCollectResult> {
+  async function collectedInStore(
+    pickup: SaleOrder,
+    order: WebOrder,
+    fo: WebFulfillmentOrder,
+    store: StoreLocation,
+  ): Promise<ClickAndCollectResult> {
     step('booking-collection');
     const web = await readOrder();
     if (web.cancelledAt) {
@@ -269,28 +416,53 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     for (;;) {
       const money = collectionPayment(pickup);
       if (money.paid) return book(pickup, order, store);
-      const r = await park('payment-not-confirmed',
+      const r = await park(
+        'payment-not-confirmed',
         `Order ${order.name} was handed over in store ${store.storeId} unpaid: Sitoo payment state ${money.paymentStateId}, ${formatCents(money.paidCents)} paid of ${formatCents(money.dueCents)}`,
-        { webOrderId: input.webOrderId, storeId: store.storeId, sitooOrderId: pickup.orderId, paymentStateId: money.paymentStateId, paid: formatCents(money.paidCents), due: formatCents(money.dueCents) },
-        ['retry', 'skip']);
-      if (r.action === 'skip') return done('collected', `handed over unpaid; not booked in the ERP${r.reason ? `: ${r.reason}` : ''}`);
+        {
+          webOrderId: input.webOrderId,
+          storeId: store.storeId,
+          sitooOrderId: pickup.orderId,
+          paymentStateId: money.paymentStateId,
+          paid: formatCents(money.paidCents),
+          due: formatCents(money.dueCents),
+        },
+        ['retry', 'skip'],
+      );
+      if (r.action === 'skip')
+        return done('collected', `handed over unpaid; not booked in the ERP${r.reason ? `: ${r.reason}` : ''}`);
       pickup = await readPickup();
     }
   }
 
-  async function handedOverAfterWebCancel(pickup: SaleOrder, web: WebOrder, store: StoreLocation): Promise<ClickAndCollectResult> {
+  async function handedOverAfterWebCancel(
+    pickup: SaleOrder,
+    web: WebOrder,
+    store: StoreLocation,
+  ): Promise<ClickAndCollectResult> {
     for (;;) {
       const money = collectionPayment(pickup);
       if (money.paid && web.totalRefundedCents === 0) return book(pickup, web, store);
-      const r = await park('bopis-collected-after-cancel',
+      const r = await park(
+        'bopis-collected-after-cancel',
         `Order ${web.name} was handed over in store ${store.storeId} after it was cancelled on the web (refunded ${formatCents(web.totalRefundedCents)}); the till shows ${formatCents(money.paidCents)} of ${formatCents(money.dueCents)} paid`,
         {
-          webOrderId: input.webOrderId, storeId: store.storeId, sitooOrderId: pickup.orderId, cancelledAt: web.cancelledAt,
-          webRefunded: formatCents(web.totalRefundedCents), tillPaid: formatCents(money.paidCents), due: formatCents(money.dueCents),
+          webOrderId: input.webOrderId,
+          storeId: store.storeId,
+          sitooOrderId: pickup.orderId,
+          cancelledAt: web.cancelledAt,
+          webRefunded: formatCents(web.totalRefundedCents),
+          tillPaid: formatCents(money.paidCents),
+          due: formatCents(money.dueCents),
         },
-        ['retry', 'accept', 'skip']);
+        ['retry', 'accept', 'skip'],
+      );
       if (r.action === 'accept') return book(pickup, web, store);
-      if (r.action === 'skip') return done('collected', `handed over after a web cancel; not booked in the ERP${r.reason ? `: ${r.reason}` : ''}`);
+      if (r.action === 'skip')
+        return done(
+          'collected',
+          `handed over after a web cancel; not booked in the ERP${r.reason ? `: ${r.reason}` : ''}`,
+        );
       pickup = await readPickup();
       web = await readOrder();
     }
@@ -299,13 +471,22 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
   async function book(pickup: SaleOrder, order: WebOrder, store: StoreLocation): Promise<ClickAndCollectResult> {
     const lines = soldLines(pickup);
     const erp = await orPark('erp-rejected', () =>
-      act.bookCollectedOrder({ webOrderId: input.webOrderId, storeId: store.storeId, currencyCode: order.currencyCode, lines, collectedOn: businessDate(Math.floor(Date.now() / 1000), store) }));
+      act.bookCollectedOrder({
+        webOrderId: input.webOrderId,
+        storeId: store.storeId,
+        currencyCode: order.currencyCode,
+        lines,
+        collectedOn: businessDate(Math.floor(Date.now() / 1000), store),
+      }),
+    );
     status.erpOrderNumber = erp.number;
     if (erp.lateTwinPossible && patched('erp-exactly-once')) {
       // A create an earlier attempt sent may still land in the ERP: once it no longer can, take it back.
       step('sweeping-erp-twins');
       await sleep(input.erpLateCommitWindow ?? '20m');
-      await orPark('erp-rejected', () => act.sweepCollectedOrderTwins({ webOrderId: input.webOrderId, storeId: store.storeId }));
+      await orPark('erp-rejected', () =>
+        act.sweepCollectedOrderTwins({ webOrderId: input.webOrderId, storeId: store.storeId }),
+      );
     }
     return done('collected');
   }
@@ -314,14 +495,22 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
    * Undo everything that was set up: the Sitoo order (and its reservation), the web order (with a
    * refund). The ERP was never told of a sale, so it has nothing to undo.
    */
-  async function cancelEverything(reason: 'CUSTOMER' | 'INVENTORY' | 'OTHER' | 'STAFF', why: string, outcome: 'cancelled' | 'expired' = 'cancelled', cancelWeb = true, cancelSitoo = true): Promise<ClickAndCollectResult> {
+  async function cancelEverything(
+    reason: 'CUSTOMER' | 'INVENTORY' | 'OTHER' | 'STAFF',
+    why: string,
+    outcome: 'cancelled' | 'expired' = 'cancelled',
+    cancelWeb = true,
+    cancelSitoo = true,
+  ): Promise<ClickAndCollectResult> {
     step('cancelling');
     if (cancelSitoo && status.sitooOrderId !== undefined) {
       const sitooOrderId = status.sitooOrderId;
       await orPark('bopis-pickup-rejected', () => act.cancelPickupOrder({ sitooOrderId }));
     }
-    if (cancelWeb) await orPark('ecommerce-rejected', () => act.cancelWebOrder({ webOrderId: input.webOrderId, reason, note: why }));
-    if (status.storeId && reservedSkus.length) await act.refreshWebStock({ storeId: status.storeId, skus: reservedSkus });
+    if (cancelWeb)
+      await orPark('ecommerce-rejected', () => act.cancelWebOrder({ webOrderId: input.webOrderId, reason, note: why }));
+    if (status.storeId && reservedSkus.length)
+      await act.refreshWebStock({ storeId: status.storeId, skus: reservedSkus });
     return done(outcome, why);
   }
 
@@ -329,14 +518,31 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
    * cancelEverything once the pickup order exists: if the store handed the goods over before the
    * cancel reached Sitoo, the order stays closed and the collection path takes over.
    */
-  async function cancelPickup(reason: 'CUSTOMER' | 'OTHER' | 'STAFF', why: string, outcome: 'cancelled' | 'expired', cancelWeb: boolean, order: WebOrder, fo: WebFulfillmentOrder, store: StoreLocation): Promise<ClickAndCollectResult> {
+  async function cancelPickup(
+    reason: 'CUSTOMER' | 'OTHER' | 'STAFF',
+    why: string,
+    outcome: 'cancelled' | 'expired',
+    cancelWeb: boolean,
+    order: WebOrder,
+    fo: WebFulfillmentOrder,
+    store: StoreLocation,
+  ): Promise<ClickAndCollectResult> {
     step('cancelling');
     const sitooOrderId = status.sitooOrderId!;
     // `skip`: the store cancels the Sitoo order by hand; the web side is cancelled regardless.
     let skipped = false;
     const sitoo = await untilAccepted(
       async () => (skipped ? 'skipped' : act.cancelPickupUnlessCollected({ sitooOrderId })),
-      async (f) => (skipped = (await park('bopis-pickup-rejected', `Sitoo refused to cancel pickup order ${sitooOrderId}: ${f.message}`, { failureType: f.type, sitooOrderId }, ['retry', 'skip'])).action === 'skip'),
+      async (f) =>
+        (skipped =
+          (
+            await park(
+              'bopis-pickup-rejected',
+              `Sitoo refused to cancel pickup order ${sitooOrderId}: ${f.message}`,
+              { failureType: f.type, sitooOrderId },
+              ['retry', 'skip'],
+            )
+          ).action === 'skip'),
     );
     if (sitoo === 'collected') return collectedInStore(await readPickup(), order, fo, store);
     return cancelEverything(reason, why, outcome, cancelWeb, false);
@@ -352,7 +558,10 @@ function pricedLines(order: WebOrder, fo: WebFulfillmentOrder): PricedLine[] {
   return pickupLines(fo).map((l) => {
     const line = order.lines.find((o) => o.sku === l.sku);
     // What the customer paid for these units: the rounded unit price x quantity can be a cent off.
-    const paid = line?.paidCents !== undefined && line.quantity > 0 ? { grossCents: unitsShare(line.paidCents, line.quantity, 0, l.quantity) } : {};
+    const paid =
+      line?.paidCents !== undefined && line.quantity > 0
+        ? { grossCents: unitsShare(line.paidCents, line.quantity, 0, l.quantity) }
+        : {};
     return { ...l, unitPriceCents: line?.unitPriceCents ?? 0, ...paid };
   });
 }

@@ -32,7 +32,12 @@ export interface EndOfDayInput {
 export type { DaySummary, JournalResult, StoreDay } from '../domain/end-of-day';
 
 export interface ReconciliationGap {
-  kind: 'z-report-vs-journal' | 'sale-never-posted' | 'sale-posted-twice' | 'sale-amount-differs' | 'card-payment-unmatched';
+  kind:
+    | 'z-report-vs-journal'
+    | 'sale-never-posted'
+    | 'sale-posted-twice'
+    | 'sale-amount-differs'
+    | 'card-payment-unmatched';
   orderId?: number;
   what: string;
   expectedCents: number;
@@ -60,7 +65,14 @@ export interface ReconciliationReport {
   status: 'reconciled' | 'gaps-accepted' | 'gaps';
 }
 
-export type EndOfDayStep = 'reading-day' | 'posting-journal' | 'sweeping-journal' | 'awaiting-payout' | 'parked' | 'reconciled' | 'gaps-accepted';
+export type EndOfDayStep =
+  | 'reading-day'
+  | 'posting-journal'
+  | 'sweeping-journal'
+  | 'awaiting-payout'
+  | 'parked'
+  | 'reconciled'
+  | 'gaps-accepted';
 
 export interface EndOfDayStatus {
   storeId: string;

@@ -7,7 +7,11 @@ import { PAGED_READ } from './activity-options';
 const poll = proxyActivities<ErpStockPollActivities>({ ...PAGED_READ, taskQueue: TASK_QUEUES.inventory });
 
 export async function erpStockPollWorkflow(input: ErpStockPollInput): Promise<ErpStockPollResult> {
-  const result = await poll.pollErpStock({ afterEntryNumber: input.afterEntryNumber, pageSize: input.pageSize, maxPages: input.maxPages });
+  const result = await poll.pollErpStock({
+    afterEntryNumber: input.afterEntryNumber,
+    pageSize: input.pageSize,
+    maxPages: input.maxPages,
+  });
   if (result.nextAfterEntryNumber !== input.afterEntryNumber) {
     await poll.saveErpStockCursor({ scheduleId: input.scheduleId, afterEntryNumber: result.nextAfterEntryNumber });
   }

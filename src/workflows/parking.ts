@@ -1,7 +1,22 @@
 import {
-  ActivityFailure, allHandlersFinished, ApplicationFailure, condition, defineUpdate, log, setHandler, upsertSearchAttributes, type QueryDefinition,
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  defineUpdate,
+  log,
+  setHandler,
+  upsertSearchAttributes,
+  type QueryDefinition,
 } from '@temporalio/workflow';
-import { DEFAULT_OWNER, validateResolution, type ExceptionType, type ParkedException, type Resolution, type ResolutionAction } from '../domain/exceptions';
+import {
+  DEFAULT_OWNER,
+  validateResolution,
+  type ExceptionType,
+  type ParkedException,
+  type Resolution,
+  type ResolutionAction,
+} from '../domain/exceptions';
 import { UNKNOWN_STORE } from '../domain/mapping';
 import { SA } from './search-attributes';
 
@@ -36,7 +51,10 @@ export interface ParkableStatus<Step extends string = string> {
  * the flow's skipped result by `Parking.run`, so no flow needs its own "skipped" error.
  */
 export class Skipped extends Error {
-  constructor(readonly exceptionType: ExceptionType, readonly reason?: string) {
+  constructor(
+    readonly exceptionType: ExceptionType,
+    readonly reason?: string,
+  ) {
     super(`${exceptionType} skipped${reason ? `: ${reason}` : ''}`);
     this.name = 'Skipped';
   }
@@ -57,7 +75,10 @@ export function refusalOf(err: unknown): ApplicationFailure | undefined {
  * operator says what to do, and then the call runs again; technical failures were already retried
  * by Temporal and are rethrown.
  */
-export async function untilAccepted<T>(call: () => Promise<T>, onRefusal: (refusal: ApplicationFailure) => Promise<unknown>): Promise<T> {
+export async function untilAccepted<T>(
+  call: () => Promise<T>,
+  onRefusal: (refusal: ApplicationFailure) => Promise<unknown>,
+): Promise<T> {
   for (;;) {
     try {
       return await call();
@@ -93,9 +114,18 @@ export interface ParkingOptions<S extends ParkableStatus> {
 
 export interface Parking {
   /** Parks until resolved; returns the accepted resolution (or throws Skipped, see skipEnds). */
-  park(type: ExceptionType, message: string, details: Record<string, unknown>, allowed: ResolutionAction[]): Promise<Resolution>;
+  park(
+    type: ExceptionType,
+    message: string,
+    details: Record<string, unknown>,
+    allowed: ResolutionAction[],
+  ): Promise<Resolution>;
   /** Runs an activity; a refusal parks under `type` (or the type chosen from the refusal) until resolved, then the call runs again. */
-  orPark<T>(type: ExceptionType | ((refusal: ApplicationFailure) => ExceptionType), call: () => Promise<T>, options?: OrParkOptions): Promise<T>;
+  orPark<T>(
+    type: ExceptionType | ((refusal: ApplicationFailure) => ExceptionType),
+    call: () => Promise<T>,
+    options?: OrParkOptions,
+  ): Promise<T>;
   /**
    * The flow's body: a `Skipped` becomes `skipped(…)` with the step `skipped`, and the flow only
    * returns once a `resolve` update that ended it has answered its caller.
@@ -124,15 +154,22 @@ export function installParking<S extends ParkableStatus>(options: ParkingOptions
     },
     {
       validator: (resolution) => {
-        const problem = validateResolution(resolution, parked) ?? (pending ? 'a resolution is already being applied' : undefined);
+        const problem =
+          validateResolution(resolution, parked) ?? (pending ? 'a resolution is already being applied' : undefined);
         if (problem) throw new Error(problem);
       },
-      description: 'Resolve the parked exception: {"action":"retry"|"skip"|"retry-with-mapping"|"acknowledge"|"use-store"|"cancel-order"|"supply-reference"|"accept", "reason"?, "resolvedBy"?, "mapping"?, "storeId"?, "reference"?}; the exception lists its allowed actions',
+      description:
+        'Resolve the parked exception: {"action":"retry"|"skip"|"retry-with-mapping"|"acknowledge"|"use-store"|"cancel-order"|"supply-reference"|"accept", "reason"?, "resolvedBy"?, "mapping"?, "storeId"?, "reference"?}; the exception lists its allowed actions',
     },
   );
   if (options.statusQuery) setHandler(options.statusQuery, () => ({ ...status, exception: parked, resolutions }));
 
-  async function park(type: ExceptionType, message: string, details: Record<string, unknown>, allowed: ResolutionAction[]): Promise<Resolution> {
+  async function park(
+    type: ExceptionType,
+    message: string,
+    details: Record<string, unknown>,
+    allowed: ResolutionAction[],
+  ): Promise<Resolution> {
     const owner = DEFAULT_OWNER[type];
     const was = status.step;
     setStep('parked');
@@ -151,7 +188,11 @@ export function installParking<S extends ParkableStatus>(options: ParkingOptions
       { key: SA.exceptionType, value: null },
       { key: SA.exceptionOwner, value: null },
     ]);
-    log.info('exception resolved', { exceptionType: type, action: resolution.action, resolvedBy: resolution.resolvedBy });
+    log.info('exception resolved', {
+      exceptionType: type,
+      action: resolution.action,
+      resolvedBy: resolution.resolvedBy,
+    });
     if (resolution.action === 'skip' && options.skipEnds) throw new Skipped(type, resolution.reason);
     setStep(was);
     return resolution;
@@ -168,7 +209,8 @@ export function installParking<S extends ParkableStatus>(options: ParkingOptions
           orParkOptions.what ? `${orParkOptions.what}: ${f.message}` : f.message,
           { ...orParkOptions.details, failureType: f.type, ...(f.details?.length ? { refusal: f.details } : {}) },
           orParkOptions.allowed ?? options.refusalActions,
-        ));
+        ),
+      );
     },
     async run(body, skipped) {
       let result;

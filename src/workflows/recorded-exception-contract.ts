@@ -10,8 +10,13 @@ import { TASK_QUEUES } from './task-queues';
  * the stock flow), a missing webhook subscription (the order poll). Its id says where it came from.
  */
 export {
-  shopifyWebhookExceptionWorkflowId, sitooEventExceptionWorkflowId, stockDriftReportWorkflowId, stockFlushRefusedExceptionId, stockHeldExceptionId,
-  stockLevelsRejectedExceptionId, webhookSubscriptionExceptionId,
+  shopifyWebhookExceptionWorkflowId,
+  sitooEventExceptionWorkflowId,
+  stockDriftReportWorkflowId,
+  stockFlushRefusedExceptionId,
+  stockHeldExceptionId,
+  stockLevelsRejectedExceptionId,
+  webhookSubscriptionExceptionId,
 } from '../domain/ids';
 export { resolveUpdate } from './parking';
 

@@ -1,6 +1,10 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
 import { installParking, type ResolutionRecord } from './parking';
-import { recordedExceptionStatusQuery, type RecordedExceptionInput, type RecordedExceptionStatus } from './recorded-exception-contract';
+import {
+  recordedExceptionStatusQuery,
+  type RecordedExceptionInput,
+  type RecordedExceptionStatus,
+} from './recorded-exception-contract';
 import { SA } from './search-attributes';
 
 /**

@@ -20,7 +20,16 @@ export interface ReturnInStoreInput {
   erpLateCommitWindow?: string;
 }
 
-export type ReturnStep = 'reading-return' | 'finding-original' | 'refunding' | 'booking-in-erp' | 'parked' | 'refunded' | 'store-refund-booked' | 'not-a-web-order' | 'skipped';
+export type ReturnStep =
+  | 'reading-return'
+  | 'finding-original'
+  | 'refunding'
+  | 'booking-in-erp'
+  | 'parked'
+  | 'refunded'
+  | 'store-refund-booked'
+  | 'not-a-web-order'
+  | 'skipped';
 
 export interface ReturnStatus {
   sitooOrderId: number;

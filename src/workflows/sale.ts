@@ -1,4 +1,13 @@
-import { condition, patched, proxyActivities, setHandler, setWorkflowOptions, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  condition,
+  patched,
+  proxyActivities,
+  setHandler,
+  setWorkflowOptions,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { InventoryActivities } from '../activities/inventory-activities';
 import type { SaleActivities } from '../activities/sale-activities';
 import { durationMs, InvalidDurationError } from '../domain/duration';
@@ -10,7 +19,13 @@ import { routeSitooOrder } from '../domain/sitoo-order-route';
 import { ERP_WRITE, WEB_STOCK_CALL } from './activity-options';
 import type { StorePickupUpdate } from './click-and-collect-contract';
 import { installParking } from './parking';
-import { sitooOrderUpdatedSignal, statusQuery, type SaleResult, type SaleStatus, type SaleWorkflowInput } from './sale-contract';
+import {
+  sitooOrderUpdatedSignal,
+  statusQuery,
+  type SaleResult,
+  type SaleStatus,
+  type SaleWorkflowInput,
+} from './sale-contract';
 import { SA } from './search-attributes';
 import { handOverReturn, relayPickupSteps } from './sitoo-order-router';
 
@@ -55,7 +70,8 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
     seenEvents.add(update.eventId);
     orderChanged = true;
     const kind = update.orderEventType;
-    if (kind === 'ready-for-pickup' || kind === 'pickup-rejected') storeSteps.push({ sitooOrderId: input.orderId, key: update.eventId, kind });
+    if (kind === 'ready-for-pickup' || kind === 'pickup-rejected')
+      storeSteps.push({ sitooOrderId: input.orderId, key: update.eventId, kind });
   });
   upsertSearchAttributes([{ key: SA.sitooOrderId, value: String(input.orderId) }]);
 
@@ -63,19 +79,34 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
 
   async function readOrder(): Promise<SaleOrder> {
     for (;;) {
-      const order = await orPark('order-not-found', () => sale.readSitooOrder({ orderId: input.orderId, eshopId: input.eshopId }));
+      const order = await orPark('order-not-found', () =>
+        sale.readSitooOrder({ orderId: input.orderId, eshopId: input.eshopId }),
+      );
       if (order) return saleOrderWithCents(order);
-      await park('order-not-found', `Sitoo has no order ${input.orderId} on site ${input.eshopId}`, { orderId: input.orderId }, RETRY_OR_SKIP);
+      await park(
+        'order-not-found',
+        `Sitoo has no order ${input.orderId} on site ${input.eshopId}`,
+        { orderId: input.orderId },
+        RETRY_OR_SKIP,
+      );
     }
   }
 
   async function resolveStore(order: SaleOrder): Promise<StoreLocation> {
     let store = await sale.resolveStoreLocation({ warehouseId: order.warehouseId });
     // Found by store in the UI even before a store is known: the warehouse stands in for it.
-    if (!store && exactlyOnce()) upsertSearchAttributes([{ key: SA.storeId, value: `sitoo-warehouse-${order.warehouseId ?? 'none'}` }]);
+    if (!store && exactlyOnce())
+      upsertSearchAttributes([{ key: SA.storeId, value: `sitoo-warehouse-${order.warehouseId ?? 'none'}` }]);
     while (!store) {
-      const r = await park('unmapped-warehouse', `Sitoo warehouse ${order.warehouseId} is not mapped to an ERP and a web location`, { warehouseId: order.warehouseId }, ['retry', 'retry-with-mapping', 'skip']);
-      store = r.mapping ? { ...r.mapping, name: r.mapping.storeId, sitooWarehouseId: order.warehouseId ?? -1 } : await sale.resolveStoreLocation({ warehouseId: order.warehouseId });
+      const r = await park(
+        'unmapped-warehouse',
+        `Sitoo warehouse ${order.warehouseId} is not mapped to an ERP and a web location`,
+        { warehouseId: order.warehouseId },
+        ['retry', 'retry-with-mapping', 'skip'],
+      );
+      store = r.mapping
+        ? { ...r.mapping, name: r.mapping.storeId, sitooWarehouseId: order.warehouseId ?? -1 }
+        : await sale.resolveStoreLocation({ warehouseId: order.warehouseId });
     }
     upsertSearchAttributes([{ key: SA.storeId, value: store.storeId }]);
     status.storeId = store.storeId;
@@ -88,7 +119,12 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
     const lookUp = () => orPark('ecommerce-rejected', () => inventory.findWebInventoryItems({ skus }));
     let items = await lookUp();
     for (let unknown = skus.filter((s) => !items[s]); unknown.length; unknown = skus.filter((s) => !items[s])) {
-      await park('unknown-sku', `The web shop does not know SKU ${unknown.join(', ')}`, { skus: unknown, system: 'e-commerce' }, RETRY_OR_SKIP);
+      await park(
+        'unknown-sku',
+        `The web shop does not know SKU ${unknown.join(', ')}`,
+        { skus: unknown, system: 'e-commerce' },
+        RETRY_OR_SKIP,
+      );
       items = await lookUp();
     }
     const reference = sitooOrderReferenceUri(input.accountId, input.orderId);
@@ -98,12 +134,25 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
       for (let attempt = 1; ; attempt++) {
         const available = await orPark('ecommerce-rejected', () => inventory.readWebStock(level));
         if (available === null) {
-          await park('unknown-sku', `SKU ${sku} is not stocked at web location ${store.webLocationId}`, { sku, locationId: store.webLocationId, system: 'e-commerce' }, RETRY_OR_SKIP);
+          await park(
+            'unknown-sku',
+            `SKU ${sku} is not stocked at web location ${store.webLocationId}`,
+            { sku, locationId: store.webLocationId, system: 'e-commerce' },
+            RETRY_OR_SKIP,
+          );
           continue;
         }
         const target = Math.max(0, available - quantity);
         const idempotencyKey = `${workflowInfo().workflowId}:${sku}:${attempt}`;
-        const outcome = await orPark('ecommerce-rejected', () => inventory.setWebStock({ ...level, quantity: target, changeFromQuantity: available, idempotencyKey, referenceDocumentUri: reference }));
+        const outcome = await orPark('ecommerce-rejected', () =>
+          inventory.setWebStock({
+            ...level,
+            quantity: target,
+            changeFromQuantity: available,
+            idempotencyKey,
+            referenceDocumentUri: reference,
+          }),
+        );
         if (outcome === 'applied') {
           status.webStock.push({ sku, locationId: store.webLocationId, from: available, to: target });
           break;
@@ -129,8 +178,16 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
         order = await readOrder();
         continue;
       }
-      const message = verdict === 'refused' ? `Sitoo reports payment state ${order.paymentStateId} (cancelled or failed)` : `Payment not confirmed within ${input.paymentConfirmationTimeout}`;
-      await park('payment-not-confirmed', message, { paymentStateId: order.paymentStateId, deadline: new Date(deadline).toISOString() }, RETRY_OR_SKIP);
+      const message =
+        verdict === 'refused'
+          ? `Sitoo reports payment state ${order.paymentStateId} (cancelled or failed)`
+          : `Payment not confirmed within ${input.paymentConfirmationTimeout}`;
+      await park(
+        'payment-not-confirmed',
+        message,
+        { paymentStateId: order.paymentStateId, deadline: new Date(deadline).toISOString() },
+        RETRY_OR_SKIP,
+      );
       order = await readOrder();
       deadline = Date.now() + timeoutMs;
     }
@@ -140,10 +197,20 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
     const skus = [...quantitiesBySku(order.lines).keys()].filter((s) => s !== '');
     const unknownItems = () => orPark('erp-rejected', () => sale.findUnknownErpItems({ skus }));
     for (let unknown = await unknownItems(); unknown.length; unknown = await unknownItems()) {
-      await park('unknown-sku', `The ERP does not know item ${unknown.join(', ')}`, { skus: unknown, system: 'erp' }, RETRY_OR_SKIP);
+      await park(
+        'unknown-sku',
+        `The ERP does not know item ${unknown.join(', ')}`,
+        { skus: unknown, system: 'erp' },
+        RETRY_OR_SKIP,
+      );
     }
     // The key sales booked before scoping keep their bare order id, so their replays find their orders.
-    const key = exactlyOnce() ? { externalDocumentNumber: sitooOrderErpDocumentNumber(input.accountId, order.orderId), customerNumber: store.erpCustomerNumber } : {};
+    const key = exactlyOnce()
+      ? {
+          externalDocumentNumber: sitooOrderErpDocumentNumber(input.accountId, order.orderId),
+          customerNumber: store.erpCustomerNumber,
+        }
+      : {};
     status.step = 'creating-erp-order';
     const created = await orPark('erp-rejected', () => sale.createErpSalesOrder({ order, store, ...key }));
     status.erpOrder = created;
@@ -184,7 +251,11 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
     }
     if (route.flow === 'click-and-collect') {
       status.step = 'relaying-to-click-and-collect';
-      const relay = { storeSteps, readOrder, nextChange: () => condition(() => orderChanged).then(() => void (orderChanged = false)) };
+      const relay = {
+        storeSteps,
+        readOrder,
+        nextChange: () => condition(() => orderChanged).then(() => void (orderChanged = false)),
+      };
       const relayed = await relayPickupSteps(order, route.webOrderId, relay);
       status.step = relayed.outcome;
       return result(relayed.outcome, relayed.reason);

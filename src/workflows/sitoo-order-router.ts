@@ -23,9 +23,14 @@ export interface RoutedOrder {
 /** A return: the return flow takes it, started once under the return's own id. */
 export async function handOverReturn(routed: RoutedOrder): Promise<string> {
   const id = returnInStoreWorkflowId(routed.accountId, routed.orderId);
-  await startOnce(returnInStoreWorkflow, id, RETURN_IN_STORE_TASK_QUEUE, [{
-    accountId: routed.accountId, eshopId: routed.eshopId, sitooOrderId: routed.orderId, ...(routed.erpLateCommitWindow ? { erpLateCommitWindow: routed.erpLateCommitWindow } : {}),
-  }]);
+  await startOnce(returnInStoreWorkflow, id, RETURN_IN_STORE_TASK_QUEUE, [
+    {
+      accountId: routed.accountId,
+      eshopId: routed.eshopId,
+      sitooOrderId: routed.orderId,
+      ...(routed.erpLateCommitWindow ? { erpLateCommitWindow: routed.erpLateCommitWindow } : {}),
+    },
+  ]);
   return id;
 }
 
@@ -42,14 +47,27 @@ export interface PickupRelay {
  * A web pickup order's Sitoo side: the store's steps arrive at this workflow (Sitoo events name
  * only the Sitoo order) and go on to the web order's click & collect workflow until the order closes.
  */
-export async function relayPickupSteps(order: SaleOrder, webOrderId: string, relay: PickupRelay): Promise<{ outcome: 'handed-over' | 'ignored'; reason: string }> {
+export async function relayPickupSteps(
+  order: SaleOrder,
+  webOrderId: string,
+  relay: PickupRelay,
+): Promise<{ outcome: 'handed-over' | 'ignored'; reason: string }> {
   const target = getExternalWorkflowHandle(clickAndCollectWorkflowId(webOrderId));
   try {
     for (;;) {
       for (const step of relay.storeSteps.splice(0)) await target.signal(storePickupUpdateSignal, step);
-      const closed = order.orderStateId === OrderState.Closed ? 'collected' : order.orderStateId === OrderState.Cancelled ? 'cancelled' : undefined;
+      const closed =
+        order.orderStateId === OrderState.Closed
+          ? 'collected'
+          : order.orderStateId === OrderState.Cancelled
+            ? 'cancelled'
+            : undefined;
       if (closed) {
-        await target.signal(storePickupUpdateSignal, { sitooOrderId: order.orderId, key: `state-${order.orderStateId}`, kind: closed });
+        await target.signal(storePickupUpdateSignal, {
+          sitooOrderId: order.orderId,
+          key: `state-${order.orderStateId}`,
+          kind: closed,
+        });
         return { outcome: 'handed-over', reason: `web order ${webOrderId}: ${closed} in the store` };
       }
       await relay.nextChange();

@@ -7,18 +7,36 @@ import { PAGED_READ } from './activity-options';
 const poll = proxyActivities<PollActivities>(PAGED_READ);
 
 export async function sitooPollWorkflow(input: SitooPollInput): Promise<PollResult & { stock?: StockPollResult }> {
-  const result = await poll.pollSitooOrders({ fromOrderId: input.fromOrderId, pageSize: input.pageSize, maxPages: input.maxPages, gaps: input.orderGaps });
+  const result = await poll.pollSitooOrders({
+    fromOrderId: input.fromOrderId,
+    pageSize: input.pageSize,
+    maxPages: input.maxPages,
+    gaps: input.orderGaps,
+  });
   let stock: StockPollResult | undefined;
   // Runs recorded before stock was polled replay without this step.
   if (input.fromTransactionId !== undefined && patched('poll-stock-transactions')) {
-    stock = await poll.pollSitooStockTransactions({ fromTransactionId: input.fromTransactionId, pageSize: input.pageSize, maxPages: input.maxPages, gaps: input.transactionGaps });
+    stock = await poll.pollSitooStockTransactions({
+      fromTransactionId: input.fromTransactionId,
+      pageSize: input.pageSize,
+      maxPages: input.maxPages,
+      gaps: input.transactionGaps,
+    });
   }
   // Results recorded before gaps existed carry none, and decide as they did then.
-  const gapsChanged = gapsDiffer(input.orderGaps, result.gaps) || (stock !== undefined && gapsDiffer(input.transactionGaps, stock.gaps));
-  if (result.nextOrderId !== input.fromOrderId || (stock && stock.nextTransactionId !== stock.fromTransactionId) || gapsChanged) {
+  const gapsChanged =
+    gapsDiffer(input.orderGaps, result.gaps) || (stock !== undefined && gapsDiffer(input.transactionGaps, stock.gaps));
+  if (
+    result.nextOrderId !== input.fromOrderId ||
+    (stock && stock.nextTransactionId !== stock.fromTransactionId) ||
+    gapsChanged
+  ) {
     await poll.saveSitooPollCursor({
-      scheduleId: input.scheduleId, nextOrderId: result.nextOrderId, nextTransactionId: stock?.nextTransactionId,
-      ...(result.gaps ? { orderGaps: result.gaps } : {}), ...(stock?.gaps ? { transactionGaps: stock.gaps } : {}),
+      scheduleId: input.scheduleId,
+      nextOrderId: result.nextOrderId,
+      nextTransactionId: stock?.nextTransactionId,
+      ...(result.gaps ? { orderGaps: result.gaps } : {}),
+      ...(stock?.gaps ? { transactionGaps: stock.gaps } : {}),
     });
   }
   return { ...result, stock };

@@ -7,10 +7,21 @@ import { ParentClosePolicy, startChild, WorkflowIdReusePolicy } from '@temporali
  * continue-as-new or completion. Returns whether this call started it. `workflow` is the function,
  * or its registered type name where that differs from the function's name.
  */
-export async function startOnce<A extends unknown[]>(workflow: string | ((...args: A) => Promise<unknown>), workflowId: string, taskQueue: string, args: A): Promise<boolean> {
+export async function startOnce<A extends unknown[]>(
+  workflow: string | ((...args: A) => Promise<unknown>),
+  workflowId: string,
+  taskQueue: string,
+  args: A,
+): Promise<boolean> {
   try {
     // startChild names a function's type by the function's name, as this does.
-    await startChild(typeof workflow === 'string' ? workflow : workflow.name, { workflowId, taskQueue, args, parentClosePolicy: ParentClosePolicy.ABANDON, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE });
+    await startChild(typeof workflow === 'string' ? workflow : workflow.name, {
+      workflowId,
+      taskQueue,
+      args,
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
     return true;
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return false;

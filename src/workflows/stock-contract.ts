@@ -12,7 +12,11 @@ import { TASK_QUEUES } from './task-queues';
  * workflows, the starters and the tests.
  */
 export {
-  erpStockPollScheduleId, stockAdjustmentWorkflowId, stockDriftReportWorkflowId, stockDriftScheduleId, stockSyncWorkflowId,
+  erpStockPollScheduleId,
+  stockAdjustmentWorkflowId,
+  stockDriftReportWorkflowId,
+  stockDriftScheduleId,
+  stockSyncWorkflowId,
 } from '../domain/ids';
 export { resolveUpdate } from './parking';
 
@@ -26,7 +30,14 @@ export const STOCK_ADJUSTMENT_TASK_QUEUE = TASK_QUEUES.main;
  */
 export const STOCK_ADJUSTMENT_WORKFLOW_TYPE = 'stockMoveWorkflow';
 
-export type { RefusedStockWork, StockChange, StockFlushInput, StockFlushSummary, StockKey, StockLevelChange } from '../domain/stock-flush';
+export type {
+  RefusedStockWork,
+  StockChange,
+  StockFlushInput,
+  StockFlushSummary,
+  StockKey,
+  StockLevelChange,
+} from '../domain/stock-flush';
 
 export const stockChangedSignal = defineSignal<[StockChange]>('stockChanged');
 
@@ -74,12 +85,30 @@ export interface StockSyncStatus {
   lastFlush?: StockFlushSummary & { at: string };
   unmappedWarehouses: number[];
   /** Refused work waiting for its next try, one entry per standing refusal. */
-  held?: Array<{ part: string; exceptionType: ExceptionType; message: string; keys: number; transactions: number; attempts: number; since: string; nextRetryAt: string; exceptionId: string }>;
+  held?: Array<{
+    part: string;
+    exceptionType: ExceptionType;
+    message: string;
+    keys: number;
+    transactions: number;
+    attempts: number;
+    since: string;
+    nextRetryAt: string;
+    exceptionId: string;
+  }>;
 }
 
 export const stockStatusQuery = defineQuery<StockSyncStatus>('status');
 
-export const EMPTY_TOTALS: StockSyncTotals = { flushes: 0, transactions: 0, written: 0, ecommerceCalls: 0, staleRetries: 0, mirrored: 0, erpRecordsStarted: 0 };
+export const EMPTY_TOTALS: StockSyncTotals = {
+  flushes: 0,
+  transactions: 0,
+  written: 0,
+  ecommerceCalls: 0,
+  staleRetries: 0,
+  mirrored: 0,
+  erpRecordsStarted: 0,
+};
 
 export interface StockAdjustmentInput {
   accountId: number;

@@ -30,13 +30,22 @@ export async function stockDriftWorkflow(input: StockDriftInput): Promise<StockD
     entry.corrected = await stock.repairLocationStock({ locationId, skus: first.differing.map((d) => d.sku), checkId });
     if (entry.corrected.length === 0) continue;
     entry.reportId = stockDriftReportWorkflowId(locationId, checkId);
-    await startOnce(recordedExceptionWorkflow, entry.reportId, TASK_QUEUES.main, [{
-      type: 'inventory-sync-failure',
-      message: `${entry.corrected.length} web stock level(s) at ${locationId} differed from the stock master and were corrected`,
-      details: { locationId, checkedAt: workflowInfo().startTime.toISOString(), corrections: entry.corrected.slice(0, LISTED).map(({ sku, from, to }) => ({ sku, oldWebValue: from, newWebValue: to })), count: entry.corrected.length },
-      storeId: locationId,
-      allowed: ['acknowledge'],
-    }]);
+    await startOnce(recordedExceptionWorkflow, entry.reportId, TASK_QUEUES.main, [
+      {
+        type: 'inventory-sync-failure',
+        message: `${entry.corrected.length} web stock level(s) at ${locationId} differed from the stock master and were corrected`,
+        details: {
+          locationId,
+          checkedAt: workflowInfo().startTime.toISOString(),
+          corrections: entry.corrected
+            .slice(0, LISTED)
+            .map(({ sku, from, to }) => ({ sku, oldWebValue: from, newWebValue: to })),
+          count: entry.corrected.length,
+        },
+        storeId: locationId,
+        allowed: ['acknowledge'],
+      },
+    ]);
   }
   return result;
 }

@@ -1,17 +1,39 @@
 import {
-  ActivityFailure, allHandlersFinished, condition, continueAsNew, log, patched, proxyLocalActivities, setHandler, workflowInfo,
+  ActivityFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  patched,
+  proxyLocalActivities,
+  setHandler,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { StockActivities } from '../activities/stock-sync-activities';
 import { parseDuration } from '../domain/duration';
 import type { ExceptionType } from '../domain/exceptions';
-import { stockAdjustmentWorkflowId, stockFlushRefusedExceptionId, stockHeldExceptionId, stockLevelsRejectedExceptionId } from '../domain/ids';
+import {
+  stockAdjustmentWorkflowId,
+  stockFlushRefusedExceptionId,
+  stockHeldExceptionId,
+  stockLevelsRejectedExceptionId,
+} from '../domain/ids';
 import { STOCK_FLUSH } from './activity-options';
 import { refusalOf } from './parking';
 import { recordedExceptionWorkflow } from './recorded-exception';
 import { startOnce } from './start-once';
 import {
-  EMPTY_TOTALS, STOCK_ADJUSTMENT_TASK_QUEUE, STOCK_ADJUSTMENT_WORKFLOW_TYPE, stockChangedSignal, stockStatusQuery, type HeldStockWork, type RefusedStockWork, type StockFlushSummary, type StockKey,
-  type StockSyncInput, type StockSyncStatus,
+  EMPTY_TOTALS,
+  STOCK_ADJUSTMENT_TASK_QUEUE,
+  STOCK_ADJUSTMENT_WORKFLOW_TYPE,
+  stockChangedSignal,
+  stockStatusQuery,
+  type HeldStockWork,
+  type RefusedStockWork,
+  type StockFlushSummary,
+  type StockKey,
+  type StockSyncInput,
+  type StockSyncStatus,
 } from './stock-contract';
 import { TASK_QUEUES } from './task-queues';
 
@@ -59,14 +81,29 @@ export async function stockSyncWorkflow(input: StockSyncInput): Promise<void> {
     addKeys(change.keys);
   });
   setHandler(stockStatusQuery, () => ({
-    accountId: input.accountId, pendingTransactions: pendingTx.size, pendingKeys: pendingKeys.size, flushing, totals, lastFlush, unmappedWarehouses: [...unmapped],
+    accountId: input.accountId,
+    pendingTransactions: pendingTx.size,
+    pendingKeys: pendingKeys.size,
+    flushing,
+    totals,
+    lastFlush,
+    unmappedWarehouses: [...unmapped],
     held: [...held.values()].map((h) => ({
-      part: h.part, exceptionType: h.exceptionType, message: h.message, keys: h.keys.length, transactions: h.transactionIds.length, attempts: h.attempts,
-      since: new Date(h.since).toISOString(), nextRetryAt: new Date(h.retryAt).toISOString(), exceptionId: h.exceptionId,
+      part: h.part,
+      exceptionType: h.exceptionType,
+      message: h.message,
+      keys: h.keys.length,
+      transactions: h.transactionIds.length,
+      attempts: h.attempts,
+      since: new Date(h.since).toISOString(),
+      nextRetryAt: new Date(h.retryAt).toISOString(),
+      exceptionId: h.exceptionId,
     })),
   }));
 
-  const tooLong = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.maxHistoryEvents ?? MAX_HISTORY_EVENTS);
+  const tooLong = () =>
+    workflowInfo().continueAsNewSuggested ||
+    workflowInfo().historyLength > (input.maxHistoryEvents ?? MAX_HISTORY_EVENTS);
   for (;;) {
     const ready = () => pendingTx.size > 0 || pendingKeys.size > 0 || tooLong() || heldDue().length > 0;
     // Held work wakes the coalescer at its next try; without any, the wait is exactly what it always was.
@@ -75,13 +112,19 @@ export async function stockSyncWorkflow(input: StockSyncInput): Promise<void> {
     if (tooLong()) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof stockSyncWorkflow>({
-        ...input, pending: { sitooTransactions: [...pendingTx], keys: [...pendingKeys.values()] }, flushSeq, totals, held: [...held.values()],
+        ...input,
+        pending: { sitooTransactions: [...pendingTx], keys: [...pendingKeys.values()] },
+        flushSeq,
+        totals,
+        held: [...held.values()],
       });
     }
     const due = heldDue();
     if (pendingTx.size === 0 && pendingKeys.size === 0 && due.length === 0) continue;
     const transactionIds = [...new Set([...pendingTx, ...due.flatMap((h) => h.transactionIds)])];
-    const keys = [...new Map([...pendingKeys, ...due.flatMap((h) => h.keys.map((k) => [keyOf(k), k] as const))]).values()];
+    const keys = [
+      ...new Map([...pendingKeys, ...due.flatMap((h) => h.keys.map((k) => [keyOf(k), k] as const))]).values(),
+    ];
     pendingTx.clear();
     pendingKeys.clear();
     flushSeq++;
@@ -95,7 +138,16 @@ export async function stockSyncWorkflow(input: StockSyncInput): Promise<void> {
       if (patched(HOLD_REFUSED_WORK)) {
         // Refused outright: every level and transaction of this flush is held and tried again.
         const failureType = refusal.type ?? 'Refused';
-        await holdRefused(due, [{ part: `${failureType}:flush`, exceptionType: 'ecommerce-rejected', failureType, message: refusal.message, keys, transactionIds }]);
+        await holdRefused(due, [
+          {
+            part: `${failureType}:flush`,
+            exceptionType: 'ecommerce-rejected',
+            failureType,
+            message: refusal.message,
+            keys,
+            transactionIds,
+          },
+        ]);
         continue;
       }
       // Before the patch a refused local activity (a bare ApplicationFailure) failed the coalescer.
@@ -104,7 +156,12 @@ export async function stockSyncWorkflow(input: StockSyncInput): Promise<void> {
       // levels are put right by the drift check; the stock adjustments must not be lost, so each
       // transaction gets its stock adjustment workflow, which reads it and skips what the order flows book.
       await Promise.all(transactionIds.map((id) => startStockAdjustment(input.accountId, id)));
-      await recordException(stockFlushRefusedExceptionId(input.accountId, flushSeq), 'ecommerce-rejected', `A stock flush was refused: ${refusal.message}`, { transactionIds, keys: keys.slice(0, 200), failureType: refusal.type });
+      await recordException(
+        stockFlushRefusedExceptionId(input.accountId, flushSeq),
+        'ecommerce-rejected',
+        `A stock flush was refused: ${refusal.message}`,
+        { transactionIds, keys: keys.slice(0, 200), failureType: refusal.type },
+      );
       continue;
     } finally {
       flushing = false;
@@ -126,7 +183,14 @@ export async function stockSyncWorkflow(input: StockSyncInput): Promise<void> {
       }),
       ...(holds ? [holdRefused(due, refused)] : []),
       ...(!holds && summary.rejected.length
-        ? [recordException(stockLevelsRejectedExceptionId(input.accountId, flushSeq), 'ecommerce-rejected', `The web shop refused ${summary.rejected.length} stock level(s)`, { rejected: summary.rejected })]
+        ? [
+            recordException(
+              stockLevelsRejectedExceptionId(input.accountId, flushSeq),
+              'ecommerce-rejected',
+              `The web shop refused ${summary.rejected.length} stock level(s)`,
+              { rejected: summary.rejected },
+            ),
+          ]
         : []),
     ]);
   }
@@ -143,14 +207,26 @@ export async function stockSyncWorkflow(input: StockSyncInput): Promise<void> {
     for (const h of due) {
       if (refused.some((r) => r.part === h.part)) continue;
       held.delete(h.part);
-      log.info('held stock work went through', { part: h.part, keys: h.keys.length, transactions: h.transactionIds.length, attempts: h.attempts });
+      log.info('held stock work went through', {
+        part: h.part,
+        keys: h.keys.length,
+        transactions: h.transactionIds.length,
+        attempts: h.attempts,
+      });
     }
     const toRecord: HeldStockWork[] = [];
     const exceptionId = (part: string) => stockHeldExceptionId(input.accountId, part, flushSeq);
     for (const r of refused) {
       const standing = held.get(r.part);
       if (!standing) {
-        const h: HeldStockWork = { ...r, since: now, attempts: 1, retryAt: now + retryFirstMs, exceptionId: exceptionId(r.part), recordedAt: now };
+        const h: HeldStockWork = {
+          ...r,
+          since: now,
+          attempts: 1,
+          retryAt: now + retryFirstMs,
+          exceptionId: exceptionId(r.part),
+          recordedAt: now,
+        };
         held.set(r.part, h);
         toRecord.push(h);
         continue;
@@ -162,22 +238,39 @@ export async function stockSyncWorkflow(input: StockSyncInput): Promise<void> {
         standing.attempts++;
         standing.retryAt = now + Math.min(retryMaxMs, retryFirstMs * 2 ** (standing.attempts - 1));
       }
-      log.warn('stock work still refused', { part: r.part, attempts: standing.attempts, nextRetryAt: new Date(standing.retryAt).toISOString() });
+      log.warn('stock work still refused', {
+        part: r.part,
+        attempts: standing.attempts,
+        nextRetryAt: new Date(standing.retryAt).toISOString(),
+      });
       if (now - standing.recordedAt >= HELD_RECORD_AGAIN_MS) {
         standing.exceptionId = exceptionId(r.part);
         standing.recordedAt = now;
         toRecord.push(standing);
       }
     }
-    const unread = refused.flatMap((r) => r.transactionIds).filter((id, i, all) => !alreadyHeld.has(id) && all.indexOf(id) === i);
+    const unread = refused
+      .flatMap((r) => r.transactionIds)
+      .filter((id, i, all) => !alreadyHeld.has(id) && all.indexOf(id) === i);
     await Promise.all([
       ...unread.map((id) => startStockAdjustment(input.accountId, id)),
       ...toRecord.map((h) => {
         const locations = [...new Set(h.keys.map((k) => k.locationId))];
-        return recordException(h.exceptionId, h.exceptionType, heldMessage(h, retryMaxMs), {
-          part: h.part, failureType: h.failureType, keys: h.keys.slice(0, LISTED), keyCount: h.keys.length,
-          transactionIds: h.transactionIds.slice(0, LISTED), transactionCount: h.transactionIds.length, since: new Date(h.since).toISOString(),
-        }, locations.length === 1 ? locations[0] : undefined);
+        return recordException(
+          h.exceptionId,
+          h.exceptionType,
+          heldMessage(h, retryMaxMs),
+          {
+            part: h.part,
+            failureType: h.failureType,
+            keys: h.keys.slice(0, LISTED),
+            keyCount: h.keys.length,
+            transactionIds: h.transactionIds.slice(0, LISTED),
+            transactionCount: h.transactionIds.length,
+            since: new Date(h.since).toISOString(),
+          },
+          locations.length === 1 ? locations[0] : undefined,
+        );
       }),
     ]);
   }
@@ -187,15 +280,30 @@ const keyOf = (k: StockKey) => `${k.locationId}\u0000${k.sku}`;
 
 function heldMessage(h: HeldStockWork, retryMaxMs: number): string {
   const every = retryMaxMs < 60_000 ? `${Math.round(retryMaxMs / 1000)} s` : `${Math.round(retryMaxMs / 60_000)} min`;
-  return `${h.keys.length} web stock level(s) and ${h.transactionIds.length} transaction(s) are held because a stock flush was refused (${h.failureType}): ${h.message}. `
-    + `They are tried again automatically, backing off to once every ${every}, and go out once the cause is fixed; acknowledge after fixing it.`;
+  return (
+    `${h.keys.length} web stock level(s) and ${h.transactionIds.length} transaction(s) are held because a stock flush was refused (${h.failureType}): ${h.message}. ` +
+    `They are tried again automatically, backing off to once every ${every}, and go out once the cause is fixed; acknowledge after fixing it.`
+  );
 }
 
 function startStockAdjustment(accountId: number, transactionId: number): Promise<boolean> {
-  return startOnce(STOCK_ADJUSTMENT_WORKFLOW_TYPE, stockAdjustmentWorkflowId(accountId, transactionId), STOCK_ADJUSTMENT_TASK_QUEUE, [{ accountId, transactionId }]);
+  return startOnce(
+    STOCK_ADJUSTMENT_WORKFLOW_TYPE,
+    stockAdjustmentWorkflowId(accountId, transactionId),
+    STOCK_ADJUSTMENT_TASK_QUEUE,
+    [{ accountId, transactionId }],
+  );
 }
 
-async function recordException(workflowId: string, type: ExceptionType, message: string, details: Record<string, unknown>, storeId?: string): Promise<void> {
+async function recordException(
+  workflowId: string,
+  type: ExceptionType,
+  message: string,
+  details: Record<string, unknown>,
+  storeId?: string,
+): Promise<void> {
   log.warn('stock exception recorded', { workflowId, type, message });
-  await startOnce(recordedExceptionWorkflow, workflowId, TASK_QUEUES.main, [{ type, message, details, allowed: ['acknowledge'], ...(storeId ? { storeId } : {}) }]);
+  await startOnce(recordedExceptionWorkflow, workflowId, TASK_QUEUES.main, [
+    { type, message, details, allowed: ['acknowledge'], ...(storeId ? { storeId } : {}) },
+  ]);
 }

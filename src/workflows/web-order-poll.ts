@@ -21,11 +21,20 @@ setWorkflowOptions({ failureExceptionTypes: [InvalidDurationError] }, webOrderPo
  */
 export async function webOrderPollWorkflow(input: WebOrderPollInput): Promise<WebOrderPollResult> {
   const settleMs = durationMs('settle', input.settle);
-  const { next, ...counts } = await poll.pollWebOrders({ cursor: input.cursor, pageSize: input.pageSize, maxPages: input.maxPages, settleMs, collect: input.collect });
+  const { next, ...counts } = await poll.pollWebOrders({
+    cursor: input.cursor,
+    pageSize: input.pageSize,
+    maxPages: input.maxPages,
+    settleMs,
+    collect: input.collect,
+  });
   if (next.updatedAtFrom !== input.cursor.updatedAtFrom || next.after !== input.cursor.after) {
     await poll.saveWebOrderPollCursor({ scheduleId: input.scheduleId, cursor: next });
   }
-  const webhooks = await poll.checkWebhookSubscriptions({ topics: [...ORDER_WEBHOOK_TOPICS], callbackUrl: input.callbackUrl });
+  const webhooks = await poll.checkWebhookSubscriptions({
+    topics: [...ORDER_WEBHOOK_TOPICS],
+    callbackUrl: input.callbackUrl,
+  });
   for (const topic of webhooks.missing) await recordMissing(topic, webhooks, input.callbackUrl);
   return { ...counts, from: input.cursor, next, webhooks };
 }
@@ -33,12 +42,23 @@ export async function webOrderPollWorkflow(input: WebOrderPollInput): Promise<We
 async function recordMissing(topic: string, check: WebhookCheck, callbackUrl: string | undefined): Promise<void> {
   const recreated = check.recreated.includes(topic);
   const refused = check.refused.find((r) => r.topic === topic)?.reason;
-  const what = recreated ? `subscribed again to ${callbackUrl}` : refused ? `Shopify refused to subscribe it again: ${refused}` : 'set SHOPIFY_WEBHOOKS_CALLBACK_URL to have it subscribed again, or subscribe it by hand';
+  const what = recreated
+    ? `subscribed again to ${callbackUrl}`
+    : refused
+      ? `Shopify refused to subscribe it again: ${refused}`
+      : 'set SHOPIFY_WEBHOOKS_CALLBACK_URL to have it subscribed again, or subscribe it by hand';
   // One record per topic a day: a subscription that stays missing does not pile up exceptions.
-  await startOnce(recordedExceptionWorkflow, webhookSubscriptionExceptionId(topic, new Date().toISOString().slice(0, 10)), TASK_QUEUES.main, [{
-    type: 'webhook-subscription-missing',
-    message: `Shopify had no ${topic} webhook subscription${callbackUrl ? ` to ${callbackUrl}` : ''} (removed after failed deliveries, or never made); ${what}. The order poll found the orders meanwhile; find why deliveries failed`,
-    details: { topic, callbackUrl: callbackUrl ?? null, recreated, refused: refused ?? null },
-    allowed: ['acknowledge'],
-  }]);
+  await startOnce(
+    recordedExceptionWorkflow,
+    webhookSubscriptionExceptionId(topic, new Date().toISOString().slice(0, 10)),
+    TASK_QUEUES.main,
+    [
+      {
+        type: 'webhook-subscription-missing',
+        message: `Shopify had no ${topic} webhook subscription${callbackUrl ? ` to ${callbackUrl}` : ''} (removed after failed deliveries, or never made); ${what}. The order poll found the orders meanwhile; find why deliveries failed`,
+        details: { topic, callbackUrl: callbackUrl ?? null, recreated, refused: refused ?? null },
+        allowed: ['acknowledge'],
+      },
+    ],
+  );
 }

@@ -19,9 +19,25 @@ function zReport(documentNumber = 'Z-STORE01-250501', overrides: Partial<ErpJour
     documentNumber,
     postingDate: DAY,
     lines: [
-      { accountNumber: BC_ACCOUNTS.cardClearing, amountCents: 2945, description: 'Card takings STORE01 2025-05-01', externalDocumentNumber: 'Z-4711' },
-      { accountNumber: BC_ACCOUNTS.cash, amountCents: 995, description: 'Cash takings STORE01 2025-05-01', externalDocumentNumber: 'Z-4711' },
-      { accountType: 'Customer', accountNumber: 'POS-STORE01', amountCents: -3940, description: 'Sales STORE01 2025-05-01', externalDocumentNumber: 'Z-4711' },
+      {
+        accountNumber: BC_ACCOUNTS.cardClearing,
+        amountCents: 2945,
+        description: 'Card takings STORE01 2025-05-01',
+        externalDocumentNumber: 'Z-4711',
+      },
+      {
+        accountNumber: BC_ACCOUNTS.cash,
+        amountCents: 995,
+        description: 'Cash takings STORE01 2025-05-01',
+        externalDocumentNumber: 'Z-4711',
+      },
+      {
+        accountType: 'Customer',
+        accountNumber: 'POS-STORE01',
+        amountCents: -3940,
+        description: 'Sales STORE01 2025-05-01',
+        externalDocumentNumber: 'Z-4711',
+      },
     ],
     ...overrides,
   };
@@ -42,17 +58,35 @@ async function postSale(client: BusinessCentralClient, ext = 'SALE-1', orderDate
 }
 
 async function raw(sim: BusinessCentralSimulator, method: 'GET' | 'POST', path: string, body?: unknown) {
-  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret, scope: sim.scope });
-  const tokenRes = await request(sim.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+  const form = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: sim.clientId,
+    client_secret: sim.clientSecret,
+    scope: sim.scope,
+  });
+  const tokenRes = await request(sim.tokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+  });
   const { access_token: token } = (await tokenRes.body.json()) as { access_token: string };
-  const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
-  const res = await request(`${sim.apiBaseUrl}/companies(${sim.companyId})/${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${token}`,
+    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+  };
+  const res = await request(`${sim.apiBaseUrl}/companies(${sim.companyId})/${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.body.text();
   return { status: res.statusCode, json: (text ? JSON.parse(text) : undefined) as Record<string, any> };
 }
 
-const posts = (sim: BusinessCentralSimulator, suffix = '') => sim.state.requestLog.filter((r) => r.method === 'POST' && r.path.endsWith(suffix)).length;
-const entriesOf = (sim: BusinessCentralSimulator, documentNumber: string) => sim.state.glEntries().filter((e) => e.documentNumber === documentNumber);
+const posts = (sim: BusinessCentralSimulator, suffix = '') =>
+  sim.state.requestLog.filter((r) => r.method === 'POST' && r.path.endsWith(suffix)).length;
+const entriesOf = (sim: BusinessCentralSimulator, documentNumber: string) =>
+  sim.state.glEntries().filter((e) => e.documentNumber === documentNumber);
 const sum = (values: Iterable<number>): number => [...values].reduce((s, v) => s + v, 0);
 
 describe('Business Central client: daily journals', () => {
@@ -63,7 +97,15 @@ describe('Business Central client: daily journals', () => {
 
     await client.postDailyJournal(zReport());
     expect(await client.findJournalPosting('z-store01-250501')).toEqual({ posted: true, lines: 3 });
-    expect(entriesOf(sim, 'Z-STORE01-250501').map((e) => [e.accountNumber, e.amountCents, e.documentType, e.postingDate, e.externalDocumentNumber])).toEqual([
+    expect(
+      entriesOf(sim, 'Z-STORE01-250501').map((e) => [
+        e.accountNumber,
+        e.amountCents,
+        e.documentType,
+        e.postingDate,
+        e.externalDocumentNumber,
+      ]),
+    ).toEqual([
       ['2920', 2945, ' ', DAY, 'Z-4711'],
       ['2910', 995, ' ', DAY, 'Z-4711'],
       ['2310', -3940, ' ', DAY, 'Z-4711'],
@@ -80,11 +122,20 @@ describe('Business Central client: daily journals', () => {
   it('refuses an unbalanced journal before sending anything; the simulator refuses one with BC’s own text', async () => {
     const sim = await startSim();
     const client = clientFor(sim);
-    const unbalanced = zReport('Z-BAD', { lines: [...zReport().lines.slice(0, 2), { accountNumber: 'POS-STORE01', accountType: 'Customer', amountCents: -3939, description: 'Sales' }] });
+    const unbalanced = zReport('Z-BAD', {
+      lines: [
+        ...zReport().lines.slice(0, 2),
+        { accountNumber: 'POS-STORE01', accountType: 'Customer', amountCents: -3939, description: 'Sales' },
+      ],
+    });
     const err = await rejectionOf(client.postDailyJournal(unbalanced));
     expect([err instanceof PermanentError, (err as PermanentError).code]).toEqual([true, 'UnbalancedJournal']);
     expect(err.message).toContain('0.01');
-    const fraction = await rejectionOf(client.postDailyJournal(zReport('Z-BAD', { lines: [{ accountNumber: '2910', amountCents: 0.5, description: 'x' }] })));
+    const fraction = await rejectionOf(
+      client.postDailyJournal(
+        zReport('Z-BAD', { lines: [{ accountNumber: '2910', amountCents: 0.5, description: 'x' }] }),
+      ),
+    );
     expect((fraction as PermanentError).code).toBe('InvalidJournal');
     expect(posts(sim)).toBe(0);
 
@@ -92,15 +143,31 @@ describe('Business Central client: daily journals', () => {
     const batch = await raw(sim, 'POST', 'journals', { code: 'MANUAL', displayName: 'Manual' });
     expect([batch.status, batch.json.templateDisplayName]).toEqual([201, 'GENERAL']);
     const nothing = await raw(sim, 'POST', `journals(${batch.json.id})/Microsoft.NAV.post`);
-    expect([nothing.status, nothing.json.error.message]).toEqual([400, expect.stringMatching(/^There is nothing to post\./)]);
-    for (const amount of [100, -99.5]) await raw(sim, 'POST', `journals(${batch.json.id})/journalLines`, { accountNumber: '2910', documentNumber: 'm-1', postingDate: DAY, amount });
+    expect([nothing.status, nothing.json.error.message]).toEqual([
+      400,
+      expect.stringMatching(/^There is nothing to post\./),
+    ]);
+    for (const amount of [100, -99.5])
+      await raw(sim, 'POST', `journals(${batch.json.id})/journalLines`, {
+        accountNumber: '2910',
+        documentNumber: 'm-1',
+        postingDate: DAY,
+        amount,
+      });
     const outOfBalance = await raw(sim, 'POST', `journals(${batch.json.id})/Microsoft.NAV.post`);
     expect([outOfBalance.status, outOfBalance.json.error.code]).toEqual([400, 'Application_DialogException']);
-    expect(outOfBalance.json.error.message).toMatch(/^Document No\. M-1 is out of balance by 0\.5\. Please check that Posting Date, Document Type, Document No\. and Amount are correct for each line\./);
-    const unknownAccount = await raw(sim, 'POST', `journals(${batch.json.id})/journalLines`, { accountNumber: '9999', amount: 1 });
+    expect(outOfBalance.json.error.message).toMatch(
+      /^Document No\. M-1 is out of balance by 0\.5\. Please check that Posting Date, Document Type, Document No\. and Amount are correct for each line\./,
+    );
+    const unknownAccount = await raw(sim, 'POST', `journals(${batch.json.id})/journalLines`, {
+      accountNumber: '9999',
+      amount: 1,
+    });
     expect(unknownAccount.json.error.message).toMatch(/^The "accountNumber" does not match to an Account\./);
     const bare = await raw(sim, 'GET', 'journalLines');
-    expect(bare.json.error.message).toMatch(/^You must specify a journal batch ID or a journal ID to get a journal line\./);
+    expect(bare.json.error.message).toMatch(
+      /^You must specify a journal batch ID or a journal ID to get a journal line\./,
+    );
     expect(sim.state.glEntries()).toEqual([]);
   });
 
@@ -112,7 +179,10 @@ describe('Business Central client: daily journals', () => {
     let attempts = 0;
     for (;;) {
       attempts++;
-      const err = await client.postDailyJournal(zReport()).then(() => undefined, (e: unknown) => e);
+      const err = await client.postDailyJournal(zReport()).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       if (!err) break;
       expect(err).toBeInstanceOf(TransientError);
       seen.push(await client.findJournalPosting('Z-STORE01-250501', { journalCode: 'POS01' }));
@@ -139,29 +209,47 @@ describe('Business Central client: daily journals', () => {
     await rejectionOf(client.postDailyJournal(zReport())); // creates the batch
     await rejectionOf(client.postDailyJournal(zReport())); // and the first line, a G/L one
     sim.faults.reset();
-    const batch = (await raw(sim, 'GET', `journals?$filter=${encodeURIComponent("code eq 'POS01'")}&$expand=journalLines`)).json.value[0];
-    expect(batch.journalLines.map((l: Record<string, unknown>) => [l.accountNumber, l.accountType, l.balanceAccountType])).toEqual([
-      [BC_ACCOUNTS.cardClearing, 'G_x002F_L_x0020_Account', 'G_x002F_L_x0020_Account'],
-    ]);
+    const batch = (
+      await raw(sim, 'GET', `journals?$filter=${encodeURIComponent("code eq 'POS01'")}&$expand=journalLines`)
+    ).json.value[0];
+    expect(
+      batch.journalLines.map((l: Record<string, unknown>) => [l.accountNumber, l.accountType, l.balanceAccountType]),
+    ).toEqual([[BC_ACCOUNTS.cardClearing, 'G_x002F_L_x0020_Account', 'G_x002F_L_x0020_Account']]);
 
     await client.postDailyJournal(zReport());
     expect(posts(sim, '/journalLines')).toBe(3);
     expect(posts(sim, '/Microsoft.NAV.post')).toBe(1);
     expect(entriesOf(sim, 'Z-STORE01-250501').map((e) => [e.accountNumber, e.amountCents])).toEqual([
-      [BC_ACCOUNTS.cardClearing, 2945], [BC_ACCOUNTS.cash, 995], [BC_ACCOUNTS.receivables, -3940],
+      [BC_ACCOUNTS.cardClearing, 2945],
+      [BC_ACCOUNTS.cash, 995],
+      [BC_ACCOUNTS.receivables, -3940],
     ]);
     expect(sim.state.journalDrafts().flatMap((j) => j.lines)).toEqual([]);
     // Its entries read back with the decoded document type: the blank option is '_x0020_' on the wire.
-    expect((await client.listGeneralLedgerEntries({ postingDateFrom: DAY, postingDateTo: DAY, documentNumber: 'Z-STORE01-250501' })).map((e) => e.documentType)).toEqual([' ', ' ', ' ']);
+    expect(
+      (
+        await client.listGeneralLedgerEntries({
+          postingDateFrom: DAY,
+          postingDateTo: DAY,
+          documentNumber: 'Z-STORE01-250501',
+        })
+      ).map((e) => e.documentType),
+    ).toEqual([' ', ' ', ' ']);
   });
 
   it('the simulator takes an enum value by member name or by caption, serves the member name, and refuses anything else', async () => {
     const sim = await startSim();
     const batch = await raw(sim, 'POST', 'journals', { code: 'MANUAL', displayName: 'Manual' });
-    const line = (accountType: string) => raw(sim, 'POST', `journals(${batch.json.id})/journalLines`, { accountType, accountNumber: '2910', amount: 1 });
+    const line = (accountType: string) =>
+      raw(sim, 'POST', `journals(${batch.json.id})/journalLines`, { accountType, accountNumber: '2910', amount: 1 });
     const byName = await line('G_x002F_L_x0020_Account');
     const byCaption = await line('G/L Account');
-    expect([byName.status, byName.json.accountType, byCaption.status, byCaption.json.accountType]).toEqual([201, 'G_x002F_L_x0020_Account', 201, 'G_x002F_L_x0020_Account']);
+    expect([byName.status, byName.json.accountType, byCaption.status, byCaption.json.accountType]).toEqual([
+      201,
+      'G_x002F_L_x0020_Account',
+      201,
+      'G_x002F_L_x0020_Account',
+    ]);
     const unknown = await line('GL_Account');
     expect([unknown.status, unknown.json.error.code]).toEqual([400, 'Application_EvaluateException']);
     expect(unknown.json.error.message).toMatch(/^The value "GL_Account" is not an option for "accountType"\./);
@@ -172,7 +260,9 @@ describe('Business Central client: daily journals', () => {
     const sim = await startSim({ faults: { latencyMs: 120 } });
     await Promise.all([clientFor(sim).postDailyJournal(zReport()), clientFor(sim).postDailyJournal(zReport())]);
     expect(entriesOf(sim, 'Z-STORE01-250501').map((e) => [e.accountNumber, e.amountCents])).toEqual([
-      [BC_ACCOUNTS.cardClearing, 2945], [BC_ACCOUNTS.cash, 995], [BC_ACCOUNTS.receivables, -3940],
+      [BC_ACCOUNTS.cardClearing, 2945],
+      [BC_ACCOUNTS.cash, 995],
+      [BC_ACCOUNTS.receivables, -3940],
     ]);
     expect(sim.state.journalDrafts().flatMap((j) => j.lines)).toEqual([]);
   });
@@ -189,7 +279,9 @@ describe('Business Central client: daily journals', () => {
     expect(sim.state.journalDrafts().flatMap((j) => j.lines)).toHaveLength(1);
     // Left there, it would ride along with tomorrow's journal, or block it.
     const tomorrow = zReport('Z-STORE01-250502', { postingDate: '2025-05-02' });
-    expect(((await rejectionOf(client.postDailyJournal(tomorrow))) as PermanentError).code).toBe('JournalBatchNotEmpty');
+    expect(((await rejectionOf(client.postDailyJournal(tomorrow))) as PermanentError).code).toBe(
+      'JournalBatchNotEmpty',
+    );
     expect(await client.sweepJournalDrafts('Z-STORE01-250501', { journalCode: 'POS01' })).toBe(1);
     await client.postDailyJournal(tomorrow);
     expect(entriesOf(sim, 'Z-STORE01-250501')).toHaveLength(3);
@@ -205,14 +297,29 @@ describe('Business Central client: daily journals', () => {
     sim.faults.reset();
 
     const other = await rejectionOf(client.postDailyJournal(zReport()));
-    expect([(other as PermanentError).code, other.message.includes('Z-STORE01-250430')]).toEqual(['JournalBatchNotEmpty', true]);
-    const changed = await rejectionOf(client.postDailyJournal(zReport('Z-STORE01-250430', { lines: [{ accountNumber: '2910', amountCents: 100, description: 'x' }, { accountNumber: '2920', amountCents: -100, description: 'y' }] })));
+    expect([(other as PermanentError).code, other.message.includes('Z-STORE01-250430')]).toEqual([
+      'JournalBatchNotEmpty',
+      true,
+    ]);
+    const changed = await rejectionOf(
+      client.postDailyJournal(
+        zReport('Z-STORE01-250430', {
+          lines: [
+            { accountNumber: '2910', amountCents: 100, description: 'x' },
+            { accountNumber: '2920', amountCents: -100, description: 'y' },
+          ],
+        }),
+      ),
+    );
     expect((changed as PermanentError).code).toBe('JournalDraftMismatch');
     expect(sim.state.glEntries()).toEqual([]);
 
     await client.postDailyJournal(zReport('Z-STORE01-250430')); // the same figures complete and post
     await client.postDailyJournal(zReport());
-    expect(sim.state.glEntries().map((e) => e.documentNumber)).toEqual([...Array(3).fill('Z-STORE01-250430'), ...Array(3).fill('Z-STORE01-250501')]);
+    expect(sim.state.glEntries().map((e) => e.documentNumber)).toEqual([
+      ...Array(3).fill('Z-STORE01-250430'),
+      ...Array(3).fill('Z-STORE01-250501'),
+    ]);
   });
 
   it('reads G/L entries by posting date range and document number, following next links', async () => {
@@ -231,14 +338,53 @@ describe('Business Central client: daily journals', () => {
       [8, 'Z-STORE01-250501', '2910'],
       [9, 'Z-STORE01-250501', '2310'],
     ]);
-    expect(sim.state.requestLog.filter((r) => r.path.endsWith('/generalLedgerEntries') && r.query.includes('skiptoken'))).toHaveLength(2);
-    expect(await client.listGeneralLedgerEntries({ postingDateFrom: '2025-05-02', postingDateTo: '2025-05-31', documentNumber: 'psi1002' })).toEqual([
-      { entryNumber: 4, postingDate: '2025-05-02', documentNumber: 'PSI1002', documentType: 'Invoice', accountNumber: '2310', description: 'Order SO1002', debitCents: 3940, creditCents: 0 },
-      { entryNumber: 5, postingDate: '2025-05-02', documentNumber: 'PSI1002', documentType: 'Invoice', accountNumber: '6110', description: 'Order SO1002', debitCents: 0, creditCents: 3152 },
-      { entryNumber: 6, postingDate: '2025-05-02', documentNumber: 'PSI1002', documentType: 'Invoice', accountNumber: '5610', description: 'Order SO1002', debitCents: 0, creditCents: 788 },
+    expect(
+      sim.state.requestLog.filter((r) => r.path.endsWith('/generalLedgerEntries') && r.query.includes('skiptoken')),
+    ).toHaveLength(2);
+    expect(
+      await client.listGeneralLedgerEntries({
+        postingDateFrom: '2025-05-02',
+        postingDateTo: '2025-05-31',
+        documentNumber: 'psi1002',
+      }),
+    ).toEqual([
+      {
+        entryNumber: 4,
+        postingDate: '2025-05-02',
+        documentNumber: 'PSI1002',
+        documentType: 'Invoice',
+        accountNumber: '2310',
+        description: 'Order SO1002',
+        debitCents: 3940,
+        creditCents: 0,
+      },
+      {
+        entryNumber: 5,
+        postingDate: '2025-05-02',
+        documentNumber: 'PSI1002',
+        documentType: 'Invoice',
+        accountNumber: '6110',
+        description: 'Order SO1002',
+        debitCents: 0,
+        creditCents: 3152,
+      },
+      {
+        entryNumber: 6,
+        postingDate: '2025-05-02',
+        documentNumber: 'PSI1002',
+        documentType: 'Invoice',
+        accountNumber: '5610',
+        description: 'Order SO1002',
+        debitCents: 0,
+        creditCents: 788,
+      },
     ]);
-    expect(await client.listGeneralLedgerEntries({ postingDateFrom: '2025-04-01', postingDateTo: '2025-04-30' })).toEqual([]);
-    const bad = await rejectionOf(client.listGeneralLedgerEntries({ postingDateFrom: '2025-05-02', postingDateTo: DAY }));
+    expect(
+      await client.listGeneralLedgerEntries({ postingDateFrom: '2025-04-01', postingDateTo: '2025-04-30' }),
+    ).toEqual([]);
+    const bad = await rejectionOf(
+      client.listGeneralLedgerEntries({ postingDateFrom: '2025-05-02', postingDateTo: DAY }),
+    );
     expect((bad as PermanentError).code).toBe('InvalidFilter');
   });
 
@@ -248,16 +394,53 @@ describe('Business Central client: daily journals', () => {
     sim.state.seedCustomer({ number: 'POS-STORE02', displayName: 'Walk-in customer 2' });
     await postSale(client, 'SALE-1');
     await postSale(client, 'SALE-2', '2025-05-02');
-    await client.createSalesOrder({ externalDocumentNumber: 'SALE-OPEN', customerNumber: 'POS-STORE01', orderDate: DAY, lines: [{ itemNumber: '1000', quantity: 1, unitPriceCents: 995, locationCode: 'STORE01' }] });
-    const other = await client.createSalesOrder({ externalDocumentNumber: 'SALE-S2', customerNumber: 'POS-STORE02', orderDate: DAY, lines: [{ itemNumber: '1000', quantity: 1, unitPriceCents: 995, locationCode: 'STORE02' }] });
+    await client.createSalesOrder({
+      externalDocumentNumber: 'SALE-OPEN',
+      customerNumber: 'POS-STORE01',
+      orderDate: DAY,
+      lines: [{ itemNumber: '1000', quantity: 1, unitPriceCents: 995, locationCode: 'STORE01' }],
+    });
+    const other = await client.createSalesOrder({
+      externalDocumentNumber: 'SALE-S2',
+      customerNumber: 'POS-STORE02',
+      orderDate: DAY,
+      lines: [{ itemNumber: '1000', quantity: 1, unitPriceCents: 995, locationCode: 'STORE02' }],
+    });
     await client.shipAndInvoice(other.id);
-    const memo = await client.createSalesCreditMemo({ externalDocumentNumber: 'SALE-1', customerNumber: 'POS-STORE01', creditMemoDate: DAY, lines: [{ itemNumber: '1000', quantity: 1, unitPriceCents: 995, locationCode: 'STORE01', description: 'Return R-1' }] });
+    const memo = await client.createSalesCreditMemo({
+      externalDocumentNumber: 'SALE-1',
+      customerNumber: 'POS-STORE01',
+      creditMemoDate: DAY,
+      lines: [
+        { itemNumber: '1000', quantity: 1, unitPriceCents: 995, locationCode: 'STORE01', description: 'Return R-1' },
+      ],
+    });
     await client.postSalesCreditMemo(memo.id);
 
-    expect(await client.listSalesDocumentTotals({ customerNumber: 'pos-store01', postingDateFrom: '2025-04-30', postingDateTo: DAY })).toEqual([
-      { id: expect.any(String), number: 'PSI1001', externalDocumentNumber: 'SALE-1', postingDate: DAY, totalCents: 3940 },
+    expect(
+      await client.listSalesDocumentTotals({
+        customerNumber: 'pos-store01',
+        postingDateFrom: '2025-04-30',
+        postingDateTo: DAY,
+      }),
+    ).toEqual([
+      {
+        id: expect.any(String),
+        number: 'PSI1001',
+        externalDocumentNumber: 'SALE-1',
+        postingDate: DAY,
+        totalCents: 3940,
+      },
     ]);
-    expect((await client.listSalesDocumentTotals({ customerNumber: 'POS-STORE01', postingDateFrom: DAY, postingDateTo: '2025-05-02' })).map((d) => d.externalDocumentNumber)).toEqual(['SALE-1', 'SALE-2']);
+    expect(
+      (
+        await client.listSalesDocumentTotals({
+          customerNumber: 'POS-STORE01',
+          postingDateFrom: DAY,
+          postingDateTo: '2025-05-02',
+        })
+      ).map((d) => d.externalDocumentNumber),
+    ).toEqual(['SALE-1', 'SALE-2']);
   });
 
   it('a posted sales order debits receivables with the gross and credits revenue and VAT per rate; a credit memo reverses it', async () => {
@@ -269,7 +452,12 @@ describe('Business Central client: daily journals', () => {
       { itemNumber: '1001', quantity: 1, unitPriceCents: 1950, locationCode: 'STORE01' },
       { itemNumber: '2000', quantity: 1, unitPriceCents: 10600, locationCode: 'STORE01' },
     ];
-    const order = await client.createSalesOrder({ externalDocumentNumber: 'SALE-9', customerNumber: 'POS-STORE01', orderDate: DAY, lines });
+    const order = await client.createSalesOrder({
+      externalDocumentNumber: 'SALE-9',
+      customerNumber: 'POS-STORE01',
+      orderDate: DAY,
+      lines,
+    });
     await client.shipAndInvoice(order.id);
     const invoice = entriesOf(sim, 'PSI1001');
     expect(invoice.map((e) => [e.accountNumber, e.amountCents, e.documentType, e.postingDate])).toEqual([
@@ -281,9 +469,23 @@ describe('Business Central client: daily journals', () => {
     ]);
     expect(sum(invoice.map((e) => e.amountCents))).toBe(0);
     // The lines show the same split the ledger carries.
-    const [posted] = (await raw(sim, 'GET', `salesInvoices?$filter=${encodeURIComponent("number eq 'PSI1001'")}&$expand=salesInvoiceLines`)).json.value;
-    expect([posted.totalAmountExcludingTax, posted.totalTaxAmount, posted.totalAmountIncludingTax]).toEqual([131.52, 13.88, 145.4]);
-    expect(posted.salesInvoiceLines.map((l: Record<string, unknown>) => [l.taxCode, l.taxPercent, l.totalTaxAmount])).toEqual([['VAT25', 25, 3.98], ['VAT25', 25, 3.9], ['VAT6', 6, 6]]);
+    const [posted] = (
+      await raw(
+        sim,
+        'GET',
+        `salesInvoices?$filter=${encodeURIComponent("number eq 'PSI1001'")}&$expand=salesInvoiceLines`,
+      )
+    ).json.value;
+    expect([posted.totalAmountExcludingTax, posted.totalTaxAmount, posted.totalAmountIncludingTax]).toEqual([
+      131.52, 13.88, 145.4,
+    ]);
+    expect(
+      posted.salesInvoiceLines.map((l: Record<string, unknown>) => [l.taxCode, l.taxPercent, l.totalTaxAmount]),
+    ).toEqual([
+      ['VAT25', 25, 3.98],
+      ['VAT25', 25, 3.9],
+      ['VAT6', 6, 6],
+    ]);
 
     const memo = await client.createSalesCreditMemo({
       externalDocumentNumber: 'SALE-9',
@@ -293,7 +495,9 @@ describe('Business Central client: daily journals', () => {
     });
     await client.postSalesCreditMemo(memo.id);
     const reversal = entriesOf(sim, 'PSCM1001');
-    expect(reversal.map((e) => [e.accountNumber, e.amountCents, e.documentType])).toEqual(invoice.map((e) => [e.accountNumber, -e.amountCents, 'Credit Memo']));
+    expect(reversal.map((e) => [e.accountNumber, e.amountCents, e.documentType])).toEqual(
+      invoice.map((e) => [e.accountNumber, -e.amountCents, 'Credit Memo']),
+    );
     expect([...sim.state.trialBalance(DAY, DAY).values()]).toEqual([0, 0, 0, 0]);
   });
 

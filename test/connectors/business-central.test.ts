@@ -23,20 +23,46 @@ function order(ext: string, overrides: Partial<ErpSalesOrderInput> = {}): ErpSal
 
 /** A raw token and API call, for asserting what the simulator itself answers. */
 async function rawToken(sim: BusinessCentralSimulator): Promise<string> {
-  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret, scope: sim.scope });
-  const res = await request(sim.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+  const form = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: sim.clientId,
+    client_secret: sim.clientSecret,
+    scope: sim.scope,
+  });
+  const res = await request(sim.tokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+  });
   return ((await res.body.json()) as { access_token: string }).access_token;
 }
 
-async function raw(sim: BusinessCentralSimulator, method: 'GET' | 'POST', path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-  const headers: Record<string, string> = { ...opts.headers, ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) };
+async function raw(
+  sim: BusinessCentralSimulator,
+  method: 'GET' | 'POST',
+  path: string,
+  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+) {
+  const headers: Record<string, string> = {
+    ...opts.headers,
+    ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+  };
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await request(`${sim.apiBaseUrl}/companies(${sim.companyId})/${path}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+  const res = await request(`${sim.apiBaseUrl}/companies(${sim.companyId})/${path}`, {
+    method,
+    headers,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+  });
   const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, json: (text ? JSON.parse(text) : undefined) as Record<string, any> };
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    json: (text ? JSON.parse(text) : undefined) as Record<string, any>,
+  };
 }
 
-const apiGets = (sim: BusinessCentralSimulator, entitySet: string) => sim.state.requestLog.filter((r) => r.method === 'GET' && r.path.endsWith(`/${entitySet}`));
+const apiGets = (sim: BusinessCentralSimulator, entitySet: string) =>
+  sim.state.requestLog.filter((r) => r.method === 'GET' && r.path.endsWith(`/${entitySet}`));
 
 describe('Business Central client: authentication', () => {
   it('fetches a token once, caches it, and refreshes it before it expires', async () => {
@@ -86,7 +112,9 @@ describe('Business Central client: authentication', () => {
     const res = await raw(sim, 'GET', 'items', { token: 'not-a-token' });
     expect([res.status, res.json.error.code]).toEqual([401, 'Authentication_InvalidCredentials']);
     expect(res.json.error.message).toMatch(/CorrelationId: [0-9a-f-]{36}\.$/);
-    const err = await rejectionOf(clientFor(sim, { companyId: '11111111-2222-4333-8444-555555555555' }).findLocationId('STORE01'));
+    const err = await rejectionOf(
+      clientFor(sim, { companyId: '11111111-2222-4333-8444-555555555555' }).findLocationId('STORE01'),
+    );
     expect([err instanceof PermanentError, (err as PermanentError).code]).toEqual([true, 'Internal_CompanyNotFound']);
   });
 });
@@ -96,7 +124,12 @@ describe('Business Central client: sales documents', () => {
     const sim = await startSim();
     const client = clientFor(sim);
     const created = await client.createSalesOrder(order('  pos-s01-000123 '));
-    expect(created).toMatchObject({ kind: 'order', number: 'SO1001', externalDocumentNumber: 'POS-S01-000123', status: 'Open' });
+    expect(created).toMatchObject({
+      kind: 'order',
+      number: 'SO1001',
+      externalDocumentNumber: 'POS-S01-000123',
+      status: 'Open',
+    });
 
     expect(await client.findSalesDocuments('Pos-S01-000123')).toEqual([created]);
     expect(sim.state.salesDocuments()[0]!.lines).toEqual([
@@ -152,7 +185,17 @@ describe('Business Central client: sales documents', () => {
     await client.shipAndInvoice(created.id);
 
     const docs = await client.findSalesDocuments('ship-1');
-    expect(docs).toEqual([{ kind: 'invoice', id: expect.any(String), number: 'PSI1001', externalDocumentNumber: 'SHIP-1', customerNumber: 'POS-STORE01', status: 'Open', totalCents: created.totalCents }]);
+    expect(docs).toEqual([
+      {
+        kind: 'invoice',
+        id: expect.any(String),
+        number: 'PSI1001',
+        externalDocumentNumber: 'SHIP-1',
+        customerNumber: 'POS-STORE01',
+        status: 'Open',
+        totalCents: created.totalCents,
+      },
+    ]);
     expect(sim.state.salesDocuments()).toMatchObject([{ kind: 'invoice', orderNumber: created.number }]);
 
     const ledger = sim.state.ledgerEntries();
@@ -175,8 +218,16 @@ describe('Business Central client: sales documents', () => {
     const sim = await startSim();
     const client = clientFor(sim);
 
-    const item = await rejectionOf(client.createSalesOrder(order('BAD-1', { lines: [{ itemNumber: 'NOPE', quantity: 1, unitPriceCents: 100, locationCode: 'STORE01' }] })));
-    expect([item instanceof PermanentError, (item as PermanentError).code, (item as PermanentError).status]).toEqual([true, 'Internal_RecordNotFound', 400]);
+    const item = await rejectionOf(
+      client.createSalesOrder(
+        order('BAD-1', { lines: [{ itemNumber: 'NOPE', quantity: 1, unitPriceCents: 100, locationCode: 'STORE01' }] }),
+      ),
+    );
+    expect([item instanceof PermanentError, (item as PermanentError).code, (item as PermanentError).status]).toEqual([
+      true,
+      'Internal_RecordNotFound',
+      400,
+    ]);
     expect(item.message).toContain("No.='NOPE'");
 
     const customer = await rejectionOf(client.createSalesOrder(order('BAD-2', { customerNumber: 'NOBODY' })));
@@ -184,7 +235,11 @@ describe('Business Central client: sales documents', () => {
 
     const posts = () => sim.state.requestLog.filter((r) => r.method === 'POST').length;
     const before = posts();
-    const location = await rejectionOf(client.createSalesOrder(order('BAD-3', { lines: [{ itemNumber: '1000', quantity: 1, unitPriceCents: 100, locationCode: 'NOWHERE' }] })));
+    const location = await rejectionOf(
+      client.createSalesOrder(
+        order('BAD-3', { lines: [{ itemNumber: '1000', quantity: 1, unitPriceCents: 100, locationCode: 'NOWHERE' }] }),
+      ),
+    );
     expect([location instanceof PermanentError, (location as PermanentError).code]).toEqual([true, 'LocationNotFound']);
     expect(location.message).toContain('NOWHERE');
     expect(posts()).toBe(before);
@@ -196,20 +251,44 @@ describe('Business Central client: sales documents', () => {
   it('the simulator validates like BC: locationId, missing customer, Code[35] length', async () => {
     const sim = await startSim();
     const token = await rawToken(sim);
-    const line = { lineType: 'Item', lineObjectNumber: '1000', quantity: 1, unitPrice: 1, locationId: '99999999-9999-4999-8999-999999999999' };
-    const badLocation = await raw(sim, 'POST', 'salesOrders', { token, body: { customerNumber: 'POS-STORE01', salesOrderLines: [line] } });
+    const line = {
+      lineType: 'Item',
+      lineObjectNumber: '1000',
+      quantity: 1,
+      unitPrice: 1,
+      locationId: '99999999-9999-4999-8999-999999999999',
+    };
+    const badLocation = await raw(sim, 'POST', 'salesOrders', {
+      token,
+      body: { customerNumber: 'POS-STORE01', salesOrderLines: [line] },
+    });
     expect([badLocation.status, badLocation.json.error.code]).toEqual([400, 'Application_DialogException']);
     expect(badLocation.json.error.message).toContain('"locationId"');
 
     const noCustomer = await raw(sim, 'POST', 'salesOrders', { token, body: { externalDocumentNumber: 'X' } });
     expect(noCustomer.json.error.message).toMatch(/^A "customerNumber" or a "customerId" must be provided\./);
 
-    const tooLong = await raw(sim, 'POST', 'salesOrders', { token, body: { customerNumber: 'POS-STORE01', externalDocumentNumber: 'X'.repeat(36) } });
+    const tooLong = await raw(sim, 'POST', 'salesOrders', {
+      token,
+      body: { customerNumber: 'POS-STORE01', externalDocumentNumber: 'X'.repeat(36) },
+    });
     expect([tooLong.status, tooLong.json.error.code]).toEqual([400, 'Application_StringExceededLength']);
 
-    const ok = await raw(sim, 'POST', 'salesOrders?$expand=salesOrderLines', { token, body: { customerNumber: 'pos-store01', externalDocumentNumber: ' ab ', salesOrderLines: [{ ...line, locationId: sim.state.locationByCode('STORE01')!.id }] } });
+    const ok = await raw(sim, 'POST', 'salesOrders?$expand=salesOrderLines', {
+      token,
+      body: {
+        customerNumber: 'pos-store01',
+        externalDocumentNumber: ' ab ',
+        salesOrderLines: [{ ...line, locationId: sim.state.locationByCode('STORE01')!.id }],
+      },
+    });
     expect(ok.status).toBe(201);
-    expect(ok.json).toMatchObject({ '@odata.etag': expect.stringMatching(/^W\/"/), externalDocumentNumber: 'AB', status: 'Open', salesOrderLines: [{ lineObjectNumber: '1000' }] });
+    expect(ok.json).toMatchObject({
+      '@odata.etag': expect.stringMatching(/^W\/"/),
+      externalDocumentNumber: 'AB',
+      status: 'Open',
+      salesOrderLines: [{ lineObjectNumber: '1000' }],
+    });
     const byKey = await raw(sim, 'GET', `salesOrders(${ok.json.id})?$expand=salesOrderLines`, { token });
     expect(byKey.json.salesOrderLines).toHaveLength(1);
     expect(sim.state.salesDocuments()).toHaveLength(1);
@@ -218,10 +297,17 @@ describe('Business Central client: sales documents', () => {
   it("the simulator refuses 'or' across different fields with 400 and allows it on one field", async () => {
     const sim = await startSim();
     const token = await rawToken(sim);
-    const across = await raw(sim, 'GET', `salesOrders?$filter=${encodeURIComponent("externalDocumentNumber eq 'A' or customerNumber eq 'B'")}`, { token });
+    const across = await raw(
+      sim,
+      'GET',
+      `salesOrders?$filter=${encodeURIComponent("externalDocumentNumber eq 'A' or customerNumber eq 'B'")}`,
+      { token },
+    );
     expect(across.status).toBe(400);
     expect(across.json.error.message).toContain("'or'");
-    const same = await raw(sim, 'GET', `items?$filter=${encodeURIComponent("number eq '1000' or number eq '1001'")}`, { token });
+    const same = await raw(sim, 'GET', `items?$filter=${encodeURIComponent("number eq '1000' or number eq '1001'")}`, {
+      token,
+    });
     expect(same.status).toBe(200);
     expect(same.json.value).toHaveLength(2);
   });
@@ -232,7 +318,11 @@ describe('Business Central client: transient failures', () => {
     const sim = await startSim();
     const client = clientFor(sim);
     await client.findLocationId('STORE01'); // token cached before the throttle starts
-    const set = await request(`${sim.url}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ throttleRate: 1, retryAfterSeconds: 7 }) });
+    const set = await request(`${sim.url}/_sim/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ throttleRate: 1, retryAfterSeconds: 7 }),
+    });
     expect(set.statusCode).toBe(200);
     await set.body.dump();
 
@@ -260,7 +350,11 @@ describe('Business Central client: transient failures', () => {
     const client = clientFor(sim, { maxConcurrentRequests: 100 });
     await client.findLocationId('STORE01');
     sim.faults.set({ latencyMs: 300 });
-    const raw = () => request(`${sim.apiBaseUrl}/companies(${sim.companyId})/locations`).then(async (r) => { await r.body.dump(); return r.statusCode; });
+    const raw = () =>
+      request(`${sim.apiBaseUrl}/companies(${sim.companyId})/locations`).then(async (r) => {
+        await r.body.dump();
+        return r.statusCode;
+      });
     const [results, extra] = await Promise.all([
       Promise.allSettled(Array.from({ length: 100 }, () => client.findLocationId('STORE02'))),
       // Sent once the client's 100 are in: the 101st at once.

@@ -12,7 +12,12 @@ let store: string;
 
 beforeEach(async () => {
   sim = await startShopifySimulator({ webhooks: { retryBaseMs: 10 } });
-  client = new ShopifyClient({ shopUrl: sim.shopUrl, apiVersion: sim.apiVersion, accessToken: sim.accessToken, timeoutMs: 5_000 });
+  client = new ShopifyClient({
+    shopUrl: sim.shopUrl,
+    apiVersion: sim.apiVersion,
+    accessToken: sim.accessToken,
+    timeoutMs: 5_000,
+  });
   store = sim.state.seedLocation({ name: 'Store 1' });
   sim.state.seedItem({ sku: 'SKU-A' });
   sim.state.setAvailable('SKU-A', store, 10);
@@ -20,7 +25,11 @@ beforeEach(async () => {
 afterEach(() => sim.close());
 
 const place = (financialStatus?: 'PAID' | 'PENDING' | 'AUTHORIZED') =>
-  sim.state.createOrder({ lines: [{ sku: 'SKU-A', quantity: 1, price: '10.00' }], pickupLocationId: store, financialStatus });
+  sim.state.createOrder({
+    lines: [{ sku: 'SKU-A', quantity: 1, price: '10.00' }],
+    pickupLocationId: store,
+    financialStatus,
+  });
 const second = (iso: string) => `${iso.slice(0, 19)}Z`;
 
 describe('Shopify orders changed since a time', () => {
@@ -50,7 +59,10 @@ describe('Shopify orders changed since a time', () => {
     const page = await client.listOrdersChangedSince({ updatedAtFrom: from, first: 10 });
     const ids = page.orders.map((o) => o.legacyId);
     expect(ids).toContain(later.legacyId);
-    expect(page.orders.find((o) => o.legacyId === first.legacyId)).toMatchObject({ cancelledAt: expect.any(String), fulfillmentStatus: 'UNFULFILLED' });
+    expect(page.orders.find((o) => o.legacyId === first.legacyId)).toMatchObject({
+      cancelledAt: expect.any(String),
+      fulfillmentStatus: 'UNFULFILLED',
+    });
     // Ascending by (second of change, id): the cancelled order is not before anything changed earlier.
     const keys = page.orders.map((o) => [o.updatedAt, Number(o.legacyId)] as const);
     expect([...keys].sort((a, b) => a[0].localeCompare(b[0]) || a[1] - b[1])).toEqual(keys);
@@ -62,11 +74,16 @@ describe('Shopify orders changed since a time', () => {
     const from = second(sim.state.orders.get(placed.id)!.updatedAt);
     expect((await client.listOrdersChangedSince({ updatedAtFrom: from, first: 10 })).orders).toEqual([]);
     sim.state.orders.searchLagMs = 0;
-    expect((await client.listOrdersChangedSince({ updatedAtFrom: from, first: 10 })).orders.map((o) => o.legacyId)).toEqual([placed.legacyId]);
+    expect(
+      (await client.listOrdersChangedSince({ updatedAtFrom: from, first: 10 })).orders.map((o) => o.legacyId),
+    ).toEqual([placed.legacyId]);
   });
 
   it('refuses a search it does not understand rather than answering it wrongly', async () => {
-    await expect(client.listOrdersChangedSince({ updatedAtFrom: 'yesterday', first: 10 })).rejects.toMatchObject({ name: 'PermanentError', code: 'InvalidInput' });
+    await expect(client.listOrdersChangedSince({ updatedAtFrom: 'yesterday', first: 10 })).rejects.toMatchObject({
+      name: 'PermanentError',
+      code: 'InvalidInput',
+    });
   });
 
   it('reads how an order was paid at checkout: PAID, PENDING (pay in store) or AUTHORIZED', async () => {
@@ -90,12 +107,19 @@ describe('webhook subscriptions', () => {
   it('lists one subscription per topic, and creates one signed with the app secret', async () => {
     sim.webhooks.useAppSecret('shpss_app_secret');
     sim.webhooks.subscribe({ topics: ['orders/create', 'orders/cancelled'], url: deadUrl, secret: 's' });
-    expect((await client.listWebhookSubscriptions(['orders/create', 'orders/cancelled'])).map((s) => [s.topic, s.uri])).toEqual([['orders/create', deadUrl], ['orders/cancelled', deadUrl]]);
+    expect(
+      (await client.listWebhookSubscriptions(['orders/create', 'orders/cancelled'])).map((s) => [s.topic, s.uri]),
+    ).toEqual([
+      ['orders/create', deadUrl],
+      ['orders/cancelled', deadUrl],
+    ]);
     expect(await client.listWebhookSubscriptions(['refunds/create'])).toEqual([]);
     const made = await client.createWebhookSubscription('refunds/create', 'https://receiver.example/webhooks/shopify');
     expect(made).toMatchObject({ topic: 'refunds/create', uri: 'https://receiver.example/webhooks/shopify' });
     expect(sim.webhooks.list().find((s) => s.id === made.id)).toMatchObject({ secret: 'shpss_app_secret' });
-    await expect(client.createWebhookSubscription('refunds/create', 'https://receiver.example/webhooks/shopify')).rejects.toMatchObject({ name: 'PermanentError', code: 'SUBSCRIPTION_REFUSED' });
+    await expect(
+      client.createWebhookSubscription('refunds/create', 'https://receiver.example/webhooks/shopify'),
+    ).rejects.toMatchObject({ name: 'PermanentError', code: 'SUBSCRIPTION_REFUSED' });
   });
 
   it('removes a subscription after failed deliveries when told to (removeAfterFailures), dropping what it still had queued', async () => {
@@ -107,7 +131,10 @@ describe('webhook subscriptions', () => {
     expect(sim.webhooks.removedSubscriptions).toEqual([{ id, topics: ['orders/create'], url: deadUrl, failures: 3 }]);
     expect(await client.listWebhookSubscriptions(['orders/create'])).toEqual([]);
     await sim.webhooks.idle(5_000);
-    expect(sim.webhooks.droppedDeliveries.map((d) => d.reason)).toEqual(['subscription removed', 'subscription removed']);
+    expect(sim.webhooks.droppedDeliveries.map((d) => d.reason)).toEqual([
+      'subscription removed',
+      'subscription removed',
+    ]);
     expect(sim.webhooks.stats.delivered).toBe(0);
   });
 });

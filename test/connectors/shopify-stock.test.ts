@@ -3,7 +3,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/connectors/http';
 import { webLevelKey, type SetWebOnHandManyInput } from '../../src/connectors/ecommerce/port';
 import { ShopifyClient } from '../../src/connectors/ecommerce/shopify/client';
-import { startShopifySimulator, type ShopifySimulator, type ShopifySimulatorOptions } from '../../src/simulators/shopify/index';
+import {
+  startShopifySimulator,
+  type ShopifySimulator,
+  type ShopifySimulatorOptions,
+} from '../../src/simulators/shopify/index';
 import { rejectionOf } from '../support/rejection';
 
 let sim: ShopifySimulator;
@@ -16,7 +20,12 @@ let items: string[];
 async function boot(opts: ShopifySimulatorOptions = {}, itemCount = 5): Promise<void> {
   await sim?.close();
   sim = await startShopifySimulator(opts);
-  client = new ShopifyClient({ shopUrl: sim.shopUrl, apiVersion: sim.apiVersion, accessToken: sim.accessToken, timeoutMs: 5_000 });
+  client = new ShopifyClient({
+    shopUrl: sim.shopUrl,
+    apiVersion: sim.apiVersion,
+    accessToken: sim.accessToken,
+    timeoutMs: 5_000,
+  });
   storeA = sim.state.seedLocation({ name: 'Store A' });
   storeB = sim.state.seedLocation({ name: 'Store B' });
   items = [];
@@ -35,7 +44,12 @@ afterEach(() => sim.close());
 const writeOf = (indexes: number[], key: string, to = (i: number) => 100 + i): SetWebOnHandManyInput => ({
   idempotencyKey: key,
   referenceDocumentUri: 'gid://retail-integration/StockSync/1',
-  quantities: indexes.map((i) => ({ inventoryItemId: items[i]!, locationId: storeA, quantity: to(i), changeFromQuantity: 10 + i })),
+  quantities: indexes.map((i) => ({
+    inventoryItemId: items[i]!,
+    locationId: storeA,
+    quantity: to(i),
+    changeFromQuantity: 10 + i,
+  })),
 });
 
 async function raw(body: unknown) {
@@ -50,12 +64,19 @@ async function raw(body: unknown) {
 describe('ShopifyClient bulk stock against the simulator', () => {
   it('applies many quantities in one mutation request, each recorded with its time', async () => {
     const before = Date.now();
-    expect(await client.setOnHandMany({ ...writeOf([0, 1, 2, 3, 4], 'bulk-1'), reason: 'cycle_count_available' })).toEqual({ outcome: 'applied' });
+    expect(
+      await client.setOnHandMany({ ...writeOf([0, 1, 2, 3, 4], 'bulk-1'), reason: 'cycle_count_available' }),
+    ).toEqual({ outcome: 'applied' });
     expect(sim.operations.get('SetOnHand')).toBe(1);
     expect(items.map((id) => onHand(id))).toEqual([100, 101, 102, 103, 104]);
     expect(sim.state.history).toHaveLength(5);
     for (const h of sim.state.history) {
-      expect(h).toMatchObject({ name: 'on_hand', idempotencyKey: 'bulk-1', reason: 'cycle_count_available', delta: 90 });
+      expect(h).toMatchObject({
+        name: 'on_hand',
+        idempotencyKey: 'bulk-1',
+        reason: 'cycle_count_available',
+        delta: 90,
+      });
       expect(h.atMs).toBeGreaterThanOrEqual(before);
     }
     expect(client.callStats).toMatchObject({ requests: 1, throttledResponses: 0 });
@@ -76,7 +97,9 @@ describe('ShopifyClient bulk stock against the simulator', () => {
     const result = await client.setOnHandMany(write);
     expect(result).toMatchObject({ outcome: 'stale' });
     // The simulator points at quantities[2]; the client turns that index back into the level.
-    expect(result.outcome === 'stale' && result.message).toContain(webLevelKey({ inventoryItemId: items[2]!, locationId: storeA }));
+    expect(result.outcome === 'stale' && result.message).toContain(
+      webLevelKey({ inventoryItemId: items[2]!, locationId: storeA }),
+    );
     expect(items.map((id) => onHand(id))).toEqual([10, 11, 12, 13, 14]);
     expect(sim.state.history).toHaveLength(0);
     expect(sim.state.writes).toMatchObject({ applied: 0, stale: 1 });
@@ -100,13 +123,25 @@ describe('ShopifyClient bulk stock against the simulator', () => {
     expect(sim.state.quantities(items[0]!, storeA)).toEqual({ available: 7, committed: 3, reserved: 0, on_hand: 10 });
     const level = { inventoryItemId: items[0]!, locationId: storeA };
     expect(await client.getOnHandMany([level])).toEqual(new Map([[webLevelKey(level), 10]]));
-    expect(await client.listLocationLevels(storeA)).toContainEqual({ inventoryItemId: items[0], sku: 'ITEM-0', onHand: 10 });
+    expect(await client.listLocationLevels(storeA)).toContainEqual({
+      inventoryItemId: items[0],
+      sku: 'ITEM-0',
+      onHand: 10,
+    });
     // Comparing against available would be stale: the shop compares the named quantity, on_hand.
-    const againstAvailable = await client.setOnHandMany({ ...writeOf([0], 'cas-1', () => 12), quantities: [{ ...level, quantity: 12, changeFromQuantity: 7 }] });
+    const againstAvailable = await client.setOnHandMany({
+      ...writeOf([0], 'cas-1', () => 12),
+      quantities: [{ ...level, quantity: 12, changeFromQuantity: 7 }],
+    });
     expect(againstAvailable).toMatchObject({ outcome: 'stale' });
     expect(await client.setOnHandMany(writeOf([0], 'cas-2', () => 12))).toEqual({ outcome: 'applied' });
     expect(sim.state.quantities(items[0]!, storeA)).toEqual({ available: 9, committed: 3, reserved: 0, on_hand: 12 });
-    expect(sim.state.history.at(-1)).toMatchObject({ name: 'on_hand', delta: 2, quantityAfterChange: 12, idempotencyKey: 'cas-2' });
+    expect(sim.state.history.at(-1)).toMatchObject({
+      name: 'on_hand',
+      delta: 2,
+      quantityAfterChange: 12,
+      idempotencyKey: 'cas-2',
+    });
   });
 
   it('replays an on_hand write under its key once, also when a web order moved available in between', async () => {
@@ -157,12 +192,17 @@ describe('ShopifyClient bulk stock against the simulator', () => {
     expect(new Set(levels.map((l) => l.inventoryItemId)).size).toBe(250);
     expect(sim.operations.get('LocationLevels')).toBe(3);
     expect(await client.listLocationLevels(storeB)).toEqual([{ inventoryItemId: items[0], sku: 'ITEM-0', onHand: 5 }]);
-    expect(await rejectionOf(client.listLocationLevels('gid://shopify/Location/404'))).toMatchObject({ name: 'PermanentError', code: 'NOT_FOUND' });
+    expect(await rejectionOf(client.listLocationLevels('gid://shopify/Location/404'))).toMatchObject({
+      name: 'PermanentError',
+      code: 'NOT_FOUND',
+    });
   });
 
   it('paces a burst against a tiny bucket: every call succeeds, few are throttled', async () => {
     await boot({ bucket: { maximumAvailable: 60, restoreRate: 20 } }, 60);
-    const calls = Array.from({ length: 20 }, (_, c) => client.setOnHandMany(writeOf([3 * c, 3 * c + 1, 3 * c + 2], `burst-${c}`)));
+    const calls = Array.from({ length: 20 }, (_, c) =>
+      client.setOnHandMany(writeOf([3 * c, 3 * c + 1, 3 * c + 2], `burst-${c}`)),
+    );
     const results = await Promise.all(calls);
     expect(results.every((r) => r.outcome === 'applied')).toBe(true);
     expect(items.every((id, i) => onHand(id) === 100 + i)).toBe(true);
@@ -175,15 +215,31 @@ describe('ShopifyClient bulk stock against the simulator', () => {
   });
 
   it('simulator: refuses duplicate levels and oversized inputs, and costs nodes(ids:) per id', async () => {
-    const mutation = 'mutation($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input) @idempotent(key: "k") { userErrors { field code } } }';
-    const q = (i: number) => ({ inventoryItemId: items[i]!, locationId: storeA, quantity: 1, changeFromQuantity: 10 + i });
-    const dup = await raw({ query: mutation, variables: { input: { name: 'available', reason: 'correction', quantities: [q(0), q(1), q(0)] } } });
-    expect(dup.data.inventorySetQuantities.userErrors).toEqual([{ field: ['input', 'quantities', '2', 'inventoryItemId'], code: 'NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR' }]);
+    const mutation =
+      'mutation($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input) @idempotent(key: "k") { userErrors { field code } } }';
+    const q = (i: number) => ({
+      inventoryItemId: items[i]!,
+      locationId: storeA,
+      quantity: 1,
+      changeFromQuantity: 10 + i,
+    });
+    const dup = await raw({
+      query: mutation,
+      variables: { input: { name: 'available', reason: 'correction', quantities: [q(0), q(1), q(0)] } },
+    });
+    expect(dup.data.inventorySetQuantities.userErrors).toEqual([
+      { field: ['input', 'quantities', '2', 'inventoryItemId'], code: 'NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR' },
+    ]);
     const many = Array.from({ length: 251 }, () => q(0));
-    const big = await raw({ query: mutation.replace('"k"', '"k2"'), variables: { input: { name: 'available', reason: 'correction', quantities: many } } });
+    const big = await raw({
+      query: mutation.replace('"k"', '"k2"'),
+      variables: { input: { name: 'available', reason: 'correction', quantities: many } },
+    });
     expect(big.errors[0].extensions.code).toBe('MAX_INPUT_SIZE_EXCEEDED');
     expect(sim.state.getAvailable(items[0]!, storeA)).toBe(10);
-    const nodes = await raw({ query: `{ nodes(ids: ["${items[0]}", "${items[1]}", "gid://shopify/InventoryItem/1", "${storeA}"]) { id ... on InventoryItem { sku inventoryLevel(locationId: "${storeA}") { quantities(names: ["available"]) { quantity } } } } }` });
+    const nodes = await raw({
+      query: `{ nodes(ids: ["${items[0]}", "${items[1]}", "gid://shopify/InventoryItem/1", "${storeA}"]) { id ... on InventoryItem { sku inventoryLevel(locationId: "${storeA}") { quantities(names: ["available"]) { quantity } } } } }`,
+    });
     expect(nodes.data.nodes).toEqual([
       { id: items[0], sku: 'ITEM-0', inventoryLevel: { quantities: [{ quantity: 10 }] } },
       { id: items[1], sku: 'ITEM-1', inventoryLevel: { quantities: [{ quantity: 11 }] } },
@@ -191,6 +247,8 @@ describe('ShopifyClient bulk stock against the simulator', () => {
       { id: storeA },
     ]);
     expect(nodes.extensions.cost.requestedQueryCost).toBe(12);
-    expect(await rejectionOf(client.setOnHandMany({ ...writeOf([0], 'd'), quantities: [q(0), q(0)] }))).toBeInstanceOf(PermanentError);
+    expect(await rejectionOf(client.setOnHandMany({ ...writeOf([0], 'd'), quantities: [q(0), q(0)] }))).toBeInstanceOf(
+      PermanentError,
+    );
   });
 });

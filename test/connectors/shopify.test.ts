@@ -3,7 +3,11 @@ import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/connectors/http';
 import { ShopifyClient } from '../../src/connectors/ecommerce/shopify/client';
-import { startShopifySimulator, type ShopifySimulator, type ShopifySimulatorOptions } from '../../src/simulators/shopify/index';
+import {
+  startShopifySimulator,
+  type ShopifySimulator,
+  type ShopifySimulatorOptions,
+} from '../../src/simulators/shopify/index';
 import { rejectionOf } from '../support/rejection';
 
 let sim: ShopifySimulator;
@@ -14,7 +18,12 @@ let item: string;
 async function boot(opts: ShopifySimulatorOptions = {}): Promise<void> {
   await sim?.close();
   sim = await startShopifySimulator(opts);
-  client = new ShopifyClient({ shopUrl: sim.shopUrl, apiVersion: sim.apiVersion, accessToken: sim.accessToken, timeoutMs: 5_000 });
+  client = new ShopifyClient({
+    shopUrl: sim.shopUrl,
+    apiVersion: sim.apiVersion,
+    accessToken: sim.accessToken,
+    timeoutMs: 5_000,
+  });
   store = sim.state.seedLocation({ name: 'Store 1' });
   item = sim.state.seedItem({ sku: 'SKU-1' });
   sim.state.setAvailable('SKU-1', store, 10);
@@ -47,8 +56,13 @@ async function raw(body: unknown, token = sim.accessToken) {
 
 const set = (over: Partial<Parameters<ShopifyClient['setAvailable']>[0]> = {}) =>
   client.setAvailable({
-    inventoryItemId: item, locationId: store, quantity: 7, changeFromQuantity: 10,
-    idempotencyKey: 'key-1', referenceDocumentUri: 'gid://retail-integration/SitooOrder/1', ...over,
+    inventoryItemId: item,
+    locationId: store,
+    quantity: 7,
+    changeFromQuantity: 10,
+    idempotencyKey: 'key-1',
+    referenceDocumentUri: 'gid://retail-integration/SitooOrder/1',
+    ...over,
   });
 
 describe('ShopifyClient against the simulator', () => {
@@ -66,7 +80,10 @@ describe('ShopifyClient against the simulator', () => {
     sim.state.seedItem({ sku: 'with space' });
     sim.state.seedItem({ sku: 'quote"d' });
     sim.state.seedItem({ sku: 'SKU-10' }); // a prefix match must not leak in
-    for (let i = 0; i < 100; i++) skus.push(`BULK-${i}`), sim.state.seedItem({ sku: `BULK-${i}` });
+    for (let i = 0; i < 100; i++) {
+      skus.push(`BULK-${i}`);
+      sim.state.seedItem({ sku: `BULK-${i}` });
+    }
     const firstDup = sim.state.seedItem({ sku: 'BULK-0' }); // second variant with the same SKU
     const found = await client.findInventoryItems([...skus, 'NOPE', 'SKU-1']);
     expect(found.size).toBe(103);
@@ -83,7 +100,9 @@ describe('ShopifyClient against the simulator', () => {
     expect(await client.getAvailable(item, store)).toEqual({ inventoryItemId: item, locationId: store, available: 10 });
     expect(await set()).toEqual({ outcome: 'applied' });
     expect((await client.getAvailable(item, store)).available).toBe(7);
-    expect(sim.state.history).toMatchObject([{ itemId: item, locationId: store, delta: -3, quantityAfterChange: 7, idempotencyKey: 'key-1' }]);
+    expect(sim.state.history).toMatchObject([
+      { itemId: item, locationId: store, delta: -3, quantityAfterChange: 7, idempotencyKey: 'key-1' },
+    ]);
     const other = sim.state.seedLocation({ name: 'Warehouse' });
     expect((await client.getAvailable(item, other)).available).toBeUndefined();
     const missing = await rejectionOf(client.getAvailable('gid://shopify/InventoryItem/999', store));
@@ -95,7 +114,10 @@ describe('ShopifyClient against the simulator', () => {
     expect(sim.state.getAvailable(item, store)).toBe(10);
     expect(sim.state.writes).toMatchObject({ applied: 0, stale: 1 });
     // What a retry sees when the stale answer was lost: nothing was written, so re-read and use a new key.
-    expect(await set({ changeFromQuantity: 9 })).toMatchObject({ outcome: 'stale', message: expect.stringMatching(/previous|failed/i) });
+    expect(await set({ changeFromQuantity: 9 })).toMatchObject({
+      outcome: 'stale',
+      message: expect.stringMatching(/previous|failed/i),
+    });
     expect(sim.state.getAvailable(item, store)).toBe(10);
     expect(sim.state.writes).toMatchObject({ applied: 0 });
   });
@@ -109,7 +131,11 @@ describe('ShopifyClient against the simulator', () => {
   });
 
   it('applies once when the first response was lost and the write is retried with the same key', async () => {
-    const admin = await request(`${sim.url}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ lostResponseRate: 1 }) });
+    const admin = await request(`${sim.url}/_sim/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ lostResponseRate: 1 }),
+    });
     expect(admin.statusCode).toBe(200);
     await admin.body.dump();
     const lost = await rejectionOf(set({ quantity: 9 }));
@@ -132,10 +158,18 @@ describe('ShopifyClient against the simulator', () => {
 
   it('maps business refusals to PermanentError with Shopify codes', async () => {
     const other = sim.state.seedLocation({ name: 'Warehouse' });
-    expect(await rejectionOf(set({ locationId: other, idempotencyKey: 'k-a' }))).toMatchObject({ code: 'ITEM_NOT_STOCKED_AT_LOCATION' });
-    expect(await rejectionOf(set({ locationId: 'gid://shopify/Location/404', idempotencyKey: 'k-b' }))).toMatchObject({ code: 'INVALID_LOCATION' });
-    expect(await rejectionOf(set({ inventoryItemId: 'gid://shopify/InventoryItem/1', idempotencyKey: 'k-c' }))).toMatchObject({ code: 'INVALID_INVENTORY_ITEM' });
-    expect(await rejectionOf(set({ quantity: -1, idempotencyKey: 'k-d' }))).toMatchObject({ code: 'INVALID_QUANTITY_NEGATIVE' });
+    expect(await rejectionOf(set({ locationId: other, idempotencyKey: 'k-a' }))).toMatchObject({
+      code: 'ITEM_NOT_STOCKED_AT_LOCATION',
+    });
+    expect(await rejectionOf(set({ locationId: 'gid://shopify/Location/404', idempotencyKey: 'k-b' }))).toMatchObject({
+      code: 'INVALID_LOCATION',
+    });
+    expect(
+      await rejectionOf(set({ inventoryItemId: 'gid://shopify/InventoryItem/1', idempotencyKey: 'k-c' })),
+    ).toMatchObject({ code: 'INVALID_INVENTORY_ITEM' });
+    expect(await rejectionOf(set({ quantity: -1, idempotencyKey: 'k-d' }))).toMatchObject({
+      code: 'INVALID_QUANTITY_NEGATIVE',
+    });
     expect(sim.state.getAvailable(item, store)).toBe(10);
   });
 
@@ -144,9 +178,18 @@ describe('ShopifyClient against the simulator', () => {
     // Unused page capacity is refunded, so only full pages drain the bucket.
     for (let i = 2; i <= 60; i++) sim.state.seedLocation({ name: `Store ${i}` });
     // With no wait budget the throttle gate never holds a call back, so the exhausted bucket shows through.
-    const impatient = new ShopifyClient({ shopUrl: sim.shopUrl, apiVersion: sim.apiVersion, accessToken: sim.accessToken, maxThrottleWaitMs: 0 });
+    const impatient = new ShopifyClient({
+      shopUrl: sim.shopUrl,
+      apiVersion: sim.apiVersion,
+      accessToken: sim.accessToken,
+      maxThrottleWaitMs: 0,
+    });
     let throttled: Error | undefined;
-    for (let i = 0; i < 20 && !throttled; i++) throttled = await impatient.listLocations().then(() => undefined, (e: Error) => e);
+    for (let i = 0; i < 20 && !throttled; i++)
+      throttled = await impatient.listLocations().then(
+        () => undefined,
+        (e: Error) => e,
+      );
     expect(throttled).toBeInstanceOf(TransientError);
     const t = throttled as TransientError;
     expect(t.status).toBe(200);
@@ -165,7 +208,12 @@ describe('ShopifyClient against the simulator', () => {
     expect(await client.listLocations()).toHaveLength(60);
     expect(sim.operations.get('Locations')).toBe(2);
     expect(client.callStats.throttleWaitMs).toBeGreaterThan(0);
-    const tight = new ShopifyClient({ shopUrl: sim.shopUrl, apiVersion: sim.apiVersion, accessToken: sim.accessToken, maxThrottleWaitMs: 0 });
+    const tight = new ShopifyClient({
+      shopUrl: sim.shopUrl,
+      apiVersion: sim.apiVersion,
+      accessToken: sim.accessToken,
+      maxThrottleWaitMs: 0,
+    });
     await eventually(async () => expect(sim.bucket().status().currentlyAvailable).toBe(60));
     expect(await rejectionOf(tight.listLocations())).toBeInstanceOf(TransientError);
   });
@@ -173,7 +221,12 @@ describe('ShopifyClient against the simulator', () => {
   it('throttles with 429 when configured, and on the throttle fault', async () => {
     // A slow restore keeps the bucket short of the 3 points a read costs until the 429 has been seen.
     await boot({ throttleHttpStatus: 429, bucket: { restoreRate: 5 } });
-    const impatient = new ShopifyClient({ shopUrl: sim.shopUrl, apiVersion: sim.apiVersion, accessToken: sim.accessToken, maxThrottleWaitMs: 0 });
+    const impatient = new ShopifyClient({
+      shopUrl: sim.shopUrl,
+      apiVersion: sim.apiVersion,
+      accessToken: sim.accessToken,
+      maxThrottleWaitMs: 0,
+    });
     sim.bucket().setAvailable(0);
     const t = await rejectionOf(impatient.getAvailable(item, store));
     expect(t).toMatchObject({ name: 'TransientError', status: 429 });
@@ -191,16 +244,27 @@ describe('ShopifyClient against the simulator', () => {
 
   it('reports extensions.cost on every response', async () => {
     const ok = await raw({ query: '{ locations(first: 5) { nodes { id } } }' });
-    expect(ok.json.extensions.cost).toMatchObject({ requestedQueryCost: 7, actualQueryCost: 3, throttleStatus: { maximumAvailable: 1000, restoreRate: 50 } });
+    expect(ok.json.extensions.cost).toMatchObject({
+      requestedQueryCost: 7,
+      actualQueryCost: 3,
+      throttleStatus: { maximumAvailable: 1000, restoreRate: 50 },
+    });
     expect(ok.headers['x-shopify-api-version']).toBe('2026-04');
     await client.getAvailable(item, store);
     expect(client.lastThrottleStatus?.maximumAvailable).toBe(1000);
-    const big = await raw({ query: '{ productVariants(first: 250) { nodes { inventoryItem { inventoryLevel(locationId: "x") { quantities(names: ["available"]) { name } } } } } }' });
+    const big = await raw({
+      query:
+        '{ productVariants(first: 250) { nodes { inventoryItem { inventoryLevel(locationId: "x") { quantities(names: ["available"]) { name } } } } } }',
+    });
     expect(big.json.errors[0].extensions.code).toBe('MAX_COST_EXCEEDED');
   });
 
   it('refuses a wrong token with 401 and keeps tokens out of the error', async () => {
-    const wrong = new ShopifyClient({ shopUrl: sim.shopUrl, apiVersion: sim.apiVersion, accessToken: 'shpat_wrong_secret_123' });
+    const wrong = new ShopifyClient({
+      shopUrl: sim.shopUrl,
+      apiVersion: sim.apiVersion,
+      accessToken: 'shpat_wrong_secret_123',
+    });
     const err = await rejectionOf(wrong.listLocations());
     expect(err).toMatchObject({ name: 'PermanentError', status: 401 });
     for (const text of [err.message, err.stack ?? '', JSON.stringify(err), inspect(wrong), inspect(client)]) {
@@ -220,13 +284,20 @@ describe('ShopifyClient against the simulator', () => {
   it('enforces the 2026-04 rules: @idempotent and changeFromQuantity required, explicit null opts out', async () => {
     const q = (directive: string) =>
       `mutation($input: InventorySetQuantitiesInput!${directive.includes('$key') ? ', $key: String!' : ''}) { inventorySetQuantities(input: $input) ${directive} { userErrors { code } } }`;
-    const input = (extra: object) => ({ name: 'available', reason: 'correction', quantities: [{ inventoryItemId: item, locationId: store, quantity: 4, ...extra }] });
+    const input = (extra: object) => ({
+      name: 'available',
+      reason: 'correction',
+      quantities: [{ inventoryItemId: item, locationId: store, quantity: 4, ...extra }],
+    });
     const noKey = await raw({ query: q(''), variables: { input: input({ changeFromQuantity: 10 }) } });
     expect(noKey.json.errors[0].message).toMatch(/@idempotent/);
     const noCas = await raw({ query: q('@idempotent(key: $key)'), variables: { key: 'a', input: input({}) } });
     expect(noCas.json.errors[0].message).toMatch(/changeFromQuantity/);
     expect(sim.state.getAvailable(item, store)).toBe(10);
-    const optOut = await raw({ query: q('@idempotent(key: "literal-key")'), variables: { input: input({ changeFromQuantity: null }) } });
+    const optOut = await raw({
+      query: q('@idempotent(key: "literal-key")'),
+      variables: { input: input({ changeFromQuantity: null }) },
+    });
     expect(optOut.json.data.inventorySetQuantities.userErrors).toEqual([]);
     expect(sim.state.history.at(-1)?.idempotencyKey).toBe('literal-key');
     expect(sim.state.getAvailable(item, store)).toBe(4);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SitooClient, type SitooClientConfig } from '../../src/connectors/sitoo/client';
+import { type SitooClient, type SitooClientConfig } from '../../src/connectors/sitoo/client';
 import { basicAuth, PermanentError, TransientError } from '../../src/connectors/http';
 import type { DayTransaction, Tender } from '../../src/domain/end-of-day';
 import type { PosSale, SitooSimulator } from '../../src/simulators/sitoo';
@@ -12,10 +12,18 @@ const setup = (config: Partial<SitooClientConfig> = {}) => sitooSetup({ config }
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 const sell = (sim: SitooSimulator, orderDate: number, overrides: Partial<PosSale> = {}) =>
-  sim.pos.recordSale({ warehouseId: STORE, orderDate, lines: [{ sku: 'SKU-A', quantity: 1, unitPriceGross: '99.00', vatPercent: 25 }], ...overrides }).orderId;
+  sim.pos.recordSale({
+    warehouseId: STORE,
+    orderDate,
+    lines: [{ sku: 'SKU-A', quantity: 1, unitPriceGross: '99.00', vatPercent: 25 }],
+    ...overrides,
+  }).orderId;
 
 /** Every page of the day, the way an activity would walk it. */
-async function readDay(client: SitooClient, q: { warehouseId: number; from: number; to: number; pageSize?: number }): Promise<{ all: DayTransaction[]; pages: number }> {
+async function readDay(
+  client: SitooClient,
+  q: { warehouseId: number; from: number; to: number; pageSize?: number },
+): Promise<{ all: DayTransaction[]; pages: number }> {
   const all: DayTransaction[] = [];
   let cursor: number | undefined;
   let pages = 0;
@@ -50,11 +58,26 @@ describe('SitooClient: a store business day', () => {
     // 24 matches on Sitoo's side (it reads orderdateto inclusively), 23 kept: five pages.
     expect(pages).toBe(5);
     expect(all.every((t) => t.warehouseId === STORE && t.orderDate >= from && t.orderDate < to)).toBe(true);
-    expect(all[0]).toMatchObject({ currencyCode: 'SEK', creditOrderId: null, roundingCents: 0, lines: [{ sku: 'SKU-A', quantity: 1, grossCents: 9900, vatPercent: 25 }] });
+    expect(all[0]).toMatchObject({
+      currencyCode: 'SEK',
+      creditOrderId: null,
+      roundingCents: 0,
+      lines: [{ sku: 'SKU-A', quantity: 1, grossCents: 9900, vatPercent: 25 }],
+    });
 
     // Keyset paging: the cursor moves by orderid, never by offset, and the window goes to Sitoo.
-    const queries = sim.state.requestLog.filter((r) => r.path.endsWith('/orders.json')).map((r) => new URLSearchParams(r.query));
-    expect(queries.every((q) => q.get('start') === '0' && q.get('sort') === 'orderid' && q.get('orderstate') === '10' && q.get('orderdatefrom') === String(from))).toBe(true);
+    const queries = sim.state.requestLog
+      .filter((r) => r.path.endsWith('/orders.json'))
+      .map((r) => new URLSearchParams(r.query));
+    expect(
+      queries.every(
+        (q) =>
+          q.get('start') === '0' &&
+          q.get('sort') === 'orderid' &&
+          q.get('orderstate') === '10' &&
+          q.get('orderdatefrom') === String(from),
+      ),
+    ).toBe(true);
     expect(queries.slice(1).every((q) => Number(q.get('orderidfrom')) > inside[0]!)).toBe(true);
   });
 
@@ -66,8 +89,13 @@ describe('SitooClient: a store business day', () => {
     expect(page).toEqual({ transactions: [] });
     const next = await client.listDayTransactions({ warehouseId: STORE, from: from + 10, to: from + 11 });
     expect(next.transactions.map((t) => t.orderId)).toEqual([atEnd]);
-    expect(await rejectionOf(client.listDayTransactions({ warehouseId: STORE, from, to: from }))).toMatchObject({ name: 'PermanentError', code: 'InvalidInput' });
-    expect(await rejectionOf(client.listDayTransactions({ warehouseId: STORE, from, to: from + 1, pageSize: 501 }))).toBeInstanceOf(PermanentError);
+    expect(await rejectionOf(client.listDayTransactions({ warehouseId: STORE, from, to: from }))).toMatchObject({
+      name: 'PermanentError',
+      code: 'InvalidInput',
+    });
+    expect(
+      await rejectionOf(client.listDayTransactions({ warehouseId: STORE, from, to: from + 1, pageSize: 501 })),
+    ).toBeInstanceOf(PermanentError);
   });
 
   it('returns refunds with negative lines and payments, linked to the sale', async () => {
@@ -77,7 +105,11 @@ describe('SitooClient: a store business day', () => {
       lines: [{ sku: 'SKU-A', quantity: 2, unitPriceGross: '150.00', vatPercent: 25 }],
       payments: [{ name: 'Card', amount: '300.00', reference: 'psp-777' }],
     }).orderId;
-    const refund = sim.pos.returnItems({ originalOrderId: original, warehouseId: STORE, lines: [{ sku: 'SKU-A', quantity: 1 }] });
+    const refund = sim.pos.returnItems({
+      originalOrderId: original,
+      warehouseId: STORE,
+      lines: [{ sku: 'SKU-A', quantity: 1 }],
+    });
     const { all } = await readDay(client, { warehouseId: STORE, from: nowSeconds() - 3600, to: nowSeconds() + 3600 });
     expect(all.map((t) => t.orderId)).toEqual([original, refund]);
     expect(all[1]).toMatchObject({
@@ -103,7 +135,11 @@ describe('SitooClient: a store business day', () => {
         { name: 'Web Card', amount: '30.00' },
       ],
     });
-    const rounded = sell(sim, t + 1, { lines: [{ sku: 'SKU-B', quantity: 1, unitPriceGross: '99.75', vatPercent: 12 }], payments: [{ name: 'Cash', amount: '100.00' }], roundOff: '0.25' });
+    const rounded = sell(sim, t + 1, {
+      lines: [{ sku: 'SKU-B', quantity: 1, unitPriceGross: '99.75', vatPercent: 12 }],
+      payments: [{ name: 'Cash', amount: '100.00' }],
+      roundOff: '0.25',
+    });
     const { all } = await readDay(client, { warehouseId: STORE, from: t, to: t + 2 });
     const byId = new Map(all.map((x) => [x.orderId, x]));
     expect(byId.get(split)!.payments.map((p) => [p.name, p.tender, p.reference])).toEqual([
@@ -115,10 +151,16 @@ describe('SitooClient: a store business day', () => {
       ['Terminal 2', 'card', 'ext-9'],
       ['Web Card', 'card', undefined],
     ]);
-    expect(byId.get(rounded)).toMatchObject({ roundingCents: 25, lines: [{ grossCents: 9975, vatPercent: 12 }], payments: [{ tender: 'cash', amountCents: 10000 }] });
+    expect(byId.get(rounded)).toMatchObject({
+      roundingCents: 25,
+      lines: [{ grossCents: 9975, vatPercent: 12 }],
+      payments: [{ tender: 'cash', amountCents: 10000 }],
+    });
     // Payment types are looked up once, not per page.
     expect(sim.state.requestLog.filter((r) => r.path.endsWith('/pospaymenttypes.json'))).toHaveLength(1);
-    expect(() => sell(sim, t, { payments: [{ name: 'Cash', amount: '1.00' }] })).toThrow(/add up to 1.00 but 99.00 is due/);
+    expect(() => sell(sim, t, { payments: [{ name: 'Cash', amount: '1.00' }] })).toThrow(
+      /add up to 1.00 but 99.00 is due/,
+    );
   });
 
   it('reads Z-reports whose totals equal the sum of the day, and finds an injected gap', async () => {
@@ -126,9 +168,25 @@ describe('SitooClient: a store business day', () => {
     const now = nowSeconds();
     const base = now - 7200;
     const sale = (i: number, overrides: Partial<PosSale>) => sell(sim, base + i * 60, overrides);
-    const first = sale(0, { lines: [{ sku: 'SKU-A', quantity: 2, unitPriceGross: '125.00', vatPercent: 25 }], payments: [{ name: 'Card', amount: '250.00', reference: 'p-1' }] });
-    sale(1, { lines: [{ sku: 'SKU-B', quantity: 1, unitPriceGross: '59.90', vatPercent: 12 }, { sku: 'SKU-A', quantity: 1, unitPriceGross: '99.00', vatPercent: 25 }], payments: [{ name: 'Cash', amount: '158.90' }] });
-    sale(2, { lines: [{ sku: 'SKU-B', quantity: 3, unitPriceGross: '33.25', vatPercent: 12 }], payments: [{ name: 'Gift Card', amount: '50.00', giftCardNumber: 'g-1' }, { name: 'Cash', amount: '50.00' }], roundOff: '0.25' });
+    const first = sale(0, {
+      lines: [{ sku: 'SKU-A', quantity: 2, unitPriceGross: '125.00', vatPercent: 25 }],
+      payments: [{ name: 'Card', amount: '250.00', reference: 'p-1' }],
+    });
+    sale(1, {
+      lines: [
+        { sku: 'SKU-B', quantity: 1, unitPriceGross: '59.90', vatPercent: 12 },
+        { sku: 'SKU-A', quantity: 1, unitPriceGross: '99.00', vatPercent: 25 },
+      ],
+      payments: [{ name: 'Cash', amount: '158.90' }],
+    });
+    sale(2, {
+      lines: [{ sku: 'SKU-B', quantity: 3, unitPriceGross: '33.25', vatPercent: 12 }],
+      payments: [
+        { name: 'Gift Card', amount: '50.00', giftCardNumber: 'g-1' },
+        { name: 'Cash', amount: '50.00' },
+      ],
+      roundOff: '0.25',
+    });
     for (let i = 3; i < 12; i++) sale(i, { payments: [{ name: i % 2 ? 'Card' : 'Cash', amount: '99.00' }] });
     sim.pos.returnItems({ originalOrderId: first, warehouseId: STORE, lines: [{ sku: 'SKU-A', quantity: 1 }] });
     sell(sim, base + 100, { warehouseId: OTHER_STORE });
@@ -141,7 +199,16 @@ describe('SitooClient: a store business day', () => {
     const reports = await client.listZReports({ from, to, warehouseId: STORE });
     expect(reports).toHaveLength(1);
     const z = reports[0]!;
-    expect(z).toMatchObject({ zReportId: 1, warehouseId: STORE, eshopId: sim.eshopId, storeId: '7', dateTo: now + 5, dateFrom: base, currencyCode: 'SEK', registerId: all[0]!.registerId });
+    expect(z).toMatchObject({
+      zReportId: 1,
+      warehouseId: STORE,
+      eshopId: sim.eshopId,
+      storeId: '7',
+      dateTo: now + 5,
+      dateFrom: base,
+      currencyCode: 'SEK',
+      registerId: all[0]!.registerId,
+    });
     const { vatByRate, ...totals } = z.totals;
     const expected = expectedTotals(all, -300);
     expect(totals).toEqual(expected.totals);
@@ -167,10 +234,20 @@ describe('SitooClient: a store business day', () => {
     const { sim, client } = await setup({ zReportsPath: '/pos-z-reports.json' });
     const from = 1_780_000_000;
     const to = from + 86_400;
-    for (let i = 0; i < 620; i++) sim.pos.closeRegister({ warehouseId: STORE, registerId: `{REG-${i}}`, at: new Date((from + 60 + i) * 1000) });
+    for (let i = 0; i < 620; i++)
+      sim.pos.closeRegister({ warehouseId: STORE, registerId: `{REG-${i}}`, at: new Date((from + 60 + i) * 1000) });
     // Closed in the day but delivered two days later (an offline till); and yesterday's, delivered today.
-    sim.pos.closeRegister({ warehouseId: OTHER_STORE, at: new Date((to - 5) * 1000), addedAt: new Date((to + 2 * 86_400) * 1000) });
-    sim.pos.closeRegister({ warehouseId: OTHER_STORE, registerId: '{REG-OLD}', at: new Date((from - 5) * 1000), addedAt: new Date((from + 10) * 1000) });
+    sim.pos.closeRegister({
+      warehouseId: OTHER_STORE,
+      at: new Date((to - 5) * 1000),
+      addedAt: new Date((to + 2 * 86_400) * 1000),
+    });
+    sim.pos.closeRegister({
+      warehouseId: OTHER_STORE,
+      registerId: '{REG-OLD}',
+      at: new Date((from - 5) * 1000),
+      addedAt: new Date((from + 10) * 1000),
+    });
 
     const reports = await client.listZReports({ from, to });
     expect(reports).toHaveLength(621);
@@ -187,7 +264,9 @@ describe('SitooClient: a store business day', () => {
     const { sim } = await setup();
     sim.pos.closeRegister({ warehouseId: STORE, at: new Date() });
     for (const path of ['/pos-z-reports', '/pos-z-reports.json']) {
-      const res = await fetch(`${sim.url}/v2/accounts/${sim.accountId}${path}?eshopid=${sim.eshopId}`, { headers: { authorization: basicAuth(SITOO_API.apiId, SITOO_API.apiPassword) } });
+      const res = await fetch(`${sim.url}/v2/accounts/${sim.accountId}${path}?eshopid=${sim.eshopId}`, {
+        headers: { authorization: basicAuth(SITOO_API.apiId, SITOO_API.apiPassword) },
+      });
       expect(res.status).toBe(200);
       const body = (await res.json()) as unknown[];
       expect(Array.isArray(body) && body.length).toBe(1);
@@ -218,7 +297,10 @@ describe('SitooClient: a store business day', () => {
     const throttled = await rejectionOf(client.listDayTransactions({ warehouseId: STORE, from: 0, to: 10 }));
     expect(throttled).toBeInstanceOf(TransientError);
     expect(throttled).toMatchObject({ status: 429, retryAfterMs: 3_000 });
-    expect(await rejectionOf(client.listZReports({ from: 0, to: 10 }))).toMatchObject({ name: 'TransientError', status: 429 });
+    expect(await rejectionOf(client.listZReports({ from: 0, to: 10 }))).toMatchObject({
+      name: 'TransientError',
+      status: 429,
+    });
     sim.faults.set({ throttleRate: 0, errorRate: 1 });
     expect(await rejectionOf(client.getSiteTimeZone())).toMatchObject({ name: 'TransientError', status: 500 });
     sim.faults.reset();

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SitooClient } from '../../src/connectors/sitoo/client';
+import { type SitooClient } from '../../src/connectors/sitoo/client';
 import type { NewSitooOrder } from '../../src/connectors/sitoo/port';
 import { PermanentError, TransientError } from '../../src/connectors/http';
 import type { SitooSimulator } from '../../src/simulators/sitoo';
@@ -33,7 +33,6 @@ const webOrder = (externalId: string, overrides: Partial<NewSitooOrder> = {}): N
   additionalData: { weborder: 'true', 'weborder-bopis': 'true' },
   ...overrides,
 });
-
 
 type Delivered = Array<{ event_id: string; event_type: string; data: Record<string, unknown> }>;
 
@@ -68,8 +67,10 @@ async function startReceiver(sim: SitooSimulator): Promise<Delivered> {
 }
 
 const orderEvents = (events: Delivered) => events.filter((e) => e.event_type === 'order').map((e) => e.data);
-const reserved = async (client: SitooClient, warehouseId: number, sku: string) => (await client.getWarehouseLevels(warehouseId, [sku])).get(sku)?.reserved;
-const requests = (sim: SitooSimulator, method: string, path: RegExp) => sim.state.requestLog.filter((r) => r.method === method && path.test(r.path)).length;
+const reserved = async (client: SitooClient, warehouseId: number, sku: string) =>
+  (await client.getWarehouseLevels(warehouseId, [sku])).get(sku)?.reserved;
+const requests = (sim: SitooSimulator, method: string, path: RegExp) =>
+  sim.state.requestLog.filter((r) => r.method === method && path.test(r.path)).length;
 
 describe('Sitoo web orders (click & collect)', () => {
   it('creates a pickup order found again by its external id, with no delivery address and no stock moved', async () => {
@@ -78,13 +79,23 @@ describe('Sitoo web orders (click & collect)', () => {
     const orderId = await client.createOrder(input);
 
     const wire = sim.state.getOrder(orderId)!;
-    expect(wire).toMatchObject({ ordertypeid: 10, orderstateid: 0, paymentstateid: 20, warehouseid: STORE, externalid: 'WEB-1001', datereserved: input.reservedUntil, currencycode: 'SEK' });
+    expect(wire).toMatchObject({
+      ordertypeid: 10,
+      orderstateid: 0,
+      paymentstateid: 20,
+      warehouseid: STORE,
+      externalid: 'WEB-1001',
+      datereserved: input.reservedUntil,
+      currencycode: 'SEK',
+    });
     expect(Object.keys(wire).filter((k) => k.startsWith('delivery_'))).toEqual([]);
     expect(wire.orderitems.map((i) => [i.sku, i.quantity, i.moneyitemtotal_net, i.moneyitemtotal_vat])).toEqual([
       ['SKU-A', 2, '638.40', '159.60'],
       ['SKU-C', 1, '80.00', '20.00'],
     ]);
-    expect(wire.payments).toEqual([{ name: 'Web Card', moneyamount: '898.00', externalid: 'psp-WEB-1001', additionaldata: {} }]);
+    expect(wire.payments).toEqual([
+      { name: 'Web Card', moneyamount: '898.00', externalid: 'psp-WEB-1001', additionaldata: {} },
+    ]);
 
     expect(await client.findOrderByExternalId('WEB-1001')).toEqual({
       orderId,
@@ -99,8 +110,22 @@ describe('Sitoo web orders (click & collect)', () => {
       reservedUntil: input.reservedUntil,
       additionalData: { weborder: 'true', 'weborder-bopis': 'true' },
       lines: [
-        { sku: 'SKU-A', productName: 'Shirt', quantity: 2, unitPriceGrossCents: 39900, vatPercent: 25, grossCents: 79800 },
-        { sku: 'SKU-C', productName: 'Cap', quantity: 1, unitPriceGrossCents: 10000, vatPercent: 25, grossCents: 10000 },
+        {
+          sku: 'SKU-A',
+          productName: 'Shirt',
+          quantity: 2,
+          unitPriceGrossCents: 39900,
+          vatPercent: 25,
+          grossCents: 79800,
+        },
+        {
+          sku: 'SKU-C',
+          productName: 'Cap',
+          quantity: 1,
+          unitPriceGrossCents: 10000,
+          vatPercent: 25,
+          grossCents: 10000,
+        },
       ],
       payments: [{ name: 'Web Card', amountCents: 89800 }],
     });
@@ -112,7 +137,12 @@ describe('Sitoo web orders (click & collect)', () => {
     expect(sim.pos.getStock(STORE, 'SKU-A')).toBe(10);
     const events = await deliveredEvents(sim);
     expect(events.map((e) => e.event_type)).toEqual(['order']);
-    expect(events[0]?.data).toEqual({ eshop_id: sim.eshopId, order_id: orderId, warehouse_id: STORE, order_event_type: 'add' });
+    expect(events[0]?.data).toEqual({
+      eshop_id: sim.eshopId,
+      order_id: orderId,
+      warehouse_id: STORE,
+      order_event_type: 'add',
+    });
   });
 
   it('refuses a duplicate external id with a PermanentError naming the order that holds it', async () => {
@@ -125,8 +155,15 @@ describe('Sitoo web orders (click & collect)', () => {
     expect(err.message).toContain(String(first));
     expect([...sim.state.orders.values()].filter((o) => o.externalid === 'WEB-DUP')).toHaveLength(1);
 
-    const raw = await sitooRest(sim, 'POST', '/orders.json', { ordertypeid: 10, externalid: 'WEB-DUP', orderitems: [] });
-    expect(raw).toEqual({ status: 400, body: { statuscode: 400, errortext: `externalid WEB-DUP is already used by order ${first}` } });
+    const raw = await sitooRest(sim, 'POST', '/orders.json', {
+      ordertypeid: 10,
+      externalid: 'WEB-DUP',
+      orderitems: [],
+    });
+    expect(raw).toEqual({
+      status: 400,
+      body: { statuscode: 400, errortext: `externalid WEB-DUP is already used by order ${first}` },
+    });
   });
 
   it('refuses an invalid order before sending it', async () => {
@@ -135,7 +172,13 @@ describe('Sitoo web orders (click & collect)', () => {
     const badId = await rejectionOf(client.createOrder(webOrder('WEB 1001')));
     expect(badId).toMatchObject({ name: 'PermanentError', code: 'InvalidInput' });
     expect(badId.message).toContain('externalid');
-    const badPrice = await rejectionOf(client.createOrder(webOrder('WEB-1', { lines: [{ sku: 'SKU-A', productName: 'Shirt', quantity: 1, rowGrossCents: 3.5, vatPercent: 25 }] })));
+    const badPrice = await rejectionOf(
+      client.createOrder(
+        webOrder('WEB-1', {
+          lines: [{ sku: 'SKU-A', productName: 'Shirt', quantity: 1, rowGrossCents: 3.5, vatPercent: 25 }],
+        }),
+      ),
+    );
     expect(badPrice.message).toContain('lines.0.rowGrossCents');
     const noLines = await rejectionOf(client.createOrder(webOrder('WEB-2', { lines: [] })));
     expect(noLines.message).toContain('orderitems');
@@ -158,7 +201,9 @@ describe('Sitoo reservations', () => {
         ['SKU-C', { onHand: 0, reserved: 1 }],
       ]),
     );
-    const { items } = (await sitooRest(sim, 'GET', `/warehouses/${STORE}/warehouseitems.json?sku=SKU-A`)).body as { items: Array<Record<string, string>> };
+    const { items } = (await sitooRest(sim, 'GET', `/warehouses/${STORE}/warehouseitems.json?sku=SKU-A`)).body as {
+      items: Array<Record<string, string>>;
+    };
     expect(items[0]).toMatchObject({ decimaltotal: '10.000', decimalreserved: '3.000', decimalavailable: '7.000' });
     expect(await reserved(client, OTHER_STORE, 'SKU-A')).toBe(0);
     await deliveredEvents(sim);
@@ -183,8 +228,18 @@ describe('Sitoo reservations', () => {
     });
     const events = await deliveredEvents(sim);
     expect(events.map((e) => e.event_type)).toEqual(['order', 'warehouse-transaction']);
-    expect(events[0]?.data).toEqual({ eshop_id: sim.eshopId, order_id: orderId, warehouse_id: STORE, order_event_type: 'update', order_state_changed: 'closed' });
-    expect(events[1]?.data).toEqual({ eshop_id: sim.eshopId, warehouse_id: STORE, warehouse_transaction_id: tx!.transactionId });
+    expect(events[0]?.data).toEqual({
+      eshop_id: sim.eshopId,
+      order_id: orderId,
+      warehouse_id: STORE,
+      order_event_type: 'update',
+      order_state_changed: 'closed',
+    });
+    expect(events[1]?.data).toEqual({
+      eshop_id: sim.eshopId,
+      warehouse_id: STORE,
+      warehouse_transaction_id: tx!.transactionId,
+    });
     expect(() => sim.pos.collect(orderId)).toThrow(/not open/);
   });
 
@@ -216,8 +271,20 @@ describe('Sitoo reservations', () => {
 
     const cancelled = orderEvents(await deliveredEvents(sim)).filter((d) => d.order_event_type === 'update');
     expect(cancelled).toEqual([
-      { eshop_id: sim.eshopId, order_id: viaRest, warehouse_id: STORE, order_event_type: 'update', order_state_changed: 'cancelled' },
-      { eshop_id: sim.eshopId, order_id: inStore, warehouse_id: STORE, order_event_type: 'update', order_state_changed: 'cancelled' },
+      {
+        eshop_id: sim.eshopId,
+        order_id: viaRest,
+        warehouse_id: STORE,
+        order_event_type: 'update',
+        order_state_changed: 'cancelled',
+      },
+      {
+        eshop_id: sim.eshopId,
+        order_id: inStore,
+        warehouse_id: STORE,
+        order_event_type: 'update',
+        order_state_changed: 'cancelled',
+      },
     ]);
   });
 });
@@ -247,7 +314,13 @@ describe('Sitoo order cancel', () => {
     sim.pos.collect(orderId);
 
     const raw = await sitooRest(sim, 'PUT', `/orders/${orderId}.json`, { orderstateid: 20 });
-    expect(raw).toEqual({ status: 400, body: { statuscode: 400, errortext: `order ${orderId} is closed (collected) and cannot be cancelled; refund it instead` } });
+    expect(raw).toEqual({
+      status: 400,
+      body: {
+        statuscode: 400,
+        errortext: `order ${orderId} is closed (collected) and cannot be cancelled; refund it instead`,
+      },
+    });
     const err = await rejectionOf(client.cancelOrder(orderId));
     expect(err).toBeInstanceOf(PermanentError);
     expect(err).toMatchObject({ code: 'OrderClosed' });
@@ -255,10 +328,16 @@ describe('Sitoo order cancel', () => {
     expect(sim.state.getOrder(orderId)?.orderstateid).toBe(10);
     expect(() => sim.pos.cancelFromStore(orderId)).toThrow(/not open/);
 
-    expect(await rejectionOf(client.cancelOrder(999_999))).toMatchObject({ name: 'PermanentError', status: 404, code: 'OrderNotFound' });
+    expect(await rejectionOf(client.cancelOrder(999_999))).toMatchObject({
+      name: 'PermanentError',
+      status: 404,
+      code: 'OrderNotFound',
+    });
     const cancelled = await client.createOrder(webOrder('WEB-CANCELLED'));
     await client.cancelOrder(cancelled);
-    expect(await sitooRest(sim, 'PUT', `/orders/${cancelled}.json`, { orderstateid: 0 })).toMatchObject({ status: 400 });
+    expect(await sitooRest(sim, 'PUT', `/orders/${cancelled}.json`, { orderstateid: 0 })).toMatchObject({
+      status: 400,
+    });
   });
 });
 
@@ -274,7 +353,10 @@ describe('Sitoo pickup steps', () => {
       { datelog: expect.any(Number), orderid: orderId, orderlogtypeid: 900, strvalue: null, fvalue: null },
       { datelog: expect.any(Number), orderid: orderId, orderlogtypeid: 910, strvalue: null, fvalue: null },
     ]);
-    expect((await sitooRest(sim, 'GET', `/orders/${orderId}/orderlogitems.json`)).body).toMatchObject({ totalcount: 2, items: [{ orderlogtypeid: 900 }, { orderlogtypeid: 910 }] });
+    expect((await sitooRest(sim, 'GET', `/orders/${orderId}/orderlogitems.json`)).body).toMatchObject({
+      totalcount: 2,
+      items: [{ orderlogtypeid: 900 }, { orderlogtypeid: 910 }],
+    });
     // Rejected is not cancelled: the order stays open and keeps its stock until the integration decides.
     expect(sim.state.getOrder(orderId)?.orderstateid).toBe(0);
     expect(await reserved(client, STORE, 'SKU-A')).toBe(2);
@@ -283,7 +365,13 @@ describe('Sitoo pickup steps', () => {
     expect(orderEvents(await deliveredEvents(sim))).toEqual([
       { eshop_id: sim.eshopId, order_id: orderId, warehouse_id: STORE, order_event_type: 'ready-for-pickup' },
       { eshop_id: sim.eshopId, order_id: orderId, warehouse_id: STORE, order_event_type: 'pickup-rejected' },
-      { eshop_id: sim.eshopId, order_id: orderId, warehouse_id: STORE, order_event_type: 'update', order_state_changed: 'cancelled' },
+      {
+        eshop_id: sim.eshopId,
+        order_id: orderId,
+        warehouse_id: STORE,
+        order_event_type: 'update',
+        order_state_changed: 'cancelled',
+      },
     ]);
     expect(() => sim.pos.markReadyForPickup(orderId)).toThrow(/not open/);
   });
@@ -301,11 +389,18 @@ describe('Sitoo pickup steps', () => {
     await client.addOrderLog(orderId, 910);
     await client.addOrderLog(orderId, 900);
     expect(sim.state.getOrder(orderId)?.orderlogitems.map((l) => l.orderlogtypeid)).toEqual([900, 910, 900]);
-    expect(orderEvents(await deliveredEvents(sim)).map((d) => d.order_event_type)).toEqual(['ready-for-pickup', 'pickup-rejected', 'ready-for-pickup']);
+    expect(orderEvents(await deliveredEvents(sim)).map((d) => d.order_event_type)).toEqual([
+      'ready-for-pickup',
+      'pickup-rejected',
+      'ready-for-pickup',
+    ]);
 
     expect(await sitooRest(sim, 'POST', `/orders/${orderId}/orderlogitems.json`, { orderlogtypeid: 70 })).toEqual({
       status: 400,
-      body: { statuscode: 400, errortext: 'orderlogtypeid 70 is read-only; only 900 (ReadyForPickup) and 910 (PickupRejected) may be added' },
+      body: {
+        statuscode: 400,
+        errortext: 'orderlogtypeid 70 is read-only; only 900 (ReadyForPickup) and 910 (PickupRejected) may be added',
+      },
     });
     expect(await rejectionOf(client.addOrderLog(orderId, 905 as 900))).toMatchObject({ code: 'InvalidInput' });
     sim.pos.collect(orderId);
@@ -323,7 +418,12 @@ describe('Sitoo returns in store', () => {
     sim.pos.collect(original);
     await deliveredEvents(sim);
 
-    const refundId = sim.pos.returnItems({ originalOrderId: original, warehouseId: OTHER_STORE, lines: [{ sku: 'SKU-A', quantity: 1 }], reason: 'too-small' });
+    const refundId = sim.pos.returnItems({
+      originalOrderId: original,
+      warehouseId: OTHER_STORE,
+      lines: [{ sku: 'SKU-A', quantity: 1 }],
+      reason: 'too-small',
+    });
     const refunds = await client.listRefundsOf(original);
     expect(refunds).toHaveLength(1);
     expect(refunds[0]).toMatchObject({
@@ -336,8 +436,15 @@ describe('Sitoo returns in store', () => {
       lines: [{ sku: 'SKU-A', productName: 'Shirt', quantity: -1, unitPriceGrossCents: 39900, vatPercent: 25 }],
       payments: [{ name: 'Web Card', amountCents: -39900 }],
     });
-    expect(refunds[0]?.additionalData).toMatchObject({ 'pos-originalsales-orderid': String(original), 'refundreasoncode-reasoncode': 'too-small', 'store-externalid': '8' });
-    expect(sim.state.getOrder(refundId)?.orderitems[0]?.additionaldata).toEqual({ 'pos-originalsales-orderitemid': '0', 'reasoncode-return': 'too-small' });
+    expect(refunds[0]?.additionalData).toMatchObject({
+      'pos-originalsales-orderid': String(original),
+      'refundreasoncode-reasoncode': 'too-small',
+      'store-externalid': '8',
+    });
+    expect(sim.state.getOrder(refundId)?.orderitems[0]?.additionaldata).toEqual({
+      'pos-originalsales-orderitemid': '0',
+      'reasoncode-return': 'too-small',
+    });
 
     expect(sim.pos.getStock(OTHER_STORE, 'SKU-A')).toBe(2);
     expect(sim.pos.getStock(STORE, 'SKU-A')).toBe(8);
@@ -345,8 +452,17 @@ describe('Sitoo returns in store', () => {
     expect(refundTx).toMatchObject({ type: 40, kind: 'refund', items: [{ sku: 'SKU-A', quantity: 1, levelAfter: 2 }] });
     const events = await deliveredEvents(sim);
     expect(events.map((e) => e.event_type)).toEqual(['order', 'warehouse-transaction']);
-    expect(events[0]?.data).toEqual({ eshop_id: sim.eshopId, order_id: refundId, warehouse_id: OTHER_STORE, order_event_type: 'add' });
-    expect(events[1]?.data).toEqual({ eshop_id: sim.eshopId, warehouse_id: OTHER_STORE, warehouse_transaction_id: refundTx!.transactionId });
+    expect(events[0]?.data).toEqual({
+      eshop_id: sim.eshopId,
+      order_id: refundId,
+      warehouse_id: OTHER_STORE,
+      order_event_type: 'add',
+    });
+    expect(events[1]?.data).toEqual({
+      eshop_id: sim.eshopId,
+      warehouse_id: OTHER_STORE,
+      warehouse_transaction_id: refundTx!.transactionId,
+    });
 
     // Over-returning is not refused here (Sitoo's POS would): the integration has to catch it.
     sim.pos.returnItems({ originalOrderId: original, warehouseId: STORE, lines: [{ sku: 'SKU-A', quantity: 2 }] });
@@ -358,18 +474,40 @@ describe('Sitoo returns in store', () => {
 
   it('prices a return pro rata from the original row, and a manual return with no receipt from the catalogue', async () => {
     const { sim, client } = await setup();
-    const bundle = sim.pos.recordSale({ warehouseId: STORE, lines: [{ sku: 'SKU-B', quantity: 3, unitPriceGross: '33.34', vatPercent: 25 }] });
-    const whole = sim.pos.returnItems({ originalOrderId: bundle.orderId, warehouseId: STORE, lines: [{ sku: 'SKU-B', quantity: 3 }] });
+    const bundle = sim.pos.recordSale({
+      warehouseId: STORE,
+      lines: [{ sku: 'SKU-B', quantity: 3, unitPriceGross: '33.34', vatPercent: 25 }],
+    });
+    const whole = sim.pos.returnItems({
+      originalOrderId: bundle.orderId,
+      warehouseId: STORE,
+      lines: [{ sku: 'SKU-B', quantity: 3 }],
+    });
     expect(sim.state.getOrder(whole)?.payments[0]?.moneyamount).toBe('-100.02');
 
-    expect(() => sim.pos.returnItems({ originalOrderId: null, warehouseId: STORE, lines: [{ sku: 'SKU-Z', quantity: 1 }] })).toThrow(/not in the catalogue/);
+    expect(() =>
+      sim.pos.returnItems({ originalOrderId: null, warehouseId: STORE, lines: [{ sku: 'SKU-Z', quantity: 1 }] }),
+    ).toThrow(/not in the catalogue/);
     sim.pos.seedProducts([{ sku: 'SKU-Z', productName: 'Scarf', unitPriceGross: '149.00', vatPercent: 25 }]);
-    const manual = sim.pos.returnItems({ originalOrderId: null, warehouseId: STORE, lines: [{ sku: 'SKU-Z', quantity: 2 }] });
+    const manual = sim.pos.returnItems({
+      originalOrderId: null,
+      warehouseId: STORE,
+      lines: [{ sku: 'SKU-Z', quantity: 2 }],
+    });
     const order = await client.getOrder(manual);
-    expect(order).toMatchObject({ creditOrderId: null, lines: [{ sku: 'SKU-Z', productName: 'Scarf', quantity: -2, unitPriceGrossCents: 14900 }], payments: [{ name: 'Card', amountCents: -29800 }] });
+    expect(order).toMatchObject({
+      creditOrderId: null,
+      lines: [{ sku: 'SKU-Z', productName: 'Scarf', quantity: -2, unitPriceGrossCents: 14900 }],
+      payments: [{ name: 'Card', amountCents: -29800 }],
+    });
     expect(order?.additionalData['pos-originalsales-orderid']).toBeUndefined();
     // A manual return credits no order, yet it is still a Refund: the goods came back.
-    expect(sim.state.transactions().at(-1)).toMatchObject({ transactiontype: 40, items: [{ sku: 'SKU-Z', decimalquantity: '2.000' }] });
-    expect(() => sim.pos.returnItems({ originalOrderId: 424242, warehouseId: STORE, lines: [{ sku: 'SKU-A', quantity: 1 }] })).toThrow(/not found/);
+    expect(sim.state.transactions().at(-1)).toMatchObject({
+      transactiontype: 40,
+      items: [{ sku: 'SKU-Z', decimalquantity: '2.000' }],
+    });
+    expect(() =>
+      sim.pos.returnItems({ originalOrderId: 424242, warehouseId: STORE, lines: [{ sku: 'SKU-A', quantity: 1 }] }),
+    ).toThrow(/not found/);
   });
 });

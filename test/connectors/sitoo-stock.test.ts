@@ -13,11 +13,21 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 const sitooSetup = sitooFixture();
-const setup = () => sitooSetup({ seed: (sim) => sim.pos.seedWarehouse({ warehouseId: VIRTUAL, name: 'ERP central (mirror)', virtual: true, stock: { 'SKU-A': 100 } }) });
-
+const setup = () =>
+  sitooSetup({
+    seed: (sim) =>
+      sim.pos.seedWarehouse({
+        warehouseId: VIRTUAL,
+        name: 'ERP central (mirror)',
+        virtual: true,
+        stock: { 'SKU-A': 100 },
+      }),
+  });
 
 /** Delivers everything queued so far to a throwaway receiver and returns the events in order. */
-async function deliveredEvents(sim: SitooSimulator): Promise<Array<{ event_id: string; event_type: string; data: Record<string, unknown> }>> {
+async function deliveredEvents(
+  sim: SitooSimulator,
+): Promise<Array<{ event_id: string; event_type: string; data: Record<string, unknown> }>> {
   const received: unknown[] = [];
   const server = createServer((req, res) => {
     let body = '';
@@ -37,13 +47,18 @@ async function deliveredEvents(sim: SitooSimulator): Promise<Array<{ event_id: s
 
 const line = (sku: string, quantity: number) => ({ sku, quantity, unitPriceGross: '99.00', vatPercent: 25 });
 const txIds = (events: Awaited<ReturnType<typeof deliveredEvents>>) =>
-  events.filter((e) => e.event_type === 'warehouse-transaction').map((e) => warehouseTransactionEventDataSchema.parse(e.data).warehouse_transaction_id);
+  events
+    .filter((e) => e.event_type === 'warehouse-transaction')
+    .map((e) => warehouseTransactionEventDataSchema.parse(e.data).warehouse_transaction_id);
 
 describe('Sitoo warehouse transactions', () => {
   it('books a till sale as one Sales transaction with levels after, its event following the order add event', async () => {
     const { sim, client } = await setup();
     expect(sim.state.transactions()).toHaveLength(0); // seeding is set-up, not a stock change
-    const sale = sim.pos.recordSale({ warehouseId: STORE, lines: [line('SKU-A', 2), line('SKU-B', 1), line('SKU-A', 1)] });
+    const sale = sim.pos.recordSale({
+      warehouseId: STORE,
+      lines: [line('SKU-A', 2), line('SKU-B', 1), line('SKU-A', 1)],
+    });
 
     const [wire] = sim.state.transactions();
     expect(wire).toMatchObject({
@@ -56,8 +71,20 @@ describe('Sitoo warehouse transactions', () => {
       reasoncode: null,
       datecreated: expect.any(Number),
       items: [
-        { sku: 'SKU-A', decimalquantity: '-3.000', decimaltotal: '7.000', warehouseitemid: expect.any(Number), warehouseitemlogid: 1 },
-        { sku: 'SKU-B', decimalquantity: '-1.000', decimaltotal: '4.000', warehouseitemid: expect.any(Number), warehouseitemlogid: 2 },
+        {
+          sku: 'SKU-A',
+          decimalquantity: '-3.000',
+          decimaltotal: '7.000',
+          warehouseitemid: expect.any(Number),
+          warehouseitemlogid: 1,
+        },
+        {
+          sku: 'SKU-B',
+          decimalquantity: '-1.000',
+          decimaltotal: '4.000',
+          warehouseitemid: expect.any(Number),
+          warehouseitemlogid: 2,
+        },
       ],
     });
     expect(await client.listWarehouseTransactions({ ids: [1] })).toEqual([
@@ -93,15 +120,35 @@ describe('Sitoo warehouse transactions', () => {
     sim.pos.recordSale({ warehouseId: STORE, creditOrderId: original.orderId, lines: [line('SKU-A', -1)] });
     expect(sim.pos.getStock(STORE, 'SKU-A')).toBe(9);
     const [, refund] = await client.listWarehouseTransactions({ idFrom: 1 });
-    expect(refund).toMatchObject({ transactionId: 2, type: 40, kind: 'refund', items: [{ sku: 'SKU-A', quantity: 1, levelAfter: 9 }] });
+    expect(refund).toMatchObject({
+      transactionId: 2,
+      type: 40,
+      kind: 'refund',
+      items: [{ sku: 'SKU-A', quantity: 1, levelAfter: 9 }],
+    });
   });
 
   it('books manual adjustments, a stock-taking and a transfer as their own transaction types', async () => {
     const { sim, client } = await setup();
     const manualIn = sim.pos.adjustStock(STORE, [{ sku: 'SKU-A', quantity: 5 }]);
-    const manualOut = sim.pos.adjustStock(STORE, [{ sku: 'SKU-B', quantity: -2 }], { reason: 'DAMAGED', externalId: 'ADJ-1' });
-    const mixed = sim.pos.adjustStock(STORE, [{ sku: 'SKU-A', quantity: 1 }, { sku: 'SKU-B', quantity: -1 }], { type: 10 });
-    expect(() => sim.pos.adjustStock(STORE, [{ sku: 'SKU-A', quantity: 1 }, { sku: 'SKU-B', quantity: -1 }])).toThrow(/explicit type/);
+    const manualOut = sim.pos.adjustStock(STORE, [{ sku: 'SKU-B', quantity: -2 }], {
+      reason: 'DAMAGED',
+      externalId: 'ADJ-1',
+    });
+    const mixed = sim.pos.adjustStock(
+      STORE,
+      [
+        { sku: 'SKU-A', quantity: 1 },
+        { sku: 'SKU-B', quantity: -1 },
+      ],
+      { type: 10 },
+    );
+    expect(() =>
+      sim.pos.adjustStock(STORE, [
+        { sku: 'SKU-A', quantity: 1 },
+        { sku: 'SKU-B', quantity: -1 },
+      ]),
+    ).toThrow(/explicit type/);
     // Now SKU-A 16, SKU-B 2; SKU-B's count matches and gets no item log.
     const count = sim.pos.stockTake(STORE, { 'SKU-A': 12, 'SKU-B': 2 });
     const moved = sim.pos.transfer(STORE, OTHER_STORE, [{ sku: 'SKU-A', quantity: 4 }]);
@@ -111,7 +158,16 @@ describe('Sitoo warehouse transactions', () => {
     expect(txs.map((t) => [t.transactionId, t.warehouseId, t.type, t.kind, t.items])).toEqual([
       [1, STORE, 60, 'manual-in', [{ sku: 'SKU-A', quantity: 5, levelAfter: 15 }]],
       [2, STORE, 70, 'manual-out', [{ sku: 'SKU-B', quantity: -2, levelAfter: 3 }]],
-      [3, STORE, 10, 'move-in', [{ sku: 'SKU-A', quantity: 1, levelAfter: 16 }, { sku: 'SKU-B', quantity: -1, levelAfter: 2 }]],
+      [
+        3,
+        STORE,
+        10,
+        'move-in',
+        [
+          { sku: 'SKU-A', quantity: 1, levelAfter: 16 },
+          { sku: 'SKU-B', quantity: -1, levelAfter: 2 },
+        ],
+      ],
       [4, STORE, 50, 'stocktaking', [{ sku: 'SKU-A', quantity: -4, levelAfter: 12 }]],
       [5, STORE, 20, 'move-out', [{ sku: 'SKU-A', quantity: -4, levelAfter: 8 }]],
       [6, OTHER_STORE, 10, 'move-in', [{ sku: 'SKU-A', quantity: 4, levelAfter: 5 }]],
@@ -128,18 +184,21 @@ describe('Sitoo warehouse transactions', () => {
 
   it('lists transactions by id list (chunked, merged ascending) and from a cursor, page by page', async () => {
     const { sim, client } = await setup();
-    for (let i = 0; i < 250; i++) sim.pos.adjustStock(i % 5 === 0 ? OTHER_STORE : STORE, [{ sku: `SKU-${i % 7}`, quantity: 1 }]);
+    for (let i = 0; i < 250; i++)
+      sim.pos.adjustStock(i % 5 === 0 ? OTHER_STORE : STORE, [{ sku: `SKU-${i % 7}`, quantity: 1 }]);
 
     const wanted = Array.from({ length: 230 }, (_, i) => 250 - i * 1); // 250 down to 21
     const byIds = await client.listWarehouseTransactions({ ids: [...wanted, 9_999, 250] });
     expect(byIds.map((t) => t.transactionId)).toEqual([...wanted].reverse());
-    const idRequests = sim.state.requestLog.filter((r) => r.path.endsWith('/warehousetransactions.json')).map((r) => new URLSearchParams(r.query));
+    const idRequests = sim.state.requestLog
+      .filter((r) => r.path.endsWith('/warehousetransactions.json'))
+      .map((r) => new URLSearchParams(r.query));
     expect(idRequests.map((q) => q.get('warehousetransactionid')!.split(',').length)).toEqual([100, 100, 31]);
     expect(idRequests.every((q) => q.get('sort') === 'warehousetransactionid')).toBe(true);
 
     const seen: number[] = [];
     const pageSizes: number[] = [];
-    for (let cursor = 1; ; ) {
+    for (let cursor = 1; ;) {
       const page = await client.listWarehouseTransactions({ idFrom: cursor, num: 40 });
       if (page.length === 0) break;
       pageSizes.push(page.length);
@@ -160,15 +219,52 @@ describe('Sitoo warehouse transactions', () => {
     sim.pos.adjustStock(OTHER_STORE, [{ sku: 'SKU-A', quantity: -1 }]);
     sim.pos.stockTake(STORE, { 'SKU-B': 0 });
 
-    const all = await sitooRest(sim, 'GET', '/warehousetransactions.json?fields=warehousetransactionid,transactiontype');
+    const all = await sitooRest(
+      sim,
+      'GET',
+      '/warehousetransactions.json?fields=warehousetransactionid,transactiontype',
+    );
     // Sitoo's documented default order is newest first.
-    expect(all).toEqual({ status: 200, body: { totalcount: 3, items: [{ warehousetransactionid: 3, transactiontype: 50 }, { warehousetransactionid: 2, transactiontype: 70 }, { warehousetransactionid: 1, transactiontype: 60 }] } });
-    const filtered = await sitooRest(sim, 'GET', '/warehousetransactions.json?transactiontype=60,50&warehousetransactionidto=3&sort=warehousetransactionid');
-    expect((filtered.body as { items: Array<{ warehousetransactionid: number }> }).items.map((t) => t.warehousetransactionid)).toEqual([1]);
-    const perWarehouse = await sitooRest(sim, 'GET', `/warehouses/${STORE}/warehousetransactions.json?sort=warehousetransactionid&start=1&num=1`);
-    expect(perWarehouse.body).toMatchObject({ totalcount: 2, items: [{ warehousetransactionid: 3, items: [{ sku: 'SKU-B', decimalquantity: '-5.000', decimaltotal: '0.000' }] }] });
-    expect(await sitooRest(sim, 'GET', '/warehousetransactions/2.json')).toMatchObject({ status: 200, body: { warehouseid: OTHER_STORE, items: [{ decimaltotal: '0.000' }] } });
-    expect(await sitooRest(sim, 'GET', '/warehousetransactions/4.json')).toMatchObject({ status: 404, body: { statuscode: 404 } });
+    expect(all).toEqual({
+      status: 200,
+      body: {
+        totalcount: 3,
+        items: [
+          { warehousetransactionid: 3, transactiontype: 50 },
+          { warehousetransactionid: 2, transactiontype: 70 },
+          { warehousetransactionid: 1, transactiontype: 60 },
+        ],
+      },
+    });
+    const filtered = await sitooRest(
+      sim,
+      'GET',
+      '/warehousetransactions.json?transactiontype=60,50&warehousetransactionidto=3&sort=warehousetransactionid',
+    );
+    expect(
+      (filtered.body as { items: Array<{ warehousetransactionid: number }> }).items.map(
+        (t) => t.warehousetransactionid,
+      ),
+    ).toEqual([1]);
+    const perWarehouse = await sitooRest(
+      sim,
+      'GET',
+      `/warehouses/${STORE}/warehousetransactions.json?sort=warehousetransactionid&start=1&num=1`,
+    );
+    expect(perWarehouse.body).toMatchObject({
+      totalcount: 2,
+      items: [
+        { warehousetransactionid: 3, items: [{ sku: 'SKU-B', decimalquantity: '-5.000', decimaltotal: '0.000' }] },
+      ],
+    });
+    expect(await sitooRest(sim, 'GET', '/warehousetransactions/2.json')).toMatchObject({
+      status: 200,
+      body: { warehouseid: OTHER_STORE, items: [{ decimaltotal: '0.000' }] },
+    });
+    expect(await sitooRest(sim, 'GET', '/warehousetransactions/4.json')).toMatchObject({
+      status: 404,
+      body: { statuscode: 404 },
+    });
     expect(await sitooRest(sim, 'GET', '/warehousetransactions.json?sort=datecreated')).toMatchObject({ status: 400 });
     const items = await sitooRest(sim, 'GET', `/warehouses/${STORE}/warehouseitems.json?sku=SKU-B`);
     expect(items.body).toMatchObject({ items: [{ datelaststocktaking: expect.any(Number), decimaltotal: '0.000' }] });
@@ -177,15 +273,31 @@ describe('Sitoo warehouse transactions', () => {
   it('posts Manual and Move transactions, answering a bare id for one and a batch envelope for several', async () => {
     const { sim } = await setup();
     const one = await sitooRest(sim, 'POST', '/warehousetransactions.json', [
-      { warehouseid: STORE, transactiontype: 60, externalid: 'GR-1', items: [{ sku: 'SKU-A', decimalquantity: '2.500' }, { sku: 'SKU-A', decimalquantity: '0.500' }] },
+      {
+        warehouseid: STORE,
+        transactiontype: 60,
+        externalid: 'GR-1',
+        items: [
+          { sku: 'SKU-A', decimalquantity: '2.500' },
+          { sku: 'SKU-A', decimalquantity: '0.500' },
+        ],
+      },
     ]);
     expect(one).toEqual({ status: 200, body: 1 });
     const two = await sitooRest(sim, 'POST', '/warehousetransactions.json', [
       { warehouseid: STORE, transactiontype: 20, items: [{ sku: 'SKU-B', decimalquantity: '-1.000' }] },
       { warehouseid: OTHER_STORE, transactiontype: 10, items: [{ sku: 'SKU-B', decimalquantity: '1.000' }] },
     ]);
-    expect(two).toEqual({ status: 200, body: [{ statuscode: 200, return: 2 }, { statuscode: 200, return: 3 }] });
-    expect(sim.state.transactions()[0]?.items).toEqual([expect.objectContaining({ sku: 'SKU-A', decimalquantity: '3.000', decimaltotal: '13.000' })]);
+    expect(two).toEqual({
+      status: 200,
+      body: [
+        { statuscode: 200, return: 2 },
+        { statuscode: 200, return: 3 },
+      ],
+    });
+    expect(sim.state.transactions()[0]?.items).toEqual([
+      expect.objectContaining({ sku: 'SKU-A', decimalquantity: '3.000', decimaltotal: '13.000' }),
+    ]);
     expect([sim.pos.getStock(STORE, 'SKU-B'), sim.pos.getStock(OTHER_STORE, 'SKU-B')]).toEqual([4, 1]);
     expect(txIds(await deliveredEvents(sim))).toEqual([1, 2, 3]);
   });
@@ -196,14 +308,25 @@ describe('Sitoo warehouse transactions', () => {
     const sales = await sitooRest(sim, 'POST', '/warehousetransactions.json', [ok, { ...ok, transactiontype: 30 }]);
     expect(sales.status).toBe(400);
     expect((sales.body as { errortext: string }).errortext).toMatch(/30 is read-only/);
-    for (const type of [40, 50]) expect((await sitooRest(sim, 'POST', '/warehousetransactions.json', [{ ...ok, transactiontype: type }])).status).toBe(400);
+    for (const type of [40, 50])
+      expect(
+        (await sitooRest(sim, 'POST', '/warehousetransactions.json', [{ ...ok, transactiontype: type }])).status,
+      ).toBe(400);
     const virtual = await sitooRest(sim, 'POST', '/warehousetransactions.json', [{ ...ok, warehouseid: VIRTUAL }]);
     expect(virtual).toMatchObject({ status: 400, body: { errortext: expect.stringMatching(/Virtual/) } });
     const unknown = await sitooRest(sim, 'POST', '/warehousetransactions.json', [{ ...ok, warehouseid: 999 }]);
-    expect(unknown).toMatchObject({ status: 400, body: { errortext: expect.stringMatching(/warehouse 999 not found/) } });
+    expect(unknown).toMatchObject({
+      status: 400,
+      body: { errortext: expect.stringMatching(/warehouse 999 not found/) },
+    });
     const tooMany = Array.from({ length: 1_001 }, (_, i) => ({ sku: `SKU-${i}`, decimalquantity: '1.000' }));
-    expect(await sitooRest(sim, 'POST', '/warehousetransactions.json', [{ ...ok, items: tooMany }])).toMatchObject({ status: 400, body: { errortext: expect.stringMatching(/1000/) } });
-    expect((await sitooRest(sim, 'POST', '/warehousetransactions.json', [{ ...ok, items: tooMany.slice(0, 1_000) }])).status).toBe(200);
+    expect(await sitooRest(sim, 'POST', '/warehousetransactions.json', [{ ...ok, items: tooMany }])).toMatchObject({
+      status: 400,
+      body: { errortext: expect.stringMatching(/1000/) },
+    });
+    expect(
+      (await sitooRest(sim, 'POST', '/warehousetransactions.json', [{ ...ok, items: tooMany.slice(0, 1_000) }])).status,
+    ).toBe(200);
     expect(sim.state.transactions()).toHaveLength(1);
     expect(sim.pos.getStock(STORE, 'SKU-A')).toBe(10);
   });
@@ -223,7 +346,10 @@ describe('Sitoo stock levels, reservations and Virtual warehouses', () => {
     );
     expect((await client.getWarehouseLevels(STORE)).size).toBe(2);
     const items = await sitooRest(sim, 'GET', `/warehouses/${STORE}/warehouseitems.json?sku=SKU-A`);
-    expect(items.body).toMatchObject({ totalcount: 1, items: [{ decimaltotal: '10.000', decimalreserved: '3.000', decimalavailable: '7.000' }] });
+    expect(items.body).toMatchObject({
+      totalcount: 1,
+      items: [{ decimaltotal: '10.000', decimalreserved: '3.000', decimalavailable: '7.000' }],
+    });
     expect(sim.state.transactions()).toHaveLength(0);
     expect(sim.events.stats.enqueued).toBe(0);
   });
@@ -237,15 +363,35 @@ describe('Sitoo stock levels, reservations and Virtual warehouses', () => {
       { warehouseid: VIRTUAL, warehousetype: 20 },
     ]);
 
-    const put = await sitooRest(sim, 'PUT', `/warehouses/${VIRTUAL}/warehouseitems.json`, [{ sku: 'SKU-A', decimaltotal: '42.000' }, { sku: 'SKU-NEW', decimaltotal: '7.500', binlocation: 'A-1' }]);
-    expect(put).toEqual({ status: 200, body: [{ statuscode: 200, return: true }, { statuscode: 200, return: true }] });
+    const put = await sitooRest(sim, 'PUT', `/warehouses/${VIRTUAL}/warehouseitems.json`, [
+      { sku: 'SKU-A', decimaltotal: '42.000' },
+      { sku: 'SKU-NEW', decimaltotal: '7.500', binlocation: 'A-1' },
+    ]);
+    expect(put).toEqual({
+      status: 200,
+      body: [
+        { statuscode: 200, return: true },
+        { statuscode: 200, return: true },
+      ],
+    });
     expect([sim.state.getStock(VIRTUAL, 'SKU-A'), sim.state.getStock(VIRTUAL, 'SKU-NEW')]).toEqual([42, 7.5]);
 
-    const fifo = await sitooRest(sim, 'PUT', `/warehouses/${STORE}/warehouseitems.json`, [{ sku: 'SKU-A', decimaltotal: '1.000' }]);
-    expect(fifo).toMatchObject({ status: 400, body: { errortext: expect.stringMatching(/decimaltotal is only writable on Virtual warehouses/) } });
+    const fifo = await sitooRest(sim, 'PUT', `/warehouses/${STORE}/warehouseitems.json`, [
+      { sku: 'SKU-A', decimaltotal: '1.000' },
+    ]);
+    expect(fifo).toMatchObject({
+      status: 400,
+      body: { errortext: expect.stringMatching(/decimaltotal is only writable on Virtual warehouses/) },
+    });
     expect(sim.state.getStock(STORE, 'SKU-A')).toBe(10);
-    expect(await sitooRest(sim, 'PUT', `/warehouses/${STORE}/warehouseitems.json`, [{ sku: 'SKU-A', binlocation: 'B-2', decimalthreshold: '3.000' }])).toMatchObject({ status: 200 });
-    expect(await sitooRest(sim, 'PUT', `/warehouses/999/warehouseitems.json`, [{ sku: 'SKU-A', binlocation: 'B-2' }])).toMatchObject({ status: 404 });
+    expect(
+      await sitooRest(sim, 'PUT', `/warehouses/${STORE}/warehouseitems.json`, [
+        { sku: 'SKU-A', binlocation: 'B-2', decimalthreshold: '3.000' },
+      ]),
+    ).toMatchObject({ status: 200 });
+    expect(
+      await sitooRest(sim, 'PUT', `/warehouses/999/warehouseitems.json`, [{ sku: 'SKU-A', binlocation: 'B-2' }]),
+    ).toMatchObject({ status: 404 });
     // Sitoo keeps no transaction log for Virtual writes.
     expect(sim.state.transactions()).toHaveLength(0);
     expect(sim.events.stats.enqueued).toBe(0);
@@ -262,13 +408,21 @@ describe('Sitoo stock levels, reservations and Virtual warehouses', () => {
     expect(sim.state.requestLog.filter((r) => r.method === 'PUT')).toHaveLength(3); // 500 + 500 + 200
 
     // toFixed(3) of a number this large is exponent notation, which Sitoo's decimal type refuses per row.
-    const err = await rejectionOf(client.setVirtualWarehouseStock(VIRTUAL, [{ sku: 'FINE', onHand: 1 }, { sku: 'HUGE-1', onHand: 1e21 }]));
+    const err = await rejectionOf(
+      client.setVirtualWarehouseStock(VIRTUAL, [
+        { sku: 'FINE', onHand: 1 },
+        { sku: 'HUGE-1', onHand: 1e21 },
+      ]),
+    );
     expect(err).toBeInstanceOf(PermanentError);
     expect(err).toMatchObject({ status: 400, code: 'BatchItemRejected' });
     expect(err.message).toContain('HUGE-1');
     expect(sim.state.getStock(VIRTUAL, 'FINE')).toBe(1);
 
-    expect(await rejectionOf(client.setVirtualWarehouseStock(STORE, [{ sku: 'SKU-A', onHand: 1 }]))).toMatchObject({ name: 'PermanentError', status: 400 });
+    expect(await rejectionOf(client.setVirtualWarehouseStock(STORE, [{ sku: 'SKU-A', onHand: 1 }]))).toMatchObject({
+      name: 'PermanentError',
+      status: 400,
+    });
     expect(sim.state.transactions()).toHaveLength(0);
   });
 });

@@ -17,8 +17,19 @@ afterEach(async () => {
 async function setup(opts: Partial<SitooSimulatorOptions> = {}): Promise<{ sim: SitooSimulator; client: SitooClient }> {
   const sim = await startSitooSimulator({ ...API, ...opts });
   cleanups.push(() => sim.close());
-  sim.pos.seedWarehouse({ warehouseId: WAREHOUSE, name: 'Stockholm Drottninggatan', storeId: 7, stock: { 'SKU-A': 10, 'SKU-B': 5 } });
-  const client = new SitooClient({ baseUrl: sim.url, accountId: sim.accountId, eshopId: sim.eshopId, ...API, timeoutMs: 2_000 });
+  sim.pos.seedWarehouse({
+    warehouseId: WAREHOUSE,
+    name: 'Stockholm Drottninggatan',
+    storeId: 7,
+    stock: { 'SKU-A': 10, 'SKU-B': 5 },
+  });
+  const client = new SitooClient({
+    baseUrl: sim.url,
+    accountId: sim.accountId,
+    eshopId: sim.eshopId,
+    ...API,
+    timeoutMs: 2_000,
+  });
   return { sim, client };
 }
 
@@ -36,7 +47,11 @@ async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 5_000): Promi
 }
 
 const sale = (sim: SitooSimulator, quantity = 1, paymentStateId?: number) =>
-  sim.pos.recordSale({ warehouseId: WAREHOUSE, paymentStateId, lines: [{ sku: 'SKU-A', productName: 'Shirt', quantity, unitPriceGross: '99.00', vatPercent: 25 }] });
+  sim.pos.recordSale({
+    warehouseId: WAREHOUSE,
+    paymentStateId,
+    lines: [{ sku: 'SKU-A', productName: 'Shirt', quantity, unitPriceGross: '99.00', vatPercent: 25 }],
+  });
 
 describe('SitooClient against the simulator', () => {
   it('maps an order to the domain, gross unit prices computed in integer cents', async () => {
@@ -50,14 +65,26 @@ describe('SitooClient against the simulator', () => {
       ],
     });
     const wire = sim.state.getOrder(recorded.orderId)!;
-    expect(wire.orderitems[0]).toMatchObject({ moneyitemtotal_net: '237.60', moneyitemtotal_vat: '59.40', moneynetpriceperunit: '79.20', vatvalue: 25 });
+    expect(wire.orderitems[0]).toMatchObject({
+      moneyitemtotal_net: '237.60',
+      moneyitemtotal_vat: '59.40',
+      moneynetpriceperunit: '79.20',
+      vatvalue: 25,
+    });
     expect(wire.orderitems[1]).toMatchObject({ moneyitemtotal_net: '0.63', moneyitemtotal_vat: '0.07' });
 
     const order = await client.getOrder(recorded.orderId);
     expect(order).toEqual(recorded);
     expect(order?.lines.map((l) => l.unitPriceGrossCents)).toEqual([9900, 10, 1999]);
     expect(order?.payments).toEqual([{ name: 'Card', amountCents: 31769 }]);
-    expect(order).toMatchObject({ warehouseId: WAREHOUSE, paymentStateId: 20, orderStateId: 10, currencyCode: 'SEK', externalId: null, creditOrderId: null });
+    expect(order).toMatchObject({
+      warehouseId: WAREHOUSE,
+      paymentStateId: 20,
+      orderStateId: 10,
+      currencyCode: 'SEK',
+      externalId: null,
+      creditOrderId: null,
+    });
   });
 
   it('rounds a row total that does not divide evenly, and maps refunds with positive unit prices', async () => {
@@ -75,7 +102,11 @@ describe('SitooClient against the simulator', () => {
     expect(web?.externalId).toBe('WEB-1001');
 
     const original = sale(sim, 2);
-    const refund = sim.pos.recordSale({ warehouseId: WAREHOUSE, creditOrderId: original.orderId, lines: [{ sku: 'SKU-A', quantity: -1, unitPriceGross: '99.00', vatPercent: 25 }] });
+    const refund = sim.pos.recordSale({
+      warehouseId: WAREHOUSE,
+      creditOrderId: original.orderId,
+      lines: [{ sku: 'SKU-A', quantity: -1, unitPriceGross: '99.00', vatPercent: 25 }],
+    });
     const mapped = await client.getOrder(refund.orderId);
     expect(mapped?.creditOrderId).toBe(original.orderId);
     expect(mapped?.lines[0]).toMatchObject({ quantity: -1, unitPriceGrossCents: 9900 });
@@ -91,7 +122,13 @@ describe('SitooClient against the simulator', () => {
   it('refuses a wrong password with a PermanentError 401 that does not leak the password', async () => {
     const { sim } = await setup();
     const wrong = 'Wrong-Pa55-guess';
-    const bad = new SitooClient({ baseUrl: sim.url, accountId: sim.accountId, eshopId: sim.eshopId, apiId: API.apiId, apiPassword: wrong });
+    const bad = new SitooClient({
+      baseUrl: sim.url,
+      accountId: sim.accountId,
+      eshopId: sim.eshopId,
+      apiId: API.apiId,
+      apiPassword: wrong,
+    });
     const err = await rejectionOf(bad.getOrder(1001));
     expect(err).toBeInstanceOf(PermanentError);
     expect((err as PermanentError).status).toBe(401);
@@ -99,7 +136,10 @@ describe('SitooClient against the simulator', () => {
     expect(err.message).not.toContain(basicAuth(API.apiId, wrong).slice(6));
 
     const otherAccount = new SitooClient({ baseUrl: sim.url, accountId: 4242, eshopId: sim.eshopId, ...API });
-    expect(await rejectionOf(otherAccount.listOrdersFrom(0, 10))).toMatchObject({ name: 'PermanentError', status: 404 });
+    expect(await rejectionOf(otherAccount.listOrdersFrom(0, 10))).toMatchObject({
+      name: 'PermanentError',
+      status: 404,
+    });
   });
 
   it('pages through orders with an ascending orderid cursor', async () => {
@@ -125,7 +165,12 @@ describe('SitooClient against the simulator', () => {
     const { sim, client } = await setup();
     sale(sim, 3);
     expect(await client.getWarehouseStock(WAREHOUSE, ['SKU-A', 'SKU-NOPE'])).toEqual(new Map([['SKU-A', 7]]));
-    expect(await client.getWarehouseStock(WAREHOUSE)).toEqual(new Map([['SKU-A', 7], ['SKU-B', 5]]));
+    expect(await client.getWarehouseStock(WAREHOUSE)).toEqual(
+      new Map([
+        ['SKU-A', 7],
+        ['SKU-B', 5],
+      ]),
+    );
 
     const big = Object.fromEntries(Array.from({ length: 1_234 }, (_, i) => [`BULK-${i}`, i]));
     sim.pos.seedWarehouse({ warehouseId: 50, name: 'Central', stock: big });
@@ -169,11 +214,18 @@ describe('SitooClient against the simulator', () => {
     // First lost response is a dropped socket, the second a 502 from the "gateway".
     expect(await rejectionOf(client.updateOrder(orderId, { paymentstateid: 20 }))).toBeInstanceOf(TransientError);
     expect(sim.state.getOrder(orderId)?.paymentstateid).toBe(20);
-    expect(await rejectionOf(client.updateOrder(orderId, { orderstateid: 10 }))).toMatchObject({ name: 'TransientError', status: 502 });
+    expect(await rejectionOf(client.updateOrder(orderId, { orderstateid: 10 }))).toMatchObject({
+      name: 'TransientError',
+      status: 502,
+    });
     expect(sim.state.getOrder(orderId)?.orderstateid).toBe(10);
 
     // A lost create is found again by its externalid, and a blind retry is refused as a duplicate.
-    const body = { ordertypeid: 10, externalid: 'WEB-LOST-1', orderitems: [{ productname: 'Shirt', sku: 'SKU-A', quantity: 1, moneyrowprice: '99.00', vatvalue: 25 }] };
+    const body = {
+      ordertypeid: 10,
+      externalid: 'WEB-LOST-1',
+      orderitems: [{ productname: 'Shirt', sku: 'SKU-A', quantity: 1, moneyrowprice: '99.00', vatvalue: 25 }],
+    };
     expect(await rejectionOf(client.createOrder(body))).toBeInstanceOf(TransientError);
     sim.faults.reset();
     const found = await client.findOrderByExternalId('WEB-LOST-1');
@@ -206,7 +258,11 @@ async function startReceiver(respond: (n: number) => number | 'hang' = () => 200
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
     req.on('end', () => {
-      received.push({ path: req.url ?? '', auth: req.headers.authorization, events: JSON.parse(body) as Delivery['events'] });
+      received.push({
+        path: req.url ?? '',
+        auth: req.headers.authorization,
+        events: JSON.parse(body) as Delivery['events'],
+      });
       const answer = respond(received.length);
       if (answer === 'hang') return;
       res.writeHead(answer);
@@ -243,7 +299,9 @@ describe('Sitoo Events SPI delivery', () => {
     expect(receiver.received.map((d) => d.events.length)).toEqual([10, 10, 10, 10, 6]);
     expect(receiver.received.every((d) => d.path === '/events' && d.auth === basicAuth('hook', 'hook-pw'))).toBe(true);
     const events = receiver.received.flatMap((d) => d.events);
-    expect(events.filter((e) => e.event_type === 'order').map((e) => (e.data as { order_id: number }).order_id)).toEqual(ids);
+    expect(
+      events.filter((e) => e.event_type === 'order').map((e) => (e.data as { order_id: number }).order_id),
+    ).toEqual(ids);
     expect(events[0]).toEqual({
       event_id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
       event_type: 'order',
@@ -251,7 +309,14 @@ describe('Sitoo Events SPI delivery', () => {
       account_id: 10020,
       data: { eshop_id: 1, order_id: ids[0], warehouse_id: WAREHOUSE, order_event_type: 'add' },
     });
-    expect(sim.events.stats).toMatchObject({ enqueued: 46, delivered: 46, batchesSent: 5, attempts: 5, failedAttempts: 0, dropped: 0 });
+    expect(sim.events.stats).toMatchObject({
+      enqueued: 46,
+      delivered: 46,
+      batchesSent: 5,
+      attempts: 5,
+      failedAttempts: 0,
+      dropped: 0,
+    });
   });
 
   it('emits update events on payment and order state changes, not on other edits', async () => {
@@ -264,11 +329,20 @@ describe('Sitoo Events SPI delivery', () => {
     sim.events.setReceiver({ url: receiver.url });
     sim.events.start();
     await sim.events.waitUntilDrained(5_000);
-    const data = receiver.received.flatMap((d) => d.events).filter((e) => e.event_type === 'order').map((e) => e.data);
+    const data = receiver.received
+      .flatMap((d) => d.events)
+      .filter((e) => e.event_type === 'order')
+      .map((e) => e.data);
     expect(data).toEqual([
       { eshop_id: 1, order_id: orderId, warehouse_id: WAREHOUSE, order_event_type: 'add' },
       { eshop_id: 1, order_id: orderId, warehouse_id: WAREHOUSE, order_event_type: 'update' },
-      { eshop_id: 1, order_id: orderId, warehouse_id: WAREHOUSE, order_event_type: 'update', order_state_changed: 'cancelled' },
+      {
+        eshop_id: 1,
+        order_id: orderId,
+        warehouse_id: WAREHOUSE,
+        order_event_type: 'update',
+        order_state_changed: 'cancelled',
+      },
     ]);
     expect(receiver.received[0]?.auth).toBeUndefined();
   });
@@ -295,7 +369,13 @@ describe('Sitoo Events SPI delivery', () => {
     await sim.events.waitUntilDrained(5_000);
     const first = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
     expect(receiver.received.map(seqs)).toEqual([first, first, first, [10, 11]]);
-    expect(sim.events.stats).toMatchObject({ delivered: 12, batchesSent: 2, attempts: 4, failedAttempts: 2, dropped: 0 });
+    expect(sim.events.stats).toMatchObject({
+      delivered: 12,
+      batchesSent: 2,
+      attempts: 4,
+      failedAttempts: 2,
+      dropped: 0,
+    });
   });
 
   it('treats a receiver that does not answer within timeoutMs as a failure and re-sends', async () => {
@@ -319,7 +399,10 @@ describe('Sitoo Events SPI delivery', () => {
     sim.events.setReceiver({ url: receiver.url });
     sim.events.start();
     await sim.events.waitUntilDrained(5_000);
-    expect(receiver.received.map(seqs)).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [10, 11]]);
+    expect(receiver.received.map(seqs)).toEqual([
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      [10, 11],
+    ]);
     expect(sim.events.stats).toMatchObject({ delivered: 2, dropped: 10, attempts: 2 });
     expect(sim.events.droppedBatches[0]?.reason).toMatch(/400/);
   });

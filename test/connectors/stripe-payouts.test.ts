@@ -30,13 +30,19 @@ const requests = (sim: StripeSimulator, path: string) => sim.state.requestLog.fi
  */
 function seedTwoBatches(sim: StripeSimulator) {
   const s = sim.state;
-  const pay = (amountCents: number, reference: string, storeId: string, iso: string) => s.recordCardPayment({ amountCents, currency: 'SEK', reference, storeId, at: at(iso) });
+  const pay = (amountCents: number, reference: string, storeId: string, iso: string) =>
+    s.recordCardPayment({ amountCents, currency: 'SEK', reference, storeId, at: at(iso) });
   const morning = pay(45_000, 'S01-000123', 'S01', '2026-05-01T09:15:00Z'); // fee 630 + 25
   const lateEvening = pay(12_000, 'S02-000077', 'S02', '2026-05-01T23:52:10Z'); // fee 168 + 25
   const afterMidnight = pay(999, 'S01-000130', 'S01', '2026-05-02T02:30:00Z'); // fee 13.986 -> 14, + 25
   const afterCutoff = pay(30_000, 'S02-000078', 'S02', '2026-05-02T03:10:00Z'); // fee 420 + 25
   const first = s.runPayout({ cutoff: at('2026-05-02T03:00:00Z'), arrivalDate: '2026-05-04' })!;
-  const refund = s.recordRefund({ chargeId: morning, amountCents: 5_000, at: at('2026-05-02T10:00:00Z'), reference: 'S01-R-000124' });
+  const refund = s.recordRefund({
+    chargeId: morning,
+    amountCents: 5_000,
+    at: at('2026-05-02T10:00:00Z'),
+    reference: 'S01-R-000124',
+  });
   const second = s.runPayout({ cutoff: at('2026-05-03T03:00:00Z'), arrivalDate: '2026-05-05' })!;
   return { morning, lateEvening, afterMidnight, afterCutoff, refund, first, second };
 }
@@ -45,19 +51,41 @@ describe('Stripe payouts: listing by arrival date', () => {
   it('returns paid automatic payouts whose arrival date is in [from, to), oldest first', async () => {
     const sim = await startSim();
     const { first, second } = seedTwoBatches(sim);
-    sim.state.recordCardPayment({ amountCents: 5_000, currency: 'sek', reference: 'S01-000200', storeId: 'S01', at: at('2026-05-03T12:00:00Z') });
+    sim.state.recordCardPayment({
+      amountCents: 5_000,
+      currency: 'sek',
+      reference: 'S01-000200',
+      storeId: 'S01',
+      at: at('2026-05-03T12:00:00Z'),
+    });
     sim.state.runPayout({ cutoff: at('2026-05-04T03:00:00Z'), arrivalDate: '2026-05-05', status: 'in_transit' });
-    sim.state.recordCardPayment({ amountCents: 7_000, currency: 'sek', reference: 'S01-000201', storeId: 'S01', at: at('2026-05-04T12:00:00Z') });
+    sim.state.recordCardPayment({
+      amountCents: 7_000,
+      currency: 'sek',
+      reference: 'S01-000201',
+      storeId: 'S01',
+      at: at('2026-05-04T12:00:00Z'),
+    });
     sim.state.runPayout({ cutoff: at('2026-05-05T03:00:00Z'), arrivalDate: '2026-05-05', automatic: false });
     const client = clientFor(sim);
 
     expect(first.amount).toBe(45_000 - 655 + 12_000 - 193 + 999 - 39);
     expect(await client.listPayouts({ arrivalFrom: '2026-05-04', arrivalTo: '2026-05-05' })).toEqual([
-      { id: first.id, amountCents: 57_112, currency: 'SEK', arrivalDate: '2026-05-04', createdAt: '2026-05-02T03:00:00.000Z', status: 'paid' },
+      {
+        id: first.id,
+        amountCents: 57_112,
+        currency: 'SEK',
+        arrivalDate: '2026-05-04',
+        createdAt: '2026-05-02T03:00:00.000Z',
+        status: 'paid',
+      },
     ]);
     // The in-transit and the manual payout arrive on 05-05 too, but neither counts.
     const both = await client.listPayouts({ arrivalFrom: '2026-05-04', arrivalTo: '2026-05-06' });
-    expect(both.map((p) => [p.id, p.amountCents])).toEqual([[first.id, 57_112], [second.id, 30_000 - 445 - 5_000]]);
+    expect(both.map((p) => [p.id, p.amountCents])).toEqual([
+      [first.id, 57_112],
+      [second.id, 30_000 - 445 - 5_000],
+    ]);
     expect(await client.listPayouts({ arrivalFrom: '2026-05-06', arrivalTo: '2026-05-07' })).toEqual([]);
     expect(requests(sim, '/v1/payouts').at(-1)!.query).toContain('status=paid');
   });
@@ -65,7 +93,10 @@ describe('Stripe payouts: listing by arrival date', () => {
   it('refuses a malformed or empty range before sending anything', async () => {
     const sim = await startSim();
     const client = clientFor(sim);
-    for (const range of [{ arrivalFrom: '2026-02-30', arrivalTo: '2026-03-01' }, { arrivalFrom: '2026-05-04', arrivalTo: '2026-05-04' }]) {
+    for (const range of [
+      { arrivalFrom: '2026-02-30', arrivalTo: '2026-03-01' },
+      { arrivalFrom: '2026-05-04', arrivalTo: '2026-05-04' },
+    ]) {
       const err = await rejectionOf(client.listPayouts(range));
       expect([err instanceof PermanentError, (err as PermanentError).code]).toEqual([true, 'InvalidRange']);
     }
@@ -86,9 +117,18 @@ describe('Stripe payouts: settlement lines', () => {
       ['payout', b.first.id],
     ]);
     expect(lines[0]).toEqual({
-      id: expect.stringMatching(/^txn_/), payoutId: b.first.id, type: 'charge', processorType: 'charge',
-      grossCents: 45_000, feeCents: 655, netCents: 44_345, currency: 'SEK', createdAt: '2026-05-01T09:15:00.000Z',
-      sourceId: b.morning, reference: 'S01-000123', storeId: 'S01',
+      id: expect.stringMatching(/^txn_/),
+      payoutId: b.first.id,
+      type: 'charge',
+      processorType: 'charge',
+      grossCents: 45_000,
+      feeCents: 655,
+      netCents: 44_345,
+      currency: 'SEK',
+      createdAt: '2026-05-01T09:15:00.000Z',
+      sourceId: b.morning,
+      reference: 'S01-000123',
+      storeId: 'S01',
     });
     expect(lines.map((l) => l.feeCents)).toEqual([655, 193, 39, 0]);
     expect(inconsistentLines(lines)).toEqual([]);
@@ -110,8 +150,15 @@ describe('Stripe payouts: settlement lines', () => {
     const second = await client.listSettlementLines(b.second.id);
 
     expect(second.find((l) => l.type === 'refund')).toMatchObject({
-      processorType: 'refund', grossCents: -5_000, feeCents: 0, netCents: -5_000, sourceId: b.refund,
-      chargeId: b.morning, reference: 'S01-R-000124', storeId: 'S01', createdAt: '2026-05-02T10:00:00.000Z',
+      processorType: 'refund',
+      grossCents: -5_000,
+      feeCents: 0,
+      netCents: -5_000,
+      sourceId: b.refund,
+      chargeId: b.morning,
+      reference: 'S01-R-000124',
+      storeId: 'S01',
+      createdAt: '2026-05-02T10:00:00.000Z',
     });
     expect(second.find((l) => l.sourceId === b.afterCutoff)?.netCents).toBe(29_555);
     expect(payoutGapCents({ amountCents: b.second.amount }, second)).toBe(0);
@@ -120,19 +167,41 @@ describe('Stripe payouts: settlement lines', () => {
 
   it('account-level fees become fee lines without a source', async () => {
     const sim = await startSim();
-    sim.state.recordCardPayment({ amountCents: 10_000, currency: 'SEK', reference: 'S01-1', storeId: 'S01', at: at('2026-05-01T10:00:00Z') });
-    sim.state.recordFee({ amountCents: 1_250, currency: 'SEK', description: 'Terminal rental May', at: at('2026-05-01T11:00:00Z') });
+    sim.state.recordCardPayment({
+      amountCents: 10_000,
+      currency: 'SEK',
+      reference: 'S01-1',
+      storeId: 'S01',
+      at: at('2026-05-01T10:00:00Z'),
+    });
+    sim.state.recordFee({
+      amountCents: 1_250,
+      currency: 'SEK',
+      description: 'Terminal rental May',
+      at: at('2026-05-01T11:00:00Z'),
+    });
     const payout = sim.state.runPayout({ cutoff: at('2026-05-02T03:00:00Z'), arrivalDate: '2026-05-04' })!;
     const lines = await clientFor(sim).listSettlementLines(payout.id);
     const fee = lines.find((l) => l.type === 'fee')!;
-    expect([fee.processorType, fee.grossCents, fee.netCents, fee.sourceId]).toEqual(['stripe_fee', -1_250, -1_250, undefined]);
+    expect([fee.processorType, fee.grossCents, fee.netCents, fee.sourceId]).toEqual([
+      'stripe_fee',
+      -1_250,
+      -1_250,
+      undefined,
+    ]);
     expect(payoutGapCents({ amountCents: payout.amount }, lines)).toBe(0);
   });
 
   it('follows starting_after across pages, at the default 100 and at a small page size', async () => {
     const sim = await startSim();
     for (let i = 0; i < 250; i++) {
-      sim.state.recordCardPayment({ amountCents: 1_000 + i, currency: 'SEK', reference: `S01-${i}`, storeId: 'S01', at: new Date(Date.UTC(2026, 4, 1, 8, 0, Math.floor(i / 3))) });
+      sim.state.recordCardPayment({
+        amountCents: 1_000 + i,
+        currency: 'SEK',
+        reference: `S01-${i}`,
+        storeId: 'S01',
+        at: new Date(Date.UTC(2026, 4, 1, 8, 0, Math.floor(i / 3))),
+      });
     }
     const payout = sim.state.runPayout({ cutoff: at('2026-05-02T03:00:00Z'), arrivalDate: '2026-05-04' })!;
 
@@ -153,11 +222,19 @@ describe('Stripe payouts: settlement lines', () => {
   it('pages both ways from any cursor, newest first, with rows created in the same second', async () => {
     const sim = await startSim();
     for (let i = 0; i < 40; i++) {
-      sim.state.recordCardPayment({ amountCents: 500 + i, currency: 'SEK', reference: `S01-${i}`, storeId: 'S01', at: new Date(Date.UTC(2026, 4, 1, 8, 0, Math.floor(i / 4))) });
+      sim.state.recordCardPayment({
+        amountCents: 500 + i,
+        currency: 'SEK',
+        reference: `S01-${i}`,
+        storeId: 'S01',
+        at: new Date(Date.UTC(2026, 4, 1, 8, 0, Math.floor(i / 4))),
+      });
     }
     const payout = sim.state.runPayout({ cutoff: at('2026-05-02T03:00:00Z'), arrivalDate: '2026-05-04' })!;
     const page = async (query: string) => {
-      const res = await request(`${sim.url}/v1/balance_transactions?payout=${payout.id}&${query}`, { headers: { authorization: `Bearer ${sim.secretKey}` } });
+      const res = await request(`${sim.url}/v1/balance_transactions?payout=${payout.id}&${query}`, {
+        headers: { authorization: `Bearer ${sim.secretKey}` },
+      });
       const body = (await res.body.json()) as { data: Array<{ id: string }>; has_more: boolean };
       return { ids: body.data.map((t) => t.id), more: body.has_more };
     };
@@ -175,11 +252,29 @@ describe('Stripe payouts: settlement lines', () => {
   it('pages payouts too', async () => {
     const sim = await startSim();
     for (let day = 1; day <= 5; day++) {
-      sim.state.recordCardPayment({ amountCents: 2_000, currency: 'SEK', reference: `S01-${day}`, storeId: 'S01', at: new Date(Date.UTC(2026, 4, day, 12)) });
-      sim.state.runPayout({ cutoff: new Date(Date.UTC(2026, 4, day + 1, 3)), arrivalDate: `2026-05-${String(day + 2).padStart(2, '0')}` });
+      sim.state.recordCardPayment({
+        amountCents: 2_000,
+        currency: 'SEK',
+        reference: `S01-${day}`,
+        storeId: 'S01',
+        at: new Date(Date.UTC(2026, 4, day, 12)),
+      });
+      sim.state.runPayout({
+        cutoff: new Date(Date.UTC(2026, 4, day + 1, 3)),
+        arrivalDate: `2026-05-${String(day + 2).padStart(2, '0')}`,
+      });
     }
-    const payouts = await clientFor(sim, { pageSize: 2 }).listPayouts({ arrivalFrom: '2026-05-01', arrivalTo: '2026-06-01' });
-    expect(payouts.map((p) => p.arrivalDate)).toEqual(['2026-05-03', '2026-05-04', '2026-05-05', '2026-05-06', '2026-05-07']);
+    const payouts = await clientFor(sim, { pageSize: 2 }).listPayouts({
+      arrivalFrom: '2026-05-01',
+      arrivalTo: '2026-06-01',
+    });
+    expect(payouts.map((p) => p.arrivalDate)).toEqual([
+      '2026-05-03',
+      '2026-05-04',
+      '2026-05-05',
+      '2026-05-06',
+      '2026-05-07',
+    ]);
     expect(requests(sim, '/v1/payouts')).toHaveLength(3);
   });
 });
@@ -194,7 +289,9 @@ describe('Stripe payouts: failures', () => {
     expect(err.message).toMatch(/rate_limit: Too many requests/);
 
     sim.faults.set({ throttleRate: 0, errorRate: 1 });
-    expect(await rejectionOf(client.listPayouts({ arrivalFrom: '2026-05-04', arrivalTo: '2026-05-05' }))).toBeInstanceOf(TransientError);
+    expect(
+      await rejectionOf(client.listPayouts({ arrivalFrom: '2026-05-04', arrivalTo: '2026-05-05' })),
+    ).toBeInstanceOf(TransientError);
     sim.faults.reset();
     expect(await client.listPayouts({ arrivalFrom: '2026-05-04', arrivalTo: '2026-05-05' })).toEqual([]);
   });
@@ -211,7 +308,9 @@ describe('Stripe payouts: failures', () => {
   it('a wrong key is a PermanentError that names Stripe’s reason without leaking the key', async () => {
     const sim = await startSim();
     const key = 'sk_test_wrongKey9f3a7c21d4e5b6a7c8d9';
-    const err = await rejectionOf(clientFor(sim, { secretKey: key }).listPayouts({ arrivalFrom: '2026-05-04', arrivalTo: '2026-05-05' }));
+    const err = await rejectionOf(
+      clientFor(sim, { secretKey: key }).listPayouts({ arrivalFrom: '2026-05-04', arrivalTo: '2026-05-05' }),
+    );
     expect(err).toBeInstanceOf(PermanentError);
     expect([(err as PermanentError).status, (err as PermanentError).code]).toEqual([401, 'api_key_invalid']);
     expect(err.message).toMatch(/Invalid API Key provided: sk_test_\*+c8d9/);
@@ -226,15 +325,40 @@ describe('Stripe payouts: failures', () => {
     expect(unknown.message).toMatch(/No such payout: 'po_doesNotExist' \(param: id\)/);
     expect(((await rejectionOf(client.listSettlementLines('txn_123'))) as PermanentError).code).toBe('InvalidId');
 
-    sim.state.recordCardPayment({ amountCents: 2_000, currency: 'SEK', reference: 'S01-1', storeId: 'S01', at: at('2026-05-01T12:00:00Z') });
-    const manual = sim.state.runPayout({ cutoff: at('2026-05-02T03:00:00Z'), arrivalDate: '2026-05-04', automatic: false })!;
+    sim.state.recordCardPayment({
+      amountCents: 2_000,
+      currency: 'SEK',
+      reference: 'S01-1',
+      storeId: 'S01',
+      at: at('2026-05-01T12:00:00Z'),
+    });
+    const manual = sim.state.runPayout({
+      cutoff: at('2026-05-02T03:00:00Z'),
+      arrivalDate: '2026-05-04',
+      automatic: false,
+    })!;
     expect(((await rejectionOf(client.listSettlementLines(manual.id))) as PermanentError).code).toBe('ManualPayout');
     // Stripe itself refuses the payout filter for a manual payout, naming the parameter.
-    const raw = await request(`${sim.url}/v1/balance_transactions?payout=${manual.id}`, { headers: { authorization: `Bearer ${sim.secretKey}` } });
-    expect([raw.statusCode, ((await raw.body.json()) as { error: { param: string } }).error.param]).toEqual([400, 'payout']);
+    const raw = await request(`${sim.url}/v1/balance_transactions?payout=${manual.id}`, {
+      headers: { authorization: `Bearer ${sim.secretKey}` },
+    });
+    expect([raw.statusCode, ((await raw.body.json()) as { error: { param: string } }).error.param]).toEqual([
+      400,
+      'payout',
+    ]);
 
-    sim.state.recordCardPayment({ amountCents: 3_000, currency: 'SEK', reference: 'S01-2', storeId: 'S01', at: at('2026-05-02T12:00:00Z') });
-    const busy = sim.state.runPayout({ cutoff: at('2026-05-03T03:00:00Z'), arrivalDate: '2026-05-05', reconciliationStatus: 'in_progress' })!;
+    sim.state.recordCardPayment({
+      amountCents: 3_000,
+      currency: 'SEK',
+      reference: 'S01-2',
+      storeId: 'S01',
+      at: at('2026-05-02T12:00:00Z'),
+    });
+    const busy = sim.state.runPayout({
+      cutoff: at('2026-05-03T03:00:00Z'),
+      arrivalDate: '2026-05-05',
+      reconciliationStatus: 'in_progress',
+    })!;
     expect(await rejectionOf(client.listSettlementLines(busy.id))).toBeInstanceOf(TransientError);
     sim.state.setPayoutStatus(busy.id, 'paid', 'completed');
     expect(await client.listSettlementLines(busy.id)).toHaveLength(2);
@@ -243,7 +367,9 @@ describe('Stripe payouts: failures', () => {
   it('the simulator refuses what Stripe refuses: unknown parameters and out-of-range limits', async () => {
     const sim = await startSim();
     const get = async (qs: string) => {
-      const res = await request(`${sim.url}/v1/payouts?${qs}`, { headers: { authorization: `Bearer ${sim.secretKey}` } });
+      const res = await request(`${sim.url}/v1/payouts?${qs}`, {
+        headers: { authorization: `Bearer ${sim.secretKey}` },
+      });
       return { status: res.statusCode, error: ((await res.body.json()) as { error?: { param?: string } }).error };
     };
     expect(await get('arrival_dte[gte]=1')).toMatchObject({ status: 400, error: { param: 'arrival_dte[gte]' } });
@@ -253,7 +379,13 @@ describe('Stripe payouts: failures', () => {
 
   it('refuses currencies whose minor unit is not a cent', async () => {
     const sim = await startSim();
-    sim.state.recordCardPayment({ amountCents: 5_000, currency: 'JPY', reference: 'JP-1', storeId: 'J01', at: at('2026-05-01T12:00:00Z') });
+    sim.state.recordCardPayment({
+      amountCents: 5_000,
+      currency: 'JPY',
+      reference: 'JP-1',
+      storeId: 'J01',
+      at: at('2026-05-01T12:00:00Z'),
+    });
     sim.state.runPayout({ cutoff: at('2026-05-02T03:00:00Z'), arrivalDate: '2026-05-04' });
     const err = await rejectionOf(clientFor(sim).listPayouts({ arrivalFrom: '2026-05-04', arrivalTo: '2026-05-05' }));
     expect((err as PermanentError).code).toBe('UnsupportedCurrency');

@@ -6,7 +6,13 @@ import type { LocalStack } from '../../src/local/stack';
 import { ensureEndOfDaySchedules } from '../../src/client/end-of-day-schedules';
 import { createJournal, createJournalLine, postJournal } from '../../src/simulators/business-central/journals';
 import { createConnectors } from '../../src/bootstrap/connectors';
-import { endOfDayReportQuery, endOfDayStatusQuery, resolveUpdate, type EndOfDayInput, type ReconciliationReport } from '../../src/workflows/end-of-day-contract';
+import {
+  endOfDayReportQuery,
+  endOfDayStatusQuery,
+  resolveUpdate,
+  type EndOfDayInput,
+  type ReconciliationReport,
+} from '../../src/workflows/end-of-day-contract';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
 import { saleResult, startTestStack } from './stack-fixture';
@@ -30,15 +36,37 @@ afterAll(async () => {
 /** A till sale paid by card: Sitoo records it, and the card processor records the same payment. */
 function cardSale(warehouseId: number, storeId: string, sku: string, price: string, opts: { charge?: boolean } = {}) {
   const reference = `term-${storeId}-${++seq}`;
-  const order = stack.sitoo.pos.recordSale({ warehouseId, lines: [{ sku, quantity: 1, unitPriceGross: price, vatPercent: 25 }], payments: [{ name: 'Card', amount: price, reference }] });
+  const order = stack.sitoo.pos.recordSale({
+    warehouseId,
+    lines: [{ sku, quantity: 1, unitPriceGross: price, vatPercent: 25 }],
+    payments: [{ name: 'Card', amount: price, reference }],
+  });
   const cents = Math.round(Number(price) * 100);
-  const chargeId = opts.charge === false ? undefined : stack.payments.state.recordCardPayment({ amountCents: cents, currency: 'SEK', reference, storeId, at: new Date() });
+  const chargeId =
+    opts.charge === false
+      ? undefined
+      : stack.payments.state.recordCardPayment({
+          amountCents: cents,
+          currency: 'SEK',
+          reference,
+          storeId,
+          at: new Date(),
+        });
   return { order, reference, cents, chargeId };
 }
 
-const run = async (storeId: string, date: string, id = endOfDayWorkflowId(storeId, date), wait = { payoutRecheck: '1s', payoutMaxWait: '3s' }) => {
+const run = async (
+  storeId: string,
+  date: string,
+  id = endOfDayWorkflowId(storeId, date),
+  wait = { payoutRecheck: '1s', payoutMaxWait: '3s' },
+) => {
   const input: EndOfDayInput = { accountId: stack.env.SITOO_ACCOUNT_ID, storeId, date, ...wait };
-  return stack.client.workflow.start('endOfDayWorkflow', { workflowId: id, taskQueue: TASK_QUEUES.main, args: [input] });
+  return stack.client.workflow.start('endOfDayWorkflow', {
+    workflowId: id,
+    taskQueue: TASK_QUEUES.main,
+    args: [input],
+  });
 };
 
 describe('end of day', () => {
@@ -46,14 +74,28 @@ describe('end of day', () => {
     const today = localDate(Math.floor(Date.now() / 1000), zone);
     const a = cardSale(101, 'S01', 'TEE-1', '199.00');
     const b = cardSale(101, 'S01', 'CAP-1', '149.00');
-    const cash = stack.sitoo.pos.recordSale({ warehouseId: 101, lines: [{ sku: 'BOOK-1', quantity: 1, unitPriceGross: '99.75', vatPercent: 25 }], payments: [{ name: 'Cash', amount: '100.00' }], roundOff: '0.25' });
+    const cash = stack.sitoo.pos.recordSale({
+      warehouseId: 101,
+      lines: [{ sku: 'BOOK-1', quantity: 1, unitPriceGross: '99.75', vatPercent: 25 }],
+      payments: [{ name: 'Cash', amount: '100.00' }],
+      roundOff: '0.25',
+    });
     for (const o of [a.order, b.order, cash]) expect((await saleResult(stack, o.orderId)).outcome).toBe('completed');
     stack.payments.state.runPayout({ cutoff: new Date(Date.now() + 1000), arrivalDate: today });
     // A refund of b at the till, paid out in the next batch.
-    const refund = stack.sitoo.pos.recordSale({ warehouseId: 101, creditOrderId: b.order.orderId, lines: [{ sku: 'CAP-1', quantity: -1, unitPriceGross: '149.00', vatPercent: 25 }], payments: [{ name: 'Card', amount: '-149.00', reference: b.reference }] });
+    const refund = stack.sitoo.pos.recordSale({
+      warehouseId: 101,
+      creditOrderId: b.order.orderId,
+      lines: [{ sku: 'CAP-1', quantity: -1, unitPriceGross: '149.00', vatPercent: 25 }],
+      payments: [{ name: 'Card', amount: '-149.00', reference: b.reference }],
+    });
     stack.payments.state.recordRefund({ chargeId: b.chargeId!, amountCents: 14900, at: new Date() });
-    const returnFlow = stack.client.workflow.getHandle(returnInStoreWorkflowId(stack.env.SITOO_ACCOUNT_ID, refund.orderId));
-    expect(await waitFor('the refund to be booked', () => returnFlow.result().catch(() => undefined), 60_000)).toMatchObject({ outcome: 'store-refund-booked' });
+    const returnFlow = stack.client.workflow.getHandle(
+      returnInStoreWorkflowId(stack.env.SITOO_ACCOUNT_ID, refund.orderId),
+    );
+    expect(
+      await waitFor('the refund to be booked', () => returnFlow.result().catch(() => undefined), 60_000),
+    ).toMatchObject({ outcome: 'store-refund-booked' });
     const c = cardSale(101, 'S01', 'TEE-1', '199.00');
     expect((await saleResult(stack, c.order.orderId)).outcome).toBe('completed');
     stack.payments.state.runPayout({ cutoff: new Date(Date.now() + 1000), arrivalDate: today });
@@ -90,21 +132,38 @@ describe('end of day', () => {
     // Before: finding the document posted was enough; nothing compared the posted ledger with the journal.
     const today = localDate(Math.floor(Date.now() / 1000), zone);
     const doc = endOfDayDocumentNumber('S01', today);
-    const first: ReconciliationReport = await stack.client.workflow.getHandle(endOfDayWorkflowId('S01', today)).result();
+    const first: ReconciliationReport = await stack.client.workflow
+      .getHandle(endOfDayWorkflowId('S01', today))
+      .result();
     const postAgain = (sign: 1 | -1) => {
       const batch = createJournal(stack.erp.state, { code: `X${sign > 0 ? 'DUP' : 'REV'}` });
       for (const l of first.journal.lines) {
-        createJournalLine(stack.erp.state, batch, { accountType: l.accountType ?? 'G/L Account', accountNumber: l.accountNumber, postingDate: today, documentNumber: doc, amount: (sign * l.amountCents) / 100, description: l.description });
+        createJournalLine(stack.erp.state, batch, {
+          accountType: l.accountType ?? 'G/L Account',
+          accountNumber: l.accountNumber,
+          postingDate: today,
+          documentNumber: doc,
+          amount: (sign * l.amountCents) / 100,
+          description: l.description,
+        });
       }
       postJournal(stack.erp.state, batch);
     };
     postAgain(1); // what a second attempt beside the first used to do
     const handle = await run('S01', today, `eod-recheck-S01-${today}`);
-    const parked = await waitFor('the doubled ledger to park', async () => (await handle.query(endOfDayStatusQuery)).exception, 60_000);
+    const parked = await waitFor(
+      'the doubled ledger to park',
+      async () => (await handle.query(endOfDayStatusQuery)).exception,
+      60_000,
+    );
     expect(parked).toMatchObject({ type: 'erp-rejected', owner: 'finance', allowedActions: ['retry'] });
-    expect(parked.message).toMatch(new RegExp(`does not hold journal ${doc} once: account 2920 journal 398\\.00, posted 796\\.00`));
+    expect(parked.message).toMatch(
+      new RegExp(`does not hold journal ${doc} once: account 2920 journal 398\\.00, posted 796\\.00`),
+    );
     postAgain(-1); // finance reverses the extra posting
-    await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry', reason: 'duplicate reversed', resolvedBy: 'finance' }] });
+    await handle.executeUpdate(resolveUpdate, {
+      args: [{ action: 'retry', reason: 'duplicate reversed', resolvedBy: 'finance' }],
+    });
     expect(((await handle.result()) as ReconciliationReport).journal.posted).toBe('already');
   });
 
@@ -112,54 +171,104 @@ describe('end of day', () => {
     const today = localDate(Math.floor(Date.now() / 1000), zone);
     const paid = cardSale(102, 'S02', 'TEE-1', '199.00');
     const unpaidOnTheCardSide = cardSale(102, 'S02', 'CAP-1', '149.00', { charge: false });
-    const neverPosted = stack.sitoo.pos.recordSale({ warehouseId: 102, lines: [{ sku: 'NOPE-1', quantity: 1, unitPriceGross: '50.00', vatPercent: 25 }], payments: [{ name: 'Cash', amount: '50.00' }] });
-    for (const o of [paid.order, unpaidOnTheCardSide.order]) expect((await saleResult(stack, o.orderId)).outcome).toBe('completed');
+    const neverPosted = stack.sitoo.pos.recordSale({
+      warehouseId: 102,
+      lines: [{ sku: 'NOPE-1', quantity: 1, unitPriceGross: '50.00', vatPercent: 25 }],
+      payments: [{ name: 'Cash', amount: '50.00' }],
+    });
+    for (const o of [paid.order, unpaidOnTheCardSide.order])
+      expect((await saleResult(stack, o.orderId)).outcome).toBe('completed');
     stack.payments.state.runPayout({ cutoff: new Date(Date.now() + 1000), arrivalDate: today });
     stack.sitoo.pos.closeRegister({ warehouseId: 102, at: new Date(Date.now() + 2000), skewCents: 1000 });
 
     const handle = await run('S02', today);
-    const parked = await waitFor('the gaps to park', async () => (await handle.query(endOfDayStatusQuery)).exception, 60_000);
+    const parked = await waitFor(
+      'the gaps to park',
+      async () => (await handle.query(endOfDayStatusQuery)).exception,
+      60_000,
+    );
     expect(parked).toMatchObject({ type: 'reconciliation-gap', owner: 'finance' });
     const report = (await handle.query(endOfDayStatusQuery)).report!;
     const kinds = report.gaps.map((g) => `${g.kind}:${g.orderId ?? ''}`);
     expect(kinds).toContain(`sale-never-posted:${neverPosted.orderId}`);
     expect(kinds).toContain(`card-payment-unmatched:${unpaidOnTheCardSide.order.orderId}`);
     expect(kinds.some((k) => k.startsWith('z-report-vs-journal'))).toBe(true);
-    const refused = await handle.executeUpdate(resolveUpdate, { args: [{ action: 'accept' }] }).catch((e: unknown) => e);
+    const refused = await handle
+      .executeUpdate(resolveUpdate, { args: [{ action: 'accept' }] })
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
     expect(String((refused as Error).cause)).toMatch(/reason is required/);
-    await handle.executeUpdate(resolveUpdate, { args: [{ action: 'accept', reason: 'unknown SKU sale booked by hand', resolvedBy: 'finance' }] });
+    await handle.executeUpdate(resolveUpdate, {
+      args: [{ action: 'accept', reason: 'unknown SKU sale booked by hand', resolvedBy: 'finance' }],
+    });
     expect(((await handle.result()) as ReconciliationReport).status).toBe('gaps-accepted');
   });
 
   it('a store schedule fires at local closing time and starts the day under its business id, plus missed days, once each', async () => {
-    const [scheduleId] = await ensureEndOfDaySchedules(stack.client, { accountId: stack.env.SITOO_ACCOUNT_ID, stores: [{ storeId: 'S02', timeZone: zone }], closingTime: '21:30', payoutRecheck: '1s', payoutMaxWait: '1s', catchUpDays: 2 });
+    const [scheduleId] = await ensureEndOfDaySchedules(stack.client, {
+      accountId: stack.env.SITOO_ACCOUNT_ID,
+      stores: [{ storeId: 'S02', timeZone: zone }],
+      closingTime: '21:30',
+      payoutRecheck: '1s',
+      payoutMaxWait: '1s',
+      catchUpDays: 2,
+    });
     const described = await stack.client.schedule.getHandle(scheduleId!).describe();
     expect(described.spec.timezone).toBe(zone);
-    expect(described.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 21, end: 21, step: 1 }], minute: [{ start: 30, end: 30, step: 1 }] });
+    expect(described.spec.calendars?.[0]).toMatchObject({
+      hour: [{ start: 21, end: 21, step: 1 }],
+      minute: [{ start: 30, end: 30, step: 1 }],
+    });
     await stack.client.schedule.getHandle(scheduleId!).delete();
 
     const days = [2, 1].map((back) => localDate(Math.floor(Date.now() / 1000) - back * 86_400, zone));
-    const trigger = (id: string) => stack.client.workflow.execute('endOfDayTriggerWorkflow', {
-      workflowId: id, taskQueue: TASK_QUEUES.main, args: [{ accountId: stack.env.SITOO_ACCOUNT_ID, storeId: 'S02', timeZone: zone, payoutRecheck: '1s', payoutMaxWait: '1s', catchUpDays: 2 }],
-    });
+    const trigger = (id: string) =>
+      stack.client.workflow.execute('endOfDayTriggerWorkflow', {
+        workflowId: id,
+        taskQueue: TASK_QUEUES.main,
+        args: [
+          {
+            accountId: stack.env.SITOO_ACCOUNT_ID,
+            storeId: 'S02',
+            timeZone: zone,
+            payoutRecheck: '1s',
+            payoutMaxWait: '1s',
+            catchUpDays: 2,
+          },
+        ],
+      });
     // Today's day for S02 already ran (the test above); only the two missed days start.
     expect(await trigger('eod-trigger-1')).toEqual(days.map((d) => endOfDayWorkflowId('S02', d)));
     expect(await trigger('eod-trigger-2')).toEqual([]);
-    for (const d of days) expect(((await stack.client.workflow.getHandle(endOfDayWorkflowId('S02', d)).result()) as ReconciliationReport).status).toBe('reconciled');
+    for (const d of days)
+      expect(
+        ((await stack.client.workflow.getHandle(endOfDayWorkflowId('S02', d)).result()) as ReconciliationReport).status,
+      ).toBe('reconciled');
   });
 
   it('reads exactly its store day: a sale at 00:30 local counts for that day, one at 23:30 the night before does not', async () => {
     // Before: sales were booked under their UTC date (00:30 in Stockholm is the UTC day before),
     // so end of day read the ERP a day either side and counted the neighbouring days' invoices.
     const day = addDays(localDate(Math.floor(Date.now() / 1000), zone), -1);
-    const cashSale = (orderDate: number) => stack.sitoo.pos.recordSale({ warehouseId: 101, orderDate, lines: [{ sku: 'BOOK-1', quantity: 1, unitPriceGross: '99.00', vatPercent: 25 }], payments: [{ name: 'Cash', amount: '99.00' }] });
+    const cashSale = (orderDate: number) =>
+      stack.sitoo.pos.recordSale({
+        warehouseId: 101,
+        orderDate,
+        lines: [{ sku: 'BOOK-1', quantity: 1, unitPriceGross: '99.00', vatPercent: 25 }],
+        payments: [{ name: 'Cash', amount: '99.00' }],
+      });
     const early = cashSale(localMidnight(day, zone) + 30 * 60);
     const nightBefore = cashSale(localMidnight(day, zone) - 30 * 60);
     for (const o of [early, nightBefore]) expect((await saleResult(stack, o.orderId)).outcome).toBe('completed');
 
     const report: ReconciliationReport = await (await run('S01', day, `eod-zone-S01-${day}`)).result();
-    expect(report).toMatchObject({ status: 'reconciled', gapCount: 0, transactions: 1, erpDocuments: 1, timeZone: zone });
+    expect(report).toMatchObject({
+      status: 'reconciled',
+      gapCount: 0,
+      transactions: 1,
+      erpDocuments: 1,
+      timeZone: zone,
+    });
     expect(report.paymentsByTender).toMatchObject({ cash: 9900 });
   });
 
@@ -170,14 +279,26 @@ describe('end of day', () => {
     const [gone] = stack.mapping.stores.splice(at, 1);
     try {
       const handle = await run('S02', day);
-      const parked = await waitFor('the unmapped store to park (or the day to end)', async () => {
-        if ((await handle.describe()).status.name !== 'RUNNING') return { closed: (await handle.describe()).status.name };
-        return (await handle.query(endOfDayStatusQuery)).exception;
-      }, 30_000);
-      expect(parked).toMatchObject({ type: 'unmapped-warehouse', owner: 'integration-ops', allowedActions: ['retry'], details: { storeId: 'S02', failureType: 'UnknownStore' } });
+      const parked = await waitFor(
+        'the unmapped store to park (or the day to end)',
+        async () => {
+          if ((await handle.describe()).status.name !== 'RUNNING')
+            return { closed: (await handle.describe()).status.name };
+          return (await handle.query(endOfDayStatusQuery)).exception;
+        },
+        30_000,
+      );
+      expect(parked).toMatchObject({
+        type: 'unmapped-warehouse',
+        owner: 'integration-ops',
+        allowedActions: ['retry'],
+        details: { storeId: 'S02', failureType: 'UnknownStore' },
+      });
       expect('message' in parked && parked.message).toMatch(/store S02 is not in the mapping/);
       stack.mapping.stores.splice(at, 0, gone!);
-      await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry', reason: 'S02 is back in the mapping', resolvedBy: 'integration-ops' }] });
+      await handle.executeUpdate(resolveUpdate, {
+        args: [{ action: 'retry', reason: 'S02 is back in the mapping', resolvedBy: 'integration-ops' }],
+      });
       expect(((await handle.result()) as ReconciliationReport).status).toBe('reconciled');
     } finally {
       if (!stack.mapping.stores.includes(gone!)) stack.mapping.stores.splice(at, 0, gone!);
@@ -187,8 +308,14 @@ describe('end of day', () => {
   it('a payout wait that is not a duration fails the day at once, naming the field', async () => {
     // Before: a bad value fell back to the default without a word, so the day waited a day per recheck.
     const day = localDate(Math.floor(Date.now() / 1000) - 11 * 86_400, zone);
-    const handle = await run('S02', day, endOfDayWorkflowId('S02', day), { payoutRecheck: 'soon', payoutMaxWait: '3s' });
-    const failure = await handle.result().then(() => undefined, (e: unknown) => e);
+    const handle = await run('S02', day, endOfDayWorkflowId('S02', day), {
+      payoutRecheck: 'soon',
+      payoutMaxWait: '3s',
+    });
+    const failure = await handle.result().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     expect(String((failure as WorkflowFailedError).cause?.message)).toMatch(/payoutRecheck "soon" is not a duration/);
   });

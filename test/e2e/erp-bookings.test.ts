@@ -37,7 +37,10 @@ describe('till sales in the ERP', () => {
     const key = sitooOrderErpDocumentNumber(stack.env.SITOO_ACCOUNT_ID, order.orderId);
     expect(erpDocs(stack, order.orderId)).toMatchObject([{ kind: 'invoice', customerNumber: 'POS-S01' }]);
     const posted = [...stack.erp.state.salesInvoices.values()].find((i) => i.externalDocumentNumber === key)!;
-    const erpCents = posted.lines.reduce((n, l) => n + Math.round((l.quantity * l.unitPrice - (l.discountAmount ?? 0)) * 100), 0);
+    const erpCents = posted.lines.reduce(
+      (n, l) => n + Math.round((l.quantity * l.unitPrice - (l.discountAmount ?? 0)) * 100),
+      0,
+    );
     expect(erpCents).toBe(1000 + 14900 - 1490);
     expect(posted.lines.map((l) => l.lineObjectNumber)).toEqual(['TEE-1', 'CAP-1']);
   });
@@ -49,27 +52,45 @@ describe('till sales in the ERP', () => {
     const day = addDays(localDate(Math.floor(Date.now() / 1000), zone), -1);
     const orderDate = localMidnight(day, zone) + 30 * 60;
     expect(new Date(orderDate * 1000).toISOString().slice(0, 10)).toBe(addDays(day, -1));
-    const order = stack.sitoo.pos.recordSale({ warehouseId: 101, orderDate, lines: [{ sku: 'CAP-1', quantity: 1, unitPriceGross: '149.00', vatPercent: 25 }] });
+    const order = stack.sitoo.pos.recordSale({
+      warehouseId: 101,
+      orderDate,
+      lines: [{ sku: 'CAP-1', quantity: 1, unitPriceGross: '149.00', vatPercent: 25 }],
+    });
     expect((await saleResult(stack, order.orderId)).outcome).toBe('completed');
     const key = sitooOrderErpDocumentNumber(stack.env.SITOO_ACCOUNT_ID, order.orderId);
     const posted = [...stack.erp.state.salesInvoices.values()].find((i) => i.externalDocumentNumber === key)!;
-    expect({ invoiceDate: posted.invoiceDate, postingDate: posted.postingDate }).toEqual({ invoiceDate: day, postingDate: day });
+    expect({ invoiceDate: posted.invoiceDate, postingDate: posted.postingDate }).toEqual({
+      invoiceDate: day,
+      postingDate: day,
+    });
   });
 
   it('a create the ERP commits after the client gave up leaves one posted invoice and no twin', async () => {
     // Before: the retry looked before the late commit landed and created a second order beside the posted one.
     stack.erp.faults.set({ lateCommitRate: 1, lateCommitDelayMs: 5_000 });
-    const order = stack.sitoo.pos.recordSale({ warehouseId: 102, lines: [{ sku: 'BOOK-1', quantity: 1, unitPriceGross: '249.00', vatPercent: 6 }] });
+    const order = stack.sitoo.pos.recordSale({
+      warehouseId: 102,
+      lines: [{ sku: 'BOOK-1', quantity: 1, unitPriceGross: '249.00', vatPercent: 6 }],
+    });
     try {
       await waitFor('the first create held back', () => stack.erp.faults.counters.lateCommits >= 1);
     } finally {
       stack.erp.faults.set({ lateCommitRate: 0 });
     }
     // The retry books and posts its own order before the held-back create lands beside it.
-    await waitFor('the retry to post its order', () => erpDocs(stack, order.orderId).some((d) => d.kind === 'invoice'), 30_000);
+    await waitFor(
+      'the retry to post its order',
+      () => erpDocs(stack, order.orderId).some((d) => d.kind === 'invoice'),
+      30_000,
+    );
     expect(stack.erp.faults.counters.lateCommitsApplied).toBe(0);
     await waitFor('the late create to land', () => stack.erp.faults.counters.lateCommitsApplied >= 1, 30_000);
-    expect(erpDocs(stack, order.orderId).map((d) => d.kind).sort()).toEqual(['invoice', 'order']);
+    expect(
+      erpDocs(stack, order.orderId)
+        .map((d) => d.kind)
+        .sort(),
+    ).toEqual(['invoice', 'order']);
     expect((await saleResult(stack, order.orderId)).outcome).toBe('completed');
     const docs = erpDocs(stack, order.orderId);
     expect(docs.map((d) => d.kind)).toEqual(['invoice']);

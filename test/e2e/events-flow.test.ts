@@ -30,24 +30,40 @@ afterAll(async () => {
 });
 
 function postEvents(body: unknown, auth = basicAuth(stack.env.EVENTS_USERNAME, stack.env.EVENTS_PASSWORD)) {
-  return request(`${stack.receiverUrl}/events`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return request(`${stack.receiverUrl}/events`, {
+    method: 'POST',
+    headers: { authorization: auth, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 function orderEvent(orderId: number, type: 'add' | 'update', extra: Record<string, unknown> = {}) {
-  return { event_id: randomUUID(), event_type: 'order', event_date: Math.floor(Date.now() / 1000), account_id: stack.env.SITOO_ACCOUNT_ID, data: { eshop_id: 1, order_id: orderId, warehouse_id: 101, order_event_type: type, ...extra } };
+  return {
+    event_id: randomUUID(),
+    event_type: 'order',
+    event_date: Math.floor(Date.now() / 1000),
+    account_id: stack.env.SITOO_ACCOUNT_ID,
+    data: { eshop_id: 1, order_id: orderId, warehouse_id: 101, order_event_type: type, ...extra },
+  };
 }
 
 describe('a store sale through Sitoo events', () => {
   it('becomes one posted ERP order at the mapped location and a web stock decrement', async () => {
     const location = webLocation(stack, 'S01');
     const before = stack.ecommerce.state.getAvailable('TEE-1', location)!;
-    const order = sell(stack, 101, [['TEE-1', 2], ['CAP-1', 1]]);
+    const order = sell(stack, 101, [
+      ['TEE-1', 2],
+      ['CAP-1', 1],
+    ]);
     const result = await saleResult(stack, order.orderId);
     expect(result.outcome).toBe('completed');
     const docs = erpDocs(stack, order.orderId);
     expect(docs).toHaveLength(1);
     expect(docs[0]).toMatchObject({ kind: 'invoice', customerNumber: 'POS-S01' });
-    expect(docs[0]!.lines.map((l) => [l.itemNumber, l.quantity, l.locationCode])).toEqual([['TEE-1', 2, 'STORE01'], ['CAP-1', 1, 'STORE01']]);
+    expect(docs[0]!.lines.map((l) => [l.itemNumber, l.quantity, l.locationCode])).toEqual([
+      ['TEE-1', 2, 'STORE01'],
+      ['CAP-1', 1, 'STORE01'],
+    ]);
     expect(stack.ecommerce.state.getAvailable('TEE-1', location)).toBe(before - 2);
   });
 
@@ -82,16 +98,31 @@ describe('a store sale through Sitoo events', () => {
     const res = await postEvents(orderEvent(1, 'add'));
     expect(res.statusCode).toBe(400);
     expect(await res.body.json()).toMatchObject({ field: '(root)' });
-    const notJson = await request(`${stack.receiverUrl}/events`, { method: 'POST', headers: { authorization: basicAuth(stack.env.EVENTS_USERNAME, stack.env.EVENTS_PASSWORD) }, body: '{oops' });
+    const notJson = await request(`${stack.receiverUrl}/events`, {
+      method: 'POST',
+      headers: { authorization: basicAuth(stack.env.EVENTS_USERNAME, stack.env.EVENTS_PASSWORD) },
+      body: '{oops',
+    });
     expect(notJson.statusCode).toBe(400);
   });
 
   it('acknowledges an authentic event it cannot process and parks it as an exception', async () => {
-    const event = { event_id: randomUUID(), event_type: 'loyalty-points', event_date: 1, account_id: stack.env.SITOO_ACCOUNT_ID, data: { order_id: 5 } };
+    const event = {
+      event_id: randomUUID(),
+      event_type: 'loyalty-points',
+      event_date: 1,
+      account_id: stack.env.SITOO_ACCOUNT_ID,
+      data: { order_id: 5 },
+    };
     const res = await postEvents([event]);
     expect(res.statusCode).toBe(200);
-    const handle = stack.client.workflow.getHandle(sitooEventExceptionWorkflowId(stack.env.SITOO_ACCOUNT_ID, event.event_id));
-    const status = await waitFor('event exception parked', async () => (await handle.query(recordedExceptionStatusQuery)).exception);
+    const handle = stack.client.workflow.getHandle(
+      sitooEventExceptionWorkflowId(stack.env.SITOO_ACCOUNT_ID, event.event_id),
+    );
+    const status = await waitFor(
+      'event exception parked',
+      async () => (await handle.query(recordedExceptionStatusQuery)).exception,
+    );
     expect(status).toMatchObject({ type: 'unprocessable-event', owner: 'integration-ops' });
     expect(status.message).toMatch(/unknown event type "loyalty-points"/);
     await handle.executeUpdate(resolveUpdate, { args: [{ action: 'skip', reason: 'not ours' }] });
@@ -99,11 +130,27 @@ describe('a store sale through Sitoo events', () => {
   });
 
   it('answers 503 when Temporal is unreachable, so Sitoo keeps the events', async () => {
-    const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 }), namespace: t.namespace });
-    const receiver = createSitooEventsReceiver({ client: unreachable, accountId: stack.env.SITOO_ACCOUNT_ID, eshopId: 1, paymentConfirmationTimeout: '1h', username: 'u', password: 'p', logger: pino({ level: 'silent' }), temporalDeadlineMs: 2_000 });
+    const unreachable = new Client({
+      connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 }),
+      namespace: t.namespace,
+    });
+    const receiver = createSitooEventsReceiver({
+      client: unreachable,
+      accountId: stack.env.SITOO_ACCOUNT_ID,
+      eshopId: 1,
+      paymentConfirmationTimeout: '1h',
+      username: 'u',
+      password: 'p',
+      logger: pino({ level: 'silent' }),
+      temporalDeadlineMs: 2_000,
+    });
     const url = await receiver.listen(0);
     try {
-      const res = await request(`${url}/events`, { method: 'POST', headers: { authorization: basicAuth('u', 'p') }, body: JSON.stringify([orderEvent(42, 'add')]) });
+      const res = await request(`${url}/events`, {
+        method: 'POST',
+        headers: { authorization: basicAuth('u', 'p') },
+        body: JSON.stringify([orderEvent(42, 'add')]),
+      });
       expect(res.statusCode).toBe(503);
       expect(receiver.stats.unavailable).toBe(1);
     } finally {
@@ -136,7 +183,10 @@ describe('a store sale through Sitoo events', () => {
     stack.ecommerce.faults.set({ lostResponseRate: 1 });
     const order = sell(stack, 102, [['TEE-1', 4]]);
     // Each system applies the write but every response is lost; then the network heals.
-    await waitFor('web stock write applied', () => stack.ecommerce.state.getAvailable('TEE-1', location) === before - 4);
+    await waitFor(
+      'web stock write applied',
+      () => stack.ecommerce.state.getAvailable('TEE-1', location) === before - 4,
+    );
     stack.ecommerce.faults.set({ lostResponseRate: 0 });
     await waitFor('ERP order created', () => erpDocs(stack, order.orderId).length > 0);
     stack.erp.faults.set({ lostResponseRate: 0 });
@@ -154,7 +204,9 @@ describe('a store sale through Sitoo events', () => {
       const order = sell(stack, 101, [['BOOK-1', 1]]);
       // Every ERP call is throttled until several 429s have been answered and retried.
       await waitFor('the ERP throttled repeatedly', () => stack.erp.faults.counters.throttles >= 4);
-      const pending = await waitFor('the ERP activity retrying', async () => (await saleHandle(stack, order.orderId).describe()).raw.pendingActivities?.find((a) => (a.attempt ?? 0) >= 2));
+      const pending = await waitFor('the ERP activity retrying', async () =>
+        (await saleHandle(stack, order.orderId).describe()).raw.pendingActivities?.find((a) => (a.attempt ?? 0) >= 2),
+      );
       expect(pending.lastFailure?.message).toMatch(/429/);
       stack.erp.faults.reset();
       expect((await saleResult(stack, order.orderId)).outcome).toBe('completed');
@@ -167,12 +219,19 @@ describe('a store sale through Sitoo events', () => {
   it('catches sales the events missed through the polling schedule and moves its cursor', async () => {
     await stack.sitoo.events.stop();
     const missed = sell(stack, 102, [['CAP-1', 2]]);
-    const scheduleId = await ensureSitooPollSchedule(stack.client, { accountId: stack.env.SITOO_ACCOUNT_ID, every: '1h', fromOrderId: missed.orderId });
+    const scheduleId = await ensureSitooPollSchedule(stack.client, {
+      accountId: stack.env.SITOO_ACCOUNT_ID,
+      every: '1h',
+      fromOrderId: missed.orderId,
+    });
     const schedule = stack.client.schedule.getHandle(scheduleId);
     await triggerSchedule(schedule);
     expect((await saleResult(stack, missed.orderId)).outcome).toBe('completed');
     expect(erpDocs(stack, missed.orderId)).toHaveLength(1);
-    await waitFor('cursor moved past the missed order', async () => ((await schedule.describe()).action.args?.[0] as SitooPollInput).fromOrderId > missed.orderId);
+    await waitFor(
+      'cursor moved past the missed order',
+      async () => ((await schedule.describe()).action.args?.[0] as SitooPollInput).fromOrderId > missed.orderId,
+    );
     await schedule.delete();
     stack.sitoo.events.start();
   });
@@ -182,9 +241,17 @@ describe('a store sale through Sitoo events', () => {
     // higher id was visible was skipped for good when its event was missed too.
     await stack.sitoo.events.stop();
     try {
-      const late = stack.sitoo.pos.recordSale({ warehouseId: 101, commitLater: true, lines: [{ sku: 'TEE-1', quantity: 1, unitPriceGross: '199.00', vatPercent: 25 }] });
+      const late = stack.sitoo.pos.recordSale({
+        warehouseId: 101,
+        commitLater: true,
+        lines: [{ sku: 'TEE-1', quantity: 1, unitPriceGross: '199.00', vatPercent: 25 }],
+      });
       const early = sell(stack, 101, [['CAP-1', 1]]);
-      const scheduleId = await ensureSitooPollSchedule(stack.client, { accountId: stack.env.SITOO_ACCOUNT_ID, every: '1h', fromOrderId: late.orderId });
+      const scheduleId = await ensureSitooPollSchedule(stack.client, {
+        accountId: stack.env.SITOO_ACCOUNT_ID,
+        every: '1h',
+        fromOrderId: late.orderId,
+      });
       const schedule = stack.client.schedule.getHandle(scheduleId);
       const args = async () => (await schedule.describe()).action.args?.[0] as SitooPollInput;
       await triggerSchedule(schedule);

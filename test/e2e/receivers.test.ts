@@ -4,7 +4,12 @@ import { pino } from 'pino';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth } from '../../src/connectors/http';
-import { clickAndCollectWorkflowId, endOfDayScheduleId, shopifyWebhookExceptionWorkflowId, sitooEventExceptionWorkflowId } from '../../src/domain/ids';
+import {
+  clickAndCollectWorkflowId,
+  endOfDayScheduleId,
+  shopifyWebhookExceptionWorkflowId,
+  sitooEventExceptionWorkflowId,
+} from '../../src/domain/ids';
 import type { LocalStack } from '../../src/local/stack';
 import { PROJECT_ROOT } from '../../src/local/temporal-cli';
 import { signWebhook } from '../../src/simulators/shopify';
@@ -12,7 +17,10 @@ import type { UnstorableEventKind } from '../../src/simulators/sitoo/events';
 import { createShopifyWebhooksReceiver } from '../../src/starters/shopify-webhooks-receiver';
 import { createSitooEventsReceiver } from '../../src/starters/sitoo-events-receiver';
 import { clickAndCollectStatusQuery, webOrderCancelledSignal } from '../../src/workflows/click-and-collect-contract';
-import { recordedExceptionStatusQuery, type RecordedExceptionStatus } from '../../src/workflows/recorded-exception-contract';
+import {
+  recordedExceptionStatusQuery,
+  type RecordedExceptionStatus,
+} from '../../src/workflows/recorded-exception-contract';
 import { resolveUpdate } from '../../src/workflows/sale-contract';
 import { head, RawConnection } from '../support/raw-http';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
@@ -45,7 +53,9 @@ function depth(value: unknown): number {
 /** The parked exception for an odd event, found by what its stored copy says. */
 async function parkedEvent(since: Date, match: (event: Record<string, unknown>) => boolean) {
   return waitFor('the odd event parked as an exception', async () => {
-    for await (const wf of stack.client.workflow.list({ query: `WorkflowType = 'recordedExceptionWorkflow' AND WorkflowId STARTS_WITH 'sitoo-event-' AND StartTime >= '${since.toISOString()}'` })) {
+    for await (const wf of stack.client.workflow.list({
+      query: `WorkflowType = 'recordedExceptionWorkflow' AND WorkflowId STARTS_WITH 'sitoo-event-' AND StartTime >= '${since.toISOString()}'`,
+    })) {
       const handle = stack.client.workflow.getHandle(wf.workflowId);
       const status: RecordedExceptionStatus = await handle.query(recordedExceptionStatusQuery);
       const event = status.exception?.details.event as Record<string, unknown> | undefined;
@@ -84,7 +94,11 @@ describe('Sitoo events that cannot be stored as they are', () => {
     for (const order of orders) expect((await saleResult(stack, order.orderId)).outcome).toBe('completed');
     const { status, workflowId } = await parkedEvent(since, (e) => e.event_id === odd.event_id);
     expect(workflowId).toBe(sitooEventExceptionWorkflowId(stack.env.SITOO_ACCOUNT_ID, odd.event_id as string));
-    expect(status.exception).toMatchObject({ type: 'unprocessable-event', owner: 'integration-ops', allowedActions: ['skip'] });
+    expect(status.exception).toMatchObject({
+      type: 'unprocessable-event',
+      owner: 'integration-ops',
+      allowedActions: ['skip'],
+    });
     expect(depth(status.exception!.details.event)).toBeLessThan(40);
     expect(JSON.stringify(status).length).toBeLessThan(64_000);
   });
@@ -95,7 +109,10 @@ describe('Sitoo events that cannot be stored as they are', () => {
     expect(stack.sitoo.events.stats.failedAttempts).toBe(before.failedAttempts);
     expect((await saleResult(stack, orders[0]!.orderId)).outcome).toBe('completed');
     const uuid = (odd.event_id as string).slice(1);
-    const { status, workflowId, handle } = await parkedEvent(since, (e) => typeof e.event_id === 'string' && e.event_id.endsWith(uuid));
+    const { status, workflowId, handle } = await parkedEvent(
+      since,
+      (e) => typeof e.event_id === 'string' && e.event_id.endsWith(uuid),
+    );
     expect(workflowId).toMatch(/^sitoo-event-\d+-[\w.:-]+$/);
     expect(status.exception).toMatchObject({ type: 'unprocessable-event', owner: 'integration-ops' });
     // The stored copy is valid UTF-8: the lone surrogate became U+FFFD.
@@ -116,7 +133,12 @@ describe('Sitoo events that cannot be stored as they are', () => {
   });
 
   it('still refuses with 400 a body that is not a JSON array of events, naming the field', async () => {
-    const post = (body: string) => request(`${stack.receiverUrl}/events`, { method: 'POST', headers: { authorization: eventsAuth(), 'content-type': 'application/json' }, body });
+    const post = (body: string) =>
+      request(`${stack.receiverUrl}/events`, {
+        method: 'POST',
+        headers: { authorization: eventsAuth(), 'content-type': 'application/json' },
+        body,
+      });
     for (const body of ['{"event_id":"x"}', '[]', '"events"']) {
       const res = await post(body);
       expect(res.statusCode).toBe(400);
@@ -128,15 +150,32 @@ describe('Sitoo events that cannot be stored as they are', () => {
 describe('Shopify webhooks that cannot be stored as they are', () => {
   it('acknowledges a signed order webhook whose id has 5,000 digits and parks it with an owner', async () => {
     const webhookId = randomUUID();
-    const body = JSON.stringify({ id: '9'.repeat(5_000), admin_graphql_api_id: `gid://shopify/Order/${'9'.repeat(5_000)}`, name: '#9', created_at: new Date().toISOString(), cancelled_at: null, line_items: [] });
+    const body = JSON.stringify({
+      id: '9'.repeat(5_000),
+      admin_graphql_api_id: `gid://shopify/Order/${'9'.repeat(5_000)}`,
+      name: '#9',
+      created_at: new Date().toISOString(),
+      cancelled_at: null,
+      line_items: [],
+    });
     const res = await request(`${stack.webhooksUrl}/webhooks/shopify`, {
-      method: 'POST', body,
-      headers: { 'content-type': 'application/json', 'x-shopify-hmac-sha256': signWebhook(body, secret()), 'x-shopify-topic': 'orders/create', 'x-shopify-webhook-id': webhookId, 'x-shopify-shop-domain': new URL(stack.env.SHOPIFY_SHOP_URL).hostname },
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-shopify-hmac-sha256': signWebhook(body, secret()),
+        'x-shopify-topic': 'orders/create',
+        'x-shopify-webhook-id': webhookId,
+        'x-shopify-shop-domain': new URL(stack.env.SHOPIFY_SHOP_URL).hostname,
+      },
     });
     expect(res.statusCode).toBe(200);
     await res.body.dump();
     const handle = stack.client.workflow.getHandle(shopifyWebhookExceptionWorkflowId(webhookId));
-    const status = await waitFor('the webhook parked', async () => (await handle.query(recordedExceptionStatusQuery)).exception);
+    const status = await waitFor(
+      'the webhook parked',
+      async () => (await handle.query(recordedExceptionStatusQuery)).exception,
+    );
     expect(status).toMatchObject({ type: 'unprocessable-event', owner: 'integration-ops', allowedActions: ['skip'] });
     expect(JSON.stringify(status).length).toBeLessThan(64_000);
     await handle.executeUpdate(resolveUpdate, { args: [{ action: 'skip' }] });
@@ -146,8 +185,15 @@ describe('Shopify webhooks that cannot be stored as they are', () => {
 
 describe('unsigned Shopify webhook headers', () => {
   const handleOf = (webOrderId: string) => stack.client.workflow.getHandle(clickAndCollectWorkflowId(webOrderId));
-  const placeOrder = () => stack.ecommerce.state.createOrder({ lines: [{ sku: 'CAP-1', quantity: 1, price: '149.00' }], pickupLocationId: webLocation(stack, 'S01') });
-  const attemptsFor = (topic: string, shopDomain?: string) => stack.ecommerce.webhooks.attempts.filter((a) => a.topic === topic && (shopDomain === undefined || a.shopDomain === shopDomain));
+  const placeOrder = () =>
+    stack.ecommerce.state.createOrder({
+      lines: [{ sku: 'CAP-1', quantity: 1, price: '149.00' }],
+      pickupLocationId: webLocation(stack, 'S01'),
+    });
+  const attemptsFor = (topic: string, shopDomain?: string) =>
+    stack.ecommerce.webhooks.attempts.filter(
+      (a) => a.topic === topic && (shopDomain === undefined || a.shopDomain === shopDomain),
+    );
 
   it('does not act on a delivery from another shop the app is installed in, and acknowledges it', async () => {
     const foreign = 'another-shop.myshopify.com';
@@ -173,10 +219,16 @@ describe('unsigned Shopify webhook headers', () => {
       expect(replay.length).toBeGreaterThan(0);
       expect(replay.every((a) => a.status === 200)).toBe(true);
       const handle = handleOf(placed.legacyId);
-      const settled = async () => (await handle.describe()).status.name !== 'RUNNING' || (await handle.query(clickAndCollectStatusQuery)).step === 'awaiting-store';
+      const settled = async () =>
+        (await handle.describe()).status.name !== 'RUNNING' ||
+        (await handle.query(clickAndCollectStatusQuery)).step === 'awaiting-store';
       await waitFor('the order waiting for the store (or already finished)', settled);
       const history = await handle.fetchHistory();
-      expect(history.events?.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === webOrderCancelledSignal.name) ?? []).toHaveLength(0);
+      expect(
+        history.events?.filter(
+          (e) => e.workflowExecutionSignaledEventAttributes?.signalName === webOrderCancelledSignal.name,
+        ) ?? [],
+      ).toHaveLength(0);
       expect((await handle.query(clickAndCollectStatusQuery)).step).toBe('awaiting-store');
       expect(stack.webhooks.stats.outcomes['topic-mismatch']).toBeGreaterThan(0);
       stack.ecommerce.state.cancelOrderAsCustomer(placed.id);
@@ -190,17 +242,36 @@ describe('unsigned Shopify webhook headers', () => {
     stack.ecommerce.webhooks.configure({ triggeredAtAgeMs: 5 * 3600_000 });
     try {
       const stale = placeOrder();
-      await waitFor('the stale delivery started its workflow', () => handleOf(stale.legacyId).describe().then(() => true));
+      await waitFor('the stale delivery started its workflow', () =>
+        handleOf(stale.legacyId)
+          .describe()
+          .then(() => true),
+      );
     } finally {
       stack.ecommerce.webhooks.configure({ triggeredAtAgeMs: 0 });
     }
     await stack.ecommerce.webhooks.stop();
     const placed = placeOrder();
     for (const triggeredAt of ['2999-01-01T00:00:00Z', 'last tuesday']) {
-      const body = JSON.stringify({ id: Number(placed.legacyId), admin_graphql_api_id: placed.id, name: placed.name, created_at: new Date().toISOString(), cancelled_at: null, line_items: [] });
+      const body = JSON.stringify({
+        id: Number(placed.legacyId),
+        admin_graphql_api_id: placed.id,
+        name: placed.name,
+        created_at: new Date().toISOString(),
+        cancelled_at: null,
+        line_items: [],
+      });
       const res = await request(`${stack.webhooksUrl}/webhooks/shopify`, {
-        method: 'POST', body,
-        headers: { 'content-type': 'application/json', 'x-shopify-hmac-sha256': signWebhook(body, secret()), 'x-shopify-topic': 'orders/create', 'x-shopify-webhook-id': randomUUID(), 'x-shopify-shop-domain': new URL(stack.env.SHOPIFY_SHOP_URL).hostname, 'x-shopify-triggered-at': triggeredAt },
+        method: 'POST',
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'x-shopify-hmac-sha256': signWebhook(body, secret()),
+          'x-shopify-topic': 'orders/create',
+          'x-shopify-webhook-id': randomUUID(),
+          'x-shopify-shop-domain': new URL(stack.env.SHOPIFY_SHOP_URL).hostname,
+          'x-shopify-triggered-at': triggeredAt,
+        },
       });
       expect(res.statusCode).toBe(200);
       await res.body.dump();
@@ -229,7 +300,10 @@ describe('start-up while Sitoo is down', () => {
       let stderr = '';
       child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
       const listening = await new Promise<Record<string, unknown>>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the receiver process did not listen within 45 s: ${stderr.slice(-400)}`)), 45_000);
+        const timer = setTimeout(
+          () => reject(new Error(`the receiver process did not listen within 45 s: ${stderr.slice(-400)}`)),
+          45_000,
+        );
         child!.on('exit', (code) => {
           clearTimeout(timer);
           reject(new Error(`the receiver process exited with code ${code} before listening: ${stderr.slice(-400)}`));
@@ -239,7 +313,8 @@ describe('start-up while Sitoo is down', () => {
           partial += d.toString();
           const all = partial.split('\n');
           partial = all.pop()!;
-          for (const line of all) if (line.trim().startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
+          for (const line of all)
+            if (line.trim().startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
           const found = lines.find((l) => typeof l.url === 'string' && typeof l.webhooks === 'string');
           if (found) {
             clearTimeout(timer);
@@ -256,33 +331,69 @@ describe('start-up while Sitoo is down', () => {
       expect(healthBody.setup.pending).toContain('end-of-day schedules');
 
       const order = sell(stack, 102, [['BOOK-1', 1]]);
-      const event = { event_id: randomUUID(), event_type: 'order', event_date: Math.floor(Date.now() / 1000), account_id: stack.env.SITOO_ACCOUNT_ID, data: { eshop_id: 1, order_id: order.orderId, warehouse_id: 102, order_event_type: 'add' } };
-      const res = await request(`${eventsUrl}/events`, { method: 'POST', headers: { authorization: eventsAuth(), 'content-type': 'application/json' }, body: JSON.stringify([event]) });
+      const event = {
+        event_id: randomUUID(),
+        event_type: 'order',
+        event_date: Math.floor(Date.now() / 1000),
+        account_id: stack.env.SITOO_ACCOUNT_ID,
+        data: { eshop_id: 1, order_id: order.orderId, warehouse_id: 102, order_event_type: 'add' },
+      };
+      const res = await request(`${eventsUrl}/events`, {
+        method: 'POST',
+        headers: { authorization: eventsAuth(), 'content-type': 'application/json' },
+        body: JSON.stringify([event]),
+      });
       expect(res.statusCode).toBe(200);
       await res.body.dump();
 
       await expect(stack.client.schedule.getHandle(endOfDayScheduleId('S01')).describe()).rejects.toThrow(/not found/i);
       stack.sitoo.faults.set({ outage: null });
-      await waitFor('the end-of-day schedules', () => stack.client.schedule.getHandle(endOfDayScheduleId('S01')).describe().then(() => true), 60_000);
+      await waitFor(
+        'the end-of-day schedules',
+        () =>
+          stack.client.schedule
+            .getHandle(endOfDayScheduleId('S01'))
+            .describe()
+            .then(() => true),
+        60_000,
+      );
       expect((await saleResult(stack, order.orderId)).outcome).toBe('completed');
-      const after = (await (await request(`${eventsUrl}/healthz`)).body.json()) as { setup: { done: boolean; pending: string[] } };
+      const after = (await (await request(`${eventsUrl}/healthz`)).body.json()) as {
+        setup: { done: boolean; pending: string[] };
+      };
       expect(after.setup).toMatchObject({ done: true, pending: [] });
     } finally {
       stack.sitoo.faults.set({ outage: null });
       child?.kill('SIGTERM');
-      for await (const s of stack.client.schedule.list()) await stack.client.schedule.getHandle(s.scheduleId).delete().catch(() => undefined);
+      for await (const s of stack.client.schedule.list())
+        await stack.client.schedule
+          .getHandle(s.scheduleId)
+          .delete()
+          .catch(() => undefined);
     }
   });
 });
 
 describe('receiver hardening (raw HTTP)', () => {
   const sitooPost = (length: number | undefined, extra: Record<string, string | number> = {}) =>
-    head('POST', '/events', { authorization: eventsAuth(), 'content-type': 'application/json', ...(length === undefined ? {} : { 'content-length': length }), ...extra });
+    head('POST', '/events', {
+      authorization: eventsAuth(),
+      'content-type': 'application/json',
+      ...(length === undefined ? {} : { 'content-length': length }),
+      ...extra,
+    });
 
   it('refuses a body too large by its Content-Length before reading it, and the connection stays usable', async () => {
     for (const [url, request] of [
       [stack.receiverUrl, sitooPost(2_000_000)],
-      [stack.webhooksUrl, head('POST', '/webhooks/shopify', { 'content-type': 'application/json', 'content-length': 2_000_000, 'x-shopify-hmac-sha256': signWebhook('x', secret()) })],
+      [
+        stack.webhooksUrl,
+        head('POST', '/webhooks/shopify', {
+          'content-type': 'application/json',
+          'content-length': 2_000_000,
+          'x-shopify-hmac-sha256': signWebhook('x', secret()),
+        }),
+      ],
     ] as const) {
       const conn = await RawConnection.open(url);
       await conn.write(request);
@@ -301,7 +412,8 @@ describe('receiver hardening (raw HTTP)', () => {
     const conn = await RawConnection.open(stack.receiverUrl);
     await conn.write(sitooPost(undefined, { 'transfer-encoding': 'chunked' }));
     const chunk = Buffer.alloc(64 * 1024, 0x20);
-    for (let sent = 0; sent < 1_500_000; sent += chunk.length) await conn.write(Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]));
+    for (let sent = 0; sent < 1_500_000; sent += chunk.length)
+      await conn.write(Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]));
     await conn.write('0\r\n\r\n');
     const res = await conn.response();
     expect(res.status).toBe(413);
@@ -321,12 +433,31 @@ describe('receiver hardening (raw HTTP)', () => {
   });
 
   it('answers 415 naming Content-Type for a body that is not JSON', async () => {
-    const batch = JSON.stringify([{ event_id: randomUUID(), event_type: 'z-report', event_date: 1, account_id: stack.env.SITOO_ACCOUNT_ID, data: {} }]);
-    const sitoo = await request(`${stack.receiverUrl}/events`, { method: 'POST', headers: { authorization: eventsAuth(), 'content-type': 'text/plain' }, body: batch });
+    const batch = JSON.stringify([
+      {
+        event_id: randomUUID(),
+        event_type: 'z-report',
+        event_date: 1,
+        account_id: stack.env.SITOO_ACCOUNT_ID,
+        data: {},
+      },
+    ]);
+    const sitoo = await request(`${stack.receiverUrl}/events`, {
+      method: 'POST',
+      headers: { authorization: eventsAuth(), 'content-type': 'text/plain' },
+      body: batch,
+    });
     expect(sitoo.statusCode).toBe(415);
     expect(await sitoo.body.json()).toMatchObject({ field: 'Content-Type' });
     const body = '{}';
-    const shopify = await request(`${stack.webhooksUrl}/webhooks/shopify`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-shopify-hmac-sha256': signWebhook(body, secret()) }, body });
+    const shopify = await request(`${stack.webhooksUrl}/webhooks/shopify`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-shopify-hmac-sha256': signWebhook(body, secret()),
+      },
+      body,
+    });
     expect(shopify.statusCode).toBe(415);
     expect(await shopify.body.json()).toMatchObject({ field: 'Content-Type' });
   });
@@ -334,7 +465,13 @@ describe('receiver hardening (raw HTTP)', () => {
   it('refuses a webhook without a usable signature header before reading its body', async () => {
     for (const hmac of [undefined, 'not-a-digest']) {
       const conn = await RawConnection.open(stack.webhooksUrl);
-      await conn.write(head('POST', '/webhooks/shopify', { 'content-type': 'application/json', 'content-length': 500_000, ...(hmac ? { 'x-shopify-hmac-sha256': hmac } : {}) }));
+      await conn.write(
+        head('POST', '/webhooks/shopify', {
+          'content-type': 'application/json',
+          'content-length': 500_000,
+          ...(hmac ? { 'x-shopify-hmac-sha256': hmac } : {}),
+        }),
+      );
       expect((await conn.response()).status).toBe(401);
       conn.destroy();
     }
@@ -342,14 +479,33 @@ describe('receiver hardening (raw HTTP)', () => {
 
   it('verifies a signed webhook sent in small pieces (the HMAC is computed as the body streams in)', async () => {
     await stack.ecommerce.webhooks.stop();
-    const placed = stack.ecommerce.state.createOrder({ lines: [{ sku: 'TEE-1', quantity: 1, price: '199.00' }], pickupLocationId: webLocation(stack, 'S02') });
+    const placed = stack.ecommerce.state.createOrder({
+      lines: [{ sku: 'TEE-1', quantity: 1, price: '199.00' }],
+      pickupLocationId: webLocation(stack, 'S02'),
+    });
     stack.ecommerce.webhooks.start();
-    const body = Buffer.from(JSON.stringify({ id: Number(placed.legacyId), admin_graphql_api_id: placed.id, name: placed.name, created_at: new Date().toISOString(), cancelled_at: null, line_items: [], note: 'x'.repeat(20_000) }));
+    const body = Buffer.from(
+      JSON.stringify({
+        id: Number(placed.legacyId),
+        admin_graphql_api_id: placed.id,
+        name: placed.name,
+        created_at: new Date().toISOString(),
+        cancelled_at: null,
+        line_items: [],
+        note: 'x'.repeat(20_000),
+      }),
+    );
     const conn = await RawConnection.open(stack.webhooksUrl);
-    await conn.write(head('POST', '/webhooks/shopify', {
-      'content-type': 'application/json; charset=utf-8', 'content-length': body.length, 'x-shopify-hmac-sha256': signWebhook(body.toString(), secret()),
-      'x-shopify-topic': 'orders/create', 'x-shopify-webhook-id': randomUUID(), 'x-shopify-shop-domain': new URL(stack.env.SHOPIFY_SHOP_URL).hostname,
-    }));
+    await conn.write(
+      head('POST', '/webhooks/shopify', {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': body.length,
+        'x-shopify-hmac-sha256': signWebhook(body.toString(), secret()),
+        'x-shopify-topic': 'orders/create',
+        'x-shopify-webhook-id': randomUUID(),
+        'x-shopify-shop-domain': new URL(stack.env.SHOPIFY_SHOP_URL).hostname,
+      }),
+    );
     for (let i = 0; i < body.length; i += 997) await conn.write(body.subarray(i, i + 997));
     expect((await conn.response()).status).toBe(200);
     conn.destroy();
@@ -357,16 +513,45 @@ describe('receiver hardening (raw HTTP)', () => {
 
   describe('with tight limits', () => {
     const logged: Array<{ level: number; msg: string }> = [];
-    const logger = pino({ level: 'debug' }, { write: (line: string) => void logged.push(JSON.parse(line) as { level: number; msg: string }) });
-    const limits = { maxConnections: 2, headersTimeoutMs: 500, requestTimeoutMs: 1_000, keepAliveTimeoutMs: 300, maxRequestsPerSocket: 2, connectionsCheckingIntervalMs: 100 };
+    const logger = pino(
+      { level: 'debug' },
+      { write: (line: string) => void logged.push(JSON.parse(line) as { level: number; msg: string }) },
+    );
+    const limits = {
+      maxConnections: 2,
+      headersTimeoutMs: 500,
+      requestTimeoutMs: 1_000,
+      keepAliveTimeoutMs: 300,
+      maxRequestsPerSocket: 2,
+      connectionsCheckingIntervalMs: 100,
+    };
     let sitoo: ReturnType<typeof createSitooEventsReceiver>;
     let shopify: ReturnType<typeof createShopifyWebhooksReceiver>;
     let sitooUrl: string;
     let shopifyUrl: string;
 
     beforeAll(async () => {
-      sitoo = createSitooEventsReceiver({ client: stack.client, accountId: stack.env.SITOO_ACCOUNT_ID, eshopId: 1, paymentConfirmationTimeout: '1h', username: 'u', password: 'p', logger, limits });
-      shopify = createShopifyWebhooksReceiver({ client: stack.client, accountId: stack.env.SITOO_ACCOUNT_ID, secrets: ['s'], shopDomain: 'retail.myshopify.com', logger, pickupExpiry: '1h', whenShort: 'park', vatPercent: 25, limits });
+      sitoo = createSitooEventsReceiver({
+        client: stack.client,
+        accountId: stack.env.SITOO_ACCOUNT_ID,
+        eshopId: 1,
+        paymentConfirmationTimeout: '1h',
+        username: 'u',
+        password: 'p',
+        logger,
+        limits,
+      });
+      shopify = createShopifyWebhooksReceiver({
+        client: stack.client,
+        accountId: stack.env.SITOO_ACCOUNT_ID,
+        secrets: ['s'],
+        shopDomain: 'retail.myshopify.com',
+        logger,
+        pickupExpiry: '1h',
+        whenShort: 'park',
+        vatPercent: 25,
+        limits,
+      });
       sitooUrl = await sitoo.listen(0);
       shopifyUrl = await shopify.listen(0);
     });
@@ -383,17 +568,21 @@ describe('receiver hardening (raw HTTP)', () => {
         await extra.write(head('GET', '/healthz'));
         await expect(extra.response(2_000)).rejects.toThrow(/closed .* before a complete response/);
         held[0]!.destroy();
-        await waitFor('the freed slot', async () => {
-          const conn = await RawConnection.open(url);
-          try {
-            await conn.write(head('GET', '/healthz'));
-            return (await conn.response(1_000)).status === 200;
-          } catch {
-            return false;
-          } finally {
-            conn.destroy();
-          }
-        }, 5_000);
+        await waitFor(
+          'the freed slot',
+          async () => {
+            const conn = await RawConnection.open(url);
+            try {
+              await conn.write(head('GET', '/healthz'));
+              return (await conn.response(1_000)).status === 200;
+            } catch {
+              return false;
+            } finally {
+              conn.destroy();
+            }
+          },
+          5_000,
+        );
         held[1]!.destroy();
       }
     });
@@ -420,14 +609,30 @@ describe('receiver hardening (raw HTTP)', () => {
 
     it('logs a client that gives up mid-body below warn level, not as an error', async () => {
       for (const [url, request] of [
-        [sitooUrl, head('POST', '/events', { authorization: basicAuth('u', 'p'), 'content-type': 'application/json', 'content-length': 1_000 })],
-        [shopifyUrl, head('POST', '/webhooks/shopify', { 'content-type': 'application/json', 'content-length': 1_000, 'x-shopify-hmac-sha256': signWebhook('x', 's') })],
+        [
+          sitooUrl,
+          head('POST', '/events', {
+            authorization: basicAuth('u', 'p'),
+            'content-type': 'application/json',
+            'content-length': 1_000,
+          }),
+        ],
+        [
+          shopifyUrl,
+          head('POST', '/webhooks/shopify', {
+            'content-type': 'application/json',
+            'content-length': 1_000,
+            'x-shopify-hmac-sha256': signWebhook('x', 's'),
+          }),
+        ],
       ] as const) {
         const from = logged.length;
         const conn = await RawConnection.open(url);
         await conn.write(`${request}[{"event_id":`);
         conn.destroy();
-        const line = await waitFor('a log line about the aborted client', () => logged.slice(from).find((l) => /abort|went away|gone/i.test(JSON.stringify(l))));
+        const line = await waitFor('a log line about the aborted client', () =>
+          logged.slice(from).find((l) => /abort|went away|gone/i.test(JSON.stringify(l))),
+        );
         expect(line.level).toBeLessThan(40);
         expect(logged.slice(from).filter((l) => l.level >= 50)).toEqual([]);
       }

@@ -4,7 +4,13 @@ import { saleWorkflowId, sitooOrderErpDocumentNumber, stockSyncWorkflowId } from
 import { bufferFor, NO_BUFFERS, webOnHand } from '../../src/domain/stock';
 import { stockStatusQuery } from '../../src/workflows/stock-contract';
 import { PaymentState } from '../../src/domain/sale';
-import { startLocalStack, type CatalogueItem, type LocalStack, type LocalStackOptions, type StoreSeed } from '../../src/local/stack';
+import {
+  startLocalStack,
+  type CatalogueItem,
+  type LocalStack,
+  type LocalStackOptions,
+  type StoreSeed,
+} from '../../src/local/stack';
 import { PROJECT_ROOT } from '../../src/local/temporal-cli';
 import { statusQuery } from '../../src/workflows/sale-contract';
 import { waitFor, type TestTemporal } from '../support/temporal';
@@ -22,7 +28,11 @@ export const stores: StoreSeed[] = [
   { storeId: 'POP', name: 'Pop-up', warehouseId: 199, erpLocationCode: 'POPUP', mapped: false, stock: stock() },
 ];
 
-export function startTestStack(t: TestTemporal, name: string, overrides: Partial<LocalStackOptions> = {}): Promise<LocalStack> {
+export function startTestStack(
+  t: TestTemporal,
+  name: string,
+  overrides: Partial<LocalStackOptions> = {},
+): Promise<LocalStack> {
   return startLocalStack({
     temporal: { address: t.address, namespace: t.namespace },
     dataDir: join(PROJECT_ROOT, '.data', 'e2e', name),
@@ -35,11 +45,21 @@ export function startTestStack(t: TestTemporal, name: string, overrides: Partial
   });
 }
 
-export function sell(stack: LocalStack, warehouseId: number, lines: Array<[sku: string, quantity: number]>, paymentStateId: number = PaymentState.Successful) {
+export function sell(
+  stack: LocalStack,
+  warehouseId: number,
+  lines: Array<[sku: string, quantity: number]>,
+  paymentStateId: number = PaymentState.Successful,
+) {
   return stack.sitoo.pos.recordSale({
     warehouseId,
     paymentStateId,
-    lines: lines.map(([sku, quantity]) => ({ sku, quantity, unitPriceGross: catalogue.find((c) => c.sku === sku)?.unitPriceGross ?? '10.00', vatPercent: 25 })),
+    lines: lines.map(([sku, quantity]) => ({
+      sku,
+      quantity,
+      unitPriceGross: catalogue.find((c) => c.sku === sku)?.unitPriceGross ?? '10.00',
+      vatPercent: 25,
+    })),
   });
 }
 
@@ -52,20 +72,33 @@ export function webLocation(stack: LocalStack, storeId: string): string {
 }
 
 export function erpDocs(stack: LocalStack, orderId: number) {
-  return stack.erp.state.salesDocuments().filter((d) => d.externalDocumentNumber === sitooOrderErpDocumentNumber(stack.env.SITOO_ACCOUNT_ID, orderId));
+  return stack.erp.state
+    .salesDocuments()
+    .filter((d) => d.externalDocumentNumber === sitooOrderErpDocumentNumber(stack.env.SITOO_ACCOUNT_ID, orderId));
 }
 
 /** Waits until the sale's workflow exists and has closed, and returns its result. */
 export async function saleResult(stack: LocalStack, orderId: number, timeoutMs = 60_000) {
-  await waitFor(`sale ${orderId} workflow to start`, () => saleHandle(stack, orderId).describe().then(() => true), timeoutMs);
+  await waitFor(
+    `sale ${orderId} workflow to start`,
+    () =>
+      saleHandle(stack, orderId)
+        .describe()
+        .then(() => true),
+    timeoutMs,
+  );
   return saleHandle(stack, orderId).result();
 }
 
 export async function parkedAs(stack: LocalStack, orderId: number, type: string, timeoutMs = 60_000) {
-  return waitFor(`sale ${orderId} parked as ${type}`, async () => {
-    const status = await saleHandle(stack, orderId).query(statusQuery);
-    return status.exception?.type === type ? status : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `sale ${orderId} parked as ${type}`,
+    async () => {
+      const status = await saleHandle(stack, orderId).query(statusQuery);
+      return status.exception?.type === type ? status : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /**
@@ -81,10 +114,19 @@ export function expectedStoreWeb(stack: LocalStack, storeId: string, sku: string
 }
 
 /** Waits until the web shows, for each SKU at the store, what Sitoo holds. */
-export async function webMatchesStore(stack: LocalStack, storeId: string, skus: string[], timeoutMs = 30_000): Promise<void> {
+export async function webMatchesStore(
+  stack: LocalStack,
+  storeId: string,
+  skus: string[],
+  timeoutMs = 30_000,
+): Promise<void> {
   const location = webLocation(stack, storeId);
-  await waitFor(`web stock at ${storeId} to match Sitoo for ${skus.join(', ')}`, () =>
-    skus.every((sku) => stack.ecommerce.state.getAvailable(sku, location) === expectedStoreWeb(stack, storeId, sku)), timeoutMs);
+  await waitFor(
+    `web stock at ${storeId} to match Sitoo for ${skus.join(', ')}`,
+    () =>
+      skus.every((sku) => stack.ecommerce.state.getAvailable(sku, location) === expectedStoreWeb(stack, storeId, sku)),
+    timeoutMs,
+  );
 }
 
 /** The coalescer's status, once it has started. */

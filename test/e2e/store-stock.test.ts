@@ -8,7 +8,16 @@ import type { StockDriftResult } from '../../src/workflows/stock-contract';
 import { stockAdjustmentStatusQuery } from '../../src/workflows/stock-contract';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
 import { connectTemporal, triggerSchedule, waitFor, type TestTemporal } from '../support/temporal';
-import { ecommerceRequests, expectedStoreWeb, saleResult, sell, startTestStack, stockStatus, webLocation, webMatchesStore } from './stack-fixture';
+import {
+  ecommerceRequests,
+  expectedStoreWeb,
+  saleResult,
+  sell,
+  startTestStack,
+  stockStatus,
+  webLocation,
+  webMatchesStore,
+} from './stack-fixture';
 
 // Store stock end to end: Sitoo warehouse transactions -> receiver -> stock coalescer -> web shop and ERP.
 let t: TestTemporal;
@@ -61,18 +70,27 @@ describe('store stock reaches the web shop', () => {
     sell(stack, 102, [['TEE-1', 1]]);
     await webMatchesStore(stack, 'S02', ['TEE-1']);
     expect(stack.ecommerce.state.getAvailable('TEE-1', location)).toBe(expectedStoreWeb(stack, 'S02', 'TEE-1'));
-    await waitFor('the coalescer to report the conflict', async () => (await stockStatus(stack)).totals.staleRetries > staleBefore);
+    await waitFor(
+      'the coalescer to report the conflict',
+      async () => (await stockStatus(stack)).totals.staleRetries > staleBefore,
+    );
   });
 
   it('lost responses and throttling on the web shop neither double-apply nor surface as errors', async () => {
     stack.ecommerce.faults.set({ lostResponseRate: 0.4, throttleRate: 0.2 });
     try {
-      for (let i = 0; i < 15; i++) sell(stack, 101, [['TEE-1', 1], ['BOOK-1', 1]]);
+      for (let i = 0; i < 15; i++)
+        sell(stack, 101, [
+          ['TEE-1', 1],
+          ['BOOK-1', 1],
+        ]);
       await webMatchesStore(stack, 'S01', ['TEE-1', 'BOOK-1'], 60_000);
     } finally {
       stack.ecommerce.faults.reset();
     }
-    expect(stack.ecommerce.state.getAvailable('BOOK-1', webLocation(stack, 'S01'))).toBe(stack.sitoo.state.getStock(101, 'BOOK-1'));
+    expect(stack.ecommerce.state.getAvailable('BOOK-1', webLocation(stack, 'S01'))).toBe(
+      stack.sitoo.state.getStock(101, 'BOOK-1'),
+    );
   });
 });
 
@@ -92,7 +110,8 @@ describe('store stock changes other than sales', () => {
     }
     stack.erp.faults.reset();
     const adjustments = stack.erp.state.stockAdjustments();
-    for (const id of [counted, adjusted, outId, inId]) expect(adjustments.filter((a) => a.externalDocumentNumber === `WT-${id}`)).toHaveLength(1);
+    for (const id of [counted, adjusted, outId, inId])
+      expect(adjustments.filter((a) => a.externalDocumentNumber === `WT-${id}`)).toHaveLength(1);
     const lines = (id: number) => adjustments.find((a) => a.externalDocumentNumber === `WT-${id}`)!;
     expect(lines(outId)).toMatchObject({ locationCode: 'STORE01', lines: [{ itemNumber: 'TEE-1', quantity: -5 }] });
     expect(lines(inId)).toMatchObject({ locationCode: 'STORE02', lines: [{ itemNumber: 'TEE-1', quantity: 5 }] });
@@ -107,22 +126,37 @@ describe('store stock changes other than sales', () => {
       const s = await handle.query(stockAdjustmentStatusQuery).catch(() => undefined);
       return s?.exception?.type === 'unmapped-warehouse' ? s : undefined;
     });
-    expect(status.exception).toMatchObject({ owner: 'integration-ops', details: { warehouseId: 199, transactionId: id } });
+    expect(status.exception).toMatchObject({
+      owner: 'integration-ops',
+      details: { warehouseId: 199, transactionId: id },
+    });
     expect((await stockStatus(stack)).unmappedWarehouses).toContain(199);
   });
 
   it('a stock change whose event never came is caught by the polling schedule: web and ERP both follow', async () => {
     await stack.sitoo.events.stop();
     try {
-      const id = stack.sitoo.pos.adjustStock(101, [{ sku: 'BOOK-1', quantity: 7 }], { reason: 'found in the back room' });
-      const scheduleId = await ensureSitooPollSchedule(stack.client, { accountId: stack.env.SITOO_ACCOUNT_ID, every: '1h', fromOrderId: 1_000_000, fromTransactionId: id });
+      const id = stack.sitoo.pos.adjustStock(101, [{ sku: 'BOOK-1', quantity: 7 }], {
+        reason: 'found in the back room',
+      });
+      const scheduleId = await ensureSitooPollSchedule(stack.client, {
+        accountId: stack.env.SITOO_ACCOUNT_ID,
+        every: '1h',
+        fromOrderId: 1_000_000,
+        fromTransactionId: id,
+      });
       const schedule = stack.client.schedule.getHandle(scheduleId);
       await triggerSchedule(schedule);
       await webMatchesStore(stack, 'S01', ['BOOK-1']);
       const handle = stack.client.workflow.getHandle(stockAdjustmentWorkflowId(stack.env.SITOO_ACCOUNT_ID, id));
-      expect((await waitFor('the missed change recorded in the ERP', () => handle.result().catch(() => undefined))).step).toBe('recorded');
+      expect(
+        (await waitFor('the missed change recorded in the ERP', () => handle.result().catch(() => undefined))).step,
+      ).toBe('recorded');
       expect(stack.erp.state.stockAdjustments().filter((a) => a.externalDocumentNumber === `WT-${id}`)).toHaveLength(1);
-      await waitFor('the transaction cursor moved past it', async () => ((await schedule.describe()).action.args?.[0] as SitooPollInput).fromTransactionId! > id);
+      await waitFor(
+        'the transaction cursor moved past it',
+        async () => ((await schedule.describe()).action.args?.[0] as SitooPollInput).fromTransactionId! > id,
+      );
       await schedule.delete();
     } finally {
       stack.sitoo.events.start();
@@ -147,19 +181,39 @@ describe('web orders', () => {
     await webMatchesStore(stack, 'S02', ['TEE-1']);
     expect(stack.ecommerce.state.getAvailable('TEE-1', location)).toBe(1);
     // A customer buys it online, to be shipped from the store: Shopify commits it there.
-    stack.ecommerce.state.createOrder({ lines: [{ sku: 'TEE-1', quantity: 1, price: '199.00' }], shippingLocationId: location });
-    expect(stack.ecommerce.state.quantities('TEE-1', location)).toMatchObject({ available: 0, committed: 1, on_hand: 1 });
+    stack.ecommerce.state.createOrder({
+      lines: [{ sku: 'TEE-1', quantity: 1, price: '199.00' }],
+      shippingLocationId: location,
+    });
+    expect(stack.ecommerce.state.quantities('TEE-1', location)).toMatchObject({
+      available: 0,
+      committed: 1,
+      on_hand: 1,
+    });
 
     // A restarted inventory worker remembers nothing; its flush of that SKU reads the level afresh.
     await stack.stopWorkers();
     await stack.startWorkers();
-    await flushedAfter(() => signalStockChanged(stack.client, stack.env.SITOO_ACCOUNT_ID, { keys: [{ locationId: 'S02', sku: 'TEE-1' }] }));
-    expect(stack.ecommerce.state.quantities('TEE-1', location)).toMatchObject({ available: 0, committed: 1, on_hand: 1 });
+    await flushedAfter(() =>
+      signalStockChanged(stack.client, stack.env.SITOO_ACCOUNT_ID, { keys: [{ locationId: 'S02', sku: 'TEE-1' }] }),
+    );
+    expect(stack.ecommerce.state.quantities('TEE-1', location)).toMatchObject({
+      available: 0,
+      committed: 1,
+      on_hand: 1,
+    });
 
     // The store takes in two more (a Sitoo warehouse transaction): the web offers those two, not the sold one.
     stack.sitoo.pos.adjustStock(102, [{ sku: 'TEE-1', quantity: 2 }]);
-    await waitFor('the web to follow the store', () => stack.ecommerce.state.quantities('TEE-1', location)!.on_hand === 3);
-    expect(stack.ecommerce.state.quantities('TEE-1', location)).toMatchObject({ available: 2, committed: 1, on_hand: 3 });
+    await waitFor(
+      'the web to follow the store',
+      () => stack.ecommerce.state.quantities('TEE-1', location)!.on_hand === 3,
+    );
+    expect(stack.ecommerce.state.quantities('TEE-1', location)).toMatchObject({
+      available: 2,
+      committed: 1,
+      on_hand: 3,
+    });
     await webMatchesStore(stack, 'S02', ['TEE-1']);
   });
 
@@ -167,24 +221,45 @@ describe('web orders', () => {
     // The shape of a pickup: the store hands over a unit (its Sitoo stock drops), then the web order is fulfilled.
     const location = webLocation(stack, 'S02');
     await webMatchesStore(stack, 'S02', ['CAP-1']);
-    const placed = stack.ecommerce.state.createOrder({ lines: [{ sku: 'CAP-1', quantity: 1, price: '149.00' }], shippingLocationId: location });
+    const placed = stack.ecommerce.state.createOrder({
+      lines: [{ sku: 'CAP-1', quantity: 1, price: '149.00' }],
+      shippingLocationId: location,
+    });
     const onHandBefore = stack.ecommerce.state.quantities('CAP-1', location)!.on_hand;
     stack.sitoo.pos.adjustStock(102, [{ sku: 'CAP-1', quantity: -1 }]);
-    await waitFor('the web to follow the store', () => stack.ecommerce.state.quantities('CAP-1', location)!.on_hand === onHandBefore - 1);
-    stack.ecommerce.state.orders.fulfil([{ fulfillmentOrderId: stack.ecommerce.state.orders.get(placed.id)!.fulfillmentOrders[0]!.id }]);
+    await waitFor(
+      'the web to follow the store',
+      () => stack.ecommerce.state.quantities('CAP-1', location)!.on_hand === onHandBefore - 1,
+    );
+    stack.ecommerce.state.orders.fulfil([
+      { fulfillmentOrderId: stack.ecommerce.state.orders.get(placed.id)!.fulfillmentOrders[0]!.id },
+    ]);
     // Shopify took the shipped unit out of on_hand as well: the web is one short of the store.
-    expect(stack.ecommerce.state.quantities('CAP-1', location)).toMatchObject({ on_hand: onHandBefore - 2, committed: 0 });
+    expect(stack.ecommerce.state.quantities('CAP-1', location)).toMatchObject({
+      on_hand: onHandBefore - 2,
+      committed: 0,
+    });
     await signalStockChanged(stack.client, stack.env.SITOO_ACCOUNT_ID, { keys: [{ locationId: 'S02', sku: 'CAP-1' }] });
     await webMatchesStore(stack, 'S02', ['CAP-1']);
-    expect(stack.ecommerce.state.quantities('CAP-1', location)).toMatchObject({ on_hand: onHandBefore - 1, committed: 0 });
+    expect(stack.ecommerce.state.quantities('CAP-1', location)).toMatchObject({
+      on_hand: onHandBefore - 1,
+      committed: 0,
+    });
   });
 
   it('the drift check does not repair units committed to an open web order back into available', async () => {
     const location = webLocation(stack, 'S01');
     await webMatchesStore(stack, 'S01', ['BOOK-1']);
     const before = stack.ecommerce.state.getAvailable('BOOK-1', location)!;
-    stack.ecommerce.state.createOrder({ lines: [{ sku: 'BOOK-1', quantity: 2, price: '249.00' }], shippingLocationId: location });
-    const result: StockDriftResult = await stack.client.workflow.execute('stockDriftWorkflow', { workflowId: 'drift-with-open-web-orders', taskQueue: TASK_QUEUES.inventory, args: [{ settle: '1s' }] });
+    stack.ecommerce.state.createOrder({
+      lines: [{ sku: 'BOOK-1', quantity: 2, price: '249.00' }],
+      shippingLocationId: location,
+    });
+    const result: StockDriftResult = await stack.client.workflow.execute('stockDriftWorkflow', {
+      workflowId: 'drift-with-open-web-orders',
+      taskQueue: TASK_QUEUES.inventory,
+      args: [{ settle: '1s' }],
+    });
     expect(result.locations.find((l) => l.locationId === 'S01')!.corrected).toEqual([]);
     expect(stack.ecommerce.state.quantities('BOOK-1', location)).toMatchObject({ available: before - 2, committed: 2 });
     await webMatchesStore(stack, 'S01', ['BOOK-1']);

@@ -29,7 +29,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stack?.client.schedule.getHandle(scheduleId).delete().catch(() => undefined);
+  await stack?.client.schedule
+    .getHandle(scheduleId)
+    .delete()
+    .catch(() => undefined);
   await stack?.close();
   await t?.close();
   await new Promise<void>((r) => down.close(() => r()));
@@ -37,8 +40,13 @@ afterAll(async () => {
 
 const callbackUrl = () => `${stack.webhooksUrl}/webhooks/shopify`;
 const collectOf = (webOrderId: string) => stack.client.workflow.getHandle(clickAndCollectWorkflowId(webOrderId));
-const sitooOrdersOf = (webOrderId: string) => [...stack.sitoo.state.orders.values()].filter((o) => o.externalid === webOrderId);
-const pickupAt = (storeId: string) => stack.ecommerce.state.createOrder({ lines: [{ sku: 'TEE-1', quantity: 1, price: '199.00' }], pickupLocationId: webLocation(stack, storeId) });
+const sitooOrdersOf = (webOrderId: string) =>
+  [...stack.sitoo.state.orders.values()].filter((o) => o.externalid === webOrderId);
+const pickupAt = (storeId: string) =>
+  stack.ecommerce.state.createOrder({
+    lines: [{ sku: 'TEE-1', quantity: 1, price: '199.00' }],
+    pickupLocationId: webLocation(stack, storeId),
+  });
 
 /** Runs the schedule now and returns that run's result. */
 async function pollNow(): Promise<WebOrderPollResult> {
@@ -57,52 +65,105 @@ describe('Shopify order poll', () => {
     // The receiver was unreachable: Shopify's deliveries fail and it removes the subscription.
     for (const s of stack.ecommerce.webhooks.list()) stack.ecommerce.webhooks.unsubscribe(s.id);
     stack.ecommerce.webhooks.configure({ retries: 1, retryBaseMs: 10, removeAfterFailures: 2 });
-    stack.ecommerce.webhooks.subscribe({ topics: ['orders/create', 'orders/cancelled'], url: downUrl, secret: stack.env.SHOPIFY_WEBHOOK_SECRETS[0]! });
+    stack.ecommerce.webhooks.subscribe({
+      topics: ['orders/create', 'orders/cancelled'],
+      url: downUrl,
+      secret: stack.env.SHOPIFY_WEBHOOK_SECRETS[0]!,
+    });
     const missed = pickupAt('S01');
-    await waitFor('Shopify to remove the subscription', () => stack.ecommerce.webhooks.removedSubscriptions.length === 1);
+    await waitFor(
+      'Shopify to remove the subscription',
+      () => stack.ecommerce.webhooks.removedSubscriptions.length === 1,
+    );
     await stack.ecommerce.webhooks.idle();
     expect(stack.ecommerce.webhooks.list()).toEqual([]);
     await expect(collectOf(missed.legacyId).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
 
     scheduleId = await ensureWebOrderPollSchedule(stack.client, {
-      accountId: stack.env.SITOO_ACCOUNT_ID, every: '1h', lookback: '10m', settle: '0s', callbackUrl: callbackUrl(),
+      accountId: stack.env.SITOO_ACCOUNT_ID,
+      every: '1h',
+      lookback: '10m',
+      settle: '0s',
+      callbackUrl: callbackUrl(),
       collect: { accountId: stack.env.SITOO_ACCOUNT_ID, pickupExpiry: '1h', whenShort: 'park', vatPercent: 25 },
     });
     const from = await cursor();
     const first = await pollNow();
-    expect(first).toMatchObject({ started: 1, webhooks: { missing: ['orders/create', 'orders/cancelled'], recreated: ['orders/create', 'orders/cancelled'], refused: [] } });
-    await waitFor('the missed order to reach its store', async () => (await collectOf(missed.legacyId).query(clickAndCollectStatusQuery)).step === 'awaiting-store');
+    expect(first).toMatchObject({
+      started: 1,
+      webhooks: {
+        missing: ['orders/create', 'orders/cancelled'],
+        recreated: ['orders/create', 'orders/cancelled'],
+        refused: [],
+      },
+    });
+    await waitFor(
+      'the missed order to reach its store',
+      async () => (await collectOf(missed.legacyId).query(clickAndCollectStatusQuery)).step === 'awaiting-store',
+    );
     expect(sitooOrdersOf(missed.legacyId)).toHaveLength(1);
     const runId = (await collectOf(missed.legacyId).describe()).runId;
 
     // Subscribed again to the receiver, and the gap is on record for integration-ops.
-    expect(stack.ecommerce.webhooks.list().map((s) => [s.topics, s.url])).toEqual([[['orders/create'], callbackUrl()], [['orders/cancelled'], callbackUrl()]]);
+    expect(stack.ecommerce.webhooks.list().map((s) => [s.topics, s.url])).toEqual([
+      [['orders/create'], callbackUrl()],
+      [['orders/cancelled'], callbackUrl()],
+    ]);
     const day = new Date().toISOString().slice(0, 10);
-    const record = await stack.client.workflow.getHandle(webhookSubscriptionExceptionId('orders/create', day)).query(recordedExceptionStatusQuery);
-    expect(record.exception).toMatchObject({ type: 'webhook-subscription-missing', owner: 'integration-ops', details: { topic: 'orders/create', recreated: true }, allowedActions: ['acknowledge'] });
+    const record = await stack.client.workflow
+      .getHandle(webhookSubscriptionExceptionId('orders/create', day))
+      .query(recordedExceptionStatusQuery);
+    expect(record.exception).toMatchObject({
+      type: 'webhook-subscription-missing',
+      owner: 'integration-ops',
+      details: { topic: 'orders/create', recreated: true },
+      allowedActions: ['acknowledge'],
+    });
 
     // The cursor moved to the order's second (settle 0s), inclusive: the next run reads it again, harmlessly.
-    const moved = await waitFor('the cursor to move', async () => ((await cursor()).updatedAtFrom > from.updatedAtFrom ? cursor() : undefined));
-    expect(Date.parse(moved.updatedAtFrom)).toBeLessThanOrEqual(Date.parse(stack.ecommerce.state.orders.get(missed.id)!.updatedAt));
+    const moved = await waitFor('the cursor to move', async () =>
+      (await cursor()).updatedAtFrom > from.updatedAtFrom ? cursor() : undefined,
+    );
+    expect(Date.parse(moved.updatedAtFrom)).toBeLessThanOrEqual(
+      Date.parse(stack.ecommerce.state.orders.get(missed.id)!.updatedAt),
+    );
     const again = await pollNow();
     expect(again.seen).toBeGreaterThanOrEqual(1);
     expect(again.webhooks).toEqual({ missing: [], recreated: [], refused: [] });
     expect((await collectOf(missed.legacyId).describe()).runId).toBe(runId);
     expect(sitooOrdersOf(missed.legacyId)).toHaveLength(1);
     expect(stack.ecommerce.webhooks.list()).toHaveLength(2);
-    const records = await stack.client.workflow.count(`WorkflowType = 'recordedExceptionWorkflow' AND WorkflowId STARTS_WITH 'webhook-subscription-'`);
+    const records = await stack.client.workflow.count(
+      `WorkflowType = 'recordedExceptionWorkflow' AND WorkflowId STARTS_WITH 'webhook-subscription-'`,
+    );
     expect(records.count).toBe(2);
 
     // Deliveries flow again through the new subscription: the next order comes by webhook.
     const started = stack.webhooks.stats.outcomes.started;
     const next = pickupAt('S02');
-    await waitFor('the next order to reach its store', async () => (await collectOf(next.legacyId).query(clickAndCollectStatusQuery).catch(() => undefined))?.step === 'awaiting-store');
+    await waitFor(
+      'the next order to reach its store',
+      async () =>
+        (
+          await collectOf(next.legacyId)
+            .query(clickAndCollectStatusQuery)
+            .catch(() => undefined)
+        )?.step === 'awaiting-store',
+    );
     expect(stack.webhooks.stats.outcomes.started).toBeGreaterThan(started);
   });
 
   it('a cancellation whose webhook never arrives reaches the workflow through the poll', async () => {
     const placed = pickupAt('S02');
-    await waitFor('the order to reach its store', async () => (await collectOf(placed.legacyId).query(clickAndCollectStatusQuery).catch(() => undefined))?.step === 'awaiting-store');
+    await waitFor(
+      'the order to reach its store',
+      async () =>
+        (
+          await collectOf(placed.legacyId)
+            .query(clickAndCollectStatusQuery)
+            .catch(() => undefined)
+        )?.step === 'awaiting-store',
+    );
     await stack.ecommerce.webhooks.stop();
     try {
       stack.ecommerce.state.cancelOrderAsCustomer(placed.id);
@@ -110,7 +171,9 @@ describe('Shopify order poll', () => {
       expect(run.cancelled).toBeGreaterThanOrEqual(1);
       expect((await collectOf(placed.legacyId).result()).outcome).toBe('cancelled');
       expect(sitooOrdersOf(placed.legacyId)[0]!.orderstateid).toBe(20);
-      expect((await collectOf(placed.legacyId).query(clickAndCollectStatusQuery)).webCancelChecks).toMatchObject([{ webhookId: expect.stringMatching(/^poll-/), cancelled: true }]);
+      expect((await collectOf(placed.legacyId).query(clickAndCollectStatusQuery)).webCancelChecks).toMatchObject([
+        { webhookId: expect.stringMatching(/^poll-/), cancelled: true },
+      ]);
     } finally {
       stack.ecommerce.webhooks.start();
     }

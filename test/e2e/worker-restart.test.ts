@@ -36,12 +36,23 @@ describe('a worker killed mid-flight', () => {
   it('loses no sale and duplicates no order after it is restarted', async () => {
     startWorkerProcess('inventory');
     const main = startWorkerProcess('main');
-    const play = (n: number, from: number) => Array.from({ length: n }, (_, i) => sell(stack, (from + i) % 2 ? 102 : 101, [['TEE-1', 1], ['BOOK-1', 2]]));
+    const play = (n: number, from: number) =>
+      Array.from({ length: n }, (_, i) =>
+        sell(stack, (from + i) % 2 ? 102 : 101, [
+          ['TEE-1', 1],
+          ['BOOK-1', 2],
+        ]),
+      );
     const stockBefore = { S01: 100, S02: 100 };
 
     // Kill it once some orders are in the ERP and others have only just been rung up at the till.
     const first = play(6, 0);
-    await waitFor('some sales booked', () => first.filter((s) => erpDocs(stack, s.orderId).length > 0).length >= 2, 90_000, 20);
+    await waitFor(
+      'some sales booked',
+      () => first.filter((s) => erpDocs(stack, s.orderId).length > 0).length >= 2,
+      90_000,
+      20,
+    );
     const sales = [...first, ...play(6, 6)];
     main.kill('SIGKILL');
     await waitFor('the worker process to die', () => main.signalCode === 'SIGKILL');
@@ -56,10 +67,17 @@ describe('a worker killed mid-flight', () => {
       expect(docs, `sale ${sale.orderId}`).toHaveLength(1);
       expect(docs[0]!.kind).toBe('invoice');
     }
-    const perStore = { S01: sales.filter((_, i) => i % 2 === 0).length, S02: sales.filter((_, i) => i % 2 === 1).length };
+    const perStore = {
+      S01: sales.filter((_, i) => i % 2 === 0).length,
+      S02: sales.filter((_, i) => i % 2 === 1).length,
+    };
     for (const storeId of ['S01', 'S02'] as const) {
-      expect(stack.ecommerce.state.getAvailable('TEE-1', webLocation(stack, storeId))).toBe(stockBefore[storeId] - perStore[storeId]);
-      expect(stack.ecommerce.state.getAvailable('BOOK-1', webLocation(stack, storeId))).toBe(stockBefore[storeId] - 2 * perStore[storeId]);
+      expect(stack.ecommerce.state.getAvailable('TEE-1', webLocation(stack, storeId))).toBe(
+        stockBefore[storeId] - perStore[storeId],
+      );
+      expect(stack.ecommerce.state.getAvailable('BOOK-1', webLocation(stack, storeId))).toBe(
+        stockBefore[storeId] - 2 * perStore[storeId],
+      );
     }
   }, 240_000);
 

@@ -1,6 +1,13 @@
 import { afterEach } from 'vitest';
-import { BusinessCentralClient, type BusinessCentralClientOptions } from '../../src/connectors/erp/business-central/client';
-import { startBusinessCentralSimulator, type BusinessCentralSimulator, type BusinessCentralSimulatorOptions } from '../../src/simulators/business-central';
+import {
+  BusinessCentralClient,
+  type BusinessCentralClientOptions,
+} from '../../src/connectors/erp/business-central/client';
+import {
+  startBusinessCentralSimulator,
+  type BusinessCentralSimulator,
+  type BusinessCentralSimulatorOptions,
+} from '../../src/simulators/business-central';
 
 /** The Business Central simulator seeded the way the connector tests expect, closed after each test. */
 export function businessCentralFixture() {
@@ -20,9 +27,20 @@ export function businessCentralFixture() {
     return sim;
   }
 
-  function clientFor(sim: BusinessCentralSimulator, overrides: Partial<BusinessCentralClientOptions> = {}): BusinessCentralClient {
+  function clientFor(
+    sim: BusinessCentralSimulator,
+    overrides: Partial<BusinessCentralClientOptions> = {},
+  ): BusinessCentralClient {
     const { apiBaseUrl, tokenUrl, companyId, clientId, clientSecret } = sim;
-    return new BusinessCentralClient({ apiBaseUrl, tokenUrl, companyId, clientId, clientSecret, timeoutMs: 5_000, ...overrides });
+    return new BusinessCentralClient({
+      apiBaseUrl,
+      tokenUrl,
+      companyId,
+      clientId,
+      clientSecret,
+      timeoutMs: 5_000,
+      ...overrides,
+    });
   }
 
   return { startSim, clientFor };

@@ -19,8 +19,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const dataDir = join(PROJECT_ROOT, '.data');
   await mkdir(dataDir, { recursive: true });
   const [server, bundle] = await Promise.all([
-    startDevServer({ namespace: 'retail-test', extraNamespaces: [...TEST_NAMESPACES], dbFile: join(dataDir, 'temporal-test.sqlite') }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } }),
+    startDevServer({
+      namespace: 'retail-test',
+      extraNamespaces: [...TEST_NAMESPACES],
+      dbFile: join(dataDir, 'temporal-test.sqlite'),
+    }),
+    bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
+    }),
   ]);
   const workflowBundlePath = join(dataDir, 'test-workflow-bundle.js');
   await writeFile(workflowBundlePath, bundle.code);

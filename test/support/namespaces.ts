@@ -1,3 +1,20 @@
 /** One namespace per test file that runs workers, created when the dev server starts. */
-export const TEST_NAMESPACES = ['wf-sale', 'e2e-events', 'e2e-worker-restart', 'e2e-polling', 'e2e-store-stock', 'e2e-warehouse-stock', 'e2e-stock-priority', 'wf-stock', 'wf-collect', 'wf-return', 'e2e-collect', 'e2e-web-poll', 'e2e-returns', 'e2e-eod', 'e2e-erp', 'e2e-receivers'] as const;
+export const TEST_NAMESPACES = [
+  'wf-sale',
+  'e2e-events',
+  'e2e-worker-restart',
+  'e2e-polling',
+  'e2e-store-stock',
+  'e2e-warehouse-stock',
+  'e2e-stock-priority',
+  'wf-stock',
+  'wf-collect',
+  'wf-return',
+  'e2e-collect',
+  'e2e-web-poll',
+  'e2e-returns',
+  'e2e-eod',
+  'e2e-erp',
+  'e2e-receivers',
+] as const;
 export type TestNamespace = (typeof TEST_NAMESPACES)[number];

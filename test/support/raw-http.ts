@@ -68,8 +68,14 @@ export class RawConnection {
     for (;;) {
       const parsed = this.take();
       if (parsed) return parsed;
-      if (this.closed) throw new Error(`connection closed (${this.ended ?? 'no FIN'}${this.error ? `, ${this.error}` : ''}) before a complete response; got ${JSON.stringify(this.buffer.toString('latin1').slice(0, 200))}`);
-      if (Date.now() > deadline) throw new Error(`no complete response within ${timeoutMs} ms; got ${JSON.stringify(this.buffer.toString('latin1').slice(0, 200))}`);
+      if (this.closed)
+        throw new Error(
+          `connection closed (${this.ended ?? 'no FIN'}${this.error ? `, ${this.error}` : ''}) before a complete response; got ${JSON.stringify(this.buffer.toString('latin1').slice(0, 200))}`,
+        );
+      if (Date.now() > deadline)
+        throw new Error(
+          `no complete response within ${timeoutMs} ms; got ${JSON.stringify(this.buffer.toString('latin1').slice(0, 200))}`,
+        );
       await this.next(deadline - Date.now());
     }
   }
@@ -138,5 +144,7 @@ export class RawConnection {
 
 /** A request head; `headers` in order, Host added. */
 export function head(method: string, path: string, headers: Record<string, string | number> = {}): string {
-  return `${method} ${path} HTTP/1.1\r\nhost: receiver\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+  return `${method} ${path} HTTP/1.1\r\nhost: receiver\r\n${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('')}\r\n`;
 }

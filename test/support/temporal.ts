@@ -35,7 +35,12 @@ export async function connectTemporal(namespace: TestNamespace) {
 export type TestTemporal = Awaited<ReturnType<typeof connectTemporal>>;
 
 /** Waits for a condition with a deadline; never a bare sleep. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 30_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -45,7 +50,8 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
@@ -55,11 +61,27 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
  * run's workflow by the second it starts in, and a second trigger within the same second gets the
  * same id and is dropped without a word: so this waits for a new second first.
  */
-export async function triggerSchedule(schedule: ScheduleHandle): Promise<{ workflowId: string; firstExecutionRunId: string }> {
+export async function triggerSchedule(
+  schedule: ScheduleHandle,
+): Promise<{ workflowId: string; firstExecutionRunId: string }> {
   const recent = (await schedule.describe()).info.recentActions;
   const last = recent.at(-1)?.takenAt;
-  if (last) await waitFor("a new second for the run's workflow id", () => Math.floor(Date.now() / 1000) > Math.floor(last.getTime() / 1000), 5_000, 50);
+  if (last)
+    await waitFor(
+      "a new second for the run's workflow id",
+      () => Math.floor(Date.now() / 1000) > Math.floor(last.getTime() / 1000),
+      5_000,
+      50,
+    );
   const before = new Set(recent.map((a) => a.action.workflow.workflowId));
   await schedule.trigger();
-  return waitFor('the triggered run to start', async () => (await schedule.describe()).info.recentActions.map((a) => a.action.workflow).find((w) => !before.has(w.workflowId)), 30_000, 100);
+  return waitFor(
+    'the triggered run to start',
+    async () =>
+      (await schedule.describe()).info.recentActions
+        .map((a) => a.action.workflow)
+        .find((w) => !before.has(w.workflowId)),
+    30_000,
+    100,
+  );
 }

@@ -3,58 +3,122 @@ import { loadEnv } from '../../src/config/env';
 import { parseDuration } from '../../src/domain/duration';
 import { allocateCents, formatCents, parseCents, unitPrices, unitsShare } from '../../src/domain/money';
 import { validateResolution, type ParkedException } from '../../src/domain/exceptions';
-import { endOfDayDocumentNumber, endOfDayJournalCode, legacySitooOrderErpDocumentNumber, saleWorkflowId, sitooOrderErpDocumentNumber, sitooOrderIdOfErpDocumentNumber } from '../../src/domain/ids';
+import {
+  endOfDayDocumentNumber,
+  endOfDayJournalCode,
+  legacySitooOrderErpDocumentNumber,
+  saleWorkflowId,
+  sitooOrderErpDocumentNumber,
+  sitooOrderIdOfErpDocumentNumber,
+} from '../../src/domain/ids';
 import { erpSaleLines, paymentVerdict, PaymentState, quantitiesBySku, type SaleLine } from '../../src/domain/sale';
 
-const parked = (allowedActions: ParkedException['allowedActions']): ParkedException => ({ type: 'unmapped-warehouse', owner: 'integration-ops', message: 'm', details: {}, since: '', allowedActions });
+const parked = (allowedActions: ParkedException['allowedActions']): ParkedException => ({
+  type: 'unmapped-warehouse',
+  owner: 'integration-ops',
+  message: 'm',
+  details: {},
+  since: '',
+  allowedActions,
+});
 
 describe('payment verdict', () => {
   it('confirms only a successful payment; cancelled and failed are final refusals', () => {
     expect(paymentVerdict({ paymentStateId: PaymentState.Successful })).toBe('confirmed');
-    for (const s of [PaymentState.None, PaymentState.Pending, PaymentState.Reserved]) expect(paymentVerdict({ paymentStateId: s })).toBe('pending');
-    for (const s of [PaymentState.Cancelled, PaymentState.Failed]) expect(paymentVerdict({ paymentStateId: s })).toBe('refused');
+    for (const s of [PaymentState.None, PaymentState.Pending, PaymentState.Reserved])
+      expect(paymentVerdict({ paymentStateId: s })).toBe('pending');
+    for (const s of [PaymentState.Cancelled, PaymentState.Failed])
+      expect(paymentVerdict({ paymentStateId: s })).toBe('refused');
   });
 });
 
 describe('money at the wire', () => {
   it('parses both wire forms to cents and refuses what is not a whole cent', () => {
-    expect([parseCents('123.50'), parseCents('-0.05'), parseCents(123.5), parseCents(0.1 + 0.2), parseCents(59.97), parseCents(-39.4)]).toEqual([12350, -5, 12350, 30, 5997, -3940]);
-    expect([parseCents('3,50'), parseCents('1.005'), parseCents(0.005), parseCents(Number.NaN)]).toEqual([undefined, undefined, undefined, undefined]);
+    expect([
+      parseCents('123.50'),
+      parseCents('-0.05'),
+      parseCents(123.5),
+      parseCents(0.1 + 0.2),
+      parseCents(59.97),
+      parseCents(-39.4),
+    ]).toEqual([12350, -5, 12350, 30, 5997, -3940]);
+    expect([parseCents('3,50'), parseCents('1.005'), parseCents(0.005), parseCents(Number.NaN)]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
     expect([formatCents(5997), formatCents(-5), Number(formatCents(3940))]).toEqual(['59.97', '-0.05', 39.4]);
   });
 });
 
 describe('quantities by SKU', () => {
   it('adds up lines of the same SKU, refund lines counting negative', () => {
-    const line = (sku: string, quantity: number) => ({ sku, quantity, productName: '', unitPriceGrossCents: 100, vatPercent: 25 });
-    expect([...quantitiesBySku([line('A', 2), line('B', 1), line('A', 3), line('B', -1)])]).toEqual([['A', 5], ['B', 0]]);
+    const line = (sku: string, quantity: number) => ({
+      sku,
+      quantity,
+      productName: '',
+      unitPriceGrossCents: 100,
+      vatPercent: 25,
+    });
+    expect([...quantitiesBySku([line('A', 2), line('B', 1), line('A', 3), line('B', -1)])]).toEqual([
+      ['A', 5],
+      ['B', 0],
+    ]);
   });
 });
 
 describe('sale rows as ERP lines', () => {
-  const row = (sku: string, quantity: number, grossCents: number, vatPercent = 25, productName = sku || 'Discount'): SaleLine => ({ sku, productName, quantity, unitPriceGrossCents: Math.round(grossCents / quantity), vatPercent, grossCents });
+  const row = (
+    sku: string,
+    quantity: number,
+    grossCents: number,
+    vatPercent = 25,
+    productName = sku || 'Discount',
+  ): SaleLine => ({
+    sku,
+    productName,
+    quantity,
+    unitPriceGrossCents: Math.round(grossCents / quantity),
+    vatPercent,
+    grossCents,
+  });
   const booked = (rows: SaleLine[]) => {
     const r = erpSaleLines(rows);
     if ('refused' in r) throw new Error(r.refused);
     // What the ERP computes with prices including VAT: quantity x unit price - line discount.
-    return { lines: r.lines, erpTotal: r.lines.reduce((n, l) => n + l.quantity * l.unitPriceCents - l.discountCents, 0), total: r.totalCents };
+    return {
+      lines: r.lines,
+      erpTotal: r.lines.reduce((n, l) => n + l.quantity * l.unitPriceCents - l.discountCents, 0),
+      total: r.totalCents,
+    };
   };
 
   it('books a row that does not divide evenly at its exact total: 3 for 10.00 is 10.00, not 9.99', () => {
     const { lines, erpTotal } = booked([row('TEE', 3, 1000)]);
-    expect(lines).toEqual([{ sku: 'TEE', quantity: 3, unitPriceCents: 334, discountCents: 2, grossCents: 1000, vatPercent: 25 }]);
+    expect(lines).toEqual([
+      { sku: 'TEE', quantity: 3, unitPriceCents: 334, discountCents: 2, grossCents: 1000, vatPercent: 25 },
+    ]);
     expect(erpTotal).toBe(1000);
   });
 
   it('puts a discount row on the product row before it, and leaves no SKU-less line for the ERP', () => {
     // Before: the discount row became ERP item '' and the sale parked as unknown-sku for good.
     const { lines, erpTotal } = booked([row('TEE', 2, 39800), row('', 1, -5000), row('CAP', 1, 14900)]);
-    expect(lines.map((l) => [l.sku, l.grossCents])).toEqual([['TEE', 34800], ['CAP', 14900]]);
+    expect(lines.map((l) => [l.sku, l.grossCents])).toEqual([
+      ['TEE', 34800],
+      ['CAP', 14900],
+    ]);
     expect(erpTotal).toBe(39800 - 5000 + 14900);
   });
 
   it('spreads a receipt discount that comes first over the rows of its VAT rate, to the cent', () => {
-    const { lines, total } = booked([row('', 1, -1001, 6), row('BOOK', 1, 24900, 6), row('MAG', 2, 9800, 6), row('TEE', 1, 19900, 25)]);
+    const { lines, total } = booked([
+      row('', 1, -1001, 6),
+      row('BOOK', 1, 24900, 6),
+      row('MAG', 2, 9800, 6),
+      row('TEE', 1, 19900, 25),
+    ]);
     expect(total).toBe(24900 + 9800 + 19900 - 1001);
     expect(lines.find((l) => l.sku === 'TEE')!.grossCents).toBe(19900);
     expect(lines.filter((l) => l.vatPercent === 6).reduce((n, l) => n + l.grossCents, 0)).toBe(24900 + 9800 - 1001);
@@ -62,7 +126,9 @@ describe('sale rows as ERP lines', () => {
 
   it('leaves out a comment row and refuses a SKU-less row that charges money, naming it', () => {
     expect(booked([row('TEE', 1, 19900), row('', 1, 0, 25, 'Gift message')]).lines).toHaveLength(1);
-    expect(erpSaleLines([row('TEE', 1, 19900), row('', 1, 500, 25, 'Gift wrap')])).toEqual({ refused: expect.stringMatching(/"Gift wrap" has no SKU and charges 5\.00/) });
+    expect(erpSaleLines([row('TEE', 1, 19900), row('', 1, 500, 25, 'Gift wrap')])).toEqual({
+      refused: expect.stringMatching(/"Gift wrap" has no SKU and charges 5\.00/),
+    });
   });
 
   it('books a returned item in an exchange with its sign, still to the cent', () => {
@@ -80,11 +146,20 @@ describe('resolution validation', () => {
   });
 
   it('requires a complete mapping for retry-with-mapping and accepts it', () => {
-    const mapping = { storeId: 'S9', erpLocationCode: 'STORE09', erpCustomerNumber: 'POS-S9', webLocationId: 'gid://shopify/Location/9' };
+    const mapping = {
+      storeId: 'S9',
+      erpLocationCode: 'STORE09',
+      erpCustomerNumber: 'POS-S9',
+      webLocationId: 'gid://shopify/Location/9',
+    };
     const p = parked(['retry', 'retry-with-mapping', 'skip']);
-    expect(validateResolution({ action: 'retry-with-mapping', mapping: { ...mapping, webLocationId: ' ' } }, p)).toMatch(/mapping.webLocationId/);
+    expect(
+      validateResolution({ action: 'retry-with-mapping', mapping: { ...mapping, webLocationId: ' ' } }, p),
+    ).toMatch(/mapping.webLocationId/);
     expect(validateResolution({ action: 'retry', mapping }, p)).toMatch(/only accepted with action retry-with-mapping/);
-    expect(validateResolution({ action: 'retry-with-mapping', mapping, reason: 'new store', resolvedBy: 'ops' }, p)).toBeUndefined();
+    expect(
+      validateResolution({ action: 'retry-with-mapping', mapping, reason: 'new store', resolvedBy: 'ops' }, p),
+    ).toBeUndefined();
   });
 });
 
@@ -121,7 +196,11 @@ describe('durations and ids', () => {
 
 describe('environment', () => {
   it('names every missing or bad variable', () => {
-    expect(() => loadEnv('main-worker', { SITOO_BASE_URL: 'not a url', PAYMENT_CONFIRMATION_TIMEOUT: 'later' })).toThrowError(/SITOO_BASE_URL: Invalid URL[\s\S]*BC_CLIENT_SECRET: is not set[\s\S]*PAYMENT_CONFIRMATION_TIMEOUT: must be a duration/);
+    expect(() =>
+      loadEnv('main-worker', { SITOO_BASE_URL: 'not a url', PAYMENT_CONFIRMATION_TIMEOUT: 'later' }),
+    ).toThrowError(
+      /SITOO_BASE_URL: Invalid URL[\s\S]*BC_CLIENT_SECRET: is not set[\s\S]*PAYMENT_CONFIRMATION_TIMEOUT: must be a duration/,
+    );
   });
 });
 
@@ -143,8 +222,14 @@ describe('splitting money without losing a cent', () => {
   });
 
   it('prices units at most a cent apart so a line totals exactly', () => {
-    expect(unitPrices(10000, 3)).toEqual([{ quantity: 2, unitCents: 3333 }, { quantity: 1, unitCents: 3334 }]);
+    expect(unitPrices(10000, 3)).toEqual([
+      { quantity: 2, unitCents: 3333 },
+      { quantity: 1, unitCents: 3334 },
+    ]);
     expect(unitPrices(35848, 2)).toEqual([{ quantity: 2, unitCents: 17924 }]);
-    expect(unitPrices(6667, 2)).toEqual([{ quantity: 1, unitCents: 3333 }, { quantity: 1, unitCents: 3334 }]);
+    expect(unitPrices(6667, 2)).toEqual([
+      { quantity: 1, unitCents: 3333 },
+      { quantity: 1, unitCents: 3334 },
+    ]);
   });
 });

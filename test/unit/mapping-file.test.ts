@@ -14,14 +14,22 @@ const good = `stores:
 describe('mapping file', () => {
   it('maps a Sitoo warehouse to its ERP and web locations', () => {
     const mapping = parseMapping(good);
-    expect(findStoreByWarehouse(mapping, 101)).toMatchObject({ storeId: 'S01', erpLocationCode: 'STORE01', webLocationId: 'gid://shopify/Location/1' });
+    expect(findStoreByWarehouse(mapping, 101)).toMatchObject({
+      storeId: 'S01',
+      erpLocationCode: 'STORE01',
+      webLocationId: 'gid://shopify/Location/1',
+    });
   });
 
   it('gives every store its IANA zone: its own, else the account zone, else the documented default', () => {
     expect(parseMapping(good).stores[0]!.timeZone).toBe('Europe/Stockholm');
     expect(parseMapping(`timeZone: Europe/Helsinki\n${good}`).stores[0]!.timeZone).toBe('Europe/Helsinki');
-    expect(parseMapping(`timeZone: Europe/Helsinki\n${good}    timeZone: America/New_York\n`).stores[0]!.timeZone).toBe('America/New_York');
-    expect(() => parseMapping(`${good}    timeZone: Europe/Stockholmm\n`, 'mapping.yaml')).toThrowError(/mapping\.yaml:8: stores\.0\.timeZone: must be an IANA time zone/);
+    expect(parseMapping(`timeZone: Europe/Helsinki\n${good}    timeZone: America/New_York\n`).stores[0]!.timeZone).toBe(
+      'America/New_York',
+    );
+    expect(() => parseMapping(`${good}    timeZone: Europe/Stockholmm\n`, 'mapping.yaml')).toThrowError(
+      /mapping\.yaml:8: stores\.0\.timeZone: must be an IANA time zone/,
+    );
   });
 
   it('never falls back to a default location for an unmapped warehouse', () => {
@@ -31,7 +39,9 @@ describe('mapping file', () => {
 
   it('names the bad field and its line', () => {
     const bad = good.replace('erpLocationCode: STORE01', 'erpLocationCode: store 01');
-    expect(() => parseMapping(bad, 'mapping.yaml')).toThrowError(/mapping\.yaml:5: stores\.0\.erpLocationCode: must be an upper-case ERP location code/);
+    expect(() => parseMapping(bad, 'mapping.yaml')).toThrowError(
+      /mapping\.yaml:5: stores\.0\.erpLocationCode: must be an upper-case ERP location code/,
+    );
   });
 
   it('points a missing field at the store that lacks it', () => {
@@ -43,8 +53,17 @@ describe('mapping file', () => {
     // Before: accepted; the end-of-day journal number kept 12 upper-cased characters, so the second
     // store found the first's posting, concluded "already posted" and its journal never reached the ERP.
     const long = good.replace('storeId: S01', 'storeId: STORE-NORTH-1');
-    expect(() => parseMapping(long, 'm.yaml')).toThrowError(/m\.yaml:2: stores\.0\.storeId: must be 1-9 letters, digits/);
-    const cased = good + good.replace('stores:\n', '').replace('storeId: S01', 'storeId: s01').replace('101', '102').replace('STORE01', 'STORE02').replace('Location/1', 'Location/2');
+    expect(() => parseMapping(long, 'm.yaml')).toThrowError(
+      /m\.yaml:2: stores\.0\.storeId: must be 1-9 letters, digits/,
+    );
+    const cased =
+      good +
+      good
+        .replace('stores:\n', '')
+        .replace('storeId: S01', 'storeId: s01')
+        .replace('101', '102')
+        .replace('STORE01', 'STORE02')
+        .replace('Location/1', 'Location/2');
     expect(() => parseMapping(cased)).toThrowError(/location id S01 is used by both S01 and s01/);
   });
 

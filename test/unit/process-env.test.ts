@@ -5,13 +5,34 @@ import { loadEnv } from '../../src/config/env';
 
 // What each process talks to; the secrets are values no message may repeat.
 const temporal = { TEMPORAL_ADDRESS: '127.0.0.1:1', TEMPORAL_NAMESPACE: 'retail' };
-const sitoo = { SITOO_BASE_URL: 'https://api.example.test', SITOO_ACCOUNT_ID: '90001', SITOO_API_ID: 'api-id', SITOO_API_PASSWORD: 'sitoo-secret-value' };
+const sitoo = {
+  SITOO_BASE_URL: 'https://api.example.test',
+  SITOO_ACCOUNT_ID: '90001',
+  SITOO_API_ID: 'api-id',
+  SITOO_API_PASSWORD: 'sitoo-secret-value',
+};
 const erp = {
-  BC_API_BASE_URL: 'https://bc.example.test/api/v2.0', BC_TOKEN_URL: 'https://login.example.test/token', BC_COMPANY_ID: 'c1', BC_CLIENT_ID: 'client', BC_CLIENT_SECRET: 'bc-secret-value',
+  BC_API_BASE_URL: 'https://bc.example.test/api/v2.0',
+  BC_TOKEN_URL: 'https://login.example.test/token',
+  BC_COMPANY_ID: 'c1',
+  BC_CLIENT_ID: 'client',
+  BC_CLIENT_SECRET: 'bc-secret-value',
 };
 const shop = { SHOPIFY_SHOP_URL: 'https://shop.myshopify.com', SHOPIFY_ACCESS_TOKEN: 'shopify-token-value' };
-const receiver = { EVENTS_USERNAME: 'sitoo-events', EVENTS_PASSWORD: 'events-password-value', SHOPIFY_WEBHOOK_SECRETS: 'webhook-secret-value' };
-const SECRETS = ['sitoo-secret-value', 'bc-secret-value', 'shopify-token-value', 'events-password-value', 'webhook-secret-value', 'stripe-secret-value', 'short-pw'];
+const receiver = {
+  EVENTS_USERNAME: 'sitoo-events',
+  EVENTS_PASSWORD: 'events-password-value',
+  SHOPIFY_WEBHOOK_SECRETS: 'webhook-secret-value',
+};
+const SECRETS = [
+  'sitoo-secret-value',
+  'bc-secret-value',
+  'shopify-token-value',
+  'events-password-value',
+  'webhook-secret-value',
+  'stripe-secret-value',
+  'short-pw',
+];
 
 const refusal = (fn: () => unknown): string => {
   try {
@@ -31,27 +52,48 @@ describe('each process validates the variables it uses', () => {
   });
 
   it('the receiver needs neither the ERP nor the card processor credentials', () => {
-    expect(loadEnv('events-receiver', { ...temporal, ...sitoo, ...receiver, SHOPIFY_SHOP_URL: shop.SHOPIFY_SHOP_URL })).toMatchObject({ EVENTS_PORT: 8080, CLICK_AND_COLLECT_EXPIRY: '7d' });
+    expect(
+      loadEnv('events-receiver', { ...temporal, ...sitoo, ...receiver, SHOPIFY_SHOP_URL: shop.SHOPIFY_SHOP_URL }),
+    ).toMatchObject({ EVENTS_PORT: 8080, CLICK_AND_COLLECT_EXPIRY: '7d' });
   });
 
   it('names every missing variable of its process, and only those', () => {
     const message = refusal(() => loadEnv('events-receiver', { ...temporal, ...sitoo }));
     expect(message).toMatch(/^Invalid configuration for the events receiver:\n/);
-    for (const name of ['EVENTS_USERNAME', 'EVENTS_PASSWORD', 'SHOPIFY_WEBHOOK_SECRETS', 'SHOPIFY_SHOP_URL']) expect(message).toContain(`  ${name}: is not set`);
-    for (const name of ['BC_CLIENT_SECRET', 'STRIPE_SECRET_KEY', 'SHOPIFY_ACCESS_TOKEN', 'SITOO_API_PASSWORD']) expect(message).not.toContain(name);
+    for (const name of ['EVENTS_USERNAME', 'EVENTS_PASSWORD', 'SHOPIFY_WEBHOOK_SECRETS', 'SHOPIFY_SHOP_URL'])
+      expect(message).toContain(`  ${name}: is not set`);
+    for (const name of ['BC_CLIENT_SECRET', 'STRIPE_SECRET_KEY', 'SHOPIFY_ACCESS_TOKEN', 'SITOO_API_PASSWORD'])
+      expect(message).not.toContain(name);
     const main = refusal(() => loadEnv('main-worker', { ...temporal, ...sitoo, ...erp, ...shop }));
-    expect(main).toMatch(/^Invalid configuration for the main worker:\n  STRIPE_SECRET_KEY: is not set$/);
+    expect(main).toMatch(/^Invalid configuration for the main worker:\n {2}STRIPE_SECRET_KEY: is not set$/);
   });
 
   it('names a bad value without repeating it, and refuses a bad duration at start', () => {
-    const message = refusal(() => loadEnv('main-worker', {
-      ...temporal, ...sitoo, ...erp, ...shop, STRIPE_SECRET_KEY: 'stripe-secret-value', SITOO_ACCOUNT_ID: 'short-pw', BC_TOKEN_URL: 'bc-secret-value', PAYMENT_CONFIRMATION_TIMEOUT: 'later',
-    }));
+    const message = refusal(() =>
+      loadEnv('main-worker', {
+        ...temporal,
+        ...sitoo,
+        ...erp,
+        ...shop,
+        STRIPE_SECRET_KEY: 'stripe-secret-value',
+        SITOO_ACCOUNT_ID: 'short-pw',
+        BC_TOKEN_URL: 'bc-secret-value',
+        PAYMENT_CONFIRMATION_TIMEOUT: 'later',
+      }),
+    );
     expect(message).toMatch(/SITOO_ACCOUNT_ID: /);
     expect(message).toMatch(/BC_TOKEN_URL: /);
     expect(message).toMatch(/PAYMENT_CONFIRMATION_TIMEOUT: must be a duration like 30s/);
     for (const secret of SECRETS) expect(message).not.toContain(secret);
-    const short = refusal(() => loadEnv('events-receiver', { ...temporal, ...sitoo, ...receiver, SHOPIFY_SHOP_URL: shop.SHOPIFY_SHOP_URL, EVENTS_PASSWORD: 'short-pw' }));
+    const short = refusal(() =>
+      loadEnv('events-receiver', {
+        ...temporal,
+        ...sitoo,
+        ...receiver,
+        SHOPIFY_SHOP_URL: shop.SHOPIFY_SHOP_URL,
+        EVENTS_PASSWORD: 'short-pw',
+      }),
+    );
     expect(short).toMatch(/EVENTS_PASSWORD: must be at least 12 characters/);
     expect(short).not.toContain('short-pw');
   });
@@ -59,11 +101,23 @@ describe('each process validates the variables it uses', () => {
   it('the inventory worker process exits at start with one message naming what is missing, no stack and no secret', async () => {
     const entry = fileURLToPath(new URL('../../src/workers/inventory.ts', import.meta.url));
     const { SITOO_API_PASSWORD: _missing, ...sitooWithoutPassword } = sitoo;
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], { env: { PATH: process.env.PATH, ...temporal, ...sitooWithoutPassword, ...erp, ...shop, BC_REQUEST_TIMEOUT: 'soon' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+      env: {
+        PATH: process.env.PATH,
+        ...temporal,
+        ...sitooWithoutPassword,
+        ...erp,
+        ...shop,
+        BC_REQUEST_TIMEOUT: 'soon',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(1);
-    expect(stderr.trim()).toBe('Invalid configuration for the inventory worker:\n  SITOO_API_PASSWORD: is not set\n  BC_REQUEST_TIMEOUT: must be a duration like 30s, 15m, 2h or 1d');
+    expect(stderr.trim()).toBe(
+      'Invalid configuration for the inventory worker:\n  SITOO_API_PASSWORD: is not set\n  BC_REQUEST_TIMEOUT: must be a duration like 30s, 15m, 2h or 1d',
+    );
   });
 });

@@ -3,8 +3,21 @@ import { parseMapping } from '../../src/config/mapping-file';
 import { masterRefusal, mappingConflicts, stockLocations, type Mapping } from '../../src/domain/mapping';
 import { bufferFor, erpRecordsThroughOrders, stockChangeKind, webOnHand } from '../../src/domain/stock';
 
-const store = { storeId: 'S01', name: 'Stockholm', sitooWarehouseId: 101, erpLocationCode: 'STORE01', erpCustomerNumber: 'POS-S01', webLocationId: 'gid://shopify/Location/1' };
-const warehouse = { warehouseId: 'CENTRAL', name: 'Central', erpLocationCode: 'WH01', webLocationId: 'gid://shopify/Location/9', sitooMirrorWarehouseId: 900 };
+const store = {
+  storeId: 'S01',
+  name: 'Stockholm',
+  sitooWarehouseId: 101,
+  erpLocationCode: 'STORE01',
+  erpCustomerNumber: 'POS-S01',
+  webLocationId: 'gid://shopify/Location/1',
+};
+const warehouse = {
+  warehouseId: 'CENTRAL',
+  name: 'Central',
+  erpLocationCode: 'WH01',
+  webLocationId: 'gid://shopify/Location/9',
+  sitooMirrorWarehouseId: 900,
+};
 
 describe('the web on hand', () => {
   it('is on hand minus buffer minus reservations, never below zero, in whole units', () => {
@@ -43,9 +56,15 @@ describe('stock masters', () => {
   });
 
   it('refuses a mirror that is a store warehouse, a shared web location, and a store on an ERP-mastered location', () => {
-    expect(mappingConflicts({ stores: [store], warehouses: [{ ...warehouse, sitooMirrorWarehouseId: 101 }] })).toEqual(['sitooWarehouseId 101 is used by both S01 and CENTRAL']);
-    expect(mappingConflicts({ stores: [store], warehouses: [{ ...warehouse, webLocationId: store.webLocationId }] })).toEqual([`webLocationId ${store.webLocationId} is used by both S01 and CENTRAL`]);
-    expect(mappingConflicts({ stores: [store], warehouses: [{ ...warehouse, erpLocationCode: 'STORE01' }] })).toEqual(['erpLocationCode STORE01 is the ERP-mastered warehouse CENTRAL and also store S01']);
+    expect(mappingConflicts({ stores: [store], warehouses: [{ ...warehouse, sitooMirrorWarehouseId: 101 }] })).toEqual([
+      'sitooWarehouseId 101 is used by both S01 and CENTRAL',
+    ]);
+    expect(
+      mappingConflicts({ stores: [store], warehouses: [{ ...warehouse, webLocationId: store.webLocationId }] }),
+    ).toEqual([`webLocationId ${store.webLocationId} is used by both S01 and CENTRAL`]);
+    expect(mappingConflicts({ stores: [store], warehouses: [{ ...warehouse, erpLocationCode: 'STORE01' }] })).toEqual([
+      'erpLocationCode STORE01 is the ERP-mastered warehouse CENTRAL and also store S01',
+    ]);
   });
 });
 
@@ -77,9 +96,16 @@ buffers:
   });
 
   it('names the line of a store declared as ERP-mastered and of a negative buffer', () => {
-    const erpStore = yaml.replace('    erpLocationCode: STORE01\n', '    stockMaster: erp\n    erpLocationCode: STORE01\n');
-    expect(() => parseMapping(erpStore, 'mapping.yaml')).toThrowError(/mapping\.yaml:5: stores\.0\.stockMaster: a store is stock-mastered in Sitoo/);
-    expect(() => parseMapping(yaml.replace('TEE-1: 2', 'TEE-1: -2'), 'mapping.yaml')).toThrowError(/mapping\.yaml:16: buffers\.bySku\.TEE-1: Too small/);
+    const erpStore = yaml.replace(
+      '    erpLocationCode: STORE01\n',
+      '    stockMaster: erp\n    erpLocationCode: STORE01\n',
+    );
+    expect(() => parseMapping(erpStore, 'mapping.yaml')).toThrowError(
+      /mapping\.yaml:5: stores\.0\.stockMaster: a store is stock-mastered in Sitoo/,
+    );
+    expect(() => parseMapping(yaml.replace('TEE-1: 2', 'TEE-1: -2'), 'mapping.yaml')).toThrowError(
+      /mapping\.yaml:16: buffers\.bySku\.TEE-1: Too small/,
+    );
   });
 
   it('is still valid without warehouses or buffers (the spine-era file)', () => {

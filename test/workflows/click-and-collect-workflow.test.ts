@@ -6,7 +6,14 @@ import type { StoreLocation } from '../../src/domain/mapping';
 import { divRound } from '../../src/domain/money';
 import { OrderState, PaymentState, type SaleOrder } from '../../src/domain/sale';
 import type { WebOrder } from '../../src/domain/web-order';
-import { clickAndCollectStatusQuery, resolveUpdate, storePickupUpdateSignal, webOrderCancelledSignal, type ClickAndCollectInput, type ClickAndCollectResult } from '../../src/workflows/click-and-collect-contract';
+import {
+  clickAndCollectStatusQuery,
+  resolveUpdate,
+  storePickupUpdateSignal,
+  webOrderCancelledSignal,
+  type ClickAndCollectInput,
+  type ClickAndCollectResult,
+} from '../../src/workflows/click-and-collect-contract';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
 
@@ -14,7 +21,15 @@ import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal
 const calls: Array<{ name: string; input: unknown }> = [];
 const orders = new Map<string, WebOrder>();
 const free = new Map<string, number>(); // storeId -> free units of every SKU
-const store = (storeId: string, region = 'west'): StoreLocation => ({ storeId, name: storeId, sitooWarehouseId: 100, erpLocationCode: storeId, erpCustomerNumber: 'C', webLocationId: `gid://shopify/Location/${storeId}`, region });
+const store = (storeId: string, region = 'west'): StoreLocation => ({
+  storeId,
+  name: storeId,
+  sitooWarehouseId: 100,
+  erpLocationCode: storeId,
+  erpCustomerNumber: 'C',
+  webLocationId: `gid://shopify/Location/${storeId}`,
+  region,
+});
 const stores = [store('S1'), store('S2')];
 let nextSitooOrder = 500;
 // The pickup orders as Sitoo holds them: the store's steps change these before Sitoo's events arrive.
@@ -34,13 +49,19 @@ function collectInStore(webOrderId: string, paymentCents?: number): SaleOrder {
 /** Stores taken out of the mapping file while an order is under way: the activities refuse them, as the real ones do. */
 const unmapped = new Set<string>();
 function refuseUnmapped(storeId: string): void {
-  if (unmapped.has(storeId)) throw ApplicationFailure.create({ type: 'UnknownStore', nonRetryable: true, message: `store ${storeId} is no longer in the mapping file` });
+  if (unmapped.has(storeId))
+    throw ApplicationFailure.create({
+      type: 'UnknownStore',
+      nonRetryable: true,
+      message: `store ${storeId} is no longer in the mapping file`,
+    });
 }
 
 const record = (name: string, input: unknown) => calls.push({ name, input });
 // A key matches a whole string value of the input: a bare substring also matched digits inside
 // another call's reservedUntil timestamp (e.g. '105' in 1796041050).
-const called = (name: string, key?: string) => calls.filter((c) => c.name === name && (!key || JSON.stringify(c.input).includes(JSON.stringify(key))));
+const called = (name: string, key?: string) =>
+  calls.filter((c) => c.name === name && (!key || JSON.stringify(c.input).includes(JSON.stringify(key))));
 
 const activities: ClickAndCollectActivities = {
   async readWebOrder({ webOrderId }) {
@@ -50,9 +71,19 @@ const activities: ClickAndCollectActivities = {
     return stores.find((s) => (storeId ? s.storeId === storeId : s.webLocationId === webLocationId)) ?? null;
   },
   async checkPickupStock({ storeId, lines, whenShort }) {
-    const short = lines.filter((l) => (free.get(storeId) ?? 0) < l.quantity).map((l) => ({ sku: l.sku, wanted: l.quantity, free: free.get(storeId) ?? 0 }));
-    const other = stores.find((s) => s.storeId !== storeId && lines.every((l) => (free.get(s.storeId) ?? 0) >= l.quantity));
-    return { shortfalls: short, suggestion: short.length && whenShort === 'suggest-in-region' && other ? { storeId: other.storeId, name: other.name } : undefined };
+    const short = lines
+      .filter((l) => (free.get(storeId) ?? 0) < l.quantity)
+      .map((l) => ({ sku: l.sku, wanted: l.quantity, free: free.get(storeId) ?? 0 }));
+    const other = stores.find(
+      (s) => s.storeId !== storeId && lines.every((l) => (free.get(s.storeId) ?? 0) >= l.quantity),
+    );
+    return {
+      shortfalls: short,
+      suggestion:
+        short.length && whenShort === 'suggest-in-region' && other
+          ? { storeId: other.storeId, name: other.name }
+          : undefined,
+    };
   },
   async ensurePickupOrder(input) {
     record('ensurePickupOrder', input);
@@ -65,9 +96,25 @@ const activities: ClickAndCollectActivities = {
     const total = rows.reduce((n, c) => n + c, 0);
     const orderId = nextSitooOrder++;
     sitoo.set(orderId, {
-      orderId, eshopId: 1, warehouseId: 100, orderStateId: OrderState.Open, paymentStateId: paid ? PaymentState.Successful : PaymentState.Pending, orderDate: 0,
-      currencyCode: 'SEK', externalId: input.webOrder.legacyId, creditOrderId: null, reservedUntil: input.reservedUntil, additionalData: {},
-      lines: input.lines.map((l, i) => ({ sku: l.sku, productName: l.sku, quantity: l.quantity, unitPriceGrossCents: divRound(rows[i]!, l.quantity), vatPercent: 25, grossCents: rows[i]! })),
+      orderId,
+      eshopId: 1,
+      warehouseId: 100,
+      orderStateId: OrderState.Open,
+      paymentStateId: paid ? PaymentState.Successful : PaymentState.Pending,
+      orderDate: 0,
+      currencyCode: 'SEK',
+      externalId: input.webOrder.legacyId,
+      creditOrderId: null,
+      reservedUntil: input.reservedUntil,
+      additionalData: {},
+      lines: input.lines.map((l, i) => ({
+        sku: l.sku,
+        productName: l.sku,
+        quantity: l.quantity,
+        unitPriceGrossCents: divRound(rows[i]!, l.quantity),
+        vatPercent: 25,
+        grossCents: rows[i]!,
+      })),
       payments: paid ? [{ name: 'Web payment', amountCents: total }] : [],
     });
     return orderId;
@@ -80,7 +127,12 @@ const activities: ClickAndCollectActivities = {
   async cancelPickupOrder(input) {
     record('cancelPickupOrder', input);
     const o = sitoo.get(input.sitooOrderId)!;
-    if (o.orderStateId === OrderState.Closed) throw ApplicationFailure.create({ type: 'SitooRejected', nonRetryable: true, message: `cannot cancel Sitoo order ${o.orderId}: it is closed (collected)` });
+    if (o.orderStateId === OrderState.Closed)
+      throw ApplicationFailure.create({
+        type: 'SitooRejected',
+        nonRetryable: true,
+        message: `cannot cancel Sitoo order ${o.orderId}: it is closed (collected)`,
+      });
     o.orderStateId = OrderState.Cancelled;
   },
   async cancelPickupUnlessCollected(input) {
@@ -90,14 +142,27 @@ const activities: ClickAndCollectActivities = {
     o.orderStateId = OrderState.Cancelled;
     return 'cancelled';
   },
-  async refreshWebStock(input) { record('refreshWebStock', input); },
-  async markReadyOnWeb(input) { record('markReadyOnWeb', input); },
-  async fulfilOnWeb(input) { record('fulfilOnWeb', input); },
-  async cancelWebOrder(input) { record('cancelWebOrder', input); },
+  async refreshWebStock(input) {
+    record('refreshWebStock', input);
+  },
+  async markReadyOnWeb(input) {
+    record('markReadyOnWeb', input);
+  },
+  async fulfilOnWeb(input) {
+    record('fulfilOnWeb', input);
+  },
+  async cancelWebOrder(input) {
+    record('cancelWebOrder', input);
+  },
   async bookCollectedOrder(input) {
     record('bookCollectedOrder', input);
     refuseUnmapped(input.storeId);
-    return { id: 'E1', number: `SO-${input.webOrderId}`, posted: true, ...(retriedBookings.has(input.webOrderId) ? { lateTwinPossible: true } : {}) };
+    return {
+      id: 'E1',
+      number: `SO-${input.webOrderId}`,
+      posted: true,
+      ...(retriedBookings.has(input.webOrderId) ? { lateTwinPossible: true } : {}),
+    };
   },
   async sweepCollectedOrderTwins(input) {
     record('sweepCollectedOrderTwins', input);
@@ -109,10 +174,26 @@ const retriedBookings = new Set<string>();
 
 function webOrder(id: string, pickupAt: string | null = 'S1', financialStatus = 'PAID'): WebOrder {
   const order: WebOrder = {
-    id: `gid://shopify/Order/${id}`, legacyId: id, name: `#${id}`, createdAt: '2026-11-30T10:00:00Z', cancelledAt: null, currencyCode: 'SEK', financialStatus,
+    id: `gid://shopify/Order/${id}`,
+    legacyId: id,
+    name: `#${id}`,
+    createdAt: '2026-11-30T10:00:00Z',
+    cancelledAt: null,
+    currencyCode: 'SEK',
+    financialStatus,
     lines: [{ lineItemId: 'L1', sku: 'TEE', quantity: 2, unitPriceCents: 19900 }],
-    fulfillmentOrders: [{ id: `FO-${id}`, status: 'OPEN', methodType: pickupAt ? 'PICK_UP' : 'SHIPPING', locationId: pickupAt ? `gid://shopify/Location/${pickupAt}` : null, preparedForPickup: false, lines: [{ id: 'FL1', lineItemId: 'L1', sku: 'TEE', remainingQuantity: 2 }] }],
-    refundedQuantities: {}, totalRefundedCents: 0,
+    fulfillmentOrders: [
+      {
+        id: `FO-${id}`,
+        status: 'OPEN',
+        methodType: pickupAt ? 'PICK_UP' : 'SHIPPING',
+        locationId: pickupAt ? `gid://shopify/Location/${pickupAt}` : null,
+        preparedForPickup: false,
+        lines: [{ id: 'FL1', lineItemId: 'L1', sku: 'TEE', remainingQuantity: 2 }],
+      },
+    ],
+    refundedQuantities: {},
+    totalRefundedCents: 0,
   };
   orders.set(id, order);
   return order;
@@ -133,7 +214,13 @@ let running: Promise<void>;
 
 beforeAll(async () => {
   t = await connectTemporal('wf-collect');
-  worker = await Worker.create({ connection: t.nativeConnection, namespace: t.namespace, taskQueue: TASK_QUEUES.main, workflowBundle: t.workflowBundle, activities });
+  worker = await Worker.create({
+    connection: t.nativeConnection,
+    namespace: t.namespace,
+    taskQueue: TASK_QUEUES.main,
+    workflowBundle: t.workflowBundle,
+    activities,
+  });
   running = worker.run();
   free.set('S1', 10).set('S2', 10);
 });
@@ -145,8 +232,15 @@ afterAll(async () => {
 });
 
 const start = (webOrderId: string, overrides: Partial<ClickAndCollectInput> = {}) =>
-  t.client.workflow.start('clickAndCollectWorkflow', { workflowId: `collect-${webOrderId}`, taskQueue: TASK_QUEUES.main, args: [{ accountId: 1, webOrderId, pickupExpiry: '1h', whenShort: 'suggest-in-region', vatPercent: 25, ...overrides }] });
-const statusOf = (webOrderId: string) => t.client.workflow.getHandle(`collect-${webOrderId}`).query(clickAndCollectStatusQuery);
+  t.client.workflow.start('clickAndCollectWorkflow', {
+    workflowId: `collect-${webOrderId}`,
+    taskQueue: TASK_QUEUES.main,
+    args: [
+      { accountId: 1, webOrderId, pickupExpiry: '1h', whenShort: 'suggest-in-region', vatPercent: 25, ...overrides },
+    ],
+  });
+const statusOf = (webOrderId: string) =>
+  t.client.workflow.getHandle(`collect-${webOrderId}`).query(clickAndCollectStatusQuery);
 
 describe('clickAndCollectWorkflow', () => {
   it('follows the store: ready mirrored to the web once, collected fulfils the web order and books the ERP sale', async () => {
@@ -162,7 +256,11 @@ describe('clickAndCollectWorkflow', () => {
     await handle.signal(storePickupUpdateSignal, ready); // Sitoo re-delivers
     await waitFor('ready on the web', async () => (await statusOf('101')).step === 'ready-for-pickup');
     collectInStore('101');
-    await handle.signal(storePickupUpdateSignal, { sitooOrderId: status.sitooOrderId!, key: 'state-10', kind: 'collected' });
+    await handle.signal(storePickupUpdateSignal, {
+      sitooOrderId: status.sitooOrderId!,
+      key: 'state-10',
+      kind: 'collected',
+    });
     const result: ClickAndCollectResult = await handle.result();
     expect(result).toMatchObject({ outcome: 'collected', storeId: 'S1', erpOrderNumber: 'SO-101' });
     expect(called('markReadyOnWeb', 'FO-101')).toHaveLength(1);
@@ -171,7 +269,9 @@ describe('clickAndCollectWorkflow', () => {
     expect(called('cancelWebOrder', '101')).toHaveLength(0);
     // Shopify lowers on_hand itself when the pickup is fulfilled: the store's level is written again after it.
     const fulfilled = calls.findIndex((c) => c.name === 'fulfilOnWeb' && JSON.stringify(c.input).includes('"FO-101"'));
-    expect(calls.slice(fulfilled).filter((c) => c.name === 'refreshWebStock' && JSON.stringify(c.input).includes('"S1"'))).toEqual([{ name: 'refreshWebStock', input: { storeId: 'S1', skus: ['TEE'] } }]);
+    expect(
+      calls.slice(fulfilled).filter((c) => c.name === 'refreshWebStock' && JSON.stringify(c.input).includes('"S1"')),
+    ).toEqual([{ name: 'refreshWebStock', input: { storeId: 'S1', skus: ['TEE'] } }]);
   });
 
   it('books in the ERP, to the cent, what the customer paid for a discounted line, not its rounded unit price x quantity', async () => {
@@ -187,7 +287,9 @@ describe('clickAndCollectWorkflow', () => {
     collectInStore('121');
     await handle.signal(storePickupUpdateSignal, { sitooOrderId: sitooOrderId!, key: 'state-10', kind: 'collected' });
     expect(await handle.result()).toMatchObject({ outcome: 'collected' });
-    const [booked] = called('bookCollectedOrder', '121') as Array<{ input: { lines: Array<{ quantity: number; unitPriceCents: number; grossCents?: number }> } }>;
+    const [booked] = called('bookCollectedOrder', '121') as Array<{
+      input: { lines: Array<{ quantity: number; unitPriceCents: number; grossCents?: number }> };
+    }>;
     expect(booked!.input.lines.reduce((n, l) => n + (l.grossCents ?? l.unitPriceCents * l.quantity), 0)).toBe(8999);
   });
 
@@ -220,7 +322,11 @@ describe('clickAndCollectWorkflow', () => {
     try {
       const handle = await start('104');
       const parked = await waitFor('the shortfall to park', async () => (await statusOf('104')).exception);
-      expect(parked).toMatchObject({ type: 'bopis-stock-short', owner: 'ecommerce-ops', details: { storeId: 'S1', suggestion: { storeId: 'S2' } } });
+      expect(parked).toMatchObject({
+        type: 'bopis-stock-short',
+        owner: 'ecommerce-ops',
+        details: { storeId: 'S1', suggestion: { storeId: 'S2' } },
+      });
       await handle.executeUpdate(resolveUpdate, { args: [{ action: 'use-store', storeId: 'S2', resolvedBy: 'test' }] });
       await waitFor('the pickup order at S2', async () => (await statusOf('104')).step === 'awaiting-store');
       expect((await statusOf('104')).storeId).toBe('S2');
@@ -241,13 +347,25 @@ describe('clickAndCollectWorkflow', () => {
   });
 
   /** Waits until the order has parked or reached one of these steps (by default: waiting for the store, or ended); returns its status. */
-  const settled = (webOrderId: string, steps = ['awaiting-store', 'collected', 'cancelled', 'expired', 'not-pickup'], timeoutMs = 15_000) =>
-    waitFor(`order ${webOrderId} to park or reach ${steps.join('/')}`, async () => {
-      const s = await statusOf(webOrderId);
-      return s.exception || steps.includes(s.step) ? s : undefined;
-    }, timeoutMs);
+  const settled = (
+    webOrderId: string,
+    steps = ['awaiting-store', 'collected', 'cancelled', 'expired', 'not-pickup'],
+    timeoutMs = 15_000,
+  ) =>
+    waitFor(
+      `order ${webOrderId} to park or reach ${steps.join('/')}`,
+      async () => {
+        const s = await statusOf(webOrderId);
+        return s.exception || steps.includes(s.step) ? s : undefined;
+      },
+      timeoutMs,
+    );
   const ENDED = ['collected', 'cancelled', 'expired'];
-  const sitooCalls = (name: string, webOrderId: string) => calls.filter((c) => c.name === name && (c.input as { sitooOrderId?: number }).sitooOrderId === sitooOrderOf(webOrderId).orderId);
+  const sitooCalls = (name: string, webOrderId: string) =>
+    calls.filter(
+      (c) =>
+        c.name === name && (c.input as { sitooOrderId?: number }).sitooOrderId === sitooOrderOf(webOrderId).orderId,
+    );
 
   it('checks a cancel notice against Shopify: a webhook replayed under another topic changes nothing', async () => {
     webOrder('106');
@@ -255,16 +373,24 @@ describe('clickAndCollectWorkflow', () => {
     await waitFor('the pickup order to exist', async () => (await statusOf('106')).step === 'awaiting-store');
     // A captured orders/create body re-sent as orders/cancelled: the signature is good, the topic is not signed.
     await handle.signal(webOrderCancelledSignal, { webhookId: 'replayed-1' });
-    const checked = await waitFor('the notice checked', async () => {
-      const s = await statusOf('106');
-      return s.webCancelChecks?.length || s.step !== 'awaiting-store' ? s : undefined;
-    }, 10_000);
+    const checked = await waitFor(
+      'the notice checked',
+      async () => {
+        const s = await statusOf('106');
+        return s.webCancelChecks?.length || s.step !== 'awaiting-store' ? s : undefined;
+      },
+      10_000,
+    );
     expect(checked.step).toBe('awaiting-store');
     expect(checked.webCancelChecks).toMatchObject([{ webhookId: 'replayed-1', cancelled: false }]);
     expect(sitooCalls('cancelPickupOrder', '106')).toHaveLength(0);
     expect(sitooCalls('cancelPickupUnlessCollected', '106')).toHaveLength(0);
     collectInStore('106');
-    await handle.signal(storePickupUpdateSignal, { sitooOrderId: sitooOrderOf('106').orderId, key: 'state-10', kind: 'collected' });
+    await handle.signal(storePickupUpdateSignal, {
+      sitooOrderId: sitooOrderOf('106').orderId,
+      key: 'state-10',
+      kind: 'collected',
+    });
     expect(await handle.result()).toMatchObject({ outcome: 'collected', erpOrderNumber: 'SO-106' });
   });
 
@@ -276,20 +402,36 @@ describe('clickAndCollectWorkflow', () => {
     collectInStore('107');
     cancelOnWeb('107');
     await handle.signal(webOrderCancelledSignal, { webhookId: 'wh-107' });
-    await handle.signal(storePickupUpdateSignal, { sitooOrderId: sitooOrderOf('107').orderId, key: 'state-10', kind: 'collected' });
+    await handle.signal(storePickupUpdateSignal, {
+      sitooOrderId: sitooOrderOf('107').orderId,
+      key: 'state-10',
+      kind: 'collected',
+    });
     const parked = (await settled('107', ENDED)).exception;
     expect(parked).toMatchObject({
-      type: 'bopis-collected-after-cancel', owner: 'finance',
-      details: { webOrderId: '107', storeId: 'S1', sitooOrderId: sitooOrderOf('107').orderId, webRefunded: '398.00', tillPaid: '398.00', due: '398.00' },
+      type: 'bopis-collected-after-cancel',
+      owner: 'finance',
+      details: {
+        webOrderId: '107',
+        storeId: 'S1',
+        sitooOrderId: sitooOrderOf('107').orderId,
+        webRefunded: '398.00',
+        tillPaid: '398.00',
+        due: '398.00',
+      },
     });
     expect(parked!.allowedActions).toEqual(['retry', 'accept', 'skip']);
     expect(sitooOrderOf('107').orderStateId).toBe(OrderState.Closed);
     expect(sitooCalls('cancelPickupOrder', '107')).toHaveLength(0);
     expect(called('cancelWebOrder', '107')).toHaveLength(0);
     expect(called('bookCollectedOrder', '107')).toHaveLength(0);
-    await handle.executeUpdate(resolveUpdate, { args: [{ action: 'accept', reason: 'customer invoiced for the goods', resolvedBy: 'finance' }] });
+    await handle.executeUpdate(resolveUpdate, {
+      args: [{ action: 'accept', reason: 'customer invoiced for the goods', resolvedBy: 'finance' }],
+    });
     expect(await handle.result()).toMatchObject({ outcome: 'collected', erpOrderNumber: 'SO-107' });
-    expect(called('bookCollectedOrder', '107')).toMatchObject([{ input: { lines: [{ sku: 'TEE', quantity: 2, unitPriceCents: 19900 }] } }]);
+    expect(called('bookCollectedOrder', '107')).toMatchObject([
+      { input: { lines: [{ sku: 'TEE', quantity: 2, unitPriceCents: 19900 }] } },
+    ]);
   });
 
   it('at the deadline, an order the store handed over (its event lost) is booked, not cancelled', async () => {
@@ -310,7 +452,11 @@ describe('clickAndCollectWorkflow', () => {
     const handle = await start('119', { erpLateCommitWindow: '1s' });
     expect((await settled('119')).step).toBe('awaiting-store');
     collectInStore('119');
-    await handle.signal(storePickupUpdateSignal, { sitooOrderId: sitooOrderOf('119').orderId, key: 'state-10', kind: 'collected' });
+    await handle.signal(storePickupUpdateSignal, {
+      sitooOrderId: sitooOrderOf('119').orderId,
+      key: 'state-10',
+      kind: 'collected',
+    });
     expect(await handle.result()).toMatchObject({ outcome: 'collected', erpOrderNumber: 'SO-119' });
     expect(called('sweepCollectedOrderTwins', '119')).toMatchObject([{ input: { webOrderId: '119', storeId: 'S1' } }]);
     expect(called('sweepCollectedOrderTwins', '108')).toHaveLength(0);
@@ -323,9 +469,15 @@ describe('clickAndCollectWorkflow', () => {
     expect(called('ensurePickupOrder', '109')).toMatchObject([{ input: { payment: 'pay-in-store' } }]);
     expect(sitooOrderOf('109')).toMatchObject({ paymentStateId: PaymentState.Pending, payments: [] });
     collectInStore('109', 39800);
-    await handle.signal(storePickupUpdateSignal, { sitooOrderId: sitooOrderOf('109').orderId, key: 'state-10', kind: 'collected' });
+    await handle.signal(storePickupUpdateSignal, {
+      sitooOrderId: sitooOrderOf('109').orderId,
+      key: 'state-10',
+      kind: 'collected',
+    });
     expect(await handle.result()).toMatchObject({ outcome: 'collected', erpOrderNumber: 'SO-109' });
-    expect(called('bookCollectedOrder', '109')).toMatchObject([{ input: { lines: [{ sku: 'TEE', quantity: 2, unitPriceCents: 19900 }] } }]);
+    expect(called('bookCollectedOrder', '109')).toMatchObject([
+      { input: { lines: [{ sku: 'TEE', quantity: 2, unitPriceCents: 19900 }] } },
+    ]);
   });
 
   it('a pickup handed over unpaid is not booked until the till payment shows (finance retries)', async () => {
@@ -333,9 +485,22 @@ describe('clickAndCollectWorkflow', () => {
     const handle = await start('110');
     expect((await settled('110')).step).toBe('awaiting-store');
     collectInStore('110');
-    await handle.signal(storePickupUpdateSignal, { sitooOrderId: sitooOrderOf('110').orderId, key: 'state-10', kind: 'collected' });
+    await handle.signal(storePickupUpdateSignal, {
+      sitooOrderId: sitooOrderOf('110').orderId,
+      key: 'state-10',
+      kind: 'collected',
+    });
     const parked = (await settled('110', ENDED)).exception;
-    expect(parked).toMatchObject({ type: 'payment-not-confirmed', owner: 'finance', details: { sitooOrderId: sitooOrderOf('110').orderId, paymentStateId: PaymentState.Pending, paid: '0.00', due: '398.00' } });
+    expect(parked).toMatchObject({
+      type: 'payment-not-confirmed',
+      owner: 'finance',
+      details: {
+        sitooOrderId: sitooOrderOf('110').orderId,
+        paymentStateId: PaymentState.Pending,
+        paid: '0.00',
+        due: '398.00',
+      },
+    });
     expect(parked!.allowedActions).toEqual(['retry', 'skip']);
     expect(called('bookCollectedOrder', '110')).toHaveLength(0);
     // The goods left the store: the web order shows them handed over whatever the money did.
@@ -357,10 +522,16 @@ describe('clickAndCollectWorkflow', () => {
     webOrder('111', 'S1', 'AUTHORIZED');
     const handle = await start('111');
     const parked = (await settled('111')).exception;
-    expect(parked).toMatchObject({ type: 'payment-not-confirmed', owner: 'finance', details: { webOrderId: '111', financialStatus: 'AUTHORIZED' } });
+    expect(parked).toMatchObject({
+      type: 'payment-not-confirmed',
+      owner: 'finance',
+      details: { webOrderId: '111', financialStatus: 'AUTHORIZED' },
+    });
     expect(parked!.allowedActions).toEqual(['retry', 'accept', 'cancel-order']);
     expect(called('ensurePickupOrder', '111')).toHaveLength(0);
-    await handle.executeUpdate(resolveUpdate, { args: [{ action: 'accept', reason: 'authorisation voided; the customer pays in store', resolvedBy: 'finance' }] });
+    await handle.executeUpdate(resolveUpdate, {
+      args: [{ action: 'accept', reason: 'authorisation voided; the customer pays in store', resolvedBy: 'finance' }],
+    });
     await waitFor('the pickup order to exist', async () => (await statusOf('111')).step === 'awaiting-store');
     expect(called('ensurePickupOrder', '111')).toMatchObject([{ input: { payment: 'pay-in-store' } }]);
     cancelOnWeb('111', 0);
@@ -374,16 +545,29 @@ describe('clickAndCollectWorkflow', () => {
     try {
       const handle = await start('112');
       const parked = (await settled('112')).exception;
-      expect(parked).toMatchObject({ type: 'unmapped-warehouse', owner: 'integration-ops', message: expect.stringMatching(/store S1 is no longer in the mapping/), details: { failureType: 'UnknownStore' } });
+      expect(parked).toMatchObject({
+        type: 'unmapped-warehouse',
+        owner: 'integration-ops',
+        message: expect.stringMatching(/store S1 is no longer in the mapping/),
+        details: { failureType: 'UnknownStore' },
+      });
       expect(parked!.allowedActions).toEqual(['retry', 'cancel-order']);
       unmapped.delete('S1');
       await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry', resolvedBy: 'integration-ops' }] });
       await waitFor('the pickup order to exist', async () => (await statusOf('112')).step === 'awaiting-store');
       unmapped.add('S1');
       collectInStore('112');
-      await handle.signal(storePickupUpdateSignal, { sitooOrderId: sitooOrderOf('112').orderId, key: 'state-10', kind: 'collected' });
+      await handle.signal(storePickupUpdateSignal, {
+        sitooOrderId: sitooOrderOf('112').orderId,
+        key: 'state-10',
+        kind: 'collected',
+      });
       const atBooking = (await settled('112', ENDED)).exception;
-      expect(atBooking).toMatchObject({ type: 'unmapped-warehouse', owner: 'integration-ops', details: { failureType: 'UnknownStore' } });
+      expect(atBooking).toMatchObject({
+        type: 'unmapped-warehouse',
+        owner: 'integration-ops',
+        details: { failureType: 'UnknownStore' },
+      });
       expect(atBooking!.allowedActions).toEqual(['retry']);
       unmapped.delete('S1');
       await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry', resolvedBy: 'integration-ops' }] });

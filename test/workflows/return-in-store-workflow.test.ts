@@ -14,7 +14,15 @@ import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal
 // The return flow's orchestration on a real server. Sitoo and the web shop are replaced by
 // recorders; the ERP booking is the real activity over a recording ERP, so what the activity
 // throws is what the workflow sees.
-const store: StoreLocation = { storeId: 'S1', name: 'S1', sitooWarehouseId: 101, erpLocationCode: 'STORE01', erpCustomerNumber: 'POS-S1', webLocationId: 'gid://shopify/Location/1', region: 'west' };
+const store: StoreLocation = {
+  storeId: 'S1',
+  name: 'S1',
+  sitooWarehouseId: 101,
+  erpLocationCode: 'STORE01',
+  erpCustomerNumber: 'POS-S1',
+  webLocationId: 'gid://shopify/Location/1',
+  region: 'west',
+};
 let mapping: Mapping = { stores: [store] };
 const sitooOrders = new Map<number, SaleOrder>();
 const webOrders = new Map<string, WebOrder>();
@@ -25,30 +33,59 @@ const memos: ErpCreditMemo[] = [];
 const lateCommits = new Map<string, { sent?: ErpCreditMemo }>();
 
 const erp = {
-  async findSalesCreditMemos(ext: string) { return memos.filter((m) => m.externalDocumentNumber === ext); },
+  async findSalesCreditMemos(ext: string) {
+    return memos.filter((m) => m.externalDocumentNumber === ext);
+  },
   async createSalesCreditMemo(input: ErpCreditMemoInput) {
     calls.push({ name: 'createSalesCreditMemo', input });
     const late = lateCommits.get(input.externalDocumentNumber);
     if (late && !late.sent) {
       // The ERP takes the create but answers too late: the client gives up; the test lands it later.
-      late.sent = { id: `LATE-${input.externalDocumentNumber}`, number: `DRAFT-${memos.length + 1}`, externalDocumentNumber: input.externalDocumentNumber, customerNumber: input.customerNumber, pricesIncludeTax: true, status: 'Draft', posted: false, totalCents: input.lines.reduce((n, l) => n + l.quantity * l.unitPriceCents, 0), lines: input.lines.map((l) => ({ ...l })) };
+      late.sent = {
+        id: `LATE-${input.externalDocumentNumber}`,
+        number: `DRAFT-${memos.length + 1}`,
+        externalDocumentNumber: input.externalDocumentNumber,
+        customerNumber: input.customerNumber,
+        pricesIncludeTax: true,
+        status: 'Draft',
+        posted: false,
+        totalCents: input.lines.reduce((n, l) => n + l.quantity * l.unitPriceCents, 0),
+        lines: input.lines.map((l) => ({ ...l })),
+      };
       throw new Error('business-central POST salesCreditMemos failed: TimeoutError');
     }
-    const memo: ErpCreditMemo = { id: `M${memos.length + 1}`, number: `PCM-${memos.length + 1}`, externalDocumentNumber: input.externalDocumentNumber, customerNumber: input.customerNumber, pricesIncludeTax: true, status: 'Open', posted: true, totalCents: input.lines.reduce((n, l) => n + l.quantity * l.unitPriceCents, 0), lines: input.lines.map((l) => ({ ...l })) };
+    const memo: ErpCreditMemo = {
+      id: `M${memos.length + 1}`,
+      number: `PCM-${memos.length + 1}`,
+      externalDocumentNumber: input.externalDocumentNumber,
+      customerNumber: input.customerNumber,
+      pricesIncludeTax: true,
+      status: 'Open',
+      posted: true,
+      totalCents: input.lines.reduce((n, l) => n + l.quantity * l.unitPriceCents, 0),
+      lines: input.lines.map((l) => ({ ...l })),
+    };
     memos.push(memo);
     return memo;
   },
   async postSalesCreditMemo() {},
   async deleteSalesCreditMemo(id: string) {
     calls.push({ name: 'deleteSalesCreditMemo', input: { id } });
-    memos.splice(memos.findIndex((m) => m.id === id), 1);
+    memos.splice(
+      memos.findIndex((m) => m.id === id),
+      1,
+    );
   },
 } as unknown as ErpPort;
 const returns = createReturnActivities({ erp, ecommerce: {} as EcommercePort, mapping: () => mapping });
 
 const activities = {
-  async readSitooOrder({ orderId }: { orderId: number }) { return sitooOrders.get(orderId) ?? null; },
-  async resolveStoreLocation() { return store; },
+  async readSitooOrder({ orderId }: { orderId: number }) {
+    return sitooOrders.get(orderId) ?? null;
+  },
+  async resolveStoreLocation() {
+    return store;
+  },
   async readWebOrder({ webOrderId }: { webOrderId: string }) {
     calls.push({ name: 'readWebOrder', input: { webOrderId } });
     return webOrders.get(webOrderId) ?? null;
@@ -57,27 +94,66 @@ const activities = {
     calls.push({ name: 'refundWebLines', input });
     const refusal = refusals.shift();
     if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'EcommerceRejected');
-    return { refundId: 'gid://shopify/Refund/1', amountCents: input.transactions.reduce((n: number, t: { amountCents: number }) => n + t.amountCents, 0) };
+    return {
+      refundId: 'gid://shopify/Refund/1',
+      amountCents: input.transactions.reduce((n: number, t: { amountCents: number }) => n + t.amountCents, 0),
+    };
   },
   bookReturnInErp: returns.bookReturnInErp,
   sweepReturnTwins: returns.sweepReturnTwins,
 };
 
 function sitoo(orderId: number, o: Partial<SaleOrder>): SaleOrder {
-  return { orderId, eshopId: 1, warehouseId: 101, orderStateId: 10, paymentStateId: 20, orderDate: 1796000000, currencyCode: 'SEK', externalId: null, creditOrderId: null, reservedUntil: null, additionalData: {}, lines: [], payments: [], ...o };
+  return {
+    orderId,
+    eshopId: 1,
+    warehouseId: 101,
+    orderStateId: 10,
+    paymentStateId: 20,
+    orderDate: 1796000000,
+    currencyCode: 'SEK',
+    externalId: null,
+    creditOrderId: null,
+    reservedUntil: null,
+    additionalData: {},
+    lines: [],
+    payments: [],
+    ...o,
+  };
 }
 
 /** A collected web order (3 TEE paid 100.00 together after discounts, by gift card and card) and its Sitoo pickup order. */
 function webSale(webId: string, pickupId: number): void {
   webOrders.set(webId, {
-    id: `gid://shopify/Order/${webId}`, legacyId: webId, name: `#${webId}`, createdAt: '2026-11-30T10:00:00Z', cancelledAt: null, currencyCode: 'SEK', financialStatus: 'PAID',
-    lines: [{ lineItemId: `L-${webId}`, sku: 'TEE', quantity: 3, unitPriceCents: 3333, paidCents: 10000 }], fulfillmentOrders: [], refundedQuantities: {}, totalRefundedCents: 0,
-    payments: [{ transactionId: `G-${webId}`, gateway: 'gift_card', amountCents: 5000, refundedCents: 0 }, { transactionId: `C-${webId}`, gateway: 'shopify_payments', amountCents: 5000, refundedCents: 0 }],
+    id: `gid://shopify/Order/${webId}`,
+    legacyId: webId,
+    name: `#${webId}`,
+    createdAt: '2026-11-30T10:00:00Z',
+    cancelledAt: null,
+    currencyCode: 'SEK',
+    financialStatus: 'PAID',
+    lines: [{ lineItemId: `L-${webId}`, sku: 'TEE', quantity: 3, unitPriceCents: 3333, paidCents: 10000 }],
+    fulfillmentOrders: [],
+    refundedQuantities: {},
+    totalRefundedCents: 0,
+    payments: [
+      { transactionId: `G-${webId}`, gateway: 'gift_card', amountCents: 5000, refundedCents: 0 },
+      { transactionId: `C-${webId}`, gateway: 'shopify_payments', amountCents: 5000, refundedCents: 0 },
+    ],
   });
-  sitooOrders.set(pickupId, sitoo(pickupId, { externalId: webId, additionalData: { weborder: 'true', 'web-orderid': webId } }));
+  sitooOrders.set(
+    pickupId,
+    sitoo(pickupId, { externalId: webId, additionalData: { weborder: 'true', 'web-orderid': webId } }),
+  );
 }
 const returnOf = (orderId: number, original: number, quantity: number) =>
-  sitooOrders.set(orderId, sitoo(orderId, { creditOrderId: original, lines: [{ sku: 'TEE', productName: 'Tee', quantity: -quantity, unitPriceGrossCents: 3333, vatPercent: 25 }] }));
+  sitooOrders.set(
+    orderId,
+    sitoo(orderId, {
+      creditOrderId: original,
+      lines: [{ sku: 'TEE', productName: 'Tee', quantity: -quantity, unitPriceGrossCents: 3333, vatPercent: 25 }],
+    }),
+  );
 
 let t: TestTemporal;
 let worker: Worker;
@@ -85,7 +161,13 @@ let running: Promise<void>;
 
 beforeAll(async () => {
   t = await connectTemporal('wf-return');
-  worker = await Worker.create({ connection: t.nativeConnection, namespace: t.namespace, taskQueue: TASK_QUEUES.main, workflowBundle: t.workflowBundle, activities });
+  worker = await Worker.create({
+    connection: t.nativeConnection,
+    namespace: t.namespace,
+    taskQueue: TASK_QUEUES.main,
+    workflowBundle: t.workflowBundle,
+    activities,
+  });
   running = worker.run();
 });
 
@@ -96,12 +178,20 @@ afterAll(async () => {
 });
 
 const start = (sitooOrderId: number, extra: { erpLateCommitWindow?: string } = {}) =>
-  t.client.workflow.start('returnInStoreWorkflow', { workflowId: `return-1-${sitooOrderId}`, taskQueue: TASK_QUEUES.main, args: [{ accountId: 1, eshopId: 1, sitooOrderId, ...extra }] });
+  t.client.workflow.start('returnInStoreWorkflow', {
+    workflowId: `return-1-${sitooOrderId}`,
+    taskQueue: TASK_QUEUES.main,
+    args: [{ accountId: 1, eshopId: 1, sitooOrderId, ...extra }],
+  });
 const parkedAs = (handle: Awaited<ReturnType<typeof start>>, type: string) =>
-  waitFor(`the return to park as ${type}`, async () => {
-    const s = await handle.query(returnStatusQuery);
-    return s.exception?.type === type ? s.exception : undefined;
-  }, 15_000);
+  waitFor(
+    `the return to park as ${type}`,
+    async () => {
+      const s = await handle.query(returnStatusQuery);
+      return s.exception?.type === type ? s.exception : undefined;
+    },
+    15_000,
+  );
 
 describe('returnInStoreWorkflow', () => {
   it('refunds what the returned units were paid, to the payments in the order paid, and credits exactly that', async () => {
@@ -109,11 +199,20 @@ describe('returnInStoreWorkflow', () => {
     returnOf(802, 800, 2);
     const result: ReturnResult = await (await start(802)).result();
     expect(result).toMatchObject({ outcome: 'refunded', refundCents: 6667 });
-    const refund = calls.find((c) => c.name === 'refundWebLines' && c.input.webOrderId === 'gid://shopify/Order/801')!.input;
+    const refund = calls.find(
+      (c) => c.name === 'refundWebLines' && c.input.webOrderId === 'gid://shopify/Order/801',
+    )!.input;
     expect(refund.lines).toEqual([{ lineItemId: 'L-801', sku: 'TEE', quantity: 2, amountCents: 6667 }]);
-    expect(refund.transactions).toEqual([{ transactionId: 'G-801', gateway: 'gift_card', amountCents: 5000 }, { transactionId: 'C-801', gateway: 'shopify_payments', amountCents: 1667 }]);
-    const memo = calls.find((c) => c.name === 'createSalesCreditMemo' && c.input.externalDocumentNumber === 'WEB-801')!.input as ErpCreditMemoInput;
-    expect(memo.lines.map((l) => [l.itemNumber, l.quantity, l.unitPriceCents])).toEqual([['TEE', 1, 3333], ['TEE', 1, 3334]]);
+    expect(refund.transactions).toEqual([
+      { transactionId: 'G-801', gateway: 'gift_card', amountCents: 5000 },
+      { transactionId: 'C-801', gateway: 'shopify_payments', amountCents: 1667 },
+    ]);
+    const memo = calls.find((c) => c.name === 'createSalesCreditMemo' && c.input.externalDocumentNumber === 'WEB-801')!
+      .input as ErpCreditMemoInput;
+    expect(memo.lines.map((l) => [l.itemNumber, l.quantity, l.unitPriceCents])).toEqual([
+      ['TEE', 1, 3333],
+      ['TEE', 1, 3334],
+    ]);
   });
 
   it('a credit memo whose create landed after the client gave up is taken back once no late create can land', async () => {
@@ -139,7 +238,11 @@ describe('returnInStoreWorkflow', () => {
     webSale('811', 810);
     const handle = await start(812);
     const parked = await parkedAs(handle, 'order-not-found');
-    expect(parked).toMatchObject({ owner: 'retail-ops', allowedActions: ['retry', 'skip'], details: { sitooOrderId: 812 } });
+    expect(parked).toMatchObject({
+      owner: 'retail-ops',
+      allowedActions: ['retry', 'skip'],
+      details: { sitooOrderId: 812 },
+    });
     returnOf(812, 810, 1);
     await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry', resolvedBy: 'test' }] });
     expect(await handle.result()).toMatchObject({ outcome: 'refunded', refundCents: 3333 });
@@ -152,10 +255,17 @@ describe('returnInStoreWorkflow', () => {
     try {
       const handle = await start(822);
       const parked = await parkedAs(handle, 'unmapped-warehouse');
-      expect(parked).toMatchObject({ owner: 'integration-ops', message: expect.stringMatching(/store S1, which took return 822 back, is no longer in the mapping/), details: { failureType: 'UnknownStore' } });
+      expect(parked).toMatchObject({
+        owner: 'integration-ops',
+        message: expect.stringMatching(/store S1, which took return 822 back, is no longer in the mapping/),
+        details: { failureType: 'UnknownStore' },
+      });
       mapping = { ...mapping, stores: [store] };
       await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry', resolvedBy: 'test' }] });
-      expect(await handle.result()).toMatchObject({ outcome: 'refunded', creditMemoNumber: expect.stringMatching(/^PCM-/) });
+      expect(await handle.result()).toMatchObject({
+        outcome: 'refunded',
+        creditMemoNumber: expect.stringMatching(/^PCM-/),
+      });
     } finally {
       mapping = { ...mapping, stores: [store] };
     }
@@ -164,16 +274,23 @@ describe('returnInStoreWorkflow', () => {
   it('parks a refund the shop refuses, and a retry plans again from the order as it is now, under a new key', async () => {
     webSale('831', 830);
     returnOf(832, 830, 1);
-    refusals.push('shopify RefundLines refused: Refund of 33.33 exceeds the 0.00 left to refund on transaction G-831 (gift_card).');
+    refusals.push(
+      'shopify RefundLines refused: Refund of 33.33 exceeds the 0.00 left to refund on transaction G-831 (gift_card).',
+    );
     const handle = await start(832);
     const parked = await parkedAs(handle, 'ecommerce-rejected');
     expect(parked.message).toMatch(/exceeds the 0\.00 left/);
     // Meanwhile someone gave the gift card money back by hand.
     const order = webOrders.get('831')!;
-    webOrders.set('831', { ...order, payments: [{ ...order.payments![0]!, refundedCents: 5000 }, order.payments![1]!] });
+    webOrders.set('831', {
+      ...order,
+      payments: [{ ...order.payments![0]!, refundedCents: 5000 }, order.payments![1]!],
+    });
     await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry', resolvedBy: 'test' }] });
     expect(await handle.result()).toMatchObject({ outcome: 'refunded', refundCents: 3333 });
-    const attempts = calls.filter((c) => c.name === 'refundWebLines' && c.input.webOrderId === 'gid://shopify/Order/831').map((c) => [c.input.idempotencyKey, c.input.transactions]);
+    const attempts = calls
+      .filter((c) => c.name === 'refundWebLines' && c.input.webOrderId === 'gid://shopify/Order/831')
+      .map((c) => [c.input.idempotencyKey, c.input.transactions]);
     expect(attempts).toEqual([
       ['return-1-832', [{ transactionId: 'G-831', gateway: 'gift_card', amountCents: 3333 }]],
       ['return-1-832:1', [{ transactionId: 'C-831', gateway: 'shopify_payments', amountCents: 3333 }]],

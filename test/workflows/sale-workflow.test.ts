@@ -5,16 +5,31 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SaleActivities } from '../../src/activities/sale-activities';
 import type { StoreLocation } from '../../src/domain/mapping';
 import { PaymentState, type SaleOrder } from '../../src/domain/sale';
-import { resolveUpdate, sitooOrderUpdatedSignal, statusQuery, type SaleWorkflowInput } from '../../src/workflows/sale-contract';
+import {
+  resolveUpdate,
+  sitooOrderUpdatedSignal,
+  statusQuery,
+  type SaleWorkflowInput,
+} from '../../src/workflows/sale-contract';
 import { SA } from '../../src/workflows/search-attributes';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
 
 // Workflow tests replace the activities with in-memory fakes; the server and the workflow code are real.
-const store: StoreLocation = { storeId: 'S01', name: 'Stockholm', sitooWarehouseId: 101, erpLocationCode: 'STORE01', erpCustomerNumber: 'POS-S01', webLocationId: 'gid://shopify/Location/1' };
+const store: StoreLocation = {
+  storeId: 'S01',
+  name: 'Stockholm',
+  sitooWarehouseId: 101,
+  erpLocationCode: 'STORE01',
+  erpCustomerNumber: 'POS-S01',
+  webLocationId: 'gid://shopify/Location/1',
+};
 const orders = new Map<number, SaleOrder>();
 const erpItems = new Set(['SKU-1', 'SKU-2']);
-const erpOrders = new Map<number, { id: string; number: string; posted: boolean; lines: number; locationCode: string }>();
+const erpOrders = new Map<
+  number,
+  { id: string; number: string; posted: boolean; lines: number; locationCode: string }
+>();
 let erpRefuses = false;
 
 const saleActivities: SaleActivities = {
@@ -32,7 +47,14 @@ const saleActivities: SaleActivities = {
     if (erpRefuses) throw ApplicationFailure.nonRetryable('Customer POS-S01 is blocked', 'ErpRejected');
     const existing = erpOrders.get(order.orderId);
     if (existing) return existing;
-    const created = { id: `id-${order.orderId}`, number: `SO${order.orderId}`, posted: false, lines: order.lines.length, locationCode: s.erpLocationCode, lateTwinPossible: lateTwins.has(order.orderId) };
+    const created = {
+      id: `id-${order.orderId}`,
+      number: `SO${order.orderId}`,
+      posted: false,
+      lines: order.lines.length,
+      locationCode: s.erpLocationCode,
+      lateTwinPossible: lateTwins.has(order.orderId),
+    };
     erpOrders.set(order.orderId, created);
     return created;
   },
@@ -78,13 +100,27 @@ let workers: Worker[];
 let running: Promise<unknown>;
 
 function start(order: SaleOrder, timeout: string | number = '1h', extra: Partial<SaleWorkflowInput> = {}) {
-  const input: SaleWorkflowInput = { accountId: 10020, eshopId: 1, orderId: order.orderId, paymentConfirmationTimeout: timeout, source: 'manual', ...extra };
-  return t.client.workflow.start('saleWorkflow', { workflowId: `sale-10020-${order.orderId}`, taskQueue: TASK_QUEUES.main, args: [input] });
+  const input: SaleWorkflowInput = {
+    accountId: 10020,
+    eshopId: 1,
+    orderId: order.orderId,
+    paymentConfirmationTimeout: timeout,
+    source: 'manual',
+    ...extra,
+  };
+  return t.client.workflow.start('saleWorkflow', {
+    workflowId: `sale-10020-${order.orderId}`,
+    taskQueue: TASK_QUEUES.main,
+    args: [input],
+  });
 }
 
 /** A refused update fails with WorkflowUpdateFailedError; the validator's message is its cause. */
 async function refused(update: Promise<unknown>, message: RegExp) {
-  const err = await update.then(() => undefined, (e: unknown) => e);
+  const err = await update.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
   expect(String((err as Error).cause)).toMatch(message);
 }
@@ -100,7 +136,13 @@ beforeAll(async () => {
   t = await connectTemporal('wf-sale');
   workers = await Promise.all([
     // No inventory worker: web stock follows Sitoo's warehouse transactions, not the sale workflow.
-    Worker.create({ connection: t.nativeConnection, namespace: t.namespace, taskQueue: TASK_QUEUES.main, workflowBundle: t.workflowBundle, activities: saleActivities }),
+    Worker.create({
+      connection: t.nativeConnection,
+      namespace: t.namespace,
+      taskQueue: TASK_QUEUES.main,
+      workflowBundle: t.workflowBundle,
+      activities: saleActivities,
+    }),
   ]);
   running = Promise.all(workers.map((w) => w.run()));
 });
@@ -115,7 +157,12 @@ describe('saleWorkflow', () => {
   it('books a paid sale in the ERP at the mapped location, leaving web stock to the stock flow', async () => {
     const order = newOrder();
     const result = await (await start(order)).result();
-    expect(result).toMatchObject({ outcome: 'completed', storeId: 'S01', erpOrderNumber: `SO${order.orderId}`, webStock: [] });
+    expect(result).toMatchObject({
+      outcome: 'completed',
+      storeId: 'S01',
+      erpOrderNumber: `SO${order.orderId}`,
+      webStock: [],
+    });
     expect(erpOrders.get(order.orderId)).toMatchObject({ posted: true, locationCode: 'STORE01' });
   });
 
@@ -141,7 +188,9 @@ describe('saleWorkflow', () => {
     });
     expect(sa.get(SA.exceptionOwner)).toBe('finance');
     expect(sa.get(SA.storeId)).toBe('S01');
-    const outcome = await handle.executeUpdate(resolveUpdate, { args: [{ action: 'skip', reason: 'customer walked out', resolvedBy: 'finance@test' }] });
+    const outcome = await handle.executeUpdate(resolveUpdate, {
+      args: [{ action: 'skip', reason: 'customer walked out', resolvedBy: 'finance@test' }],
+    });
     expect(outcome).toMatchObject({ exceptionType: 'payment-not-confirmed', action: 'skip' });
     expect((await handle.result()).outcome).toBe('skipped');
     expect(erpOrders.has(order.orderId)).toBe(false);
@@ -151,14 +200,42 @@ describe('saleWorkflow', () => {
     const order = newOrder({ warehouseId: 999 });
     const handle = await start(order);
     await parkedAs(handle, 'unmapped-warehouse');
-    await refused(handle.executeUpdate(resolveUpdate, { args: [{ action: 'explode' } as never] }), /action must be one of/);
-    await refused(handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry-with-mapping' }] }), /mapping is required/);
     await refused(
-      handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry-with-mapping', mapping: { storeId: 'S09', erpLocationCode: '', erpCustomerNumber: 'POS-S09', webLocationId: 'gid://shopify/Location/1' } }] }),
+      handle.executeUpdate(resolveUpdate, { args: [{ action: 'explode' } as never] }),
+      /action must be one of/,
+    );
+    await refused(
+      handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry-with-mapping' }] }),
+      /mapping is required/,
+    );
+    await refused(
+      handle.executeUpdate(resolveUpdate, {
+        args: [
+          {
+            action: 'retry-with-mapping',
+            mapping: {
+              storeId: 'S09',
+              erpLocationCode: '',
+              erpCustomerNumber: 'POS-S09',
+              webLocationId: 'gid://shopify/Location/1',
+            },
+          },
+        ],
+      }),
       /mapping.erpLocationCode/,
     );
     await handle.executeUpdate(resolveUpdate, {
-      args: [{ action: 'retry-with-mapping', mapping: { storeId: 'S09', erpLocationCode: 'STORE09', erpCustomerNumber: 'POS-S09', webLocationId: 'gid://shopify/Location/1' } }],
+      args: [
+        {
+          action: 'retry-with-mapping',
+          mapping: {
+            storeId: 'S09',
+            erpLocationCode: 'STORE09',
+            erpCustomerNumber: 'POS-S09',
+            webLocationId: 'gid://shopify/Location/1',
+          },
+        },
+      ],
     });
     const result = await handle.result();
     expect(result).toMatchObject({ outcome: 'completed', storeId: 'S09' });
@@ -166,22 +243,27 @@ describe('saleWorkflow', () => {
     expect((await handle.query(statusQuery)).resolutions).toHaveLength(1);
   });
 
-  it('files an unmapped warehouse under the warehouse, so the store\'s queue can be found before the store is known', async () => {
+  it("files an unmapped warehouse under the warehouse, so the store's queue can be found before the store is known", async () => {
     // Before: no StoreId at all until a mapping existed, so a pop-up store's exceptions could not be listed by store.
     const order = newOrder({ warehouseId: 777 });
     const handle = await start(order);
     await parkedAs(handle, 'unmapped-warehouse');
-    const sa = await waitFor('StoreId set', async () => (await handle.describe()).typedSearchAttributes.get(SA.storeId));
+    const sa = await waitFor('StoreId set', async () =>
+      (await handle.describe()).typedSearchAttributes.get(SA.storeId),
+    );
     expect(sa).toBe('sitoo-warehouse-777');
     await handle.executeUpdate(resolveUpdate, { args: [{ action: 'skip', reason: 'test' }] });
     expect((await handle.result()).outcome).toBe('skipped');
   });
 
-  it('books under a key scoped to the account and the store\'s customer', async () => {
+  it("books under a key scoped to the account and the store's customer", async () => {
     // Before: the bare order id, which any other document could carry and make the sale look booked.
     const order = newOrder();
     expect((await (await start(order)).result()).outcome).toBe('completed');
-    expect(erpKeys.get(order.orderId)).toEqual({ externalDocumentNumber: `SITOO-10020-${order.orderId}`, customerNumber: 'POS-S01' });
+    expect(erpKeys.get(order.orderId)).toEqual({
+      externalDocumentNumber: `SITOO-10020-${order.orderId}`,
+      customerNumber: 'POS-S01',
+    });
   });
 
   it('sweeps for a late twin once the ERP can no longer commit one, when booking needed a second attempt', async () => {
@@ -190,7 +272,9 @@ describe('saleWorkflow', () => {
     const handle = await start(order, '1h', { erpLateCommitWindow: '1s' });
     const result = await handle.result();
     expect(result.outcome).toBe('completed');
-    expect(sweeps.filter((s) => s.orderId === order.orderId)).toEqual([{ orderId: order.orderId, externalDocumentNumber: `SITOO-10020-${order.orderId}`, customerNumber: 'POS-S01' }]);
+    expect(sweeps.filter((s) => s.orderId === order.orderId)).toEqual([
+      { orderId: order.orderId, externalDocumentNumber: `SITOO-10020-${order.orderId}`, customerNumber: 'POS-S01' },
+    ]);
     expect((await handle.query(statusQuery)).erpTwinsRemoved).toBe(1);
     // A booking that went through at the first attempt has nothing in flight: no sweep, no wait.
     const plain = newOrder();
@@ -199,7 +283,9 @@ describe('saleWorkflow', () => {
   });
 
   it('parks an unknown SKU until master data is fixed, then retries', async () => {
-    const order = newOrder({ lines: [{ sku: 'SKU-NEW', productName: 'New', quantity: 1, unitPriceGrossCents: 1000, vatPercent: 25 }] });
+    const order = newOrder({
+      lines: [{ sku: 'SKU-NEW', productName: 'New', quantity: 1, unitPriceGrossCents: 1000, vatPercent: 25 }],
+    });
     const handle = await start(order);
     const status = await parkedAs(handle, 'unknown-sku');
     expect(status.exception).toMatchObject({ owner: 'master-data', details: { skus: ['SKU-NEW'], system: 'erp' } });
@@ -223,7 +309,10 @@ describe('saleWorkflow', () => {
   });
 
   it('hands a refund over to its return workflow instead of booking it as a sale', async () => {
-    const order = newOrder({ creditOrderId: 1, lines: [{ sku: 'SKU-1', productName: 'Shirt', quantity: -1, unitPriceGrossCents: 19900, vatPercent: 25 }] });
+    const order = newOrder({
+      creditOrderId: 1,
+      lines: [{ sku: 'SKU-1', productName: 'Shirt', quantity: -1, unitPriceGrossCents: 19900, vatPercent: 25 }],
+    });
     const result = await (await start(order)).result();
     expect(result).toMatchObject({ outcome: 'handed-over', reason: `a return: return-10020-${order.orderId}` });
     expect(erpOrders.has(order.orderId)).toBe(false);
@@ -241,8 +330,14 @@ describe('saleWorkflow', () => {
 
   it('a payment wait that is not a duration fails the sale at once, naming the field, not its workflow task over and over', async () => {
     const order = newOrder({ paymentStateId: PaymentState.Pending });
-    const failure = await (await start(order, 'later')).result().then(() => undefined, (e: unknown) => e);
+    const failure = await (await start(order, 'later')).result().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(failure).toBeInstanceOf(WorkflowFailedError);
-    expect((failure as WorkflowFailedError).cause).toMatchObject({ type: 'InvalidDurationError', message: 'paymentConfirmationTimeout "later" is not a duration like 30s, 15m, 2h or 1d' });
+    expect((failure as WorkflowFailedError).cause).toMatchObject({
+      type: 'InvalidDurationError',
+      message: 'paymentConfirmationTimeout "later" is not a duration like 30s, 15m, 2h or 1d',
+    });
   });
 });

@@ -147,7 +147,10 @@ export interface EcommercePort {
   /** Current `on_hand` for many levels, keyed by webLevelKey; undefined when not stocked there. */
   getOnHandMany(levels: WebLevelKey[], opts?: { signal?: AbortSignal }): Promise<Map<string, number | undefined>>;
   /** Every level stocked at a location with its `on_hand` (paged inside): the web side of a drift check. */
-  listLocationLevels(locationId: string, opts?: { signal?: AbortSignal }): Promise<Array<{ inventoryItemId: string; sku: string | null; onHand: number }>>;
+  listLocationLevels(
+    locationId: string,
+    opts?: { signal?: AbortSignal },
+  ): Promise<Array<{ inventoryItemId: string; sku: string | null; onHand: number }>>;
   /** A web order as click & collect and returns need it; undefined when the platform has no such order. */
   getOrder(orderId: string, opts?: { signal?: AbortSignal }): Promise<WebOrder | undefined>;
   /** The store has picked the goods: tells the platform (which emails the customer). Already prepared or collected is success. */
@@ -166,11 +169,18 @@ export interface EcommercePort {
    * One page of orders changed at or after `updatedAtFrom` (inclusive: equal timestamps are read
    * again, never skipped), oldest change first, ties by id; `after` continues the same search.
    */
-  listOrdersChangedSince(input: { updatedAtFrom: string; first: number; after?: string }, opts?: { signal?: AbortSignal }): Promise<WebOrderChangesPage>;
+  listOrdersChangedSince(
+    input: { updatedAtFrom: string; first: number; after?: string },
+    opts?: { signal?: AbortSignal },
+  ): Promise<WebOrderChangesPage>;
   /** The shop's webhook subscriptions made through the API, for these topics (`orders/create` form). */
   listWebhookSubscriptions(topics: string[], opts?: { signal?: AbortSignal }): Promise<WebhookSubscriptionInfo[]>;
   /** Subscribes a topic to an address (signed with the app's secret). Refusals are PermanentErrors. */
-  createWebhookSubscription(topic: string, uri: string, opts?: { signal?: AbortSignal }): Promise<WebhookSubscriptionInfo>;
+  createWebhookSubscription(
+    topic: string,
+    uri: string,
+    opts?: { signal?: AbortSignal },
+  ): Promise<WebhookSubscriptionInfo>;
   /** Counters since the connector was created. */
   readonly callStats: EcommerceCallStats;
 }

@@ -194,7 +194,11 @@ export interface ErpPort {
   /** Item ledger entries with entryNumber > afterEntryNumber, ascending, at most `max` (paged inside). */
   listItemLedgerEntries(afterEntryNumber: number, max: number, opts?: { signal?: AbortSignal }): Promise<LedgerEntry[]>;
   /** Stock on hand per item at one location (custom API); all items when itemNumbers is omitted. */
-  getLocationStock(locationCode: string, itemNumbers?: string[], opts?: { signal?: AbortSignal }): Promise<Map<string, number>>;
+  getLocationStock(
+    locationCode: string,
+    itemNumbers?: string[],
+    opts?: { signal?: AbortSignal },
+  ): Promise<Map<string, number>>;
   /** Item category code per item number; items without a category are absent. */
   getItemCategories(itemNumbers: string[], opts?: { signal?: AbortSignal }): Promise<Map<string, string>>;
   /** Every credit memo, draft or posted, with this external document number, with its lines. */
@@ -205,7 +209,10 @@ export interface ErpPort {
   createSalesCreditMemo(input: ErpCreditMemoInput, opts?: { signal?: AbortSignal }): Promise<ErpCreditMemo>;
   /** Posts a draft credit memo; one that is already posted counts as success, so a retry is safe. */
   postSalesCreditMemo(creditMemoId: string, opts?: { signal?: AbortSignal }): Promise<void>;
-  findStockAdjustment(externalDocumentNumber: string, opts?: { signal?: AbortSignal }): Promise<ErpStockAdjustment | undefined>;
+  findStockAdjustment(
+    externalDocumentNumber: string,
+    opts?: { signal?: AbortSignal },
+  ): Promise<ErpStockAdjustment | undefined>;
   /**
    * Creates and posts the adjustment (ledger entries at the location). The extension keeps the
    * external document number unique, so a second create returns the adjustment already posted.
@@ -216,7 +223,10 @@ export interface ErpPort {
    * this document number, a draft when a batch holds lines with it (only `journalCode`'s batch
    * when given, otherwise every batch of the default template), undefined when neither.
    */
-  findJournalPosting(documentNumber: string, opts?: { signal?: AbortSignal; journalCode?: string }): Promise<ErpJournalPosting | undefined>;
+  findJournalPosting(
+    documentNumber: string,
+    opts?: { signal?: AbortSignal; journalCode?: string },
+  ): Promise<ErpJournalPosting | undefined>;
   /**
    * Creates the lines in the batch (and the batch when absent) and posts it. Refuses, before
    * sending anything, lines that do not balance to zero. Safe to call again after a lost
@@ -233,9 +243,15 @@ export interface ErpPort {
    * inside. Drafts, open orders and credit memos are left out: a return shares its order's
    * externalDocumentNumber and would read as a second posting of the sale.
    */
-  listSalesDocumentTotals(filter: { customerNumber: string; postingDateFrom: string; postingDateTo: string }, opts?: { signal?: AbortSignal }): Promise<ErpSalesDocumentTotal[]>;
+  listSalesDocumentTotals(
+    filter: { customerNumber: string; postingDateFrom: string; postingDateTo: string },
+    opts?: { signal?: AbortSignal },
+  ): Promise<ErpSalesDocumentTotal[]>;
   /** The lines of one customer's posted sales credit memos with a posting date in the range (inclusive), paged inside. */
-  listCreditMemoLineTotals(filter: { customerNumber: string; postingDateFrom: string; postingDateTo: string }, opts?: { signal?: AbortSignal }): Promise<ErpCreditMemoLineTotal[]>;
+  listCreditMemoLineTotals(
+    filter: { customerNumber: string; postingDateFrom: string; postingDateTo: string },
+    opts?: { signal?: AbortSignal },
+  ): Promise<ErpCreditMemoLineTotal[]>;
   /** G/L entries posted in the date range (optionally one document), ascending by entry number, paged inside. */
   listGeneralLedgerEntries(filter: ErpGlEntryFilter, opts?: { signal?: AbortSignal }): Promise<ErpGlEntry[]>;
 }

@@ -70,7 +70,11 @@ export class SitooClient implements SitooPort {
     this.inFlight = new ConcurrencyLimit(config.maxConcurrentRequests ?? 10);
     this.base = `${config.baseUrl.replace(/\/+$/, '')}/v2/accounts/${config.accountId}`;
     this.auth = basicAuth(config.apiId, config.apiPassword);
-    this.day = new SitooDayReader((path, query, schema, opts) => this.getJson(path, query, schema, opts), config.eshopId, config.zReportsPath);
+    this.day = new SitooDayReader(
+      (path, query, schema, opts) => this.getJson(path, query, schema, opts),
+      config.eshopId,
+      config.zReportsPath,
+    );
   }
 
   listDayTransactions(input: DayQuery, opts?: { eshopId?: number; signal?: AbortSignal }): Promise<DayTransactionPage> {
@@ -85,7 +89,10 @@ export class SitooClient implements SitooPort {
     return this.day.getSiteTimeZone(eshopId, opts);
   }
 
-  async getOrder(orderId: number, opts: { eshopId?: number; signal?: AbortSignal } = {}): Promise<SaleOrder | undefined> {
+  async getOrder(
+    orderId: number,
+    opts: { eshopId?: number; signal?: AbortSignal } = {},
+  ): Promise<SaleOrder | undefined> {
     const path = `/sites/${opts.eshopId ?? this.config.eshopId}/orders/${orderId}.json`;
     const { call, res } = await this.request('GET', path, { fields: ORDER_FIELDS.join(',') }, undefined, opts);
     if (res.status === 404) return undefined;
@@ -93,11 +100,22 @@ export class SitooClient implements SitooPort {
     return toSaleOrder(parseBody(SYSTEM, res.text, orderSchema));
   }
 
-  async listOrdersFrom(orderIdFrom: number, num: number, opts: CallOpts = {}): Promise<{ totalCount: number; orders: SaleOrder[] }> {
+  async listOrdersFrom(
+    orderIdFrom: number,
+    num: number,
+    opts: CallOpts = {},
+  ): Promise<{ totalCount: number; orders: SaleOrder[] }> {
     const page = await this.getJson(
       '/orders.json',
       // Ascending by id from the cursor: new orders only ever appear after it (sitoo-api.md §9).
-      { orderidfrom: orderIdFrom, sort: 'orderid', num, start: 0, eshopid: this.config.eshopId, fields: ORDER_FIELDS.join(',') },
+      {
+        orderidfrom: orderIdFrom,
+        sort: 'orderid',
+        num,
+        start: 0,
+        eshopid: this.config.eshopId,
+        fields: ORDER_FIELDS.join(','),
+      },
       envelopeSchema(orderSchema),
       opts,
     );
@@ -109,23 +127,53 @@ export class SitooClient implements SitooPort {
     // Ids go in the query string: a few hundred per request keep the URL short.
     for (let i = 0; i < orderIds.length; i += 100) {
       const ids = orderIds.slice(i, i + 100);
-      const page = await this.getJson('/orders.json', { orderid: ids.join(','), sort: 'orderid', num: ids.length, start: 0, eshopid: this.config.eshopId, fields: ORDER_FIELDS.join(',') }, envelopeSchema(orderSchema), opts);
+      const page = await this.getJson(
+        '/orders.json',
+        {
+          orderid: ids.join(','),
+          sort: 'orderid',
+          num: ids.length,
+          start: 0,
+          eshopid: this.config.eshopId,
+          fields: ORDER_FIELDS.join(','),
+        },
+        envelopeSchema(orderSchema),
+        opts,
+      );
       orders.push(...page.items.map(toSaleOrder));
     }
     return orders;
   }
 
-  async getWarehouseStock(warehouseId: number, skus?: string[], opts: { eshopId?: number; signal?: AbortSignal } = {}): Promise<Map<string, number>> {
+  async getWarehouseStock(
+    warehouseId: number,
+    skus?: string[],
+    opts: { eshopId?: number; signal?: AbortSignal } = {},
+  ): Promise<Map<string, number>> {
     const stock = new Map<string, number>();
     // Stock is a quantity, not money: a 3-decimal string that fits a double exactly enough.
-    for (const item of await this.warehouseItems(warehouseId, skus, 'sku,decimaltotal', warehouseItemSchema, opts)) stock.set(item.sku, Number(item.decimaltotal));
+    for (const item of await this.warehouseItems(warehouseId, skus, 'sku,decimaltotal', warehouseItemSchema, opts))
+      stock.set(item.sku, Number(item.decimaltotal));
     return stock;
   }
 
-  async getWarehouseLevels(warehouseId: number, skus?: string[], opts: { eshopId?: number; signal?: AbortSignal } = {}): Promise<Map<string, WarehouseLevel>> {
+  async getWarehouseLevels(
+    warehouseId: number,
+    skus?: string[],
+    opts: { eshopId?: number; signal?: AbortSignal } = {},
+  ): Promise<Map<string, WarehouseLevel>> {
     const levels = new Map<string, WarehouseLevel>();
-    for (const item of await this.warehouseItems(warehouseId, skus, 'sku,decimaltotal,decimalreserved', warehouseLevelSchema, opts)) {
-      levels.set(item.sku, { onHand: Number(item.decimaltotal), reserved: item.decimalreserved ? Number(item.decimalreserved) : 0 });
+    for (const item of await this.warehouseItems(
+      warehouseId,
+      skus,
+      'sku,decimaltotal,decimalreserved',
+      warehouseLevelSchema,
+      opts,
+    )) {
+      levels.set(item.sku, {
+        onHand: Number(item.decimaltotal),
+        reserved: item.decimalreserved ? Number(item.decimalreserved) : 0,
+      });
     }
     return levels;
   }
@@ -137,7 +185,12 @@ export class SitooClient implements SitooPort {
     const path = `/sites/${opts.eshopId ?? this.config.eshopId}/warehousetransactions.json`;
     const schema = envelopeSchema(warehouseTransactionSchema);
     // Ascending always: Sitoo's documented default is descending, which would page a cursor backwards.
-    const query: Query = { sort: 'warehousetransactionid', warehouseid: filter.warehouseId, warehousetransactionidfrom: filter.idFrom, fields: WAREHOUSE_TRANSACTION_FIELDS.join(',') };
+    const query: Query = {
+      sort: 'warehousetransactionid',
+      warehouseid: filter.warehouseId,
+      warehousetransactionidfrom: filter.idFrom,
+      fields: WAREHOUSE_TRANSACTION_FIELDS.join(','),
+    };
     if (filter.ids === undefined) {
       // One page from the cursor; the caller advances past the last id, so a page never needs a second request.
       const page = await this.getJson(path, { ...query, start: 0, num: filter.num ?? TRANSACTION_PAGE }, schema, opts);
@@ -146,7 +199,12 @@ export class SitooClient implements SitooPort {
     const byId = new Map<number, StockTransaction>();
     for (const ids of chunk([...new Set(filter.ids)], ID_CHUNK)) {
       for (let start = 0; ; start += TRANSACTION_PAGE) {
-        const page = await this.getJson(path, { ...query, warehousetransactionid: ids.join(','), start, num: TRANSACTION_PAGE }, schema, opts);
+        const page = await this.getJson(
+          path,
+          { ...query, warehousetransactionid: ids.join(','), start, num: TRANSACTION_PAGE },
+          schema,
+          opts,
+        );
         for (const t of page.items) byId.set(t.warehousetransactionid, toStockTransaction(t));
         if (page.items.length < TRANSACTION_PAGE || start + page.items.length >= page.totalcount) break;
       }
@@ -159,10 +217,15 @@ export class SitooClient implements SitooPort {
    * response can simply be retried. A refused row fails the call naming its SKU; rows in earlier
    * chunks stay written, which a retry of the whole call makes right again.
    */
-  async setVirtualWarehouseStock(warehouseId: number, levels: Array<{ sku: string; onHand: number }>, opts: { eshopId?: number; signal?: AbortSignal } = {}): Promise<void> {
+  async setVirtualWarehouseStock(
+    warehouseId: number,
+    levels: Array<{ sku: string; onHand: number }>,
+    opts: { eshopId?: number; signal?: AbortSignal } = {},
+  ): Promise<void> {
     const path = `/sites/${opts.eshopId ?? this.config.eshopId}/warehouses/${warehouseId}/warehouseitems.json`;
     for (const level of levels) {
-      if (!Number.isFinite(level.onHand)) throw new PermanentError(`stock for ${level.sku} is not a number: ${level.onHand}`, SYSTEM, 0, 'InvalidInput');
+      if (!Number.isFinite(level.onHand))
+        throw new PermanentError(`stock for ${level.sku} is not a number: ${level.onHand}`, SYSTEM, 0, 'InvalidInput');
     }
     for (const rows of chunk(levels, WRITE_CHUNK)) {
       const body = rows.map((r) => ({ sku: r.sku, decimaltotal: r.onHand.toFixed(3) }));
@@ -171,10 +234,20 @@ export class SitooClient implements SitooPort {
       const results = parseBody(SYSTEM, res.text, batchResultSchema);
       if (results === true) {
         if (rows.length === 1) continue;
-        throw new PermanentError(`${SYSTEM} answered a ${rows.length}-row warehouse items PUT with a bare true`, SYSTEM, res.status, 'UnexpectedResponse');
+        throw new PermanentError(
+          `${SYSTEM} answered a ${rows.length}-row warehouse items PUT with a bare true`,
+          SYSTEM,
+          res.status,
+          'UnexpectedResponse',
+        );
       }
       if (results.length !== rows.length) {
-        throw new PermanentError(`${SYSTEM} answered ${results.length} results for ${rows.length} warehouse items`, SYSTEM, res.status, 'UnexpectedResponse');
+        throw new PermanentError(
+          `${SYSTEM} answered ${results.length} results for ${rows.length} warehouse items`,
+          SYSTEM,
+          res.status,
+          'UnexpectedResponse',
+        );
       }
       results.forEach((result, i) => {
         if (result.statuscode === 200) return;
@@ -197,24 +270,50 @@ export class SitooClient implements SitooPort {
   createOrder(input: NewSitooOrder, opts?: { eshopId?: number; signal?: AbortSignal }): Promise<number>;
   /** @deprecated a raw Add Order body; use the NewSitooOrder form. */
   createOrder(body: Record<string, unknown>, opts?: { eshopId?: number; signal?: AbortSignal }): Promise<number>;
-  async createOrder(input: NewSitooOrder | Record<string, unknown>, opts: { eshopId?: number; signal?: AbortSignal } = {}): Promise<number> {
+  async createOrder(
+    input: NewSitooOrder | Record<string, unknown>,
+    opts: { eshopId?: number; signal?: AbortSignal } = {},
+  ): Promise<number> {
     const body: Record<string, unknown> = isNewSitooOrder(input) ? toOrderWriteBody(input) : input;
-    const { call, res } = await this.request('POST', `/sites/${opts.eshopId ?? this.config.eshopId}/orders.json`, {}, body, opts);
-    if (res.status === 400 && typeof body.externalid === 'string') await this.failIfExternalIdTaken(body.externalid, opts);
+    const { call, res } = await this.request(
+      'POST',
+      `/sites/${opts.eshopId ?? this.config.eshopId}/orders.json`,
+      {},
+      body,
+      opts,
+    );
+    if (res.status === 400 && typeof body.externalid === 'string')
+      await this.failIfExternalIdTaken(body.externalid, opts);
     if (res.status !== 200) this.fail(call, res);
     return parseBody(SYSTEM, res.text, orderSchema.shape.orderid);
   }
 
   /** Partial update of one order (Sitoo answers `true`). */
-  async updateOrder(orderId: number, patch: Record<string, unknown>, opts: { eshopId?: number; signal?: AbortSignal } = {}): Promise<void> {
-    const { call, res } = await this.request('PUT', `/sites/${opts.eshopId ?? this.config.eshopId}/orders/${orderId}.json`, {}, patch, opts);
+  async updateOrder(
+    orderId: number,
+    patch: Record<string, unknown>,
+    opts: { eshopId?: number; signal?: AbortSignal } = {},
+  ): Promise<void> {
+    const { call, res } = await this.request(
+      'PUT',
+      `/sites/${opts.eshopId ?? this.config.eshopId}/orders/${orderId}.json`,
+      {},
+      patch,
+      opts,
+    );
     if (res.status !== 200) this.fail(call, res);
   }
 
   async findOrderByExternalId(externalId: string, opts: CallOpts = {}): Promise<SaleOrder | undefined> {
     // A comma would turn the filter into a list; the format check keeps one id one id.
-    if (!externalIdSchema.safeParse(externalId).success) throw new PermanentError(`not a Sitoo externalid: ${JSON.stringify(externalId)}`, SYSTEM, 0, 'InvalidInput');
-    const page = await this.getJson('/orders.json', { externalid: externalId, num: 1, fields: ORDER_FIELDS.join(',') }, envelopeSchema(orderSchema), opts);
+    if (!externalIdSchema.safeParse(externalId).success)
+      throw new PermanentError(`not a Sitoo externalid: ${JSON.stringify(externalId)}`, SYSTEM, 0, 'InvalidInput');
+    const page = await this.getJson(
+      '/orders.json',
+      { externalid: externalId, num: 1, fields: ORDER_FIELDS.join(',') },
+      envelopeSchema(orderSchema),
+      opts,
+    );
     return page.items[0] ? toSaleOrder(page.items[0]) : undefined;
   }
 
@@ -227,12 +326,23 @@ export class SitooClient implements SitooPort {
     const path = `/sites/${opts.eshopId ?? this.config.eshopId}/orders/${orderId}.json`;
     for (let attempt = 0; ; attempt++) {
       const read = await this.request('GET', path, { fields: 'orderid,orderstateid' }, undefined, opts);
-      if (read.res.status === 404) throw new PermanentError(`cannot cancel Sitoo order ${orderId}: it does not exist`, SYSTEM, 404, 'OrderNotFound');
+      if (read.res.status === 404)
+        throw new PermanentError(
+          `cannot cancel Sitoo order ${orderId}: it does not exist`,
+          SYSTEM,
+          404,
+          'OrderNotFound',
+        );
       if (read.res.status !== 200) this.fail(read.call, read.res);
       const { orderstateid } = parseBody(SYSTEM, read.res.text, orderStateSchema);
       if (orderstateid === OrderState.Cancelled) return;
       if (orderstateid === OrderState.Closed) {
-        throw new PermanentError(`cannot cancel Sitoo order ${orderId}: it is closed (collected); refund it instead`, SYSTEM, 400, 'OrderClosed');
+        throw new PermanentError(
+          `cannot cancel Sitoo order ${orderId}: it is closed (collected); refund it instead`,
+          SYSTEM,
+          400,
+          'OrderClosed',
+        );
       }
       const { call, res } = await this.request('PUT', path, {}, { orderstateid: OrderState.Cancelled }, opts);
       if (res.status === 200) return;
@@ -247,9 +357,19 @@ export class SitooClient implements SitooPort {
     return (await this.allPages('/orders.json', query, orderSchema, opts)).map(toSaleOrder);
   }
 
-  async addOrderLog(orderId: number, type: WritableOrderLogType, opts: { eshopId?: number; signal?: AbortSignal } = {}): Promise<void> {
+  async addOrderLog(
+    orderId: number,
+    type: WritableOrderLogType,
+    opts: { eshopId?: number; signal?: AbortSignal } = {},
+  ): Promise<void> {
     const body = orderLogItemWriteSchema.safeParse({ orderlogtypeid: type });
-    if (!body.success) throw new PermanentError(`order log type ${type} cannot be written; only 900 and 910 can`, SYSTEM, 0, 'InvalidInput');
+    if (!body.success)
+      throw new PermanentError(
+        `order log type ${type} cannot be written; only 900 and 910 can`,
+        SYSTEM,
+        0,
+        'InvalidInput',
+      );
     const path = `/sites/${opts.eshopId ?? this.config.eshopId}/orders/${orderId}/orderlogitems.json`;
     // Log items have no id or external id to look up, so "already done" means the latest pickup entry is this one.
     const logs = await this.allPages(path, {}, orderLogItemSchema, opts);
@@ -286,7 +406,12 @@ export class SitooClient implements SitooPort {
     const chunks = skus === undefined ? [undefined] : chunk([...new Set(skus)], SKU_CHUNK);
     for (const skuChunk of chunks) {
       for (let start = 0; ; start += STOCK_PAGE) {
-        const page = await this.getJson(path, { sku: skuChunk?.join(','), start, num: STOCK_PAGE, fields }, envelopeSchema(item), opts);
+        const page = await this.getJson(
+          path,
+          { sku: skuChunk?.join(','), start, num: STOCK_PAGE, fields },
+          envelopeSchema(item),
+          opts,
+        );
         items.push(...page.items);
         if (page.items.length < STOCK_PAGE || start + page.items.length >= page.totalcount) break;
       }
@@ -310,7 +435,13 @@ export class SitooClient implements SitooPort {
     return parseBody(SYSTEM, res.text, schema);
   }
 
-  private async request(method: HttpCall['method'], path: string, query: Query, body: unknown, opts: CallOpts): Promise<{ call: HttpCall; res: HttpResponse }> {
+  private async request(
+    method: HttpCall['method'],
+    path: string,
+    query: Query,
+    body: unknown,
+    opts: CallOpts,
+  ): Promise<{ call: HttpCall; res: HttpResponse }> {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
     const qs = params.toString();
@@ -337,7 +468,8 @@ export class SitooClient implements SitooPort {
     const secret = this.config.apiPassword;
     let message = secret && errortext ? errortext.split(secret).join('[redacted]') : errortext;
     // Sitoo also refuses requests from IPs missing in its Backoffice allowlist; say so, it is the usual surprise.
-    if (res.status === 401) message = `${message ?? 'unauthorized'} (check the API id/password and the Backoffice IP allowlist)`;
+    if (res.status === 401)
+      message = `${message ?? 'unauthorized'} (check the API id/password and the Backoffice IP allowlist)`;
     throwForStatus(call, res, { message });
   }
 }

@@ -27,7 +27,10 @@ export type PaymentMethods = ReadonlyMap<string, number>;
  * site's catalogue decides; a name missing there (renamed or deleted type, a web order's own
  * name) falls back to what the payment itself carries, then to its name.
  */
-export function tenderOf(p: Pick<WireDayPayment, 'name' | 'refid' | 'reftype' | 'cardissuer' | 'additionaldata'>, methods: PaymentMethods): Tender {
+export function tenderOf(
+  p: Pick<WireDayPayment, 'name' | 'refid' | 'reftype' | 'cardissuer' | 'additionaldata'>,
+  methods: PaymentMethods,
+): Tender {
   const method = methods.get(p.name);
   if (method !== undefined) return TENDER_BY_METHOD[method] ?? 'other';
   if (p.additionaldata['giftcard-cardnumber'] !== undefined) return 'gift-card';
@@ -41,7 +44,12 @@ export function tenderOf(p: Pick<WireDayPayment, 'name' | 'refid' | 'reftype' | 
 
 function toDayPayment(p: WireDayPayment, methods: PaymentMethods): DayPayment {
   const reference = p.refid ?? p.externalid ?? p.additionaldata['adyen-pspreference'];
-  return { tender: tenderOf(p, methods), name: p.name, amountCents: sitooCents(p.moneyamount), ...(reference ? { reference } : {}) };
+  return {
+    tender: tenderOf(p, methods),
+    name: p.name,
+    amountCents: sitooCents(p.moneyamount),
+    ...(reference ? { reference } : {}),
+  };
 }
 
 /** Orders without a warehouse are filtered out by the query; the caller's warehouse fills the gap defensively. */
@@ -55,7 +63,12 @@ export function toDayTransaction(o: WireDayOrder, warehouseId: number, methods: 
     creditOrderId: o.creditorderid,
     webOrderId: webOrderIdOf({ externalId: o.externalid, additionalData: o.additionaldata }),
     roundingCents: sitooCents(o.moneytotal_gross_roundoff),
-    lines: o.orderitems.map((i) => ({ sku: i.sku, quantity: i.quantity, grossCents: sitooCents(i.moneyitemtotal_net) + sitooCents(i.moneyitemtotal_vat), vatPercent: i.vatvalue })),
+    lines: o.orderitems.map((i) => ({
+      sku: i.sku,
+      quantity: i.quantity,
+      grossCents: sitooCents(i.moneyitemtotal_net) + sitooCents(i.moneyitemtotal_vat),
+      vatPercent: i.vatvalue,
+    })),
     payments: o.payments.map((p) => toDayPayment(p, methods)),
   };
 }
@@ -82,7 +95,8 @@ export function toZReport(r: WireZReport, methods: PaymentMethods, warehouseId: 
   r.vatgroupsrefund.forEach((g) => addVat(g, -1));
   const tenders = emptyTenders();
   // A Z-report payment line has only its name; with no payment fields the name alone decides.
-  const tenderOfName = (name: string) => tenderOf({ name, refid: null, reftype: null, cardissuer: null, additionaldata: {} }, methods);
+  const tenderOfName = (name: string) =>
+    tenderOf({ name, refid: null, reftype: null, cardissuer: null, additionaldata: {} }, methods);
   for (const p of r.paymentssales) tenders[tenderOfName(p.name)] += sitooCents(p.moneytotal);
   for (const p of r.paymentsrefund) tenders[tenderOfName(p.name)] -= Math.abs(sitooCents(p.moneytotal));
   return {

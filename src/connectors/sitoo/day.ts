@@ -3,14 +3,27 @@ import type { DayTransactionPage, ZReport } from '../../domain/end-of-day';
 import { OrderState } from '../../domain/sale';
 import { PermanentError } from '../http';
 import { toDayTransaction, toZReport, type PaymentMethods } from './day-mapping';
-import { cashRegisterSchema, DAY_ORDER_FIELDS, dayOrderSchema, envelopeSchema, posPaymentTypesSchema, siteSettingsSchema, zReportSchema } from './schemas';
+import {
+  cashRegisterSchema,
+  DAY_ORDER_FIELDS,
+  dayOrderSchema,
+  envelopeSchema,
+  posPaymentTypesSchema,
+  siteSettingsSchema,
+  zReportSchema,
+} from './schemas';
 
 type Query = Record<string, string | number | undefined>;
 interface Opts {
   eshopId?: number;
   signal?: AbortSignal;
 }
-export type GetJson = <T>(path: string, query: Query, schema: z.ZodType<T>, opts: { signal?: AbortSignal }) => Promise<T>;
+export type GetJson = <T>(
+  path: string,
+  query: Query,
+  schema: z.ZodType<T>,
+  opts: { signal?: AbortSignal },
+) => Promise<T>;
 
 export interface DayQuery {
   warehouseId: number;
@@ -65,8 +78,10 @@ export class SitooDayReader {
    */
   async listDayTransactions(input: DayQuery, opts: Opts = {}): Promise<DayTransactionPage> {
     const num = input.pageSize ?? DAY_PAGE;
-    if (!Number.isInteger(input.from) || !Number.isInteger(input.to) || input.from >= input.to) invalid(`day window must be whole Unix seconds with from < to, got [${input.from}, ${input.to})`);
-    if (!Number.isInteger(num) || num < 1 || num > MAX_DAY_PAGE) invalid(`pageSize must be 1..${MAX_DAY_PAGE}, got ${num}`);
+    if (!Number.isInteger(input.from) || !Number.isInteger(input.to) || input.from >= input.to)
+      invalid(`day window must be whole Unix seconds with from < to, got [${input.from}, ${input.to})`);
+    if (!Number.isInteger(num) || num < 1 || num > MAX_DAY_PAGE)
+      invalid(`pageSize must be 1..${MAX_DAY_PAGE}, got ${num}`);
     const query: Query = {
       warehouseid: input.warehouseId,
       orderstate: OrderState.Closed,
@@ -80,9 +95,17 @@ export class SitooDayReader {
       num,
       fields: DAY_ORDER_FIELDS.join(','),
     };
-    const [page, methods] = await Promise.all([this.get('/orders.json', query, envelopeSchema(dayOrderSchema), opts), this.paymentMethods(opts)]);
+    const [page, methods] = await Promise.all([
+      this.get('/orders.json', query, envelopeSchema(dayOrderSchema), opts),
+      this.paymentMethods(opts),
+    ]);
     const transactions = page.items
-      .filter((o) => o.orderdate >= input.from && o.orderdate < input.to && (o.warehouseid === null || o.warehouseid === input.warehouseId))
+      .filter(
+        (o) =>
+          o.orderdate >= input.from &&
+          o.orderdate < input.to &&
+          (o.warehouseid === null || o.warehouseid === input.warehouseId),
+      )
       .map((o) => toDayTransaction(o, input.warehouseId, methods));
     const last = page.items.at(-1);
     const more = last !== undefined && page.items.length === num && page.totalcount > num;
@@ -105,8 +128,13 @@ export class SitooDayReader {
     const addedTo = input.to + (input.maxArrivalDelaySeconds ?? DEFAULT_ARRIVAL_DELAY_S);
     const seen = new Set<string>();
     const kept: z.infer<typeof zReportSchema>[] = [];
-    for (let addedFrom = input.from; ; ) {
-      const query = { eshopid: eshopId, registerid: registerIds?.join(','), dateaddedfrom: addedFrom, dateaddedto: addedTo };
+    for (let addedFrom = input.from; ;) {
+      const query = {
+        eshopid: eshopId,
+        registerid: registerIds?.join(','),
+        dateaddedfrom: addedFrom,
+        dateaddedto: addedTo,
+      };
       const page = await this.zReportPage(query, opts);
       for (const r of page) {
         const key = `${r.registerid}#${r.zreportid}`;
@@ -117,23 +145,43 @@ export class SitooDayReader {
       if (page.length < Z_REPORT_MAX) break;
       const next = page.at(-1)!.dateadded;
       // 500 reports added in one second: re-asking from it returns the same page forever.
-      if (next === addedFrom) throw new PermanentError(`${SYSTEM} has ${Z_REPORT_MAX}+ Z-reports added at ${next}; cannot page past them`, SYSTEM, 200, 'ZReportPageStuck');
+      if (next === addedFrom)
+        throw new PermanentError(
+          `${SYSTEM} has ${Z_REPORT_MAX}+ Z-reports added at ${next}; cannot page past them`,
+          SYSTEM,
+          200,
+          'ZReportPageStuck',
+        );
       addedFrom = next;
     }
     if (kept.length === 0) return [];
-    const [methods, registers] = await Promise.all([this.paymentMethods({ ...opts, eshopId }), this.registersOf(eshopId, opts)]);
+    const [methods, registers] = await Promise.all([
+      this.paymentMethods({ ...opts, eshopId }),
+      this.registersOf(eshopId, opts),
+    ]);
     return kept.map((r) => toZReport(r, methods, registers.get(r.registerid) ?? undefined));
   }
 
   /** The site's IANA time zone (settings `timezone`); a missing or unknown zone is a PermanentError to fix in Sitoo. */
   async getSiteTimeZone(eshopId?: number, opts: { signal?: AbortSignal } = {}): Promise<string> {
     const site = eshopId ?? this.eshopId;
-    const { timezone } = await this.get(`/sites/${site}/settings.json`, { fields: 'timezone' }, siteSettingsSchema, opts);
-    if (!timezone) throw new PermanentError(`${SYSTEM} site ${site} has no time zone in its settings`, SYSTEM, 200, 'NoTimeZone');
+    const { timezone } = await this.get(
+      `/sites/${site}/settings.json`,
+      { fields: 'timezone' },
+      siteSettingsSchema,
+      opts,
+    );
+    if (!timezone)
+      throw new PermanentError(`${SYSTEM} site ${site} has no time zone in its settings`, SYSTEM, 200, 'NoTimeZone');
     try {
       new Intl.DateTimeFormat('en', { timeZone: timezone });
     } catch {
-      throw new PermanentError(`${SYSTEM} site ${site} has time zone ${JSON.stringify(timezone)}, which is not an IANA zone`, SYSTEM, 200, 'InvalidTimeZone');
+      throw new PermanentError(
+        `${SYSTEM} site ${site} has time zone ${JSON.stringify(timezone)}, which is not an IANA zone`,
+        SYSTEM,
+        200,
+        'InvalidTimeZone',
+      );
     }
     return timezone;
   }
@@ -165,7 +213,12 @@ export class SitooDayReader {
       const map = new Map<string, number | null>();
       for (let start = 0; ; start += REGISTER_PAGE) {
         const query = { includenotregistered: 'true', start, num: REGISTER_PAGE, fields: 'registerid,warehouseid' };
-        const page = await this.get(`/sites/${site}/cashregisters.json`, query, envelopeSchema(cashRegisterSchema), opts);
+        const page = await this.get(
+          `/sites/${site}/cashregisters.json`,
+          query,
+          envelopeSchema(cashRegisterSchema),
+          opts,
+        );
         for (const r of page.items) map.set(r.registerid, r.warehouseid);
         if (page.items.length < REGISTER_PAGE || start + page.items.length >= page.totalcount) return map;
       }
@@ -174,7 +227,11 @@ export class SitooDayReader {
 }
 
 /** A look-up shared by concurrent callers and kept for a while; a failed one is forgotten so the next call retries. */
-function cached<T>(store: Map<number, { at: number; value: Promise<T> }>, key: number, load: () => Promise<T>): Promise<T> {
+function cached<T>(
+  store: Map<number, { at: number; value: Promise<T> }>,
+  key: number,
+  load: () => Promise<T>,
+): Promise<T> {
   const hit = store.get(key);
   if (hit && Date.now() - hit.at < CATALOGUE_TTL_MS) return hit.value;
   const value = load();

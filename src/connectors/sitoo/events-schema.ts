@@ -43,4 +43,11 @@ export const warehouseTransactionEventDataSchema = z.object({
 export type WarehouseTransactionEventData = z.infer<typeof warehouseTransactionEventDataSchema>;
 
 /** Event types Sitoo documents that no flow subscribes to yet: acknowledged and counted. */
-export const KNOWN_UNHANDLED_EVENT_TYPES = new Set(['order-delivery', 'booking', 'shipment', 'shipment-v3', 'z-report', 'store-z-report']);
+export const KNOWN_UNHANDLED_EVENT_TYPES = new Set([
+  'order-delivery',
+  'booking',
+  'shipment',
+  'shipment-v3',
+  'z-report',
+  'store-z-report',
+]);

@@ -18,7 +18,11 @@ export function toStockTransaction(t: WireWarehouseTransaction): StockTransactio
     kind: stockChangeKind(t.transactiontype),
     createdAt: t.datecreated,
     externalId: t.externalid,
-    items: t.items.map((i) => ({ sku: i.sku, quantity: Number(i.decimalquantity), levelAfter: Number(i.decimaltotal) })),
+    items: t.items.map((i) => ({
+      sku: i.sku,
+      quantity: Number(i.decimalquantity),
+      levelAfter: Number(i.decimaltotal),
+    })),
   };
 }
 
@@ -36,23 +40,27 @@ export function toSaleOrder(o: WireOrder): SaleOrder {
     creditOrderId: o.creditorderid,
     reservedUntil: o.datereserved,
     additionalData: o.additionaldata,
-    lines: o.orderitems.map(
-      (i): SaleLine => ({
-        sku: i.sku,
-        productName: i.productname,
-        quantity: i.quantity,
-        unitPriceGrossCents: unitPriceGrossCents(i),
-        vatPercent: i.vatvalue,
-        // The row as the customer paid it: the unit price above is rounded, this is exact.
-        grossCents: sitooCents(i.moneyitemtotal_net) + sitooCents(i.moneyitemtotal_vat),
-      }),
-    ),
+    lines: o.orderitems.map((i): SaleLine => ({
+      sku: i.sku,
+      productName: i.productname,
+      quantity: i.quantity,
+      unitPriceGrossCents: unitPriceGrossCents(i),
+      vatPercent: i.vatvalue,
+      // The row as the customer paid it: the unit price above is rounded, this is exact.
+      grossCents: sitooCents(i.moneyitemtotal_net) + sitooCents(i.moneyitemtotal_vat),
+    })),
     payments: o.payments.map((p) => ({ name: p.name, amountCents: sitooCents(p.moneyamount) })),
   };
 }
 
 /** (net + vat) / quantity, rounded half away from zero; refunds (negative quantities) give a positive unit price. */
-export function unitPriceGrossCents(item: { quantity: number; moneyitemtotal_net: string; moneyitemtotal_vat: string; moneynetpriceperunit?: string; vatvalue: number }): number {
+export function unitPriceGrossCents(item: {
+  quantity: number;
+  moneyitemtotal_net: string;
+  moneyitemtotal_vat: string;
+  moneynetpriceperunit?: string;
+  vatvalue: number;
+}): number {
   if (item.quantity === 0) {
     // No row total to divide; fall back to the net unit price plus VAT (VAT in hundredths of a percent).
     const net = sitooCents(item.moneynetpriceperunit ?? '0');
@@ -64,7 +72,13 @@ export function unitPriceGrossCents(item: { quantity: number; moneyitemtotal_net
 /** parseCents at the Sitoo wire: a money field that is not a 2-decimal string is Sitoo's bug, and a permanent one. */
 export function sitooCents(value: string): number {
   const cents = parseCents(value);
-  if (cents === undefined) throw new PermanentError(`${SYSTEM} sent a money value that is not a 2-decimal string: ${JSON.stringify(value)}`, SYSTEM, 200, 'UnexpectedResponse');
+  if (cents === undefined)
+    throw new PermanentError(
+      `${SYSTEM} sent a money value that is not a 2-decimal string: ${JSON.stringify(value)}`,
+      SYSTEM,
+      200,
+      'UnexpectedResponse',
+    );
   return cents;
 }
 
@@ -75,7 +89,8 @@ export function sitooCents(value: string): number {
  */
 export function toOrderWriteBody(input: NewSitooOrder): OrderWriteBody {
   const whole = (cents: number, field: string): number => {
-    if (!Number.isSafeInteger(cents)) throw invalidOrder(input.externalId, `${field}: not a whole number of cents: ${JSON.stringify(cents)}`);
+    if (!Number.isSafeInteger(cents))
+      throw invalidOrder(input.externalId, `${field}: not a whole number of cents: ${JSON.stringify(cents)}`);
     return cents;
   };
   const body = {

@@ -37,20 +37,39 @@ export interface SitooPort {
    * Orders with orderid >= orderIdFrom, ascending by orderid (the polling cursor, sitoo-api.md §9).
    * Returns at most `num` orders; the caller advances the cursor past the last one.
    */
-  listOrdersFrom(orderIdFrom: number, num: number, opts?: { signal?: AbortSignal }): Promise<{ totalCount: number; orders: SaleOrder[] }>;
+  listOrdersFrom(
+    orderIdFrom: number,
+    num: number,
+    opts?: { signal?: AbortSignal },
+  ): Promise<{ totalCount: number; orders: SaleOrder[] }>;
   /** The orders among these ids that exist (Sitoo's `orderid` list filter); absent ids are left out. */
   listOrdersById(orderIds: number[], opts?: { signal?: AbortSignal }): Promise<SaleOrder[]>;
   /** Stock on hand per SKU in one warehouse (decimaltotal), for the given SKUs or all when omitted. */
-  getWarehouseStock(warehouseId: number, skus?: string[], opts?: { eshopId?: number; signal?: AbortSignal }): Promise<Map<string, number>>;
+  getWarehouseStock(
+    warehouseId: number,
+    skus?: string[],
+    opts?: { eshopId?: number; signal?: AbortSignal },
+  ): Promise<Map<string, number>>;
   /**
    * Warehouse transactions ascending by id: by id list, or from an id (the polling cursor), for one
    * warehouse or all. At most `num` (default 100) when reading from a cursor.
    */
-  listWarehouseTransactions(filter: { ids?: number[]; idFrom?: number; warehouseId?: number; num?: number }, opts?: { eshopId?: number; signal?: AbortSignal }): Promise<StockTransaction[]>;
+  listWarehouseTransactions(
+    filter: { ids?: number[]; idFrom?: number; warehouseId?: number; num?: number },
+    opts?: { eshopId?: number; signal?: AbortSignal },
+  ): Promise<StockTransaction[]>;
   /** On hand and reserved per SKU in one warehouse, for the given SKUs or all when omitted. */
-  getWarehouseLevels(warehouseId: number, skus?: string[], opts?: { eshopId?: number; signal?: AbortSignal }): Promise<Map<string, WarehouseLevel>>;
+  getWarehouseLevels(
+    warehouseId: number,
+    skus?: string[],
+    opts?: { eshopId?: number; signal?: AbortSignal },
+  ): Promise<Map<string, WarehouseLevel>>;
   /** Absolute on-hand writes; Sitoo allows them only on Virtual warehouses (mirrors of an ERP-mastered warehouse). */
-  setVirtualWarehouseStock(warehouseId: number, levels: Array<{ sku: string; onHand: number }>, opts?: { eshopId?: number; signal?: AbortSignal }): Promise<void>;
+  setVirtualWarehouseStock(
+    warehouseId: number,
+    levels: Array<{ sku: string; onHand: number }>,
+    opts?: { eshopId?: number; signal?: AbortSignal },
+  ): Promise<void>;
   /** The order holding this externalid (unique per Sitoo system), if any: the look-up before createOrder. */
   findOrderByExternalId(externalId: string, opts?: { signal?: AbortSignal }): Promise<SaleOrder | undefined>;
   /**
@@ -70,7 +89,11 @@ export interface SitooPort {
    * Adds a pickup log item; Sitoo then sends the matching order event. Skipped when the order's
    * latest pickup log item already has this type, so a retry after a lost response adds no second one.
    */
-  addOrderLog(orderId: number, type: WritableOrderLogType, opts?: { eshopId?: number; signal?: AbortSignal }): Promise<void>;
+  addOrderLog(
+    orderId: number,
+    type: WritableOrderLogType,
+    opts?: { eshopId?: number; signal?: AbortSignal },
+  ): Promise<void>;
   /**
    * One page of a store's business day: the warehouse's closed orders (sales and refunds) dated in
    * [from, to) (Unix seconds), ascending by orderid. Pass `nextCursor` back as `cursor` for the

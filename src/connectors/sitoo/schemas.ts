@@ -44,7 +44,10 @@ const additionalData = z
 export const orderItemSchema = z.object({
   orderitemid: z.number().int().optional(),
   // Non-product lines (discounts) may come without a SKU.
-  sku: z.string().nullish().transform((v) => v ?? ''),
+  sku: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? ''),
   productname: z.string(),
   quantity: z.number().int(),
   moneynetpriceperunit: money.optional(),
@@ -101,7 +104,14 @@ export const warehouseTransactionSchema = z.object({
   items: z.array(z.object({ sku: z.string(), decimalquantity: decimal, decimaltotal: decimal })).default([]),
 });
 export type WireWarehouseTransaction = z.infer<typeof warehouseTransactionSchema>;
-export const WAREHOUSE_TRANSACTION_FIELDS = ['warehousetransactionid', 'warehouseid', 'datecreated', 'transactiontype', 'externalid', 'items'] as const;
+export const WAREHOUSE_TRANSACTION_FIELDS = [
+  'warehousetransactionid',
+  'warehouseid',
+  'datecreated',
+  'transactiontype',
+  'externalid',
+  'items',
+] as const;
 
 /**
  * A batch endpoint's answer: per-item `{statuscode, return}`, or the bare value when Sitoo
@@ -144,7 +154,9 @@ export const orderLogItemSchema = z.object({
 });
 
 /** `[A-Za-z0-9_-]`, 1 to 40 characters, unique per Sitoo system (sitoo-api.md §3.4). */
-export const externalIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'externalid must be 1-40 characters of [A-Za-z0-9_-]');
+export const externalIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,40}$/, 'externalid must be 1-40 characters of [A-Za-z0-9_-]');
 
 /**
  * The Add Order body we send for a web order (sitoo-api.md §3.5, §5). No `delivery_*` fields:
@@ -172,7 +184,9 @@ export const orderWriteSchema = z
         }),
       )
       .min(1),
-    payments: z.array(z.object({ name: z.string().min(1), moneyamount: money, externalid: z.string().optional() })).optional(),
+    payments: z
+      .array(z.object({ name: z.string().min(1), moneyamount: money, externalid: z.string().optional() }))
+      .optional(),
   })
   .strict();
 export type OrderWriteBody = z.infer<typeof orderWriteSchema>;
@@ -197,11 +211,33 @@ export const dayOrderSchema = z.object({
   moneytotal_gross_roundoff: moneyOrZero,
   orderitems: z.array(orderItemSchema).default([]),
   // refid is what a card terminal's processor knows; giftcard and PSP keys sit in additionaldata.
-  payments: z.array(paymentSchema.extend({ externalid: optionalString, refid: optionalString, reftype: optionalString, cardissuer: optionalString, additionaldata: additionalData })).default([]),
+  payments: z
+    .array(
+      paymentSchema.extend({
+        externalid: optionalString,
+        refid: optionalString,
+        reftype: optionalString,
+        cardissuer: optionalString,
+        additionaldata: additionalData,
+      }),
+    )
+    .default([]),
 });
 export type WireDayOrder = z.infer<typeof dayOrderSchema>;
 export type WireDayPayment = WireDayOrder['payments'][number];
-export const DAY_ORDER_FIELDS = ['orderid', 'warehouseid', 'registerid', 'orderdate', 'currencycode', 'creditorderid', 'externalid', 'additionaldata', 'moneytotal_gross_roundoff', 'orderitems', 'payments'] as const;
+export const DAY_ORDER_FIELDS = [
+  'orderid',
+  'warehouseid',
+  'registerid',
+  'orderdate',
+  'currencycode',
+  'creditorderid',
+  'externalid',
+  'additionaldata',
+  'moneytotal_gross_roundoff',
+  'orderitems',
+  'payments',
+] as const;
 
 /** `pospaymenttypes.json`, a bare array: payment names (what orders carry) to payment methods. */
 export const posPaymentTypesSchema = z.array(z.object({ paymentmethodid: z.number().int(), name: z.string() }));
@@ -219,7 +255,10 @@ export const zReportSchema = z.object({
   registerid: z.string(),
   eshopid: z.number().int(),
   // Documented as the store's externalid (a string); a number is read as its text.
-  store_id: z.union([z.string(), z.number()]).nullish().transform((v) => (v === null || v === undefined || v === '' ? null : String(v))),
+  store_id: z
+    .union([z.string(), z.number()])
+    .nullish()
+    .transform((v) => (v === null || v === undefined || v === '' ? null : String(v))),
   datecreated: z.number().int(),
   dateopened: optionalTimestamp,
   dateadded: z.number().int(),
@@ -227,12 +266,32 @@ export const zReportSchema = z.object({
   moneysalestotal: moneyOrZero,
   moneyrefundtotal: moneyOrZero,
   moneyroundoff: moneyOrZero,
-  numsales: z.number().int().nullish().transform((v) => v ?? 0),
-  numrefund: z.number().int().nullish().transform((v) => v ?? 0),
-  vatgroupssales: z.array(zVatGroupSchema).nullish().transform((v) => v ?? []),
-  vatgroupsrefund: z.array(zVatGroupSchema).nullish().transform((v) => v ?? []),
-  paymentssales: z.array(zPaymentSchema).nullish().transform((v) => v ?? []),
-  paymentsrefund: z.array(zPaymentSchema).nullish().transform((v) => v ?? []),
+  numsales: z
+    .number()
+    .int()
+    .nullish()
+    .transform((v) => v ?? 0),
+  numrefund: z
+    .number()
+    .int()
+    .nullish()
+    .transform((v) => v ?? 0),
+  vatgroupssales: z
+    .array(zVatGroupSchema)
+    .nullish()
+    .transform((v) => v ?? []),
+  vatgroupsrefund: z
+    .array(zVatGroupSchema)
+    .nullish()
+    .transform((v) => v ?? []),
+  paymentssales: z
+    .array(zPaymentSchema)
+    .nullish()
+    .transform((v) => v ?? []),
+  paymentsrefund: z
+    .array(zPaymentSchema)
+    .nullish()
+    .transform((v) => v ?? []),
   moneycash_diff: money.nullish(),
 });
 export type WireZReport = z.infer<typeof zReportSchema>;

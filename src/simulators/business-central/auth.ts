@@ -40,23 +40,49 @@ export class TokenIssuer {
     }
     const contentType = String(req.headers['content-type'] ?? '');
     if (!contentType.startsWith('application/x-www-form-urlencoded')) {
-      return entraError(400, 'invalid_request', "AADSTS900144: The request body must contain the following parameter: 'grant_type'.");
+      return entraError(
+        400,
+        'invalid_request',
+        "AADSTS900144: The request body must contain the following parameter: 'grant_type'.",
+      );
     }
     const form = new URLSearchParams(req.rawBody);
     const grant = form.get('grant_type');
-    if (!grant) return entraError(400, 'invalid_request', "AADSTS900144: The request body must contain the following parameter: 'grant_type'.");
-    if (grant !== 'client_credentials') return entraError(400, 'unsupported_grant_type', `AADSTS70003: The app requested an unsupported grant type '${grant}'.`);
+    if (!grant)
+      return entraError(
+        400,
+        'invalid_request',
+        "AADSTS900144: The request body must contain the following parameter: 'grant_type'.",
+      );
+    if (grant !== 'client_credentials')
+      return entraError(
+        400,
+        'unsupported_grant_type',
+        `AADSTS70003: The app requested an unsupported grant type '${grant}'.`,
+      );
     const clientId = form.get('client_id');
     if (clientId !== this.opts.clientId) {
-      return entraError(400, 'unauthorized_client', `AADSTS700016: Application with identifier '${clientId ?? ''}' was not found in the directory.`);
+      return entraError(
+        400,
+        'unauthorized_client',
+        `AADSTS700016: Application with identifier '${clientId ?? ''}' was not found in the directory.`,
+      );
     }
     // Entra never echoes the secret; neither do we.
     if (form.get('client_secret') !== this.opts.clientSecret) {
-      return entraError(401, 'invalid_client', `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
+      return entraError(
+        401,
+        'invalid_client',
+        `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+      );
     }
     const scope = form.get('scope');
     if (scope !== BC_SCOPE) {
-      return entraError(400, 'invalid_scope', `AADSTS1002012: The provided value for scope ${scope ?? ''} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`);
+      return entraError(
+        400,
+        'invalid_scope',
+        `AADSTS1002012: The provided value for scope ${scope ?? ''} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`,
+      );
     }
     const accessToken = randomBytes(32).toString('base64url');
     this.tokens.set(accessToken, { expiresAt: this.opts.now() + this.lifetimeSeconds * 1000 });
@@ -64,7 +90,12 @@ export class TokenIssuer {
     return {
       status: 200,
       headers: { 'cache-control': 'no-store, no-cache' },
-      body: { token_type: 'Bearer', expires_in: this.lifetimeSeconds, ext_expires_in: this.lifetimeSeconds, access_token: accessToken },
+      body: {
+        token_type: 'Bearer',
+        expires_in: this.lifetimeSeconds,
+        ext_expires_in: this.lifetimeSeconds,
+        access_token: accessToken,
+      },
     };
   }
 

@@ -1,7 +1,13 @@
 import { parseFilter, type FilterNode } from './filter';
 import { enumMember, etag, type EntityRow } from './odata';
 import { lineAmounts, STANDARD_VAT, vatCode } from './ledger';
-import { type BcSalesCreditMemo, type BcSalesInvoice, type BcSalesLine, type BcSalesOrder, type BusinessCentralState } from './state';
+import {
+  type BcSalesCreditMemo,
+  type BcSalesInvoice,
+  type BcSalesLine,
+  type BcSalesOrder,
+  type BusinessCentralState,
+} from './state';
 
 /**
  * Public (wire) shapes of the entity sets, following the API v2.0 resource pages. The field list
@@ -77,7 +83,9 @@ export function defineSet<T, const F extends readonly string[]>(def: {
     row: (state, entity) => ({
       seq: def.seq(entity),
       view: { '@odata.etag': def.etagOf(entity), ...encodeEnums(def.view(state, entity), def.enums ?? []) },
-      expand: def.expand ? Object.fromEntries(Object.entries(def.expand).map(([k, f]) => [k, () => f(state, entity)])) : undefined,
+      expand: def.expand
+        ? Object.fromEntries(Object.entries(def.expand).map(([k, f]) => [k, () => f(state, entity)]))
+        : undefined,
     }),
   };
 }
@@ -98,7 +106,8 @@ function pinnedEquality(filter: string, fields: string[]): { field: string; valu
   }
   const find = (n: FilterNode): { field: string; value: string } | undefined => {
     if (n.kind === 'and') return find(n.left) ?? find(n.right);
-    if (n.kind === 'cmp' && n.op === 'eq' && n.value.kind === 'string' && fields.includes(n.field)) return { field: n.field, value: n.value.text };
+    if (n.kind === 'cmp' && n.op === 'eq' && n.value.kind === 'string' && fields.includes(n.field))
+      return { field: n.field, value: n.value.text };
     return undefined;
   };
   return find(tree);
@@ -108,8 +117,20 @@ export const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
 export const iso = (ms: number): string => new Date(ms).toISOString();
 /** Document totals are sums of rounded line amounts, the same figures the G/L entries carry. */
 /** Each line knows its document's price basis through the document; lines are looked up by documentId. */
-const amountsOf = (l: BcSalesLine, pricesIncludeTax = true) => lineAmounts({ quantity: l.quantity, unitPrice: l.unitPrice, discountAmount: l.discountAmount, rate: l.taxPercent ?? STANDARD_VAT }, pricesIncludeTax);
-const sumCents = (d: { lines: BcSalesLine[]; pricesIncludeTax: boolean }, pick: (a: ReturnType<typeof amountsOf>) => number): number => d.lines.reduce((s, l) => s + pick(amountsOf(l, d.pricesIncludeTax)), 0) / 100;
+const amountsOf = (l: BcSalesLine, pricesIncludeTax = true) =>
+  lineAmounts(
+    {
+      quantity: l.quantity,
+      unitPrice: l.unitPrice,
+      discountAmount: l.discountAmount,
+      rate: l.taxPercent ?? STANDARD_VAT,
+    },
+    pricesIncludeTax,
+  );
+const sumCents = (
+  d: { lines: BcSalesLine[]; pricesIncludeTax: boolean },
+  pick: (a: ReturnType<typeof amountsOf>) => number,
+): number => d.lines.reduce((s, l) => s + pick(amountsOf(l, d.pricesIncludeTax)), 0) / 100;
 const total = (d: { lines: BcSalesLine[]; pricesIncludeTax: boolean }): number => sumCents(d, (a) => a.grossCents);
 
 export const companies = defineSet({
@@ -135,7 +156,19 @@ export const locations = defineSet({
 export const items = defineSet({
   name: 'items',
   type: 'item',
-  fields: ['id', 'number', 'displayName', 'type', 'itemCategoryId', 'itemCategoryCode', 'blocked', 'inventory', 'unitPrice', 'priceIncludesTax', 'lastModifiedDateTime'] as const,
+  fields: [
+    'id',
+    'number',
+    'displayName',
+    'type',
+    'itemCategoryId',
+    'itemCategoryCode',
+    'blocked',
+    'inventory',
+    'unitPrice',
+    'priceIncludesTax',
+    'lastModifiedDateTime',
+  ] as const,
   enums: ['type'],
   all: (s) => [...s.items.values()],
   view: (s, i) => ({
@@ -161,16 +194,44 @@ export const customers = defineSet({
   fields: ['id', 'number', 'displayName', 'type', 'blocked', 'currencyCode', 'lastModifiedDateTime'] as const,
   enums: ['type', 'blocked'],
   all: (s) => [...s.customers.values()],
-  view: (_s, c) => ({ id: c.id, number: c.number, displayName: c.displayName, type: 'Company', blocked: ' ', currencyCode: '', lastModifiedDateTime: iso(c.lastModified) }),
+  view: (_s, c) => ({
+    id: c.id,
+    number: c.number,
+    displayName: c.displayName,
+    type: 'Company',
+    blocked: ' ',
+    currencyCode: '',
+    lastModifiedDateTime: iso(c.lastModified),
+  }),
   seq: (c) => c.seq,
   etagOf: (e) => etag(e),
 });
 
-const LINE_FIELDS = ['id', 'documentId', 'sequence', 'itemId', 'lineType', 'lineObjectNumber', 'description', 'quantity', 'unitPrice', 'discountAmount', 'taxCode', 'taxPercent', 'amountExcludingTax', 'totalTaxAmount', 'amountIncludingTax', 'locationId'] as const;
+const LINE_FIELDS = [
+  'id',
+  'documentId',
+  'sequence',
+  'itemId',
+  'lineType',
+  'lineObjectNumber',
+  'description',
+  'quantity',
+  'unitPrice',
+  'discountAmount',
+  'taxCode',
+  'taxPercent',
+  'amountExcludingTax',
+  'totalTaxAmount',
+  'amountIncludingTax',
+  'locationId',
+] as const;
 
 /** A line's price basis is its document's "Prices Including VAT". */
 function pricesIncludeTaxOf(s: BusinessCentralState, l: BcSalesLine): boolean {
-  return (s.salesOrders.get(l.documentId) ?? s.salesInvoices.get(l.documentId) ?? s.salesCreditMemos.get(l.documentId))?.pricesIncludeTax ?? true;
+  return (
+    (s.salesOrders.get(l.documentId) ?? s.salesInvoices.get(l.documentId) ?? s.salesCreditMemos.get(l.documentId))
+      ?.pricesIncludeTax ?? true
+  );
 }
 
 function lineView(s: BusinessCentralState, l: BcSalesLine): { [K in (typeof LINE_FIELDS)[number]]: unknown } {
@@ -201,7 +262,13 @@ export const salesOrderLines = defineSet({
   fields: [...LINE_FIELDS, 'shipQuantity', 'shippedQuantity', 'invoiceQuantity', 'invoicedQuantity'] as const,
   enums: ['lineType'],
   all: (s) => [...s.salesOrders.values()].flatMap((o) => o.lines),
-  view: (s, l) => ({ ...lineView(s, l), shipQuantity: l.quantity, shippedQuantity: 0, invoiceQuantity: l.quantity, invoicedQuantity: 0 }),
+  view: (s, l) => ({
+    ...lineView(s, l),
+    shipQuantity: l.quantity,
+    shippedQuantity: 0,
+    invoiceQuantity: l.quantity,
+    invoicedQuantity: 0,
+  }),
   seq: (l) => l.sequence,
   etagOf: (l) => etag({ seq: l.sequence, version: 1 }),
 });
@@ -228,9 +295,26 @@ export const salesCreditMemoLines = defineSet({
   etagOf: (l) => etag({ seq: l.sequence, version: 1 }),
 });
 
-const HEADER_FIELDS = ['id', 'number', 'externalDocumentNumber', 'postingDate', 'customerId', 'customerNumber', 'customerName', 'currencyCode', 'pricesIncludeTax', 'status', 'totalAmountExcludingTax', 'totalTaxAmount', 'totalAmountIncludingTax', 'lastModifiedDateTime'] as const;
+const HEADER_FIELDS = [
+  'id',
+  'number',
+  'externalDocumentNumber',
+  'postingDate',
+  'customerId',
+  'customerNumber',
+  'customerName',
+  'currencyCode',
+  'pricesIncludeTax',
+  'status',
+  'totalAmountExcludingTax',
+  'totalTaxAmount',
+  'totalAmountIncludingTax',
+  'lastModifiedDateTime',
+] as const;
 
-function headerView(d: BcSalesOrder | BcSalesInvoice | BcSalesCreditMemo): { [K in (typeof HEADER_FIELDS)[number]]: unknown } {
+function headerView(d: BcSalesOrder | BcSalesInvoice | BcSalesCreditMemo): {
+  [K in (typeof HEADER_FIELDS)[number]]: unknown;
+} {
   return {
     id: d.id,
     number: d.number,
@@ -268,9 +352,20 @@ export const salesInvoices = defineSet({
   fields: [...HEADER_FIELDS, 'invoiceDate', 'dueDate', 'orderId', 'orderNumber', 'remainingAmount'] as const,
   enums: ['status'],
   all: (s) => [...s.salesInvoices.values()],
-  view: (_s, i: BcSalesInvoice) => ({ ...headerView(i), invoiceDate: i.invoiceDate, dueDate: i.dueDate, orderId: i.orderId, orderNumber: i.orderNumber, remainingAmount: total(i) }),
+  view: (_s, i: BcSalesInvoice) => ({
+    ...headerView(i),
+    invoiceDate: i.invoiceDate,
+    dueDate: i.dueDate,
+    orderId: i.orderId,
+    orderNumber: i.orderNumber,
+    remainingAmount: total(i),
+  }),
   seq: (i) => i.seq,
-  pinnable: { externalDocumentNumber: (d) => d.externalDocumentNumber, number: (d) => d.number, customerNumber: (d) => d.customerNumber },
+  pinnable: {
+    externalDocumentNumber: (d) => d.externalDocumentNumber,
+    number: (d) => d.number,
+    customerNumber: (d) => d.customerNumber,
+  },
   appendOnlySize: (s) => s.salesInvoices.size,
   etagOf: (e) => etag(e),
   expand: { salesInvoiceLines: (s, i) => i.lines.map((l) => salesInvoiceLines.row(s, l).view) },
@@ -279,11 +374,25 @@ export const salesInvoices = defineSet({
 export const salesCreditMemos = defineSet({
   name: 'salesCreditMemos',
   type: 'salesCreditMemo',
-  fields: [...HEADER_FIELDS, 'creditMemoDate', 'dueDate', 'invoiceId', 'invoiceNumber', 'customerReturnReasonId'] as const,
+  fields: [
+    ...HEADER_FIELDS,
+    'creditMemoDate',
+    'dueDate',
+    'invoiceId',
+    'invoiceNumber',
+    'customerReturnReasonId',
+  ] as const,
   enums: ['status'],
   all: (s) => [...s.salesCreditMemos.values()],
   // Applying to an invoice and return reasons are not simulated; they are served blank as BC does when unset.
-  view: (_s, m: BcSalesCreditMemo) => ({ ...headerView(m), creditMemoDate: m.creditMemoDate, dueDate: m.dueDate, invoiceId: EMPTY_GUID, invoiceNumber: '', customerReturnReasonId: EMPTY_GUID }),
+  view: (_s, m: BcSalesCreditMemo) => ({
+    ...headerView(m),
+    creditMemoDate: m.creditMemoDate,
+    dueDate: m.dueDate,
+    invoiceId: EMPTY_GUID,
+    invoiceNumber: '',
+    customerReturnReasonId: EMPTY_GUID,
+  }),
   seq: (m) => m.seq,
   pinnable: { externalDocumentNumber: (d) => d.externalDocumentNumber, number: (d) => d.number },
   etagOf: (e) => etag(e),
@@ -293,7 +402,22 @@ export const salesCreditMemos = defineSet({
 export const itemLedgerEntries = defineSet({
   name: 'itemLedgerEntries',
   type: 'itemLedgerEntry',
-  fields: ['id', 'entryNumber', 'itemNumber', 'postingDate', 'entryType', 'sourceNumber', 'sourceType', 'documentNumber', 'documentType', 'description', 'quantity', 'salesAmountActual', 'costAmountActual', 'lastModifiedDateTime'] as const,
+  fields: [
+    'id',
+    'entryNumber',
+    'itemNumber',
+    'postingDate',
+    'entryType',
+    'sourceNumber',
+    'sourceType',
+    'documentNumber',
+    'documentType',
+    'description',
+    'quantity',
+    'salesAmountActual',
+    'costAmountActual',
+    'lastModifiedDateTime',
+  ] as const,
   enums: ['entryType', 'sourceType', 'documentType'],
   all: (s) => s.itemLedger,
   // The public shape deliberately omits locationCode: BC's API page has no location field.

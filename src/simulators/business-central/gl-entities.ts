@@ -11,7 +11,18 @@ const money = (cents: number): number => cents / 100;
 export const accounts = defineSet({
   name: 'accounts',
   type: 'account',
-  fields: ['id', 'number', 'displayName', 'category', 'subCategory', 'blocked', 'accountType', 'directPosting', 'netChange', 'lastModifiedDateTime'] as const,
+  fields: [
+    'id',
+    'number',
+    'displayName',
+    'category',
+    'subCategory',
+    'blocked',
+    'accountType',
+    'directPosting',
+    'netChange',
+    'lastModifiedDateTime',
+  ] as const,
   enums: ['category', 'accountType'],
   all: (s: BusinessCentralState) => [...s.gl.accounts.values()],
   view: (s, a: BcGlAccount) => ({
@@ -127,7 +138,15 @@ export const journalLines = defineSet({
 export const journals = defineSet({
   name: 'journals',
   type: 'journal',
-  fields: ['id', 'code', 'displayName', 'templateDisplayName', 'balancingAccountId', 'balancingAccountNumber', 'lastModifiedDateTime'] as const,
+  fields: [
+    'id',
+    'code',
+    'displayName',
+    'templateDisplayName',
+    'balancingAccountId',
+    'balancingAccountNumber',
+    'lastModifiedDateTime',
+  ] as const,
   all: (s: BusinessCentralState) => [...s.journals.values()],
   view: (s, j: BcJournal) => ({
     id: j.id,
@@ -145,4 +164,8 @@ export const journals = defineSet({
 });
 
 /** Finance sets readable as plain collections and by key; journalLines needs its journal, so it is routed apart. */
-export const financeSets: Record<string, EntitySet<never>> = { accounts, generalLedgerEntries, journals } as unknown as Record<string, EntitySet<never>>;
+export const financeSets: Record<string, EntitySet<never>> = {
+  accounts,
+  generalLedgerEntries,
+  journals,
+} as unknown as Record<string, EntitySet<never>>;

@@ -7,7 +7,15 @@ import { BusinessCentralState } from './state';
 import { STOCK_API_PREFIX, stockApiNotFound, stockApiRoutes } from './stock-api';
 
 export { BusinessCentralState } from './state';
-export type { BcItemLedgerEntry, BcSalesCreditMemo, BcStockAdjustment, BcGlEntry, BcGlAccount, CreditMemoView, SalesDocumentView } from './state';
+export type {
+  BcItemLedgerEntry,
+  BcSalesCreditMemo,
+  BcStockAdjustment,
+  BcGlEntry,
+  BcGlAccount,
+  CreditMemoView,
+  SalesDocumentView,
+} from './state';
 export { BC_ACCOUNTS, VAT_RATES, type VatRate } from './ledger';
 export { TokenIssuer, BC_SCOPE } from './auth';
 
@@ -61,7 +69,9 @@ export const DEFAULT_CLIENT_SECRET = 'sim-bc-client-secret';
  * Token endpoint and API share one loopback server under different prefixes, so fault injection
  * applies to both: an outage also fails token requests, as a dead network would.
  */
-export async function startBusinessCentralSimulator(opts: BusinessCentralSimulatorOptions = {}): Promise<BusinessCentralSimulator> {
+export async function startBusinessCentralSimulator(
+  opts: BusinessCentralSimulatorOptions = {},
+): Promise<BusinessCentralSimulator> {
   const tenantId = opts.tenantId ?? DEFAULT_TENANT_ID;
   const environment = opts.environment ?? 'production';
   const companyId = (opts.companyId ?? DEFAULT_COMPANY_ID).toLowerCase();
@@ -70,7 +80,13 @@ export async function startBusinessCentralSimulator(opts: BusinessCentralSimulat
   const now = opts.now ?? Date.now;
   const faults = opts.faults instanceof Faults ? opts.faults : new Faults(opts.faults ?? {}, opts.seed ?? 42);
   const state = new BusinessCentralState({ companyId, companyName: opts.companyName, seed: opts.seed, now });
-  const auth = new TokenIssuer({ tenantId, clientId, clientSecret, lifetimeSeconds: opts.tokenLifetimeSeconds ?? 3600, now });
+  const auth = new TokenIssuer({
+    tenantId,
+    clientId,
+    clientSecret,
+    lifetimeSeconds: opts.tokenLifetimeSeconds ?? 3600,
+    now,
+  });
   // The custom API sits beside the standard one: same auth, tenant and environment checks.
   const apiPrefix = new RegExp(`${API_PREFIX}|${STOCK_API_PREFIX}`);
   const envPattern = /^\/v2\.0\/(?:([^/]+)\/)?([^/]+)\/api\//;
@@ -83,7 +99,11 @@ export async function startBusinessCentralSimulator(opts: BusinessCentralSimulat
     if (denied) return denied;
     const [, tenant, env] = envPattern.exec(req.path) ?? [];
     if (tenant && tenant.toLowerCase() !== tenantId.toLowerCase()) {
-      return odataError(401, 'Authentication_InvalidCredentials', `The access token was not issued for tenant '${tenant}'.`);
+      return odataError(
+        401,
+        'Authentication_InvalidCredentials',
+        `The access token was not issued for tenant '${tenant}'.`,
+      );
     }
     if (env !== environment) return odataError(404, 'BadRequest_NotFound', `The environment '${env}' does not exist.`);
     return undefined;
@@ -93,11 +113,21 @@ export async function startBusinessCentralSimulator(opts: BusinessCentralSimulat
     const retryAfter = { 'retry-after': String(cfg.retryAfterSeconds) };
     switch (kind) {
       case 'throttle':
-        return odataError(429, 'Application_TooManyRequests', 'The request was throttled: too many requests for this user in the current time window.', retryAfter);
+        return odataError(
+          429,
+          'Application_TooManyRequests',
+          'The request was throttled: too many requests for this user in the current time window.',
+          retryAfter,
+        );
       case 'error':
         return odataError(500, 'Internal_ServerError', 'An unexpected error occurred while processing the request.');
       case 'outage':
-        return odataError(503, 'Internal_TenantUnavailable', 'The service is temporarily unavailable. Try again later.', retryAfter);
+        return odataError(
+          503,
+          'Internal_TenantUnavailable',
+          'The service is temporarily unavailable. Try again later.',
+          retryAfter,
+        );
       case 'lost':
         // BC online adds Retry-After on 502 and 503.
         return odataError(502, 'Unknown', 'Bad gateway: the upstream server did not return a response.', retryAfter);
@@ -111,8 +141,25 @@ export async function startBusinessCentralSimulator(opts: BusinessCentralSimulat
   ];
   const unrouted = (req: SimRequest): SimResponse => stockApiNotFound(req) ?? notFound(req);
   // BC online takes 100 requests per client at once (5 processed, 95 queued) and refuses more with 429.
-  const maxInFlight = { limit: 100, overloaded: () => odataError(429, 'Application_TooManyRequests', 'Too many concurrent requests: the limit of 100 requests being processed or queued was reached.') };
-  const sim = await startSimServer({ name: 'business-central', routes, faults, faultResponse, notFound: unrouted, before, maxInFlight, port: opts.port });
+  const maxInFlight = {
+    limit: 100,
+    overloaded: () =>
+      odataError(
+        429,
+        'Application_TooManyRequests',
+        'Too many concurrent requests: the limit of 100 requests being processed or queued was reached.',
+      ),
+  };
+  const sim = await startSimServer({
+    name: 'business-central',
+    routes,
+    faults,
+    faultResponse,
+    notFound: unrouted,
+    before,
+    maxInFlight,
+    port: opts.port,
+  });
 
   return {
     url: sim.url,

@@ -26,28 +26,48 @@ export function journalRoutes({ state, pageSize, route, spec, created }: RouteKi
   const journal = (req: SimRequest): BcJournal => {
     const id = keyParam(req.params[2]);
     const found = state.journals.get(id);
-    if (!found) throw new BcError(404, 'BadRequest_NotFound', `The General Journal Batch with ID ${id} cannot be found.`);
+    if (!found)
+      throw new BcError(404, 'BadRequest_NotFound', `The General Journal Batch with ID ${id} cannot be found.`);
     return found;
   };
-  const linesSpec = (req: SimRequest, j: BcJournal) => spec(req, journalLines as EntitySet<unknown>, `journals(${j.id})/journalLines`);
+  const linesSpec = (req: SimRequest, j: BcJournal) =>
+    spec(req, journalLines as EntitySet<unknown>, `journals(${j.id})/journalLines`);
 
   return [
     route('GET', `/journals${KEY}/journalLines`, (req) => {
       const j = journal(req);
-      return collectionResponse(req, linesSpec(req, j), j.lines.map((l) => journalLines.row(state, l)), pageSize);
+      return collectionResponse(
+        req,
+        linesSpec(req, j),
+        j.lines.map((l) => journalLines.row(state, l)),
+        pageSize,
+      );
     }),
     route('GET', '/journalLines', (req) => {
       if (!/\b(journalId|id)\s+eq\b/.test(req.query.get('$filter') ?? '')) {
-        throw new BcError(400, 'Application_DialogException', 'You must specify a journal batch ID or a journal ID to get a journal line.');
+        throw new BcError(
+          400,
+          'Application_DialogException',
+          'You must specify a journal batch ID or a journal ID to get a journal line.',
+        );
       }
-      return collectionResponse(req, spec(req, journalLines as EntitySet<unknown>, 'journalLines'), journalLines.all(state).map((l) => journalLines.row(state, l)), pageSize);
+      return collectionResponse(
+        req,
+        spec(req, journalLines as EntitySet<unknown>, 'journalLines'),
+        journalLines.all(state).map((l) => journalLines.row(state, l)),
+        pageSize,
+      );
     }),
     route(
       'POST',
       '/journals',
       (req) => {
         const j = createJournal(state, jsonBody(req));
-        return created(req, entityResponse(req, spec(req, journals as EntitySet<unknown>, 'journals'), journals.row(state, j), 201), j.id);
+        return created(
+          req,
+          entityResponse(req, spec(req, journals as EntitySet<unknown>, 'journals'), journals.row(state, j), 201),
+          j.id,
+        );
       },
       true,
     ),

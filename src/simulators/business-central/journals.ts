@@ -26,14 +26,31 @@ function glAccountById(state: BusinessCentralState, id: unknown, field: string):
 export function createJournal(state: BusinessCentralState, raw: unknown): BcJournal {
   const body = asObject(raw, 'journal', BATCH_PROPS);
   const code = codeField(body['code'], 'code', 10);
-  if (!code) throw new BcError(400, 'Application_DialogException', 'Name must have a value in Gen. Journal Batch: Journal Template Name=GENERAL, Name=. It cannot be zero or empty.');
+  if (!code)
+    throw new BcError(
+      400,
+      'Application_DialogException',
+      'Name must have a value in Gen. Journal Batch: Journal Template Name=GENERAL, Name=. It cannot be zero or empty.',
+    );
   // Only the default General template exists here; naming another one is a request we cannot honour.
   const template = codeField(body['templateDisplayName'], 'templateDisplayName', 10) || GENERAL_TEMPLATE;
-  if (template !== GENERAL_TEMPLATE) throw new BcError(400, 'BadRequest_MethodNotImplemented', `Journal template '${template}' is not simulated; only ${GENERAL_TEMPLATE} exists.`);
+  if (template !== GENERAL_TEMPLATE)
+    throw new BcError(
+      400,
+      'BadRequest_MethodNotImplemented',
+      `Journal template '${template}' is not simulated; only ${GENERAL_TEMPLATE} exists.`,
+    );
   if ([...state.journals.values()].some((j) => j.code === code)) {
-    throw new BcError(409, 'Internal_EntityWithSameKeyExists', `The record in table Gen. Journal Batch already exists. Identification fields and values: Journal Template Name='${GENERAL_TEMPLATE}',Name='${code}'`);
+    throw new BcError(
+      409,
+      'Internal_EntityWithSameKeyExists',
+      `The record in table Gen. Journal Batch already exists. Identification fields and values: Journal Template Name='${GENERAL_TEMPLATE}',Name='${code}'`,
+    );
   }
-  const balancingAccountNumber = body['balancingAccountId'] === undefined ? '' : glAccountById(state, body['balancingAccountId'], 'balancingAccountId');
+  const balancingAccountNumber =
+    body['balancingAccountId'] === undefined
+      ? ''
+      : glAccountById(state, body['balancingAccountId'], 'balancingAccountId');
   const journal: BcJournal = {
     id: state.newId(),
     seq: state.nextSeq(),
@@ -76,14 +93,21 @@ export function createJournalLine(state: BusinessCentralState, journal: BcJourna
   const accountType = enumCaption(body['accountType'] ?? 'G/L Account');
   if (accountType !== 'G/L Account' && accountType !== 'Customer') {
     const known = ['Vendor', 'Bank Account'].includes(String(accountType));
-    throw new BcError(400, known ? 'BadRequest_MethodNotImplemented' : 'Application_EvaluateException', known ? `Account type '${String(accountType)}' is not simulated.` : `The value "${String(accountType)}" is not an option for "accountType".`);
+    throw new BcError(
+      400,
+      known ? 'BadRequest_MethodNotImplemented' : 'Application_EvaluateException',
+      known
+        ? `Account type '${String(accountType)}' is not simulated.`
+        : `The value "${String(accountType)}" is not an option for "accountType".`,
+    );
   }
   let accountNumber = codeField(body['accountNumber'], 'accountNumber', 20);
   let defaultDescription = '';
   if (accountType === 'G/L Account') {
     if (body['accountId'] !== undefined) {
       const byId = glAccountById(state, body['accountId'], 'accountId');
-      if (accountNumber && accountNumber !== byId) throw new BcError(400, 'Application_DialogException', 'The account values do not match to a specific Account.');
+      if (accountNumber && accountNumber !== byId)
+        throw new BcError(400, 'Application_DialogException', 'The account values do not match to a specific Account.');
       accountNumber = byId;
     } else if (accountNumber && !state.gl.accounts.has(accountNumber)) {
       throw new BcError(400, 'Application_DialogException', 'The "accountNumber" does not match to an Account.');
@@ -91,26 +115,50 @@ export function createJournalLine(state: BusinessCentralState, journal: BcJourna
     defaultDescription = state.gl.accounts.get(accountNumber)?.displayName ?? '';
   } else if (accountNumber) {
     const customer = state.customerByNumber(accountNumber);
-    if (!customer) throw new BcError(400, 'Internal_RecordNotFound', `The Customer does not exist. Identification fields and values: No.='${accountNumber}'`);
+    if (!customer)
+      throw new BcError(
+        400,
+        'Internal_RecordNotFound',
+        `The Customer does not exist. Identification fields and values: No.='${accountNumber}'`,
+      );
     defaultDescription = customer.displayName;
   }
   const balanceAccountType = enumCaption(body['balanceAccountType']);
   if (balanceAccountType !== undefined && balanceAccountType !== 'G/L Account') {
-    throw new BcError(400, 'BadRequest_MethodNotImplemented', `Balancing account type '${String(balanceAccountType)}' is not simulated.`);
+    throw new BcError(
+      400,
+      'BadRequest_MethodNotImplemented',
+      `Balancing account type '${String(balanceAccountType)}' is not simulated.`,
+    );
   }
   let balancingAccountNumber = codeField(body['balancingAccountNumber'], 'balancingAccountNumber', 20);
-  if (body['balancingAccountId'] !== undefined) balancingAccountNumber = glAccountById(state, body['balancingAccountId'], 'balancingAccountId');
+  if (body['balancingAccountId'] !== undefined)
+    balancingAccountNumber = glAccountById(state, body['balancingAccountId'], 'balancingAccountId');
   if (balancingAccountNumber && !state.gl.accounts.has(balancingAccountNumber)) {
-    throw new BcError(400, 'Internal_RecordNotFound', `The G/L Account does not exist. Identification fields and values: No.='${balancingAccountNumber}'`);
+    throw new BcError(
+      400,
+      'Internal_RecordNotFound',
+      `The G/L Account does not exist. Identification fields and values: No.='${balancingAccountNumber}'`,
+    );
   }
-  if (codeField(body['taxCode'], 'taxCode', 20)) throw new BcError(400, 'BadRequest_MethodNotImplemented', 'VAT on journal lines (taxCode) is not simulated.');
+  if (codeField(body['taxCode'], 'taxCode', 20))
+    throw new BcError(400, 'BadRequest_MethodNotImplemented', 'VAT on journal lines (taxCode) is not simulated.');
 
-  const lineNumber = numberField(body['lineNumber'], 'lineNumber', Math.max(0, ...journal.lines.map((l) => l.lineNumber)) + 10_000);
+  const lineNumber = numberField(
+    body['lineNumber'],
+    'lineNumber',
+    Math.max(0, ...journal.lines.map((l) => l.lineNumber)) + 10_000,
+  );
   if (journal.lines.some((l) => l.lineNumber === lineNumber)) {
-    throw new BcError(409, 'Internal_EntityWithSameKeyExists', `The record in table Gen. Journal Line already exists. Identification fields and values: Journal Template Name='${journal.templateName}',Journal Batch Name='${journal.code}',Line No.='${lineNumber}'`);
+    throw new BcError(
+      409,
+      'Internal_EntityWithSameKeyExists',
+      `The record in table Gen. Journal Line already exists. Identification fields and values: Journal Template Name='${journal.templateName}',Journal Batch Name='${journal.code}',Line No.='${lineNumber}'`,
+    );
   }
   const externalDocumentNumber = codeField(body['externalDocumentNumber'], 'externalDocumentNumber', 35);
-  const documentNumber = codeField(body['documentNumber'], 'documentNumber', 20) || defaultDocumentNumber(journal, externalDocumentNumber);
+  const documentNumber =
+    codeField(body['documentNumber'], 'documentNumber', 20) || defaultDocumentNumber(journal, externalDocumentNumber);
   const line: BcJournalLine = {
     id: state.newId(),
     seq: state.nextSeq(),
@@ -143,7 +191,12 @@ function lineIdentification(journal: BcJournal, line: BcJournalLine): string {
 function postingsOf(line: BcJournalLine): GlPosting[] {
   const accountNumber = line.accountType === 'Customer' ? BC_ACCOUNTS.receivables : line.accountNumber;
   const postings = [{ accountNumber, amountCents: line.amountCents, description: line.description }];
-  if (line.balancingAccountNumber) postings.push({ accountNumber: line.balancingAccountNumber, amountCents: -line.amountCents, description: line.description });
+  if (line.balancingAccountNumber)
+    postings.push({
+      accountNumber: line.balancingAccountNumber,
+      amountCents: -line.amountCents,
+      description: line.description,
+    });
   return postings;
 }
 
@@ -157,11 +210,20 @@ export function postJournal(state: BusinessCentralState, journal: BcJournal): vo
   const toPost = journal.lines.filter((l) => l.amountCents !== 0);
   for (const line of toPost) {
     if (!line.accountNumber && !line.balancingAccountNumber) {
-      throw new BcError(400, 'Application_DialogException', `Account No. must have a value in ${lineIdentification(journal, line)}. It cannot be zero or empty.`);
+      throw new BcError(
+        400,
+        'Application_DialogException',
+        `Account No. must have a value in ${lineIdentification(journal, line)}. It cannot be zero or empty.`,
+      );
     }
   }
   const groups = new Map<string, BcJournalLine[]>();
-  for (const line of [...toPost].sort((a, b) => a.postingDate.localeCompare(b.postingDate) || a.documentNumber.localeCompare(b.documentNumber) || a.lineNumber - b.lineNumber)) {
+  for (const line of [...toPost].sort(
+    (a, b) =>
+      a.postingDate.localeCompare(b.postingDate) ||
+      a.documentNumber.localeCompare(b.documentNumber) ||
+      a.lineNumber - b.lineNumber,
+  )) {
     const key = JSON.stringify([line.postingDate, line.documentNumber]);
     groups.set(key, [...(groups.get(key) ?? []), line]);
   }
@@ -177,7 +239,13 @@ export function postJournal(state: BusinessCentralState, journal: BcJournal): vo
   }
   for (const lines of groups.values()) {
     const first = lines[0]!;
-    const tx = { postingDate: first.postingDate, documentNumber: first.documentNumber, documentType: ' ' as const, externalDocumentNumber: first.externalDocumentNumber, sourceCode: 'GENJNL' };
+    const tx = {
+      postingDate: first.postingDate,
+      documentNumber: first.documentNumber,
+      documentType: ' ' as const,
+      externalDocumentNumber: first.externalDocumentNumber,
+      sourceCode: 'GENJNL',
+    };
     state.gl.post(tx, lines.flatMap(postingsOf));
   }
   journal.lines = journal.lines.filter((l) => l.amountCents === 0);

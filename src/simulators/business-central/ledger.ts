@@ -50,16 +50,51 @@ export function vatCode(rate: VatRate): string {
 
 type AccountSeed = Pick<BcGlAccount, 'number' | 'displayName' | 'category' | 'subCategory'>;
 const CHART: readonly AccountSeed[] = [
-  { number: BC_ACCOUNTS.receivables, displayName: 'Customers Domestic', category: 'Assets', subCategory: 'Accounts Receivable' },
+  {
+    number: BC_ACCOUNTS.receivables,
+    displayName: 'Customers Domestic',
+    category: 'Assets',
+    subCategory: 'Accounts Receivable',
+  },
   { number: BC_ACCOUNTS.cash, displayName: 'Cash', category: 'Assets', subCategory: 'Cash' },
   { number: BC_ACCOUNTS.cardClearing, displayName: 'Card payments clearing', category: 'Assets', subCategory: 'Cash' },
-  { number: BC_ACCOUNTS.vat[25], displayName: 'Sales VAT 25 %', category: 'Liabilities', subCategory: 'Current Liabilities' },
-  { number: BC_ACCOUNTS.vat[12], displayName: 'Sales VAT 12 %', category: 'Liabilities', subCategory: 'Current Liabilities' },
-  { number: BC_ACCOUNTS.vat[6], displayName: 'Sales VAT 6 %', category: 'Liabilities', subCategory: 'Current Liabilities' },
-  { number: BC_ACCOUNTS.giftCardLiability, displayName: 'Gift card liability', category: 'Liabilities', subCategory: 'Current Liabilities' },
-  { number: BC_ACCOUNTS.revenue, displayName: 'Sales, Retail', category: 'Income', subCategory: 'Income, Product Sales' },
+  {
+    number: BC_ACCOUNTS.vat[25],
+    displayName: 'Sales VAT 25 %',
+    category: 'Liabilities',
+    subCategory: 'Current Liabilities',
+  },
+  {
+    number: BC_ACCOUNTS.vat[12],
+    displayName: 'Sales VAT 12 %',
+    category: 'Liabilities',
+    subCategory: 'Current Liabilities',
+  },
+  {
+    number: BC_ACCOUNTS.vat[6],
+    displayName: 'Sales VAT 6 %',
+    category: 'Liabilities',
+    subCategory: 'Current Liabilities',
+  },
+  {
+    number: BC_ACCOUNTS.giftCardLiability,
+    displayName: 'Gift card liability',
+    category: 'Liabilities',
+    subCategory: 'Current Liabilities',
+  },
+  {
+    number: BC_ACCOUNTS.revenue,
+    displayName: 'Sales, Retail',
+    category: 'Income',
+    subCategory: 'Income, Product Sales',
+  },
   { number: BC_ACCOUNTS.rounding, displayName: 'Rounding', category: 'Expense', subCategory: 'Other Expenses' },
-  { number: BC_ACCOUNTS.cashDifference, displayName: 'Cash difference', category: 'Expense', subCategory: 'Other Expenses' },
+  {
+    number: BC_ACCOUNTS.cashDifference,
+    displayName: 'Cash difference',
+    category: 'Expense',
+    subCategory: 'Other Expenses',
+  },
 ];
 
 /** Money in integer cents, rounded as BC rounds amounts to the currency's 0.01 precision. */
@@ -86,7 +121,10 @@ export interface PricedLine {
  * A document's "Prices Including VAT" decides whether the unit price already holds the VAT (it
  * comes from the customer card unless the order sets it; credit memos cannot set it).
  */
-export function lineAmounts(line: PricedLine, pricesIncludeTax = true): { grossCents: number; vatCents: number; netCents: number } {
+export function lineAmounts(
+  line: PricedLine,
+  pricesIncludeTax = true,
+): { grossCents: number; vatCents: number; netCents: number } {
   const amountCents = roundToCents(line.quantity * line.unitPrice) - roundToCents(line.discountAmount ?? 0);
   if (pricesIncludeTax) {
     const vatCents = vatOfGross(amountCents, line.rate);
@@ -108,7 +146,12 @@ export interface GlPosting {
  * the customer's receivables account, revenue and VAT per VAT rate on the other side. `sign` is
  * +1 for an invoice and -1 for a credit memo, which reverses every line.
  */
-export function salesDocumentPostings(lines: PricedLine[], sign: 1 | -1, description: string, pricesIncludeTax = true): GlPosting[] {
+export function salesDocumentPostings(
+  lines: PricedLine[],
+  sign: 1 | -1,
+  description: string,
+  pricesIncludeTax = true,
+): GlPosting[] {
   let gross = 0;
   const byRate = new Map<VatRate, { net: number; vat: number }>();
   for (const l of lines) {
@@ -145,7 +188,9 @@ export class GeneralLedger {
    * adding the ledger left every other id a seeded run hands out unchanged.
    */
   constructor(private readonly ids: { newId(): string; now(): number }) {
-    CHART.forEach((a, i) => this.accounts.set(a.number, { ...a, id: ids.newId(), seq: i + 1, version: 1, lastModified: ids.now() }));
+    CHART.forEach((a, i) =>
+      this.accounts.set(a.number, { ...a, id: ids.newId(), seq: i + 1, version: 1, lastModified: ids.now() }),
+    );
   }
 
   accountById(id: string): BcGlAccount | undefined {
@@ -159,12 +204,15 @@ export class GeneralLedger {
   post(tx: GlTransaction, postings: GlPosting[]): BcGlEntry[] {
     const lines = postings.filter((p) => p.amountCents !== 0);
     const balance = lines.reduce((s, p) => s + p.amountCents, 0);
-    if (balance !== 0) throw new Error(`simulator bug: ${tx.documentNumber} would post ${balance} cents out of balance`);
+    if (balance !== 0)
+      throw new Error(`simulator bug: ${tx.documentNumber} would post ${balance} cents out of balance`);
     const written: BcGlEntry[] = [];
     for (const p of lines) {
-      if (!Number.isInteger(p.amountCents)) throw new Error(`simulator bug: ${tx.documentNumber} posts a fraction of a cent to ${p.accountNumber}`);
+      if (!Number.isInteger(p.amountCents))
+        throw new Error(`simulator bug: ${tx.documentNumber} posts a fraction of a cent to ${p.accountNumber}`);
       const account = this.accounts.get(p.accountNumber);
-      if (!account) throw new Error(`simulator bug: ${tx.documentNumber} posts to unknown G/L account ${p.accountNumber}`);
+      if (!account)
+        throw new Error(`simulator bug: ${tx.documentNumber} posts to unknown G/L account ${p.accountNumber}`);
       const entryNumber = ++this.lastEntryNumber;
       const entry: BcGlEntry = {
         ...tx,

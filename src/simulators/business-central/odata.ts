@@ -15,7 +15,12 @@ export class BcError extends Error {
 }
 
 /** BC appends a correlation id to every error message; support asks for it, so clients should log it. */
-export function odataError(status: number, code: string, message: string, headers?: Record<string, string>): SimResponse {
+export function odataError(
+  status: number,
+  code: string,
+  message: string,
+  headers?: Record<string, string>,
+): SimResponse {
   return { status, headers, body: { error: { code, message: `${message}  CorrelationId: ${randomUUID()}.` } } };
 }
 
@@ -32,7 +37,8 @@ export function guard(handler: SimHandler): SimHandler {
 }
 
 export function jsonBody(req: SimRequest): unknown {
-  if (req.rawBody && req.body === undefined) throw new BcError(400, 'BadRequest_InvalidRequestBody', 'The request body is not valid JSON.');
+  if (req.rawBody && req.body === undefined)
+    throw new BcError(400, 'BadRequest_InvalidRequestBody', 'The request body is not valid JSON.');
   return req.body;
 }
 
@@ -40,7 +46,11 @@ export function jsonBody(req: SimRequest): unknown {
 export function checkCompany(req: SimRequest, companyId: string): void {
   const id = req.params[1] ?? '';
   if (id.toLowerCase() !== companyId) {
-    throw new BcError(404, 'Internal_CompanyNotFound', `Cannot process the request because the company '${id}' cannot be found.`);
+    throw new BcError(
+      404,
+      'Internal_CompanyNotFound',
+      `Cannot process the request because the company '${id}' cannot be found.`,
+    );
   }
 }
 
@@ -63,7 +73,9 @@ export function enumMember(caption: string): string {
  * left for the caller to refuse as "not an option".
  */
 export function enumCaption(raw: unknown): unknown {
-  return typeof raw === 'string' ? raw.replace(/_x([0-9A-Fa-f]{4})_/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : raw;
+  return typeof raw === 'string'
+    ? raw.replace(/_x([0-9A-Fa-f]{4})_/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+    : raw;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -73,7 +85,12 @@ export function isGuid(value: unknown): value is string {
 
 /** Keys are GUIDs written unquoted: `salesOrders(5f1c...)`. Anything else is a malformed URL. */
 export function keyParam(raw: string | undefined): string {
-  if (!isGuid(raw)) throw new BcError(400, 'BadRequest_InvalidRequestUrl', `Bad Request - Error in query syntax. '${raw}' is not a valid key.`);
+  if (!isGuid(raw))
+    throw new BcError(
+      400,
+      'BadRequest_InvalidRequestUrl',
+      `Bad Request - Error in query syntax. '${raw}' is not a valid key.`,
+    );
   return raw.toLowerCase();
 }
 
@@ -102,7 +119,11 @@ const SUPPORTED_OPTIONS = new Set(['$filter', '$expand', '$top', '$skiptoken', '
 function checkOptions(req: SimRequest): void {
   for (const key of req.query.keys()) {
     if (key.startsWith('$') && !SUPPORTED_OPTIONS.has(key)) {
-      throw new BcError(501, 'BadRequest_MethodNotImplemented', `The query option '${key}' is not implemented by the Business Central simulator.`);
+      throw new BcError(
+        501,
+        'BadRequest_MethodNotImplemented',
+        `The query option '${key}' is not implemented by the Business Central simulator.`,
+      );
     }
   }
 }
@@ -110,10 +131,17 @@ function checkOptions(req: SimRequest): void {
 export function parseExpand(req: SimRequest, spec: EntitySetSpec): string[] {
   const raw = req.query.get('$expand');
   if (!raw) return [];
-  const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const name of names) {
     if (!spec.expandable?.includes(name)) {
-      throw new BcError(400, 'BadRequest_NotFound', `Could not find a property named '${name}' on type 'Microsoft.NAV.${spec.type}'.`);
+      throw new BcError(
+        400,
+        'BadRequest_NotFound',
+        `Could not find a property named '${name}' on type 'Microsoft.NAV.${spec.type}'.`,
+      );
     }
   }
   return names;
@@ -122,10 +150,17 @@ export function parseExpand(req: SimRequest, spec: EntitySetSpec): string[] {
 function selectFields(req: SimRequest, spec: EntitySetSpec): string[] | undefined {
   const raw = req.query.get('$select');
   if (!raw) return undefined;
-  const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const name of names) {
     if (!spec.fields.includes(name)) {
-      throw new BcError(400, 'BadRequest_NotFound', `Could not find a property named '${name}' on type 'Microsoft.NAV.${spec.type}'.`);
+      throw new BcError(
+        400,
+        'BadRequest_NotFound',
+        `Could not find a property named '${name}' on type 'Microsoft.NAV.${spec.type}'.`,
+      );
     }
   }
   return names;
@@ -138,9 +173,18 @@ function render(row: EntityRow, expand: string[], select: string[] | undefined):
   return out;
 }
 
-export function entityResponse(req: SimRequest, spec: EntitySetSpec, row: EntityRow, status = 200, headers: Record<string, string> = {}): SimResponse {
+export function entityResponse(
+  req: SimRequest,
+  spec: EntitySetSpec,
+  row: EntityRow,
+  status = 200,
+  headers: Record<string, string> = {},
+): SimResponse {
   checkOptions(req);
-  const body = { '@odata.context': `${spec.contextUrl}/$entity`, ...render(row, parseExpand(req, spec), selectFields(req, spec)) };
+  const body = {
+    '@odata.context': `${spec.contextUrl}/$entity`,
+    ...render(row, parseExpand(req, spec), selectFields(req, spec)),
+  };
   return { status, body, headers: { etag: String(row.view['@odata.etag']), ...headers } };
 }
 
@@ -154,8 +198,14 @@ function parseOrderBy(req: SimRequest, spec: EntitySetSpec): OrderKey[] {
   if (!raw) return [];
   return raw.split(',').map((part) => {
     const [field = '', dir = 'asc', extra] = part.trim().split(/\s+/);
-    if (extra !== undefined || (dir !== 'asc' && dir !== 'desc')) throw new BcError(400, 'BadRequest_InvalidRequestUrl', `Invalid $orderby clause '${part.trim()}'.`);
-    if (!spec.fields.includes(field)) throw new BcError(400, 'BadRequest_NotFound', `Could not find a property named '${field}' on type 'Microsoft.NAV.${spec.type}'.`);
+    if (extra !== undefined || (dir !== 'asc' && dir !== 'desc'))
+      throw new BcError(400, 'BadRequest_InvalidRequestUrl', `Invalid $orderby clause '${part.trim()}'.`);
+    if (!spec.fields.includes(field))
+      throw new BcError(
+        400,
+        'BadRequest_NotFound',
+        `Could not find a property named '${field}' on type 'Microsoft.NAV.${spec.type}'.`,
+      );
     return { field, desc: dir === 'desc' };
   });
 }
@@ -202,7 +252,12 @@ function preferredPageSize(req: SimRequest): number | undefined {
  * Server-driven paging as BC does it: the server caps a page, the client may lower the cap with
  * `Prefer: odata.maxpagesize`, and `@odata.nextLink` is present only while more rows exist.
  */
-export function collectionResponse(req: SimRequest, spec: EntitySetSpec, rows: EntityRow[], serverPageSize: number): SimResponse {
+export function collectionResponse(
+  req: SimRequest,
+  spec: EntitySetSpec,
+  rows: EntityRow[],
+  serverPageSize: number,
+): SimResponse {
   checkOptions(req);
   const expand = parseExpand(req, spec);
   const select = selectFields(req, spec);
@@ -217,7 +272,12 @@ export function collectionResponse(req: SimRequest, spec: EntitySetSpec, rows: E
       throw err;
     }
     for (const f of filterFields(tree)) {
-      if (!spec.fields.includes(f)) throw new BcError(400, 'BadRequest_NotFound', `Could not find a property named '${f}' on type 'Microsoft.NAV.${spec.type}'.`);
+      if (!spec.fields.includes(f))
+        throw new BcError(
+          400,
+          'BadRequest_NotFound',
+          `Could not find a property named '${f}' on type 'Microsoft.NAV.${spec.type}'.`,
+        );
     }
     matching = rows.filter((r) => evaluate(tree, r.view));
   }
@@ -231,7 +291,8 @@ export function collectionResponse(req: SimRequest, spec: EntitySetSpec, rows: E
   }
   const topRaw = req.query.get('$top');
   const top = topRaw === null ? undefined : Number(topRaw);
-  if (top !== undefined && (!Number.isInteger(top) || top < 0)) throw new BcError(400, 'BadRequest_InvalidRequestUrl', `Invalid value '${topRaw}' for $top.`);
+  if (top !== undefined && (!Number.isInteger(top) || top < 0))
+    throw new BcError(400, 'BadRequest_InvalidRequestUrl', `Invalid value '${topRaw}' for $top.`);
 
   const preferred = preferredPageSize(req);
   const pageSize = Math.min(serverPageSize, preferred ?? serverPageSize);
@@ -240,10 +301,16 @@ export function collectionResponse(req: SimRequest, spec: EntitySetSpec, rows: E
   const remainingTop = top === undefined ? undefined : top - page.length;
   const more = matching.length > page.length && (remainingTop === undefined || remainingTop > 0);
 
-  const body: Record<string, unknown> = { '@odata.context': spec.contextUrl, value: page.map((r) => render(r, expand, select)) };
+  const body: Record<string, unknown> = {
+    '@odata.context': spec.contextUrl,
+    value: page.map((r) => render(r, expand, select)),
+  };
   if (more) {
     const params = new URLSearchParams(req.query);
-    params.set('$skiptoken', Buffer.from(JSON.stringify(cursorOf(page[page.length - 1]!, order))).toString('base64url'));
+    params.set(
+      '$skiptoken',
+      Buffer.from(JSON.stringify(cursorOf(page[page.length - 1]!, order))).toString('base64url'),
+    );
     if (remainingTop !== undefined) params.set('$top', String(remainingTop));
     const qs = [...params].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
     body['@odata.nextLink'] = `${origin(req)}${req.path}?${qs}`;

@@ -2,8 +2,28 @@ import type { SimHandler, SimRequest, SimResponse, SimRoute } from '../http-serv
 import { createSalesCreditMemo, postSalesCreditMemo } from './credit-memos';
 import { financeSets } from './gl-entities';
 import { journalRoutes } from './journal-routes';
-import { companies, readableSets as salesSets, salesCreditMemoLines, salesCreditMemos, salesInvoiceLines, salesOrderLines, salesOrders, type EntitySet } from './entities';
-import { BcError, checkCompany, collectionResponse, entityResponse, guard, jsonBody, keyParam, odataError, origin, type EntitySetSpec } from './odata';
+import {
+  companies,
+  readableSets as salesSets,
+  salesCreditMemoLines,
+  salesCreditMemos,
+  salesInvoiceLines,
+  salesOrderLines,
+  salesOrders,
+  type EntitySet,
+} from './entities';
+import {
+  BcError,
+  checkCompany,
+  collectionResponse,
+  entityResponse,
+  guard,
+  jsonBody,
+  keyParam,
+  odataError,
+  origin,
+  type EntitySetSpec,
+} from './odata';
 import { checkIfMatch, createSalesOrder, parseLine, requireIfMatch, shipAndInvoice } from './sales';
 import type { BcSalesCreditMemo, BcSalesOrder, BusinessCentralState } from './state';
 
@@ -32,12 +52,14 @@ export function apiRoutes({ state, pageSize }: RouteOptions): SimRoute[] {
   });
   const order = (req: SimRequest, index: number): BcSalesOrder => {
     const found = state.salesOrders.get(keyParam(req.params[index]));
-    if (!found) throw new BcError(404, 'BadRequest_NotFound', `The salesOrder with id '${req.params[index]}' does not exist.`);
+    if (!found)
+      throw new BcError(404, 'BadRequest_NotFound', `The salesOrder with id '${req.params[index]}' does not exist.`);
     return found;
   };
   const creditMemo = (req: SimRequest): BcSalesCreditMemo => {
     const found = state.salesCreditMemos.get(keyParam(req.params[2]));
-    if (!found) throw new BcError(404, 'BadRequest_NotFound', `The salesCreditMemo with id '${req.params[2]}' does not exist.`);
+    if (!found)
+      throw new BcError(404, 'BadRequest_NotFound', `The salesCreditMemo with id '${req.params[2]}' does not exist.`);
     return found;
   };
   const created = (req: SimRequest, response: SimResponse, id: string): SimResponse => ({
@@ -54,7 +76,12 @@ export function apiRoutes({ state, pageSize }: RouteOptions): SimRoute[] {
   return [
     route('GET', '/companies', (req) => {
       const ctx = { ...spec(req, companies, ''), contextUrl: `${origin(req)}${req.params[0]}/$metadata#companies` };
-      return collectionResponse(req, ctx, companies.all(state).map((c) => companies.row(state, c)), pageSize);
+      return collectionResponse(
+        req,
+        ctx,
+        companies.all(state).map((c) => companies.row(state, c)),
+        pageSize,
+      );
     }),
     route('GET', CO, (req) => {
       company(req);
@@ -81,35 +108,65 @@ export function apiRoutes({ state, pageSize }: RouteOptions): SimRoute[] {
       spec,
       created,
       route: (method, rest, handler, write) =>
-        route(method, `${CO}${rest}`, (req) => {
-          company(req);
-          return handler(req);
-        }, write),
+        route(
+          method,
+          `${CO}${rest}`,
+          (req) => {
+            company(req);
+            return handler(req);
+          },
+          write,
+        ),
     }),
     route('GET', `${CO}/salesOrders${KEY}/salesOrderLines`, (req) => {
       company(req);
       const o = order(req, 2);
-      return collectionResponse(req, spec(req, salesOrderLines, `salesOrders(${o.id})/salesOrderLines`), o.lines.map((l) => salesOrderLines.row(state, l)), pageSize);
+      return collectionResponse(
+        req,
+        spec(req, salesOrderLines, `salesOrders(${o.id})/salesOrderLines`),
+        o.lines.map((l) => salesOrderLines.row(state, l)),
+        pageSize,
+      );
     }),
     route('GET', `${CO}/salesInvoices${KEY}/salesInvoiceLines`, (req) => {
       company(req);
       const invoice = state.salesInvoices.get(keyParam(req.params[2]));
-      if (!invoice) throw new BcError(404, 'BadRequest_NotFound', `The salesInvoice with id '${req.params[2]}' does not exist.`);
-      return collectionResponse(req, spec(req, salesInvoiceLines, `salesInvoices(${invoice.id})/salesInvoiceLines`), invoice.lines.map((l) => salesInvoiceLines.row(state, l)), pageSize);
+      if (!invoice)
+        throw new BcError(404, 'BadRequest_NotFound', `The salesInvoice with id '${req.params[2]}' does not exist.`);
+      return collectionResponse(
+        req,
+        spec(req, salesInvoiceLines, `salesInvoices(${invoice.id})/salesInvoiceLines`),
+        invoice.lines.map((l) => salesInvoiceLines.row(state, l)),
+        pageSize,
+      );
     }),
     route('GET', `${CO}/salesCreditMemos${KEY}/salesCreditMemoLines`, (req) => {
       company(req);
       const m = creditMemo(req);
-      return collectionResponse(req, spec(req, salesCreditMemoLines, `salesCreditMemos(${m.id})/salesCreditMemoLines`), m.lines.map((l) => salesCreditMemoLines.row(state, l)), pageSize);
+      return collectionResponse(
+        req,
+        spec(req, salesCreditMemoLines, `salesCreditMemos(${m.id})/salesCreditMemoLines`),
+        m.lines.map((l) => salesCreditMemoLines.row(state, l)),
+        pageSize,
+      );
     }),
     // BC loads lines per document: a top-level lines query must name the document.
     ...[salesOrderLines, salesCreditMemoLines].map((lines) =>
       route('GET', `${CO}/${lines.name}`, (req) => {
         company(req);
         if (!/\b(documentId|id)\s+eq\b/.test(req.query.get('$filter') ?? '')) {
-          throw new BcError(400, 'Application_DialogException', 'You must specify an Id or a Document Id to get the lines.');
+          throw new BcError(
+            400,
+            'Application_DialogException',
+            'You must specify an Id or a Document Id to get the lines.',
+          );
         }
-        return collectionResponse(req, spec(req, lines, lines.name), lines.all(state).map((l) => lines.row(state, l)), pageSize);
+        return collectionResponse(
+          req,
+          spec(req, lines, lines.name),
+          lines.all(state).map((l) => lines.row(state, l)),
+          pageSize,
+        );
       }),
     ),
     route(
@@ -118,7 +175,11 @@ export function apiRoutes({ state, pageSize }: RouteOptions): SimRoute[] {
       (req) => {
         company(req);
         const o = createSalesOrder(state, jsonBody(req));
-        return created(req, entityResponse(req, spec(req, salesOrders, 'salesOrders'), salesOrders.row(state, o), 201), o.id);
+        return created(
+          req,
+          entityResponse(req, spec(req, salesOrders, 'salesOrders'), salesOrders.row(state, o), 201),
+          o.id,
+        );
       },
       true,
     ),
@@ -132,7 +193,16 @@ export function apiRoutes({ state, pageSize }: RouteOptions): SimRoute[] {
         const line = { ...parseLine(state, jsonBody(req), next), id: state.newId(), documentId: o.id };
         o.lines.push(line);
         state.touch(o);
-        return created(req, entityResponse(req, spec(req, salesOrderLines, `salesOrders(${o.id})/salesOrderLines`), salesOrderLines.row(state, line), 201), line.id);
+        return created(
+          req,
+          entityResponse(
+            req,
+            spec(req, salesOrderLines, `salesOrders(${o.id})/salesOrderLines`),
+            salesOrderLines.row(state, line),
+            201,
+          ),
+          line.id,
+        );
       },
       true,
     ),
@@ -168,7 +238,8 @@ export function apiRoutes({ state, pageSize }: RouteOptions): SimRoute[] {
         company(req);
         const m = creditMemo(req);
         requireIfMatch(req.headers['if-match'], String(salesCreditMemos.row(state, m).view['@odata.etag']));
-        if (m.status !== 'Draft') throw new BcError(400, 'Application_DialogException', 'You cannot delete a posted credit memo.');
+        if (m.status !== 'Draft')
+          throw new BcError(400, 'Application_DialogException', 'You cannot delete a posted credit memo.');
         state.salesCreditMemos.delete(m.id);
         return { status: 204 };
       },
@@ -180,7 +251,11 @@ export function apiRoutes({ state, pageSize }: RouteOptions): SimRoute[] {
       (req) => {
         company(req);
         const m = createSalesCreditMemo(state, jsonBody(req));
-        return created(req, entityResponse(req, spec(req, salesCreditMemos, 'salesCreditMemos'), salesCreditMemos.row(state, m), 201), m.id);
+        return created(
+          req,
+          entityResponse(req, spec(req, salesCreditMemos, 'salesCreditMemos'), salesCreditMemos.row(state, m), 201),
+          m.id,
+        );
       },
       true,
     ),
@@ -202,7 +277,15 @@ export function apiRoutes({ state, pageSize }: RouteOptions): SimRoute[] {
 /** Sets are read-only in the simulator unless a route above says otherwise. */
 export function notFound(req: SimRequest): SimResponse {
   if (new RegExp(`${API_PREFIX}${CO}/(${SET_NAMES})(${KEY})?$`).test(req.path) && req.method !== 'GET') {
-    return odataError(405, 'BadRequest_MethodNotAllowed', `'${req.method}' requests for '${req.path.split('/').pop()}' are not supported by the Business Central simulator.`);
+    return odataError(
+      405,
+      'BadRequest_MethodNotAllowed',
+      `'${req.method}' requests for '${req.path.split('/').pop()}' are not supported by the Business Central simulator.`,
+    );
   }
-  return odataError(404, 'BadRequest_NotFound', `No HTTP resource was found that matches the request URI '${req.path}'.`);
+  return odataError(
+    404,
+    'BadRequest_NotFound',
+    `No HTTP resource was found that matches the request URI '${req.path}'.`,
+  );
 }

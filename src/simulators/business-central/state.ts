@@ -4,11 +4,50 @@
  */
 import { seededUint32 } from '../random';
 import { GeneralLedger, isVatRate, salesDocumentPostings, STANDARD_VAT, type VatRate } from './ledger';
-import type { Versioned, BcLocation, BcItem, BcCustomer, BcSalesLine, BcSalesOrder, BcSalesInvoice, BcSalesCreditMemo, BcItemLedgerEntry, BcStockAdjustment, BcGlEntry, BcJournal, SalesDocumentView, CreditMemoView, RequestLogEntry } from './types';
+import type {
+  Versioned,
+  BcLocation,
+  BcItem,
+  BcCustomer,
+  BcSalesLine,
+  BcSalesOrder,
+  BcSalesInvoice,
+  BcSalesCreditMemo,
+  BcItemLedgerEntry,
+  BcStockAdjustment,
+  BcGlEntry,
+  BcJournal,
+  SalesDocumentView,
+  CreditMemoView,
+  RequestLogEntry,
+} from './types';
 
-export type { Versioned, BcLocation, BcItem, BcCustomer, BcSalesLine, BcSalesOrder, BcSalesInvoice, BcSalesCreditMemo, BcItemLedgerEntry, BcStockAdjustment, BcStockAdjustmentLine, BcGlAccount, BcGlEntry, BcJournal, BcJournalLine, GlDocumentType, SalesDocumentView, CreditMemoView, RequestLogEntry } from './types';
+export type {
+  Versioned,
+  BcLocation,
+  BcItem,
+  BcCustomer,
+  BcSalesLine,
+  BcSalesOrder,
+  BcSalesInvoice,
+  BcSalesCreditMemo,
+  BcItemLedgerEntry,
+  BcStockAdjustment,
+  BcStockAdjustmentLine,
+  BcGlAccount,
+  BcGlEntry,
+  BcJournal,
+  BcJournalLine,
+  GlDocumentType,
+  SalesDocumentView,
+  CreditMemoView,
+  RequestLogEntry,
+} from './types';
 
-type NewLedgerEntry = Omit<BcItemLedgerEntry, 'id' | 'seq' | 'entryNumber' | 'lastModified' | 'orderNumber' | 'invoiceNumber' | 'externalDocumentNumber'> &
+type NewLedgerEntry = Omit<
+  BcItemLedgerEntry,
+  'id' | 'seq' | 'entryNumber' | 'lastModified' | 'orderNumber' | 'invoiceNumber' | 'externalDocumentNumber'
+> &
   Partial<Pick<BcItemLedgerEntry, 'orderNumber' | 'invoiceNumber' | 'externalDocumentNumber'>>;
 
 /** One row of the custom API's per-location stock: an (item, location) pair with any ledger history. */
@@ -59,13 +98,28 @@ export class BusinessCentralState {
   readonly now: () => number;
   private readonly guid: () => string;
   private seqCounter = 0;
-  private numbers = { order: 1000, invoice: 1000, shipment: 1000, receipt: 1000, creditMemo: 1000, postedCreditMemo: 1000, adjustment: 0, entry: 0 };
+  private numbers = {
+    order: 1000,
+    invoice: 1000,
+    shipment: 1000,
+    receipt: 1000,
+    creditMemo: 1000,
+    postedCreditMemo: 1000,
+    adjustment: 0,
+    entry: 0,
+  };
 
   constructor(opts: StateOptions) {
     this.now = opts.now ?? Date.now;
     this.guid = guidFactory(opts.seed ?? 42);
     const name = opts.companyName ?? 'CRONUS Retail';
-    this.company = { id: opts.companyId.toLowerCase(), name, displayName: name, systemVersion: '26.0.0.0', businessProfileId: '' };
+    this.company = {
+      id: opts.companyId.toLowerCase(),
+      name,
+      displayName: name,
+      systemVersion: '26.0.0.0',
+      businessProfileId: '',
+    };
     this.gl = new GeneralLedger({ newId: guidFactory((opts.seed ?? 42) + 1), now: () => this.now() });
   }
 
@@ -79,7 +133,14 @@ export class BusinessCentralState {
     return new Date(this.now()).toISOString().slice(0, 10);
   }
   nextNumber(series: 'order' | 'invoice' | 'shipment' | 'receipt' | 'creditMemo' | 'postedCreditMemo'): string {
-    const prefix = { order: 'SO', invoice: 'PSI', shipment: 'PSS', receipt: 'PPR', creditMemo: 'SCM', postedCreditMemo: 'PSCM' }[series];
+    const prefix = {
+      order: 'SO',
+      invoice: 'PSI',
+      shipment: 'PSS',
+      receipt: 'PPR',
+      creditMemo: 'SCM',
+      postedCreditMemo: 'PSCM',
+    }[series];
     return `${prefix}${++this.numbers[series]}`;
   }
   private base(): Versioned {
@@ -98,14 +159,29 @@ export class BusinessCentralState {
     return location;
   }
   /** `category` is an alias of `itemCategoryCode`; `vatPercent` defaults to the standard 25 %. */
-  seedItem(input: { number: string; displayName: string; unitPrice?: number; itemCategoryCode?: string; category?: string; vatPercent?: VatRate }): BcItem {
+  seedItem(input: {
+    number: string;
+    displayName: string;
+    unitPrice?: number;
+    itemCategoryCode?: string;
+    category?: string;
+    vatPercent?: VatRate;
+  }): BcItem {
     const number = input.number.trim().toUpperCase();
     if (this.itemByNumber(number)) throw new Error(`item ${number} already seeded`);
     const itemCategoryCode = (input.itemCategoryCode ?? input.category ?? '').trim().toUpperCase();
-    if (itemCategoryCode && !this.itemCategoryIds.has(itemCategoryCode)) this.itemCategoryIds.set(itemCategoryCode, this.newId());
+    if (itemCategoryCode && !this.itemCategoryIds.has(itemCategoryCode))
+      this.itemCategoryIds.set(itemCategoryCode, this.newId());
     const vatPercent = input.vatPercent ?? STANDARD_VAT;
     if (!isVatRate(vatPercent)) throw new Error(`item ${number}: no VAT posting setup for ${String(vatPercent)} %`);
-    const item: BcItem = { ...this.base(), number, displayName: input.displayName, unitPrice: input.unitPrice ?? 0, itemCategoryCode, vatPercent };
+    const item: BcItem = {
+      ...this.base(),
+      number,
+      displayName: input.displayName,
+      unitPrice: input.unitPrice ?? 0,
+      itemCategoryCode,
+      vatPercent,
+    };
     this.items.set(item.id, item);
     return item;
   }
@@ -113,7 +189,12 @@ export class BusinessCentralState {
   seedCustomer(input: { number: string; displayName: string; pricesIncludeTax?: boolean }): BcCustomer {
     const number = input.number.trim().toUpperCase();
     if (this.customerByNumber(number)) throw new Error(`customer ${number} already seeded`);
-    const customer = { ...this.base(), number, displayName: input.displayName, pricesIncludeTax: input.pricesIncludeTax ?? true };
+    const customer = {
+      ...this.base(),
+      number,
+      displayName: input.displayName,
+      pricesIncludeTax: input.pricesIncludeTax ?? true,
+    };
     this.customers.set(customer.id, customer);
     return customer;
   }
@@ -131,8 +212,17 @@ export class BusinessCentralState {
     return line.locationId ? this.locations.get(line.locationId)?.code : undefined;
   }
 
-  createOrder(header: Omit<BcSalesOrder, keyof Versioned | 'number' | 'lines' | 'status'>, lines: Omit<BcSalesLine, 'id' | 'documentId'>[]): BcSalesOrder {
-    const order: BcSalesOrder = { ...this.base(), ...header, number: this.nextNumber('order'), status: 'Open', lines: [] };
+  createOrder(
+    header: Omit<BcSalesOrder, keyof Versioned | 'number' | 'lines' | 'status'>,
+    lines: Omit<BcSalesLine, 'id' | 'documentId'>[],
+  ): BcSalesOrder {
+    const order: BcSalesOrder = {
+      ...this.base(),
+      ...header,
+      number: this.nextNumber('order'),
+      status: 'Open',
+      lines: [],
+    };
     order.lines = lines.map((l) => ({ ...l, id: this.newId(), documentId: order.id }));
     this.salesOrders.set(order.id, order);
     return order;
@@ -191,9 +281,19 @@ export class BusinessCentralState {
     return invoice;
   }
 
-  createCreditMemo(header: Omit<BcSalesCreditMemo, keyof Versioned | 'number' | 'preAssignedNumber' | 'lines' | 'status'>, lines: Omit<BcSalesLine, 'id' | 'documentId'>[]): BcSalesCreditMemo {
+  createCreditMemo(
+    header: Omit<BcSalesCreditMemo, keyof Versioned | 'number' | 'preAssignedNumber' | 'lines' | 'status'>,
+    lines: Omit<BcSalesLine, 'id' | 'documentId'>[],
+  ): BcSalesCreditMemo {
     const number = this.nextNumber('creditMemo');
-    const memo: BcSalesCreditMemo = { ...this.base(), ...header, number, preAssignedNumber: number, status: 'Draft', lines: [] };
+    const memo: BcSalesCreditMemo = {
+      ...this.base(),
+      ...header,
+      number,
+      preAssignedNumber: number,
+      status: 'Draft',
+      lines: [],
+    };
     memo.lines = lines.map((l) => ({ ...l, id: this.newId(), documentId: memo.id }));
     this.salesCreditMemos.set(memo.id, memo);
     return memo;
@@ -230,9 +330,28 @@ export class BusinessCentralState {
   }
 
   /** A line without a VAT rate (created before items had one) posts at the standard rate. */
-  private postSalesGl(documentNumber: string, documentType: 'Invoice' | 'Credit Memo', doc: BcSalesInvoice | BcSalesCreditMemo, sign: 1 | -1, description: string): void {
-    const lines = doc.lines.filter((l) => l.lineType === 'Item').map((l) => ({ quantity: l.quantity, unitPrice: l.unitPrice, discountAmount: l.discountAmount, rate: l.taxPercent ?? STANDARD_VAT }));
-    const tx = { postingDate: doc.postingDate, documentNumber, documentType, externalDocumentNumber: doc.externalDocumentNumber, sourceCode: 'SALES' };
+  private postSalesGl(
+    documentNumber: string,
+    documentType: 'Invoice' | 'Credit Memo',
+    doc: BcSalesInvoice | BcSalesCreditMemo,
+    sign: 1 | -1,
+    description: string,
+  ): void {
+    const lines = doc.lines
+      .filter((l) => l.lineType === 'Item')
+      .map((l) => ({
+        quantity: l.quantity,
+        unitPrice: l.unitPrice,
+        discountAmount: l.discountAmount,
+        rate: l.taxPercent ?? STANDARD_VAT,
+      }));
+    const tx = {
+      postingDate: doc.postingDate,
+      documentNumber,
+      documentType,
+      externalDocumentNumber: doc.externalDocumentNumber,
+      sourceCode: 'SALES',
+    };
     this.gl.post(tx, salesDocumentPostings(lines, sign, description, doc.pricesIncludeTax));
   }
 
@@ -277,9 +396,23 @@ export class BusinessCentralState {
   }
 
   /** Posts the adjustment's lines to the item ledger at its location; the caller has validated everything. */
-  postStockAdjustment(header: Pick<BcStockAdjustment, 'externalDocumentNumber' | 'postingDate' | 'locationCode' | 'description'>, lines: Array<{ itemNumber: string; quantity: number }>): BcStockAdjustment {
-    const adjustment: BcStockAdjustment = { ...this.base(), ...header, number: `ADJ-${String(++this.numbers.adjustment).padStart(4, '0')}`, status: 'Posted', lines: [] };
-    adjustment.lines = lines.map((l, i) => ({ ...l, id: this.newId(), documentId: adjustment.id, lineNumber: (i + 1) * 10_000 }));
+  postStockAdjustment(
+    header: Pick<BcStockAdjustment, 'externalDocumentNumber' | 'postingDate' | 'locationCode' | 'description'>,
+    lines: Array<{ itemNumber: string; quantity: number }>,
+  ): BcStockAdjustment {
+    const adjustment: BcStockAdjustment = {
+      ...this.base(),
+      ...header,
+      number: `ADJ-${String(++this.numbers.adjustment).padStart(4, '0')}`,
+      status: 'Posted',
+      lines: [],
+    };
+    adjustment.lines = lines.map((l, i) => ({
+      ...l,
+      id: this.newId(),
+      documentId: adjustment.id,
+      lineNumber: (i + 1) * 10_000,
+    }));
     for (const line of adjustment.lines) {
       this.postLedgerEntry({
         itemNumber: line.itemNumber,
@@ -309,14 +442,24 @@ export class BusinessCentralState {
   /** Stock of one item at one location: what the standard API cannot tell and the custom API can. */
   stockAt(locationCode: string, itemNumber: string): number {
     const [loc, item] = [locationCode.trim().toUpperCase(), itemNumber.trim().toUpperCase()];
-    return round5(this.itemLedger.filter((e) => e.locationCode === loc && e.itemNumber === item).reduce((sum, e) => sum + e.quantity, 0));
+    return round5(
+      this.itemLedger
+        .filter((e) => e.locationCode === loc && e.itemNumber === item)
+        .reduce((sum, e) => sum + e.quantity, 0),
+    );
   }
 
   locationStock(): LocationStockRow[] {
     const rows = new Map<string, LocationStockRow>();
     for (const e of this.itemLedger) {
       const key = JSON.stringify([e.itemNumber, e.locationCode]);
-      const row = rows.get(key) ?? { seq: e.seq, itemNumber: e.itemNumber, locationCode: e.locationCode, inventory: 0, lastModified: e.lastModified };
+      const row = rows.get(key) ?? {
+        seq: e.seq,
+        itemNumber: e.itemNumber,
+        locationCode: e.locationCode,
+        inventory: 0,
+        lastModified: e.lastModified,
+      };
       row.inventory = round5(row.inventory + e.quantity);
       row.lastModified = Math.max(row.lastModified, e.lastModified);
       rows.set(key, row);
@@ -339,9 +482,17 @@ export class BusinessCentralState {
       ...('orderNumber' in d ? { orderNumber: d.orderNumber } : {}),
       lines: d.lines
         .filter((l) => l.lineType === 'Item')
-        .map((l) => ({ itemNumber: l.lineObjectNumber, quantity: l.quantity, unitPrice: l.unitPrice, locationCode: this.lineLocationCode(l) })),
+        .map((l) => ({
+          itemNumber: l.lineObjectNumber,
+          quantity: l.quantity,
+          unitPrice: l.unitPrice,
+          locationCode: this.lineLocationCode(l),
+        })),
     });
-    return [...[...this.salesOrders.values()].map((o) => view('order', o)), ...[...this.salesInvoices.values()].map((i) => view('invoice', i))];
+    return [
+      ...[...this.salesOrders.values()].map((o) => view('order', o)),
+      ...[...this.salesInvoices.values()].map((i) => view('invoice', i)),
+    ];
   }
 
   /** Kept apart from salesDocuments(): a return shares its original order's externalDocumentNumber. */
@@ -356,7 +507,13 @@ export class BusinessCentralState {
       postingDate: m.postingDate,
       lines: m.lines
         .filter((l) => l.lineType === 'Item')
-        .map((l) => ({ itemNumber: l.lineObjectNumber, quantity: l.quantity, unitPrice: l.unitPrice, locationCode: this.lineLocationCode(l), description: l.description })),
+        .map((l) => ({
+          itemNumber: l.lineObjectNumber,
+          quantity: l.quantity,
+          unitPrice: l.unitPrice,
+          locationCode: this.lineLocationCode(l),
+          description: l.description,
+        })),
     }));
   }
 
@@ -381,10 +538,25 @@ export class BusinessCentralState {
   }
 
   /** Unposted journal lines per batch code, so a test can see what a failed run left behind. */
-  journalDrafts(): Array<{ code: string; lines: Array<{ lineNumber: number; accountNumber: string; documentNumber: string; amountCents: number; description: string }> }> {
+  journalDrafts(): Array<{
+    code: string;
+    lines: Array<{
+      lineNumber: number;
+      accountNumber: string;
+      documentNumber: string;
+      amountCents: number;
+      description: string;
+    }>;
+  }> {
     return [...this.journals.values()].map((j) => ({
       code: j.code,
-      lines: j.lines.map((l) => ({ lineNumber: l.lineNumber, accountNumber: l.accountNumber, documentNumber: l.documentNumber, amountCents: l.amountCents, description: l.description })),
+      lines: j.lines.map((l) => ({
+        lineNumber: l.lineNumber,
+        accountNumber: l.accountNumber,
+        documentNumber: l.documentNumber,
+        amountCents: l.amountCents,
+        description: l.description,
+      })),
     }));
   }
 }

@@ -1,6 +1,18 @@
 import type { SimHandler, SimRequest, SimResponse, SimRoute } from '../http-server';
 import { defineSet, iso, type EntitySet } from './entities';
-import { BcError, checkCompany, collectionResponse, entityResponse, etag, guard, jsonBody, keyParam, odataError, origin, type EntitySetSpec } from './odata';
+import {
+  BcError,
+  checkCompany,
+  collectionResponse,
+  entityResponse,
+  etag,
+  guard,
+  jsonBody,
+  keyParam,
+  odataError,
+  origin,
+  type EntitySetSpec,
+} from './odata';
 import { asObject, codeField, dateField, numberField } from './sales';
 import type { BcStockAdjustment, BcStockAdjustmentLine, BusinessCentralState, LocationStockRow } from './state';
 
@@ -22,7 +34,15 @@ export const locationStocks: EntitySet<LocationStockRow> = {
   type: 'locationStock',
   fields: ['itemNumber', 'locationCode', 'inventory', 'lastModifiedDateTime'],
   all: (s) => s.locationStock(),
-  row: (_s, r) => ({ seq: r.seq, view: { itemNumber: r.itemNumber, locationCode: r.locationCode, inventory: r.inventory, lastModifiedDateTime: iso(r.lastModified) } }),
+  row: (_s, r) => ({
+    seq: r.seq,
+    view: {
+      itemNumber: r.itemNumber,
+      locationCode: r.locationCode,
+      inventory: r.inventory,
+      lastModifiedDateTime: iso(r.lastModified),
+    },
+  }),
 };
 
 export const stockAdjustmentLines = defineSet({
@@ -38,7 +58,16 @@ export const stockAdjustmentLines = defineSet({
 export const stockAdjustments = defineSet({
   name: 'stockAdjustments',
   type: 'stockAdjustment',
-  fields: ['id', 'number', 'externalDocumentNumber', 'postingDate', 'locationCode', 'description', 'status', 'lastModifiedDateTime'] as const,
+  fields: [
+    'id',
+    'number',
+    'externalDocumentNumber',
+    'postingDate',
+    'locationCode',
+    'description',
+    'status',
+    'lastModifiedDateTime',
+  ] as const,
   enums: ['status'],
   all: (s) => [...s.adjustments.values()],
   view: (_s, a: BcStockAdjustment) => ({
@@ -56,17 +85,31 @@ export const stockAdjustments = defineSet({
   expand: { stockAdjustmentLines: (s, a) => a.lines.map((l) => stockAdjustmentLines.row(s, l).view) },
 });
 
-const HEADER_PROPS = new Set(['externalDocumentNumber', 'postingDate', 'locationCode', 'description', 'stockAdjustmentLines']);
+const HEADER_PROPS = new Set([
+  'externalDocumentNumber',
+  'postingDate',
+  'locationCode',
+  'description',
+  'stockAdjustmentLines',
+]);
 const LINE_PROPS = new Set(['itemNumber', 'quantity']);
 
 /** AL TestField wording: the message names the field, so the caller knows what to fix. */
 function mustHaveValue(field: string, table: string): BcError {
-  return new BcError(400, 'Application_DialogException', `${field} must have a value in ${table}. It cannot be zero or empty.`);
+  return new BcError(
+    400,
+    'Application_DialogException',
+    `${field} must have a value in ${table}. It cannot be zero or empty.`,
+  );
 }
 
 /** AL TableRelation wording, naming both the field and the value that has no related record. */
 function notInRelatedTable(field: string, table: string, value: string, related: string): BcError {
-  return new BcError(400, 'Internal_RecordNotFound', `The field ${field} of table ${table} contains a value (${value}) that cannot be found in the related table (${related}).`);
+  return new BcError(
+    400,
+    'Internal_RecordNotFound',
+    `The field ${field} of table ${table} contains a value (${value}) that cannot be found in the related table (${related}).`,
+  );
 }
 
 /**
@@ -83,30 +126,55 @@ export function createStockAdjustment(state: BusinessCentralState, raw: unknown)
   const postingDate = dateField(body['postingDate'], 'postingDate', state.today());
   const locationCode = codeField(body['locationCode'], 'locationCode', 10);
   if (!locationCode) throw mustHaveValue('locationCode', 'Stock Adjustment');
-  if (!state.locationByCode(locationCode)) throw notInRelatedTable('locationCode', 'Stock Adjustment', locationCode, 'Location');
+  if (!state.locationByCode(locationCode))
+    throw notInRelatedTable('locationCode', 'Stock Adjustment', locationCode, 'Location');
   const description = body['description'] ?? '';
-  if (typeof description !== 'string') throw new BcError(400, 'BadRequest_InvalidRequestBody', "Cannot convert the value of 'description' to the expected type 'Edm.String'.");
+  if (typeof description !== 'string')
+    throw new BcError(
+      400,
+      'BadRequest_InvalidRequestBody',
+      "Cannot convert the value of 'description' to the expected type 'Edm.String'.",
+    );
   if (description.length > 100) {
-    throw new BcError(400, 'Application_StringExceededLength', `The length of the string is ${description.length}, but it must be less than or equal to 100 characters. Value: ${description}`);
+    throw new BcError(
+      400,
+      'Application_StringExceededLength',
+      `The length of the string is ${description.length}, but it must be less than or equal to 100 characters. Value: ${description}`,
+    );
   }
 
   const rawLines = body['stockAdjustmentLines'] ?? [];
-  if (!Array.isArray(rawLines)) throw new BcError(400, 'BadRequest_InvalidRequestBody', "'stockAdjustmentLines' must be a collection.");
-  if (rawLines.length === 0) throw new BcError(400, 'Application_DialogException', 'There is nothing to post: stockAdjustmentLines is empty.');
+  if (!Array.isArray(rawLines))
+    throw new BcError(400, 'BadRequest_InvalidRequestBody', "'stockAdjustmentLines' must be a collection.");
+  if (rawLines.length === 0)
+    throw new BcError(400, 'Application_DialogException', 'There is nothing to post: stockAdjustmentLines is empty.');
   const lines = rawLines.map((rawLine, i) => {
     const line = asObject(rawLine, 'stockAdjustmentLine', LINE_PROPS);
     const itemNumber = codeField(line['itemNumber'], 'itemNumber', 20);
     if (!itemNumber) throw mustHaveValue('itemNumber', 'Stock Adjustment Line');
-    if (!state.itemByNumber(itemNumber)) throw notInRelatedTable('itemNumber', 'Stock Adjustment Line', itemNumber, 'Item');
+    if (!state.itemByNumber(itemNumber))
+      throw notInRelatedTable('itemNumber', 'Stock Adjustment Line', itemNumber, 'Item');
     const quantity = numberField(line['quantity'], 'quantity', 0);
-    if (quantity === 0) throw new BcError(400, 'Application_DialogException', `quantity must not be 0 in Stock Adjustment Line: Line No.=${(i + 1) * 10_000}.`);
+    if (quantity === 0)
+      throw new BcError(
+        400,
+        'Application_DialogException',
+        `quantity must not be 0 in Stock Adjustment Line: Line No.=${(i + 1) * 10_000}.`,
+      );
     return { itemNumber, quantity };
   });
   // The key is checked on insert, after the fields are validated, as a table's unique key is.
   if ([...state.adjustments.values()].some((a) => a.externalDocumentNumber === externalDocumentNumber)) {
-    throw new BcError(409, 'Internal_EntityWithSameKeyExists', `The record in table Stock Adjustment already exists. Identification fields and values: External Document No.='${externalDocumentNumber}'`);
+    throw new BcError(
+      409,
+      'Internal_EntityWithSameKeyExists',
+      `The record in table Stock Adjustment already exists. Identification fields and values: External Document No.='${externalDocumentNumber}'`,
+    );
   }
-  return state.postStockAdjustment({ externalDocumentNumber, postingDate, locationCode, description: description.trim() }, lines);
+  return state.postStockAdjustment(
+    { externalDocumentNumber, postingDate, locationCode, description: description.trim() },
+    lines,
+  );
 }
 
 export function stockApiRoutes({ state, pageSize }: { state: BusinessCentralState; pageSize: number }): SimRoute[] {
@@ -135,14 +203,37 @@ export function stockApiRoutes({ state, pageSize }: { state: BusinessCentralStat
 
   return [
     route('GET', '/locationStocks', (req) =>
-      collectionResponse(req, spec(req, locationStocks as EntitySet<never>, 'locationStocks'), state.locationStock().map((r) => locationStocks.row(state, r)), pageSize),
+      collectionResponse(
+        req,
+        spec(req, locationStocks as EntitySet<never>, 'locationStocks'),
+        state.locationStock().map((r) => locationStocks.row(state, r)),
+        pageSize,
+      ),
     ),
-    route('GET', '/stockAdjustments', (req) => collectionResponse(req, adjSpec(req), stockAdjustments.all(state).map((a) => stockAdjustments.row(state, a)), pageSize)),
-    route('GET', `/stockAdjustments${KEY}`, (req) => entityResponse(req, adjSpec(req), stockAdjustments.row(state, adjustment(req)))),
+    route('GET', '/stockAdjustments', (req) =>
+      collectionResponse(
+        req,
+        adjSpec(req),
+        stockAdjustments.all(state).map((a) => stockAdjustments.row(state, a)),
+        pageSize,
+      ),
+    ),
+    route('GET', `/stockAdjustments${KEY}`, (req) =>
+      entityResponse(req, adjSpec(req), stockAdjustments.row(state, adjustment(req))),
+    ),
     route('GET', `/stockAdjustments${KEY}/stockAdjustmentLines`, (req) => {
       const a = adjustment(req);
-      const lineSpec = spec(req, stockAdjustmentLines as EntitySet<never>, `stockAdjustments(${a.id})/stockAdjustmentLines`);
-      return collectionResponse(req, lineSpec, a.lines.map((l) => stockAdjustmentLines.row(state, l)), pageSize);
+      const lineSpec = spec(
+        req,
+        stockAdjustmentLines as EntitySet<never>,
+        `stockAdjustments(${a.id})/stockAdjustmentLines`,
+      );
+      return collectionResponse(
+        req,
+        lineSpec,
+        a.lines.map((l) => stockAdjustmentLines.row(state, l)),
+        pageSize,
+      );
     }),
     route(
       'POST',
@@ -161,7 +252,15 @@ export function stockApiRoutes({ state, pageSize }: { state: BusinessCentralStat
 export function stockApiNotFound(req: SimRequest): SimResponse | undefined {
   if (!new RegExp(STOCK_API_PREFIX).test(req.path)) return undefined;
   if (new RegExp(`${STOCK_API_PREFIX}${CO}/(locationStocks|stockAdjustments)(${KEY})?$`).test(req.path)) {
-    return odataError(405, 'BadRequest_MethodNotAllowed', `'${req.method}' requests for '${req.path.split('/').pop()}' are not supported.`);
+    return odataError(
+      405,
+      'BadRequest_MethodNotAllowed',
+      `'${req.method}' requests for '${req.path.split('/').pop()}' are not supported.`,
+    );
   }
-  return odataError(404, 'BadRequest_NotFound', `No HTTP resource was found that matches the request URI '${req.path}'.`);
+  return odataError(
+    404,
+    'BadRequest_NotFound',
+    `No HTTP resource was found that matches the request URI '${req.path}'.`,
+  );
 }

@@ -147,7 +147,13 @@ export interface CreditMemoView {
   status: 'Draft' | 'Open';
   posted: boolean;
   postingDate: string;
-  lines: { itemNumber: string; quantity: number; unitPrice: number; locationCode: string | undefined; description: string }[];
+  lines: {
+    itemNumber: string;
+    quantity: number;
+    unitPrice: number;
+    locationCode: string | undefined;
+    description: string;
+  }[];
 }
 
 /** A G/L account of the fixed chart in ledger.ts. */

@@ -12,7 +12,13 @@ const OPEN_STATUSES = new Set(['OPEN', 'IN_PROGRESS', 'SCHEDULED', 'ON_HOLD', 'I
  * waiting (back to available with restock, out of on_hand without), cancels the open fulfilment
  * orders. Returns the refund it made, if any.
  */
-export function cancelOrderRecord(order: OrderRecord, req: CancelRequest, mint: Mint, stock: StockAccess, restocks: RestockRecord[]): RefundRecord | null {
+export function cancelOrderRecord(
+  order: OrderRecord,
+  req: CancelRequest,
+  mint: Mint,
+  stock: StockAccess,
+  restocks: RestockRecord[],
+): RefundRecord | null {
   const open = order.fulfillmentOrders.filter((f) => OPEN_STATUSES.has(f.status));
   let refund: RefundRecord | null = null;
   if (req.refund) {
@@ -23,8 +29,20 @@ export function cancelOrderRecord(order: OrderRecord, req: CancelRequest, mint: 
       for (const l of fo.lines) {
         const itemId = order.lines.find((x) => x.id === l.lineItemId)?.itemId ?? null;
         releaseCommitted(stock, itemId, fo.locationId, l.remainingQuantity, req.restock);
-        if (req.restock && itemId && l.remainingQuantity > 0 && stock.getAvailable(itemId, fo.locationId) !== undefined) {
-          restocks.push({ orderId: order.id, refundId: null, itemId, locationId: fo.locationId, quantity: l.remainingQuantity, at });
+        if (
+          req.restock &&
+          itemId &&
+          l.remainingQuantity > 0 &&
+          stock.getAvailable(itemId, fo.locationId) !== undefined
+        ) {
+          restocks.push({
+            orderId: order.id,
+            refundId: null,
+            itemId,
+            locationId: fo.locationId,
+            quantity: l.remainingQuantity,
+            at,
+          });
         }
       }
     }
@@ -48,7 +66,11 @@ export function cancellationRefund(order: OrderRecord, restock: boolean): Refund
     note: 'Order cancelled',
     refundLineItems: order.lines
       .filter((l) => l.quantity - l.refunded > 0)
-      .map((l) => ({ lineItemId: l.id, quantity: l.quantity - l.refunded, restockType: restock ? 'CANCEL' : 'NO_RESTOCK' })),
+      .map((l) => ({
+        lineItemId: l.id,
+        quantity: l.quantity - l.refunded,
+        restockType: restock ? 'CANCEL' : 'NO_RESTOCK',
+      })),
     transactions: money > 0 ? refundTransactionsFor(order, money) : [],
   };
 }

@@ -1,7 +1,19 @@
 import {
-  getNamedType, getNullableType, isAbstractType, isCompositeType, isListType, isObjectType, Kind,
-  type FieldNode, type FragmentDefinitionNode, type GraphQLCompositeType, type GraphQLObjectType, type GraphQLSchema,
-  type OperationDefinitionNode, type SelectionSetNode, type ValueNode,
+  getNamedType,
+  getNullableType,
+  isAbstractType,
+  isCompositeType,
+  isListType,
+  isObjectType,
+  Kind,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValueNode,
 } from 'graphql';
 
 /**
@@ -22,7 +34,8 @@ interface Walk {
 }
 
 export function requestedCost(w: Walk, op: OperationDefinitionNode): number {
-  if (op.operation === 'mutation') return fields(w, op.selectionSet, w.schema.getMutationType()!).length * MUTATION_COST;
+  if (op.operation === 'mutation')
+    return fields(w, op.selectionSet, w.schema.getMutationType()!).length * MUTATION_COST;
   return selectionCost(w, op.selectionSet, w.schema.getQueryType()!, 1);
 }
 
@@ -40,7 +53,8 @@ function selectionCost(w: Walk, sel: SelectionSetNode, parent: GraphQLObjectType
     if (!def || !isCompositeType(named) || !f.selectionSet) continue;
     const first = argument(w, f, 'first');
     if (first !== undefined) cost += 2 + nestedCost(w, f.selectionSet, named, first);
-    else if (isListType(getNullableType(def.type))) cost += (listArgumentLength(w, f) ?? pageSize) * (1 + nestedCost(w, f.selectionSet, named, 1));
+    else if (isListType(getNullableType(def.type)))
+      cost += (listArgumentLength(w, f) ?? pageSize) * (1 + nestedCost(w, f.selectionSet, named, 1));
     else cost += 1 + nestedCost(w, f.selectionSet, named, 1);
   }
   return cost;
@@ -122,14 +136,22 @@ function listArgumentLength(w: Walk, f: FieldNode): number | undefined {
   return undefined;
 }
 
-export interface ThrottleStatus { maximumAvailable: number; currentlyAvailable: number; restoreRate: number }
+export interface ThrottleStatus {
+  maximumAvailable: number;
+  currentlyAvailable: number;
+  restoreRate: number;
+}
 
 /** One bucket per access token: reserve the requested cost up front, refund the unused part after. */
 export class LeakyBucket {
   private available: number;
   private at: number;
 
-  constructor(readonly maximumAvailable: number, readonly restoreRate: number, private readonly now: () => number = Date.now) {
+  constructor(
+    readonly maximumAvailable: number,
+    readonly restoreRate: number,
+    private readonly now: () => number = Date.now,
+  ) {
     this.available = maximumAvailable;
     this.at = now();
   }
@@ -160,6 +182,10 @@ export class LeakyBucket {
 
   status(): ThrottleStatus {
     this.refill();
-    return { maximumAvailable: this.maximumAvailable, currentlyAvailable: Math.floor(this.available * 10) / 10, restoreRate: this.restoreRate };
+    return {
+      maximumAvailable: this.maximumAvailable,
+      currentlyAvailable: Math.floor(this.available * 10) / 10,
+      restoreRate: this.restoreRate,
+    };
   }
 }

@@ -1,4 +1,13 @@
-import { execute, getOperationAST, GraphQLError, parse, validate, type DocumentNode, type FragmentDefinitionNode, Kind } from 'graphql';
+import {
+  execute,
+  getOperationAST,
+  GraphQLError,
+  parse,
+  validate,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  Kind,
+} from 'graphql';
 import { Faults, type FaultConfig } from '../faults';
 import { startSimServer, type SimRequest, type SimResponse } from '../http-server';
 import { actualCost, LeakyBucket, MAX_QUERY_COST, requestedCost } from './cost';
@@ -13,7 +22,14 @@ export type { HistoryEntry, WriteCounters } from './state';
 export { LeakyBucket, type ThrottleStatus } from './cost';
 export { OrderBook, type CreateOrderInput, type OrderEvent, type OrderTopic } from './orders';
 export type { OrderRecord, OrderSummary, RefundRecord, FulfillmentOrderRecord, RestockRecord } from './order-records';
-export { ShopifyWebhooks, sign as signWebhook, type WebhookAttempt, type WebhookDeliveryOptions, type WebhookStats, type WebhookSubscribeInput } from './webhooks';
+export {
+  ShopifyWebhooks,
+  sign as signWebhook,
+  type WebhookAttempt,
+  type WebhookDeliveryOptions,
+  type WebhookStats,
+  type WebhookSubscribeInput,
+} from './webhooks';
 
 export interface ShopifySimulatorOptions {
   port?: number;
@@ -65,7 +81,9 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
   const state = new ShopifyState();
   if (opts.cancelJobDelayMs !== undefined) state.orders.cancelJobDelayMs = opts.cancelJobDelayMs;
   const webhooks = new ShopifyWebhooks({ seed: opts.seed, ...opts.webhooks, apiVersion });
-  state.orders.onEvent((e) => void webhooks.emit(e.topic, e.refund ? refundToRest(e.order, e.refund) : orderToRest(e.order)));
+  state.orders.onEvent(
+    (e) => void webhooks.emit(e.topic, e.refund ? refundToRest(e.order, e.refund) : orderToRest(e.order)),
+  );
   const buckets = new Map<string, LeakyBucket>();
   const bucket = (token = accessToken) => {
     let b = buckets.get(token);
@@ -76,21 +94,38 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
   const operations = new Map<string, number>();
   const throttled = new Map<string, number>();
   let requestId = 0;
-  const baseHeaders = (): Record<string, string> => ({ 'x-shopify-api-version': apiVersion, 'x-request-id': `sim-${++requestId}` });
+  const baseHeaders = (): Record<string, string> => ({
+    'x-shopify-api-version': apiVersion,
+    'x-request-id': `sim-${++requestId}`,
+  });
   const plain = (status: number, text: string, extra: Record<string, string> = {}): SimResponse => ({
-    status, body: text, headers: { ...baseHeaders(), 'content-type': 'text/plain; charset=utf-8', ...extra },
+    status,
+    body: text,
+    headers: { ...baseHeaders(), 'content-type': 'text/plain; charset=utf-8', ...extra },
   });
   const graphqlErrors = (errors: unknown[], requested = 0, status = 200): SimResponse => ({
     status,
     headers: baseHeaders(),
-    body: { errors, extensions: { cost: { requestedQueryCost: requested, actualQueryCost: 0, throttleStatus: bucket().status() } } },
+    body: {
+      errors,
+      extensions: { cost: { requestedQueryCost: requested, actualQueryCost: 0, throttleStatus: bucket().status() } },
+    },
   });
 
   const handle = async (req: SimRequest): Promise<SimResponse> => {
-    if (!VERSION.test(req.params[0] ?? '')) return { status: 404, headers: baseHeaders(), body: { errors: 'Not Found' } };
+    if (!VERSION.test(req.params[0] ?? ''))
+      return { status: 404, headers: baseHeaders(), body: { errors: 'Not Found' } };
     const body = req.body as { query?: unknown; variables?: unknown; operationName?: unknown } | undefined;
-    if (!body || typeof body.query !== 'string') return { status: 400, headers: baseHeaders(), body: { errors: { query: 'Required parameter missing or invalid' } } };
-    const variables = (body.variables && typeof body.variables === 'object' ? body.variables : {}) as Record<string, unknown>;
+    if (!body || typeof body.query !== 'string')
+      return {
+        status: 400,
+        headers: baseHeaders(),
+        body: { errors: { query: 'Required parameter missing or invalid' } },
+      };
+    const variables = (body.variables && typeof body.variables === 'object' ? body.variables : {}) as Record<
+      string,
+      unknown
+    >;
     const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
 
     let document: DocumentNode;
@@ -108,7 +143,10 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
     const requested = requestedCost(walk, op);
     if (requested > MAX_QUERY_COST) {
       const message = `Query cost is ${requested}, which exceeds the single query max cost limit (${MAX_QUERY_COST}).`;
-      return graphqlErrors([{ message, extensions: { code: 'MAX_COST_EXCEEDED', cost: requested, maxCost: MAX_QUERY_COST } }], requested);
+      return graphqlErrors(
+        [{ message, extensions: { code: 'MAX_COST_EXCEEDED', cost: requested, maxCost: MAX_QUERY_COST } }],
+        requested,
+      );
     }
     const opName = op.name?.value ?? '(anonymous)';
     const token = String(req.headers['x-shopify-access-token']);
@@ -121,7 +159,12 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
         status: throttleHttpStatus,
         headers: { ...baseHeaders(), ...(throttleHttpStatus === 429 ? { 'retry-after': String(waitS) } : {}) },
         body: {
-          errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' } }],
+          errors: [
+            {
+              message: 'Throttled',
+              extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' },
+            },
+          ],
           extensions: { cost: { requestedQueryCost: requested, actualQueryCost: null, throttleStatus } },
         },
       };
@@ -144,7 +187,9 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
       body: {
         ...(result.errors ? { errors: result.errors.map((e) => e.toJSON()) } : {}),
         data: result.data ?? null,
-        extensions: { cost: { requestedQueryCost: requested, actualQueryCost: actual, throttleStatus: tokenBucket.status() } },
+        extensions: {
+          cost: { requestedQueryCost: requested, actualQueryCost: actual, throttleStatus: tokenBucket.status() },
+        },
       },
     };
   };
@@ -156,14 +201,20 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
     routes: [{ method: 'POST', pattern: ADMIN_PATH, handler: handle, write: false }],
     before: (req) => {
       if (!ADMIN_PATH.test(req.path) || req.headers['x-shopify-access-token'] === accessToken) return undefined;
-      return { status: 401, headers: baseHeaders(), body: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' } };
+      return {
+        status: 401,
+        headers: baseHeaders(),
+        body: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' },
+      };
     },
     notFound: () => ({ status: 404, headers: baseHeaders(), body: { errors: 'Not Found' } }),
     faultResponse: (kind, config) => {
       if (kind === 'throttle') {
         const throttleStatus = bucket().status();
         // Reported so that a client computing its wait from the budget lands on the configured Retry-After.
-        const requestedQueryCost = Math.ceil(throttleStatus.currentlyAvailable + config.retryAfterSeconds * restoreRate);
+        const requestedQueryCost = Math.ceil(
+          throttleStatus.currentlyAvailable + config.retryAfterSeconds * restoreRate,
+        );
         return {
           status: throttleHttpStatus,
           headers: { ...baseHeaders(), 'retry-after': String(config.retryAfterSeconds) },

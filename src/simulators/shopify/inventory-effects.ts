@@ -24,7 +24,11 @@ export function commitOrdered(stock: OrderStock, order: OrderRecord): void {
   for (const fo of order.fulfillmentOrders) {
     for (const l of fo.lines) {
       const itemId = order.lines.find((x) => x.id === l.lineItemId)?.itemId;
-      if (itemId && l.remainingQuantity > 0) stock.shiftQuantities(itemId, fo.locationId, { available: -l.remainingQuantity, committed: l.remainingQuantity });
+      if (itemId && l.remainingQuantity > 0)
+        stock.shiftQuantities(itemId, fo.locationId, {
+          available: -l.remainingQuantity,
+          committed: l.remainingQuantity,
+        });
     }
   }
 }
@@ -39,13 +43,28 @@ export function shipCommitted(stock: OrderStock, itemId: string | null, location
  * Units taken off an open fulfilment order (cancel, or a refund of unfulfilled units): with a
  * restock they go back to available (on_hand unchanged); without, they leave committed and on_hand.
  */
-export function releaseCommitted(stock: OrderStock, itemId: string | null, locationId: string, quantity: number, restock: boolean): void {
+export function releaseCommitted(
+  stock: OrderStock,
+  itemId: string | null,
+  locationId: string,
+  quantity: number,
+  restock: boolean,
+): void {
   if (!stock.ordersMoveInventory || !itemId || quantity <= 0) return;
-  stock.shiftQuantities(itemId, locationId, restock ? { committed: -quantity, available: quantity } : { committed: -quantity });
+  stock.shiftQuantities(
+    itemId,
+    locationId,
+    restock ? { committed: -quantity, available: quantity } : { committed: -quantity },
+  );
 }
 
 /** A refund with restockType RETURN: goods the customer had come back onto available (and on_hand) at the location. */
-export function restockReturned(stock: OrderStock, itemId: string | null, locationId: string, quantity: number): boolean {
+export function restockReturned(
+  stock: OrderStock,
+  itemId: string | null,
+  locationId: string,
+  quantity: number,
+): boolean {
   if (!stock.ordersMoveInventory || !itemId || quantity <= 0) return false;
   return stock.shiftQuantities(itemId, locationId, { available: quantity });
 }

@@ -9,9 +9,21 @@ import type { OrderUserError, RefundInput } from './refunds';
  * and refunds refused when they take more than a payment still holds. Kept apart from orders.ts
  * so changes to stock and statuses there do not touch it.
  */
-export interface DiscountAllocationRecord { amountCents: number; applicationIndex: number }
-export interface TaxLineRecord { title: string; rate: number; amountCents: number }
-export interface DiscountApplicationRecord { index: number; title: string; allocationMethod: 'ACROSS' | 'ONE'; targetSelection: 'ALL' | 'EXPLICIT' }
+export interface DiscountAllocationRecord {
+  amountCents: number;
+  applicationIndex: number;
+}
+export interface TaxLineRecord {
+  title: string;
+  rate: number;
+  amountCents: number;
+}
+export interface DiscountApplicationRecord {
+  index: number;
+  title: string;
+  allocationMethod: 'ACROSS' | 'ONE';
+  targetSelection: 'ALL' | 'EXPLICIT';
+}
 
 /** What checkout adds to the order's lines. All optional: no discount, taxes included at 25 %, one payment. */
 export interface OrderMoneyInput {
@@ -52,21 +64,36 @@ export function priceOrder(order: OrderRecord, input: OrderMoneyInput): void {
     const cents = amount(d, 'line discount');
     if (cents > originalCents(line)) throw new Error(`discount ${d} is more than line ${i} costs`);
     const index = order.discountApplications.length;
-    order.discountApplications.push({ index, title: `Line discount ${index + 1}`, allocationMethod: 'ONE', targetSelection: 'EXPLICIT' });
+    order.discountApplications.push({
+      index,
+      title: `Line discount ${index + 1}`,
+      allocationMethod: 'ONE',
+      targetSelection: 'EXPLICIT',
+    });
     line.discountAllocations.push({ amountCents: cents, applicationIndex: index });
   });
   if (input.orderDiscount !== undefined) {
     const cents = amount(input.orderDiscount, 'order discount');
     const after = order.lines.map((l) => discountedCents(l));
-    if (cents > after.reduce((a, b) => a + b, 0)) throw new Error(`order discount ${input.orderDiscount} is more than the order costs`);
+    if (cents > after.reduce((a, b) => a + b, 0))
+      throw new Error(`order discount ${input.orderDiscount} is more than the order costs`);
     const index = order.discountApplications.length;
-    order.discountApplications.push({ index, title: 'Order discount', allocationMethod: 'ACROSS', targetSelection: 'ALL' });
-    allocateCents(cents, after).forEach((c, i) => order.lines[i]!.discountAllocations.push({ amountCents: c, applicationIndex: index }));
+    order.discountApplications.push({
+      index,
+      title: 'Order discount',
+      allocationMethod: 'ACROSS',
+      targetSelection: 'ALL',
+    });
+    allocateCents(cents, after).forEach((c, i) =>
+      order.lines[i]!.discountAllocations.push({ amountCents: c, applicationIndex: index }),
+    );
   }
   const basisPoints = Math.round(rate * 10_000);
   for (const l of order.lines) {
     const base = discountedCents(l);
-    const tax = order.taxesIncluded ? divRound(base * basisPoints, 10_000 + basisPoints) : divRound(base * basisPoints, 10_000);
+    const tax = order.taxesIncluded
+      ? divRound(base * basisPoints, 10_000 + basisPoints)
+      : divRound(base * basisPoints, 10_000);
     l.taxLines = basisPoints ? [{ title: 'VAT', rate, amountCents: tax }] : [];
   }
 }
@@ -76,7 +103,14 @@ export function priceOrder(order: OrderRecord, input: OrderMoneyInput): void {
  * The order's payments: each a sale, or an authorisation and its capture. `PENDING` leaves them
  * pending (a manual payment nobody has received: pay in store); `AUTHORIZED` only holds the money.
  */
-export function payOrder(order: OrderRecord, input: OrderMoneyInput, gateway: string, mint: Mint, at: string, paying: 'PAID' | 'PENDING' | 'AUTHORIZED' = 'PAID'): void {
+export function payOrder(
+  order: OrderRecord,
+  input: OrderMoneyInput,
+  gateway: string,
+  mint: Mint,
+  at: string,
+  paying: 'PAID' | 'PENDING' | 'AUTHORIZED' = 'PAID',
+): void {
   const total = orderTotalCents(order);
   const payments = input.payments ?? [{ gateway }];
   if (payments.length === 0) throw new Error('an order is paid by at least one payment');
@@ -85,9 +119,17 @@ export function payOrder(order: OrderRecord, input: OrderMoneyInput, gateway: st
     const last = i === payments.length - 1;
     if (p.amount === undefined && !last) throw new Error('only the last payment may leave out its amount');
     const cents = p.amount === undefined ? left : amount(p.amount, 'payment amount');
-    if (cents > left || (last && cents !== left)) throw new Error(`the payments do not add up to the order total ${formatCents(total)}`);
+    if (cents > left || (last && cents !== left))
+      throw new Error(`the payments do not add up to the order total ${formatCents(total)}`);
     left -= cents;
-    const tx = (kind: TransactionRecord['kind'], parentId: string | null): TransactionRecord => ({ ...mint(), kind, gateway: p.gateway, amountCents: cents, parentId, createdAt: at });
+    const tx = (kind: TransactionRecord['kind'], parentId: string | null): TransactionRecord => ({
+      ...mint(),
+      kind,
+      gateway: p.gateway,
+      amountCents: cents,
+      parentId,
+      createdAt: at,
+    });
     if (paying === 'PENDING') {
       order.transactions.push({ ...tx('SALE', null), status: 'PENDING' });
     } else if (paying === 'AUTHORIZED') {
@@ -121,11 +163,17 @@ export function refundLineSubtotalCents(o: OrderRecord, l: OrderLineRecord, quan
 }
 
 /** Payments a refund may go back to: successful sales and captures. */
-export const isRefundableParent = (t: TransactionRecord): boolean => (t.kind === 'SALE' || t.kind === 'CAPTURE') && t.status === 'SUCCESS';
+export const isRefundableParent = (t: TransactionRecord): boolean =>
+  (t.kind === 'SALE' || t.kind === 'CAPTURE') && t.status === 'SUCCESS';
 
 /** What a payment still holds: its amount less the refunds already made against it. */
 export function leftOnPayment(o: OrderRecord, t: TransactionRecord): number {
-  return t.amountCents - o.transactions.filter((r) => r.kind === 'REFUND' && r.status === 'SUCCESS' && r.parentId === t.id).reduce((s, r) => s + r.amountCents, 0);
+  return (
+    t.amountCents -
+    o.transactions
+      .filter((r) => r.kind === 'REFUND' && r.status === 'SUCCESS' && r.parentId === t.id)
+      .reduce((s, r) => s + r.amountCents, 0)
+  );
 }
 
 /** refundCreate's money checks, per transaction: a refundable parent of this order, its gateway, no more than it still holds. */
@@ -136,15 +184,30 @@ export function validateRefundTransactions(order: OrderRecord, input: RefundInpu
     const at = (f: string) => ['input', 'transactions', String(i), f];
     const parent = order.transactions.find((x) => x.id === t.parentId);
     const cents = parseCents(t.amount);
-    if (t.orderId !== order.id) return void errors.push({ field: at('orderId'), message: 'Transaction must belong to the refunded order.' });
-    if (t.kind !== 'REFUND') return void errors.push({ field: at('kind'), message: `Kind ${t.kind} is not valid for a refund.` });
-    if (!parent || !isRefundableParent(parent)) return void errors.push({ field: at('parentId'), message: 'Parent transaction must be a successful sale or capture of this order.' });
-    if (t.gateway !== parent.gateway) return void errors.push({ field: at('gateway'), message: `Gateway must be ${parent.gateway}, as on the parent transaction.` });
-    if (cents === undefined || cents <= 0) return void errors.push({ field: at('amount'), message: 'Amount must be greater than 0.' });
+    if (t.orderId !== order.id)
+      return void errors.push({ field: at('orderId'), message: 'Transaction must belong to the refunded order.' });
+    if (t.kind !== 'REFUND')
+      return void errors.push({ field: at('kind'), message: `Kind ${t.kind} is not valid for a refund.` });
+    if (!parent || !isRefundableParent(parent))
+      return void errors.push({
+        field: at('parentId'),
+        message: 'Parent transaction must be a successful sale or capture of this order.',
+      });
+    if (t.gateway !== parent.gateway)
+      return void errors.push({
+        field: at('gateway'),
+        message: `Gateway must be ${parent.gateway}, as on the parent transaction.`,
+      });
+    if (cents === undefined || cents <= 0)
+      return void errors.push({ field: at('amount'), message: 'Amount must be greater than 0.' });
     const total = (asked.get(parent.id) ?? 0) + cents;
     asked.set(parent.id, total);
     const left = leftOnPayment(order, parent);
-    if (total > left) errors.push({ field: at('amount'), message: `Refund of ${formatCents(total)} exceeds the ${formatCents(left)} left to refund on transaction ${parent.id} (${parent.gateway}).` });
+    if (total > left)
+      errors.push({
+        field: at('amount'),
+        message: `Refund of ${formatCents(total)} exceeds the ${formatCents(left)} left to refund on transaction ${parent.id} (${parent.gateway}).`,
+      });
   });
   return errors;
 }
@@ -155,7 +218,8 @@ export function refundTransactionsFor(order: OrderRecord, cents: number): NonNul
   let left = cents;
   for (const p of order.transactions.filter(isRefundableParent)) {
     const take = Math.min(left, leftOnPayment(order, p));
-    if (take > 0) out.push({ orderId: order.id, parentId: p.id, amount: formatCents(take), gateway: p.gateway, kind: 'REFUND' });
+    if (take > 0)
+      out.push({ orderId: order.id, parentId: p.id, amount: formatCents(take), gateway: p.gateway, kind: 'REFUND' });
     left -= take;
   }
   return out;
@@ -165,15 +229,30 @@ export function refundTransactionsFor(order: OrderRecord, cents: number): NonNul
 export function lineItemMoney(o: OrderRecord, l: OrderLineRecord): Record<string, unknown> {
   const application = (i: number) => {
     const a = o.discountApplications[i]!;
-    return { __typename: 'ManualDiscountApplication', index: a.index, title: a.title, allocationMethod: a.allocationMethod, targetSelection: a.targetSelection, targetType: 'LINE_ITEM' };
+    return {
+      __typename: 'ManualDiscountApplication',
+      index: a.index,
+      title: a.title,
+      allocationMethod: a.allocationMethod,
+      targetSelection: a.targetSelection,
+      targetType: 'LINE_ITEM',
+    };
   };
   return {
     originalTotalSet: moneyBag(originalCents(l), o.currency),
     // Shopify calls it approximate: the exact amounts are the allocations.
     discountedUnitPriceAfterAllDiscountsSet: moneyBag(divRound(discountedCents(l), l.quantity), o.currency),
-    discountAllocations: l.discountAllocations.map((d) => ({ allocatedAmountSet: moneyBag(d.amountCents, o.currency), discountApplication: application(d.applicationIndex) })),
+    discountAllocations: l.discountAllocations.map((d) => ({
+      allocatedAmountSet: moneyBag(d.amountCents, o.currency),
+      discountApplication: application(d.applicationIndex),
+    })),
     taxLines: ({ first }: { first?: number | null }) =>
-      l.taxLines.slice(0, first ?? undefined).map((t) => ({ title: t.title, rate: t.rate, ratePercentage: t.rate * 100, priceSet: moneyBag(t.amountCents, o.currency) })),
+      l.taxLines.slice(0, first ?? undefined).map((t) => ({
+        title: t.title,
+        rate: t.rate,
+        ratePercentage: t.rate * 100,
+        priceSet: moneyBag(t.amountCents, o.currency),
+      })),
   };
 }
 
@@ -181,7 +260,13 @@ export function lineItemMoney(o: OrderRecord, l: OrderLineRecord): Record<string
 export function orderMoney(o: OrderRecord): Record<string, unknown> {
   return {
     taxesIncluded: o.taxesIncluded,
-    totalDiscountsSet: moneyBag(o.lines.reduce((s, l) => s + discountCents(l), 0), o.currency),
-    totalTaxSet: moneyBag(o.lines.reduce((s, l) => s + taxCents(l), 0), o.currency),
+    totalDiscountsSet: moneyBag(
+      o.lines.reduce((s, l) => s + discountCents(l), 0),
+      o.currency,
+    ),
+    totalTaxSet: moneyBag(
+      o.lines.reduce((s, l) => s + taxCents(l), 0),
+      o.currency,
+    ),
   };
 }

@@ -1,6 +1,11 @@
 import { formatCents } from '../../domain/money';
 import type { FulfillmentOrderStatus } from '../../domain/web-order';
-import { orderTotalCents, type DiscountAllocationRecord, type DiscountApplicationRecord, type TaxLineRecord } from './order-money';
+import {
+  orderTotalCents,
+  type DiscountAllocationRecord,
+  type DiscountApplicationRecord,
+  type TaxLineRecord,
+} from './order-money';
 
 /**
  * The simulator's order records and the statuses Shopify derives from them. Money is kept in
@@ -27,7 +32,13 @@ export interface OrderLineRecord {
   taxLines: TaxLineRecord[];
 }
 
-export interface FoLineRecord { id: string; num: number; lineItemId: string; totalQuantity: number; remainingQuantity: number }
+export interface FoLineRecord {
+  id: string;
+  num: number;
+  lineItemId: string;
+  totalQuantity: number;
+  remainingQuantity: number;
+}
 
 export interface FulfillmentOrderRecord {
   id: string;
@@ -53,7 +64,15 @@ export interface TransactionRecord {
   createdAt: string;
 }
 
-export interface RefundLineRecord { id: string; num: number; lineItemId: string; quantity: number; restockType: RestockType; locationId: string | null; subtotalCents: number }
+export interface RefundLineRecord {
+  id: string;
+  num: number;
+  lineItemId: string;
+  quantity: number;
+  restockType: RestockType;
+  locationId: string | null;
+  subtotalCents: number;
+}
 
 export interface RefundRecord {
   id: string;
@@ -66,7 +85,14 @@ export interface RefundRecord {
   totalCents: number;
 }
 
-export interface FulfillmentRecord { id: string; num: number; orderId: string; fulfillmentOrderId: string; status: 'SUCCESS'; createdAt: string }
+export interface FulfillmentRecord {
+  id: string;
+  num: number;
+  orderId: string;
+  fulfillmentOrderId: string;
+  status: 'SUCCESS';
+  createdAt: string;
+}
 
 export interface OrderRecord {
   id: string;
@@ -89,17 +115,28 @@ export interface OrderRecord {
 }
 
 /** A restock made by a refund or a cancellation, for tests that check where stock went back. */
-export interface RestockRecord { orderId: string; refundId: string | null; itemId: string; locationId: string; quantity: number; at: string }
+export interface RestockRecord {
+  orderId: string;
+  refundId: string | null;
+  itemId: string;
+  locationId: string;
+  quantity: number;
+  at: string;
+}
 
 /** What the order costs: every line after its discounts, tax included (order-money.ts). */
 export const totalCents = (o: OrderRecord): number => orderTotalCents(o);
 export const paidCents = (o: OrderRecord): number =>
-  o.transactions.filter((t) => (t.kind === 'SALE' || t.kind === 'CAPTURE') && t.status === 'SUCCESS').reduce((s, t) => s + t.amountCents, 0);
+  o.transactions
+    .filter((t) => (t.kind === 'SALE' || t.kind === 'CAPTURE') && t.status === 'SUCCESS')
+    .reduce((s, t) => s + t.amountCents, 0);
 export const refundedCents = (o: OrderRecord): number =>
   o.transactions.filter((t) => t.kind === 'REFUND' && t.status === 'SUCCESS').reduce((s, t) => s + t.amountCents, 0);
 
 /** What money the order has seen: taken, partly taken, only held (authorised), or none yet (pending). */
-export function financialStatus(o: OrderRecord): 'PAID' | 'PARTIALLY_PAID' | 'AUTHORIZED' | 'PENDING' | 'PARTIALLY_REFUNDED' | 'REFUNDED' {
+export function financialStatus(
+  o: OrderRecord,
+): 'PAID' | 'PARTIALLY_PAID' | 'AUTHORIZED' | 'PENDING' | 'PARTIALLY_REFUNDED' | 'REFUNDED' {
   const refunded = refundedCents(o);
   if (refunded > 0) return refunded >= paidCents(o) ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
   const paid = paidCents(o);
@@ -111,13 +148,17 @@ export function financialStatus(o: OrderRecord): 'PAID' | 'PARTIALLY_PAID' | 'AU
 export function fulfillmentStatus(o: OrderRecord): 'UNFULFILLED' | 'IN_PROGRESS' | 'PARTIALLY_FULFILLED' | 'FULFILLED' {
   const fulfilled = o.lines.reduce((s, l) => s + l.fulfilled, 0);
   const open = o.fulfillmentOrders.some((f) => f.status === 'OPEN' || f.status === 'IN_PROGRESS');
-  if (fulfilled === 0) return o.fulfillmentOrders.some((f) => f.status === 'IN_PROGRESS') ? 'IN_PROGRESS' : 'UNFULFILLED';
+  if (fulfilled === 0)
+    return o.fulfillmentOrders.some((f) => f.status === 'IN_PROGRESS') ? 'IN_PROGRESS' : 'UNFULFILLED';
   return open ? 'PARTIALLY_FULFILLED' : 'FULFILLED';
 }
 
 /** Units of a line still waiting in open fulfilment orders. */
 export const unfulfilledOf = (o: OrderRecord, lineItemId: string): number =>
-  o.fulfillmentOrders.reduce((s, f) => s + f.lines.filter((l) => l.lineItemId === lineItemId).reduce((n, l) => n + l.remainingQuantity, 0), 0);
+  o.fulfillmentOrders.reduce(
+    (s, f) => s + f.lines.filter((l) => l.lineItemId === lineItemId).reduce((n, l) => n + l.remainingQuantity, 0),
+    0,
+  );
 
 export interface OrderSummary {
   id: string;
@@ -127,18 +168,52 @@ export interface OrderSummary {
   fulfillmentStatus: ReturnType<typeof fulfillmentStatus>;
   totalPrice: string;
   totalRefunded: string;
-  lines: Array<{ lineItemId: string; sku: string; quantity: number; fulfilled: number; refunded: number; unfulfilled: number }>;
-  fulfillmentOrders: Array<{ id: string; status: FulfillmentOrderStatus; methodType: MethodType; locationId: string; preparedForPickup: boolean }>;
+  lines: Array<{
+    lineItemId: string;
+    sku: string;
+    quantity: number;
+    fulfilled: number;
+    refunded: number;
+    unfulfilled: number;
+  }>;
+  fulfillmentOrders: Array<{
+    id: string;
+    status: FulfillmentOrderStatus;
+    methodType: MethodType;
+    locationId: string;
+    preparedForPickup: boolean;
+  }>;
 }
 
 export function orderSummary(o: OrderRecord): OrderSummary {
   return {
-    id: o.id, name: o.name, cancelledAt: o.cancelledAt, financialStatus: financialStatus(o), fulfillmentStatus: fulfillmentStatus(o),
-    totalPrice: formatCents(totalCents(o)), totalRefunded: formatCents(refundedCents(o)),
-    lines: o.lines.map((l) => ({ lineItemId: l.id, sku: l.sku, quantity: l.quantity, fulfilled: l.fulfilled, refunded: l.refunded, unfulfilled: unfulfilledOf(o, l.id) })),
-    fulfillmentOrders: o.fulfillmentOrders.map((f) => ({ id: f.id, status: f.status, methodType: f.methodType, locationId: f.locationId, preparedForPickup: f.preparedForPickup })),
+    id: o.id,
+    name: o.name,
+    cancelledAt: o.cancelledAt,
+    financialStatus: financialStatus(o),
+    fulfillmentStatus: fulfillmentStatus(o),
+    totalPrice: formatCents(totalCents(o)),
+    totalRefunded: formatCents(refundedCents(o)),
+    lines: o.lines.map((l) => ({
+      lineItemId: l.id,
+      sku: l.sku,
+      quantity: l.quantity,
+      fulfilled: l.fulfilled,
+      refunded: l.refunded,
+      unfulfilled: unfulfilledOf(o, l.id),
+    })),
+    fulfillmentOrders: o.fulfillmentOrders.map((f) => ({
+      id: f.id,
+      status: f.status,
+      methodType: f.methodType,
+      locationId: f.locationId,
+      preparedForPickup: f.preparedForPickup,
+    })),
   };
 }
 
 export const money = (cents: number, currency: string) => ({ amount: formatCents(cents), currencyCode: currency });
-export const moneyBag = (cents: number, currency: string) => ({ shopMoney: money(cents, currency), presentmentMoney: money(cents, currency) });
+export const moneyBag = (cents: number, currency: string) => ({
+  shopMoney: money(cents, currency),
+  presentmentMoney: money(cents, currency),
+});

@@ -9,7 +9,10 @@ import type { OrderRecord } from './order-records';
  * more syntax fails in tests rather than being answered wrongly.
  */
 export type OrderSortKey = 'ID' | 'CREATED_AT' | 'UPDATED_AT';
-interface Bound { op: '>=' | '>' | '<=' | '<'; atSeconds: number }
+interface Bound {
+  op: '>=' | '>' | '<=' | '<';
+  atSeconds: number;
+}
 
 const PAGE_MAX = 250;
 
@@ -20,33 +23,62 @@ export function toShopifyDateTime(iso: string): string {
 const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
 export function parseOrderQuery(query: string): Bound[] {
-  const terms = query.trim().split(/\s+(?:AND\s+)?/).filter((t) => t !== '' && t !== 'AND');
+  const terms = query
+    .trim()
+    .split(/\s+(?:AND\s+)?/)
+    .filter((t) => t !== '' && t !== 'AND');
   return terms.map((term) => {
     const m = /^updated_at:(>=|<=|>|<)(?:'([^']+)'|"([^"]+)"|(\S+))$/.exec(term);
     const at = m && Date.parse(m[2] ?? m[3] ?? m[4]!);
-    if (!m || at === null || Number.isNaN(at)) throw new GraphQLError(`The simulator only understands "updated_at:>='<ISO time>'" order searches (AND-joined), got: ${query}`, { extensions: { code: 'BAD_REQUEST' } });
+    if (!m || at === null || Number.isNaN(at))
+      throw new GraphQLError(
+        `The simulator only understands "updated_at:>='<ISO time>'" order searches (AND-joined), got: ${query}`,
+        { extensions: { code: 'BAD_REQUEST' } },
+      );
     return { op: m[1] as Bound['op'], atSeconds: Math.floor(at / 1000) };
   });
 }
 
 function matches(o: OrderRecord, bounds: Bound[]): boolean {
   const t = seconds(o.updatedAt);
-  return bounds.every((b) => (b.op === '>=' ? t >= b.atSeconds : b.op === '>' ? t > b.atSeconds : b.op === '<=' ? t <= b.atSeconds : t < b.atSeconds));
+  return bounds.every((b) =>
+    b.op === '>='
+      ? t >= b.atSeconds
+      : b.op === '>'
+        ? t > b.atSeconds
+        : b.op === '<='
+          ? t <= b.atSeconds
+          : t < b.atSeconds,
+  );
 }
 
-export interface OrderSearchArgs { first?: number | null; after?: string | null; query?: string | null; sortKey?: OrderSortKey | null; reverse?: boolean | null }
+export interface OrderSearchArgs {
+  first?: number | null;
+  after?: string | null;
+  query?: string | null;
+  sortKey?: OrderSortKey | null;
+  reverse?: boolean | null;
+}
 
 /**
  * One page of the search. `hiddenSince` leaves out orders changed after that instant (epoch ms):
  * Shopify's search index trails its writes, so a fresh change may not be found yet.
  */
-export function searchOrders<N>(all: OrderRecord[], args: OrderSearchArgs, node: (o: OrderRecord) => N, hiddenSince = Infinity) {
+export function searchOrders<N>(
+  all: OrderRecord[],
+  args: OrderSearchArgs,
+  node: (o: OrderRecord) => N,
+  hiddenSince = Infinity,
+) {
   const first = args.first;
-  if (first == null) throw new GraphQLError('you must provide one of first or last', { extensions: { code: 'BAD_REQUEST' } });
-  if (first < 0 || first > PAGE_MAX) throw new GraphQLError(`first must be between 0 and ${PAGE_MAX}`, { extensions: { code: 'BAD_REQUEST' } });
+  if (first == null)
+    throw new GraphQLError('you must provide one of first or last', { extensions: { code: 'BAD_REQUEST' } });
+  if (first < 0 || first > PAGE_MAX)
+    throw new GraphQLError(`first must be between 0 and ${PAGE_MAX}`, { extensions: { code: 'BAD_REQUEST' } });
   const bounds = args.query ? parseOrderQuery(args.query) : [];
   const key = args.sortKey ?? 'ID';
-  const value = (o: OrderRecord) => (key === 'UPDATED_AT' ? seconds(o.updatedAt) : key === 'CREATED_AT' ? seconds(o.createdAt) : o.num);
+  const value = (o: OrderRecord) =>
+    key === 'UPDATED_AT' ? seconds(o.updatedAt) : key === 'CREATED_AT' ? seconds(o.createdAt) : o.num;
   const dir = args.reverse ? -1 : 1;
   const compare = (a: [number, number], b: [number, number]) => dir * (a[0] - b[0] || a[1] - b[1]);
   const found = all
@@ -61,14 +93,23 @@ export function searchOrders<N>(all: OrderRecord[], args: OrderSearchArgs, node:
   return {
     nodes: edges.map((e) => e.node),
     edges,
-    pageInfo: { hasNextPage: from + first < found.length, hasPreviousPage: from > 0, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: {
+      hasNextPage: from + first < found.length,
+      hasPreviousPage: from > 0,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
   };
 }
 
-const encode = ([value, id]: [number, number]) => Buffer.from(JSON.stringify({ last_id: id, last_value: value })).toString('base64url');
+const encode = ([value, id]: [number, number]) =>
+  Buffer.from(JSON.stringify({ last_id: id, last_value: value })).toString('base64url');
 function decode(cursor: string): [number, number] {
   try {
-    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { last_id?: unknown; last_value?: unknown };
+    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      last_id?: unknown;
+      last_value?: unknown;
+    };
     if (typeof c.last_id === 'number' && typeof c.last_value === 'number') return [c.last_value, c.last_id];
   } catch {
     // fall through: a cursor we did not issue

@@ -6,8 +6,15 @@ import { gid, stableJson } from './ids';
 import { commitOrdered } from './inventory-effects';
 import { payOrder, priceOrder, type OrderMoneyInput } from './order-money';
 import {
-  fulfillmentStatus, orderSummary, type CancelReason, type FulfillmentOrderRecord, type FulfillmentRecord, type OrderRecord, type OrderSummary,
-  type RefundRecord, type RestockRecord,
+  fulfillmentStatus,
+  orderSummary,
+  type CancelReason,
+  type FulfillmentOrderRecord,
+  type FulfillmentRecord,
+  type OrderRecord,
+  type OrderSummary,
+  type RefundRecord,
+  type RestockRecord,
 } from './order-records';
 import { applyRefund, validateRefund, type OrderUserError, type RefundInput, type StockAccess } from './refunds';
 
@@ -21,7 +28,11 @@ export type { OrderUserError, RefundInput, StockAccess } from './refunds';
  * keeps units committed to web orders out of sale.
  */
 export type OrderTopic = 'orders/create' | 'orders/cancelled' | 'orders/fulfilled' | 'refunds/create';
-export interface OrderEvent { topic: OrderTopic; order: OrderRecord; refund?: RefundRecord }
+export interface OrderEvent {
+  topic: OrderTopic;
+  order: OrderRecord;
+  refund?: RefundRecord;
+}
 
 export interface CreateOrderInput extends OrderMoneyInput {
   /** Unit prices before discounts as decimal strings ("99.00"), tax included unless `taxesIncluded: false`. */
@@ -40,11 +51,30 @@ export interface CreateOrderInput extends OrderMoneyInput {
   financialStatus?: 'PAID' | 'PENDING' | 'AUTHORIZED';
 }
 
-export interface CancelJob { id: string; orderId: string; done: boolean }
-export interface CancelRequest { orderId: string; reason: CancelReason; refund: boolean; restock: boolean; staffNote?: string | null }
+export interface CancelJob {
+  id: string;
+  orderId: string;
+  done: boolean;
+}
+export interface CancelRequest {
+  orderId: string;
+  reason: CancelReason;
+  refund: boolean;
+  restock: boolean;
+  staffNote?: string | null;
+}
 
-interface RefundKeyRecord { fingerprint: string; failed: boolean; refundId: string | null; userErrors: OrderUserError[] }
-export interface RefundResult { refund: RefundRecord | null; userErrors: OrderUserError[]; replayed: boolean }
+interface RefundKeyRecord {
+  fingerprint: string;
+  failed: boolean;
+  refundId: string | null;
+  userErrors: OrderUserError[];
+}
+export interface RefundResult {
+  refund: RefundRecord | null;
+  userErrors: OrderUserError[];
+  replayed: boolean;
+}
 
 const CURRENCIES = new Set(['SEK', 'EUR', 'USD', 'NOK', 'DKK', 'GBP', 'CHF', 'PLN']);
 
@@ -60,7 +90,17 @@ export class OrderBook {
   private readonly refundKeys = new Map<string, RefundKeyRecord>();
   private readonly listeners = new Set<(e: OrderEvent) => void>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly seq = { order: 5001, line: 9001, fo: 7001, foLine: 8001, tx: 3001, refund: 4001, refundLine: 6001, fulfillment: 2001, name: 1001 };
+  private readonly seq = {
+    order: 5001,
+    line: 9001,
+    fo: 7001,
+    foLine: 8001,
+    tx: 3001,
+    refund: 4001,
+    refundLine: 6001,
+    fulfillment: 2001,
+    name: 1001,
+  };
 
   constructor(private readonly stock: StockAccess) {}
 
@@ -77,31 +117,75 @@ export class OrderBook {
     const num = this.seq.order++;
     const at = new Date().toISOString();
     const order: OrderRecord = {
-      id: gid('Order', num), num, name: `#${this.seq.name++}`, createdAt: at, updatedAt: at, cancelledAt: null, cancelReason: null, staffNote: null,
-      currency, taxesIncluded: true, discountApplications: [], lines: [], fulfillmentOrders: [], transactions: [], refunds: [], fulfillments: [],
+      id: gid('Order', num),
+      num,
+      name: `#${this.seq.name++}`,
+      createdAt: at,
+      updatedAt: at,
+      cancelledAt: null,
+      cancelReason: null,
+      staffNote: null,
+      currency,
+      taxesIncluded: true,
+      discountApplications: [],
+      lines: [],
+      fulfillmentOrders: [],
+      transactions: [],
+      refunds: [],
+      fulfillments: [],
     };
     for (const l of input.lines) {
       const priceCents = parseCents(l.price);
       if (priceCents === undefined || priceCents < 0) throw new Error(`bad price ${l.price} for ${l.sku}`);
       if (!Number.isInteger(l.quantity) || l.quantity <= 0) throw new Error(`bad quantity ${l.quantity} for ${l.sku}`);
       const n = this.seq.line++;
-      order.lines.push({ id: gid('LineItem', n), num: n, sku: l.sku, itemId: this.stock.itemBySku(l.sku)?.id ?? null, quantity: l.quantity, priceCents, fulfilled: 0, refunded: 0, refundedFulfilled: 0, discountAllocations: [], taxLines: [] });
+      order.lines.push({
+        id: gid('LineItem', n),
+        num: n,
+        sku: l.sku,
+        itemId: this.stock.itemBySku(l.sku)?.id ?? null,
+        quantity: l.quantity,
+        priceCents,
+        fulfilled: 0,
+        refunded: 0,
+        refundedFulfilled: 0,
+        discountAllocations: [],
+        taxLines: [],
+      });
     }
     priceOrder(order, input);
     const foNum = this.seq.fo++;
     const fo: FulfillmentOrderRecord = {
-      id: gid('FulfillmentOrder', foNum), num: foNum, orderId: order.id, status: 'OPEN', methodType: input.pickupLocationId ? 'PICK_UP' : 'SHIPPING',
-      locationId, preparedForPickup: false,
+      id: gid('FulfillmentOrder', foNum),
+      num: foNum,
+      orderId: order.id,
+      status: 'OPEN',
+      methodType: input.pickupLocationId ? 'PICK_UP' : 'SHIPPING',
+      locationId,
+      preparedForPickup: false,
       lines: order.lines.map((l) => {
         const n = this.seq.foLine++;
-        return { id: gid('FulfillmentOrderLineItem', n), num: n, lineItemId: l.id, totalQuantity: l.quantity, remainingQuantity: l.quantity };
+        return {
+          id: gid('FulfillmentOrderLineItem', n),
+          num: n,
+          lineItemId: l.id,
+          totalQuantity: l.quantity,
+          remainingQuantity: l.quantity,
+        };
       }),
     };
     order.fulfillmentOrders.push(fo);
     this.fos.set(fo.id, fo);
     commitOrdered(this.stock, order);
     const paying = input.financialStatus ?? 'PAID';
-    payOrder(order, input, input.gateway ?? (paying === 'PENDING' ? 'manual' : 'shopify_payments'), () => this.mintTransaction(), at, paying);
+    payOrder(
+      order,
+      input,
+      input.gateway ?? (paying === 'PENDING' ? 'manual' : 'shopify_payments'),
+      () => this.mintTransaction(),
+      at,
+      paying,
+    );
     this.orders.set(order.id, order);
     this.emit({ topic: 'orders/create', order });
     return { id: order.id, legacyId: String(num), name: order.name };
@@ -112,7 +196,12 @@ export class OrderBook {
     const order = this.get(orderId);
     if (!order) throw new Error(`unknown order ${orderId}`);
     if (order.cancelledAt) return;
-    this.applyCancel(order, { orderId: order.id, reason: 'CUSTOMER', refund: opts.refund ?? true, restock: opts.restock ?? false });
+    this.applyCancel(order, {
+      orderId: order.id,
+      reason: 'CUSTOMER',
+      refund: opts.refund ?? true,
+      restock: opts.restock ?? false,
+    });
   }
 
   /** By GID or numeric legacy id. */
@@ -177,32 +266,61 @@ export class OrderBook {
     const fingerprint = stableJson({ field: 'refundCreate', input });
     const seen = this.refundKeys.get(idempotencyKey);
     if (seen) {
-      if (seen.fingerprint !== fingerprint) return refused('IDEMPOTENCY_KEY_PARAMETER_MISMATCH', 'The idempotency key was already used with different parameters.');
-      if (seen.failed) return refused('IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED', 'The previous attempt with this idempotency key failed; retry with a new key.');
+      if (seen.fingerprint !== fingerprint)
+        return refused(
+          'IDEMPOTENCY_KEY_PARAMETER_MISMATCH',
+          'The idempotency key was already used with different parameters.',
+        );
+      if (seen.failed)
+        return refused(
+          'IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED',
+          'The previous attempt with this idempotency key failed; retry with a new key.',
+        );
       const order = this.orders.get(input.orderId);
-      return { refund: order?.refunds.find((r) => r.id === seen.refundId) ?? null, userErrors: seen.userErrors, replayed: true };
+      return {
+        refund: order?.refunds.find((r) => r.id === seen.refundId) ?? null,
+        userErrors: seen.userErrors,
+        replayed: true,
+      };
     }
     const result = this.refundOnce(input);
-    this.refundKeys.set(idempotencyKey, { fingerprint, failed: result.userErrors.length > 0, refundId: result.refund?.id ?? null, userErrors: result.userErrors });
+    this.refundKeys.set(idempotencyKey, {
+      fingerprint,
+      failed: result.userErrors.length > 0,
+      refundId: result.refund?.id ?? null,
+      userErrors: result.userErrors,
+    });
     return { ...result, replayed: false };
   }
 
   /** orderCancel: validated now, applied when the job finishes, like Shopify's asynchronous cancel. */
   requestCancel(req: CancelRequest): { job: CancelJob | null; userErrors: OrderUserError[] } {
     const order = this.get(req.orderId);
-    if (!order) return { job: null, userErrors: [{ field: ['orderId'], code: 'NOT_FOUND', message: 'Order does not exist.' }] };
-    if (order.cancelledAt) return { job: null, userErrors: [{ field: ['orderId'], code: 'INVALID', message: 'Order has already been cancelled.' }] };
+    if (!order)
+      return { job: null, userErrors: [{ field: ['orderId'], code: 'NOT_FOUND', message: 'Order does not exist.' }] };
+    if (order.cancelledAt)
+      return {
+        job: null,
+        userErrors: [{ field: ['orderId'], code: 'INVALID', message: 'Order has already been cancelled.' }],
+      };
     const pending = [...this.jobs.values()].find((j) => j.orderId === order.id && !j.done);
     if (pending) return { job: pending, userErrors: [] };
-    if (order.fulfillments.length > 0) return { job: null, userErrors: [{ field: ['orderId'], code: 'INVALID', message: 'Cannot cancel an order that has fulfillments.' }] };
+    if (order.fulfillments.length > 0)
+      return {
+        job: null,
+        userErrors: [{ field: ['orderId'], code: 'INVALID', message: 'Cannot cancel an order that has fulfillments.' }],
+      };
     const job: CancelJob = { id: gid('Job', randomUUID()), orderId: order.id, done: false };
     this.jobs.set(job.id, job);
     if (Number.isFinite(this.cancelJobDelayMs)) {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        if (!order.cancelledAt) this.applyCancel(order, req);
-        job.done = true;
-      }, Math.max(0, this.cancelJobDelayMs));
+      const timer = setTimeout(
+        () => {
+          this.timers.delete(timer);
+          if (!order.cancelledAt) this.applyCancel(order, req);
+          job.done = true;
+        },
+        Math.max(0, this.cancelJobDelayMs),
+      );
       timer.unref();
       this.timers.add(timer);
     }
@@ -217,7 +335,8 @@ export class OrderBook {
 
   private refundOnce(input: RefundInput): { refund: RefundRecord | null; userErrors: OrderUserError[] } {
     const order = this.orders.get(input.orderId);
-    if (!order) return { refund: null, userErrors: [{ field: ['input', 'orderId'], message: 'Order does not exist.' }] };
+    if (!order)
+      return { refund: null, userErrors: [{ field: ['input', 'orderId'], message: 'Order does not exist.' }] };
     const errors = validateRefund(order, input, this.stock);
     if (errors.length) return { refund: null, userErrors: errors };
     const refund = applyRefund(order, input, this.mint, this.stock, this.restocks);
@@ -234,8 +353,14 @@ export class OrderBook {
 
   private readonly mint = {
     transaction: () => this.mintTransaction(),
-    refund: () => { const n = this.seq.refund++; return { id: gid('Refund', n), num: n }; },
-    refundLine: () => { const n = this.seq.refundLine++; return { id: gid('RefundLineItem', n), num: n }; },
+    refund: () => {
+      const n = this.seq.refund++;
+      return { id: gid('Refund', n), num: n };
+    },
+    refundLine: () => {
+      const n = this.seq.refundLine++;
+      return { id: gid('RefundLineItem', n), num: n };
+    },
   };
 
   private mintTransaction(): { id: string; num: number; status: 'SUCCESS' } {
@@ -244,7 +369,9 @@ export class OrderBook {
   }
 
   private defaultShippingLocation(): string {
-    const loc = [...this.stock.locations.values()].filter((l) => l.isActive && l.fulfillsOnlineOrders).sort((a, b) => a.num - b.num)[0];
+    const loc = [...this.stock.locations.values()]
+      .filter((l) => l.isActive && l.fulfillsOnlineOrders)
+      .sort((a, b) => a.num - b.num)[0];
     if (!loc) throw new Error('no active location fulfils online orders; seed one or pass shippingLocationId');
     return loc.id;
   }
@@ -259,4 +386,8 @@ export class OrderBook {
   }
 }
 
-const refused = (code: string, message: string): RefundResult => ({ refund: null, userErrors: [{ field: null, code, message }], replayed: false });
+const refused = (code: string, message: string): RefundResult => ({
+  refund: null,
+  userErrors: [{ field: null, code, message }],
+  replayed: false,
+});

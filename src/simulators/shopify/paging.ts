@@ -7,7 +7,9 @@ const MAX_PAGE = 250;
 /** Shopify caps array inputs (ids, quantities) at 250 elements. */
 export const MAX_INPUT = 250;
 export const maxInput = (n: number) =>
-  new GraphQLError(`The input array size of ${n} is greater than the maximum allowed of ${MAX_INPUT}.`, { extensions: { code: 'MAX_INPUT_SIZE_EXCEEDED' } });
+  new GraphQLError(`The input array size of ${n} is greater than the maximum allowed of ${MAX_INPUT}.`, {
+    extensions: { code: 'MAX_INPUT_SIZE_EXCEEDED' },
+  });
 
 /** The key may be a literal or a variable; getDirectiveValues resolves both. */
 export function idempotencyKey(info: GraphQLResolveInfo): string | undefined {
@@ -16,10 +18,17 @@ export function idempotencyKey(info: GraphQLResolveInfo): string | undefined {
   return typeof values?.['key'] === 'string' ? values['key'] : undefined;
 }
 
-export function connection<T, N>(all: T[], args: { first?: number | null; after?: string | null }, cursorOf: (t: T) => string, node: (t: T) => N) {
+export function connection<T, N>(
+  all: T[],
+  args: { first?: number | null; after?: string | null },
+  cursorOf: (t: T) => string,
+  node: (t: T) => N,
+) {
   const first = args.first;
-  if (first == null) throw new GraphQLError('you must provide one of first or last', { extensions: { code: 'BAD_REQUEST' } });
-  if (first < 0 || first > MAX_PAGE) throw new GraphQLError(`first must be between 0 and ${MAX_PAGE}`, { extensions: { code: 'BAD_REQUEST' } });
+  if (first == null)
+    throw new GraphQLError('you must provide one of first or last', { extensions: { code: 'BAD_REQUEST' } });
+  if (first < 0 || first > MAX_PAGE)
+    throw new GraphQLError(`first must be between 0 and ${MAX_PAGE}`, { extensions: { code: 'BAD_REQUEST' } });
   let start = 0;
   if (args.after) {
     const after = decodeCursor(args.after);

@@ -3,7 +3,14 @@ import { orderRootValue } from './order-resolvers';
 import { connection, idempotencyKey, MAX_INPUT, maxInput } from './paging';
 import { webhookRootValue } from './webhook-resolvers';
 import type { ShopifyWebhooks } from './webhooks';
-import { QUANTITY_NAMES, type AdjustmentGroup, type ItemRecord, type LocationRecord, type SetQuantitiesInput, type ShopifyState } from './state';
+import {
+  QUANTITY_NAMES,
+  type AdjustmentGroup,
+  type ItemRecord,
+  type LocationRecord,
+  type SetQuantitiesInput,
+  type ShopifyState,
+} from './state';
 
 /**
  * Root value for `graphql` execution. Nested objects expose functions where a field takes
@@ -26,9 +33,18 @@ export function rootValue(opts: ResolverOptions): Record<string, unknown> {
   // __typename lets graphql-js resolve the Node interface to the concrete type.
   const location = (l: LocationRecord): Record<string, unknown> => ({
     __typename: 'Location',
-    id: l.id, legacyResourceId: String(l.num), name: l.name, isActive: l.isActive, fulfillsOnlineOrders: l.fulfillsOnlineOrders,
+    id: l.id,
+    legacyResourceId: String(l.num),
+    name: l.name,
+    isActive: l.isActive,
+    fulfillsOnlineOrders: l.fulfillsOnlineOrders,
     inventoryLevels: (args: { first?: number | null; after?: string | null }) =>
-      connection(state.stockedItems(l.id), args, (i) => String(i.num), (i) => level(i, l)),
+      connection(
+        state.stockedItems(l.id),
+        args,
+        (i) => String(i.num),
+        (i) => level(i, l),
+      ),
   });
   const level = (i: ItemRecord, loc: LocationRecord): Record<string, unknown> => ({
     id: state.levelId(i.id, loc.id),
@@ -36,7 +52,10 @@ export function rootValue(opts: ResolverOptions): Record<string, unknown> {
     item: () => item(i),
     quantities: ({ names }: { names: string[] }) => {
       const unknown = names.filter((n) => !KNOWN_NAMES.has(n));
-      if (unknown.length) throw new GraphQLError(`Invalid quantity names: ${unknown.join(', ')}`, { extensions: { code: 'BAD_REQUEST' } });
+      if (unknown.length)
+        throw new GraphQLError(`Invalid quantity names: ${unknown.join(', ')}`, {
+          extensions: { code: 'BAD_REQUEST' },
+        });
       return names.map((name) => ({ name, quantity: state.quantity(i.id, loc.id, name) ?? 0 }));
     },
   });
@@ -51,19 +70,34 @@ export function rootValue(opts: ResolverOptions): Record<string, unknown> {
       return loc && state.levelId(i.id, locationId) ? level(i, loc) : null;
     },
   });
-  const variant = (i: ItemRecord) => ({ id: i.variantId, sku: i.sku, title: 'Default Title', inventoryItem: () => item(i) });
+  const variant = (i: ItemRecord) => ({
+    id: i.variantId,
+    sku: i.sku,
+    title: 'Default Title',
+    inventoryItem: () => item(i),
+  });
   const group = (g: AdjustmentGroup) => ({
     ...g,
     changes: g.changes.map((c) => ({
-      name: c.name, delta: c.delta, quantityAfterChange: c.quantityAfterChange,
-      item: () => { const i = state.items.get(c.itemId); return i ? item(i) : null; },
-      location: () => { const l = state.locations.get(c.locationId); return l ? location(l) : null; },
+      name: c.name,
+      delta: c.delta,
+      quantityAfterChange: c.quantityAfterChange,
+      item: () => {
+        const i = state.items.get(c.itemId);
+        return i ? item(i) : null;
+      },
+      location: () => {
+        const l = state.locations.get(c.locationId);
+        return l ? location(l) : null;
+      },
     })),
   });
 
   const base = {
     locations: (args: { first?: number | null; after?: string | null; includeInactive?: boolean | null }) => {
-      const all = [...state.locations.values()].filter((l) => args.includeInactive || l.isActive).sort((a, b) => a.num - b.num);
+      const all = [...state.locations.values()]
+        .filter((l) => args.includeInactive || l.isActive)
+        .sort((a, b) => a.num - b.num);
       return connection(all, args, (l) => String(l.num), location);
     },
     location: ({ id }: { id: string }) => {
@@ -93,24 +127,31 @@ export function rootValue(opts: ResolverOptions): Record<string, unknown> {
       if (input.quantities.length > MAX_INPUT) throw maxInput(input.quantities.length);
       const key = idempotencyKey(info);
       if (opts.strict && key === undefined) {
-        throw new GraphQLError('The @idempotent directive is required for this mutation.', { extensions: { code: 'BAD_REQUEST' } });
+        throw new GraphQLError('The @idempotent directive is required for this mutation.', {
+          extensions: { code: 'BAD_REQUEST' },
+        });
       }
       if (opts.strict) {
         const missing = input.quantities.findIndex((q) => !('changeFromQuantity' in q));
         if (missing >= 0) {
-          throw new GraphQLError(`input.quantities[${missing}].changeFromQuantity is required; pass null to skip the compare-and-swap check.`, {
-            extensions: { code: 'BAD_REQUEST' },
-          });
+          throw new GraphQLError(
+            `input.quantities[${missing}].changeFromQuantity is required; pass null to skip the compare-and-swap check.`,
+            {
+              extensions: { code: 'BAD_REQUEST' },
+            },
+          );
         }
       }
       const result = state.setQuantities(input, key);
       return { inventoryAdjustmentGroup: result.group ? group(result.group) : null, userErrors: result.userErrors };
     },
   };
-  return { ...base, ...orderRootValue(opts, { location, variant }), ...(opts.webhooks ? webhookRootValue(opts.webhooks) : {}) };
+  return {
+    ...base,
+    ...orderRootValue(opts, { location, variant }),
+    ...(opts.webhooks ? webhookRootValue(opts.webhooks) : {}),
+  };
 }
-
-
 
 /**
  * Only the search syntax the integration sends: `sku:A`, `sku:"A B"`, joined with OR. Anything
@@ -142,4 +183,7 @@ function unquote(v: string): string {
   return v;
 }
 
-const badQuery = (q: string) => new GraphQLError(`The simulator only understands "sku:X OR sku:Y" searches, got: ${q}`, { extensions: { code: 'BAD_REQUEST' } });
+const badQuery = (q: string) =>
+  new GraphQLError(`The simulator only understands "sku:X OR sku:Y" searches, got: ${q}`, {
+    extensions: { code: 'BAD_REQUEST' },
+  });

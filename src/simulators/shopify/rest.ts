@@ -1,14 +1,26 @@
 import { formatCents } from '../../domain/money';
-import { financialStatus, fulfillmentStatus, refundedCents, totalCents, unfulfilledOf, type OrderRecord, type RefundRecord } from './order-records';
+import {
+  financialStatus,
+  fulfillmentStatus,
+  refundedCents,
+  totalCents,
+  unfulfilledOf,
+  type OrderRecord,
+  type RefundRecord,
+} from './order-records';
 
 /**
  * Webhook bodies are the REST representation of the resource (numeric ids plus
  * `admin_graphql_api_id`, snake_case, lower-case enums), not the GraphQL shape.
  */
-const numOf = (gidOrNull: string | null): number | null => (gidOrNull ? Number(gidOrNull.split('/').pop()!.split('?')[0]) : null);
+const numOf = (gidOrNull: string | null): number | null =>
+  gidOrNull ? Number(gidOrNull.split('/').pop()!.split('?')[0]) : null;
 
 const REST_FULFILMENT: Record<ReturnType<typeof fulfillmentStatus>, string | null> = {
-  UNFULFILLED: null, IN_PROGRESS: null, PARTIALLY_FULFILLED: 'partial', FULFILLED: 'fulfilled',
+  UNFULFILLED: null,
+  IN_PROGRESS: null,
+  PARTIALLY_FULFILLED: 'partial',
+  FULFILLED: 'fulfilled',
 };
 
 export function orderToRest(o: OrderRecord): Record<string, unknown> {
@@ -32,7 +44,9 @@ export function orderToRest(o: OrderRecord): Record<string, unknown> {
     test: false,
     total_price: total,
     subtotal_price: total,
-    current_total_price: formatCents(totalCents(o) - o.refunds.reduce((s, r) => s + r.lines.reduce((n, l) => n + l.subtotalCents, 0), 0)),
+    current_total_price: formatCents(
+      totalCents(o) - o.refunds.reduce((s, r) => s + r.lines.reduce((n, l) => n + l.subtotalCents, 0), 0),
+    ),
     total_refunded: formatCents(refundedCents(o)),
     line_items: o.lines.map((l) => ({
       id: l.num,
@@ -46,7 +60,12 @@ export function orderToRest(o: OrderRecord): Record<string, unknown> {
       price: formatCents(l.priceCents),
       variant_id: numOf(l.itemId),
     })),
-    fulfillments: o.fulfillments.map((f) => ({ id: f.num, admin_graphql_api_id: f.id, status: f.status.toLowerCase(), created_at: f.createdAt })),
+    fulfillments: o.fulfillments.map((f) => ({
+      id: f.num,
+      admin_graphql_api_id: f.id,
+      status: f.status.toLowerCase(),
+      created_at: f.createdAt,
+    })),
     refunds: o.refunds.map((r) => refundToRest(o, r)),
   };
 }

@@ -19,7 +19,9 @@ export const sdl = /* GraphQL */ `
     nodes(ids: [ID!]!): [Node]!
   }
 
-  interface Node { id: ID! }
+  interface Node {
+    id: ID!
+  }
 
   type Mutation {
     "At most 250 quantities: a longer list is refused with a top-level MAX_INPUT_SIZE_EXCEEDED error, nothing applied."
@@ -42,8 +44,15 @@ export const sdl = /* GraphQL */ `
     "Levels of the items stocked here, ordered by item id."
     inventoryLevels(first: Int, after: String): InventoryLevelConnection!
   }
-  type LocationEdge { cursor: String! node: Location! }
-  type LocationConnection { nodes: [Location!]! edges: [LocationEdge!]! pageInfo: PageInfo! }
+  type LocationEdge {
+    cursor: String!
+    node: Location!
+  }
+  type LocationConnection {
+    nodes: [Location!]!
+    edges: [LocationEdge!]!
+    pageInfo: PageInfo!
+  }
 
   type ProductVariant {
     id: ID!
@@ -51,8 +60,15 @@ export const sdl = /* GraphQL */ `
     title: String!
     inventoryItem: InventoryItem!
   }
-  type ProductVariantEdge { cursor: String! node: ProductVariant! }
-  type ProductVariantConnection { nodes: [ProductVariant!]! edges: [ProductVariantEdge!]! pageInfo: PageInfo! }
+  type ProductVariantEdge {
+    cursor: String!
+    node: ProductVariant!
+  }
+  type ProductVariantConnection {
+    nodes: [ProductVariant!]!
+    edges: [ProductVariantEdge!]!
+    pageInfo: PageInfo!
+  }
 
   type InventoryItem implements Node {
     id: ID!
@@ -69,10 +85,20 @@ export const sdl = /* GraphQL */ `
     quantities(names: [String!]!): [InventoryQuantity!]!
   }
 
-  type InventoryLevelEdge { cursor: String! node: InventoryLevel! }
-  type InventoryLevelConnection { nodes: [InventoryLevel!]! edges: [InventoryLevelEdge!]! pageInfo: PageInfo! }
+  type InventoryLevelEdge {
+    cursor: String!
+    node: InventoryLevel!
+  }
+  type InventoryLevelConnection {
+    nodes: [InventoryLevel!]!
+    edges: [InventoryLevelEdge!]!
+    pageInfo: PageInfo!
+  }
 
-  type InventoryQuantity { name: String! quantity: Int! }
+  type InventoryQuantity {
+    name: String!
+    quantity: Int!
+  }
 
   input InventoryQuantityInput {
     inventoryItemId: ID!

@@ -7,39 +7,119 @@ import { OrderBook, type CancelRequest, type CreateOrderInput } from './orders';
 
 export { gid, stableJson } from './ids';
 
-export const QUANTITY_NAMES = ['available', 'on_hand', 'committed', 'reserved', 'incoming', 'damaged', 'quality_control', 'safety_stock'] as const;
+export const QUANTITY_NAMES = [
+  'available',
+  'on_hand',
+  'committed',
+  'reserved',
+  'incoming',
+  'damaged',
+  'quality_control',
+  'safety_stock',
+] as const;
 const SETTABLE_NAMES = new Set(['available', 'on_hand']);
 const REASONS = new Set([
-  'correction', 'cycle_count_available', 'damaged', 'movement_created', 'movement_updated', 'movement_received',
-  'movement_canceled', 'other', 'promotion', 'quality_control', 'received', 'reservation_created',
-  'reservation_deleted', 'reservation_updated', 'restock', 'safety_stock', 'shrinkage',
+  'correction',
+  'cycle_count_available',
+  'damaged',
+  'movement_created',
+  'movement_updated',
+  'movement_received',
+  'movement_canceled',
+  'other',
+  'promotion',
+  'quality_control',
+  'received',
+  'reservation_created',
+  'reservation_deleted',
+  'reservation_updated',
+  'restock',
+  'safety_stock',
+  'shrinkage',
 ]);
 const MAX_QUANTITY = 1_000_000_000;
 
-export interface LocationRecord { id: string; num: number; name: string; isActive: boolean; fulfillsOnlineOrders: boolean }
-export interface ItemRecord { id: string; num: number; variantId: string; sku: string; tracked: boolean }
+export interface LocationRecord {
+  id: string;
+  num: number;
+  name: string;
+  isActive: boolean;
+  fulfillsOnlineOrders: boolean;
+}
+export interface ItemRecord {
+  id: string;
+  num: number;
+  variantId: string;
+  sku: string;
+  tracked: boolean;
+}
 /**
  * One item at one location, in Shopify's quantity states. `on_hand` is derived: available +
  * committed + reserved (the unavailable states, damaged, quality_control and safety_stock, are
  * not modelled and read as 0). `available` may go negative, as in Shopify when an order takes more
  * than is available (oversold).
  */
-interface LevelRecord { id: string; available: number; committed: number; reserved: number }
+interface LevelRecord {
+  id: string;
+  available: number;
+  committed: number;
+  reserved: number;
+}
 
 /** A level's quantities as Shopify reports them. */
-export interface LevelQuantities { available: number; committed: number; reserved: number; on_hand: number }
+export interface LevelQuantities {
+  available: number;
+  committed: number;
+  reserved: number;
+  on_hand: number;
+}
 
-export interface QuantityInput { inventoryItemId: string; locationId: string; quantity: number; changeFromQuantity?: number | null }
-export interface SetQuantitiesInput { name: string; reason: string; referenceDocumentUri?: string | null; quantities: QuantityInput[] }
-export interface UserError { field: string[] | null; message: string; code: string }
-export interface AppliedChange { name: string; delta: number; quantityAfterChange: number; itemId: string; locationId: string }
-export interface AdjustmentGroup { id: string; createdAt: string; reason: string; referenceDocumentUri: string | null; changes: AppliedChange[] }
-export interface SetQuantitiesResult { group: AdjustmentGroup | null; userErrors: UserError[] }
+export interface QuantityInput {
+  inventoryItemId: string;
+  locationId: string;
+  quantity: number;
+  changeFromQuantity?: number | null;
+}
+export interface SetQuantitiesInput {
+  name: string;
+  reason: string;
+  referenceDocumentUri?: string | null;
+  quantities: QuantityInput[];
+}
+export interface UserError {
+  field: string[] | null;
+  message: string;
+  code: string;
+}
+export interface AppliedChange {
+  name: string;
+  delta: number;
+  quantityAfterChange: number;
+  itemId: string;
+  locationId: string;
+}
+export interface AdjustmentGroup {
+  id: string;
+  createdAt: string;
+  reason: string;
+  referenceDocumentUri: string | null;
+  changes: AppliedChange[];
+}
+export interface SetQuantitiesResult {
+  group: AdjustmentGroup | null;
+  userErrors: UserError[];
+}
 /**
  * One entry per quantity of an applied inventorySetQuantities (delta 0 included, as in Shopify's
  * adjustment group). `atMs` (Date.now()) lets a benchmark see when each level changed.
  */
-export interface HistoryEntry extends AppliedChange { at: string; atMs: number; reason: string; referenceDocumentUri: string | null; idempotencyKey: string | undefined }
+export interface HistoryEntry extends AppliedChange {
+  at: string;
+  atMs: number;
+  reason: string;
+  referenceDocumentUri: string | null;
+  idempotencyKey: string | undefined;
+}
 
 export interface WriteCounters {
   /** Mutations that changed stock. */
@@ -52,7 +132,11 @@ export interface WriteCounters {
   rejected: number;
 }
 
-interface IdempotencyRecord { fingerprint: string; failed: boolean; result: SetQuantitiesResult }
+interface IdempotencyRecord {
+  fingerprint: string;
+  failed: boolean;
+  result: SetQuantitiesResult;
+}
 
 export class ShopifyState {
   readonly locations = new Map<string, LocationRecord>();
@@ -84,19 +168,36 @@ export class ShopifyState {
     this.orders.cancelOrderAsCustomer(orderId, opts);
   }
 
-  seedLocation(opts: { id?: number | string; name: string; isActive?: boolean; fulfillsOnlineOrders?: boolean }): string {
+  seedLocation(opts: {
+    id?: number | string;
+    name: string;
+    isActive?: boolean;
+    fulfillsOnlineOrders?: boolean;
+  }): string {
     const num = opts.id === undefined ? this.nextLocation : Number(String(opts.id).split('/').pop());
     if (!Number.isInteger(num) || num <= 0) throw new Error(`bad location id ${String(opts.id)}`);
     this.nextLocation = Math.max(this.nextLocation, num + 1);
     const id = gid('Location', num);
-    this.locations.set(id, { id, num, name: opts.name, isActive: opts.isActive ?? true, fulfillsOnlineOrders: opts.fulfillsOnlineOrders ?? true });
+    this.locations.set(id, {
+      id,
+      num,
+      name: opts.name,
+      isActive: opts.isActive ?? true,
+      fulfillsOnlineOrders: opts.fulfillsOnlineOrders ?? true,
+    });
     return id;
   }
 
   seedItem(opts: { sku: string; tracked?: boolean }): string {
     const num = this.nextItem++;
     const id = gid('InventoryItem', num);
-    this.items.set(id, { id, num, variantId: gid('ProductVariant', num), sku: opts.sku, tracked: opts.tracked ?? true });
+    this.items.set(id, {
+      id,
+      num,
+      variantId: gid('ProductVariant', num),
+      sku: opts.sku,
+      tracked: opts.tracked ?? true,
+    });
     return id;
   }
 
@@ -138,7 +239,14 @@ export class ShopifyState {
   /** Every quantity of a level, or undefined when the item is not stocked at the location. */
   quantities(skuOrItemId: string, locationId: string): LevelQuantities | undefined {
     const level = this.levels.get(levelKey(this.resolveItem(skuOrItemId).id, locationId));
-    return level && { available: level.available, committed: level.committed, reserved: level.reserved, on_hand: onHandOf(level) };
+    return (
+      level && {
+        available: level.available,
+        committed: level.committed,
+        reserved: level.reserved,
+        on_hand: onHandOf(level),
+      }
+    );
   }
 
   unstock(skuOrItemId: string, locationId: string): void {
@@ -151,7 +259,9 @@ export class ShopifyState {
 
   /** Items with a level at the location, in id order (the order Location.inventoryLevels pages in). */
   stockedItems(locationId: string): ItemRecord[] {
-    return [...this.items.values()].filter((i) => this.levels.has(levelKey(i.id, locationId))).sort((a, b) => a.num - b.num);
+    return [...this.items.values()]
+      .filter((i) => this.levels.has(levelKey(i.id, locationId)))
+      .sort((a, b) => a.num - b.num);
   }
 
   levelId(itemId: string, locationId: string): string | undefined {
@@ -187,11 +297,19 @@ export class ShopifyState {
   private replay(seen: IdempotencyRecord, fingerprint: string): SetQuantitiesResult {
     if (seen.fingerprint !== fingerprint) {
       this.writes.rejected++;
-      return refused('IDEMPOTENCY_KEY_PARAMETER_MISMATCH', 'The idempotency key was already used with different parameters.', null);
+      return refused(
+        'IDEMPOTENCY_KEY_PARAMETER_MISMATCH',
+        'The idempotency key was already used with different parameters.',
+        null,
+      );
     }
     if (seen.failed) {
       this.writes.rejected++;
-      return refused('IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED', 'The previous attempt with this idempotency key failed; retry with a new key.', null);
+      return refused(
+        'IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED',
+        'The previous attempt with this idempotency key failed; retry with a new key.',
+        null,
+      );
     }
     this.writes.replays++;
     return seen.result;
@@ -211,35 +329,85 @@ export class ShopifyState {
       const before = this.quantity(q.inventoryItemId, q.locationId, input.name)!;
       // Other states are fixed, so setting on_hand moves available by the same amount, and setting available moves on_hand.
       level.available += q.quantity - before;
-      return { name: input.name, delta: q.quantity - before, quantityAfterChange: q.quantity, itemId: q.inventoryItemId, locationId: q.locationId };
+      return {
+        name: input.name,
+        delta: q.quantity - before,
+        quantityAfterChange: q.quantity,
+        itemId: q.inventoryItemId,
+        locationId: q.locationId,
+      };
     });
     const referenceDocumentUri = input.referenceDocumentUri ?? null;
-    for (const c of changes) this.history.push({ ...c, at, atMs, reason: input.reason, referenceDocumentUri, idempotencyKey });
+    for (const c of changes)
+      this.history.push({ ...c, at, atMs, reason: input.reason, referenceDocumentUri, idempotencyKey });
     this.writes.applied++;
-    return { group: { id: gid('InventoryAdjustmentGroup', this.nextGroup++), createdAt: at, reason: input.reason, referenceDocumentUri, changes }, userErrors: [] };
+    return {
+      group: {
+        id: gid('InventoryAdjustmentGroup', this.nextGroup++),
+        createdAt: at,
+        reason: input.reason,
+        referenceDocumentUri,
+        changes,
+      },
+      userErrors: [],
+    };
   }
 
   private validate(input: SetQuantitiesInput): UserError[] {
-    if (!SETTABLE_NAMES.has(input.name)) return [err(['input', 'name'], 'INVALID_NAME', `The quantity name must be available or on_hand, got ${input.name}.`)];
-    if (!REASONS.has(input.reason)) return [err(['input', 'reason'], 'INVALID_REASON', `Unknown reason ${input.reason}.`)];
+    if (!SETTABLE_NAMES.has(input.name))
+      return [
+        err(['input', 'name'], 'INVALID_NAME', `The quantity name must be available or on_hand, got ${input.name}.`),
+      ];
+    if (!REASONS.has(input.reason))
+      return [err(['input', 'reason'], 'INVALID_REASON', `Unknown reason ${input.reason}.`)];
     if (input.referenceDocumentUri != null && !/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(input.referenceDocumentUri)) {
-      return [err(['input', 'referenceDocumentUri'], 'INVALID_REFERENCE_DOCUMENT', 'The reference document URI is not a valid URI.')];
+      return [
+        err(
+          ['input', 'referenceDocumentUri'],
+          'INVALID_REFERENCE_DOCUMENT',
+          'The reference document URI is not a valid URI.',
+        ),
+      ];
     }
     const errors: UserError[] = [];
     const seenPairs = new Set<string>();
     input.quantities.forEach((q, i) => {
       const at = (f: string) => ['input', 'quantities', String(i), f];
       const pair = levelKey(q.inventoryItemId, q.locationId);
-      if (seenPairs.has(pair)) return void errors.push(err(at('inventoryItemId'), 'NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR', 'The same item and location appear twice.'));
+      if (seenPairs.has(pair))
+        return void errors.push(
+          err(
+            at('inventoryItemId'),
+            'NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR',
+            'The same item and location appear twice.',
+          ),
+        );
       seenPairs.add(pair);
-      if (!this.items.has(q.inventoryItemId)) return void errors.push(err(at('inventoryItemId'), 'INVALID_INVENTORY_ITEM', 'The specified inventory item could not be found.'));
-      if (!this.locations.has(q.locationId)) return void errors.push(err(at('locationId'), 'INVALID_LOCATION', 'The specified location could not be found.'));
-      if (q.quantity < 0) return void errors.push(err(at('quantity'), 'INVALID_QUANTITY_NEGATIVE', 'The quantity cannot be negative.'));
-      if (q.quantity > MAX_QUANTITY) return void errors.push(err(at('quantity'), 'INVALID_QUANTITY_TOO_HIGH', 'The quantity is too high.'));
+      if (!this.items.has(q.inventoryItemId))
+        return void errors.push(
+          err(at('inventoryItemId'), 'INVALID_INVENTORY_ITEM', 'The specified inventory item could not be found.'),
+        );
+      if (!this.locations.has(q.locationId))
+        return void errors.push(
+          err(at('locationId'), 'INVALID_LOCATION', 'The specified location could not be found.'),
+        );
+      if (q.quantity < 0)
+        return void errors.push(err(at('quantity'), 'INVALID_QUANTITY_NEGATIVE', 'The quantity cannot be negative.'));
+      if (q.quantity > MAX_QUANTITY)
+        return void errors.push(err(at('quantity'), 'INVALID_QUANTITY_TOO_HIGH', 'The quantity is too high.'));
       const current = this.quantity(q.inventoryItemId, q.locationId, input.name);
-      if (current === undefined) return void errors.push(err(at('locationId'), 'ITEM_NOT_STOCKED_AT_LOCATION', 'The item is not stocked at the location.'));
+      if (current === undefined)
+        return void errors.push(
+          err(at('locationId'), 'ITEM_NOT_STOCKED_AT_LOCATION', 'The item is not stocked at the location.'),
+        );
       if (q.changeFromQuantity != null && q.changeFromQuantity !== current) {
-        errors.push(err(at('changeFromQuantity'), 'CHANGE_FROM_QUANTITY_STALE', 'The changeFromQuantity value does not match persisted value.'));
+        errors.push(
+          err(
+            at('changeFromQuantity'),
+            'CHANGE_FROM_QUANTITY_STALE',
+            'The changeFromQuantity value does not match persisted value.',
+          ),
+        );
       }
     });
     return errors;
@@ -250,7 +418,16 @@ export class ShopifyState {
     if (!this.locations.has(locationId)) throw new Error(`unknown location ${locationId}`);
     const key = levelKey(item.id, locationId);
     let level = this.levels.get(key);
-    if (!level) this.levels.set(key, (level = { id: `${gid('InventoryLevel', this.nextLevel++)}?inventory_item_id=${item.num}`, available: 0, committed: 0, reserved: 0 }));
+    if (!level)
+      this.levels.set(
+        key,
+        (level = {
+          id: `${gid('InventoryLevel', this.nextLevel++)}?inventory_item_id=${item.num}`,
+          available: 0,
+          committed: 0,
+          reserved: 0,
+        }),
+      );
     return level;
   }
 
@@ -264,4 +441,7 @@ export class ShopifyState {
 const levelKey = (itemId: string, locationId: string) => `${itemId}|${locationId}`;
 const onHandOf = (l: LevelRecord) => l.available + l.committed + l.reserved;
 const err = (field: string[] | null, code: string, message: string): UserError => ({ field, message, code });
-const refused = (code: string, message: string, field: string[] | null): SetQuantitiesResult => ({ group: null, userErrors: [err(field, code, message)] });
+const refused = (code: string, message: string, field: string[] | null): SetQuantitiesResult => ({
+  group: null,
+  userErrors: [err(field, code, message)],
+});

@@ -9,11 +9,22 @@ export const webhookSdl = /* GraphQL */ `
   }
 
   extend type Mutation {
-    webhookSubscriptionCreate(topic: WebhookSubscriptionTopic!, webhookSubscription: WebhookSubscriptionInput!): WebhookSubscriptionCreatePayload
+    webhookSubscriptionCreate(
+      topic: WebhookSubscriptionTopic!
+      webhookSubscription: WebhookSubscriptionInput!
+    ): WebhookSubscriptionCreatePayload
   }
 
-  enum WebhookSubscriptionTopic { ORDERS_CREATE ORDERS_CANCELLED ORDERS_FULFILLED REFUNDS_CREATE }
-  enum WebhookSubscriptionFormat { JSON XML }
+  enum WebhookSubscriptionTopic {
+    ORDERS_CREATE
+    ORDERS_CANCELLED
+    ORDERS_FULFILLED
+    REFUNDS_CREATE
+  }
+  enum WebhookSubscriptionFormat {
+    JSON
+    XML
+  }
 
   type WebhookSubscription implements Node {
     id: ID!
@@ -23,9 +34,22 @@ export const webhookSdl = /* GraphQL */ `
     format: WebhookSubscriptionFormat!
     createdAt: DateTime!
   }
-  type WebhookSubscriptionEdge { cursor: String! node: WebhookSubscription! }
-  type WebhookSubscriptionConnection { nodes: [WebhookSubscription!]! edges: [WebhookSubscriptionEdge!]! pageInfo: PageInfo! }
+  type WebhookSubscriptionEdge {
+    cursor: String!
+    node: WebhookSubscription!
+  }
+  type WebhookSubscriptionConnection {
+    nodes: [WebhookSubscription!]!
+    edges: [WebhookSubscriptionEdge!]!
+    pageInfo: PageInfo!
+  }
 
-  input WebhookSubscriptionInput { uri: String format: WebhookSubscriptionFormat }
-  type WebhookSubscriptionCreatePayload { webhookSubscription: WebhookSubscription userErrors: [UserError!]! }
+  input WebhookSubscriptionInput {
+    uri: String
+    format: WebhookSubscriptionFormat
+  }
+  type WebhookSubscriptionCreatePayload {
+    webhookSubscription: WebhookSubscription
+    userErrors: [UserError!]!
+  }
 `;

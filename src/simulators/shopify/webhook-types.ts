@@ -1,6 +1,17 @@
 /** Options, counters and log entries of the simulator's webhook delivery (webhooks.ts). */
-export interface WebhookSubscribeInput { topic?: string; topics?: string[]; url: string; secret: string }
-export interface WebhookSubscription { id: string; topics: string[]; url: string; secret: string; createdAt: string }
+export interface WebhookSubscribeInput {
+  topic?: string;
+  topics?: string[];
+  url: string;
+  secret: string;
+}
+export interface WebhookSubscription {
+  id: string;
+  topics: string[];
+  url: string;
+  secret: string;
+  createdAt: string;
+}
 
 export interface WebhookDeliveryOptions {
   shopDomain?: string;
@@ -39,7 +50,18 @@ export interface WebhookDeliveryOptions {
 }
 
 /** `shopDomain` too: a delivery from another shop the app is installed in (same app secret). */
-export type Tunable = 'retries' | 'retryBaseMs' | 'retryMaxMs' | 'timeoutMs' | 'concurrency' | 'duplicateRate' | 'reorder' | 'removeAfterFailures' | 'shopDomain' | 'replayUnderTopic' | 'triggeredAtAgeMs';
+export type Tunable =
+  | 'retries'
+  | 'retryBaseMs'
+  | 'retryMaxMs'
+  | 'timeoutMs'
+  | 'concurrency'
+  | 'duplicateRate'
+  | 'reorder'
+  | 'removeAfterFailures'
+  | 'shopDomain'
+  | 'replayUnderTopic'
+  | 'triggeredAtAgeMs';
 
 export interface WebhookStats {
   /** Events handed to delivery (one per emit, whatever the number of subscriptions). */

@@ -1,9 +1,22 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { seededRandom } from '../random';
-import type { Tunable, WebhookAttempt, WebhookDeliveryOptions, WebhookStats, WebhookSubscribeInput, WebhookSubscription } from './webhook-types';
+import type {
+  Tunable,
+  WebhookAttempt,
+  WebhookDeliveryOptions,
+  WebhookStats,
+  WebhookSubscribeInput,
+  WebhookSubscription,
+} from './webhook-types';
 
-export type { WebhookAttempt, WebhookDeliveryOptions, WebhookStats, WebhookSubscribeInput, WebhookSubscription } from './webhook-types';
+export type {
+  WebhookAttempt,
+  WebhookDeliveryOptions,
+  WebhookStats,
+  WebhookSubscribeInput,
+  WebhookSubscription,
+} from './webhook-types';
 
 /**
  * Webhook delivery as Shopify does it (reference §12): one POST per subscription per event, the
@@ -31,7 +44,15 @@ interface Delivery {
 const MAX_LOG = 10_000;
 
 export class ShopifyWebhooks {
-  readonly stats: WebhookStats = { events: 0, enqueued: 0, delivered: 0, attempts: 0, failedAttempts: 0, duplicatesSent: 0, dropped: 0 };
+  readonly stats: WebhookStats = {
+    events: 0,
+    enqueued: 0,
+    delivered: 0,
+    attempts: 0,
+    failedAttempts: 0,
+    duplicatesSent: 0,
+    dropped: 0,
+  };
   /** The most recent POSTs (bounded), for tests that check headers stay put across retries. */
   readonly attempts: WebhookAttempt[] = [];
   readonly droppedDeliveries: Array<{ webhookId: string; topic: string; reason: string }> = [];
@@ -81,7 +102,13 @@ export class ShopifyWebhooks {
     const topics = input.topics ?? (input.topic ? [input.topic] : []);
     if (topics.length === 0) throw new Error('subscribe needs a topic or topics');
     const id = `gid://shopify/WebhookSubscription/${this.nextSubscription++}`;
-    this.subscriptions.set(id, { id, topics, url: input.url, secret: input.secret, createdAt: new Date().toISOString() });
+    this.subscriptions.set(id, {
+      id,
+      topics,
+      url: input.url,
+      secret: input.secret,
+      createdAt: new Date().toISOString(),
+    });
     return id;
   }
 
@@ -92,7 +119,10 @@ export class ShopifyWebhooks {
 
   /** webhookSubscriptionCreate: one topic to one address, signed with the app secret. */
   createFromApi(topic: string, url: string): WebhookSubscription {
-    if (!this.appSecret) throw new Error('Shopify simulator: no app secret (webhooks.useAppSecret) to sign API-created subscriptions with');
+    if (!this.appSecret)
+      throw new Error(
+        'Shopify simulator: no app secret (webhooks.useAppSecret) to sign API-created subscriptions with',
+      );
     const id = this.subscribe({ topic, url, secret: this.appSecret });
     return this.subscriptions.get(id)!;
   }
@@ -118,7 +148,19 @@ export class ShopifyWebhooks {
     const replayAs = this.opts.replayUnderTopic[topic];
     for (const s of subs) {
       // The address, secret and headers are those in force when the event fired, as Shopify does.
-      const delivery: Delivery = { subscriptionId: s.id, webhookId: randomUUID(), eventId, topic, shopDomain, url: s.url, body, hmac: sign(body, s.secret), triggeredAt, failures: 0, duplicate: false };
+      const delivery: Delivery = {
+        subscriptionId: s.id,
+        webhookId: randomUUID(),
+        eventId,
+        topic,
+        shopDomain,
+        url: s.url,
+        body,
+        hmac: sign(body, s.secret),
+        triggeredAt,
+        failures: 0,
+        duplicate: false,
+      };
       this.incoming.push(delivery);
       this.stats.enqueued++;
       // Someone who captured the delivery sends it again under another topic: same signed body, new webhook id.
@@ -162,7 +204,11 @@ export class ShopifyWebhooks {
       };
       const timer = setTimeout(() => {
         this.waiters.delete(check);
-        reject(new Error(`Shopify webhooks not idle within ${timeoutMs} ms: ${this.pending} pending${this.running ? '' : ' (stopped)'}, stats ${JSON.stringify(this.stats)}`));
+        reject(
+          new Error(
+            `Shopify webhooks not idle within ${timeoutMs} ms: ${this.pending} pending${this.running ? '' : ' (stopped)'}, stats ${JSON.stringify(this.stats)}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.add(check);
     });
@@ -213,7 +259,18 @@ export class ShopifyWebhooks {
     }
     this.stats.attempts++;
     if (d.duplicate) this.stats.duplicatesSent++;
-    const entry: WebhookAttempt = { webhookId: d.webhookId, eventId: d.eventId, topic: d.topic, ...(d.replayOf ? { replayOf: d.replayOf } : {}), shopDomain: d.shopDomain, url: d.url, attempt: d.failures + 1, duplicate: d.duplicate, status: null, at: new Date().toISOString() };
+    const entry: WebhookAttempt = {
+      webhookId: d.webhookId,
+      eventId: d.eventId,
+      topic: d.topic,
+      ...(d.replayOf ? { replayOf: d.replayOf } : {}),
+      shopDomain: d.shopDomain,
+      url: d.url,
+      attempt: d.failures + 1,
+      duplicate: d.duplicate,
+      status: null,
+      at: new Date().toISOString(),
+    };
     this.attempts.push(entry);
     if (this.attempts.length > MAX_LOG) this.attempts.splice(0, this.attempts.length - MAX_LOG);
     let ok = false;
@@ -243,7 +300,8 @@ export class ShopifyWebhooks {
     d.failures++;
     if (this.failedInARow(d.subscriptionId)) return this.drop(d, 'subscription removed');
     if (d.duplicate || d.replayOf) return; // a lost re-send loses nothing, and a replayer tries once
-    if (d.failures > this.opts.retries) return this.drop(d, `gave up after ${d.failures} attempts: ${entry.error ?? `HTTP ${entry.status}`}`);
+    if (d.failures > this.opts.retries)
+      return this.drop(d, `gave up after ${d.failures} attempts: ${entry.error ?? `HTTP ${entry.status}`}`);
     const delay = Math.min(this.opts.retryMaxMs, this.opts.retryBaseMs * 2 ** (d.failures - 1));
     const timer = setTimeout(() => {
       this.retrying.delete(d);
@@ -274,7 +332,8 @@ export class ShopifyWebhooks {
   private acked(d: Delivery): void {
     if (d.duplicate || d.replayOf) return; // copies are not deliveries of their own
     this.stats.delivered++;
-    if (this.opts.duplicateRate > 0 && this.random() < this.opts.duplicateRate) this.ready.push({ ...d, duplicate: true });
+    if (this.opts.duplicateRate > 0 && this.random() < this.opts.duplicateRate)
+      this.ready.push({ ...d, duplicate: true });
   }
 
   private headers(d: Delivery): Record<string, string> {
@@ -296,7 +355,8 @@ export class ShopifyWebhooks {
   }
 }
 
-export const sign = (body: string, secret: string): string => createHmac('sha256', secret).update(body, 'utf8').digest('base64');
+export const sign = (body: string, secret: string): string =>
+  createHmac('sha256', secret).update(body, 'utf8').digest('base64');
 
 function shuffle<T>(items: T[], random: () => number): void {
   for (let i = items.length - 1; i > 0; i--) {

@@ -23,7 +23,10 @@ const orderItemBody = z
     vatvalue: z.number().min(0).max(100).default(25),
     additionaldata: stringMap.optional(),
   })
-  .refine((i) => i.moneyrowprice !== undefined || i.moneynetpriceperunit !== undefined, 'orderitem needs moneyrowprice or moneynetpriceperunit');
+  .refine(
+    (i) => i.moneyrowprice !== undefined || i.moneynetpriceperunit !== undefined,
+    'orderitem needs moneyrowprice or moneynetpriceperunit',
+  );
 
 export const newOrderBody = z.object({
   ordertypeid: z.number().int(),
@@ -95,7 +98,10 @@ export function toNewOrder(body: z.infer<typeof newOrderBody>): NewOrder {
         i.moneyrowprice !== undefined
           ? requireCents(i.moneyrowprice)
           : // Net unit price given: gross = net * (1 + vat), VAT in hundredths of a percent to stay integral.
-            Math.round((requireCents(i.moneynetpriceperunit ?? '0') * i.quantity * (10_000 + Math.round(i.vatvalue * 100))) / 10_000);
+            Math.round(
+              (requireCents(i.moneynetpriceperunit ?? '0') * i.quantity * (10_000 + Math.round(i.vatvalue * 100))) /
+                10_000,
+            );
       return {
         sku: i.sku,
         productname: i.productname,
@@ -131,7 +137,9 @@ export const warehouseTransactionsBody = z
       externalid: z.string().nullable().optional(),
       reasoncode: z.string().nullable().optional(),
       items: z
-        .array(z.object({ sku: z.string().min(1), decimalquantity: decimal3.refine((q) => q !== 0, 'must not be zero') }))
+        .array(
+          z.object({ sku: z.string().min(1), decimalquantity: decimal3.refine((q) => q !== 0, 'must not be zero') }),
+        )
         .min(1),
     }),
   )

@@ -2,7 +2,14 @@ import { OrderState } from '../../domain/sale';
 import { formatCents, splitGross, requireCents } from './money';
 import { registerIdFor } from './pos-omni';
 import type { SitooState } from './state';
-import type { WireCashRegister, WirePosPaymentType, WireSiteSettings, WireZPayment, WireZReport, WireZVatGroup } from './wire';
+import type {
+  WireCashRegister,
+  WirePosPaymentType,
+  WireSiteSettings,
+  WireZPayment,
+  WireZReport,
+  WireZVatGroup,
+} from './wire';
 
 /**
  * What a store's business day needs besides its orders (sitoo-api.md §6, §8, §10): the site's
@@ -41,8 +48,20 @@ const CASH_METHOD = 100;
 const MAX_Z_REPORTS = 500;
 
 export class SitooDay {
-  readonly settings: WireSiteSettings = { timezone: 'Europe/Stockholm', currencycode: 'SEK', pricesstoredwithvat: true, num_days_until_pickup_expires: 7, numdaysreserved: 14 };
-  readonly paymentTypes: WirePosPaymentType[] = DEFAULT_PAYMENT_TYPES.map(([method, name], i) => ({ paymenttypeid: i + 1, paymentmethodid: method, name, sortorder: i, externalid: null }));
+  readonly settings: WireSiteSettings = {
+    timezone: 'Europe/Stockholm',
+    currencycode: 'SEK',
+    pricesstoredwithvat: true,
+    num_days_until_pickup_expires: 7,
+    numdaysreserved: 14,
+  };
+  readonly paymentTypes: WirePosPaymentType[] = DEFAULT_PAYMENT_TYPES.map(([method, name], i) => ({
+    paymenttypeid: i + 1,
+    paymentmethodid: method,
+    name,
+    sortorder: i,
+    externalid: null,
+  }));
   /** Tills other than each warehouse's default one, by registerid. */
   private readonly extraRegisters = new Map<string, number>();
   /** Ascending by dateadded, as the endpoint serves them. */
@@ -68,7 +87,13 @@ export class SitooDay {
     const registers: WireCashRegister[] = [];
     const add = (registerid: string, warehouseid: number) => {
       const warehouse = this.state.warehouses.get(warehouseid);
-      registers.push({ registerid, registerkey: `SIM${warehouseid}`, warehouseid, currencycode: warehouse?.currencycode ?? 'SEK', company: warehouse?.name ?? '' });
+      registers.push({
+        registerid,
+        registerkey: `SIM${warehouseid}`,
+        warehouseid,
+        currencycode: warehouse?.currencycode ?? 'SEK',
+        company: warehouse?.name ?? '',
+      });
     };
     for (const id of this.state.warehouses.keys()) add(registerIdFor(id), id);
     for (const [registerid, warehouseid] of this.extraRegisters) add(registerid, warehouseid);
@@ -76,13 +101,23 @@ export class SitooDay {
   }
 
   /** `GET /pos-z-reports`: dateadded bounds inclusive (documented), ascending, at most 500. */
-  listZReports(f: { eshopIds?: number[]; storeIds?: string[]; registerIds?: string[]; addedFrom?: number; addedTo?: number }): WireZReport[] {
+  listZReports(f: {
+    eshopIds?: number[];
+    storeIds?: string[];
+    registerIds?: string[];
+    addedFrom?: number;
+    addedTo?: number;
+  }): WireZReport[] {
     const out: WireZReport[] = [];
     for (const r of this.reports) {
       if (f.eshopIds && !f.eshopIds.includes(r.eshopid)) continue;
       if (f.storeIds && (r.store_id === null || !f.storeIds.includes(r.store_id))) continue;
       if (f.registerIds && !f.registerIds.includes(r.registerid)) continue;
-      if ((f.addedFrom !== undefined && r.dateadded < f.addedFrom) || (f.addedTo !== undefined && r.dateadded > f.addedTo)) continue;
+      if (
+        (f.addedFrom !== undefined && r.dateadded < f.addedFrom) ||
+        (f.addedTo !== undefined && r.dateadded > f.addedTo)
+      )
+        continue;
       out.push(r);
       if (out.length === MAX_Z_REPORTS) break;
     }
@@ -101,33 +136,52 @@ export class SitooDay {
     this.knowRegister(registerid, input.warehouseId);
     const at = Math.floor(input.at.getTime() / 1000);
     const previous = this.lastClose.get(registerid);
-    if (previous && at <= previous.datecreated) throw new Error(`Sitoo simulator: register ${registerid} was last closed at ${previous.datecreated}; close it later than that`);
+    if (previous && at <= previous.datecreated)
+      throw new Error(
+        `Sitoo simulator: register ${registerid} was last closed at ${previous.datecreated}; close it later than that`,
+      );
     const sum = new ZSum(this.cashNames());
     let firstDate: number | undefined;
     for (const o of this.state.byWarehouse.from(input.warehouseId)) {
       if (o.registerid !== registerid || o.orderstateid !== OrderState.Closed || o.orderdate >= at) continue;
       if (previous && o.orderdate < previous.datecreated) continue;
       firstDate = Math.min(firstDate ?? o.orderdate, o.orderdate);
-      sum.order(o.orderitems.map((i) => ({ gross: requireCents(i.moneyitemtotal_net) + requireCents(i.moneyitemtotal_vat), net: requireCents(i.moneyitemtotal_net), vatPercent: i.vatvalue, quantity: i.quantity })), o.payments, requireCents(o.moneytotal_gross_roundoff));
+      sum.order(
+        o.orderitems.map((i) => ({
+          gross: requireCents(i.moneyitemtotal_net) + requireCents(i.moneyitemtotal_vat),
+          net: requireCents(i.moneyitemtotal_net),
+          vatPercent: i.vatvalue,
+          quantity: i.quantity,
+        })),
+        o.payments,
+        requireCents(o.moneytotal_gross_roundoff),
+      );
     }
     if (input.skewCents) {
       const { net } = splitGross(input.skewCents, 25);
-      sum.order([{ gross: input.skewCents, net, vatPercent: 25, quantity: 1 }], [{ name: input.skewPaymentName ?? 'Card', moneyamount: formatCents(input.skewCents) }], 0);
+      sum.order(
+        [{ gross: input.skewCents, net, vatPercent: 25, quantity: 1 }],
+        [{ name: input.skewPaymentName ?? 'Card', moneyamount: formatCents(input.skewCents) }],
+        0,
+      );
     }
     const zreportid = (previous?.zreportid ?? 0) + 1;
     this.lastClose.set(registerid, { zreportid, datecreated: at });
-    const report = sum.report({
-      zreportid,
-      registerid,
-      registerkey: `SIM${input.warehouseId}`,
-      datecreated: at,
-      dateopened: previous?.datecreated ?? firstDate ?? at,
-      dateadded: input.addedAt ? Math.floor(input.addedAt.getTime() / 1000) : at,
-      eshopid: this.state.eshopId,
-      store_id: warehouse.storeid !== null ? String(warehouse.storeid) : null,
-      store_name: warehouse.name,
-      currencycode: warehouse.currencycode,
-    }, input.cashDifferenceCents);
+    const report = sum.report(
+      {
+        zreportid,
+        registerid,
+        registerkey: `SIM${input.warehouseId}`,
+        datecreated: at,
+        dateopened: previous?.datecreated ?? firstDate ?? at,
+        dateadded: input.addedAt ? Math.floor(input.addedAt.getTime() / 1000) : at,
+        eshopid: this.state.eshopId,
+        store_id: warehouse.storeid !== null ? String(warehouse.storeid) : null,
+        store_name: warehouse.name,
+        currencycode: warehouse.currencycode,
+      },
+      input.cashDifferenceCents,
+    );
     let i = this.reports.length;
     while (i > 0 && this.reports[i - 1]!.dateadded > report.dateadded) i--;
     this.reports.splice(i, 0, report);
@@ -139,18 +193,48 @@ export class SitooDay {
   }
 }
 
-type Identity = Pick<WireZReport, 'zreportid' | 'registerid' | 'registerkey' | 'datecreated' | 'dateopened' | 'dateadded' | 'eshopid' | 'store_id' | 'store_name' | 'currencycode'>;
+type Identity = Pick<
+  WireZReport,
+  | 'zreportid'
+  | 'registerid'
+  | 'registerkey'
+  | 'datecreated'
+  | 'dateopened'
+  | 'dateadded'
+  | 'eshopid'
+  | 'store_id'
+  | 'store_name'
+  | 'currencycode'
+>;
 
 /** Running totals of one closing; refunds are kept as magnitudes, as the report shows them. */
 class ZSum {
-  private sales = { gross: 0, net: 0, items: 0, count: 0, vat: new Map<number, { gross: number; net: number }>(), pay: new Map<string, number>() };
-  private refund = { gross: 0, net: 0, items: 0, count: 0, vat: new Map<number, { gross: number; net: number }>(), pay: new Map<string, number>() };
+  private sales = {
+    gross: 0,
+    net: 0,
+    items: 0,
+    count: 0,
+    vat: new Map<number, { gross: number; net: number }>(),
+    pay: new Map<string, number>(),
+  };
+  private refund = {
+    gross: 0,
+    net: 0,
+    items: 0,
+    count: 0,
+    vat: new Map<number, { gross: number; net: number }>(),
+    pay: new Map<string, number>(),
+  };
   private roundoff = 0;
   private cash = 0;
 
   constructor(private readonly cashNames: Set<string>) {}
 
-  order(lines: Array<{ gross: number; net: number; vatPercent: number; quantity: number }>, payments: Array<{ name: string; moneyamount: string }>, roundoff: number): void {
+  order(
+    lines: Array<{ gross: number; net: number; vatPercent: number; quantity: number }>,
+    payments: Array<{ name: string; moneyamount: string }>,
+    roundoff: number,
+  ): void {
     const total = lines.reduce((s, l) => s + l.gross, 0);
     (total < 0 ? this.refund : this.sales).count++;
     for (const l of lines) {
@@ -175,9 +259,23 @@ class ZSum {
   report(id: Identity, cashDifference: number | undefined): WireZReport {
     const subtotal = this.sales.gross - this.refund.gross;
     const vatGroups = (m: Map<number, { gross: number; net: number }>): WireZVatGroup[] =>
-      [...m].sort(([a], [b]) => a - b).map(([vatvalue, g]) => ({ vatvalue, moneytotal: formatCents(g.gross), moneytotalnet: formatCents(g.net), moneytotalvat: formatCents(g.gross - g.net) }));
+      [...m]
+        .sort(([a], [b]) => a - b)
+        .map(([vatvalue, g]) => ({
+          vatvalue,
+          moneytotal: formatCents(g.gross),
+          moneytotalnet: formatCents(g.net),
+          moneytotalvat: formatCents(g.gross - g.net),
+        }));
     const payments = (m: Map<string, number>): WireZPayment[] =>
-      [...m].map(([name, cents]) => ({ name, moneytotal: formatCents(cents), moneycaptured: formatCents(cents), moneyinadvance: '0.00', moneyreserved: '0.00', subpayments: [] }));
+      [...m].map(([name, cents]) => ({
+        name,
+        moneytotal: formatCents(cents),
+        moneycaptured: formatCents(cents),
+        moneyinadvance: '0.00',
+        moneyreserved: '0.00',
+        subpayments: [],
+      }));
     return {
       ...id,
       moneysalestotal: formatCents(this.sales.gross),

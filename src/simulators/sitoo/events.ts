@@ -82,7 +82,16 @@ const MAX_BATCH = 10;
 const DEEP_NESTING = 5_000;
 
 export class SitooEventDelivery {
-  readonly stats: EventDeliveryStats = { enqueued: 0, delivered: 0, batchesSent: 0, attempts: 0, failedAttempts: 0, duplicatesSent: 0, dropped: 0, unstorableSent: 0 };
+  readonly stats: EventDeliveryStats = {
+    enqueued: 0,
+    delivered: 0,
+    batchesSent: 0,
+    attempts: 0,
+    failedAttempts: 0,
+    duplicatesSent: 0,
+    dropped: 0,
+    unstorableSent: 0,
+  };
   readonly droppedBatches: DroppedBatch[] = [];
   /** Every unstorable event slipped in, oldest first, so tests can look for what became of each. */
   readonly unstorableEvents: UnstorableEventSent[] = [];
@@ -101,7 +110,10 @@ export class SitooEventDelivery {
   private readonly duplicateRate: number;
   private unstorable: UnstorableEvents | null;
 
-  constructor(opts: EventDeliveryOptions = {}, private readonly random: () => number = Math.random) {
+  constructor(
+    opts: EventDeliveryOptions = {},
+    private readonly random: () => number = Math.random,
+  ) {
     if (opts.receiverUrl) this.receiver = { url: opts.receiverUrl, username: opts.username, password: opts.password };
     this.retryDelaysMs = opts.retryDelaysMs?.length ? opts.retryDelaysMs : [100, 200, 500, 1000, 2000];
     this.maxAttempts = opts.maxAttempts ?? 30;
@@ -153,7 +165,10 @@ export class SitooEventDelivery {
   }
 
   get pending(): number {
-    return this.queue.length + (this.current && !this.current.duplicate ? this.current.events.filter((e) => !e.injected).length : 0);
+    return (
+      this.queue.length +
+      (this.current && !this.current.duplicate ? this.current.events.filter((e) => !e.injected).length : 0)
+    );
   }
 
   get drained(): boolean {
@@ -171,7 +186,11 @@ export class SitooEventDelivery {
       };
       const timer = setTimeout(() => {
         this.waiters.delete(check);
-        reject(new Error(`Sitoo events not drained within ${timeoutMs} ms: ${this.pending} pending, stats ${JSON.stringify(this.stats)}`));
+        reject(
+          new Error(
+            `Sitoo events not drained within ${timeoutMs} ms: ${this.pending} pending, stats ${JSON.stringify(this.stats)}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.add(check);
     });
@@ -202,13 +221,23 @@ export class SitooEventDelivery {
     try {
       const res = await request(`${receiver.url.replace(/\/+$/, '')}/events`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(receiver.username !== undefined ? { authorization: basicAuth(receiver.username, receiver.password ?? '') } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(receiver.username !== undefined
+            ? { authorization: basicAuth(receiver.username, receiver.password ?? '') }
+            : {}),
+        },
         body: `[${batch.events.map((e) => e.json ?? JSON.stringify(e.value)).join(',')}]`,
         signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.abort.signal]),
       });
       await res.body.dump();
       reason = `HTTP ${res.statusCode}`;
-      outcome = res.statusCode >= 200 && res.statusCode < 300 ? 'ack' : res.statusCode === 429 || res.statusCode >= 500 ? 'retry' : 'drop';
+      outcome =
+        res.statusCode >= 200 && res.statusCode < 300
+          ? 'ack'
+          : res.statusCode === 429 || res.statusCode >= 500
+            ? 'retry'
+            : 'drop';
     } catch (err) {
       // Timeouts and connection failures: Sitoo retries all of them.
       reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -219,7 +248,10 @@ export class SitooEventDelivery {
     this.stats.failedAttempts++;
     batch.attempt++;
     if (outcome === 'drop' || batch.attempt >= this.maxAttempts) {
-      this.drop(batch, outcome === 'drop' ? `receiver refused: ${reason}` : `gave up after ${batch.attempt} attempts: ${reason}`);
+      this.drop(
+        batch,
+        outcome === 'drop' ? `receiver refused: ${reason}` : `gave up after ${batch.attempt} attempts: ${reason}`,
+      );
       return;
     }
     const delay = this.retryDelaysMs[Math.min(batch.attempt - 1, this.retryDelaysMs.length - 1)] ?? 0;
@@ -231,7 +263,10 @@ export class SitooEventDelivery {
 
   /** Up to 10 queued events; with `unstorable` on, sometimes 9 and an odd one among them. */
   private nextBatch(): Queued[] {
-    const odd = this.unstorable && this.unstorable.kinds.length > 0 && this.random() < this.unstorable.rate ? this.oddEvent(this.unstorable.kinds) : undefined;
+    const odd =
+      this.unstorable && this.unstorable.kinds.length > 0 && this.random() < this.unstorable.rate
+        ? this.oddEvent(this.unstorable.kinds)
+        : undefined;
     const events = this.queue.splice(0, odd ? MAX_BATCH - 1 : MAX_BATCH);
     if (odd) events.splice(Math.floor(events.length / 2), 0, odd);
     return events;
@@ -241,17 +276,33 @@ export class SitooEventDelivery {
     const kind = kinds[this.stats.unstorableSent % kinds.length]!;
     this.stats.unstorableSent++;
     const neighbour = this.queue[0]?.value as { account_id?: unknown } | undefined;
-    const envelope = { event_id: randomUUID(), event_type: 'order', event_date: Math.floor(Date.now() / 1000), account_id: neighbour?.account_id ?? 0 };
+    const envelope = {
+      event_id: randomUUID(),
+      event_type: 'order',
+      event_date: Math.floor(Date.now() / 1000),
+      account_id: neighbour?.account_id ?? 0,
+    };
     let queued: Queued;
     if (kind === 'deep-nesting') {
       // An order event whose order_id is an object nested 5,000 levels: written by hand, JSON.stringify overflows.
-      const head = JSON.stringify({ ...envelope, data: { eshop_id: 1, order_event_type: 'add', order_id: 0 } }).replace(/0\}\}$/, '');
+      const head = JSON.stringify({ ...envelope, data: { eshop_id: 1, order_event_type: 'add', order_id: 0 } }).replace(
+        /0\}\}$/,
+        '',
+      );
       const json = `${head}${'{"id":'.repeat(DEEP_NESTING)}1${'}'.repeat(DEEP_NESTING)}}}`;
       queued = { value: JSON.parse(json), json, injected: true };
     } else if (kind === 'lone-surrogate-id') {
       // JSON.stringify writes the lone surrogate as \udc00, which JSON.parse turns back into one. Short on
       // purpose: the gRPC encoder writes short strings itself, invalid UTF-8 included, and the server refuses them.
-      queued = { value: { ...envelope, event_id: `\udc00${envelope.event_id.slice(0, 8)}`, event_type: 'loyalty-points', data: { points: 10 } }, injected: true };
+      queued = {
+        value: {
+          ...envelope,
+          event_id: `\udc00${envelope.event_id.slice(0, 8)}`,
+          event_type: 'loyalty-points',
+          data: { points: 10 },
+        },
+        injected: true,
+      };
     } else {
       const { event_id: _none, ...withoutId } = envelope;
       queued = { value: { ...withoutId, event_date: 'yesterday', data: 'order 1 added' }, injected: true };
@@ -265,7 +316,8 @@ export class SitooEventDelivery {
     if (batch.duplicate) return;
     this.stats.delivered += batch.events.filter((e) => !e.injected).length;
     // A duplicate is the same batch once more, right away, and it blocks the line like any batch.
-    if (this.duplicateRate > 0 && this.random() < this.duplicateRate) this.current = { events: batch.events, attempt: 0, duplicate: true };
+    if (this.duplicateRate > 0 && this.random() < this.duplicateRate)
+      this.current = { events: batch.events, attempt: 0, duplicate: true };
   }
 
   private drop(batch: Batch, reason: string): void {

@@ -8,9 +8,30 @@ import { SitooState, type Warehouse, type WireOrder, type WireWarehouseTransacti
 import type { WireSiteSettings, WireZReport } from './wire';
 
 export type { EventDeliveryOptions, EventDeliveryStats, DroppedBatch } from './events';
-export type { SitooPos, PosSale, PosSaleLine, ManualStockType, PosReturn, SitooOmniPos, PosPayment, SitooDayPos, CloseRegister } from './pos';
+export type {
+  SitooPos,
+  PosSale,
+  PosSaleLine,
+  ManualStockType,
+  PosReturn,
+  SitooOmniPos,
+  PosPayment,
+  SitooDayPos,
+  CloseRegister,
+} from './pos';
 export type { WireZReport, WireSiteSettings, WireCashRegister, WirePosPaymentType } from './wire';
-export type { WireOrder, WireOrderItem, WireOrderLogItem, WirePayment, SitooEvent, OrderEventData, WarehouseTransactionEventData, WireWarehouseTransaction, WireWarehouseItemLog, Warehouse } from './state';
+export type {
+  WireOrder,
+  WireOrderItem,
+  WireOrderLogItem,
+  WirePayment,
+  SitooEvent,
+  OrderEventData,
+  WarehouseTransactionEventData,
+  WireWarehouseTransaction,
+  WireWarehouseItemLog,
+  Warehouse,
+} from './state';
 export { SitooEventDelivery } from './events';
 
 export interface SitooSimulatorOptions {
@@ -88,9 +109,11 @@ export async function startSitooSimulator(opts: SitooSimulatorOptions): Promise<
     },
     notFound: (req) => sitooError(404, `no such endpoint: ${req.method} ${req.path}`),
     before: (req) => {
-      if (req.headers.authorization !== expectedAuth) return sitooError(401, 'Authentication failed: invalid API id or password');
+      if (req.headers.authorization !== expectedAuth)
+        return sitooError(401, 'Authentication failed: invalid API id or password');
       const account = /^\/v2\/accounts\/(\d+)\//.exec(req.path)?.[1];
-      if (account !== undefined && Number(account) !== accountId) return sitooError(404, `account ${account} not found`);
+      if (account !== undefined && Number(account) !== accountId)
+        return sitooError(404, `account ${account} not found`);
       state.requestLog.push({ method: req.method, path: req.path, query: req.query.toString() });
       if (state.requestLog.length > 5000) state.requestLog.shift();
       return undefined;

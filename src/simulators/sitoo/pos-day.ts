@@ -41,7 +41,8 @@ export function createDayPos(state: SitooState): SitooDayPos {
 export function salePayments(payments: PosPayment[], dueCents: number): NewPayment[] {
   if (payments.length === 0) throw new Error('Sitoo simulator: a sale needs at least one payment');
   const paid = payments.reduce((sum, p) => sum + requireCents(p.amount), 0);
-  if (paid !== dueCents) throw new Error(`Sitoo simulator: payments add up to ${formatCents(paid)} but ${formatCents(dueCents)} is due`);
+  if (paid !== dueCents)
+    throw new Error(`Sitoo simulator: payments add up to ${formatCents(paid)} but ${formatCents(dueCents)} is due`);
   return payments.map((p): NewPayment => ({
     name: p.name,
     moneyamount: formatCents(requireCents(p.amount)),

@@ -45,7 +45,8 @@ export interface SitooOmniPos {
 }
 
 /** The GUID-shaped register id a till in that warehouse would have. */
-export const registerIdFor = (warehouseId: number): string => `{00000000-0000-4000-8000-${String(warehouseId).padStart(12, '0')}}`;
+export const registerIdFor = (warehouseId: number): string =>
+  `{00000000-0000-4000-8000-${String(warehouseId).padStart(12, '0')}}`;
 
 /** The store stamps Sitoo puts on every till order (sitoo-api.md §3.4). */
 export function storeData(warehouse: Warehouse, receiptId: string): Record<string, string> {
@@ -60,7 +61,8 @@ export function createOmniPos(state: SitooState): SitooOmniPos {
   const openOrder = (orderId: number): WireOrder => {
     const order = state.getOrder(orderId);
     if (!order) throw new Error(`Sitoo simulator: order ${orderId} not found`);
-    if (order.orderstateid !== OrderState.Open) throw new Error(`Sitoo simulator: order ${orderId} is not open (orderstateid ${order.orderstateid})`);
+    if (order.orderstateid !== OrderState.Open)
+      throw new Error(`Sitoo simulator: order ${orderId} is not open (orderstateid ${order.orderstateid})`);
     return order;
   };
   const warehouseOf = (warehouseId: number | null, what: string): Warehouse => {
@@ -79,9 +81,18 @@ export function createOmniPos(state: SitooState): SitooOmniPos {
     collect(orderId, payment) {
       const order = openOrder(orderId);
       warehouseOf(order.warehouseid, `order ${orderId}`);
-      if (payment) order.payments.push({ name: payment.name, moneyamount: formatCents(requireCents(payment.amount)), externalid: null, additionaldata: {} });
+      if (payment)
+        order.payments.push({
+          name: payment.name,
+          moneyamount: formatCents(requireCents(payment.amount)),
+          externalid: null,
+          additionaldata: {},
+        });
       // Closed first: the reservation goes in the same instant the stock leaves, so available never dips twice.
-      state.updateOrder(orderId, { orderstateid: OrderState.Closed, ...(payment ? { paymentstateid: PaymentState.Successful } : {}) });
+      state.updateOrder(orderId, {
+        orderstateid: OrderState.Closed,
+        ...(payment ? { paymentstateid: PaymentState.Successful } : {}),
+      });
       state.stock.recordOrder(order, T.Sales);
     },
     cancelFromStore(orderId) {
@@ -90,9 +101,12 @@ export function createOmniPos(state: SitooState): SitooOmniPos {
     returnItems(input) {
       const warehouse = warehouseOf(input.warehouseId, 'the return');
       if (input.lines.length === 0) throw new Error('Sitoo simulator: a return needs at least one line');
-      for (const l of input.lines) if (!Number.isInteger(l.quantity) || l.quantity <= 0) throw new Error(`Sitoo simulator: returned quantity of ${l.sku} must be a positive integer`);
+      for (const l of input.lines)
+        if (!Number.isInteger(l.quantity) || l.quantity <= 0)
+          throw new Error(`Sitoo simulator: returned quantity of ${l.sku} must be a positive integer`);
       const original = input.originalOrderId === null ? undefined : state.getOrder(input.originalOrderId);
-      if (input.originalOrderId !== null && !original) throw new Error(`Sitoo simulator: original order ${input.originalOrderId} not found`);
+      if (input.originalOrderId !== null && !original)
+        throw new Error(`Sitoo simulator: original order ${input.originalOrderId} not found`);
       // Sitoo's POS refuses to return more than was bought on a validated return. We deliberately do
       // not: the integration must catch over-returns itself, and this is how its tests provoke one.
       const items = input.lines.map((l) => refundItem(l, original, state.products, input.reason));
@@ -126,7 +140,12 @@ export function createOmniPos(state: SitooState): SitooOmniPos {
       return refund.orderid;
     },
     seedProducts(products) {
-      for (const p of products) state.products.set(p.sku, { productname: p.productName, unitGrossCents: requireCents(p.unitPriceGross), vatvalue: p.vatPercent });
+      for (const p of products)
+        state.products.set(p.sku, {
+          productname: p.productName,
+          unitGrossCents: requireCents(p.unitPriceGross),
+          vatvalue: p.vatPercent,
+        });
     },
   };
 }
@@ -156,6 +175,16 @@ function refundItem(
     };
   }
   const product = products.get(line.sku);
-  if (!product) throw new Error(`Sitoo simulator: SKU ${line.sku} is ${original ? `not on order ${original.orderid} and ` : ''}not in the catalogue (pos.seedProducts)`);
-  return { sku: line.sku, productname: product.productname, quantity: -line.quantity, rowGrossCents: -product.unitGrossCents * line.quantity, vatvalue: product.vatvalue, additionaldata: reasonData };
+  if (!product)
+    throw new Error(
+      `Sitoo simulator: SKU ${line.sku} is ${original ? `not on order ${original.orderid} and ` : ''}not in the catalogue (pos.seedProducts)`,
+    );
+  return {
+    sku: line.sku,
+    productname: product.productname,
+    quantity: -line.quantity,
+    rowGrossCents: -product.unitGrossCents * line.quantity,
+    vatvalue: product.vatvalue,
+    additionaldata: reasonData,
+  };
 }

@@ -63,17 +63,31 @@ export interface SitooPos extends SitooOmniPos, SitooDayPos {
   commit(orderId: number): void;
   setOrderState(orderId: number, orderStateId: number): void;
   /** Test set-up: levels are set directly, with no transactions and no events. */
-  seedWarehouse(w: { warehouseId: number; name: string; storeId?: number; virtual?: boolean; stock: Record<string, number> }): void;
+  seedWarehouse(w: {
+    warehouseId: number;
+    name: string;
+    storeId?: number;
+    virtual?: boolean;
+    stock: Record<string, number>;
+  }): void;
   getStock(warehouseId: number, sku: string): number;
   /**
    * A manual stock correction as one transaction; returns its id. Without a type: ManualIn when
    * every quantity is positive, ManualOut when every one is negative; mixed signs need a type.
    */
-  adjustStock(warehouseId: number, changes: Array<{ sku: string; quantity: number }>, opts?: { type?: ManualStockType; reason?: string; externalId?: string }): number;
+  adjustStock(
+    warehouseId: number,
+    changes: Array<{ sku: string; quantity: number }>,
+    opts?: { type?: ManualStockType; reason?: string; externalId?: string },
+  ): number;
   /** A completed count (type StockTaking); SKUs counted at their on-hand level are left out. Returns the transaction id. */
   stockTake(warehouseId: number, counts: Record<string, number>): number;
   /** Move Out at the source (negative), then Move In at the destination (positive). */
-  transfer(fromWarehouseId: number, toWarehouseId: number, items: Array<{ sku: string; quantity: number }>): { outId: number; inId: number };
+  transfer(
+    fromWarehouseId: number,
+    toWarehouseId: number,
+    items: Array<{ sku: string; quantity: number }>,
+  ): { outId: number; inId: number };
   /**
    * A hand-set reservation; no transaction and no event. Open orders with a future datereserved
    * reserve on top of it (Sitoo derives reservations from orders).
@@ -91,12 +105,20 @@ export function createPos(state: SitooState): SitooPos {
       const warehouse = state.warehouses.get(sale.warehouseId);
       if (!warehouse) throw new Error(`Sitoo simulator: warehouse ${sale.warehouseId} is not seeded`);
       if (sale.lines.length === 0) throw new Error('Sitoo simulator: a sale needs at least one line');
-      const lines = sale.lines.map((l) => ({ ...l, unitPriceGross: formatCents(requireCents(l.unitPriceGross)), productName: l.productName ?? l.sku }));
-      const rowCents = (l: PosSaleLine) => (l.rowGross !== undefined ? requireCents(l.rowGross) : requireCents(l.unitPriceGross) * l.quantity);
+      const lines = sale.lines.map((l) => ({
+        ...l,
+        unitPriceGross: formatCents(requireCents(l.unitPriceGross)),
+        productName: l.productName ?? l.sku,
+      }));
+      const rowCents = (l: PosSaleLine) =>
+        l.rowGross !== undefined ? requireCents(l.rowGross) : requireCents(l.unitPriceGross) * l.quantity;
       const totalCents = lines.reduce((sum, l) => sum + rowCents(l), 0);
       const paymentStateId = sale.paymentStateId ?? PaymentState.Successful;
       const roundoffCents = sale.roundOff !== undefined ? requireCents(sale.roundOff) : 0;
-      const payments = salePayments(sale.payments ?? [{ name: sale.paymentName ?? 'Card', amount: formatCents(totalCents + roundoffCents) }], totalCents + roundoffCents);
+      const payments = salePayments(
+        sale.payments ?? [{ name: sale.paymentName ?? 'Card', amount: formatCents(totalCents + roundoffCents) }],
+        totalCents + roundoffCents,
+      );
       const registerId = sale.registerId ?? registerIdFor(sale.warehouseId);
       state.day.knowRegister(registerId, sale.warehouseId);
       const receiptId = state.nextReceiptId();
@@ -140,7 +162,14 @@ export function createPos(state: SitooState): SitooPos {
         creditOrderId: order.creditorderid,
         reservedUntil: order.datereserved,
         additionalData: { ...order.additionaldata },
-        lines: lines.map((l) => ({ sku: l.sku, productName: l.productName, quantity: l.quantity, unitPriceGrossCents: requireCents(l.unitPriceGross), vatPercent: l.vatPercent, grossCents: rowCents(l) })),
+        lines: lines.map((l) => ({
+          sku: l.sku,
+          productName: l.productName,
+          quantity: l.quantity,
+          unitPriceGrossCents: requireCents(l.unitPriceGross),
+          vatPercent: l.vatPercent,
+          grossCents: rowCents(l),
+        })),
         payments: order.payments.map((p) => ({ name: p.name, amountCents: requireCents(p.moneyamount) })),
       };
     },
@@ -148,10 +177,12 @@ export function createPos(state: SitooState): SitooPos {
       state.uncommitted.delete(orderId);
     },
     setPaymentState(orderId, paymentStateId) {
-      if (!state.updateOrder(orderId, { paymentstateid: paymentStateId })) throw new Error(`Sitoo simulator: order ${orderId} not found`);
+      if (!state.updateOrder(orderId, { paymentstateid: paymentStateId }))
+        throw new Error(`Sitoo simulator: order ${orderId} not found`);
     },
     setOrderState(orderId, orderStateId) {
-      if (!state.updateOrder(orderId, { orderstateid: orderStateId })) throw new Error(`Sitoo simulator: order ${orderId} not found`);
+      if (!state.updateOrder(orderId, { orderstateid: orderStateId }))
+        throw new Error(`Sitoo simulator: order ${orderId} not found`);
     },
     seedWarehouse(w) {
       state.stock.seedWarehouse(w);
@@ -160,14 +191,16 @@ export function createPos(state: SitooState): SitooPos {
       return state.getStock(warehouseId, sku);
     },
     adjustStock(warehouseId, changes, opts = {}) {
-      if (changes.length === 0 || changes.some((c) => c.quantity === 0)) throw new Error('Sitoo simulator: an adjustment needs non-zero quantities');
+      if (changes.length === 0 || changes.some((c) => c.quantity === 0))
+        throw new Error('Sitoo simulator: an adjustment needs non-zero quantities');
       let type = opts.type;
       if (type === undefined) {
         if (changes.every((c) => c.quantity > 0)) type = T.ManualIn;
         else if (changes.every((c) => c.quantity < 0)) type = T.ManualOut;
         else throw new Error('Sitoo simulator: an adjustment with mixed signs needs an explicit type');
       }
-      return state.stock.record(warehouseId, type, changes, { reasonCode: opts.reason, externalId: opts.externalId }).warehousetransactionid;
+      return state.stock.record(warehouseId, type, changes, { reasonCode: opts.reason, externalId: opts.externalId })
+        .warehousetransactionid;
     },
     stockTake(warehouseId, counts) {
       return state.stock.stockTake(warehouseId, counts).warehousetransactionid;

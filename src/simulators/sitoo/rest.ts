@@ -42,7 +42,11 @@ export function single(q: URLSearchParams, item: object): SimResponse {
 }
 
 function fieldList(q: URLSearchParams): string[] | undefined {
-  const fields = q.get('fields')?.split(',').map((f) => f.trim()).filter(Boolean);
+  const fields = q
+    .get('fields')
+    ?.split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
   return fields?.length ? fields : undefined;
 }
 

@@ -32,7 +32,9 @@ export function sitooRoutes(state: SitooState): SimRoute[] {
     const sort = q.get('sort') ?? '-orderid';
     if (sort !== 'orderid' && sort !== '-orderid') throw new BadQuery(`sort must be orderid or -orderid`);
     // With a warehouse filter only those warehouses' orders are scanned, from the id cursor on.
-    const source = warehouses ? [...new Set(warehouses)].flatMap((w) => [...state.byWarehouse.from(w, from ?? 0)]) : [...state.orders.values()];
+    const source = warehouses
+      ? [...new Set(warehouses)].flatMap((w) => [...state.byWarehouse.from(w, from ?? 0)])
+      : [...state.orders.values()];
     const matches = source.filter(
       (o: WireOrder) =>
         !state.uncommitted.has(o.orderid) &&
@@ -53,16 +55,40 @@ export function sitooRoutes(state: SitooState): SimRoute[] {
   };
 
   return [
-    { method: 'GET', pattern: new RegExp(`${base}/sites\\.json$`), handler: guarded((req) => envelope(req.query, [{ siteid: null, eshopid: state.eshopId, protocol: 'https', server: 'sim.local', abspath: '/', siteurl: 'https://sim.local/' }])) },
+    {
+      method: 'GET',
+      pattern: new RegExp(`${base}/sites\\.json$`),
+      handler: guarded((req) =>
+        envelope(req.query, [
+          {
+            siteid: null,
+            eshopid: state.eshopId,
+            protocol: 'https',
+            server: 'sim.local',
+            abspath: '/',
+            siteurl: 'https://sim.local/',
+          },
+        ]),
+      ),
+    },
     { method: 'GET', pattern: new RegExp(`${base}/orders\\.json$`), handler: guarded((req) => listOrders(req)) },
     // Deprecated per-site list, still answered because older adapters use it.
-    { method: 'GET', pattern: new RegExp(`${site}/orders\\.json$`), handler: guarded((req) => siteMissing(req) ?? listOrders(req, [state.eshopId])) },
+    {
+      method: 'GET',
+      pattern: new RegExp(`${site}/orders\\.json$`),
+      handler: guarded((req) => siteMissing(req) ?? listOrders(req, [state.eshopId])),
+    },
     {
       method: 'GET',
       pattern: new RegExp(`${site}/orders/(\\d+)\\.json$`),
       handler: guarded((req) => {
         const order = state.uncommitted.has(Number(req.params[1])) ? undefined : state.getOrder(Number(req.params[1]));
-        return siteMissing(req) ?? (order ? { status: 200, body: req.query.get('fields') ? pick(order, req.query.get('fields')!.split(',')) : order } : sitooError(404, `order ${req.params[1]} not found`));
+        return (
+          siteMissing(req) ??
+          (order
+            ? { status: 200, body: req.query.get('fields') ? pick(order, req.query.get('fields')!.split(',')) : order }
+            : sitooError(404, `order ${req.params[1]} not found`))
+        );
       }),
     },
     {
@@ -96,7 +122,10 @@ export function sitooRoutes(state: SitooState): SimRoute[] {
       pattern: new RegExp(`${site}/orders/(\\d+)/orderlogitems\\.json$`),
       handler: guarded((req) => {
         const order = state.getOrder(Number(req.params[1]));
-        return siteMissing(req) ?? (order ? envelope(req.query, order.orderlogitems) : sitooError(404, `order ${req.params[1]} not found`));
+        return (
+          siteMissing(req) ??
+          (order ? envelope(req.query, order.orderlogitems) : sitooError(404, `order ${req.params[1]} not found`))
+        );
       }),
     },
     {
@@ -109,7 +138,9 @@ export function sitooRoutes(state: SitooState): SimRoute[] {
         const parsed = orderLogItemBody.safeParse(req.body);
         if (!parsed.success) return sitooError(400, describeIssue(parsed.error));
         // Answers `true`, not an id: log items have none (transcribed spec).
-        return state.addLog(Number(req.params[1]), parsed.data.orderlogtypeid) ? { status: 200, body: true } : sitooError(404, `order ${req.params[1]} not found`);
+        return state.addLog(Number(req.params[1]), parsed.data.orderlogtypeid)
+          ? { status: 200, body: true }
+          : sitooError(404, `order ${req.params[1]} not found`);
       }),
     },
     ...stockRoutes(state, site, siteMissing),

@@ -8,7 +8,17 @@ import type { NewOrder } from './order-input';
 import { OrderIndex } from './order-index';
 import { SitooDay } from './day';
 
-export type { OrderEventData, SitooEvent, WarehouseTransactionEventData, WireOrder, WireOrderItem, WireOrderLogItem, WirePayment, WireWarehouseItemLog, WireWarehouseTransaction } from './wire';
+export type {
+  OrderEventData,
+  SitooEvent,
+  WarehouseTransactionEventData,
+  WireOrder,
+  WireOrderItem,
+  WireOrderLogItem,
+  WirePayment,
+  WireWarehouseItemLog,
+  WireWarehouseTransaction,
+} from './wire';
 export type { NewOrder, NewOrderItem, NewPayment } from './order-input';
 
 export { nowSeconds, SitooInputError } from './common';
@@ -21,7 +31,10 @@ const CLOSED = 10;
 const CANCELLED = 20;
 
 /** The only order log types a client may write (transcribed spec), each with the event Sitoo sends for it (§5). */
-export const WRITABLE_LOG_TYPES: Record<number, OrderEventData['order_event_type']> = { 900: 'ready-for-pickup', 910: 'pickup-rejected' };
+export const WRITABLE_LOG_TYPES: Record<number, OrderEventData['order_event_type']> = {
+  900: 'ready-for-pickup',
+  910: 'pickup-rejected',
+};
 
 /** A product's price as a till would look it up, for returns with no original order to copy from. */
 export interface CatalogueProduct {
@@ -96,7 +109,8 @@ export class SitooState {
     let net = 0;
     let vat = 0;
     const orderitems = input.items.map((item, index): WireOrderItem => {
-      if (!Number.isInteger(item.quantity) || item.quantity === 0) throw new SitooInputError(`orderitems[${index}].quantity must be a non-zero integer`);
+      if (!Number.isInteger(item.quantity) || item.quantity === 0)
+        throw new SitooInputError(`orderitems[${index}].quantity must be a non-zero integer`);
       const discount = item.rowDiscountCents ?? 0;
       const row = splitGross(item.rowGrossCents - discount, item.vatvalue);
       const original = splitGross(item.rowGrossCents, item.vatvalue);
@@ -169,12 +183,19 @@ export class SitooState {
   }
 
   /** Partial update. Only a change of payment or order state is an `update` event, as in Sitoo. */
-  updateOrder(orderId: number, patch: Partial<Omit<WireOrder, 'orderid' | 'eshopid' | 'orderitems' | 'payments' | 'orderlogitems'>>): WireOrder | undefined {
+  updateOrder(
+    orderId: number,
+    patch: Partial<Omit<WireOrder, 'orderid' | 'eshopid' | 'orderitems' | 'payments' | 'orderlogitems'>>,
+  ): WireOrder | undefined {
     const order = this.orders.get(orderId);
     if (!order) return undefined;
     if (patch.externalid != null) this.checkExternalId(patch.externalid, orderId);
     if (patch.orderstateid !== undefined) this.checkTransition(order, patch.orderstateid);
-    const before = { orderstateid: order.orderstateid, paymentstateid: order.paymentstateid, warehouseid: order.warehouseid };
+    const before = {
+      orderstateid: order.orderstateid,
+      paymentstateid: order.paymentstateid,
+      warehouseid: order.warehouseid,
+    };
     const { additionaldata, ...rest } = patch;
     Object.assign(order, rest);
     // Merging (not replacing) additionaldata is our reading of "partial update"; Sitoo does not document it.
@@ -196,8 +217,14 @@ export class SitooState {
     const order = this.orders.get(orderId);
     if (!order) return undefined;
     const eventType = WRITABLE_LOG_TYPES[orderlogtypeid];
-    if (!eventType) throw new SitooInputError(`orderlogtypeid ${orderlogtypeid} is read-only; only 900 (ReadyForPickup) and 910 (PickupRejected) may be added`);
-    if (order.orderstateid !== OPEN) throw new SitooInputError(`order ${orderId} is ${STATE_NAMES[order.orderstateid] ?? `in state ${order.orderstateid}`}; pickup log items are only for open orders`);
+    if (!eventType)
+      throw new SitooInputError(
+        `orderlogtypeid ${orderlogtypeid} is read-only; only 900 (ReadyForPickup) and 910 (PickupRejected) may be added`,
+      );
+    if (order.orderstateid !== OPEN)
+      throw new SitooInputError(
+        `order ${orderId} is ${STATE_NAMES[order.orderstateid] ?? `in state ${order.orderstateid}`}; pickup log items are only for open orders`,
+      );
     order.orderlogitems.push({ datelog: nowSeconds(), orderid: orderId, orderlogtypeid, strvalue: null, fvalue: null });
     this.orderEvent(order, eventType);
     return order;
@@ -210,26 +237,45 @@ export class SitooState {
    */
   private checkTransition(order: WireOrder, to: number): void {
     if (order.orderstateid === to) return;
-    if (order.orderstateid === CLOSED && to === CANCELLED) throw new SitooInputError(`order ${order.orderid} is closed (collected) and cannot be cancelled; refund it instead`);
-    if (order.orderstateid === CANCELLED) throw new SitooInputError(`order ${order.orderid} is cancelled and cannot change state again`);
+    if (order.orderstateid === CLOSED && to === CANCELLED)
+      throw new SitooInputError(
+        `order ${order.orderid} is closed (collected) and cannot be cancelled; refund it instead`,
+      );
+    if (order.orderstateid === CANCELLED)
+      throw new SitooInputError(`order ${order.orderid} is cancelled and cannot change state again`);
   }
 
   /** Keeps reservations in step with the order, and lists its SKUs in the warehouse so the reservation is visible there. */
   private reserve(order: WireOrder): void {
     this.reservations.track(order);
-    if (this.reservations.holds(order) && order.warehouseid !== null) this.stock.ensureItems(order.warehouseid, order.orderitems.map((i) => i.sku));
+    if (this.reservations.holds(order) && order.warehouseid !== null)
+      this.stock.ensureItems(
+        order.warehouseid,
+        order.orderitems.map((i) => i.sku),
+      );
   }
 
   private checkExternalId(externalId: string, ownOrderId: number | undefined): void {
     if (!EXTERNAL_ID.test(externalId)) throw new SitooInputError(`externalid must match [A-Za-z0-9_-]{1,40}`);
     const holder = this.findByExternalId(externalId);
-    if (holder && holder.orderid !== ownOrderId) throw new SitooInputError(`externalid ${externalId} is already used by order ${holder.orderid}`);
+    if (holder && holder.orderid !== ownOrderId)
+      throw new SitooInputError(`externalid ${externalId} is already used by order ${holder.orderid}`);
   }
 
-  private orderEvent(order: WireOrder, type: OrderEventData['order_event_type'], stateChanged?: OrderEventData['order_state_changed']): void {
+  private orderEvent(
+    order: WireOrder,
+    type: OrderEventData['order_event_type'],
+    stateChanged?: OrderEventData['order_state_changed'],
+  ): void {
     const data: OrderEventData = { eshop_id: order.eshopid, order_id: order.orderid, order_event_type: type };
     if (order.warehouseid != null) data.warehouse_id = order.warehouseid;
     if (stateChanged) data.order_state_changed = stateChanged;
-    this.emit({ event_id: randomUUID(), event_type: 'order', event_date: nowSeconds(), account_id: this.accountId, data });
+    this.emit({
+      event_id: randomUUID(),
+      event_type: 'order',
+      event_date: nowSeconds(),
+      account_id: this.accountId,
+      data,
+    });
   }
 }

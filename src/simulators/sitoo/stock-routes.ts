@@ -17,7 +17,11 @@ export const MAX_ITEM_WRITES = 1000;
 const POSTABLE_TYPES: readonly number[] = [T.MoveIn, T.MoveOut, T.ManualIn, T.ManualOut];
 
 /** Warehouses, warehouse items and warehouse transactions under `/sites/{siteid}`. */
-export function stockRoutes(state: SitooState, site: string, siteMissing: (req: SimRequest) => SimResponse | undefined): SimRoute[] {
+export function stockRoutes(
+  state: SitooState,
+  site: string,
+  siteMissing: (req: SimRequest) => SimResponse | undefined,
+): SimRoute[] {
   const stock = state.stock;
 
   const listTransactions = (q: URLSearchParams, warehouseId?: number): SimResponse => {
@@ -31,7 +35,8 @@ export function stockRoutes(state: SitooState, site: string, siteMissing: (req: 
     const createdTo = intList(q, 'datecreatedto')?.[0];
     // sitoo-api.md §2.1: the documented default is descending, so a client must ask for ascending.
     const sort = q.get('sort') ?? '-warehousetransactionid';
-    if (sort !== 'warehousetransactionid' && sort !== '-warehousetransactionid') throw new BadQuery('sort must be warehousetransactionid or -warehousetransactionid');
+    if (sort !== 'warehousetransactionid' && sort !== '-warehousetransactionid')
+      throw new BadQuery('sort must be warehousetransactionid or -warehousetransactionid');
     const matches = stock.transactions.filter(
       (t: WireWarehouseTransaction) =>
         (!ids || ids.includes(t.warehousetransactionid)) &&
@@ -50,16 +55,25 @@ export function stockRoutes(state: SitooState, site: string, siteMissing: (req: 
     const parsed = warehouseTransactionsBody.safeParse(req.body);
     if (!parsed.success) return sitooError(400, describeIssue(parsed.error));
     const itemCount = parsed.data.reduce((n, t) => n + t.items.length, 0);
-    if (itemCount > MAX_TRANSACTION_ITEMS) return sitooError(400, `at most ${MAX_TRANSACTION_ITEMS} items per request, got ${itemCount}`);
+    if (itemCount > MAX_TRANSACTION_ITEMS)
+      return sitooError(400, `at most ${MAX_TRANSACTION_ITEMS} items per request, got ${itemCount}`);
     // All checked before any is applied: a half-booked batch would leave the caller unable to retry safely.
     for (const [i, t] of parsed.data.entries()) {
       if (READ_ONLY_TYPES.includes(t.transactiontype)) {
-        return sitooError(400, `${i}.transactiontype: ${t.transactiontype} is read-only (Sales, Refund and StockTaking transactions are created by Sitoo)`);
+        return sitooError(
+          400,
+          `${i}.transactiontype: ${t.transactiontype} is read-only (Sales, Refund and StockTaking transactions are created by Sitoo)`,
+        );
       }
-      if (!POSTABLE_TYPES.includes(t.transactiontype)) return sitooError(400, `${i}.transactiontype: unknown transaction type ${t.transactiontype}`);
+      if (!POSTABLE_TYPES.includes(t.transactiontype))
+        return sitooError(400, `${i}.transactiontype: unknown transaction type ${t.transactiontype}`);
       const warehouse = stock.warehouses.get(t.warehouseid);
       if (!warehouse) return sitooError(400, `${i}.warehouseid: warehouse ${t.warehouseid} not found`);
-      if (warehouse.warehousetype === WAREHOUSE_VIRTUAL) return sitooError(400, `${i}.warehouseid: warehouse ${t.warehouseid} is Virtual and takes no warehouse transactions`);
+      if (warehouse.warehousetype === WAREHOUSE_VIRTUAL)
+        return sitooError(
+          400,
+          `${i}.warehouseid: warehouse ${t.warehouseid} is Virtual and takes no warehouse transactions`,
+        );
     }
     const ids = parsed.data.map(
       (t) =>
@@ -76,15 +90,33 @@ export function stockRoutes(state: SitooState, site: string, siteMissing: (req: 
 
   /** Malformed rows are refused one by one in the batch answer; the rest are written. */
   const putItems = (req: SimRequest, warehouseId: number): SimResponse => {
-    if (!Array.isArray(req.body) || req.body.length === 0) return sitooError(400, 'body must be a non-empty array of warehouse items');
-    if (req.body.length > MAX_ITEM_WRITES) return sitooError(400, `at most ${MAX_ITEM_WRITES} warehouse items per request, got ${req.body.length}`);
+    if (!Array.isArray(req.body) || req.body.length === 0)
+      return sitooError(400, 'body must be a non-empty array of warehouse items');
+    if (req.body.length > MAX_ITEM_WRITES)
+      return sitooError(400, `at most ${MAX_ITEM_WRITES} warehouse items per request, got ${req.body.length}`);
     const rows = req.body.map((row) => warehouseItemRow.safeParse(row));
     // A decimaltotal on a FIFO warehouse is the request's mistake, not a row's: writeItems refuses it all with a 400.
     stock.writeItems(
       warehouseId,
-      rows.flatMap((r) => (r.success ? [{ sku: r.data.sku, total: r.data.decimaltotal, binlocation: r.data.binlocation, threshold: r.data.decimalthreshold }] : [])),
+      rows.flatMap((r) =>
+        r.success
+          ? [
+              {
+                sku: r.data.sku,
+                total: r.data.decimaltotal,
+                binlocation: r.data.binlocation,
+                threshold: r.data.decimalthreshold,
+              },
+            ]
+          : [],
+      ),
     );
-    return { status: 200, body: rows.map((r) => (r.success ? { statuscode: 200, return: true } : { statuscode: 400, errortext: describeIssue(r.error) })) };
+    return {
+      status: 200,
+      body: rows.map((r) =>
+        r.success ? { statuscode: 200, return: true } : { statuscode: 400, errortext: describeIssue(r.error) },
+      ),
+    };
   };
 
   /** Site check, then the warehouse in params[1] must exist (404: it is part of the URL). */
@@ -93,7 +125,9 @@ export function stockRoutes(state: SitooState, site: string, siteMissing: (req: 
       const missing = siteMissing(req);
       if (missing) return missing;
       const warehouseId = Number(req.params[1]);
-      return stock.warehouses.has(warehouseId) ? handler(req, warehouseId) : sitooError(404, `warehouse ${req.params[1]} not found`);
+      return stock.warehouses.has(warehouseId)
+        ? handler(req, warehouseId)
+        : sitooError(404, `warehouse ${req.params[1]} not found`);
     });
 
   const onSite = (handler: (req: SimRequest) => SimResponse) => guarded((req) => siteMissing(req) ?? handler(req));
@@ -123,11 +157,23 @@ export function stockRoutes(state: SitooState, site: string, siteMissing: (req: 
       pattern: new RegExp(`${site}/warehouses/(\\d+)/warehouseitems\\.json$`),
       handler: inWarehouse((req, warehouseId) => {
         const skus = req.query.get('sku')?.split(',').filter(Boolean);
-        return envelope(req.query, stock.items(stock.require(warehouseId)).filter((i) => !skus || skus.includes(i.sku)));
+        return envelope(
+          req.query,
+          stock.items(stock.require(warehouseId)).filter((i) => !skus || skus.includes(i.sku)),
+        );
       }),
     },
-    { method: 'PUT', pattern: new RegExp(`${site}/warehouses/(\\d+)/warehouseitems\\.json$`), write: true, handler: inWarehouse(putItems) },
-    { method: 'GET', pattern: new RegExp(`${site}/warehousetransactions\\.json$`), handler: onSite((req) => listTransactions(req.query)) },
+    {
+      method: 'PUT',
+      pattern: new RegExp(`${site}/warehouses/(\\d+)/warehouseitems\\.json$`),
+      write: true,
+      handler: inWarehouse(putItems),
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`${site}/warehousetransactions\\.json$`),
+      handler: onSite((req) => listTransactions(req.query)),
+    },
     {
       method: 'GET',
       pattern: new RegExp(`${site}/warehouses/(\\d+)/warehousetransactions\\.json$`),
@@ -141,6 +187,11 @@ export function stockRoutes(state: SitooState, site: string, siteMissing: (req: 
         return tx ? single(req.query, tx) : sitooError(404, `warehouse transaction ${req.params[1]} not found`);
       }),
     },
-    { method: 'POST', pattern: new RegExp(`${site}/warehousetransactions\\.json$`), write: true, handler: onSite(postTransactions) },
+    {
+      method: 'POST',
+      pattern: new RegExp(`${site}/warehousetransactions\\.json$`),
+      write: true,
+      handler: onSite(postTransactions),
+    },
   ];
 }

@@ -69,7 +69,14 @@ export class SitooStock {
   ) {}
 
   /** Test set-up: sets levels directly, with no transactions and no events. */
-  seedWarehouse(w: { warehouseId: number; name: string; storeId?: number | null; currencyCode?: string; virtual?: boolean; stock: Record<string, number> }): Warehouse {
+  seedWarehouse(w: {
+    warehouseId: number;
+    name: string;
+    storeId?: number | null;
+    currencyCode?: string;
+    virtual?: boolean;
+    stock: Record<string, number>;
+  }): Warehouse {
     const warehouse: Warehouse = this.warehouses.get(w.warehouseId) ?? {
       warehouseid: w.warehouseId,
       name: w.name,
@@ -114,7 +121,8 @@ export class SitooStock {
    */
   setReserved(warehouseId: number, sku: string, reserved: number): void {
     const warehouse = this.require(warehouseId);
-    if (!Number.isFinite(reserved) || reserved < 0) throw new SitooInputError(`reserved for ${sku} must be a non-negative number`);
+    if (!Number.isFinite(reserved) || reserved < 0)
+      throw new SitooInputError(`reserved for ${sku} must be a non-negative number`);
     this.touch(warehouse, sku);
     warehouse.reserved.set(sku, round3(reserved));
   }
@@ -124,7 +132,12 @@ export class SitooStock {
   }
 
   /** Applies signed changes to a FIFO warehouse as one transaction, then emits its event. */
-  record(warehouseId: number, type: number, changes: StockChange[], meta: TransactionMeta = {}): WireWarehouseTransaction {
+  record(
+    warehouseId: number,
+    type: number,
+    changes: StockChange[],
+    meta: TransactionMeta = {},
+  ): WireWarehouseTransaction {
     const warehouse = this.requireFifo(warehouseId);
     const tx: WireWarehouseTransaction = {
       warehousetransactionid: this.nextTransactionId++,
@@ -139,7 +152,13 @@ export class SitooStock {
       items: merge(changes).map(({ sku, quantity }) => {
         // Sitoo lets store stock go negative (the till never refuses a sale), so no floor here.
         const total = this.setLevel(warehouse, sku, (warehouse.stock.get(sku) ?? 0) + quantity);
-        return { sku, decimalquantity: formatDecimal(quantity), decimaltotal: formatDecimal(total), warehouseitemid: warehouse.itemIds.get(sku)!, warehouseitemlogid: this.nextItemLogId++ };
+        return {
+          sku,
+          decimalquantity: formatDecimal(quantity),
+          decimaltotal: formatDecimal(total),
+          warehouseitemid: warehouse.itemIds.get(sku)!,
+          warehouseitemlogid: this.nextItemLogId++,
+        };
       }),
     };
     this.transactions.push(tx);
@@ -158,7 +177,10 @@ export class SitooStock {
    * are negative, so stock comes back); a manual return credits no order, so it passes Refund
    * itself. A Virtual warehouse moves but logs nothing, as in Sitoo.
    */
-  recordOrder(order: WireOrder, type: number = order.creditorderid !== null ? T.Refund : T.Sales): WireWarehouseTransaction | undefined {
+  recordOrder(
+    order: WireOrder,
+    type: number = order.creditorderid !== null ? T.Refund : T.Sales,
+  ): WireWarehouseTransaction | undefined {
     const warehouse = order.warehouseid === null ? undefined : this.require(order.warehouseid);
     if (!warehouse) return undefined;
     const changes = order.orderitems.filter((i) => i.sku !== '').map((i) => ({ sku: i.sku, quantity: -i.quantity }));
@@ -173,8 +195,12 @@ export class SitooStock {
   stockTake(warehouseId: number, counts: Record<string, number>): WireWarehouseTransaction {
     const warehouse = this.requireFifo(warehouseId);
     const entries = Object.entries(counts);
-    for (const [sku, counted] of entries) if (!Number.isFinite(counted)) throw new SitooInputError(`count for ${sku} must be a number`);
-    const changes = entries.map(([sku, counted]) => ({ sku, quantity: round3(counted) - (warehouse.stock.get(sku) ?? 0) }));
+    for (const [sku, counted] of entries)
+      if (!Number.isFinite(counted)) throw new SitooInputError(`count for ${sku} must be a number`);
+    const changes = entries.map(([sku, counted]) => ({
+      sku,
+      quantity: round3(counted) - (warehouse.stock.get(sku) ?? 0),
+    }));
     // A count that changed nothing still completes the stock-taking, so the transaction exists even when empty.
     const tx = this.record(warehouseId, T.StockTaking, changes, { description: 'Stocktaking has been completed!' });
     for (const [sku] of entries) {
@@ -185,12 +211,22 @@ export class SitooStock {
   }
 
   /** Move Out at the source, then Move In at the destination; both are checked before either moves. */
-  transfer(fromId: number, toId: number, items: StockChange[]): { out: WireWarehouseTransaction; in: WireWarehouseTransaction } {
+  transfer(
+    fromId: number,
+    toId: number,
+    items: StockChange[],
+  ): { out: WireWarehouseTransaction; in: WireWarehouseTransaction } {
     const from = this.requireFifo(fromId);
     const to = this.requireFifo(toId);
     if (fromId === toId) throw new SitooInputError('a transfer needs two different warehouses');
-    if (items.length === 0 || items.some((i) => !(i.quantity > 0))) throw new SitooInputError('transfer quantities must be positive');
-    const out = this.record(fromId, T.MoveOut, items.map((i) => ({ sku: i.sku, quantity: -i.quantity })), { description: `Move to ${to.name}` });
+    if (items.length === 0 || items.some((i) => !(i.quantity > 0)))
+      throw new SitooInputError('transfer quantities must be positive');
+    const out = this.record(
+      fromId,
+      T.MoveOut,
+      items.map((i) => ({ sku: i.sku, quantity: -i.quantity })),
+      { description: `Move to ${to.name}` },
+    );
     return { out, in: this.record(toId, T.MoveIn, items, { description: `Move from ${from.name}` }) };
   }
 
@@ -201,7 +237,9 @@ export class SitooStock {
   writeItems(warehouseId: number, rows: ItemWrite[]): void {
     const warehouse = this.require(warehouseId);
     if (warehouse.warehousetype !== WAREHOUSE_VIRTUAL && rows.some((r) => r.total !== undefined)) {
-      throw new SitooInputError(`decimaltotal is only writable on Virtual warehouses; warehouse ${warehouseId} is FIFO (post a warehouse transaction instead)`);
+      throw new SitooInputError(
+        `decimaltotal is only writable on Virtual warehouses; warehouse ${warehouseId} is FIFO (post a warehouse transaction instead)`,
+      );
     }
     for (const row of rows) {
       this.touch(warehouse, row.sku);
@@ -243,7 +281,9 @@ export class SitooStock {
   private requireFifo(warehouseId: number): Warehouse {
     const warehouse = this.require(warehouseId);
     if (warehouse.warehousetype === WAREHOUSE_VIRTUAL) {
-      throw new SitooInputError(`warehouse ${warehouseId} is Virtual: it takes no warehouse transactions, write decimaltotal on its warehouse items instead`);
+      throw new SitooInputError(
+        `warehouse ${warehouseId} is Virtual: it takes no warehouse transactions, write decimaltotal on its warehouse items instead`,
+      );
     }
     return warehouse;
   }
@@ -268,5 +308,7 @@ function merge(changes: StockChange[]): StockChange[] {
     if (!Number.isFinite(c.quantity)) throw new SitooInputError(`quantity for ${c.sku} must be a number`);
     sums.set(c.sku, (sums.get(c.sku) ?? 0) + c.quantity);
   }
-  return [...sums.entries()].map(([sku, quantity]) => ({ sku, quantity: round3(quantity) })).filter((c) => c.quantity !== 0);
+  return [...sums.entries()]
+    .map(([sku, quantity]) => ({ sku, quantity: round3(quantity) }))
+    .filter((c) => c.quantity !== 0);
 }

@@ -98,7 +98,8 @@ interface EventEnvelope<Type extends string, Data> {
   data: Data;
 }
 
-export type SitooEvent = EventEnvelope<'order', OrderEventData> | EventEnvelope<'warehouse-transaction', WarehouseTransactionEventData>;
+export type SitooEvent =
+  EventEnvelope<'order', OrderEventData> | EventEnvelope<'warehouse-transaction', WarehouseTransactionEventData>;
 
 /** One SKU's line in a warehouse transaction (an "item log"); quantities are 3-decimal strings. */
 export interface WireWarehouseItemLog {

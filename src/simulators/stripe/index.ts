@@ -5,7 +5,16 @@ import { StripeState, type FeeSchedule } from './state';
 import { stripeError } from './wire';
 
 export { StripeState, DEFAULT_FEE, dayStart } from './state';
-export type { FeeSchedule, RunPayoutInput, StripeBalanceTransaction, StripeCharge, StripePayout, StripePayoutStatus, StripeRefund, ReconciliationStatus } from './state';
+export type {
+  FeeSchedule,
+  RunPayoutInput,
+  StripeBalanceTransaction,
+  StripeCharge,
+  StripePayout,
+  StripePayoutStatus,
+  StripeRefund,
+  ReconciliationStatus,
+} from './state';
 
 export interface StripeSimulatorOptions {
   port?: number;
@@ -46,10 +55,17 @@ export async function startStripeSimulator(opts: StripeSimulatorOptions = {}): P
     if (!req.path.startsWith('/v1/')) return undefined;
     const key = presentedKey(String(req.headers['authorization'] ?? ''));
     if (!key) {
-      return stripeError(401, 'invalid_request_error', "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').");
+      return stripeError(
+        401,
+        'invalid_request_error',
+        "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+      );
     }
     // Stripe masks all but the last four characters of a wrong key in its answer.
-    if (key !== secretKey) return stripeError(401, 'invalid_request_error', `Invalid API Key provided: ${mask(key)}`, { code: 'api_key_invalid' });
+    if (key !== secretKey)
+      return stripeError(401, 'invalid_request_error', `Invalid API Key provided: ${mask(key)}`, {
+        code: 'api_key_invalid',
+      });
     if (opts.rateLimitPerSecond !== undefined) {
       const second = Math.floor(now() / 1000);
       if (second !== window.second) Object.assign(window, { second, count: 0 });
@@ -65,26 +81,47 @@ export async function startStripeSimulator(opts: StripeSimulatorOptions = {}): P
       case 'throttle':
         return rateLimited(cfg.retryAfterSeconds);
       case 'error':
-        return stripeError(500, 'api_error', 'An unknown error occurred while processing your request.', { headers: { 'stripe-should-retry': 'true' } });
+        return stripeError(500, 'api_error', 'An unknown error occurred while processing your request.', {
+          headers: { 'stripe-should-retry': 'true' },
+        });
       case 'outage':
-        return stripeError(503, 'api_error', 'Stripe is temporarily unavailable. Please try again later.', { headers: { 'retry-after': String(cfg.retryAfterSeconds) } });
+        return stripeError(503, 'api_error', 'Stripe is temporarily unavailable. Please try again later.', {
+          headers: { 'retry-after': String(cfg.retryAfterSeconds) },
+        });
       case 'lost':
         return { status: 502, body: 'Bad Gateway', headers: { 'content-type': 'text/plain' } };
     }
   };
 
   const notFound = (req: SimRequest): SimResponse =>
-    stripeError(404, 'invalid_request_error', `Unrecognized request URL (${req.method}: ${req.path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`);
+    stripeError(
+      404,
+      'invalid_request_error',
+      `Unrecognized request URL (${req.method}: ${req.path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
+    );
 
-  const sim = await startSimServer({ name: 'stripe', routes: stripeRoutes({ state, now, requestId }), faults, faultResponse, notFound, before, port: opts.port });
+  const sim = await startSimServer({
+    name: 'stripe',
+    routes: stripeRoutes({ state, now, requestId }),
+    faults,
+    faultResponse,
+    notFound,
+    before,
+    port: opts.port,
+  });
   return { url: sim.url, secretKey, state, faults, close: () => sim.close() };
 }
 
 function rateLimited(retryAfterSeconds: number): SimResponse {
-  return stripeError(429, 'invalid_request_error', 'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.', {
-    code: 'rate_limit',
-    headers: { 'retry-after': String(retryAfterSeconds), 'stripe-should-retry': 'true' },
-  });
+  return stripeError(
+    429,
+    'invalid_request_error',
+    'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.',
+    {
+      code: 'rate_limit',
+      headers: { 'retry-after': String(retryAfterSeconds), 'stripe-should-retry': 'true' },
+    },
+  );
 }
 
 function presentedKey(header: string): string | undefined {

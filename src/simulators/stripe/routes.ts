@@ -28,10 +28,13 @@ export function stripeRoutes({ state, now, requestId }: StripeRouteOptions): Sim
     route(/^\/v1\/payouts$/, (req) => {
       checkParams(req, ['limit', 'starting_after', 'ending_before', 'arrival_date', 'created', 'status'], []);
       const status = req.query.get('status');
-      if (status !== null && !PAYOUT_STATUSES.includes(status)) throw invalid(`Invalid status: must be one of ${PAYOUT_STATUSES.join(', ')}`, 'status');
+      if (status !== null && !PAYOUT_STATUSES.includes(status))
+        throw invalid(`Invalid status: must be one of ${PAYOUT_STATUSES.join(', ')}`, 'status');
       const arrival = rangeFilter(req, 'arrival_date');
       const created = rangeFilter(req, 'created');
-      const rows = state.payouts().filter((p) => arrival(p.arrivalDate) && created(p.created) && (status === null || p.status === status));
+      const rows = state
+        .payouts()
+        .filter((p) => arrival(p.arrivalDate) && created(p.created) && (status === null || p.status === status));
       return listPage(req, '/v1/payouts', rows, (id) => state.payoutsById.get(id), 'payout', payoutJson);
     }),
     route(/^\/v1\/payouts\/([^/]+)$/, (req) => {
@@ -40,24 +43,53 @@ export function stripeRoutes({ state, now, requestId }: StripeRouteOptions): Sim
       return { status: 200, body: payoutJson(payout) };
     }),
     route(/^\/v1\/balance_transactions$/, (req) => {
-      const expand = checkParams(req, ['limit', 'starting_after', 'ending_before', 'payout', 'type', 'currency', 'source', 'created'], ['data.source']);
+      const expand = checkParams(
+        req,
+        ['limit', 'starting_after', 'ending_before', 'payout', 'type', 'currency', 'source', 'created'],
+        ['data.source'],
+      );
       const payoutId = req.query.get('payout');
       if (payoutId !== null) {
         const payout = state.payoutsById.get(payoutId) ?? raise(missing('payout', payoutId, 'payout'));
         // Stripe's own refusal: a manual payout is not linked to the transactions it drained.
-        if (!payout.automatic) throw invalid('Balance transaction history can only be filtered on automatic transfers, not manual.', 'payout');
+        if (!payout.automatic)
+          throw invalid(
+            'Balance transaction history can only be filtered on automatic transfers, not manual.',
+            'payout',
+          );
       }
       const type = req.query.get('type');
       const currency = req.query.get('currency')?.toLowerCase();
       const source = req.query.get('source');
       const created = rangeFilter(req, 'created');
       // The common case (one payout's lines, nothing else) keeps the state's cached array, so paging stays cheap.
-      const narrow = type || currency || source || req.query.has('created') || req.query.has('created[gte]') || req.query.has('created[lt]') || req.query.has('created[gt]') || req.query.has('created[lte]');
+      const narrow =
+        type ||
+        currency ||
+        source ||
+        req.query.has('created') ||
+        req.query.has('created[gte]') ||
+        req.query.has('created[lt]') ||
+        req.query.has('created[gt]') ||
+        req.query.has('created[lte]');
       const base = state.balanceTransactions(payoutId ?? undefined);
-      const rows = narrow ? base.filter((t) => (!type || t.type === type) && (!currency || t.currency === currency) && (!source || t.sourceId === source) && created(t.created)) : base;
+      const rows = narrow
+        ? base.filter(
+            (t) =>
+              (!type || t.type === type) &&
+              (!currency || t.currency === currency) &&
+              (!source || t.sourceId === source) &&
+              created(t.created),
+          )
+        : base;
       const expandSource = expand.includes('data.source');
-      return listPage(req, '/v1/balance_transactions', rows, (id) => state.transactions.get(id), 'balance transaction', (t) =>
-        balanceTransactionJson(state, t, expandSource, nowSeconds()),
+      return listPage(
+        req,
+        '/v1/balance_transactions',
+        rows,
+        (id) => state.transactions.get(id),
+        'balance transaction',
+        (t) => balanceTransactionJson(state, t, expandSource, nowSeconds()),
       );
     }),
     route(/^\/v1\/balance_transactions\/([^/]+)$/, (req) => {
@@ -78,7 +110,8 @@ function checkParams(req: SimRequest, allowed: string[], expandable: string[]): 
       continue;
     }
     const base = key.replace(/\[(gt|gte|lt|lte)\]$/, '');
-    if (!allowed.includes(base) || (base !== key && !RANGE_PARAMS.has(base))) throw invalid(`Received unknown parameter: ${key}`, key);
+    if (!allowed.includes(base) || (base !== key && !RANGE_PARAMS.has(base)))
+      throw invalid(`Received unknown parameter: ${key}`, key);
   }
   return expand;
 }
@@ -91,7 +124,11 @@ function rangeFilter(req: SimRequest, name: string): (value: number) => boolean 
   const lt = intParam(req, `${name}[lt]`);
   const lte = intParam(req, `${name}[lte]`);
   return (v) =>
-    (exact === undefined || v === exact) && (gt === undefined || v > gt) && (gte === undefined || v >= gte) && (lt === undefined || v < lt) && (lte === undefined || v <= lte);
+    (exact === undefined || v === exact) &&
+    (gt === undefined || v > gt) &&
+    (gte === undefined || v >= gte) &&
+    (lt === undefined || v < lt) &&
+    (lte === undefined || v <= lte);
 }
 
 function raise(err: Error): never {

@@ -17,7 +17,12 @@ export type StripePayoutStatus = 'pending' | 'in_transit' | 'paid' | 'failed' | 
 export type ReconciliationStatus = 'not_applicable' | 'in_progress' | 'completed';
 export type BalanceTransactionType = 'charge' | 'refund' | 'stripe_fee' | 'payout';
 
-export interface FeeDetail { amount: number; currency: string; type: string; description: string }
+export interface FeeDetail {
+  amount: number;
+  currency: string;
+  type: string;
+  description: string;
+}
 
 export interface StripeBalanceTransaction {
   id: string;
@@ -39,16 +44,38 @@ export interface StripeBalanceTransaction {
 }
 
 export interface StripeCharge {
-  id: string; seq: number; amount: number; amountRefunded: number; currency: string; created: number;
-  metadata: Record<string, string>; paymentIntent: string; balanceTransaction: string;
+  id: string;
+  seq: number;
+  amount: number;
+  amountRefunded: number;
+  currency: string;
+  created: number;
+  metadata: Record<string, string>;
+  paymentIntent: string;
+  balanceTransaction: string;
 }
 export interface StripeRefund {
-  id: string; seq: number; chargeId: string; amount: number; currency: string; created: number;
-  metadata: Record<string, string>; paymentIntent: string; balanceTransaction: string;
+  id: string;
+  seq: number;
+  chargeId: string;
+  amount: number;
+  currency: string;
+  created: number;
+  metadata: Record<string, string>;
+  paymentIntent: string;
+  balanceTransaction: string;
 }
 export interface StripePayout {
-  id: string; seq: number; amount: number; currency: string; arrivalDate: number; created: number;
-  automatic: boolean; status: StripePayoutStatus; reconciliationStatus: ReconciliationStatus; balanceTransaction: string;
+  id: string;
+  seq: number;
+  amount: number;
+  currency: string;
+  arrivalDate: number;
+  created: number;
+  automatic: boolean;
+  status: StripePayoutStatus;
+  reconciliationStatus: ReconciliationStatus;
+  balanceTransaction: string;
 }
 
 export interface StripeStateOptions {
@@ -104,22 +131,41 @@ export class StripeState {
   }
 
   /** A captured card-present payment; returns the charge id the POS would store. */
-  recordCardPayment(input: { amountCents: number; currency: string; reference: string; storeId: string; at: Date }): string {
+  recordCardPayment(input: {
+    amountCents: number;
+    currency: string;
+    reference: string;
+    storeId: string;
+    at: Date;
+  }): string {
     positiveCents(input.amountCents, 'amountCents');
     const created = unix(input.at);
     const currency = input.currency.toLowerCase();
     const fee = divRound(input.amountCents * this.fee.basisPoints, 10_000) + this.fee.fixedCents;
     const id = this.newId('ch');
     const txn = this.addTransaction({
-      amount: input.amountCents, fee, currency, type: 'charge', reportingCategory: 'charge', sourceId: id, created,
+      amount: input.amountCents,
+      fee,
+      currency,
+      type: 'charge',
+      reportingCategory: 'charge',
+      sourceId: id,
+      created,
       availableOn: (Math.floor(created / DAY) + this.availabilityDelayDays) * DAY,
       feeDetails: [{ amount: fee, currency, type: 'stripe_fee', description: 'Stripe processing fees' }],
       description: `POS payment ${input.reference}`,
     });
     const metadata = { [this.metadataKeys.reference]: input.reference, [this.metadataKeys.storeId]: input.storeId };
     this.charges.set(id, {
-      id, seq: ++this.seq, amount: input.amountCents, amountRefunded: 0, currency, created, metadata,
-      paymentIntent: this.newId('pi'), balanceTransaction: txn.id,
+      id,
+      seq: ++this.seq,
+      amount: input.amountCents,
+      amountRefunded: 0,
+      currency,
+      created,
+      metadata,
+      paymentIntent: this.newId('pi'),
+      balanceTransaction: txn.id,
     });
     return id;
   }
@@ -129,19 +175,38 @@ export class StripeState {
     positiveCents(input.amountCents, 'amountCents');
     const charge = this.charges.get(input.chargeId);
     if (!charge) throw new Error(`no charge ${input.chargeId}`);
-    if (charge.amountRefunded + input.amountCents > charge.amount) throw new Error(`refund exceeds what is left of charge ${charge.id}`);
+    if (charge.amountRefunded + input.amountCents > charge.amount)
+      throw new Error(`refund exceeds what is left of charge ${charge.id}`);
     const created = unix(input.at);
     const id = this.newId('re');
     // Stripe keeps the original processing fee on a refund: the refund's transaction carries none.
     const txn = this.addTransaction({
-      amount: -input.amountCents, fee: 0, currency: charge.currency, type: 'refund', reportingCategory: 'refund', sourceId: id, created,
-      availableOn: created, feeDetails: [], description: 'REFUND FOR CHARGE',
+      amount: -input.amountCents,
+      fee: 0,
+      currency: charge.currency,
+      type: 'refund',
+      reportingCategory: 'refund',
+      sourceId: id,
+      created,
+      availableOn: created,
+      feeDetails: [],
+      description: 'REFUND FOR CHARGE',
     });
-    const metadata = { ...charge.metadata, ...(input.reference ? { [this.metadataKeys.reference]: input.reference } : {}) };
+    const metadata = {
+      ...charge.metadata,
+      ...(input.reference ? { [this.metadataKeys.reference]: input.reference } : {}),
+    };
     charge.amountRefunded += input.amountCents;
     this.refunds.set(id, {
-      id, seq: ++this.seq, chargeId: charge.id, amount: input.amountCents, currency: charge.currency, created, metadata,
-      paymentIntent: charge.paymentIntent, balanceTransaction: txn.id,
+      id,
+      seq: ++this.seq,
+      chargeId: charge.id,
+      amount: input.amountCents,
+      currency: charge.currency,
+      created,
+      metadata,
+      paymentIntent: charge.paymentIntent,
+      balanceTransaction: txn.id,
     });
     return id;
   }
@@ -151,8 +216,16 @@ export class StripeState {
     positiveCents(input.amountCents, 'amountCents');
     const created = unix(input.at);
     return this.addTransaction({
-      amount: -input.amountCents, fee: 0, currency: input.currency.toLowerCase(), type: 'stripe_fee', reportingCategory: 'fee',
-      sourceId: null, created, availableOn: created, feeDetails: [], description: input.description,
+      amount: -input.amountCents,
+      fee: 0,
+      currency: input.currency.toLowerCase(),
+      type: 'stripe_fee',
+      reportingCategory: 'fee',
+      sourceId: null,
+      created,
+      availableOn: created,
+      feeDetails: [],
+      description: input.description,
     }).id;
   }
 
@@ -167,20 +240,37 @@ export class StripeState {
     let swept = [...this.transactions.values()].filter((t) => !t.payoutId && t.created < cutoff);
     const currencies = new Set(swept.map((t) => t.currency));
     const currency = input.currency?.toLowerCase() ?? [...currencies][0];
-    if (!input.currency && currencies.size > 1) throw new Error(`unswept transactions in ${[...currencies].join(', ')}: pass a currency`);
+    if (!input.currency && currencies.size > 1)
+      throw new Error(`unswept transactions in ${[...currencies].join(', ')}: pass a currency`);
     swept = swept.filter((t) => t.currency === currency);
     const amount = swept.reduce((sum, t) => sum + t.net, 0);
     if (!currency || amount <= 0) return undefined;
     const automatic = input.automatic ?? true;
     const id = this.newId('po');
     const own = this.addTransaction({
-      amount: -amount, fee: 0, currency, type: 'payout', reportingCategory: 'payout', sourceId: id, created: cutoff,
-      availableOn: cutoff, feeDetails: [], description: 'STRIPE PAYOUT', payoutId: id,
+      amount: -amount,
+      fee: 0,
+      currency,
+      type: 'payout',
+      reportingCategory: 'payout',
+      sourceId: id,
+      created: cutoff,
+      availableOn: cutoff,
+      feeDetails: [],
+      description: 'STRIPE PAYOUT',
+      payoutId: id,
     });
     for (const t of swept) t.payoutId = id;
     const payout: StripePayout = {
-      id, seq: ++this.seq, amount, currency, arrivalDate: dayStart(input.arrivalDate), created: cutoff, automatic,
-      status: input.status ?? 'paid', reconciliationStatus: automatic ? (input.reconciliationStatus ?? 'completed') : 'not_applicable',
+      id,
+      seq: ++this.seq,
+      amount,
+      currency,
+      arrivalDate: dayStart(input.arrivalDate),
+      created: cutoff,
+      automatic,
+      status: input.status ?? 'paid',
+      reconciliationStatus: automatic ? (input.reconciliationStatus ?? 'completed') : 'not_applicable',
       balanceTransaction: own.id,
     };
     this.payoutsById.set(id, payout);
@@ -188,7 +278,11 @@ export class StripeState {
   }
 
   /** Moves a payout along pending -> in_transit -> paid, or to failed. */
-  setPayoutStatus(payoutId: string, status: StripePayoutStatus, reconciliationStatus?: ReconciliationStatus): StripePayout {
+  setPayoutStatus(
+    payoutId: string,
+    status: StripePayoutStatus,
+    reconciliationStatus?: ReconciliationStatus,
+  ): StripePayout {
     const payout = this.payoutsById.get(payoutId);
     if (!payout) throw new Error(`no payout ${payoutId}`);
     payout.status = status;
@@ -232,13 +326,15 @@ function unix(at: Date): number {
 }
 
 function positiveCents(value: number, name: string): void {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer number of cents, got ${value}`);
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new Error(`${name} must be a positive integer number of cents, got ${value}`);
 }
 
 /** Stripe reports arrival_date as midnight UTC of the bank day. */
 export function dayStart(date: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   const ms = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
-  if (!Number.isFinite(ms) || new Date(ms).toISOString().slice(0, 10) !== date) throw new Error(`'${date}' is not a yyyy-mm-dd date`);
+  if (!Number.isFinite(ms) || new Date(ms).toISOString().slice(0, 10) !== date)
+    throw new Error(`'${date}' is not a yyyy-mm-dd date`);
   return ms / 1000;
 }

@@ -15,7 +15,12 @@ export class StripeSimError extends Error {
   }
 }
 
-export function stripeError(status: number, type: string, message: string, extra: StripeSimError['extra'] = {}): SimResponse {
+export function stripeError(
+  status: number,
+  type: string,
+  message: string,
+  extra: StripeSimError['extra'] = {},
+): SimResponse {
   const { headers, ...rest } = extra;
   const docUrl = rest.code ? { doc_url: `https://stripe.com/docs/error-codes/${rest.code.replaceAll('_', '-')}` } : {};
   return { status, headers, body: { error: { type, message, ...rest, ...docUrl } } };
@@ -41,42 +46,99 @@ export function invalid(message: string, param?: string): StripeSimError {
 }
 
 export function missing(kind: string, id: string, param?: string): StripeSimError {
-  return new StripeSimError(404, 'invalid_request_error', `No such ${kind}: '${id}'`, { code: 'resource_missing', param });
+  return new StripeSimError(404, 'invalid_request_error', `No such ${kind}: '${id}'`, {
+    code: 'resource_missing',
+    param,
+  });
 }
 
 export function chargeJson(c: StripeCharge): Record<string, unknown> {
   return {
-    id: c.id, object: 'charge', amount: c.amount, amount_captured: c.amount, amount_refunded: c.amountRefunded,
-    balance_transaction: c.balanceTransaction, captured: true, created: c.created, currency: c.currency,
-    description: null, livemode: false, metadata: c.metadata, paid: true, payment_intent: c.paymentIntent,
-    payment_method_details: { type: 'card_present' }, refunded: c.amountRefunded === c.amount, status: 'succeeded',
+    id: c.id,
+    object: 'charge',
+    amount: c.amount,
+    amount_captured: c.amount,
+    amount_refunded: c.amountRefunded,
+    balance_transaction: c.balanceTransaction,
+    captured: true,
+    created: c.created,
+    currency: c.currency,
+    description: null,
+    livemode: false,
+    metadata: c.metadata,
+    paid: true,
+    payment_intent: c.paymentIntent,
+    payment_method_details: { type: 'card_present' },
+    refunded: c.amountRefunded === c.amount,
+    status: 'succeeded',
   };
 }
 
 export function refundJson(r: StripeRefund): Record<string, unknown> {
   return {
-    id: r.id, object: 'refund', amount: r.amount, balance_transaction: r.balanceTransaction, charge: r.chargeId,
-    created: r.created, currency: r.currency, metadata: r.metadata, payment_intent: r.paymentIntent, reason: null, status: 'succeeded',
+    id: r.id,
+    object: 'refund',
+    amount: r.amount,
+    balance_transaction: r.balanceTransaction,
+    charge: r.chargeId,
+    created: r.created,
+    currency: r.currency,
+    metadata: r.metadata,
+    payment_intent: r.paymentIntent,
+    reason: null,
+    status: 'succeeded',
   };
 }
 
 export function payoutJson(p: StripePayout): Record<string, unknown> {
   const failed = p.status === 'failed';
   return {
-    id: p.id, object: 'payout', amount: p.amount, arrival_date: p.arrivalDate, automatic: p.automatic,
-    balance_transaction: p.balanceTransaction, created: p.created, currency: p.currency, description: 'STRIPE PAYOUT',
-    destination: 'ba_simulated', failure_balance_transaction: null, failure_code: failed ? 'account_closed' : null,
-    failure_message: failed ? 'The bank account has been closed.' : null, livemode: false, metadata: {}, method: 'standard',
-    reconciliation_status: p.reconciliationStatus, source_type: 'card', statement_descriptor: null, status: p.status, type: 'bank_account',
+    id: p.id,
+    object: 'payout',
+    amount: p.amount,
+    arrival_date: p.arrivalDate,
+    automatic: p.automatic,
+    balance_transaction: p.balanceTransaction,
+    created: p.created,
+    currency: p.currency,
+    description: 'STRIPE PAYOUT',
+    destination: 'ba_simulated',
+    failure_balance_transaction: null,
+    failure_code: failed ? 'account_closed' : null,
+    failure_message: failed ? 'The bank account has been closed.' : null,
+    livemode: false,
+    metadata: {},
+    method: 'standard',
+    reconciliation_status: p.reconciliationStatus,
+    source_type: 'card',
+    statement_descriptor: null,
+    status: p.status,
+    type: 'bank_account',
   };
 }
 
-export function balanceTransactionJson(state: StripeState, t: StripeBalanceTransaction, expandSource: boolean, nowSeconds: number): Record<string, unknown> {
+export function balanceTransactionJson(
+  state: StripeState,
+  t: StripeBalanceTransaction,
+  expandSource: boolean,
+  nowSeconds: number,
+): Record<string, unknown> {
   return {
-    id: t.id, object: 'balance_transaction', amount: t.amount, available_on: t.availableOn, created: t.created, currency: t.currency,
-    description: t.description, exchange_rate: null, fee: t.fee, fee_details: t.feeDetails, net: t.net,
-    reporting_category: t.reportingCategory, source: expandSource ? sourceJson(state, t.sourceId) : t.sourceId,
-    status: t.availableOn <= nowSeconds ? 'available' : 'pending', type: t.type,
+    id: t.id,
+    object: 'balance_transaction',
+    amount: t.amount,
+    available_on: t.availableOn,
+    created: t.created,
+    currency: t.currency,
+    description: t.description,
+    exchange_rate: null,
+    fee: t.fee,
+    fee_details: t.feeDetails,
+    net: t.net,
+    reporting_category: t.reportingCategory,
+    source: expandSource ? sourceJson(state, t.sourceId) : t.sourceId,
+    status: t.availableOn <= nowSeconds ? 'available' : 'pending',
+    type: t.type,
   };
 }
 
@@ -129,7 +191,9 @@ export function listPage<T extends { id: string; seq: number; created: number }>
     data = sorted.slice(Math.max(0, end - limit), end);
     hasMore = end > limit;
   } else {
-    const start = after ? firstAfter(sorted, lookup(after) ?? raise(missing(kind, after, 'starting_after')), newestFirst, false) : 0;
+    const start = after
+      ? firstAfter(sorted, lookup(after) ?? raise(missing(kind, after, 'starting_after')), newestFirst, false)
+      : 0;
     data = sorted.slice(start, start + limit);
     hasMore = sorted.length - start > limit;
   }

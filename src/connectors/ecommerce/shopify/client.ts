@@ -1,19 +1,56 @@
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { parseBody, PermanentError, send, throwForStatus, TransientError, type HttpCall, type HttpResponse } from '../../http';
+import {
+  parseBody,
+  PermanentError,
+  send,
+  throwForStatus,
+  TransientError,
+  type HttpCall,
+  type HttpResponse,
+} from '../../http';
 import type { WebOrder } from '../../../domain/web-order';
 import {
-  webLevelKey, type CancelWebOrderInput, type EcommerceCallStats, type EcommercePort, type RefundWebLinesInput, type SetWebOnHandManyInput,
-  type SetWebStockInput, type SetWebStockResult, type WebhookSubscriptionInfo, type WebLevelKey, type WebOrderChangesPage, type WebRefundResult,
+  webLevelKey,
+  type CancelWebOrderInput,
+  type EcommerceCallStats,
+  type EcommercePort,
+  type RefundWebLinesInput,
+  type SetWebOnHandManyInput,
+  type SetWebStockInput,
+  type SetWebStockResult,
+  type WebhookSubscriptionInfo,
+  type WebLevelKey,
+  type WebOrderChangesPage,
+  type WebRefundResult,
   type WebStockLevel,
 } from '../port';
 import { ShopifyOrderPoll } from './order-poll';
 import { allNodes } from './paging';
 import { ShopifyOrderOps, type OrderOpsOptions } from './orders';
-import { FIND_VARIANTS_BY_SKU, INVENTORY_LEVEL, LOCATION_LEVELS, LOCATIONS, ON_HAND_MANY, SET_AVAILABLE, SET_ON_HAND, skuSearch } from './queries';
 import {
-  envelopeSchema, inventoryLevelDataSchema, locationLevelsDataSchema, locationsDataSchema, quantitiesManyDataSchema, setQuantitiesDataSchema,
-  variantsDataSchema, errorText, tryEnvelope, type Envelope, type QueryCost, type ThrottleStatus,
+  FIND_VARIANTS_BY_SKU,
+  INVENTORY_LEVEL,
+  LOCATION_LEVELS,
+  LOCATIONS,
+  ON_HAND_MANY,
+  SET_AVAILABLE,
+  SET_ON_HAND,
+  skuSearch,
+} from './queries';
+import {
+  envelopeSchema,
+  inventoryLevelDataSchema,
+  locationLevelsDataSchema,
+  locationsDataSchema,
+  quantitiesManyDataSchema,
+  setQuantitiesDataSchema,
+  variantsDataSchema,
+  errorText,
+  tryEnvelope,
+  type Envelope,
+  type QueryCost,
+  type ThrottleStatus,
 } from './schemas';
 import { ThrottleGate, throttleWaitMs, type OperationKind } from './throttle-gate';
 
@@ -29,7 +66,12 @@ const PAGE_SIZE = 50;
 const MAX_INPUT = 250;
 const MAX_QUERY_COST = 1000;
 /** Top-level error codes that describe a Shopify-side hiccup rather than a bad request. */
-const TRANSIENT_CODES = new Set(['THROTTLED', 'INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE', 'IDEMPOTENCY_CONCURRENT_REQUEST']);
+const TRANSIENT_CODES = new Set([
+  'THROTTLED',
+  'INTERNAL_SERVER_ERROR',
+  'SERVICE_UNAVAILABLE',
+  'IDEMPOTENCY_CONCURRENT_REQUEST',
+]);
 
 /** A THROTTLED answer; `retryAfterMs` says when the bucket will hold the requested cost again. */
 export class ShopifyThrottledError extends TransientError {}
@@ -80,8 +122,14 @@ export class ShopifyClient implements EcommercePort {
     this.dispatcher = opts.dispatcher;
     this.maxThrottleWaitMs = opts.maxThrottleWaitMs ?? 60_000;
     this.#accessToken = opts.accessToken;
-    this.orders = new ShopifyOrderOps((operation, query, variables, schema, callOpts, kind) => this.graphql(operation, query, variables, schema, callOpts, kind), opts);
-    this.orderPoll = new ShopifyOrderPoll((operation, query, variables, schema, callOpts, kind) => this.graphql(operation, query, variables, schema, callOpts, kind));
+    this.orders = new ShopifyOrderOps(
+      (operation, query, variables, schema, callOpts, kind) =>
+        this.graphql(operation, query, variables, schema, callOpts, kind),
+      opts,
+    );
+    this.orderPoll = new ShopifyOrderPoll((operation, query, variables, schema, callOpts, kind) =>
+      this.graphql(operation, query, variables, schema, callOpts, kind),
+    );
   }
 
   /** A copy: the counters move only with requests. */
@@ -109,7 +157,10 @@ export class ShopifyClient implements EcommercePort {
     return this.orders.refundLines(input, opts);
   }
 
-  listOrdersChangedSince(input: { updatedAtFrom: string; first: number; after?: string }, opts: CallOpts = {}): Promise<WebOrderChangesPage> {
+  listOrdersChangedSince(
+    input: { updatedAtFrom: string; first: number; after?: string },
+    opts: CallOpts = {},
+  ): Promise<WebOrderChangesPage> {
     return this.orderPoll.listOrdersChangedSince(input, opts);
   }
 
@@ -122,7 +173,10 @@ export class ShopifyClient implements EcommercePort {
   }
 
   async listLocations(opts: CallOpts = {}): Promise<Array<{ id: string; name: string; isActive: boolean }>> {
-    const nodes = await allNodes(async (after) => (await this.graphql('Locations', LOCATIONS, { first: PAGE_SIZE, after }, locationsDataSchema, opts)).locations);
+    const nodes = await allNodes(
+      async (after) =>
+        (await this.graphql('Locations', LOCATIONS, { first: PAGE_SIZE, after }, locationsDataSchema, opts)).locations,
+    );
     return nodes.map(({ id, name, isActive }) => ({ id, name, isActive }));
   }
 
@@ -133,7 +187,18 @@ export class ShopifyClient implements EcommercePort {
       const chunk = wanted.slice(i, i + SKUS_PER_QUERY);
       const chunkSet = new Set(chunk);
       const query = skuSearch(chunk);
-      const variants = await allNodes(async (after) => (await this.graphql('FindVariantsBySku', FIND_VARIANTS_BY_SKU, { first: PAGE_SIZE, after, query }, variantsDataSchema, opts)).productVariants);
+      const variants = await allNodes(
+        async (after) =>
+          (
+            await this.graphql(
+              'FindVariantsBySku',
+              FIND_VARIANTS_BY_SKU,
+              { first: PAGE_SIZE, after, query },
+              variantsDataSchema,
+              opts,
+            )
+          ).productVariants,
+      );
       for (const v of variants) {
         // Shopify's search may match loosely (prefixes, tokens); only exact SKUs count. First variant wins.
         if (v.sku !== null && chunkSet.has(v.sku) && !found.has(v.sku)) found.set(v.sku, v.inventoryItem.id);
@@ -143,12 +208,27 @@ export class ShopifyClient implements EcommercePort {
   }
 
   async getAvailable(inventoryItemId: string, locationId: string, opts: CallOpts = {}): Promise<WebStockLevel> {
-    const data = await this.graphql('InventoryLevel', INVENTORY_LEVEL, { itemId: inventoryItemId, locationId }, inventoryLevelDataSchema, opts);
+    const data = await this.graphql(
+      'InventoryLevel',
+      INVENTORY_LEVEL,
+      { itemId: inventoryItemId, locationId },
+      inventoryLevelDataSchema,
+      opts,
+    );
     if (!data.inventoryItem) {
       // GraphQL answers 200 with null; reported as 404 so callers treat it like any missing resource.
-      throw new PermanentError(`${SYSTEM} InventoryLevel: inventory item ${inventoryItemId} not found`, SYSTEM, 404, 'NOT_FOUND');
+      throw new PermanentError(
+        `${SYSTEM} InventoryLevel: inventory item ${inventoryItemId} not found`,
+        SYSTEM,
+        404,
+        'NOT_FOUND',
+      );
     }
-    return { inventoryItemId, locationId, available: quantityOf(data.inventoryItem.inventoryLevel?.quantities, 'available') };
+    return {
+      inventoryItemId,
+      locationId,
+      available: quantityOf(data.inventoryItem.inventoryLevel?.quantities, 'available'),
+    };
   }
 
   async getOnHandMany(levels: WebLevelKey[], opts: CallOpts = {}): Promise<Map<string, number | undefined>> {
@@ -161,26 +241,61 @@ export class ShopifyClient implements EcommercePort {
     const out = new Map<string, number | undefined>();
     for (const [locationId, items] of itemsByLocation) {
       const ids = [...items];
-      for (let i = 0; i < ids.length; ) {
+      for (let i = 0; i < ids.length;) {
         const chunk = ids.slice(i, i + this.batchSize(0, 3));
         i += chunk.length;
-        const data = await this.graphql('OnHandMany', ON_HAND_MANY, { ids: chunk, locationId }, quantitiesManyDataSchema, opts);
+        const data = await this.graphql(
+          'OnHandMany',
+          ON_HAND_MANY,
+          { ids: chunk, locationId },
+          quantitiesManyDataSchema,
+          opts,
+        );
         if (data.nodes.length !== chunk.length) {
-          throw new PermanentError(`${SYSTEM} OnHandMany answered ${data.nodes.length} nodes for ${chunk.length} ids`, SYSTEM, 200, 'UnexpectedResponse');
+          throw new PermanentError(
+            `${SYSTEM} OnHandMany answered ${data.nodes.length} nodes for ${chunk.length} ids`,
+            SYSTEM,
+            200,
+            'UnexpectedResponse',
+          );
         }
-        chunk.forEach((inventoryItemId, j) => out.set(webLevelKey({ inventoryItemId, locationId }), quantityOf(data.nodes[j]?.inventoryLevel?.quantities, 'on_hand')));
+        chunk.forEach((inventoryItemId, j) =>
+          out.set(
+            webLevelKey({ inventoryItemId, locationId }),
+            quantityOf(data.nodes[j]?.inventoryLevel?.quantities, 'on_hand'),
+          ),
+        );
       }
     }
     return out;
   }
 
-  async listLocationLevels(locationId: string, opts: CallOpts = {}): Promise<Array<{ inventoryItemId: string; sku: string | null; onHand: number }>> {
+  async listLocationLevels(
+    locationId: string,
+    opts: CallOpts = {},
+  ): Promise<Array<{ inventoryItemId: string; sku: string | null; onHand: number }>> {
     const levels = await allNodes(async (after) => {
-      const page = await this.graphql('LocationLevels', LOCATION_LEVELS, { locationId, first: this.batchSize(4, 3), after }, locationLevelsDataSchema, opts);
-      if (!page.location) throw new PermanentError(`${SYSTEM} LocationLevels: location ${locationId} not found`, SYSTEM, 404, 'NOT_FOUND');
+      const page = await this.graphql(
+        'LocationLevels',
+        LOCATION_LEVELS,
+        { locationId, first: this.batchSize(4, 3), after },
+        locationLevelsDataSchema,
+        opts,
+      );
+      if (!page.location)
+        throw new PermanentError(
+          `${SYSTEM} LocationLevels: location ${locationId} not found`,
+          SYSTEM,
+          404,
+          'NOT_FOUND',
+        );
       return page.location.inventoryLevels;
     });
-    return levels.map((n) => ({ inventoryItemId: n.item.id, sku: n.item.sku, onHand: quantityOf(n.quantities, 'on_hand') ?? 0 }));
+    return levels.map((n) => ({
+      inventoryItemId: n.item.id,
+      sku: n.item.sku,
+      onHand: quantityOf(n.quantities, 'on_hand') ?? 0,
+    }));
   }
 
   setAvailable(input: SetWebStockInput, opts: CallOpts = {}): Promise<SetWebStockResult> {
@@ -197,12 +312,21 @@ export class ShopifyClient implements EcommercePort {
    * after a lost answer replays the chunks already applied; the first stale chunk stops the call
    * (earlier chunks stay applied) and the caller re-reads.
    */
-  private async setQuantities(name: QuantityName, input: SetWebOnHandManyInput, opts: CallOpts): Promise<SetWebStockResult> {
+  private async setQuantities(
+    name: QuantityName,
+    input: SetWebOnHandManyInput,
+    opts: CallOpts,
+  ): Promise<SetWebStockResult> {
     const seen = new Set<string>();
     for (const q of input.quantities) {
       // Shopify catches this inside one chunk only; across chunks the later value would silently win.
       if (seen.has(webLevelKey(q))) {
-        throw new PermanentError(`${SYSTEM} ${WRITES[name].operation}: level ${webLevelKey(q)} appears twice`, SYSTEM, 0, 'NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR');
+        throw new PermanentError(
+          `${SYSTEM} ${WRITES[name].operation}: level ${webLevelKey(q)} appears twice`,
+          SYSTEM,
+          0,
+          'NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR',
+        );
       }
       seen.add(webLevelKey(q));
     }
@@ -211,13 +335,20 @@ export class ShopifyClient implements EcommercePort {
     for (const [i, quantities] of chunks.entries()) {
       const key = chunks.length > 1 ? `${input.idempotencyKey}:${i}` : input.idempotencyKey;
       const result = await this.setChunk(name, quantities, key, input, opts);
-      if (result.outcome === 'stale') return chunks.length > 1 ? { outcome: 'stale', message: `chunk ${i + 1}/${chunks.length}: ${result.message}` } : result;
+      if (result.outcome === 'stale')
+        return chunks.length > 1
+          ? { outcome: 'stale', message: `chunk ${i + 1}/${chunks.length}: ${result.message}` }
+          : result;
     }
     return { outcome: 'applied' };
   }
 
   private async setChunk(
-    name: QuantityName, quantities: SetWebOnHandManyInput['quantities'], key: string, input: SetWebOnHandManyInput, opts: CallOpts,
+    name: QuantityName,
+    quantities: SetWebOnHandManyInput['quantities'],
+    key: string,
+    input: SetWebOnHandManyInput,
+    opts: CallOpts,
   ): Promise<SetWebStockResult> {
     const { operation, document } = WRITES[name];
     const variables = {
@@ -227,7 +358,12 @@ export class ShopifyClient implements EcommercePort {
         reason: input.reason ?? 'correction',
         referenceDocumentUri: input.referenceDocumentUri,
         // Picked field by field: GraphQL refuses input fields it does not know.
-        quantities: quantities.map((q) => ({ inventoryItemId: q.inventoryItemId, locationId: q.locationId, quantity: q.quantity, changeFromQuantity: q.changeFromQuantity })),
+        quantities: quantities.map((q) => ({
+          inventoryItemId: q.inventoryItemId,
+          locationId: q.locationId,
+          quantity: q.quantity,
+          changeFromQuantity: q.changeFromQuantity,
+        })),
       },
     };
     const data = await this.graphql(operation, document, variables, setQuantitiesDataSchema, opts, 'mutation');
@@ -236,7 +372,9 @@ export class ShopifyClient implements EcommercePort {
     if (errors.length === 0) return { outcome: 'applied' };
     // Both mean "nothing was written under this key": the caller re-reads and writes with a new key.
     // PREVIOUS_ATTEMPT_FAILED is what a retry sees when the first attempt was stale and its response was lost.
-    const stale = errors.find((e) => e.code === 'CHANGE_FROM_QUANTITY_STALE' || e.code === 'IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED');
+    const stale = errors.find(
+      (e) => e.code === 'CHANGE_FROM_QUANTITY_STALE' || e.code === 'IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED',
+    );
     if (stale) {
       const level = stale.field?.[1] === 'quantities' ? quantities[Number(stale.field[2])] : undefined;
       return { outcome: 'stale', message: level ? `${stale.message} (${webLevelKey(level)})` : stale.message };
@@ -262,7 +400,12 @@ export class ShopifyClient implements EcommercePort {
    * (nothing ran, so resending a mutation is safe) until the wait budget is spent.
    */
   private async graphql<T>(
-    operation: string, query: string, variables: Record<string, unknown>, dataSchema: z.ZodType<T>, opts: CallOpts, kind: OperationKind = 'query',
+    operation: string,
+    query: string,
+    variables: Record<string, unknown>,
+    dataSchema: z.ZodType<T>,
+    opts: CallOpts,
+    kind: OperationKind = 'query',
   ): Promise<T> {
     const call: HttpCall = {
       system: SYSTEM,
@@ -301,7 +444,12 @@ export class ShopifyClient implements EcommercePort {
       if (!throttled) return this.decode(call, operation, res, envelope, codes, dataSchema);
       const ms = throttleWaitMs(cost, res);
       if (waited + ms > this.maxThrottleWaitMs) {
-        throw new ShopifyThrottledError(`${SYSTEM} ${operation} throttled (HTTP ${res.status}) after waiting ${waited} ms`, SYSTEM, res.status, ms);
+        throw new ShopifyThrottledError(
+          `${SYSTEM} ${operation} throttled (HTTP ${res.status}) after waiting ${waited} ms`,
+          SYSTEM,
+          res.status,
+          ms,
+        );
       }
       waited += ms;
       await this.gate.backoff(ms, opts.signal);
@@ -309,7 +457,14 @@ export class ShopifyClient implements EcommercePort {
     }
   }
 
-  private decode<T>(call: HttpCall, operation: string, res: HttpResponse, envelope: Envelope | undefined, codes: string[], dataSchema: z.ZodType<T>): T {
+  private decode<T>(
+    call: HttpCall,
+    operation: string,
+    res: HttpResponse,
+    envelope: Envelope | undefined,
+    codes: string[],
+    dataSchema: z.ZodType<T>,
+  ): T {
     if (res.status < 200 || res.status >= 300) {
       throwForStatus(call, res, { code: codes[0], message: this.scrub(errorText(envelope) ?? res.text.slice(0, 200)) });
     }
@@ -326,7 +481,9 @@ export class ShopifyClient implements EcommercePort {
       const issue = parsed.error.issues[0];
       throw new PermanentError(
         `${SYSTEM} ${operation} data did not match the expected shape at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
-        SYSTEM, res.status, 'UnexpectedResponse',
+        SYSTEM,
+        res.status,
+        'UnexpectedResponse',
       );
     }
     return parsed.data;
@@ -338,6 +495,9 @@ export class ShopifyClient implements EcommercePort {
   }
 }
 
-function quantityOf(quantities: Array<{ name: string; quantity: number }> | undefined, name: QuantityName): number | undefined {
+function quantityOf(
+  quantities: Array<{ name: string; quantity: number }> | undefined,
+  name: QuantityName,
+): number | undefined {
   return quantities?.find((q) => q.name === name)?.quantity;
 }

@@ -16,8 +16,18 @@ type CallOpts = { signal?: AbortSignal };
 export const ORDERS_CHANGED_SINCE = /* GraphQL */ `
   query OrdersChangedSince($first: Int!, $after: String, $query: String!) {
     orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
-      nodes { id legacyResourceId name updatedAt cancelledAt displayFulfillmentStatus }
-      pageInfo { hasNextPage endCursor }
+      nodes {
+        id
+        legacyResourceId
+        name
+        updatedAt
+        cancelledAt
+        displayFulfillmentStatus
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
     }
   }
 `;
@@ -25,17 +35,34 @@ export const ORDERS_CHANGED_SINCE = /* GraphQL */ `
 export const WEBHOOK_SUBSCRIPTIONS = /* GraphQL */ `
   query WebhookSubscriptions($first: Int!, $after: String, $topics: [WebhookSubscriptionTopic!]) {
     webhookSubscriptions(first: $first, after: $after, topics: $topics) {
-      nodes { id topic uri }
-      pageInfo { hasNextPage endCursor }
+      nodes {
+        id
+        topic
+        uri
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
     }
   }
 `;
 
 export const WEBHOOK_SUBSCRIPTION_CREATE = /* GraphQL */ `
-  mutation WebhookSubscriptionCreate($topic: WebhookSubscriptionTopic!, $webhookSubscription: WebhookSubscriptionInput!) {
+  mutation WebhookSubscriptionCreate(
+    $topic: WebhookSubscriptionTopic!
+    $webhookSubscription: WebhookSubscriptionInput!
+  ) {
     webhookSubscriptionCreate(topic: $topic, webhookSubscription: $webhookSubscription) {
-      webhookSubscription { id topic uri }
-      userErrors { field message }
+      webhookSubscription {
+        id
+        topic
+        uri
+      }
+      userErrors {
+        field
+        message
+      }
     }
   }
 `;
@@ -43,21 +70,28 @@ export const WEBHOOK_SUBSCRIPTION_CREATE = /* GraphQL */ `
 const pageInfoSchema = z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() });
 const ordersChangedSchema = z.object({
   orders: z.object({
-    nodes: z.array(z.object({
-      id: z.string(),
-      legacyResourceId: z.union([z.string(), z.number()]).transform(String),
-      name: z.string(),
-      updatedAt: z.string(),
-      cancelledAt: z.string().nullable(),
-      displayFulfillmentStatus: z.string(),
-    })),
+    nodes: z.array(
+      z.object({
+        id: z.string(),
+        legacyResourceId: z.union([z.string(), z.number()]).transform(String),
+        name: z.string(),
+        updatedAt: z.string(),
+        cancelledAt: z.string().nullable(),
+        displayFulfillmentStatus: z.string(),
+      }),
+    ),
     pageInfo: pageInfoSchema,
   }),
 });
 const subscriptionSchema = z.object({ id: z.string(), topic: z.string(), uri: z.string() });
-const subscriptionsSchema = z.object({ webhookSubscriptions: z.object({ nodes: z.array(subscriptionSchema), pageInfo: pageInfoSchema }) });
+const subscriptionsSchema = z.object({
+  webhookSubscriptions: z.object({ nodes: z.array(subscriptionSchema), pageInfo: pageInfoSchema }),
+});
 const subscriptionCreateSchema = z.object({
-  webhookSubscriptionCreate: z.object({ webhookSubscription: subscriptionSchema.nullable(), userErrors: z.array(userErrorSchema) }),
+  webhookSubscriptionCreate: z.object({
+    webhookSubscription: subscriptionSchema.nullable(),
+    userErrors: z.array(userErrorSchema),
+  }),
 });
 
 /** `orders/create` <-> `ORDERS_CREATE`, the WebhookSubscriptionTopic enum. */
@@ -70,12 +104,28 @@ export const updatedSinceQuery = (iso: string) => `updated_at:>='${iso}'`;
 export class ShopifyOrderPoll {
   constructor(private readonly call: GraphqlCall) {}
 
-  async listOrdersChangedSince(input: { updatedAtFrom: string; first: number; after?: string }, opts: CallOpts = {}): Promise<WebOrderChangesPage> {
-    if (Number.isNaN(Date.parse(input.updatedAtFrom))) throw new PermanentError(`${SYSTEM} OrdersChangedSince: ${JSON.stringify(input.updatedAtFrom)} is not a time`, SYSTEM, 0, 'InvalidInput');
+  async listOrdersChangedSince(
+    input: { updatedAtFrom: string; first: number; after?: string },
+    opts: CallOpts = {},
+  ): Promise<WebOrderChangesPage> {
+    if (Number.isNaN(Date.parse(input.updatedAtFrom)))
+      throw new PermanentError(
+        `${SYSTEM} OrdersChangedSince: ${JSON.stringify(input.updatedAtFrom)} is not a time`,
+        SYSTEM,
+        0,
+        'InvalidInput',
+      );
     const variables = { first: input.first, after: input.after ?? null, query: updatedSinceQuery(input.updatedAtFrom) };
     const data = await this.call('OrdersChangedSince', ORDERS_CHANGED_SINCE, variables, ordersChangedSchema, opts);
     return {
-      orders: data.orders.nodes.map((o) => ({ id: o.id, legacyId: o.legacyResourceId, name: o.name, updatedAt: o.updatedAt, cancelledAt: o.cancelledAt, fulfillmentStatus: o.displayFulfillmentStatus })),
+      orders: data.orders.nodes.map((o) => ({
+        id: o.id,
+        legacyId: o.legacyResourceId,
+        name: o.name,
+        updatedAt: o.updatedAt,
+        cancelledAt: o.cancelledAt,
+        fulfillmentStatus: o.displayFulfillmentStatus,
+      })),
       endCursor: data.orders.pageInfo.endCursor,
       hasNextPage: data.orders.pageInfo.hasNextPage,
     };
@@ -83,16 +133,32 @@ export class ShopifyOrderPoll {
 
   async listWebhookSubscriptions(topics: string[], opts: CallOpts = {}): Promise<WebhookSubscriptionInfo[]> {
     const variables = (after: string | null) => ({ first: 50, after, topics: topics.map(topicEnum) });
-    const nodes = await allNodes(async (after) => (await this.call('WebhookSubscriptions', WEBHOOK_SUBSCRIPTIONS, variables(after), subscriptionsSchema, opts)).webhookSubscriptions);
+    const nodes = await allNodes(
+      async (after) =>
+        (await this.call('WebhookSubscriptions', WEBHOOK_SUBSCRIPTIONS, variables(after), subscriptionsSchema, opts))
+          .webhookSubscriptions,
+    );
     return nodes.map((s) => ({ id: s.id, topic: topicName(s.topic), uri: s.uri }));
   }
 
   async createWebhookSubscription(topic: string, uri: string, opts: CallOpts = {}): Promise<WebhookSubscriptionInfo> {
     const variables = { topic: topicEnum(topic), webhookSubscription: { uri, format: 'JSON' } };
-    const data = await this.call('WebhookSubscriptionCreate', WEBHOOK_SUBSCRIPTION_CREATE, variables, subscriptionCreateSchema, opts, 'mutation');
+    const data = await this.call(
+      'WebhookSubscriptionCreate',
+      WEBHOOK_SUBSCRIPTION_CREATE,
+      variables,
+      subscriptionCreateSchema,
+      opts,
+      'mutation',
+    );
     const { webhookSubscription, userErrors } = data.webhookSubscriptionCreate;
     if (userErrors.length || !webhookSubscription) {
-      throw new PermanentError(`${SYSTEM} WebhookSubscriptionCreate refused ${topic} -> ${uri}: ${userErrors.map((e) => e.message).join('; ') || 'no subscription returned'}`, SYSTEM, 200, 'SUBSCRIPTION_REFUSED');
+      throw new PermanentError(
+        `${SYSTEM} WebhookSubscriptionCreate refused ${topic} -> ${uri}: ${userErrors.map((e) => e.message).join('; ') || 'no subscription returned'}`,
+        SYSTEM,
+        200,
+        'SUBSCRIPTION_REFUSED',
+      );
     }
     return { id: webhookSubscription.id, topic: topicName(webhookSubscription.topic), uri: webhookSubscription.uri };
   }

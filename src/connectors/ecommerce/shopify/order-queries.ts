@@ -4,7 +4,15 @@
  * since it reads each line's discounts and taxes and the order's transactions; the unused part
  * is refunded after execution). An order past these sizes is reported, not silently truncated.
  */
-export const ORDER_LIMITS = { lines: 50, fulfillmentOrders: 5, fulfillmentOrderLines: 25, refunds: 10, refundLines: 10, transactions: 20, taxLines: 5 } as const;
+export const ORDER_LIMITS = {
+  lines: 50,
+  fulfillmentOrders: 5,
+  fulfillmentOrderLines: 25,
+  refunds: 10,
+  refundLines: 10,
+  transactions: 20,
+  taxLines: 5,
+} as const;
 
 export const ORDER = /* GraphQL */ `
   query Order($id: ID!) {
@@ -53,20 +61,33 @@ export const ORDER = /* GraphQL */ `
 
 export const ORDER_CANCELLED_AT = /* GraphQL */ `
   query OrderCancelledAt($id: ID!) {
-    order(id: $id) { id cancelledAt }
+    order(id: $id) {
+      id
+      cancelledAt
+    }
   }
 `;
 
 export const FULFILLMENT_ORDER_STATE = /* GraphQL */ `
   query FulfillmentOrderState($id: ID!) {
-    fulfillmentOrder(id: $id) { id status deliveryMethod { methodType } }
+    fulfillmentOrder(id: $id) {
+      id
+      status
+      deliveryMethod {
+        methodType
+      }
+    }
   }
 `;
 
 export const PREPARED_FOR_PICKUP = /* GraphQL */ `
   mutation PreparedForPickup($input: FulfillmentOrderLineItemsPreparedForPickupInput!) {
     fulfillmentOrderLineItemsPreparedForPickup(input: $input) {
-      userErrors { field message code }
+      userErrors {
+        field
+        message
+        code
+      }
     }
   }
 `;
@@ -75,8 +96,14 @@ export const PREPARED_FOR_PICKUP = /* GraphQL */ `
 export const FULFIL = /* GraphQL */ `
   mutation FulfilPickup($fulfillment: FulfillmentInput!) {
     fulfillmentCreate(fulfillment: $fulfillment) {
-      fulfillment { id status }
-      userErrors { field message }
+      fulfillment {
+        id
+        status
+      }
+      userErrors {
+        field
+        message
+      }
     }
   }
 `;
@@ -85,23 +112,57 @@ export const FULFIL = /* GraphQL */ `
 export const REFUND_CREATE = /* GraphQL */ `
   mutation RefundLines($input: RefundInput!, $key: String!) {
     refundCreate(input: $input) @idempotent(key: $key) {
-      refund { id totalRefundedSet { shopMoney { amount } } }
-      userErrors { field message }
+      refund {
+        id
+        totalRefundedSet {
+          shopMoney {
+            amount
+          }
+        }
+      }
+      userErrors {
+        field
+        message
+      }
     }
   }
 `;
 
 export const ORDER_CANCEL = /* GraphQL */ `
-  mutation CancelOrder($orderId: ID!, $reason: OrderCancelReason!, $restock: Boolean!, $notifyCustomer: Boolean, $staffNote: String, $refundMethod: OrderCancelRefundMethodInput) {
-    orderCancel(orderId: $orderId, reason: $reason, restock: $restock, notifyCustomer: $notifyCustomer, staffNote: $staffNote, refundMethod: $refundMethod) {
-      job { id done }
-      orderCancelUserErrors { field message code }
+  mutation CancelOrder(
+    $orderId: ID!
+    $reason: OrderCancelReason!
+    $restock: Boolean!
+    $notifyCustomer: Boolean
+    $staffNote: String
+    $refundMethod: OrderCancelRefundMethodInput
+  ) {
+    orderCancel(
+      orderId: $orderId
+      reason: $reason
+      restock: $restock
+      notifyCustomer: $notifyCustomer
+      staffNote: $staffNote
+      refundMethod: $refundMethod
+    ) {
+      job {
+        id
+        done
+      }
+      orderCancelUserErrors {
+        field
+        message
+        code
+      }
     }
   }
 `;
 
 export const JOB = /* GraphQL */ `
   query Job($id: ID!) {
-    job(id: $id) { id done }
+    job(id: $id) {
+      id
+      done
+    }
   }
 `;

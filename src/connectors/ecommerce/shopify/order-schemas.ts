@@ -5,7 +5,15 @@ import { userErrorSchema } from './schemas';
 const moneySchema = z.object({ shopMoney: z.object({ amount: z.union([z.string(), z.number()]).transform(String) }) });
 const hasNextSchema = z.object({ hasNextPage: z.boolean() });
 
-export const fulfillmentOrderStatusSchema = z.enum(['OPEN', 'IN_PROGRESS', 'SCHEDULED', 'ON_HOLD', 'INCOMPLETE', 'CLOSED', 'CANCELLED']);
+export const fulfillmentOrderStatusSchema = z.enum([
+  'OPEN',
+  'IN_PROGRESS',
+  'SCHEDULED',
+  'ON_HOLD',
+  'INCOMPLETE',
+  'CLOSED',
+  'CANCELLED',
+]);
 
 export const orderDataSchema = z.object({
   order: z
@@ -51,7 +59,13 @@ export const orderDataSchema = z.object({
             deliveryMethod: z.object({ methodType: z.string() }).nullable(),
             assignedLocation: z.object({ location: z.object({ id: z.string() }).nullable() }),
             lineItems: z.object({
-              nodes: z.array(z.object({ id: z.string(), remainingQuantity: z.number().int(), lineItem: z.object({ id: z.string(), sku: z.string().nullable() }) })),
+              nodes: z.array(
+                z.object({
+                  id: z.string(),
+                  remainingQuantity: z.number().int(),
+                  lineItem: z.object({ id: z.string(), sku: z.string().nullable() }),
+                }),
+              ),
               pageInfo: hasNextSchema,
             }),
           }),
@@ -78,7 +92,11 @@ export const orderCancelledAtDataSchema = z.object({
 
 export const fulfillmentOrderStateDataSchema = z.object({
   fulfillmentOrder: z
-    .object({ id: z.string(), status: fulfillmentOrderStatusSchema, deliveryMethod: z.object({ methodType: z.string() }).nullable() })
+    .object({
+      id: z.string(),
+      status: fulfillmentOrderStatusSchema,
+      deliveryMethod: z.object({ methodType: z.string() }).nullable(),
+    })
     .nullable(),
 });
 

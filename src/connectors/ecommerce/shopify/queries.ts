@@ -7,8 +7,15 @@
 export const LOCATIONS = /* GraphQL */ `
   query Locations($first: Int!, $after: String) {
     locations(first: $first, after: $after, includeInactive: true) {
-      nodes { id name isActive }
-      pageInfo { hasNextPage endCursor }
+      nodes {
+        id
+        name
+        isActive
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
     }
   }
 `;
@@ -16,8 +23,17 @@ export const LOCATIONS = /* GraphQL */ `
 export const FIND_VARIANTS_BY_SKU = /* GraphQL */ `
   query FindVariantsBySku($first: Int!, $after: String, $query: String!) {
     productVariants(first: $first, after: $after, query: $query) {
-      nodes { sku inventoryItem { id sku } }
-      pageInfo { hasNextPage endCursor }
+      nodes {
+        sku
+        inventoryItem {
+          id
+          sku
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
     }
   }
 `;
@@ -29,7 +45,10 @@ export const INVENTORY_LEVEL = /* GraphQL */ `
       id
       inventoryLevel(locationId: $locationId) {
         id
-        quantities(names: ["available"]) { name quantity }
+        quantities(names: ["available"]) {
+          name
+          quantity
+        }
       }
     }
   }
@@ -68,7 +87,12 @@ export const ON_HAND_MANY = /* GraphQL */ `
   query OnHandMany($ids: [ID!]!, $locationId: ID!) {
     nodes(ids: $ids) {
       ... on InventoryItem {
-        inventoryLevel(locationId: $locationId) { quantities(names: ["on_hand"]) { name quantity } }
+        inventoryLevel(locationId: $locationId) {
+          quantities(names: ["on_hand"]) {
+            name
+            quantity
+          }
+        }
       }
     }
   }
@@ -79,8 +103,20 @@ export const LOCATION_LEVELS = /* GraphQL */ `
   query LocationLevels($locationId: ID!, $first: Int!, $after: String) {
     location(id: $locationId) {
       inventoryLevels(first: $first, after: $after) {
-        nodes { item { id sku } quantities(names: ["on_hand"]) { name quantity } }
-        pageInfo { hasNextPage endCursor }
+        nodes {
+          item {
+            id
+            sku
+          }
+          quantities(names: ["on_hand"]) {
+            name
+            quantity
+          }
+        }
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
       }
     }
   }

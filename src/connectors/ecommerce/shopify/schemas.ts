@@ -83,7 +83,11 @@ export const userErrorSchema = z.object({
 export const setQuantitiesDataSchema = z.object({
   inventorySetQuantities: z.object({
     inventoryAdjustmentGroup: z
-      .object({ changes: z.array(z.object({ name: z.string(), delta: z.number().int(), quantityAfterChange: z.number().int().nullable() })) })
+      .object({
+        changes: z.array(
+          z.object({ name: z.string(), delta: z.number().int(), quantityAfterChange: z.number().int().nullable() }),
+        ),
+      })
       .nullable(),
     userErrors: z.array(userErrorSchema),
   }),
@@ -100,7 +104,9 @@ export const locationLevelsDataSchema = z.object({
   location: z
     .object({
       inventoryLevels: z.object({
-        nodes: z.array(z.object({ item: z.object({ id: z.string(), sku: z.string().nullable() }), quantities: quantitiesSchema })),
+        nodes: z.array(
+          z.object({ item: z.object({ id: z.string(), sku: z.string().nullable() }), quantities: quantitiesSchema }),
+        ),
         pageInfo: pageInfoSchema,
       }),
     })

@@ -50,7 +50,13 @@ export class ThrottleGate {
    * answer decides, so a wrong estimate cannot hold a call forever. A resend after a THROTTLED
    * answer passes that answer's requested cost as `knownCost`.
    */
-  async acquire(operation: string, kind: OperationKind, budgetMs: number, signal?: AbortSignal, knownCost?: number): Promise<Ticket> {
+  async acquire(
+    operation: string,
+    kind: OperationKind,
+    budgetMs: number,
+    signal?: AbortSignal,
+    knownCost?: number,
+  ): Promise<Ticket> {
     const start = this.now();
     const deadline = start + Math.max(0, budgetMs);
     const cost = knownCost ?? this.estimate(operation, kind);
@@ -92,7 +98,8 @@ export class ThrottleGate {
       this.statusAt = this.now();
     }
     // A throttled answer's requested cost may be invented (the simulator's throttle fault does); learn only from executed calls.
-    if (!throttled && cost?.requestedQueryCost != null && cost.requestedQueryCost > 0) this.costs.set(ticket.operation, cost.requestedQueryCost);
+    if (!throttled && cost?.requestedQueryCost != null && cost.requestedQueryCost > 0)
+      this.costs.set(ticket.operation, cost.requestedQueryCost);
     for (const wake of [...this.wakers]) wake();
   }
 
@@ -151,7 +158,10 @@ export function throttleWaitMs(cost: QueryCost | undefined, res: Pick<HttpRespon
   const fromHeader = parseRetryAfter(res.headers['retry-after']) ?? 0;
   const s = cost?.throttleStatus;
   const requested = cost?.requestedQueryCost;
-  const computed = s && requested != null && s.restoreRate > 0 ? Math.ceil(((requested - s.currentlyAvailable) / s.restoreRate) * 1000) : 0;
+  const computed =
+    s && requested != null && s.restoreRate > 0
+      ? Math.ceil(((requested - s.currentlyAvailable) / s.restoreRate) * 1000)
+      : 0;
   const wait = Math.max(fromHeader, computed);
   return wait > 0 ? wait : 1000;
 }

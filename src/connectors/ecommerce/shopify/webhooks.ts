@@ -25,7 +25,10 @@ export class ShopifyWebhookVerifier {
     if (!hmacHeader) return undefined;
     const given = Buffer.from(hmacHeader.trim(), 'base64');
     if (given.length !== 32) return undefined;
-    return new ShopifyWebhookVerifier(given, secrets.filter(Boolean).map((secret) => createHmac('sha256', secret)));
+    return new ShopifyWebhookVerifier(
+      given,
+      secrets.filter(Boolean).map((secret) => createHmac('sha256', secret)),
+    );
   }
 
   update(chunk: Buffer): void {
@@ -94,17 +97,28 @@ export interface ShopifyWebhookHeaders {
 }
 
 /** Which header is missing or malformed; tell apart from the headers with `'field' in result`. */
-export interface ShopifyWebhookHeaderError { field: string; error: string }
+export interface ShopifyWebhookHeaderError {
+  field: string;
+  error: string;
+}
 
 /** Node lower-cases header names; a repeated header arrives as an array, and its first value counts. */
-export function shopifyWebhookHeaders(headers: Record<string, string | string[] | undefined>): ShopifyWebhookHeaders | ShopifyWebhookHeaderError {
+export function shopifyWebhookHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): ShopifyWebhookHeaders | ShopifyWebhookHeaderError {
   const get = (name: string): string | undefined => {
     const raw = headers[name] ?? headers[name.toLowerCase()];
     const value = Array.isArray(raw) ? raw[0] : raw;
     return value === undefined || value.trim() === '' ? undefined : value.trim();
   };
-  const required = ['X-Shopify-Topic', 'X-Shopify-Webhook-Id', 'X-Shopify-Shop-Domain', 'X-Shopify-Hmac-Sha256'] as const;
-  for (const name of required) if (get(name.toLowerCase()) === undefined) return { field: name, error: `missing header ${name}` };
+  const required = [
+    'X-Shopify-Topic',
+    'X-Shopify-Webhook-Id',
+    'X-Shopify-Shop-Domain',
+    'X-Shopify-Hmac-Sha256',
+  ] as const;
+  for (const name of required)
+    if (get(name.toLowerCase()) === undefined) return { field: name, error: `missing header ${name}` };
   const triggeredAt = get('x-shopify-triggered-at');
   return {
     topic: get('x-shopify-topic')!,

@@ -2,8 +2,29 @@ import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { PermanentError, parseBody, send, throwForStatus, type HttpCall, type HttpResponse } from '../../http';
 import type { LedgerEntry } from '../../../domain/stock';
-import type { ErpCreditMemo, ErpCreditMemoInput, ErpCreditMemoLineTotal, ErpSalesDocumentTotal, ErpGlEntry, ErpGlEntryFilter, ErpJournalInput, ErpJournalPosting, ErpLookupOptions, ErpPort, ErpSalesDocument, ErpSalesOrderInput, ErpStockAdjustment, ErpStockAdjustmentInput } from '../port';
-import { findJournalPosting, listGeneralLedgerEntries, postDailyJournal, sweepJournalDrafts, type BcTransport } from './journals';
+import type {
+  ErpCreditMemo,
+  ErpCreditMemoInput,
+  ErpCreditMemoLineTotal,
+  ErpSalesDocumentTotal,
+  ErpGlEntry,
+  ErpGlEntryFilter,
+  ErpJournalInput,
+  ErpJournalPosting,
+  ErpLookupOptions,
+  ErpPort,
+  ErpSalesDocument,
+  ErpSalesOrderInput,
+  ErpStockAdjustment,
+  ErpStockAdjustmentInput,
+} from '../port';
+import {
+  findJournalPosting,
+  listGeneralLedgerEntries,
+  postDailyJournal,
+  sweepJournalDrafts,
+  type BcTransport,
+} from './journals';
 import {
   collectionSchema,
   itemCategorySchema,
@@ -25,7 +46,19 @@ import {
 } from './schemas';
 import { ConcurrencyLimit } from '../../concurrency-limit';
 import { ClientCredentialsToken, redact } from './token';
-import { bcAmount, bcCents, BUSINESS_CENTRAL, checkCreditMemoInput, encodeEnum, externalDocumentNumberOf, isPostedCreditMemoStatus, isPostedInvoiceStatus, normaliseCode, odataString, stockAdjustmentBody } from './wire';
+import {
+  bcAmount,
+  bcCents,
+  BUSINESS_CENTRAL,
+  checkCreditMemoInput,
+  encodeEnum,
+  externalDocumentNumberOf,
+  isPostedCreditMemoStatus,
+  isPostedInvoiceStatus,
+  normaliseCode,
+  odataString,
+  stockAdjustmentBody,
+} from './wire';
 
 export { BUSINESS_CENTRAL, normaliseCode, odataString } from './wire';
 
@@ -64,21 +97,30 @@ export interface BusinessCentralClientOptions {
 
 type Opts = { signal?: AbortSignal };
 
-
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
 
 /** A business key, narrowed to one customer when given (BC's duplicate check is per customer too). */
 function keyFilter(externalDocumentNumber: string, customerNumber?: string): string {
   const ext = `externalDocumentNumber eq ${odataString(externalDocumentNumberOf(externalDocumentNumber))}`;
-  return customerNumber === undefined ? ext : `${ext} and customerNumber eq ${odataString(normaliseCode(customerNumber))}`;
+  return customerNumber === undefined
+    ? ext
+    : `${ext} and customerNumber eq ${odataString(normaliseCode(customerNumber))}`;
 }
 
 /** One customer's documents over posting dates, both ends inclusive. */
-function customerDaysFilter(filter: { customerNumber: string; postingDateFrom: string; postingDateTo: string }, what: string): string {
+function customerDaysFilter(
+  filter: { customerNumber: string; postingDateFrom: string; postingDateTo: string },
+  what: string,
+): string {
   const { postingDateFrom: from, postingDateTo: to } = filter;
   if (![from, to].every((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)) || from > to) {
-    throw new PermanentError(`${what} posting date range ${from}..${to} must be two YYYY-MM-DD dates, from <= to`, BUSINESS_CENTRAL, 0, 'InvalidFilter');
+    throw new PermanentError(
+      `${what} posting date range ${from}..${to} must be two YYYY-MM-DD dates, from <= to`,
+      BUSINESS_CENTRAL,
+      0,
+      'InvalidFilter',
+    );
   }
   return `customerNumber eq ${odataString(normaliseCode(filter.customerNumber))} and postingDate ge ${from} and postingDate le ${to}`;
 }
@@ -96,10 +138,17 @@ export class BusinessCentralClient implements ErpPort {
 
   constructor(private readonly opts: BusinessCentralClientOptions) {
     this.inFlight = new ConcurrencyLimit(opts.maxConcurrentRequests ?? 5);
-    if (!GUID.test(opts.companyId)) throw new PermanentError(`Business Central companyId must be a GUID, got '${opts.companyId}'`, BUSINESS_CENTRAL, 0, 'InvalidConfiguration');
+    if (!GUID.test(opts.companyId))
+      throw new PermanentError(
+        `Business Central companyId must be a GUID, got '${opts.companyId}'`,
+        BUSINESS_CENTRAL,
+        0,
+        'InvalidConfiguration',
+      );
     const base = opts.apiBaseUrl.replace(/\/+$/, '');
     this.companyUrl = `${base}/companies(${opts.companyId})`;
-    if (STANDARD_ROUTE.test(base)) this.stockCompanyUrl = `${base.replace(STANDARD_ROUTE, STOCK_API_ROUTE)}/companies(${opts.companyId})`;
+    if (STANDARD_ROUTE.test(base))
+      this.stockCompanyUrl = `${base.replace(STANDARD_ROUTE, STOCK_API_ROUTE)}/companies(${opts.companyId})`;
     this.origin = new URL(base).origin;
     this.token = new ClientCredentialsToken({
       system: BUSINESS_CENTRAL,
@@ -119,7 +168,10 @@ export class BusinessCentralClient implements ErpPort {
     };
   }
 
-  findJournalPosting(documentNumber: string, opts: Opts & { journalCode?: string } = {}): Promise<ErpJournalPosting | undefined> {
+  findJournalPosting(
+    documentNumber: string,
+    opts: Opts & { journalCode?: string } = {},
+  ): Promise<ErpJournalPosting | undefined> {
     return findJournalPosting(this.transport, documentNumber, opts);
   }
 
@@ -142,7 +194,13 @@ export class BusinessCentralClient implements ErpPort {
       this.getAll('salesInvoices', filter, salesInvoiceSchema, opts.signal),
     ]);
     const doc = (kind: 'order' | 'invoice', d: (typeof orders)[number]): ErpSalesDocument => ({
-      kind, id: d.id, number: d.number, externalDocumentNumber: d.externalDocumentNumber, customerNumber: d.customerNumber, status: d.status, totalCents: bcCents(d.totalAmountIncludingTax, 'a document total'),
+      kind,
+      id: d.id,
+      number: d.number,
+      externalDocumentNumber: d.externalDocumentNumber,
+      customerNumber: d.customerNumber,
+      status: d.status,
+      totalCents: bcCents(d.totalAmountIncludingTax, 'a document total'),
     });
     return [...orders.map((o) => doc('order', o)), ...invoices.map((i) => doc('invoice', i))];
   }
@@ -155,24 +213,60 @@ export class BusinessCentralClient implements ErpPort {
     await this.deleteDocument('salesCreditMemos', 'credit memo', creditMemoId, opts);
   }
 
-  async listSalesDocumentTotals(filter: { customerNumber: string; postingDateFrom: string; postingDateTo: string }, opts: Opts = {}): Promise<ErpSalesDocumentTotal[]> {
+  async listSalesDocumentTotals(
+    filter: { customerNumber: string; postingDateFrom: string; postingDateTo: string },
+    opts: Opts = {},
+  ): Promise<ErpSalesDocumentTotal[]> {
     const select = 'id,number,externalDocumentNumber,status,postingDate,totalAmountIncludingTax';
-    const invoices = await this.getAll('salesInvoices', customerDaysFilter(filter, 'sales invoice'), salesInvoiceTotalSchema, opts.signal, { select });
+    const invoices = await this.getAll(
+      'salesInvoices',
+      customerDaysFilter(filter, 'sales invoice'),
+      salesInvoiceTotalSchema,
+      opts.signal,
+      { select },
+    );
     return invoices
       .filter((i) => isPostedInvoiceStatus(i.status))
-      .map((i) => ({ id: i.id, number: i.number, externalDocumentNumber: i.externalDocumentNumber, postingDate: i.postingDate, totalCents: bcCents(i.totalAmountIncludingTax, 'an invoice total') }));
+      .map((i) => ({
+        id: i.id,
+        number: i.number,
+        externalDocumentNumber: i.externalDocumentNumber,
+        postingDate: i.postingDate,
+        totalCents: bcCents(i.totalAmountIncludingTax, 'an invoice total'),
+      }));
   }
 
-  async listCreditMemoLineTotals(filter: { customerNumber: string; postingDateFrom: string; postingDateTo: string }, opts: Opts = {}): Promise<ErpCreditMemoLineTotal[]> {
-    const memos = await this.getAll('salesCreditMemos', customerDaysFilter(filter, 'sales credit memo'), creditMemoLineTotalsSchema, opts.signal, { select: 'id,status', expand: 'salesCreditMemoLines' });
+  async listCreditMemoLineTotals(
+    filter: { customerNumber: string; postingDateFrom: string; postingDateTo: string },
+    opts: Opts = {},
+  ): Promise<ErpCreditMemoLineTotal[]> {
+    const memos = await this.getAll(
+      'salesCreditMemos',
+      customerDaysFilter(filter, 'sales credit memo'),
+      creditMemoLineTotalsSchema,
+      opts.signal,
+      { select: 'id,status', expand: 'salesCreditMemoLines' },
+    );
     return memos
       .filter((m) => isPostedCreditMemoStatus(m.status))
-      .flatMap((m) => m.salesCreditMemoLines.filter((l) => l.lineType === 'Item').map((l) => ({ creditMemoId: m.id, description: l.description, grossCents: bcCents(l.amountIncludingTax, 'a credit memo line amount') })));
+      .flatMap((m) =>
+        m.salesCreditMemoLines
+          .filter((l) => l.lineType === 'Item')
+          .map((l) => ({
+            creditMemoId: m.id,
+            description: l.description,
+            grossCents: bcCents(l.amountIncludingTax, 'a credit memo line amount'),
+          })),
+      );
   }
 
   async createSalesOrder(input: ErpSalesOrderInput, opts: Opts = {}): Promise<ErpSalesDocument> {
     const ext = externalDocumentNumberOf(input.externalDocumentNumber);
-    const ids = await this.locationIdsFor(input.lines.map((l) => l.locationCode), `order ${ext}`, opts);
+    const ids = await this.locationIdsFor(
+      input.lines.map((l) => l.locationCode),
+      `order ${ext}`,
+      opts,
+    );
     const body: SalesOrderCreateBody = {
       externalDocumentNumber: ext,
       customerNumber: normaliseCode(input.customerNumber),
@@ -191,17 +285,35 @@ export class BusinessCentralClient implements ErpPort {
     };
     const res = await this.request('POST', `${this.companyUrl}/salesOrders`, { body, signal: opts.signal });
     const order = parseBody(BUSINESS_CENTRAL, res.text, salesOrderSchema);
-    return { kind: 'order', id: order.id, number: order.number, externalDocumentNumber: order.externalDocumentNumber, customerNumber: order.customerNumber, status: order.status, totalCents: bcCents(order.totalAmountIncludingTax, 'an order total') };
+    return {
+      kind: 'order',
+      id: order.id,
+      number: order.number,
+      externalDocumentNumber: order.externalDocumentNumber,
+      customerNumber: order.customerNumber,
+      status: order.status,
+      totalCents: bcCents(order.totalAmountIncludingTax, 'an order total'),
+    };
   }
 
   async shipAndInvoice(orderId: string, opts: Opts = {}): Promise<void> {
-    if (!GUID.test(orderId)) throw new PermanentError(`Business Central order id must be a GUID, got '${orderId}'`, BUSINESS_CENTRAL, 0, 'InvalidId');
-    await this.request('POST', `${this.companyUrl}/salesOrders(${orderId})/Microsoft.NAV.shipAndInvoice`, { signal: opts.signal });
+    if (!GUID.test(orderId))
+      throw new PermanentError(
+        `Business Central order id must be a GUID, got '${orderId}'`,
+        BUSINESS_CENTRAL,
+        0,
+        'InvalidId',
+      );
+    await this.request('POST', `${this.companyUrl}/salesOrders(${orderId})/Microsoft.NAV.shipAndInvoice`, {
+      signal: opts.signal,
+    });
   }
 
   async findSalesCreditMemos(externalDocumentNumber: string, opts: ErpLookupOptions = {}): Promise<ErpCreditMemo[]> {
     const filter = keyFilter(externalDocumentNumber, opts.customerNumber);
-    const found = await this.getAll('salesCreditMemos', filter, salesCreditMemoSchema, opts.signal, { expand: 'salesCreditMemoLines' });
+    const found = await this.getAll('salesCreditMemos', filter, salesCreditMemoSchema, opts.signal, {
+      expand: 'salesCreditMemoLines',
+    });
     const memos: ErpCreditMemo[] = [];
     // One after another: the first memo's lines fill the location cache the others then hit.
     for (const m of found) memos.push(await this.creditMemoOf(m, opts));
@@ -210,7 +322,11 @@ export class BusinessCentralClient implements ErpPort {
 
   async createSalesCreditMemo(input: ErpCreditMemoInput, opts: Opts = {}): Promise<ErpCreditMemo> {
     const ext = checkCreditMemoInput(input);
-    const ids = await this.locationIdsFor(input.lines.map((l) => l.locationCode), `credit memo ${ext}`, opts);
+    const ids = await this.locationIdsFor(
+      input.lines.map((l) => l.locationCode),
+      `credit memo ${ext}`,
+      opts,
+    );
     const body: SalesCreditMemoCreateBody = {
       externalDocumentNumber: ext,
       customerNumber: normaliseCode(input.customerNumber),
@@ -225,12 +341,21 @@ export class BusinessCentralClient implements ErpPort {
         locationId: ids.get(normaliseCode(l.locationCode))!,
       })),
     };
-    const res = await this.request('POST', `${this.companyUrl}/salesCreditMemos?$expand=salesCreditMemoLines`, { body, signal: opts.signal });
+    const res = await this.request('POST', `${this.companyUrl}/salesCreditMemos?$expand=salesCreditMemoLines`, {
+      body,
+      signal: opts.signal,
+    });
     return this.creditMemoOf(parseBody(BUSINESS_CENTRAL, res.text, salesCreditMemoSchema), opts);
   }
 
   async postSalesCreditMemo(creditMemoId: string, opts: Opts = {}): Promise<void> {
-    if (!GUID.test(creditMemoId)) throw new PermanentError(`Business Central credit memo id must be a GUID, got '${creditMemoId}'`, BUSINESS_CENTRAL, 0, 'InvalidId');
+    if (!GUID.test(creditMemoId))
+      throw new PermanentError(
+        `Business Central credit memo id must be a GUID, got '${creditMemoId}'`,
+        BUSINESS_CENTRAL,
+        0,
+        'InvalidId',
+      );
     const url = `${this.companyUrl}/salesCreditMemos(${creditMemoId})`;
     try {
       await this.request('POST', `${url}/Microsoft.NAV.post`, { signal: opts.signal });
@@ -268,13 +393,21 @@ export class BusinessCentralClient implements ErpPort {
 
   async listItemLedgerEntries(afterEntryNumber: number, max: number, opts: Opts = {}): Promise<LedgerEntry[]> {
     if (!Number.isInteger(afterEntryNumber) || afterEntryNumber < 0) {
-      throw new PermanentError(`item ledger cursor must be a non-negative integer, got ${afterEntryNumber}`, BUSINESS_CENTRAL, 0, 'InvalidCursor');
+      throw new PermanentError(
+        `item ledger cursor must be a non-negative integer, got ${afterEntryNumber}`,
+        BUSINESS_CENTRAL,
+        0,
+        'InvalidCursor',
+      );
     }
     if (!Number.isInteger(max) || max < 1) return [];
     const url = `${this.companyUrl}/itemLedgerEntries?$filter=${encodeURIComponent(`entryNumber gt ${afterEntryNumber}`)}&$orderby=entryNumber`;
     // Pages no larger than what is still wanted, so a small batch never pulls a large page.
     const pageSize = Math.min(max, this.opts.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
-    const rows = await this.getPages('itemLedgerEntries', url, itemLedgerEntrySchema, opts.signal, { limit: max, pageSize });
+    const rows = await this.getPages('itemLedgerEntries', url, itemLedgerEntrySchema, opts.signal, {
+      limit: max,
+      pageSize,
+    });
     return rows.slice(0, max).map((e) => ({
       entryNumber: e.entryNumber,
       itemNumber: e.itemNumber,
@@ -293,7 +426,12 @@ export class BusinessCentralClient implements ErpPort {
   async getLocationStock(locationCode: string, itemNumbers?: string[], opts: Opts = {}): Promise<Map<string, number>> {
     const code = normaliseCode(locationCode);
     if (!(await this.findLocationId(code, opts))) {
-      throw new PermanentError(`Business Central has no location with code '${code}'; map the store to an existing location`, BUSINESS_CENTRAL, 0, 'LocationNotFound');
+      throw new PermanentError(
+        `Business Central has no location with code '${code}'; map the store to an existing location`,
+        BUSINESS_CENTRAL,
+        0,
+        'LocationNotFound',
+      );
     }
     const stockUrl = this.stockApiUrl();
     const atLocation = `locationCode eq ${odataString(code)}`;
@@ -320,8 +458,13 @@ export class BusinessCentralClient implements ErpPort {
     const wanted = [...new Set(itemNumbers.map(normaliseCode))];
     const categories = new Map<string, string>();
     for (let i = 0; i < wanted.length; i += ITEM_BATCH) {
-      const filter = wanted.slice(i, i + ITEM_BATCH).map((n) => `number eq ${odataString(n)}`).join(' or ');
-      for (const item of await this.getAll('items', filter, itemCategorySchema, opts.signal, { select: 'number,itemCategoryCode' })) {
+      const filter = wanted
+        .slice(i, i + ITEM_BATCH)
+        .map((n) => `number eq ${odataString(n)}`)
+        .join(' or ');
+      for (const item of await this.getAll('items', filter, itemCategorySchema, opts.signal, {
+        select: 'number,itemCategoryCode',
+      })) {
         if (item.itemCategoryCode) categories.set(item.number, item.itemCategoryCode);
       }
     }
@@ -330,7 +473,13 @@ export class BusinessCentralClient implements ErpPort {
 
   async findStockAdjustment(externalDocumentNumber: string, opts: Opts = {}): Promise<ErpStockAdjustment | undefined> {
     const ext = externalDocumentNumberOf(externalDocumentNumber);
-    const found = await this.getAll('stockAdjustments', `externalDocumentNumber eq ${odataString(ext)}`, stockAdjustmentSchema, opts.signal, { root: this.stockApiUrl() });
+    const found = await this.getAll(
+      'stockAdjustments',
+      `externalDocumentNumber eq ${odataString(ext)}`,
+      stockAdjustmentSchema,
+      opts.signal,
+      { root: this.stockApiUrl() },
+    );
     const first = found[0];
     return first && { id: first.id, number: first.number, externalDocumentNumber: first.externalDocumentNumber };
   }
@@ -356,7 +505,13 @@ export class BusinessCentralClient implements ErpPort {
     const ids = new Map<string, string>();
     for (const code of new Set(codes.map(normaliseCode))) {
       const id = await this.findLocationId(code, opts);
-      if (!id) throw new PermanentError(`Business Central has no location with code '${code}' (${doc}); map the store to an existing location`, BUSINESS_CENTRAL, 0, 'LocationNotFound');
+      if (!id)
+        throw new PermanentError(
+          `Business Central has no location with code '${code}' (${doc}); map the store to an existing location`,
+          BUSINESS_CENTRAL,
+          0,
+          'LocationNotFound',
+        );
       ids.set(code, id);
     }
     return ids;
@@ -375,9 +530,18 @@ export class BusinessCentralClient implements ErpPort {
 
   /** DELETE needs If-Match; `*` because the caller decided on what it read, and a 404 means already gone. */
   private async deleteDocument(entitySet: string, what: string, id: string, opts: Opts): Promise<void> {
-    if (!GUID.test(id)) throw new PermanentError(`Business Central ${what} id must be a GUID, got '${id}'`, BUSINESS_CENTRAL, 0, 'InvalidId');
+    if (!GUID.test(id))
+      throw new PermanentError(
+        `Business Central ${what} id must be a GUID, got '${id}'`,
+        BUSINESS_CENTRAL,
+        0,
+        'InvalidId',
+      );
     try {
-      await this.request('DELETE', `${this.companyUrl}/${entitySet}(${id})`, { headers: { 'if-match': '*' }, signal: opts.signal });
+      await this.request('DELETE', `${this.companyUrl}/${entitySet}(${id})`, {
+        headers: { 'if-match': '*' },
+        signal: opts.signal,
+      });
     } catch (err) {
       if (!(err instanceof PermanentError && err.status === 404)) throw err;
     }
@@ -387,44 +551,89 @@ export class BusinessCentralClient implements ErpPort {
     const lines = [];
     for (const l of m.salesCreditMemoLines) {
       if (l.lineType !== 'Item') continue;
-      lines.push({ itemNumber: l.lineObjectNumber, quantity: l.quantity, locationCode: await this.locationCodeOf(l.locationId, opts), description: l.description });
+      lines.push({
+        itemNumber: l.lineObjectNumber,
+        quantity: l.quantity,
+        locationCode: await this.locationCodeOf(l.locationId, opts),
+        description: l.description,
+      });
     }
     return {
-      id: m.id, number: m.number, externalDocumentNumber: m.externalDocumentNumber, customerNumber: m.customerNumber, pricesIncludeTax: m.pricesIncludeTax,
-      status: m.status, posted: isPostedCreditMemoStatus(m.status), totalCents: bcCents(m.totalAmountIncludingTax, 'a credit memo total'), lines,
+      id: m.id,
+      number: m.number,
+      externalDocumentNumber: m.externalDocumentNumber,
+      customerNumber: m.customerNumber,
+      pricesIncludeTax: m.pricesIncludeTax,
+      status: m.status,
+      posted: isPostedCreditMemoStatus(m.status),
+      totalCents: bcCents(m.totalAmountIncludingTax, 'a credit memo total'),
+      lines,
     };
   }
 
   private stockApiUrl(): string {
     if (!this.stockCompanyUrl) {
-      throw new PermanentError(`Business Central apiBaseUrl '${this.opts.apiBaseUrl}' does not end in /api/v2.0, so the stock API root cannot be derived`, BUSINESS_CENTRAL, 0, 'InvalidConfiguration');
+      throw new PermanentError(
+        `Business Central apiBaseUrl '${this.opts.apiBaseUrl}' does not end in /api/v2.0, so the stock API root cannot be derived`,
+        BUSINESS_CENTRAL,
+        0,
+        'InvalidConfiguration',
+      );
     }
     return this.stockCompanyUrl;
   }
 
   /** Reads every page: BC pages server-side and signals more with `@odata.nextLink`. */
-  private async getAll<T extends z.ZodType>(entitySet: string, filter: string, item: T, signal?: AbortSignal, o: { root?: string; select?: string; expand?: string } = {}): Promise<z.output<T>[]> {
+  private async getAll<T extends z.ZodType>(
+    entitySet: string,
+    filter: string,
+    item: T,
+    signal?: AbortSignal,
+    o: { root?: string; select?: string; expand?: string } = {},
+  ): Promise<z.output<T>[]> {
     const select = o.select ? `&$select=${o.select}` : '';
     const expand = o.expand ? `&$expand=${o.expand}` : '';
-    return this.getPages(entitySet, `${o.root ?? this.companyUrl}/${entitySet}?$filter=${encodeURIComponent(filter)}${select}${expand}`, item, signal);
+    return this.getPages(
+      entitySet,
+      `${o.root ?? this.companyUrl}/${entitySet}?$filter=${encodeURIComponent(filter)}${select}${expand}`,
+      item,
+      signal,
+    );
   }
 
   /** Follows `@odata.nextLink` until it is absent or `limit` rows are in hand. */
-  private async getPages<T extends z.ZodType>(entitySet: string, first: string, item: T, signal?: AbortSignal, o: { limit?: number; pageSize?: number } = {}): Promise<z.output<T>[]> {
+  private async getPages<T extends z.ZodType>(
+    entitySet: string,
+    first: string,
+    item: T,
+    signal?: AbortSignal,
+    o: { limit?: number; pageSize?: number } = {},
+  ): Promise<z.output<T>[]> {
     const schema = collectionSchema(item);
     const rows: z.output<T>[] = [];
     let url: string | undefined = first;
     const pageSize = o.pageSize ?? this.opts.pageSize;
     const headers: Record<string, string> = pageSize ? { prefer: `odata.maxpagesize=${pageSize}` } : {};
     for (let page = 0; url && rows.length < (o.limit ?? Infinity); page++) {
-      if (page >= MAX_PAGES) throw new PermanentError(`Business Central kept returning next links for ${entitySet} after ${MAX_PAGES} pages`, BUSINESS_CENTRAL, 200, 'PagingLoop');
+      if (page >= MAX_PAGES)
+        throw new PermanentError(
+          `Business Central kept returning next links for ${entitySet} after ${MAX_PAGES} pages`,
+          BUSINESS_CENTRAL,
+          200,
+          'PagingLoop',
+        );
       const res = await this.request('GET', url, { headers, signal });
       const body = parseBody(BUSINESS_CENTRAL, res.text, schema);
       rows.push(...(body.value as z.output<T>[]));
       url = body['@odata.nextLink'];
       // The bearer token goes with every request, so only follow links back to the same server.
       if (url && new URL(url, this.origin).origin !== this.origin) {
-        throw new PermanentError(`Business Central returned a next link to another host (${new URL(url).origin}); refusing to send credentials there`, BUSINESS_CENTRAL, 200, 'UnexpectedNextLink');
+        throw new PermanentError(
+          `Business Central returned a next link to another host (${new URL(url).origin}); refusing to send credentials there`,
+          BUSINESS_CENTRAL,
+          200,
+          'UnexpectedNextLink',
+        );
       }
       if (url) url = new URL(url, this.origin).toString();
     }
@@ -435,7 +644,11 @@ export class BusinessCentralClient implements ErpPort {
    * One authenticated request. A 401 is retried once with a fresh token (it may have been revoked
    * or the clocks disagree about expiry); a second 401 is a real credentials problem.
    */
-  private async request(method: HttpCall['method'], url: string, o: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal }): Promise<HttpResponse> {
+  private async request(
+    method: HttpCall['method'],
+    url: string,
+    o: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal },
+  ): Promise<HttpResponse> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.token.get();
       const call: HttpCall = {
@@ -462,7 +675,11 @@ export class BusinessCentralClient implements ErpPort {
     let detail: { code?: string; message?: string } = {};
     try {
       const parsed = odataErrorSchema.safeParse(JSON.parse(res.text));
-      if (parsed.success) detail = { code: parsed.data.error.code, message: redact(parsed.data.error.message, token, this.opts.clientSecret) };
+      if (parsed.success)
+        detail = {
+          code: parsed.data.error.code,
+          message: redact(parsed.data.error.message, token, this.opts.clientSecret),
+        };
     } catch {
       detail = { message: redact(res.text.slice(0, 200), token, this.opts.clientSecret) };
     }

@@ -46,7 +46,10 @@ export const salesInvoiceSchema = salesOrderSchema.extend({
   orderNumber: z.string().optional(),
 });
 export type SalesInvoiceWire = z.infer<typeof salesInvoiceSchema>;
-export const salesInvoiceTotalSchema = salesOrderSchema.extend({ postingDate: z.string(), totalAmountIncludingTax: z.number() });
+export const salesInvoiceTotalSchema = salesOrderSchema.extend({
+  postingDate: z.string(),
+  totalAmountIncludingTax: z.number(),
+});
 
 const creditMemoLineSchema = z.object({
   lineType: bcEnum,
@@ -60,7 +63,9 @@ const creditMemoLineSchema = z.object({
 export const creditMemoLineTotalsSchema = z.object({
   id: z.string(),
   status: bcEnum,
-  salesCreditMemoLines: z.array(z.object({ lineType: bcEnum, description: z.string(), amountIncludingTax: z.number() })),
+  salesCreditMemoLines: z.array(
+    z.object({ lineType: bcEnum, description: z.string(), amountIncludingTax: z.number() }),
+  ),
 });
 
 /** Read with `$expand=salesCreditMemoLines`, so the lines are part of the shape. */
@@ -127,7 +132,11 @@ export const itemLedgerEntrySchema = z.object({
 });
 
 /** Custom API `locationStocks` (docs/erp-extension.md). */
-export const locationStockSchema = z.object({ itemNumber: z.string(), locationCode: z.string(), inventory: z.number() });
+export const locationStockSchema = z.object({
+  itemNumber: z.string(),
+  locationCode: z.string(),
+  inventory: z.number(),
+});
 
 /** Custom API `stockAdjustments` (docs/erp-extension.md). */
 export const stockAdjustmentSchema = z.object({

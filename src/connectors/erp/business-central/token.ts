@@ -44,7 +44,12 @@ export class ClientCredentialsToken {
   private async fetch(): Promise<string> {
     const { system, tokenUrl, clientId, clientSecret, scope } = this.opts;
     const call = { system, method: 'POST' as const, url: tokenUrl };
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope });
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+      scope,
+    });
     const startedAt = this.now();
     const res = await send({
       ...call,
@@ -57,8 +62,13 @@ export class ClientCredentialsToken {
       const parsed = tokenErrorSchema.safeParse(safeJson(res.text));
       const code = parsed.success ? parsed.data.error : undefined;
       // Only the first line of Entra's description: the rest is trace ids and timestamps.
-      const description = parsed.success ? (parsed.data.error_description ?? '').split(/\r?\n/)[0] : res.text.slice(0, 200);
-      throwForStatus(call, res, { code, message: `authentication failed at the token endpoint: ${redact(description ?? '', clientSecret)}` });
+      const description = parsed.success
+        ? (parsed.data.error_description ?? '').split(/\r?\n/)[0]
+        : res.text.slice(0, 200);
+      throwForStatus(call, res, {
+        code,
+        message: `authentication failed at the token endpoint: ${redact(description ?? '', clientSecret)}`,
+      });
     }
     const body = parseBody(system, res.text, tokenResponseSchema);
     const lifetimeMs = body.expires_in * 1000;

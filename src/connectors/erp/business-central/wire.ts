@@ -14,7 +14,13 @@ export function bcAmount(cents: number): number {
 /** BC's JSON decimal as cents; an amount off the cent is not one BC's rounding would give, so it is refused. */
 export function bcCents(amount: number, what: string): number {
   const cents = parseCents(amount);
-  if (cents === undefined) throw new PermanentError(`${BUSINESS_CENTRAL} sent ${what} ${amount}, which is not a whole number of cents`, BUSINESS_CENTRAL, 200, 'UnexpectedResponse');
+  if (cents === undefined)
+    throw new PermanentError(
+      `${BUSINESS_CENTRAL} sent ${what} ${amount}, which is not a whole number of cents`,
+      BUSINESS_CENTRAL,
+      200,
+      'UnexpectedResponse',
+    );
   return cents;
 }
 
@@ -46,7 +52,12 @@ export function odataString(value: string): string {
 export function externalDocumentNumberOf(value: string): string {
   const ext = normaliseCode(value);
   if (!ext || ext.length > 35) {
-    throw new PermanentError(`externalDocumentNumber '${ext}' must be 1-35 characters (Business Central Code[35])`, BUSINESS_CENTRAL, 0, 'InvalidExternalDocumentNumber');
+    throw new PermanentError(
+      `externalDocumentNumber '${ext}' must be 1-35 characters (Business Central Code[35])`,
+      BUSINESS_CENTRAL,
+      0,
+      'InvalidExternalDocumentNumber',
+    );
   }
   return ext;
 }
@@ -62,7 +73,8 @@ export function stockAdjustmentBody(input: ErpStockAdjustmentInput): StockAdjust
   if (!/^\d{4}-\d{2}-\d{2}$/.test(input.postingDate)) refuse(`postingDate '${input.postingDate}' is not YYYY-MM-DD`);
   if (input.lines.length === 0) refuse('it has no lines');
   for (const l of input.lines) {
-    if (!Number.isFinite(l.quantity) || l.quantity === 0) refuse(`item ${l.itemNumber} has quantity ${l.quantity}; it must be a non-zero number`);
+    if (!Number.isFinite(l.quantity) || l.quantity === 0)
+      refuse(`item ${l.itemNumber} has quantity ${l.quantity}; it must be a non-zero number`);
   }
   return {
     externalDocumentNumber: ext,
@@ -83,13 +95,17 @@ export function checkCreditMemoInput(input: ErpCreditMemoInput): string {
   const refuse = (why: string): never => {
     throw new PermanentError(`credit memo ${ext}: ${why}`, BUSINESS_CENTRAL, 0, 'InvalidCreditMemo');
   };
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(input.creditMemoDate)) refuse(`creditMemoDate '${input.creditMemoDate}' is not YYYY-MM-DD`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(input.creditMemoDate))
+    refuse(`creditMemoDate '${input.creditMemoDate}' is not YYYY-MM-DD`);
   // BC accepts an empty draft but refuses to post it; never create one.
   if (input.lines.length === 0) refuse('it has no lines');
   for (const l of input.lines) {
-    if (!Number.isFinite(l.quantity) || l.quantity <= 0) refuse(`item ${l.itemNumber} has quantity ${l.quantity}; returned units must be positive`);
-    if (!Number.isSafeInteger(l.unitPriceCents) || l.unitPriceCents < 0) refuse(`item ${l.itemNumber} has unit price ${l.unitPriceCents} cents`);
-    if (l.description.length > 100) refuse(`the description of item ${l.itemNumber} is longer than 100 characters (Business Central Text[100])`);
+    if (!Number.isFinite(l.quantity) || l.quantity <= 0)
+      refuse(`item ${l.itemNumber} has quantity ${l.quantity}; returned units must be positive`);
+    if (!Number.isSafeInteger(l.unitPriceCents) || l.unitPriceCents < 0)
+      refuse(`item ${l.itemNumber} has unit price ${l.unitPriceCents} cents`);
+    if (l.description.length > 100)
+      refuse(`the description of item ${l.itemNumber} is longer than 100 characters (Business Central Text[100])`);
   }
   return ext;
 }

@@ -1,7 +1,16 @@
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { Payout, SettlementLine } from '../../../domain/payout';
-import { PermanentError, TransientError, parseBody, parseRetryAfter, send, throwForStatus, type HttpCall, type HttpResponse } from '../../http';
+import {
+  PermanentError,
+  TransientError,
+  parseBody,
+  parseRetryAfter,
+  send,
+  throwForStatus,
+  type HttpCall,
+  type HttpResponse,
+} from '../../http';
 import type { PayoutCallOptions, PayoutPort, PayoutRange } from '../port';
 import { DEFAULT_METADATA_KEYS, STRIPE, toPayout, toSettlementLine, utcDayStart, type MetadataKeys } from './mapping';
 import { balanceTransactionSchema, listSchema, payoutSchema, stripeErrorSchema } from './schemas';
@@ -35,7 +44,12 @@ export class StripePayoutClient implements PayoutPort {
   constructor(private readonly opts: StripePayoutClientOptions) {
     const pageSize = opts.pageSize ?? 100;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) {
-      throw new PermanentError(`Stripe pageSize must be an integer from 1 to 100, got ${pageSize}`, STRIPE, 0, 'InvalidConfiguration');
+      throw new PermanentError(
+        `Stripe pageSize must be an integer from 1 to 100, got ${pageSize}`,
+        STRIPE,
+        0,
+        'InvalidConfiguration',
+      );
     }
     if (!opts.secretKey) throw new PermanentError('Stripe secretKey is empty', STRIPE, 0, 'InvalidConfiguration');
     this.pageSize = pageSize;
@@ -51,25 +65,49 @@ export class StripePayoutClient implements PayoutPort {
   async listPayouts(range: PayoutRange, opts: PayoutCallOptions = {}): Promise<Payout[]> {
     const from = utcDayStart(range.arrivalFrom, 'arrivalFrom');
     const to = utcDayStart(range.arrivalTo, 'arrivalTo');
-    if (to <= from) throw new PermanentError(`arrivalTo ${range.arrivalTo} must be after arrivalFrom ${range.arrivalFrom}`, STRIPE, 0, 'InvalidRange');
-    const query = new URLSearchParams({ 'arrival_date[gte]': String(from), 'arrival_date[lt]': String(to), status: 'paid' });
+    if (to <= from)
+      throw new PermanentError(
+        `arrivalTo ${range.arrivalTo} must be after arrivalFrom ${range.arrivalFrom}`,
+        STRIPE,
+        0,
+        'InvalidRange',
+      );
+    const query = new URLSearchParams({
+      'arrival_date[gte]': String(from),
+      'arrival_date[lt]': String(to),
+      status: 'paid',
+    });
     const rows = await this.list('/v1/payouts', query, payoutSchema, opts.signal);
     return rows
       .filter((p) => p.automatic && p.status === 'paid')
       .map(toPayout)
-      .sort((a, b) => a.arrivalDate.localeCompare(b.arrivalDate) || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+      .sort(
+        (a, b) =>
+          a.arrivalDate.localeCompare(b.arrivalDate) ||
+          a.createdAt.localeCompare(b.createdAt) ||
+          a.id.localeCompare(b.id),
+      );
   }
 
   async listSettlementLines(payoutId: string, opts: PayoutCallOptions = {}): Promise<SettlementLine[]> {
-    if (!PAYOUT_ID.test(payoutId)) throw new PermanentError(`'${payoutId}' is not a Stripe payout id (po_...)`, STRIPE, 0, 'InvalidId');
+    if (!PAYOUT_ID.test(payoutId))
+      throw new PermanentError(`'${payoutId}' is not a Stripe payout id (po_...)`, STRIPE, 0, 'InvalidId');
     const payout = await this.getJson(`/v1/payouts/${payoutId}`, new URLSearchParams(), payoutSchema, opts.signal);
     if (!payout.automatic) {
-      throw new PermanentError(`Stripe payout ${payoutId} is manual; Stripe cannot list the transactions behind it`, STRIPE, 0, 'ManualPayout');
+      throw new PermanentError(
+        `Stripe payout ${payoutId} is manual; Stripe cannot list the transactions behind it`,
+        STRIPE,
+        0,
+        'ManualPayout',
+      );
     }
     // Stripe only guarantees the component list once reconciliation completes; a partial list would
     // show a gap that is not real, so wait and retry instead.
     if (payout.reconciliation_status === 'in_progress') {
-      throw new TransientError(`Stripe payout ${payoutId} is still being reconciled; its transactions are not final yet`, STRIPE);
+      throw new TransientError(
+        `Stripe payout ${payoutId} is still being reconciled; its transactions are not final yet`,
+        STRIPE,
+      );
     }
     const query = new URLSearchParams({ payout: payoutId });
     query.append('expand[]', 'data.source');
@@ -79,12 +117,23 @@ export class StripePayoutClient implements PayoutPort {
   }
 
   /** Follows `starting_after` cursors until `has_more` is false. */
-  private async list<T extends z.ZodType<{ id: string }>>(path: string, query: URLSearchParams, item: T, signal?: AbortSignal): Promise<z.output<T>[]> {
+  private async list<T extends z.ZodType<{ id: string }>>(
+    path: string,
+    query: URLSearchParams,
+    item: T,
+    signal?: AbortSignal,
+  ): Promise<z.output<T>[]> {
     const schema = listSchema(item);
     const rows: z.output<T>[] = [];
     let after: string | undefined;
     for (let page = 0; ; page++) {
-      if (page >= MAX_PAGES) throw new PermanentError(`Stripe kept answering has_more for ${path} after ${MAX_PAGES} pages`, STRIPE, 200, 'PagingLoop');
+      if (page >= MAX_PAGES)
+        throw new PermanentError(
+          `Stripe kept answering has_more for ${path} after ${MAX_PAGES} pages`,
+          STRIPE,
+          200,
+          'PagingLoop',
+        );
       const q = new URLSearchParams(query);
       q.set('limit', String(this.pageSize));
       if (after) q.set('starting_after', after);
@@ -93,18 +142,32 @@ export class StripePayoutClient implements PayoutPort {
       rows.push(...data);
       if (!body.has_more) return rows;
       const last = data.at(-1)?.id;
-      if (!last || last === after) throw new PermanentError(`Stripe answered has_more for ${path} without advancing the cursor`, STRIPE, 200, 'PagingLoop');
+      if (!last || last === after)
+        throw new PermanentError(
+          `Stripe answered has_more for ${path} without advancing the cursor`,
+          STRIPE,
+          200,
+          'PagingLoop',
+        );
       after = last;
     }
   }
 
-  private async getJson<T>(path: string, query: URLSearchParams, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
+  private async getJson<T>(
+    path: string,
+    query: URLSearchParams,
+    schema: z.ZodType<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const qs = query.toString();
     const call: HttpCall = {
       system: STRIPE,
       method: 'GET',
       url: `${this.base}${path}${qs ? `?${qs}` : ''}`,
-      headers: { authorization: `Bearer ${this.opts.secretKey}`, 'stripe-version': this.opts.apiVersion ?? DEFAULT_STRIPE_VERSION },
+      headers: {
+        authorization: `Bearer ${this.opts.secretKey}`,
+        'stripe-version': this.opts.apiVersion ?? DEFAULT_STRIPE_VERSION,
+      },
       timeoutMs: this.opts.timeoutMs,
       signal,
       dispatcher: this.opts.dispatcher,
@@ -120,14 +183,22 @@ export class StripePayoutClient implements PayoutPort {
       const parsed = stripeErrorSchema.safeParse(JSON.parse(res.text));
       if (parsed.success) {
         const e = parsed.data.error;
-        detail = { code: e.code ?? e.type, message: this.redact(`${e.message ?? e.type}${e.param ? ` (param: ${e.param})` : ''}`) };
+        detail = {
+          code: e.code ?? e.type,
+          message: this.redact(`${e.message ?? e.type}${e.param ? ` (param: ${e.param})` : ''}`),
+        };
       }
     } catch {
       detail = { message: this.redact(res.text.slice(0, 200)) };
     }
     // Stripe says when a refusal is worth retrying (e.g. a 409 lock timeout); its SDKs obey the header.
     if (res.headers['stripe-should-retry'] === 'true' && res.status < 500 && res.status !== 429) {
-      throw new TransientError(`${STRIPE} GET ${call.url} -> ${res.status}: ${detail.message ?? ''}`, STRIPE, res.status, parseRetryAfter(res.headers['retry-after']));
+      throw new TransientError(
+        `${STRIPE} GET ${call.url} -> ${res.status}: ${detail.message ?? ''}`,
+        STRIPE,
+        res.status,
+        parseRetryAfter(res.headers['retry-after']),
+      );
     }
     throwForStatus(call, res, detail);
   }

@@ -17,13 +17,37 @@ export const DEFAULT_METADATA_KEYS: MetadataKeys = { reference: 'pos_reference',
  * cent (zero-decimal, or three-decimal), so reading them as cents would be off by 100 or 10.
  */
 const NOT_CENT_CURRENCIES = new Set([
-  'bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf',
-  'bhd', 'jod', 'kwd', 'omr', 'tnd',
+  'bif',
+  'clp',
+  'djf',
+  'gnf',
+  'jpy',
+  'kmf',
+  'krw',
+  'mga',
+  'pyg',
+  'rwf',
+  'ugx',
+  'vnd',
+  'vuv',
+  'xaf',
+  'xof',
+  'xpf',
+  'bhd',
+  'jod',
+  'kwd',
+  'omr',
+  'tnd',
 ]);
 
 export function currencyCode(stripeCurrency: string): string {
   if (NOT_CENT_CURRENCIES.has(stripeCurrency.toLowerCase())) {
-    throw new PermanentError(`Stripe currency '${stripeCurrency}' is not counted in cents; the payout model needs a cent-based currency`, STRIPE, 0, 'UnsupportedCurrency');
+    throw new PermanentError(
+      `Stripe currency '${stripeCurrency}' is not counted in cents; the payout model needs a cent-based currency`,
+      STRIPE,
+      0,
+      'UnsupportedCurrency',
+    );
   }
   return stripeCurrency.toUpperCase();
 }
@@ -31,7 +55,13 @@ export function currencyCode(stripeCurrency: string): string {
 const PAYOUT_STATUSES = new Set<string>(['pending', 'in_transit', 'paid', 'failed', 'canceled']);
 
 export function toPayout(p: PayoutWire): Payout {
-  if (!PAYOUT_STATUSES.has(p.status)) throw new PermanentError(`Stripe payout ${p.id} has unknown status '${p.status}'`, STRIPE, 200, 'UnexpectedResponse');
+  if (!PAYOUT_STATUSES.has(p.status))
+    throw new PermanentError(
+      `Stripe payout ${p.id} has unknown status '${p.status}'`,
+      STRIPE,
+      200,
+      'UnexpectedResponse',
+    );
   return {
     id: p.id,
     amountCents: p.amount,
