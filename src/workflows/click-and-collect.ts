@@ -41,6 +41,8 @@ import { SA } from './search-attributes';
 
 const act = proxyActivities<ClickAndCollectActivities>(OUTSIDE_CALL);
 
+const REJECTED_AND_CANCELLED = 'the store rejected the pickup and an operator cancelled the order';
+
 /**
  * Decisions are taken from the orders read back from Shopify and Sitoo, never from a signal alone:
  * a cancel notice is checked against Shopify, each wake-up reads the Sitoo order first (a collection
@@ -216,18 +218,9 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
       if (!woken) return cancelEverything('OTHER', `not collected by ${status.deadline}`, 'expired');
       if (webCancelled) return cancelEverything('CUSTOMER', 'cancelled on the web before pickup', 'cancelled', false);
       const update = updates.shift()!;
-      if (update.kind === 'ready-for-pickup') {
-        await orPark('ecommerce-rejected', () => act.markReadyOnWeb({ fulfillmentOrderId: fo.id }));
-        step('ready-for-pickup');
-      } else if (update.kind === 'pickup-rejected') {
-        const r = await park(
-          'bopis-pickup-rejected',
-          `Store ${store.storeId} rejected the pickup of order ${order.name}`,
-          { webOrderId: input.webOrderId, storeId: store.storeId, sitooOrderId: status.sitooOrderId },
-          ['retry', 'cancel-order'],
-        );
-        if (r.action === 'cancel-order')
-          return cancelEverything('STAFF', 'the store rejected the pickup and an operator cancelled the order');
+      if (update.kind === 'ready-for-pickup' || update.kind === 'pickup-rejected') {
+        if ((await mirrorStoreStep(update.kind, order, fo, store)) === 'cancel-order')
+          return cancelEverything('STAFF', REJECTED_AND_CANCELLED);
       } else if (update.kind === 'cancelled') {
         return cancelEverything('STAFF', 'cancelled in the store', 'cancelled', true, false);
       } else {
@@ -287,29 +280,35 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     if (!woken) return cancelPickup('OTHER', `not collected by ${status.deadline}`, 'expired', true, order, fo, store);
     for (const update of updates.splice(0)) {
       // Collected and cancelled are read from Sitoo above; their events only woke us.
-      if (update.kind === 'ready-for-pickup') {
-        await orPark('ecommerce-rejected', () => act.markReadyOnWeb({ fulfillmentOrderId: fo.id }));
-        step('ready-for-pickup');
-      } else if (update.kind === 'pickup-rejected') {
-        const r = await park(
-          'bopis-pickup-rejected',
-          `Store ${store.storeId} rejected the pickup of order ${order.name}`,
-          { webOrderId: input.webOrderId, storeId: store.storeId, sitooOrderId: status.sitooOrderId },
-          ['retry', 'cancel-order'],
-        );
-        if (r.action === 'cancel-order')
-          return cancelPickup(
-            'STAFF',
-            'the store rejected the pickup and an operator cancelled the order',
-            'cancelled',
-            true,
-            order,
-            fo,
-            store,
-          );
-      }
+      if (update.kind !== 'ready-for-pickup' && update.kind !== 'pickup-rejected') continue;
+      if ((await mirrorStoreStep(update.kind, order, fo, store)) === 'cancel-order')
+        return cancelPickup('STAFF', REJECTED_AND_CANCELLED, 'cancelled', true, order, fo, store);
     }
     return undefined;
+  }
+
+  /**
+   * A store step mirrored to the web order: ready for pickup shows on the web; a rejected pickup
+   * parks for the web team, who wait for the store again (`retry`) or cancel the order.
+   */
+  async function mirrorStoreStep(
+    kind: 'ready-for-pickup' | 'pickup-rejected',
+    order: WebOrder,
+    fo: WebFulfillmentOrder,
+    store: StoreLocation,
+  ): Promise<'cancel-order' | undefined> {
+    if (kind === 'ready-for-pickup') {
+      await orPark('ecommerce-rejected', () => act.markReadyOnWeb({ fulfillmentOrderId: fo.id }));
+      step('ready-for-pickup');
+      return undefined;
+    }
+    const r = await park(
+      'bopis-pickup-rejected',
+      `Store ${store.storeId} rejected the pickup of order ${order.name}`,
+      { webOrderId: input.webOrderId, storeId: store.storeId, sitooOrderId: status.sitooOrderId },
+      ['retry', 'cancel-order'],
+    );
+    return r.action === 'cancel-order' ? 'cancel-order' : undefined;
   }
 
   async function readOrder(): Promise<WebOrder> {
