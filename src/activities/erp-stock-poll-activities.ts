@@ -3,6 +3,7 @@ import { stockLocations, type Mapping } from '../domain/mapping';
 import type { StockChange } from '../domain/stock-flush';
 import { callOrFail, FAILURE_TYPES } from './failures';
 import { readPages } from './paging';
+import type { PageLimits } from '../domain/poll-cursor';
 
 export interface ErpStockPollDeps {
   erp: ErpPort;
@@ -27,11 +28,11 @@ export interface ErpStockPollResult {
  */
 export function createErpStockPollActivities(deps: ErpStockPollDeps) {
   return {
-    async pollErpStock(input: {
-      afterEntryNumber: number;
-      pageSize: number;
-      maxPages: number;
-    }): Promise<ErpStockPollResult> {
+    async pollErpStock(
+      input: {
+        afterEntryNumber: number;
+      } & PageLimits,
+    ): Promise<ErpStockPollResult> {
       const result: ErpStockPollResult = {
         afterEntryNumber: input.afterEntryNumber,
         nextAfterEntryNumber: input.afterEntryNumber,

@@ -1,5 +1,12 @@
 import type { SitooPort } from '../connectors/sitoo/port';
-import { capGaps, gapsIn, remainingGaps, type IdGap, type SitooPollCursors } from '../domain/poll-cursor';
+import {
+  capGaps,
+  gapsIn,
+  remainingGaps,
+  type IdGap,
+  type PageLimits,
+  type SitooPollCursors,
+} from '../domain/poll-cursor';
 import type { StockChange } from '../domain/stock-flush';
 import { callOrFail, FAILURE_TYPES } from './failures';
 import { readPages } from './paging';
@@ -47,12 +54,12 @@ export interface PollResult {
  */
 export function createPollActivities(deps: PollActivityDeps) {
   return {
-    async pollSitooOrders(input: {
-      fromOrderId: number;
-      pageSize: number;
-      maxPages: number;
-      gaps?: IdGap[];
-    }): Promise<PollResult> {
+    async pollSitooOrders(
+      input: {
+        fromOrderId: number;
+        gaps?: IdGap[];
+      } & PageLimits,
+    ): Promise<PollResult> {
       const result: PollResult = {
         fromOrderId: input.fromOrderId,
         nextOrderId: input.fromOrderId,
@@ -102,12 +109,12 @@ export function createPollActivities(deps: PollActivityDeps) {
      * Stock transactions the events missed: handed to the coalescer page by page, which re-reads
      * the levels (a no-op where the events already did) and starts each stock adjustment once by id.
      */
-    async pollSitooStockTransactions(input: {
-      fromTransactionId: number;
-      pageSize: number;
-      maxPages: number;
-      gaps?: IdGap[];
-    }): Promise<StockPollResult> {
+    async pollSitooStockTransactions(
+      input: {
+        fromTransactionId: number;
+        gaps?: IdGap[];
+      } & PageLimits,
+    ): Promise<StockPollResult> {
       const result: StockPollResult = {
         fromTransactionId: input.fromTransactionId,
         nextTransactionId: input.fromTransactionId,

@@ -5,6 +5,7 @@ import type { ClickAndCollectStartConfig } from '../domain/click-and-collect';
 import type { WebhookCheck, WebOrderPollCounts } from '../domain/web-order-poll';
 import { callOrFail, FAILURE_TYPES } from './failures';
 import { readPages } from './paging';
+import type { PageLimits } from '../domain/poll-cursor';
 
 export type ClickAndCollectStartOutcome = 'started' | 'already-closed';
 
@@ -32,13 +33,13 @@ export interface WebOrderPollDeps {
  */
 export function createWebOrderPollActivities(deps: WebOrderPollDeps) {
   return {
-    async pollWebOrders(input: {
-      cursor: WebOrderPollCursor;
-      pageSize: number;
-      maxPages: number;
-      settleMs: number;
-      collect: ClickAndCollectStartConfig;
-    }): Promise<WebOrderPollCounts & { next: WebOrderPollCursor }> {
+    async pollWebOrders(
+      input: {
+        cursor: WebOrderPollCursor;
+        settleMs: number;
+        collect: ClickAndCollectStartConfig;
+      } & PageLimits,
+    ): Promise<WebOrderPollCounts & { next: WebOrderPollCursor }> {
       const counts: WebOrderPollCounts = { seen: 0, started: 0, cancelled: 0, alreadyClosed: 0 };
       const from = input.cursor.updatedAtFrom;
       let after = input.cursor.after;

@@ -52,3 +52,9 @@ export interface SitooPollCursors {
   orderGaps?: IdGap[];
   transactionGaps?: IdGap[];
 }
+
+/** How much one poll run reads: pages of `pageSize`, at most `maxPages` (the rest is next run's). */
+export interface PageLimits {
+  pageSize: number;
+  maxPages: number;
+}

@@ -1,5 +1,6 @@
 import type { IdGap } from '../domain/poll-cursor';
 import { TASK_QUEUES } from './task-queues';
+import type { PageLimits } from '../domain/poll-cursor';
 
 /**
  * The Sitoo polling fallback's contract: started by the per-account Temporal Schedule, whose
@@ -10,13 +11,11 @@ export type { SitooPollCursors } from '../domain/poll-cursor';
 
 export const SITOO_POLL_TASK_QUEUE = TASK_QUEUES.main;
 
-export interface SitooPollInput {
+export interface SitooPollInput extends PageLimits {
   scheduleId: string;
   fromOrderId: number;
   /** Absent in schedules made before stock transactions were polled; set-up fills it in. */
   fromTransactionId?: number;
-  pageSize: number;
-  maxPages: number;
   /** Ids earlier runs jumped over that may still commit (writes commit out of id order). */
   orderGaps?: IdGap[];
   transactionGaps?: IdGap[];

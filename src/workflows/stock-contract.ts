@@ -38,6 +38,7 @@ export type {
   StockKey,
   StockLevelChange,
 } from '../domain/stock-flush';
+import type { PageLimits } from '../domain/poll-cursor';
 
 export const stockChangedSignal = defineSignal<[StockChange]>('stockChanged');
 
@@ -126,11 +127,9 @@ export interface StockAdjustmentStatus {
 export const stockAdjustmentStatusQuery = defineQuery<StockAdjustmentStatus>('status');
 
 /** Started by a Temporal Schedule; the schedule's arguments carry the item-ledger cursor. */
-export interface ErpStockPollInput {
+export interface ErpStockPollInput extends PageLimits {
   scheduleId: string;
   afterEntryNumber: number;
-  pageSize: number;
-  maxPages: number;
 }
 
 /** The scheduled drift check (see the workflow). */
