@@ -17,7 +17,7 @@ import { findStoreByWebLocation, UNKNOWN_STORE, type Mapping, type StoreLocation
 import { erpSaleLines, OrderState, PaymentState, type SaleOrder } from '../domain/sale';
 import type { PickupPayment, WebOrder } from '../domain/web-order';
 import type { StockChange } from '../domain/stock-flush';
-import { findOrCreateErpOrder, postErpOrder, sweepErpOrderTwins, type ErpOrderRef } from './erp-orders';
+import { findOrCreateErpOrder, postErpOrder, sweepErpOrderTwins, type ErpOrderRef, erpOrderLines } from './erp-orders';
 import { callOrFail, FAILURE_TYPES, toActivityFailure } from './failures';
 
 export interface ClickAndCollectDeps {
@@ -253,13 +253,7 @@ export function createClickAndCollectActivities(deps: ClickAndCollectDeps) {
           customerNumber: store.erpCustomerNumber,
           orderDate: input.collectedOn,
           currencyCode: input.currencyCode,
-          lines: planned.lines.map((l) => ({
-            itemNumber: l.sku,
-            quantity: l.quantity,
-            unitPriceCents: l.unitPriceCents,
-            discountCents: l.discountCents,
-            locationCode: store.erpLocationCode,
-          })),
+          lines: erpOrderLines(planned.lines, store.erpLocationCode),
         });
         if (order.posted) return order;
         // Posting re-reads the order; keep what only the create can know.

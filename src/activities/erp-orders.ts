@@ -1,6 +1,6 @@
 import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ErpPort, ErpSalesDocument, ErpSalesOrderInput } from '../connectors/erp/port';
+import type { ErpPort, ErpSalesDocument, ErpSalesOrderInput, ErpSalesOrderLine } from '../connectors/erp/port';
 import { PermanentError } from '../connectors/http';
 import { formatCents } from '../domain/money';
 import { attemptSignal, isLaterAttempt, KeyedLock } from './attempt';
@@ -99,6 +99,20 @@ async function checkBooksWhatWasSold(
     0,
     'ErpTotalDiffers',
   );
+}
+
+/** A sale's planned lines as ERP order lines, each at the store's ERP location. */
+export function erpOrderLines(
+  lines: ReadonlyArray<{ sku: string; quantity: number; unitPriceCents: number; discountCents: number }>,
+  locationCode: string,
+): ErpSalesOrderLine[] {
+  return lines.map((l) => ({
+    itemNumber: l.sku,
+    quantity: l.quantity,
+    unitPriceCents: l.unitPriceCents,
+    discountCents: l.discountCents,
+    locationCode,
+  }));
 }
 
 /**

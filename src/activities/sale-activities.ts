@@ -11,6 +11,7 @@ import {
   sweepErpOrderTwins,
   type ErpOrderKey,
   type ErpOrderRef,
+  erpOrderLines,
 } from './erp-orders';
 import { callOrFail, FAILURE_TYPES } from './failures';
 
@@ -86,13 +87,7 @@ export function createSaleActivities(deps: SaleActivityDeps) {
           customerNumber: store.erpCustomerNumber,
           orderDate: businessDate(order.orderDate, store),
           currencyCode: order.currencyCode,
-          lines: planned.lines.map((l) => ({
-            itemNumber: l.sku,
-            quantity: l.quantity,
-            unitPriceCents: l.unitPriceCents,
-            discountCents: l.discountCents,
-            locationCode: store.erpLocationCode,
-          })),
+          lines: erpOrderLines(planned.lines, store.erpLocationCode),
         }),
       );
     },

@@ -378,15 +378,7 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
   ): Promise<ClickAndCollectResult> {
     step('booking-collection');
     await orPark('ecommerce-rejected', () => act.fulfilOnWeb({ fulfillmentOrderId: fo.id }));
-    const erp = await orPark('erp-rejected', () =>
-      act.bookCollectedOrder({
-        webOrderId: input.webOrderId,
-        storeId: store.storeId,
-        currencyCode: order.currencyCode,
-        lines,
-        collectedOn: businessDate(Math.floor(Date.now() / 1000), store),
-      }),
-    );
+    const erp = await bookCollection(order, store, lines);
     status.erpOrderNumber = erp.number;
     return done('collected');
   }
@@ -467,9 +459,9 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     }
   }
 
-  async function book(pickup: SaleOrder, order: WebOrder, store: StoreLocation): Promise<ClickAndCollectResult> {
-    const lines = soldLines(pickup);
-    const erp = await orPark('erp-rejected', () =>
+  /** The ERP sale of a collected order, dated the store's business day. */
+  function bookCollection(order: WebOrder, store: StoreLocation, lines: PricedLine[]) {
+    return orPark('erp-rejected', () =>
       act.bookCollectedOrder({
         webOrderId: input.webOrderId,
         storeId: store.storeId,
@@ -478,6 +470,11 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
         collectedOn: businessDate(Math.floor(Date.now() / 1000), store),
       }),
     );
+  }
+
+  async function book(pickup: SaleOrder, order: WebOrder, store: StoreLocation): Promise<ClickAndCollectResult> {
+    const lines = soldLines(pickup);
+    const erp = await bookCollection(order, store, lines);
     status.erpOrderNumber = erp.number;
     if (erp.lateTwinPossible && patched('erp-exactly-once')) {
       // A create an earlier attempt sent may still land in the ERP: once it no longer can, take it back.
