@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from '../domain/duration';
+import { DEFAULT_ERP_LATE_COMMIT_WINDOW, parseDuration } from '../domain/duration';
 
 /**
  * Every setting comes from the environment (Kubernetes secrets and config maps in production).
@@ -79,7 +79,7 @@ const sales = {
    * request up to 8 minutes and runs it up to 10. A booking that needed a second attempt is
    * swept for a twin that late commit left, once this has passed.
    */
-  ERP_LATE_COMMIT_WINDOW: duration.default('20m'),
+  ERP_LATE_COMMIT_WINDOW: duration.default(DEFAULT_ERP_LATE_COMMIT_WINDOW),
 };
 
 const receivers = {

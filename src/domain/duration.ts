@@ -22,3 +22,14 @@ export function durationMs(field: string, value: string | number): number {
     throw new InvalidDurationError(`${field} ${JSON.stringify(value)} is not a duration like 30s, 15m, 2h or 1d`);
   return ms;
 }
+
+/**
+ * How long after a retried ERP booking a flow waits before sweeping for a twin a late commit left
+ * (ERP_LATE_COMMIT_WINDOW): BC online queues a request up to 8 minutes and runs it up to 10.
+ */
+export const DEFAULT_ERP_LATE_COMMIT_WINDOW = '20m';
+
+/** The late-commit window of a flow's input, in ms; a value that is not a duration fails the run naming the field. */
+export function erpLateCommitWindowMs(input: { erpLateCommitWindow?: string }): number {
+  return durationMs('erpLateCommitWindow', input.erpLateCommitWindow ?? DEFAULT_ERP_LATE_COMMIT_WINDOW);
+}

@@ -12,7 +12,7 @@ import {
 import type { ClickAndCollectActivities } from '../activities/click-and-collect-activities';
 import { collectionPayment, pickupLines, soldLines, type PricedLine } from '../domain/click-and-collect';
 import { businessDate } from '../domain/business-day';
-import { durationMs, InvalidDurationError } from '../domain/duration';
+import { durationMs, InvalidDurationError, erpLateCommitWindowMs } from '../domain/duration';
 import type { ExceptionType } from '../domain/exceptions';
 import type { StoreLocation } from '../domain/mapping';
 import { formatCents, unitsShare } from '../domain/money';
@@ -479,7 +479,7 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
     if (erp.lateTwinPossible && patched('erp-exactly-once')) {
       // A create an earlier attempt sent may still land in the ERP: once it no longer can, take it back.
       step('sweeping-erp-twins');
-      await sleep(input.erpLateCommitWindow ?? '20m');
+      await sleep(erpLateCommitWindowMs(input));
       await orPark('erp-rejected', () =>
         act.sweepCollectedOrderTwins({ webOrderId: input.webOrderId, storeId: store.storeId }),
       );

@@ -9,7 +9,7 @@ import {
 import type { EndOfDayActivities } from '../activities/end-of-day-activities';
 import { vatBreakdown } from '../domain/day-journal';
 import { lastPayoutArrivalDate } from '../domain/business-day';
-import { durationMs, InvalidDurationError, parseDuration } from '../domain/duration';
+import { durationMs, InvalidDurationError, parseDuration, erpLateCommitWindowMs } from '../domain/duration';
 import {
   endOfDayReportQuery,
   endOfDayStatusQuery,
@@ -72,7 +72,7 @@ export async function endOfDayWorkflow(input: EndOfDayInput): Promise<Reconcilia
     if (journal.lateDraftPossible && patched('sweep-late-journal-lines')) {
       // A line an earlier attempt created may still land in the batch: once it no longer can, take it out.
       status.step = 'sweeping-journal';
-      await sleep(input.erpLateCommitWindow ?? '20m');
+      await sleep(erpLateCommitWindowMs(input));
       journal.draftsSwept = await orPark('the ERP refused to clean the day journal batch', () =>
         eod.sweepDayJournal({ day }),
       );

@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   patched,
   proxyActivities,
+  setWorkflowOptions,
   sleep,
   upsertSearchAttributes,
   workflowInfo,
@@ -34,10 +35,13 @@ import {
   type ReturnStatus,
 } from './return-in-store-contract';
 import { SA } from './search-attributes';
+import { erpLateCommitWindowMs, InvalidDurationError } from '../domain/duration';
 
 const sale = proxyActivities<SaleActivities>(OUTSIDE_CALL);
 const web = proxyActivities<Pick<ClickAndCollectActivities, 'readWebOrder'>>(OUTSIDE_CALL);
 const returns = proxyActivities<ReturnActivities>(ERP_WRITE);
+
+setWorkflowOptions({ failureExceptionTypes: [InvalidDurationError] }, returnInStoreWorkflow);
 
 /**
  * Bought online, returned in a store: the web order is refunded for exactly what came back (never
@@ -215,7 +219,7 @@ export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<
     const booked = await orPark(refusedAs, () => returns.bookReturnInErp(memo), { details });
     if (booked.lateTwinPossible && patched('erp-exactly-once')) {
       // An earlier attempt's create may still land: once it no longer can, take back its draft.
-      await sleep(input.erpLateCommitWindow ?? '20m');
+      await sleep(erpLateCommitWindowMs(input));
       const ref = { webOrderId: memo.webOrderId, sitooOrderId: memo.sitooOrderId, storeId: memo.storeId };
       await orPark(refusedAs, () => returns.sweepReturnTwins(ref), { details });
     }

@@ -10,7 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type { InventoryActivities } from '../activities/inventory-activities';
 import type { SaleActivities } from '../activities/sale-activities';
-import { durationMs, InvalidDurationError } from '../domain/duration';
+import { durationMs, InvalidDurationError, erpLateCommitWindowMs } from '../domain/duration';
 import type { ResolutionAction } from '../domain/exceptions';
 import { sitooOrderErpDocumentNumber, sitooOrderReferenceUri } from '../domain/ids';
 import type { StoreLocation } from '../domain/mapping';
@@ -45,7 +45,6 @@ const STOCK_FOLLOWS_WAREHOUSE_TRANSACTIONS = 'stock-follows-warehouse-transactio
 const WEB_ORDERS_HAVE_THEIR_OWN_FLOWS = 'web-orders-have-their-own-flows';
 /** Scoped ERP keys within the store's customer, twin sweeps, and a StoreId on unmapped warehouses. */
 const ERP_EXACTLY_ONCE = 'erp-exactly-once';
-const DEFAULT_LATE_COMMIT_WINDOW = '20m';
 
 setWorkflowOptions({ failureExceptionTypes: [InvalidDurationError] }, saleWorkflow);
 
@@ -223,7 +222,7 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
       // An earlier attempt's create may still be queued in the ERP: once it can no longer commit,
       // take back whatever landed beside the posted order.
       status.step = 'sweeping-erp-twins';
-      await sleep(input.erpLateCommitWindow ?? DEFAULT_LATE_COMMIT_WINDOW);
+      await sleep(erpLateCommitWindowMs(input));
       const removed = await orPark('erp-rejected', () => sale.sweepErpSaleTwins({ orderId: order.orderId, ...key }));
       status.erpTwinsRemoved = (status.erpTwinsRemoved ?? 0) + removed;
     }

@@ -1,4 +1,4 @@
-import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, setWorkflowOptions, sleep, workflowInfo } from '@temporalio/workflow';
 import type { StockActivities } from '../activities/stock-sync-activities';
 import { stockDriftReportWorkflowId } from '../domain/ids';
 import { recordedExceptionWorkflow } from './recorded-exception';
@@ -6,11 +6,15 @@ import { startOnce } from './start-once';
 import type { StockDriftInput, StockDriftResult } from './stock-contract';
 import { TASK_QUEUES } from './task-queues';
 import { LOCATION_SWEEP } from './activity-options';
+import { durationMs, InvalidDurationError } from '../domain/duration';
 
 const stock = proxyActivities<StockActivities>(LOCATION_SWEEP);
 
 /** Details kept in history per report; the count says how many more there were. */
 const LISTED = 500;
+
+// A settle that is not a duration fails the run at once, naming the field.
+setWorkflowOptions({ failureExceptionTypes: [InvalidDurationError] }, stockDriftWorkflow);
 
 /**
  * The scheduled full comparison: for each location, the web's on_hand against the master's
@@ -26,7 +30,7 @@ export async function stockDriftWorkflow(input: StockDriftInput): Promise<StockD
     const entry: StockDriftResult['locations'][number] = { locationId, checked: first.checked, corrected: [] };
     result.locations.push(entry);
     if (first.differing.length === 0) continue;
-    await sleep(input.settle);
+    await sleep(durationMs('settle', input.settle));
     entry.corrected = await stock.repairLocationStock({ locationId, skus: first.differing.map((d) => d.sku), checkId });
     if (entry.corrected.length === 0) continue;
     entry.reportId = stockDriftReportWorkflowId(locationId, checkId);

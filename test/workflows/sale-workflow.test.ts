@@ -340,4 +340,20 @@ describe('saleWorkflow', () => {
       message: 'paymentConfirmationTimeout "later" is not a duration like 30s, 15m, 2h or 1d',
     });
   });
+
+  it('a late-commit window that is not a duration fails the sale, naming the field, instead of failing its workflow task for ever', async () => {
+    // Before: the window went to sleep() as it came, whose parse error failed the workflow task,
+    // which Temporal retries without end: the sale hung with no failure anyone would see.
+    const order = newOrder();
+    lateTwins.set(order.orderId, 1);
+    const failure = await (await start(order, '1h', { erpLateCommitWindow: 'soon' })).result().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect((failure as WorkflowFailedError).cause).toMatchObject({
+      type: 'InvalidDurationError',
+      message: 'erpLateCommitWindow "soon" is not a duration like 30s, 15m, 2h or 1d',
+    });
+  });
 });
