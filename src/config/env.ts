@@ -69,6 +69,8 @@ const payments = {
 
 const worker = {
   WORKER_SHUTDOWN_GRACE: duration.default('20s'),
+  /** The worker's GET /healthz for Kubernetes probes (0: off). */
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(9090),
 };
 
 /** What a sale is started with: the receiver and the main worker's poll both start sales. */

@@ -4,6 +4,7 @@ import { createStockConnectors } from '../bootstrap/connectors';
 import { createInventoryWorker } from './create-workers';
 import { runMain } from '../bootstrap/entrypoint';
 import { installRuntimeLogger } from './runtime-logger';
+import { serveWorkerHealth } from './health';
 import { createWorkerContext } from './worker-context';
 
 /** The inventory worker process: the stock coalescer, ERP stock polling and drift checks on their own task queue. SIGTERM drains it. */
@@ -14,7 +15,9 @@ runMain(async () => {
   const context = await createWorkerContext(env, logger, createStockConnectors(env));
   const worker = await createInventoryWorker({ ...context, accountId: env.SITOO_ACCOUNT_ID });
   logger.info({ taskQueue: worker.options.taskQueue, namespace: env.TEMPORAL_NAMESPACE }, 'inventory worker running');
+  const health = serveWorkerHealth(worker, env.WORKER_HEALTH_PORT, logger);
   await worker.run();
+  health?.close();
   await context.close();
   logger.info('inventory worker stopped');
 });

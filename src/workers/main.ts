@@ -4,6 +4,7 @@ import { createConnectors } from '../bootstrap/connectors';
 import { createMainWorker } from './create-workers';
 import { runMain } from '../bootstrap/entrypoint';
 import { installRuntimeLogger } from './runtime-logger';
+import { serveWorkerHealth } from './health';
 import { createWorkerContext } from './worker-context';
 
 /** The main worker process: sale workflows, ERP and Sitoo activities, the polling fallback. SIGTERM drains it. */
@@ -22,7 +23,9 @@ runMain(async () => {
     },
   });
   logger.info({ taskQueue: worker.options.taskQueue, namespace: env.TEMPORAL_NAMESPACE }, 'main worker running');
+  const health = serveWorkerHealth(worker, env.WORKER_HEALTH_PORT, logger);
   await worker.run();
+  health?.close();
   await context.close();
   logger.info('main worker stopped');
 });

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../src/local/stack';
 import { PROJECT_ROOT } from '../../src/local/temporal-cli';
@@ -10,10 +12,10 @@ let t: TestTemporal;
 let stack: LocalStack;
 const children: Array<ChildProcess & { entry?: string }> = [];
 
-function startWorkerProcess(entry: 'main' | 'inventory'): ChildProcess {
+function startWorkerProcess(entry: 'main' | 'inventory', healthPort = 0): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', `src/workers/${entry}.ts`], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, ...stack.envVars, LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...stack.envVars, LOG_LEVEL: 'warn', WORKER_HEALTH_PORT: String(healthPort) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(Object.assign(child, { entry }));
@@ -84,12 +86,29 @@ describe('a worker killed mid-flight', () => {
   it('drains and exits cleanly on SIGTERM, as Kubernetes stops a pod', async () => {
     // The main worker left from the test above must not be the one that serves this sale.
     for (const c of children) if (c.entry === 'main' && c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    const main = startWorkerProcess('main');
+    const healthPort = await freePort();
+    const main = startWorkerProcess('main', healthPort);
     const sale = sell(stack, 101, [['CAP-1', 1]]);
     expect((await saleResult(stack, sale.orderId, 120_000)).outcome).toBe('completed');
+    // The probe Kubernetes uses: 200 while the worker polls its task queue.
+    const health = await request(`http://127.0.0.1:${healthPort}/healthz`);
+    expect(health.statusCode).toBe(200);
+    expect(await health.body.json()).toEqual({ state: 'RUNNING' });
     main.kill('SIGTERM');
     await waitFor('the worker to exit by itself', () => main.exitCode !== null || main.signalCode !== null, 30_000);
     expect(main.signalCode).toBeNull();
     expect(main.exitCode).toBe(0);
   }, 180_000);
 });
+
+/** A port nothing listens on now, for the worker's health endpoint. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
