@@ -1,12 +1,15 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+// A CommonJS module: Node's ESM loader sees only its default export.
+import proto from '@temporalio/proto';
 
 export const ENCODING_ENCRYPTED = 'binary/encrypted';
 export const METADATA_ENCODING = 'encoding';
 export const METADATA_KEY_ID = 'encryption-key-id';
 
 /** AES-256-GCM: a 12-byte nonce and a 16-byte tag around the ciphertext. */
+const { temporal } = proto;
+
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
