@@ -1,12 +1,46 @@
 import { z } from 'zod';
 import { DEFAULT_ERP_LATE_COMMIT_WINDOW, parseDuration } from '../domain/duration';
 
+/** AES-256: what every TEMPORAL_PAYLOAD_KEYS key must be. */
+export const PAYLOAD_KEY_BYTES = 32;
+
 /**
  * Every setting comes from the environment (Kubernetes secrets and config maps in production).
  * A bad value is refused at start-up with the variable's name, never discovered mid-flight.
  */
 const duration = z.string().refine((v) => parseDuration(v) !== undefined, 'must be a duration like 30s, 15m, 2h or 1d');
 const url = z.url();
+
+/**
+ * `id:base64key,id:base64key`: every key a payload may be encrypted with (AES-256, 32 bytes each).
+ * A bad entry is named by its id or position, never echoed: the value is a secret.
+ */
+const payloadKeys = z.string().transform((v, ctx) => {
+  const keys = new Map<string, Buffer>();
+  v.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .forEach((entry, i) => {
+      const at = entry.indexOf(':');
+      const id = at > 0 ? entry.slice(0, at) : '';
+      const encoded = entry.slice(at + 1);
+      const key = Buffer.from(encoded, 'base64');
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(id))
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry ${i + 1} must be id:base64key, the id of letters, digits, . _ -`,
+        });
+      else if (keys.has(id)) ctx.addIssue({ code: 'custom', message: `key id "${id}" appears twice` });
+      else if (key.length !== PAYLOAD_KEY_BYTES || key.toString('base64') !== encoded.replace(/\s/g, ''))
+        ctx.addIssue({
+          code: 'custom',
+          message: `key "${id}" must be ${PAYLOAD_KEY_BYTES} bytes in base64 (e.g. openssl rand -base64 32), got ${key.length} bytes`,
+        });
+      else keys.set(id, key);
+    });
+  if (keys.size === 0 && ctx.issues.length === 0) ctx.addIssue({ code: 'custom', message: 'lists no key' });
+  return keys;
+});
 
 /**
  * Each variable is defined once, in the part that names what it is for; each process's schema is
@@ -17,6 +51,10 @@ const temporal = {
   TEMPORAL_NAMESPACE: z.string().default('retail'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   MAPPING_FILE: z.string().default('config/mapping.yaml'),
+  /** Keys for the payload codec (personal data in Temporal histories); unset: payloads are stored in clear, with a warning. */
+  TEMPORAL_PAYLOAD_KEYS: payloadKeys.optional(),
+  /** The key new payloads are encrypted with; default the first of TEMPORAL_PAYLOAD_KEYS. */
+  TEMPORAL_PAYLOAD_KEY_ID: z.string().min(1).optional(),
 };
 
 /** Which Sitoo account and site: every process. */
@@ -142,11 +180,25 @@ const eventsReceiverEnv = z.object({ ...temporal, ...sitooAccount, ...shop, ...r
 /** The local stack (demo, tests) runs all three processes in one. */
 const localStackEnv = z.object({ ...mainWorkerEnv.shape, ...eventsReceiverEnv.shape });
 
+/** The current payload key must be one of the keys (checked across two variables, so per process). */
+function currentKeyConfigured(
+  env: { TEMPORAL_PAYLOAD_KEYS?: Map<string, Buffer>; TEMPORAL_PAYLOAD_KEY_ID?: string },
+  ctx: z.RefinementCtx,
+): void {
+  const id = env.TEMPORAL_PAYLOAD_KEY_ID;
+  if (id !== undefined && !env.TEMPORAL_PAYLOAD_KEYS?.has(id))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TEMPORAL_PAYLOAD_KEY_ID'],
+      message: 'names no key in TEMPORAL_PAYLOAD_KEYS',
+    });
+}
+
 const PROCESS_ENVS = {
-  'main-worker': mainWorkerEnv,
-  'inventory-worker': inventoryWorkerEnv,
-  'events-receiver': eventsReceiverEnv,
-  'local-stack': localStackEnv,
+  'main-worker': mainWorkerEnv.superRefine(currentKeyConfigured),
+  'inventory-worker': inventoryWorkerEnv.superRefine(currentKeyConfigured),
+  'events-receiver': eventsReceiverEnv.superRefine(currentKeyConfigured),
+  'local-stack': localStackEnv.superRefine(currentKeyConfigured),
 };
 export type ProcessName = keyof typeof PROCESS_ENVS;
 

@@ -17,6 +17,7 @@ import { startStripeSimulator, type StripeSimulator } from '../simulators/stripe
 import { createShopifyWebhooksReceiver, type ShopifyWebhooksReceiver } from '../starters/shopify-webhooks-receiver';
 import { createSitooEventsReceiver, type SitooEventsReceiver } from '../starters/sitoo-events-receiver';
 import { createConnectors } from '../bootstrap/connectors';
+import { dataConverter } from '../bootstrap/data-converter';
 import { createInventoryWorker, createMainWorker } from '../workers/create-workers';
 
 /**
@@ -85,6 +86,8 @@ export interface LocalStackOptions {
    */
   erpRequestTimeout?: string;
   erpLateCommitWindow?: string;
+  /** TEMPORAL_PAYLOAD_KEYS (and TEMPORAL_PAYLOAD_KEY_ID); default one key generated for this stack, so encryption is always on here. */
+  payloadKeys?: { keys: string; currentKeyId?: string };
   logger: Logger;
   seed?: number;
 }
@@ -240,11 +243,14 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     ...(opts.erpRequestTimeout ? { BC_REQUEST_TIMEOUT: opts.erpRequestTimeout } : {}),
     ERP_LATE_COMMIT_WINDOW: opts.erpLateCommitWindow ?? '3s',
     LOG_LEVEL: opts.logger.level,
+    TEMPORAL_PAYLOAD_KEYS: opts.payloadKeys?.keys ?? `local:${randomBytes(32).toString('base64')}`,
+    ...(opts.payloadKeys?.currentKeyId ? { TEMPORAL_PAYLOAD_KEY_ID: opts.payloadKeys.currentKeyId } : {}),
   };
   const env = loadEnv('local-stack', envVars);
   const connectors = createConnectors(env);
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const converter = dataConverter(env, opts.logger);
+  const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: converter });
   const sales = {
     accountId: env.SITOO_ACCOUNT_ID,
     eshopId: env.SITOO_ESHOP_ID,
@@ -260,6 +266,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const common = {
       connection: nativeConnection,
       namespace: env.TEMPORAL_NAMESPACE,
+      dataConverter: converter,
       shutdownGraceTime: '5s' as const,
       client,
       sitoo: connectors.sitoo,

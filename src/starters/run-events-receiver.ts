@@ -4,6 +4,7 @@ import { createLogger } from '../config/logger';
 import { loadMappingFile } from '../config/mapping-file';
 import { shopDomainOf } from '../connectors/ecommerce/shopify/webhooks';
 import { runMain } from '../bootstrap/entrypoint';
+import { dataConverter } from '../bootstrap/data-converter';
 import { backgroundSetup, type SetupStep } from './background-setup';
 import { ensureEndOfDaySchedules } from '../client/end-of-day-schedules';
 import { createShopifyWebhooksReceiver } from './shopify-webhooks-receiver';
@@ -31,6 +32,7 @@ runMain(async () => {
     timeZone: storeTimeZone(s),
   }));
   const client = new Client({
+    dataConverter: dataConverter(env, logger),
     connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }),
     namespace: env.TEMPORAL_NAMESPACE,
   });

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createErpStockPollActivities } from '../activities/erp-stock-poll-activities';
 import { createInventoryActivities } from '../activities/inventory-activities';
@@ -30,6 +31,8 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
 interface Common {
   connection: NativeConnection;
   namespace: string;
+  /** Payload encryption (bootstrap/data-converter.ts): the same as the process's client's. */
+  dataConverter?: DataConverter;
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
   client: Client;
   sitoo: SitooPort;
@@ -51,6 +54,7 @@ function createWorker(
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
+    dataConverter: deps.dataConverter,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     interceptors: { activity: [attemptInterceptor] },
     shutdownGraceTime: deps.shutdownGraceTime ?? '20s',

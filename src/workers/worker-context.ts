@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { InventoryWorkerEnv } from '../config/env';
 import { loadMappingFile } from '../config/mapping-file';
 import type { Mapping } from '../domain/mapping';
+import { dataConverter } from '../bootstrap/data-converter';
 
 /**
  * What every worker process starts from: the mapping (re-read on SIGHUP, so a corrected file is
@@ -22,7 +23,9 @@ export async function createWorkerContext<C extends object>(env: InventoryWorker
       );
   });
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const converter = dataConverter(env, logger);
   const client = new Client({
+    dataConverter: converter,
     connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }),
     namespace: env.TEMPORAL_NAMESPACE,
   });
@@ -32,6 +35,7 @@ export async function createWorkerContext<C extends object>(env: InventoryWorker
     mapping: () => mapping,
     ...connectors,
     namespace: env.TEMPORAL_NAMESPACE,
+    dataConverter: converter,
     shutdownGraceTime: env.WORKER_SHUTDOWN_GRACE as `${number}s`,
     async close() {
       await connection.close();

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { Client, Connection, type ScheduleHandle } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { dataConverter as payloadDataConverter } from '../../src/bootstrap/data-converter';
 import type { TestNamespace } from './namespaces';
 
 let runtimeInstalled = false;
@@ -18,8 +20,11 @@ export async function connectTemporal(namespace: TestNamespace) {
   const address = inject('temporalAddress');
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace });
+  // Payloads are encrypted in the tests as in production; workers made by a test take `dataConverter`.
+  const dataConverter = payloadDataConverter({ TEMPORAL_PAYLOAD_KEYS: new Map([['test', randomBytes(32)]]) });
+  const client = new Client({ connection, namespace, dataConverter });
   return {
+    dataConverter,
     address,
     namespace,
     client,

@@ -216,6 +216,7 @@ beforeAll(async () => {
   t = await connectTemporal('wf-collect');
   worker = await Worker.create({
     connection: t.nativeConnection,
+    dataConverter: t.dataConverter,
     namespace: t.namespace,
     taskQueue: TASK_QUEUES.main,
     workflowBundle: t.workflowBundle,

@@ -163,6 +163,7 @@ beforeAll(async () => {
   t = await connectTemporal('wf-return');
   worker = await Worker.create({
     connection: t.nativeConnection,
+    dataConverter: t.dataConverter,
     namespace: t.namespace,
     taskQueue: TASK_QUEUES.main,
     workflowBundle: t.workflowBundle,

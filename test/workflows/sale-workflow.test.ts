@@ -138,6 +138,7 @@ beforeAll(async () => {
     // No inventory worker: web stock follows Sitoo's warehouse transactions, not the sale workflow.
     Worker.create({
       connection: t.nativeConnection,
+      dataConverter: t.dataConverter,
       namespace: t.namespace,
       taskQueue: TASK_QUEUES.main,
       workflowBundle: t.workflowBundle,

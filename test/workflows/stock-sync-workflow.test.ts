@@ -91,6 +91,7 @@ beforeAll(async () => {
   t = await connectTemporal('wf-stock');
   worker = await Worker.create({
     connection: t.nativeConnection,
+    dataConverter: t.dataConverter,
     namespace: t.namespace,
     taskQueue: TASK_QUEUES.inventory,
     workflowBundle: t.workflowBundle,
