@@ -59,7 +59,9 @@ async function main(): Promise<number> {
   say(
     `Starting simulators, workers and the events receiver; ${scenario.sales.length} sales across ${scenario.stores.length} stores...`,
   );
+  // In clear, so the Temporal UI shows each workflow's input and result (no codec endpoint yet).
   const stack = await startLocalStack({
+    payloadKeys: null,
     temporal: { address: server.address, namespace: server.namespace },
     dataDir: join(PROJECT_ROOT, '.data', 'demo'),
     stores: scenario.stores,

@@ -86,8 +86,12 @@ export interface LocalStackOptions {
    */
   erpRequestTimeout?: string;
   erpLateCommitWindow?: string;
-  /** TEMPORAL_PAYLOAD_KEYS (and TEMPORAL_PAYLOAD_KEY_ID); default one key generated for this stack, so encryption is always on here. */
-  payloadKeys?: { keys: string; currentKeyId?: string };
+  /**
+   * TEMPORAL_PAYLOAD_KEYS (and TEMPORAL_PAYLOAD_KEY_ID); default one key generated for this stack,
+   * so the tests run with encryption on. `null`: payloads in clear (the demo, whose Temporal UI
+   * must show inputs and results while there is no codec endpoint for it to decrypt with).
+   */
+  payloadKeys?: { keys: string; currentKeyId?: string } | null;
   logger: Logger;
   seed?: number;
 }
@@ -243,7 +247,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     ...(opts.erpRequestTimeout ? { BC_REQUEST_TIMEOUT: opts.erpRequestTimeout } : {}),
     ERP_LATE_COMMIT_WINDOW: opts.erpLateCommitWindow ?? '3s',
     LOG_LEVEL: opts.logger.level,
-    TEMPORAL_PAYLOAD_KEYS: opts.payloadKeys?.keys ?? `local:${randomBytes(32).toString('base64')}`,
+    ...(opts.payloadKeys === null
+      ? {}
+      : { TEMPORAL_PAYLOAD_KEYS: opts.payloadKeys?.keys ?? `local:${randomBytes(32).toString('base64')}` }),
     ...(opts.payloadKeys?.currentKeyId ? { TEMPORAL_PAYLOAD_KEY_ID: opts.payloadKeys.currentKeyId } : {}),
   };
   const env = loadEnv('local-stack', envVars);
