@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { stringify } from 'yaml';
@@ -17,6 +17,7 @@ import { startStripeSimulator, type StripeSimulator } from '../simulators/stripe
 import { createShopifyWebhooksReceiver, type ShopifyWebhooksReceiver } from '../starters/shopify-webhooks-receiver';
 import { createSitooEventsReceiver, type SitooEventsReceiver } from '../starters/sitoo-events-receiver';
 import { createConnectors } from '../bootstrap/connectors';
+import { connectClient, loadTemporalConfig } from '../bootstrap/temporal-connection';
 import { createInventoryWorker, createMainWorker } from '../workers/create-workers';
 
 /**
@@ -243,8 +244,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   };
   const env = loadEnv('local-stack', envVars);
   const connectors = createConnectors(env);
-  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  // The processes' own path to Temporal; envVars has no HOME, so no personal temporal.toml is read.
+  const temporal = loadTemporalConfig(envVars);
+  const client = await connectClient(temporal);
   const sales = {
     accountId: env.SITOO_ACCOUNT_ID,
     eshopId: env.SITOO_ESHOP_ID,
@@ -256,10 +258,10 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   let running: { workers: Worker[]; done: Promise<unknown> } | undefined;
   async function startWorkers(): Promise<void> {
     if (running) return;
-    nativeConnection ??= await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+    nativeConnection ??= await NativeConnection.connect(temporal.connection);
     const common = {
       connection: nativeConnection,
-      namespace: env.TEMPORAL_NAMESPACE,
+      namespace: temporal.namespace,
       shutdownGraceTime: '5s' as const,
       client,
       sitoo: connectors.sitoo,
@@ -341,7 +343,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       await Promise.all([receiver.close(), webhooks.close()]);
       await stopWorkers();
       await nativeConnection?.close();
-      await connection.close();
+      await client.connection.close();
       await Promise.all([sitoo.close(), erp.close(), ecommerce.close(), payments.close()]);
     },
   };

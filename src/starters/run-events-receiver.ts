@@ -1,9 +1,9 @@
-import { Client, Connection } from '@temporalio/client';
 import { loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
 import { loadMappingFile } from '../config/mapping-file';
 import { shopDomainOf } from '../connectors/ecommerce/shopify/webhooks';
 import { runMain } from '../bootstrap/entrypoint';
+import { connectClient, describeTemporal, loadTemporalConfig } from '../bootstrap/temporal-connection';
 import { backgroundSetup, type SetupStep } from './background-setup';
 import { ensureEndOfDaySchedules } from '../client/end-of-day-schedules';
 import { createShopifyWebhooksReceiver } from './shopify-webhooks-receiver';
@@ -30,10 +30,8 @@ runMain(async () => {
     storeId: s.storeId,
     timeZone: storeTimeZone(s),
   }));
-  const client = new Client({
-    connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }),
-    namespace: env.TEMPORAL_NAMESPACE,
-  });
+  const temporal = loadTemporalConfig();
+  const client = await connectClient(temporal);
 
   // One entry per schedule this process keeps in place.
   const steps: SetupStep[] = [
@@ -105,7 +103,7 @@ runMain(async () => {
   const url = await receiver.listen(env.EVENTS_PORT, '0.0.0.0');
   const webhooksUrl = await webhooks.listen(env.WEBHOOKS_PORT, '0.0.0.0');
   logger.info(
-    { url: `${url}/events`, webhooks: `${webhooksUrl}/webhooks/shopify` },
+    { url: `${url}/events`, webhooks: `${webhooksUrl}/webhooks/shopify`, temporal: describeTemporal(temporal) },
     'Sitoo events and Shopify webhooks receivers listening',
   );
   setup.start();

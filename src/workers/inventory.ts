@@ -5,6 +5,7 @@ import { createInventoryWorker } from './create-workers';
 import { runMain } from '../bootstrap/entrypoint';
 import { installRuntimeLogger } from './runtime-logger';
 import { createWorkerContext } from './worker-context';
+import { describeTemporal } from '../bootstrap/temporal-connection';
 
 /** The inventory worker process: the stock coalescer, ERP stock polling and drift checks on their own task queue. SIGTERM drains it. */
 runMain(async () => {
@@ -13,7 +14,10 @@ runMain(async () => {
   installRuntimeLogger(logger);
   const context = await createWorkerContext(env, logger, createStockConnectors(env));
   const worker = await createInventoryWorker({ ...context, accountId: env.SITOO_ACCOUNT_ID });
-  logger.info({ taskQueue: worker.options.taskQueue, namespace: env.TEMPORAL_NAMESPACE }, 'inventory worker running');
+  logger.info(
+    { taskQueue: worker.options.taskQueue, temporal: describeTemporal(context.temporal) },
+    'inventory worker running',
+  );
   await worker.run();
   await context.close();
   logger.info('inventory worker stopped');

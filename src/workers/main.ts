@@ -5,6 +5,7 @@ import { createMainWorker } from './create-workers';
 import { runMain } from '../bootstrap/entrypoint';
 import { installRuntimeLogger } from './runtime-logger';
 import { createWorkerContext } from './worker-context';
+import { describeTemporal } from '../bootstrap/temporal-connection';
 
 /** The main worker process: sale workflows, ERP and Sitoo activities, the polling fallback. SIGTERM drains it. */
 runMain(async () => {
@@ -21,7 +22,10 @@ runMain(async () => {
       erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW,
     },
   });
-  logger.info({ taskQueue: worker.options.taskQueue, namespace: env.TEMPORAL_NAMESPACE }, 'main worker running');
+  logger.info(
+    { taskQueue: worker.options.taskQueue, temporal: describeTemporal(context.temporal) },
+    'main worker running',
+  );
   await worker.run();
   await context.close();
   logger.info('main worker stopped');

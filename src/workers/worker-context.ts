@@ -1,9 +1,9 @@
-import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { InventoryWorkerEnv } from '../config/env';
 import { loadMappingFile } from '../config/mapping-file';
 import type { Mapping } from '../domain/mapping';
+import { connectClient, loadTemporalConfig } from '../bootstrap/temporal-connection';
 
 /**
  * What every worker process starts from: the mapping (re-read on SIGHUP, so a corrected file is
@@ -21,17 +21,16 @@ export async function createWorkerContext<C extends object>(env: InventoryWorker
         logger.error({ err: err.message }, 'mapping reload refused; keeping the previous mapping'),
       );
   });
-  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
-  const client = new Client({
-    connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }),
-    namespace: env.TEMPORAL_NAMESPACE,
-  });
+  const temporal = loadTemporalConfig();
+  const connection = await NativeConnection.connect(temporal.connection);
+  const client = await connectClient(temporal);
   return {
     connection,
     client,
     mapping: () => mapping,
     ...connectors,
-    namespace: env.TEMPORAL_NAMESPACE,
+    namespace: temporal.namespace,
+    temporal,
     shutdownGraceTime: env.WORKER_SHUTDOWN_GRACE as `${number}s`,
     async close() {
       await connection.close();
