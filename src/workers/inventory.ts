@@ -15,7 +15,11 @@ runMain(async () => {
   const context = await createWorkerContext(env, logger, createStockConnectors(env));
   const worker = await createInventoryWorker({ ...context, accountId: env.SITOO_ACCOUNT_ID });
   logger.info(
-    { taskQueue: worker.options.taskQueue, temporal: describeTemporal(context.temporal) },
+    {
+      taskQueue: worker.options.taskQueue,
+      temporal: describeTemporal(context.temporal),
+      workflowBundle: context.workflowBundle?.codePath ?? 'bundled at start',
+    },
     'inventory worker running',
   );
   await worker.run();

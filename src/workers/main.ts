@@ -23,7 +23,11 @@ runMain(async () => {
     },
   });
   logger.info(
-    { taskQueue: worker.options.taskQueue, temporal: describeTemporal(context.temporal) },
+    {
+      taskQueue: worker.options.taskQueue,
+      temporal: describeTemporal(context.temporal),
+      workflowBundle: context.workflowBundle?.codePath ?? 'bundled at start',
+    },
     'main worker running',
   );
   await worker.run();

@@ -1,9 +1,17 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { InventoryWorkerEnv } from '../config/env';
 import { loadMappingFile } from '../config/mapping-file';
 import type { Mapping } from '../domain/mapping';
 import { connectClient, loadTemporalConfig } from '../bootstrap/temporal-connection';
+
+/**
+ * `npm run build` writes the workflows' bundle beside the compiled entry points (dist/); run from
+ * source there is none, and the worker bundles the workflows at start.
+ */
+const BUILT_WORKFLOW_BUNDLE = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
 
 /**
  * What every worker process starts from: the mapping (re-read on SIGHUP, so a corrected file is
@@ -31,6 +39,7 @@ export async function createWorkerContext<C extends object>(env: InventoryWorker
     ...connectors,
     namespace: temporal.namespace,
     temporal,
+    workflowBundle: existsSync(BUILT_WORKFLOW_BUNDLE) ? { codePath: BUILT_WORKFLOW_BUNDLE } : undefined,
     shutdownGraceTime: env.WORKER_SHUTDOWN_GRACE as `${number}s`,
     async close() {
       await connection.close();

@@ -16,5 +16,6 @@ export const TEST_NAMESPACES = [
   'e2e-eod',
   'e2e-erp',
   'e2e-receivers',
+  'e2e-build',
 ] as const;
 export type TestNamespace = (typeof TEST_NAMESPACES)[number];
