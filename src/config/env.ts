@@ -46,9 +46,8 @@ const payloadKeys = z.string().transform((v, ctx) => {
  * Each variable is defined once, in the part that names what it is for; each process's schema is
  * the parts it uses, so a process never demands a secret it does not hold.
  */
+/** Every process. (Its Temporal connection, TEMPORAL_*, is read through the SDK: src/bootstrap/temporal-connection.ts.) */
 const temporal = {
-  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().default('retail'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   MAPPING_FILE: z.string().default('config/mapping.yaml'),
   /** Keys for the payload codec (personal data in Temporal histories); unset: payloads are stored in clear, with a warning. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { stringify } from 'yaml';
@@ -18,6 +18,7 @@ import { createShopifyWebhooksReceiver, type ShopifyWebhooksReceiver } from '../
 import { createSitooEventsReceiver, type SitooEventsReceiver } from '../starters/sitoo-events-receiver';
 import { createConnectors } from '../bootstrap/connectors';
 import { dataConverter } from '../bootstrap/data-converter';
+import { connectClient, loadTemporalConfig } from '../bootstrap/temporal-connection';
 import { createInventoryWorker, createMainWorker } from '../workers/create-workers';
 
 /**
@@ -254,9 +255,10 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   };
   const env = loadEnv('local-stack', envVars);
   const connectors = createConnectors(env);
-  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  // The processes' own path to Temporal; envVars has no HOME, so no personal temporal.toml is read.
+  const temporal = loadTemporalConfig(envVars);
   const converter = dataConverter(env, opts.logger);
-  const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: converter });
+  const client = await connectClient(temporal, { dataConverter: converter });
   const sales = {
     accountId: env.SITOO_ACCOUNT_ID,
     eshopId: env.SITOO_ESHOP_ID,
@@ -268,10 +270,10 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   let running: { workers: Worker[]; done: Promise<unknown> } | undefined;
   async function startWorkers(): Promise<void> {
     if (running) return;
-    nativeConnection ??= await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+    nativeConnection ??= await NativeConnection.connect(temporal.connection);
     const common = {
       connection: nativeConnection,
-      namespace: env.TEMPORAL_NAMESPACE,
+      namespace: temporal.namespace,
       dataConverter: converter,
       shutdownGraceTime: '5s' as const,
       client,
@@ -354,7 +356,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       await Promise.all([receiver.close(), webhooks.close()]);
       await stopWorkers();
       await nativeConnection?.close();
-      await connection.close();
+      await client.connection.close();
       await Promise.all([sitoo.close(), erp.close(), ecommerce.close(), payments.close()]);
     },
   };

@@ -1,10 +1,10 @@
-import { Client, Connection } from '@temporalio/client';
 import { loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
 import { loadMappingFile } from '../config/mapping-file';
 import { shopDomainOf } from '../connectors/ecommerce/shopify/webhooks';
 import { runMain } from '../bootstrap/entrypoint';
 import { dataConverter } from '../bootstrap/data-converter';
+import { connectClient, describeTemporal, loadTemporalConfig } from '../bootstrap/temporal-connection';
 import { backgroundSetup, type SetupStep } from './background-setup';
 import { ensureEndOfDaySchedules } from '../client/end-of-day-schedules';
 import { createShopifyWebhooksReceiver } from './shopify-webhooks-receiver';
@@ -31,11 +31,8 @@ runMain(async () => {
     storeId: s.storeId,
     timeZone: storeTimeZone(s),
   }));
-  const client = new Client({
-    dataConverter: dataConverter(env, logger),
-    connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }),
-    namespace: env.TEMPORAL_NAMESPACE,
-  });
+  const temporal = loadTemporalConfig();
+  const client = await connectClient(temporal, { dataConverter: dataConverter(env, logger) });
 
   // One entry per schedule this process keeps in place.
   const steps: SetupStep[] = [
@@ -107,7 +104,7 @@ runMain(async () => {
   const url = await receiver.listen(env.EVENTS_PORT, '0.0.0.0');
   const webhooksUrl = await webhooks.listen(env.WEBHOOKS_PORT, '0.0.0.0');
   logger.info(
-    { url: `${url}/events`, webhooks: `${webhooksUrl}/webhooks/shopify` },
+    { url: `${url}/events`, webhooks: `${webhooksUrl}/webhooks/shopify`, temporal: describeTemporal(temporal) },
     'Sitoo events and Shopify webhooks receivers listening',
   );
   setup.start();

@@ -6,6 +6,7 @@ import { runMain } from '../bootstrap/entrypoint';
 import { installRuntimeLogger } from './runtime-logger';
 import { serveWorkerHealth } from './health';
 import { createWorkerContext } from './worker-context';
+import { describeTemporal } from '../bootstrap/temporal-connection';
 
 /** The main worker process: sale workflows, ERP and Sitoo activities, the polling fallback. SIGTERM drains it. */
 runMain(async () => {
@@ -22,7 +23,14 @@ runMain(async () => {
       erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW,
     },
   });
-  logger.info({ taskQueue: worker.options.taskQueue, namespace: env.TEMPORAL_NAMESPACE }, 'main worker running');
+  logger.info(
+    {
+      taskQueue: worker.options.taskQueue,
+      temporal: describeTemporal(context.temporal),
+      workflowBundle: context.workflowBundle?.codePath ?? 'bundled at start',
+    },
+    'main worker running',
+  );
   const health = serveWorkerHealth(worker, env.WORKER_HEALTH_PORT, logger);
   await worker.run();
   health?.close();

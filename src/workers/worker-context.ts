@@ -1,10 +1,18 @@
-import { Client, Connection } from '@temporalio/client';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { InventoryWorkerEnv } from '../config/env';
 import { loadMappingFile } from '../config/mapping-file';
 import type { Mapping } from '../domain/mapping';
 import { dataConverter } from '../bootstrap/data-converter';
+import { connectClient, loadTemporalConfig } from '../bootstrap/temporal-connection';
+
+/**
+ * `npm run build` writes the workflows' bundle beside the compiled entry points (dist/); run from
+ * source there is none, and the worker bundles the workflows at start.
+ */
+const BUILT_WORKFLOW_BUNDLE = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
 
 /**
  * What every worker process starts from: the mapping (re-read on SIGHUP, so a corrected file is
@@ -22,20 +30,19 @@ export async function createWorkerContext<C extends object>(env: InventoryWorker
         logger.error({ err: err.message }, 'mapping reload refused; keeping the previous mapping'),
       );
   });
-  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const temporal = loadTemporalConfig();
+  const connection = await NativeConnection.connect(temporal.connection);
   const converter = dataConverter(env, logger);
-  const client = new Client({
-    dataConverter: converter,
-    connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }),
-    namespace: env.TEMPORAL_NAMESPACE,
-  });
+  const client = await connectClient(temporal, { dataConverter: converter });
   return {
     connection,
     client,
     mapping: () => mapping,
     ...connectors,
-    namespace: env.TEMPORAL_NAMESPACE,
+    namespace: temporal.namespace,
     dataConverter: converter,
+    temporal,
+    workflowBundle: existsSync(BUILT_WORKFLOW_BUNDLE) ? { codePath: BUILT_WORKFLOW_BUNDLE } : undefined,
     shutdownGraceTime: env.WORKER_SHUTDOWN_GRACE as `${number}s`,
     async close() {
       await connection.close();

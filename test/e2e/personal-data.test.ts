@@ -28,7 +28,7 @@ afterAll(async () => {
 /** The history exactly as the server stores and serves it, serialized, and its payloads' encodings. */
 async function rawHistory(workflowId: string) {
   const res = await stack.client.workflowService.getWorkflowExecutionHistory({
-    namespace: stack.env.TEMPORAL_NAMESPACE,
+    namespace: stack.client.options.namespace,
     execution: { workflowId },
   });
   const bytes = Buffer.from(temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryResponse.encode(res).finish());

@@ -17,5 +17,6 @@ export const TEST_NAMESPACES = [
   'e2e-erp',
   'e2e-receivers',
   'e2e-personal-data',
+  'e2e-build',
 ] as const;
 export type TestNamespace = (typeof TEST_NAMESPACES)[number];
