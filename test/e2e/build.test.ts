@@ -81,7 +81,7 @@ describe('npm run build', () => {
     });
     expect(JSON.parse(running)).toMatchObject({
       workflowBundle: join(outDir, 'workflow-bundle.js'),
-      temporal: { address: inject('temporalAddress'), namespace: 'e2e-build', tls: false, apiKey: false },
+      temporal: { frontend: inject('temporalAddress'), namespace: 'e2e-build', tls: false, authentication: 'none' },
     });
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
