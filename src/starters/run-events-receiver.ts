@@ -12,6 +12,7 @@ import { ensureSitooPollSchedule } from '../client/sitoo-poll-schedule';
 import { ensureErpStockPollSchedule, ensureStockDriftSchedule } from '../client/stock-starts';
 import { ensureWebOrderPollScheduleFromEnv } from '../client/web-order-poll-schedule';
 import { storeTimeZone } from '../domain/business-day';
+import { durationMs } from '../domain/duration';
 
 /**
  * The receiver process: Sitoo's POST /events and Shopify's order webhooks, plus the schedules
@@ -110,9 +111,10 @@ runMain(async () => {
   );
   setup.start();
   const stop = () => {
-    logger.info('stopping: finishing in-flight batches');
+    const graceMs = durationMs('RECEIVER_SHUTDOWN_GRACE', env.RECEIVER_SHUTDOWN_GRACE);
+    logger.info({ graceMs }, 'stopping: refusing new requests, finishing those in flight');
     setup.stop();
-    void Promise.all([receiver.close(), webhooks.close()]).then(() => process.exit(0));
+    void Promise.all([receiver.close(graceMs), webhooks.close(graceMs)]).then(() => process.exit(0));
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

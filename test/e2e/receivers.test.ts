@@ -642,3 +642,75 @@ describe('receiver hardening (raw HTTP)', () => {
     });
   });
 });
+
+describe('shutdown drain', () => {
+  const quietLogger = pino({ level: 'silent' });
+  const receiverFor = () =>
+    createSitooEventsReceiver({
+      client: stack.client,
+      accountId: stack.env.SITOO_ACCOUNT_ID,
+      eshopId: 1,
+      paymentConfirmationTimeout: '1h',
+      username: 'u',
+      password: 'p',
+      logger: quietLogger,
+    });
+  const batchFor = (orderId: number) =>
+    Buffer.from(
+      JSON.stringify([
+        {
+          event_id: randomUUID(),
+          event_type: 'order',
+          event_date: Math.floor(Date.now() / 1000),
+          account_id: stack.env.SITOO_ACCOUNT_ID,
+          data: { eshop_id: 1, order_id: orderId, warehouse_id: 101, order_event_type: 'add' },
+        },
+      ]),
+    );
+  const postHead = (length: number) =>
+    head('POST', '/events', {
+      authorization: basicAuth('u', 'p'),
+      'content-type': 'application/json',
+      'content-length': length,
+    });
+
+  it('finishes the batch it accepted and refuses what comes after shutdown began', async () => {
+    const receiver = receiverFor();
+    const url = await receiver.listen(0);
+    const order = sell(stack, 101, [['TEE-1', 1]]);
+    const body = batchFor(order.orderId);
+    const accepted = new Promise<void>((ok) => receiver.server.once('request', () => ok()));
+    // In flight: its head is read and its body still on its way when SIGTERM comes.
+    const inFlight = await RawConnection.open(url);
+    await inFlight.write(postHead(body.length));
+    await inFlight.write(body.subarray(0, 10));
+    await accepted;
+    // Another client has a connection open and its request half sent.
+    const late = await RawConnection.open(url);
+    await late.write('GET /healthz HTTP/1.1\r\nhost: receiver\r\n');
+
+    const closing = receiver.close(15_000);
+    await expect(RawConnection.open(url)).rejects.toThrow(/ECONNREFUSED/);
+    await late.write('\r\n');
+    const refused = await late.response();
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBeDefined();
+    await late.closedWithin(5_000);
+
+    await inFlight.write(body.subarray(10));
+    const answered = await inFlight.response(15_000);
+    expect(answered.status).toBe(200);
+    await closing;
+  });
+
+  it('closes a request still unfinished when the grace is over', async () => {
+    const receiver = receiverFor();
+    const url = await receiver.listen(0);
+    const accepted = new Promise<void>((ok) => receiver.server.once('request', () => ok()));
+    const stuck = await RawConnection.open(url);
+    await stuck.write(`${postHead(1_000)}[{"event_id":`);
+    await accepted;
+    await receiver.close(300);
+    await stuck.closedWithin(5_000);
+  });
+});
