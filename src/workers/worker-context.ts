@@ -2,25 +2,15 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { InventoryWorkerEnv } from '../config/env';
-import { loadMappingFile } from '../config/mapping-file';
-import type { Mapping } from '../domain/mapping';
+import { holdMappingFile } from '../config/mapping-holder';
 
 /**
- * What every worker process starts from: the mapping (re-read on SIGHUP, so a corrected file is
- * picked up and parked work succeeds on "retry"), Temporal connections and the process's connectors.
+ * What every worker process starts from: the mapping (re-read on SIGHUP and when the file changes,
+ * so a corrected file is picked up and parked work succeeds on "retry"), Temporal connections and
+ * the process's connectors.
  */
 export async function createWorkerContext<C extends object>(env: InventoryWorkerEnv, logger: Logger, connectors: C) {
-  let mapping: Mapping = await loadMappingFile(env.MAPPING_FILE);
-  process.on('SIGHUP', () => {
-    loadMappingFile(env.MAPPING_FILE)
-      .then((m) => {
-        mapping = m;
-        logger.info({ stores: m.stores.length, warehouses: m.warehouses?.length ?? 0 }, 'mapping reloaded');
-      })
-      .catch((err: Error) =>
-        logger.error({ err: err.message }, 'mapping reload refused; keeping the previous mapping'),
-      );
-  });
+  const mapping = await holdMappingFile(env.MAPPING_FILE, logger);
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const client = new Client({
     connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }),
@@ -29,11 +19,12 @@ export async function createWorkerContext<C extends object>(env: InventoryWorker
   return {
     connection,
     client,
-    mapping: () => mapping,
+    mapping: () => mapping.current(),
     ...connectors,
     namespace: env.TEMPORAL_NAMESPACE,
     shutdownGraceTime: env.WORKER_SHUTDOWN_GRACE as `${number}s`,
     async close() {
+      mapping.close();
       await connection.close();
       await client.connection.close();
     },
