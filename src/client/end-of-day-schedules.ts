@@ -1,4 +1,4 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { END_OF_DAY_TASK_QUEUE, endOfDayScheduleId, type EndOfDayTriggerInput } from '../workflows/end-of-day-contract';
 
 export interface EndOfDayScheduleOptions {
@@ -50,11 +50,43 @@ export async function ensureEndOfDaySchedules(client: Client, opts: EndOfDaySche
       });
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-      await client.schedule
-        .getHandle(scheduleId)
-        .update((prev) => ({ ...prev, spec, action: { ...prev.action, args: [args] } }));
+      const handle = client.schedule.getHandle(scheduleId);
+      let back = false;
+      await handle.update((prev) => {
+        back = prev.state.paused && prev.state.note === STORE_LEFT_MAPPING;
+        return { ...prev, spec, action: { ...prev.action, args: [args] } };
+      });
+      // Only our own pause is lifted: one an operator set stays.
+      if (back) await handle.unpause(`store ${storeId} is back in the mapping`);
     }
     ids.push(scheduleId);
   }
   return ids;
+}
+
+/** The note on the schedule of a store that left the mapping. */
+export const STORE_LEFT_MAPPING = 'paused: the store left the mapping';
+
+/**
+ * Pauses the end-of-day schedule of every store no longer in the mapping. Its runs could only
+ * fail (end of day refuses a store it cannot find) and park an exception each day; a paused
+ * schedule keeps its history, comes back if the store does, and is deleted by hand once the
+ * store's last day is closed.
+ */
+export async function pauseEndOfDaySchedulesOfRemovedStores(client: Client, storeIds: string[]): Promise<string[]> {
+  const prefix = endOfDayScheduleId('');
+  const kept = new Set(storeIds.map(endOfDayScheduleId));
+  const paused: string[] = [];
+  for await (const schedule of client.schedule.list()) {
+    if (!schedule.scheduleId.startsWith(prefix) || kept.has(schedule.scheduleId) || schedule.state.paused) continue;
+    try {
+      await client.schedule.getHandle(schedule.scheduleId).pause(STORE_LEFT_MAPPING);
+    } catch (err) {
+      // The list trails deletions: a schedule deleted a moment ago may still be in it.
+      if (err instanceof ScheduleNotFoundError) continue;
+      throw err;
+    }
+    paused.push(schedule.scheduleId);
+  }
+  return paused;
 }

@@ -142,6 +142,8 @@ const receivers = {
   CLICK_AND_COLLECT_WHEN_SHORT: z.enum(['suggest-in-region', 'park']).default('suggest-in-region'),
   /** VAT rate included in web prices, for the lines of Sitoo pickup orders. */
   WEB_ORDER_VAT_PERCENT: z.coerce.number().min(0).max(100).default(25),
+  /** At SIGTERM, how long requests already accepted may take to finish; below the pod's termination grace. */
+  RECEIVER_SHUTDOWN_GRACE: duration.default('20s'),
 };
 
 /** The schedules the receiver process keeps in place. */

@@ -50,6 +50,13 @@ export class ClientGone extends Error {
 /**
  * A server whose handler errors are logged and answered 503, except a client that went away,
  * which is a debug line; connections refused at the cap are counted.
+ *
+ * `close(graceMs)` drains: it stops listening (a new connection is refused, an idle keep-alive
+ * one closed), answers a request that still arrives on an open connection 503 with Retry-After,
+ * lets every request already accepted finish and answers it with `Connection: close`, and only
+ * when they are done, or the grace is over, closes what is left. Sitoo and Shopify resend what
+ * was refused; an accepted batch cut off mid-way would be resent too, but after its starts had
+ * reached Temporal, which is what the grace avoids.
  */
 export function createReceiverServer(
   name: string,
@@ -59,6 +66,9 @@ export function createReceiverServer(
 ) {
   const l = { ...DEFAULT_LIMITS, ...limits };
   const connections = { refused: 0 };
+  let draining = false;
+  const inFlight = new Set<ServerResponse>();
+  let settled: (() => void) | undefined;
   const server: Server = createServer(
     {
       headersTimeout: l.headersTimeoutMs,
@@ -67,6 +77,17 @@ export function createReceiverServer(
       connectionsCheckingInterval: l.connectionsCheckingIntervalMs,
     },
     (req, res) => {
+      if (draining) {
+        res.shouldKeepAlive = false;
+        reply(res, 503, { error: 'shutting down, retry' }, { 'retry-after': '5' });
+        req.resume();
+        return;
+      }
+      inFlight.add(res);
+      res.once('close', () => {
+        inFlight.delete(res);
+        if (inFlight.size === 0) settled?.();
+      });
       handle(req, res).catch((err: unknown) => {
         if (err instanceof ClientGone) {
           logger.debug(
@@ -87,8 +108,40 @@ export function createReceiverServer(
     connections.refused++;
     logger.debug({ maxConnections: l.maxConnections }, `${name}: connection refused at the cap`);
   });
-  return { server, connections };
+  return {
+    server,
+    connections,
+    async listen(port: number, host = '127.0.0.1'): Promise<string> {
+      await new Promise<void>((ok, fail) => {
+        server.once('error', fail);
+        server.listen(port, host, () => ok());
+      });
+      return `http://${host}:${(server.address() as AddressInfo).port}`;
+    },
+    /** Drains (see above) for at most `graceMs`, then closes every connection left. */
+    async close(graceMs = DEFAULT_SHUTDOWN_GRACE_MS): Promise<void> {
+      draining = true;
+      // The answers still to come close their connection instead of keeping it alive.
+      for (const res of inFlight) res.shouldKeepAlive = false;
+      const closed = new Promise<void>((ok) => server.close(() => ok()));
+      if (inFlight.size > 0) {
+        logger.info({ inFlight: inFlight.size, graceMs }, `${name}: finishing requests in flight`);
+        let timer: NodeJS.Timeout | undefined;
+        const done = await Promise.race([
+          new Promise<boolean>((ok) => (settled = () => ok(true))),
+          new Promise<boolean>((ok) => (timer = setTimeout(() => ok(false), graceMs))),
+        ]);
+        clearTimeout(timer);
+        if (!done) logger.warn({ inFlight: inFlight.size, graceMs }, `${name}: grace over; closing requests in flight`);
+      }
+      server.closeAllConnections();
+      await closed;
+    },
+  };
 }
+
+/** RECEIVER_SHUTDOWN_GRACE's default: Kubernetes' default termination grace is 30 s. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
 
 /** False for a Content-Type other than JSON. A missing one is let through: the body must still parse as JSON. */
 export function isJsonContentType(req: IncomingMessage): boolean {
@@ -191,22 +244,4 @@ export function readBody(req: IncomingMessage, limit: number, onChunk?: (chunk: 
     req.on('error', onError);
     req.on('close', onClose);
   });
-}
-
-/** Listening and closing for a receiver's server (close drops keep-alive connections too). */
-export function serverLifecycle(server: Server) {
-  return {
-    async listen(port: number, host = '127.0.0.1'): Promise<string> {
-      await new Promise<void>((ok, fail) => {
-        server.once('error', fail);
-        server.listen(port, host, () => ok());
-      });
-      return `http://${host}:${(server.address() as AddressInfo).port}`;
-    },
-    close: () =>
-      new Promise<void>((ok) => {
-        server.closeAllConnections();
-        server.close(() => ok());
-      }),
-  };
 }

@@ -1,18 +1,20 @@
 import { loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
-import { loadMappingFile } from '../config/mapping-file';
+import { holdMappingFile } from '../config/mapping-holder';
 import { shopDomainOf } from '../connectors/ecommerce/shopify/webhooks';
 import { runMain } from '../bootstrap/entrypoint';
 import { dataConverter } from '../bootstrap/data-converter';
 import { connectClient, describeTemporal, loadTemporalConfig } from '../bootstrap/temporal-connection';
 import { backgroundSetup, type SetupStep } from './background-setup';
-import { ensureEndOfDaySchedules } from '../client/end-of-day-schedules';
+import { ensureEndOfDaySchedules, pauseEndOfDaySchedulesOfRemovedStores } from '../client/end-of-day-schedules';
 import { createShopifyWebhooksReceiver } from './shopify-webhooks-receiver';
 import { createSitooEventsReceiver } from './sitoo-events-receiver';
 import { ensureSitooPollSchedule } from '../client/sitoo-poll-schedule';
 import { ensureErpStockPollSchedule, ensureStockDriftSchedule } from '../client/stock-starts';
 import { ensureWebOrderPollScheduleFromEnv } from '../client/web-order-poll-schedule';
 import { storeTimeZone } from '../domain/business-day';
+import type { Mapping } from '../domain/mapping';
+import { durationMs } from '../domain/duration';
 
 /**
  * The receiver process: Sitoo's POST /events and Shopify's order webhooks, plus the schedules
@@ -27,10 +29,8 @@ import { storeTimeZone } from '../domain/business-day';
 runMain(async () => {
   const env = loadEnv('events-receiver');
   const logger = createLogger('sitoo-events-receiver', env.LOG_LEVEL);
-  const stores = (await loadMappingFile(env.MAPPING_FILE)).stores.map((s) => ({
-    storeId: s.storeId,
-    timeZone: storeTimeZone(s),
-  }));
+  const mapping = await holdMappingFile(env.MAPPING_FILE, logger);
+  const storesOf = (m: Mapping) => m.stores.map((s) => ({ storeId: s.storeId, timeZone: storeTimeZone(s) }));
   const temporal = loadTemporalConfig();
   const client = await connectClient(temporal, { dataConverter: dataConverter(env, logger) });
 
@@ -62,22 +62,36 @@ runMain(async () => {
     },
     { name: 'Shopify order poll schedule', run: () => ensureWebOrderPollScheduleFromEnv(client, env) },
     // Each store's day closes at its local closing time, in its own time zone from the mapping (the
-    // zone its documents are dated in and end of day reads its day in).
+    // zone its documents are dated in and end of day reads its day in). The mapping is read at
+    // each run, and a change to its stores runs this again: a new store gets its schedule, a
+    // store taken out has its schedule paused (see pauseEndOfDaySchedulesOfRemovedStores).
     {
       name: 'end-of-day schedules',
-      run: async () =>
-        ensureEndOfDaySchedules(client, {
+      run: async () => {
+        const stores = storesOf(mapping.current());
+        const ensured = await ensureEndOfDaySchedules(client, {
           accountId: env.SITOO_ACCOUNT_ID,
           stores,
           closingTime: env.EOD_CLOSING_TIME,
           payoutRecheck: env.EOD_PAYOUT_RECHECK,
           payoutMaxWait: env.EOD_PAYOUT_MAX_WAIT,
           erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW,
-        }),
+        });
+        const paused = await pauseEndOfDaySchedulesOfRemovedStores(
+          client,
+          stores.map((s) => s.storeId),
+        );
+        if (paused.length)
+          logger.warn({ paused }, 'paused the end-of-day schedules of stores no longer in the mapping');
+        return { ensured, paused };
+      },
     },
   ];
   const setup = backgroundSetup(steps, logger);
-  const health = () => ({ setup: setup.status() });
+  const health = () => ({ setup: setup.status(), mapping: mapping.status() });
+  mapping.onChange((next, previous) => {
+    if (JSON.stringify(storesOf(next)) !== JSON.stringify(storesOf(previous))) setup.rerun('end-of-day schedules');
+  });
 
   const receiver = createSitooEventsReceiver({
     client,
@@ -109,9 +123,11 @@ runMain(async () => {
   );
   setup.start();
   const stop = () => {
-    logger.info('stopping: finishing in-flight batches');
+    const graceMs = durationMs('RECEIVER_SHUTDOWN_GRACE', env.RECEIVER_SHUTDOWN_GRACE);
+    logger.info({ graceMs }, 'stopping: refusing new requests, finishing those in flight');
     setup.stop();
-    void Promise.all([receiver.close(), webhooks.close()]).then(() => process.exit(0));
+    mapping.close();
+    void Promise.all([receiver.close(graceMs), webhooks.close(graceMs)]).then(() => process.exit(0));
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -21,7 +21,6 @@ import {
   refuseContentType,
   refuseTooLarge,
   reply,
-  serverLifecycle,
   type ServerLimits,
 } from './http-io';
 import { signalClickAndCollectCancelled, startClickAndCollect } from '../client/click-and-collect-starts';
@@ -250,13 +249,18 @@ export function createShopifyWebhooksReceiver(opts: ShopifyWebhooksOptions) {
     answerBeforeBody(req, res, maxBodyBytes, 401, { error: 'invalid X-Shopify-Hmac-Sha256 signature' });
   }
 
-  const { server, connections } = createReceiverServer('Shopify webhooks receiver', opts.logger, opts.limits, handle);
+  const { server, connections, ...lifecycle } = createReceiverServer(
+    'Shopify webhooks receiver',
+    opts.logger,
+    opts.limits,
+    handle,
+  );
 
   return {
     server,
     stats,
     connections,
-    ...serverLifecycle(server),
+    ...lifecycle,
   };
 }
 

@@ -21,7 +21,6 @@ import {
   refuseContentType,
   refuseTooLarge,
   reply,
-  serverLifecycle,
   type ServerLimits,
 } from './http-io';
 import { recordException } from '../client/recorded-exception-starts';
@@ -336,13 +335,18 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
     res.writeHead(200).end();
   }
 
-  const { server, connections } = createReceiverServer('events receiver', opts.logger, opts.limits, handle);
+  const { server, connections, ...lifecycle } = createReceiverServer(
+    'events receiver',
+    opts.logger,
+    opts.limits,
+    handle,
+  );
 
   return {
     server,
     stats,
     connections,
-    ...serverLifecycle(server),
+    ...lifecycle,
   };
 }
 

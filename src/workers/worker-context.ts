@@ -3,8 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { InventoryWorkerEnv } from '../config/env';
-import { loadMappingFile } from '../config/mapping-file';
-import type { Mapping } from '../domain/mapping';
+import { holdMappingFile } from '../config/mapping-holder';
 import { dataConverter } from '../bootstrap/data-converter';
 import { connectClient, loadTemporalConfig } from '../bootstrap/temporal-connection';
 
@@ -15,21 +14,12 @@ import { connectClient, loadTemporalConfig } from '../bootstrap/temporal-connect
 const BUILT_WORKFLOW_BUNDLE = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
 
 /**
- * What every worker process starts from: the mapping (re-read on SIGHUP, so a corrected file is
- * picked up and parked work succeeds on "retry"), Temporal connections and the process's connectors.
+ * What every worker process starts from: the mapping (re-read on SIGHUP and when the file changes,
+ * so a corrected file is picked up and parked work succeeds on "retry"), Temporal connections and
+ * the process's connectors.
  */
 export async function createWorkerContext<C extends object>(env: InventoryWorkerEnv, logger: Logger, connectors: C) {
-  let mapping: Mapping = await loadMappingFile(env.MAPPING_FILE);
-  process.on('SIGHUP', () => {
-    loadMappingFile(env.MAPPING_FILE)
-      .then((m) => {
-        mapping = m;
-        logger.info({ stores: m.stores.length, warehouses: m.warehouses?.length ?? 0 }, 'mapping reloaded');
-      })
-      .catch((err: Error) =>
-        logger.error({ err: err.message }, 'mapping reload refused; keeping the previous mapping'),
-      );
-  });
+  const mapping = await holdMappingFile(env.MAPPING_FILE, logger);
   const temporal = loadTemporalConfig();
   const connection = await NativeConnection.connect(temporal.connection);
   const converter = dataConverter(env, logger);
@@ -37,7 +27,7 @@ export async function createWorkerContext<C extends object>(env: InventoryWorker
   return {
     connection,
     client,
-    mapping: () => mapping,
+    mapping: () => mapping.current(),
     ...connectors,
     namespace: temporal.namespace,
     dataConverter: converter,
@@ -45,6 +35,7 @@ export async function createWorkerContext<C extends object>(env: InventoryWorker
     workflowBundle: existsSync(BUILT_WORKFLOW_BUNDLE) ? { codePath: BUILT_WORKFLOW_BUNDLE } : undefined,
     shutdownGraceTime: env.WORKER_SHUTDOWN_GRACE as `${number}s`,
     async close() {
+      mapping.close();
       await connection.close();
       await client.connection.close();
     },

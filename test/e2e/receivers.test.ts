@@ -1,7 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { request } from 'undici';
+import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth } from '../../src/connectors/http';
 import {
@@ -16,6 +20,7 @@ import { signWebhook } from '../../src/simulators/shopify';
 import type { UnstorableEventKind } from '../../src/simulators/sitoo/events';
 import { createShopifyWebhooksReceiver } from '../../src/starters/shopify-webhooks-receiver';
 import { createSitooEventsReceiver } from '../../src/starters/sitoo-events-receiver';
+import { STORE_LEFT_MAPPING } from '../../src/client/end-of-day-schedules';
 import { clickAndCollectStatusQuery, webOrderCancelledSignal } from '../../src/workflows/click-and-collect-contract';
 import {
   recordedExceptionStatusQuery,
@@ -640,5 +645,214 @@ describe('receiver hardening (raw HTTP)', () => {
         expect(logged.slice(from).filter((l) => l.level >= 50)).toEqual([]);
       }
     });
+  });
+});
+
+describe('shutdown drain', () => {
+  const quietLogger = pino({ level: 'silent' });
+  const receiverFor = () =>
+    createSitooEventsReceiver({
+      client: stack.client,
+      accountId: stack.env.SITOO_ACCOUNT_ID,
+      eshopId: 1,
+      paymentConfirmationTimeout: '1h',
+      username: 'u',
+      password: 'p',
+      logger: quietLogger,
+    });
+  const batchFor = (orderId: number) =>
+    Buffer.from(
+      JSON.stringify([
+        {
+          event_id: randomUUID(),
+          event_type: 'order',
+          event_date: Math.floor(Date.now() / 1000),
+          account_id: stack.env.SITOO_ACCOUNT_ID,
+          data: { eshop_id: 1, order_id: orderId, warehouse_id: 101, order_event_type: 'add' },
+        },
+      ]),
+    );
+  const postHead = (length: number) =>
+    head('POST', '/events', {
+      authorization: basicAuth('u', 'p'),
+      'content-type': 'application/json',
+      'content-length': length,
+    });
+
+  it('finishes the batch it accepted and refuses what comes after shutdown began', async () => {
+    const receiver = receiverFor();
+    const url = await receiver.listen(0);
+    const order = sell(stack, 101, [['TEE-1', 1]]);
+    const body = batchFor(order.orderId);
+    const accepted = new Promise<void>((ok) => receiver.server.once('request', () => ok()));
+    // In flight: its head is read and its body still on its way when SIGTERM comes.
+    const inFlight = await RawConnection.open(url);
+    await inFlight.write(postHead(body.length));
+    await inFlight.write(body.subarray(0, 10));
+    await accepted;
+    // Another client has a connection open and its request half sent.
+    const late = await RawConnection.open(url);
+    await late.write('GET /healthz HTTP/1.1\r\nhost: receiver\r\n');
+
+    const closing = receiver.close(15_000);
+    await expect(RawConnection.open(url)).rejects.toThrow(/ECONNREFUSED/);
+    await late.write('\r\n');
+    const refused = await late.response();
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBeDefined();
+    await late.closedWithin(5_000);
+
+    await inFlight.write(body.subarray(10));
+    const answered = await inFlight.response(15_000);
+    expect(answered.status).toBe(200);
+    await closing;
+  });
+
+  it('closes a request still unfinished when the grace is over', async () => {
+    const receiver = receiverFor();
+    const url = await receiver.listen(0);
+    const accepted = new Promise<void>((ok) => receiver.server.once('request', () => ok()));
+    const stuck = await RawConnection.open(url);
+    await stuck.write(`${postHead(1_000)}[{"event_id":`);
+    await accepted;
+    await receiver.close(300);
+    await stuck.closedWithin(5_000);
+  });
+});
+
+describe('the mapping changed under a running receiver', () => {
+  let child: ChildProcess | undefined;
+  let dir: string | undefined;
+
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('gives a new store its end-of-day schedule, moves a store to its new zone and pauses a removed one, without a restart', async () => {
+    // The mapping mounted as Kubernetes mounts a ConfigMap: mapping.yaml -> ..data/mapping.yaml, ..data -> a versioned dir.
+    dir = await mkdtemp(join(tmpdir(), 'receiver-configmap-'));
+    const mountDir = dir;
+    let version = 0;
+    const publish = async (m: unknown) => {
+      const versionDir = `..version_${++version}`;
+      await mkdir(join(mountDir, versionDir));
+      await writeFile(join(mountDir, versionDir, 'mapping.yaml'), stringify(m));
+      await symlink(versionDir, join(mountDir, '..data_tmp'));
+      await rename(join(mountDir, '..data_tmp'), join(mountDir, '..data'));
+    };
+    const original = parse(await readFile(stack.envVars.MAPPING_FILE!, 'utf8')) as {
+      stores: Array<Record<string, unknown>>;
+    };
+    const [first, second, ...rest] = original.stores;
+    // The stack's own stores, plus one that leaves the mapping later.
+    const leaving = {
+      ...first!,
+      storeId: 'S98',
+      name: 'Closing store',
+      sitooWarehouseId: 998,
+      erpLocationCode: 'STORE98',
+      erpCustomerNumber: 'POS-S98',
+      webLocationId: 'gid://shopify/Location/99998',
+    };
+    await publish({ ...original, stores: [...original.stores, leaving] });
+    await symlink('..data/mapping.yaml', join(mountDir, 'mapping.yaml'));
+
+    const lines: Array<Record<string, unknown>> = [];
+    let stderr = '';
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/starters/run-events-receiver.ts'], {
+      cwd: PROJECT_ROOT,
+      env: {
+        ...process.env,
+        ...stack.envVars,
+        MAPPING_FILE: join(mountDir, 'mapping.yaml'),
+        EVENTS_PORT: '0',
+        WEBHOOKS_PORT: '0',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((ok) => child!.once('exit', (code) => ok(code)));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    let partial = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      partial += d.toString();
+      const all = partial.split('\n');
+      partial = all.pop()!;
+      for (const line of all) if (line.trim().startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
+    });
+    const schedule = (storeId: string) =>
+      stack.client.schedule
+        .getHandle(endOfDayScheduleId(storeId))
+        .describe()
+        .catch(() => undefined);
+    try {
+      await waitFor(
+        `the receiver's end-of-day schedules (stderr: ${stderr.slice(-300)})`,
+        async () => lines.some((l) => l.msg === 'start-up complete') && (await schedule('S98')),
+        60_000,
+      );
+      expect(await schedule('S99')).toBeUndefined();
+
+      const added = {
+        ...leaving,
+        storeId: 'S99',
+        name: 'New store',
+        sitooWarehouseId: 999,
+        erpLocationCode: 'STORE99',
+        erpCustomerNumber: 'POS-S99',
+        webLocationId: 'gid://shopify/Location/99999',
+        timeZone: 'America/New_York',
+      };
+      await publish({
+        ...original,
+        stores: [first, { ...second!, timeZone: 'Europe/Helsinki' }, ...rest, added],
+      });
+      const created = await waitFor("the new store's end-of-day schedule", () => schedule('S99'), 30_000);
+      expect(created.spec.timezone).toBe('America/New_York');
+      await waitFor(
+        "the moved store's schedule in its new zone",
+        async () => (await schedule(String(second!.storeId)))?.spec.timezone === 'Europe/Helsinki',
+        30_000,
+      );
+      const paused = await waitFor(
+        "the removed store's schedule paused",
+        async () => {
+          const s = await schedule('S98');
+          return s?.state.paused ? s : undefined;
+        },
+        30_000,
+      );
+      expect(paused.state.note).toBe(STORE_LEFT_MAPPING);
+
+      // A bad version is refused with its field and line, and the one in use stays.
+      await publish({ ...original, stores: [{ ...first!, erpLocationCode: 'not a code' }] });
+      const refusal = await waitFor('the bad mapping refused', () =>
+        lines.find((l) => l.msg === 'mapping reload refused; keeping the last good mapping'),
+      );
+      expect(String(refusal.err)).toMatch(/mapping\.yaml:\d+: stores\.0\.erpLocationCode/);
+      expect((await schedule('S99'))?.state.paused).toBe(false);
+
+      // The store comes back: its schedule runs again.
+      await publish({ ...original, stores: [...original.stores, leaving, added] });
+      await waitFor(
+        "the returning store's schedule unpaused",
+        async () => (await schedule('S98'))?.state.paused === false,
+        30_000,
+      );
+
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } catch (err) {
+      const warnings = lines.filter((l) => Number(l.level) >= 40).map((l) => JSON.stringify(l));
+      throw new Error(`${(err as Error).message}\nreceiver warnings:\n${warnings.join('\n')}`, { cause: err });
+    } finally {
+      child.kill('SIGKILL');
+      for await (const s of stack.client.schedule.list())
+        await stack.client.schedule
+          .getHandle(s.scheduleId)
+          .delete()
+          .catch(() => undefined);
+    }
   });
 });

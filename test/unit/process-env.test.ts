@@ -54,7 +54,17 @@ describe('each process validates the variables it uses', () => {
   it('the receiver needs neither the ERP nor the card processor credentials', () => {
     expect(
       loadEnv('events-receiver', { ...temporal, ...sitoo, ...receiver, SHOPIFY_SHOP_URL: shop.SHOPIFY_SHOP_URL }),
-    ).toMatchObject({ EVENTS_PORT: 8080, CLICK_AND_COLLECT_EXPIRY: '7d' });
+    ).toMatchObject({ EVENTS_PORT: 8080, CLICK_AND_COLLECT_EXPIRY: '7d', RECEIVER_SHUTDOWN_GRACE: '20s' });
+    const bad = refusal(() =>
+      loadEnv('events-receiver', {
+        ...temporal,
+        ...sitoo,
+        ...receiver,
+        SHOPIFY_SHOP_URL: shop.SHOPIFY_SHOP_URL,
+        RECEIVER_SHUTDOWN_GRACE: 'a while',
+      }),
+    );
+    expect(bad).toContain('RECEIVER_SHUTDOWN_GRACE: must be a duration');
   });
 
   it('names every missing variable of its process, and only those', () => {
