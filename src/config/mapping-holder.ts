@@ -38,6 +38,12 @@ export interface MappingStatus {
 export interface MappingHolderOptions {
   /** A ConfigMap update is several renames in a row: they are read as one change after this quiet time. */
   debounceMs?: number;
+  /**
+   * The file is also read again this often (default 15 s; 0: never). Node documents fs.watch as
+   * not fully reliable (events can be missed or coalesced, and some volumes send none), so a
+   * missed change is taken within this bound instead of never. An unchanged file costs one read.
+   */
+  recheckMs?: number;
 }
 
 async function readMapping(path: string): Promise<{ text: string; mapping: Mapping }> {
@@ -116,6 +122,9 @@ export async function holdMappingFile(
   }
   const onHup = () => void reload('SIGHUP');
   process.on('SIGHUP', onHup);
+  const recheckMs = opts.recheckMs ?? 15_000;
+  const recheck = recheckMs > 0 ? setInterval(() => void reload('periodic check'), recheckMs) : undefined;
+  recheck?.unref();
 
   return {
     current: () => mapping,
@@ -124,6 +133,7 @@ export async function holdMappingFile(
     status: () => ({ file: path, stores: mapping.stores.length, loadedAt, ...(refused ? { refused } : {}) }),
     close() {
       clearTimeout(timer);
+      clearInterval(recheck);
       watcher?.close();
       process.off('SIGHUP', onHup);
     },
