@@ -144,6 +144,14 @@ const receivers = {
   WEB_ORDER_VAT_PERCENT: z.coerce.number().min(0).max(100).default(25),
   /** At SIGTERM, how long requests already accepted may take to finish; below the pod's termination grace. */
   RECEIVER_SHUTDOWN_GRACE: duration.default('20s'),
+  /** The codec endpoint's bearer token (the Temporal UI and CLI decrypt payloads through it); unset: not served. */
+  CODEC_ENDPOINT_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
+  /** The Temporal UI's origin (scheme://host[:port]), the only one a browser may call the codec endpoint from. */
+  CODEC_CORS_ORIGIN: url
+    .refine((v) => new URL(v).origin === v, 'must be an origin like https://temporal-ui.example.com, no path or slash')
+    .optional(),
+  /** The codec endpoint's own port: inside the cluster only, never one of the receivers' public ports. */
+  CODEC_PORT: z.coerce.number().int().min(0).max(65535).default(8082),
 };
 
 /** The schedules the receiver process keeps in place. */
@@ -195,11 +203,24 @@ function currentKeyConfigured(
     });
 }
 
+/** A codec endpoint without keys would serve payloads in clear as if decrypted: refused at start. */
+function codecEndpointHasKeys(
+  env: { TEMPORAL_PAYLOAD_KEYS?: Map<string, Buffer>; CODEC_ENDPOINT_TOKEN?: string },
+  ctx: z.RefinementCtx,
+): void {
+  if (env.CODEC_ENDPOINT_TOKEN !== undefined && !env.TEMPORAL_PAYLOAD_KEYS?.size)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['CODEC_ENDPOINT_TOKEN'],
+      message: 'needs TEMPORAL_PAYLOAD_KEYS, the keys the codec endpoint decrypts with',
+    });
+}
+
 const PROCESS_ENVS = {
   'main-worker': mainWorkerEnv.superRefine(currentKeyConfigured),
   'inventory-worker': inventoryWorkerEnv.superRefine(currentKeyConfigured),
-  'events-receiver': eventsReceiverEnv.superRefine(currentKeyConfigured),
-  'local-stack': localStackEnv.superRefine(currentKeyConfigured),
+  'events-receiver': eventsReceiverEnv.superRefine(currentKeyConfigured).superRefine(codecEndpointHasKeys),
+  'local-stack': localStackEnv.superRefine(currentKeyConfigured).superRefine(codecEndpointHasKeys),
 };
 export type ProcessName = keyof typeof PROCESS_ENVS;
 

@@ -3,10 +3,11 @@ import { createLogger } from '../config/logger';
 import { holdMappingFile } from '../config/mapping-holder';
 import { shopDomainOf } from '../connectors/ecommerce/shopify/webhooks';
 import { runMain } from '../bootstrap/entrypoint';
-import { dataConverter } from '../bootstrap/data-converter';
+import { dataConverter, payloadCodec } from '../bootstrap/data-converter';
 import { connectClient, describeTemporal, loadTemporalConfig } from '../bootstrap/temporal-connection';
 import { backgroundSetup, type SetupStep } from './background-setup';
 import { ensureEndOfDaySchedules, pauseEndOfDaySchedulesOfRemovedStores } from '../client/end-of-day-schedules';
+import { CODEC_PATH, createCodecEndpoint } from './codec-endpoint';
 import { createShopifyWebhooksReceiver } from './shopify-webhooks-receiver';
 import { createSitooEventsReceiver } from './sitoo-events-receiver';
 import { ensureSitooPollSchedule } from '../client/sitoo-poll-schedule';
@@ -121,13 +122,31 @@ runMain(async () => {
     { url: `${url}/events`, webhooks: `${webhooksUrl}/webhooks/shopify`, temporal: describeTemporal(temporal) },
     'Sitoo events and Shopify webhooks receivers listening',
   );
+  // Only with a token, on its own port: it decrypts anything it is sent (see codec-endpoint.ts).
+  // loadEnv has checked the keys are there when the token is.
+  const codec = payloadCodec(env);
+  const codecEndpoint =
+    env.CODEC_ENDPOINT_TOKEN && codec
+      ? createCodecEndpoint({
+          codec,
+          token: env.CODEC_ENDPOINT_TOKEN,
+          corsOrigin: env.CODEC_CORS_ORIGIN,
+          logger,
+        })
+      : undefined;
+  if (codecEndpoint) {
+    const codecUrl = await codecEndpoint.listen(env.CODEC_PORT, '0.0.0.0');
+    logger.info({ url: `${codecUrl}${CODEC_PATH}`, corsOrigin: env.CODEC_CORS_ORIGIN }, 'codec endpoint listening');
+  }
   setup.start();
   const stop = () => {
     const graceMs = durationMs('RECEIVER_SHUTDOWN_GRACE', env.RECEIVER_SHUTDOWN_GRACE);
     logger.info({ graceMs }, 'stopping: refusing new requests, finishing those in flight');
     setup.stop();
     mapping.close();
-    void Promise.all([receiver.close(graceMs), webhooks.close(graceMs)]).then(() => process.exit(0));
+    void Promise.all([receiver.close(graceMs), webhooks.close(graceMs), codecEndpoint?.close(graceMs)]).then(() =>
+      process.exit(0),
+    );
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

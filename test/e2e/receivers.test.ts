@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import {
   sitooEventExceptionWorkflowId,
 } from '../../src/domain/ids';
 import type { LocalStack } from '../../src/local/stack';
-import { PROJECT_ROOT } from '../../src/local/temporal-cli';
+import { findTemporalCli, PROJECT_ROOT } from '../../src/local/temporal-cli';
 import { signWebhook } from '../../src/simulators/shopify';
 import type { UnstorableEventKind } from '../../src/simulators/sitoo/events';
 import { createShopifyWebhooksReceiver } from '../../src/starters/shopify-webhooks-receiver';
@@ -29,7 +29,7 @@ import {
 import { resolveUpdate } from '../../src/workflows/sale-contract';
 import { head, RawConnection } from '../support/raw-http';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
-import { saleResult, sell, startTestStack, webLocation } from './stack-fixture';
+import { saleHandle, saleResult, sell, startTestStack, webLocation } from './stack-fixture';
 
 // The receivers under hostile and unlucky input: events that cannot be stored as they are,
 // unsigned webhook headers, start-up while Sitoo is down, and raw HTTP abuse.
@@ -857,6 +857,134 @@ describe('the mapping changed under a running receiver', () => {
           .getHandle(s.scheduleId)
           .delete()
           .catch(() => undefined);
+    }
+  });
+});
+
+describe('codec endpoint in the receiver process', () => {
+  let child: ChildProcess | undefined;
+
+  afterAll(() => {
+    child?.kill('SIGTERM');
+  });
+
+  it('serves /codec/decode on CODEC_PORT only, with the token: an encrypted history payload comes back in clear', async () => {
+    const token = randomUUID() + randomUUID();
+    const ui = 'http://localhost:8233';
+    const lines: Array<Record<string, unknown>> = [];
+    let stderr = '';
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/starters/run-events-receiver.ts'], {
+      cwd: PROJECT_ROOT,
+      env: {
+        ...process.env,
+        ...stack.envVars,
+        EVENTS_PORT: '0',
+        WEBHOOKS_PORT: '0',
+        CODEC_PORT: '0',
+        CODEC_ENDPOINT_TOKEN: token,
+        CODEC_CORS_ORIGIN: ui,
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    let partial = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      partial += d.toString();
+      const all = partial.split('\n');
+      partial = all.pop()!;
+      for (const line of all) if (line.trim().startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
+    });
+    const listening = await waitFor(
+      `the receiver's codec endpoint (stderr: ${stderr.slice(-300)})`,
+      () => lines.find((l) => l.msg === 'codec endpoint listening'),
+      45_000,
+    );
+    const codecUrl = String(listening.url);
+    const receiverUrls = lines.find((l) => typeof l.webhooks === 'string')!;
+
+    // A sale's start input, as Temporal stores it: encrypted, read raw from the history.
+    const order = sell(stack, 102, [['BOOK-1', 1]]);
+    const handle = saleHandle(stack, order.orderId);
+    await waitFor('the sale workflow to start', () => handle.describe().then(() => true), 60_000);
+    const history = await stack.client.workflowService.getWorkflowExecutionHistory({
+      namespace: stack.client.options.namespace,
+      execution: { workflowId: handle.workflowId },
+    });
+    const input = history.history!.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads!;
+    const proto3Json = input.map((p) => ({
+      metadata: Object.fromEntries(
+        Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+      ),
+      data: Buffer.from(p.data!).toString('base64'),
+    }));
+    expect(Buffer.from(proto3Json[0]!.metadata.encoding!, 'base64').toString()).toBe('binary/encrypted');
+    const decode = (base: string, authorization?: string) =>
+      request(`${base}/decode`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-namespace': stack.client.options.namespace,
+          origin: ui,
+          ...(authorization ? { authorization } : {}),
+        },
+        body: JSON.stringify({ payloads: proto3Json }),
+      });
+
+    const res = await decode(codecUrl, `Bearer ${token}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['access-control-allow-origin']).toBe(ui);
+    const { payloads } = (await res.body.json()) as {
+      payloads: Array<{ metadata: Record<string, string>; data: string }>;
+    };
+    expect(Buffer.from(payloads[0]!.metadata.encoding!, 'base64').toString()).toBe('json/plain');
+    expect(JSON.parse(Buffer.from(payloads[0]!.data, 'base64').toString())).toMatchObject({ orderId: order.orderId });
+
+    // The Temporal CLI, as an operator runs it (`--codec-endpoint`, `--codec-auth`), shows it in clear too.
+    const cli = await findTemporalCli();
+    expect(cli).toBeDefined();
+    const shown = await new Promise<string>((resolve, reject) =>
+      execFile(
+        cli!,
+        [
+          'workflow',
+          'show',
+          '--address',
+          stack.envVars.TEMPORAL_ADDRESS!,
+          '--namespace',
+          stack.client.options.namespace,
+          '-w',
+          handle.workflowId,
+          '--codec-endpoint',
+          codecUrl,
+          '--codec-auth',
+          `Bearer ${token}`,
+          '-o',
+          'json',
+        ],
+        (err, stdout, stderrText) => (err ? reject(new Error(`${err.message}: ${stderrText}`)) : resolve(stdout)),
+      ),
+    );
+    const started = (
+      JSON.parse(shown) as {
+        events: Array<{
+          workflowExecutionStartedEventAttributes?: {
+            input: { payloads: Array<{ metadata: Record<string, string>; data: string }> };
+          };
+        }>;
+      }
+    ).events[0]!.workflowExecutionStartedEventAttributes!.input.payloads[0]!;
+    expect(Buffer.from(started.metadata.encoding!, 'base64').toString()).toBe('json/plain');
+    expect(JSON.parse(Buffer.from(started.data, 'base64').toString())).toMatchObject({ orderId: order.orderId });
+
+    const anonymous = await decode(codecUrl);
+    expect(anonymous.statusCode).toBe(401);
+    await anonymous.body.dump();
+    // Not on the public ports, token or not.
+    for (const url of [String(receiverUrls.url).replace(/\/events$/, ''), String(receiverUrls.webhooks)]) {
+      const publicPort = await decode(`${new URL(url).origin}/codec`, `Bearer ${token}`);
+      expect(publicPort.statusCode).toBe(404);
+      await publicPort.body.dump();
     }
   });
 });

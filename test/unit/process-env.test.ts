@@ -67,6 +67,37 @@ describe('each process validates the variables it uses', () => {
     expect(bad).toContain('RECEIVER_SHUTDOWN_GRACE: must be a duration');
   });
 
+  it('serves the codec endpoint only with a long token and payload keys, for a bare origin', () => {
+    const base = { ...temporal, ...sitoo, ...receiver, SHOPIFY_SHOP_URL: shop.SHOPIFY_SHOP_URL };
+    const off = loadEnv('events-receiver', base);
+    expect(off).toMatchObject({ CODEC_PORT: 8082 });
+    expect(off.CODEC_ENDPOINT_TOKEN).toBeUndefined();
+    const keys = { TEMPORAL_PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}` };
+    const token = 'codec-token-value-0123456789abcdef';
+    expect(
+      loadEnv('events-receiver', {
+        ...base,
+        ...keys,
+        CODEC_ENDPOINT_TOKEN: token,
+        CODEC_CORS_ORIGIN: 'http://localhost:8233',
+      }),
+    ).toMatchObject({ CODEC_ENDPOINT_TOKEN: token, CODEC_CORS_ORIGIN: 'http://localhost:8233' });
+    const noKeys = refusal(() => loadEnv('events-receiver', { ...base, CODEC_ENDPOINT_TOKEN: token }));
+    expect(noKeys).toMatch(/CODEC_ENDPOINT_TOKEN: needs TEMPORAL_PAYLOAD_KEYS/);
+    expect(noKeys).not.toContain(token);
+    const bad = refusal(() =>
+      loadEnv('events-receiver', {
+        ...base,
+        ...keys,
+        CODEC_ENDPOINT_TOKEN: 'short-pw',
+        CODEC_CORS_ORIGIN: 'https://ui.example.com/namespaces',
+      }),
+    );
+    expect(bad).toMatch(/CODEC_ENDPOINT_TOKEN: must be at least 32 characters/);
+    expect(bad).toMatch(/CODEC_CORS_ORIGIN: must be an origin/);
+    expect(bad).not.toContain('short-pw');
+  });
+
   it('names every missing variable of its process, and only those', () => {
     const message = refusal(() => loadEnv('events-receiver', { ...temporal, ...sitoo }));
     expect(message).toMatch(/^Invalid configuration for the events receiver:\n/);
