@@ -33,7 +33,7 @@ for overlay in deploy/k8s/overlays/*/; do
     const docs = require("node:fs").readFileSync(process.argv[1], "utf8").split(/^---$/m);
     const wants = { "worker-main": ["retail-sitoo", "retail-business-central", "retail-shopify-api", "retail-stripe", "retail-temporal"],
       "worker-inventory": ["retail-sitoo", "retail-business-central", "retail-shopify-api", "retail-temporal"],
-      "receiver": ["retail-events", "retail-shopify-webhooks", "retail-temporal"] };
+      "receiver": ["retail-events", "retail-shopify-webhooks", "retail-temporal", "retail-codec"] };
     for (const [name, secrets] of Object.entries(wants)) {
       const doc = docs.find((d) => /kind: Deployment/.test(d) && new RegExp(`^  name: ${name}$`, "m").test(d));
       if (!doc) throw new Error(`${process.argv[2]}: no Deployment ${name}`);
