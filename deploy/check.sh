@@ -2,6 +2,7 @@
 # Checks the Kubernetes manifests offline: each Kustomize overlay builds, and what it builds passes
 # strict schema validation for the oldest and newest Kubernetes we support. Installs its tools into
 # .tools (kustomize from the Go module proxy, kubernetes-validate from PyPI) the first time.
+# Then loads docker-compose.yml as Compose does (deploy/compose-check, on compose-go).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KUSTOMIZE_VERSION=v5.7.1
@@ -43,3 +44,9 @@ for overlay in deploy/k8s/overlays/*/; do
   ' "$out" "$name"
   echo "deploy/k8s/overlays/$name: builds, valid (strict) for Kubernetes ${KUBERNETES_VERSIONS[*]}, secrets per process"
 done
+
+# Rebuilt every run (Go's build cache makes that quick), so a change to the check takes effect.
+echo "== docker-compose.yml"
+(cd deploy/compose-check && go build -o ../../.tools/bin/compose-check .)
+: > .data/deploy-check/empty.env
+.tools/bin/compose-check docker-compose.yml .env.example .data/deploy-check/empty.env

@@ -5,12 +5,13 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { build } from 'esbuild';
 import { PROJECT_ROOT } from './temporal-cli';
 
-/** The processes the image runs (`node dist/<path>.js`). */
+/** The processes the image runs (`node dist/<path>.js`); the simulators only for compose and local clusters. */
 export const ENTRY_POINTS = [
   'workers/main.ts',
   'workers/inventory.ts',
   'starters/run-events-receiver.ts',
   'starters/temporal-setup.ts',
+  'local/simulators-server.ts',
 ];
 
 /**

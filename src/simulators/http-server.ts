@@ -51,6 +51,8 @@ export interface SimServerOptions {
    */
   maxInFlight?: { limit: number; overloaded: () => SimResponse };
   port?: number;
+  /** Default loopback; a container listens on every interface (`0.0.0.0`) for its neighbours. */
+  host?: string;
 }
 
 /** Requests between arrival and answer, now and at the most: what a client's concurrency looks like to the API. */
@@ -79,7 +81,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   return {

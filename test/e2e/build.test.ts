@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildDist } from '../../src/local/build';
@@ -57,6 +58,7 @@ describe('npm run build', () => {
       expect(existsSync(join(outDir, entry)), entry).toBe(true);
     }
     expect(existsSync(join(outDir, 'starters/temporal-setup.js'))).toBe(true);
+    expect(existsSync(join(outDir, 'local/simulators-server.js'))).toBe(true);
     expect(existsSync(join(outDir, 'workflow-bundle.js'))).toBe(true);
   });
 
@@ -87,4 +89,104 @@ describe('npm run build', () => {
     expect(await run.exited).toBe(0);
     expect(run.out.stdout).toContain('inventory worker stopped');
   });
+
+  it('compose without outside accounts: the compiled simulators serve what the processes are given, and a Sitoo stock move reaches the web', async () => {
+    // docker-compose.yml's topology on loopback: the same entry points and variables, free ports for the fixed ones.
+    const [sitooPort, bcPort, shopPort, stripePort, eventsPort, webhooksPort] = await Promise.all(
+      Array.from({ length: 6 }, freePort),
+    );
+    const tenant = '7e1a6c2b-0f3d-4e5a-9b8c-1d2e3f4a5b6c';
+    const shared = {
+      MAPPING_FILE: join(PROJECT_ROOT, 'config', 'mapping.example.yaml'),
+      SITOO_BASE_URL: `http://127.0.0.1:${sitooPort}`,
+      SITOO_ACCOUNT_ID: '10020',
+      SITOO_API_ID: '10020-140',
+      SITOO_API_PASSWORD: 'simulated-sitoo-password',
+      BC_API_BASE_URL: `http://127.0.0.1:${bcPort}/v2.0/${tenant}/production/api/v2.0`,
+      BC_COMPANY_ID: '6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f',
+      BC_CLIENT_ID: '0c9f5e1d-2a3b-4c4d-8e5f-6a7b8c9d0e1f',
+      BC_CLIENT_SECRET: 'simulated-bc-client-secret',
+      SHOPIFY_SHOP_URL: `http://127.0.0.1:${shopPort}`,
+      SHOPIFY_ACCESS_TOKEN: 'shpat_simulated',
+      STRIPE_API_URL: `http://127.0.0.1:${stripePort}`,
+      STRIPE_SECRET_KEY: 'sk_test_simulated',
+      EVENTS_USERNAME: 'sitoo-events',
+      EVENTS_PASSWORD: 'simulated-events-password',
+      SHOPIFY_WEBHOOK_SECRETS: 'simulated-webhook-secret',
+    };
+    const sims = startCompiled('local/simulators-server.js', {
+      ...shared,
+      SIM_EVENTS_RECEIVER_URL: `http://127.0.0.1:${eventsPort}`,
+      SIM_WEBHOOKS_URL: `http://127.0.0.1:${webhooksPort}/webhooks/shopify`,
+    });
+    await waitFor('the simulators to listen', () => {
+      if (sims.child.exitCode !== null) throw new Error(`exited ${sims.child.exitCode}: ${sims.out.stderr}`);
+      return sims.out.stdout.includes('simulators listening');
+    });
+    const processes = {
+      ...shared,
+      BC_TOKEN_URL: `http://127.0.0.1:${bcPort}/${tenant}/oauth2/v2.0/token`,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_NAMESPACE: 'e2e-build',
+    };
+    const worker = startCompiled('workers/inventory.js', {
+      ...processes,
+      WORKER_HEALTH_PORT: String(await freePort()),
+    });
+    const receiver = startCompiled('starters/run-events-receiver.js', {
+      ...processes,
+      EVENTS_PORT: String(eventsPort),
+      WEBHOOKS_PORT: String(webhooksPort),
+    });
+
+    const webOnHand = async (sku: string): Promise<number | undefined> => {
+      const res = await fetch(`http://127.0.0.1:${shopPort}/admin/api/2026-04/graphql.json`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-shopify-access-token': 'shpat_simulated' },
+        body: JSON.stringify({
+          query:
+            '{ location(id: "gid://shopify/Location/1") { inventoryLevels(first: 10) { nodes { item { sku } quantities(names: ["on_hand"]) { quantity } } } } }',
+        }),
+      });
+      const body = (await res.json()) as {
+        data: {
+          location: { inventoryLevels: { nodes: { item: { sku: string }; quantities: { quantity: number }[] }[] } };
+        };
+      };
+      return body.data.location.inventoryLevels.nodes.find((n) => n.item.sku === sku)?.quantities[0]?.quantity;
+    };
+    // Seeded from the mapping: store S01's web location holds the store's stock less the mapping's buffer (TEE-BLK-M: 2).
+    expect(await webOnHand('JEANS-32')).toBe(10);
+    expect(await webOnHand('TEE-BLK-M')).toBe(18);
+
+    await waitFor('the receiver to be up', async () => {
+      for (const p of [worker, receiver])
+        if (p.child.exitCode !== null) throw new Error(`exited ${p.child.exitCode}: ${p.out.stderr}`);
+      return (await fetch(`http://127.0.0.1:${eventsPort}/healthz`).catch(() => undefined))?.ok;
+    });
+    const moved = await fetch(`http://127.0.0.1:${sitooPort}/v2/accounts/10020/sites/1/warehousetransactions.json`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from('10020-140:simulated-sitoo-password').toString('base64')}`,
+      },
+      body: JSON.stringify([
+        { warehouseid: 101, transactiontype: 70, items: [{ sku: 'JEANS-32', decimalquantity: '-4.000' }] },
+      ]),
+    });
+    expect(moved.status).toBe(200);
+    await waitFor('the web to follow the store', async () => (await webOnHand('JEANS-32')) === 6, 60_000);
+
+    for (const p of [worker, receiver, sims]) p.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    expect(await receiver.exited).toBe(0);
+  }, 120_000);
 });
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

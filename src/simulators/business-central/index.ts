@@ -21,6 +21,8 @@ export { TokenIssuer, BC_SCOPE } from './auth';
 
 export interface BusinessCentralSimulatorOptions {
   port?: number;
+  /** The interface to listen on (default loopback). */
+  host?: string;
   tenantId?: string;
   /** Environment name in the URL; default 'production'. */
   environment?: string;
@@ -159,6 +161,7 @@ export async function startBusinessCentralSimulator(
     before,
     maxInFlight,
     port: opts.port,
+    host: opts.host,
   });
 
   return {

@@ -33,6 +33,8 @@ export {
 
 export interface ShopifySimulatorOptions {
   port?: number;
+  /** The interface to listen on (default loopback). */
+  host?: string;
   accessToken?: string;
   /** The version this shop serves; any other well-formed version falls forward to it, as Shopify does. */
   apiVersion?: string;
@@ -197,6 +199,7 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
   const server = await startSimServer({
     name: 'shopify',
     port: opts.port,
+    host: opts.host,
     faults,
     routes: [{ method: 'POST', pattern: ADMIN_PATH, handler: handle, write: false }],
     before: (req) => {

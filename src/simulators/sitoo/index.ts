@@ -36,6 +36,8 @@ export { SitooEventDelivery } from './events';
 
 export interface SitooSimulatorOptions {
   port?: number;
+  /** The interface to listen on (default loopback). */
+  host?: string;
   accountId?: number;
   eshopId?: number;
   apiId: string;
@@ -92,6 +94,7 @@ export async function startSitooSimulator(opts: SitooSimulatorOptions): Promise<
   const server = await startSimServer({
     name: 'sitoo',
     port: opts.port,
+    host: opts.host,
     faults,
     routes: sitooRoutes(state),
     faultResponse: (kind, config) => {

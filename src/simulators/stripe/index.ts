@@ -18,6 +18,8 @@ export type {
 
 export interface StripeSimulatorOptions {
   port?: number;
+  /** The interface to listen on (default loopback). */
+  host?: string;
   /** The only key accepted (Bearer, or Basic with the key as user name, as Stripe allows). */
   secretKey?: string;
   fee?: FeeSchedule;
@@ -108,6 +110,7 @@ export async function startStripeSimulator(opts: StripeSimulatorOptions = {}): P
     notFound,
     before,
     port: opts.port,
+    host: opts.host,
   });
   return { url: sim.url, secretKey, state, faults, close: () => sim.close() };
 }
