@@ -12,6 +12,13 @@ export interface EndOfDayScheduleOptions {
   /** ERP_LATE_COMMIT_WINDOW (see EndOfDayInput). */
   erpLateCommitWindow?: string;
   catchUpDays?: number;
+  /**
+   * Schedules this process paused because their store left the mapping (filled by
+   * pauseEndOfDaySchedulesOfRemovedStores). A pause is a signal the schedule applies a moment
+   * later, so a describe just after it can still show the schedule running: a store that comes
+   * back soon after is unpaused from this memory, not only from what describe shows.
+   */
+  pausedHere?: Set<string>;
 }
 
 /**
@@ -57,7 +64,10 @@ export async function ensureEndOfDaySchedules(client: Client, opts: EndOfDaySche
         return { ...prev, spec, action: { ...prev.action, args: [args] } };
       });
       // Only our own pause is lifted: one an operator set stays.
-      if (back) await handle.unpause(`store ${storeId} is back in the mapping`);
+      if (back || opts.pausedHere?.has(scheduleId)) {
+        await handle.unpause(`store ${storeId} is back in the mapping`);
+        opts.pausedHere?.delete(scheduleId);
+      }
     }
     ids.push(scheduleId);
   }
@@ -73,7 +83,11 @@ export const STORE_LEFT_MAPPING = 'paused: the store left the mapping';
  * schedule keeps its history, comes back if the store does, and is deleted by hand once the
  * store's last day is closed.
  */
-export async function pauseEndOfDaySchedulesOfRemovedStores(client: Client, storeIds: string[]): Promise<string[]> {
+export async function pauseEndOfDaySchedulesOfRemovedStores(
+  client: Client,
+  storeIds: string[],
+  pausedHere?: Set<string>,
+): Promise<string[]> {
   const prefix = endOfDayScheduleId('');
   const kept = new Set(storeIds.map(endOfDayScheduleId));
   const paused: string[] = [];
@@ -87,6 +101,7 @@ export async function pauseEndOfDaySchedulesOfRemovedStores(client: Client, stor
       throw err;
     }
     paused.push(schedule.scheduleId);
+    pausedHere?.add(schedule.scheduleId);
   }
   return paused;
 }

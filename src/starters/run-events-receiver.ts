@@ -35,6 +35,8 @@ runMain(async () => {
   const temporal = loadTemporalConfig();
   const client = await connectClient(temporal, { dataConverter: dataConverter(env, logger) });
 
+  // End-of-day schedules this process paused for a store that left the mapping (see pausedHere).
+  const pausedHere = new Set<string>();
   // One entry per schedule this process keeps in place.
   const steps: SetupStep[] = [
     {
@@ -71,6 +73,7 @@ runMain(async () => {
       run: async () => {
         const stores = storesOf(mapping.current());
         const ensured = await ensureEndOfDaySchedules(client, {
+          pausedHere,
           accountId: env.SITOO_ACCOUNT_ID,
           stores,
           closingTime: env.EOD_CLOSING_TIME,
@@ -81,6 +84,7 @@ runMain(async () => {
         const paused = await pauseEndOfDaySchedulesOfRemovedStores(
           client,
           stores.map((s) => s.storeId),
+          pausedHere,
         );
         if (paused.length)
           logger.warn({ paused }, 'paused the end-of-day schedules of stores no longer in the mapping');
