@@ -9,6 +9,20 @@ import tseslint from 'typescript-eslint';
  * the folders listed (and itself), nothing else of ours. Workflows may also import activity
  * modules for their types (`import type`), which the bundle drops.
  */
+/** Everything but the demo and the local stack themselves. */
+const BELOW_LOCAL = [
+  'domain',
+  'config',
+  'connectors',
+  'activities',
+  'workflows',
+  'client',
+  'bootstrap',
+  'workers',
+  'starters',
+  'simulators',
+];
+
 const LAYERS = {
   domain: [],
   config: ['domain'],
@@ -20,31 +34,9 @@ const LAYERS = {
   workers: ['domain', 'config', 'connectors', 'activities', 'workflows', 'client', 'bootstrap'],
   starters: ['domain', 'config', 'connectors', 'workflows', 'client', 'bootstrap'],
   simulators: ['domain'],
-  local: [
-    'domain',
-    'config',
-    'connectors',
-    'activities',
-    'workflows',
-    'client',
-    'bootstrap',
-    'workers',
-    'starters',
-    'simulators',
-  ],
-  demo: [
-    'domain',
-    'config',
-    'connectors',
-    'activities',
-    'workflows',
-    'client',
-    'bootstrap',
-    'workers',
-    'starters',
-    'simulators',
-    'local',
-  ],
+  // The local stack runs everything in-process; the demo runs on top of it.
+  local: BELOW_LOCAL,
+  demo: [...BELOW_LOCAL, 'local'],
 };
 
 /** Above the workflows, only their contracts are code to import: the workflow modules themselves run in the sandbox. */

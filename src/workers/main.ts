@@ -4,9 +4,8 @@ import { createConnectors } from '../bootstrap/connectors';
 import { createMainWorker } from './create-workers';
 import { runMain } from '../bootstrap/entrypoint';
 import { installRuntimeLogger } from './runtime-logger';
-import { serveWorkerHealth } from './health';
+import { runWorkerProcess } from './run-worker';
 import { createWorkerContext } from './worker-context';
-import { describeTemporal } from '../bootstrap/temporal-connection';
 
 /** The main worker process: sale workflows, ERP and Sitoo activities, the polling fallback. SIGTERM drains it. */
 runMain(async () => {
@@ -23,17 +22,5 @@ runMain(async () => {
       erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW,
     },
   });
-  logger.info(
-    {
-      taskQueue: worker.options.taskQueue,
-      temporal: describeTemporal(context.temporal),
-      workflowBundle: context.workflowBundle?.codePath ?? 'bundled at start',
-    },
-    'main worker running',
-  );
-  const health = serveWorkerHealth(worker, env.WORKER_HEALTH_PORT, logger);
-  await worker.run();
-  health?.close();
-  await context.close();
-  logger.info('main worker stopped');
+  await runWorkerProcess('main worker', worker, context, env.WORKER_HEALTH_PORT, logger);
 });

@@ -46,6 +46,38 @@ afterAll(async () => {
   await t?.close();
 });
 
+/**
+ * The receiver as Kubernetes runs it: its own process, reading `stack.envVars` plus `env`. Its
+ * JSON log lines are collected in `lines` as they come, its stderr kept for failure messages.
+ */
+function startReceiverProcess(env: Record<string, string>) {
+  const lines: Array<Record<string, unknown>> = [];
+  let stderr = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/starters/run-events-receiver.ts'], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...stack.envVars, EVENTS_PORT: '0', WEBHOOKS_PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  let partial = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    partial += d.toString();
+    const all = partial.split('\n');
+    partial = all.pop()!;
+    for (const line of all) if (line.trim().startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
+  });
+  return { child, lines, stderr: () => stderr };
+}
+
+/** Schedules are per namespace and the receiver makes them all: a test that started one removes them. */
+async function deleteAllSchedules() {
+  for await (const s of stack.client.schedule.list())
+    await stack.client.schedule
+      .getHandle(s.scheduleId)
+      .delete()
+      .catch(() => undefined);
+}
+
 const eventsAuth = () => basicAuth(stack.env.EVENTS_USERNAME, stack.env.EVENTS_PASSWORD);
 const secret = () => stack.env.SHOPIFY_WEBHOOK_SECRETS[0]!;
 
@@ -295,31 +327,20 @@ describe('start-up while Sitoo is down', () => {
 
   it('listens and takes events while Sitoo is down, and sets its schedules up without Sitoo (store zones come from the mapping)', async () => {
     stack.sitoo.faults.set({ outage: { from: Date.now(), until: Date.now() + 3600_000 } });
-    const lines: Array<Record<string, unknown>> = [];
     try {
-      child = spawn(process.execPath, ['--import', 'tsx', 'src/starters/run-events-receiver.ts'], {
-        cwd: PROJECT_ROOT,
-        env: { ...process.env, ...stack.envVars, EVENTS_PORT: '0', WEBHOOKS_PORT: '0', LOG_LEVEL: 'info' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const receiver = startReceiverProcess({});
+      child = receiver.child;
+      const { lines, stderr } = receiver;
       const listening = await new Promise<Record<string, unknown>>((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`the receiver process did not listen within 45 s: ${stderr.slice(-400)}`)),
+          () => reject(new Error(`the receiver process did not listen within 45 s: ${stderr().slice(-400)}`)),
           45_000,
         );
         child!.on('exit', (code) => {
           clearTimeout(timer);
-          reject(new Error(`the receiver process exited with code ${code} before listening: ${stderr.slice(-400)}`));
+          reject(new Error(`the receiver process exited with code ${code} before listening: ${stderr().slice(-400)}`));
         });
-        let partial = '';
-        child!.stdout!.on('data', (d: Buffer) => {
-          partial += d.toString();
-          const all = partial.split('\n');
-          partial = all.pop()!;
-          for (const line of all)
-            if (line.trim().startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
+        child!.stdout!.on('data', () => {
           const found = lines.find((l) => typeof l.url === 'string' && typeof l.webhooks === 'string');
           if (found) {
             clearTimeout(timer);
@@ -373,11 +394,7 @@ describe('start-up while Sitoo is down', () => {
     } finally {
       stack.sitoo.faults.set({ outage: null });
       child?.kill('SIGTERM');
-      for await (const s of stack.client.schedule.list())
-        await stack.client.schedule
-          .getHandle(s.scheduleId)
-          .delete()
-          .catch(() => undefined);
+      await deleteAllSchedules();
     }
   });
 });
@@ -758,29 +775,11 @@ describe('the mapping changed under a running receiver', () => {
     await publish({ ...original, stores: [...original.stores, leaving] });
     await symlink('..data/mapping.yaml', join(mountDir, 'mapping.yaml'));
 
-    const lines: Array<Record<string, unknown>> = [];
-    let stderr = '';
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/starters/run-events-receiver.ts'], {
-      cwd: PROJECT_ROOT,
-      env: {
-        ...process.env,
-        ...stack.envVars,
-        MAPPING_FILE: join(mountDir, 'mapping.yaml'),
-        EVENTS_PORT: '0',
-        WEBHOOKS_PORT: '0',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const receiver = startReceiverProcess({ MAPPING_FILE: join(mountDir, 'mapping.yaml') });
+    child = receiver.child;
+    const { lines } = receiver;
+    const stderr = receiver.stderr;
     const exited = new Promise<number | null>((ok) => child!.once('exit', (code) => ok(code)));
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    let partial = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      partial += d.toString();
-      const all = partial.split('\n');
-      partial = all.pop()!;
-      for (const line of all) if (line.trim().startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
-    });
     const schedule = (storeId: string) =>
       stack.client.schedule
         .getHandle(endOfDayScheduleId(storeId))
@@ -788,7 +787,7 @@ describe('the mapping changed under a running receiver', () => {
         .catch(() => undefined);
     try {
       await waitFor(
-        `the receiver's end-of-day schedules (stderr: ${stderr.slice(-300)})`,
+        `the receiver's end-of-day schedules (stderr: ${stderr().slice(-300)})`,
         async () => lines.some((l) => l.msg === 'start-up complete') && (await schedule('S98')),
         60_000,
       );
@@ -852,11 +851,7 @@ describe('the mapping changed under a running receiver', () => {
       throw new Error(`${(err as Error).message}\nreceiver log:\n${said.join('\n')}`, { cause: err });
     } finally {
       child.kill('SIGKILL');
-      for await (const s of stack.client.schedule.list())
-        await stack.client.schedule
-          .getHandle(s.scheduleId)
-          .delete()
-          .catch(() => undefined);
+      await deleteAllSchedules();
     }
   });
 });
@@ -871,32 +866,12 @@ describe('codec endpoint in the receiver process', () => {
   it('serves /codec/decode on CODEC_PORT only, with the token: an encrypted history payload comes back in clear', async () => {
     const token = randomUUID() + randomUUID();
     const ui = 'http://localhost:8233';
-    const lines: Array<Record<string, unknown>> = [];
-    let stderr = '';
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/starters/run-events-receiver.ts'], {
-      cwd: PROJECT_ROOT,
-      env: {
-        ...process.env,
-        ...stack.envVars,
-        EVENTS_PORT: '0',
-        WEBHOOKS_PORT: '0',
-        CODEC_PORT: '0',
-        CODEC_ENDPOINT_TOKEN: token,
-        CODEC_CORS_ORIGIN: ui,
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    let partial = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      partial += d.toString();
-      const all = partial.split('\n');
-      partial = all.pop()!;
-      for (const line of all) if (line.trim().startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
-    });
+    const receiver = startReceiverProcess({ CODEC_PORT: '0', CODEC_ENDPOINT_TOKEN: token, CODEC_CORS_ORIGIN: ui });
+    child = receiver.child;
+    const { lines } = receiver;
+    const stderr = receiver.stderr;
     const listening = await waitFor(
-      `the receiver's codec endpoint (stderr: ${stderr.slice(-300)})`,
+      `the receiver's codec endpoint (stderr: ${stderr().slice(-300)})`,
       () => lines.find((l) => l.msg === 'codec endpoint listening'),
       45_000,
     );
