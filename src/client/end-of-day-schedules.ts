@@ -57,17 +57,19 @@ export async function ensureEndOfDaySchedules(client: Client, opts: EndOfDaySche
       });
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-      const handle = client.schedule.getHandle(scheduleId);
-      let back = false;
-      await handle.update((prev) => {
-        back = prev.state.paused && prev.state.note === STORE_LEFT_MAPPING;
-        return { ...prev, spec, action: { ...prev.action, args: [args] } };
+      // The unpause rides in the update itself: a full update carries the schedule's whole
+      // state, and the scheduler applies a pause or unpause request before an update it receives
+      // in the same batch, so a separate unpause could be undone by this update's stale
+      // "paused". Only our own pause is lifted: one an operator set stays.
+      await client.schedule.getHandle(scheduleId).update((prev) => {
+        const back =
+          (prev.state.paused && prev.state.note === STORE_LEFT_MAPPING) || opts.pausedHere?.has(scheduleId) === true;
+        const state = back
+          ? { ...prev.state, paused: false, note: `store ${storeId} is back in the mapping` }
+          : prev.state;
+        return { ...prev, spec, action: { ...prev.action, args: [args] }, state };
       });
-      // Only our own pause is lifted: one an operator set stays.
-      if (back || opts.pausedHere?.has(scheduleId)) {
-        await handle.unpause(`store ${storeId} is back in the mapping`);
-        opts.pausedHere?.delete(scheduleId);
-      }
+      opts.pausedHere?.delete(scheduleId);
     }
     ids.push(scheduleId);
   }
@@ -92,11 +94,15 @@ export async function pauseEndOfDaySchedulesOfRemovedStores(
   const kept = new Set(storeIds.map(endOfDayScheduleId));
   const paused: string[] = [];
   for await (const schedule of client.schedule.list()) {
-    if (!schedule.scheduleId.startsWith(prefix) || kept.has(schedule.scheduleId) || schedule.state.paused) continue;
+    if (!schedule.scheduleId.startsWith(prefix) || kept.has(schedule.scheduleId)) continue;
+    const handle = client.schedule.getHandle(schedule.scheduleId);
     try {
-      await client.schedule.getHandle(schedule.scheduleId).pause(STORE_LEFT_MAPPING);
+      // The list comes from visibility, which trails the schedule: a store that came back a
+      // moment ago can still be listed as paused. Its own description is current.
+      if ((await handle.describe()).state.paused) continue;
+      await handle.pause(STORE_LEFT_MAPPING);
     } catch (err) {
-      // The list trails deletions: a schedule deleted a moment ago may still be in it.
+      // The list trails deletions too: a schedule deleted a moment ago may still be in it.
       if (err instanceof ScheduleNotFoundError) continue;
       throw err;
     }

@@ -2,8 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { addDays, localDate, localMidnight } from '../../src/domain/business-day';
 import { endOfDayDocumentNumber, endOfDayWorkflowId, returnInStoreWorkflowId } from '../../src/domain/ids';
+import { endOfDayScheduleId } from '../../src/workflows/end-of-day-contract';
 import type { LocalStack } from '../../src/local/stack';
-import { ensureEndOfDaySchedules } from '../../src/client/end-of-day-schedules';
+import {
+  ensureEndOfDaySchedules,
+  pauseEndOfDaySchedulesOfRemovedStores,
+  STORE_LEFT_MAPPING,
+} from '../../src/client/end-of-day-schedules';
 import { createJournal, createJournalLine, postJournal } from '../../src/simulators/business-central/journals';
 import { createConnectors } from '../../src/bootstrap/connectors';
 import {
@@ -244,6 +249,51 @@ describe('end of day', () => {
       expect(
         ((await stack.client.workflow.getHandle(endOfDayWorkflowId('S02', d)).result()) as ReconciliationReport).status,
       ).toBe('reconciled');
+  });
+
+  it('a store that leaves the mapping and comes back gets its end-of-day schedule running again, every time', async () => {
+    // Before: the return updated the schedule and then unpaused it in a second request. The
+    // scheduler applies an unpause before an update that reaches it in the same batch, and the
+    // update carried the stale "paused", so now and then the schedule stayed paused.
+    const storeId = 'S77';
+    const scheduleId = endOfDayScheduleId(storeId);
+    const ensure = (minute: number, pausedHere: Set<string>) =>
+      ensureEndOfDaySchedules(stack.client, {
+        accountId: stack.env.SITOO_ACCOUNT_ID,
+        stores: [{ storeId, timeZone: zone }],
+        closingTime: `21:${minute}`,
+        payoutRecheck: '1s',
+        payoutMaxWait: '1s',
+        pausedHere,
+      });
+    const handle = stack.client.schedule.getHandle(scheduleId);
+    await ensure(10, new Set());
+    try {
+      for (let round = 1; round <= 40; round++) {
+        const pausedHere = new Set<string>();
+        const others: string[] = [];
+        for await (const s of stack.client.schedule.list())
+          if (s.scheduleId !== scheduleId) others.push(s.scheduleId.replace(endOfDayScheduleId(''), ''));
+        expect(await pauseEndOfDaySchedulesOfRemovedStores(stack.client, others, pausedHere)).toEqual([scheduleId]);
+        await waitFor('the schedule paused', async () => (await handle.describe()).state.paused, 10_000, 20);
+        await ensure(10 + round, pausedHere);
+        // Settled once the new closing time is in and the left-the-mapping note is gone.
+        const settled = await waitFor(
+          `round ${round}: the schedule updated and no longer paused for a store that left`,
+          async () => {
+            const d = await handle.describe();
+            const minute = d.spec.calendars?.[0]?.minute?.[0]?.start;
+            return minute === 10 + round && d.state.note !== STORE_LEFT_MAPPING ? d : undefined;
+          },
+          10_000,
+          20,
+        );
+        expect(settled.state.paused).toBe(false);
+        expect(pausedHere.size).toBe(0);
+      }
+    } finally {
+      await handle.delete();
+    }
   });
 
   it('reads exactly its store day: a sale at 00:30 local counts for that day, one at 23:30 the night before does not', async () => {
