@@ -42,6 +42,30 @@ for overlay in deploy/k8s/overlays/*/; do
       if (found.join() !== [...secrets].sort().join()) throw new Error(`${process.argv[2]}: ${name} mounts ${found} but should mount ${secrets}`);
     }
   ' "$out" "$name"
+  # A local overlay runs with no outside account: every address the processes and the simulators
+  # are given must be a Service of the overlay, on a port that Service exposes.
+  if [ "$name" = local ]; then
+    node -e '
+      const YAML = require("yaml");
+      const docs = YAML.parseAllDocuments(require("node:fs").readFileSync(process.argv[1], "utf8")).map((d) => d.toJS());
+      const services = new Map(docs.filter((d) => d.kind === "Service").map((s) => [s.metadata.name, s.spec.ports.map((p) => p.port)]));
+      const config = docs.find((d) => d.kind === "ConfigMap" && d.metadata.name === "retail-integration-config").data;
+      const sims = docs.find((d) => d.kind === "Deployment" && d.metadata.name === "simulators").spec.template.spec.containers[0].env;
+      const addresses = [
+        ...Object.entries(config).filter(([k]) => /_URL$/.test(k)).map(([k, v]) => [k, v]),
+        ...sims.filter((e) => /_URL$/.test(e.name)).map((e) => [e.name, e.value]),
+        ["TEMPORAL_ADDRESS", `grpc://${config.TEMPORAL_ADDRESS}`],
+      ];
+      for (const [key, value] of addresses) {
+        if (key === "BC_SCOPE") continue;
+        const url = new URL(value);
+        const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+        if (!services.get(url.hostname)?.includes(port))
+          throw new Error(`local overlay: ${key}=${value} is not a Service of the overlay on port ${port}`);
+      }
+    ' "$out"
+    echo "deploy/k8s/overlays/local: every address is a Service of the overlay (no outside account)"
+  fi
   echo "deploy/k8s/overlays/$name: builds, valid (strict) for Kubernetes ${KUBERNETES_VERSIONS[*]}, secrets per process"
 done
 
