@@ -1,8 +1,8 @@
-import { execFile, spawn } from 'node:child_process';
-import { access, constants, mkdir } from 'node:fs/promises';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { goAvailable, goInstall, isExecutable, onPath, TOOLS_BIN } from './tools';
+
+export { PROJECT_ROOT } from './tools';
 
 /**
  * Finds the Temporal CLI (the dev server the demo and the tests run on), or builds the pinned
@@ -12,28 +12,6 @@ import { promisify } from 'node:util';
  * the SDK's own download on a machine with internet.
  */
 export const PINNED_CLI_VERSION = '1.5.1';
-export const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const CACHE_BIN = join(PROJECT_ROOT, '.tools', 'bin');
-
-const run = promisify(execFile);
-
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function onPath(name: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    if (await isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
 
 export async function findTemporalCli(): Promise<string | undefined> {
   const fromEnv = process.env.TEMPORAL_CLI_PATH;
@@ -43,44 +21,23 @@ export async function findTemporalCli(): Promise<string | undefined> {
   }
   return (
     (await onPath('temporal')) ??
-    ((await isExecutable(join(CACHE_BIN, 'temporal'))) ? join(CACHE_BIN, 'temporal') : undefined)
+    ((await isExecutable(join(TOOLS_BIN, 'temporal'))) ? join(TOOLS_BIN, 'temporal') : undefined)
   );
-}
-
-async function goAvailable(): Promise<boolean> {
-  try {
-    await run('go', ['version']);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Builds the pinned CLI with the Go toolchain from the Go module proxy into .tools/bin. */
 export async function buildTemporalCli(
   log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
 ): Promise<string> {
-  await mkdir(CACHE_BIN, { recursive: true });
   log(
     `Building the Temporal CLI v${PINNED_CLI_VERSION} with go install into .tools/bin (first build takes several minutes; later runs reuse it)...`,
   );
-  await new Promise<void>((ok, fail) => {
-    const child = spawn(
-      'go',
-      [
-        'install',
-        '-ldflags',
-        `-s -w -X github.com/temporalio/cli/temporalcli.Version=${PINNED_CLI_VERSION}`,
-        `github.com/temporalio/cli/cmd/temporal@v${PINNED_CLI_VERSION}`,
-      ],
-      { env: { ...process.env, GOBIN: CACHE_BIN, CGO_ENABLED: '0' }, stdio: ['ignore', 'inherit', 'inherit'] },
-    );
-    child.on('error', fail);
-    child.on('exit', (code) =>
-      code === 0 ? ok() : fail(new Error(`go install of the Temporal CLI exited with ${code}`)),
-    );
+  await goInstall({
+    packages: [`github.com/temporalio/cli/cmd/temporal@v${PINNED_CLI_VERSION}`],
+    binaries: { temporal: 'temporal' },
+    ldflags: `-s -w -X github.com/temporalio/cli/temporalcli.Version=${PINNED_CLI_VERSION}`,
   });
-  return join(CACHE_BIN, 'temporal');
+  return join(TOOLS_BIN, 'temporal');
 }
 
 /**

@@ -18,20 +18,25 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dataDir = join(PROJECT_ROOT, '.data');
   await mkdir(dataDir, { recursive: true });
-  const [server, bundle] = await Promise.all([
+  const [server, workflowBundlePath] = await Promise.all([
     startDevServer({
       namespace: 'retail-test',
       extraNamespaces: [...TEST_NAMESPACES],
       dbFile: join(dataDir, 'temporal-test.sqlite'),
     }),
-    bundleWorkflowCode({
-      workflowsPath: WORKFLOWS_PATH,
-      logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
-    }),
+    writeWorkflowBundle(join(dataDir, 'test-workflow-bundle.js')),
   ]);
-  const workflowBundlePath = join(dataDir, 'test-workflow-bundle.js');
-  await writeFile(workflowBundlePath, bundle.code);
   project.provide('temporalAddress', server.address);
   project.provide('workflowBundlePath', workflowBundlePath);
   return () => server.stop();
+}
+
+/** The workflows bundled once for every worker of a run (also the production-shaped server's run). */
+export async function writeWorkflowBundle(path: string): Promise<string> {
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
+  });
+  await writeFile(path, bundle.code);
+  return path;
 }

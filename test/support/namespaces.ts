@@ -20,3 +20,10 @@ export const TEST_NAMESPACES = [
   'e2e-build',
 ] as const;
 export type TestNamespace = (typeof TEST_NAMESPACES)[number];
+
+/**
+ * The production-shaped server's test files (test/server): nothing creates these at start there;
+ * its global set-up registers them with `temporal:setup`, as a deploy does.
+ */
+export const SERVER_TEST_NAMESPACES = ['server-smoke'] as const;
+export type ServerTestNamespace = (typeof SERVER_TEST_NAMESPACES)[number];

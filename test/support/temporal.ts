@@ -3,15 +3,16 @@ import { Client, Connection, type ScheduleHandle } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { dataConverter as payloadDataConverter } from '../../src/bootstrap/data-converter';
-import type { TestNamespace } from './namespaces';
+import type { ServerTestNamespace, TestNamespace } from './namespaces';
 
 let runtimeInstalled = false;
 
 /**
- * Connects to the test run's dev server (started once by global-setup), in the namespace that
- * belongs to the calling test file: files run in parallel and must not share task queues.
+ * Connects to the test run's server (started once by global-setup: the dev server, or the
+ * production-shaped one for test/server), in the namespace that belongs to the calling test file:
+ * files run in parallel and must not share task queues.
  */
-export async function connectTemporal(namespace: TestNamespace) {
+export async function connectTemporal(namespace: TestNamespace | ServerTestNamespace) {
   if (!runtimeInstalled) {
     // Keep test output readable: SDK errors only; parked exceptions log at WARN by design.
     Runtime.install({ logger: new DefaultLogger('ERROR') });
