@@ -34,7 +34,7 @@ for overlay in deploy/k8s/overlays/*/; do
     const docs = require("node:fs").readFileSync(process.argv[1], "utf8").split(/^---$/m);
     const wants = { "worker-main": ["retail-sitoo", "retail-business-central", "retail-shopify-api", "retail-stripe", "retail-temporal"],
       "worker-inventory": ["retail-sitoo", "retail-business-central", "retail-shopify-api", "retail-temporal"],
-      "receiver": ["retail-events", "retail-shopify-webhooks", "retail-temporal", "retail-codec"] };
+      "receiver": ["retail-events", "retail-shopify-webhooks", "retail-temporal", "retail-codec", "retail-ops"] };
     for (const [name, secrets] of Object.entries(wants)) {
       const doc = docs.find((d) => /kind: Deployment/.test(d) && new RegExp(`^  name: ${name}$`, "m").test(d));
       if (!doc) throw new Error(`${process.argv[2]}: no Deployment ${name}`);
@@ -57,7 +57,8 @@ for overlay in deploy/k8s/overlays/*/; do
         ["TEMPORAL_ADDRESS", `grpc://${config.TEMPORAL_ADDRESS}`],
       ];
       for (const [key, value] of addresses) {
-        if (key === "BC_SCOPE") continue;
+        // BC_SCOPE is an identifier; TEMPORAL_UI_URL is where a browser finds the UI (a port-forward), not a process.
+        if (key === "BC_SCOPE" || key === "TEMPORAL_UI_URL") continue;
         const url = new URL(value);
         const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
         if (!services.get(url.hostname)?.includes(port))

@@ -154,6 +154,23 @@ const receivers = {
   CODEC_PORT: z.coerce.number().int().min(0).max(65535).default(8082),
 };
 
+/** The store health page the receiver serves (src/starters/ops-page.ts): only with a password, on its own port. */
+const opsPage = {
+  OPS_PORT: z.coerce.number().int().min(0).max(65535).default(8083),
+  OPS_USERNAME: z.string().min(1).default('ops'),
+  /** Unset: the page is not served. */
+  OPS_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  /** The Temporal UI's address (https://temporal.example.com, or Temporal Cloud's https://cloud.temporal.io): the page links into it. */
+  TEMPORAL_UI_URL: url.optional(),
+};
+
+/** `npm run ops -- health`: the page's address and credentials, nothing else. */
+const opsClientEnv = z.object({
+  OPS_URL: url.default('http://127.0.0.1:8083'),
+  OPS_USERNAME: opsPage.OPS_USERNAME,
+  OPS_PASSWORD: z.string().min(1),
+});
+
 /** The schedules the receiver process keeps in place. */
 const schedules = {
   SITOO_POLL_INTERVAL: duration.default('5m'),
@@ -185,7 +202,15 @@ const schedules = {
 
 const inventoryWorkerEnv = z.object({ ...temporal, ...sitoo, ...erp, ...shop, ...shopApi, ...worker });
 const mainWorkerEnv = z.object({ ...inventoryWorkerEnv.shape, ...payments, ...sales });
-const eventsReceiverEnv = z.object({ ...temporal, ...sitooAccount, ...shop, ...receivers, ...sales, ...schedules });
+const eventsReceiverEnv = z.object({
+  ...temporal,
+  ...sitooAccount,
+  ...shop,
+  ...receivers,
+  ...opsPage,
+  ...sales,
+  ...schedules,
+});
 /** The local stack (demo, tests) runs all three processes in one. */
 const localStackEnv = z.object({ ...mainWorkerEnv.shape, ...eventsReceiverEnv.shape });
 
@@ -221,6 +246,7 @@ const PROCESS_ENVS = {
   'inventory-worker': inventoryWorkerEnv.superRefine(currentKeyConfigured),
   'events-receiver': eventsReceiverEnv.superRefine(currentKeyConfigured).superRefine(codecEndpointHasKeys),
   'local-stack': localStackEnv.superRefine(currentKeyConfigured).superRefine(codecEndpointHasKeys),
+  'ops-cli': opsClientEnv,
 };
 export type ProcessName = keyof typeof PROCESS_ENVS;
 

@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../config/logger';
@@ -17,6 +18,7 @@ import { checkStock, playStockChange, runDriftCheck, stockStatus, waitForStockId
 import { cardPayment, closeTheDay } from './day-close';
 import { checkOmni, playOmni, renderOmni } from './omni';
 import { buildScenario } from './scenario';
+import { listParked, renderParked } from './parked';
 
 /**
  * `npm run demo`: a trading hour on the whole stack, on embedded defaults. Starts a Temporal dev
@@ -62,6 +64,8 @@ async function main(): Promise<number> {
   // In clear, so the Temporal UI shows each workflow's input and result (no codec endpoint yet).
   const stack = await startLocalStack({
     payloadKeys: null,
+    // The store health page, as the receiver process serves it, linking into the dev server's UI.
+    opsPage: { temporalUiUrl: `http://127.0.0.1:${port + 1000}` },
     temporal: { address: server.address, namespace: server.namespace },
     dataDir: join(PROJECT_ROOT, '.data', 'demo'),
     stores: scenario.stores,
@@ -90,6 +94,8 @@ async function main(): Promise<number> {
     },
     logger,
   });
+  // Where `npm run docs:screenshots` finds the page while the demo runs.
+  await writeFile(join(PROJECT_ROOT, '.data', 'demo', 'ops.json'), JSON.stringify(stack.ops));
   const proxy = await startFlakyProxy(stack.receiverUrl, 0.08);
   stack.sitoo.events.setReceiver({
     url: proxy.url,
@@ -202,10 +208,27 @@ async function main(): Promise<number> {
       webOrderUnitsCommitted: stockPlayed.webOrders.reduce((n, o) => n + o.quantity, 0),
     },
   });
+  // What is left for people: each parked exception with a command, and the health page.
+  const parked = await listParked(stack.client, {
+    namespace: server.namespace,
+    ...(port === 7233 ? {} : { address: server.address }),
+  });
+  const ops = stack.ops!;
+  const healthPage = { ...ops, url: `${ops.url}/` };
+  const cli = `OPS_URL=${ops.url} OPS_PASSWORD=${ops.password} npm run ops -- health --store S02`;
   console.log(
     args.json
-      ? JSON.stringify({ ...summary, omni: omniCheck.summary }, null, 2)
-      : `${renderTable(summary)}\n${renderOmni(omniCheck.summary)}\nDay close:\n${day.lines.join('\n')}`,
+      ? JSON.stringify({ ...summary, omni: omniCheck.summary, parked, healthPage }, null, 2)
+      : [
+          renderTable(summary),
+          renderOmni(omniCheck.summary),
+          `Day close:\n${day.lines.join('\n')}`,
+          '',
+          renderParked(parked),
+          '',
+          `Store health page: ${healthPage.url}  (user ${ops.username}, password ${ops.password}; ${args['keep-running'] ? 'up until Ctrl-C' : 'up while the demo runs: --keep-running keeps it'})`,
+          `The same in a terminal: ${cli}`,
+        ].join('\n'),
   );
 
   if (args['keep-running']) {

@@ -144,3 +144,27 @@ export function validateResolution(input: unknown, parked: ParkedException | und
     return 'reason is required for accept: say why the gap is acceptable';
   return needs('storeId', 'use-store') ?? needs('reference', 'supply-reference');
 }
+
+/**
+ * What to do next about each type, in one line, for people who see the exception outside the
+ * runbook (the store health page and `npm run ops -- health`). The runbook's table has the detail;
+ * the parked exception's `allowedActions` are what its `resolve` accepts.
+ */
+export const NEXT_ACTION: Record<ExceptionType, string> = {
+  'unmapped-warehouse': 'add the warehouse to the mapping, then retry (or retry-with-mapping for this one)',
+  'unknown-sku': 'create the item in the system the details name, then retry; or skip',
+  'payment-not-confirmed': 'check the payment in Sitoo: retry to wait again, or skip (no ERP order)',
+  'order-not-found': 'check the order in Sitoo, then retry; or skip',
+  'erp-rejected': 'fix it in Business Central (customer, prices incl. VAT, a double posting), then retry',
+  'ecommerce-rejected': 'fix it in Shopify, then retry (held stock: acknowledge once it went out)',
+  'unprocessable-event': 'read the recorded event, then skip',
+  'inventory-sync-failure': 'already corrected: find the cause (a hand edit, a missed event), then acknowledge',
+  'stock-master-conflict': 'fix the mapping (a mirror must be a Virtual warehouse), then retry; or skip',
+  'bopis-stock-short': 'agree with the customer: use-store, retry after a delivery, or cancel-order',
+  'bopis-pickup-rejected': 'retry (wait for the store again) or cancel-order',
+  'bopis-collected-after-cancel': 'recover the money, then accept with a reason; or skip',
+  'webhook-subscription-missing': 'find why Shopify deliveries failed, subscribe again, then acknowledge',
+  'return-exceeds-purchase': 'check the receipts: retry after correcting the web order, or skip',
+  'orphaned-return': 'supply-reference with the original order id, or skip',
+  'reconciliation-gap': 'fix the cause and retry, or accept with a reason',
+};

@@ -11,6 +11,7 @@ export const ENTRY_POINTS = [
   'workers/inventory.ts',
   'starters/run-events-receiver.ts',
   'starters/temporal-setup.ts',
+  'starters/ops.ts',
   'local/simulators-server.ts',
 ];
 

@@ -16,6 +16,7 @@ import { startSitooSimulator, type SitooSimulator } from '../simulators/sitoo';
 import { startStripeSimulator, type StripeSimulator } from '../simulators/stripe';
 import { createShopifyWebhooksReceiver, type ShopifyWebhooksReceiver } from '../starters/shopify-webhooks-receiver';
 import { createSitooEventsReceiver, type SitooEventsReceiver } from '../starters/sitoo-events-receiver';
+import { storeHealthPage } from '../starters/ops-page';
 import { createConnectors } from '../bootstrap/connectors';
 import { dataConverter } from '../bootstrap/data-converter';
 import { connectClient, loadTemporalConfig } from '../bootstrap/temporal-connection';
@@ -93,6 +94,8 @@ export interface LocalStackOptions {
    * must show inputs and results while there is no codec endpoint for it to decrypt with).
    */
   payloadKeys?: { keys: string; currentKeyId?: string } | null;
+  /** Serve the store health page as the receiver process does (OPS_PASSWORD set), linking into this Temporal UI. */
+  opsPage?: { temporalUiUrl?: string };
   logger: Logger;
   seed?: number;
 }
@@ -107,6 +110,8 @@ export interface LocalStack {
   receiverUrl: string;
   webhooks: ShopifyWebhooksReceiver;
   webhooksUrl: string;
+  /** The store health page and its credentials, when asked for. */
+  ops?: { url: string; username: string; password: string };
   client: Client;
   env: Env;
   /** The same settings as environment variables, for worker processes started by the caller. */
@@ -252,6 +257,13 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       ? {}
       : { TEMPORAL_PAYLOAD_KEYS: opts.payloadKeys?.keys ?? `local:${randomBytes(32).toString('base64')}` }),
     ...(opts.payloadKeys?.currentKeyId ? { TEMPORAL_PAYLOAD_KEY_ID: opts.payloadKeys.currentKeyId } : {}),
+    ...(opts.opsPage
+      ? {
+          OPS_PORT: '0',
+          OPS_PASSWORD: randomBytes(12).toString('hex'),
+          ...(opts.opsPage.temporalUiUrl ? { TEMPORAL_UI_URL: opts.opsPage.temporalUiUrl } : {}),
+        }
+      : {}),
   };
   const env = loadEnv('local-stack', envVars);
   const connectors = createConnectors(env);
@@ -323,6 +335,24 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW,
   });
   const webhooksUrl = await webhooks.listen(0);
+  const opsPage = env.OPS_PASSWORD
+    ? storeHealthPage({
+        client,
+        namespace: temporal.namespace,
+        accountId: env.SITOO_ACCOUNT_ID,
+        mapping: () => mapping,
+        events: receiver.stats.received,
+        temporalUiUrl: env.TEMPORAL_UI_URL,
+        username: env.OPS_USERNAME,
+        password: env.OPS_PASSWORD,
+        logger: opts.logger,
+      })
+    : undefined;
+  const ops = opsPage && {
+    url: await opsPage.listen(env.OPS_PORT),
+    username: env.OPS_USERNAME,
+    password: env.OPS_PASSWORD!,
+  };
   if ((opts.workers ?? 'in-process') === 'in-process') await startWorkers();
   sitoo.events.setReceiver({ url: receiverUrl, username: env.EVENTS_USERNAME, password: env.EVENTS_PASSWORD });
   sitoo.events.start();
@@ -344,6 +374,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     receiverUrl,
     webhooks,
     webhooksUrl,
+    ...(ops ? { ops } : {}),
     client,
     env,
     envVars,
@@ -353,7 +384,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     async close() {
       await sitoo.events.stop();
       await ecommerce.webhooks.stop();
-      await Promise.all([receiver.close(), webhooks.close()]);
+      await Promise.all([receiver.close(), webhooks.close(), opsPage?.close()]);
       await stopWorkers();
       await nativeConnection?.close();
       await client.connection.close();

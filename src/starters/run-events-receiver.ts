@@ -10,6 +10,7 @@ import { ensureEndOfDaySchedules, pauseEndOfDaySchedulesOfRemovedStores } from '
 import { CODEC_PATH, createCodecEndpoint } from './codec-endpoint';
 import { createShopifyWebhooksReceiver } from './shopify-webhooks-receiver';
 import { createSitooEventsReceiver } from './sitoo-events-receiver';
+import { storeHealthPage } from './ops-page';
 import { ensureSitooPollSchedule } from '../client/sitoo-poll-schedule';
 import { ensureErpStockPollSchedule, ensureStockDriftSchedule } from '../client/stock-starts';
 import { ensureWebOrderPollScheduleFromEnv } from '../client/web-order-poll-schedule';
@@ -142,15 +143,36 @@ runMain(async () => {
     const codecUrl = await codecEndpoint.listen(env.CODEC_PORT, '0.0.0.0');
     logger.info({ url: `${codecUrl}${CODEC_PATH}`, corsOrigin: env.CODEC_CORS_ORIGIN }, 'codec endpoint listening');
   }
+  // The store health page: only with a password, on its own port (see ops-page.ts).
+  const opsPage = env.OPS_PASSWORD
+    ? storeHealthPage({
+        client,
+        namespace: temporal.namespace,
+        accountId: env.SITOO_ACCOUNT_ID,
+        mapping: () => mapping.current(),
+        events: receiver.stats.received,
+        temporalUiUrl: env.TEMPORAL_UI_URL,
+        username: env.OPS_USERNAME,
+        password: env.OPS_PASSWORD,
+        logger,
+      })
+    : undefined;
+  if (opsPage) {
+    const opsUrl = await opsPage.listen(env.OPS_PORT, '0.0.0.0');
+    logger.info({ url: opsUrl, temporalUi: env.TEMPORAL_UI_URL }, 'store health page listening');
+  }
   setup.start();
   const stop = () => {
     const graceMs = durationMs('RECEIVER_SHUTDOWN_GRACE', env.RECEIVER_SHUTDOWN_GRACE);
     logger.info({ graceMs }, 'stopping: refusing new requests, finishing those in flight');
     setup.stop();
     mapping.close();
-    void Promise.all([receiver.close(graceMs), webhooks.close(graceMs), codecEndpoint?.close(graceMs)]).then(() =>
-      process.exit(0),
-    );
+    void Promise.all([
+      receiver.close(graceMs),
+      webhooks.close(graceMs),
+      codecEndpoint?.close(graceMs),
+      opsPage?.close(graceMs),
+    ]).then(() => process.exit(0));
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

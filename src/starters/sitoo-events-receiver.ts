@@ -27,6 +27,7 @@ import { recordException } from '../client/recorded-exception-starts';
 import { signalSaleUpdated, startSale, type SaleStartConfig } from '../client/sale-starts';
 import { boundedCopy, deliveryKey, printable, refusedForGood, usableId } from './safe-copy';
 import { signalStockChanged } from '../client/stock-starts';
+import { receivedEvents } from './received-events';
 
 /**
  * POST /events: the Sitoo Events SPI endpoint. Sitoo blocks a store's whole stream until a batch
@@ -64,6 +65,8 @@ export interface ReceiverStats {
   outcomes: Record<EventOutcome, number>;
   /** Events per Sitoo warehouse id (the store), for the per-store view. */
   eventsByWarehouse: Map<number, number>;
+  /** The same by time of arrival, and each warehouse's last, for the store health page. */
+  received: ReturnType<typeof receivedEvents>;
   unauthorized: number;
   badRequests: number;
   unavailable: number;
@@ -96,6 +99,7 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
       'stock-signalled': 0,
     },
     eventsByWarehouse: new Map(),
+    received: receivedEvents(),
     unauthorized: 0,
     badRequests: 0,
     unavailable: 0,
@@ -157,8 +161,10 @@ export function createSitooEventsReceiver(opts: ReceiverOptions) {
   }
 
   const countWarehouse = (warehouseId: number | null | undefined) => {
-    if (typeof warehouseId === 'number')
+    if (typeof warehouseId === 'number') {
       stats.eventsByWarehouse.set(warehouseId, (stats.eventsByWarehouse.get(warehouseId) ?? 0) + 1);
+      stats.received.record(warehouseId);
+    }
   };
 
   /** A stock event's transaction id, or why the event cannot be read. */

@@ -13,7 +13,7 @@ import { TASK_QUEUES } from './task-queues';
  */
 export { endOfDayScheduleId, endOfDayWorkflowId } from '../domain/ids';
 export { resolveUpdate } from './parking';
-export { renderReconciliation } from './end-of-day-report';
+export { reconciliationLines, renderReconciliation } from './end-of-day-report';
 
 export const END_OF_DAY_TASK_QUEUE = TASK_QUEUES.main;
 
@@ -84,7 +84,8 @@ export interface EndOfDayStatus {
 }
 
 export const endOfDayStatusQuery = defineQuery<EndOfDayStatus>('status');
-export const endOfDayReportQuery = defineQuery<string>('report');
+/** The reconciliation as a table, one line per element (a list reads better than one string in the CLI). */
+export const endOfDayReportQuery = defineQuery<string[]>('report');
 
 /** What each store's schedule starts at closing time; it starts the day's `endOfDayWorkflow`. */
 export interface EndOfDayTriggerInput extends Omit<EndOfDayInput, 'date'> {

@@ -1,8 +1,13 @@
 import { formatCents } from '../domain/money';
 import type { ReconciliationReport } from './end-of-day-contract';
 
-/** The reconciliation as finance reads it: each side's totals, what matched, and every gap with its owner. */
-export function renderReconciliation(r: ReconciliationReport): string {
+/**
+ * The reconciliation as finance reads it, one line per row: each side's totals, what matched, and
+ * every gap with its owner. Lines rather than one string, because that is how the `report` query's
+ * answer reads in a terminal (`temporal workflow query ... --name report -o json` prints each line
+ * on its own; a string with line breaks prints as one line of `\n`).
+ */
+export function reconciliationLines(r: ReconciliationReport): string[] {
   const money = (cents: number | undefined) => (cents === undefined ? '-' : formatCents(cents));
   const out = [
     `End of day ${r.storeId} ${r.date} (${r.timeZone}), ${r.currency ?? 'no sales'}: ${r.status}`,
@@ -33,5 +38,10 @@ export function renderReconciliation(r: ReconciliationReport): string {
         `  ${g.kind.padEnd(24)} ${g.what}  expected ${money(g.expectedCents)}${g.actualCents !== undefined ? `, found ${money(g.actualCents)}` : ''}`,
       );
   }
-  return out.join('\n');
+  return out;
+}
+
+/** The same as one text. */
+export function renderReconciliation(r: ReconciliationReport): string {
+  return reconciliationLines(r).join('\n');
 }

@@ -20,7 +20,7 @@ import {
   type ReconciliationGap,
   type ReconciliationReport,
 } from './end-of-day-contract';
-import { renderReconciliation } from './end-of-day-report';
+import { reconciliationLines } from './end-of-day-report';
 import { DAY_WORK } from './activity-options';
 import { installParking, refusalType, untilAccepted } from './parking';
 import { SA } from './search-attributes';
@@ -44,7 +44,7 @@ export async function endOfDayWorkflow(input: EndOfDayInput): Promise<Reconcilia
   // A refusal can only be retried: the day must be closed; a gap can also be accepted.
   const parking = installParking({ status, statusQuery: endOfDayStatusQuery, refusalActions: ['retry'] });
   setHandler(endOfDayReportQuery, () =>
-    status.report ? renderReconciliation(status.report) : `end of day ${input.storeId} ${input.date}: ${status.step}`,
+    status.report ? reconciliationLines(status.report) : [`end of day ${input.storeId} ${input.date}: ${status.step}`],
   );
   upsertSearchAttributes([{ key: SA.storeId, value: input.storeId }]);
   const orPark = <T>(what: string, call: () => Promise<T>) =>

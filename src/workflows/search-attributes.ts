@@ -6,6 +6,7 @@ export const SA = {
   sitooOrderId: defineSearchAttributeKey('SitooOrderId', SearchAttributeType.KEYWORD),
   exceptionType: defineSearchAttributeKey('ExceptionType', SearchAttributeType.KEYWORD),
   exceptionOwner: defineSearchAttributeKey('ExceptionOwner', SearchAttributeType.KEYWORD),
+  exceptionSince: defineSearchAttributeKey('ExceptionSince', SearchAttributeType.DATETIME),
 };
 
 export const allSearchAttributeKeys = Object.values(SA);

@@ -129,8 +129,12 @@ describe('end of day', () => {
     const revenueAndVat = ['6110', '5610', '5611', '5612'].reduce((n, a) => n + (balance.get(a) ?? 0), 0);
     expect(-revenueAndVat).toBe(19900 + 9975 + 19900); // each sale's gross once, b's reversed by its refund
     expect(balance.get('2920')).toBe(39800); // card clearing: what the day took by card, net of the refund
-    const text = await stack.client.workflow.getHandle(endOfDayWorkflowId('S01', today)).query(endOfDayReportQuery);
-    expect(text).toMatch(/End of day S01 .*reconciled/);
+    // One line per row, so `temporal workflow query --name report -o json` prints the table as it reads.
+    const lines = await stack.client.workflow.getHandle(endOfDayWorkflowId('S01', today)).query(endOfDayReportQuery);
+    expect(Array.isArray(lines)).toBe(true);
+    expect(lines[0]).toMatch(/^End of day S01 .*reconciled$/);
+    expect(lines).toContain('Sales net of returns by VAT rate:');
+    expect(lines.filter((l) => l.includes('\n'))).toEqual([]);
   });
 
   it('checks a posted journal against the ledger: posted twice, it parks for finance until reversed', async () => {

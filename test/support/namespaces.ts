@@ -18,6 +18,7 @@ export const TEST_NAMESPACES = [
   'e2e-receivers',
   'e2e-personal-data',
   'e2e-build',
+  'e2e-health',
 ] as const;
 export type TestNamespace = (typeof TEST_NAMESPACES)[number];
 
