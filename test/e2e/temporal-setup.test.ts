@@ -37,13 +37,13 @@ const outcome = (stdout: string) => {
 };
 
 describe('npm run temporal:setup', () => {
-  it('registers the namespace and its four search attributes, and changes nothing when run again', async () => {
+  it('registers the namespace and its search attributes, and changes nothing when run again', async () => {
     const first = await runSetup();
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(outcome(first.stdout)).toEqual({
       namespaceCreated: true,
-      added: ['ExceptionOwner', 'ExceptionType', 'SitooOrderId', 'StoreId'],
+      added: ['ExceptionOwner', 'ExceptionSince', 'ExceptionType', 'SitooOrderId', 'StoreId'],
     });
 
     const second = await runSetup();
@@ -52,6 +52,7 @@ describe('npm run temporal:setup', () => {
     expect(outcome(second.stdout)).toEqual({ namespaceCreated: false, added: [] });
 
     const listed = await connection.operatorService.listSearchAttributes({ namespace: NAMESPACE });
-    for (const key of allSearchAttributeKeys) expect(listed.customAttributes?.[key.name]).toBe(2); // KEYWORD
+    for (const key of allSearchAttributeKeys)
+      expect(listed.customAttributes?.[key.name]).toBe(key.name === 'ExceptionSince' ? 6 : 2); // DATETIME, KEYWORD
   });
 });
