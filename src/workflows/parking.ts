@@ -18,6 +18,7 @@ import {
   DEFAULT_OWNER,
   exampleResolution,
   exceptionStoreId,
+  NO_STORE,
   validateResolution,
   type ExceptionType,
   type ParkedException,
@@ -215,7 +216,8 @@ export function installParking<S extends ParkableStatus>(options: ParkingOptions
   const setStep = options.setStep ?? ((step: S['step']) => void (status.step = step));
   let parked: ParkedException | undefined;
   let pending: { resolution: Resolution; via: 'update' | 'signal' } | undefined;
-  let store: { id: string; label: string } | undefined;
+  /** Where the workflow is filed: named by the flow (atStore), or guessed from an exception's details. */
+  let store: { id: string; label: string; guessed?: boolean } | undefined;
   const resolutions = status.resolutions;
 
   // Every flow sets its step by assigning it; the details follow each assignment from here.
@@ -305,14 +307,16 @@ export function installParking<S extends ParkableStatus>(options: ParkingOptions
     const since = new Date().toISOString();
     parked = { type, owner, message, details, since, allowedActions: allowed };
     const filed = patched(FILED_BY_STORE_AND_AGE);
-    // A flow that has not named its store yet files the exception under what its details name.
-    const fallbackStore = filed && !store ? exceptionStoreId(details) : undefined;
-    if (fallbackStore) store = { id: fallbackStore, label: fallbackStore };
+    // A flow that has not named its store files the exception under what its details name; a
+    // later exception that names more (a warehouse after an unreadable order) files it again.
+    const named = filed && (!store || store.guessed) ? exceptionStoreId(details) : undefined;
+    const refile = named !== undefined && named !== store?.id && (named !== NO_STORE || !store);
+    if (refile) store = { id: named, label: named, guessed: true };
     upsertSearchAttributes([
       { key: SA.exceptionType, value: type },
       { key: SA.exceptionOwner, value: owner },
       ...(filed ? [{ key: SA.exceptionSince, value: new Date(since) }] : []),
-      ...(fallbackStore ? [{ key: SA.storeId, value: fallbackStore }] : []),
+      ...(refile ? [{ key: SA.storeId, value: named }] : []),
     ]);
     showDetails();
     log.warn('parked as exception', { exceptionType: type, owner, message });
