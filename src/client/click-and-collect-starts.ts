@@ -17,6 +17,7 @@ function options(cfg: ClickAndCollectStartConfig, webOrderId: string) {
     workflowId: clickAndCollectWorkflowId(webOrderId),
     taskQueue: CLICK_AND_COLLECT_TASK_QUEUE,
     args: [input] as [ClickAndCollectInput],
+    staticSummary: `Click & collect of web order ${webOrderId}`,
     // One workflow per web order, ever: a finished one is not started again.
     workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
   };

@@ -4,7 +4,7 @@ import { END_OF_DAY_TASK_QUEUE, endOfDayScheduleId, type EndOfDayTriggerInput } 
 export interface EndOfDayScheduleOptions {
   accountId: number;
   /** Each store with its time zone from the mapping: the one that dates its documents and bounds its day. */
-  stores: Array<{ storeId: string; timeZone: string }>;
+  stores: Array<{ storeId: string; timeZone: string; name?: string }>;
   /** Local closing time, HH:MM. */
   closingTime: string;
   payoutRecheck: string;
@@ -29,7 +29,7 @@ export interface EndOfDayScheduleOptions {
 export async function ensureEndOfDaySchedules(client: Client, opts: EndOfDayScheduleOptions): Promise<string[]> {
   const [hour, minute] = opts.closingTime.split(':').map(Number) as [number, number];
   const ids: string[] = [];
-  for (const { storeId, timeZone } of opts.stores) {
+  for (const { storeId, timeZone, name } of opts.stores) {
     const scheduleId = endOfDayScheduleId(storeId);
     const args: EndOfDayTriggerInput = {
       accountId: opts.accountId,
@@ -40,6 +40,7 @@ export async function ensureEndOfDaySchedules(client: Client, opts: EndOfDaySche
       catchUpDays: opts.catchUpDays ?? 3,
       ...(opts.erpLateCommitWindow ? { erpLateCommitWindow: opts.erpLateCommitWindow } : {}),
     };
+    const staticSummary = `End-of-day trigger of store ${storeId}${name ? ` (${name})` : ''}`;
     const spec = { calendars: [{ hour, minute, comment: `closing time in ${timeZone}` }], timezone: timeZone };
     try {
       await client.schedule.create({
@@ -51,6 +52,7 @@ export async function ensureEndOfDaySchedules(client: Client, opts: EndOfDaySche
           taskQueue: END_OF_DAY_TASK_QUEUE,
           workflowId: scheduleId,
           args: [args],
+          staticSummary,
         },
         policies: { overlap: ScheduleOverlapPolicy.ALLOW_ALL, catchupWindow: '3d' },
         state: { note: `End of day for store ${storeId}` },
@@ -67,7 +69,7 @@ export async function ensureEndOfDaySchedules(client: Client, opts: EndOfDaySche
         const state = back
           ? { ...prev.state, paused: false, note: `store ${storeId} is back in the mapping` }
           : prev.state;
-        return { ...prev, spec, action: { ...prev.action, args: [args] }, state };
+        return { ...prev, spec, action: { ...prev.action, args: [args], staticSummary }, state };
       });
       opts.pausedHere?.delete(scheduleId);
     }

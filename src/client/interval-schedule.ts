@@ -13,6 +13,8 @@ export interface IntervalScheduleSpec<A> {
   every: string;
   args: A;
   note: string;
+  /** What the Temporal UI shows first about each run (business ids, no personal data). */
+  summary: string;
   /** Brings arguments stored by an older version up to date (cursors are kept). */
   upgradeArgs?: (stored: A) => A;
 }
@@ -28,6 +30,7 @@ export async function ensureIntervalSchedule<A>(client: Client, spec: IntervalSc
         taskQueue: spec.taskQueue,
         workflowId: spec.scheduleId,
         args: [spec.args],
+        staticSummary: spec.summary,
       },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1m' },
       state: { note: spec.note },
@@ -36,7 +39,8 @@ export async function ensureIntervalSchedule<A>(client: Client, spec: IntervalSc
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
     await client.schedule.getHandle(spec.scheduleId).update((prev) => {
       const upgrade = spec.upgradeArgs;
-      const action = upgrade ? { ...prev.action, args: [upgrade(prev.action.args?.[0] as A)] } : prev.action;
+      const args = upgrade ? [upgrade(prev.action.args?.[0] as A)] : prev.action.args;
+      const action = { ...prev.action, args, staticSummary: spec.summary };
       return { ...prev, action, spec: { intervals: [{ every: spec.every }] } };
     });
   }

@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import {
   RECORDED_EXCEPTION_TASK_QUEUE,
+  recordedExceptionSummary,
   type RecordedExceptionInput,
   type RecordedExceptionWorkflow,
 } from '../workflows/recorded-exception-contract';
@@ -19,6 +20,7 @@ export async function recordException(
       workflowId,
       taskQueue: RECORDED_EXCEPTION_TASK_QUEUE,
       args: [input],
+      staticSummary: recordedExceptionSummary(input),
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
     });

@@ -19,6 +19,12 @@ export interface SaleStartConfig {
 
 export type StartOutcome = 'started' | 'already-closed';
 
+const FROM: Record<SaleWorkflowInput['source'], string> = {
+  event: 'from a Sitoo event',
+  poll: 'from the poll',
+  manual: 'started by hand',
+};
+
 function options(cfg: SaleStartConfig, orderId: number, source: SaleWorkflowInput['source']) {
   const input: SaleWorkflowInput = {
     accountId: cfg.accountId,
@@ -32,6 +38,8 @@ function options(cfg: SaleStartConfig, orderId: number, source: SaleWorkflowInpu
     workflowId: saleWorkflowId(cfg.accountId, orderId),
     taskQueue: SALE_TASK_QUEUE,
     args: [input] as [SaleWorkflowInput],
+    // What the Temporal UI shows first; the store, once known, is in the workflow's current details.
+    staticSummary: `Sitoo order ${cfg.accountId}-${orderId} (${FROM[source]})`,
     // A sale is processed once: a finished workflow is never started again for the same order.
     workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
   };

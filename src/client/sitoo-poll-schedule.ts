@@ -37,6 +37,7 @@ export async function ensureSitooPollSchedule(client: Client, opts: PollSchedule
     every: opts.every,
     args,
     note: 'Sitoo polling fallback (orders and stock transactions); the cursors are in the action arguments',
+    summary: `Sitoo poll of account ${opts.accountId}`,
     // A schedule made before stock transactions were polled starts following them from the configured id.
     upgradeArgs: (stored) => ({ ...stored, fromTransactionId: stored.fromTransactionId ?? fromTransactionId }),
   });

@@ -4,6 +4,7 @@ import {
   STOCK_TASK_QUEUE,
   stockChangedSignal,
   stockDriftScheduleId,
+  stockSyncSummary,
   stockSyncWorkflowId,
   type ErpStockPollInput,
   type StockChange,
@@ -19,6 +20,7 @@ export async function signalStockChanged(client: Client, accountId: number, chan
     workflowId: stockSyncWorkflowId(accountId),
     taskQueue: STOCK_TASK_QUEUE,
     args: [{ accountId } satisfies StockSyncInput],
+    staticSummary: stockSyncSummary(accountId),
     signal: stockChangedSignal,
     signalArgs: [change],
   });
@@ -43,6 +45,7 @@ export async function ensureErpStockPollSchedule(
     every: opts.every,
     args,
     note: 'ERP warehouse stock; the item-ledger cursor is in the action arguments',
+    summary: `ERP warehouse stock poll of Sitoo account ${opts.accountId}`,
   });
 }
 
@@ -67,5 +70,6 @@ export async function ensureStockDriftSchedule(
     every: opts.every,
     args,
     note: 'Stock drift check: master vs web per location, repaired and reported',
+    summary: `Stock drift check of Sitoo account ${opts.accountId}`,
   });
 }

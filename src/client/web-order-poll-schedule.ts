@@ -50,6 +50,7 @@ export async function ensureWebOrderPollSchedule(client: Client, opts: WebOrderP
     every: opts.every,
     args,
     note: 'Shopify order poll (orders changed since the cursor, and the webhook subscriptions); the cursor is in the action arguments',
+    summary: `Shopify order poll of Sitoo account ${opts.accountId}`,
     upgradeArgs: (stored) => ({ scheduleId, cursor: stored.cursor, ...settings }),
   });
 }

@@ -85,6 +85,7 @@ export async function closeTheDay(
       workflowId: endOfDayWorkflowId(store.storeId, date),
       taskQueue: TASK_QUEUES.main,
       args: [input],
+      staticSummary: `End of day ${store.storeId} ${date}`,
     });
     let report: ReconciliationReport | undefined;
     let other: string | undefined;

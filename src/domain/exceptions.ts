@@ -95,6 +95,55 @@ export interface Resolution {
   reference?: string;
 }
 
+/**
+ * What an operator types to resolve with each action, `...` standing for their own words: shown
+ * in a parked workflow's details and in the runbook, for the `resolve` update and signal alike.
+ */
+export function exampleResolution(action: ResolutionAction): Resolution {
+  const who = { reason: '...', resolvedBy: '...' };
+  switch (action) {
+    case 'retry-with-mapping':
+      return {
+        action,
+        mapping: { storeId: '...', erpLocationCode: '...', erpCustomerNumber: '...', webLocationId: '...' },
+        ...who,
+      };
+    case 'use-store':
+      return { action, storeId: '...', ...who };
+    case 'supply-reference':
+      return { action, reference: '...', ...who };
+    default:
+      return { action, ...who };
+  }
+}
+
+/** The StoreId of an exception no store can be named for: the order or event cannot be read, or it is account-wide. */
+export const NO_STORE = 'no-store';
+
+/** The StoreId of an exception at a Sitoo warehouse no store is mapped to: it names the warehouse. */
+export function unmappedWarehouseStoreId(warehouseId: number | null | undefined): string {
+  return `sitoo-warehouse-${warehouseId ?? 'none'}`;
+}
+
+/** The StoreId of an exception at a web (Shopify) location no store is mapped to. */
+export function unmappedWebLocationStoreId(webLocationId: string): string {
+  return `shopify-location-${webLocationId.split('/').pop()}`;
+}
+
+/**
+ * The StoreId an exception is filed under when its flow has not named a store: the store, the
+ * location or the unmapped warehouse its details name, or NO_STORE. Every exception has one, so
+ * `StoreId = "..."` finds them all.
+ */
+export function exceptionStoreId(details: Record<string, unknown>): string {
+  const { storeId, warehouseId, webLocationId, locationId } = details;
+  if (typeof storeId === 'string' && storeId !== '') return storeId;
+  if (typeof warehouseId === 'number') return unmappedWarehouseStoreId(warehouseId);
+  if (typeof webLocationId === 'string' && webLocationId !== '') return unmappedWebLocationStoreId(webLocationId);
+  if (typeof locationId === 'string' && locationId !== '') return locationId;
+  return NO_STORE;
+}
+
 export interface ParkedException {
   type: ExceptionType;
   owner: Owner;

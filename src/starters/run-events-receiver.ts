@@ -32,7 +32,8 @@ runMain(async () => {
   const env = loadEnv('events-receiver');
   const logger = createLogger('sitoo-events-receiver', env.LOG_LEVEL);
   const mapping = await holdMappingFile(env.MAPPING_FILE, logger);
-  const storesOf = (m: Mapping) => m.stores.map((s) => ({ storeId: s.storeId, timeZone: storeTimeZone(s) }));
+  const storesOf = (m: Mapping) =>
+    m.stores.map((s) => ({ storeId: s.storeId, timeZone: storeTimeZone(s), name: s.name }));
   const temporal = loadTemporalConfig();
   const client = await connectClient(temporal, { dataConverter: dataConverter(env, logger) });
 

@@ -59,3 +59,29 @@ export const STOCK_FLUSH: LocalActivityOptions = {
   localRetryThreshold: '5s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
 };
+
+/** A summary per activity, made from the call's own arguments. */
+export type ActivitySummaries<A> = {
+  [K in keyof A]?: A[K] extends (...args: infer P) => unknown ? (...args: P) => string : never;
+};
+
+interface WithOptions {
+  executeWithOptions(options: { summary?: string }, args: unknown[]): Promise<unknown>;
+}
+
+/**
+ * Gives each call of these activities a one-line summary, shown beside it in the Temporal UI's
+ * timeline (the activity options' `summary`, set per call). Short, with business ids (orders,
+ * documents, stores, SKU counts), never personal data: summaries are kept with the history. An
+ * activity without an entry is called as it is.
+ */
+export function summarised<P extends object>(activities: P, summaries: ActivitySummaries<P>): P {
+  return new Proxy(activities, {
+    get(target, name) {
+      const call = Reflect.get(target, name) as WithOptions;
+      const summary = (summaries as Record<string | symbol, ((...args: unknown[]) => string) | undefined>)[name];
+      if (!summary) return call;
+      return (...args: unknown[]) => call.executeWithOptions({ summary: summary(...args) }, args);
+    },
+  });
+}

@@ -1,11 +1,11 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { ClickAndCollectInput } from '../domain/click-and-collect';
 import type { ParkedException } from '../domain/exceptions';
-import type { ResolutionRecord } from './parking';
+import type { ResolutionRecord, ResolveRefusal } from './parking';
 import { TASK_QUEUES } from './task-queues';
 
 export { clickAndCollectWorkflowId } from '../domain/ids';
-export { resolveUpdate } from './parking';
+export { resolveSignal, resolveUpdate } from './parking';
 
 export const CLICK_AND_COLLECT_TASK_QUEUE = TASK_QUEUES.main;
 
@@ -56,6 +56,7 @@ export interface ClickAndCollectStatus {
   webCancelChecks?: Array<{ webhookId: string; at: string; cancelled: boolean }>;
   exception?: ParkedException;
   resolutions: ResolutionRecord[];
+  lastRefusal?: ResolveRefusal;
 }
 
 export interface ClickAndCollectResult {

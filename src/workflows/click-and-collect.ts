@@ -7,7 +7,6 @@ import {
   setHandler,
   setWorkflowOptions,
   sleep,
-  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { ClickAndCollectActivities } from '../activities/click-and-collect-activities';
 import { collectionPayment, pickupLines, soldLines, type PricedLine } from '../domain/click-and-collect';
@@ -35,11 +34,25 @@ import {
   type ClickAndCollectStep,
   type StorePickupUpdate,
 } from './click-and-collect-contract';
-import { OUTSIDE_CALL } from './activity-options';
+import { OUTSIDE_CALL, summarised } from './activity-options';
 import { installParking, refusalType, untilAccepted } from './parking';
-import { SA } from './search-attributes';
 
-const act = proxyActivities<ClickAndCollectActivities>(OUTSIDE_CALL);
+const act = summarised(proxyActivities<ClickAndCollectActivities>(OUTSIDE_CALL), {
+  readWebOrder: ({ webOrderId }) => `Read web order ${webOrderId}`,
+  storeForPickup: ({ webLocationId, storeId }) => `Find the pickup store ${storeId ?? webLocationId}`,
+  checkPickupStock: ({ storeId, lines }) => `Check stock for ${lines.length} line(s) at ${storeId}`,
+  ensurePickupOrder: ({ webOrder, storeId }) =>
+    `Create the pickup order for web order ${webOrder.legacyId} at ${storeId}`,
+  readPickupOrder: ({ sitooOrderId }) => `Read pickup order ${sitooOrderId} in Sitoo`,
+  cancelPickupUnlessCollected: ({ sitooOrderId }) => `Cancel pickup order ${sitooOrderId} unless collected`,
+  cancelPickupOrder: ({ sitooOrderId }) => `Cancel pickup order ${sitooOrderId} in Sitoo`,
+  refreshWebStock: ({ storeId, skus }) => `Write web stock of ${skus.length} SKU(s) at ${storeId}`,
+  markReadyOnWeb: ({ fulfillmentOrderId }) => `Mark ready for pickup on the web (${fulfillmentOrderId})`,
+  fulfilOnWeb: ({ fulfillmentOrderId }) => `Fulfil on the web (${fulfillmentOrderId})`,
+  cancelWebOrder: ({ webOrderId, reason }) => `Cancel web order ${webOrderId} (${reason})`,
+  bookCollectedOrder: ({ webOrderId, storeId }) => `Book collected web order ${webOrderId} in the ERP at ${storeId}`,
+  sweepCollectedOrderTwins: ({ webOrderId }) => `Take back late twins of web order ${webOrderId} in the ERP`,
+});
 
 const REJECTED_AND_CANCELLED = 'the store rejected the pickup and an operator cancelled the order';
 
@@ -356,7 +369,7 @@ export async function clickAndCollectWorkflow(input: ClickAndCollectInput): Prom
       const store = await act.storeForPickup({ webLocationId: fo.locationId, storeId });
       if (store) {
         status.storeId = store.storeId;
-        upsertSearchAttributes([{ key: SA.storeId, value: store.storeId }]);
+        parking.atStore(store.storeId, store.name);
         return store;
       }
       await park(

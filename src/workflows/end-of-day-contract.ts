@@ -3,7 +3,7 @@ import type { DayTotals } from '../domain/day-journal';
 import type { JournalResult } from '../domain/end-of-day';
 import type { ParkedException } from '../domain/exceptions';
 import type { PayoutMatch } from '../domain/reconciliation';
-import type { ResolutionRecord } from './parking';
+import type { ResolutionRecord, ResolveRefusal } from './parking';
 import { TASK_QUEUES } from './task-queues';
 
 /**
@@ -12,7 +12,7 @@ import { TASK_QUEUES } from './task-queues';
  * hand it over, the report and how finance reads it, the status.
  */
 export { endOfDayScheduleId, endOfDayWorkflowId } from '../domain/ids';
-export { resolveUpdate } from './parking';
+export { resolveSignal, resolveUpdate } from './parking';
 export { reconciliationLines, renderReconciliation } from './end-of-day-report';
 
 export const END_OF_DAY_TASK_QUEUE = TASK_QUEUES.main;
@@ -81,6 +81,7 @@ export interface EndOfDayStatus {
   report?: ReconciliationReport;
   exception?: ParkedException;
   resolutions: ResolutionRecord[];
+  lastRefusal?: ResolveRefusal;
 }
 
 export const endOfDayStatusQuery = defineQuery<EndOfDayStatus>('status');

@@ -20,7 +20,8 @@ export async function endOfDayTriggerWorkflow(input: EndOfDayTriggerInput): Prom
   for (let back = catchUpDays; back >= 0; back--) {
     const date = localDate(Math.floor(at.getTime() / 1000) - back * 86_400, timeZone);
     const id = endOfDayWorkflowId(input.storeId, date);
-    if (await startOnce(endOfDayWorkflow, id, TASK_QUEUES.main, [{ ...day, date }])) started.push(id);
+    const summary = `End of day ${input.storeId} ${date}`;
+    if (await startOnce(endOfDayWorkflow, id, TASK_QUEUES.main, [{ ...day, date }], summary)) started.push(id);
   }
   return started;
 }

@@ -1,11 +1,4 @@
-import {
-  patched,
-  proxyActivities,
-  setHandler,
-  setWorkflowOptions,
-  sleep,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { patched, proxyActivities, setHandler, setWorkflowOptions, sleep } from '@temporalio/workflow';
 import type { EndOfDayActivities } from '../activities/end-of-day-activities';
 import { vatBreakdown } from '../domain/day-journal';
 import { lastPayoutArrivalDate } from '../domain/business-day';
@@ -21,11 +14,16 @@ import {
   type ReconciliationReport,
 } from './end-of-day-contract';
 import { reconciliationLines } from './end-of-day-report';
-import { DAY_WORK } from './activity-options';
+import { DAY_WORK, summarised } from './activity-options';
 import { installParking, refusalType, untilAccepted } from './parking';
-import { SA } from './search-attributes';
 
-const eod = proxyActivities<EndOfDayActivities>(DAY_WORK);
+const eod = summarised(proxyActivities<EndOfDayActivities>(DAY_WORK), {
+  resolveStoreDay: ({ storeId, date }) => `Find store ${storeId}'s day ${date}`,
+  summariseDay: ({ day }) => `Sum up ${day.storeId} ${day.date} from Sitoo`,
+  postDayJournal: ({ day }) => `Post the day journal of ${day.storeId} ${day.date}`,
+  sweepDayJournal: ({ day }) => `Clean the day journal batch of ${day.storeId} ${day.date}`,
+  matchDayPayouts: ({ day }) => `Match ${day.storeId} ${day.date} card payments to payouts`,
+});
 
 const LISTED = 100;
 const UNMAPPED_STORE_PARKS = 'eod-unmapped-store-parks';
@@ -46,7 +44,7 @@ export async function endOfDayWorkflow(input: EndOfDayInput): Promise<Reconcilia
   setHandler(endOfDayReportQuery, () =>
     status.report ? reconciliationLines(status.report) : [`end of day ${input.storeId} ${input.date}: ${status.step}`],
   );
-  upsertSearchAttributes([{ key: SA.storeId, value: input.storeId }]);
+  parking.atStore(input.storeId);
   const orPark = <T>(what: string, call: () => Promise<T>) =>
     parking.orPark('erp-rejected', call, { what, details: { storeId: input.storeId, date: input.date } });
 

@@ -2,9 +2,12 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { ErpStockPollActivities, ErpStockPollResult } from '../activities/erp-stock-poll-activities';
 import type { ErpStockPollInput } from './stock-contract';
 import { TASK_QUEUES } from './task-queues';
-import { PAGED_READ } from './activity-options';
+import { PAGED_READ, summarised } from './activity-options';
 
-const poll = proxyActivities<ErpStockPollActivities>({ ...PAGED_READ, taskQueue: TASK_QUEUES.inventory });
+const poll = summarised(proxyActivities<ErpStockPollActivities>({ ...PAGED_READ, taskQueue: TASK_QUEUES.inventory }), {
+  pollErpStock: ({ afterEntryNumber }) => `Read ERP item ledger entries after ${afterEntryNumber}`,
+  saveErpStockCursor: ({ afterEntryNumber }) => `Move the cursor to entry ${afterEntryNumber}`,
+});
 
 export async function erpStockPollWorkflow(input: ErpStockPollInput): Promise<ErpStockPollResult> {
   const result = await poll.pollErpStock({

@@ -1,6 +1,6 @@
 import { defineQuery } from '@temporalio/workflow';
-import type { ExceptionType, ParkedException, ResolutionAction } from '../domain/exceptions';
-import type { ResolutionRecord } from './parking';
+import { DEFAULT_OWNER, type ExceptionType, type ParkedException, type ResolutionAction } from '../domain/exceptions';
+import type { ResolutionRecord, ResolveRefusal } from './parking';
 import { TASK_QUEUES } from './task-queues';
 
 /**
@@ -18,7 +18,7 @@ export {
   stockLevelsRejectedExceptionId,
   webhookSubscriptionExceptionId,
 } from '../domain/ids';
-export { resolveUpdate } from './parking';
+export { resolveSignal, resolveUpdate } from './parking';
 
 export const RECORDED_EXCEPTION_TASK_QUEUE = TASK_QUEUES.main;
 
@@ -33,10 +33,18 @@ export interface RecordedExceptionInput {
   allowed: ResolutionAction[];
 }
 
+/** The Temporal UI's summary of a recorded exception: its type, owner, store and order; never its message. */
+export function recordedExceptionSummary(input: RecordedExceptionInput): string {
+  const store = input.storeId ? ` at ${input.storeId}` : '';
+  const order = input.sitooOrderId ? `, Sitoo order ${input.sitooOrderId}` : '';
+  return `Exception ${input.type} for ${DEFAULT_OWNER[input.type]}${store}${order}`;
+}
+
 export interface RecordedExceptionStatus {
   step: 'parked' | 'resolved';
   exception?: ParkedException;
   resolutions: ResolutionRecord[];
+  lastRefusal?: ResolveRefusal;
 }
 
 export const recordedExceptionStatusQuery = defineQuery<RecordedExceptionStatus>('status');

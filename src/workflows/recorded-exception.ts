@@ -15,11 +15,10 @@ import { SA } from './search-attributes';
 export async function recordedExceptionWorkflow(input: RecordedExceptionInput): Promise<ResolutionRecord> {
   const status: RecordedExceptionStatus = { step: 'parked', resolutions: [] };
   const parking = installParking({ status, statusQuery: recordedExceptionStatusQuery, refusalActions: [] });
-  const attributes = [
-    ...(input.storeId ? [{ key: SA.storeId, value: input.storeId }] : []),
-    ...(input.sitooOrderId ? [{ key: SA.sitooOrderId, value: input.sitooOrderId }] : []),
-  ];
-  if (attributes.length) upsertSearchAttributes(attributes);
+  const order = input.sitooOrderId ? [{ key: SA.sitooOrderId, value: input.sitooOrderId }] : [];
+  // One upsert, as before the store went through parking, so recorded histories replay.
+  if (input.storeId) parking.atStore(input.storeId, undefined, order);
+  else if (order.length) upsertSearchAttributes(order);
   await parking.park(input.type, input.message, input.details, input.allowed);
   status.step = 'resolved';
   return parking.run(async () => parking.resolutions[parking.resolutions.length - 1]!);

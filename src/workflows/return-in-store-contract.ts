@@ -2,12 +2,12 @@ import { defineQuery } from '@temporalio/workflow';
 import type { RefundedLine } from '../activities/return-activities';
 import type { ParkedException } from '../domain/exceptions';
 import type { ReturnLine } from '../domain/returns';
-import type { ResolutionRecord } from './parking';
+import type { ResolutionRecord, ResolveRefusal } from './parking';
 import { TASK_QUEUES } from './task-queues';
 
 /** Return in store's contract: id, task queue, input, status and result, for the workflow, the sale that hands a refund over, and tests. */
 export { returnInStoreWorkflowId } from '../domain/ids';
-export { resolveUpdate } from './parking';
+export { resolveSignal, resolveUpdate } from './parking';
 
 export const RETURN_IN_STORE_TASK_QUEUE = TASK_QUEUES.main;
 
@@ -41,6 +41,7 @@ export interface ReturnStatus {
   creditMemoNumber?: string;
   exception?: ParkedException;
   resolutions: ResolutionRecord[];
+  lastRefusal?: ResolveRefusal;
 }
 
 export interface ReturnResult {

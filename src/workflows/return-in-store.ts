@@ -26,7 +26,7 @@ import {
 import { UNKNOWN_STORE, type StoreLocation } from '../domain/mapping';
 import { saleOrderWithCents, type SaleOrder } from '../domain/sale';
 import { webOrderWithCents, type WebOrder } from '../domain/web-order';
-import { ERP_WRITE, OUTSIDE_CALL } from './activity-options';
+import { ERP_WRITE, OUTSIDE_CALL, summarised } from './activity-options';
 import { installParking, untilAccepted } from './parking';
 import {
   returnStatusQuery,
@@ -37,9 +37,19 @@ import {
 import { SA } from './search-attributes';
 import { erpLateCommitWindowMs, InvalidDurationError } from '../domain/duration';
 
-const sale = proxyActivities<SaleActivities>(OUTSIDE_CALL);
-const web = proxyActivities<Pick<ClickAndCollectActivities, 'readWebOrder'>>(OUTSIDE_CALL);
-const returns = proxyActivities<ReturnActivities>(ERP_WRITE);
+const sale = summarised(proxyActivities<SaleActivities>(OUTSIDE_CALL), {
+  readSitooOrder: ({ orderId }) => `Read Sitoo order ${orderId}`,
+  resolveStoreLocation: ({ warehouseId }) => `Find the store of Sitoo warehouse ${warehouseId}`,
+});
+const web = summarised(proxyActivities<Pick<ClickAndCollectActivities, 'readWebOrder'>>(OUTSIDE_CALL), {
+  readWebOrder: ({ webOrderId }) => `Read web order ${webOrderId}`,
+});
+const returns = summarised(proxyActivities<ReturnActivities>(ERP_WRITE), {
+  refundWebLines: ({ webOrderId, lines }) => `Refund ${lines.length} line(s) of web order ${webOrderId}`,
+  bookReturnInErp: ({ webOrderId, sitooOrderId, storeId }) =>
+    `Book the credit memo of return ${sitooOrderId}${webOrderId ? ` (web order ${webOrderId})` : ''} at ${storeId}`,
+  sweepReturnTwins: ({ sitooOrderId }) => `Take back late twins of the credit memo of return ${sitooOrderId}`,
+});
 
 setWorkflowOptions({ failureExceptionTypes: [InvalidDurationError] }, returnInStoreWorkflow);
 
@@ -89,7 +99,7 @@ export async function returnInStoreWorkflow(input: ReturnInStoreInput): Promise<
     status.returned = returnedLines(refund);
     const store = await sale.resolveStoreLocation({ warehouseId: refund.warehouseId });
     status.storeId = store?.storeId;
-    if (store) upsertSearchAttributes([{ key: SA.storeId, value: store.storeId }]);
+    if (store) parking.atStore(store.storeId, store.name);
 
     status.step = 'finding-original';
     const found = await findWebOrder(refund);

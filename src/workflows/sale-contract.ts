@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { ParkedException } from '../domain/exceptions';
-import type { ResolutionRecord } from './parking';
+import type { ResolutionRecord, ResolveRefusal } from './parking';
 import { TASK_QUEUES } from './task-queues';
 
 /**
@@ -8,7 +8,7 @@ import { TASK_QUEUES } from './task-queues';
  * that the workflow, the starters (events receiver, Sitoo poll) and the tests all import.
  */
 export { saleWorkflowId } from '../domain/ids';
-export { resolveUpdate } from './parking';
+export { resolveSignal, resolveUpdate } from './parking';
 
 export const SALE_TASK_QUEUE = TASK_QUEUES.main;
 
@@ -70,6 +70,7 @@ export interface SaleStatus {
   /** Twin ERP orders found and taken back (after create, before posting, or by the late sweep). */
   erpTwinsRemoved?: number;
   resolutions: ResolutionRecord[];
+  lastRefusal?: ResolveRefusal;
 }
 
 export interface SaleResult {

@@ -11,12 +11,12 @@ import {
 import type { InventoryActivities } from '../activities/inventory-activities';
 import type { SaleActivities } from '../activities/sale-activities';
 import { durationMs, InvalidDurationError, erpLateCommitWindowMs } from '../domain/duration';
-import type { ResolutionAction } from '../domain/exceptions';
+import { unmappedWarehouseStoreId, type ResolutionAction } from '../domain/exceptions';
 import { sitooOrderErpDocumentNumber, sitooOrderReferenceUri } from '../domain/ids';
 import type { StoreLocation } from '../domain/mapping';
 import { paymentVerdict, quantitiesBySku, saleOrderWithCents, type SaleOrder } from '../domain/sale';
 import { routeSitooOrder } from '../domain/sitoo-order-route';
-import { ERP_WRITE, WEB_STOCK_CALL } from './activity-options';
+import { ERP_WRITE, summarised, WEB_STOCK_CALL } from './activity-options';
 import type { StorePickupUpdate } from './click-and-collect-contract';
 import { installParking } from './parking';
 import {
@@ -29,7 +29,17 @@ import {
 import { SA } from './search-attributes';
 import { handOverReturn, relayPickupSteps } from './sitoo-order-router';
 
-const sale = proxyActivities<SaleActivities>(ERP_WRITE);
+const sale = summarised(proxyActivities<SaleActivities>(ERP_WRITE), {
+  readSitooOrder: ({ orderId }) => `Read Sitoo order ${orderId}`,
+  resolveStoreLocation: ({ warehouseId }) => `Find the store of Sitoo warehouse ${warehouseId}`,
+  findUnknownErpItems: ({ skus }) => `Check ${skus.length} item(s) in the ERP`,
+  createErpSalesOrder: ({ order, store, externalDocumentNumber, customerNumber }) =>
+    `Create ERP sales order ${externalDocumentNumber ?? order.orderId} (customer ${customerNumber ?? store.erpCustomerNumber})`,
+  postErpSalesOrder: ({ orderId, externalDocumentNumber }) =>
+    `Post ERP sales order ${externalDocumentNumber ?? orderId}`,
+  sweepErpSaleTwins: ({ orderId, externalDocumentNumber }) =>
+    `Take back late twins of ERP sales order ${externalDocumentNumber ?? orderId}`,
+});
 const inventory = proxyActivities<InventoryActivities>(WEB_STOCK_CALL);
 
 const RETRY_OR_SKIP: ResolutionAction[] = ['retry', 'skip'];
@@ -94,8 +104,7 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
   async function resolveStore(order: SaleOrder): Promise<StoreLocation> {
     let store = await sale.resolveStoreLocation({ warehouseId: order.warehouseId });
     // Found by store in the UI even before a store is known: the warehouse stands in for it.
-    if (!store && exactlyOnce())
-      upsertSearchAttributes([{ key: SA.storeId, value: `sitoo-warehouse-${order.warehouseId ?? 'none'}` }]);
+    if (!store && exactlyOnce()) parking.atStore(unmappedWarehouseStoreId(order.warehouseId));
     while (!store) {
       const r = await park(
         'unmapped-warehouse',
@@ -107,7 +116,7 @@ export async function saleWorkflow(input: SaleWorkflowInput): Promise<SaleResult
         ? { ...r.mapping, name: r.mapping.storeId, sitooWarehouseId: order.warehouseId ?? -1 }
         : await sale.resolveStoreLocation({ warehouseId: order.warehouseId });
     }
-    upsertSearchAttributes([{ key: SA.storeId, value: store.storeId }]);
+    parking.atStore(store.storeId, store.name);
     status.storeId = store.storeId;
     return store;
   }

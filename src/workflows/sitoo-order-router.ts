@@ -23,14 +23,20 @@ export interface RoutedOrder {
 /** A return: the return flow takes it, started once under the return's own id. */
 export async function handOverReturn(routed: RoutedOrder): Promise<string> {
   const id = returnInStoreWorkflowId(routed.accountId, routed.orderId);
-  await startOnce(returnInStoreWorkflow, id, RETURN_IN_STORE_TASK_QUEUE, [
-    {
-      accountId: routed.accountId,
-      eshopId: routed.eshopId,
-      sitooOrderId: routed.orderId,
-      ...(routed.erpLateCommitWindow ? { erpLateCommitWindow: routed.erpLateCommitWindow } : {}),
-    },
-  ]);
+  await startOnce(
+    returnInStoreWorkflow,
+    id,
+    RETURN_IN_STORE_TASK_QUEUE,
+    [
+      {
+        accountId: routed.accountId,
+        eshopId: routed.eshopId,
+        sitooOrderId: routed.orderId,
+        ...(routed.erpLateCommitWindow ? { erpLateCommitWindow: routed.erpLateCommitWindow } : {}),
+      },
+    ],
+    `Return in store: Sitoo order ${routed.accountId}-${routed.orderId}`,
+  );
   return id;
 }
 

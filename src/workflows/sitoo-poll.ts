@@ -2,9 +2,14 @@ import { patched, proxyActivities } from '@temporalio/workflow';
 import type { PollActivities, PollResult, StockPollResult } from '../activities/poll-activities';
 import type { IdGap } from '../domain/poll-cursor';
 import type { SitooPollInput } from './sitoo-poll-contract';
-import { PAGED_READ } from './activity-options';
+import { PAGED_READ, summarised } from './activity-options';
 
-const poll = proxyActivities<PollActivities>(PAGED_READ);
+const poll = summarised(proxyActivities<PollActivities>(PAGED_READ), {
+  pollSitooOrders: ({ fromOrderId }) => `Read Sitoo orders from ${fromOrderId}`,
+  pollSitooStockTransactions: ({ fromTransactionId }) => `Read Sitoo warehouse transactions from ${fromTransactionId}`,
+  saveSitooPollCursor: ({ nextOrderId, nextTransactionId }) =>
+    `Move the cursors to order ${nextOrderId}${nextTransactionId === undefined ? '' : `, transaction ${nextTransactionId}`}`,
+});
 
 export async function sitooPollWorkflow(input: SitooPollInput): Promise<PollResult & { stock?: StockPollResult }> {
   const result = await poll.pollSitooOrders({

@@ -1,12 +1,13 @@
-import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { StockAdjustmentActivities } from '../activities/stock-adjustment-activities';
-import type { ExceptionType } from '../domain/exceptions';
-import { OUTSIDE_CALL } from './activity-options';
+import { unmappedWarehouseStoreId, type ExceptionType } from '../domain/exceptions';
+import { OUTSIDE_CALL, summarised } from './activity-options';
 import { installParking } from './parking';
-import { SA } from './search-attributes';
 import { stockAdjustmentStatusQuery, type StockAdjustmentInput, type StockAdjustmentStatus } from './stock-contract';
 
-const record = proxyActivities<StockAdjustmentActivities>(OUTSIDE_CALL);
+const record = summarised(proxyActivities<StockAdjustmentActivities>(OUTSIDE_CALL), {
+  recordStoreStockChange: ({ transactionId }) => `Book Sitoo warehouse transaction ${transactionId} in the ERP`,
+});
 
 /**
  * The stock adjustment that books one store stock change that is not a sale or refund (manual
@@ -47,7 +48,7 @@ export async function stockAdjustmentWorkflow(input: StockAdjustmentInput): Prom
             });
             break;
           case 'unmapped-warehouse':
-            upsertSearchAttributes([{ key: SA.storeId, value: `sitoo-warehouse-${outcome.warehouseId}` }]);
+            parking.atStore(unmappedWarehouseStoreId(outcome.warehouseId));
             await park(
               'unmapped-warehouse',
               `Sitoo warehouse ${outcome.warehouseId} is not mapped to an ERP location; fix the mapping file, reload it, then retry`,

@@ -2,7 +2,7 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { StockAdjustmentOutcome } from '../activities/stock-adjustment-activities';
 import type { ExceptionType, ParkedException } from '../domain/exceptions';
 import type { RefusedStockWork, StockChange, StockFlushSummary, StockLevelChange } from '../domain/stock-flush';
-import type { ResolutionRecord } from './parking';
+import type { ResolutionRecord, ResolveRefusal } from './parking';
 import { TASK_QUEUES } from './task-queues';
 
 /**
@@ -18,7 +18,7 @@ export {
   stockDriftScheduleId,
   stockSyncWorkflowId,
 } from '../domain/ids';
-export { resolveUpdate } from './parking';
+export { resolveSignal, resolveUpdate } from './parking';
 
 /** Web stock first: the coalescer, the ERP stock poll and the drift check run on the inventory queue. */
 export const STOCK_TASK_QUEUE = TASK_QUEUES.inventory;
@@ -29,6 +29,11 @@ export const STOCK_ADJUSTMENT_TASK_QUEUE = TASK_QUEUES.main;
  * running workflows, recorded histories and operators' queries use it (ids stay `stock-move-…`).
  */
 export const STOCK_ADJUSTMENT_WORKFLOW_TYPE = 'stockMoveWorkflow';
+
+/** The Temporal UI's summaries of the stock flow's workflows. */
+export const stockSyncSummary = (accountId: number) => `Stock coalescer of Sitoo account ${accountId}`;
+export const stockAdjustmentSummary = (accountId: number, transactionId: number) =>
+  `Stock adjustment: Sitoo warehouse transaction ${accountId}-${transactionId} to the ERP`;
 
 export type {
   RefusedStockWork,
@@ -122,6 +127,7 @@ export interface StockAdjustmentStatus {
   outcome?: StockAdjustmentOutcome;
   exception?: ParkedException;
   resolutions: ResolutionRecord[];
+  lastRefusal?: ResolveRefusal;
 }
 
 export const stockAdjustmentStatusQuery = defineQuery<StockAdjustmentStatus>('status');

@@ -2,13 +2,18 @@ import { proxyActivities, setWorkflowOptions, sleep, workflowInfo } from '@tempo
 import type { StockActivities } from '../activities/stock-sync-activities';
 import { stockDriftReportWorkflowId } from '../domain/ids';
 import { recordedExceptionWorkflow } from './recorded-exception';
+import { recordedExceptionSummary, type RecordedExceptionInput } from './recorded-exception-contract';
 import { startOnce } from './start-once';
 import type { StockDriftInput, StockDriftResult } from './stock-contract';
 import { TASK_QUEUES } from './task-queues';
-import { LOCATION_SWEEP } from './activity-options';
+import { LOCATION_SWEEP, summarised } from './activity-options';
 import { durationMs, InvalidDurationError } from '../domain/duration';
 
-const stock = proxyActivities<StockActivities>(LOCATION_SWEEP);
+const stock = summarised(proxyActivities<StockActivities>(LOCATION_SWEEP), {
+  listStockLocations: () => 'List the stock locations',
+  compareLocationStock: ({ locationId }) => `Compare web stock with the master at ${locationId}`,
+  repairLocationStock: ({ locationId, skus }) => `Correct ${skus.length} SKU(s) at ${locationId}`,
+});
 
 /** Details kept in history per report; the count says how many more there were. */
 const LISTED = 500;
@@ -34,22 +39,27 @@ export async function stockDriftWorkflow(input: StockDriftInput): Promise<StockD
     entry.corrected = await stock.repairLocationStock({ locationId, skus: first.differing.map((d) => d.sku), checkId });
     if (entry.corrected.length === 0) continue;
     entry.reportId = stockDriftReportWorkflowId(locationId, checkId);
-    await startOnce(recordedExceptionWorkflow, entry.reportId, TASK_QUEUES.main, [
-      {
-        type: 'inventory-sync-failure',
-        message: `${entry.corrected.length} web stock level(s) at ${locationId} differed from the stock master and were corrected`,
-        details: {
-          locationId,
-          checkedAt: workflowInfo().startTime.toISOString(),
-          corrections: entry.corrected
-            .slice(0, LISTED)
-            .map(({ sku, from, to }) => ({ sku, oldWebValue: from, newWebValue: to })),
-          count: entry.corrected.length,
-        },
-        storeId: locationId,
-        allowed: ['acknowledge'],
+    const report: RecordedExceptionInput = {
+      type: 'inventory-sync-failure',
+      message: `${entry.corrected.length} web stock level(s) at ${locationId} differed from the stock master and were corrected`,
+      details: {
+        locationId,
+        checkedAt: workflowInfo().startTime.toISOString(),
+        corrections: entry.corrected
+          .slice(0, LISTED)
+          .map(({ sku, from, to }) => ({ sku, oldWebValue: from, newWebValue: to })),
+        count: entry.corrected.length,
       },
-    ]);
+      storeId: locationId,
+      allowed: ['acknowledge'],
+    };
+    await startOnce(
+      recordedExceptionWorkflow,
+      entry.reportId,
+      TASK_QUEUES.main,
+      [report],
+      recordedExceptionSummary(report),
+    );
   }
   return result;
 }

@@ -6,6 +6,7 @@ import {
   log,
   patched,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -18,14 +19,17 @@ import {
   stockHeldExceptionId,
   stockLevelsRejectedExceptionId,
 } from '../domain/ids';
-import { STOCK_FLUSH } from './activity-options';
+import { STOCK_FLUSH, summarised } from './activity-options';
 import { refusalOf } from './parking';
 import { recordedExceptionWorkflow } from './recorded-exception';
+import { recordedExceptionSummary, type RecordedExceptionInput } from './recorded-exception-contract';
 import { startOnce } from './start-once';
 import {
   EMPTY_TOTALS,
   STOCK_ADJUSTMENT_TASK_QUEUE,
   STOCK_ADJUSTMENT_WORKFLOW_TYPE,
+  stockAdjustmentSummary,
+  stockSyncSummary,
   stockChangedSignal,
   stockStatusQuery,
   type HeldStockWork,
@@ -38,7 +42,10 @@ import {
 import { TASK_QUEUES } from './task-queues';
 
 /** A flush is a local activity: see STOCK_FLUSH. */
-const stock = proxyLocalActivities<StockActivities>(STOCK_FLUSH);
+const stock = summarised(proxyLocalActivities<StockActivities>(STOCK_FLUSH), {
+  syncStock: ({ flushSeq, transactionIds, keys }) =>
+    `Flush ${flushSeq}: ${transactionIds.length} transaction(s), ${keys.length} level(s)`,
+});
 
 /** Continue-as-new well before Temporal's suggestion, so a replay after a cache eviction stays cheap. */
 const MAX_HISTORY_EVENTS = 3_000;
@@ -104,7 +111,15 @@ export async function stockSyncWorkflow(input: StockSyncInput): Promise<void> {
   const tooLong = () =>
     workflowInfo().continueAsNewSuggested ||
     workflowInfo().historyLength > (input.maxHistoryEvents ?? MAX_HISTORY_EVENTS);
+  // A run continued as new loses the summary it was started with, so the details carry it too.
+  const showDetails = () =>
+    setCurrentDetails(
+      `${stockSyncSummary(input.accountId)}: ${flushSeq} flush(es)` +
+        (lastFlush ? `, the last at ${lastFlush.at.slice(0, 16).replace('T', ' ')} UTC` : '') +
+        (held.size ? `; ${held.size} refused part(s) held: ${[...held.keys()].join(', ')}` : ''),
+    );
   for (;;) {
+    showDetails();
     const ready = () => pendingTx.size > 0 || pendingKeys.size > 0 || tooLong() || heldDue().length > 0;
     // Held work wakes the coalescer at its next try; without any, the wait is exactly what it always was.
     if (held.size === 0) await condition(ready);
@@ -292,6 +307,7 @@ function startStockAdjustment(accountId: number, transactionId: number): Promise
     stockAdjustmentWorkflowId(accountId, transactionId),
     STOCK_ADJUSTMENT_TASK_QUEUE,
     [{ accountId, transactionId }],
+    stockAdjustmentSummary(accountId, transactionId),
   );
 }
 
@@ -303,7 +319,12 @@ async function recordException(
   storeId?: string,
 ): Promise<void> {
   log.warn('stock exception recorded', { workflowId, type, message });
-  await startOnce(recordedExceptionWorkflow, workflowId, TASK_QUEUES.main, [
-    { type, message, details, allowed: ['acknowledge'], ...(storeId ? { storeId } : {}) },
-  ]);
+  const input: RecordedExceptionInput = {
+    type,
+    message,
+    details,
+    allowed: ['acknowledge'],
+    ...(storeId ? { storeId } : {}),
+  };
+  await startOnce(recordedExceptionWorkflow, workflowId, TASK_QUEUES.main, [input], recordedExceptionSummary(input));
 }

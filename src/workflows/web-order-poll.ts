@@ -4,12 +4,17 @@ import { durationMs, InvalidDurationError } from '../domain/duration';
 import { webhookSubscriptionExceptionId } from '../domain/ids';
 import { ORDER_WEBHOOK_TOPICS } from '../domain/web-order-poll';
 import { recordedExceptionWorkflow } from './recorded-exception';
+import { recordedExceptionSummary, type RecordedExceptionInput } from './recorded-exception-contract';
 import { startOnce } from './start-once';
 import { TASK_QUEUES } from './task-queues';
 import type { WebhookCheck, WebOrderPollInput, WebOrderPollResult } from './web-order-poll-contract';
-import { PAGED_READ } from './activity-options';
+import { PAGED_READ, summarised } from './activity-options';
 
-const poll = proxyActivities<WebOrderPollActivities>(PAGED_READ);
+const poll = summarised(proxyActivities<WebOrderPollActivities>(PAGED_READ), {
+  pollWebOrders: ({ cursor }) => `Read web orders changed since ${cursor.updatedAtFrom}`,
+  checkWebhookSubscriptions: ({ topics }) => `Check ${topics.length} webhook subscription(s)`,
+  saveWebOrderPollCursor: ({ cursor }) => `Move the cursor to ${cursor.updatedAtFrom}`,
+});
 
 setWorkflowOptions({ failureExceptionTypes: [InvalidDurationError] }, webOrderPollWorkflow);
 
@@ -48,17 +53,17 @@ async function recordMissing(topic: string, check: WebhookCheck, callbackUrl: st
       ? `Shopify refused to subscribe it again: ${refused}`
       : 'set SHOPIFY_WEBHOOKS_CALLBACK_URL to have it subscribed again, or subscribe it by hand';
   // One record per topic a day: a subscription that stays missing does not pile up exceptions.
+  const input: RecordedExceptionInput = {
+    type: 'webhook-subscription-missing',
+    message: `Shopify had no ${topic} webhook subscription${callbackUrl ? ` to ${callbackUrl}` : ''} (removed after failed deliveries, or never made); ${what}. The order poll found the orders meanwhile; find why deliveries failed`,
+    details: { topic, callbackUrl: callbackUrl ?? null, recreated, refused: refused ?? null },
+    allowed: ['acknowledge'],
+  };
   await startOnce(
     recordedExceptionWorkflow,
     webhookSubscriptionExceptionId(topic, new Date().toISOString().slice(0, 10)),
     TASK_QUEUES.main,
-    [
-      {
-        type: 'webhook-subscription-missing',
-        message: `Shopify had no ${topic} webhook subscription${callbackUrl ? ` to ${callbackUrl}` : ''} (removed after failed deliveries, or never made); ${what}. The order poll found the orders meanwhile; find why deliveries failed`,
-        details: { topic, callbackUrl: callbackUrl ?? null, recreated, refused: refused ?? null },
-        allowed: ['acknowledge'],
-      },
-    ],
+    [input],
+    `${recordedExceptionSummary(input)}: ${topic}`,
   );
 }

@@ -9,7 +9,8 @@ import { PaymentState } from '../../src/domain/sale';
 import type { LocalStack } from '../../src/local/stack';
 import { createSitooEventsReceiver } from '../../src/starters/sitoo-events-receiver';
 import { ensureSitooPollSchedule } from '../../src/client/sitoo-poll-schedule';
-import { resolveUpdate } from '../../src/workflows/sale-contract';
+import { resolveSignal, resolveUpdate, statusQuery } from '../../src/workflows/sale-contract';
+import { SA } from '../../src/workflows/search-attributes';
 import { recordedExceptionStatusQuery } from '../../src/workflows/recorded-exception-contract';
 import type { SitooPollInput } from '../../src/workflows/sitoo-poll-contract';
 import { connectTemporal, triggerSchedule, waitFor, type TestTemporal } from '../support/temporal';
@@ -176,6 +177,45 @@ describe('a store sale through Sitoo events', () => {
     expect(erpDocs(stack, order.orderId)).toHaveLength(0);
   });
 
+  it("an operator finds an unmapped store's sale by store and age, reads on its page what to do, and resolves it by signal", async () => {
+    // Before: no ExceptionSince, no summary or details, and no resolve signal (only the update).
+    const order = sell(stack, 199, [['CAP-1', 1]]);
+    const parked = await parkedAs(stack, order.orderId, 'unmapped-warehouse');
+    const handle = saleHandle(stack, order.orderId);
+    const description = await handle.describe();
+    expect(await description.staticSummary()).toBe(`Sitoo order 10020-${order.orderId} (from a Sitoo event)`);
+    const overdue = `StoreId = "sitoo-warehouse-199" AND ExceptionSince < "${new Date(Date.now() + 1000).toISOString()}"`;
+    await waitFor('found by store and age', async () => {
+      const ids: string[] = [];
+      for await (const w of stack.client.workflow.list({ query: overdue })) ids.push(w.workflowId);
+      return ids.includes(handle.workflowId);
+    });
+    const details = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
+    expect(details.currentDetails.split('\n\n')).toEqual([
+      `Parked: unmapped-warehouse at sitoo-warehouse-199 — owner integration-ops — since ${parked.exception!.since.slice(0, 10)} ${parked.exception!.since.slice(11, 16)} UTC — resolve with retry, retry-with-mapping or skip; input \`{"action":"retry","reason":"...","resolvedBy":"..."}\``,
+      'Sitoo warehouse 199 is not mapped to an ERP and a web location',
+    ]);
+
+    // What a tool that can only signal sends: a bad input is refused and changes nothing.
+    await handle.signal(resolveSignal, { action: 'retry-with-mapping' });
+    const refused = await waitFor('the refusal', async () => {
+      const status = await handle.query(statusQuery);
+      return status.lastRefusal && status;
+    });
+    expect(refused.lastRefusal?.reason).toMatch(/^mapping is required for retry-with-mapping/);
+    expect(refused.exception).toEqual(parked.exception);
+
+    await handle.signal(resolveSignal, {
+      action: 'skip',
+      reason: 'pop-up store closed',
+      resolvedBy: 'integration-ops',
+    });
+    expect((await saleResult(stack, order.orderId)).outcome).toBe('skipped');
+    expect((await handle.query(statusQuery)).resolutions).toMatchObject([{ action: 'skip', via: 'signal' }]);
+    expect((await handle.describe()).typedSearchAttributes.get(SA.exceptionSince)).toBeUndefined();
+    expect(erpDocs(stack, order.orderId)).toHaveLength(0);
+  });
+
   it('creates exactly one ERP order and one stock write when responses are lost', async () => {
     const location = webLocation(stack, 'S02');
     const before = stack.ecommerce.state.getAvailable('TEE-1', location)!;
@@ -225,7 +265,10 @@ describe('a store sale through Sitoo events', () => {
       fromOrderId: missed.orderId,
     });
     const schedule = stack.client.schedule.getHandle(scheduleId);
-    await triggerSchedule(schedule);
+    expect((await schedule.describe()).action.staticSummary).toBe('Sitoo poll of account 10020');
+    const run = await triggerSchedule(schedule);
+    const runSummary = await (await stack.client.workflow.getHandle(run.workflowId).describe()).staticSummary();
+    expect(runSummary).toBe('Sitoo poll of account 10020');
     expect((await saleResult(stack, missed.orderId)).outcome).toBe('completed');
     expect(erpDocs(stack, missed.orderId)).toHaveLength(1);
     await waitFor(

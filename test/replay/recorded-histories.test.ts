@@ -321,4 +321,29 @@ describe('recorded histories replay against the current workflow code', () => {
     if (expectedResult) expect(result).toMatchObject(expectedResult);
     await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, workflowId);
   });
+
+  // Recorded with issue 14's parking (see the commit that added it): patches
+  // exception-filed-by-store-and-age and resolve-signal, ExceptionSince set and cleared, a refused
+  // resolve signal recorded as a memo change, then a valid one that retried, to the booked close.
+  it('a sale parked as payment-not-confirmed, a resolve signal refused, then resolved by signal and booked', async () => {
+    const history = proto.temporal.api.history.v1.History.decode(
+      readFileSync(join(histories, 'sale-v3-signal-refused-then-resolved.bin')),
+    );
+    const { result, ...shape } = summarise(history);
+    expect(shape).toEqual({ closed: 'completed', resolved: [], children: [] });
+    expect(result).toMatchObject({ outcome: 'completed', storeId: 'S02', erpOrderNumber: 'SO3001' });
+    const events = history.events;
+    const signals = events.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'resolve');
+    expect(signals).toHaveLength(2);
+    expect(events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED)).toHaveLength(1);
+    const upserted = events
+      .map((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields)
+      .filter((f) => f !== undefined && f !== null);
+    expect(upserted.some((f) => 'ExceptionSince' in f!)).toBe(true);
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: inject('workflowBundlePath') } },
+      history,
+      'sale-10020-3001',
+    );
+  });
 });

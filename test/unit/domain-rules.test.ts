@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { loadEnv } from '../../src/config/env';
 import { parseDuration } from '../../src/domain/duration';
 import { allocateCents, formatCents, parseCents, unitPrices, unitsShare } from '../../src/domain/money';
-import { validateResolution, type ParkedException } from '../../src/domain/exceptions';
+import {
+  exampleResolution,
+  exceptionStoreId,
+  validateResolution,
+  type ParkedException,
+  type ResolutionAction,
+} from '../../src/domain/exceptions';
 import {
   endOfDayDocumentNumber,
   endOfDayJournalCode,
@@ -160,6 +166,35 @@ describe('resolution validation', () => {
     expect(
       validateResolution({ action: 'retry-with-mapping', mapping, reason: 'new store', resolvedBy: 'ops' }, p),
     ).toBeUndefined();
+  });
+
+  it("the example input a parked workflow's details offer for each action is itself accepted", () => {
+    const actions: ResolutionAction[] = [
+      'retry',
+      'skip',
+      'retry-with-mapping',
+      'acknowledge',
+      'use-store',
+      'cancel-order',
+      'supply-reference',
+      'accept',
+    ];
+    for (const action of actions)
+      expect(validateResolution(exampleResolution(action), parked([action]))).toBeUndefined();
+  });
+});
+
+describe('the StoreId an exception is filed under before its flow names a store', () => {
+  it('takes the store, the unmapped warehouse or web location, or the location its details name', () => {
+    expect(exceptionStoreId({ storeId: 'S02', warehouseId: 102 })).toBe('S02');
+    expect(exceptionStoreId({ warehouseId: 199 })).toBe('sitoo-warehouse-199');
+    expect(exceptionStoreId({ webLocationId: 'gid://shopify/Location/9' })).toBe('shopify-location-9');
+    expect(exceptionStoreId({ locationId: 'CENTRAL' })).toBe('CENTRAL');
+  });
+
+  it('says no-store where nothing names one', () => {
+    expect(exceptionStoreId({ orderId: 1234 })).toBe('no-store');
+    expect(exceptionStoreId({ storeId: '' })).toBe('no-store');
   });
 });
 

@@ -8,6 +8,7 @@ import type { Mapping, StoreLocation } from '../../src/domain/mapping';
 import type { SaleOrder } from '../../src/domain/sale';
 import type { WebOrder } from '../../src/domain/web-order';
 import { resolveUpdate, returnStatusQuery, type ReturnResult } from '../../src/workflows/return-in-store-contract';
+import { SA } from '../../src/workflows/search-attributes';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
 
@@ -83,8 +84,8 @@ const activities = {
   async readSitooOrder({ orderId }: { orderId: number }) {
     return sitooOrders.get(orderId) ?? null;
   },
-  async resolveStoreLocation() {
-    return store;
+  async resolveStoreLocation({ warehouseId }: { warehouseId: number | null }) {
+    return warehouseId === store.sitooWarehouseId ? store : null;
   },
   async readWebOrder({ webOrderId }: { webOrderId: string }) {
     calls.push({ name: 'readWebOrder', input: { webOrderId } });
@@ -247,6 +248,29 @@ describe('returnInStoreWorkflow', () => {
     returnOf(812, 810, 1);
     await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry', resolvedBy: 'test' }] });
     expect(await handle.result()).toMatchObject({ outcome: 'refunded', refundCents: 3333 });
+  });
+
+  it('files a return under no-store while its order cannot be read, then under the unmapped warehouse it names', async () => {
+    // Before: neither exception carried a StoreId, so no store's view (nor the unmapped ones') found them.
+    webSale('851', 850);
+    const handle = await start(852);
+    await parkedAs(handle, 'order-not-found');
+    const storeId = () =>
+      waitFor('StoreId', async () => (await handle.describe()).typedSearchAttributes.get(SA.storeId));
+    expect(await storeId()).toBe('no-store');
+    sitooOrders.set(
+      852,
+      sitoo(852, {
+        warehouseId: 555,
+        creditOrderId: 850,
+        lines: [{ sku: 'TEE', productName: 'Tee', quantity: -1, unitPriceGrossCents: 3333, vatPercent: 25 }],
+      }),
+    );
+    await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry' }] });
+    await parkedAs(handle, 'unmapped-warehouse');
+    await waitFor('filed under the warehouse', async () => (await storeId()) === 'sitoo-warehouse-555');
+    await handle.executeUpdate(resolveUpdate, { args: [{ action: 'skip', reason: 'test' }] });
+    expect(await handle.result()).toMatchObject({ outcome: 'skipped' });
   });
 
   it('parks a store gone from the mapping as unmapped-warehouse instead of retrying forever, and books once it is back', async () => {

@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SaleActivities } from '../../src/activities/sale-activities';
 import type { StoreLocation } from '../../src/domain/mapping';
 import { PaymentState, type SaleOrder } from '../../src/domain/sale';
+import { startSale } from '../../src/client/sale-starts';
 import {
+  resolveSignal,
   resolveUpdate,
   sitooOrderUpdatedSignal,
   statusQuery,
@@ -124,6 +126,14 @@ async function refused(update: Promise<unknown>, message: RegExp) {
   expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
   expect(String((err as Error).cause)).toMatch(message);
 }
+
+/** What the Temporal UI shows at the top of a workflow's page: its current details. */
+async function currentDetails(handle: Awaited<ReturnType<typeof start>>): Promise<string> {
+  return (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ?? '';
+}
+
+/** How the page shows a time: date and minutes, UTC. */
+const utc = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 
 async function parkedAs(handle: Awaited<ReturnType<typeof start>>, type: string) {
   return waitFor(`parked as ${type}`, async () => {
@@ -357,4 +367,171 @@ describe('saleWorkflow', () => {
       message: 'erpLateCommitWindow "soon" is not a duration like 30s, 15m, 2h or 1d',
     });
   });
+
+  it('a refused resolve update reads as one plain sentence: no type, no stack, not retryable', async () => {
+    // Before: a plain Error, shown by the CLI as "(type: Error, retryable: true)" and by the UI with a stack.
+    const order = newOrder({ paymentStateId: PaymentState.Pending });
+    const handle = await start(order, '1s');
+    await parkedAs(handle, 'payment-not-confirmed');
+    const err = await handle
+      .executeUpdate(resolveUpdate, { args: [{ action: 'use-store', storeId: 'S03' }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    const cause = (err as WorkflowUpdateFailedError).cause as ApplicationFailure;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    expect(cause.message).toBe(
+      'action "use-store" does not apply to a payment-not-confirmed exception; allowed: retry, skip',
+    );
+    expect(cause.nonRetryable).toBe(true);
+    expect(cause.type ?? undefined).toBeUndefined();
+    expect(cause.stack).toBe('');
+    await handle.executeUpdate(resolveUpdate, { args: [{ action: 'skip' }] });
+  });
+
+  it('the resolve signal records a refused input without changing anything, and applies a valid one as the update does', async () => {
+    // Before: there was no resolve signal; a tool that can only signal could not resolve at all.
+    const order = newOrder({ paymentStateId: PaymentState.Pending });
+    const handle = await start(order, '1s');
+    const parked = await parkedAs(handle, 'payment-not-confirmed');
+    await handle.signal(resolveSignal, { action: 'use-store', storeId: 'S03' });
+    const refusedStatus = await waitFor('the refusal in the status', async () => {
+      const status = await handle.query(statusQuery);
+      return status.lastRefusal ? status : undefined;
+    });
+    expect(refusedStatus.lastRefusal).toMatchObject({
+      input: { action: 'use-store', storeId: 'S03' },
+      reason: 'action "use-store" does not apply to a payment-not-confirmed exception; allowed: retry, skip',
+    });
+    // Nothing changed: still parked on the same exception, nothing resolved.
+    expect(refusedStatus.exception).toEqual(parked.exception);
+    expect(refusedStatus.resolutions).toEqual([]);
+    expect(refusedStatus.step).toBe('parked');
+    // In the history (a memo change beside the signal) and on the page.
+    const memo = (await handle.describe()).memo as { lastResolveRefusal?: { reason: string } } | undefined;
+    expect(memo?.lastResolveRefusal?.reason).toMatch(/does not apply to a payment-not-confirmed exception/);
+    expect(await currentDetails(handle)).toMatch(
+      /\n\nResolve signal refused at \d{4}-\d\d-\d\d \d\d:\d\d UTC: action "use-store" does not apply/,
+    );
+    // Not even an object: refused as well.
+    await handle.signal(resolveSignal, 'skip' as never);
+    await waitFor('the second refusal', async () =>
+      (await handle.query(statusQuery)).lastRefusal?.reason.startsWith('resolution must be an object'),
+    );
+
+    await handle.signal(resolveSignal, { action: 'skip', reason: 'customer walked out', resolvedBy: 'finance' });
+    expect(await handle.result()).toMatchObject({
+      outcome: 'skipped',
+      reason: 'payment-not-confirmed skipped: customer walked out',
+    });
+    const status = await handle.query(statusQuery);
+    expect(status.resolutions).toMatchObject([
+      { action: 'skip', exceptionType: 'payment-not-confirmed', resolvedBy: 'finance', via: 'signal' },
+    ]);
+    expect(erpOrders.has(order.orderId)).toBe(false);
+  });
+
+  it('a valid resolve signal retries exactly as the update does', async () => {
+    const order = newOrder({
+      lines: [{ sku: 'SKU-SIG', productName: 'New', quantity: 1, unitPriceGrossCents: 1000, vatPercent: 25 }],
+    });
+    const handle = await start(order);
+    await parkedAs(handle, 'unknown-sku');
+    erpItems.add('SKU-SIG');
+    await handle.signal(resolveSignal, { action: 'retry', reason: 'item created' });
+    expect((await handle.result()).outcome).toBe('completed');
+    expect(erpOrders.get(order.orderId)?.posted).toBe(true);
+    expect((await handle.query(statusQuery)).resolutions).toMatchObject([{ action: 'retry', via: 'signal' }]);
+  });
+
+  it('a parked sale is filed by store and age, and its page says what is wrong, whose it is and how to resolve it', async () => {
+    // Before: no ExceptionSince (no way to find the overdue) and no details on the page.
+    const order = newOrder({ paymentStateId: PaymentState.Pending });
+    const handle = await start(order, '1s');
+    const parked = await parkedAs(handle, 'payment-not-confirmed');
+    const since = parked.exception!.since;
+    const sa = await waitFor('ExceptionSince set', async () => {
+      const attributes = (await handle.describe()).typedSearchAttributes;
+      return attributes.get(SA.exceptionSince) ? attributes : undefined;
+    });
+    expect(sa.get(SA.exceptionSince)?.toISOString()).toBe(since);
+    expect(sa.get(SA.storeId)).toBe('S01');
+    expect(await currentDetails(handle)).toBe(
+      `Parked: payment-not-confirmed at S01 (Stockholm) — owner finance — since ${utc(since)} — resolve with retry or skip; input \`{"action":"retry","reason":"...","resolvedBy":"..."}\`\n\n` +
+        'Payment not confirmed within 1s',
+    );
+    const overdue = `ExceptionSince < "${new Date(Date.parse(since) + 1000).toISOString()}" AND WorkflowId = "${handle.workflowId}"`;
+    await waitFor('found as overdue', async () => (await t.client.workflow.count(overdue)).count === 1);
+
+    orders.set(order.orderId, { ...order, paymentStateId: PaymentState.Successful });
+    await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry', reason: 'paid at the till' }] });
+    expect((await handle.result()).outcome).toBe('completed');
+    const after = (await handle.describe()).typedSearchAttributes;
+    expect(after.get(SA.exceptionSince)).toBeUndefined();
+    expect(after.get(SA.exceptionType)).toBeUndefined();
+    expect(await currentDetails(handle)).toMatch(
+      /^completed at S01 \(Stockholm\) — since \d{4}-\d\d-\d\d \d\d:\d\d UTC$/,
+    );
+  });
+
+  it('an order Sitoo does not have is filed under no-store, since no store can be named for it', async () => {
+    // Before: parked before the store was known, so it carried no StoreId and no store view found it.
+    const orderId = nextOrderId++;
+    const handle = await t.client.workflow.start('saleWorkflow', {
+      workflowId: `sale-10020-${orderId}`,
+      taskQueue: TASK_QUEUES.main,
+      args: [
+        {
+          accountId: 10020,
+          eshopId: 1,
+          orderId,
+          paymentConfirmationTimeout: '1h',
+          source: 'manual',
+        } satisfies SaleWorkflowInput,
+      ],
+    });
+    await parkedAs(handle, 'order-not-found');
+    const sa = await waitFor('StoreId set', async () => {
+      const attributes = (await handle.describe()).typedSearchAttributes;
+      return attributes.get(SA.storeId) ? attributes : undefined;
+    });
+    expect(sa.get(SA.storeId)).toBe('no-store');
+    expect(await currentDetails(handle)).toMatch(/^Parked: order-not-found at no-store — owner retail-ops — /);
+    await handle.executeUpdate(resolveUpdate, { args: [{ action: 'skip' }] });
+  });
+
+  it('a sale started through the client carries a static summary with its business id, and its activities carry theirs', async () => {
+    const order = newOrder();
+    await startSale(
+      t.client,
+      { accountId: 10020, eshopId: 1, paymentConfirmationTimeout: '1h' },
+      order.orderId,
+      'poll',
+    );
+    const handle = t.client.workflow.getHandle(`sale-10020-${order.orderId}`);
+    expect((await handle.result()).outcome).toBe('completed');
+    expect(await (await handle.describe()).staticSummary()).toBe(`Sitoo order 10020-${order.orderId} (from the poll)`);
+    expect(await activitySummaries(handle.workflowId)).toEqual([
+      `Read Sitoo order ${order.orderId}`,
+      'Find the store of Sitoo warehouse 101',
+      'Check 1 item(s) in the ERP',
+      `Create ERP sales order SITOO-10020-${order.orderId} (customer POS-S01)`,
+      `Post ERP sales order SITOO-10020-${order.orderId}`,
+    ]);
+  });
 });
+
+/** The summaries of the activities a workflow scheduled, in order, decoded as the UI decodes them. */
+async function activitySummaries(workflowId: string): Promise<string[]> {
+  const history = await t.client.workflow.getHandle(workflowId).fetchHistory();
+  const summaries: string[] = [];
+  for (const event of history.events ?? []) {
+    const summary = event.activityTaskScheduledEventAttributes && event.userMetadata?.summary;
+    if (!summary) continue;
+    const [decoded] = await t.dataConverter.payloadCodecs!.reduceRight(
+      async (payloads, codec) => codec.decode(await payloads),
+      Promise.resolve([summary]),
+    );
+    summaries.push(JSON.parse(Buffer.from(decoded!.data!).toString('utf8')) as string);
+  }
+  return summaries;
+}
