@@ -5,6 +5,7 @@ import {
   condition,
   defineUpdate,
   log,
+  metricMeter,
   setHandler,
   upsertSearchAttributes,
   type QueryDefinition,
@@ -179,6 +180,9 @@ export function installParking<S extends ParkableStatus>(options: ParkingOptions
       { key: SA.exceptionOwner, value: owner },
     ]);
     log.warn('parked as exception', { exceptionType: type, owner, message });
+    // On the worker's /metrics as retail_exceptions_raised_total and ..._resolved_total (with the
+    // workflow type, task queue and namespace); recorded once, not again when the workflow replays.
+    metricMeter.createCounter('retail_exceptions_raised', 'exceptions', 'Exceptions parked').add(1, { type, owner });
     await condition(() => pending !== undefined);
     const resolution = pending!;
     resolutions.push({ ...resolution, exceptionType: type, at: new Date().toISOString() });
@@ -188,6 +192,9 @@ export function installParking<S extends ParkableStatus>(options: ParkingOptions
       { key: SA.exceptionType, value: null },
       { key: SA.exceptionOwner, value: null },
     ]);
+    metricMeter
+      .createCounter('retail_exceptions_resolved', 'exceptions', 'Parked exceptions resolved')
+      .add(1, { type, action: resolution.action });
     log.info('exception resolved', {
       exceptionType: type,
       action: resolution.action,

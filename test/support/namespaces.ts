@@ -18,5 +18,6 @@ export const TEST_NAMESPACES = [
   'e2e-receivers',
   'e2e-personal-data',
   'e2e-build',
+  'e2e-observability',
 ] as const;
 export type TestNamespace = (typeof TEST_NAMESPACES)[number];
