@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
 # Checks the Kubernetes manifests offline: each Kustomize overlay builds, and what it builds passes
-# strict schema validation for the oldest and newest Kubernetes we support. Installs its tools into
-# .tools (kustomize from the Go module proxy, kubernetes-validate from PyPI) the first time.
+# strict schema validation for the oldest and newest Kubernetes we support; the Prometheus alert
+# rules load and their unit tests pass. Installs its tools into .tools (kustomize and promtool from
+# the Go module proxy, kubernetes-validate from PyPI) the first time.
 # Then loads docker-compose.yml as Compose does (deploy/compose-check, on compose-go).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KUSTOMIZE_VERSION=v5.7.1
 KUBERNETES_VALIDATE_VERSION=1.37.0
 KUBERNETES_VERSIONS=(1.30.0 1.37.0)
+# promtool from Prometheus' own Go module (its v0.3xx.y versions are Prometheus 3.xx.y).
+PROMTOOL_VERSION=v0.316.0
 
 mkdir -p .tools/bin .data/deploy-check
 kustomize=.tools/bin/kustomize
 if ! "$kustomize" version 2>/dev/null | grep -q "$KUSTOMIZE_VERSION"; then
   echo "== building kustomize $KUSTOMIZE_VERSION (about a minute, once)"
   GOBIN="$PWD/.tools/bin" go install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
+fi
+promtool=.tools/bin/promtool
+if ! go version -m "$promtool" 2>/dev/null | grep -qE "mod\s+github.com/prometheus/prometheus\s+$PROMTOOL_VERSION\s"; then
+  echo "== building promtool $PROMTOOL_VERSION (about 15 minutes on two cores, once)"
+  GOBIN="$PWD/.tools/bin" go install "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION"
 fi
 validate=.tools/venv/bin/kubernetes-validate
 if ! "$validate" --version 2>/dev/null | grep -q "$KUBERNETES_VALIDATE_VERSION"; then
@@ -69,6 +77,10 @@ for overlay in deploy/k8s/overlays/*/; do
   fi
   echo "deploy/k8s/overlays/$name: builds, valid (strict) for Kubernetes ${KUBERNETES_VERSIONS[*]}, secrets per process"
 done
+
+echo "== Prometheus alert rules"
+"$promtool" check rules deploy/k8s/base/monitoring/alert-rules.yaml
+(cd deploy/k8s/base/monitoring && "$OLDPWD/$promtool" test rules alert-rules.test.yaml)
 
 # Rebuilt every run (Go's build cache makes that quick), so a change to the check takes effect.
 echo "== docker-compose.yml"

@@ -29,6 +29,11 @@ export interface StockActivityDeps {
   erp: ErpPort;
   ecommerce: EcommercePort;
   mapping: () => Mapping;
+  /**
+   * Told, once the web write of a flush is done, how long each Sitoo transaction in it took from
+   * its creation to here (a metric; the worker records it). Never an order or transaction id.
+   */
+  stockLatency?: (source: 'sitoo', store: string, seconds: number) => void;
 }
 
 const SAMPLE = 20;
@@ -183,6 +188,8 @@ export function createStockActivities(deps: StockActivityDeps) {
         (dirty.get(k.locationId) ?? dirty.set(k.locationId, new Set()).get(k.locationId)!).add(k.sku);
       input.keys.forEach(mark);
       const refused: RefusedStockWork[] = [];
+      // Each transaction read, by where it moved what and when it was made, for its latency once written.
+      const created: Array<{ locationId: string; skus: string[]; createdAt: number }> = [];
       if (input.transactionIds.length) {
         let transactions: Awaited<ReturnType<SitooPort['listWarehouseTransactions']>> = [];
         try {
@@ -200,6 +207,7 @@ export function createStockActivities(deps: StockActivityDeps) {
             if (!summary.unmappedWarehouses.includes(t.warehouseId)) summary.unmappedWarehouses.push(t.warehouseId);
           } else {
             for (const item of t.items) mark({ locationId: location.locationId, sku: item.sku });
+            created.push({ locationId: location.locationId, skus: t.items.map((i) => i.sku), createdAt: t.createdAt });
           }
           // Recorded even when unmapped: the stock adjustment parks there, visible, until the mapping is fixed.
           if (!erpRecordsThroughOrders(t.kind))
@@ -226,6 +234,15 @@ export function createStockActivities(deps: StockActivityDeps) {
       summary.notOnWeb = r.notOnWeb;
       summary.rejected = r.rejected;
       summary.refused = [...refused, ...r.refused];
+      if (deps.stockLatency) {
+        // Only a transaction this flush carried to the web: one read again later (the polling
+        // fallback re-signals what the events already brought) changes nothing and is not counted.
+        const written = new Set(r.changes.map(stockKeyOf));
+        const now = Date.now() / 1000;
+        for (const t of created)
+          if (t.skus.some((sku) => written.has(stockKeyOf({ locationId: t.locationId, sku }))))
+            deps.stockLatency('sitoo', t.locationId, Math.max(0, now - t.createdAt));
+      }
       const changes: StockLevelChange[] = r.changes;
       summary.sample = changes.slice(0, SAMPLE);
       return summary;

@@ -56,6 +56,20 @@ const temporal = {
   TEMPORAL_PAYLOAD_KEY_ID: z.string().min(1).optional(),
 };
 
+/**
+ * Every process's metrics and traces. The workers' /metrics is served by the Temporal SDK's own
+ * Prometheus exporter, the receiver's by its registry (docs/deploy.md, "Metrics and traces").
+ * Traces leave by OTLP/HTTP only when an endpoint is set (the standard OpenTelemetry variables).
+ */
+const telemetry = {
+  /** GET /metrics for Prometheus, on all interfaces (0: off). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** The OTLP/HTTP collector traces go to (…/v1/traces is appended); unset: no traces leave the process. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  /** Names the process in traces; default retail-main-worker, retail-inventory-worker or retail-receiver. */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+};
+
 /** Which Sitoo account and site: every process. */
 const sitooAccount = {
   SITOO_ACCOUNT_ID: z.coerce.number().int().positive(),
@@ -198,12 +212,18 @@ const schedules = {
   /** How often end of day looks for the card payout again, and how long it waits in all before listing what is missing. */
   EOD_PAYOUT_RECHECK: duration.default('1d'),
   EOD_PAYOUT_MAX_WAIT: duration.default('5d'),
+  /**
+   * How often the receiver lists parked exceptions and running sales from Temporal's visibility
+   * for its gauges: two paged list calls per round, however many stores (0s: never).
+   */
+  VISIBILITY_METRICS_INTERVAL: duration.default('1m'),
 };
 
-const inventoryWorkerEnv = z.object({ ...temporal, ...sitoo, ...erp, ...shop, ...shopApi, ...worker });
+const inventoryWorkerEnv = z.object({ ...temporal, ...telemetry, ...sitoo, ...erp, ...shop, ...shopApi, ...worker });
 const mainWorkerEnv = z.object({ ...inventoryWorkerEnv.shape, ...payments, ...sales });
 const eventsReceiverEnv = z.object({
   ...temporal,
+  ...telemetry,
   ...sitooAccount,
   ...shop,
   ...receivers,

@@ -1,3 +1,4 @@
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 
@@ -53,6 +54,9 @@ export interface HttpResponse {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
+/** A no-op until the process registers a tracer provider (src/bootstrap/tracing.ts). */
+const tracer = trace.getTracer('retail-integration/connectors');
+
 /** Parses Retry-After given in seconds (possibly fractional, as Shopify sends "2.0") or as an HTTP date. */
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
   const raw = Array.isArray(value) ? value[0] : value;
@@ -67,10 +71,38 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
  * Sends one request and returns the raw response for any HTTP status. Network failures and
  * timeouts become TransientError: from the caller's side a write that timed out may or may not
  * have happened, so callers of non-idempotent writes must look up before retrying.
+ *
+ * Each request is a client span under the activity's, and carries the trace on in a W3C
+ * `traceparent` header; with no tracing in the process both are no-ops.
  */
 export async function send(call: HttpCall): Promise<HttpResponse> {
+  return tracer.startActiveSpan(`${call.method} ${call.system}`, { kind: SpanKind.CLIENT }, async (span) => {
+    if (span.isRecording()) {
+      const target = URL.canParse(call.url) ? new URL(call.url) : undefined;
+      span.setAttributes({
+        'http.request.method': call.method,
+        'retail.system': call.system,
+        ...(target && { 'server.address': target.hostname, 'url.path': target.pathname }),
+      });
+    }
+    try {
+      const res = await sendNow(call);
+      span.setAttribute('http.response.status_code', res.status);
+      if (res.status >= 400) span.setStatus({ code: SpanStatusCode.ERROR });
+      return res;
+    } catch (err) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+async function sendNow(call: HttpCall): Promise<HttpResponse> {
   const timeoutMs = call.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const headers: Record<string, string> = { accept: 'application/json', ...call.headers };
+  propagation.inject(context.active(), headers);
   let body: string | undefined;
   if (call.body !== undefined) {
     body = typeof call.body === 'string' ? call.body : JSON.stringify(call.body);

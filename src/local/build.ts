@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { build } from 'esbuild';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../workers/tracing';
 import { PROJECT_ROOT } from './temporal-cli';
 
 /** The processes the image runs (`node dist/<path>.js`); the simulators only for compose and local clusters. */
@@ -18,7 +19,8 @@ export const ENTRY_POINTS = [
 /**
  * `npm run build` (after `tsc --noEmit -p tsconfig.build.json`): each entry point bundled by esbuild
  * into one ES module of our code, packages left to node_modules, and the workflows bundled once
- * into `workflow-bundle.js`, which the workers load instead of bundling at every start.
+ * into `workflow-bundle.js` with the tracing interceptors, which the workers load instead of
+ * bundling at every start.
  *
  * esbuild rather than tsc's emit: the sources import without extensions (moduleResolution
  * Bundler), which Node's ES module loader refuses; bundling keeps them as they are.
@@ -42,6 +44,7 @@ export async function buildDist(outDir = join(PROJECT_ROOT, 'dist')): Promise<vo
     }),
     bundleWorkflowCode({
       workflowsPath: join(src, 'workflows', 'index.ts'),
+      workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
       logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
     }).then((bundle) => writeFile(join(outDir, 'workflow-bundle.js'), bundle.code)),
   ]);

@@ -253,6 +253,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     ...(opts.erpRequestTimeout ? { BC_REQUEST_TIMEOUT: opts.erpRequestTimeout } : {}),
     ERP_LATE_COMMIT_WINDOW: opts.erpLateCommitWindow ?? '3s',
     LOG_LEVEL: opts.logger.level,
+    // Worker processes a test starts beside each other would contend for one metrics port: off unless given one.
+    METRICS_PORT: '0',
     ...(opts.payloadKeys === null
       ? {}
       : { TEMPORAL_PAYLOAD_KEYS: opts.payloadKeys?.keys ?? `local:${randomBytes(32).toString('base64')}` }),

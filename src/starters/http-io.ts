@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 
 /**
@@ -138,6 +139,36 @@ export function createReceiverServer(
       await closed;
     },
   };
+}
+
+/** A no-op until the process registers a tracer provider (src/bootstrap/tracing.ts). */
+const tracer = trace.getTracer('retail-integration/receivers');
+
+/**
+ * Handles one request in a server span, the root of the trace its starts and signals carry into
+ * the workflows, and tells `acknowledged` how long a 200 took. A new trace each time: a
+ * `traceparent` from the internet is not ours to continue (it is not signed).
+ */
+export function receiving(
+  name: string,
+  res: ServerResponse,
+  handle: () => Promise<void>,
+  acknowledged?: (seconds: number) => void,
+): Promise<void> {
+  const started = performance.now();
+  return tracer.startActiveSpan(name, { kind: SpanKind.SERVER }, ROOT_CONTEXT, async (span) => {
+    try {
+      await handle();
+    } catch (err) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      throw err;
+    } finally {
+      span.setAttribute('http.response.status_code', res.statusCode);
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+      if (res.statusCode === 200) acknowledged?.((performance.now() - started) / 1000);
+    }
+  });
 }
 
 /** RECEIVER_SHUTDOWN_GRACE's default: Kubernetes' default termination grace is 30 s. */

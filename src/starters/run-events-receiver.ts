@@ -1,3 +1,4 @@
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
 import { holdMappingFile } from '../config/mapping-holder';
@@ -5,15 +6,18 @@ import { shopDomainOf } from '../connectors/ecommerce/shopify/webhooks';
 import { runMain } from '../bootstrap/entrypoint';
 import { dataConverter, payloadCodec } from '../bootstrap/data-converter';
 import { connectClient, describeTemporal, loadTemporalConfig } from '../bootstrap/temporal-connection';
+import { startTracing } from '../bootstrap/tracing';
 import { backgroundSetup, type SetupStep } from './background-setup';
 import { ensureEndOfDaySchedules, pauseEndOfDaySchedulesOfRemovedStores } from '../client/end-of-day-schedules';
 import { CODEC_PATH, createCodecEndpoint } from './codec-endpoint';
+import { createReceiverMetrics, serveMetrics } from './receiver-metrics';
 import { createShopifyWebhooksReceiver } from './shopify-webhooks-receiver';
 import { createSitooEventsReceiver } from './sitoo-events-receiver';
 import { storeHealthPage } from './ops-page';
 import { ensureSitooPollSchedule } from '../client/sitoo-poll-schedule';
 import { ensureErpStockPollSchedule, ensureStockDriftSchedule } from '../client/stock-starts';
 import { ensureWebOrderPollScheduleFromEnv } from '../client/web-order-poll-schedule';
+import { startVisibilityMetrics } from './visibility-metrics';
 import { storeTimeZone } from '../domain/business-day';
 import type { Mapping } from '../domain/mapping';
 import { durationMs } from '../domain/duration';
@@ -27,6 +31,10 @@ import { durationMs } from '../domain/duration';
  * with backoff until it succeeds (logged, and listed under `setup` in GET /healthz), so a Sitoo
  * outage during a restart delays a schedule instead of leaving no receiver at all. Configuration
  * mistakes (environment, mapping file) still stop the process before it listens.
+ *
+ * Its metrics (prom-client, receiver-metrics.ts) are served on METRICS_PORT, with the gauges read
+ * from Temporal's visibility every VISIBILITY_METRICS_INTERVAL; with OTEL_EXPORTER_OTLP_ENDPOINT
+ * each request is a trace that the starts and signals carry into the workflows.
  */
 runMain(async () => {
   const env = loadEnv('events-receiver');
@@ -35,7 +43,12 @@ runMain(async () => {
   const storesOf = (m: Mapping) =>
     m.stores.map((s) => ({ storeId: s.storeId, timeZone: storeTimeZone(s), name: s.name }));
   const temporal = loadTemporalConfig();
-  const client = await connectClient(temporal, { dataConverter: dataConverter(env, logger) });
+  const tracing = startTracing('retail-receiver', env);
+  const client = await connectClient(temporal, {
+    dataConverter: dataConverter(env, logger),
+    ...(tracing && { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } }),
+  });
+  const metrics = createReceiverMetrics();
 
   // End-of-day schedules this process paused for a store that left the mapping (see pausedHere).
   const pausedHere = new Set<string>();
@@ -109,6 +122,7 @@ runMain(async () => {
     password: env.EVENTS_PASSWORD,
     logger,
     health,
+    acknowledged: metrics.acknowledged('sitoo-events'),
   });
   const webhooks = createShopifyWebhooksReceiver({
     client,
@@ -121,11 +135,26 @@ runMain(async () => {
     vatPercent: env.WEB_ORDER_VAT_PERCENT,
     erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW,
     health,
+    acknowledged: metrics.acknowledged('shopify-webhooks'),
   });
+  metrics.countReceivers(receiver, webhooks);
+  const visibility = startVisibilityMetrics({
+    client,
+    registry: metrics.registry,
+    logger,
+    intervalMs: durationMs('VISIBILITY_METRICS_INTERVAL', env.VISIBILITY_METRICS_INTERVAL),
+  });
+  const metricsEndpoint = await serveMetrics(metrics.registry, env.METRICS_PORT, logger);
   const url = await receiver.listen(env.EVENTS_PORT, '0.0.0.0');
   const webhooksUrl = await webhooks.listen(env.WEBHOOKS_PORT, '0.0.0.0');
   logger.info(
-    { url: `${url}/events`, webhooks: `${webhooksUrl}/webhooks/shopify`, temporal: describeTemporal(temporal) },
+    {
+      url: `${url}/events`,
+      webhooks: `${webhooksUrl}/webhooks/shopify`,
+      temporal: describeTemporal(temporal),
+      metrics: env.METRICS_PORT ? `:${env.METRICS_PORT}/metrics` : 'off',
+      traces: tracing ? 'OTLP/HTTP' : 'off',
+    },
     'Sitoo events and Shopify webhooks receivers listening',
   );
   // Only with a token, on its own port: it decrypts anything it is sent (see codec-endpoint.ts).
@@ -167,13 +196,19 @@ runMain(async () => {
     const graceMs = durationMs('RECEIVER_SHUTDOWN_GRACE', env.RECEIVER_SHUTDOWN_GRACE);
     logger.info({ graceMs }, 'stopping: refusing new requests, finishing those in flight');
     setup.stop();
+    visibility.stop();
     mapping.close();
     void Promise.all([
       receiver.close(graceMs),
       webhooks.close(graceMs),
       codecEndpoint?.close(graceMs),
       opsPage?.close(graceMs),
-    ]).then(() => process.exit(0));
+    ])
+      .then(async () => {
+        metricsEndpoint?.close();
+        await tracing?.shutdown();
+      })
+      .then(() => process.exit(0));
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

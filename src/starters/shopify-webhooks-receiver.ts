@@ -18,6 +18,7 @@ import {
   declaredTooLarge,
   isJsonContentType,
   readBody,
+  receiving,
   refuseContentType,
   refuseTooLarge,
   reply,
@@ -67,6 +68,8 @@ export interface ShopifyWebhooksOptions {
   limits?: Partial<ServerLimits>;
   /** More for GET /healthz to show (e.g. the process's start-up progress). */
   health?: () => Record<string, unknown>;
+  /** Told how many seconds each acknowledged delivery took, from its arrival to the 200 (a metric). */
+  acknowledged?: (seconds: number) => void;
 }
 
 export type WebhookOutcome =
@@ -186,6 +189,11 @@ export function createShopifyWebhooksReceiver(opts: ShopifyWebhooksOptions) {
     if (path === '/healthz') return reply(res, 200, { ok: true, ...opts.health?.() });
     if (path !== '/webhooks/shopify') return reply(res, 404, { error: 'not found' });
     if (req.method !== 'POST') return reply(res, 405, { error: 'use POST' }, { allow: 'POST' });
+    return receiving('POST /webhooks/shopify', res, () => receive(req, res), opts.acknowledged);
+  }
+
+  /** One delivery, from its signature to the answer Shopify waits 5 s for. */
+  async function receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!isJsonContentType(req)) {
       stats.refusedBodies++;
       return refuseContentType(req, res, maxBodyBytes);

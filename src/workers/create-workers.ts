@@ -24,7 +24,10 @@ import { saveSitooPollCursor } from '../client/sitoo-poll-schedule';
 import { saveErpStockCursor, signalStockChanged } from '../client/stock-starts';
 import { saveWebOrderPollCursor } from '../client/web-order-poll-schedule';
 import { TASK_QUEUES } from '../workflows/task-queues';
+import type { Tracing } from '../bootstrap/tracing';
 import { attemptInterceptor } from './attempt-interceptor';
+import { activityTracing, WORKFLOW_INTERCEPTOR_MODULES, workflowSpanSinks } from './tracing';
+import { createWorkerMetrics } from './worker-metrics';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -40,12 +43,14 @@ interface Common {
   mapping: () => Mapping;
   /** A prebuilt bundle (tests bundle once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** The process's trace export (bootstrap/tracing.ts); absent, workflow spans are dropped. */
+  tracing?: Tracing;
 }
 
 /**
- * What both workers share: the one workflow bundle (task queues decide who runs what), the
- * attempt interceptor (every outside call of an activity attempt ends with the attempt,
- * attempt-interceptor.ts) and the drain time on shutdown.
+ * What both workers share: the one workflow bundle (task queues decide who runs what) with its
+ * tracing interceptors, the attempt interceptor (every outside call of an activity attempt ends
+ * with the attempt, attempt-interceptor.ts), the span sink and the drain time on shutdown.
  */
 function createWorker(
   deps: Common,
@@ -56,7 +61,12 @@ function createWorker(
     namespace: deps.namespace,
     dataConverter: deps.dataConverter,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    interceptors: { activity: [attemptInterceptor] },
+    interceptors: {
+      // The activity's span first, so the attempt's own work and calls happen inside it.
+      activity: [...activityTracing(deps.tracing), attemptInterceptor],
+      ...(deps.workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
+    },
+    sinks: workflowSpanSinks(deps.tracing),
     shutdownGraceTime: deps.shutdownGraceTime ?? '20s',
     ...options,
   });
@@ -120,12 +130,19 @@ export interface InventoryWorkerDeps extends Common {
  * task queue and slots: a batch on the main queue never queues ahead of them (inventory first).
  */
 export function createInventoryWorker(deps: InventoryWorkerDeps): Promise<Worker> {
+  const metrics = createWorkerMetrics();
   return createWorker(deps, {
     taskQueue: TASK_QUEUES.inventory,
     activities: {
       // Kept for sales started before stock followed warehouse transactions (their histories call these).
       ...createInventoryActivities({ ecommerce: deps.ecommerce }),
-      ...createStockActivities({ sitoo: deps.sitoo, erp: deps.erp, ecommerce: deps.ecommerce, mapping: deps.mapping }),
+      ...createStockActivities({
+        sitoo: deps.sitoo,
+        erp: deps.erp,
+        ecommerce: deps.ecommerce,
+        mapping: deps.mapping,
+        stockLatency: metrics.stockLatency,
+      }),
       ...createErpStockPollActivities({
         erp: deps.erp,
         mapping: deps.mapping,

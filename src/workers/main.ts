@@ -3,6 +3,7 @@ import { createLogger } from '../config/logger';
 import { createConnectors } from '../bootstrap/connectors';
 import { createMainWorker } from './create-workers';
 import { runMain } from '../bootstrap/entrypoint';
+import { startTracing } from '../bootstrap/tracing';
 import { installRuntimeLogger } from './runtime-logger';
 import { runWorkerProcess } from './run-worker';
 import { createWorkerContext } from './worker-context';
@@ -11,8 +12,9 @@ import { createWorkerContext } from './worker-context';
 runMain(async () => {
   const env = loadEnv('main-worker');
   const logger = createLogger('main-worker', env.LOG_LEVEL);
-  installRuntimeLogger(logger);
-  const context = await createWorkerContext(env, logger, createConnectors(env));
+  installRuntimeLogger(logger, { port: env.METRICS_PORT });
+  const tracing = startTracing('retail-main-worker', env);
+  const context = await createWorkerContext(env, logger, createConnectors(env), tracing);
   const worker = await createMainWorker({
     ...context,
     sales: {
@@ -22,5 +24,11 @@ runMain(async () => {
       erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW,
     },
   });
-  await runWorkerProcess('main worker', worker, context, env.WORKER_HEALTH_PORT, logger);
+  await runWorkerProcess(
+    'main worker',
+    worker,
+    context,
+    { health: env.WORKER_HEALTH_PORT, metrics: env.METRICS_PORT },
+    logger,
+  );
 });

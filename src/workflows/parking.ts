@@ -6,6 +6,7 @@ import {
   defineSignal,
   defineUpdate,
   log,
+  metricMeter,
   patched,
   setCurrentDetails,
   setHandler,
@@ -320,6 +321,9 @@ export function installParking<S extends ParkableStatus>(options: ParkingOptions
     ]);
     showDetails();
     log.warn('parked as exception', { exceptionType: type, owner, message });
+    // On the worker's /metrics as retail_exceptions_raised_total and ..._resolved_total (with the
+    // workflow type, task queue and namespace); recorded once, not again when the workflow replays.
+    metricMeter.createCounter('retail_exceptions_raised', 'exceptions', 'Exceptions parked').add(1, { type, owner });
     await condition(() => pending !== undefined);
     const { resolution, via } = pending!;
     resolutions.push({ ...resolution, exceptionType: type, at: new Date().toISOString(), via });
@@ -330,6 +334,9 @@ export function installParking<S extends ParkableStatus>(options: ParkingOptions
       { key: SA.exceptionOwner, value: null },
       ...(filed ? [{ key: SA.exceptionSince, value: null }] : []),
     ]);
+    metricMeter
+      .createCounter('retail_exceptions_resolved', 'exceptions', 'Parked exceptions resolved')
+      .add(1, { type, action: resolution.action });
     log.info('exception resolved', {
       exceptionType: type,
       action: resolution.action,

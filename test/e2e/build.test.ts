@@ -25,6 +25,8 @@ const variables = {
   SHOPIFY_SHOP_URL: 'https://shop.myshopify.com',
   SHOPIFY_ACCESS_TOKEN: 'shopify-token-value',
   MAPPING_FILE: join(PROJECT_ROOT, 'config', 'mapping.example.yaml'),
+  // Its default (9464) may be taken on this machine; the compose test below gives each process its own.
+  METRICS_PORT: '0',
 };
 
 /** `node dist/workers/inventory.js`, as the image's CMD runs it: no tsx, no TypeScript. */
@@ -129,14 +131,17 @@ describe('npm run build', () => {
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_NAMESPACE: 'e2e-build',
     };
+    const [workerMetrics, receiverMetrics] = await Promise.all([freePort(), freePort()]);
     const worker = startCompiled('workers/inventory.js', {
       ...processes,
       WORKER_HEALTH_PORT: String(await freePort()),
+      METRICS_PORT: String(workerMetrics),
     });
     const receiver = startCompiled('starters/run-events-receiver.js', {
       ...processes,
       EVENTS_PORT: String(eventsPort),
       WEBHOOKS_PORT: String(webhooksPort),
+      METRICS_PORT: String(receiverMetrics),
     });
 
     const webOnHand = async (sku: string): Promise<number | undefined> => {
@@ -176,6 +181,16 @@ describe('npm run build', () => {
     });
     expect(moved.status).toBe(200);
     await waitFor('the web to follow the store', async () => (await webOnHand('JEANS-32')) === 6, 60_000);
+    // The compiled processes serve their metrics: the SDK's and ours on the worker, ours on the receiver.
+    const workerText = await (await fetch(`http://127.0.0.1:${workerMetrics}/metrics`)).text();
+    expect(workerText).toMatch(
+      /^temporal_workflow_task_schedule_to_start_latency_seconds_count\{.*task_queue="retail-inventory"/m,
+    );
+    expect(workerText).toMatch(/^retail_stock_latency_seconds_count\{source="sitoo",store="S01"\} 1$/m);
+    const receiverText = await (await fetch(`http://127.0.0.1:${receiverMetrics}/metrics`)).text();
+    expect(receiverText).toMatch(
+      /^retail_receiver_events_total\{receiver="sitoo-events",outcome="stock-signalled"\} 1$/m,
+    );
 
     for (const p of [worker, receiver, sims]) p.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);

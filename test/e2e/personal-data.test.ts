@@ -33,17 +33,23 @@ async function rawHistory(workflowId: string) {
   });
   const bytes = Buffer.from(temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryResponse.encode(res).finish());
   const encodings: string[] = [];
+  const traceContexts: Array<Record<string, unknown>> = [];
   const walk = (v: unknown): void => {
     if (!v || typeof v !== 'object' || v instanceof Uint8Array) return;
     const o = v as Record<string, unknown>;
     const meta = o.metadata as Record<string, Uint8Array> | undefined;
     if (meta?.encoding instanceof Uint8Array && 'data' in o) encodings.push(Buffer.from(meta.encoding).toString());
-    // Readable by design: search attributes (the server indexes them) and the SDK's patch markers
-    // (patch names); ids, types and stores, no personal data.
-    for (const [k, child] of Object.entries(o)) if (k !== 'searchAttributes' && k !== 'patch-data') walk(child);
+    // Readable by design: search attributes (the server indexes them), the SDK's patch markers
+    // (patch names) and the trace context the tracing interceptors put in headers (kept apart and
+    // checked to be a traceparent only); ids, types and stores, no personal data.
+    for (const [k, child] of Object.entries(o)) {
+      if (k === '_tracer-data')
+        traceContexts.push(JSON.parse(Buffer.from((child as { data: Uint8Array }).data).toString()));
+      else if (k !== 'searchAttributes' && k !== 'patch-data') walk(child);
+    }
   };
   walk(res.history);
-  return { bytes, encodings };
+  return { bytes, encodings, traceContexts };
 }
 
 describe('personal data in Temporal histories', () => {
@@ -93,9 +99,13 @@ describe('personal data in Temporal histories', () => {
     const order = sell(stack, 101, [['TEE-1', 1]]);
     const result = await saleResult(stack, order.orderId);
     expect(result).toMatchObject({ outcome: 'completed', orderId: order.orderId, storeId: 'S01' });
-    const { bytes, encodings } = await rawHistory(saleHandle(stack, order.orderId).workflowId);
+    const { bytes, encodings, traceContexts } = await rawHistory(saleHandle(stack, order.orderId).workflowId);
     expect(encodings.length).toBeGreaterThan(2);
     expect(new Set(encodings)).toEqual(new Set(['binary/encrypted']));
     expect(bytes.includes('TEE-1')).toBe(false);
+    // Every activity the sale scheduled carries its trace, even with no trace export in this process.
+    expect(traceContexts.length).toBeGreaterThan(2);
+    for (const context of traceContexts)
+      expect(context).toEqual({ traceparent: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/) });
   });
 });

@@ -3,12 +3,18 @@ import { join } from 'node:path';
 import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
+import { workflowSpanSinks } from '../../src/workers/tracing';
 
 // Recorded histories of shipped workflow versions must replay against the current code: a change
 // that would break a running workflow fails here instead of in production. The *-v2-* histories
 // were recorded at 2e898fa by running each flow to its close on the test server with its activities
 // replaced by fakes (as test/workflows does), then writing handle.fetchHistory() with History.encode.
 const histories = join(import.meta.dirname, 'histories');
+/** The bundle as the workers run it, tracing interceptors included, with the sink their spans leave by. */
+const replayOptions = () => ({
+  workflowBundle: { codePath: inject('workflowBundlePath') },
+  sinks: workflowSpanSinks(),
+});
 const EventType = proto.temporal.api.enums.v1.EventType;
 
 /** What a closed history shows: how it closed, its result, the resolve updates it completed, the children it started. */
@@ -39,11 +45,7 @@ describe('recorded histories replay against the current workflow code', () => {
       readFileSync(join(histories, 'sale-v1-web-decrement.bin')),
     );
     expect(history.events.length).toBeGreaterThan(10);
-    await Worker.runReplayHistory(
-      { workflowBundle: { codePath: inject('workflowBundlePath') } },
-      history,
-      'sale-10020-1001',
-    );
+    await Worker.runReplayHistory(replayOptions(), history, 'sale-10020-1001');
   });
 
   it('a store refund from before store refunds were booked in the ERP (ended not-a-web-order)', async () => {
@@ -51,11 +53,7 @@ describe('recorded histories replay against the current workflow code', () => {
       readFileSync(join(histories, 'return-v1-store-refund-not-booked.bin')),
     );
     expect(history.events.length).toBeGreaterThan(10);
-    await Worker.runReplayHistory(
-      { workflowBundle: { codePath: inject('workflowBundlePath') } },
-      history,
-      'return-10020-1002',
-    );
+    await Worker.runReplayHistory(replayOptions(), history, 'return-10020-1002');
   });
 
   it.each([
@@ -73,7 +71,7 @@ describe('recorded histories replay against the current workflow code', () => {
   ])('%s, from before refunds followed the money paid', async (_title, file, workflowId) => {
     const history = proto.temporal.api.history.v1.History.decode(readFileSync(join(histories, file)));
     expect(history.events.length).toBeGreaterThan(5);
-    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, workflowId);
+    await Worker.runReplayHistory(replayOptions(), history, workflowId);
   });
 
   it("a click & collect order collected before pickups were decided from the orders' read-back state", async () => {
@@ -81,11 +79,7 @@ describe('recorded histories replay against the current workflow code', () => {
       readFileSync(join(histories, 'collect-v1-collected.bin')),
     );
     expect(history.events.length).toBeGreaterThan(10);
-    await Worker.runReplayHistory(
-      { workflowBundle: { codePath: inject('workflowBundlePath') } },
-      history,
-      'collect-92617311',
-    );
+    await Worker.runReplayHistory(replayOptions(), history, 'collect-92617311');
   });
 
   it('a click & collect order cancelled on the web by the webhook signal alone (before the order was re-read)', async () => {
@@ -93,11 +87,7 @@ describe('recorded histories replay against the current workflow code', () => {
       readFileSync(join(histories, 'collect-v1-web-cancelled.bin')),
     );
     expect(history.events.length).toBeGreaterThan(10);
-    await Worker.runReplayHistory(
-      { workflowBundle: { codePath: inject('workflowBundlePath') } },
-      history,
-      'collect-92617312',
-    );
+    await Worker.runReplayHistory(replayOptions(), history, 'collect-92617312');
   });
 
   it('a stock coalescer from before refused work was held: a web-refused level recorded as stock-rejected', async () => {
@@ -105,11 +95,7 @@ describe('recorded histories replay against the current workflow code', () => {
       readFileSync(join(histories, 'stock-sync-v1-rejected-levels.bin')),
     );
     expect(history.events.length).toBeGreaterThan(10);
-    await Worker.runReplayHistory(
-      { workflowBundle: { codePath: inject('workflowBundlePath') } },
-      history,
-      'stock-sync-10020',
-    );
+    await Worker.runReplayHistory(replayOptions(), history, 'stock-sync-10020');
   });
 
   it('a stock coalescer from before refused work was held: a flush refused outright failed it', async () => {
@@ -117,11 +103,7 @@ describe('recorded histories replay against the current workflow code', () => {
       readFileSync(join(histories, 'stock-sync-v1-refused-flush-failed.bin')),
     );
     expect(history.events.at(-1)?.workflowExecutionFailedEventAttributes).toBeTruthy();
-    await Worker.runReplayHistory(
-      { workflowBundle: { codePath: inject('workflowBundlePath') } },
-      history,
-      'stock-sync-10021',
-    );
+    await Worker.runReplayHistory(replayOptions(), history, 'stock-sync-10021');
   });
   it.each([
     ['a paid till sale booked and posted in the ERP under the bare order id', 'sale-v2-booked.bin', 'sale-10020-1001'],
@@ -139,7 +121,7 @@ describe('recorded histories replay against the current workflow code', () => {
   ])('%s, from before ERP writes were made exactly once (fcfcfed)', async (_title, file, workflowId) => {
     const history = proto.temporal.api.history.v1.History.decode(readFileSync(join(histories, file)));
     expect(history.events.length).toBeGreaterThan(5);
-    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, workflowId);
+    await Worker.runReplayHistory(replayOptions(), history, workflowId);
   });
 
   // Recorded before issue 12's refactors (shared parking toolkit, contracts, Sitoo order router):
@@ -319,7 +301,7 @@ describe('recorded histories replay against the current workflow code', () => {
     const { result: expectedResult, ...expectedShape } = expected as { result?: object };
     expect(shape).toEqual(expectedShape);
     if (expectedResult) expect(result).toMatchObject(expectedResult);
-    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, workflowId);
+    await Worker.runReplayHistory(replayOptions(), history, workflowId);
   });
 
   // Recorded with issue 14's parking (see the commit that added it): patches

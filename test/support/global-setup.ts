@@ -5,6 +5,7 @@ import type { TestProject } from 'vitest/node';
 import { startDevServer } from '../../src/local/dev-server';
 import { PROJECT_ROOT } from '../../src/local/temporal-cli';
 import { WORKFLOWS_PATH } from '../../src/workers/create-workers';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/workers/tracing';
 import { TEST_NAMESPACES } from './namespaces';
 
 declare module 'vitest' {
@@ -14,7 +15,11 @@ declare module 'vitest' {
   }
 }
 
-/** One real Temporal dev server for the whole test run, and the workflows bundled once for every worker. */
+/**
+ * One real Temporal dev server for the whole test run, and the workflows bundled once for every
+ * worker, with the tracing interceptors as `npm run build` bundles them (workers made from it need
+ * the span sink, `workflowSpanSinks()`).
+ */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dataDir = join(PROJECT_ROOT, '.data');
   await mkdir(dataDir, { recursive: true });
@@ -35,6 +40,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 export async function writeWorkflowBundle(path: string): Promise<string> {
   const bundle = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
   });
   await writeFile(path, bundle.code);

@@ -139,6 +139,42 @@ describe('each process validates the variables it uses', () => {
     expect(short).not.toContain('short-pw');
   });
 
+  it('metrics and traces: every process has a metrics port and may name a trace collector; the receiver a visibility interval', () => {
+    const receiverEnv = { ...temporal, ...sitoo, ...receiver, SHOPIFY_SHOP_URL: shop.SHOPIFY_SHOP_URL };
+    for (const env of [
+      loadEnv('inventory-worker', { ...temporal, ...sitoo, ...erp, ...shop }),
+      loadEnv('main-worker', { ...temporal, ...sitoo, ...erp, ...shop, STRIPE_SECRET_KEY: 'stripe-secret-value' }),
+      loadEnv('events-receiver', receiverEnv),
+    ]) {
+      expect(env.METRICS_PORT).toBe(9464);
+      expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    }
+    expect(loadEnv('events-receiver', receiverEnv).VISIBILITY_METRICS_INTERVAL).toBe('1m');
+    expect(
+      loadEnv('events-receiver', {
+        ...receiverEnv,
+        METRICS_PORT: '0',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.monitoring:4318',
+        OTEL_SERVICE_NAME: 'receiver-eu',
+      }),
+    ).toMatchObject({
+      METRICS_PORT: 0,
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.monitoring:4318',
+      OTEL_SERVICE_NAME: 'receiver-eu',
+    });
+    const bad = refusal(() =>
+      loadEnv('events-receiver', {
+        ...receiverEnv,
+        METRICS_PORT: '70000',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'otel-collector:4318',
+        VISIBILITY_METRICS_INTERVAL: 'often',
+      }),
+    );
+    expect(bad).toMatch(/METRICS_PORT: /);
+    expect(bad).toMatch(/OTEL_EXPORTER_OTLP_ENDPOINT: /);
+    expect(bad).toMatch(/VISIBILITY_METRICS_INTERVAL: must be a duration/);
+  });
+
   it('the inventory worker process exits at start with one message naming what is missing, no stack and no secret', async () => {
     const entry = fileURLToPath(new URL('../../src/workers/inventory.ts', import.meta.url));
     const { SITOO_API_PASSWORD: _missing, ...sitooWithoutPassword } = sitoo;

@@ -16,6 +16,7 @@ import {
 } from '../../src/workflows/click-and-collect-contract';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
+import { workflowSpanSinks } from '../../src/workers/tracing';
 
 // Click & collect's orchestration on a real server; its side effects replaced by a recorder.
 const calls: Array<{ name: string; input: unknown }> = [];
@@ -220,6 +221,7 @@ beforeAll(async () => {
     namespace: t.namespace,
     taskQueue: TASK_QUEUES.main,
     workflowBundle: t.workflowBundle,
+    sinks: workflowSpanSinks(),
     activities,
   });
   running = worker.run();

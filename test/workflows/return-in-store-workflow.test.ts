@@ -11,6 +11,7 @@ import { resolveUpdate, returnStatusQuery, type ReturnResult } from '../../src/w
 import { SA } from '../../src/workflows/search-attributes';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
+import { workflowSpanSinks } from '../../src/workers/tracing';
 
 // The return flow's orchestration on a real server. Sitoo and the web shop are replaced by
 // recorders; the ERP booking is the real activity over a recording ERP, so what the activity
@@ -168,6 +169,7 @@ beforeAll(async () => {
     namespace: t.namespace,
     taskQueue: TASK_QUEUES.main,
     workflowBundle: t.workflowBundle,
+    sinks: workflowSpanSinks(),
     activities,
   });
   running = worker.run();

@@ -16,6 +16,7 @@ import {
 import { SA } from '../../src/workflows/search-attributes';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
+import { workflowSpanSinks } from '../../src/workers/tracing';
 
 // Workflow tests replace the activities with in-memory fakes; the server and the workflow code are real.
 const store: StoreLocation = {
@@ -152,6 +153,7 @@ beforeAll(async () => {
       namespace: t.namespace,
       taskQueue: TASK_QUEUES.main,
       workflowBundle: t.workflowBundle,
+      sinks: workflowSpanSinks(),
       activities: saleActivities,
     }),
   ]);

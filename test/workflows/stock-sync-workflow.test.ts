@@ -14,6 +14,7 @@ import {
 } from '../../src/workflows/stock-contract';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
+import { workflowSpanSinks } from '../../src/workers/tracing';
 
 // The coalescer's orchestration on a real server, with its flush activity replaced by a recorder.
 const flushes: StockFlushInput[] = [];
@@ -95,6 +96,7 @@ beforeAll(async () => {
     namespace: t.namespace,
     taskQueue: TASK_QUEUES.inventory,
     workflowBundle: t.workflowBundle,
+    sinks: workflowSpanSinks(),
     activities,
   });
   running = worker.run();
