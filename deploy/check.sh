@@ -40,7 +40,7 @@ for overlay in deploy/k8s/overlays/*/; do
   # Each process gets only the Secrets it uses (README "Configuration" says which).
   node -e '
     const docs = require("node:fs").readFileSync(process.argv[1], "utf8").split(/^---$/m);
-    const wants = { "worker-main": ["retail-sitoo", "retail-business-central", "retail-shopify-api", "retail-stripe", "retail-temporal"],
+    const wants = { "worker-main": ["retail-sitoo", "retail-business-central", "retail-shopify-api", "retail-stripe", "retail-temporal", "retail-team-webhooks"],
       "worker-inventory": ["retail-sitoo", "retail-business-central", "retail-shopify-api", "retail-temporal"],
       "receiver": ["retail-events", "retail-shopify-webhooks", "retail-temporal", "retail-codec", "retail-ops"] };
     for (const [name, secrets] of Object.entries(wants)) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_ERP_LATE_COMMIT_WINDOW, parseDuration } from '../domain/duration';
+import { exceptionSlas, OWNERS, type Owner } from '../domain/exceptions';
 
 /** AES-256: what every TEMPORAL_PAYLOAD_KEYS key must be. */
 export const PAYLOAD_KEY_BYTES = 32;
@@ -178,6 +179,51 @@ const opsPage = {
   TEMPORAL_UI_URL: url.optional(),
 };
 
+/** The exception escalation, which the main worker runs (src/activities/exception-escalation-activities.ts). */
+const escalation = {
+  /** `type=duration,...` over the default SLAs (domain/exceptions.ts DEFAULT_SLA; the runbook's "SLAs and escalation"). */
+  EXCEPTION_SLAS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      try {
+        return exceptionSlas(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /**
+   * `owner=https://...,...`: each team's incoming webhook (Slack or Teams), told once about each
+   * exception past its SLA. The URLs are credentials: a bad entry is named by its team, never echoed.
+   */
+  TEAM_WEBHOOK_URLS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const urls: Partial<Record<Owner, string>> = {};
+      for (const [i, entry] of (v ?? '')
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean)
+        .entries()) {
+        const at = entry.indexOf('=');
+        const owner = entry.slice(0, Math.max(at, 0)).trim();
+        const target = entry.slice(at + 1).trim();
+        if (!(OWNERS as readonly string[]).includes(owner))
+          ctx.addIssue({
+            code: 'custom',
+            message: `entry ${i + 1} must be team=url, the team one of ${OWNERS.join(', ')}`,
+          });
+        else if (!URL.canParse(target) || !/^https?:$/.test(new URL(target).protocol))
+          ctx.addIssue({ code: 'custom', message: `the URL for ${owner} is not an http(s) URL` });
+        else urls[owner as Owner] = target;
+      }
+      return urls;
+    }),
+  TEMPORAL_UI_URL: opsPage.TEMPORAL_UI_URL,
+};
+
 /** `npm run ops -- health`: the page's address and credentials, nothing else. */
 const opsClientEnv = z.object({
   OPS_URL: url.default('http://127.0.0.1:8083'),
@@ -217,10 +263,12 @@ const schedules = {
    * for its gauges: two paged list calls per round, however many stores (0s: never).
    */
   VISIBILITY_METRICS_INTERVAL: duration.default('1m'),
+  /** How often exceptions past their SLA are looked for (the exception escalation's schedule). */
+  EXCEPTION_ESCALATION_INTERVAL: duration.default('5m'),
 };
 
 const inventoryWorkerEnv = z.object({ ...temporal, ...telemetry, ...sitoo, ...erp, ...shop, ...shopApi, ...worker });
-const mainWorkerEnv = z.object({ ...inventoryWorkerEnv.shape, ...payments, ...sales });
+const mainWorkerEnv = z.object({ ...inventoryWorkerEnv.shape, ...payments, ...sales, ...escalation });
 const eventsReceiverEnv = z.object({
   ...temporal,
   ...telemetry,
@@ -228,6 +276,7 @@ const eventsReceiverEnv = z.object({
   ...shop,
   ...receivers,
   ...opsPage,
+  EXCEPTION_SLAS: escalation.EXCEPTION_SLAS,
   ...sales,
   ...schedules,
 });

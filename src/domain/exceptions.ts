@@ -152,6 +152,18 @@ export interface ParkedException {
   /** ISO time it was parked. */
   since: string;
   allowedActions: ResolutionAction[];
+  /** Set once it outlived its type's SLA and its team was told (see exception escalation). */
+  overdue?: OverdueMark;
+}
+
+/** What the escalation records on an exception past its SLA. */
+export interface OverdueMark {
+  /** The SLA it outlived, as configured (e.g. "4h"). */
+  sla: string;
+  /** When the escalation found it overdue (ISO). */
+  at: string;
+  /** Whether a message went to the owning team (false when no webhook is configured for it). */
+  notified: boolean;
 }
 
 /**
@@ -217,3 +229,46 @@ export const NEXT_ACTION: Record<ExceptionType, string> = {
   'orphaned-return': 'supply-reference with the original order id, or skip',
   'reconciliation-gap': 'fix the cause and retry, or accept with a reason',
 };
+
+/**
+ * How long each type may stay parked before it is overdue: the escalation marks it, the overdue
+ * metric counts it and, where the owning team has a webhook, one message goes to the team. The
+ * runbook's "SLAs and escalation" explains each figure; EXCEPTION_SLAS overrides any of them.
+ * Money that is not booked or not reconciled gets the shortest; reports of a repaired drift the longest.
+ */
+export const DEFAULT_SLA: Record<ExceptionType, string> = {
+  'unmapped-warehouse': '4h',
+  'unknown-sku': '1d',
+  'payment-not-confirmed': '4h',
+  'order-not-found': '1d',
+  'erp-rejected': '4h',
+  'ecommerce-rejected': '4h',
+  'unprocessable-event': '1d',
+  'inventory-sync-failure': '3d',
+  'stock-master-conflict': '1d',
+  'bopis-stock-short': '2h',
+  'bopis-pickup-rejected': '2h',
+  'bopis-collected-after-cancel': '1d',
+  'webhook-subscription-missing': '4h',
+  'return-exceeds-purchase': '1d',
+  'orphaned-return': '2d',
+  'reconciliation-gap': '1d',
+};
+
+/**
+ * The SLAs in force: the defaults with `type=duration,...` (EXCEPTION_SLAS) over them. Throws a
+ * message naming the entry for an unknown type or a value that is not a duration.
+ */
+export function exceptionSlas(overrides: string | undefined): Record<ExceptionType, string> {
+  const slas = { ...DEFAULT_SLA };
+  for (const entry of (overrides ?? '').split(',').map((e) => e.trim())) {
+    if (entry === '') continue;
+    const [type, value] = entry.split('=').map((p) => p.trim());
+    if (!type || !(EXCEPTION_TYPES as readonly string[]).includes(type))
+      throw new Error(`"${entry}": ${JSON.stringify(type)} is not an exception type (${EXCEPTION_TYPES.join(', ')})`);
+    if (!value || !/^\d+(\.\d+)?(ms|s|m|h|d)$/.test(value))
+      throw new Error(`"${entry}": the SLA must be a duration like 30m, 4h or 1d`);
+    slas[type as ExceptionType] = value;
+  }
+  return slas;
+}

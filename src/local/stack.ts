@@ -14,6 +14,9 @@ import { startBusinessCentralSimulator, type BusinessCentralSimulator } from '..
 import { startShopifySimulator, type ShopifySimulator } from '../simulators/shopify';
 import { startSitooSimulator, type SitooSimulator } from '../simulators/sitoo';
 import { startStripeSimulator, type StripeSimulator } from '../simulators/stripe';
+import { startTeamWebhooksSimulator, type TeamWebhooksSimulator } from '../simulators/team-webhooks';
+import { OWNERS } from '../domain/exceptions';
+import { createTeamNotifier } from '../connectors/team-webhooks';
 import { createShopifyWebhooksReceiver, type ShopifyWebhooksReceiver } from '../starters/shopify-webhooks-receiver';
 import { createSitooEventsReceiver, type SitooEventsReceiver } from '../starters/sitoo-events-receiver';
 import { storeHealthPage } from '../starters/ops-page';
@@ -106,6 +109,8 @@ export interface LocalStack {
   ecommerce: ShopifySimulator;
   /** The card processor's payouts (Stripe). */
   payments: StripeSimulator;
+  /** The teams' incoming webhooks (Slack-style): what the exception escalation told each team. */
+  teamWebhooks: TeamWebhooksSimulator;
   receiver: SitooEventsReceiver;
   receiverUrl: string;
   webhooks: ShopifyWebhooksReceiver;
@@ -125,7 +130,7 @@ export interface LocalStack {
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
   const seed = opts.seed ?? 42;
   const sitooCreds = { apiId: '10020-140', apiPassword: randomBytes(12).toString('hex') };
-  const [sitoo, erp, ecommerce, payments] = await Promise.all([
+  const [sitoo, erp, ecommerce, payments, teamWebhooks] = await Promise.all([
     startSitooSimulator({
       ...sitooCreds,
       accountId: 10020,
@@ -146,6 +151,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       accessToken: `shpat_${randomBytes(12).toString('hex')}`,
     }),
     startStripeSimulator({ seed, secretKey: `sk_test_${randomBytes(12).toString('hex')}` }),
+    startTeamWebhooksSimulator({ teams: OWNERS, seed }),
   ]);
 
   const buffers = opts.buffers ?? NO_BUFFERS;
@@ -245,6 +251,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     SHOPIFY_ACCESS_TOKEN: ecommerce.accessToken,
     STRIPE_API_URL: payments.url,
     STRIPE_SECRET_KEY: payments.secretKey,
+    TEAM_WEBHOOK_URLS: Object.entries(teamWebhooks.urls)
+      .map(([team, url]) => `${team}=${url}`)
+      .join(','),
     SHOPIFY_WEBHOOK_SECRETS: randomBytes(16).toString('hex'),
     WEBHOOKS_PORT: '0',
     CLICK_AND_COLLECT_EXPIRY: opts.pickupExpiry ?? '7d',
@@ -303,6 +312,10 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         ecommerce: connectors.ecommerce,
         payouts: connectors.payouts,
         maxConcurrentActivityTaskExecutions: opts.mainActivitySlots,
+        // Read at each run, so a test can shorten an SLA on the running stack.
+        exceptionSlas: () => env.EXCEPTION_SLAS,
+        teamNotifier: createTeamNotifier(env.TEAM_WEBHOOK_URLS),
+        temporalUiUrl: env.TEMPORAL_UI_URL,
       }),
       createInventoryWorker({ ...common, accountId: env.SITOO_ACCOUNT_ID, ecommerce: connectors.ecommerce }),
     ]);
@@ -372,6 +385,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     erp,
     ecommerce,
     payments,
+    teamWebhooks,
     receiver,
     receiverUrl,
     webhooks,
@@ -390,7 +404,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       await stopWorkers();
       await nativeConnection?.close();
       await client.connection.close();
-      await Promise.all([sitoo.close(), erp.close(), ecommerce.close(), payments.close()]);
+      await Promise.all([sitoo.close(), erp.close(), ecommerce.close(), payments.close(), teamWebhooks.close()]);
     },
   };
 }

@@ -15,6 +15,7 @@ import { createShopifyWebhooksReceiver } from './shopify-webhooks-receiver';
 import { createSitooEventsReceiver } from './sitoo-events-receiver';
 import { storeHealthPage } from './ops-page';
 import { ensureSitooPollSchedule } from '../client/sitoo-poll-schedule';
+import { ensureExceptionEscalationSchedule } from '../client/exception-escalation-schedule';
 import { ensureErpStockPollSchedule, ensureStockDriftSchedule } from '../client/stock-starts';
 import { ensureWebOrderPollScheduleFromEnv } from '../client/web-order-poll-schedule';
 import { startVisibilityMetrics } from './visibility-metrics';
@@ -79,6 +80,10 @@ runMain(async () => {
         }),
     },
     { name: 'Shopify order poll schedule', run: () => ensureWebOrderPollScheduleFromEnv(client, env) },
+    {
+      name: 'exception escalation schedule',
+      run: () => ensureExceptionEscalationSchedule(client, env.EXCEPTION_ESCALATION_INTERVAL),
+    },
     // Each store's day closes at its local closing time, in its own time zone from the mapping (the
     // zone its documents are dated in and end of day reads its day in). The mapping is read at
     // each run, and a change to its stores runs this again: a new store gets its schedule, a
@@ -143,6 +148,7 @@ runMain(async () => {
     registry: metrics.registry,
     logger,
     intervalMs: durationMs('VISIBILITY_METRICS_INTERVAL', env.VISIBILITY_METRICS_INTERVAL),
+    slas: env.EXCEPTION_SLAS,
   });
   const metricsEndpoint = await serveMetrics(metrics.registry, env.METRICS_PORT, logger);
   const url = await receiver.listen(env.EVENTS_PORT, '0.0.0.0');

@@ -2,6 +2,8 @@ import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { SA } from '../workflows/search-attributes';
+import { DEFAULT_OWNER, DEFAULT_SLA, type ExceptionType } from '../domain/exceptions';
+import { parseDuration } from '../domain/duration';
 
 /**
  * Gauges read from Temporal's visibility, by one collector in the receiver process: parked
@@ -10,8 +12,8 @@ import { SA } from '../workflows/search-attributes';
  * stores: visibility cannot group by store (only by ExecutionStatus), and a count per store would
  * be 500 calls a round. The stores are counted here from each execution's search attributes.
  *
- * When an exception was parked is not a search attribute yet (issue 14 adds `ExceptionSince`):
- * it is read once per parked run from its `status` query (every parking flow serves one with
+ * When an exception was parked comes from its `ExceptionSince` search attribute; for a run parked
+ * before that attribute existed it is read once per parked run from its `status` query (every parking flow serves one with
  * `exception.since`) and remembered; until then, and for a run whose query fails (its worker is
  * down), the run's start time stands in, which can only make an exception look older.
  */
@@ -25,6 +27,8 @@ export interface VisibilityMetricsOptions {
   maxListed?: number;
   /** New parked runs whose `status` is asked per round (default 200), a few at a time. */
   maxQueriesPerRound?: number;
+  /** The SLA of each exception type in force (EXCEPTION_SLAS over the defaults): what `overdue` counts against. */
+  slas?: Record<ExceptionType, string>;
 }
 
 const NO_STORE = 'none';
@@ -52,6 +56,30 @@ export function startVisibilityMetrics(opts: VisibilityMetricsOptions) {
       this.reset();
       const now = Date.now();
       for (const o of oldest.values()) this.set({ type: o.type, owner: o.owner }, Math.max(0, (now - o.since) / 1000));
+    },
+  });
+  // Parked exceptions past their type's SLA, as of the last round (the alert RetailExceptionPastSla).
+  let overdueCounts = new Map<string, { type: string; owner: string; n: number }>();
+  const slaMs = new Map(Object.entries(opts.slas ?? DEFAULT_SLA).map(([type, sla]) => [type, parseDuration(sla)!]));
+  new Gauge({
+    name: 'retail_exceptions_overdue',
+    help: "Parked exceptions past their type's SLA (EXCEPTION_SLAS), by type and owner",
+    labelNames: ['type', 'owner'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      // Every type shows, 0 when none is overdue: a series that exists can be alerted on and graphed.
+      for (const [type, owner] of Object.entries(DEFAULT_OWNER)) this.set({ type, owner }, 0);
+      for (const o of overdueCounts.values()) this.set({ type: o.type, owner: o.owner }, o.n);
+    },
+  });
+  new Gauge({
+    name: 'retail_exception_sla_seconds',
+    help: 'The SLA of each exception type in force',
+    labelNames: ['type'],
+    registers: [registry],
+    collect() {
+      for (const [type, ms] of slaMs) this.set({ type }, ms / 1000);
     },
   });
   const runningSales = new Gauge({
@@ -91,6 +119,9 @@ export function startVisibilityMetrics(opts: VisibilityMetricsOptions) {
   }
 
   async function parkedSince(wf: WorkflowExecutionInfo, type: string, asked: { n: number }): Promise<number> {
+    // Parked since ExceptionSince was set (issue 14): the search attribute says it, no query needed.
+    const filed = wf.typedSearchAttributes.get(SA.exceptionSince);
+    if (filed) return filed.getTime();
     const key = `${wf.workflowId}\u0000${wf.runId}\u0000${type}`;
     const known = sinceOf.get(key);
     if (known !== undefined) return known;
@@ -120,6 +151,7 @@ export function startVisibilityMetrics(opts: VisibilityMetricsOptions) {
     const started = Date.now();
     const counts = new Map<string, { labels: { type: string; owner: string; store: string }; n: number }>();
     const nextOldest = new Map<string, { type: string; owner: string; since: number }>();
+    const nextOverdue = new Map<string, { type: string; owner: string; n: number }>();
     const seen = new Set<string>();
     const asked = { n: 0 };
     const pending: Array<Promise<void>> = [];
@@ -137,6 +169,11 @@ export function startVisibilityMetrics(opts: VisibilityMetricsOptions) {
           const k = `${type}\u0000${owner}`;
           const o = nextOldest.get(k);
           if (!o || since < o.since) nextOldest.set(k, { type, owner, since });
+          const sla = slaMs.get(type);
+          if (sla !== undefined && started - since > sla) {
+            const d = nextOverdue.get(k) ?? nextOverdue.set(k, { type, owner, n: 0 }).get(k)!;
+            d.n++;
+          }
         }),
       );
       // A few status queries at a time: the listing waits for them rather than piling them up.
@@ -155,6 +192,7 @@ export function startVisibilityMetrics(opts: VisibilityMetricsOptions) {
     parked.reset();
     for (const { labels, n } of counts.values()) parked.set(labels, n);
     oldest = nextOldest;
+    overdueCounts = nextOverdue;
     runningSales.reset();
     for (const [store, n] of sales) runningSales.set({ store }, n);
     lastRound.set(Date.now() / 1000);

@@ -12,6 +12,10 @@ import { createSaleActivities } from '../activities/sale-activities';
 import { createStockActivities } from '../activities/stock-sync-activities';
 import { createStockAdjustmentActivities } from '../activities/stock-adjustment-activities';
 import { createWebOrderPollActivities } from '../activities/web-order-poll-activities';
+import { createEscalationActivities } from '../activities/exception-escalation-activities';
+import { createTeamNotifier, type TeamNotifier } from '../connectors/team-webhooks';
+import { DEFAULT_SLA, type ExceptionType } from '../domain/exceptions';
+import { createExceptionDesk } from '../client/exception-desk';
 import { DEFAULT_JOURNAL_ACCOUNTS } from '../config/journal-accounts';
 import type { EcommercePort } from '../connectors/ecommerce/port';
 import type { PayoutPort } from '../connectors/payments/port';
@@ -78,6 +82,10 @@ export interface MainWorkerDeps extends Common {
   payouts: PayoutPort;
   /** Activity slots; a small number makes a backlog easy to build (the priority test). */
   maxConcurrentActivityTaskExecutions?: number;
+  /** The exception escalation: the SLAs in force (default DEFAULT_SLA), the teams' webhooks, the UI to link to. */
+  exceptionSlas?: () => Record<ExceptionType, string>;
+  teamNotifier?: TeamNotifier;
+  temporalUiUrl?: string;
 }
 
 /** Sale, click & collect, return, end-of-day, ERP-record and polling workflows and activities. */
@@ -114,6 +122,11 @@ export function createMainWorker(deps: MainWorkerDeps): Promise<Worker> {
         signalCancelled: (webOrderId, cfg, noticeId) =>
           signalClickAndCollectCancelled(deps.client, cfg, webOrderId, noticeId),
         saveCursor: (scheduleId, cursor) => saveWebOrderPollCursor(deps.client, scheduleId, cursor),
+      }),
+      ...createEscalationActivities({
+        desk: createExceptionDesk(deps.client, deps.temporalUiUrl),
+        notifier: deps.teamNotifier ?? createTeamNotifier({}),
+        slas: deps.exceptionSlas ?? (() => DEFAULT_SLA),
       }),
     },
     maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions,

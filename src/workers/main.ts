@@ -2,6 +2,7 @@ import { loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
 import { createConnectors } from '../bootstrap/connectors';
 import { createMainWorker } from './create-workers';
+import { createTeamNotifier } from '../connectors/team-webhooks';
 import { runMain } from '../bootstrap/entrypoint';
 import { startTracing } from '../bootstrap/tracing';
 import { installRuntimeLogger } from './runtime-logger';
@@ -23,6 +24,9 @@ runMain(async () => {
       paymentConfirmationTimeout: env.PAYMENT_CONFIRMATION_TIMEOUT,
       erpLateCommitWindow: env.ERP_LATE_COMMIT_WINDOW,
     },
+    exceptionSlas: () => env.EXCEPTION_SLAS,
+    teamNotifier: createTeamNotifier(env.TEAM_WEBHOOK_URLS),
+    temporalUiUrl: env.TEMPORAL_UI_URL,
   });
   await runWorkerProcess(
     'main worker',

@@ -13,3 +13,4 @@ export { webOrderPollWorkflow } from './web-order-poll';
 export { returnInStoreWorkflow } from './return-in-store';
 export { endOfDayWorkflow } from './end-of-day';
 export { endOfDayTriggerWorkflow } from './end-of-day-trigger';
+export { exceptionEscalationWorkflow } from './exception-escalation';

@@ -22,6 +22,7 @@ import {
   NO_STORE,
   validateResolution,
   type ExceptionType,
+  type OverdueMark,
   type ParkedException,
   type Resolution,
   type ResolutionAction,
@@ -63,6 +64,16 @@ export const resolveUpdate = defineUpdate<ResolveOutcome, [Resolution]>('resolve
  */
 export const resolveSignal = defineSignal<[Resolution]>('resolve');
 
+/**
+ * From the exception escalation: the exception parked at `parkedSince` outlived its SLA. It marks
+ * that exception only (one parked later is not overdue yet) and changes no step; the mark shows
+ * in the status and the current details, and tells the next escalation run it was already told.
+ */
+export interface OverdueNotice extends OverdueMark {
+  parkedSince: string;
+}
+export const overdueSignal = defineSignal<[OverdueNotice]>('overdue');
+
 /** What every flow's status carries, so the `status` query reads the same everywhere. */
 export interface ParkableStatus<Step extends string = string> {
   step: Step | 'parked';
@@ -103,8 +114,9 @@ export function parkedDetails(parked: ParkedException, store: string | undefined
   const how = first
     ? `resolve with ${orList(parked.allowedActions)}; input \`${JSON.stringify(exampleResolution(first))}\``
     : 'no resolution is offered';
+  const overdue = parked.overdue ? `OVERDUE (SLA ${parked.overdue.sla}) — ` : '';
   return [
-    `Parked: ${parked.type}${store ? ` at ${store}` : ''} — owner ${parked.owner} — since ${utc(parked.since)} — ${how}`,
+    `${overdue}Parked: ${parked.type}${store ? ` at ${store}` : ''} — owner ${parked.owner} — since ${utc(parked.since)} — ${how}`,
     parked.message,
   ].join('\n\n');
 }
@@ -287,6 +299,17 @@ export function installParking<S extends ParkableStatus>(options: ParkingOptions
       showDetails();
     },
     { description: `${RESOLVE_DESCRIPTION}. An invalid one is refused, changing nothing, and shown as lastRefusal` },
+  );
+  setHandler(
+    overdueSignal,
+    ({ parkedSince, sla, at, notified }) => {
+      // Handlers that only change state add no command, so histories from before replay unchanged.
+      if (!parked || parked.since !== parkedSince || parked.overdue) return;
+      parked.overdue = { sla, at, notified };
+      log.warn('exception overdue', { exceptionType: parked.type, owner: parked.owner, sla, notified });
+      showDetails();
+    },
+    { description: 'From the exception escalation: the exception parked at parkedSince is past its SLA' },
   );
   if (options.statusQuery) setHandler(options.statusQuery, () => ({ ...status, exception: parked, resolutions }));
 

@@ -20,6 +20,7 @@ export const TEST_NAMESPACES = [
   'e2e-build',
   'e2e-health',
   'e2e-observability',
+  'e2e-escalation',
 ] as const;
 export type TestNamespace = (typeof TEST_NAMESPACES)[number];
 
