@@ -159,8 +159,8 @@ export function createStoreHealth(opts: StoreHealthOptions) {
   const ui = opts.temporalUiUrl?.replace(/\/+$/, '');
   const ns = encodeURIComponent(opts.namespace);
   const listLink = (query: string) => ui && `${ui}/namespaces/${ns}/workflows?query=${encodeURIComponent(query)}`;
-  const workflowLink = (workflowId: string, runId: string) =>
-    ui && `${ui}/namespaces/${ns}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`;
+  const workflowLink = (workflowId: string, runId: string, tab: 'history' | 'user-metadata' = 'history') =>
+    ui && `${ui}/namespaces/${ns}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/${tab}`;
   // A closed day's report never changes: read once per run.
   const closedReports = new Map<string, ReconciliationReport | null>();
 
@@ -206,7 +206,9 @@ export function createStoreHealth(opts: StoreHealthOptions) {
           workflowId: info.workflowId,
           runId: info.runId,
           ...(since ? { since } : {}),
-          link: workflowLink(info.workflowId, info.runId),
+          // The UI (2.42) shows a workflow's summary and current details only on this tab, not on
+          // the page a workflow opens at: for a parked one they say what is wrong and what to do.
+          link: workflowLink(info.workflowId, info.runId, 'user-metadata'),
         })),
       };
     });

@@ -94,8 +94,14 @@ async function main(): Promise<number> {
     },
     logger,
   });
-  // Where `npm run docs:screenshots` finds the page while the demo runs.
-  await writeFile(join(PROJECT_ROOT, '.data', 'demo', 'ops.json'), JSON.stringify(stack.ops));
+  // Where `npm run docs:screenshots` finds the page and the Temporal UI while the demo runs.
+  await writeFile(
+    join(PROJECT_ROOT, '.data', 'demo', 'ops.json'),
+    JSON.stringify({
+      ...stack.ops,
+      temporal: { address: server.address, namespace: server.namespace, uiUrl: `http://127.0.0.1:${port + 1000}` },
+    }),
+  );
   const proxy = await startFlakyProxy(stack.receiverUrl, 0.08);
   stack.sitoo.events.setReceiver({
     url: proxy.url,

@@ -126,7 +126,8 @@ describe('store health', () => {
           {
             workflowId: saleId(played.neverPaid),
             runId: await runIdOf(saleId(played.neverPaid)),
-            link: `${ui}/${saleId(played.neverPaid)}/${await runIdOf(saleId(played.neverPaid))}/history`,
+            // Straight to the tab with the summary and current details: what is wrong, whose, since when, what to do.
+            link: `${ui}/${saleId(played.neverPaid)}/${await runIdOf(saleId(played.neverPaid))}/user-metadata`,
           },
         ].map((w) => expect.objectContaining(w)),
         ...(s01.exceptions[0]?.oldestSince ? { oldestSince: s01.exceptions[0].oldestSince } : {}),
