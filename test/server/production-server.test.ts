@@ -40,7 +40,9 @@ describe('on the Temporal server on PostgreSQL', () => {
     expect(cluster.persistenceStore).toBe('postgres12');
     expect(cluster.visibilityStore).toBe('postgres12');
     const attributes = await t.client.connection.operatorService.listSearchAttributes({ namespace: t.namespace });
-    for (const key of allSearchAttributeKeys) expect(attributes.customAttributes?.[key.name]).toBe(2); // KEYWORD
+    // KEYWORD is 2, DATETIME 6 (the server's IndexedValueType).
+    for (const key of allSearchAttributeKeys)
+      expect(attributes.customAttributes?.[key.name]).toBe(key.type === 'DATETIME' ? 6 : 2);
   });
 
   it('books a store sale in the ERP at its mapped location', async () => {
