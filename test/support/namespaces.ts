@@ -19,6 +19,7 @@ export const TEST_NAMESPACES = [
   'e2e-personal-data',
   'e2e-build',
   'e2e-health',
+  'e2e-bulk-resolve',
 ] as const;
 export type TestNamespace = (typeof TEST_NAMESPACES)[number];
 
