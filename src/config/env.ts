@@ -231,6 +231,15 @@ const opsClientEnv = z.object({
   OPS_PASSWORD: z.string().min(1),
 });
 
+/**
+ * `npm run ops -- resolve`: the payload keys, so the resolution it signals is encrypted as every
+ * other payload is (its Temporal connection, TEMPORAL_*, comes through the SDK like every process's).
+ */
+const opsResolveEnv = z.object({
+  TEMPORAL_PAYLOAD_KEYS: temporal.TEMPORAL_PAYLOAD_KEYS,
+  TEMPORAL_PAYLOAD_KEY_ID: temporal.TEMPORAL_PAYLOAD_KEY_ID,
+});
+
 /** The schedules the receiver process keeps in place. */
 const schedules = {
   SITOO_POLL_INTERVAL: duration.default('5m'),
@@ -316,6 +325,7 @@ const PROCESS_ENVS = {
   'events-receiver': eventsReceiverEnv.superRefine(currentKeyConfigured).superRefine(codecEndpointHasKeys),
   'local-stack': localStackEnv.superRefine(currentKeyConfigured).superRefine(codecEndpointHasKeys),
   'ops-cli': opsClientEnv,
+  'ops-resolve': opsResolveEnv.superRefine(currentKeyConfigured),
 };
 export type ProcessName = keyof typeof PROCESS_ENVS;
 

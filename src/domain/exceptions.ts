@@ -173,14 +173,34 @@ export interface OverdueMark {
  */
 export function validateResolution(input: unknown, parked: ParkedException | undefined): string | undefined {
   if (!parked) return 'nothing is parked on this workflow: there is no exception to resolve';
-  if (typeof input !== 'object' || input === null) return 'resolution must be an object like {"action":"retry"}';
-  const r = input as Partial<Resolution>;
-  if (typeof r.action !== 'string' || !ACTIONS.includes(r.action)) {
-    return `action must be one of ${ACTIONS.join(', ')} (got ${JSON.stringify(r.action)})`;
-  }
+  const shape = actionProblem(input);
+  if (shape) return shape;
+  const r = input as Resolution;
   if (!parked.allowedActions.includes(r.action)) {
     return `action "${r.action}" does not apply to a ${parked.type} exception; allowed: ${parked.allowedActions.join(', ')}`;
   }
+  return fieldsProblem(r);
+}
+
+/**
+ * What is wrong with a resolution whatever is parked: the checks `validateResolution` makes
+ * besides "is something parked" and "does the action apply to it". A bulk resolution makes them
+ * before it sends anything, so a mistyped field stops it once instead of being refused everywhere.
+ */
+export function resolutionInputProblem(input: unknown): string | undefined {
+  return actionProblem(input) ?? fieldsProblem(input as Resolution);
+}
+
+function actionProblem(input: unknown): string | undefined {
+  if (typeof input !== 'object' || input === null) return 'resolution must be an object like {"action":"retry"}';
+  const action = (input as Partial<Resolution>).action;
+  if (typeof action !== 'string' || !ACTIONS.includes(action)) {
+    return `action must be one of ${ACTIONS.join(', ')} (got ${JSON.stringify(action)})`;
+  }
+  return undefined;
+}
+
+function fieldsProblem(r: Resolution): string | undefined {
   if (r.reason !== undefined && typeof r.reason !== 'string') return 'reason must be a string';
   if (r.resolvedBy !== undefined && typeof r.resolvedBy !== 'string') return 'resolvedBy must be a string';
   if (r.action === 'retry-with-mapping') {

@@ -4,24 +4,39 @@ import { basicAuth } from '../connectors/http';
 import { runMain } from '../bootstrap/entrypoint';
 import type { HealthSnapshot } from '../client/store-health';
 import { renderHealthText } from './health-render';
+import { resolveCommand, RESOLVE_USAGE } from './ops-resolve';
 
 /**
  * `npm run ops -- health [--store S02] [--date yyyy-mm-dd] [--json]`: the store health page's
  * snapshot in a terminal. It reads the page's `/health.json` (OPS_URL, OPS_USERNAME,
  * OPS_PASSWORD), so what it prints is what the page shows, events included, which only the
  * receiver counts; and it needs no Temporal credentials, only the page's.
+ *
+ * `npm run ops -- resolve --query ... --action ... --reason ...`: bulk resolution (ops-resolve.ts),
+ * which needs Temporal's connection settings and the payload keys, and not the page's.
  */
-const USAGE = 'usage: npm run ops -- health [--store S02] [--date yyyy-mm-dd] [--json]';
+const HEALTH_USAGE = 'usage: npm run ops -- health [--store S02] [--date yyyy-mm-dd] [--json]';
 
 runMain(async () => {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: { store: { type: 'string' }, date: { type: 'string' }, json: { type: 'boolean', default: false } },
-  });
-  if (positionals[0] !== 'health' || positionals.length > 1) {
-    console.error(USAGE);
+  const [command, ...args] = process.argv.slice(2);
+  if (command === 'health') process.exitCode = await health(args);
+  else if (command === 'resolve') process.exitCode = await resolveCommand(args);
+  else {
+    console.error(`${HEALTH_USAGE}\n${RESOLVE_USAGE}`);
     process.exitCode = 2;
-    return;
+  }
+});
+
+async function health(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { store: { type: 'string' }, date: { type: 'string' }, json: { type: 'boolean', default: false } },
+    }));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${HEALTH_USAGE}`);
+    return 2;
   }
   const env = loadEnv('ops-cli');
   const url = new URL('/health.json', env.OPS_URL);
@@ -31,8 +46,8 @@ runMain(async () => {
   const body = (await res.json().catch(() => undefined)) as (HealthSnapshot & { error?: string }) | undefined;
   if (!res.ok || !body) {
     console.error(`${url.origin} answered ${res.status}: ${body?.error ?? res.statusText}`);
-    process.exitCode = 1;
-    return;
+    return 1;
   }
   console.log(values.json ? JSON.stringify(body, null, 2) : renderHealthText(body));
-});
+  return 0;
+}

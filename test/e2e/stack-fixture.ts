@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { saleWorkflowId, sitooOrderErpDocumentNumber, stockSyncWorkflowId } from '../../src/domain/ids';
@@ -139,4 +140,20 @@ export const stockStatus = (stack: LocalStack) => stockSyncHandle(stack).query(s
 /** Shopify requests that actually ran (throttled ones excluded), all operations together. */
 export function ecommerceRequests(stack: LocalStack): number {
   return [...stack.ecommerce.operations.values()].reduce((a, b) => a + b, 0);
+}
+
+/** `npm run ops -- <args>` as a process of its own, with only PATH and `env` in its environment and no terminal. */
+export function runOps(args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'src/starters/ops.ts'), ...args], {
+      cwd: PROJECT_ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
 }

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +12,7 @@ import { PaymentState } from '../../src/domain/sale';
 import { endOfDayStatusQuery, type EndOfDayInput } from '../../src/workflows/end-of-day-contract';
 import { TASK_QUEUES } from '../../src/workflows/task-queues';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
-import { parkedAs, saleHandle, saleResult, sell, startTestStack, stockStatus } from './stack-fixture';
+import { parkedAs, runOps, saleHandle, saleResult, sell, startTestStack, stockStatus } from './stack-fixture';
 
 // Per-store health from real flows on the whole stack: sales, parked exceptions, stock and end of
 // day, read from Temporal's visibility and queries, served as a page behind a password.
@@ -280,18 +279,3 @@ describe('store health', () => {
     }
   });
 });
-
-function runOps(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'src/starters/ops.ts'), ...args], {
-      cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}

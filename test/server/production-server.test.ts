@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { previewBulkResolve, reportBulkResolve, startBulkResolve, waitForBatch } from '../../src/client/bulk-resolve';
 import { localDate } from '../../src/domain/business-day';
 import { endOfDayWorkflowId } from '../../src/domain/ids';
 import type { LocalStack } from '../../src/local/stack';
@@ -92,6 +93,46 @@ describe('on the Temporal server on PostgreSQL', () => {
       30_000,
       250,
     );
+  });
+
+  it('resolves parked sales in bulk: one batch job of resolve signals to the executions previewed', async () => {
+    const orders = [1, 2].map(
+      () =>
+        stack.sitoo.pos.recordSale({
+          warehouseId: 101,
+          lines: [{ sku: 'BULK-1', quantity: 1, unitPriceGross: '30.00', vatPercent: 25 }],
+          payments: [{ name: 'Cash', amount: '30.00' }],
+        }).orderId,
+    );
+    for (const id of orders) await parkedAs(stack, id, 'unknown-sku');
+    // At S01: S02's day is reconciled below and must hold its own sale only.
+    const query = 'ExceptionType = "unknown-sku" AND StoreId = "S01"';
+    const ids = orders.map((id) => saleHandle(stack, id).workflowId).sort();
+    await waitFor(
+      'both to be listed',
+      async () => JSON.stringify((await listed(query)).sort()) === JSON.stringify(ids),
+      30_000,
+      250,
+    );
+
+    stack.erp.state.seedItem({ number: 'BULK-1', displayName: 'Bulk item', unitPrice: 30, vatPercent: 25 });
+    const resolution = { action: 'retry' as const, reason: 'item created in the ERP', resolvedBy: 'master-data' };
+    const preview = await previewBulkResolve(stack.client, query, resolution);
+    expect(preview.targets.map((x) => x.workflowId).sort()).toEqual(ids);
+    const jobId = await startBulkResolve(stack.client, preview, { reason: resolution.reason });
+    expect(await waitForBatch(stack.client, jobId, () => {})).toMatchObject({
+      state: 'completed',
+      total: 2,
+      completed: 2,
+    });
+    const outcomes = await reportBulkResolve(stack.client, preview, { deadlineMs: 60_000 });
+    expect([...outcomes.values()].map((o) => o.kind)).toEqual(['accepted', 'accepted']);
+    for (const id of orders) {
+      expect((await saleResult(stack, id)).outcome).toBe('completed');
+      expect((await saleHandle(stack, id).query(statusQuery)).resolutions).toMatchObject([
+        { exceptionType: 'unknown-sku', action: 'retry', via: 'signal', reason: 'item created in the ERP' },
+      ]);
+    }
   });
 
   it("reconciles a store's day: journal, Z-report and the card payout", async () => {

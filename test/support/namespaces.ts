@@ -21,6 +21,7 @@ export const TEST_NAMESPACES = [
   'e2e-health',
   'e2e-observability',
   'e2e-escalation',
+  'e2e-bulk-resolve',
 ] as const;
 export type TestNamespace = (typeof TEST_NAMESPACES)[number];
 

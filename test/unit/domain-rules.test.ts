@@ -5,6 +5,7 @@ import { allocateCents, formatCents, parseCents, unitPrices, unitsShare } from '
 import {
   exampleResolution,
   exceptionStoreId,
+  resolutionInputProblem,
   validateResolution,
   type ParkedException,
   type ResolutionAction,
@@ -181,6 +182,19 @@ describe('resolution validation', () => {
     ];
     for (const action of actions)
       expect(validateResolution(exampleResolution(action), parked([action]))).toBeUndefined();
+  });
+
+  it('checks the input on its own, before anything is parked or sent, naming the field', () => {
+    expect(resolutionInputProblem({ action: 'nuke' })).toMatch(/^action must be one of retry, skip/);
+    expect(resolutionInputProblem({ action: 'retry-with-mapping', mapping: { storeId: 'S9' } })).toBe(
+      'mapping.erpLocationCode must be a non-empty string',
+    );
+    expect(resolutionInputProblem({ action: 'accept', reason: ' ' })).toMatch(/^reason is required for accept/);
+    expect(resolutionInputProblem({ action: 'use-store' })).toMatch(/^storeId is required for use-store/);
+    expect(resolutionInputProblem({ action: 'retry', reference: '1502' })).toMatch(/^reference is only accepted/);
+    // Whether the action applies is the parked exception's to say, not the input's.
+    expect(resolutionInputProblem({ action: 'acknowledge', reason: 'fixed', resolvedBy: 'ops' })).toBeUndefined();
+    expect(validateResolution({ action: 'acknowledge' }, parked(['retry']))).toMatch(/does not apply/);
   });
 });
 

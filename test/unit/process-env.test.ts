@@ -67,6 +67,20 @@ describe('each process validates the variables it uses', () => {
     expect(bad).toContain('RECEIVER_SHUTDOWN_GRACE: must be a duration');
   });
 
+  it('each ops subcommand asks only for what it uses: health the page, resolve the payload keys', () => {
+    // resolve reaches Temporal (TEMPORAL_* through the SDK) and encrypts its input; no page password.
+    expect(loadEnv('ops-resolve', { ...temporal })).toEqual({});
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(loadEnv('ops-resolve', { TEMPORAL_PAYLOAD_KEYS: `k1:${key}` }).TEMPORAL_PAYLOAD_KEYS?.has('k1')).toBe(true);
+    expect(
+      refusal(() => loadEnv('ops-resolve', { TEMPORAL_PAYLOAD_KEYS: `k1:${key}`, TEMPORAL_PAYLOAD_KEY_ID: 'k2' })),
+    ).toContain('TEMPORAL_PAYLOAD_KEY_ID: names no key in TEMPORAL_PAYLOAD_KEYS');
+    // health reads the page over HTTP: its password, nothing of Temporal's.
+    expect(refusal(() => loadEnv('ops-cli', { ...temporal }))).toBe(
+      'Invalid configuration for the ops cli:\n  OPS_PASSWORD: is not set',
+    );
+  });
+
   it('serves the codec endpoint only with a long token and payload keys, for a bare origin', () => {
     const base = { ...temporal, ...sitoo, ...receiver, SHOPIFY_SHOP_URL: shop.SHOPIFY_SHOP_URL };
     const off = loadEnv('events-receiver', base);
