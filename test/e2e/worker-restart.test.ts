@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePorts } from '../../src/local/processes';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../src/local/stack';
@@ -101,14 +101,5 @@ describe('a worker killed mid-flight', () => {
   }, 180_000);
 });
 
-/** A port nothing listens on now, for the worker's health endpoint. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A port nothing listens on now (the local stack's own picker). */
+const freePort = async (): Promise<number> => (await freePorts(1))[0]!;
