@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, constants, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
@@ -10,6 +10,12 @@ import puppeteer, { type Browser } from 'puppeteer-core';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export async function launchChromium(): Promise<Browser & { cleanup(): Promise<void> }> {
+  // Say what to install rather than puppeteer's spawn ENOENT: no browser is downloaded here.
+  await access(CHROMIUM, constants.X_OK).catch(() => {
+    throw new Error(
+      `No Chromium at ${CHROMIUM}: install it (Debian: apt-get install chromium) or set CHROMIUM_PATH to one`,
+    );
+  });
   const profile = await mkdtemp(join(tmpdir(), 'chromium-profile-'));
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
