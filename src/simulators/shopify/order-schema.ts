@@ -9,6 +9,7 @@ export const orderSdl = /* GraphQL */ `
   scalar Decimal
   scalar Money
   scalar UnsignedInt64
+  scalar URL
 
   extend type Query {
     order(id: ID!): Order
@@ -398,7 +399,7 @@ export const orderSdl = /* GraphQL */ `
   input FulfillmentTrackingInput {
     company: String
     number: String
-    url: String
+    url: URL
   }
   input FulfillmentInput {
     lineItemsByFulfillmentOrder: [FulfillmentOrderLineItemsInput!]!

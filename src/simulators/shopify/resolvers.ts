@@ -100,8 +100,9 @@ export function rootValue(opts: ResolverOptions): Record<string, unknown> {
         .sort((a, b) => a.num - b.num);
       return connection(all, args, (l) => String(l.num), location);
     },
-    location: ({ id }: { id: string }) => {
-      const l = state.locations.get(id);
+    // As Shopify: without an id, the shop's primary location (here the first one created).
+    location: ({ id }: { id?: string | null }) => {
+      const l = id ? state.locations.get(id) : [...state.locations.values()].sort((a, b) => a.num - b.num)[0];
       return l ? location(l) : null;
     },
     productVariants: (args: { first?: number | null; after?: string | null; query?: string | null }) => {

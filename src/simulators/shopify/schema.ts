@@ -12,7 +12,7 @@ export const sdl = /* GraphQL */ `
 
   type Query {
     locations(first: Int, after: String, includeInactive: Boolean = false): LocationConnection!
-    location(id: ID!): Location
+    location(id: ID): Location
     productVariants(first: Int, after: String, query: String): ProductVariantConnection!
     inventoryItem(id: ID!): InventoryItem
     "At most 250 ids; an unknown id gives null in its place, so answers line up with the ids by index."
@@ -37,7 +37,7 @@ export const sdl = /* GraphQL */ `
 
   type Location implements Node {
     id: ID!
-    legacyResourceId: String!
+    legacyResourceId: UnsignedInt64!
     name: String!
     isActive: Boolean!
     fulfillsOnlineOrders: Boolean!
@@ -72,7 +72,7 @@ export const sdl = /* GraphQL */ `
 
   type InventoryItem implements Node {
     id: ID!
-    legacyResourceId: String!
+    legacyResourceId: UnsignedInt64!
     sku: String
     tracked: Boolean!
     inventoryLevel(locationId: ID!): InventoryLevel
@@ -122,7 +122,7 @@ export const sdl = /* GraphQL */ `
 
   type InventoryAdjustmentGroup {
     id: ID!
-    createdAt: String!
+    createdAt: DateTime!
     reason: String!
     referenceDocumentUri: String
     changes: [InventoryChange!]!
