@@ -176,3 +176,6 @@ export function endOfDayDocumentNumber(storeId: string, date: string): string {
 export function endOfDayJournalCode(storeId: string): string {
   return `D${checkedStoreId(storeId)}`;
 }
+
+/** The exception escalation's schedule (and the id of each run it starts, with the run's time). */
+export const EXCEPTION_ESCALATION_SCHEDULE_ID = 'exception-escalation';

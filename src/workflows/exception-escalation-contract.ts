@@ -7,5 +7,5 @@ import { TASK_QUEUES } from './task-queues';
  */
 export { overdueSignal, type OverdueNotice } from './parking';
 
-export const EXCEPTION_ESCALATION_SCHEDULE_ID = 'exception-escalation';
+export { EXCEPTION_ESCALATION_SCHEDULE_ID } from '../domain/ids';
 export const EXCEPTION_ESCALATION_TASK_QUEUE = TASK_QUEUES.main;
