@@ -84,6 +84,9 @@ const SCHEMA_SETS: Record<string, string | null> = {
   locationSchema: 'locations',
   itemSchema: 'items',
   itemCategorySchema: 'items',
+  masterItemSchema: 'items',
+  itemVariantSchema: 'itemVariants',
+  itemVariantChangeSchema: 'itemVariants',
   itemLedgerEntrySchema: 'itemLedgerEntries',
   journalSchema: 'journals',
   journalLineSchema: 'journalLines',
@@ -189,6 +192,15 @@ async function exerciseClient(sim: BusinessCentralSimulator, dispatcher: Dispatc
   await client.findUnknownItems(['1000', 'NOPE']);
   await client.getItemCategories(['1000', '1001']);
   await client.listItemLedgerEntries(0, 10);
+  // The product master's reads: in full, then by cursor, with an item found only through its variant.
+  if (!sim.state.variantOf('1000', 'RED')) {
+    sim.state.seedVariant('1000', { code: 'RED', description: 'Mug, red' });
+    sim.state.seedVariant('1001', { code: 'WHITE', description: 'Plate, white' });
+  }
+  const { cursor } = await client.readChangedProducts(undefined);
+  sim.state.changeVariant('1000', 'RED', { description: 'Mug, crimson' });
+  sim.state.changeItem('1001', { unitPrice: 21 });
+  await client.readChangedProducts(cursor, { overlapMs: 0 });
   const journal: ErpJournalInput = {
     journalCode: 'POS01',
     documentNumber: 'Z-STORE01-250501',
@@ -254,6 +266,7 @@ describe(`Business Central API v2.0 contract (${contract.source.repository}@${co
       expect.arrayContaining([
         'GET generalLedgerEntries',
         'GET itemLedgerEntries',
+        'GET itemVariants',
         'GET items',
         'GET journalLines',
         'GET journals',
@@ -298,7 +311,8 @@ describe(`Business Central API v2.0 contract (${contract.source.repository}@${co
 
     const reads: [string, string][] = [
       ['locations', 'locations'],
-      ['items', 'items'],
+      ['items', 'items?$expand=itemVariants'],
+      ['itemVariants', 'itemVariants'],
       ['customers', 'customers'],
       ['salesOrders', 'salesOrders?$expand=salesOrderLines'],
       ['salesInvoices', 'salesInvoices?$expand=salesInvoiceLines'],

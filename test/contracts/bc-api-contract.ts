@@ -14,6 +14,8 @@ const PAGES = 'src/Apps/W1/APIV2/app/src/pages';
 const ENTITY_SETS = [
   'customers',
   'items',
+  'itemVariants',
+  'itemCategories',
   'locations',
   'itemLedgerEntries',
   'salesOrders',

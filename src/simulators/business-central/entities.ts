@@ -1,6 +1,7 @@
 import { parseFilter, type FilterNode } from './filter';
 import { enumMember, etag, type EntityRow } from './odata';
 import { lineAmounts, STANDARD_VAT, vatCode } from './ledger';
+import type { BcItemVariant } from './types';
 import {
   type BcSalesCreditMemo,
   type BcSalesInvoice,
@@ -161,9 +162,12 @@ export const items = defineSet({
     'number',
     'displayName',
     'type',
+    'gtin',
     'itemCategoryId',
     'itemCategoryCode',
     'blocked',
+    'baseUnitOfMeasureCode',
+    'taxGroupCode',
     'inventory',
     'unitPrice',
     'priceIncludesTax',
@@ -171,20 +175,46 @@ export const items = defineSet({
   ] as const,
   enums: ['type'],
   all: (s) => [...s.items.values()],
+  expand: {
+    itemVariants: (s, i) => [...s.itemVariants.values()].filter((v) => v.itemId === i.id).map((v) => variantView(v)),
+  },
   view: (s, i) => ({
     id: i.id,
     number: i.number,
     displayName: i.displayName,
     type: 'Inventory',
     itemCategoryId: s.itemCategoryIds.get(i.itemCategoryCode) ?? EMPTY_GUID,
+    gtin: i.gtin,
     itemCategoryCode: i.itemCategoryCode,
-    blocked: false,
+    blocked: i.blocked,
+    baseUnitOfMeasureCode: i.baseUnitOfMeasureCode,
+    // Tax Group Code is for sales-tax countries; the simulated company uses VAT posting groups.
+    taxGroupCode: '',
     inventory: s.inventory(i.number),
     unitPrice: i.unitPrice,
     priceIncludesTax: true,
     lastModifiedDateTime: iso(i.lastModified),
   }),
   seq: (i) => i.seq,
+  etagOf: (e) => etag(e),
+});
+
+const variantView = (v: BcItemVariant) => ({
+  id: v.id,
+  itemId: v.itemId,
+  itemNumber: v.itemNumber,
+  code: v.code,
+  description: v.description,
+  lastModifiedDateTime: iso(v.lastModified),
+});
+
+export const itemVariants = defineSet({
+  name: 'itemVariants',
+  type: 'itemVariant',
+  fields: ['id', 'itemId', 'itemNumber', 'code', 'description', 'lastModifiedDateTime'] as const,
+  all: (s) => [...s.itemVariants.values()],
+  view: (_s, v) => variantView(v),
+  seq: (v) => v.seq,
   etagOf: (e) => etag(e),
 });
 
@@ -445,6 +475,7 @@ export const itemLedgerEntries = defineSet({
 export const readableSets: Record<string, EntitySet<never>> = {
   locations,
   items,
+  itemVariants,
   customers,
   salesOrders,
   salesInvoices,

@@ -8,6 +8,7 @@ import type {
   Versioned,
   BcLocation,
   BcItem,
+  BcItemVariant,
   BcCustomer,
   BcSalesLine,
   BcSalesOrder,
@@ -81,6 +82,13 @@ export class BusinessCentralState {
   readonly company: { id: string; name: string; displayName: string; systemVersion: string; businessProfileId: string };
   readonly locations = new Map<string, BcLocation>();
   readonly items = new Map<string, BcItem>();
+  readonly itemVariants = new Map<string, BcItemVariant>();
+  /**
+   * Switchable (off by default): how long before it becomes visible a change made through
+   * changeItem/changeVariant is stamped. BC takes SystemModifiedAt before the transaction commits,
+   * so a reader polling by lastModifiedDateTime can see a later-stamped change first.
+   */
+  commitLagMs = 0;
   readonly customers = new Map<string, BcCustomer>();
   readonly salesOrders = new Map<string, BcSalesOrder>();
   readonly salesInvoices = new Map<string, BcSalesInvoice>();
@@ -166,6 +174,9 @@ export class BusinessCentralState {
     itemCategoryCode?: string;
     category?: string;
     vatPercent?: VatRate;
+    gtin?: string;
+    blocked?: boolean;
+    baseUnitOfMeasureCode?: string;
   }): BcItem {
     const number = input.number.trim().toUpperCase();
     if (this.itemByNumber(number)) throw new Error(`item ${number} already seeded`);
@@ -181,9 +192,53 @@ export class BusinessCentralState {
       unitPrice: input.unitPrice ?? 0,
       itemCategoryCode,
       vatPercent,
+      gtin: input.gtin ?? '',
+      blocked: input.blocked ?? false,
+      baseUnitOfMeasureCode: input.baseUnitOfMeasureCode ?? 'PCS',
     };
     this.items.set(item.id, item);
     return item;
+  }
+  /** A change made by a BC user on the item card: bumps the item's version and lastModifiedDateTime. */
+  changeItem(
+    number: string,
+    patch: Partial<Pick<BcItem, 'displayName' | 'unitPrice' | 'blocked' | 'gtin' | 'itemCategoryCode'>>,
+  ): BcItem {
+    const item = this.itemByNumber(number.trim().toUpperCase());
+    if (!item) throw new Error(`no item ${number} seeded`);
+    if (patch.itemCategoryCode !== undefined) {
+      patch = { ...patch, itemCategoryCode: patch.itemCategoryCode.trim().toUpperCase() };
+      if (patch.itemCategoryCode && !this.itemCategoryIds.has(patch.itemCategoryCode))
+        this.itemCategoryIds.set(patch.itemCategoryCode, this.newId());
+    }
+    Object.assign(item, patch);
+    this.stamp(item);
+    return item;
+  }
+  /** Adds a variant to an item; like any variant change it leaves the item's timestamp alone. */
+  seedVariant(itemNumber: string, input: { code: string; description: string }): BcItemVariant {
+    const item = this.itemByNumber(itemNumber.trim().toUpperCase());
+    if (!item) throw new Error(`no item ${itemNumber} seeded`);
+    const code = input.code.trim().toUpperCase();
+    if (this.variantOf(item.number, code)) throw new Error(`variant ${item.number}/${code} already seeded`);
+    const variant = { ...this.base(), itemId: item.id, itemNumber: item.number, code, description: input.description };
+    this.stamp(variant, false);
+    this.itemVariants.set(variant.id, variant);
+    return variant;
+  }
+  changeVariant(itemNumber: string, code: string, patch: { description: string }): BcItemVariant {
+    const variant = this.variantOf(itemNumber.trim().toUpperCase(), code.trim().toUpperCase());
+    if (!variant) throw new Error(`no variant ${itemNumber}/${code} seeded`);
+    variant.description = patch.description;
+    this.stamp(variant);
+    return variant;
+  }
+  variantOf(itemNumber: string, code: string): BcItemVariant | undefined {
+    return [...this.itemVariants.values()].find((v) => v.itemNumber === itemNumber && v.code === code);
+  }
+  private stamp(entity: Versioned, bump = true): void {
+    if (bump) entity.version++;
+    entity.lastModified = this.now() - this.commitLagMs;
   }
   /** `pricesIncludeTax` is the card's "Prices Including VAT" (default on, what walk-in customers need). */
   seedCustomer(input: { number: string; displayName: string; pricesIncludeTax?: boolean }): BcCustomer {

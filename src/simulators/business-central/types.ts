@@ -24,6 +24,18 @@ export interface BcItem extends Versioned {
   itemCategoryCode: string;
   /** The VAT rate of the item's VAT Prod. Posting Group; sales lines copy it. */
   vatPercent: VatRate;
+  /** Code[14]; '' when none. */
+  gtin: string;
+  blocked: boolean;
+  baseUnitOfMeasureCode: string;
+}
+/** A variant is code + description on API v2.0; changing one does not bump its item. */
+export interface BcItemVariant extends Versioned {
+  itemId: string;
+  itemNumber: string;
+  /** Code[10], upper case. */
+  code: string;
+  description: string;
 }
 export interface BcCustomer extends Versioned {
   number: string;

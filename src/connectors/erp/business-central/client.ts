@@ -18,6 +18,8 @@ import type {
   ErpStockAdjustment,
   ErpStockAdjustmentInput,
 } from '../port';
+import type { ProductChanges, ProductCursor, ProductMasterPort } from '../../master/port';
+import { readChangedProducts, type ItemReadOptions } from './items';
 import {
   findJournalPosting,
   listGeneralLedgerEntries,
@@ -125,7 +127,8 @@ function customerDaysFilter(
   return `customerNumber eq ${odataString(normaliseCode(filter.customerNumber))} and postingDate ge ${from} and postingDate le ${to}`;
 }
 
-export class BusinessCentralClient implements ErpPort {
+export class BusinessCentralClient implements ErpPort, ProductMasterPort {
+  readonly system = BUSINESS_CENTRAL;
   private readonly companyUrl: string;
   /** Undefined when apiBaseUrl does not end in `/api/v2.0`; only the stock calls need it. */
   private readonly stockCompanyUrl?: string;
@@ -163,9 +166,14 @@ export class BusinessCentralClient implements ErpPort {
     this.transport = {
       companyUrl: this.companyUrl,
       getAll: (entitySet, filter, item, signal, o) => this.getAll(entitySet, filter, item, signal, o),
-      getPages: (entitySet, first, item, signal) => this.getPages(entitySet, first, item, signal),
+      getPages: (entitySet, first, item, signal, o) => this.getPages(entitySet, first, item, signal, o),
       request: (method, url, o) => this.request(method, url, o),
     };
+  }
+
+  /** Items (with variants) changed since the cursor: the product master's incremental read (items.ts). */
+  readChangedProducts(cursor: ProductCursor | undefined, opts: ItemReadOptions = {}): Promise<ProductChanges> {
+    return readChangedProducts(this.transport, cursor, opts);
   }
 
   findJournalPosting(

@@ -19,13 +19,14 @@ export interface BcTransport {
     filter: string,
     item: T,
     signal?: AbortSignal,
-    o?: { root?: string; select?: string },
+    o?: { root?: string; select?: string; expand?: string },
   ): Promise<z.output<T>[]>;
   getPages<T extends z.ZodType>(
     entitySet: string,
     first: string,
     item: T,
     signal?: AbortSignal,
+    o?: { limit?: number },
   ): Promise<z.output<T>[]>;
   request(
     method: HttpCall['method'],

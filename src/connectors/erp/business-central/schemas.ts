@@ -195,3 +195,38 @@ export const glEntrySchema = z.object({
   debitAmount: z.number(),
   creditAmount: z.number(),
 });
+
+/** BC's `lastModifiedDateTime` (SystemModifiedAt), normalised to fixed-width ISO with milliseconds. */
+const bcInstant = z
+  .string()
+  .refine((s) => Number.isFinite(Date.parse(s)), 'lastModifiedDateTime must be an ISO date-time')
+  .transform((s) => new Date(Date.parse(s)).toISOString());
+
+/** `itemVariants`: a variant is code + description on API v2.0 (no price, GTIN or blocked). */
+export const itemVariantSchema = z.object({
+  id: z.string(),
+  itemId: z.string(),
+  code: z.string(),
+  description: z.string().default(''),
+  lastModifiedDateTime: bcInstant,
+});
+
+/** `itemVariants` read only to learn which items changed (`$select=id,itemId,lastModifiedDateTime`). */
+export const itemVariantChangeSchema = itemVariantSchema.pick({ id: true, itemId: true, lastModifiedDateTime: true });
+
+/** An item as the product master reads it, with `$expand=itemVariants`. */
+export const masterItemSchema = z.object({
+  id: z.string(),
+  number: z.string(),
+  displayName: z.string(),
+  gtin: z.string().default(''),
+  itemCategoryCode: z.string().default(''),
+  baseUnitOfMeasureCode: z.string().default(''),
+  taxGroupCode: z.string().default(''),
+  blocked: z.boolean(),
+  unitPrice: z.number(),
+  priceIncludesTax: z.boolean(),
+  lastModifiedDateTime: bcInstant,
+  itemVariants: z.array(itemVariantSchema).default([]),
+});
+export type MasterItemWire = z.infer<typeof masterItemSchema>;

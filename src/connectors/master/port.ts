@@ -1,0 +1,77 @@
+/**
+ * The product master as a port: the one system whose product data wins (issue 15). Business
+ * Central is the first adapter; a PIM or another ERP implements the same read, so subscribers and
+ * flows never learn which system masters the catalogue.
+ */
+
+export interface MasterVariant {
+  /** The variant's key under its product (BC: Code[10]). */
+  code: string;
+  description: string;
+}
+
+export interface MasterProduct {
+  /** The master's stable id (BC: the item's SystemId), kept when the SKU is renamed. */
+  masterId: string;
+  /** The product number the other systems know it by (BC: item `number`, upper case). */
+  sku: string;
+  title: string;
+  gtin?: string;
+  categoryCode?: string;
+  baseUnit?: string;
+  vatGroupCode?: string;
+  blocked: boolean;
+  /** Integer cents (src/domain/money.ts). */
+  unitPriceCents: number;
+  /** Whether unitPriceCents holds VAT; subscribers convert in one place if their basis differs. */
+  priceIncludesTax: boolean;
+  variants: MasterVariant[];
+  /** ISO 8601 UTC with milliseconds: the latest change of the product or any of its variants. */
+  lastModified: string;
+  /**
+   * What a subscriber stores with its copy and compares before a write, so an older change never
+   * overwrites a newer one: ordered as strings (same as lastModified, which is fixed-width).
+   */
+  version: string;
+  /**
+   * A digest of the fields above except the timestamps: the master also bumps its timestamp when
+   * nothing mastered changed (BC's cost adjustment), and subscribers skip a write whose
+   * fingerprint they already hold.
+   */
+  fingerprint: string;
+}
+
+/**
+ * Where an incremental read stopped, per stream of changes the master keeps. Plain JSON, so a
+ * workflow can hold it. `after` is the newest change seen; the next read asks again from
+ * `after - overlap`, because a change can become visible after a later-stamped one (its timestamp
+ * is taken before its commit), and `seen` are the `id@timestamp` pairs inside that window that
+ * were already returned, so the overlap brings back late commits without repeating anything.
+ */
+export interface MasterStreamCursor {
+  after: string;
+  seen: string[];
+}
+export type ProductCursor = Record<string, MasterStreamCursor>;
+
+export interface ProductChanges {
+  /** Each changed product once, in the state read now (not the state at the time of the change). */
+  products: MasterProduct[];
+  /** Pass to the next read. */
+  cursor: ProductCursor;
+  /** More changes were left for the next read (the batch limit was reached). */
+  more: boolean;
+}
+
+export interface ProductMasterPort {
+  /** The master's name, for exceptions and logs. */
+  readonly system: string;
+  /**
+   * Products changed since `cursor` (all products without one), at most about `maxProducts` per
+   * call; call again with the returned cursor while `more`. A read only: repeating it is harmless.
+   */
+  readChangedProducts(
+    cursor: ProductCursor | undefined,
+    opts?: { maxProducts?: number; signal?: AbortSignal },
+  ): Promise<ProductChanges>;
+}
