@@ -7,7 +7,7 @@ import type { ErpJournalInput } from '../../src/connectors/erp/port';
 import * as schemas from '../../src/connectors/erp/business-central/schemas';
 import { BC_ACCOUNTS, type BusinessCentralSimulator } from '../../src/simulators/business-central';
 import { PROJECT_ROOT } from '../../src/local/temporal-cli';
-import { businessCentralFixture } from '../support/business-central';
+import { businessCentralFixture, rawToken } from '../support/business-central';
 
 /**
  * The Business Central contract, offline: the JSON field and part names of the API v2.0 pages,
@@ -143,20 +143,6 @@ async function rawGet(sim: BusinessCentralSimulator, token: string, path: string
   });
   expect(res.statusCode, path).toBe(200);
   return (await res.body.json()) as Record<string, unknown>;
-}
-
-async function rawToken(sim: BusinessCentralSimulator): Promise<string> {
-  const res = await request(sim.tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: sim.clientId,
-      client_secret: sim.clientSecret,
-      scope: sim.scope,
-    }).toString(),
-  });
-  return ((await res.body.json()) as { access_token: string }).access_token;
 }
 
 /** Drives every API v2.0 call of the client against the simulator. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/connectors/http';
 import type { ErpCreditMemoInput } from '../../src/connectors/erp/port';
 import type { BusinessCentralSimulator } from '../../src/simulators/business-central';
-import { businessCentralFixture } from '../support/business-central';
+import { businessCentralFixture, rawToken } from '../support/business-central';
 import { rejectionOf } from '../support/rejection';
 
 const { startSim, clientFor } = businessCentralFixture();
@@ -32,21 +32,6 @@ function creditMemo(returnId: string, overrides: Partial<ErpCreditMemoInput> = {
     ],
     ...overrides,
   };
-}
-
-async function rawToken(sim: BusinessCentralSimulator): Promise<string> {
-  const form = new URLSearchParams({
-    grant_type: 'client_credentials',
-    client_id: sim.clientId,
-    client_secret: sim.clientSecret,
-    scope: sim.scope,
-  });
-  const res = await request(sim.tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: form.toString(),
-  });
-  return ((await res.body.json()) as { access_token: string }).access_token;
 }
 
 async function raw(sim: BusinessCentralSimulator, method: 'GET' | 'POST', path: string, token: string, body?: unknown) {

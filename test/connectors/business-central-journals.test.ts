@@ -5,7 +5,7 @@ import type { BusinessCentralClient } from '../../src/connectors/erp/business-ce
 import type { ErpJournalInput } from '../../src/connectors/erp/port';
 import { BC_ACCOUNTS, type BusinessCentralSimulator } from '../../src/simulators/business-central';
 import { createJournal } from '../../src/simulators/business-central/journals';
-import { businessCentralFixture } from '../support/business-central';
+import { businessCentralFixture, rawToken } from '../support/business-central';
 import { rejectionOf } from '../support/rejection';
 import { waitFor } from '../support/temporal';
 
@@ -58,18 +58,7 @@ async function postSale(client: BusinessCentralClient, ext = 'SALE-1', orderDate
 }
 
 async function raw(sim: BusinessCentralSimulator, method: 'GET' | 'POST', path: string, body?: unknown) {
-  const form = new URLSearchParams({
-    grant_type: 'client_credentials',
-    client_id: sim.clientId,
-    client_secret: sim.clientSecret,
-    scope: sim.scope,
-  });
-  const tokenRes = await request(sim.tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: form.toString(),
-  });
-  const { access_token: token } = (await tokenRes.body.json()) as { access_token: string };
+  const token = await rawToken(sim);
   const headers: Record<string, string> = {
     authorization: `Bearer ${token}`,
     ...(body === undefined ? {} : { 'content-type': 'application/json' }),

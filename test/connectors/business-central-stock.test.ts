@@ -4,7 +4,7 @@ import { PermanentError, TransientError } from '../../src/connectors/http';
 import type { BusinessCentralClient } from '../../src/connectors/erp/business-central/client';
 import type { ErpStockAdjustmentInput } from '../../src/connectors/erp/port';
 import type { BusinessCentralSimulator } from '../../src/simulators/business-central';
-import { businessCentralFixture } from '../support/business-central';
+import { businessCentralFixture, rawToken } from '../support/business-central';
 import { rejectionOf } from '../support/rejection';
 
 const { startSim, clientFor } = businessCentralFixture();
@@ -21,21 +21,6 @@ function adjustment(ext: string, overrides: Partial<ErpStockAdjustmentInput> = {
     ],
     ...overrides,
   };
-}
-
-async function rawToken(sim: BusinessCentralSimulator): Promise<string> {
-  const form = new URLSearchParams({
-    grant_type: 'client_credentials',
-    client_id: sim.clientId,
-    client_secret: sim.clientSecret,
-    scope: sim.scope,
-  });
-  const res = await request(sim.tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: form.toString(),
-  });
-  return ((await res.body.json()) as { access_token: string }).access_token;
 }
 
 /** A raw call to the custom stock API, for asserting what the simulator itself answers. */

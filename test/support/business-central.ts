@@ -1,3 +1,4 @@
+import { request } from 'undici';
 import { afterEach } from 'vitest';
 import {
   BusinessCentralClient,
@@ -44,4 +45,19 @@ export function businessCentralFixture() {
   }
 
   return { startSim, clientFor };
+}
+
+/** A token straight from the simulator's token endpoint, for tests that send raw requests. */
+export async function rawToken(sim: BusinessCentralSimulator): Promise<string> {
+  const res = await request(sim.tokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: sim.clientId,
+      client_secret: sim.clientSecret,
+      scope: sim.scope,
+    }).toString(),
+  });
+  return ((await res.body.json()) as { access_token: string }).access_token;
 }
