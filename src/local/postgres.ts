@@ -1,4 +1,6 @@
 import { chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { freePorts, runTool, startDaemon, stopLeftover, waitUntil, type RunAs } from './processes';
 import { isExecutable, onPath } from './tools';
@@ -59,14 +61,23 @@ export async function startPostgres(opts: PostgresOptions): Promise<Postgres> {
       'No PostgreSQL found (initdb): install it (Debian/Ubuntu: apt-get install postgresql) or set PG_BIN to its bin directory.',
     );
   const runAs = await postgresUser();
-  const dataDir = join(opts.dir, 'data');
+  // Run as the postgres user, the cluster must be where that user can reach it: the project may
+  // sit below a directory only root may enter (a clone in a `mktemp -d` directory is 0700). So
+  // it goes to a fixed place in the temp directory, one per project, where a leftover is found
+  // again; the log stays with the project.
+  const clusterDir = runAs
+    ? join(tmpdir(), `retail-postgres-${createHash('sha256').update(opts.dir).digest('hex').slice(0, 12)}`)
+    : opts.dir;
+  const dataDir = join(clusterDir, 'data');
   const logFile = join(opts.dir, 'postgres.log');
   // A cluster a killed run left running would hold the directory (and its port).
   await stopLeftover(join(dataDir, 'postmaster.pid'), dataDir, 'SIGQUIT');
   await rm(opts.dir, { recursive: true, force: true });
+  await rm(clusterDir, { recursive: true, force: true });
   await mkdir(opts.dir, { recursive: true });
+  await mkdir(clusterDir, { recursive: true, mode: 0o755 });
   await mkdir(dataDir, { mode: 0o700 });
-  const pwFile = join(opts.dir, 'pwfile');
+  const pwFile = join(clusterDir, 'pwfile');
   await writeFile(pwFile, `${opts.password}\n`, { mode: 0o600 });
   if (runAs) await Promise.all([dataDir, pwFile].map((p) => chown(p, runAs.uid, runAs.gid)));
   const env = { PATH: process.env.PATH, LC_ALL: 'C' };
@@ -78,7 +89,8 @@ export async function startPostgres(opts: PostgresOptions): Promise<Postgres> {
         ...['-D', dataDir, '-U', opts.user, `--pwfile=${pwFile}`, '--auth=scram-sha-256'],
         ...['-E', 'UTF8', '--no-locale', '--no-sync'],
       ],
-      { runAs, env },
+      // From a directory the postgres user may enter, whatever the caller's is.
+      { runAs, env, cwd: clusterDir },
     );
   } finally {
     await rm(pwFile, { force: true });
@@ -96,7 +108,7 @@ export async function startPostgres(opts: PostgresOptions): Promise<Postgres> {
       // A throwaway cluster for a test run: durability buys nothing here and costs seconds.
       ...['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
     ],
-    { logFile, runAs, env },
+    { logFile, runAs, env, cwd: clusterDir },
   );
   const stop = () => server.stop('SIGINT', 30_000); // SIGINT: PostgreSQL's fast shutdown
   try {

@@ -38,13 +38,19 @@ export interface RunAs {
 export function runTool(
   command: string,
   args: string[],
-  opts: { runAs?: RunAs; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  opts: { runAs?: RunAs; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
 ): Promise<string> {
   return new Promise((ok, fail) => {
     execFile(
       command,
       args,
-      { ...opts.runAs, env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 16 << 20 },
+      {
+        ...opts.runAs,
+        cwd: opts.cwd,
+        env: opts.env ?? process.env,
+        timeout: opts.timeoutMs ?? 120_000,
+        maxBuffer: 16 << 20,
+      },
       (err, stdout, stderr) => {
         if (err) fail(new Error(`${command} ${args.join(' ')} failed: ${err.message}\n${stderr}${stdout}`.trim()));
         else ok(stdout);
