@@ -63,6 +63,43 @@ export interface ProductChanges {
   more: boolean;
 }
 
+/**
+ * One dated price of the master (BC: a Price List Line, read through a custom API page, since API
+ * v2.0 has none; master-data-api.md §1.4). A channel's price at an instant is projected from these
+ * and the product's unit price by `effectivePrice` (src/domain/prices.ts).
+ */
+export interface MasterPriceLine {
+  /** The master's id of the line (BC: SystemId). */
+  id: string;
+  /** The price list it belongs to; the mapping says which list each channel uses. */
+  priceListCode: string;
+  /** The item's SKU (BC: Asset No.). */
+  sku: string;
+  /** The variant it is for; absent: every variant of the item. */
+  variantCode?: string;
+  unitPriceCents: number;
+  priceIncludesTax: boolean;
+  /** First day (YYYY-MM-DD) in the channel's own time zone; absent: no start. */
+  startingDate?: string;
+  /**
+   * Local time of day (HH:MM) the price starts on its first day; absent: midnight. BC's line has a
+   * date only: a campaign that starts mid-day needs this one field added to the custom page.
+   */
+  startingTime?: string;
+  /** Last day (YYYY-MM-DD, inclusive) in the channel's zone; absent: no end. */
+  endingDate?: string;
+  /** Only Active lines price anything (BC: Status; drafts and inactive lines are ignored). */
+  active: boolean;
+  /** ISO 8601 UTC with milliseconds. */
+  lastModified: string;
+}
+
+export interface PriceLineChanges {
+  lines: MasterPriceLine[];
+  cursor: MasterStreamCursor;
+  more: boolean;
+}
+
 export interface ProductMasterPort {
   /** The master's name, for exceptions and logs. */
   readonly system: string;
@@ -74,4 +111,16 @@ export interface ProductMasterPort {
     cursor: ProductCursor | undefined,
     opts?: { maxProducts?: number; signal?: AbortSignal },
   ): Promise<ProductChanges>;
+  /** The products with these SKUs as they are now (absent from the answer: no such product). */
+  readProducts(skus: string[], opts?: { signal?: AbortSignal }): Promise<MasterProduct[]>;
+  /**
+   * Price lines changed since `cursor` (all lines without one), at most about `maxLines` per call,
+   * the same overlap-and-seen cursor as the products. A master without dated prices returns none.
+   */
+  readChangedPriceLines(
+    cursor: MasterStreamCursor | undefined,
+    opts?: { maxLines?: number; signal?: AbortSignal },
+  ): Promise<PriceLineChanges>;
+  /** Every price line of these item SKUs, whatever its dates or status. */
+  readPriceLines(skus: string[], opts?: { signal?: AbortSignal }): Promise<MasterPriceLine[]>;
 }

@@ -18,7 +18,14 @@ import type {
   ErpStockAdjustment,
   ErpStockAdjustmentInput,
 } from '../port';
-import type { ProductChanges, ProductCursor, ProductMasterPort } from '../../master/port';
+import type {
+  MasterPriceLine,
+  MasterProduct,
+  PriceLineChanges,
+  ProductChanges,
+  ProductCursor,
+  ProductMasterPort,
+} from '../../master/port';
 import { readChangedProducts, type ItemReadOptions } from './items';
 import {
   findJournalPosting,
@@ -174,6 +181,19 @@ export class BusinessCentralClient implements ErpPort, ProductMasterPort {
   /** Items (with variants) changed since the cursor: the product master's incremental read (items.ts). */
   readChangedProducts(cursor: ProductCursor | undefined, opts: ItemReadOptions = {}): Promise<ProductChanges> {
     return readChangedProducts(this.transport, cursor, opts);
+  }
+
+  // Placeholders until the price-list page and the by-SKU read land (issue 15, in progress).
+  readProducts(): Promise<MasterProduct[]> {
+    return Promise.reject(new Error('readProducts is not implemented yet'));
+  }
+
+  readChangedPriceLines(): Promise<PriceLineChanges> {
+    return Promise.reject(new Error('readChangedPriceLines is not implemented yet'));
+  }
+
+  readPriceLines(): Promise<MasterPriceLine[]> {
+    return Promise.reject(new Error('readPriceLines is not implemented yet'));
   }
 
   findJournalPosting(
