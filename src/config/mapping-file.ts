@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { MASTERED_FIELDS } from '../domain/catalogue';
 import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../domain/business-day';
 import { STORE_ID } from '../domain/ids';
 import { mappingConflicts, type Mapping } from '../domain/mapping';
@@ -37,6 +38,8 @@ const storeSchema = z.object({
   region: z.string().min(1).optional(),
   /** The store's business day is its local day here; the account's `timeZone` when left out. */
   timeZone: timeZone.optional(),
+  /** The master price list the store's till prices come from; the catalogue's Sitoo list when left out. */
+  priceList: z.string().min(1).max(20).optional(),
 });
 
 /** ERP-mastered warehouses: their stock flows from the ERP to the web and to a Virtual Sitoo mirror. */
@@ -60,6 +63,28 @@ const buffersSchema = z
   })
   .strict();
 
+const masteredField = z.enum(MASTERED_FIELDS);
+const subscriberSchema = z
+  .object({
+    fields: z.array(masteredField).min(1),
+    priceList: z.string().min(1).max(20).optional(),
+    pricesIncludeTax: z.boolean().default(true),
+    vatKeys: z.record(z.string().min(1), z.string().min(1)).optional(),
+    policy: z.partialRecord(masteredField, z.enum(['revert', 'report'])).optional(),
+    timeZone: timeZone.optional(),
+  })
+  .strict();
+
+/** Who masters the catalogue and what each subscriber receives (docs/master-data.md). */
+const catalogueSchema = z
+  .object({
+    master: z.literal('business-central', 'the product master must be "business-central" (the one adapter so far)'),
+    vatRates: z.record(z.string().min(1), z.number().min(0).max(100)).default({}),
+    sitoo: subscriberSchema.optional(),
+    shopify: subscriberSchema.optional(),
+  })
+  .strict();
+
 export const mappingSchema = z
   .object({
     /** The account's zone, for stores that name none. */
@@ -67,6 +92,7 @@ export const mappingSchema = z
     stores: z.array(storeSchema).min(1),
     warehouses: z.array(warehouseSchema).default([]),
     buffers: buffersSchema.default({ bySku: {}, byCategory: {} }),
+    catalogue: catalogueSchema.optional(),
   })
   .strict();
 

@@ -94,3 +94,141 @@ export function convertPriceBasis(
   const value = toIncludesTax ? cents * factor : cents / factor;
   return Math.sign(value) * Math.round(Math.abs(value));
 }
+
+/** What the projection needs of a master product (the master port's MasterProduct has it all). */
+export interface MasterProductFields {
+  masterId: string;
+  sku: string;
+  title: string;
+  gtin?: string;
+  categoryCode?: string;
+  vatGroupCode?: string;
+  blocked: boolean;
+  variants: Array<{ code: string; description: string }>;
+  version: string;
+}
+
+/** How one subscriber receives the catalogue (the mapping file's `catalogue.<system>`). */
+export interface SubscriberMapping {
+  /** The mastered fields it receives; the others are its own. */
+  fields: MasteredField[];
+  /** The master price list its prices come from; absent: the item's unit price only. */
+  priceList?: string;
+  /** Whether its prices are stored including VAT (Sitoo with several price lists: must be true). */
+  pricesIncludeTax: boolean;
+  /** Master VAT group -> the subscriber's VAT key (Sitoo: vatid). */
+  vatKeys?: Record<string, string>;
+  /** Per field: what an edit made on the subscriber's side gets (default `revert`). */
+  policy?: Partial<Record<MasteredField, ConflictPolicy>>;
+  /** The zone its prices start in (the web shop's; Sitoo's stores each use their own). */
+  timeZone?: string;
+}
+
+export interface CatalogueMapping {
+  /** The product master; one adapter so far. */
+  master: 'business-central';
+  /** VAT rate in percent per master VAT group, for converting a price to a subscriber's basis. */
+  vatRates: Record<string, number>;
+  sitoo?: SubscriberMapping;
+  shopify?: SubscriberMapping;
+}
+
+export function conflictPolicy(mapping: SubscriberMapping, field: MasteredField): ConflictPolicy {
+  return mapping.policy?.[field] ?? 'revert';
+}
+
+/** A short, stable digest (FNV-1a, 2 x 32 bits): pure, so workflows and the domain can use it. */
+export function digest(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193) >>> 0;
+    b = Math.imul(b ^ c, 0x5bd1e995) >>> 0;
+  }
+  return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
+}
+
+/**
+ * The product as one subscriber receives it: only its fields, prices in its basis from
+ * `priceOf(variantCode)` (the channel's effective price now, see src/domain/prices.ts), the VAT
+ * group translated to its key. The fingerprint covers exactly this document, so the same master
+ * change yields the same fingerprint and is written once.
+ */
+export function projectProduct(
+  product: MasterProductFields,
+  mapping: SubscriberMapping,
+  priceOf: (variantCode: string | undefined) => number,
+): CatalogueProduct {
+  const has = (f: MasteredField) => mapping.fields.includes(f);
+  const single = product.variants.length === 0;
+  const variants: CatalogueVariant[] = single
+    ? [
+        {
+          sku: product.sku,
+          title: 'Default',
+          ...(has('price') ? { priceCents: priceOf(undefined) } : {}),
+          ...(has('barcode') && product.gtin ? { barcode: product.gtin } : {}),
+        },
+      ]
+    : product.variants.map((v) => ({
+        sku: variantSku(product.sku, v.code),
+        code: v.code,
+        title: v.description || v.code,
+        ...(has('price') ? { priceCents: priceOf(v.code) } : {}),
+      }));
+  const vatKey = product.vatGroupCode ? mapping.vatKeys?.[product.vatGroupCode] : undefined;
+  const doc = {
+    masterId: product.masterId,
+    sku: product.sku,
+    ...(has('title') ? { title: product.title } : {}),
+    ...(has('barcode') && single && product.gtin ? { barcode: product.gtin } : {}),
+    ...(has('vat') && vatKey ? { vatKey } : {}),
+    ...(has('category') && product.categoryCode ? { categoryCode: product.categoryCode } : {}),
+    ...(has('active') ? { active: !product.blocked } : {}),
+    variants,
+  };
+  return { ...doc, version: product.version, fingerprint: digest(JSON.stringify(doc)) };
+}
+
+/**
+ * A mastered field whose value in the subscriber differs from the master's: what an edit made on
+ * the wrong side looks like. Prices compare per variant SKU.
+ */
+export interface FieldConflict {
+  field: MasteredField;
+  /** The variant SKU for a price or a variant barcode; the item SKU otherwise. */
+  sku: string;
+  theirs: string | number | boolean | undefined;
+  master: string | number | boolean | undefined;
+}
+
+export interface CopyFields {
+  title?: string;
+  barcode?: string;
+  vatKey?: string;
+  categoryCode?: string;
+  active?: boolean;
+  variants: Array<{ sku: string; priceCents?: number; barcode?: string }>;
+}
+
+/** The mastered fields where the subscriber's copy differs from what the master says it should hold. */
+export function fieldConflicts(expected: CatalogueProduct, copy: CopyFields, fields: MasteredField[]): FieldConflict[] {
+  const out: FieldConflict[] = [];
+  const check = (
+    field: MasteredField,
+    sku: string,
+    theirs: FieldConflict['theirs'],
+    master: FieldConflict['master'],
+  ) => {
+    if (fields.includes(field) && master !== undefined && theirs !== master) out.push({ field, sku, theirs, master });
+  };
+  check('title', expected.sku, copy.title, expected.title);
+  check('barcode', expected.sku, copy.barcode, expected.barcode);
+  check('vat', expected.sku, copy.vatKey, expected.vatKey);
+  check('category', expected.sku, copy.categoryCode, expected.categoryCode);
+  check('active', expected.sku, copy.active, expected.active);
+  const theirs = new Map(copy.variants.map((v) => [v.sku, v]));
+  for (const v of expected.variants) check('price', v.sku, theirs.get(v.sku)?.priceCents, v.priceCents);
+  return out;
+}

@@ -19,10 +19,13 @@ export const EXCEPTION_TYPES = [
   'return-exceeds-purchase',
   'orphaned-return',
   'reconciliation-gap',
+  'product-rejected',
+  'master-data-conflict',
+  'price-update-delay',
 ] as const;
 export type ExceptionType = (typeof EXCEPTION_TYPES)[number];
 
-export const OWNERS = ['retail-ops', 'finance', 'ecommerce-ops', 'master-data', 'integration-ops'] as const;
+export const OWNERS = ['retail-ops', 'finance', 'ecommerce-ops', 'master-data', 'integration-ops', 'merchandising'] as const;
 export type Owner = (typeof OWNERS)[number];
 
 export const DEFAULT_OWNER: Record<ExceptionType, Owner> = {
@@ -47,6 +50,10 @@ export const DEFAULT_OWNER: Record<ExceptionType, Owner> = {
   'return-exceeds-purchase': 'finance',
   'orphaned-return': 'finance',
   'reconciliation-gap': 'finance',
+  // Products and prices are merchandising's: they fix the item in the master or talk to the store.
+  'product-rejected': 'merchandising',
+  'master-data-conflict': 'merchandising',
+  'price-update-delay': 'merchandising',
 };
 
 /**
@@ -248,6 +255,9 @@ export const NEXT_ACTION: Record<ExceptionType, string> = {
   'return-exceeds-purchase': 'check the receipts: retry after correcting the web order, or skip',
   'orphaned-return': 'supply-reference with the original order id, or skip',
   'reconciliation-gap': 'fix the cause and retry, or accept with a reason',
+  'product-rejected': "fix the product in the master (the subscriber's reason says what), then retry; or skip",
+  'master-data-conflict': "already put back (or reported only, per policy): tell whoever edited it, then acknowledge",
+  'price-update-delay': 'closes itself when the price reads back; if it stays, check the subscriber, then retry',
 };
 
 /**
@@ -273,6 +283,10 @@ export const DEFAULT_SLA: Record<ExceptionType, string> = {
   'return-exceeds-purchase': '1d',
   'orphaned-return': '2d',
   'reconciliation-gap': '1d',
+  'product-rejected': '1d',
+  'master-data-conflict': '3d',
+  // A late price is a wrong price at the till or online: it must be looked at quickly.
+  'price-update-delay': '1h',
 };
 
 /**

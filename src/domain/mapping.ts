@@ -1,3 +1,4 @@
+import type { CatalogueMapping } from './catalogue';
 import { NO_BUFFERS, type StockBuffers, type StockMaster } from './stock';
 
 /**
@@ -17,6 +18,8 @@ export interface StoreLocation {
   region?: string;
   /** IANA zone the store's business day is counted in (see businessDate); the account's when absent. */
   timeZone?: string;
+  /** The master price list its till prices come from; the catalogue's Sitoo list when absent. */
+  priceList?: string;
 }
 
 /**
@@ -38,6 +41,8 @@ export interface Mapping {
   stores: StoreLocation[];
   warehouses?: WarehouseLocation[];
   buffers?: StockBuffers;
+  /** Who masters products and prices and what each subscriber receives; absent: no product sync. */
+  catalogue?: CatalogueMapping;
 }
 
 /** Any stocked location, stores and warehouses alike, with the system that masters its stock. */

@@ -12,6 +12,11 @@ import { createSaleActivities } from '../activities/sale-activities';
 import { createStockActivities } from '../activities/stock-sync-activities';
 import { createStockAdjustmentActivities } from '../activities/stock-adjustment-activities';
 import { createWebOrderPollActivities } from '../activities/web-order-poll-activities';
+import { createCatalogueActivities } from '../activities/catalogue-activities';
+import type { ShopifyCataloguePort, SitooCataloguePort } from '../connectors/catalogue/port';
+import type { ProductMasterPort } from '../connectors/master/port';
+import { saveCatalogueCursor } from '../client/catalogue-starts';
+import { resumeUnknownSkuSales } from '../client/unknown-sku-resume';
 import { createEscalationActivities } from '../activities/exception-escalation-activities';
 import { createTeamNotifier, type TeamNotifier } from '../connectors/team-webhooks';
 import { DEFAULT_SLA, type ExceptionType } from '../domain/exceptions';
@@ -57,7 +62,7 @@ interface Common {
  * with the attempt, attempt-interceptor.ts), the span sink and the drain time on shutdown.
  */
 function createWorker(
-  deps: Common,
+  deps: Pick<Common, 'connection' | 'namespace' | 'dataConverter' | 'workflowBundle' | 'tracing' | 'shutdownGraceTime'>,
   options: Pick<WorkerOptions, 'taskQueue' | 'activities' | 'maxConcurrentActivityTaskExecutions'>,
 ): Promise<Worker> {
   return Worker.create({
@@ -164,5 +169,36 @@ export function createInventoryWorker(deps: InventoryWorkerDeps): Promise<Worker
       }),
     },
     maxConcurrentActivityTaskExecutions: 200,
+  });
+}
+
+export interface CatalogueWorkerDeps extends Omit<Common, 'sitoo' | 'erp'> {
+  master: ProductMasterPort;
+  sitooCatalogue?: SitooCataloguePort;
+  shopifyCatalogue?: ShopifyCataloguePort;
+  /** PRICE_UPDATE_SLA. */
+  priceUpdateSla: string;
+  /** Activity slots: few, since each holds a batch (default 4). */
+  maxConcurrentActivityTaskExecutions?: number;
+}
+
+/**
+ * Products and prices on their own task queue and slots, with connectors of their own (the
+ * Shopify one spends only what the stock writes leave in the cost bucket): a full catalogue
+ * load cannot delay a stock write.
+ */
+export function createCatalogueWorker(deps: CatalogueWorkerDeps): Promise<Worker> {
+  return createWorker(deps, {
+    taskQueue: TASK_QUEUES.catalogue,
+    activities: createCatalogueActivities({
+      master: deps.master,
+      ...(deps.sitooCatalogue ? { sitoo: deps.sitooCatalogue } : {}),
+      ...(deps.shopifyCatalogue ? { shopify: deps.shopifyCatalogue } : {}),
+      mapping: deps.mapping,
+      saveCursor: (scheduleId, cursor) => saveCatalogueCursor(deps.client, scheduleId, cursor),
+      resumeUnknownSkus: (skus) => resumeUnknownSkuSales(deps.client, skus),
+      priceUpdateSla: deps.priceUpdateSla,
+    }),
+    maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions ?? 4,
   });
 }

@@ -42,6 +42,18 @@ export const DAY_WORK: ActivityOptions = {
   retry: UNTIL_IT_WORKS_SLOWLY,
 };
 
+/**
+ * Product and price work, on the catalogue queue so it never takes a slot or a rate budget from
+ * stock. A batch of products is long (a Shopify bulk load runs for minutes); the heartbeat notices
+ * a dead worker and carries cancellation into the call.
+ */
+export const CATALOGUE_WORK: ActivityOptions = {
+  taskQueue: TASK_QUEUES.catalogue,
+  startToCloseTimeout: '15m',
+  heartbeatTimeout: '1m',
+  retry: UNTIL_IT_WORKS_SLOWLY,
+};
+
 /** A comparison of every SKU at one location, on the inventory queue. */
 export const LOCATION_SWEEP: ActivityOptions = {
   taskQueue: TASK_QUEUES.inventory,

@@ -14,3 +14,8 @@ export { returnInStoreWorkflow } from './return-in-store';
 export { endOfDayWorkflow } from './end-of-day';
 export { endOfDayTriggerWorkflow } from './end-of-day-trigger';
 export { exceptionEscalationWorkflow } from './exception-escalation';
+export { catalogueSyncWorkflow } from './catalogue-sync';
+export { cataloguePushWorkflow } from './catalogue-push';
+export { productRejectedWorkflow } from './product-rejected';
+export { priceChangeWorkflow } from './price-change';
+export { productEditCheckWorkflow } from './product-edit-check';

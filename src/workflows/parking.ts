@@ -46,8 +46,11 @@ export interface ResolveOutcome {
 export interface ResolutionRecord extends Resolution {
   exceptionType: ExceptionType;
   at: string;
-  /** How it arrived: the `resolve` update or the `resolve` signal (absent in records from before the signal). */
-  via?: 'update' | 'signal';
+  /**
+   * How it arrived: the `resolve` update or signal (absent in records from before the signal), or
+   * `automatic` when the flow saw the cause go away by itself (a late price that caught up).
+   */
+  via?: 'update' | 'signal' | 'automatic';
 }
 
 /** A `resolve` signal that was refused: it changed nothing, and this says why. */
@@ -217,6 +220,12 @@ export interface Parking {
    * the store, with its name, in the current details. Every StoreId a flow sets goes through here.
    */
   atStore(storeId: string, name?: string, also?: SearchAttributeUpdatePair[]): void;
+  /**
+   * Resolves what is parked from inside the flow, recorded as `automatic`: for an exception whose
+   * cause can go away without anyone (a late price that reads back at last). Ignored when nothing
+   * is parked or a person's resolution is already being applied.
+   */
+  resolveAutomatically(resolution: Resolution): void;
   readonly resolutions: ResolutionRecord[];
 }
 
@@ -228,7 +237,7 @@ export function installParking<S extends ParkableStatus>(options: ParkingOptions
   const { status } = options;
   const setStep = options.setStep ?? ((step: S['step']) => void (status.step = step));
   let parked: ParkedException | undefined;
-  let pending: { resolution: Resolution; via: 'update' | 'signal' } | undefined;
+  let pending: { resolution: Resolution; via: 'update' | 'signal' | 'automatic' } | undefined;
   /** Where the workflow is filed: named by the flow (atStore), or guessed from an exception's details. */
   let store: { id: string; label: string; guessed?: boolean } | undefined;
   const resolutions = status.resolutions;
@@ -376,6 +385,9 @@ export function installParking<S extends ParkableStatus>(options: ParkingOptions
     current: () => parked,
     atStore,
     park,
+    resolveAutomatically(resolution) {
+      if (parked && !pending) pending = { resolution, via: 'automatic' };
+    },
     orPark(type, call, orParkOptions = {}) {
       return untilAccepted(call, (f) =>
         park(

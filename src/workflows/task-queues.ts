@@ -5,4 +5,6 @@
 export const TASK_QUEUES = {
   main: 'retail-main',
   inventory: 'retail-inventory',
+  /** Products and prices: non-critical, batched, with their own slots and rate budget (issue 15). */
+  catalogue: 'retail-catalogue',
 } as const;

@@ -72,7 +72,13 @@ export interface CatalogueSubscriberPort {
    * `unchanged`. One product's refusal (invalid SKU, barcode taken, negative price) is its own
    * `rejected` outcome and the others go on. Outcomes come back in input order.
    */
-  upsertProducts(products: CatalogueProduct[], opts?: CatalogueCallOptions): Promise<ProductWriteOutcome[]>;
+  upsertProducts(
+    products: CatalogueProduct[],
+    opts?: CatalogueCallOptions & {
+      /** Write even when the stored fingerprint matches: putting back a field edited on the subscriber's side. */
+      force?: boolean;
+    },
+  ): Promise<ProductWriteOutcome[]>;
   /** Prices only, the cheap path for a price change; each SKU must exist (else `rejected`). */
   setPrices(target: PriceTarget, prices: PriceWrite[], opts?: CatalogueCallOptions): Promise<PriceWriteOutcome[]>;
   /** The prices a customer sees now, by SKU (absent: no price there), read from the subscriber itself. */
@@ -113,4 +119,6 @@ export interface ShopifyCataloguePort extends CatalogueSubscriberPort {
   startBulkUpsert(products: CatalogueProduct[], opts?: CatalogueCallOptions): Promise<{ operationId: string }>;
   /** The operation's state; with the outcomes once it has finished. */
   bulkStatus(operationId: string, products: CatalogueProduct[], opts?: CatalogueCallOptions): Promise<BulkLoadStatus>;
+  /** One product by its GID (what a products/update notice names), read back from Shopify. */
+  readProductById(productId: string, opts?: CatalogueCallOptions): Promise<SubscriberCopy | undefined>;
 }

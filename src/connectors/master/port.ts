@@ -1,3 +1,7 @@
+import type { MasterStreamCursor, ProductCursor } from '../../domain/product-master';
+
+export type { MasterStreamCursor, ProductCursor };
+
 /**
  * The product master as a port: the one system whose product data wins (issue 15). Business
  * Central is the first adapter; a PIM or another ERP implements the same read, so subscribers and
@@ -40,19 +44,6 @@ export interface MasterProduct {
    */
   fingerprint: string;
 }
-
-/**
- * Where an incremental read stopped, per stream of changes the master keeps. Plain JSON, so a
- * workflow can hold it. `after` is the newest change seen; the next read asks again from
- * `after - overlap`, because a change can become visible after a later-stamped one (its timestamp
- * is taken before its commit), and `seen` are the `id@timestamp` pairs inside that window that
- * were already returned, so the overlap brings back late commits without repeating anything.
- */
-export interface MasterStreamCursor {
-  after: string;
-  seen: string[];
-}
-export type ProductCursor = Record<string, MasterStreamCursor>;
 
 export interface ProductChanges {
   /** Each changed product once, in the state read now (not the state at the time of the change). */

@@ -1,0 +1,90 @@
+import { condition, proxyActivities, sleep } from '@temporalio/workflow';
+import type { CatalogueActivities } from '../activities/catalogue-activities';
+import { durationMs } from '../domain/duration';
+import { CATALOGUE_WORK, summarised } from './activity-options';
+import { priceChangeStatusQuery, type PriceChangeInput, type PriceChangeStatus } from './catalogue-contract';
+import { installParking } from './parking';
+
+const catalogue = summarised(proxyActivities<CatalogueActivities>(CATALOGUE_WORK), {
+  syncPrices: ({ system, skus, at }) => `Write ${skus.length} prices in force at ${at} to ${system}`,
+  verifyPrices: ({ skus }) => `Read ${skus.length} prices back from every subscriber`,
+});
+
+const DEFAULT_CHECK_EVERY = '15s';
+
+/**
+ * Prices that take effect at one moment. A durable timer waits for the moment (a campaign that
+ * starts at a store's midnight weeks ahead costs nothing until then); then every subscriber gets
+ * the prices the master says are in force, and they are read back until they show them. Past
+ * the SLA the flow parks as `price-update-delay` naming the SKUs, systems and how late, and keeps
+ * reading back; once they show the prices it resolves itself, recorded as automatic.
+ */
+export async function priceChangeWorkflow(input: PriceChangeInput): Promise<PriceChangeStatus> {
+  const status: PriceChangeStatus = {
+    step: 'waiting',
+    resolutions: [],
+    effectiveAt: input.effectiveAt,
+    skus: input.skus,
+    late: [],
+  };
+  const parking = installParking({ status, statusQuery: priceChangeStatusQuery, refusalActions: ['retry'] });
+  const effective = Date.parse(input.effectiveAt);
+  const deadline = effective + durationMs('sla', input.sla);
+  const every = durationMs('checkEvery', input.checkEvery ?? DEFAULT_CHECK_EVERY);
+
+  return parking.run(async () => {
+    if (effective > Date.now()) await sleep(effective - Date.now());
+    const { subscribers } = await catalogue.catalogueSettings();
+    const write = async () => {
+      status.step = 'writing';
+      for (const system of subscribers) await catalogue.syncPrices({ system, skus: input.skus, at: input.effectiveAt });
+    };
+    await write();
+    status.step = 'verifying';
+    let parked: Promise<unknown> | undefined;
+    let retryAsked = false;
+    for (;;) {
+      status.late = await catalogue.verifyPrices({ skus: input.skus });
+      if (status.late.length === 0) break;
+      if (!parked && Date.now() >= deadline) {
+        const lateMs = Date.now() - effective;
+        const systems = [...new Set(status.late.map((l) => l.system))];
+        parked = parking
+          .park(
+            'price-update-delay',
+            `Prices of ${[...new Set(status.late.map((l) => l.sku))].join(', ')} not visible in ${systems.join(', ')} ${Math.round(lateMs / 1000)} s after ${input.effectiveAt} (SLA ${input.sla})`,
+            {
+              effectiveAt: input.effectiveAt,
+              sla: input.sla,
+              lateBySeconds: Math.round(lateMs / 1000),
+              late: status.late.slice(0, 50),
+              systems,
+            },
+            ['retry'],
+          )
+          .then(() => {
+            retryAsked = true;
+            parked = undefined;
+          });
+      }
+      await condition(() => retryAsked, every);
+      if (retryAsked) {
+        retryAsked = false;
+        await write();
+        status.step = 'verifying';
+      }
+    }
+    if (parked) {
+      parking.resolveAutomatically({
+        action: 'retry',
+        resolvedBy: 'price read-back (automatic)',
+        reason: 'automatic: every subscriber shows the prices now',
+      });
+      await parked;
+    }
+    status.step = 'visible';
+    status.visibleAt = new Date().toISOString();
+    status.visibleAfterMs = Math.max(0, Date.now() - effective);
+    return status;
+  });
+}
