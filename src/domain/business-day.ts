@@ -35,7 +35,7 @@ export function localDate(unixSeconds: number, timeZone: string): string {
 }
 
 /** Minutes the zone is ahead of UTC at that instant. */
-function offsetMinutes(utcMs: number, timeZone: string): number {
+export function offsetMinutes(utcMs: number, timeZone: string): number {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',

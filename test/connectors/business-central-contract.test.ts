@@ -96,6 +96,8 @@ const SCHEMA_SETS: Record<string, string | null> = {
   tokenErrorSchema: null,
   locationStockSchema: null,
   stockAdjustmentSchema: null,
+  // The catalogue API is the retailer's own page on Price List Line (docs/erp-extension.md), not API v2.0.
+  priceListLineSchema: null,
 };
 const responseSchemas = Object.entries(schemas as Record<string, unknown>).filter(
   (entry): entry is [string, z.ZodType] => typeof entry[1] === 'object' && entry[1] !== null && '_zod' in entry[1],
@@ -187,6 +189,7 @@ async function exerciseClient(sim: BusinessCentralSimulator, dispatcher: Dispatc
   sim.state.changeVariant('1000', 'RED', { description: 'Mug, crimson' });
   sim.state.changeItem('1001', { unitPrice: 21 });
   await client.readChangedProducts(cursor, { overlapMs: 0 });
+  await client.readProducts(['1000', 'NOPE']);
   const journal: ErpJournalInput = {
     journalCode: 'POS01',
     documentNumber: 'Z-STORE01-250501',

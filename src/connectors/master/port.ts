@@ -57,7 +57,7 @@ export interface ProductChanges {
 /**
  * One dated price of the master (BC: a Price List Line, read through a custom API page, since API
  * v2.0 has none; master-data-api.md §1.4). A channel's price at an instant is projected from these
- * and the product's unit price by `effectivePrice` (src/domain/prices.ts).
+ * and the product's unit price by `effectivePriceCents` (src/domain/prices.ts).
  */
 export interface MasterPriceLine {
   /** The master's id of the line (BC: SystemId). */
@@ -68,6 +68,11 @@ export interface MasterPriceLine {
   sku: string;
   /** The variant it is for; absent: every variant of the item. */
   variantCode?: string;
+  /**
+   * The unit it prices; absent: any. A line for another unit than the product's base unit prices a
+   * pack (a box of six), not what the subscribers sell, so the projection leaves it out.
+   */
+  unitOfMeasureCode?: string;
   unitPriceCents: number;
   priceIncludesTax: boolean;
   /** First day (YYYY-MM-DD) in the channel's own time zone; absent: no start. */

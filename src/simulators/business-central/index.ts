@@ -5,10 +5,13 @@ import { odataError } from './odata';
 import { API_PREFIX, apiRoutes, notFound } from './routes';
 import { BusinessCentralState } from './state';
 import { STOCK_API_PREFIX, stockApiNotFound, stockApiRoutes } from './stock-api';
+import { CATALOGUE_API_PATH, CATALOGUE_API_PREFIX, catalogueApiNotFound, catalogueApiRoutes } from './catalogue-api';
 
 export { BusinessCentralState } from './state';
+export { CATALOGUE_API_PATH } from './catalogue-api';
 export type {
   BcItemLedgerEntry,
+  BcPriceListLine,
   BcSalesCreditMemo,
   BcStockAdjustment,
   BcGlEntry,
@@ -47,6 +50,8 @@ export interface BusinessCentralSimulator {
   apiBaseUrl: string;
   /** The retailer's custom stock API (docs/erp-extension.md), up to and including its version segment. */
   stockApiBaseUrl: string;
+  /** The retailer's catalogue API (price list lines), up to and including its version segment. */
+  catalogueApiBaseUrl: string;
   tokenUrl: string;
   scope: string;
   tenantId: string;
@@ -89,8 +94,8 @@ export async function startBusinessCentralSimulator(
     lifetimeSeconds: opts.tokenLifetimeSeconds ?? 3600,
     now,
   });
-  // The custom API sits beside the standard one: same auth, tenant and environment checks.
-  const apiPrefix = new RegExp(`${API_PREFIX}|${STOCK_API_PREFIX}`);
+  // The custom APIs sit beside the standard one: same auth, tenant and environment checks.
+  const apiPrefix = new RegExp(`${API_PREFIX}|${STOCK_API_PREFIX}|${CATALOGUE_API_PREFIX}`);
   const envPattern = /^\/v2\.0\/(?:([^/]+)\/)?([^/]+)\/api\//;
 
   const before = (req: SimRequest): SimResponse | undefined => {
@@ -140,8 +145,10 @@ export async function startBusinessCentralSimulator(
     { method: 'POST', pattern: /^\/([^/]+)\/oauth2\/v2\.0\/token$/, handler: (req: SimRequest) => auth.token(req) },
     ...apiRoutes({ state, pageSize: opts.pageSize ?? 100 }),
     ...stockApiRoutes({ state, pageSize: opts.pageSize ?? 100 }),
+    ...catalogueApiRoutes({ state, pageSize: opts.pageSize ?? 100 }),
   ];
-  const unrouted = (req: SimRequest): SimResponse => stockApiNotFound(req) ?? notFound(req);
+  const unrouted = (req: SimRequest): SimResponse =>
+    stockApiNotFound(req) ?? catalogueApiNotFound(req) ?? notFound(req);
   // BC online takes 100 requests per client at once (5 processed, 95 queued) and refuses more with 429.
   const maxInFlight = {
     limit: 100,
@@ -168,6 +175,7 @@ export async function startBusinessCentralSimulator(
     url: sim.url,
     apiBaseUrl: `${sim.url}/v2.0/${tenantId}/${environment}/api/v2.0`,
     stockApiBaseUrl: `${sim.url}/v2.0/${tenantId}/${environment}/api/retailIntegration/stock/v1.0`,
+    catalogueApiBaseUrl: `${sim.url}/v2.0/${tenantId}/${environment}/api/${CATALOGUE_API_PATH}`,
     tokenUrl: `${sim.url}/${tenantId}/oauth2/v2.0/token`,
     scope: BC_SCOPE,
     tenantId,

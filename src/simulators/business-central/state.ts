@@ -9,6 +9,7 @@ import type {
   BcLocation,
   BcItem,
   BcItemVariant,
+  BcPriceListLine,
   BcCustomer,
   BcSalesLine,
   BcSalesOrder,
@@ -27,6 +28,7 @@ export type {
   Versioned,
   BcLocation,
   BcItem,
+  BcPriceListLine,
   BcCustomer,
   BcSalesLine,
   BcSalesOrder,
@@ -83,9 +85,11 @@ export class BusinessCentralState {
   readonly locations = new Map<string, BcLocation>();
   readonly items = new Map<string, BcItem>();
   readonly itemVariants = new Map<string, BcItemVariant>();
+  /** Sales price list lines by id, served by the catalogue API (catalogue-api.ts). */
+  readonly priceListLines = new Map<string, BcPriceListLine>();
   /**
    * Switchable (off by default): how long before it becomes visible a change made through
-   * changeItem/changeVariant is stamped. BC takes SystemModifiedAt before the transaction commits,
+   * changeItem/changeVariant/seedPriceLine/changePriceLine is stamped. BC takes SystemModifiedAt before the transaction commits,
    * so a reader polling by lastModifiedDateTime can see a later-stamped change first.
    */
   commitLagMs = 0;
@@ -232,6 +236,64 @@ export class BusinessCentralState {
     variant.description = patch.description;
     this.stamp(variant);
     return variant;
+  }
+  /**
+   * A new line on a sales price list (Draft unless `status` says otherwise, as BC creates lines when
+   * "Allow Editing Active Price" is off). Lines of items the company lacks are refused, as BC's
+   * Asset No. table relation refuses them.
+   */
+  seedPriceLine(input: {
+    priceListCode: string;
+    itemNumber: string;
+    unitPrice: number;
+    variantCode?: string;
+    unitOfMeasureCode?: string;
+    priceIncludesTax?: boolean;
+    startingDate?: string;
+    endingDate?: string;
+    startingTime?: string;
+    status?: BcPriceListLine['status'];
+    assetType?: BcPriceListLine['assetType'];
+  }): BcPriceListLine {
+    const assetType = input.assetType ?? 'Item';
+    const assetNo = input.itemNumber.trim().toUpperCase();
+    if (assetType === 'Item' && !this.itemByNumber(assetNo)) throw new Error(`no item ${input.itemNumber} seeded`);
+    const line: BcPriceListLine = {
+      ...this.base(),
+      priceListCode: input.priceListCode.trim().toUpperCase(),
+      assetType,
+      assetNo,
+      variantCode: (input.variantCode ?? '').trim().toUpperCase(),
+      unitOfMeasureCode: (input.unitOfMeasureCode ?? '').trim().toUpperCase(),
+      unitPrice: input.unitPrice,
+      priceIncludesTax: input.priceIncludesTax ?? true,
+      startingDate: input.startingDate ?? '',
+      endingDate: input.endingDate ?? '',
+      startingTime: input.startingTime ?? '',
+      status: input.status ?? 'Draft',
+    };
+    checkPriceLine(line);
+    this.stamp(line, false);
+    this.priceListLines.set(line.id, line);
+    return line;
+  }
+  /** A change made on the price list page: a new price, dates, or the status (Draft -> Active). */
+  changePriceLine(
+    id: string,
+    patch: Partial<
+      Pick<
+        BcPriceListLine,
+        'unitPrice' | 'priceIncludesTax' | 'startingDate' | 'endingDate' | 'startingTime' | 'status' | 'variantCode'
+      >
+    >,
+  ): BcPriceListLine {
+    const line = this.priceListLines.get(id);
+    if (!line) throw new Error(`no price list line ${id} seeded`);
+    const next = { ...line, ...patch };
+    checkPriceLine(next);
+    Object.assign(line, next);
+    this.stamp(line);
+    return line;
   }
   variantOf(itemNumber: string, code: string): BcItemVariant | undefined {
     return [...this.itemVariants.values()].find((v) => v.itemNumber === itemNumber && v.code === code);
@@ -614,6 +676,19 @@ export class BusinessCentralState {
       })),
     }));
   }
+}
+
+/** What the Price List Line table's validation refuses (the ending date before the starting date). */
+function checkPriceLine(l: BcPriceListLine): void {
+  for (const [name, d] of [
+    ['startingDate', l.startingDate],
+    ['endingDate', l.endingDate],
+  ] as const)
+    if (d && !/^\d{4}-\d{2}-\d{2}$/.test(d)) throw new Error(`price line ${name} '${d}' is not YYYY-MM-DD`);
+  if (l.startingTime && !/^([01]\d|2[0-3]):[0-5]\d$/.test(l.startingTime))
+    throw new Error(`price line startingTime '${l.startingTime}' is not HH:MM`);
+  if (l.startingDate && l.endingDate && l.endingDate < l.startingDate)
+    throw new Error(`price line ending date ${l.endingDate} is before its starting date ${l.startingDate}`);
 }
 
 export function round2(n: number): number {

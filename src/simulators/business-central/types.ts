@@ -37,6 +37,28 @@ export interface BcItemVariant extends Versioned {
   code: string;
   description: string;
 }
+/**
+ * A line of a sales price list (BaseApp Price List Line), as the retailer's catalogue API serves
+ * it (docs/erp-extension.md). Dates are BC dates: '' here, `0001-01-01` on the wire, for none.
+ */
+export interface BcPriceListLine extends Versioned {
+  /** Code[20], upper case. */
+  priceListCode: string;
+  assetType: 'Item' | 'Item Discount Group' | 'Resource';
+  /** The item number for an Item line, upper case. */
+  assetNo: string;
+  /** Code[10]; '' for every variant. */
+  variantCode: string;
+  /** Code[10]; '' for any unit. */
+  unitOfMeasureCode: string;
+  unitPrice: number;
+  priceIncludesTax: boolean;
+  startingDate: string;
+  endingDate: string;
+  /** HH:MM of the extension's Starting Time field; '' from midnight. */
+  startingTime: string;
+  status: 'Draft' | 'Active' | 'Inactive';
+}
 export interface BcCustomer extends Versioned {
   number: string;
   displayName: string;

@@ -21,12 +21,14 @@ import type {
 import type {
   MasterPriceLine,
   MasterProduct,
+  MasterStreamCursor,
   PriceLineChanges,
   ProductChanges,
   ProductCursor,
   ProductMasterPort,
 } from '../../master/port';
-import { readChangedProducts, type ItemReadOptions } from './items';
+import { readChangedProducts, readProducts, type ItemReadOptions } from './items';
+import { readChangedPriceLines, readPriceLines, type PriceLineReadOptions } from './prices';
 import {
   findJournalPosting,
   listGeneralLedgerEntries,
@@ -82,6 +84,8 @@ const MAX_PAGE_SIZE = 20_000;
 /** The retailer's AL extension (docs/erp-extension.md), served beside `/api/v2.0` on the same host, tenant and environment. */
 export const STOCK_API_ROUTE = '/api/retailIntegration/stock/v1.0';
 const STANDARD_ROUTE = /\/api\/v2\.0$/;
+/** `{publisher}/{group}/{version}` of a custom API, as BC routes it beside `/api/v2.0`. */
+const CUSTOM_API = /^[A-Za-z][A-Za-z0-9]*\/[A-Za-z][A-Za-z0-9]*\/v\d+\.\d+$/;
 
 export interface BusinessCentralClientOptions {
   /** Up to and including `/api/v2.0`, e.g. `https://api.businesscentral.dynamics.com/v2.0/{tenant}/{env}/api/v2.0`. */
@@ -102,6 +106,13 @@ export interface BusinessCentralClientOptions {
   /** Clock for token expiry; tests move it instead of sleeping. */
   now?: () => number;
   dispatcher?: Dispatcher;
+  /**
+   * `{publisher}/{group}/{version}` of the retailer's catalogue API, whose `priceListLines` page
+   * carries the dated prices (docs/erp-extension.md), e.g. `retail/catalogue/v1.0`. Absent: the
+   * master has no dated prices, and the price-line reads return none (every channel sells at the
+   * item's unit price).
+   */
+  priceListApi?: string;
 }
 
 type Opts = { signal?: AbortSignal };
@@ -139,6 +150,8 @@ export class BusinessCentralClient implements ErpPort, ProductMasterPort {
   private readonly companyUrl: string;
   /** Undefined when apiBaseUrl does not end in `/api/v2.0`; only the stock calls need it. */
   private readonly stockCompanyUrl?: string;
+  /** Undefined without `priceListApi`: no dated prices. */
+  private readonly priceCompanyUrl?: string;
   private readonly origin: string;
   private readonly token: ClientCredentialsToken;
   private readonly locationIds = new Map<string, string>();
@@ -159,6 +172,18 @@ export class BusinessCentralClient implements ErpPort, ProductMasterPort {
     this.companyUrl = `${base}/companies(${opts.companyId})`;
     if (STANDARD_ROUTE.test(base))
       this.stockCompanyUrl = `${base.replace(STANDARD_ROUTE, STOCK_API_ROUTE)}/companies(${opts.companyId})`;
+    if (opts.priceListApi !== undefined) {
+      // Refused here rather than on the first read: a product sync must not start without its prices.
+      const api = opts.priceListApi.replace(/^\/+|\/+$/g, '');
+      if (!CUSTOM_API.test(api) || !STANDARD_ROUTE.test(base))
+        throw new PermanentError(
+          `Business Central priceListApi '${opts.priceListApi}' must be {publisher}/{group}/{version} (e.g. retail/catalogue/v1.0), beside an apiBaseUrl ending in /api/v2.0`,
+          BUSINESS_CENTRAL,
+          0,
+          'InvalidConfiguration',
+        );
+      this.priceCompanyUrl = `${base.replace(STANDARD_ROUTE, `/api/${api}`)}/companies(${opts.companyId})`;
+    }
     this.origin = new URL(base).origin;
     this.token = new ClientCredentialsToken({
       system: BUSINESS_CENTRAL,
@@ -183,17 +208,21 @@ export class BusinessCentralClient implements ErpPort, ProductMasterPort {
     return readChangedProducts(this.transport, cursor, opts);
   }
 
-  // Placeholders until the price-list page and the by-SKU read land (issue 15, in progress).
-  readProducts(): Promise<MasterProduct[]> {
-    return Promise.reject(new Error('readProducts is not implemented yet'));
+  /** Items by number (the SKU), with variants (items.ts). */
+  readProducts(skus: string[], opts: Opts = {}): Promise<MasterProduct[]> {
+    return readProducts(this.transport, skus, opts.signal);
   }
 
-  readChangedPriceLines(): Promise<PriceLineChanges> {
-    return Promise.reject(new Error('readChangedPriceLines is not implemented yet'));
+  /** Price list lines changed since the cursor, from the catalogue API (prices.ts). */
+  readChangedPriceLines(
+    cursor: MasterStreamCursor | undefined,
+    opts: PriceLineReadOptions = {},
+  ): Promise<PriceLineChanges> {
+    return readChangedPriceLines(this.transport, this.priceCompanyUrl, cursor, opts);
   }
 
-  readPriceLines(): Promise<MasterPriceLine[]> {
-    return Promise.reject(new Error('readPriceLines is not implemented yet'));
+  readPriceLines(skus: string[], opts: Opts = {}): Promise<MasterPriceLine[]> {
+    return readPriceLines(this.transport, this.priceCompanyUrl, skus, opts.signal);
   }
 
   findJournalPosting(

@@ -5,7 +5,7 @@ import { PermanentError } from '../../http';
 import type { MasterProduct, MasterStreamCursor, ProductChanges, ProductCursor } from '../../master/port';
 import type { BcTransport } from './journals';
 import { itemVariantChangeSchema, masterItemSchema, type MasterItemWire } from './schemas';
-import { BUSINESS_CENTRAL } from './wire';
+import { BUSINESS_CENTRAL, normaliseCode, odataString } from './wire';
 
 /**
  * Business Central items as the product master (master-data-api.md §1.1–1.3): changes found by
@@ -23,7 +23,7 @@ export const VARIANTS_STREAM = 'itemVariants';
  */
 export const DEFAULT_OVERLAP_MS = 1_000;
 export const DEFAULT_MAX_PRODUCTS = 500;
-/** Item ids per `or` filter: keeps URLs short (BC accepts `or` on one field). */
+/** Item ids or numbers per `or` filter: keeps URLs short (BC accepts `or` on one field). */
 const ID_BATCH = 20;
 const VARIANT_CHANGE_SELECT = '$select=id,itemId,lastModifiedDateTime';
 
@@ -42,25 +42,35 @@ const keyOf = (r: Stamped): string => `${r.id}@${r.lastModifiedDateTime}`;
 const stampOf = (key: string): string => key.slice(key.lastIndexOf('@') + 1);
 const minus = (iso: string, ms: number): string => new Date(Date.parse(iso) - ms).toISOString();
 
+export interface StreamReadOptions {
+  /** New rows wanted; the read stops paging once it has them. */
+  max: number;
+  overlapMs: number;
+  /** Appended to the URL after `$orderby` (`&$expand=...`, `&$select=...`). */
+  query?: string;
+  /** The company URL of the API serving the set: a custom API page lives beside API v2.0. */
+  root?: string;
+  signal?: AbortSignal;
+}
+
 /**
  * One stream's changes since its cursor, the overlap included, without what the cursor saw:
- * follows next links until `max` rows are new or the stream ends.
+ * follows next links until `max` rows are new or the stream ends. Shared by every stream the
+ * master keeps (items, variants, price list lines).
  */
-async function readStream<T extends z.ZodType<Stamped, unknown>>(
+export async function readStream<T extends z.ZodType<Stamped, unknown>>(
   t: BcTransport,
   entitySet: string,
   schema: T,
   cursor: MasterStreamCursor | undefined,
-  max: number,
-  overlapMs: number,
-  query: string,
-  signal?: AbortSignal,
+  o: StreamReadOptions,
 ): Promise<{ fresh: z.output<T>[]; cursor: MasterStreamCursor; more: boolean }> {
+  const { max, overlapMs, query = '', signal } = o;
   const seen = new Set(cursor?.seen ?? []);
   const filter = cursor
     ? `$filter=${encodeURIComponent(`lastModifiedDateTime gt ${minus(cursor.after, overlapMs)}`)}&`
     : '';
-  const url = `${t.companyUrl}/${entitySet}?${filter}$orderby=${encodeURIComponent('lastModifiedDateTime,id')}${query}`;
+  const url = `${o.root ?? t.companyUrl}/${entitySet}?${filter}$orderby=${encodeURIComponent('lastModifiedDateTime,id')}${query}`;
   const limit = seen.size + max;
   const rows = await t.getPages(entitySet, url, schema, signal, { limit });
   // A row changed again while we paged shows up twice: the later state wins.
@@ -91,10 +101,7 @@ async function variantsStart(t: BcTransport, overlapMs: number, signal?: AbortSi
     VARIANTS_STREAM,
     itemVariantChangeSchema,
     { after: newest.lastModifiedDateTime, seen: [] },
-    Infinity,
-    overlapMs,
-    `&${VARIANT_CHANGE_SELECT}`,
-    signal,
+    { max: Infinity, overlapMs, query: `&${VARIANT_CHANGE_SELECT}`, signal },
   );
   return window.cursor;
 }
@@ -133,17 +140,28 @@ export function productOf(item: MasterItemWire): MasterProduct {
   return { ...mastered, lastModified, version: lastModified, fingerprint };
 }
 
-/** Items by id, with their variants. */
-async function itemsById(t: BcTransport, ids: string[], signal?: AbortSignal): Promise<MasterItemWire[]> {
+/** Items whose `field` is one of `literals` (OData literals), with their variants. */
+async function itemsWhere(
+  t: BcTransport,
+  field: 'id' | 'number',
+  literals: string[],
+  signal?: AbortSignal,
+): Promise<MasterItemWire[]> {
   const out: MasterItemWire[] = [];
-  for (let i = 0; i < ids.length; i += ID_BATCH) {
-    const filter = ids
+  for (let i = 0; i < literals.length; i += ID_BATCH) {
+    const filter = literals
       .slice(i, i + ID_BATCH)
-      .map((id) => `id eq ${id}`)
+      .map((v) => `${field} eq ${v}`)
       .join(' or ');
     out.push(...(await t.getAll(ITEMS_STREAM, filter, masterItemSchema, signal, { expand: VARIANTS_STREAM })));
   }
   return out;
+}
+
+/** The items with these numbers as they are now; a number BC does not know is simply absent. */
+export async function readProducts(t: BcTransport, skus: string[], signal?: AbortSignal): Promise<MasterProduct[]> {
+  const numbers = [...new Set(skus.map(normaliseCode))].filter(Boolean);
+  return (await itemsWhere(t, 'number', numbers.map(odataString), signal)).map(productOf);
 }
 
 export async function readChangedProducts(
@@ -163,32 +181,24 @@ export async function readChangedProducts(
   const { signal } = opts;
   // Before the items: a variant changed while the items are read is then seen by the next read.
   const variantsFrom = cursor?.[VARIANTS_STREAM] ?? (await variantsStart(t, overlapMs, signal));
-  const items = await readStream(
-    t,
-    ITEMS_STREAM,
-    masterItemSchema,
-    cursor?.[ITEMS_STREAM],
+  const items = await readStream(t, ITEMS_STREAM, masterItemSchema, cursor?.[ITEMS_STREAM], {
     max,
     overlapMs,
-    `&$expand=${VARIANTS_STREAM}`,
+    query: `&$expand=${VARIANTS_STREAM}`,
     signal,
-  );
+  });
   const variants = cursor?.[VARIANTS_STREAM]
-    ? await readStream(
-        t,
-        VARIANTS_STREAM,
-        itemVariantChangeSchema,
-        variantsFrom,
+    ? await readStream(t, VARIANTS_STREAM, itemVariantChangeSchema, variantsFrom, {
         max,
         overlapMs,
-        `&${VARIANT_CHANGE_SELECT}`,
+        query: `&${VARIANT_CHANGE_SELECT}`,
         signal,
-      )
+      })
     : { fresh: [], cursor: variantsFrom, more: false };
   const byId = new Map(items.fresh.map((i) => [i.id, i]));
   const missing = [...new Set(variants.fresh.map((v) => v.itemId))].filter((id) => !byId.has(id));
   // An item deleted since its variant changed is simply absent: deletes are for the reconciliation.
-  for (const item of await itemsById(t, missing, signal)) byId.set(item.id, item);
+  for (const item of await itemsWhere(t, 'id', missing, signal)) byId.set(item.id, item);
   return {
     products: [...byId.values()].map(productOf),
     cursor: { [ITEMS_STREAM]: items.cursor, [VARIANTS_STREAM]: variants.cursor },

@@ -230,3 +230,29 @@ export const masterItemSchema = z.object({
   itemVariants: z.array(itemVariantSchema).default([]),
 });
 export type MasterItemWire = z.infer<typeof masterItemSchema>;
+
+/**
+ * `priceListLines` of the retailer's catalogue API (docs/erp-extension.md): a custom API page on
+ * Price List Line, since API v2.0 has no price entity (master-data-api.md §1.4). Dates are BC
+ * dates (`0001-01-01` = none); `startingTime` is the extension's one table field (`00:00:00` =
+ * from midnight).
+ */
+export const priceListLineSchema = z.object({
+  id: z.string(),
+  priceListCode: z.string(),
+  assetType: bcEnum,
+  assetNo: z.string(),
+  variantCode: z.string().default(''),
+  unitOfMeasureCode: z.string().default(''),
+  unitPrice: z.number(),
+  priceIncludesTax: z.boolean(),
+  startingDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  endingDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  startingTime: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$/)
+    .default('00:00:00'),
+  status: bcEnum,
+  lastModifiedDateTime: bcInstant,
+});
+export type PriceListLineWire = z.infer<typeof priceListLineSchema>;
