@@ -14,6 +14,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
   type ValueNode,
+  valueFromASTUntyped,
 } from 'graphql';
 
 /**
@@ -35,7 +36,7 @@ interface Walk {
 
 export function requestedCost(w: Walk, op: OperationDefinitionNode): number {
   if (op.operation === 'mutation')
-    return fields(w, op.selectionSet, w.schema.getMutationType()!).length * MUTATION_COST;
+    return fields(w, op.selectionSet, w.schema.getMutationType()!).reduce((sum, f) => sum + mutationCost(w, f), 0);
   return selectionCost(w, op.selectionSet, w.schema.getQueryType()!, 1);
 }
 
@@ -43,6 +44,22 @@ export function requestedCost(w: Walk, op: OperationDefinitionNode): number {
 export function actualCost(w: Walk, op: OperationDefinitionNode, data: unknown): number {
   if (op.operation === 'mutation') return requestedCost(w, op);
   return dataCost(w, op.selectionSet, w.schema.getQueryType()!, data);
+}
+
+/**
+ * 10 per mutation field; `productSet` costs more the more it sends (master-data-api.md §3.7:
+ * 0.2 per variant, 0.4 per metafield, rounded up).
+ */
+function mutationCost(w: Walk, f: FieldNode): number {
+  if (f.name.value !== 'productSet') return MUTATION_COST;
+  const arg = f.arguments?.find((a) => a.name.value === 'input');
+  const input = (arg ? valueFromASTUntyped(arg.value, w.variables) : undefined) as
+    { variants?: Array<{ metafields?: unknown[] }>; metafields?: unknown[] } | undefined;
+  const variants = Array.isArray(input?.variants) ? input.variants : [];
+  const metafields =
+    (Array.isArray(input?.metafields) ? input.metafields.length : 0) +
+    variants.reduce((n, v) => n + (Array.isArray(v?.metafields) ? v.metafields.length : 0), 0);
+  return Math.ceil(MUTATION_COST + 0.2 * variants.length + 0.4 * metafields);
 }
 
 function selectionCost(w: Walk, sel: SelectionSetNode, parent: GraphQLObjectType, pageSize: number): number {

@@ -1,5 +1,6 @@
 import {
   execute,
+  executeSync,
   getOperationAST,
   GraphQLError,
   parse,
@@ -9,10 +10,12 @@ import {
   Kind,
 } from 'graphql';
 import { Faults, type FaultConfig } from '../faults';
+import { BulkOperations, type BulkOptions } from './bulk';
 import { startSimServer, type SimRequest, type SimResponse } from '../http-server';
 import { actualCost, LeakyBucket, MAX_QUERY_COST, requestedCost } from './cost';
 import { rootValue } from './resolvers';
 import { schema } from './schema';
+import { productToRest } from './products';
 import { orderToRest, refundToRest } from './rest';
 import { ShopifyState } from './state';
 import { ShopifyWebhooks, type WebhookDeliveryOptions } from './webhooks';
@@ -21,6 +24,8 @@ export { ShopifyState, gid } from './state';
 export type { HistoryEntry, WriteCounters } from './state';
 export { LeakyBucket, type ThrottleStatus } from './cost';
 export { OrderBook, type CreateOrderInput, type OrderEvent, type OrderTopic } from './orders';
+export { ProductCatalogue, productToRest, type ProductRecord, type VariantRecord, type ProductEvent } from './products';
+export { BulkOperations, type BulkOperationRecord, type BulkOptions } from './bulk';
 export type { OrderRecord, OrderSummary, RefundRecord, FulfillmentOrderRecord, RestockRecord } from './order-records';
 export {
   ShopifyWebhooks,
@@ -47,6 +52,8 @@ export interface ShopifySimulatorOptions {
   webhooks?: Omit<WebhookDeliveryOptions, 'apiVersion'>;
   /** How long an orderCancel job runs before the order is cancelled (default 50 ms). */
   cancelJobDelayMs?: number;
+  /** Bulk mutations: lines per second, concurrent operations, result order (see bulk.ts). */
+  bulk?: Omit<BulkOptions, 'seed'>;
 }
 
 export interface ShopifySimulator {
@@ -59,8 +66,13 @@ export interface ShopifySimulator {
   accessToken: string;
   faults: Faults;
   state: ShopifyState;
-  /** Subscribe receivers here; orders/create, orders/cancelled, orders/fulfilled and refunds/create are sent. */
+  /**
+   * Subscribe receivers here; orders/create, orders/cancelled, orders/fulfilled, refunds/create,
+   * products/create and products/update are sent.
+   */
   webhooks: ShopifyWebhooks;
+  /** Staged uploads and bulk mutations; `linesPerSecond` can be changed at run time. */
+  bulk: BulkOperations;
   /** The cost bucket of a token (default: the simulator's token). */
   bucket(token?: string): LeakyBucket;
   /** Executed (not throttled) requests per operation name, so tests can count round trips. */
@@ -86,13 +98,20 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
   state.orders.onEvent(
     (e) => void webhooks.emit(e.topic, e.refund ? refundToRest(e.order, e.refund) : orderToRest(e.order)),
   );
+  state.products.onEvent((e) => void webhooks.emit(e.topic, productToRest(e.product)));
   const buckets = new Map<string, LeakyBucket>();
   const bucket = (token = accessToken) => {
     let b = buckets.get(token);
     if (!b) buckets.set(token, (b = new LeakyBucket(maximumAvailable, restoreRate)));
     return b;
   };
-  const root = rootValue({ state, strict: apiVersion === 'unstable' || apiVersion >= '2026-04', webhooks });
+  // Bulk lines run against the same root value as requests, always synchronous, outside the bucket.
+  const bulk = new BulkOperations(
+    () => (document, variables) =>
+      executeSync({ schema, document, rootValue: root, variableValues: { ...variables, synchronous: true } }),
+    { seed: opts.seed, ...opts.bulk },
+  );
+  const root = rootValue({ state, strict: apiVersion === 'unstable' || apiVersion >= '2026-04', webhooks, bulk });
   const operations = new Map<string, number>();
   const throttled = new Map<string, number>();
   let requestId = 0;
@@ -173,6 +192,12 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
     }
 
     operations.set(opName, (operations.get(opName) ?? 0) + 1);
+    // Held in Shopify's queue past the client's patience, then applied all the same (the route is
+    // not a "write" to the shared router, since queries share it, so the fault is applied here).
+    if (op.operation === 'mutation' && faults.commitLate()) {
+      await new Promise((r) => setTimeout(r, faults.current.lateCommitDelayMs));
+      faults.counters.lateCommitsApplied++;
+    }
     const result = await execute({ schema, document, rootValue: root, variableValues: variables, operationName });
     // Actual never exceeds requested: the estimate is the worst case Shopify reserves.
     const actual = result.data ? Math.min(requested, actualCost(walk, op, result.data)) : 0;
@@ -201,7 +226,28 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
     port: opts.port,
     host: opts.host,
     faults,
-    routes: [{ method: 'POST', pattern: ADMIN_PATH, handler: handle, write: false }],
+    routes: [
+      { method: 'POST', pattern: ADMIN_PATH, handler: handle, write: false },
+      {
+        // The staged-upload target (Google Cloud Storage in reality): no access token, the form is signed.
+        method: 'POST',
+        pattern: new RegExp(`^${BulkOperations.stagedPath}$`),
+        handler: (req) => {
+          const r = bulk.upload(header(req.headers['content-type']), req.rawBody);
+          return { status: r.status, body: r.body, headers: { 'content-type': 'application/xml' } };
+        },
+      },
+      {
+        method: 'GET',
+        pattern: BulkOperations.resultPath,
+        handler: (req) => {
+          const body = bulk.result(Number(req.params[0]));
+          return body === undefined
+            ? { status: 404, body: 'NoSuchKey', headers: { 'content-type': 'text/plain' } }
+            : { status: 200, body, headers: { 'content-type': 'application/jsonl' } };
+        },
+      },
+    ],
     before: (req) => {
       if (!ADMIN_PATH.test(req.path) || req.headers['x-shopify-access-token'] === accessToken) return undefined;
       return {
@@ -233,6 +279,8 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
     },
   });
 
+  bulk.baseUrl = server.url;
+
   return {
     url: server.url,
     shopUrl: server.url,
@@ -242,16 +290,20 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
     faults,
     state,
     webhooks,
+    bulk,
     bucket: (token?: string) => bucket(token),
     operations,
     throttled,
     close: async () => {
       state.orders.dispose();
+      bulk.dispose();
       await webhooks.close();
       await server.close();
     },
   };
 }
+
+const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
 function fragmentsOf(doc: DocumentNode): Map<string, FragmentDefinitionNode> {
   const out = new Map<string, FragmentDefinitionNode>();

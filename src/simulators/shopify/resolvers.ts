@@ -1,6 +1,8 @@
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
+import type { BulkOperations } from './bulk';
 import { orderRootValue } from './order-resolvers';
 import { connection, idempotencyKey, MAX_INPUT, maxInput } from './paging';
+import { productRootValue } from './product-resolvers';
 import { webhookRootValue } from './webhook-resolvers';
 import type { ShopifyWebhooks } from './webhooks';
 import {
@@ -22,6 +24,8 @@ export interface ResolverOptions {
   strict: boolean;
   /** The shop's webhook subscriptions (webhookSubscriptions, webhookSubscriptionCreate). */
   webhooks?: ShopifyWebhooks;
+  /** Staged uploads and bulk mutations (productSet lines). */
+  bulk?: BulkOperations;
 }
 
 /** Shopify caps array inputs (ids, quantities) at 250 elements. */
@@ -70,12 +74,14 @@ export function rootValue(opts: ResolverOptions): Record<string, unknown> {
       return loc && state.levelId(i.id, locationId) ? level(i, loc) : null;
     },
   });
-  const variant = (i: ItemRecord) => ({
+  const variant = (i: ItemRecord): Record<string, unknown> => ({
     id: i.variantId,
     sku: i.sku,
     title: 'Default Title',
     inventoryItem: () => item(i),
+    ...products?.variantFields(i),
   });
+  const products = opts.bulk ? productRootValue(state, opts.bulk, { variant }) : undefined;
   const group = (g: AdjustmentGroup) => ({
     ...g,
     changes: g.changes.map((c) => ({
@@ -151,6 +157,7 @@ export function rootValue(opts: ResolverOptions): Record<string, unknown> {
     ...base,
     ...orderRootValue(opts, { location, variant }),
     ...(opts.webhooks ? webhookRootValue(opts.webhooks) : {}),
+    ...products?.root,
   };
 }
 

@@ -1,5 +1,6 @@
 import { buildSchema } from 'graphql';
 import { orderSdl } from './order-schema';
+import { productSdl } from './product-schema';
 import { webhookSdl } from './webhook-schema';
 
 /**
@@ -163,4 +164,4 @@ export const sdl = /* GraphQL */ `
   }
 `;
 
-export const schema = buildSchema(sdl + orderSdl + webhookSdl);
+export const schema = buildSchema(sdl + orderSdl + webhookSdl + productSdl);

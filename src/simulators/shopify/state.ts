@@ -4,6 +4,7 @@
  */
 import { gid, stableJson } from './ids';
 import { OrderBook, type CancelRequest, type CreateOrderInput } from './orders';
+import { ProductCatalogue } from './products';
 
 export { gid, stableJson } from './ids';
 
@@ -151,6 +152,8 @@ export class ShopifyState {
   ordersMoveInventory = true;
   /** Orders, fulfilment orders, refunds and cancel jobs. */
   readonly orders: OrderBook = new OrderBook(this);
+  /** Products and variants (productSet, productVariantsBulkUpdate, admin edits); each variant owns an item above. */
+  readonly products: ProductCatalogue = new ProductCatalogue(this);
   private readonly levels = new Map<string, LevelRecord>();
   private readonly idempotency = new Map<string, IdempotencyRecord>();
   private nextLocation = 1;
@@ -166,6 +169,14 @@ export class ShopifyState {
   /** The customer cancels on the web side: cancelled at once (refunded by default) and orders/cancelled emitted. */
   cancelOrderAsCustomer(orderId: string, opts?: Pick<Partial<CancelRequest>, 'refund' | 'restock'>): void {
     this.orders.cancelOrderAsCustomer(orderId, opts);
+  }
+
+  /**
+   * A merchant edits a product in the Shopify admin, found by a variant's SKU or by an `id`-type
+   * metafield value such as the master id; fires products/update. Returns the product GID.
+   */
+  adminEditProduct(skuOrCustomId: string, patch: { title?: string; price?: string; barcode?: string | null }): string {
+    return this.products.adminEditProduct(skuOrCustomId, patch);
   }
 
   seedLocation(opts: {

@@ -20,6 +20,8 @@ export const webhookSdl = /* GraphQL */ `
     ORDERS_CANCELLED
     ORDERS_FULFILLED
     REFUNDS_CREATE
+    PRODUCTS_CREATE
+    PRODUCTS_UPDATE
   }
   enum WebhookSubscriptionFormat {
     JSON

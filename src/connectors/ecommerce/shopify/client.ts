@@ -25,6 +25,7 @@ import {
   type WebRefundResult,
   type WebStockLevel,
 } from '../port';
+import { ShopifyCatalogue } from './catalogue';
 import { ShopifyOrderPoll } from './order-poll';
 import { allNodes } from './paging';
 import { ShopifyOrderOps, type OrderOpsOptions } from './orders';
@@ -57,6 +58,7 @@ import { ThrottleGate, throttleWaitMs, type OperationKind } from './throttle-gat
 export type { ThrottleStatus, QueryCost } from './schemas';
 export { throttleWaitMs } from './throttle-gate';
 export { ShopifyJobTimeoutError, orderGid } from './orders';
+export { ShopifyCatalogue, CATALOGUE_NAMESPACE, CATALOGUE_METAFIELDS } from './catalogue';
 
 const SYSTEM = 'shopify';
 /** Search terms per productVariants query: keeps the query string and the result page small. */
@@ -129,6 +131,18 @@ export class ShopifyClient implements EcommercePort {
     );
     this.orderPoll = new ShopifyOrderPoll((operation, query, variables, schema, callOpts, kind) =>
       this.graphql(operation, query, variables, schema, callOpts, kind),
+    );
+  }
+
+  /**
+   * The catalogue subscriber (issue 15) on this client's request path: its calls share this
+   * client's throttle gate, so give the catalogue worker a client of its own.
+   */
+  catalogue(): ShopifyCatalogue {
+    return new ShopifyCatalogue(
+      (operation, query, variables, schema, callOpts, kind) =>
+        this.graphql(operation, query, variables, schema, callOpts, kind),
+      { timeoutMs: this.timeoutMs, dispatcher: this.dispatcher },
     );
   }
 

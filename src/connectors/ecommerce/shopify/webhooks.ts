@@ -79,6 +79,46 @@ export const shopifyOrderWebhookSchema = z.looseObject({
 });
 export type ShopifyOrderWebhook = z.infer<typeof shopifyOrderWebhookSchema>;
 
+/**
+ * The REST product payload of products/update (and products/create): a notification only. It
+ * names no changed field and no actor, and our own writes fire it too, so the decision is made
+ * from the product read back through the Admin API, never from this body.
+ */
+export const shopifyProductWebhookSchema = z.looseObject({
+  id: idSchema,
+  admin_graphql_api_id: z.string().startsWith('gid://shopify/Product/'),
+  title: z.string(),
+  handle: z.string(),
+  status: z.string(),
+  updated_at: z.string(),
+  variants: z.array(
+    z.looseObject({
+      id: idSchema,
+      sku: z.string().nullable(),
+      barcode: z.string().nullish(),
+      price: z.union([z.string(), z.number()]).transform(String),
+      admin_graphql_api_id: z.string().optional(),
+    }),
+  ),
+});
+export type ShopifyProductWebhook = z.infer<typeof shopifyProductWebhookSchema>;
+
+/** The verified raw body of a products/* delivery, parsed; `error` names what is wrong with it. */
+export function parseShopifyProductWebhook(
+  rawBody: Buffer | string,
+): { product: ShopifyProductWebhook } | { error: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8'));
+  } catch {
+    return { error: 'body is not JSON' };
+  }
+  const parsed = shopifyProductWebhookSchema.safeParse(json);
+  if (parsed.success) return { product: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { error: `${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}` };
+}
+
 export interface ShopifyWebhookHeaders {
   topic: string;
   /** Same on every retry of one delivery: the dedupe key. */
