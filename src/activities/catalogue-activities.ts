@@ -142,7 +142,7 @@ export function createCatalogueActivities(deps: CatalogueDeps) {
       ...(priceListCode ? { priceListCode } : {}),
       timeZone,
       includesTax: mapping.pricesIncludeTax,
-      vatRatePercent: (group) => (group ? (rates[group] ?? 0) : 0),
+      vatRates: rates,
     };
   }
 

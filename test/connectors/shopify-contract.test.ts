@@ -59,6 +59,7 @@ describe('Shopify Admin API 2026-04 contract', () => {
         'WEBHOOK_SUBSCRIPTION_CREATE',
         'PRODUCT_SET',
         'PRODUCT_BY_IDENTIFIER',
+        'PRODUCT_BY_ID',
         'VARIANT_PRICES_BY_SKU',
         'VARIANTS_BULK_UPDATE',
         'STAGED_UPLOADS_CREATE',

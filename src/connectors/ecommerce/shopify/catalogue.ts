@@ -65,6 +65,14 @@ export const PRODUCT_BY_IDENTIFIER = /* GraphQL */ `
   }
 `;
 
+/** One product by GID, as a products/update notice names it; its item SKU is in our metafield. */
+export const PRODUCT_BY_ID = /* GraphQL */ `
+  query ProductById($id: ID!) {
+    product(id: $id) {${PRODUCT_FIELDS}      itemSku: metafield(namespace: "retail", key: "item_sku") { value }
+    }
+  }
+`;
+
 /** One document for the single upsert and for each line of a bulk load. */
 export const PRODUCT_SET = /* GraphQL */ `
   mutation ProductSet($identifier: ProductSetIdentifiers, $input: ProductSetInput!, $synchronous: Boolean) {
@@ -196,6 +204,7 @@ const productSchema = z.object({
 });
 type ShopifyProduct = z.infer<typeof productSchema>;
 const productByIdentifierSchema = z.object({ productByIdentifier: productSchema.nullable() });
+const productByIdSchema = z.object({ product: productSchema.extend({ itemSku: valueSchema }).nullable() });
 const productSetPayloadSchema = z.object({
   product: z
     .object({
@@ -402,27 +411,16 @@ export class ShopifyCatalogue implements ShopifyCataloguePort {
     const out: SubscriberCopy[] = [];
     for (const sku of new Set(skus)) {
       const p = await this.productBy(CATALOGUE_METAFIELDS.itemSku, sku, opts);
-      if (!p) continue;
-      const variants = p.variants.nodes;
-      out.push({
-        sku,
-        ...(p.masterId ? { masterId: p.masterId.value } : {}),
-        ...(p.version ? { version: p.version.value } : {}),
-        title: p.title,
-        // The master has one GTIN per item: a product's barcode is that of its only variant.
-        ...(variants.length === 1 && variants[0]!.barcode ? { barcode: variants[0]!.barcode } : {}),
-        categoryCode: p.productType,
-        active: p.status === 'ACTIVE',
-        variants: variants.map((v) => ({
-          sku: v.sku ?? '',
-          ...(parseCents(v.price) !== undefined ? { priceCents: parseCents(v.price) } : {}),
-          ...(v.barcode ? { barcode: v.barcode } : {}),
-        })),
-        modifiedAt: p.updatedAt,
-        ref: refOf(p),
-      });
+      if (p) out.push(copyOf(p, sku));
     }
     return out;
+  }
+
+  /** A product we never wrote (no item SKU stored) is not ours to compare: undefined. */
+  async readProductById(productId: string, opts: CatalogueCallOptions = {}): Promise<SubscriberCopy | undefined> {
+    const data = await this.graphql('ProductById', PRODUCT_BY_ID, { id: productId }, productByIdSchema, opts);
+    const p = data.product;
+    return p?.itemSku ? copyOf(p, p.itemSku.value) : undefined;
   }
 
   /**
@@ -715,4 +713,25 @@ function joinResults(products: CatalogueProduct[], jsonl: string): ProductWriteO
       product && product.createdAt === product.updatedAt ? 'created' : 'updated',
     );
   });
+}
+
+function copyOf(p: ShopifyProduct, sku: string): SubscriberCopy {
+  const variants = p.variants.nodes;
+  return {
+    sku,
+    ...(p.masterId ? { masterId: p.masterId.value } : {}),
+    ...(p.version ? { version: p.version.value } : {}),
+    title: p.title,
+    // The master has one GTIN per item: a product's barcode is that of its only variant.
+    ...(variants.length === 1 && variants[0]!.barcode ? { barcode: variants[0]!.barcode } : {}),
+    categoryCode: p.productType,
+    active: p.status === 'ACTIVE',
+    variants: variants.map((v) => ({
+      sku: v.sku ?? '',
+      ...(parseCents(v.price) !== undefined ? { priceCents: parseCents(v.price) } : {}),
+      ...(v.barcode ? { barcode: v.barcode } : {}),
+    })),
+    modifiedAt: p.updatedAt,
+    ref: refOf(p),
+  };
 }
