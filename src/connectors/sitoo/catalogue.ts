@@ -530,7 +530,9 @@ function decide(p: CatalogueProduct, existing: Map<string, WireProduct>): Decisi
       outcome: { masterId: p.masterId, sku: p.sku, result: 'stale', heldVersion: held.version, ref },
     };
   // Unchanged only when Sitoo still holds the document: an edit made there since is written back.
-  const mainHeld = held?.fingerprint === p.fingerprint && held.version === p.version && mainMatches(p, main);
+  // A newer version with the same fingerprint (the master touched the item, nothing we send changed) is
+  // not written: the contract's `unchanged`, which keeps a reconciliation from rewriting the catalogue.
+  const mainHeld = held?.fingerprint === p.fingerprint && mainMatches(p, main);
   if (mainHeld && (!hasVariants(p) || variantsMatch(p, main.productid, existing)))
     return { kind: 'done', outcome: { masterId: p.masterId, sku: p.sku, result: 'unchanged', ref } };
   return { kind: 'update', main, writeMain: !mainHeld };
