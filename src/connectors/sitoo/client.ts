@@ -77,6 +77,27 @@ export class SitooClient implements SitooPort {
     );
   }
 
+  /** The site the `/sites/{siteid}` paths use unless a call names another. */
+  get eshopId(): number {
+    return this.config.eshopId;
+  }
+
+  /**
+   * One REST call for the readers and writers built on this client (the catalogue): the same
+   * auth, concurrency cap and error mapping. The answer comes back for any status; `raise`
+   * throws it as the Transient/PermanentError every other call would.
+   */
+  async rest(
+    method: HttpCall['method'],
+    path: string,
+    query: Record<string, string | number | undefined>,
+    body: unknown,
+    opts: CallOpts = {},
+  ): Promise<{ status: number; text: string; raise: () => never }> {
+    const { call, res } = await this.request(method, path, query, body, opts);
+    return { status: res.status, text: res.text, raise: () => this.fail(call, res) };
+  }
+
   listDayTransactions(input: DayQuery, opts?: { eshopId?: number; signal?: AbortSignal }): Promise<DayTransactionPage> {
     return this.day.listDayTransactions(input, opts);
   }

@@ -4,6 +4,7 @@ import { seededRandom } from '../random';
 import { SitooEventDelivery, type EventDeliveryOptions } from './events';
 import { createPos, type SitooPos } from './pos';
 import { sitooError, sitooRoutes } from './routes';
+import type { SitooProducts } from './products';
 import { SitooState, type Warehouse, type WireOrder, type WireWarehouseTransaction } from './state';
 import type { WireSiteSettings, WireZReport } from './wire';
 
@@ -33,6 +34,7 @@ export type {
   Warehouse,
 } from './state';
 export { SitooEventDelivery } from './events';
+export type { SitooProducts, WireProduct, WirePriceList, ProductCounters } from './products';
 
 export interface SitooSimulatorOptions {
   port?: number;
@@ -76,6 +78,12 @@ export interface SitooSimulator {
   faults: Faults;
   state: SitooStateView;
   pos: SitooPos;
+  /**
+   * The product register and price lists (issue 15): `product(sku)`, `countSku(sku)`,
+   * `backofficeEdit(sku, patch)`, `priceIn(list, sku)`, `posPrice(sku, storeTag)`, `counters`,
+   * `pinClock(seconds)`.
+   */
+  catalogue: SitooProducts;
   events: SitooEventDelivery;
   /** Concurrent requests as the API sees them. */
   load: SimLoad;
@@ -130,6 +138,7 @@ export async function startSitooSimulator(opts: SitooSimulatorOptions): Promise<
     faults,
     state,
     pos: createPos(state),
+    catalogue: state.catalogue,
     events,
     load: server.load,
     async close() {

@@ -4,6 +4,7 @@ import { BadQuery, envelope, guarded, intList, pick, sitooError } from './rest';
 import type { SitooState, WireOrder } from './state';
 import { dayRoutes } from './day-routes';
 import { stockRoutes } from './stock-routes';
+import { productRoutes } from './product-routes';
 
 export { sitooError } from './rest';
 
@@ -145,5 +146,6 @@ export function sitooRoutes(state: SitooState): SimRoute[] {
     },
     ...stockRoutes(state, site, siteMissing),
     ...dayRoutes(state, base, site, siteMissing),
+    ...productRoutes(state.catalogue, site, siteMissing),
   ];
 }

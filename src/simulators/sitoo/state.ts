@@ -7,6 +7,7 @@ import type { OrderEventData, SitooEvent, WireOrder, WireOrderItem, WireWarehous
 import type { NewOrder } from './order-input';
 import { OrderIndex } from './order-index';
 import { SitooDay } from './day';
+import { SitooProducts } from './products';
 
 export type {
   OrderEventData,
@@ -55,6 +56,8 @@ export class SitooState {
   readonly reservations = new OrderReservations();
   /** Sitoo has a product register (§7); the simulator keeps only what a till needs to price a return. */
   readonly products = new Map<string, CatalogueProduct>();
+  /** The product register and price lists the catalogue sync writes (sitoo-api.md §7). */
+  readonly catalogue = new SitooProducts();
   readonly requestLog: Array<{ method: string; path: string; query: string }> = [];
   /**
    * Orders whose write has not committed yet: they hold their id, but no query sees them. Two
