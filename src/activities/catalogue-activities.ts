@@ -9,6 +9,7 @@ import {
   type SubscriberMapping,
   type SubscriberSystem,
 } from '../domain/catalogue';
+import { DEFAULT_TIME_ZONE } from '../domain/business-day';
 import type { Mapping } from '../domain/mapping';
 import type { MasterStreamCursor, ProductCursor } from '../domain/product-master';
 import { effectivePriceCents, nextPriceChange, type PriceChannel } from '../domain/prices';
@@ -137,8 +138,9 @@ export function createCatalogueActivities(deps: CatalogueDeps) {
   }
 
   function channel(mapping: SubscriberMapping, priceListCode: string | undefined, timeZone: string): PriceChannel {
-    const rates = catalogueOf(deps.mapping()).vatRates;
+    const { vatRates: rates, defaultVatRate } = catalogueOf(deps.mapping());
     return {
+      ...(defaultVatRate !== undefined ? { defaultVatRate } : {}),
       ...(priceListCode ? { priceListCode } : {}),
       timeZone,
       includesTax: mapping.pricesIncludeTax,
@@ -155,7 +157,7 @@ export function createCatalogueActivities(deps: CatalogueDeps) {
   function targets(system: SubscriberSystem): PricedTarget[] {
     const m = deps.mapping();
     const { mapping } = subscriber(system);
-    const accountZone = m.timeZone ?? 'UTC';
+    const accountZone = m.timeZone ?? DEFAULT_TIME_ZONE;
     if (system === 'shopify')
       return [
         { target: { list: 'default' }, channel: channel(mapping, mapping.priceList, mapping.timeZone ?? accountZone) },
@@ -263,25 +265,35 @@ export function createCatalogueActivities(deps: CatalogueDeps) {
       const at = now();
       const docs = products.map((p) => projected('shopify', p, linesOf(p.sku), at));
       const found = new Set(products.map((p) => p.sku));
-      if (docs.length === 0) return summarise('shopify', docs, [], input.skus);
-      const { operationId } = await port.startBulkUpsert(docs, { signal });
-      for (let wait = 500; ; wait = Math.min(wait * 2, 5_000)) {
-        const status = await port.bulkStatus(operationId, docs, { signal });
-        heartbeat(status.objectCount);
-        if (status.status === 'COMPLETED' && status.outcomes)
-          return summarise(
-            'shopify',
-            docs,
-            status.outcomes,
-            input.skus.filter((s) => !found.has(s)),
-          );
-        if (['FAILED', 'CANCELED', 'EXPIRED'].includes(status.status))
-          // The lines are upserts by master id: running the page again is safe, so let Temporal retry it.
-          throw new Error(
-            `Shopify bulk operation ${operationId} ended ${status.status} (${status.errorCode ?? 'no code'})`,
-          );
-        await new Promise((r) => setTimeout(r, wait));
+      const notInMaster = input.skus.filter((s) => !found.has(s));
+      // Bulk lines carry no variant ids: only products Shopify does not hold yet go that way; the
+      // others are read and upserted one by one, so their variants (and stock) keep their ids.
+      const held = await port.readPrices(
+        { list: 'default' },
+        docs.flatMap((d) => d.variants.map((v) => v.sku)),
+        { signal },
+      );
+      const fresh = docs.filter((d) => !d.variants.some((v) => held[v.sku] !== undefined));
+      const known = docs.filter((d) => !fresh.includes(d));
+      const outcomes = known.length ? await upsert(port, known, false, signal) : [];
+      if (fresh.length) {
+        const { operationId } = await port.startBulkUpsert(fresh, { signal });
+        for (let wait = 500; ; wait = Math.min(wait * 2, 5_000)) {
+          const status = await port.bulkStatus(operationId, fresh, { signal });
+          heartbeat(status.objectCount);
+          if (status.status === 'COMPLETED' && status.outcomes) {
+            outcomes.push(...status.outcomes);
+            break;
+          }
+          if (['FAILED', 'CANCELED', 'EXPIRED'].includes(status.status))
+            // The lines are upserts by master id: running the page again is safe, so let Temporal retry it.
+            throw new Error(
+              `Shopify bulk operation ${operationId} ended ${status.status} (${status.errorCode ?? 'no code'})`,
+            );
+          await new Promise((r) => setTimeout(r, wait));
+        }
       }
+      return summarise('shopify', docs, outcomes, notInMaster);
     },
 
     /**

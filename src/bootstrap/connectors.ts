@@ -2,6 +2,7 @@ import type { EcommerceEnv, ErpEnv, PaymentsEnv, SitooEnv } from '../config/env'
 import { ShopifyClient } from '../connectors/ecommerce/shopify/client';
 import { BusinessCentralClient } from '../connectors/erp/business-central/client';
 import { StripePayoutClient } from '../connectors/payments/stripe/client';
+import { SitooCatalogue } from '../connectors/sitoo/catalogue';
 import { SitooClient } from '../connectors/sitoo/client';
 import { parseDuration } from '../domain/duration';
 
@@ -26,12 +27,34 @@ export function createStockConnectors(env: SitooEnv & ErpEnv & EcommerceEnv) {
       scope: env.BC_SCOPE,
       maxConcurrentRequests: env.BC_MAX_CONCURRENT_REQUESTS,
       timeoutMs: parseDuration(env.BC_REQUEST_TIMEOUT),
+      ...(env.BC_PRICE_LIST_API ? { priceListApi: env.BC_PRICE_LIST_API } : {}),
     }),
     ecommerce: new ShopifyClient({
       shopUrl: env.SHOPIFY_SHOP_URL,
       apiVersion: env.SHOPIFY_API_VERSION,
       accessToken: env.SHOPIFY_ACCESS_TOKEN,
     }),
+  };
+}
+
+/**
+ * The catalogue worker's connectors, its own instances: the product master (Business Central), and
+ * Sitoo and Shopify as subscribers, the Shopify client leaving `bucketReserve` of the shared cost
+ * bucket to the stock writes.
+ */
+export function createCatalogueConnectors(
+  env: SitooEnv & ErpEnv & EcommerceEnv & { CATALOGUE_SHOPIFY_BUCKET_RESERVE: number },
+) {
+  const { erp } = createStockConnectors(env);
+  return {
+    master: erp,
+    sitooCatalogue: new SitooCatalogue(createSitooConnector(env)),
+    shopifyCatalogue: new ShopifyClient({
+      shopUrl: env.SHOPIFY_SHOP_URL,
+      apiVersion: env.SHOPIFY_API_VERSION,
+      accessToken: env.SHOPIFY_ACCESS_TOKEN,
+      bucketReserve: env.CATALOGUE_SHOPIFY_BUCKET_RESERVE,
+    }).catalogue(),
   };
 }
 

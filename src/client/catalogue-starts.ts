@@ -1,9 +1,11 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import {
   CATALOGUE_RECONCILE_SCHEDULE_ID,
   CATALOGUE_SYNC_SCHEDULE_ID,
   CATALOGUE_TASK_QUEUE,
   cataloguePushWorkflowId,
+  productEditCheckWorkflowId,
+  type ProductEditCheckInput,
   type CatalogueCursor,
   type CataloguePushInput,
   type CatalogueSyncInput,
@@ -78,4 +80,23 @@ export async function startCataloguePush(client: Client, input: CataloguePushInp
     staticSummary: `Catalogue push of ${what}, asked by ${input.requestedBy}`,
   });
   return workflowId;
+}
+
+/**
+ * A products/update notice from Shopify: the product is checked against the master, once per
+ * product and change time (a redelivery lands on the same workflow). Returns whether this started it.
+ */
+export async function startProductEditCheck(client: Client, productId: string, updatedAt: string): Promise<boolean> {
+  try {
+    await client.workflow.start('productEditCheckWorkflow', {
+      workflowId: productEditCheckWorkflowId('shopify', productId, updatedAt),
+      taskQueue: CATALOGUE_TASK_QUEUE,
+      args: [{ system: 'shopify', productId } satisfies ProductEditCheckInput],
+      staticSummary: `Check Shopify product ${productId.split('/').pop()} against the master`,
+    });
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+    throw err;
+  }
 }

@@ -98,6 +98,14 @@ const erp = {
   BC_MAX_CONCURRENT_REQUESTS: z.coerce.number().int().min(1).max(100).default(5),
   /** How long the client waits for one BC answer before it gives up (and the activity retries). */
   BC_REQUEST_TIMEOUT: duration.default('10s'),
+  /**
+   * The price-list API page of the BC extension (docs/erp-extension.md) as publisher/group/version,
+   * e.g. retail/catalogue/v1.0; unset: prices are the items' unit prices only.
+   */
+  BC_PRICE_LIST_API: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\/v\d+\.\d+$/, 'must look like retail/catalogue/v1.0')
+    .optional(),
 };
 
 /** The shop's address: the workers call its API, the receiver acts only on webhooks from its host. */
@@ -274,10 +282,25 @@ const schedules = {
   VISIBILITY_METRICS_INTERVAL: duration.default('1m'),
   /** How often exceptions past their SLA are looked for (the exception escalation's schedule). */
   EXCEPTION_ESCALATION_INTERVAL: duration.default('5m'),
+  /** How often the product master's changes are read and pushed (with a catalogue in the mapping). */
+  CATALOGUE_SYNC_INTERVAL: duration.default('1m'),
+  /** How often every product is pushed again, catching what the incremental read cannot see. */
+  CATALOGUE_RECONCILE_INTERVAL: duration.default('24h'),
+};
+
+/** The catalogue worker: products and prices (issue 15, docs/master-data.md). */
+const catalogue = {
+  /** How long after its effective moment a price must read back from Sitoo and Shopify before it is late. */
+  PRICE_UPDATE_SLA: duration.default('5m'),
+  /** Share of Shopify's cost bucket the catalogue leaves to the stock writes (0 to 0.9). */
+  CATALOGUE_SHOPIFY_BUCKET_RESERVE: z.coerce.number().min(0).max(0.9).default(0.5),
+  /** Catalogue activities at once per worker; each holds a batch of products. */
+  CATALOGUE_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(50).default(4),
 };
 
 const inventoryWorkerEnv = z.object({ ...temporal, ...telemetry, ...sitoo, ...erp, ...shop, ...shopApi, ...worker });
 const mainWorkerEnv = z.object({ ...inventoryWorkerEnv.shape, ...payments, ...sales, ...escalation });
+const catalogueWorkerEnv = z.object({ ...inventoryWorkerEnv.shape, ...catalogue });
 const eventsReceiverEnv = z.object({
   ...temporal,
   ...telemetry,
@@ -290,7 +313,7 @@ const eventsReceiverEnv = z.object({
   ...schedules,
 });
 /** The local stack (demo, tests) runs all three processes in one. */
-const localStackEnv = z.object({ ...mainWorkerEnv.shape, ...eventsReceiverEnv.shape });
+const localStackEnv = z.object({ ...mainWorkerEnv.shape, ...eventsReceiverEnv.shape, ...catalogue });
 
 /** The current payload key must be one of the keys (checked across two variables, so per process). */
 function currentKeyConfigured(
@@ -322,6 +345,7 @@ function codecEndpointHasKeys(
 const PROCESS_ENVS = {
   'main-worker': mainWorkerEnv.superRefine(currentKeyConfigured),
   'inventory-worker': inventoryWorkerEnv.superRefine(currentKeyConfigured),
+  'catalogue-worker': catalogueWorkerEnv.superRefine(currentKeyConfigured),
   'events-receiver': eventsReceiverEnv.superRefine(currentKeyConfigured).superRefine(codecEndpointHasKeys),
   'local-stack': localStackEnv.superRefine(currentKeyConfigured).superRefine(codecEndpointHasKeys),
   'ops-cli': opsClientEnv,
@@ -331,6 +355,7 @@ export type ProcessName = keyof typeof PROCESS_ENVS;
 
 export type MainWorkerEnv = z.infer<typeof mainWorkerEnv>;
 export type InventoryWorkerEnv = z.infer<typeof inventoryWorkerEnv>;
+export type CatalogueWorkerEnv = z.infer<typeof catalogueWorkerEnv>;
 export type EventsReceiverEnv = z.infer<typeof eventsReceiverEnv>;
 /** Every variable, as the local stack reads them. */
 export type Env = z.infer<typeof localStackEnv>;

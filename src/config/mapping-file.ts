@@ -80,6 +80,7 @@ const catalogueSchema = z
   .object({
     master: z.literal('business-central', 'the product master must be "business-central" (the one adapter so far)'),
     vatRates: z.record(z.string().min(1), z.number().min(0).max(100)).default({}),
+    defaultVatRate: z.number().min(0).max(100).optional(),
     sitoo: subscriberSchema.optional(),
     shopify: subscriberSchema.optional(),
   })

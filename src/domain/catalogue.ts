@@ -129,6 +129,8 @@ export interface CatalogueMapping {
   master: 'business-central';
   /** VAT rate in percent per master VAT group, for converting a price to a subscriber's basis. */
   vatRates: Record<string, number>;
+  /** VAT % of a product without a VAT group, when a price must change basis. */
+  defaultVatRate?: number;
   sitoo?: SubscriberMapping;
   shopify?: SubscriberMapping;
 }

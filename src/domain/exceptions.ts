@@ -25,7 +25,14 @@ export const EXCEPTION_TYPES = [
 ] as const;
 export type ExceptionType = (typeof EXCEPTION_TYPES)[number];
 
-export const OWNERS = ['retail-ops', 'finance', 'ecommerce-ops', 'master-data', 'integration-ops', 'merchandising'] as const;
+export const OWNERS = [
+  'retail-ops',
+  'finance',
+  'ecommerce-ops',
+  'master-data',
+  'integration-ops',
+  'merchandising',
+] as const;
 export type Owner = (typeof OWNERS)[number];
 
 export const DEFAULT_OWNER: Record<ExceptionType, Owner> = {
@@ -256,7 +263,7 @@ export const NEXT_ACTION: Record<ExceptionType, string> = {
   'orphaned-return': 'supply-reference with the original order id, or skip',
   'reconciliation-gap': 'fix the cause and retry, or accept with a reason',
   'product-rejected': "fix the product in the master (the subscriber's reason says what), then retry; or skip",
-  'master-data-conflict': "already put back (or reported only, per policy): tell whoever edited it, then acknowledge",
+  'master-data-conflict': 'already put back (or reported only, per policy): tell whoever edited it, then acknowledge',
   'price-update-delay': 'closes itself when the price reads back; if it stays, check the subscriber, then retry',
 };
 

@@ -31,7 +31,7 @@ export interface DatedPrice {
   priceIncludesTax: boolean;
   /** YYYY-MM-DD in the channel's zone; absent: no start. */
   startingDate?: string;
-  /** HH:MM local on the starting date; absent: midnight. */
+  /** HH:MM or HH:MM:SS local on the starting date; absent: midnight. */
   startingTime?: string;
   /** YYYY-MM-DD, inclusive, in the channel's zone; absent: no end. */
   endingDate?: string;
@@ -75,7 +75,7 @@ export function vatRateOf(channel: PriceChannel, vatGroupCode: string | undefine
 }
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
+const TIME = /^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$/;
 
 /**
  * The instant a local wall-clock time happens in a zone. A time that does not exist (the spring
@@ -86,8 +86,9 @@ const TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
 export function localInstant(date: string, time: string | undefined, timeZone: string): Date {
   const d = DATE.exec(date);
   const t = TIME.exec(time ?? '00:00');
-  if (!d || !t) throw new RangeError(`'${date}${time ? ` ${time}` : ''}' is not a YYYY-MM-DD date with an HH:MM time`);
-  const wall = Date.UTC(Number(d[1]), Number(d[2]) - 1, Number(d[3]), Number(t[1]), Number(t[2]));
+  if (!d || !t)
+    throw new RangeError(`'${date}${time ? ` ${time}` : ''}' is not a YYYY-MM-DD date with an HH:MM[:SS] time`);
+  const wall = Date.UTC(Number(d[1]), Number(d[2]) - 1, Number(d[3]), Number(t[1]), Number(t[2]), Number(t[3] ?? 0));
   // Zones change offset at most once within a day on either side: those two offsets are the candidates.
   const before = offsetMinutes(wall - 86_400_000, timeZone);
   const after = offsetMinutes(wall + 86_400_000, timeZone);

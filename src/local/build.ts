@@ -10,6 +10,7 @@ import { PROJECT_ROOT } from './temporal-cli';
 export const ENTRY_POINTS = [
   'workers/main.ts',
   'workers/inventory.ts',
+  'workers/catalogue.ts',
   'starters/run-events-receiver.ts',
   'starters/temporal-setup.ts',
   'starters/ops.ts',

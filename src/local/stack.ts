@@ -10,7 +10,11 @@ import { shopDomainOf } from '../connectors/ecommerce/shopify/webhooks';
 import type { Mapping } from '../domain/mapping';
 import { bufferFor, NO_BUFFERS, webOnHand, type StockBuffers } from '../domain/stock';
 import type { FaultConfig } from '../simulators/faults';
-import { startBusinessCentralSimulator, type BusinessCentralSimulator } from '../simulators/business-central';
+import {
+  CATALOGUE_API_PATH,
+  startBusinessCentralSimulator,
+  type BusinessCentralSimulator,
+} from '../simulators/business-central';
 import { startShopifySimulator, type ShopifySimulator } from '../simulators/shopify';
 import { startSitooSimulator, type SitooSimulator } from '../simulators/sitoo';
 import { startStripeSimulator, type StripeSimulator } from '../simulators/stripe';
@@ -23,7 +27,9 @@ import { storeHealthPage } from '../starters/ops-page';
 import { createConnectors } from '../bootstrap/connectors';
 import { dataConverter } from '../bootstrap/data-converter';
 import { connectClient, loadTemporalConfig } from '../bootstrap/temporal-connection';
-import { createInventoryWorker, createMainWorker } from '../workers/create-workers';
+import { createCatalogueWorker, createInventoryWorker, createMainWorker } from '../workers/create-workers';
+import { createCatalogueConnectors } from '../bootstrap/connectors';
+import type { CatalogueMapping } from '../domain/catalogue';
 
 /**
  * The whole integration on one machine: the three simulators, the events receiver and the two
@@ -97,6 +103,15 @@ export interface LocalStackOptions {
    * must show inputs and results while there is no codec endpoint for it to decrypt with).
    */
   payloadKeys?: { keys: string; currentKeyId?: string } | null;
+  /**
+   * Run the product sync (issue 15): the mapping gets this catalogue section, the BC simulator's
+   * price-list page is configured, Shopify's pre-existing items get products of their own (the
+   * shop's catalogue before the integration, which the sync adopts), products/update webhooks are
+   * subscribed, and the catalogue worker runs with the others.
+   */
+  catalogueSync?: CatalogueMapping;
+  /** PRICE_UPDATE_SLA (default 5m): tests shorten it to see a late price park and resolve. */
+  priceUpdateSla?: string;
   /** Serve the store health page as the receiver process does (OPS_PASSWORD set), linking into this Temporal UI. */
   opsPage?: { temporalUiUrl?: string };
   logger: Logger;
@@ -186,7 +201,12 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         );
     }
   };
-  const mapping: Mapping = { stores: [], warehouses: [], buffers };
+  const mapping: Mapping = {
+    stores: [],
+    warehouses: [],
+    buffers,
+    ...(opts.catalogueSync ? { catalogue: opts.catalogueSync } : {}),
+  };
   for (const store of opts.stores) {
     sitoo.pos.seedWarehouse({ warehouseId: store.warehouseId, name: store.name, stock: store.stock });
     if (!store.mapped) continue;
@@ -225,6 +245,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       sitooMirrorWarehouseId: w.sitooMirrorWarehouseId,
     });
   }
+  if (opts.catalogueSync) ecommerce.state.products.wrapBareItems();
   await mkdir(opts.dataDir, { recursive: true });
   const mappingFile = join(opts.dataDir, 'mapping.yaml');
   await writeFile(mappingFile, stringify(mapping));
@@ -246,6 +267,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     BC_CLIENT_ID: erp.clientId,
     BC_CLIENT_SECRET: erp.clientSecret,
     BC_SCOPE: erp.scope,
+    ...(opts.catalogueSync ? { BC_PRICE_LIST_API: CATALOGUE_API_PATH } : {}),
+    ...(opts.priceUpdateSla ? { PRICE_UPDATE_SLA: opts.priceUpdateSla } : {}),
     SHOPIFY_SHOP_URL: ecommerce.shopUrl,
     SHOPIFY_API_VERSION: ecommerce.apiVersion,
     SHOPIFY_ACCESS_TOKEN: ecommerce.accessToken,
@@ -318,6 +341,16 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         temporalUiUrl: env.TEMPORAL_UI_URL,
       }),
       createInventoryWorker({ ...common, accountId: env.SITOO_ACCOUNT_ID, ecommerce: connectors.ecommerce }),
+      ...(opts.catalogueSync
+        ? [
+            createCatalogueWorker({
+              ...common,
+              ...createCatalogueConnectors(env),
+              priceUpdateSla: env.PRICE_UPDATE_SLA,
+              maxConcurrentActivityTaskExecutions: env.CATALOGUE_MAX_CONCURRENT_ACTIVITIES,
+            }),
+          ]
+        : []),
     ]);
     running = { workers, done: Promise.all(workers.map((w) => w.run())) };
   }
@@ -375,7 +408,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   // The simulated shop's domain is its host, as a real shop's is its myshopify.com host.
   ecommerce.webhooks.configure({ shopDomain: shopDomainOf(ecommerce.shopUrl) });
   ecommerce.webhooks.subscribe({
-    topics: ['orders/create', 'orders/cancelled'],
+    topics: ['orders/create', 'orders/cancelled', ...(opts.catalogueSync ? ['products/update' as const] : [])],
     url: `${webhooksUrl}/webhooks/shopify`,
     secret: env.SHOPIFY_WEBHOOK_SECRETS[0]!,
   });

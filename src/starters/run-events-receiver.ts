@@ -15,6 +15,7 @@ import { createShopifyWebhooksReceiver } from './shopify-webhooks-receiver';
 import { createSitooEventsReceiver } from './sitoo-events-receiver';
 import { storeHealthPage } from './ops-page';
 import { ensureSitooPollSchedule } from '../client/sitoo-poll-schedule';
+import { ensureCatalogueReconcileSchedule, ensureCatalogueSyncSchedule } from '../client/catalogue-starts';
 import { ensureExceptionEscalationSchedule } from '../client/exception-escalation-schedule';
 import { ensureErpStockPollSchedule, ensureStockDriftSchedule } from '../client/stock-starts';
 import { ensureWebOrderPollScheduleFromEnv } from '../client/web-order-poll-schedule';
@@ -83,6 +84,15 @@ runMain(async () => {
     {
       name: 'exception escalation schedule',
       run: () => ensureExceptionEscalationSchedule(client, env.EXCEPTION_ESCALATION_INTERVAL),
+    },
+    // Only with a catalogue in the mapping: without one there is no product sync to run.
+    {
+      name: 'catalogue schedules',
+      run: async () => {
+        if (!mapping.current().catalogue) return 'no catalogue in the mapping';
+        await ensureCatalogueSyncSchedule(client, env.CATALOGUE_SYNC_INTERVAL);
+        return ensureCatalogueReconcileSchedule(client, env.CATALOGUE_RECONCILE_INTERVAL);
+      },
     },
     // Each store's day closes at its local closing time, in its own time zone from the mapping (the
     // zone its documents are dated in and end of day reads its day in). The mapping is read at

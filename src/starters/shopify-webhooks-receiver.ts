@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import {
+  parseShopifyProductWebhook,
   shopifyOrderWebhookSchema,
   shopifyWebhookHeaders,
   ShopifyWebhookVerifier,
@@ -24,6 +25,7 @@ import {
   reply,
   type ServerLimits,
 } from './http-io';
+import { startProductEditCheck } from '../client/catalogue-starts';
 import { signalClickAndCollectCancelled, startClickAndCollect } from '../client/click-and-collect-starts';
 import { recordException } from '../client/recorded-exception-starts';
 import { boundedCopy, deliveryKey, printable, refusedForGood } from './safe-copy';
@@ -155,6 +157,7 @@ export function createShopifyWebhooksReceiver(opts: ShopifyWebhooksOptions) {
     raw: Buffer,
   ): Promise<WebhookOutcome> {
     const { topic } = headers;
+    if (topic === 'products/update') return productUpdated(key, headers, raw);
     if (topic !== 'orders/create' && topic !== 'orders/cancelled') return 'ignored';
     let json: unknown;
     try {
@@ -181,6 +184,27 @@ export function createShopifyWebhooksReceiver(opts: ShopifyWebhooksOptions) {
     } catch (err) {
       if (!refusedForGood(err)) throw err;
       return park(key, headers, json, `Temporal refused it: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * products/update: only a notice (our own writes fire it too). The product named in the signed
+   * body is read back from Shopify and compared with the master by the edit check it starts.
+   */
+  async function productUpdated(
+    key: string,
+    headers: { topic: string; webhookId: string; triggeredAt?: string },
+    raw: Buffer,
+  ): Promise<WebhookOutcome> {
+    const parsed = parseShopifyProductWebhook(raw);
+    if ('error' in parsed)
+      return park(key, headers, { excerpt: raw.toString('utf8', 0, 2_000) }, `not a Shopify product: ${parsed.error}`);
+    const { admin_graphql_api_id: productId, updated_at: updatedAt } = parsed.product;
+    try {
+      return (await startProductEditCheck(opts.client, productId, updatedAt)) ? 'started' : 'duplicate';
+    } catch (err) {
+      if (!refusedForGood(err)) throw err;
+      return park(key, headers, parsed.product, `Temporal refused it: ${(err as Error).message}`);
     }
   }
 

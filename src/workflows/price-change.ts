@@ -10,7 +10,10 @@ const catalogue = summarised(proxyActivities<CatalogueActivities>(CATALOGUE_WORK
   verifyPrices: ({ skus }) => `Read ${skus.length} prices back from every subscriber`,
 });
 
-const DEFAULT_CHECK_EVERY = '15s';
+/** Read back often enough to tell a late price within a fifth of its SLA, never more than every 15 s. */
+function defaultCheckEveryMs(slaMs: number): number {
+  return Math.min(15_000, Math.max(1_000, Math.floor(slaMs / 5)));
+}
 
 /**
  * Prices that take effect at one moment. A durable timer waits for the moment (a campaign that
@@ -29,8 +32,9 @@ export async function priceChangeWorkflow(input: PriceChangeInput): Promise<Pric
   };
   const parking = installParking({ status, statusQuery: priceChangeStatusQuery, refusalActions: ['retry'] });
   const effective = Date.parse(input.effectiveAt);
-  const deadline = effective + durationMs('sla', input.sla);
-  const every = durationMs('checkEvery', input.checkEvery ?? DEFAULT_CHECK_EVERY);
+  const slaMs = durationMs('sla', input.sla);
+  const deadline = effective + slaMs;
+  const every = input.checkEvery ? durationMs('checkEvery', input.checkEvery) : defaultCheckEveryMs(slaMs);
 
   return parking.run(async () => {
     if (effective > Date.now()) await sleep(effective - Date.now());

@@ -22,6 +22,7 @@ export const TEST_NAMESPACES = [
   'e2e-observability',
   'e2e-escalation',
   'e2e-bulk-resolve',
+  'e2e-catalogue',
 ] as const;
 export type TestNamespace = (typeof TEST_NAMESPACES)[number];
 

@@ -78,7 +78,7 @@ export interface MasterPriceLine {
   /** First day (YYYY-MM-DD) in the channel's own time zone; absent: no start. */
   startingDate?: string;
   /**
-   * Local time of day (HH:MM) the price starts on its first day; absent: midnight. BC's line has a
+   * Local time of day (HH:MM or HH:MM:SS) the price starts on its first day; absent: midnight. BC's line has a
    * date only: a campaign that starts mid-day needs this one field added to the custom page.
    */
   startingTime?: string;

@@ -61,7 +61,7 @@ export const priceListLines = defineSet({
     endingDate: l.endingDate || BLANK_DATE,
     // The extension's one table field: BC's line has a date only, and a campaign may start mid-day.
     // A Time field nobody filled in is 0T, served as midnight, which is what an unused start means.
-    startingTime: l.startingTime ? `${l.startingTime}:00` : BLANK_TIME,
+    startingTime: l.startingTime ? `${l.startingTime}:00`.slice(0, 8) : BLANK_TIME,
     status: l.status,
     lastModifiedDateTime: iso(l.lastModified),
   }),

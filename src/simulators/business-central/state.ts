@@ -685,8 +685,8 @@ function checkPriceLine(l: BcPriceListLine): void {
     ['endingDate', l.endingDate],
   ] as const)
     if (d && !/^\d{4}-\d{2}-\d{2}$/.test(d)) throw new Error(`price line ${name} '${d}' is not YYYY-MM-DD`);
-  if (l.startingTime && !/^([01]\d|2[0-3]):[0-5]\d$/.test(l.startingTime))
-    throw new Error(`price line startingTime '${l.startingTime}' is not HH:MM`);
+  if (l.startingTime && !/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/.test(l.startingTime))
+    throw new Error(`price line startingTime '${l.startingTime}' is not HH:MM or HH:MM:SS`);
   if (l.startingDate && l.endingDate && l.endingDate < l.startingDate)
     throw new Error(`price line ending date ${l.endingDate} is before its starting date ${l.startingDate}`);
 }

@@ -61,7 +61,7 @@ export function productRootValue(
     return {
       sku: v.sku,
       title: v.optionValues.map((o) => o.name).join(' / '),
-      price: v.price,
+      price: catalogue.shownPrice(v),
       compareAtPrice: v.compareAtPrice,
       barcode: v.barcode,
       product: () => product(p),

@@ -28,6 +28,8 @@ export interface VariantRecord {
   barcode: string | null;
   /** Money as Shopify shows it: a 2-decimal string. */
   price: string;
+  /** While `priceReadLagMs` hides a new price: the price reads still show, until when (ms). */
+  shown?: { price: string; until: number };
   compareAtPrice: string | null;
   optionValues: Array<{ optionName: string; name: string }>;
   createdAt: string;
@@ -120,6 +122,12 @@ export class ProductCatalogue {
    * it to the existing variant with the same option values instead.
    */
   matchVariantsByOptions = false;
+  /**
+   * How long a changed variant price keeps reading as the old one (default 0): a write Shopify
+   * accepted but does not show yet, as its search index and caches trail writes. What makes a
+   * price late although every write succeeded (price-update-delay).
+   */
+  priceReadLagMs = 0;
   private readonly products = new Map<string, ProductRecord>();
   private readonly variantOwner = new Map<string, string>();
   private readonly listeners = new Set<(e: ProductEvent) => void>();
@@ -162,6 +170,50 @@ export class ProductCatalogue {
   }
 
   /** Products holding a variant with this SKU. */
+  /**
+   * Gives every inventory item that has no product one of its own (one variant, no metafields):
+   * the shop's catalogue as it was before the integration, which the sync adopts by SKU.
+   */
+  wrapBareItems(): number {
+    let wrapped = 0;
+    const now = new Date().toISOString();
+    for (const item of this.stock.items.values()) {
+      if (this.variantOwner.has(item.variantId)) continue;
+      const num = this.nextProduct++;
+      const id = gid('Product', num);
+      const variant: VariantRecord = {
+        id: item.variantId,
+        num: item.num,
+        itemId: item.id,
+        sku: item.sku,
+        barcode: null,
+        price: '0.00',
+        compareAtPrice: null,
+        optionValues: [{ optionName: 'Title', name: 'Default Title' }],
+        createdAt: now,
+        updatedAt: now,
+      };
+      this.products.set(id, {
+        id,
+        num,
+        title: item.sku,
+        handle: item.sku.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
+        status: 'ACTIVE',
+        productType: '',
+        vendor: '',
+        tags: [],
+        options: [{ name: 'Title', values: ['Default Title'] }],
+        metafields: [],
+        variants: [variant],
+        createdAt: now,
+        updatedAt: now,
+      });
+      this.variantOwner.set(variant.id, id);
+      wrapped++;
+    }
+    return wrapped;
+  }
+
   bySku(sku: string): ProductRecord[] {
     return this.all().filter((p) => p.variants.some((v) => v.sku === sku));
   }
@@ -270,7 +322,7 @@ export class ProductCatalogue {
     if (userErrors.length && !allowPartialUpdates) return { product: null, updated: [], userErrors };
     const now = new Date().toISOString();
     for (const { input, variant } of valid) {
-      if (input.price != null) variant.price = money(input.price);
+      if (input.price != null) this.setPrice(variant, money(input.price));
       if (input.compareAtPrice !== undefined)
         variant.compareAtPrice = input.compareAtPrice === null ? null : money(input.compareAtPrice);
       if (input.barcode !== undefined) variant.barcode = input.barcode;
@@ -485,11 +537,22 @@ export class ProductCatalogue {
     const sku = v.inventoryItem?.sku ?? v.sku;
     if (sku !== undefined) this.setSku(variant, sku);
     if (v.barcode !== undefined) variant.barcode = v.barcode;
-    if (v.price != null) variant.price = money(v.price);
+    if (v.price != null) this.setPrice(variant, money(v.price));
     if (v.compareAtPrice !== undefined)
       variant.compareAtPrice = v.compareAtPrice === null ? null : money(v.compareAtPrice);
     variant.optionValues = v.optionValues.map((o) => ({ optionName: o.optionName ?? '', name: o.name ?? '' }));
     variant.updatedAt = now;
+  }
+
+  /** The price a read shows now (see priceReadLagMs). */
+  shownPrice(variant: VariantRecord): string {
+    return variant.shown && Date.now() < variant.shown.until ? variant.shown.price : variant.price;
+  }
+
+  private setPrice(variant: VariantRecord, price: string): void {
+    if (price !== variant.price && this.priceReadLagMs > 0)
+      variant.shown = { price: this.shownPrice(variant), until: Date.now() + this.priceReadLagMs };
+    variant.price = price;
   }
 
   private setSku(variant: VariantRecord, sku: string | null): void {

@@ -321,6 +321,17 @@ export class ShopifyCatalogue implements ShopifyCataloguePort {
         reason: `the Shopify product has more than ${MAX_VARIANTS} variants`,
         ref: refOf(held),
       };
+    if (!held) {
+      const adopted = await this.adoptable(p, opts);
+      if (adopted && 'reason' in adopted) return { ...base, result: 'rejected', reason: adopted.reason };
+      if (adopted) {
+        // The shop sold this SKU before the integration: that product becomes the master's, not a twin of it.
+        const plan = planProduct(p, adopted);
+        const variables = { ...plan.variables, identifier: { id: adopted.id } };
+        const data = await this.graphql('ProductSet', PRODUCT_SET, variables, productSetDataSchema, opts, 'mutation');
+        return outcomeOf(p, data.productSet, 'updated');
+      }
+    }
     const plan = planProduct(p, held);
     if (held) {
       const heldVersion = held.version?.value;
@@ -332,6 +343,32 @@ export class ShopifyCatalogue implements ShopifyCataloguePort {
     }
     const data = await this.graphql('ProductSet', PRODUCT_SET, plan.variables, productSetDataSchema, opts, 'mutation');
     return outcomeOf(p, data.productSet, held ? 'updated' : 'created');
+  }
+
+  /**
+   * A product that already sells one of these SKUs without our master id (the shop's own catalogue
+   * before the integration): adopted by its id. One held by another master id, or the SKUs spread
+   * over several products, is refused: merchandising decides which product is the master's.
+   */
+  private async adoptable(
+    p: CatalogueProduct,
+    opts: CatalogueCallOptions,
+  ): Promise<ShopifyProduct | { reason: string } | undefined> {
+    const found = await this.variantsBySku(
+      p.variants.map((v) => v.sku),
+      opts,
+    );
+    const owners = new Set([...found.values()].map((v) => v.product?.id).filter((id): id is string => !!id));
+    if (owners.size === 0) return undefined;
+    if (owners.size > 1)
+      return { reason: `SKUs of ${p.sku} are on ${owners.size} Shopify products (${[...owners].join(', ')})` };
+    const [productId] = [...owners];
+    const data = await this.graphql('ProductById', PRODUCT_BY_ID, { id: productId }, productByIdSchema, opts);
+    const product = data.product;
+    if (!product) return undefined;
+    if (product.masterId && product.masterId.value !== p.masterId)
+      return { reason: `SKU ${p.sku} is on Shopify product ${product.id} of master id ${product.masterId.value}` };
+    return product;
   }
 
   async setPrices(

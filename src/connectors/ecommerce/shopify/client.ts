@@ -79,6 +79,11 @@ const TRANSIENT_CODES = new Set([
 export class ShopifyThrottledError extends TransientError {}
 
 export interface ShopifyClientOptions extends OrderOpsOptions {
+  /**
+   * Share of the cost bucket (0..0.9) this client never spends: the catalogue worker's client
+   * leaves it to the stock writes, which share the bucket of the same app and shop.
+   */
+  bucketReserve?: number;
   /** e.g. https://my-shop.myshopify.com or the simulator's http://127.0.0.1:port */
   shopUrl: string;
   apiVersion: string;
@@ -112,13 +117,14 @@ export class ShopifyClient implements EcommercePort {
   private readonly timeoutMs: number | undefined;
   private readonly dispatcher: Dispatcher | undefined;
   private readonly maxThrottleWaitMs: number;
-  private readonly gate = new ThrottleGate();
+  private readonly gate: ThrottleGate;
   private readonly orders: ShopifyOrderOps;
   private readonly orderPoll: ShopifyOrderPoll;
   // An ES private field, not a property, so the token never shows up when the client is logged or inspected.
   readonly #accessToken: string;
 
   constructor(opts: ShopifyClientOptions) {
+    this.gate = new ThrottleGate(Date.now, Math.min(0.9, Math.max(0, opts.bucketReserve ?? 0)));
     this.endpoint = `${opts.shopUrl.replace(/\/+$/, '')}/admin/api/${encodeURIComponent(opts.apiVersion)}/graphql.json`;
     this.timeoutMs = opts.timeoutMs;
     this.dispatcher = opts.dispatcher;

@@ -33,7 +33,15 @@ export class ThrottleGate {
   private turn: Promise<void> = Promise.resolve();
   private readonly wakers = new Set<() => void>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  /**
+   * `reserve`: the share of the bucket (0..0.9) this client leaves alone, so another client of the
+   * same app and shop (the stock writes) always finds room: the catalogue's client waits for
+   * `cost + reserve x bucket` while the stock client waits for `cost` only.
+   */
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly reserve = 0,
+  ) {}
 
   /** The bucket size as last reported; lets callers size their requests to it. */
   get maximumAvailable(): number | undefined {
@@ -118,7 +126,7 @@ export class ThrottleGate {
     const s = this.status;
     // Until an answer says how big the bucket is, calls go one at a time.
     if (!s) return this.inFlightCount > 0 ? Infinity : 0;
-    const need = Math.min(cost, s.maximumAvailable);
+    const need = Math.min(cost + this.reserve * s.maximumAvailable, s.maximumAvailable);
     const elapsedS = Math.max(0, this.now() - this.statusAt) / 1000;
     const projected = Math.min(s.maximumAvailable, s.currentlyAvailable + s.restoreRate * elapsedS) - this.inFlightCost;
     if (projected >= need) return 0;

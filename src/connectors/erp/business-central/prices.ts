@@ -30,9 +30,8 @@ export interface PriceLineReadOptions {
 export function priceLineOf(l: PriceListLineWire): MasterPriceLine | undefined {
   if (l.assetType !== 'Item') return undefined;
   const sku = normaliseCode(l.assetNo);
-  // Campaigns start on a minute; seconds typed into the field are dropped rather than refused, so
-  // one odd line never stops the stream.
-  const time = l.startingTime.slice(0, 5);
+  // BC's Time has seconds (and milliseconds, dropped): HH:MM, or HH:MM:SS when they are not zero.
+  const time = l.startingTime.slice(6, 8) === '00' ? l.startingTime.slice(0, 5) : l.startingTime.slice(0, 8);
   return {
     id: l.id,
     priceListCode: normaliseCode(l.priceListCode),
