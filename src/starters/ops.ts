@@ -4,6 +4,7 @@ import { basicAuth } from '../connectors/http';
 import { runMain } from '../bootstrap/entrypoint';
 import type { HealthSnapshot } from '../client/store-health';
 import { renderHealthText } from './health-render';
+import { catalogueCommand, CATALOGUE_USAGE } from './ops-catalogue';
 import { resolveCommand, RESOLVE_USAGE } from './ops-resolve';
 
 /**
@@ -14,6 +15,8 @@ import { resolveCommand, RESOLVE_USAGE } from './ops-resolve';
  *
  * `npm run ops -- resolve --query ... --action ... --reason ...`: bulk resolution (ops-resolve.ts),
  * which needs Temporal's connection settings and the payload keys, and not the page's.
+ *
+ * `npm run ops -- catalogue push ...`: products pushed from the master now (ops-catalogue.ts).
  */
 const HEALTH_USAGE = 'usage: npm run ops -- health [--store S02] [--date yyyy-mm-dd] [--json]';
 
@@ -21,8 +24,9 @@ runMain(async () => {
   const [command, ...args] = process.argv.slice(2);
   if (command === 'health') process.exitCode = await health(args);
   else if (command === 'resolve') process.exitCode = await resolveCommand(args);
+  else if (command === 'catalogue') process.exitCode = await catalogueCommand(args);
   else {
-    console.error(`${HEALTH_USAGE}\n${RESOLVE_USAGE}`);
+    console.error(`${HEALTH_USAGE}\n${RESOLVE_USAGE}\n${CATALOGUE_USAGE}`);
     process.exitCode = 2;
   }
 });

@@ -15,7 +15,7 @@ import {
 } from '../../src/workflows/catalogue-contract';
 import type { RecordedExceptionStatus } from '../../src/workflows/recorded-exception-contract';
 import { statusQuery } from '../../src/workflows/sale-contract';
-import { erpDocs, saleHandle, startTestStack } from './stack-fixture';
+import { erpDocs, runOps, saleHandle, startTestStack } from './stack-fixture';
 import { connectTemporal, waitFor, type TestTemporal } from '../support/temporal';
 
 /**
@@ -240,5 +240,25 @@ describe('product master: Business Central to Sitoo and Shopify', () => {
     } finally {
       stack.ecommerce.state.products.priceReadLagMs = 0;
     }
+  });
+
+  it('pushes one SKU on demand from the command line, after a fix in the master, and refuses a muddled request', async () => {
+    const env = {
+      TEMPORAL_ADDRESS: stack.envVars.TEMPORAL_ADDRESS!,
+      TEMPORAL_NAMESPACE: stack.envVars.TEMPORAL_NAMESPACE!,
+      TEMPORAL_PAYLOAD_KEYS: stack.envVars.TEMPORAL_PAYLOAD_KEYS!,
+    };
+    const muddled = await runOps(['catalogue', 'push', '--sku', 'TEE-1', '--all', '--requested-by', 'me'], env);
+    expect(muddled.code).toBe(2);
+    expect(muddled.stderr).toMatch(/exactly one of --sku, --category or --all/);
+    // Someone retitled TEE-1 in Shopify and the notice was lost: a push puts the master's title back.
+    const product = shopifyProduct('TEE-1')!;
+    product.title = 'Lost notice';
+    const pushed = await runOps(['catalogue', 'push', '--sku', 'tee-1', '--requested-by', 'merch desk', '--wait'], env);
+    expect(pushed.stderr).toBe('');
+    expect(pushed.code).toBe(0);
+    expect(pushed.stdout).toMatch(/started catalogue-push-skus-TEE-1-/);
+    expect(pushed.stdout).toMatch(/done: 1 read, 1 pushed/);
+    expect(shopifyProduct('TEE-1')?.title).toBe('T-shirt');
   });
 });
