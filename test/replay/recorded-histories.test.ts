@@ -328,4 +328,51 @@ describe('recorded histories replay against the current workflow code', () => {
       'sale-10020-3001',
     );
   });
+
+  // Recorded with issue 15's catalogue flows, from test/e2e/catalogue.test.ts's stack with payloads
+  // in clear: the first sync (adoption, price-change children), a late price parked and resolved
+  // by itself, a refused product skipped, an echo of our own write checked, a push of one SKU.
+  it.each([
+    [
+      'the first catalogue sync, which pushed three products and started their price checks',
+      'catalogue-sync-v1-synced.bin',
+      'catalogue-sync-test-1',
+      { closed: 'completed', result: { changedProducts: 3 }, children: ['priceChangeWorkflow'] },
+    ],
+    [
+      'a price Shopify showed late, parked as price-update-delay and resolved automatically',
+      'price-change-v1-late-resolved-automatically.bin',
+      'price-change-20261203T183304630Z-4144b99a71925ed7',
+      {
+        closed: 'completed',
+        result: { step: 'visible', resolutions: [{ exceptionType: 'price-update-delay', via: 'automatic' }] },
+        children: [],
+      },
+    ],
+    [
+      'a product Sitoo refused, parked as product-rejected and skipped',
+      'product-rejected-v1-skipped.bin',
+      'product-rejected-sitoo-BAD#1',
+      { closed: 'completed', result: { step: 'skipped', sku: 'BAD#1' }, children: [] },
+    ],
+    [
+      'a products/update notice of our own write, which matched the master and ended without a report',
+      'product-edit-check-v1-echo.bin',
+      'product-edit-shopify-8000001-20261203T183316015Z',
+      { closed: 'completed', result: { conflicts: 0 }, children: [] },
+    ],
+    [
+      'a push of one SKU on demand',
+      'catalogue-push-v1-one-sku.bin',
+      'catalogue-push-skus-TEE-1-20261203T183315911Z',
+      { closed: 'completed', result: { step: 'done', read: 1, pushed: 1 }, children: [] },
+    ],
+  ])('%s (issue 15)', async (_title, file, workflowId, expected) => {
+    const history = proto.temporal.api.history.v1.History.decode(readFileSync(join(histories, file)));
+    const { result, children, closed } = summarise(history);
+    expect(closed).toBe(expected.closed);
+    expect([...new Set(children)]).toEqual(expected.children);
+    expect(result).toMatchObject(expected.result);
+    await Worker.runReplayHistory(replayOptions(), history, workflowId);
+  });
 });
