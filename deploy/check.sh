@@ -42,6 +42,7 @@ for overlay in deploy/k8s/overlays/*/; do
     const docs = require("node:fs").readFileSync(process.argv[1], "utf8").split(/^---$/m);
     const wants = { "worker-main": ["retail-sitoo", "retail-business-central", "retail-shopify-api", "retail-stripe", "retail-temporal", "retail-team-webhooks"],
       "worker-inventory": ["retail-sitoo", "retail-business-central", "retail-shopify-api", "retail-temporal"],
+      "worker-catalogue": ["retail-sitoo", "retail-business-central", "retail-shopify-api", "retail-temporal"],
       "receiver": ["retail-events", "retail-shopify-webhooks", "retail-temporal", "retail-codec", "retail-ops"] };
     for (const [name, secrets] of Object.entries(wants)) {
       const doc = docs.find((d) => /kind: Deployment/.test(d) && new RegExp(`^  name: ${name}$`, "m").test(d));

@@ -106,7 +106,7 @@ func ordered(p *types.Project) []string {
 			problems = append(problems, fmt.Sprintf("%s must depend on %s with %s, has %q", service, dependency, condition, got))
 		}
 	}
-	for _, s := range []string{"worker-main", "worker-inventory", "receiver"} {
+	for _, s := range []string{"worker-main", "worker-inventory", "worker-catalogue", "receiver"} {
 		want(s, "temporal-setup", types.ServiceConditionCompletedSuccessfully)
 	}
 	want("temporal-setup", "temporal", types.ServiceConditionHealthy)
@@ -125,7 +125,7 @@ func simulatorsAgree(p *types.Project) []string {
 	if len(sims.EnvFiles) > 0 {
 		problems = append(problems, "simulators must not read an env_file")
 	}
-	for _, name := range []string{"worker-main", "worker-inventory", "receiver"} {
+	for _, name := range []string{"worker-main", "worker-inventory", "worker-catalogue", "receiver"} {
 		s, err := p.GetService(name)
 		if err != nil {
 			problems = append(problems, err.Error())

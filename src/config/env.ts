@@ -67,7 +67,7 @@ const telemetry = {
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** The OTLP/HTTP collector traces go to (…/v1/traces is appended); unset: no traces leave the process. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-  /** Names the process in traces; default retail-main-worker, retail-inventory-worker or retail-receiver. */
+  /** Names the process in traces; default retail-main-worker, retail-inventory-worker, retail-catalogue-worker or retail-receiver. */
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
 };
 

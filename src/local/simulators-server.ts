@@ -158,6 +158,9 @@ export async function startSimulatorsServer(source: Record<string, string | unde
       });
     seedWeb(w.webLocationId, w.name);
   }
+  // With a catalogue in the mapping, the shop's items get products of their own first: the shop's
+  // catalogue before the integration, which the sync adopts by SKU (as the local stack does).
+  if (mapping.catalogue) ecommerce.state.products.wrapBareItems();
 
   const webhookSecret = env.SHOPIFY_WEBHOOK_SECRETS.split(',')[0]!.trim();
   sitoo.events.setReceiver({
@@ -170,7 +173,7 @@ export async function startSimulatorsServer(source: Record<string, string | unde
   // The receiver acts only on webhooks from the host of SHOPIFY_SHOP_URL, as from a real shop's.
   ecommerce.webhooks.configure({ shopDomain: new URL(env.SHOPIFY_SHOP_URL).hostname.toLowerCase() });
   ecommerce.webhooks.subscribe({
-    topics: ['orders/create', 'orders/cancelled'],
+    topics: ['orders/create', 'orders/cancelled', ...(mapping.catalogue ? ['products/update' as const] : [])],
     url: env.SIM_WEBHOOKS_URL,
     secret: webhookSecret,
   });

@@ -56,7 +56,12 @@ afterAll(async () => {
 
 describe('npm run build', () => {
   it('writes the entry points and the workflow bundle', () => {
-    for (const entry of ['workers/main.js', 'workers/inventory.js', 'starters/run-events-receiver.js']) {
+    for (const entry of [
+      'workers/main.js',
+      'workers/inventory.js',
+      'workers/catalogue.js',
+      'starters/run-events-receiver.js',
+    ]) {
       expect(existsSync(join(outDir, entry)), entry).toBe(true);
     }
     expect(existsSync(join(outDir, 'starters/temporal-setup.js'))).toBe(true);
@@ -92,7 +97,15 @@ describe('npm run build', () => {
     expect(run.out.stdout).toContain('inventory worker stopped');
   });
 
-  it('compose without outside accounts: the compiled simulators serve what the processes are given, and a Sitoo stock move reaches the web', async () => {
+  it('the compiled catalogue worker reads its own variables: a bad one is named and it exits 1', async () => {
+    const run = startCompiled('workers/catalogue.js', { ...variables, CATALOGUE_SHOPIFY_BUCKET_RESERVE: '0.95' });
+    expect(await run.exited).toBe(1);
+    expect(run.out.stderr.trim()).toBe(
+      'Invalid configuration for the catalogue worker:\n  CATALOGUE_SHOPIFY_BUCKET_RESERVE: Too big: expected number to be <=0.9',
+    );
+  });
+
+  it('compose without outside accounts: the compiled simulators serve what the processes are given, the catalogue reaches the web shop, and a Sitoo stock move reaches the web', async () => {
     // docker-compose.yml's topology on loopback: the same entry points and variables, free ports for the fixed ones.
     const [sitooPort, bcPort, shopPort, stripePort, eventsPort, webhooksPort] = await Promise.all(
       Array.from({ length: 6 }, freePort),
@@ -137,11 +150,18 @@ describe('npm run build', () => {
       WORKER_HEALTH_PORT: String(await freePort()),
       METRICS_PORT: String(workerMetrics),
     });
+    const catalogueWorker = startCompiled('workers/catalogue.js', {
+      ...processes,
+      WORKER_HEALTH_PORT: String(await freePort()),
+      METRICS_PORT: String(await freePort()),
+    });
     const receiver = startCompiled('starters/run-events-receiver.js', {
       ...processes,
       EVENTS_PORT: String(eventsPort),
       WEBHOOKS_PORT: String(webhooksPort),
       METRICS_PORT: String(receiverMetrics),
+      // The example mapping has a catalogue: the receiver's sync schedule runs it, here often.
+      CATALOGUE_SYNC_INTERVAL: '2s',
     });
 
     const webOnHand = async (sku: string): Promise<number | undefined> => {
@@ -160,15 +180,43 @@ describe('npm run build', () => {
       };
       return body.data.location.inventoryLevels.nodes.find((n) => n.item.sku === sku)?.quantities[0]?.quantity;
     };
+    /** Every web variant sold under the SKU, with its product's title: one, or the sync made a twin. */
+    const webVariants = async (sku: string) => {
+      const res = await fetch(`http://127.0.0.1:${shopPort}/admin/api/2026-04/graphql.json`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-shopify-access-token': 'shpat_simulated' },
+        body: JSON.stringify({
+          query: `{ productVariants(first: 10, query: "sku:${sku}") { nodes { sku price product { title } } } }`,
+        }),
+      });
+      const body = (await res.json()) as {
+        data: { productVariants: { nodes: { sku: string; price: string; product: { title: string } | null }[] } };
+      };
+      return body.data.productVariants.nodes;
+    };
     // Seeded from the mapping: store S01's web location holds the store's stock less the mapping's buffer (TEE-BLK-M: 2).
     expect(await webOnHand('JEANS-32')).toBe(10);
     expect(await webOnHand('TEE-BLK-M')).toBe(18);
 
     await waitFor('the receiver to be up', async () => {
-      for (const p of [worker, receiver])
+      for (const p of [worker, catalogueWorker, receiver])
         if (p.child.exitCode !== null) throw new Error(`exited ${p.child.exitCode}: ${p.out.stderr}`);
       return (await fetch(`http://127.0.0.1:${eventsPort}/healthz`).catch(() => undefined))?.ok;
     });
+    // The catalogue worker adopts the shop's existing product for each master item (its title was
+    // the SKU) and writes the master's title and price onto it: no second variant for the SKU.
+    await waitFor(
+      'the catalogue sync to reach the web shop',
+      async () => {
+        if (catalogueWorker.child.exitCode !== null)
+          throw new Error(`exited ${catalogueWorker.child.exitCode}: ${catalogueWorker.out.stderr}`);
+        return (await webVariants('JEANS-32')).some((v) => v.product?.title === 'Jeans 32');
+      },
+      60_000,
+    );
+    expect(await webVariants('JEANS-32')).toEqual([
+      { sku: 'JEANS-32', price: '799.00', product: { title: 'Jeans 32' } },
+    ]);
     const moved = await fetch(`http://127.0.0.1:${sitooPort}/v2/accounts/10020/sites/1/warehousetransactions.json`, {
       method: 'POST',
       headers: {
@@ -192,10 +240,11 @@ describe('npm run build', () => {
       /^retail_receiver_events_total\{receiver="sitoo-events",outcome="stock-signalled"\} 1$/m,
     );
 
-    for (const p of [worker, receiver, sims]) p.child.kill('SIGTERM');
+    for (const p of [worker, catalogueWorker, receiver, sims]) p.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
+    expect(await catalogueWorker.exited).toBe(0);
     expect(await receiver.exited).toBe(0);
-  }, 120_000);
+  }, 180_000);
 });
 
 /** A port nothing listens on now (the local stack's own picker). */
