@@ -174,6 +174,26 @@ describe('product master: Business Central to Sitoo and Shopify', () => {
     ]);
   });
 
+  it('only reports an edit of a field whose policy says report, and leaves the edit in place', async () => {
+    const shopify = stack.mapping.catalogue!.shopify!;
+    shopify.policy = { title: 'report' };
+    try {
+      stack.ecommerce.state.products.adminEditProduct('BOOK-1', { title: 'Book (signed copy)' });
+      const reports = await waitFor('conflict recorded', async () => {
+        const found = await listed(`WorkflowId STARTS_WITH "master-data-conflict-shopify-BOOK-1"`);
+        return found.length ? found : undefined;
+      });
+      const status = await stack.client.workflow
+        .getHandle(reports[0]!.workflowId)
+        .query<RecordedExceptionStatus>('status');
+      expect(status.exception?.details).toMatchObject({ system: 'shopify', sku: 'BOOK-1', reverted: false });
+      expect(status.exception?.message).toMatch(/reported only/);
+      expect(shopifyProduct('BOOK-1')?.title).toBe('Book (signed copy)');
+    } finally {
+      delete shopify.policy;
+    }
+  });
+
   it('resumes a sale of a SKU the systems did not know once the sync has created it', async () => {
     const sale = stack.sitoo.pos.recordSale({
       warehouseId: 101,
