@@ -432,8 +432,12 @@ export function createCatalogueActivities(deps: CatalogueDeps) {
       const toRevert: CatalogueProduct[] = [];
       for (const copy of mastered) {
         const product = bySku.get(copy.sku);
-        if (!product || copy.version !== product.version) continue;
+        if (!product) continue;
         const expected = projected(input.system, product, linesOf(product.sku), at);
+        // Compared only when the copy was written from the master's current values (same version,
+        // or the same document under a newer version that changed nothing it receives): a copy
+        // that is behind is the sync's to bring up to date, not an edit.
+        if (copy.version !== product.version && copy.fingerprint !== expected.fingerprint) continue;
         const conflicts = fieldConflicts(expected, copy, mapping.fields).map((c) => ({
           ...c,
           policy: conflictPolicy(mapping, c.field),

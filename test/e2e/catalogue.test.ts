@@ -140,6 +140,10 @@ describe('product master: Business Central to Sitoo and Shopify', () => {
   });
 
   it('puts back a price a store edited in Sitoo and reports it to merchandising', async () => {
+    // BC stamps items it touches without changing anything Sitoo receives (a cost adjustment): the
+    // copy stays as written, under the older version, and an edit of it must still be found.
+    stack.erp.state.changeItem('BOOK-1', { displayName: 'Book' });
+    expect((await sync()).subscribers.sitoo?.unchanged).toBe(1);
     stack.sitoo.catalogue.backofficeEdit('BOOK-1', { priceCents: 100 });
     const result = await sync();
     expect(result.conflicts).toBe(1);

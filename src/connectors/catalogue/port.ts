@@ -47,6 +47,8 @@ export interface SubscriberCopy {
   masterId?: string;
   /** The master version stored with the copy. */
   version?: string;
+  /** The fingerprint of the document the sync last wrote there: the values the copy should show. */
+  fingerprint?: string;
   title?: string;
   barcode?: string;
   vatKey?: string;

@@ -334,6 +334,7 @@ export class SitooCatalogue implements SitooCataloguePort {
         sku: main.sku,
         ...(main.custom1 !== undefined && { masterId: main.custom1 }),
         ...(stamp && { version: stamp.version }),
+        ...(stamp?.fingerprint ? { fingerprint: stamp.fingerprint } : {}),
         ...(main.title !== undefined && { title: main.title }),
         ...(main.variantparentid === null && main.barcode !== undefined && { barcode: main.barcode }),
         ...(main.vatid != null && { vatKey: String(main.vatid) }),

@@ -758,6 +758,7 @@ function copyOf(p: ShopifyProduct, sku: string): SubscriberCopy {
     sku,
     ...(p.masterId ? { masterId: p.masterId.value } : {}),
     ...(p.version ? { version: p.version.value } : {}),
+    ...(p.fingerprint ? { fingerprint: p.fingerprint.value } : {}),
     title: p.title,
     // The master has one GTIN per item: a product's barcode is that of its only variant.
     ...(variants.length === 1 && variants[0]!.barcode ? { barcode: variants[0]!.barcode } : {}),
