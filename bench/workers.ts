@@ -11,11 +11,12 @@ import { bounded, sleep } from './stats';
 const { temporal } = proto;
 
 /**
- * The two production workers as child processes (exactly as deployed: `src/workers/main.ts` and
- * `src/workers/inventory.ts` with the stack's environment), so their memory can be sampled and
- * they compete for the CPU the way separate processes do.
+ * The production workers as child processes (exactly as deployed: `src/workers/main.ts`,
+ * `src/workers/inventory.ts` and, for the catalogue benchmark, `src/workers/catalogue.ts`, with the
+ * stack's environment), so their memory can be sampled and they compete for the CPU the way
+ * separate processes do.
  */
-export type WorkerName = 'main' | 'inventory';
+export type WorkerName = 'main' | 'inventory' | 'catalogue';
 
 export interface WorkerProcess {
   name: WorkerName;
@@ -33,12 +34,14 @@ export interface WorkerProcess {
 const ENTRY: Record<WorkerName, string> = {
   main: join(PROJECT_ROOT, 'src', 'workers', 'main.ts'),
   inventory: join(PROJECT_ROOT, 'src', 'workers', 'inventory.ts'),
+  catalogue: join(PROJECT_ROOT, 'src', 'workers', 'catalogue.ts'),
 };
 
 export function spawnWorker(name: WorkerName, env: Record<string, string>, logDir: string): WorkerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY[name]], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn', WORKER_SHUTDOWN_GRACE: '5s' },
+    // Health endpoints off: the workers would all take the default port and all but one would fail.
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn', WORKER_SHUTDOWN_GRACE: '5s', WORKER_HEALTH_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (child.pid === undefined) throw new Error(`could not start the ${name} worker`);
@@ -94,7 +97,7 @@ async function hasPollers(
   return (res.pollers?.length ?? 0) > 0;
 }
 
-/** Until both workers poll both their queues (workflow and activity tasks), or one of them dies. */
+/** Until every worker polls its queue (workflow and activity tasks), or one of them dies. */
 export async function waitUntilPolling(
   client: Client,
   workers: WorkerProcess[],
@@ -103,7 +106,7 @@ export async function waitUntilPolling(
 ): Promise<void> {
   const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = temporal.api.enums.v1.TaskQueueType;
   const deadline = Date.now() + timeoutMs;
-  const queues = [TASK_QUEUES.main, TASK_QUEUES.inventory];
+  const queues = workers.map((w) => TASK_QUEUES[w.name]);
   for (;;) {
     const dead = workers.find((w) => w.exitCode !== undefined);
     if (dead)
@@ -122,7 +125,7 @@ export async function waitUntilPolling(
     if (ready.every(Boolean)) return;
     if (Date.now() > deadline)
       throw new Error(
-        `workers not polling within ${timeoutMs} ms (main/inventory workflow+activity: ${ready.join(',')})`,
+        `workers not polling within ${timeoutMs} ms (${workers.map((w) => w.name).join('/')} workflow+activity: ${ready.join(',')})`,
       );
     if (signal?.aborted) throw new Error('interrupted');
     await sleep(500, signal);

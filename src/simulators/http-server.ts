@@ -206,3 +206,9 @@ function write(res: ServerResponse, r: SimResponse): void {
 export function basicAuth(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
+
+/** Counts one request under `METHOD /path`, numbers and GUIDs in the path as `:id`, so a map stays small. */
+export function countRequest(counts: Map<string, number>, method: string, path: string): void {
+  const key = `${method} ${path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}|\d+/gi, ':id')}`;
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}

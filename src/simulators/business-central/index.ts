@@ -1,5 +1,5 @@
 import { Faults, type FaultConfig } from '../faults';
-import { startSimServer, type SimLoad, type SimRequest, type SimResponse } from '../http-server';
+import { countRequest, startSimServer, type SimLoad, type SimRequest, type SimResponse } from '../http-server';
 import { BC_SCOPE, TokenIssuer } from './auth';
 import { odataError } from './odata';
 import { API_PREFIX, apiRoutes, notFound } from './routes';
@@ -102,6 +102,7 @@ export async function startBusinessCentralSimulator(
     if (!apiPrefix.test(req.path)) return undefined;
     state.requestLog.push({ method: req.method, path: req.path, query: req.query.toString() });
     if (state.requestLog.length > 5000) state.requestLog.shift();
+    countRequest(state.requestCounts, req.method, req.path);
     const denied = auth.check(req);
     if (denied) return denied;
     const [, tenant, env] = envPattern.exec(req.path) ?? [];

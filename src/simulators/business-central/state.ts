@@ -85,6 +85,9 @@ export class BusinessCentralState {
   readonly locations = new Map<string, BcLocation>();
   readonly items = new Map<string, BcItem>();
   readonly itemVariants = new Map<string, BcItemVariant>();
+  /** By number, and by item number and variant code: a catalogue of 20,000 items is looked up per line. */
+  private readonly itemsByNumber = new Map<string, BcItem>();
+  private readonly variantsByKey = new Map<string, BcItemVariant>();
   /** Sales price list lines by id, served by the catalogue API (catalogue-api.ts). */
   readonly priceListLines = new Map<string, BcPriceListLine>();
   /**
@@ -107,6 +110,8 @@ export class BusinessCentralState {
   readonly itemCategoryIds = new Map<string, string>();
   /** Every API request (not token requests), newest last; tests use it to see what a client asked. */
   readonly requestLog: RequestLogEntry[] = [];
+  /** Every API request counted by method and path (ids as `:id`), uncapped: the benchmarks count calls with it. */
+  readonly requestCounts = new Map<string, number>();
   readonly now: () => number;
   private readonly guid: () => string;
   private seqCounter = 0;
@@ -201,6 +206,7 @@ export class BusinessCentralState {
       baseUnitOfMeasureCode: input.baseUnitOfMeasureCode ?? 'PCS',
     };
     this.items.set(item.id, item);
+    this.itemsByNumber.set(item.number, item);
     return item;
   }
   /** A change made by a BC user on the item card: bumps the item's version and lastModifiedDateTime. */
@@ -228,6 +234,7 @@ export class BusinessCentralState {
     const variant = { ...this.base(), itemId: item.id, itemNumber: item.number, code, description: input.description };
     this.stamp(variant, false);
     this.itemVariants.set(variant.id, variant);
+    this.variantsByKey.set(`${variant.itemNumber}|${variant.code}`, variant);
     return variant;
   }
   changeVariant(itemNumber: string, code: string, patch: { description: string }): BcItemVariant {
@@ -296,7 +303,7 @@ export class BusinessCentralState {
     return line;
   }
   variantOf(itemNumber: string, code: string): BcItemVariant | undefined {
-    return [...this.itemVariants.values()].find((v) => v.itemNumber === itemNumber && v.code === code);
+    return this.variantsByKey.get(`${itemNumber}|${code}`);
   }
   private stamp(entity: Versioned, bump = true): void {
     if (bump) entity.version++;
@@ -320,7 +327,7 @@ export class BusinessCentralState {
     return [...this.locations.values()].find((l) => l.code === code);
   }
   itemByNumber(number: string): BcItem | undefined {
-    return [...this.items.values()].find((i) => i.number === number);
+    return this.itemsByNumber.get(number);
   }
   customerByNumber(number: string): BcCustomer | undefined {
     return [...this.customers.values()].find((c) => c.number === number);

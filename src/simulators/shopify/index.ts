@@ -79,6 +79,8 @@ export interface ShopifySimulator {
   operations: Map<string, number>;
   /** THROTTLED answers from the cost bucket per operation name (the throttle fault is counted in faults.counters). */
   throttled: Map<string, number>;
+  /** Points the bucket was charged per operation name (the actual cost of executed requests). */
+  points: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -114,6 +116,7 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
   const root = rootValue({ state, strict: apiVersion === 'unstable' || apiVersion >= '2026-04', webhooks, bulk });
   const operations = new Map<string, number>();
   const throttled = new Map<string, number>();
+  const points = new Map<string, number>();
   let requestId = 0;
   const baseHeaders = (): Record<string, string> => ({
     'x-shopify-api-version': apiVersion,
@@ -202,6 +205,7 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
     // Actual never exceeds requested: the estimate is the worst case Shopify reserves.
     const actual = result.data ? Math.min(requested, actualCost(walk, op, result.data)) : 0;
     tokenBucket.refund(requested - actual);
+    points.set(opName, (points.get(opName) ?? 0) + actual);
 
     // The shared router decides "write" per route, and every operation shares this one route,
     // so the lost-response fault for mutations is applied here. Only the 502 half is possible
@@ -294,6 +298,7 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
     bucket: (token?: string) => bucket(token),
     operations,
     throttled,
+    points,
     close: async () => {
       state.orders.dispose();
       bulk.dispose();

@@ -1,5 +1,5 @@
 import { Faults, type FaultConfig } from '../faults';
-import { basicAuth, startSimServer, type SimLoad } from '../http-server';
+import { basicAuth, countRequest, startSimServer, type SimLoad } from '../http-server';
 import { seededRandom } from '../random';
 import { SitooEventDelivery, type EventDeliveryOptions } from './events';
 import { createPos, type SitooPos } from './pos';
@@ -68,6 +68,8 @@ export interface SitooStateView {
   transactions(): readonly WireWarehouseTransaction[];
   /** The REST calls received (after auth), oldest first, capped: lets tests see how a client pages and chunks. */
   readonly requestLog: readonly { method: string; path: string; query: string }[];
+  /** Every request by method and path (numbers as `:id`), uncapped. */
+  readonly requestCounts: ReadonlyMap<string, number>;
 }
 
 export interface SitooSimulator {
@@ -127,6 +129,7 @@ export async function startSitooSimulator(opts: SitooSimulatorOptions): Promise<
         return sitooError(404, `account ${account} not found`);
       state.requestLog.push({ method: req.method, path: req.path, query: req.query.toString() });
       if (state.requestLog.length > 5000) state.requestLog.shift();
+      countRequest(state.requestCounts, req.method, req.path);
       return undefined;
     },
   });

@@ -59,6 +59,8 @@ export class SitooState {
   /** The product register and price lists the catalogue sync writes (sitoo-api.md §7). */
   readonly catalogue = new SitooProducts();
   readonly requestLog: Array<{ method: string; path: string; query: string }> = [];
+  /** Every request counted by method and path (numbers as `:id`), uncapped: the benchmarks count calls with it. */
+  readonly requestCounts = new Map<string, number>();
   /**
    * Orders whose write has not committed yet: they hold their id, but no query sees them. Two
    * tills writing at once commit in either order, so a poll may see 1043 before 1042 exists.
