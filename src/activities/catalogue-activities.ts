@@ -6,6 +6,7 @@ import {
   type CatalogueMapping,
   type CatalogueProduct,
   type FieldConflict,
+  type ProductNotice,
   type SubscriberMapping,
   type SubscriberSystem,
 } from '../domain/catalogue';
@@ -79,6 +80,15 @@ export interface ConflictReport {
   conflicts: Array<FieldConflict & { policy: 'revert' | 'report' }>;
   /** Whether the fields under `revert` were written back. */
   reverted: boolean;
+}
+
+/**
+ * Differences that are edits: a price the copy shows that was the master's price when the copy
+ * last changed is one a timer has not moved on yet (a campaign started since), not an edit.
+ */
+function realEdits(conflicts: FieldConflict[], then: CatalogueProduct): FieldConflict[] {
+  const priceThen = new Map(then.variants.map((v) => [v.sku, v.priceCents]));
+  return conflicts.filter((c) => !(c.field === 'price' && priceThen.get(c.sku) === c.theirs));
 }
 
 /** A channel's price target in a subscriber, with how to price it. */
@@ -206,6 +216,51 @@ export function createCatalogueActivities(deps: CatalogueDeps) {
     return projectProduct(product, mapping, (variantCode) =>
       effectivePriceCents(product, lines, main, variantCode, at),
     );
+  }
+
+  /**
+   * Whether a notice shows what the master says its product should hold (an echo of our own
+   * write, or of a price that was in force when it was written). The notice names variant SKUs
+   * only: the item is the one among the SKUs and their prefixes whose variants are exactly these.
+   */
+  async function noticeMatchesMaster(
+    system: SubscriberSystem,
+    notice: ProductNotice,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    const skus = notice.variants.map((v) => v.sku).filter((s): s is string => !!s);
+    if (skus.length === 0) return false;
+    const candidates = new Set<string>();
+    for (const sku of skus)
+      for (let i = sku.length; i > 0; i = sku.lastIndexOf('-', i - 1)) candidates.add(sku.slice(0, i));
+    const { products, linesOf } = await masterState([...candidates], signal);
+    const wanted = [...skus].sort().join(',');
+    for (const product of products) {
+      const expected = projected(system, product, linesOf(product.sku), now());
+      if (
+        expected.variants
+          .map((v) => v.sku)
+          .sort()
+          .join(',') !== wanted
+      )
+        continue;
+      const then = projected(system, product, linesOf(product.sku), new Date(notice.updatedAt));
+      const copy = {
+        ...(notice.title !== undefined ? { title: notice.title } : {}),
+        ...(notice.variants.length === 1 && notice.variants[0]!.barcode
+          ? { barcode: notice.variants[0]!.barcode }
+          : {}),
+        variants: notice.variants.map((v) => ({
+          sku: v.sku ?? '',
+          ...(v.priceCents !== undefined ? { priceCents: v.priceCents } : {}),
+          ...(v.barcode ? { barcode: v.barcode } : {}),
+        })),
+      };
+      // Only the fields a notice carries: status and category are left to the read-back.
+      const fields = subscriber(system).mapping.fields.filter((f) => f === 'title' || f === 'price' || f === 'barcode');
+      return realEdits(fieldConflicts(expected, copy, fields), then).length === 0;
+    }
+    return false;
   }
 
   function heartbeat(done: number): void {
@@ -352,7 +407,16 @@ export function createCatalogueActivities(deps: CatalogueDeps) {
           ).variants.map((v) => ({ sku: v.sku, priceCents: v.priceCents ?? 0 })),
         );
         if (prices.length === 0) continue;
-        for (const o of await port.setPrices(target, prices, { signal })) {
+        // Only what differs: a "now" check of a line that starts later, or a retry, writes nothing.
+        const shown = await port.readPrices(
+          target,
+          prices.map((p) => p.sku),
+          { signal },
+        );
+        const changed = prices.filter((p) => shown[p.sku] !== p.priceCents);
+        applied += prices.length - changed.length;
+        if (changed.length === 0) continue;
+        for (const o of await port.setPrices(target, changed, { signal })) {
           if (o.result === 'applied') applied++;
           else rejected.push({ sku: o.sku, reason: o.reason ?? 'refused' });
         }
@@ -405,9 +469,14 @@ export function createCatalogueActivities(deps: CatalogueDeps) {
       skus?: string[];
       productId?: string;
       sinceSeconds?: number;
-    }): Promise<{ reports: ConflictReport[]; newestSeconds?: number }> {
+      notice?: ProductNotice;
+    }): Promise<{ reports: ConflictReport[]; newestSeconds?: number; echo?: boolean }> {
       const signal = signalOf();
       const { port, mapping } = subscriber(input.system);
+      // Most notices are echoes of our own writes: when the signed notice already shows the
+      // master's values, nothing is read from the subscriber (its cost bucket is for real work).
+      if (input.notice && (await noticeMatchesMaster(input.system, input.notice, signal)))
+        return { reports: [], echo: true };
       let copies: SubscriberCopy[];
       let newestSeconds: number | undefined;
       if (input.system === 'sitoo' && input.sinceSeconds !== undefined) {
@@ -438,7 +507,8 @@ export function createCatalogueActivities(deps: CatalogueDeps) {
         // or the same document under a newer version that changed nothing it receives): a copy
         // that is behind is the sync's to bring up to date, not an edit.
         if (copy.version !== product.version && copy.fingerprint !== expected.fingerprint) continue;
-        const conflicts = fieldConflicts(expected, copy, mapping.fields).map((c) => ({
+        const then = projected(input.system, product, linesOf(product.sku), new Date(copy.modifiedAt));
+        const conflicts = realEdits(fieldConflicts(expected, copy, mapping.fields), then).map((c) => ({
           ...c,
           policy: conflictPolicy(mapping, c.field),
         }));

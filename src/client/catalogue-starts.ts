@@ -10,6 +10,7 @@ import {
   type CataloguePushInput,
   type CatalogueSyncInput,
 } from '../workflows/catalogue-contract';
+import type { ProductNotice } from '../domain/catalogue';
 import { ensureIntervalSchedule, updateScheduleArgs } from './interval-schedule';
 
 /** The incremental product sync every `every` (CATALOGUE_SYNC_INTERVAL); its cursor lives in the schedule. */
@@ -86,12 +87,17 @@ export async function startCataloguePush(client: Client, input: CataloguePushInp
  * A products/update notice from Shopify: the product is checked against the master, once per
  * product and change time (a redelivery lands on the same workflow). Returns whether this started it.
  */
-export async function startProductEditCheck(client: Client, productId: string, updatedAt: string): Promise<boolean> {
+export async function startProductEditCheck(
+  client: Client,
+  productId: string,
+  updatedAt: string,
+  notice?: ProductNotice,
+): Promise<boolean> {
   try {
     await client.workflow.start('productEditCheckWorkflow', {
       workflowId: productEditCheckWorkflowId('shopify', productId, updatedAt),
       taskQueue: CATALOGUE_TASK_QUEUE,
-      args: [{ system: 'shopify', productId } satisfies ProductEditCheckInput],
+      args: [{ system: 'shopify', productId, ...(notice ? { notice } : {}) } satisfies ProductEditCheckInput],
       staticSummary: `Check Shopify product ${productId.split('/').pop()} against the master`,
     });
     return true;

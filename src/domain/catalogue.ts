@@ -234,3 +234,10 @@ export function fieldConflicts(expected: CatalogueProduct, copy: CopyFields, fie
   for (const v of expected.variants) check('price', v.sku, theirs.get(v.sku)?.priceCents, v.priceCents);
   return out;
 }
+
+/** What a signed products/update notice says (Shopify's REST payload, parsed by the receiver). */
+export interface ProductNotice {
+  updatedAt: string;
+  title?: string;
+  variants: Array<{ sku: string | null; priceCents?: number; barcode?: string }>;
+}

@@ -26,6 +26,7 @@ import {
   type ServerLimits,
 } from './http-io';
 import { startProductEditCheck } from '../client/catalogue-starts';
+import { parseCents } from '../domain/money';
 import { signalClickAndCollectCancelled, startClickAndCollect } from '../client/click-and-collect-starts';
 import { recordException } from '../client/recorded-exception-starts';
 import { boundedCopy, deliveryKey, printable, refusedForGood } from './safe-copy';
@@ -199,9 +200,22 @@ export function createShopifyWebhooksReceiver(opts: ShopifyWebhooksOptions) {
     const parsed = parseShopifyProductWebhook(raw);
     if ('error' in parsed)
       return park(key, headers, { excerpt: raw.toString('utf8', 0, 2_000) }, `not a Shopify product: ${parsed.error}`);
-    const { admin_graphql_api_id: productId, updated_at: updatedAt } = parsed.product;
+    const { admin_graphql_api_id: productId, updated_at: updatedAt, title, variants } = parsed.product;
+    // The signed body's values, for the check to tell an echo of our own write without a read.
+    const notice = {
+      updatedAt,
+      title,
+      variants: variants.map((v) => {
+        const priceCents = parseCents(v.price);
+        return {
+          sku: v.sku,
+          ...(priceCents !== undefined ? { priceCents } : {}),
+          ...(v.barcode ? { barcode: v.barcode } : {}),
+        };
+      }),
+    };
     try {
-      return (await startProductEditCheck(opts.client, productId, updatedAt)) ? 'started' : 'duplicate';
+      return (await startProductEditCheck(opts.client, productId, updatedAt, notice)) ? 'started' : 'duplicate';
     } catch (err) {
       if (!refusedForGood(err)) throw err;
       return park(key, headers, parsed.product, `Temporal refused it: ${(err as Error).message}`);

@@ -1,6 +1,7 @@
 import { defineQuery } from '@temporalio/workflow';
 import type { SubscriberSystem } from '../domain/catalogue';
 import type { MasterStreamCursor, ProductCursor } from '../domain/product-master';
+import type { ProductNotice } from '../domain/catalogue';
 import type { ParkableStatus } from './parking';
 import { TASK_QUEUES } from './task-queues';
 
@@ -140,6 +141,11 @@ export interface ProductEditCheckInput {
   skus?: string[];
   /** The subscriber's product id, when the notice names no SKU we trust. */
   productId?: string;
+  /**
+   * What the signed notice showed: compared with the master first, so an echo of our own write
+   * costs no read from the subscriber; anything else is read back and decided on the copy.
+   */
+  notice?: ProductNotice;
 }
 
 export function productEditCheckWorkflowId(system: SubscriberSystem, productId: string, updatedAt: string): string {

@@ -17,6 +17,7 @@ export async function productEditCheckWorkflow(input: ProductEditCheckInput): Pr
     system: input.system,
     ...(input.skus ? { skus: input.skus } : {}),
     ...(input.productId ? { productId: input.productId } : {}),
+    ...(input.notice ? { notice: input.notice } : {}),
   });
   await recordConflicts(reports);
   return { conflicts: reports.length };
