@@ -1,5 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
+import { KeyedLock } from '../../src/activities/attempt';
+import { bookCreditMemo } from '../../src/activities/erp-credit-memos';
+import { findOrCreateErpOrder, postErpOrder } from '../../src/activities/erp-orders';
+import { attemptInterceptor } from '../../src/workers/attempt-interceptor';
 import type { ErpCreditMemoInput, ErpSalesOrderInput } from '../../src/connectors/erp/port';
 import { PermanentError, TransientError } from '../../src/connectors/http';
 import { CERTIFICATE_ID, CLIENT_ID, netSuiteFixture, rawNetSuite, TBA } from '../support/netsuite';
@@ -376,5 +381,43 @@ describe('NetSuite authentication', () => {
 
     sim.auth.allowTba = false;
     await expect(erp.findUnknownItems(['1000'])).rejects.toMatchObject({ status: 401 });
+  });
+});
+
+describe('NetSuite under the flows’ ERP activities', () => {
+  const attempt = (n: number) => {
+    const env = new MockActivityEnvironment(
+      { attempt: n, startToCloseTimeoutMs: 30_000, heartbeatTimeoutMs: undefined },
+      { interceptors: [attemptInterceptor] },
+    );
+    return <T>(fn: () => Promise<T>): Promise<T> => env.run(fn) as Promise<T>;
+  };
+
+  it('the sale activities book one posted cash sale across a lost response, and the return activity one credit memo', async () => {
+    const { sim, store1 } = await startSim({ faults: { lostResponseRate: 1 } });
+    const erp = clientFor(sim, { STORE01: store1.id });
+    await expect(
+      attempt(1)(() => findOrCreateErpOrder(erp, sale('SITOO-1-400'), new KeyedLock())),
+    ).rejects.toBeInstanceOf(TransientError);
+    sim.faults.reset();
+    const ref = await attempt(2)(() => findOrCreateErpOrder(erp, sale('SITOO-1-400'), new KeyedLock()));
+    expect(ref).toMatchObject({ posted: true, twinsRemoved: 0 });
+    const posted = await attempt(1)(() =>
+      postErpOrder(erp, { externalDocumentNumber: 'SITOO-1-400', customerNumber: 'POS-STORE01' }),
+    );
+    expect(posted.id).toBe(ref.id);
+    expect(sim.state.transactionsByExternalId(erp.saleExternalId('SITOO-1-400'))).toHaveLength(1);
+    expect(sim.state.onHand('1000', store1.id)).toBe(17);
+
+    const key = {
+      externalDocumentNumber: 'SITOO-1-400',
+      customerNumber: 'POS-STORE01',
+      description: 'Sitoo return 41',
+    };
+    const booked = await attempt(1)(() => bookCreditMemo(erp, key, creditMemo('SITOO-1-400', 41), new KeyedLock()));
+    const again = await attempt(2)(() => bookCreditMemo(erp, key, creditMemo('SITOO-1-400', 41), new KeyedLock()));
+    expect(again.number).toBe(booked.number);
+    expect(await erp.findSalesCreditMemos('SITOO-1-400')).toHaveLength(1);
+    expect(sim.state.onHand('1000', store1.id)).toBe(18);
   });
 });
