@@ -1,0 +1,167 @@
+import { formatCents } from '../../domain/money';
+import type { SimRequest, SimResponse } from '../http-server';
+import { nsError } from './errors';
+import { type NetSuiteState, type NsTransaction } from './state';
+
+export const SUITEQL_PATH = '/services/rest/query/v1/suiteql';
+
+type Row = Record<string, string | undefined>;
+
+/**
+ * SuiteQL over the simulated records (reference §5.2): `Prefer: transient` required, `limit` at
+ * most 1000, `offset` a multiple of `limit`, values as strings, empty values left out. It is no
+ * SQL engine: it knows the statement shapes the adapter sends (below) and refuses any other with
+ * a 400 naming what it could not read, so a query the adapter changes cannot pass untested.
+ */
+const TRANSACTIONS =
+  "SELECT t.id, t.recordtype, t.tranid, t.externalid, t.otherrefnum, TO_CHAR(t.trandate, 'YYYY-MM-DD') AS trandate, t.foreigntotal, c.entityid AS customer FROM transaction t JOIN customer c ON c.id = t.entity WHERE ";
+const ITEMS = /^SELECT id, itemid FROM item WHERE itemid IN \((\?(?:, \?)*)\) ORDER BY id$/i;
+const LOCATION = /^SELECT id, name, externalid, isinactive FROM location WHERE (id|externalid) = \?$/i;
+const CUSTOMER = /^SELECT id, entityid FROM customer WHERE entityid = \?$/i;
+const STOCK =
+  /^SELECT i\.itemid, iil\.quantityonhand FROM inventoryitemlocations iil JOIN item i ON i\.id = iil\.item WHERE iil\.location = \? ORDER BY i\.id$/i;
+
+/** Conditions the transaction look-ups combine with AND, each with its bind count. */
+const TRANSACTION_CONDITIONS: Array<{ re: RegExp; binds: number; test: (t: Row, p: string[]) => boolean }> = [
+  { re: /^t\.externalid = \?/i, binds: 1, test: (t, [v]) => t.externalid?.toLowerCase() === v!.toLowerCase() },
+  { re: /^t\.recordtype = \?/i, binds: 1, test: (t, [v]) => t.recordtype === v },
+  { re: /^t\.otherrefnum = \?/i, binds: 1, test: (t, [v]) => t.otherrefnum === v },
+  { re: /^c\.entityid = \?/i, binds: 1, test: (t, [v]) => t.customer === v },
+  {
+    re: /^t\.trandate BETWEEN TO_DATE\(\?, 'YYYY-MM-DD'\) AND TO_DATE\(\?, 'YYYY-MM-DD'\)/i,
+    binds: 2,
+    test: (t, [from, to]) => t.trandate! >= from! && t.trandate! <= to!,
+  },
+];
+
+class QueryRefused extends Error {}
+
+export function suiteqlHandler(state: NetSuiteState) {
+  return (req: SimRequest): SimResponse => {
+    const prefer = String(req.headers.prefer ?? '');
+    if (!/\btransient\b/i.test(prefer))
+      return nsError(400, 'INVALID_PARAMETER', 'SuiteQL requests must carry the header Prefer: transient.');
+    const limit = req.query.has('limit') ? Number(req.query.get('limit')) : 1000;
+    const offset = req.query.has('offset') ? Number(req.query.get('offset')) : 0;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      return nsError(400, 'INVALID_PARAMETER', `Invalid limit ${req.query.get('limit')}: it must be 1 to 1000.`, {
+        path: 'limit',
+      });
+    if (!Number.isInteger(offset) || offset < 0 || offset % limit !== 0)
+      return nsError(
+        400,
+        'INVALID_PARAMETER',
+        `Invalid offset ${req.query.get('offset')}: it must be a multiple of the limit (${limit}).`,
+        {
+          path: 'offset',
+        },
+      );
+    const body = (req.body ?? {}) as { q?: unknown; params?: unknown };
+    if (typeof body.q !== 'string') return nsError(400, 'INVALID_CONTENT', 'The body must be {"q": "<SuiteQL>"}.');
+    const params = Array.isArray(body.params) ? body.params.map(String) : [];
+    let rows: Row[];
+    try {
+      rows = run(state, body.q.replace(/\s+/g, ' ').trim(), params);
+    } catch (err) {
+      if (!(err instanceof QueryRefused)) throw err;
+      return nsError(400, 'INVALID_PARAMETER', `Invalid search query: ${err.message}`);
+    }
+    if (rows.length > 100_000) return nsError(400, 'INVALID_PARAMETER', 'The query returns more than 100000 rows.');
+    const page = rows.slice(offset, offset + limit);
+    const hasMore = offset + limit < rows.length;
+    const self = `${SUITEQL_PATH}?limit=${limit}&offset=${offset}`;
+    return {
+      status: 200,
+      body: {
+        links: [
+          { rel: 'self', href: self },
+          ...(hasMore ? [{ rel: 'next', href: `${SUITEQL_PATH}?limit=${limit}&offset=${offset + limit}` }] : []),
+        ],
+        count: page.length,
+        hasMore,
+        offset,
+        totalResults: rows.length,
+        items: page.map((r) => ({
+          links: [],
+          ...Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined && v !== '')),
+        })),
+      },
+    };
+  };
+}
+
+function binds(q: string, params: string[], expected: number): void {
+  if (params.length !== expected) throw new QueryRefused(`${expected} bind values expected, ${params.length} given`);
+  void q;
+}
+
+function run(state: NetSuiteState, q: string, params: string[]): Row[] {
+  if (q.toUpperCase().startsWith(TRANSACTIONS.toUpperCase()))
+    return transactions(state, q.slice(TRANSACTIONS.length), params);
+  let m = ITEMS.exec(q);
+  if (m) {
+    binds(q, params, m[1]!.split(',').length);
+    if (params.length > 1000) throw new QueryRefused('at most 1000 values in an IN list');
+    const wanted = new Set(params);
+    return [...state.items.values()].filter((i) => wanted.has(i.itemId)).map((i) => ({ id: i.id, itemid: i.itemId }));
+  }
+  m = LOCATION.exec(q);
+  if (m) {
+    binds(q, params, 1);
+    const by = m[1]!.toLowerCase();
+    return [...state.locations.values()]
+      .filter((l) => (by === 'id' ? l.id === params[0] : l.externalId?.toLowerCase() === params[0]!.toLowerCase()))
+      .map((l) => ({ id: l.id, name: l.name, externalid: l.externalId, isinactive: l.isInactive ? 'T' : 'F' }));
+  }
+  if (CUSTOMER.test(q)) {
+    binds(q, params, 1);
+    return [...state.customers.values()]
+      .filter((c) => c.entityId === params[0])
+      .map((c) => ({ id: c.id, entityid: c.entityId }));
+  }
+  if (STOCK.test(q)) {
+    binds(q, params, 1);
+    return [...state.items.values()].flatMap((i) => {
+      const onHand = state.stock.get(`${i.id}:${params[0]}`);
+      return onHand === undefined ? [] : [{ itemid: i.itemId, quantityonhand: String(onHand) }];
+    });
+  }
+  throw new QueryRefused(`the simulator does not know this statement: ${q.slice(0, 160)}`);
+}
+
+function transactions(state: NetSuiteState, where: string, params: string[]): Row[] {
+  const tests: Array<(t: Row) => boolean> = [];
+  let rest = where;
+  let used = 0;
+  for (;;) {
+    const cond = TRANSACTION_CONDITIONS.find((c) => c.re.test(rest));
+    if (!cond) throw new QueryRefused(`unknown condition at: ${rest.slice(0, 80)}`);
+    const own = params.slice(used, used + cond.binds);
+    used += cond.binds;
+    tests.push((t) => cond.test(t, own));
+    rest = rest.replace(cond.re, '');
+    if (rest.toUpperCase().startsWith(' AND ')) rest = rest.slice(5);
+    else break;
+  }
+  if (rest.trim().toUpperCase() !== 'ORDER BY T.ID') throw new QueryRefused(`expected ORDER BY t.id, got: ${rest}`);
+  if (used !== params.length) throw new QueryRefused(`${used} bind values expected, ${params.length} given`);
+  return [...state.transactions.values()]
+    .sort((a, b) => Number(a.id) - Number(b.id))
+    .map((t) => transactionRow(state, t))
+    .filter((row) => tests.every((test) => test(row)));
+}
+
+/** Credit memos and cash refunds carry a negative total in the transaction table [INF]. */
+function transactionRow(state: NetSuiteState, t: NsTransaction): Row {
+  const sign = t.type === 'cashSale' ? 1 : -1;
+  return {
+    id: t.id,
+    recordtype: t.type.toLowerCase(),
+    tranid: t.tranId,
+    externalid: t.externalId,
+    otherrefnum: t.otherRefNum,
+    trandate: t.tranDate,
+    foreigntotal: formatCents(sign * state.totalCents(t)),
+    customer: state.customers.get(t.entity)?.entityId,
+  };
+}
