@@ -464,6 +464,39 @@ describe.each(erpFixtures)('ERP conformance: $name', (fixture: ErpFixture) => {
     });
   });
 
+  describe('late commits beyond sales orders', () => {
+    it('a credit memo committed after the client gave up is found beside the retry and swept; one is posted', async () => {
+      const { port, faults, inspect } = await start({ clientTimeoutMs: 400 });
+      faults.set({ lateCommitRate: 1, lateCommitDelayMs: 2_000 });
+      expect(await rejectionOf(port.createSalesCreditMemo(creditMemo('SO-80', 'R-1')))).toBeInstanceOf(TransientError);
+      faults.set({ lateCommitRate: 0 });
+      expect(await port.findSalesCreditMemos('SO-80')).toEqual([]);
+      const mine = await port.createSalesCreditMemo(creditMemo('SO-80', 'R-1'));
+      await waitFor('the late create to land', () => faults.counters.lateCommitsApplied === 1);
+      const drafts = (await port.findSalesCreditMemos('SO-80')).filter((m) =>
+        m.lines.some((l) => l.description.startsWith('R-1 ')),
+      );
+      expect(drafts.map((m) => m.posted)).toEqual([false, false]);
+      for (const twin of drafts.filter((m) => m.id !== mine.id)) await port.deleteSalesCreditMemo(twin.id);
+      await port.postSalesCreditMemo(mine.id);
+      expect(inspect.creditMemos('SO-80').map((m) => m.posted)).toEqual([true]);
+      expect([inspect.stockAt('STORE01', '1000'), inspect.stockAt('STORE02', '1001')]).toEqual([1, 2]);
+    });
+
+    it('a stock adjustment committed after the client gave up is not posted twice by the retry', async () => {
+      const { port, faults, inspect } = await start({ clientTimeoutMs: 400 });
+      faults.set({ lateCommitRate: 1, lateCommitDelayMs: 2_000 });
+      expect(await rejectionOf(port.createStockAdjustment(adjustment('WT-LATE-1')))).toBeInstanceOf(TransientError);
+      faults.set({ lateCommitRate: 0 });
+      expect(await port.findStockAdjustment('WT-LATE-1')).toBeUndefined();
+      const retried = await port.createStockAdjustment(adjustment('WT-LATE-1'));
+      await waitFor('the late create to be applied', () => faults.counters.lateCommitsApplied === 1);
+      expect(await port.findStockAdjustment('WT-LATE-1')).toEqual(retried);
+      expect([inspect.stockAdjustments('WT-LATE-1'), inspect.stockMovements('WT-LATE-1')]).toEqual([1, 2]);
+      expect(inspect.stockAt('STORE01', '1000')).toBe(5);
+    });
+  });
+
   describe('stock', () => {
     it('posts an adjustment at its location once, finds it by key, and reads location stock', async () => {
       const { port, inspect } = await start();
@@ -587,14 +620,21 @@ describe.each(erpFixtures)('ERP conformance: $name', (fixture: ErpFixture) => {
       expect(erp.inspect.journal('Z-STORE01-250501').entries).toHaveLength(3);
     });
 
-    it('two workers posting one journal at once post it once', async () => {
+    it('two workers posting one journal at once (a slow ERP) post it once', async () => {
+      // Before (BC): both looked, both added the lines, and the doubled batch still balanced and posted.
       const erp = await start();
       erp.faults.set({ latencyMs: 120 });
       await Promise.all([
         erp.anotherPort().postDailyJournal(zReport(erp)),
         erp.anotherPort().postDailyJournal(zReport(erp)),
       ]);
-      expect(erp.inspect.journal('Z-STORE01-250501').entries).toHaveLength(3);
+      const { entries, draftLines } = erp.inspect.journal('Z-STORE01-250501');
+      expect(entries.map((e) => [e.accountNumber, e.amountCents])).toEqual([
+        [erp.accounts.cardClearing, 2945],
+        [erp.accounts.cash, 995],
+        [erp.accounts.receivables, -3940],
+      ]);
+      expect(draftLines).toBe(0);
     });
 
     it('a write the ERP commits after the journal was posted is swept, so the next day still posts once', async () => {
