@@ -1,7 +1,7 @@
 import type { ErpPort } from '../../src/connectors/erp/port';
 import type { Faults } from '../../src/simulators/faults';
 import { BusinessCentralClient } from '../../src/connectors/erp/business-central/client';
-import { BC_ACCOUNTS, startBusinessCentralSimulator, type VatRate } from '../../src/simulators/business-central';
+import { BC_ACCOUNTS, startBusinessCentralSimulator } from '../../src/simulators/business-central';
 
 /**
  * ERP fixtures for test/connectors/erp-conformance.test.ts: one per ERP adapter, each starting
@@ -19,6 +19,9 @@ export interface ErpFixtureOptions {
   now?: () => number;
 }
 
+/** The VAT rates every fixture's ERP must have set up (Sweden's: the stores' country). */
+export type VatPercent = 25 | 12 | 6 | 0;
+
 export interface ErpSeed {
   location(code: string): void;
   /**
@@ -26,7 +29,7 @@ export interface ErpSeed {
    * of VAT (BC's "Prices Including VAT" off), which the adapter must override for till prices.
    */
   customer(number: string, opts?: { blocked?: boolean; netPrices?: boolean }): void;
-  item(number: string, opts: { unitPriceCents: number; vatPercent: VatRate; category?: string }): void;
+  item(number: string, opts: { unitPriceCents: number; vatPercent: VatPercent; category?: string }): void;
   /** Stock received at a location outside the port (a purchase receipt). */
   receive(locationCode: string, itemNumber: string, quantity: number): void;
 }
@@ -66,7 +69,10 @@ export interface ErpInspect {
   };
   /** Look-up requests that asked for a page after the first: proof that the adapter followed paging. */
   continuationReads(): number;
-  /** Write requests that reached the ERP: proof that an input refused by the adapter sent nothing. */
+  /**
+   * Requests that reached the ERP and may change data (a query sent as POST, like SuiteQL, is a
+   * read): proof that an input the adapter refuses sends nothing, and a refusal is not resent.
+   */
   writes(): number;
 }
 
