@@ -339,46 +339,55 @@ describe.each(erpFixtures)('ERP conformance: $name', (fixture: ErpFixture) => {
       ).toEqual([{ creditMemoId: memo.id, description: 'R-1', grossCents: 1002 }]);
     });
 
-    it('dates every document with the store business day, whatever the process time zone and the ERP clock say', async () => {
-      const tz = process.env['TZ'];
-      // The worker far east of UTC, the ERP's clock already on the next day: neither may move the business day.
-      process.env['TZ'] = 'Pacific/Kiritimati';
-      try {
-        expect(new Date(Date.parse('2025-12-31T12:00:00Z')).getDate()).toBe(1); // the zone took effect: UTC+14
-        const erp = await start({ now: () => Date.parse('2026-01-01T09:00:00Z') });
-        const { port, inspect } = erp;
-        const day = '2025-12-31';
-        await sell(port, 'DATE-1', { orderDate: day });
-        const memo = await port.createSalesCreditMemo(creditMemo('DATE-1', 'R-1', { creditMemoDate: day }));
-        await port.postSalesCreditMemo(memo.id);
-        await port.createStockAdjustment(adjustment('WT-DATE-1', { postingDate: day }));
-        await port.postDailyJournal(zReport(erp, 'Z-STORE01-251231', day));
+    // A worker far east and one far west of UTC (a date read as UTC midnight, or a local midnight
+    // sent as UTC, moves the day in one of them), and the ERP's clock already on the next day.
+    it.each([
+      ['Pacific/Kiritimati', -14 * 60],
+      ['Pacific/Pago_Pago', 11 * 60],
+    ])(
+      'dates every document with the store business day in a worker at %s, whatever the ERP clock says',
+      async (zone, offsetMinutes) => {
+        const tz = process.env['TZ'];
+        process.env['TZ'] = zone;
+        try {
+          expect(new Date(Date.parse('2025-12-31T12:00:00Z')).getTimezoneOffset()).toBe(offsetMinutes); // the zone took effect
+          const erp = await start({ now: () => Date.parse('2026-01-01T09:00:00Z') });
+          const { port, inspect } = erp;
+          const day = '2025-12-31';
+          await sell(port, 'DATE-1', { orderDate: day });
+          const memo = await port.createSalesCreditMemo(creditMemo('DATE-1', 'R-1', { creditMemoDate: day }));
+          await port.postSalesCreditMemo(memo.id);
+          await port.createStockAdjustment(adjustment('WT-DATE-1', { postingDate: day }));
+          await port.postDailyJournal(zReport(erp, 'Z-STORE01-251231', day));
 
-        expect(inspect.salesDocuments('DATE-1').map((d) => d.postingDate)).toEqual([day]);
-        expect(inspect.creditMemos('DATE-1').map((m) => m.postingDate)).toEqual([day]);
-        expect(new Set(inspect.journal('Z-STORE01-251231').entries.map((e) => e.postingDate))).toEqual(new Set([day]));
-        expect(new Set((await port.listItemLedgerEntries(0, 100)).map((e) => e.postingDate))).toEqual(new Set([day]));
-        const range = (from: string, to: string) => ({
-          customerNumber: 'POS-STORE01',
-          postingDateFrom: from,
-          postingDateTo: to,
-        });
-        expect(await port.listSalesDocumentTotals(range(day, day))).toMatchObject([
-          { externalDocumentNumber: 'DATE-1', postingDate: day },
-        ]);
-        expect(await port.listCreditMemoLineTotals(range(day, day))).toHaveLength(2);
-        for (const other of ['2025-12-30', '2026-01-01']) {
-          expect(await port.listSalesDocumentTotals(range(other, other))).toEqual([]);
-          expect(await port.listCreditMemoLineTotals(range(other, other))).toEqual([]);
-          expect(await port.listGeneralLedgerEntries({ postingDateFrom: other, postingDateTo: other })).toEqual([]);
+          expect(inspect.salesDocuments('DATE-1').map((d) => d.postingDate)).toEqual([day]);
+          expect(inspect.creditMemos('DATE-1').map((m) => m.postingDate)).toEqual([day]);
+          expect(new Set(inspect.journal('Z-STORE01-251231').entries.map((e) => e.postingDate))).toEqual(
+            new Set([day]),
+          );
+          expect(new Set((await port.listItemLedgerEntries(0, 100)).map((e) => e.postingDate))).toEqual(new Set([day]));
+          const range = (from: string, to: string) => ({
+            customerNumber: 'POS-STORE01',
+            postingDateFrom: from,
+            postingDateTo: to,
+          });
+          expect(await port.listSalesDocumentTotals(range(day, day))).toMatchObject([
+            { externalDocumentNumber: 'DATE-1', postingDate: day },
+          ]);
+          expect(await port.listCreditMemoLineTotals(range(day, day))).toHaveLength(2);
+          for (const other of ['2025-12-30', '2026-01-01']) {
+            expect(await port.listSalesDocumentTotals(range(other, other))).toEqual([]);
+            expect(await port.listCreditMemoLineTotals(range(other, other))).toEqual([]);
+            expect(await port.listGeneralLedgerEntries({ postingDateFrom: other, postingDateTo: other })).toEqual([]);
+          }
+          const gl = await port.listGeneralLedgerEntries({ postingDateFrom: day, postingDateTo: day });
+          expect(new Set(gl.map((e) => e.postingDate))).toEqual(new Set([day]));
+        } finally {
+          if (tz === undefined) delete process.env['TZ'];
+          else process.env['TZ'] = tz;
         }
-        const gl = await port.listGeneralLedgerEntries({ postingDateFrom: day, postingDateTo: day });
-        expect(new Set(gl.map((e) => e.postingDate))).toEqual(new Set([day]));
-      } finally {
-        if (tz === undefined) delete process.env['TZ'];
-        else process.env['TZ'] = tz;
-      }
-    });
+      },
+    );
   });
 
   describe('credit memos', () => {
