@@ -172,23 +172,6 @@ describe('ERP writes exactly once in effect', () => {
     expect(sim.state.creditMemos().map((m) => m.status)).toEqual(['Open']);
   });
 
-  it('a stock adjustment is posted once even when a retry creates it again: the extension keeps its number unique', async () => {
-    // Before: the second create was refused with 409 and the stock move parked as erp-rejected.
-    const sim = await startSim();
-    const erp = clientFor(sim);
-    const input = {
-      externalDocumentNumber: 'WT-77',
-      locationCode: 'STORE01',
-      postingDate: '2026-11-30',
-      lines: [{ itemNumber: '1000', quantity: -2 }],
-    };
-    const first = await erp.createStockAdjustment(input);
-    const again = await erp.createStockAdjustment(input);
-    expect(again.id).toBe(first.id);
-    expect(sim.state.stockAdjustments()).toHaveLength(1);
-    expect(sim.state.ledgerEntries().filter((e) => e.externalDocumentNumber === 'WT-77')).toHaveLength(1);
-  });
-
   it('nothing an attempt queued goes out after its deadline', async () => {
     // Before: a create waiting for a place in the client's concurrency limit was sent after its activity had timed out.
     const sim = await startSim({ faults: { latencyMs: 1_500 } });

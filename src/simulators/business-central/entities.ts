@@ -229,7 +229,7 @@ export const customers = defineSet({
     number: c.number,
     displayName: c.displayName,
     type: 'Company',
-    blocked: ' ',
+    blocked: c.blocked,
     currencyCode: '',
     lastModifiedDateTime: iso(c.lastModified),
   }),

@@ -238,6 +238,13 @@ export function resolveCustomer(state: BusinessCentralState, body: Record<string
   } else {
     throw new BcError(400, 'Application_DialogException', 'A "customerNumber" or a "customerId" must be provided.');
   }
+  // BC's Customer.CheckBlockedCustOnDocs: a card blocked "All" takes no new document of any type.
+  if (customer.blocked === 'All')
+    throw new BcError(
+      400,
+      'Application_DialogException',
+      `You cannot create this type of document when Customer ${customer.number} is blocked with type All`,
+    );
   return customer;
 }
 

@@ -310,14 +310,20 @@ export class BusinessCentralState {
     entity.lastModified = this.now() - this.commitLagMs;
   }
   /** `pricesIncludeTax` is the card's "Prices Including VAT" (default on, what walk-in customers need). */
-  seedCustomer(input: { number: string; displayName: string; pricesIncludeTax?: boolean }): BcCustomer {
+  seedCustomer(input: {
+    number: string;
+    displayName: string;
+    pricesIncludeTax?: boolean;
+    blocked?: BcCustomer['blocked'];
+  }): BcCustomer {
     const number = input.number.trim().toUpperCase();
     if (this.customerByNumber(number)) throw new Error(`customer ${number} already seeded`);
-    const customer = {
+    const customer: BcCustomer = {
       ...this.base(),
       number,
       displayName: input.displayName,
       pricesIncludeTax: input.pricesIncludeTax ?? true,
+      blocked: input.blocked ?? ' ',
     };
     this.customers.set(customer.id, customer);
     return customer;

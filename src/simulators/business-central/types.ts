@@ -64,6 +64,8 @@ export interface BcCustomer extends Versioned {
   displayName: string;
   /** The card's "Prices Including VAT": documents take it unless they set their own (orders can, credit memos cannot). */
   pricesIncludeTax: boolean;
+  /** The card's Blocked field; only "All" is modelled: it refuses every new sales document for the customer. */
+  blocked: ' ' | 'All';
 }
 
 export interface BcSalesLine {
