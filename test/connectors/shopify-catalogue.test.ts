@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CatalogueProduct } from '../../src/domain/catalogue';
 import { TransientError } from '../../src/connectors/http';
 import { ShopifyClient } from '../../src/connectors/ecommerce/shopify/client';
-import type { ShopifyCatalogue } from '../../src/connectors/ecommerce/shopify/catalogue';
+import { BULK_PRICES_FROM, type ShopifyCatalogue } from '../../src/connectors/ecommerce/shopify/catalogue';
 import { parseShopifyProductWebhook, verifyShopifyWebhook } from '../../src/connectors/ecommerce/shopify/webhooks';
 import {
   startShopifySimulator,
@@ -198,6 +198,34 @@ describe('Shopify catalogue: prices and read-back', () => {
       'ITEM50-M': 19_900,
       'ITEM51-M': 17_500,
     });
+  });
+
+  it('writes the prices of many products as one bulk operation, joining each line back, a refused one included', async () => {
+    const many = Array.from({ length: BULK_PRICES_FROM }, (_, i) => product(300 + i));
+    const bulk = await catalogue.startBulkUpsert(many);
+    await waitFor(
+      'the load done',
+      async () => (await catalogue.bulkStatus(bulk.operationId, many)).status === 'COMPLETED',
+    );
+    const oneByOne = sim.operations.get('VariantsBulkUpdate') ?? 0;
+    const runs = sim.operations.get('BulkOperationRunMutation') ?? 0;
+    const prices = many.map((p, i) => ({ sku: `${p.sku}-S`, priceCents: i === 7 ? -5 : 10_000 + i }));
+    const outcomes = await catalogue.setPrices({ list: 'default' }, prices);
+    expect(sim.operations.get('VariantsBulkUpdate') ?? 0).toBe(oneByOne);
+    expect(sim.operations.get('BulkOperationRunMutation')).toBe(runs + 1);
+    expect(outcomes.filter((o) => o.result === 'applied')).toHaveLength(BULK_PRICES_FROM - 1);
+    expect(outcomes[7]).toMatchObject({
+      sku: 'ITEM307-S',
+      result: 'rejected',
+      reason: expect.stringMatching(/NEGATIVE_PRICE_VALUE/),
+    });
+    const shown = await catalogue.readPrices(
+      { list: 'default' },
+      prices.map((p) => p.sku),
+    );
+    expect(shown['ITEM300-S']).toBe(10_000);
+    expect(shown[`ITEM${300 + BULK_PRICES_FROM - 1}-S`]).toBe(10_000 + BULK_PRICES_FROM - 1);
+    expect(shown['ITEM307-S']).not.toBe(-5);
   });
 
   it('reads back what Shopify holds for item SKUs, an admin edit included', async () => {
