@@ -243,13 +243,20 @@ export class SitooCatalogue implements SitooCataloguePort {
       });
     }
 
-    // Variant sets: one PUT per product whose set differs from what Sitoo holds.
+    // Variant sets: one PUT per product whose set differs from what Sitoo holds, a few at a time
+    // (Sitoo has no batch for them; the client's own limit caps what is in flight).
     const withVariants: number[] = [];
+    const toPut: number[] = [];
     for (const [i, p] of products.entries()) {
       const d = decisions[i]!;
       if (d.kind !== 'update' || !hasVariants(p)) continue;
       withVariants.push(i);
-      if (variantsMatch(p, d.main.productid, existing)) continue;
+      if (!variantsMatch(p, d.main.productid, existing)) toPut.push(i);
+    }
+    await inParallel(toPut, VARIANT_SETS_AT_ONCE, async (i) => {
+      const p = products[i]!;
+      const d = decisions[i]!;
+      if (d.kind !== 'update') return;
       const res = await this.client.rest(
         'PUT',
         `${this.site}/products/${d.main.productid}/productvariants.json`,
@@ -264,7 +271,7 @@ export class SitooCatalogue implements SitooCataloguePort {
           outcome: rejected(p, errorText(res.text), refOf(d.main, existing)),
         };
       } else if (res.status !== 200) res.raise();
-    }
+    });
     const variantIds = withVariants.length
       ? await this.productsBySku(
           withVariants.flatMap((i) => products[i]!.variants.map((v) => v.sku)),
@@ -622,4 +629,25 @@ function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/** Variant-set PUTs in flight at once per upsert: Sitoo documents no limit; 429s are retried. */
+const VARIANT_SETS_AT_ONCE = 4;
+
+/** Runs `work` over `items`, at most `limit` at a time; the first failure is thrown once all have settled. */
+async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const errors: unknown[] = [];
+  const lane = async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      try {
+        await work(item);
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (errors.length) throw errors[0];
 }
