@@ -106,7 +106,7 @@ async function conflictFor(stack: LocalStack, system: 'sitoo' | 'shopify', sku: 
 /**
  * Whether a price-change flow is about to write this SKU's price to Sitoo (due, or writing and its
  * Sitoo write not done yet). Such a write puts a store's edit back before the sync has looked, so
- * the edit is never reported: the demo edits only once none is due (noted in the report as a gap).
+ * the edit is never reported (a gap in the flows, not the demo's to fix): the demo edits once none is due.
  */
 async function sitooPriceWriteDue(stack: LocalStack, sku: string): Promise<boolean> {
   const query = 'WorkflowType = "priceChangeWorkflow" AND ExecutionStatus = "Running"';
