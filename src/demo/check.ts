@@ -21,7 +21,8 @@ export const EXPECTED_EXCEPTION: Partial<Record<SaleKind, ExceptionType>> = {
   'unmapped-warehouse': 'unmapped-warehouse',
 };
 
-const BOOKED: SaleKind[] = ['paid', 'paid-late'];
+/** Sales that end up in the ERP; a `new-sku` sale does once the product sync has created its SKU. */
+export const BOOKED: SaleKind[] = ['paid', 'paid-late', 'new-sku'];
 
 export async function readStatuses(
   client: Client,

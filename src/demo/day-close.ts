@@ -7,7 +7,7 @@ import type { LocalStack } from '../local/stack';
 import { endOfDayStatusQuery, type EndOfDayInput, type ReconciliationReport } from '../workflows/end-of-day-contract';
 import { renderReconciliation } from '../workflows/end-of-day-contract';
 import { TASK_QUEUES } from '../workflows/task-queues';
-import type { PlayedSale } from './check';
+import { BOOKED, type PlayedSale } from './check';
 import type { OmniPlayed } from './omni';
 import type { PlannedSale } from './scenario';
 
@@ -111,9 +111,7 @@ export async function closeTheDay(
       .filter((r) => r.storeId === store.storeId && r.expect !== 'refunded')
       .map((r) => r.sitooOrderId);
     const unbooked = [
-      ...played
-        .filter((p) => p.sale.storeId === store.storeId && !['paid', 'paid-late'].includes(p.sale.kind))
-        .map((p) => p.orderId),
+      ...played.filter((p) => p.sale.storeId === store.storeId && !BOOKED.includes(p.sale.kind)).map((p) => p.orderId),
       ...parkedReturns,
     ];
     const mustList = [

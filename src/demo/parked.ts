@@ -27,6 +27,7 @@ const REASON: Partial<Record<ExceptionType, string>> = {
   'orphaned-return': 'no receipt, refunded as store credit',
   'inventory-sync-failure': 'hand edit in Shopify admin',
   'unprocessable-event': 'test event from the Sitoo sandbox',
+  'master-data-conflict': 'seen; prices and titles are changed in the ERP',
 };
 
 /**

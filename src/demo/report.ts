@@ -159,7 +159,7 @@ export function renderTable(s: DemoSummary): string {
   if (s.temporalUi) out.push(`Temporal UI: ${s.temporalUi}`);
   out.push(
     s.check.ok
-      ? "End-state check: OK (one posted ERP order per paid sale, none for the rest, every exception parked; web available equal to each location's master on hand − buffer − reserved − committed web orders, one ERP stock adjustment per store stock change, the hand edit found and repaired)"
+      ? "End-state check: OK (one posted ERP order per paid sale, none for the rest, every exception parked; web available equal to each location's master on hand − buffer − reserved − committed web orders, one ERP stock adjustment per store stock change, the hand edit found and repaired; every price equal to the master's in Sitoo and Shopify, each product once in each, both edits put back and reported, the new SKU's sale resumed by the sync)"
       : `End-state check FAILED:\n${s.check.problems.map((p) => `  - ${p}`).join('\n')}`,
   );
   return out.join('\n');

@@ -16,6 +16,7 @@ import { checkOddEvents, sendOddEvents } from './odd-events';
 import { renderTable, summarise } from './report';
 import { checkStock, playStockChange, runDriftCheck, stockStatus, waitForStockIdle, type StockPlayed } from './stock';
 import { cardPayment, closeTheDay } from './day-close';
+import { checkCatalogue, DEMO_CATALOGUE_SYNC, playCatalogue, renderCatalogue, startCatalogueSync } from './catalogue';
 import { checkOmni, playOmni, renderOmni } from './omni';
 import { buildScenario } from './scenario';
 import { listParked, renderParked } from './parked';
@@ -77,6 +78,8 @@ async function main(): Promise<number> {
     pickupExpiry: '20s',
     erpRequestTimeout: '1s',
     erpLateCommitWindow: '3s',
+    // Products and prices from the ERP to Sitoo and the web shop (catalogue.ts).
+    catalogueSync: DEMO_CATALOGUE_SYNC,
     eventsDuplicateRate: 0.05,
     faults: {
       sitoo: { errorRate: 0.03, throttleRate: 0.02, retryAfterSeconds: 1, lostResponseRate: 0.03 },
@@ -114,6 +117,7 @@ async function main(): Promise<number> {
     accountId: stack.env.SITOO_ACCOUNT_ID,
     every: '5s',
   });
+  await startCatalogueSync(stack);
 
   const played: PlayedSale[] = [];
   const lateTimers: Promise<void>[] = [];
@@ -180,6 +184,9 @@ async function main(): Promise<number> {
   say('Running the stock drift check (master against web, every location)...');
   const drift = await runDriftCheck(stack);
   const stock = await stockStatus(stack);
+  const catalogue = await playCatalogue(stack, scenario, Date.now() - t0, say);
+  // Its sale of a SKU created afterwards is checked and closed like the hour's paid sales.
+  if (catalogue.sale) played.push(catalogue.sale);
 
   const statuses = await readStatuses(stack.client, stack.env.SITOO_ACCOUNT_ID, played);
   const omniCheck = await checkOmni(stack, omni, skus);
@@ -192,6 +199,7 @@ async function main(): Promise<number> {
     ...omniCheck.problems,
     ...day.problems,
     ...odd.problems,
+    ...(await checkCatalogue(stack, scenario, catalogue, statuses)),
   ];
   const exceptionsByOrder = new Map(
     [...statuses].filter(([, s]) => s.status.exception).map(([id, s]) => [id, s.status.exception!.type]),
@@ -224,10 +232,11 @@ async function main(): Promise<number> {
   const cli = `OPS_URL=${ops.url} OPS_PASSWORD=${ops.password} npm run ops -- health --store S02`;
   console.log(
     args.json
-      ? JSON.stringify({ ...summary, omni: omniCheck.summary, parked, healthPage }, null, 2)
+      ? JSON.stringify({ ...summary, omni: omniCheck.summary, catalogue, parked, healthPage }, null, 2)
       : [
           renderTable(summary),
           renderOmni(omniCheck.summary),
+          renderCatalogue(catalogue),
           `Day close:\n${day.lines.join('\n')}`,
           '',
           renderParked(parked),

@@ -4,9 +4,10 @@ import { seededRandom } from '../simulators/random';
 
 /**
  * A trading hour, generated from a seed so every run plays the same hour: which store sells what,
- * which payments arrive late or never, which sales carry a SKU nobody mapped.
+ * which payments arrive late or never, which sales carry a SKU nobody mapped. A `new-sku` sale is
+ * played later, by the products section (catalogue.ts): a SKU sold before the ERP had it.
  */
-export type SaleKind = 'paid' | 'paid-late' | 'never-paid' | 'unknown-sku' | 'unmapped-warehouse';
+export type SaleKind = 'paid' | 'paid-late' | 'never-paid' | 'unknown-sku' | 'unmapped-warehouse' | 'new-sku';
 
 export interface PlannedSale {
   storeId: string;
