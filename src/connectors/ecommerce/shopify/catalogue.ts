@@ -647,7 +647,8 @@ export class ShopifyCatalogue implements ShopifyCataloguePort {
             await this.graphql(
               'VariantPricesBySku',
               VARIANT_PRICES_BY_SKU,
-              { first: PAGE_SIZE, after, query },
+              // Shopify reserves the requested cost (about one point per node asked for): ask for no more than the SKUs.
+              { first: Math.min(PAGE_SIZE, chunk.size), after, query },
               variantPricesSchema,
               opts,
             )
