@@ -648,7 +648,12 @@ export class NetSuiteClient implements ErpPort {
    * lands on the same entry (external id, `replace=line`) instead of leaving draft lines behind.
    * So there is never anything to sweep; this sends nothing and answers 0.
    */
-  async sweepJournalDrafts(): Promise<number> {
+  async sweepJournalDrafts(
+    documentNumber: string,
+    opts: { journalCode: string; signal?: AbortSignal },
+  ): Promise<number> {
+    void documentNumber;
+    opts.signal?.throwIfAborted();
     return 0;
   }
 
