@@ -65,7 +65,7 @@ describe('NetSuite sales as cash sales', () => {
     expect(found).toEqual([created]);
     expect(await erp.findSalesDocuments('SITOO-1-100', { customerNumber: 'SOMEONE-ELSE' })).toEqual([]);
 
-    const [saved] = sim.state.transactionsByExternalId(erp.saleExternalId('SITOO-1-100'));
+    const [saved] = sim.state.transactionsByExternalId(erp.saleExternalId('SITOO-1-100', 'POS-STORE01'));
     expect(saved).toMatchObject({ type: 'cashSale', tranDate: '2026-11-30', location: store1.id });
     expect(saved!.lines.map((l) => [l.quantity, l.amountCents, l.location])).toEqual([
       [3, 1000, store1.id],
@@ -86,7 +86,7 @@ describe('NetSuite sales as cash sales', () => {
     sim.faults.reset();
 
     const again = await erp.createSalesOrder(sale('SITOO-1-101'));
-    const saved = sim.state.transactionsByExternalId(erp.saleExternalId('SITOO-1-101'));
+    const saved = sim.state.transactionsByExternalId(erp.saleExternalId('SITOO-1-101', 'POS-STORE01'));
     expect(saved).toHaveLength(1);
     expect(saved[0]!.lines).toHaveLength(2);
     expect(again.totalCents).toBe(SALE_CENTS);
@@ -103,7 +103,7 @@ describe('NetSuite sales as cash sales', () => {
     await erp.createSalesOrder(sale('SITOO-1-102'));
     await waitFor('the late write to commit', () => sim.faults.counters.lateCommitsApplied === 1, 10_000);
 
-    const saved = sim.state.transactionsByExternalId(erp.saleExternalId('SITOO-1-102'));
+    const saved = sim.state.transactionsByExternalId(erp.saleExternalId('SITOO-1-102', 'POS-STORE01'));
     expect(saved).toHaveLength(1);
     expect(saved[0]!.lines).toHaveLength(2);
     expect(await erp.findSalesDocuments('SITOO-1-102')).toMatchObject([{ totalCents: SALE_CENTS }]);
@@ -138,7 +138,7 @@ describe('NetSuite sales as cash sales', () => {
     const foreign = await rawNetSuite(
       sim,
       'PUT',
-      `/services/rest/record/v1/creditMemo/eid:${erp.saleExternalId('SITOO-1-103')}`,
+      `/services/rest/record/v1/creditMemo/eid:${erp.saleExternalId('SITOO-1-103', 'POS-STORE01')}`,
       {
         entity: { id: customer.id },
         tranDate: '2026-11-30',
@@ -155,7 +155,7 @@ describe('NetSuite sales as cash sales', () => {
     // Our own sale and return under one business key: different prefixes, both written.
     await erp.createSalesOrder(sale('WEB-77'));
     await erp.createSalesCreditMemo(creditMemo('WEB-77', 5));
-    expect(sim.state.transactionsByExternalId(erp.saleExternalId('WEB-77'))).toHaveLength(1);
+    expect(sim.state.transactionsByExternalId(erp.saleExternalId('WEB-77', 'POS-STORE01'))).toHaveLength(1);
     expect(await erp.findSalesCreditMemos('WEB-77')).toHaveLength(1);
   });
 
@@ -173,7 +173,7 @@ describe('NetSuite sales as cash sales', () => {
     sim.state.flags.recordChangedWrites = 2;
     await erp.createSalesOrder(sale('SITOO-1-104'));
     expect(sim.state.flags.recordChangedWrites).toBe(0);
-    expect(sim.state.transactionsByExternalId(erp.saleExternalId('SITOO-1-104'))).toHaveLength(1);
+    expect(sim.state.transactionsByExternalId(erp.saleExternalId('SITOO-1-104', 'POS-STORE01'))).toHaveLength(1);
   });
 
   it('an unknown item, an unmapped store and an unknown customer are refused before anything is written', async () => {
@@ -199,16 +199,6 @@ describe('NetSuite sales as cash sales', () => {
       code: 'CustomerNotFound',
     });
     expect(sim.state.transactions.size).toBe(0);
-  });
-
-  it('operations not built for NetSuite yet refuse by name', async () => {
-    const { sim, store1 } = await startSim();
-    const erp = clientFor(sim, { STORE01: store1.id });
-    await expect(erp.postDailyJournal()).rejects.toMatchObject({
-      code: 'NotImplemented',
-      message: expect.stringContaining('postDailyJournal'),
-    });
-    await expect(erp.createStockAdjustment()).rejects.toMatchObject({ code: 'NotImplemented' });
   });
 });
 
@@ -247,6 +237,135 @@ describe('NetSuite returns as credit memos', () => {
     await erp.deleteSalesCreditMemo(memo.id);
     expect(await erp.findSalesCreditMemos('WEB-1')).toHaveLength(1);
     expect(sim.state.onHand('1000', store1.id)).toBe(21);
+  });
+});
+
+describe('NetSuite stock adjustments, categories and the day journal', () => {
+  it('an inventory adjustment upsert appends its lines without replace=inventory, which is why the adapter sends it', async () => {
+    const { sim, store1 } = await startSim();
+    const mug = [...sim.state.items.values()][0]!;
+    const body = {
+      tranDate: '2026-11-30',
+      account: { id: '213' },
+      inventory: { items: [{ item: { id: mug.id }, location: { id: store1.id }, adjustQtyBy: 4 }] },
+    };
+    const path = '/services/rest/record/v1/inventoryAdjustment/eid:RAW-IA-1';
+    expect((await rawNetSuite(sim, 'PUT', path, body)).status).toBe(204);
+    expect((await rawNetSuite(sim, 'PUT', path, body)).status).toBe(204);
+    expect(sim.state.onHand('1000', store1.id)).toBe(20 + 8);
+    expect((await rawNetSuite(sim, 'PUT', `${path}?replace=inventory`, body)).status).toBe(204);
+    expect(sim.state.onHand('1000', store1.id)).toBe(20 + 4);
+    // A line without a location is refused, as with per-line locations mandatory.
+    const noLocation = { ...body, inventory: { items: [{ item: { id: mug.id }, adjustQtyBy: 1 }] } };
+    const refused = await rawNetSuite(
+      sim,
+      'PUT',
+      '/services/rest/record/v1/inventoryAdjustment/eid:RAW-IA-2',
+      noLocation,
+    );
+    expect(refused.status).toBe(400);
+  });
+
+  it('the adapter books a stock change once at the mapped location and account, and refuses without an account mapped', async () => {
+    const { sim, store1 } = await startSim();
+    const erp = clientFor(
+      sim,
+      { STORE01: store1.id },
+      { mapping: { locations: { STORE01: store1.id }, adjustmentAccountId: '213' } },
+    );
+    const input = {
+      externalDocumentNumber: 'WT-5',
+      locationCode: 'STORE01',
+      postingDate: '2026-11-30',
+      lines: [{ itemNumber: '1001', quantity: -2 }],
+    };
+    const first = await erp.createStockAdjustment(input);
+    expect(await erp.createStockAdjustment(input)).toEqual(first);
+    const [saved, ...more] = sim.state.transactionsByExternalId(erp.adjustmentExternalId('WT-5'));
+    expect(more).toEqual([]);
+    expect([saved!.type, saved!.account, saved!.lines.map((l) => [l.location, l.quantity])]).toEqual([
+      'inventoryAdjustment',
+      '213',
+      [[store1.id, -2]],
+    ]);
+    expect(sim.state.onHand('1001', store1.id)).toBe(3);
+    const unmapped = clientFor(sim, { STORE01: store1.id });
+    await expect(unmapped.createStockAdjustment({ ...input, externalDocumentNumber: 'WT-6' })).rejects.toMatchObject({
+      code: 'AccountNotMapped',
+    });
+  });
+
+  it('reads an item category from a custom item field when the mapping names one, and refuses a malformed field id', async () => {
+    const { sim, store1 } = await startSim();
+    sim.state.seedItem({
+      itemId: '2000',
+      className: 'Department stores',
+      custom: { custitem_sitoo_category: 'KITCHEN' },
+    });
+    const byClass = clientFor(sim, { STORE01: store1.id });
+    expect(await byClass.getItemCategories(['2000', '1000'])).toEqual(new Map([['2000', 'Department stores']]));
+    const byField = clientFor(
+      sim,
+      { STORE01: store1.id },
+      {
+        mapping: { locations: { STORE01: store1.id }, itemCategoryField: 'custitem_sitoo_category' },
+      },
+    );
+    expect(await byField.getItemCategories(['2000', '1000'])).toEqual(new Map([['2000', 'KITCHEN']]));
+    expect(() =>
+      clientFor(
+        sim,
+        { STORE01: store1.id },
+        {
+          mapping: { locations: {}, itemCategoryField: 'custitem_x; DROP' as `custitem_${string}` },
+        },
+      ),
+    ).toThrow(/itemCategoryField/);
+  });
+
+  it('posts the day journal as one balanced journal entry with the store location on its lines; the simulator refuses an unbalanced one', async () => {
+    const { sim, store1 } = await startSim();
+    const erp = clientFor(
+      sim,
+      { STORE01: store1.id },
+      {
+        mapping: {
+          locations: { STORE01: store1.id },
+          receivablesAccountId: '119',
+          journals: { POS01: { locationId: store1.id, departmentId: '7' } },
+        },
+      },
+    );
+    const journal = {
+      journalCode: 'POS01',
+      documentNumber: 'Z-STORE01-261130',
+      postingDate: '2026-11-30',
+      lines: [
+        { accountNumber: '125', amountCents: 1000, description: 'Card' },
+        { accountNumber: 'POS-STORE01', accountType: 'Customer' as const, amountCents: -1000, description: 'Sales' },
+      ],
+    };
+    await erp.postDailyJournal(journal);
+    const [je] = sim.state.transactionsByExternalId(erp.journalExternalId('Z-STORE01-261130'));
+    expect([je!.type, je!.tranId]).toEqual(['journalEntry', 'Z-STORE01-261130']);
+    expect(je!.journalLines!.map((l) => [l.account, l.debitCents, l.creditCents, l.location, l.department])).toEqual([
+      ['125', 1000, 0, store1.id, '7'],
+      ['119', 0, 1000, store1.id, '7'],
+    ]);
+    expect(je!.journalLines![1]!.entity).toBe([...sim.state.customers.values()][0]!.id);
+    expect(await erp.sweepJournalDrafts('Z-STORE01-261130', { journalCode: 'POS01' })).toBe(0);
+
+    const unbalanced = await rawNetSuite(sim, 'PUT', '/services/rest/record/v1/journalEntry/eid:RAW-JE-1', {
+      tranDate: '2026-11-30',
+      line: {
+        items: [
+          { account: { id: '125' }, debit: 10 },
+          { account: { id: '119' }, credit: 9.99 },
+        ],
+      },
+    });
+    expect(unbalanced.status).toBe(400);
+    expect(JSON.stringify(unbalanced.json)).toContain('debit entries must equal the total of credit entries');
   });
 });
 
@@ -406,7 +525,7 @@ describe('NetSuite under the flows’ ERP activities', () => {
       postErpOrder(erp, { externalDocumentNumber: 'SITOO-1-400', customerNumber: 'POS-STORE01' }),
     );
     expect(posted.id).toBe(ref.id);
-    expect(sim.state.transactionsByExternalId(erp.saleExternalId('SITOO-1-400'))).toHaveLength(1);
+    expect(sim.state.transactionsByExternalId(erp.saleExternalId('SITOO-1-400', 'POS-STORE01'))).toHaveLength(1);
     expect(sim.state.onHand('1000', store1.id)).toBe(17);
 
     const key = {

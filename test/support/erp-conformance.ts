@@ -1,13 +1,20 @@
 import type { ErpPort } from '../../src/connectors/erp/port';
 import type { Faults } from '../../src/simulators/faults';
 import { BusinessCentralClient } from '../../src/connectors/erp/business-central/client';
+import { NetSuiteClient } from '../../src/connectors/erp/netsuite/client';
 import { BC_ACCOUNTS, startBusinessCentralSimulator } from '../../src/simulators/business-central';
+import { startNetSuiteSimulator, type NsTransaction } from '../../src/simulators/netsuite';
+import { NS_ACCOUNTS } from '../../src/simulators/netsuite/state';
+import { SUITEQL_PATH } from '../../src/simulators/netsuite/suiteql';
+import { CERTIFICATE_ID, certificateKeys, CLIENT_ID, privateKeyPem } from './netsuite';
 
 /**
  * ERP fixtures for test/connectors/erp-conformance.test.ts: one per ERP adapter, each starting
  * that ERP's simulator and giving the suite an adapter-neutral way to seed master data, switch
  * faults and read back what the ERP holds. A third ERP joins the suite by adding its fixture to
- * `erpFixtures`; the cases stay as they are, and it is done when every case passes for it.
+ * `erpFixtures`; the cases stay as they are, and it is done when every case passes for it. The
+ * one thing a fixture declares rather than shows is its document lifecycle (`documents`): whether
+ * sales and returns are drafts posted by their own calls, or posted when created.
  */
 
 export interface ErpFixtureOptions {
@@ -90,13 +97,26 @@ export interface RunningErp {
   close(): Promise<void>;
 }
 
+/**
+ * How the ERP's sales and returns come to be posted, as its adapter is configured:
+ * - `drafts`: a sale is created as an open order and a return as a draft credit memo, each posted
+ *   by its own call (shipAndInvoice, postSalesCreditMemo); a create that lands twice leaves twins,
+ *   which the caller finds and sweeps before posting.
+ * - `posted-on-save`: each is posted when it is created (the post calls only confirm it), and the
+ *   create is an upsert on a key the adapter derives from the business key, so a second create (a
+ *   retry, a late commit) lands on the first document: there are no twins to sweep.
+ */
+export type DocumentLifecycle = 'drafts' | 'posted-on-save';
+
 export interface ErpFixture {
   name: string;
+  documents: DocumentLifecycle;
   start(opts?: ErpFixtureOptions): Promise<RunningErp>;
 }
 
 const businessCentral: ErpFixture = {
   name: 'Business Central',
+  documents: 'drafts',
   async start(opts = {}) {
     const sim = await startBusinessCentralSimulator({
       ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
@@ -200,5 +220,133 @@ const businessCentral: ErpFixture = {
   },
 };
 
-/** Every ERP the service supports. NetSuite's fixture goes here beside Business Central's. */
-export const erpFixtures: ErpFixture[] = [businessCentral];
+/**
+ * NetSuite: stores are locations mapped by internal id, customers are matched by entity id, an
+ * item's category is its class, and the business key sits in `otherRefNum` (sales, returns) or
+ * in the external id (stock adjustments, whose key only the adapter knows how to spell).
+ */
+const netSuite: ErpFixture = {
+  name: 'NetSuite',
+  // Cash sales and credit memos (the adapter's configuration) post when saved.
+  documents: 'posted-on-save',
+  async start(opts = {}) {
+    // The simulator's clock only checks tokens: NetSuite is always sent the document date, so
+    // `opts.now` has nothing to move here (and would put the token checks a year off).
+    const sim = await startNetSuiteSimulator({
+      m2m: { clientId: CLIENT_ID, certificateId: CERTIFICATE_ID, publicKey: certificateKeys.publicKey },
+    });
+    const { state } = sim;
+    // The mapping file's locations, filled as the suite sets the stores up.
+    const locations: Record<string, string> = {};
+    const newPort = () =>
+      new NetSuiteClient({
+        baseUrl: sim.url,
+        accountId: sim.accountId,
+        auth: { kind: 'oauth2-m2m', clientId: CLIENT_ID, certificateId: CERTIFICATE_ID, privateKeyPem },
+        mapping: {
+          locations,
+          adjustmentAccountId: NS_ACCOUNTS.inventoryAdjustment,
+          receivablesAccountId: NS_ACCOUNTS.receivables,
+        },
+        timeoutMs: opts.clientTimeoutMs ?? 5_000,
+        backoffMs: () => 20,
+        ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
+      });
+    const port = newPort();
+    const same = (a: string | undefined, b: string) => a?.toUpperCase() === b.trim().toUpperCase();
+    const locationCode = (id: string | undefined) => (id ? state.locations.get(id)?.name : undefined);
+    const itemNumber = (id: string) => state.items.get(id)?.itemId ?? id;
+    const locationId = (code: string) => {
+      const id = locations[code];
+      if (!id) throw new Error(`no location ${code} seeded`);
+      return id;
+    };
+    const ofType = (...types: NsTransaction['type'][]) =>
+      [...state.transactions.values()]
+        .filter((t) => types.includes(t.type))
+        .sort((a, b) => Number(a.id) - Number(b.id));
+    const byKey = (t: NsTransaction, ext: string) =>
+      same(t.otherRefNum, ext) || same(t.externalId, port.adjustmentExternalId(ext));
+    const offsetOf = (query: string) => Number(new URLSearchParams(query).get('offset') ?? 0);
+    return {
+      port,
+      anotherPort: newPort,
+      faults: sim.faults,
+      seed: {
+        location: (code) => void (locations[code] = state.seedLocation({ name: code, externalId: code }).id),
+        customer: (number, c = {}) => void state.seedCustomer({ entityId: number, isInactive: !!c.blocked }),
+        item: (number, i) =>
+          void state.seedItem({
+            itemId: number,
+            vatPercent: i.vatPercent,
+            ...(i.category ? { className: i.category } : {}),
+          }),
+        receive: (code, number, quantity) =>
+          void state.receive(number, locationId(code), quantity, new Date().toISOString().slice(0, 10)),
+      },
+      inspect: {
+        salesDocuments: (ext) =>
+          ofType('cashSale')
+            .filter((t) => same(t.otherRefNum, ext))
+            .map((t) => ({
+              kind: 'invoice' as const,
+              customerNumber: state.customers.get(t.entity)?.entityId ?? '',
+              postingDate: t.tranDate,
+              lines: t.lines.map((l) => ({
+                itemNumber: itemNumber(l.item),
+                quantity: l.quantity,
+                locationCode: locationCode(l.location ?? t.location),
+              })),
+              // A cash sale is paid: what it books for the customer is the mainline's debit.
+              receivableCents: t.tranLines.filter((l) => !l.item).reduce((n, l) => n + l.debitCents, 0),
+            })),
+        creditMemos: (ext) =>
+          ofType('creditMemo', 'cashRefund')
+            .filter((t) => same(t.otherRefNum, ext))
+            .map((t) => ({
+              customerNumber: state.customers.get(t.entity)?.entityId ?? '',
+              posted: true,
+              postingDate: t.tranDate,
+              lines: t.lines.map((l) => ({
+                itemNumber: itemNumber(l.item),
+                quantity: l.quantity,
+                locationCode: locationCode(l.location ?? t.location),
+                description: l.description ?? '',
+              })),
+            })),
+        stockAdjustments: (ext) =>
+          ofType('inventoryAdjustment').filter((t) => same(t.externalId, port.adjustmentExternalId(ext))).length,
+        stockMovements: (ext) =>
+          ofType('cashSale', 'creditMemo', 'cashRefund', 'inventoryAdjustment')
+            .filter((t) => byKey(t, ext))
+            .flatMap((t) => t.tranLines.filter((l) => l.item && l.location && l.quantity !== 0)).length,
+        stockAt: (code, number) => state.onHand(number, locationId(code)),
+        journal: (documentNumber) => ({
+          entries: ofType('journalEntry')
+            .filter((t) => same(t.tranId, documentNumber))
+            .flatMap((t) =>
+              t.tranLines.map((l) => ({
+                accountNumber: l.account ?? '',
+                amountCents: l.debitCents - l.creditCents,
+                postingDate: t.tranDate,
+              })),
+            ),
+          // NetSuite has no journal batches: an entry is saved posted or not at all.
+          draftLines: 0,
+        }),
+        continuationReads: () =>
+          state.requestLog.filter((r) => r.path === SUITEQL_PATH && offsetOf(r.query) > 0).length,
+        writes: () => state.requestLog.filter((r) => r.method !== 'GET' && r.path !== SUITEQL_PATH).length,
+      },
+      accounts: {
+        cash: NS_ACCOUNTS.cash,
+        cardClearing: NS_ACCOUNTS.cardClearing,
+        receivables: NS_ACCOUNTS.receivables,
+      },
+      close: () => sim.close(),
+    };
+  },
+};
+
+/** Every ERP the service supports. */
+export const erpFixtures: ErpFixture[] = [businessCentral, netSuite];

@@ -5,6 +5,7 @@ import {
   EXTERNAL_ID,
   GROUP_OF,
   type NetSuiteState,
+  type NsJournalLine,
   type NsLine,
   type NsRecordType,
   type NsTransaction,
@@ -12,7 +13,16 @@ import {
 } from './state';
 
 export const RECORD_PREFIX = '/services/rest/record/v1';
-const TRANSACTION_TYPES: readonly string[] = ['cashSale', 'creditMemo', 'cashRefund'];
+const TRANSACTION_TYPES: readonly string[] = [
+  'cashSale',
+  'creditMemo',
+  'cashRefund',
+  'inventoryAdjustment',
+  'journalEntry',
+];
+/** The sublist holding a transaction type's lines: what `replace=` names. */
+const SUBLIST: Record<string, string> = { inventoryAdjustment: 'inventory', journalEntry: 'line' };
+const sublistOf = (type: string) => SUBLIST[type] ?? 'item';
 const READABLE_TYPES: readonly string[] = [...TRANSACTION_TYPES, 'customer', 'location', 'inventoryItem'];
 
 type Refusal = { status: number; code: string; detail: string; path?: string };
@@ -81,6 +91,13 @@ export function recordRoutes(state: NetSuiteState, origin: () => string): SimRou
     const b = body as Record<string, unknown>;
     const isLocation = (id: string) => state.locations.has(id);
     const entity = ref(b.entity, 'entity', (id) => state.customers.has(id), !base) ?? base!.entity;
+    if (b.entity !== undefined && state.customers.get(entity)?.isInactive)
+      refuse({
+        status: 400,
+        code: 'USER_ERROR',
+        detail: `Invalid entity reference key ${entity}: customer ${state.customers.get(entity)!.entityId} is inactive.`,
+        path: 'entity',
+      });
     const tranDate = b.tranDate ?? base?.tranDate;
     if (typeof tranDate !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(tranDate))
       refuse({
@@ -165,8 +182,158 @@ export function recordRoutes(state: NetSuiteState, origin: () => string): SimRou
       location: headerLocation,
       account: (b.account as { id?: string } | undefined)?.id ?? base?.account,
       lines,
+      tranLines: [],
     };
   };
+
+  const dateOf = (b: Record<string, unknown>, base?: NsTransaction): string => {
+    const tranDate = b.tranDate ?? base?.tranDate;
+    if (typeof tranDate !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(tranDate))
+      refuse({
+        status: 400,
+        code: 'INVALID_CONTENT',
+        detail: `Invalid date value for tranDate: ${String(tranDate)}`,
+        path: 'tranDate',
+      });
+    if (state.flags.closedBefore && (tranDate as string) < state.flags.closedBefore)
+      refuse({
+        status: 400,
+        code: 'USER_ERROR',
+        detail: 'The transaction date you specified is within a closed period.',
+        path: 'tranDate',
+      });
+    return tranDate as string;
+  };
+
+  const sublist = (b: Record<string, unknown>, name: string): unknown[] | undefined => {
+    const sent = (b[name] as { items?: unknown } | undefined)?.items;
+    if (sent !== undefined && !Array.isArray(sent))
+      refuse({ status: 400, code: 'INVALID_CONTENT', detail: `${name}.items must be an array`, path: `${name}.items` });
+    return sent as unknown[] | undefined;
+  };
+
+  const account = (value: unknown, path: string, required: boolean) =>
+    ref(value, path, (id) => state.accounts.has(id), required);
+
+  /** An inventory adjustment (reference §8.8): `inventory.items[]` with a location per line and a signed `adjustQtyBy`. */
+  const adjustmentFrom = (body: unknown, replace: boolean, base?: NsTransaction): NsTransaction => {
+    const b = (body ?? {}) as Record<string, unknown>;
+    const tranDate = dateOf(b, base);
+    const adjAccount = account(b.account, 'account', !base) ?? base!.account;
+    const headerLocation = ref(b.adjLocation, 'adjLocation', (id) => state.locations.has(id)) ?? base?.location;
+    const lines: NsLine[] = replace || !base ? [] : [...base.lines];
+    (sublist(b, 'inventory') ?? []).forEach((raw, i) => {
+      const path = `inventory.items[${i}]`;
+      const l = (raw ?? {}) as Record<string, unknown>;
+      const item = ref(l.item, `${path}.item`, (id) => state.items.has(id), true)!;
+      const location = ref(l.location, `${path}.location`, (id) => state.locations.has(id)) ?? headerLocation;
+      if (!location)
+        refuse({
+          status: 400,
+          code: 'USER_ERROR',
+          detail: 'Please enter value(s) for: Location',
+          path: `${path}.location`,
+        });
+      if (typeof l.adjustQtyBy !== 'number' || !Number.isFinite(l.adjustQtyBy) || l.adjustQtyBy === 0)
+        refuse({
+          status: 400,
+          code: 'INVALID_CONTENT',
+          detail: `Invalid adjustQtyBy ${String(l.adjustQtyBy)}`,
+          path: `${path}.adjustQtyBy`,
+        });
+      lines.push({ line: lines.length + 1, item, quantity: l.adjustQtyBy as number, amountCents: 0, location });
+    });
+    if (lines.length === 0)
+      refuse({
+        status: 400,
+        code: 'USER_ERROR',
+        detail: 'You must enter at least one line item for this transaction.',
+        path: 'inventory',
+      });
+    return {
+      type: 'inventoryAdjustment',
+      id: base?.id ?? '',
+      externalId: base?.externalId,
+      tranId: base?.tranId ?? '',
+      entity: '',
+      tranDate,
+      memo: typeof b.memo === 'string' ? b.memo : base?.memo,
+      subsidiary: (b.subsidiary as { id?: string } | undefined)?.id ?? base?.subsidiary,
+      location: headerLocation,
+      account: adjAccount,
+      lines,
+      tranLines: [],
+    };
+  };
+
+  /** A journal entry (reference §8.7): `line.items[]`, each an account with a positive debit or credit; debits equal credits. */
+  const journalFrom = (body: unknown, replace: boolean, base?: NsTransaction): NsTransaction => {
+    const b = (body ?? {}) as Record<string, unknown>;
+    const tranDate = dateOf(b, base);
+    const lines: NsJournalLine[] = replace || !base ? [] : [...(base.journalLines ?? [])];
+    (sublist(b, 'line') ?? []).forEach((raw, i) => {
+      const path = `line.items[${i}]`;
+      const l = (raw ?? {}) as Record<string, unknown>;
+      const acct = account(l.account, `${path}.account`, true)!;
+      const amount = (k: 'debit' | 'credit') => {
+        const v = l[k];
+        if (v === undefined) return 0;
+        const cents = typeof v === 'number' && v > 0 ? parseCents(v) : undefined;
+        if (cents === undefined)
+          refuse({ status: 400, code: 'INVALID_CONTENT', detail: `Invalid ${k} ${String(v)}`, path: `${path}.${k}` });
+        return cents!;
+      };
+      const debitCents = amount('debit');
+      const creditCents = amount('credit');
+      if (debitCents > 0 === creditCents > 0)
+        refuse({ status: 400, code: 'USER_ERROR', detail: 'Enter a debit or a credit on each line.', path });
+      lines.push({
+        account: acct,
+        debitCents,
+        creditCents,
+        memo: typeof l.memo === 'string' ? l.memo : undefined,
+        entity: ref(l.entity, `${path}.entity`, (id) => state.customers.has(id)),
+        location: ref(l.location, `${path}.location`, (id) => state.locations.has(id)),
+        department: (l.department as { id?: string } | undefined)?.id,
+      });
+    });
+    if (lines.length === 0)
+      refuse({
+        status: 400,
+        code: 'USER_ERROR',
+        detail: 'You must enter at least one line for this transaction.',
+        path: 'line',
+      });
+    const debits = lines.reduce((n, l) => n + l.debitCents, 0);
+    const credits = lines.reduce((n, l) => n + l.creditCents, 0);
+    if (debits !== credits)
+      refuse({
+        status: 400,
+        code: 'USER_ERROR',
+        detail: 'The total of debit entries must equal the total of credit entries.',
+      });
+    const tranId = typeof b.tranId === 'string' ? b.tranId : base?.tranId;
+    return {
+      type: 'journalEntry',
+      id: base?.id ?? '',
+      externalId: base?.externalId,
+      tranId: tranId ?? '',
+      entity: '',
+      tranDate,
+      memo: typeof b.memo === 'string' ? b.memo : base?.memo,
+      subsidiary: (b.subsidiary as { id?: string } | undefined)?.id ?? base?.subsidiary,
+      lines: [],
+      journalLines: lines,
+      tranLines: [],
+    };
+  };
+
+  const recordFrom = (type: TransactionType, body: unknown, replace: boolean, base?: NsTransaction) =>
+    type === 'inventoryAdjustment'
+      ? adjustmentFrom(body, replace, base)
+      : type === 'journalEntry'
+        ? journalFrom(body, replace, base)
+        : transactionFrom(type, body, replace, base);
 
   /** A user-event script re-saving the record while ours saves: NetSuite's optimistic-lock clash. */
   const recordChanged = () => {
@@ -185,11 +352,7 @@ export function recordRoutes(state: NetSuiteState, origin: () => string): SimRou
       });
   };
 
-  const save = (t: NsTransaction, previous?: NsTransaction) => {
-    if (previous) state.applyStock(previous, -1);
-    state.transactions.set(t.id, t);
-    state.applyStock(t, 1);
-  };
+  const save = (t: NsTransaction, previous?: NsTransaction) => state.save(t, previous);
 
   const create = guard((req) => {
     const type = req.params[0]!;
@@ -209,9 +372,9 @@ export function recordRoutes(state: NetSuiteState, origin: () => string): SimRou
           path: 'externalId',
         });
     }
-    const t = transactionFrom(type as TransactionType, req.body, true);
+    const t = recordFrom(type as TransactionType, req.body, true);
     t.id = state.nextId('transaction');
-    t.tranId = state.nextTranId(t.type);
+    t.tranId ||= state.nextTranId(t.type);
     t.externalId = externalId;
     if (externalId) state.claimExternalId('transaction', externalId, { type: t.type, id: t.id });
     save(t);
@@ -224,7 +387,7 @@ export function recordRoutes(state: NetSuiteState, origin: () => string): SimRou
       return nsError(405, 'INVALID_REQUEST', `The simulator upserts only ${TRANSACTION_TYPES.join(', ')}.`);
     checkExternalId(externalId);
     recordChanged();
-    const replace = (req.query.get('replace') ?? '').split(',').includes('item');
+    const replace = (req.query.get('replace') ?? '').split(',').includes(sublistOf(type));
     const holder = state.byExternalId('transaction', externalId);
     if (holder && holder.type !== type)
       // The group shares one namespace: another transaction type holds the id.
@@ -235,10 +398,10 @@ export function recordRoutes(state: NetSuiteState, origin: () => string): SimRou
         path: 'externalId',
       });
     const previous = holder ? state.transactions.get(holder.id) : undefined;
-    const t = transactionFrom(type as TransactionType, req.body, replace, previous);
+    const t = recordFrom(type as TransactionType, req.body, replace, previous);
     if (!previous) {
       t.id = state.nextId('transaction');
-      t.tranId = state.nextTranId(t.type);
+      t.tranId ||= state.nextTranId(t.type);
       t.externalId = externalId;
       state.claimExternalId('transaction', externalId, { type: t.type, id: t.id });
     }

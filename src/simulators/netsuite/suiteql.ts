@@ -1,7 +1,7 @@
 import { formatCents } from '../../domain/money';
 import type { SimRequest, SimResponse } from '../http-server';
 import { nsError } from './errors';
-import { type NetSuiteState, type NsTransaction } from './state';
+import { TYPE_CODE, type NetSuiteState, type NsTransaction } from './state';
 
 export const SUITEQL_PATH = '/services/rest/query/v1/suiteql';
 
@@ -17,7 +17,16 @@ const TRANSACTIONS =
   "SELECT t.id, t.recordtype, t.tranid, t.externalid, t.otherrefnum, TO_CHAR(t.trandate, 'YYYY-MM-DD') AS trandate, t.foreigntotal, c.entityid AS customer FROM transaction t JOIN customer c ON c.id = t.entity WHERE ";
 const ITEMS = /^SELECT id, itemid FROM item WHERE itemid IN \((\?(?:, \?)*)\) ORDER BY id$/i;
 const LOCATION = /^SELECT id, name, externalid, isinactive FROM location WHERE (id|externalid) = \?$/i;
-const CUSTOMER = /^SELECT id, entityid FROM customer WHERE entityid = \?$/i;
+const CUSTOMER = /^SELECT id, entityid(, isinactive)? FROM customer WHERE entityid = \?$/i;
+const CATEGORIES =
+  /^SELECT i\.itemid, (?:BUILTIN\.DF\(i\.class\)|i\.(custitem_[a-z0-9_]+)) AS category FROM item i WHERE i\.itemid IN \((\?(?:, \?)*)\) ORDER BY i\.id$/i;
+const BY_EXTERNAL_ID = /^SELECT t\.id, t\.tranid, t\.type FROM transaction t WHERE t\.externalid = \?$/i;
+const POSTED_LINES =
+  /^SELECT COUNT\(\*\) AS lines FROM transactionaccountingline tal WHERE tal\.transaction = \? AND tal\.posting = 'T'$/i;
+const LEDGER =
+  /^SELECT tl\.uniquekey, t\.type, t\.tranid, TO_CHAR\(t\.trandate, 'YYYY-MM-DD'\) AS trandate, i\.itemid, tl\.quantity FROM transactionline tl JOIN transaction t ON t\.id = tl\.transaction JOIN item i ON i\.id = tl\.item WHERE tl\.uniquekey > \? AND tl\.isinventoryaffecting = 'T' ORDER BY tl\.uniquekey$/i;
+const GL =
+  /^SELECT tl\.uniquekey, TO_CHAR\(t\.trandate, 'YYYY-MM-DD'\) AS trandate, t\.tranid, t\.type, tal\.account, tl\.memo, tal\.debit, tal\.credit FROM transactionaccountingline tal JOIN transaction t ON t\.id = tal\.transaction JOIN transactionline tl ON tl\.transaction = tal\.transaction AND tl\.id = tal\.transactionline WHERE tal\.posting = 'T' AND t\.trandate BETWEEN TO_DATE\(\?, 'YYYY-MM-DD'\) AND TO_DATE\(\?, 'YYYY-MM-DD'\)( AND t\.tranid = \?)? ORDER BY tl\.uniquekey$/i;
 const STOCK =
   /^SELECT i\.itemid, iil\.quantityonhand FROM inventoryitemlocations iil JOIN item i ON i\.id = iil\.item WHERE iil\.location = \? ORDER BY i\.id$/i;
 
@@ -117,7 +126,68 @@ function run(state: NetSuiteState, q: string, params: string[]): Row[] {
     binds(q, params, 1);
     return [...state.customers.values()]
       .filter((c) => c.entityId === params[0])
-      .map((c) => ({ id: c.id, entityid: c.entityId }));
+      .map((c) => ({ id: c.id, entityid: c.entityId, isinactive: c.isInactive ? 'T' : 'F' }));
+  }
+  m = CATEGORIES.exec(q);
+  if (m) {
+    binds(q, params, m[2]!.split(',').length);
+    const custom = m[1]?.toLowerCase();
+    const wanted = new Set(params);
+    return [...state.items.values()]
+      .filter((i) => wanted.has(i.itemId))
+      .map((i) => ({
+        itemid: i.itemId,
+        category: custom ? i.custom[custom] : i.classId && state.classes.get(i.classId),
+      }));
+  }
+  if (BY_EXTERNAL_ID.test(q)) {
+    binds(q, params, 1);
+    return [...state.transactions.values()]
+      .filter((t) => t.externalId?.toLowerCase() === params[0]!.toLowerCase())
+      .map((t) => ({ id: t.id, tranid: t.tranId, type: TYPE_CODE[t.type] }));
+  }
+  if (POSTED_LINES.test(q)) {
+    binds(q, params, 1);
+    const t = state.transactions.get(params[0]!);
+    return [{ lines: String(t ? glLines(t).length : 0) }];
+  }
+  if (LEDGER.test(q)) {
+    binds(q, params, 1);
+    const after = Number(params[0]);
+    return sortedTransactions(state)
+      .flatMap((t) =>
+        t.tranLines
+          .filter((l) => l.item && l.location && l.quantity !== 0 && l.uniqueKey > after)
+          .map((l) => ({
+            uniquekey: String(l.uniqueKey),
+            type: TYPE_CODE[t.type],
+            tranid: t.tranId,
+            trandate: t.tranDate,
+            itemid: state.items.get(l.item!)?.itemId,
+            quantity: String(l.quantity),
+          })),
+      )
+      .sort((a, b) => Number(a.uniquekey) - Number(b.uniquekey));
+  }
+  m = GL.exec(q);
+  if (m) {
+    binds(q, params, m[1] ? 3 : 2);
+    const [from, to, tranId] = params as [string, string, string | undefined];
+    return sortedTransactions(state)
+      .filter((t) => t.tranDate >= from && t.tranDate <= to && (tranId === undefined || t.tranId === tranId))
+      .flatMap((t) =>
+        glLines(t).map((l) => ({
+          uniquekey: String(l.uniqueKey),
+          trandate: t.tranDate,
+          tranid: t.tranId,
+          type: TYPE_CODE[t.type],
+          account: l.account,
+          memo: l.memo,
+          debit: l.debitCents ? formatCents(l.debitCents) : undefined,
+          credit: l.creditCents ? formatCents(l.creditCents) : undefined,
+        })),
+      )
+      .sort((a, b) => Number(a.uniquekey) - Number(b.uniquekey));
   }
   if (STOCK.test(q)) {
     binds(q, params, 1);
@@ -128,6 +198,12 @@ function run(state: NetSuiteState, q: string, params: string[]): Row[] {
   }
   throw new QueryRefused(`the simulator does not know this statement: ${q.slice(0, 160)}`);
 }
+
+const sortedTransactions = (state: NetSuiteState) =>
+  [...state.transactions.values()].sort((a, b) => Number(a.id) - Number(b.id));
+
+/** The posting lines of a transaction in the primary book: those with an account and an amount. */
+const glLines = (t: NsTransaction) => t.tranLines.filter((l) => l.account && (l.debitCents || l.creditCents));
 
 function transactions(state: NetSuiteState, where: string, params: string[]): Row[] {
   const tests: Array<(t: Row) => boolean> = [];
@@ -145,8 +221,9 @@ function transactions(state: NetSuiteState, where: string, params: string[]): Ro
   }
   if (rest.trim().toUpperCase() !== 'ORDER BY T.ID') throw new QueryRefused(`expected ORDER BY t.id, got: ${rest}`);
   if (used !== params.length) throw new QueryRefused(`${used} bind values expected, ${params.length} given`);
-  return [...state.transactions.values()]
-    .sort((a, b) => Number(a.id) - Number(b.id))
+  // The JOIN on customer: journals, adjustments and receipts have no customer and drop out.
+  return sortedTransactions(state)
+    .filter((t) => state.customers.has(t.entity))
     .map((t) => transactionRow(state, t))
     .filter((row) => tests.every((test) => test(row)));
 }

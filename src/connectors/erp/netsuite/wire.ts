@@ -15,7 +15,13 @@ export function normaliseCode(value: string): string {
  * external-id namespace (reference §9), so a sale and a return of the same business key must not
  * collide, and the integration's own prefix keeps clear of other connectors' ids (Stripe's, say).
  */
-export const EXTERNAL_ID_PREFIX = { cashSale: 'CS', creditMemo: 'CM', cashRefund: 'CR' } as const;
+export const EXTERNAL_ID_PREFIX = {
+  cashSale: 'CS',
+  creditMemo: 'CM',
+  cashRefund: 'CR',
+  inventoryAdjustment: 'IA',
+  journalEntry: 'JE',
+} as const;
 export type NsTransactionType = keyof typeof EXTERNAL_ID_PREFIX;
 
 /**
