@@ -13,7 +13,7 @@ import {
 import { DEFAULT_TIME_ZONE } from '../domain/business-day';
 import type { Mapping } from '../domain/mapping';
 import type { MasterStreamCursor, ProductCursor } from '../domain/product-master';
-import { effectivePriceCents, nextPriceChange, type PriceChannel } from '../domain/prices';
+import { effectivePriceCents, nextPriceChange, PriceChannelError, type PriceChannel } from '../domain/prices';
 import type {
   CatalogueSubscriberPort,
   PriceTarget,
@@ -56,7 +56,7 @@ export interface ProductSyncOutcome {
   updated: number;
   unchanged: number;
   stale: number;
-  rejected: Array<{ sku: string; masterId: string; reason: string }>;
+  rejected: Array<{ sku: string; masterId: string; reason: string; version?: string }>;
   /** SKUs (item and variant) that the subscriber holds as the master says, after this call. */
   inPlace: string[];
   /** Asked for, but not in the master (deleted or renamed there). */
@@ -114,6 +114,9 @@ function catalogueOf(mapping: Mapping): CatalogueMapping {
  */
 const DIFF_READ_BELOW = 100;
 
+/** Late prices a read-back lists at most. */
+const MAX_LATE_LISTED = 100;
+
 /** Failure types the catalogue flows park on. */
 export const CATALOGUE_NOT_CONFIGURED = 'CatalogueNotConfigured';
 export const CATALOGUE_REJECTED = 'CatalogueRejected';
@@ -132,6 +135,9 @@ function guardAll<T extends Record<string, (...args: any[]) => Promise<unknown>>
       try {
         return await fn(...args);
       } catch (err) {
+        // A price the mapping cannot convert (a VAT group without a rate) is configuration: no retry fixes it.
+        if (err instanceof PriceChannelError)
+          throw ApplicationFailure.nonRetryable(`catalogue mapping: ${err.message}`, CATALOGUE_NOT_CONFIGURED);
         throw toActivityFailure(err, CATALOGUE_REJECTED);
       }
     };
@@ -254,6 +260,8 @@ export function createCatalogueActivities(deps: CatalogueDeps) {
       const then = projected(system, product, linesOf(product.sku), new Date(notice.updatedAt));
       const copy = {
         ...(notice.title !== undefined ? { title: notice.title } : {}),
+        ...(notice.status !== undefined ? { active: notice.status === 'active' } : {}),
+        ...(notice.productType !== undefined ? { categoryCode: notice.productType } : {}),
         ...(notice.variants.length === 1 && notice.variants[0]!.barcode
           ? { barcode: notice.variants[0]!.barcode }
           : {}),
@@ -263,8 +271,16 @@ export function createCatalogueActivities(deps: CatalogueDeps) {
           ...(v.barcode ? { barcode: v.barcode } : {}),
         })),
       };
-      // Only the fields a notice carries: status and category are left to the read-back.
-      const fields = subscriber(system).mapping.fields.filter((f) => f === 'title' || f === 'price' || f === 'barcode');
+      // Only the fields this notice carries count as matching; any other mastered field is read back.
+      const carried = new Set([
+        'title',
+        'price',
+        'barcode',
+        ...('active' in copy ? ['active'] : []),
+        ...('categoryCode' in copy ? ['category'] : []),
+      ]);
+      const fields = subscriber(system).mapping.fields;
+      if (fields.some((f) => !carried.has(f))) return false;
       return realEdits(fieldConflicts(expected, copy, fields), then).length === 0;
     }
     return false;
@@ -465,7 +481,8 @@ export function createCatalogueActivities(deps: CatalogueDeps) {
               });
         }
       }
-      return late;
+      // Enough to name what is late; a very large change must not fill the flow's history.
+      return late.slice(0, MAX_LATE_LISTED);
     },
 
     /**
@@ -602,7 +619,13 @@ function summarise(
   const bySku = new Map(docs.map((d) => [d.sku, d]));
   for (const o of outcomes) {
     if (o.result === 'rejected') {
-      out.rejected.push({ sku: o.sku, masterId: o.masterId, reason: o.reason ?? 'refused without a reason' });
+      const version = bySku.get(o.sku)?.version;
+      out.rejected.push({
+        sku: o.sku,
+        masterId: o.masterId,
+        reason: o.reason ?? 'refused without a reason',
+        ...(version ? { version } : {}),
+      });
       continue;
     }
     out[o.result]++;

@@ -14,7 +14,7 @@ function awaitedSkus(exception: ParkedException | undefined): string[] {
 }
 
 /**
- * Sends `retry` to every flow parked as `unknown-sku` whose SKUs all exist now: the product sync
+ * Sends `retry` to every flow parked as `unknown-sku` for a SKU the sync just put in place: the product sync
  * calls it after it has created them, so a sale rung up before its product reached the systems
  * goes on by itself. Each workflow's own status decides (visibility only finds candidates, and
  * may be a moment behind); the flow looks the SKUs up again on retry and parks again if one is
@@ -35,11 +35,14 @@ export async function resumeUnknownSkuSales(client: Client, known: Iterable<stri
     }
     const waiting = awaitedSkus(exception);
     if (!exception?.allowedActions.includes('retry')) continue;
-    if (waiting.length === 0 || !waiting.every((s) => have.has(s))) continue;
+    // One of them is new: the sale looks them all up again, and parks again if one is still missing
+    // (its SKUs may arrive in different batches, and the others may have arrived before it parked).
+    const arrived = waiting.filter((s) => have.has(s));
+    if (arrived.length === 0) continue;
     await handle.signal(resolveSignal, {
       action: 'retry',
       resolvedBy: AUTOMATIC_RESOLVER,
-      reason: `automatic: the product sync created ${waiting.join(', ')}`,
+      reason: `automatic: the product sync created ${arrived.join(', ')}`,
     });
     resumed.push(info.workflowId);
   }

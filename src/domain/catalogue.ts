@@ -239,5 +239,9 @@ export function fieldConflicts(expected: CatalogueProduct, copy: CopyFields, fie
 export interface ProductNotice {
   updatedAt: string;
   title?: string;
+  /** Shopify's status, lower case (active, draft, archived), when the notice carries it. */
+  status?: string;
+  /** Shopify's product type: our category. */
+  productType?: string;
   variants: Array<{ sku: string | null; priceCents?: number; barcode?: string }>;
 }

@@ -200,11 +200,13 @@ export function createShopifyWebhooksReceiver(opts: ShopifyWebhooksOptions) {
     const parsed = parseShopifyProductWebhook(raw);
     if ('error' in parsed)
       return park(key, headers, { excerpt: raw.toString('utf8', 0, 2_000) }, `not a Shopify product: ${parsed.error}`);
-    const { admin_graphql_api_id: productId, updated_at: updatedAt, title, variants } = parsed.product;
+    const { admin_graphql_api_id: productId, updated_at: updatedAt, title, status, variants } = parsed.product;
     // The signed body's values, for the check to tell an echo of our own write without a read.
     const notice = {
       updatedAt,
       title,
+      status: status.toLowerCase(),
+      ...(parsed.product.product_type !== undefined ? { productType: parsed.product.product_type } : {}),
       variants: variants.map((v) => {
         const priceCents = parseCents(v.price);
         return {

@@ -84,8 +84,12 @@ export interface ProductRejectedInput {
   reason: string;
 }
 
-export function productRejectedWorkflowId(system: SubscriberSystem, sku: string): string {
-  return `product-rejected-${system}-${sku}`;
+/**
+ * One per product and master version: a refusal skipped stays skipped until the product changes in
+ * the master, and the refusal of a later version parks again.
+ */
+export function productRejectedWorkflowId(system: SubscriberSystem, sku: string, version?: string): string {
+  return `product-rejected-${system}-${sku}${version ? `-${version.replace(/[-:.]/g, '')}` : ''}`;
 }
 
 export interface ProductRejectedStatus extends ParkableStatus<'pushing' | 'done' | 'skipped'> {
@@ -124,7 +128,9 @@ export interface LatePrice {
   seenCents?: number;
 }
 
-export interface PriceChangeStatus extends ParkableStatus<'waiting' | 'writing' | 'verifying' | 'visible'> {
+export interface PriceChangeStatus extends ParkableStatus<
+  'waiting' | 'writing' | 'verifying' | 'visible' | 'acknowledged'
+> {
   effectiveAt: string;
   skus: string[];
   late: LatePrice[];

@@ -49,7 +49,7 @@ export async function parkRejected(o: ProductSyncOutcome): Promise<void> {
     const input: ProductRejectedInput = { system: o.system, sku: r.sku, masterId: r.masterId, reason: r.reason };
     await startOnce(
       'productRejectedWorkflow',
-      productRejectedWorkflowId(o.system, r.sku),
+      productRejectedWorkflowId(o.system, r.sku, r.version),
       TASK_QUEUES.catalogue,
       [input],
       `product-rejected: ${r.sku} in ${o.system}`,

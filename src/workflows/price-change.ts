@@ -1,4 +1,4 @@
-import { condition, proxyActivities, sleep } from '@temporalio/workflow';
+import { condition, continueAsNew, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { CatalogueActivities } from '../activities/catalogue-activities';
 import { durationMs } from '../domain/duration';
 import { CATALOGUE_WORK, summarised } from './activity-options';
@@ -47,6 +47,7 @@ export async function priceChangeWorkflow(input: PriceChangeInput): Promise<Pric
     status.step = 'verifying';
     let parked: Promise<unknown> | undefined;
     let retryAsked = false;
+    let acknowledged = false;
     for (;;) {
       status.late = await catalogue.verifyPrices({ skus: input.skus });
       if (status.late.length === 0) break;
@@ -64,14 +65,24 @@ export async function priceChangeWorkflow(input: PriceChangeInput): Promise<Pric
               late: status.late.slice(0, 50),
               systems,
             },
-            ['retry'],
+            ['retry', 'acknowledge'],
           )
-          .then(() => {
-            retryAsked = true;
+          .then((r) => {
+            if (r.action === 'acknowledge') acknowledged = true;
+            else retryAsked = true;
             parked = undefined;
           });
       }
-      await condition(() => retryAsked, every);
+      await condition(() => retryAsked || acknowledged, every);
+      // Someone looked and accepts it (a SKU the subscriber refused, a list removed there): the
+      // flow stops reading back; the next change of these prices starts a flow of its own.
+      if (acknowledged) {
+        status.step = 'acknowledged';
+        return status;
+      }
+      // A price that never shows would read back for ever: carry on in a fresh history, parking
+      // again at once if it is still late (its moment and SLA are long past).
+      if (workflowInfo().continueAsNewSuggested && !parked) await continueAsNew<typeof priceChangeWorkflow>(input);
       if (retryAsked) {
         retryAsked = false;
         await write();

@@ -229,13 +229,29 @@ describe('product master: Business Central to Sitoo and Shopify', () => {
     const result = await sync();
     expect(result.subscribers.sitoo).toMatchObject({ created: 1, rejected: 1 });
     expect(stack.sitoo.catalogue.product('GOOD-1')).toBeDefined();
-    const handle = stack.client.workflow.getHandle('product-rejected-sitoo-BAD#1');
+    const [parked] = await waitFor('product-rejected started', async () => {
+      const found = await listed(`WorkflowId STARTS_WITH "product-rejected-sitoo-BAD#1-"`);
+      return found.length ? found : undefined;
+    });
+    const handle = stack.client.workflow.getHandle(parked!.workflowId);
     const status = await waitFor('product-rejected parked', async () => {
       const s = await handle.query(productRejectedStatusQuery).catch(() => undefined);
       return s?.exception ? s : undefined;
     });
     expect(status.exception).toMatchObject({ type: 'product-rejected', owner: 'merchandising' });
     expect(status.exception?.message).toMatch(/BAD#1/);
+    // Skipped, it stays out until its next change in the master; refused again then, it parks again.
+    await handle.signal('resolve', { action: 'skip', reason: 'renamed soon', resolvedBy: 'merch' });
+    await handle.result();
+    expect((await sync()).subscribers.sitoo?.rejected ?? 0).toBe(0);
+    stack.erp.state.changeItem('BAD#1', { displayName: 'Bad SKU, renamed' });
+    expect((await sync()).subscribers.sitoo?.rejected).toBe(1);
+    await waitFor('parked again for the new version', async () => {
+      const found = await listed(
+        `WorkflowId STARTS_WITH "product-rejected-sitoo-BAD#1-" AND ExecutionStatus = "Running"`,
+      );
+      return found.length === 1 && found[0]!.workflowId !== parked!.workflowId;
+    });
   });
 
   it('parks a price the web shop does not show within the SLA, and closes it itself once it does', async () => {

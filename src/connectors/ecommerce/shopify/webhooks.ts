@@ -90,6 +90,7 @@ export const shopifyProductWebhookSchema = z.looseObject({
   title: z.string(),
   handle: z.string(),
   status: z.string(),
+  product_type: z.string().optional(),
   updated_at: z.string(),
   variants: z.array(
     z.looseObject({
