@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { EcommercePort } from '../connectors/ecommerce/port';
@@ -289,6 +290,8 @@ export function createStockActivities(deps: StockActivityDeps) {
       locationId: string;
       skus: string[];
       checkId: string;
+      /** What the check found: an earlier attempt's write is reported from it (see below). */
+      found?: Array<{ sku: string; webOnHand: number; target: number }>;
     }): Promise<StockLevelChange[]> {
       const location = findStockLocation(deps.mapping(), input.locationId);
       if (!location)
@@ -308,6 +311,16 @@ export function createStockActivities(deps: StockActivityDeps) {
           `drift repair at ${input.locationId} refused: ${refusal.message}`,
           refusal.failureType,
         );
+      // A retry after an attempt whose write went through but whose answer was lost finds the
+      // level right and writes nothing: what the check found is what that attempt corrected, so
+      // the drift is still reported. (A level that came right by itself during the settle would
+      // be reported too on a retry; the first attempt tells the two apart, a retry cannot.)
+      if (Context.current().info.attempt > 1 && input.found) {
+        const written = new Set(r.changes.map((c) => c.sku));
+        for (const f of input.found)
+          if (!written.has(f.sku))
+            r.changes.push({ locationId: input.locationId, sku: f.sku, from: f.webOnHand, to: f.target });
+      }
       return r.changes;
     },
   };

@@ -36,7 +36,12 @@ export async function stockDriftWorkflow(input: StockDriftInput): Promise<StockD
     result.locations.push(entry);
     if (first.differing.length === 0) continue;
     await sleep(durationMs('settle', input.settle));
-    entry.corrected = await stock.repairLocationStock({ locationId, skus: first.differing.map((d) => d.sku), checkId });
+    entry.corrected = await stock.repairLocationStock({
+      locationId,
+      skus: first.differing.map((d) => d.sku),
+      checkId,
+      found: first.differing,
+    });
     if (entry.corrected.length === 0) continue;
     entry.reportId = stockDriftReportWorkflowId(locationId, checkId);
     const report: RecordedExceptionInput = {

@@ -203,4 +203,26 @@ describe('a location whose master refuses', () => {
       stack.mapping.warehouses = stack.mapping.warehouses!.filter((w) => w.warehouseId !== 'GHOST');
     }
   });
+
+  it('reports a repair whose write went through although its answer was lost', async () => {
+    stack.ecommerce.state.setAvailable('CAP-1', webLocation(stack, 'S01'), 7);
+    // Every write applies and then loses its answer: the repair's retry finds the level already right.
+    stack.ecommerce.faults.set({ lostResponseRate: 1 });
+    let result: StockDriftResult;
+    try {
+      result = await stack.client.workflow.execute('stockDriftWorkflow', {
+        workflowId: 'drift-check-lost-answer',
+        taskQueue: TASK_QUEUES.inventory,
+        args: [{ settle: '1s' }],
+      });
+    } finally {
+      stack.ecommerce.faults.reset();
+    }
+    const s01 = result.locations.find((l) => l.locationId === 'S01')!;
+    // on_hand, as every repair reports it: what the web held, and what the master says it should.
+    const onHand = stack.ecommerce.state.quantities('CAP-1', webLocation(stack, 'S01'))!.on_hand;
+    expect(onHand).not.toBe(7);
+    expect(s01.corrected).toEqual([{ locationId: 'S01', sku: 'CAP-1', from: 7, to: onHand }]);
+    expect(s01.reportId).toBeDefined();
+  });
 });
