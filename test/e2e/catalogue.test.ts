@@ -198,6 +198,43 @@ describe('product master: Business Central to Sitoo and Shopify', () => {
     }
   });
 
+  it('puts back a product a merchant set to draft in the Shopify admin, though title and prices still match', async () => {
+    stack.ecommerce.state.products.adminEditProduct('TEE-1', { status: 'DRAFT' });
+    const reports = await waitFor('conflict recorded', async () => {
+      const found = await listed(`WorkflowId STARTS_WITH "master-data-conflict-shopify-TEE-1"`);
+      return found.length ? found : undefined;
+    });
+    const status = await stack.client.workflow
+      .getHandle(reports[0]!.workflowId)
+      .query<RecordedExceptionStatus>('status');
+    expect(status.exception?.details.conflicts).toEqual([
+      { field: 'active', sku: 'TEE-1', theirs: false, master: true, policy: 'revert' },
+    ]);
+    await waitFor('active again', () => shopifyProduct('TEE-1')?.status === 'ACTIVE');
+  });
+
+  it('stops a sync whose prices the mapping cannot convert at once, naming the cause, instead of retrying for ever', async () => {
+    const sitoo = stack.mapping.catalogue!.sitoo!;
+    const { defaultVatRate } = stack.mapping.catalogue!;
+    // Net prices for the tills, and no VAT rate for items without a VAT group: nothing to convert with.
+    sitoo.pricesIncludeTax = false;
+    delete stack.mapping.catalogue!.defaultVatRate;
+    try {
+      stack.erp.state.changeItem('CAP-1', { displayName: 'Cap' });
+      const failure = await sync().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      const cause = (failure as { cause?: { cause?: { type?: string; nonRetryable?: boolean; message?: string } } })
+        ?.cause?.cause;
+      expect(cause).toMatchObject({ type: 'CatalogueNotConfigured', nonRetryable: true });
+      expect(cause?.message).toMatch(/catalogue mapping: .*defaultVatRate/);
+    } finally {
+      sitoo.pricesIncludeTax = true;
+      stack.mapping.catalogue!.defaultVatRate = defaultVatRate;
+    }
+  });
+
   it('resumes a sale of a SKU the systems did not know once the sync has created it', async () => {
     const sale = stack.sitoo.pos.recordSale({
       warehouseId: 101,

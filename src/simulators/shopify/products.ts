@@ -341,7 +341,10 @@ export class ProductCatalogue {
    * that variant) or by the value of an `id`-type metafield such as the master id (price and
    * barcode of every variant). Fires products/update as Shopify does. Returns the product id.
    */
-  adminEditProduct(skuOrCustomId: string, patch: { title?: string; price?: string; barcode?: string | null }): string {
+  adminEditProduct(
+    skuOrCustomId: string,
+    patch: { title?: string; price?: string; barcode?: string | null; status?: ProductStatus; productType?: string },
+  ): string {
     let product: ProductRecord | undefined = this.bySku(skuOrCustomId)[0];
     let variants = product?.variants.filter((v) => v.sku === skuOrCustomId) ?? [];
     if (!product) {
@@ -351,6 +354,8 @@ export class ProductCatalogue {
     if (!product) throw new Error(`Shopify simulator: no product with SKU or custom id ${skuOrCustomId}`);
     const now = new Date().toISOString();
     if (patch.title !== undefined) product.title = patch.title;
+    if (patch.status !== undefined) product.status = patch.status;
+    if (patch.productType !== undefined) product.productType = patch.productType;
     for (const v of variants) {
       if (patch.price !== undefined) v.price = money(patch.price);
       if (patch.barcode !== undefined) v.barcode = patch.barcode;
