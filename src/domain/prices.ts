@@ -19,22 +19,33 @@ export interface PricedProduct {
   priceIncludesTax: boolean;
 }
 
-/** What the projection needs of a dated price: the port's MasterPriceLine has these fields. */
+/**
+ * A dated price of the master (BC: a Price List Line, read through a custom API page, since API
+ * v2.0 has none; master-data-api.md §1.4): what the projection needs. The master port's
+ * MasterPriceLine is this with the line's id and change time.
+ */
 export interface DatedPrice {
   priceListCode: string;
   sku: string;
-  /** Absent: every variant of the item. */
+  /** The variant it is for; absent: every variant of the item. */
   variantCode?: string;
-  /** Absent: any unit. */
+  /**
+   * The unit it prices; absent: any. A line for another unit than the product's base unit prices a
+   * pack (a box of six), not what the subscribers sell, so the projection leaves it out.
+   */
   unitOfMeasureCode?: string;
   unitPriceCents: number;
   priceIncludesTax: boolean;
   /** YYYY-MM-DD in the channel's zone; absent: no start. */
   startingDate?: string;
-  /** HH:MM or HH:MM:SS local on the starting date; absent: midnight. */
+  /**
+   * HH:MM or HH:MM:SS local on the starting date; absent: midnight. BC's line has a date only: a
+   * campaign that starts mid-day needs this one field added to the custom page.
+   */
   startingTime?: string;
   /** YYYY-MM-DD, inclusive, in the channel's zone; absent: no end. */
   endingDate?: string;
+  /** Only Active lines price anything (BC: Status; drafts and inactive lines are ignored). */
   active: boolean;
 }
 

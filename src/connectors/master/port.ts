@@ -1,3 +1,4 @@
+import type { DatedPrice } from '../../domain/prices';
 import type { MasterStreamCursor, ProductCursor } from '../../domain/product-master';
 
 export type { MasterStreamCursor, ProductCursor };
@@ -59,33 +60,9 @@ export interface ProductChanges {
  * v2.0 has none; master-data-api.md §1.4). A channel's price at an instant is projected from these
  * and the product's unit price by `effectivePriceCents` (src/domain/prices.ts).
  */
-export interface MasterPriceLine {
+export interface MasterPriceLine extends DatedPrice {
   /** The master's id of the line (BC: SystemId). */
   id: string;
-  /** The price list it belongs to; the mapping says which list each channel uses. */
-  priceListCode: string;
-  /** The item's SKU (BC: Asset No.). */
-  sku: string;
-  /** The variant it is for; absent: every variant of the item. */
-  variantCode?: string;
-  /**
-   * The unit it prices; absent: any. A line for another unit than the product's base unit prices a
-   * pack (a box of six), not what the subscribers sell, so the projection leaves it out.
-   */
-  unitOfMeasureCode?: string;
-  unitPriceCents: number;
-  priceIncludesTax: boolean;
-  /** First day (YYYY-MM-DD) in the channel's own time zone; absent: no start. */
-  startingDate?: string;
-  /**
-   * Local time of day (HH:MM or HH:MM:SS) the price starts on its first day; absent: midnight. BC's line has a
-   * date only: a campaign that starts mid-day needs this one field added to the custom page.
-   */
-  startingTime?: string;
-  /** Last day (YYYY-MM-DD, inclusive) in the channel's zone; absent: no end. */
-  endingDate?: string;
-  /** Only Active lines price anything (BC: Status; drafts and inactive lines are ignored). */
-  active: boolean;
   /** ISO 8601 UTC with milliseconds. */
   lastModified: string;
 }
