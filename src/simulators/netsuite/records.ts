@@ -98,28 +98,12 @@ export function recordRoutes(state: NetSuiteState, origin: () => string): SimRou
         detail: `Invalid entity reference key ${entity}: customer ${state.customers.get(entity)!.entityId} is inactive.`,
         path: 'entity',
       });
-    const tranDate = b.tranDate ?? base?.tranDate;
-    if (typeof tranDate !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(tranDate))
-      refuse({
-        status: 400,
-        code: 'INVALID_CONTENT',
-        detail: `Invalid date value for tranDate: ${String(tranDate)}`,
-        path: 'tranDate',
-      });
-    if (state.flags.closedBefore && (tranDate as string) < state.flags.closedBefore)
-      refuse({
-        status: 400,
-        code: 'USER_ERROR',
-        detail: 'The transaction date you specified is within a closed period.',
-        path: 'tranDate',
-      });
+    const tranDate = dateOf(b, base);
     const headerLocation = ref(b.location, 'location', isLocation) ?? base?.location;
-    const sent = (b.item as { items?: unknown } | undefined)?.items;
-    if (sent !== undefined && !Array.isArray(sent))
-      refuse({ status: 400, code: 'INVALID_CONTENT', detail: 'item.items must be an array', path: 'item.items' });
+    const sent = sublist(b, 'item');
     const keep = replaceItems || !base ? [] : base.lines;
     const lines: NsLine[] = [...keep];
-    ((sent as unknown[] | undefined) ?? []).forEach((raw, i) => {
+    (sent ?? []).forEach((raw, i) => {
       const path = `item.items[${i}]`;
       const l = (raw ?? {}) as Record<string, unknown>;
       const item = ref(l.item, `${path}.item`, (id) => state.items.has(id), true)!;
@@ -174,7 +158,7 @@ export function recordRoutes(state: NetSuiteState, origin: () => string): SimRou
       externalId: base?.externalId,
       tranId: base?.tranId ?? '',
       entity,
-      tranDate: tranDate as string,
+      tranDate,
       otherRefNum: str('otherRefNum') ?? base?.otherRefNum,
       memo: str('memo') ?? base?.memo,
       subsidiary: (b.subsidiary as { id?: string } | undefined)?.id ?? base?.subsidiary,
