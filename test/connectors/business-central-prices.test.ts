@@ -4,7 +4,7 @@ import type { BusinessCentralClient } from '../../src/connectors/erp/business-ce
 import type { MasterPriceLine, MasterStreamCursor } from '../../src/connectors/master/port';
 import { CATALOGUE_API_PATH, type BusinessCentralSimulator } from '../../src/simulators/business-central';
 import { businessCentralFixture } from '../support/business-central';
-import { rejectionOf } from '../support/rejection';
+import { rejectionOf, untilThrough } from '../support/rejection';
 
 const { startSim, clientFor } = businessCentralFixture();
 
@@ -259,17 +259,7 @@ describe('Business Central price list lines (the catalogue API page)', () => {
     // Failures part-way through the pages (a response lost on the way is the same to a read): each
     // attempt starts again from the caller's cursor.
     sim.faults.set({ errorRate: 0.3 });
-    let result: Awaited<ReturnType<typeof readAll>> | undefined;
-    let failures = 0;
-    for (let attempt = 0; !result; attempt++) {
-      if (attempt > 50) throw new Error('no attempt got through');
-      try {
-        result = await readAll(client, first.cursor);
-      } catch (err) {
-        expect(err).toBeInstanceOf(TransientError);
-        failures++;
-      }
-    }
+    const { result, failures } = await untilThrough(() => readAll(client, first.cursor), TransientError);
     sim.faults.reset();
     expect(failures).toBeGreaterThan(0);
     expect(ids(result.lines)).toEqual([lines[0]!.id, lines[2]!.id].sort());
